@@ -1,0 +1,83 @@
+/**
+ * Typed errors every bridge implementation maps its failures to, so resources can react to a kind of failure
+ * (remove a vanished mailbox from state, wait out throttling) without knowing the transport.
+ * Every error carries a remedy: what the user should do about it.
+ */
+
+export type ExchangeErrorKind =
+  | 'not-found'
+  | 'throttled'
+  | 'authentication'
+  | 'transient'
+  | 'invalid-input'
+  | 'service-bug'
+  | 'cancelled'
+  | 'unreachable';
+
+export abstract class ExchangeError extends Error {
+  abstract readonly kind: ExchangeErrorKind;
+  constructor(
+    message: string,
+    /** What the user can do about it, phrased as an instruction. */
+    readonly remedy: string,
+    /** The cmdlet that failed, when known. */
+    readonly cmdlet?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The object named by -Identity does not exist (ManagementObjectNotFoundException, HTTP 404). */
+export class NotFoundError extends ExchangeError {
+  readonly kind = 'not-found' as const;
+}
+
+/** The service asked us to slow down (HTTP 429). `retryAfterMs` comes from the Retry-After header. */
+export class ThrottledError extends ExchangeError {
+  readonly kind = 'throttled' as const;
+  constructor(message: string, remedy: string, readonly retryAfterMs: number | undefined, cmdlet?: string, options?: { cause?: unknown }) {
+    super(message, remedy, cmdlet, options);
+  }
+}
+
+/** The token or credentials were refused (HTTP 401/403) or could not be obtained. */
+export class AuthenticationError extends ExchangeError {
+  readonly kind = 'authentication' as const;
+  constructor(message: string, remedy: string, readonly status?: number, cmdlet?: string, options?: { cause?: unknown }) {
+    super(message, remedy, cmdlet, options);
+  }
+}
+
+/** A failure worth retrying: 503/504, connection resets, DCOverloadedException and friends. */
+export class TransientError extends ExchangeError {
+  readonly kind = 'transient' as const;
+}
+
+/** The service rejected the parameters (HTTP 400): retrying will not help, the configuration must change. */
+export class InvalidInputError extends ExchangeError {
+  readonly kind = 'invalid-input' as const;
+}
+
+/** A known service defect, e.g. "Object reference not set to an instance of an object" from Set-AuthenticationPolicy. */
+export class ServiceBugError extends ExchangeError {
+  readonly kind = 'service-bug' as const;
+}
+
+/** The call was cancelled because Terraform asked the provider to stop. */
+export class CancelledError extends ExchangeError {
+  readonly kind = 'cancelled' as const;
+  constructor(cmdlet?: string) {
+    super('The operation was cancelled because Terraform asked the provider to stop.', 'Run the command again when ready.', cmdlet);
+  }
+}
+
+/** The endpoint could not be reached at all (DNS failure, connection refused, TLS failure). */
+export class UnreachableError extends ExchangeError {
+  readonly kind = 'unreachable' as const;
+}
+
+export function isExchangeError(error: unknown): error is ExchangeError {
+  return error instanceof ExchangeError;
+}
