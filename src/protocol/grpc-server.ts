@@ -1,0 +1,257 @@
+/**
+ * A small gRPC server on node:http2: exactly what go-plugin's client needs, nothing more.
+ *
+ * grpc-js plus protobuf descriptors cost ~110 ms to load, and Terraform starts the provider 3–5 times per
+ * command, so this speaks the gRPC wire format directly: HTTP/2 over mutual TLS, length-prefixed messages,
+ * status in trailers. Messages are encoded by the descriptor-driven codec in protobuf.ts.
+ */
+import * as http2 from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { decodeMessage, encodeMessage } from './protobuf';
+import type { Logger } from './logging';
+
+/** gRPC status codes used here (google.golang.org/grpc/codes). */
+export const GrpcStatus = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  INTERNAL: 13,
+  UNIMPLEMENTED: 12,
+} as const;
+
+export class GrpcError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(message);
+  }
+}
+
+export interface MethodDescriptor {
+  path: string;
+  requestType: string;
+  responseType: string;
+  requestStream: boolean;
+  responseStream: boolean;
+}
+
+export interface CallContext {
+  path: string;
+  /** Aborted when the client cancels the call (RST_STREAM) or the server closes. */
+  signal: AbortSignal;
+}
+
+export type UnaryHandler = (request: any, call: CallContext) => Promise<object>;
+
+/** A streaming call: send messages, see incoming ones, end when done. */
+export interface StreamCall extends CallContext {
+  send(message: object): void;
+  end(): void;
+  onMessage(listener: (message: any) => void): void;
+}
+export type StreamHandler = (call: StreamCall) => void;
+
+export interface TlsMaterial {
+  certificatePem: string;
+  privateKeyPem: string;
+  /** Only clients presenting this certificate are accepted (go-plugin AutoMTLS). */
+  clientCertificatePem: string;
+}
+
+interface Route {
+  method: MethodDescriptor;
+  unary?: UnaryHandler;
+  stream?: StreamHandler;
+}
+
+const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
+
+export class GrpcServer {
+  private readonly routes = new Map<string, Route>();
+  private readonly server: http2.Http2SecureServer;
+  private readonly sessions = new Set<http2.ServerHttp2Session>();
+  private readonly closing = new AbortController();
+
+  constructor(tls: TlsMaterial, private readonly logger: Logger) {
+    this.server = http2.createSecureServer({
+      key: tls.privateKeyPem,
+      cert: tls.certificatePem,
+      ca: [tls.clientCertificatePem],
+      requestCert: true,
+      rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
+      // Large plans carry megabytes of state; the defaults (10 MB session memory, 64 KB windows) throttle them.
+      maxSessionMemory: 1024,
+      settings: { initialWindowSize: 16 * 1024 * 1024, maxFrameSize: 1024 * 1024 },
+    });
+    this.server.on('session', (session) => {
+      this.sessions.add(session);
+      session.setLocalWindowSize?.(64 * 1024 * 1024);
+      session.on('close', () => this.sessions.delete(session));
+      session.on('error', (error) => this.logger.log('debug', 'http2 session error', { error: String(error) }));
+    });
+    this.server.on('stream', (stream, headers) => this.dispatch(stream, headers));
+    this.server.on('tlsClientError', (error) => this.logger.log('warn', 'TLS client rejected', { error: String(error) }));
+  }
+
+  addUnary(method: MethodDescriptor, handler: UnaryHandler): void {
+    this.routes.set(method.path, { method, unary: handler });
+  }
+
+  addStream(method: MethodDescriptor, handler: StreamHandler): void {
+    this.routes.set(method.path, { method, stream: handler });
+  }
+
+  listen(host = '127.0.0.1', port = 0): Promise<{ network: 'tcp'; address: string }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        const address = this.server.address() as AddressInfo;
+        resolve({ network: 'tcp', address: `${address.address}:${address.port}` });
+      });
+    });
+  }
+
+  /** Ends every call and session, then stops listening. */
+  close(): Promise<void> {
+    this.closing.abort();
+    for (const session of this.sessions) session.close();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private dispatch(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
+    const path = String(headers[':path'] ?? '');
+    const route = this.routes.get(path);
+    stream.on('error', (error) => this.logger.log('debug', 'gRPC stream error', { path, error: String(error) }));
+    if (!route) {
+      this.logger.log('debug', 'unimplemented gRPC method', { path });
+      this.respondTrailersOnly(stream, GrpcStatus.UNIMPLEMENTED, `method ${path} is not implemented by this provider`);
+      return;
+    }
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    this.closing.signal.addEventListener('abort', abort, { once: true });
+    stream.on('close', () => {
+      this.closing.signal.removeEventListener('abort', abort);
+      if (!stream.writableFinished) abort();
+    });
+    const reader = new MessageReader();
+    const context: CallContext = { path, signal: controller.signal };
+    if (route.unary) {
+      const handler = route.unary;
+      stream.on('data', (chunk: Buffer) => reader.push(chunk));
+      stream.on('end', () => {
+        let request: unknown;
+        try {
+          const messages = reader.take();
+          if (messages.length !== 1) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `expected one request message, got ${messages.length}`);
+          request = decodeMessage(route.method.requestType, messages[0]);
+        } catch (error) {
+          this.fail(stream, error);
+          return;
+        }
+        handler(request, context).then(
+          (response) => this.respondUnary(stream, route.method.responseType, response),
+          (error) => this.fail(stream, error),
+        );
+      });
+      return;
+    }
+    this.openStream(stream, route, context, reader);
+  }
+
+  private openStream(stream: http2.ServerHttp2Stream, route: Route, context: CallContext, reader: MessageReader): void {
+    const listeners: Array<(message: unknown) => void> = [];
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(GrpcStatus.OK) }));
+    stream.on('data', (chunk: Buffer) => {
+      reader.push(chunk);
+      for (const bytes of reader.take()) {
+        const message = decodeMessage(route.method.requestType, bytes);
+        for (const listener of listeners) listener(message);
+      }
+    });
+    // Terraform keeps stdio and broker streams open for the life of the process; close them when it closes.
+    context.signal.addEventListener('abort', () => {
+      if (!stream.closed && !stream.writableEnded) stream.end();
+    });
+    route.stream!({
+      ...context,
+      send: (message) => {
+        if (!stream.writableEnded) stream.write(frame(encodeMessage(route.method.responseType, message)));
+      },
+      end: () => {
+        if (!stream.writableEnded) stream.end();
+      },
+      onMessage: (listener) => listeners.push(listener),
+    });
+  }
+
+  private respondUnary(stream: http2.ServerHttp2Stream, responseType: string, response: object): void {
+    if (stream.closed || stream.destroyed) return;
+    let body: Buffer;
+    try {
+      body = frame(encodeMessage(responseType, response));
+    } catch (error) {
+      this.fail(stream, error);
+      return;
+    }
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': String(GrpcStatus.OK) }));
+    stream.end(body);
+  }
+
+  private fail(stream: http2.ServerHttp2Stream, error: unknown): void {
+    const code = error instanceof GrpcError ? error.code : GrpcStatus.INTERNAL;
+    const message = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof GrpcError)) {
+      this.logger.log('error', 'internal error in gRPC handler', { error: error instanceof Error ? (error.stack ?? message) : message });
+    }
+    this.respondTrailersOnly(stream, code, message);
+  }
+
+  private respondTrailersOnly(stream: http2.ServerHttp2Stream, code: number, message: string): void {
+    if (stream.closed || stream.destroyed || stream.headersSent) return;
+    stream.respond(
+      { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) },
+      { endStream: true },
+    );
+  }
+}
+
+/** gRPC framing: 1 byte compressed flag, 4 bytes big-endian length, then the message. */
+function frame(message: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(5 + message.length);
+  out[0] = 0;
+  out.writeUInt32BE(message.length, 1);
+  out.set(message, 5);
+  return out;
+}
+
+/** Collects DATA chunks and splits them into whole gRPC messages. */
+class MessageReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  take(): Buffer[] {
+    if (this.buffered < 5) return [];
+    let data = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const messages: Buffer[] = [];
+    while (data.length >= 5) {
+      if (data[0] !== 0) throw new GrpcError(GrpcStatus.UNIMPLEMENTED, 'compressed gRPC messages are not supported');
+      const length = data.readUInt32BE(1);
+      if (length > MAX_MESSAGE_BYTES) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `message of ${length} bytes exceeds the limit`);
+      if (data.length < 5 + length) break;
+      messages.push(data.subarray(5, 5 + length));
+      data = data.subarray(5 + length);
+    }
+    this.chunks = data.length ? [data] : [];
+    this.buffered = data.length;
+    return messages;
+  }
+}
