@@ -1,0 +1,39 @@
+/**
+ * The tenant's transport config (Get-/Set-TransportConfig): org-wide SMTP AUTH and legacy TLS clients.
+ */
+import type { JsonValue } from '../bridge/bridge';
+import { invoke, type ExchangeSession } from './session';
+
+export interface TransportConfigSettings {
+  /** true = SMTP AUTH is off for the whole organization (mailboxes may still override). */
+  smtpClientAuthenticationDisabled: boolean;
+  /** Exchange reads "not set" as null, which means disabled; exposed here as false. */
+  allowLegacyTlsClients: boolean;
+}
+
+export async function readTransportConfig(session: ExchangeSession): Promise<TransportConfigSettings> {
+  const rows = await invoke(session, 'Get-TransportConfig');
+  if (rows.length !== 1) throw new Error(`Get-TransportConfig returned ${rows.length} objects; expected exactly one`);
+  const row = rows[0];
+  return {
+    smtpClientAuthenticationDisabled: expectBoolean(row.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled'),
+    allowLegacyTlsClients: row.AllowLegacyTLSClients === null || row.AllowLegacyTLSClients === undefined ? false : expectBoolean(row.AllowLegacyTLSClients, 'AllowLegacyTLSClients'),
+  };
+}
+
+/** Sets only the settings given; sends nothing when nothing is given. */
+export async function setTransportConfig(session: ExchangeSession, changes: Partial<TransportConfigSettings>): Promise<void> {
+  const parameters: Record<string, JsonValue> = {};
+  if (changes.smtpClientAuthenticationDisabled !== undefined) parameters.SmtpClientAuthenticationDisabled = changes.smtpClientAuthenticationDisabled;
+  if (changes.allowLegacyTlsClients !== undefined) parameters.AllowLegacyTLSClients = changes.allowLegacyTlsClients;
+  if (Object.keys(parameters).length === 0) return;
+  await invoke(session, 'Set-TransportConfig', parameters);
+}
+
+function expectBoolean(value: JsonValue | undefined, property: string): boolean {
+  if (typeof value === 'boolean') return value;
+  // The PowerShell bridge may hand back "True"/"False" strings from older module versions.
+  if (value === 'True' || value === 'true') return true;
+  if (value === 'False' || value === 'false') return false;
+  throw new Error(`Get-TransportConfig returned ${JSON.stringify(value)} for ${property}; expected a Boolean`);
+}

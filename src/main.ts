@@ -1,0 +1,32 @@
+/**
+ * The provider process: Terraform execs this (through the packaged terraform-provider-exchangeonline),
+ * reads the handshake line from stdout, and drives it over gRPC until it calls Shutdown.
+ */
+import { HandshakeError } from './protocol/handshake';
+import { createLogger, levelFromEnvironment } from './protocol/logging';
+import { serveProvider } from './protocol/provider-server';
+import { createProviderHandler } from './provider/framework/provider-handler';
+import { createExoformProvider } from './provider/provider';
+
+async function main(): Promise<void> {
+  const logger = createLogger(levelFromEnvironment(process.env));
+  // Ctrl-C reaches every process in the terminal's group. Terraform answers it with StopProvider and a
+  // graceful shutdown; dying on the signal ourselves would turn that into "plugin exited unexpectedly".
+  process.on('SIGINT', () => logger.log('debug', 'SIGINT ignored; waiting for StopProvider'));
+  const parent = process.ppid;
+  // If Terraform is killed outright nobody calls Shutdown: leave instead of lingering as an orphan.
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(1);
+  }, 2000).unref();
+  const handler = createProviderHandler(createExoformProvider(logger));
+  await serveProvider({ handler, logger, onShutdown: () => process.exit(0) });
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof HandshakeError) {
+    process.stderr.write(error.message + '\n');
+    process.exit(1);
+  }
+  process.stderr.write(`exoform provider failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

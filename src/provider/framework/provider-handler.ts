@@ -1,0 +1,233 @@
+/**
+ * Turns a ProviderDefinition into the protocol's ProviderHandler: Terraform's planning rules (defaults, unknown
+ * computed values, replacement), state shaping, and one consistent way of reporting errors.
+ */
+import { errorDiagnostic, warningDiagnostic, type AttributePath, type Diagnostic } from '../../protocol/diagnostics';
+import type { ProviderHandler, ProviderSchemas } from '../../protocol/provider-handler';
+import { assertValidSchema } from '../../protocol/schema';
+import { DiagnosticError, type DataSourceDefinition, type ProviderDefinition, type ResourceDefinition } from './resource';
+import { Unknown, asObject, conformToBlock, containsUnknown, valuesEqual, type CtyValue, type ObjectValue } from './values';
+
+class Collector {
+  readonly diagnostics: Diagnostic[] = [];
+  warn = (summary: string, detail?: string, path?: AttributePath): void => {
+    this.diagnostics.push(warningDiagnostic(summary, detail, path));
+  };
+}
+
+export function createProviderHandler<Client>(definition: ProviderDefinition<Client>): ProviderHandler {
+  const resources = new Map<string, ResourceDefinition<Client>>(definition.resources.map((r) => [r.typeName, r]));
+  const dataSources = new Map<string, DataSourceDefinition<Client>>(definition.dataSources.map((d) => [d.typeName, d]));
+  for (const r of definition.resources) assertValidSchema(r.typeName, r.schema);
+  for (const d of definition.dataSources) assertValidSchema(d.typeName, d.schema);
+  assertValidSchema('provider', definition.schema);
+
+  const schemas: ProviderSchemas = {
+    provider: definition.schema,
+    resources: Object.fromEntries(definition.resources.map((r) => [r.typeName, r.schema])),
+    dataSources: Object.fromEntries(definition.dataSources.map((d) => [d.typeName, d.schema])),
+  };
+
+  let client: Client | null = null;
+  let configureError: Diagnostic | null = null;
+
+  function resource(typeName: string): ResourceDefinition<Client> {
+    const found = resources.get(typeName);
+    if (!found) throw new DiagnosticError(errorDiagnostic(`Unknown resource type ${typeName}`, 'This provider does not implement it.'));
+    return found;
+  }
+
+  function dataSource(typeName: string): DataSourceDefinition<Client> {
+    const found = dataSources.get(typeName);
+    if (!found) throw new DiagnosticError(errorDiagnostic(`Unknown data source ${typeName}`, 'This provider does not implement it.'));
+    return found;
+  }
+
+  function requireClient(): Client {
+    if (client) return client;
+    throw new DiagnosticError(
+      configureError ??
+        errorDiagnostic('Provider not configured', 'The exchangeonline provider configuration must be known before resources can be read or changed.'),
+    );
+  }
+
+  /** Runs one operation, turning thrown errors into diagnostics next to the warnings already collected. */
+  async function guard<T>(operation: string, collector: Collector, run: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await run();
+    } catch (error) {
+      collector.diagnostics.push(error instanceof DiagnosticError ? error.diagnostic : definition.describeError(error, operation));
+      return undefined;
+    }
+  }
+
+  return {
+    schemas,
+
+    async validateProviderConfig(config) {
+      return { diagnostics: definition.validateConfig?.(asObject(config)) ?? [] };
+    },
+
+    async configureProvider(config, options) {
+      const collector = new Collector();
+      if (containsUnknown(config)) {
+        configureError = errorDiagnostic(
+          'Provider configuration is not known yet',
+          'The exchangeonline provider block refers to values that are only known after apply. Use values known at plan time (variables, literals, environment variables).',
+        );
+        return { diagnostics: [] }; // Terraform tolerates this until a resource needs the client.
+      }
+      const configured = await guard('configure the provider', collector, () => definition.configure(asObject(config), options));
+      if (configured !== undefined) client = configured;
+      else configureError = collector.diagnostics.find((d) => d.severity === 'error') ?? null;
+      return { diagnostics: collector.diagnostics };
+    },
+
+    async validateResourceConfig(typeName, config) {
+      return { diagnostics: resource(typeName).validate?.(asObject(config)) ?? [] };
+    },
+
+    async validateDataSourceConfig(typeName, config) {
+      return { diagnostics: dataSource(typeName).validate?.(asObject(config)) ?? [] };
+    },
+
+    async upgradeResourceState(typeName, _version, rawState) {
+      const definitionOf = resource(typeName);
+      // Schema version 0 everywhere so far: upgrading only reshapes the stored object to the current attributes.
+      return { state: conformToBlock(definitionOf.schema.block, rawState as ObjectValue), diagnostics: [] };
+    },
+
+    async readResource(request) {
+      const definitionOf = resource(request.typeName);
+      const collector = new Collector();
+      const state = asObject(request.state);
+      const result = await guard(`read ${request.typeName}`, collector, () =>
+        definitionOf.read({ client: requireClient(), signal: request.signal, warn: collector.warn, state }),
+      );
+      if (result === undefined) return { state: request.state, private: request.private, diagnostics: collector.diagnostics };
+      return {
+        state: result === null ? null : conformToBlock(definitionOf.schema.block, result),
+        private: request.private,
+        diagnostics: collector.diagnostics,
+      };
+    },
+
+    async planResourceChange(request) {
+      const definitionOf = resource(request.typeName);
+      const collector = new Collector();
+      const prior = request.prior === null ? null : asObject(request.prior);
+      if (request.proposed === null) {
+        if (prior && definitionOf.planDestroy) {
+          await guard(`plan the destruction of ${request.typeName}`, collector, async () =>
+            definitionOf.planDestroy!({ prior, client, signal: request.signal, warn: collector.warn }),
+          );
+        }
+        return { planned: null, requiresReplace: [], plannedPrivate: request.priorPrivate, diagnostics: collector.diagnostics };
+      }
+      const config = asObject(request.config);
+      const planned = planValues(definitionOf, prior, asObject(request.proposed), config);
+      await guard(`plan ${request.typeName}`, collector, async () =>
+        definitionOf.modifyPlan?.({ prior, planned, config, client, signal: request.signal, warn: collector.warn }),
+      );
+      const requiresReplace: AttributePath[] = prior
+        ? (definitionOf.requiresReplace ?? []).filter((name) => !valuesEqual(prior[name], planned[name])).map((name) => [name])
+        : [];
+      return { planned, requiresReplace, plannedPrivate: request.priorPrivate, diagnostics: collector.diagnostics };
+    },
+
+    async applyResourceChange(request) {
+      const definitionOf = resource(request.typeName);
+      const collector = new Collector();
+      const prior = request.prior === null ? null : asObject(request.prior);
+      const base = { signal: request.signal, warn: collector.warn };
+      if (request.planned === null) {
+        if (prior) {
+          const deleted = await guard(`delete ${request.typeName}`, collector, async () => {
+            await definitionOf.delete({ ...base, client: requireClient(), prior });
+            return true;
+          });
+          if (deleted === undefined) return { state: request.prior, private: request.plannedPrivate, diagnostics: collector.diagnostics };
+        }
+        return { state: null, diagnostics: collector.diagnostics };
+      }
+      const planned = asObject(request.planned);
+      const config = asObject(request.config);
+      const operation = prior ? 'update' : 'create';
+      const result = await guard(`${operation} ${request.typeName}`, collector, () =>
+        prior
+          ? definitionOf.update({ ...base, client: requireClient(), prior, planned, config })
+          : definitionOf.create({ ...base, client: requireClient(), planned, config }),
+      );
+      if (result === undefined) {
+        // Nothing was recorded as applied: keep the prior state (or none, for a failed create).
+        return { state: request.prior, private: request.plannedPrivate, diagnostics: collector.diagnostics };
+      }
+      const state = conformToBlock(definitionOf.schema.block, result);
+      if (containsUnknown(state)) {
+        collector.diagnostics.push(errorDiagnostic(`Provider bug: ${request.typeName} left a value unknown after ${operation}`, 'Please report this.'));
+      }
+      return { state, private: request.plannedPrivate, diagnostics: collector.diagnostics };
+    },
+
+    async importResourceState(typeName, id, options) {
+      const definitionOf = resource(typeName);
+      const collector = new Collector();
+      if (!definitionOf.importState) {
+        return { resources: [], diagnostics: [errorDiagnostic(`${typeName} cannot be imported`, 'Declare it in configuration instead.')] };
+      }
+      const state = await guard(`import ${typeName}`, collector, () =>
+        definitionOf.importState!({ client: requireClient(), signal: options.signal, warn: collector.warn, id }),
+      );
+      if (state === undefined) return { resources: [], diagnostics: collector.diagnostics };
+      return { resources: [{ typeName, state: conformToBlock(definitionOf.schema.block, state) }], diagnostics: collector.diagnostics };
+    },
+
+    async readDataSource(typeName, config, options) {
+      const definitionOf = dataSource(typeName);
+      const collector = new Collector();
+      const configObject = asObject(config);
+      const state = await guard(`read data source ${typeName}`, collector, () =>
+        definitionOf.read({ client: requireClient(), signal: options.signal, warn: collector.warn, config: configObject }),
+      );
+      return { state: state === undefined ? config : conformToBlock(definitionOf.schema.block, state), diagnostics: collector.diagnostics };
+    },
+
+    async close() {
+      if (client && definition.close) await definition.close(client);
+    },
+  };
+}
+
+/**
+ * Terraform's rules for a planned value: configured values as given; optional attributes left out of the
+ * configuration take their default; computed values the provider will set are unknown ("known after apply")
+ * unless the resource declared them stable.
+ */
+function planValues<Client>(definition: ResourceDefinition<Client>, prior: ObjectValue | null, proposed: ObjectValue, config: ObjectValue): ObjectValue {
+  const planned: ObjectValue = { ...proposed };
+  const attributes = definition.schema.block.attributes;
+  const stable = new Set(definition.stableComputed ?? []);
+  for (const [name, attribute] of Object.entries(attributes)) {
+    if (config[name] !== null && config[name] !== undefined) continue;
+    const fallback = definition.defaults?.[name];
+    if (fallback !== undefined && (attribute.optional || attribute.required)) {
+      planned[name] = fallback;
+    } else if (attribute.computed && !attribute.optional && !(prior && stable.has(name))) {
+      planned[name] = new Unknown();
+    } else if (attribute.computed && attribute.optional && !prior) {
+      planned[name] = new Unknown();
+    }
+  }
+  // On update, computed-only values the resource did not declare stable stay as they were when nothing changes.
+  if (prior) {
+    const changed = Object.keys(attributes).some(
+      (name) => !(attributes[name].computed && !attributes[name].optional) && !valuesEqual(prior[name], planned[name]),
+    );
+    if (!changed) {
+      for (const [name, attribute] of Object.entries(attributes)) {
+        if (attribute.computed && !attribute.optional) planned[name] = prior[name] as CtyValue;
+      }
+    }
+  }
+  return planned;
+}

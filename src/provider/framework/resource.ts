@@ -1,0 +1,80 @@
+/**
+ * What a resource or data source file provides. The framework (provider-handler.ts) turns these into the
+ * protocol's RPCs: planning rules, state shaping, error reporting and import are handled once, here.
+ */
+import type { AttributePath, Diagnostic } from '../../protocol/diagnostics';
+import type { Schema } from '../../protocol/schema';
+import type { CtyValue, ObjectValue } from './values';
+
+/** Thrown by resource code for a failure that should reach the user as this exact diagnostic. */
+export class DiagnosticError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.summary + (diagnostic.detail ? `: ${diagnostic.detail}` : ''));
+  }
+}
+
+/** Collected warnings for the current call, and the cancellation signal. */
+export interface OperationContext<Client> {
+  client: Client;
+  signal: AbortSignal;
+  warn(summary: string, detail?: string, path?: AttributePath): void;
+}
+
+export interface PlanContext<Client> {
+  /** Null when creating. */
+  prior: ObjectValue | null;
+  /** What Terraform proposes, already shaped by the framework's defaults and unknown-marking. Edit in place. */
+  planned: ObjectValue;
+  config: ObjectValue;
+  /** Null before ConfigureProvider has run or when the provider configuration is still unknown. */
+  client: Client | null;
+  signal: AbortSignal;
+  warn(summary: string, detail?: string, path?: AttributePath): void;
+}
+
+export interface ResourceDefinition<Client> {
+  /** e.g. `exchangeonline_transport_config`. */
+  readonly typeName: string;
+  readonly schema: Schema;
+  /** Attributes whose change destroys and recreates the object. */
+  readonly requiresReplace?: readonly string[];
+  /** Values planned for optional attributes left out of the configuration. */
+  readonly defaults?: Readonly<Record<string, CtyValue>>;
+  /**
+   * Computed attributes that keep their prior value across updates (rather than becoming "known after apply"),
+   * because an update cannot change them (ids, GUIDs) or modifyPlan computes them.
+   */
+  readonly stableComputed?: readonly string[];
+  /** Static checks; the config may contain unknown values. */
+  validate?(config: ObjectValue): Diagnostic[];
+  /** Resource-specific plan rules (derived values, refusals). Runs for create and update. */
+  modifyPlan?(context: PlanContext<Client>): Promise<void> | void;
+  /** Runs when a destroy is planned; throw DiagnosticError to refuse it. */
+  planDestroy?(context: { prior: ObjectValue; client: Client | null; signal: AbortSignal; warn: PlanContext<Client>['warn'] }): Promise<void> | void;
+  create(context: OperationContext<Client> & { planned: ObjectValue; config: ObjectValue }): Promise<ObjectValue>;
+  /** Returns null when the object no longer exists, so Terraform drops it from state. */
+  read(context: OperationContext<Client> & { state: ObjectValue }): Promise<ObjectValue | null>;
+  update(context: OperationContext<Client> & { prior: ObjectValue; planned: ObjectValue; config: ObjectValue }): Promise<ObjectValue>;
+  delete(context: OperationContext<Client> & { prior: ObjectValue }): Promise<void>;
+  /** Turns an import id into a (possibly partial) state; Terraform reads it right after. */
+  importState?(context: OperationContext<Client> & { id: string }): Promise<ObjectValue>;
+}
+
+export interface DataSourceDefinition<Client> {
+  readonly typeName: string;
+  readonly schema: Schema;
+  validate?(config: ObjectValue): Diagnostic[];
+  read(context: OperationContext<Client> & { config: ObjectValue }): Promise<ObjectValue>;
+}
+
+export interface ProviderDefinition<Client> {
+  readonly schema: Schema;
+  readonly resources: readonly ResourceDefinition<Client>[];
+  readonly dataSources: readonly DataSourceDefinition<Client>[];
+  validateConfig?(config: ObjectValue): Diagnostic[];
+  /** Builds the client every resource uses; throw DiagnosticError for bad configuration. */
+  configure(config: ObjectValue, options: { signal: AbortSignal; terraformVersion: string }): Promise<Client>;
+  /** Maps an error thrown by resource code (e.g. a typed Exchange error) to what the user should see. */
+  describeError(error: unknown, operation: string): Diagnostic;
+  close?(client: Client): Promise<void>;
+}

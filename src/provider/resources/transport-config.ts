@@ -1,0 +1,177 @@
+/**
+ * exchangeonline_transport_config — the tenant's org-wide SMTP AUTH switch and legacy TLS opt-in.
+ *
+ * There is exactly one transport config per tenant, so "create" adopts it: it records the values found
+ * (`original_settings`), then applies the configuration. Destroy leaves the tenant as it is, unless
+ * `restore_on_destroy = true`, which puts the recorded values back.
+ */
+import { errorDiagnostic } from '../../protocol/diagnostics';
+import type { Schema } from '../../protocol/schema';
+import { readTransportConfig, setTransportConfig, type TransportConfigSettings } from '../../exchange/transport-config';
+import type { ExchangeSession } from '../../exchange/session';
+import type { ExchangeClient } from '../provider';
+import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
+import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
+
+const SETTINGS_TYPE = ['object', { smtp_client_authentication_disabled: 'bool', allow_legacy_tls_clients: 'bool' }] as const;
+const LEGACY_ENDPOINT_TYPE = ['object', { host: 'string', port: 'number', tls_versions: ['list', 'string'] }] as const;
+
+export const transportConfigSchema: Schema = {
+  version: 0,
+  block: {
+    description:
+      "The tenant's transport configuration: SMTP AUTH for the whole organization, and whether clients limited to TLS 1.0/1.1 may submit mail " +
+      'through the legacy endpoint. One per tenant: creating it adopts the existing settings. Import with the tenant domain or id.',
+    attributes: {
+      id: { type: 'string', computed: true, description: 'The tenant (the provider\'s `organization`).' },
+      smtp_client_authentication_disabled: {
+        type: 'bool',
+        optional: true,
+        computed: true,
+        description:
+          '`true` turns SMTP AUTH off for the organization (`Set-TransportConfig -SmtpClientAuthenticationDisabled`). Mailboxes with their own ' +
+          'setting (see `exchangeonline_mailbox_smtp_auth`) still override it. Left out: not managed.',
+      },
+      allow_legacy_tls_clients: {
+        type: 'bool',
+        optional: true,
+        computed: true,
+        description:
+          '`true` lets SMTP AUTH clients that only speak TLS 1.0/1.1 submit through the legacy endpoint (`-AllowLegacyTLSClients`). Not available in ' +
+          'GCC, GCC High and DoD. A tenant that never set it reads as `false`. Left out: not managed.',
+      },
+      restore_on_destroy: {
+        type: 'bool',
+        optional: true,
+        computed: true,
+        description: 'When `true`, destroying this resource restores `original_settings`. Default `false`: destroy stops managing and leaves the tenant as it is.',
+      },
+      original_settings: {
+        type: SETTINGS_TYPE,
+        computed: true,
+        description: 'The values found when Terraform first managed (created or imported) this resource; what `restore_on_destroy` puts back.',
+      },
+      legacy_tls_client_endpoint: {
+        type: LEGACY_ENDPOINT_TYPE,
+        computed: true,
+        description:
+          'Where legacy-TLS clients must connect while `allow_legacy_tls_clients` is `true` (null otherwise): host, port and the TLS versions it accepts. ' +
+          'Other clients keep using `smtp.office365.com:587` with STARTTLS and TLS 1.2.',
+      },
+    },
+  },
+};
+
+function sessionOf(context: OperationContext<ExchangeClient>): ExchangeSession {
+  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
+}
+
+export function legacyEndpointFor(client: Pick<ExchangeClient, 'legacyTlsHost'> | null, allowed: CtyValue): CtyValue {
+  if (!isKnown(allowed)) return new Unknown();
+  if (allowed !== true) return null;
+  return { host: client?.legacyTlsHost ?? 'smtp-legacy.office365.com', port: 25, tls_versions: ['1.0', '1.1'] };
+}
+
+function settingsValue(settings: TransportConfigSettings): ObjectValue {
+  return { smtp_client_authentication_disabled: settings.smtpClientAuthenticationDisabled, allow_legacy_tls_clients: settings.allowLegacyTlsClients };
+}
+
+/** The settings the plan asks for, ignoring those the configuration leaves out. */
+function wanted(planned: ObjectValue, config: ObjectValue): Partial<TransportConfigSettings> {
+  const changes: Partial<TransportConfigSettings> = {};
+  if (config.smtp_client_authentication_disabled !== null) changes.smtpClientAuthenticationDisabled = readBool(planned, 'smtp_client_authentication_disabled');
+  if (config.allow_legacy_tls_clients !== null) changes.allowLegacyTlsClients = readBool(planned, 'allow_legacy_tls_clients');
+  return changes;
+}
+
+function stateFrom(client: ExchangeClient, settings: TransportConfigSettings, rest: { restore: boolean; original: CtyValue }): ObjectValue {
+  return {
+    id: client.organization,
+    ...settingsValue(settings),
+    restore_on_destroy: rest.restore,
+    original_settings: rest.original,
+    legacy_tls_client_endpoint: legacyEndpointFor(client, settings.allowLegacyTlsClients),
+  };
+}
+
+/** Applies only what differs from the tenant now, then reads back what Exchange actually holds. */
+async function converge(context: OperationContext<ExchangeClient>, changes: Partial<TransportConfigSettings>, current: TransportConfigSettings): Promise<TransportConfigSettings> {
+  const needed: Partial<TransportConfigSettings> = {};
+  if (changes.smtpClientAuthenticationDisabled !== undefined && changes.smtpClientAuthenticationDisabled !== current.smtpClientAuthenticationDisabled) {
+    needed.smtpClientAuthenticationDisabled = changes.smtpClientAuthenticationDisabled;
+  }
+  if (changes.allowLegacyTlsClients !== undefined && changes.allowLegacyTlsClients !== current.allowLegacyTlsClients) {
+    needed.allowLegacyTlsClients = changes.allowLegacyTlsClients;
+  }
+  if (Object.keys(needed).length === 0) return current;
+  await setTransportConfig(sessionOf(context), needed);
+  // The directory replicates: a read straight after a write can be stale, so trust what was written.
+  return { ...current, ...needed };
+}
+
+export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
+  typeName: 'exchangeonline_transport_config',
+  schema: transportConfigSchema,
+  defaults: { restore_on_destroy: false },
+  stableComputed: ['id', 'original_settings'],
+
+  modifyPlan({ planned, client }) {
+    planned.legacy_tls_client_endpoint = legacyEndpointFor(client, planned.allow_legacy_tls_clients);
+    if (client && isKnown(planned.id) === false) planned.id = client.organization;
+  },
+
+  async create(context) {
+    const current = await readTransportConfig(sessionOf(context));
+    const settings = await converge(context, wanted(context.planned, context.config), current);
+    return stateFrom(context.client, settings, { restore: context.planned.restore_on_destroy === true, original: settingsValue(current) });
+  },
+
+  async read(context) {
+    const settings = await readTransportConfig(sessionOf(context));
+    return stateFrom(context.client, settings, {
+      restore: context.state.restore_on_destroy === true,
+      original: context.state.original_settings ?? settingsValue(settings),
+    });
+  },
+
+  async update(context) {
+    const current = await readTransportConfig(sessionOf(context));
+    const settings = await converge(context, wanted(context.planned, context.config), current);
+    return stateFrom(context.client, settings, { restore: context.planned.restore_on_destroy === true, original: context.prior.original_settings });
+  },
+
+  async delete(context) {
+    if (context.prior.restore_on_destroy !== true) return;
+    const original = context.prior.original_settings as ObjectValue | null;
+    if (!original) {
+      throw new DiagnosticError(
+        errorDiagnostic(
+          'Cannot restore the original transport settings',
+          'restore_on_destroy is true but the state holds no original_settings. Set restore_on_destroy = false to destroy without restoring, or set the values by hand.',
+          ['restore_on_destroy'],
+        ),
+      );
+    }
+    const current = await readTransportConfig(sessionOf(context));
+    await converge(
+      context,
+      { smtpClientAuthenticationDisabled: readBool(original, 'smtp_client_authentication_disabled'), allowLegacyTlsClients: readBool(original, 'allow_legacy_tls_clients') },
+      current,
+    );
+  },
+
+  async importState(context) {
+    const id = context.id.trim();
+    if (id.toLowerCase() !== context.client.organization.toLowerCase()) {
+      throw new DiagnosticError(
+        errorDiagnostic(
+          'Import ID names a different tenant',
+          `The import ID is "${id}", but this provider is configured for "${context.client.organization}". Import with the provider's organization ` +
+            '(for another tenant, use a provider alias configured for it).',
+        ),
+      );
+    }
+    const settings = await readTransportConfig(sessionOf(context));
+    return stateFrom(context.client, settings, { restore: false, original: settingsValue(settings) });
+  },
+};
