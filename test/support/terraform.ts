@@ -1,0 +1,121 @@
+/**
+ * Runs the real terraform binary in a scratch directory, installing exoform from the packaged mirror (offline).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliConfigPath } from '../../scripts/package';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class TerraformWorkspace {
+  readonly dir: string;
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(files: Record<string, string>, env: Record<string, string | undefined> = {}) {
+    this.dir = mkdtempSync(join(tmpdir(), 'exoform-tf-'));
+    this.env = {
+      ...process.env,
+      TF_CLI_CONFIG_FILE: cliConfigPath(), // this machine presets another one
+      TF_IN_AUTOMATION: '1',
+      TF_INPUT: '0',
+      CHECKPOINT_DISABLE: '1',
+      TF_PLUGIN_CACHE_DIR: '',
+      ...env,
+    };
+    this.write(files);
+  }
+
+  write(files: Record<string, string>): void {
+    for (const [name, content] of Object.entries(files)) writeFileSync(join(this.dir, name), content);
+  }
+
+  read(name: string): string {
+    return readFileSync(join(this.dir, name), 'utf8');
+  }
+
+  exists(name: string): boolean {
+    return existsSync(join(this.dir, name));
+  }
+
+  run(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('terraform', [...args], { cwd: this.dir, env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += chunk));
+      child.stderr.on('data', (chunk) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  /** Runs and fails the test with terraform's own output when the exit code is not the expected one. */
+  async expect(args: string[], expectedCode = 0): Promise<RunResult> {
+    const result = await this.run(args);
+    if (result.code !== expectedCode) {
+      throw new Error(`terraform ${args.join(' ')} exited ${result.code}, expected ${expectedCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+    }
+    return result;
+  }
+
+  init(): Promise<RunResult> {
+    return this.expect(['init', '-no-color', '-input=false']);
+  }
+
+  /** `terraform plan -detailed-exitcode`: 0 = no changes, 2 = changes. Returns the plan as JSON too. */
+  async plan(expectedCode: 0 | 2, extra: string[] = []): Promise<{ result: RunResult; plan: PlanJson }> {
+    const result = await this.expect(['plan', '-no-color', '-input=false', '-detailed-exitcode', '-out=tfplan', ...extra], expectedCode);
+    const shown = await this.expect(['show', '-json', 'tfplan']);
+    return { result, plan: JSON.parse(shown.stdout) as PlanJson };
+  }
+
+  apply(extra: string[] = []): Promise<RunResult> {
+    return this.expect(['apply', '-no-color', '-input=false', '-auto-approve', ...extra]);
+  }
+
+  destroy(): Promise<RunResult> {
+    return this.expect(['destroy', '-no-color', '-input=false', '-auto-approve']);
+  }
+
+  async state(): Promise<StateJson> {
+    const shown = await this.expect(['show', '-json']);
+    return JSON.parse(shown.stdout) as StateJson;
+  }
+
+  /** The attribute values of one resource in state, by address. */
+  async resourceValues(address: string): Promise<Record<string, unknown>> {
+    const state = await this.state();
+    const resource = state.values?.root_module?.resources?.find((r) => r.address === address);
+    if (!resource) throw new Error(`${address} is not in state`);
+    return resource.values;
+  }
+
+  cleanup(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface PlanJson {
+  resource_changes?: Array<{ address: string; change: { actions: string[]; before: any; after: any; after_unknown: any; importing?: object } }>;
+  resource_drift?: Array<{ address: string; change: { actions: string[]; before: any; after: any } }>;
+}
+
+export interface StateJson {
+  values?: { outputs?: Record<string, { value: unknown }>; root_module?: { resources?: Array<{ address: string; values: Record<string, unknown> }> } };
+}
+
+/** The `required_providers` block every configuration in the tests uses. */
+export const REQUIRED_PROVIDERS = `terraform {
+  required_providers {
+    exchangeonline = {
+      source = "exoform/exchangeonline"
+    }
+  }
+}
+`;
