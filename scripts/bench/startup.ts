@@ -1,0 +1,42 @@
+/**
+ * Provider start → handshake: what Terraform pays 3–5 times per command. Spawns the packaged executable the way
+ * Terraform does and times the first stdout line.
+ */
+import { spawn } from 'node:child_process';
+import { createServerCertificate } from '../../src/protocol/certificate';
+import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../src/protocol/handshake';
+import { providerExecutable } from '../package';
+import { median, type Figure } from './report';
+
+function startOnce(executable: string, clientCertificatePem: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(executable, [], {
+      env: { ...process.env, [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '5,6', PLUGIN_CLIENT_CERT: clientCertificatePem },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    child.on('error', reject);
+    child.stdout.once('data', (chunk: Buffer) => {
+      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      child.kill('SIGKILL');
+      if (!chunk.toString().startsWith('1|6|tcp|')) reject(new Error(`unexpected handshake: ${chunk.toString().slice(0, 80)}`));
+      else resolve(elapsed);
+    });
+  });
+}
+
+export async function benchStartup(runs = 21): Promise<Figure> {
+  const clientCertificate = createServerCertificate().certificatePem;
+  const executable = providerExecutable();
+  await startOnce(executable, clientCertificate); // warm the file cache
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) times.push(await startOnce(executable, clientCertificate));
+  return {
+    id: 'startup',
+    label: `provider start → handshake, median of ${runs}`,
+    value: median(times),
+    unit: 'ms',
+    target: 150,
+    note: `min ${Math.min(...times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`,
+  };
+}
