@@ -30,7 +30,7 @@ export const transportConfigSchema: Schema = {
         computed: true,
         description:
           '`true` turns SMTP AUTH off for the organization (`Set-TransportConfig -SmtpClientAuthenticationDisabled`). Mailboxes with their own ' +
-          'setting (see `exchangeonline_mailbox_smtp_auth`) still override it. Left out: not managed.',
+          'setting (`Set-CASMailbox -SmtpClientAuthenticationDisabled`) still override it. Left out: not managed.',
       },
       allow_legacy_tls_clients: {
         type: 'bool',
