@@ -6,6 +6,8 @@
  * The bridge knows nothing about Terraform.
  */
 
+import type { ExchangeError } from './errors';
+
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** Cmdlet parameters by name. A `null` value is sent as `$null` (e.g. "inherit the org setting"). */
@@ -25,10 +27,22 @@ export interface InvokeOptions {
   signal?: AbortSignal;
 }
 
+/** One cmdlet call in a batch. */
+export interface CmdletRequest {
+  cmdlet: string;
+  parameters: CmdletParameters;
+}
+
 export interface ExchangeBridge {
   /** The tenant this bridge talks to: a domain such as `contoso.onmicrosoft.com` or a tenant id. */
   readonly organization: string;
   invoke(cmdlet: string, parameters: CmdletParameters, options?: InvokeOptions): Promise<CmdletResult>;
+  /**
+   * Optional: runs independent cmdlets in fewer round trips. The result array is parallel to `requests`; each item is
+   * the cmdlet's result or the typed error it failed with (one failure does not fail the others). Only cancellation
+   * rejects the whole call. Bridges without a batch transport leave it out; callers fall back to `invoke` per item.
+   */
+  invokeBatch?(requests: readonly CmdletRequest[], options?: InvokeOptions): Promise<Array<CmdletResult | ExchangeError>>;
   /** Releases sessions and sockets. Safe to call twice. */
   close(): Promise<void>;
 }

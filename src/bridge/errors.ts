@@ -12,7 +12,8 @@ export type ExchangeErrorKind =
   | 'invalid-input'
   | 'service-bug'
   | 'cancelled'
-  | 'unreachable';
+  | 'unreachable'
+  | 'configuration';
 
 export abstract class ExchangeError extends Error {
   abstract readonly kind: ExchangeErrorKind;
@@ -76,6 +77,25 @@ export class CancelledError extends ExchangeError {
 /** The endpoint could not be reached at all (DNS failure, connection refused, TLS failure). */
 export class UnreachableError extends ExchangeError {
   readonly kind = 'unreachable' as const;
+}
+
+/**
+ * The provider configuration is wrong or inconsistent (conflicting credentials, malformed organization or endpoint,
+ * unreadable certificate file, wrong certificate password). Never retried. Carries the provider attributes to fix
+ * so the Terraform layer can attach the diagnostic to them. It can surface at configure time or, for things only
+ * checked on first use (the certificate file), from any call.
+ */
+export class ConfigurationError extends ExchangeError {
+  readonly kind = 'configuration' as const;
+  constructor(
+    message: string,
+    remedy: string,
+    /** Provider attribute names as the user writes them (`access_token`, `certificate_path`...), most relevant first. */
+    readonly attributes: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, remedy, undefined, options);
+  }
 }
 
 export function isExchangeError(error: unknown): error is ExchangeError {
