@@ -87,7 +87,7 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           certificatePassword: setting('certificate_password'),
           endpoint: setting('endpoint'),
           },
-          { logger: (level, message, fields) => logger.log(level, message, flattenFields(fields)) },
+          { checkCertificateNow: true, logger: (level, message, fields) => logger.log(level, message, flattenFields(fields)) },
         );
         return { organization: bridge.organization, bridge, legacyTlsHost: legacyTlsHostFor(setting('endpoint')) };
       } catch (error) {
