@@ -51,18 +51,20 @@ async function main(): Promise<void> {
       EXO_ENDPOINT: emulator.url,
       EXO_ACCESS_TOKEN: token,
     };
+    const bridge = createRestBridge({ organization: TENANT, endpoint: emulator.url, accessToken: token });
+    const before = await readTransportConfig({ bridge });
     await run('terraform', ['init', '-input=false'], workDirectory, env);
     await run('terraform', ['apply', '-auto-approve', '-input=false'], workDirectory, env);
-
-    const bridge = createRestBridge({ organization: TENANT, endpoint: emulator.url, accessToken: token });
-    const settings = await readTransportConfig({ bridge });
+    const after = await readTransportConfig({ bridge });
     await bridge.close();
+    const smtp = (s: typeof after): string => `${s.smtpClientAuthenticationDisabled ? 'disabled' : 'ENABLED'} (SmtpClientAuthenticationDisabled=${s.smtpClientAuthenticationDisabled})`;
+    const legacy = (s: typeof after): string => `${s.allowLegacyTlsClients ? 'ALLOWED' : 'not allowed'} (AllowLegacyTLSClients=${s.allowLegacyTlsClients})`;
     process.stdout.write(
       [
         '',
-        `SMTP AUTH posture of ${TENANT} (read back from the emulator through the REST bridge):`,
-        `  Organization-wide SMTP AUTH : ${settings.smtpClientAuthenticationDisabled ? 'disabled' : 'ENABLED'} (SmtpClientAuthenticationDisabled = ${settings.smtpClientAuthenticationDisabled})`,
-        `  Legacy TLS clients         : ${settings.allowLegacyTlsClients ? 'ALLOWED via smtp-legacy.office365.com' : 'not allowed'} (AllowLegacyTLSClients = ${settings.allowLegacyTlsClients})`,
+        `SMTP AUTH posture of ${TENANT}, read back from the emulator through the REST bridge (before → after):`,
+        `  Organization-wide SMTP AUTH : ${smtp(before)} → ${smtp(after)}`,
+        `  Legacy TLS clients          : ${legacy(before)} → ${legacy(after)}`,
         '',
         `Terraform working directory: ${workDirectory}`,
         '',

@@ -2,6 +2,11 @@
  * Bad provider configuration reaches the user as a diagnostic that names the setting and says what to do,
  * and secrets never show up in plan output, logs or state.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { providerExecutable } from '../../scripts/package';
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
 
@@ -109,5 +114,80 @@ describe('provider configuration errors', () => {
     } finally {
       tf.cleanup();
     }
+  });
+});
+
+describe('certificate credentials through the packaged provider', () => {
+  let emulator: TestEmulator;
+  let pfxPath: string;
+  const password = 'pfx-pass "quoted" $(x)';
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+    const directory = mkdtempSync(join(tmpdir(), 'exoform-pfx-'));
+    const key = join(directory, 'key.pem');
+    const cert = join(directory, 'cert.pem');
+    pfxPath = join(directory, 'app.pfx');
+    const openssl = (args: string[]): void => {
+      const result = spawnSync('openssl', args, { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
+    };
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=exoform-test']);
+    openssl(['pkcs12', '-export', '-inkey', key, '-in', cert, '-out', pfxPath, '-passout', `pass:${password}`]);
+  });
+  afterAll(async () => {
+    await emulator.stop();
+  });
+
+  function certificateWorkspace(certificatePassword: string): TerraformWorkspace {
+    return new TerraformWorkspace(
+      {
+        'main.tf': `${REQUIRED_PROVIDERS}
+variable "certificate_password" {
+  type      = string
+  sensitive = true
+}
+provider "exchangeonline" {
+  organization         = "${DEMO_TENANT}"
+  endpoint             = "${emulator.url}"
+  client_id            = "00000000-0000-0000-0000-000000000001"
+  certificate_path     = "${pfxPath}"
+  certificate_password = var.certificate_password
+}
+${RESOURCE}`,
+      },
+      { EXO_ENDPOINT: undefined, EXO_ORGANIZATION: undefined, EXO_ACCESS_TOKEN: undefined, TF_VAR_certificate_password: certificatePassword },
+    );
+  }
+
+  test('a valid PFX is loaded at configure time (its parser is a side bundle), so planning a create succeeds', async () => {
+    const tf = certificateWorkspace(password);
+    try {
+      await tf.init();
+      const planned = await tf.plan(2);
+      expect(planned.plan.resource_changes?.[0].change.actions).toEqual(['create']);
+      expect(planned.result.stdout + planned.result.stderr).not.toContain(password);
+    } finally {
+      tf.cleanup();
+    }
+  });
+
+  test('a PFX with the wrong password fails the plan, naming the setting, without echoing the password', async () => {
+    const tf = certificateWorkspace('not-the-password');
+    try {
+      await tf.init();
+      const result = await tf.run(['plan', '-no-color', '-input=false']);
+      expect(result.code).toBe(1);
+      const message = flatten(result.stderr);
+      expect(message).toMatch(/certificate_password/);
+      expect(message).not.toContain('not-the-password');
+    } finally {
+      tf.cleanup();
+    }
+  });
+
+  test('the MSAL side bundle shipped beside the provider loads', () => {
+    const bundle = join(providerExecutable(), '..', 'exoform-msal.js');
+    const result = spawnSync('node', ['-e', `const m = require(${JSON.stringify(bundle)}); process.stdout.write(typeof m.ConfidentialClientApplication)`], { encoding: 'utf8' });
+    expect(result.stdout).toBe('function');
   });
 });
