@@ -14,6 +14,13 @@ export interface Diagnostic {
   readonly path?: AttributePath;
 }
 
+/** Thrown where a failure should reach the user as exactly this diagnostic. */
+export class DiagnosticError extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.summary + (diagnostic.detail ? `: ${diagnostic.detail}` : ''));
+  }
+}
+
 export function errorDiagnostic(summary: string, detail?: string, path?: AttributePath): Diagnostic {
   return { severity: 'error', summary, detail, path };
 }

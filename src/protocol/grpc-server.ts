@@ -131,6 +131,9 @@ export class GrpcServer {
     const controller = new AbortController();
     const abort = (): void => controller.abort();
     this.closing.signal.addEventListener('abort', abort, { once: true });
+    // 'aborted' fires when the client resets the stream or the connection drops before we answered; by the time
+    // 'close' fires node may already report the stream as finished.
+    stream.on('aborted', abort);
     stream.on('close', () => {
       this.closing.signal.removeEventListener('abort', abort);
       if (!stream.writableFinished) abort();

@@ -3,7 +3,7 @@
  * stdio and broker services, the handshake, StopProvider and shutdown.
  */
 import { createServerCertificate } from './certificate';
-import { diagnosticToProto, attributePathToProto, errorDiagnostic, type Diagnostic } from './diagnostics';
+import { DiagnosticError, diagnosticToProto, attributePathToProto, errorDiagnostic, type Diagnostic } from './diagnostics';
 import { GrpcError, GrpcServer, GrpcStatus, type CallContext, type MethodDescriptor } from './grpc-server';
 import { formatHandshakeLine, readHandshakeEnvironment } from './handshake';
 import type { Logger } from './logging';
@@ -74,6 +74,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
         return await run(request, call);
       } catch (error) {
         if (error instanceof GrpcError) throw error;
+        if (error instanceof DiagnosticError) return { diagnostics: diagnostics([error.diagnostic]) };
         // Every response type carries diagnostics; report crashes there so Terraform shows them properly.
         return { diagnostics: diagnostics([crashDiagnostic(error, name)]) };
       } finally {
@@ -216,10 +217,13 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   // go-plugin services Terraform opens on every provider process.
   server.addUnary(methodDescriptor('/plugin.GRPCController/Shutdown'), async () => {
     setImmediate(() => {
-      void handler.close().finally(() => {
-        void server.close();
+      void (async () => {
+        await handler.close().catch(() => undefined);
+        // A graceful close lets this answer's trailers out first; bounded, so a client that never lets go
+        // cannot keep the process alive.
+        await Promise.race([server.close(), new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
         options.onShutdown?.();
-      });
+      })();
     });
     return {};
   });

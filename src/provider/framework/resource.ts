@@ -6,12 +6,7 @@ import type { AttributePath, Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import type { CtyValue, ObjectValue } from './values';
 
-/** Thrown by resource code for a failure that should reach the user as this exact diagnostic. */
-export class DiagnosticError extends Error {
-  constructor(readonly diagnostic: Diagnostic) {
-    super(diagnostic.summary + (diagnostic.detail ? `: ${diagnostic.detail}` : ''));
-  }
-}
+export { DiagnosticError } from '../../protocol/diagnostics';
 
 /** Collected warnings for the current call, and the cancellation signal. */
 export interface OperationContext<Client> {
