@@ -3,6 +3,8 @@
  * come from an EXO_* environment variable so pipelines keep secrets out of configuration.
  */
 import type { ExchangeBridge } from '../bridge/bridge';
+import { ConcurrencyLimitedBridge } from '../bridge/limited-bridge';
+import { MailboxDirectory } from '../exchange/mailbox-directory';
 import { ConfigurationError, isExchangeError } from '../bridge/errors';
 import { createRestBridge } from '../bridge/rest/create-rest-bridge';
 import { errorDiagnostic, type Diagnostic } from '../protocol/diagnostics';
@@ -11,12 +13,17 @@ import type { Schema } from '../protocol/schema';
 import { DiagnosticError, type ProviderDefinition } from './framework/resource';
 import { readString, type ObjectValue } from './framework/values';
 import { transportConfigResource } from './resources/transport-config';
+import { mailboxSmtpAuthResource } from './resources/mailbox-smtp-auth';
+import { mailboxSmtpAuthListResource } from './resources/mailbox-smtp-auth-list';
 import { transportConfigDataSource } from './data-sources/transport-config';
 
 /** What every resource receives once the provider is configured. */
 export interface ExchangeClient {
   readonly organization: string;
+  /** Limited to `max_concurrent_requests` calls in flight for this tenant. */
   readonly bridge: ExchangeBridge;
+  /** This process's view of the tenant's mailboxes: one bulk read, shared by every mailbox resource. */
+  readonly mailboxes: MailboxDirectory;
   /** Host name legacy-TLS SMTP clients use in this tenant's cloud. */
   readonly legacyTlsHost: string;
 }
@@ -30,7 +37,10 @@ export const PROVIDER_ENVIRONMENT: Readonly<Record<string, string>> = {
   certificate_path: 'EXO_CERTIFICATE_PATH',
   certificate_password: 'EXO_CERTIFICATE_PASSWORD',
   endpoint: 'EXO_ENDPOINT',
+  max_concurrent_requests: 'EXO_MAX_CONCURRENT_REQUESTS',
 };
+
+export const DEFAULT_MAX_CONCURRENT_REQUESTS = 4;
 
 const env = (name: string): string => `Defaults to the \`${PROVIDER_ENVIRONMENT[name]}\` environment variable.`;
 
@@ -51,6 +61,11 @@ export const providerSchema: Schema = {
         optional: true,
         description: `Base URL of the Exchange Online admin API. Defaults to \`https://outlook.office365.com\`; set it to an exoform emulator URL for tests. ${env('endpoint')}`,
       },
+      max_concurrent_requests: {
+        type: 'number',
+        optional: true,
+        description: `Most requests in flight at once for this tenant (a \`$batch\` of up to 10 cmdlets counts as one). Default ${DEFAULT_MAX_CONCURRENT_REQUESTS}; lower it if the tenant is throttled. ${env('max_concurrent_requests')}`,
+      },
     },
   },
 };
@@ -63,6 +78,23 @@ export function settingFrom(config: ObjectValue, name: string, environment: Node
   return fromEnvironment !== undefined && fromEnvironment !== '' ? fromEnvironment : undefined;
 }
 
+function maxConcurrentRequests(config: ObjectValue, environment: NodeJS.ProcessEnv): number {
+  const configured = config.max_concurrent_requests;
+  const raw = typeof configured === 'number' || typeof configured === 'string' ? configured : environment[PROVIDER_ENVIRONMENT.max_concurrent_requests];
+  if (raw === undefined || raw === '') return DEFAULT_MAX_CONCURRENT_REQUESTS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 64) {
+    throw new DiagnosticError(
+      errorDiagnostic(
+        'Invalid exchangeonline provider configuration',
+        `max_concurrent_requests must be a whole number from 1 to 64, got ${JSON.stringify(raw)}.`,
+        typeof configured === 'number' || typeof configured === 'string' ? ['max_concurrent_requests'] : undefined,
+      ),
+    );
+  }
+  return value;
+}
+
 export function legacyTlsHostFor(endpoint: string | undefined): string {
   // Microsoft 365 operated by 21Vianet has its own legacy endpoint.
   return endpoint && /\.partner\.outlook\.cn(:\d+)?(\/|$)/i.test(endpoint) ? 'smtp-legacy.partner.outlook.cn' : 'smtp-legacy.office365.com';
@@ -71,7 +103,7 @@ export function legacyTlsHostFor(endpoint: string | undefined): string {
 export function createExoformProvider(logger: Logger, environment: NodeJS.ProcessEnv = process.env): ProviderDefinition<ExchangeClient> {
   return {
     schema: providerSchema,
-    resources: [transportConfigResource],
+    resources: [transportConfigResource, mailboxSmtpAuthResource, mailboxSmtpAuthListResource],
     dataSources: [transportConfigDataSource],
 
     async configure(config) {
@@ -89,7 +121,13 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           },
           { checkCertificateNow: true, logger: (level, message, fields) => logger.log(level, message, flattenFields(fields)) },
         );
-        return { organization: bridge.organization, bridge, legacyTlsHost: legacyTlsHostFor(setting('endpoint')) };
+        const limited = new ConcurrencyLimitedBridge(bridge, { maxConcurrent: maxConcurrentRequests(config, environment) });
+        return {
+          organization: bridge.organization,
+          bridge: limited,
+          mailboxes: new MailboxDirectory(limited),
+          legacyTlsHost: legacyTlsHostFor(setting('endpoint')),
+        };
       } catch (error) {
         if (error instanceof ConfigurationError) {
           const attribute = error.attributes[0];

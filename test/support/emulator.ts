@@ -57,6 +57,41 @@ export class EmulatorInspector {
     return this.request<TenantState>('GET', `/_emulator/tenants/${encodeURIComponent(tenant)}`);
   }
 
+  /** A recipient's record (mailbox or user) by UPN, as the emulator stores it. */
+  async recipient(upn: string, tenant = DEMO_TENANT): Promise<TenantState['recipients'][number]> {
+    const found = (await this.tenant(tenant)).recipients.find((r) => r.UserPrincipalName.toLowerCase() === upn.toLowerCase());
+    if (!found) throw new Error(`no recipient ${upn} in ${tenant}`);
+    return found;
+  }
+
+  /** SmtpClientAuthenticationDisabled of each named mailbox, for compact assertions. */
+  async overrides(upns: string[], tenant = DEMO_TENANT): Promise<Record<string, boolean | null>> {
+    const state = await this.tenant(tenant);
+    const out: Record<string, boolean | null> = {};
+    for (const upn of upns) out[upn] = state.recipients.find((r) => r.UserPrincipalName === upn)?.SmtpClientAuthenticationDisabled ?? null;
+    return out;
+  }
+
+  setRecipient(identity: string, values: Record<string, unknown>, tenant = DEMO_TENANT): Promise<unknown> {
+    return this.request('PATCH', `/_emulator/tenants/${encodeURIComponent(tenant)}/recipients/${encodeURIComponent(identity)}`, values);
+  }
+
+  addFault(rule: Record<string, unknown>): Promise<unknown> {
+    return this.request('POST', '/_emulator/faults', rule);
+  }
+
+  clearFaults(): Promise<unknown> {
+    return this.request('DELETE', '/_emulator/faults');
+  }
+
+  calls(): Promise<{ calls: Array<{ cmdlet: string; parameters: Record<string, unknown>; status: number }> }> {
+    return this.request('GET', '/_emulator/calls');
+  }
+
+  clearCalls(): Promise<unknown> {
+    return this.request('DELETE', '/_emulator/calls');
+  }
+
   setTransportConfig(values: Record<string, boolean | null>, tenant = DEMO_TENANT): Promise<unknown> {
     return this.request('PATCH', `/_emulator/tenants/${encodeURIComponent(tenant)}/transport-config`, values);
   }

@@ -2,10 +2,10 @@
  * Turns a ProviderDefinition into the protocol's ProviderHandler: Terraform's planning rules (defaults, unknown
  * computed values, replacement), state shaping, and one consistent way of reporting errors.
  */
-import { errorDiagnostic, warningDiagnostic, type AttributePath, type Diagnostic } from '../../protocol/diagnostics';
+import { errorDiagnostic, hasErrors, warningDiagnostic, type AttributePath, type Diagnostic } from '../../protocol/diagnostics';
 import type { ProviderHandler, ProviderSchemas } from '../../protocol/provider-handler';
 import { assertValidSchema } from '../../protocol/schema';
-import { DiagnosticError, type DataSourceDefinition, type ProviderDefinition, type ResourceDefinition } from './resource';
+import { DiagnosticError, PartialResultError, type DataSourceDefinition, type ProviderDefinition, type ResourceDefinition } from './resource';
 import { Unknown, asObject, conformToBlock, containsUnknown, valuesEqual, type CtyValue, type ObjectValue } from './values';
 
 class Collector {
@@ -142,10 +142,19 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       const base = { signal: request.signal, warn: collector.warn };
       if (request.planned === null) {
         if (prior) {
+          let partial: ObjectValue | undefined;
           const deleted = await guard(`delete ${request.typeName}`, collector, async () => {
-            await definitionOf.delete({ ...base, client: requireClient(), prior });
+            try {
+              await definitionOf.delete({ ...base, client: requireClient(), prior });
+            } catch (error) {
+              if (!(error instanceof PartialResultError)) throw error;
+              partial = error.state;
+              collector.diagnostics.push(...error.diagnostics);
+              return undefined;
+            }
             return true;
           });
+          if (partial) return { state: conformToBlock(definitionOf.schema.block, partial), private: request.plannedPrivate, diagnostics: collector.diagnostics };
           if (deleted === undefined) return { state: request.prior, private: request.plannedPrivate, diagnostics: collector.diagnostics };
         }
         return { state: null, diagnostics: collector.diagnostics };
@@ -153,17 +162,24 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       const planned = asObject(request.planned);
       const config = asObject(request.config);
       const operation = prior ? 'update' : 'create';
-      const result = await guard(`${operation} ${request.typeName}`, collector, () =>
-        prior
-          ? definitionOf.update({ ...base, client: requireClient(), prior, planned, config })
-          : definitionOf.create({ ...base, client: requireClient(), planned, config }),
-      );
+      const result = await guard(`${operation} ${request.typeName}`, collector, async () => {
+        try {
+          return await (prior
+            ? definitionOf.update({ ...base, client: requireClient(), prior, planned, config })
+            : definitionOf.create({ ...base, client: requireClient(), planned, config }));
+        } catch (error) {
+          if (!(error instanceof PartialResultError)) throw error;
+          // Part of it was applied: hand Terraform that state together with the errors.
+          collector.diagnostics.push(...error.diagnostics);
+          return error.state;
+        }
+      });
       if (result === undefined) {
         // Nothing was recorded as applied: keep the prior state (or none, for a failed create).
         return { state: request.prior, private: request.plannedPrivate, diagnostics: collector.diagnostics };
       }
       const state = conformToBlock(definitionOf.schema.block, result);
-      if (containsUnknown(state)) {
+      if (containsUnknown(state) && !hasErrors(collector.diagnostics)) {
         collector.diagnostics.push(errorDiagnostic(`Provider bug: ${request.typeName} left a value unknown after ${operation}`, 'Please report this.'));
       }
       return { state, private: request.plannedPrivate, diagnostics: collector.diagnostics };

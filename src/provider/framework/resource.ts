@@ -8,6 +8,16 @@ import type { CtyValue, ObjectValue } from './values';
 
 export { DiagnosticError } from '../../protocol/diagnostics';
 
+/**
+ * Thrown by create/update/delete when part of the work was applied: `state` records exactly what was applied,
+ * `diagnostics` say what failed. Terraform stores the state and shows the errors, so the next apply finishes.
+ */
+export class PartialResultError extends Error {
+  constructor(readonly state: ObjectValue, readonly diagnostics: Diagnostic[]) {
+    super(`${diagnostics.length} part(s) of the change failed`);
+  }
+}
+
 /** Collected warnings for the current call, and the cancellation signal. */
 export interface OperationContext<Client> {
   client: Client;

@@ -1,0 +1,113 @@
+/**
+ * Per-mailbox SMTP AUTH (Get-EXOCasMailbox / Set-CASMailbox).
+ *
+ * `SmtpClientAuthenticationDisabled`: true = disabled for this mailbox, false = enabled, null = inherit the
+ * organization's value (the default). The mailbox value wins over the org value.
+ */
+import type { JsonValue, Row } from '../bridge/bridge';
+import { InvalidInputError, NotFoundError } from '../bridge/errors';
+import { invoke, type ExchangeSession } from './session';
+
+export type SmtpAuthOverride = boolean | null;
+
+export interface CasMailbox {
+  guid: string;
+  /** The name Exchange reports as Identity (usually the mailbox name). */
+  identity: string;
+  name: string;
+  primarySmtpAddress: string;
+  /** Every proxy address without its `smtp:` prefix, primary included. */
+  emailAddresses: string[];
+  externalDirectoryObjectId?: string;
+  userPrincipalName?: string;
+  alias?: string;
+  smtpClientAuthenticationDisabled: SmtpAuthOverride;
+}
+
+const PROPERTIES = ['SmtpClientAuthenticationDisabled', 'EmailAddresses', 'UserPrincipalName', 'Alias'];
+
+/** Longest identity accepted: generous for distinguished names, small enough to catch pasted garbage. */
+export const MAX_IDENTITY_LENGTH = 1024;
+
+/**
+ * Identities are data, never text for a shell, but some values can never name a mailbox. Rejecting them here
+ * gives a clear message instead of a confusing "not found" (and, for an empty identity, avoids the documented
+ * pitfall where Get-EXOCasMailbox with an empty -Identity returns every mailbox).
+ */
+export function identityProblem(identity: string): string | undefined {
+  if (identity.trim() === '') return 'is empty';
+  if (identity !== identity.trim()) return 'has leading or trailing white space';
+  if (/[\u0000-\u001f\u007f]/.test(identity)) return 'contains a control character (such as a newline or tab)';
+  if (identity.length > MAX_IDENTITY_LENGTH) return `is ${identity.length} characters long; identities are at most ${MAX_IDENTITY_LENGTH}`;
+  return undefined;
+}
+
+export function assertIdentity(identity: string): void {
+  const problem = identityProblem(identity);
+  if (problem) {
+    throw new InvalidInputError(
+      `The mailbox identity ${JSON.stringify(identity.slice(0, 80))}${identity.length > 80 ? '…' : ''} ${problem}.`,
+      'Use the mailbox\'s user principal name, primary SMTP address or GUID.',
+    );
+  }
+}
+
+function text(row: Row, name: string): string | undefined {
+  const value = row[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function override(value: JsonValue | undefined): SmtpAuthOverride {
+  if (value === null || value === undefined || value === '') return null;
+  if (typeof value === 'boolean') return value;
+  if (value === 'True' || value === 'true') return true;
+  if (value === 'False' || value === 'false') return false;
+  throw new Error(`SmtpClientAuthenticationDisabled came back as ${JSON.stringify(value)}; expected true, false or null`);
+}
+
+export function casMailboxFromRow(row: Row): CasMailbox {
+  const guid = text(row, 'Guid') ?? text(row, 'ExchangeObjectId');
+  const primary = text(row, 'PrimarySmtpAddress');
+  if (!guid || !primary) throw new Error('a CAS mailbox row came back without Guid or PrimarySmtpAddress');
+  const addresses = Array.isArray(row.EmailAddresses) ? row.EmailAddresses : [];
+  return {
+    guid: guid.toLowerCase(),
+    identity: text(row, 'Identity') ?? text(row, 'Name') ?? primary,
+    name: text(row, 'Name') ?? primary,
+    primarySmtpAddress: primary,
+    emailAddresses: addresses
+      .filter((address): address is string => typeof address === 'string' && /^smtp:/i.test(address))
+      .map((address) => address.slice(5)),
+    externalDirectoryObjectId: text(row, 'ExternalDirectoryObjectId'),
+    userPrincipalName: text(row, 'UserPrincipalName'),
+    alias: text(row, 'Alias'),
+    smtpClientAuthenticationDisabled: override(row.SmtpClientAuthenticationDisabled),
+  };
+}
+
+/** Every mailbox with its override: one paged bulk read (1000 a page), not one call per mailbox. */
+export async function listCasMailboxes(session: ExchangeSession): Promise<CasMailbox[]> {
+  const rows = await invoke(session, 'Get-EXOCasMailbox', { ResultSize: 'Unlimited', Properties: PROPERTIES });
+  return rows.map(casMailboxFromRow);
+}
+
+/** One mailbox by any identity form; undefined when it does not exist. Refuses identities that can't be one. */
+export async function findCasMailbox(session: ExchangeSession, identity: string): Promise<CasMailbox[] | undefined> {
+  assertIdentity(identity);
+  try {
+    const rows = await invoke(session, 'Get-EXOCasMailbox', { Identity: identity, Properties: PROPERTIES });
+    return rows.map(casMailboxFromRow);
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+export function setSmtpAuthRequest(guid: string, value: SmtpAuthOverride): { cmdlet: string; parameters: Record<string, JsonValue> } {
+  return { cmdlet: 'Set-CASMailbox', parameters: { Identity: guid, SmtpClientAuthenticationDisabled: value } };
+}
+
+/** Effective SMTP AUTH for a mailbox: its own value if set, else the organization's. */
+export function effectiveSmtpAuthEnabled(mailboxValue: SmtpAuthOverride, orgDisabled: boolean): boolean {
+  return !(mailboxValue ?? orgDisabled);
+}

@@ -1,0 +1,191 @@
+/**
+ * The tenant's mailboxes as one provider process sees them.
+ *
+ * Terraform asks about mailboxes one resource at a time (ReadResource, PlanResourceChange...). Answering each
+ * with its own Get-EXOCasMailbox call is what makes other tools take days on a 60,000-mailbox tenant. So after a
+ * few single lookups the directory reads every mailbox once, in 1000-row pages, and answers everything else
+ * from that snapshot. Writes go out in `$batch` requests and update the snapshot, so later reads in the same
+ * process see them (the service's own reads may lag behind writes for seconds).
+ */
+import type { CmdletRequest, ExchangeBridge } from '../bridge/bridge';
+import { ExchangeError, isExchangeError } from '../bridge/errors';
+import { findCasMailbox, listCasMailboxes, setSmtpAuthRequest, type CasMailbox, type SmtpAuthOverride } from './cas-mailbox';
+import type { ExchangeSession } from './session';
+import { readTransportConfig } from './transport-config';
+
+export type Resolution =
+  | { kind: 'one'; mailbox: CasMailbox }
+  | { kind: 'none' }
+  | { kind: 'ambiguous'; matches: CasMailbox[] };
+
+export interface SmtpAuthChange {
+  guid: string;
+  value: SmtpAuthOverride;
+}
+
+export interface DirectoryOptions {
+  /** Single lookups allowed before the directory switches to one bulk read. */
+  bulkThreshold?: number;
+}
+
+class Snapshot {
+  private readonly byKey = new Map<string, CasMailbox[]>();
+  readonly byGuid = new Map<string, CasMailbox>();
+
+  constructor(readonly mailboxes: CasMailbox[]) {
+    for (const mailbox of mailboxes) this.add(mailbox);
+  }
+
+  private add(mailbox: CasMailbox): void {
+    this.byGuid.set(mailbox.guid, mailbox);
+    const keys = new Set(
+      [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.userPrincipalName, mailbox.alias, mailbox.externalDirectoryObjectId, ...mailbox.emailAddresses]
+        .filter((key): key is string => Boolean(key))
+        .map((key) => key.toLowerCase()),
+    );
+    for (const key of keys) {
+      const list = this.byKey.get(key);
+      if (list) list.push(mailbox);
+      else this.byKey.set(key, [mailbox]);
+    }
+  }
+
+  lookup(identity: string): CasMailbox[] {
+    return this.byKey.get(identity.toLowerCase()) ?? [];
+  }
+}
+
+function resolution(matches: CasMailbox[] | undefined): Resolution {
+  if (!matches || matches.length === 0) return { kind: 'none' };
+  const distinct = [...new Map(matches.map((m) => [m.guid, m])).values()];
+  return distinct.length === 1 ? { kind: 'one', mailbox: distinct[0] } : { kind: 'ambiguous', matches: distinct };
+}
+
+export class MailboxDirectory {
+  private snapshot?: Promise<Snapshot>;
+  private orgDisabled?: Promise<boolean>;
+  private singleLookups = 0;
+  private readonly bulkThreshold: number;
+
+  constructor(private readonly bridge: ExchangeBridge, options: DirectoryOptions = {}) {
+    this.bulkThreshold = options.bulkThreshold ?? 8;
+  }
+
+  /** Every mailbox (one bulk read per process). */
+  async all(session: ExchangeSession): Promise<CasMailbox[]> {
+    return (await this.loadSnapshot(session)).mailboxes;
+  }
+
+  /** About to resolve `count` identities: beyond a few, one bulk read is cheaper than single lookups. */
+  async prepareFor(session: ExchangeSession, count: number): Promise<void> {
+    if (count > this.bulkThreshold) await this.loadSnapshot(session);
+  }
+
+  /** Finds a mailbox by any identity form. Forms the snapshot doesn't index (DN, domain\user...) are asked of the service. */
+  async resolve(session: ExchangeSession, identity: string): Promise<Resolution> {
+    if (this.snapshot || ++this.singleLookups > this.bulkThreshold) {
+      const snapshot = await this.loadSnapshot(session);
+      const found = snapshot.lookup(identity);
+      if (found.length) return resolution(found.map((m) => snapshot.byGuid.get(m.guid) ?? m));
+    }
+    const found = await findCasMailbox(session, identity);
+    // Prefer the snapshot's copy: it carries this process's own writes.
+    return resolution(found?.map((m) => this.current(m)));
+  }
+
+  /** The organization's SmtpClientAuthenticationDisabled, read once per process. */
+  orgSmtpAuthDisabled(session: ExchangeSession): Promise<boolean> {
+    this.orgDisabled ??= readTransportConfig(session).then((settings) => settings.smtpClientAuthenticationDisabled);
+    this.orgDisabled.catch(() => (this.orgDisabled = undefined)); // a failed read is retried by the next caller
+    return this.orgDisabled;
+  }
+
+  /**
+   * Sets each mailbox's override, batched (10 per `$batch` request, the bridge limits concurrency). Returns one
+   * entry per change, parallel to `changes`: undefined when applied, else the typed error. Never throws for a
+   * single item's failure, so callers can record exactly what was applied.
+   */
+  async setSmtpAuth(session: ExchangeSession, changes: readonly SmtpAuthChange[]): Promise<Array<ExchangeError | undefined>> {
+    const requests: CmdletRequest[] = changes.map((change) => setSmtpAuthRequest(change.guid, change.value));
+    let results: Array<unknown>;
+    if (this.bridge.invokeBatch) {
+      results = await this.bridge.invokeBatch(requests, { signal: session.signal });
+    } else {
+      results = [];
+      for (const request of requests) {
+        try {
+          results.push(await this.bridge.invoke(request.cmdlet, request.parameters, { signal: session.signal }));
+        } catch (error) {
+          if (!isExchangeError(error) || error.kind === 'cancelled') throw error;
+          results.push(error);
+        }
+      }
+    }
+    return results.map((result, index) => {
+      if (isExchangeError(result)) return result;
+      const warnings = (result as { warnings?: string[] }).warnings ?? [];
+      for (const warning of warnings) session.warn?.(`Set-CASMailbox: ${warning}`);
+      this.recordWrite(changes[index]);
+      return undefined;
+    });
+  }
+
+  /** Sets one mailbox's override; concurrent single calls in the same tick share a `$batch`. */
+  setOne(session: ExchangeSession, change: SmtpAuthChange): Promise<void> {
+    return this.batcher.add(session, change);
+  }
+
+  private readonly batcher = new WriteBatcher((session, changes) => this.setSmtpAuth(session, changes));
+
+  private recordWrite(change: SmtpAuthChange): void {
+    void this.snapshot?.then((snapshot) => {
+      const mailbox = snapshot.byGuid.get(change.guid);
+      if (mailbox) mailbox.smtpClientAuthenticationDisabled = change.value;
+    });
+    this.written.set(change.guid, change.value);
+  }
+
+  /** Values this process wrote, laid over what a single lookup returned. */
+  private readonly written = new Map<string, SmtpAuthOverride>();
+
+  private current(mailbox: CasMailbox): CasMailbox {
+    return this.written.has(mailbox.guid) ? { ...mailbox, smtpClientAuthenticationDisabled: this.written.get(mailbox.guid)! } : mailbox;
+  }
+
+  private loadSnapshot(session: ExchangeSession): Promise<Snapshot> {
+    if (!this.snapshot) {
+      this.snapshot = listCasMailboxes(session).then((mailboxes) => new Snapshot(mailboxes.map((m) => this.current(m))));
+      this.snapshot.catch(() => (this.snapshot = undefined));
+    }
+    return this.snapshot;
+  }
+}
+
+/**
+ * Collects single writes issued in the same turn of the event loop (Terraform applies up to 10 resources at
+ * once) and sends them together, so 10 mailbox resources cost one `$batch` request instead of 10 calls.
+ */
+class WriteBatcher {
+  private pending: Array<{ session: ExchangeSession; change: SmtpAuthChange; resolve: () => void; reject: (error: unknown) => void }> = [];
+
+  constructor(private readonly flushChanges: (session: ExchangeSession, changes: SmtpAuthChange[]) => Promise<Array<ExchangeError | undefined>>) {}
+
+  add(session: ExchangeSession, change: SmtpAuthChange): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => void this.flush());
+      this.pending.push({ session, change, resolve, reject });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const items = this.pending;
+    this.pending = [];
+    // Each item keeps its own session (signal, warnings); the batch runs under the first one's signal.
+    try {
+      const results = await this.flushChanges(items[0].session, items.map((item) => item.change));
+      items.forEach((item, index) => (results[index] ? item.reject(results[index]) : item.resolve()));
+    } catch (error) {
+      for (const item of items) item.reject(error);
+    }
+  }
+}

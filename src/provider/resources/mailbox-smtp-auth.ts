@@ -1,0 +1,161 @@
+/**
+ * exchangeonline_mailbox_smtp_auth — one mailbox's SMTP AUTH override (Set-CASMailbox
+ * -SmtpClientAuthenticationDisabled $true | $false | $null).
+ *
+ * Leaving `smtp_client_authentication_disabled` unset is a real value: the mailbox inherits the organization's
+ * setting ($null). Destroy returns the mailbox to inherit. Reads and plans are served from the provider's
+ * per-process mailbox snapshot, so a thousand of these cost a handful of calls, not a thousand.
+ */
+import { errorDiagnostic } from '../../protocol/diagnostics';
+import type { Schema } from '../../protocol/schema';
+import { effectiveSmtpAuthEnabled, identityProblem, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
+import type { ExchangeSession } from '../../exchange/session';
+import type { ExchangeClient } from '../provider';
+import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
+import { Unknown, isKnown, readBool, readString, type ObjectValue } from '../framework/values';
+
+export const mailboxSmtpAuthSchema: Schema = {
+  version: 0,
+  block: {
+    description:
+      "One mailbox's SMTP AUTH setting, which wins over the organization's. Leave `smtp_client_authentication_disabled` unset to make the mailbox " +
+      'follow the organization (`$null`). Destroying the resource returns the mailbox to that. Import with any identity of the mailbox.',
+    attributes: {
+      id: { type: 'string', computed: true, description: 'The mailbox GUID.' },
+      identity: {
+        type: 'string',
+        required: true,
+        description: 'The mailbox: user principal name, primary SMTP address, alias, GUID or any other identity Exchange accepts. Changing it replaces the resource.',
+      },
+      smtp_client_authentication_disabled: {
+        type: 'bool',
+        optional: true,
+        description: '`true` disables SMTP AUTH for this mailbox, `false` enables it, unset (null) inherits the organization setting.',
+      },
+      guid: { type: 'string', computed: true, description: 'The mailbox GUID.' },
+      primary_smtp_address: { type: 'string', computed: true, description: 'The primary SMTP address of the mailbox.' },
+      effective_smtp_auth_enabled: {
+        type: 'bool',
+        computed: true,
+        description: 'Whether SMTP AUTH is effectively enabled: the mailbox value if set, else the organization value. (Authentication policies and security defaults can still block Basic auth.)',
+      },
+    },
+  },
+};
+
+function session(context: { client: ExchangeClient; signal: AbortSignal; warn: OperationContext<ExchangeClient>['warn'] }): ExchangeSession {
+  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
+}
+
+/** Resolves an identity to exactly one mailbox, or explains why not. */
+export async function resolveMailbox(client: ExchangeClient, exchange: ExchangeSession, identity: string): Promise<CasMailbox | undefined> {
+  const found = await client.mailboxes.resolve(exchange, identity);
+  if (found.kind === 'one') return found.mailbox;
+  if (found.kind === 'none') return undefined;
+  throw new DiagnosticError(
+    errorDiagnostic(
+      `Mailbox identity "${identity}" matches ${found.matches.length} mailboxes`,
+      `It matches ${found.matches.slice(0, 5).map((m) => m.primarySmtpAddress).join(', ')}${found.matches.length > 5 ? ', …' : ''}. ` +
+        'Use a unique identity: the user principal name, primary SMTP address or GUID.',
+      ['identity'],
+    ),
+  );
+}
+
+function notFound(identity: string): DiagnosticError {
+  return new DiagnosticError(
+    errorDiagnostic(`Mailbox "${identity}" not found`, 'Check the spelling, or use the user principal name, primary SMTP address or GUID of an existing mailbox.', ['identity']),
+  );
+}
+
+async function stateFor(client: ExchangeClient, exchange: ExchangeSession, identity: string, mailbox: CasMailbox): Promise<ObjectValue> {
+  const orgDisabled = await client.mailboxes.orgSmtpAuthDisabled(exchange);
+  return {
+    id: mailbox.guid,
+    identity,
+    smtp_client_authentication_disabled: mailbox.smtpClientAuthenticationDisabled,
+    guid: mailbox.guid,
+    primary_smtp_address: mailbox.primarySmtpAddress,
+    effective_smtp_auth_enabled: effectiveSmtpAuthEnabled(mailbox.smtpClientAuthenticationDisabled, orgDisabled),
+  };
+}
+
+async function apply(context: OperationContext<ExchangeClient>, identity: string, guid: string | undefined, wanted: SmtpAuthOverride): Promise<ObjectValue> {
+  const exchange = session(context);
+  // After create, the GUID pins the mailbox even if its addresses change.
+  const mailbox = await resolveMailbox(context.client, exchange, guid ?? identity);
+  if (!mailbox) throw notFound(identity);
+  if (mailbox.smtpClientAuthenticationDisabled !== wanted) {
+    await context.client.mailboxes.setOne(exchange, { guid: mailbox.guid, value: wanted });
+  }
+  return stateFor(context.client, exchange, identity, { ...mailbox, smtpClientAuthenticationDisabled: wanted });
+}
+
+export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
+  typeName: 'exchangeonline_mailbox_smtp_auth',
+  schema: mailboxSmtpAuthSchema,
+  requiresReplace: ['identity'],
+  stableComputed: ['id', 'guid', 'primary_smtp_address'],
+
+  validate(config) {
+    const identity = config.identity;
+    if (typeof identity !== 'string') return [];
+    const problem = identityProblem(identity);
+    return problem ? [errorDiagnostic('Invalid mailbox identity', `The identity ${problem}. Use the user principal name, primary SMTP address or GUID.`, ['identity'])] : [];
+  },
+
+  async modifyPlan({ prior, planned, client, signal, warn }) {
+    const wanted = planned.smtp_client_authentication_disabled;
+    // A set value decides the effective state on its own; inherit depends on the org value, which another
+    // resource in the same plan may change, so that is only known after apply.
+    if (isKnown(wanted) && wanted !== null) planned.effective_smtp_auth_enabled = !wanted;
+    else if (!prior || prior.smtp_client_authentication_disabled !== wanted) planned.effective_smtp_auth_enabled = new Unknown();
+    // Resolve new identities while planning, so a misspelled mailbox fails the plan rather than the apply.
+    if (!prior && client && typeof planned.identity === 'string') {
+      const exchange: ExchangeSession = { bridge: client.bridge, signal, warn: (message) => warn('Exchange Online warning', message) };
+      const mailbox = await resolveMailbox(client, exchange, planned.identity);
+      if (!mailbox) throw notFound(planned.identity);
+      planned.id = mailbox.guid;
+      planned.guid = mailbox.guid;
+      planned.primary_smtp_address = mailbox.primarySmtpAddress;
+    }
+  },
+
+  async create(context) {
+    return apply(context, readString(context.planned, 'identity')!, undefined, readBool(context.planned, 'smtp_client_authentication_disabled') ?? null);
+  },
+
+  async read(context) {
+    const exchange = session(context);
+    const guid = readString(context.state, 'guid') ?? readString(context.state, 'id');
+    const identity = readString(context.state, 'identity')!;
+    const mailbox = await resolveMailbox(context.client, exchange, guid ?? identity);
+    if (!mailbox) {
+      context.warn(`Mailbox "${identity}" no longer exists`, 'It was removed from Exchange Online outside Terraform, so it is removed from the state. Remove it from the configuration too.');
+      return null;
+    }
+    return stateFor(context.client, exchange, identity, mailbox);
+  },
+
+  async update(context) {
+    return apply(context, readString(context.planned, 'identity')!, readString(context.prior, 'guid'), readBool(context.planned, 'smtp_client_authentication_disabled') ?? null);
+  },
+
+  async delete(context) {
+    const exchange = session(context);
+    const guid = readString(context.prior, 'guid');
+    if (!guid) return;
+    const mailbox = await resolveMailbox(context.client, exchange, guid);
+    if (!mailbox || mailbox.smtpClientAuthenticationDisabled === null) return; // gone, or already inheriting
+    await context.client.mailboxes.setOne(exchange, { guid: mailbox.guid, value: null });
+  },
+
+  async importState(context) {
+    const exchange = session(context);
+    const problem = identityProblem(context.id);
+    if (problem) throw new DiagnosticError(errorDiagnostic('Invalid import ID', `The mailbox identity ${problem}.`));
+    const mailbox = await resolveMailbox(context.client, exchange, context.id);
+    if (!mailbox) throw notFound(context.id);
+    return stateFor(context.client, exchange, context.id, mailbox);
+  },
+};
