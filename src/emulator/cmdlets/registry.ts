@@ -1,0 +1,173 @@
+/**
+ * The cmdlet table and PowerShell-style parameter binding.
+ *
+ * Each cmdlet family file exports definitions: name, accepted parameters with their types, and a `run` that sees
+ * only bound, type-checked values. Binding mimics what PowerShell does on the real endpoint: case-insensitive names,
+ * the same conversion rules and the same error texts. Strings are passed on byte-exact.
+ */
+import type { JsonValue, Row } from '../../bridge/bridge';
+import { wireErrors } from '../errors';
+import type { Tenant } from '../tenant-store';
+import { describeValue, isPlainObject } from '../validate';
+
+export type ParameterType =
+  /** [bool]: JSON true/false, or a number (PowerShell accepts 1 and 0). */
+  | 'Boolean'
+  /** [switch]: the client sends true (or false for -Switch:$false). */
+  | 'SwitchParameter'
+  /** [string] and the *IdParameter types: strings; numbers and booleans are converted like PowerShell does. */
+  | 'String'
+  /** Unlimited<UInt32> as used by -ResultSize: a positive whole number or "Unlimited". */
+  | 'Unlimited';
+
+export interface ParameterSpec {
+  readonly type: ParameterType;
+  /** Whether JSON null is accepted (it then means "clear" / "not set"). */
+  readonly nullable?: boolean;
+  readonly mandatory?: boolean;
+}
+
+export type BoundValue = boolean | string | number | null;
+export type BoundParameters = Readonly<Record<string, BoundValue>>;
+
+/** The rows a cmdlet produced. Lazy so that a 60,000-row answer is rendered one page at a time. */
+export interface RowSet {
+  readonly count: number;
+  page(start: number, end: number): Row[];
+}
+
+export function eagerRows(rows: Row[]): RowSet {
+  return { count: rows.length, page: (start, end) => rows.slice(start, end) };
+}
+
+/** `items` must not change afterwards (pass a copy of a live array): paging relies on it as a snapshot. */
+export function lazyRows<T>(items: readonly T[], render: (item: T) => Row): RowSet {
+  return { count: items.length, page: (start, end) => items.slice(start, end).map(render) };
+}
+
+export interface CmdletContext {
+  readonly tenant: Tenant;
+  readonly now: Date;
+}
+
+export interface CmdletOutput {
+  readonly rows: RowSet;
+  readonly warnings: string[];
+}
+
+export interface CmdletDefinition {
+  /** Canonical spelling, e.g. `Set-TransportConfig`. */
+  readonly name: string;
+  readonly parameters: Readonly<Record<string, ParameterSpec>>;
+  /** Real parameters of the cmdlet this emulator does not model; rejected with a message that says exactly that. */
+  readonly unmodelledParameters?: readonly string[];
+  run(context: CmdletContext, parameters: BoundParameters): CmdletOutput;
+}
+
+/** PowerShell's common parameters: accepted by every cmdlet and ignored (the REST endpoint always stops on error). */
+const COMMON_PARAMETERS: Record<string, ParameterSpec> = {
+  ErrorAction: { type: 'String' },
+  WarningAction: { type: 'String' },
+  InformationAction: { type: 'String' },
+  Verbose: { type: 'SwitchParameter' },
+  Debug: { type: 'SwitchParameter' },
+};
+
+/** -Confirm and -WhatIf, which every Set-/New-/Remove- cmdlet has. */
+export const SHOULD_PROCESS_PARAMETERS: Record<string, ParameterSpec> = {
+  Confirm: { type: 'SwitchParameter' },
+  WhatIf: { type: 'SwitchParameter' },
+};
+
+export class CmdletRegistry {
+  private readonly byName = new Map<string, CmdletDefinition>();
+
+  constructor(definitions: readonly CmdletDefinition[]) {
+    for (const definition of definitions) this.byName.set(definition.name.toLowerCase(), definition);
+  }
+
+  /** Case-insensitive, like PowerShell command lookup. */
+  find(name: string): CmdletDefinition | undefined {
+    return this.byName.get(name.toLowerCase());
+  }
+
+  get names(): string[] {
+    return [...this.byName.values()].map((d) => d.name);
+  }
+}
+
+/** Binds raw JSON parameters to a cmdlet's declared parameters, or throws the WireError PowerShell would cause. */
+export function bindParameters(definition: CmdletDefinition, raw: Readonly<Record<string, JsonValue>>): BoundParameters {
+  const specs: Record<string, ParameterSpec> = { ...COMMON_PARAMETERS, ...definition.parameters };
+  const canonical = new Map(Object.keys(specs).map((name) => [name.toLowerCase(), name]));
+  const bound: Record<string, BoundValue> = {};
+  for (const [given, value] of Object.entries(raw)) {
+    const name = canonical.get(given.toLowerCase());
+    if (!name) {
+      const unmodelled = definition.unmodelledParameters?.find((p) => p.toLowerCase() === given.toLowerCase());
+      throw wireErrors.unknownParameter(
+        given,
+        unmodelled ? ` (${definition.name} has a parameter '${unmodelled}' in Exchange Online, but the exoform emulator does not model it; see src/emulator/LIMITATIONS.md.)` : '',
+      );
+    }
+    if (name in bound) {
+      // Two JSON keys differing only in case name the same PowerShell parameter.
+      throw wireErrors.parameterBinding('ParameterAlreadyBound',
+        `Cannot bind parameter because parameter '${name}' is specified more than once. To provide multiple values to parameters ` +
+          'that can accept multiple values, use the array syntax. For example, "-parameter value1,value2,value3".');
+    }
+    bound[name] = convert(name, specs[name]!, value);
+  }
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.mandatory && !(name in bound)) {
+      throw wireErrors.parameterBinding('MissingMandatoryParameter', `Cannot process command because of one or more missing mandatory parameters: ${name}.`);
+    }
+  }
+  return bound;
+}
+
+/** The .NET type name PowerShell would print for a JSON value that arrived as the argument. */
+function dotNetTypeOf(value: JsonValue): string {
+  if (value === null) return '';
+  if (Array.isArray(value)) return 'System.Object[]';
+  if (isPlainObject(value)) return 'System.Collections.Hashtable';
+  if (typeof value === 'string') return 'System.String';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'System.Int32' : 'System.Double';
+  return 'System.Boolean';
+}
+
+function convert(name: string, spec: ParameterSpec, value: JsonValue): BoundValue {
+  if (value === null) {
+    if (spec.nullable) return null;
+    if (spec.type === 'Boolean') {
+      throw wireErrors.argumentTransformation(name,
+        'Cannot convert value "" to type "System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.');
+    }
+    throw wireErrors.argumentValidation(name, 'The argument is null. Provide a valid value for the argument, and then try running the command again.');
+  }
+  switch (spec.type) {
+    case 'Boolean':
+      if (typeof value === 'boolean') return value;
+      if (typeof value === 'number') return value !== 0;
+      throw wireErrors.argumentTransformation(name,
+        `Cannot convert value "${dotNetTypeOf(value)}" to type "System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.`);
+    case 'SwitchParameter':
+      if (typeof value === 'boolean') return value;
+      throw wireErrors.argumentTransformation(name,
+        `Cannot convert the "${describeValue(value)}" value of type "${dotNetTypeOf(value)}" to type "System.Management.Automation.SwitchParameter".`);
+    case 'String':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number') return String(value);
+      if (typeof value === 'boolean') return value ? 'True' : 'False';
+      throw wireErrors.argumentTransformation(name,
+        `Cannot convert the "${dotNetTypeOf(value)}" value of type "${dotNetTypeOf(value)}" to type "System.String".`);
+    case 'Unlimited': {
+      if (typeof value === 'string' && value.toLowerCase() === 'unlimited') return 'Unlimited';
+      const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+      if (Number.isInteger(n) && n >= 1 && n <= 0xffffffff) return n;
+      throw wireErrors.argumentTransformation(name,
+        `Cannot convert value "${typeof value === 'string' ? value : JSON.stringify(value)}" to type "Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]". ` +
+          'Use a whole number from 1 or "Unlimited".');
+    }
+  }
+}

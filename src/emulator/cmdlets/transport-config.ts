@@ -1,0 +1,86 @@
+/**
+ * Get-TransportConfig / Set-TransportConfig: the org-wide SMTP AUTH switch and the legacy TLS opt-in.
+ *
+ * Semantics (EXCHANGE-FACTS.md): SmtpClientAuthenticationDisabled true = SMTP AUTH off for the organisation, false =
+ * on; it is a plain Boolean, so $null is refused. AllowLegacyTLSClients reads as $null until someone sets it; $null
+ * means "not set" and is treated as disabled. There is one transport config per tenant, so -Identity is accepted and
+ * ignored, as on the real service.
+ */
+import type { Row } from '../../bridge/bridge';
+import { EMULATED_FOREST_DN } from '../model';
+import type { Tenant } from '../tenant-store';
+import { CmdletDefinition, SHOULD_PROCESS_PARAMETERS, eagerRows } from './registry';
+
+function transportConfigIdentity(tenant: Tenant): string {
+  return `${tenant.initialDomain}\\Transport Settings`;
+}
+
+/** A realistic subset of the real object's properties; only the SMTP AUTH pair is stateful. */
+export function renderTransportConfig(tenant: Tenant): Row {
+  const config = tenant.transportConfig;
+  return {
+    Identity: transportConfigIdentity(tenant),
+    Name: 'Transport Settings',
+    DistinguishedName: `CN=Transport Settings,CN=${tenant.initialDomain},CN=ConfigurationUnits,${EMULATED_FOREST_DN}`,
+    Guid: config.Guid,
+    OrganizationId: tenant.initialDomain,
+    SmtpClientAuthenticationDisabled: config.SmtpClientAuthenticationDisabled,
+    AllowLegacyTLSClients: config.AllowLegacyTLSClients,
+    AddressBookPolicyRoutingEnabled: false,
+    ClearCategories: true,
+    ConvertDisclaimerWrapperToEml: false,
+    DSNConversionMode: 'UseExchangeDSNs',
+    ExternalDelayDsnEnabled: true,
+    ExternalDsnSendHtml: true,
+    ExternalPostmasterAddress: null,
+    HeaderPromotionModeSetting: 'NoCreate',
+    InternalDsnSendHtml: true,
+    JournalingReportNdrTo: '<>',
+    MaxRecipientEnvelopeLimit: 'Unlimited',
+    MaxReceiveSize: 'Unlimited',
+    MaxSendSize: 'Unlimited',
+    ReplyAllStormProtectionEnabled: true,
+    Rfc2231EncodingEnabled: false,
+    WhenChangedUTC: config.WhenChangedUTC,
+    IsValid: true,
+    ObjectState: 'Unchanged',
+  };
+}
+
+export const getTransportConfig: CmdletDefinition = {
+  name: 'Get-TransportConfig',
+  parameters: { Identity: { type: 'String', nullable: true } },
+  run: ({ tenant }) => ({ rows: eagerRows([renderTransportConfig(tenant)]), warnings: [] }),
+};
+
+export const setTransportConfig: CmdletDefinition = {
+  name: 'Set-TransportConfig',
+  parameters: {
+    Identity: { type: 'String', nullable: true },
+    SmtpClientAuthenticationDisabled: { type: 'Boolean' },
+    AllowLegacyTLSClients: { type: 'Boolean', nullable: true },
+    Force: { type: 'SwitchParameter' },
+    ...SHOULD_PROCESS_PARAMETERS,
+  },
+  unmodelledParameters: [
+    'AddressBookPolicyRoutingEnabled', 'ClearCategories', 'ConvertDisclaimerWrapperToEml', 'DSNConversionMode',
+    'ExternalDelayDsnEnabled', 'ExternalDsnDefaultLanguage', 'ExternalDsnLanguageDetectionEnabled', 'ExternalDsnReportingAuthority',
+    'ExternalDsnSendHtml', 'ExternalPostmasterAddress', 'HeaderPromotionModeSetting', 'InternalDelayDsnEnabled',
+    'InternalDsnDefaultLanguage', 'InternalDsnLanguageDetectionEnabled', 'InternalDsnReportingAuthority', 'InternalDsnSendHtml',
+    'InternalSMTPServers', 'JournalingReportNdrTo', 'MaxRecipientEnvelopeLimit', 'MessageExpiration',
+    'ReplyAllStormBlockDurationHours', 'ReplyAllStormDetectionMinimumRecipients', 'ReplyAllStormDetectionMinimumReplies',
+    'ReplyAllStormProtectionEnabled', 'Rfc2231EncodingEnabled',
+  ],
+  run: ({ tenant, now }, parameters) => {
+    const patch: { SmtpClientAuthenticationDisabled?: boolean; AllowLegacyTLSClients?: boolean | null } = {};
+    if ('SmtpClientAuthenticationDisabled' in parameters) patch.SmtpClientAuthenticationDisabled = parameters.SmtpClientAuthenticationDisabled as boolean;
+    if ('AllowLegacyTLSClients' in parameters) patch.AllowLegacyTLSClients = parameters.AllowLegacyTLSClients as boolean | null;
+    if (parameters.WhatIf === true) return { rows: eagerRows([]), warnings: [] };
+    const changed = tenant.setTransportConfig(patch, now);
+    // The real service says so when a Set- changes nothing; providers surface it as a warning.
+    const warnings = changed ? [] : [`The command completed successfully but no settings of '${transportConfigIdentity(tenant)}' have been modified.`];
+    return { rows: eagerRows([]), warnings };
+  },
+};
+
+export const TRANSPORT_CONFIG_CMDLETS: readonly CmdletDefinition[] = [getTransportConfig, setTransportConfig];

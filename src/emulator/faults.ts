@@ -1,0 +1,151 @@
+/**
+ * Deterministic fault injection: "the 3rd Set-TransportConfig call answers 429 with Retry-After: 1, once".
+ *
+ * Never random: each rule counts the calls it matches from the moment it was added, and fails calls number
+ * nth .. nth+times-1. A test that injects a fault therefore fails the same way on every run and every machine.
+ */
+import { WireError, wireErrors } from './errors';
+import { Problems, checkKnownKeys, describeValue, isPlainObject } from './validate';
+
+export const FAULT_STATUSES = [400, 401, 403, 404, 429, 500, 502, 503, 504] as const;
+export type FaultStatus = (typeof FAULT_STATUSES)[number];
+
+export interface FaultRule {
+  readonly id: string;
+  /** Matches this cmdlet only (case-insensitive); null = every cmdlet. */
+  readonly cmdlet: string | null;
+  /** Matches calls to this tenant only (its tenant id); null = every tenant. */
+  readonly tenant: string | null;
+  /** The first matching call (1-based, counted from when the rule was added) that fails. */
+  readonly nth: number;
+  /** How many consecutive matching calls fail, starting with the nth. */
+  readonly times: number;
+  readonly status: FaultStatus;
+  readonly retryAfterSeconds: number | null;
+  readonly message: string | null;
+  readonly exceptionType: string | null;
+  /** `before`: the call fails without effect. `after`: the cmdlet runs and its change is saved, then the answer is lost. */
+  readonly when: 'before' | 'after';
+  /** Matching calls seen so far. */
+  matched: number;
+  /** Calls this rule has failed. */
+  fired: number;
+}
+
+const RULE_KEYS = ['cmdlet', 'tenant', 'nth', 'times', 'status', 'retryAfterSeconds', 'message', 'exceptionType', 'when'];
+
+const DEFAULT_EXCEPTIONS: Record<number, [string, string]> = {
+  400: ['System.Management.Automation.RemoteException', 'The request could not be processed.'],
+  403: ['System.UnauthorizedAccessException', 'The caller is not authorized to run this cmdlet.'],
+  404: ['Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException', "The operation couldn't be performed because the object couldn't be found."],
+  500: ['System.Management.Automation.RemoteException', 'An internal server error occurred. The operation failed.'],
+  502: ['System.Net.WebException', 'The remote server returned an error: (502) Bad Gateway.'],
+  503: ['System.Management.Automation.RemoteException', 'The service is temporarily unavailable. Please try again later.'],
+  504: ['System.TimeoutException', 'The operation has timed out.'],
+};
+
+export class FaultInjector {
+  private rules: FaultRule[] = [];
+  private nextId = 1;
+
+  /**
+   * Validates and adds a rule. `resolveTenant` maps a domain or id to a tenant id (undefined if unknown).
+   * Throws a 400 WireError listing every problem.
+   */
+  add(input: unknown, resolveTenant: (key: string) => string | undefined): FaultRule {
+    const problems = new Problems();
+    if (!isPlainObject(input)) {
+      throw wireErrors.badInspectionRequest(`A fault rule must be a JSON object like {"cmdlet":"Set-TransportConfig","nth":3,"status":429}, got ${describeValue(input)}.`);
+    }
+    checkKnownKeys(input, RULE_KEYS, '', problems);
+    const positive = (key: string, fallback: number): number => {
+      const value = input[key];
+      if (value === undefined) return fallback;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) problems.add(key, `must be a whole number from 1, got ${describeValue(value)}`);
+      return value as number;
+    };
+    const text = (key: string): string | null => {
+      const value = input[key];
+      if (value === undefined || value === null) return null;
+      if (typeof value !== 'string' || value === '') problems.add(key, `must be a non-empty string, got ${describeValue(value)}`);
+      return value as string;
+    };
+    const status = input.status as FaultStatus;
+    if (!FAULT_STATUSES.includes(status)) problems.add('status', `must be one of ${FAULT_STATUSES.join(', ')}, got ${describeValue(input.status)}`);
+    let tenant: string | null = null;
+    const tenantKey = text('tenant');
+    if (tenantKey !== null) {
+      tenant = resolveTenant(tenantKey) ?? null;
+      if (!tenant) problems.add('tenant', `no tenant "${tenantKey}" on this emulator`);
+    }
+    let retryAfterSeconds: number | null = null;
+    if (input.retryAfterSeconds !== undefined && input.retryAfterSeconds !== null) {
+      const r = input.retryAfterSeconds;
+      if (typeof r !== 'number' || !Number.isInteger(r) || r < 0) problems.add('retryAfterSeconds', `must be a whole number of seconds from 0, got ${describeValue(r)}`);
+      retryAfterSeconds = r as number;
+    }
+    const when = input.when ?? 'before';
+    if (when !== 'before' && when !== 'after') problems.add('when', `must be "before" or "after", got ${describeValue(when)}`);
+    const rule: FaultRule = {
+      id: `f${this.nextId}`,
+      cmdlet: text('cmdlet'),
+      tenant,
+      nth: positive('nth', 1),
+      times: positive('times', 1),
+      status,
+      retryAfterSeconds,
+      message: text('message'),
+      exceptionType: text('exceptionType'),
+      when: when as 'before' | 'after',
+      matched: 0,
+      fired: 0,
+    };
+    if (!problems.ok) throw wireErrors.badInspectionRequest(`The fault rule is not valid:\n${problems.format()}`);
+    this.nextId++;
+    this.rules.push(rule);
+    return rule;
+  }
+
+  list(): readonly FaultRule[] {
+    return this.rules;
+  }
+
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.id !== id);
+    return this.rules.length < before;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /**
+   * Counts this call against every matching rule and returns the first (oldest) rule that fails it, if any.
+   * Call exactly once per call attempt.
+   */
+  check(cmdlet: string, tenantId: string): FaultRule | undefined {
+    let firing: FaultRule | undefined;
+    for (const rule of this.rules) {
+      if (rule.cmdlet !== null && rule.cmdlet.toLowerCase() !== cmdlet.toLowerCase()) continue;
+      if (rule.tenant !== null && rule.tenant !== tenantId) continue;
+      rule.matched++;
+      if (!firing && rule.matched >= rule.nth && rule.matched < rule.nth + rule.times) firing = rule;
+    }
+    if (firing) firing.fired++;
+    return firing;
+  }
+}
+
+/** The answer a firing rule produces. */
+export function faultError(rule: FaultRule): WireError {
+  const retryHeader: Record<string, string> = rule.retryAfterSeconds !== null ? { 'Retry-After': String(rule.retryAfterSeconds) } : {};
+  if (rule.status === 429) return wireErrors.throttled(rule.retryAfterSeconds ?? 1, rule.message ?? undefined);
+  if (rule.status === 401) {
+    const error = wireErrors.unauthorized(rule.message ?? 'the token has expired');
+    return new WireError(401, error.body, { ...error.headers, ...retryHeader });
+  }
+  const [exceptionType, text] = DEFAULT_EXCEPTIONS[rule.status]!;
+  const error = wireErrors.cmdletException(rule.status, rule.exceptionType ?? exceptionType, rule.message ?? text);
+  return new WireError(error.status, error.body, retryHeader);
+}

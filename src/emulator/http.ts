@@ -1,0 +1,71 @@
+/** node:http plumbing shared by the wire server and the inspection API: bodies in, JSON out. */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { WireError, wireErrors } from './errors';
+
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** The raw body; rejects with a 413 WireError beyond MAX_BODY_BYTES. */
+export function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    request.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        failed = true;
+        reject(wireErrors.payloadTooLarge(MAX_BODY_BYTES));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => !failed && resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', (error) => !failed && reject(error));
+  });
+}
+
+/** Parsed JSON, `undefined` for an empty body; throws a 400 WireError naming the JSON problem. */
+export function parseJsonBody(text: string, describe: (reason: string) => WireError = wireErrors.malformedBody): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw describe(`it is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (response.headersSent) return;
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'request-id': randomUUID(),
+    ...headers,
+  });
+  response.end(text);
+}
+
+export function sendError(response: ServerResponse, error: WireError): void {
+  sendJson(response, error.status, error.body, { ...error.headers });
+}
+
+export function delay(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+/** Splits a path into percent-decoded segments; a malformed escape is a 400. */
+export function pathSegments(pathname: string): string[] {
+  return pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw wireErrors.badInspectionRequest(`The URL path segment "${segment}" is not valid percent-encoding.`);
+      }
+    });
+}

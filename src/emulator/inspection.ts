@@ -1,0 +1,181 @@
+/**
+ * The inspection API under /_emulator/: look at and change emulator state behind the provider's back (drift tests),
+ * read the call log and statistics, set latency and fault rules, reset. Kept apart from the emulated API so nothing a
+ * provider sends can reach it by accident. Routes and bodies are listed in README.md.
+ */
+import type { EmulatorControl } from './control';
+import { wireErrors } from './errors';
+import { parseJsonBody } from './http';
+import { resolveRecipient } from './recipients';
+import type { Tenant } from './tenant-store';
+import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject } from './validate';
+
+export interface InspectionAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+const ok = (body: unknown, status = 200): InspectionAnswer => ({ status, body });
+
+export async function handleInspection(
+  control: EmulatorControl, method: string, segments: string[], query: URLSearchParams, bodyText: string,
+): Promise<InspectionAnswer> {
+  const route = `${method} ${segments.map((s, i) => (i > 0 && ['tenants', 'recipients', 'faults'].includes(segments[i - 1]!) ? ':' : s)).join('/')}`;
+  const body = (): unknown => parseJsonBody(bodyText, (reason) => wireErrors.badInspectionRequest(`The request body is not valid: ${reason}.`));
+  switch (route) {
+    case 'GET tenants':
+      return ok({ tenants: control.tenantSummaries() });
+    case 'GET tenants/:':
+      return ok(findTenant(control, segments[1]!).toState());
+    case 'PATCH tenants/:/transport-config':
+      return patchTransportConfig(control, findTenant(control, segments[1]!), body());
+    case 'PATCH tenants/:/organization-config':
+      return patchOrganizationConfig(control, findTenant(control, segments[1]!), body());
+    case 'PATCH tenants/:/recipients/:':
+      return patchRecipient(control, findTenant(control, segments[1]!), segments[3]!, body());
+    case 'POST reset': {
+      const input = body() ?? {};
+      const scope = isPlainObject(input) ? (input.scope ?? 'all') : undefined;
+      if (scope !== 'all' && scope !== 'state') throw wireErrors.badInspectionRequest(`Expected {"scope":"all"} or {"scope":"state"}, got ${describeValue(input)}.`);
+      await control.reset(scope);
+      return ok({ reset: scope, tenants: control.tenantSummaries() });
+    }
+    case 'GET calls': {
+      const limit = query.get('limit');
+      const tenantKey = query.get('tenant');
+      return ok(control.calls.list({
+        cmdlet: query.get('cmdlet') ?? undefined,
+        tenantId: tenantKey ? findTenant(control, tenantKey).tenantId : undefined,
+        limit: limit !== null && /^\d+$/.test(limit) ? Number(limit) : undefined,
+      }));
+    }
+    case 'DELETE calls':
+      control.calls.clear();
+      return ok({ cleared: true });
+    case 'GET stats':
+      return ok({ ...control.stats.snapshot(), stateWrites: control.store.writeCount });
+    case 'DELETE stats':
+      control.stats.clear();
+      return ok({ cleared: true });
+    case 'GET latency':
+      return ok(control.latency);
+    case 'PUT latency':
+    case 'PATCH latency':
+      return ok(control.updateLatency(body()));
+    case 'GET faults':
+      return ok({ rules: control.faults.list() });
+    case 'POST faults': {
+      const input = body();
+      const list = Array.isArray(input) ? input : isPlainObject(input) && Array.isArray(input.rules) ? input.rules : [input];
+      const added = list.map((rule) => control.addFault(rule));
+      return ok({ rules: added }, 201);
+    }
+    case 'DELETE faults':
+      control.faults.clear();
+      return ok({ cleared: true });
+    case 'DELETE faults/:':
+      if (!control.faults.remove(segments[1]!)) throw wireErrors.inspectionNotFound(`No fault rule "${segments[1]}". GET /_emulator/faults lists them.`);
+      return ok({ removed: segments[1] });
+    default:
+      throw wireErrors.routeNotFound(method, `/_emulator/${segments.join('/')}`);
+  }
+}
+
+function findTenant(control: EmulatorControl, key: string): Tenant {
+  const tenant = control.store.findTenant(key);
+  if (!tenant) {
+    throw wireErrors.inspectionNotFound(
+      `No tenant "${key}" on this emulator. Known tenants: ${control.store.tenants.map((t) => t.initialDomain).join(', ') || '(none)'}.`,
+    );
+  }
+  return tenant;
+}
+
+function requireObject(input: unknown, example: string): Record<string, unknown> {
+  if (!isPlainObject(input)) throw wireErrors.badInspectionRequest(`Expected a JSON object like ${example}, got ${describeValue(input)}.`);
+  return input;
+}
+
+function rejectProblems(problems: Problems, what: string): void {
+  if (!problems.ok) throw wireErrors.badInspectionRequest(`The ${what} is not valid:\n${problems.format()}`);
+}
+
+async function saved(control: EmulatorControl): Promise<void> {
+  try {
+    await control.store.durable();
+  } catch (error) {
+    throw wireErrors.stateNotSaved((error as Error).message);
+  }
+}
+
+async function patchTransportConfig(control: EmulatorControl, tenant: Tenant, input: unknown): Promise<InspectionAnswer> {
+  const patch = requireObject(input, '{"SmtpClientAuthenticationDisabled":false,"AllowLegacyTLSClients":null}');
+  const problems = new Problems();
+  checkKnownKeys(patch, ['SmtpClientAuthenticationDisabled', 'AllowLegacyTLSClients'], '', problems);
+  if ('SmtpClientAuthenticationDisabled' in patch) checkBoolean(patch.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled', problems);
+  if ('AllowLegacyTLSClients' in patch) checkBoolean(patch.AllowLegacyTLSClients, 'AllowLegacyTLSClients', problems, { nullable: true });
+  rejectProblems(problems, 'transport-config patch');
+  tenant.setTransportConfig(patch as { SmtpClientAuthenticationDisabled?: boolean; AllowLegacyTLSClients?: boolean | null }, new Date());
+  await saved(control);
+  return ok({ revision: tenant.revision, transportConfig: tenant.transportConfig });
+}
+
+/** A policy name as stored (canonical case), or a 400 naming the policies that exist. */
+function policyName(tenant: Tenant, name: string | null): string | null {
+  if (name === null) return null;
+  const policy = tenant.authenticationPolicies.find((p) => p.Name.toLowerCase() === name.toLowerCase());
+  if (!policy) {
+    throw wireErrors.badInspectionRequest(
+      `Tenant ${tenant.initialDomain} has no authentication policy "${name}" (it has: ${tenant.authenticationPolicies.map((p) => p.Name).join(', ') || 'none'}).`,
+    );
+  }
+  return policy.Name;
+}
+
+async function patchOrganizationConfig(control: EmulatorControl, tenant: Tenant, input: unknown): Promise<InspectionAnswer> {
+  const patch = requireObject(input, '{"DefaultAuthenticationPolicy":null}');
+  const problems = new Problems();
+  checkKnownKeys(patch, ['DefaultAuthenticationPolicy'], '', problems);
+  if ('DefaultAuthenticationPolicy' in patch) checkString(patch.DefaultAuthenticationPolicy, 'DefaultAuthenticationPolicy', problems, { nullable: true });
+  rejectProblems(problems, 'organization-config patch');
+  if ('DefaultAuthenticationPolicy' in patch) {
+    tenant.setOrganizationConfig({ DefaultAuthenticationPolicy: policyName(tenant, patch.DefaultAuthenticationPolicy as string | null) });
+  }
+  await saved(control);
+  return ok({ revision: tenant.revision, organizationConfig: tenant.organizationConfig });
+}
+
+async function patchRecipient(control: EmulatorControl, tenant: Tenant, identity: string, input: unknown): Promise<InspectionAnswer> {
+  const patch = requireObject(input, '{"SmtpClientAuthenticationDisabled":false}');
+  const problems = new Problems();
+  checkKnownKeys(patch, ['SmtpClientAuthenticationDisabled', 'AuthenticationPolicy', 'STSRefreshTokensValidFrom'], '', problems);
+  if ('SmtpClientAuthenticationDisabled' in patch) checkBoolean(patch.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled', problems, { nullable: true });
+  if ('AuthenticationPolicy' in patch) checkString(patch.AuthenticationPolicy, 'AuthenticationPolicy', problems, { nullable: true });
+  if ('STSRefreshTokensValidFrom' in patch) {
+    const value = patch.STSRefreshTokensValidFrom;
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) problems.add('STSRefreshTokensValidFrom', `must be an ISO 8601 date, got ${describeValue(value)}`);
+  }
+  rejectProblems(problems, 'recipient patch');
+
+  const resolution = resolveRecipient(tenant, identity);
+  if (resolution.kind === 'none' || resolution.kind === 'all') {
+    throw wireErrors.inspectionNotFound(`No recipient "${identity}" in tenant ${tenant.initialDomain}. Use a UPN, email address, alias or GUID.`);
+  }
+  if (resolution.kind === 'ambiguous') {
+    throw wireErrors.inspectionAmbiguous(
+      `"${identity}" matches ${resolution.matches.length} recipients (${resolution.matches.map((r) => r.UserPrincipalName).join(', ')}); use a UPN or GUID.`,
+    );
+  }
+  const recipient = resolution.recipient;
+  if ('SmtpClientAuthenticationDisabled' in patch && recipient.RecipientTypeDetails === 'User' && patch.SmtpClientAuthenticationDisabled !== null) {
+    throw wireErrors.badInspectionRequest(`${recipient.UserPrincipalName} has no mailbox, so it has no SMTP AUTH setting.`);
+  }
+  const updated = tenant.updateRecipient(recipient, {
+    SmtpClientAuthenticationDisabled: patch.SmtpClientAuthenticationDisabled as boolean | null | undefined,
+    AuthenticationPolicy: 'AuthenticationPolicy' in patch ? policyName(tenant, patch.AuthenticationPolicy as string | null) : undefined,
+    STSRefreshTokensValidFrom: patch.STSRefreshTokensValidFrom as string | undefined,
+  });
+  await saved(control);
+  return ok({ revision: tenant.revision, recipient: updated });
+}

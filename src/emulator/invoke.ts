@@ -1,0 +1,159 @@
+/**
+ * One InvokeCommand call, from request body to response body: parse, fault rules, cmdlet lookup, parameter binding,
+ * execution, durability wait, paging. Used for single requests and for each $batch item alike, so both behave the
+ * same. Knows nothing of sockets or latency; server.ts owns those.
+ */
+import type { JsonValue, Row } from '../bridge/bridge';
+import { CMDLETS, bindParameters } from './cmdlets';
+import type { RowSet } from './cmdlets';
+import type { EmulatorControl } from './control';
+import { WireError, wireErrors } from './errors';
+import { faultError } from './faults';
+import type { Tenant } from './tenant-store';
+import { isPlainObject } from './validate';
+
+export interface InvokeRequest {
+  /** The tenant as written in the URL (percent-decoded). */
+  readonly tenantSegment: string;
+  readonly tenant: Tenant;
+  /** The parsed JSON body, or an UnparsableBody. */
+  readonly body: unknown;
+  readonly skipToken: string | null;
+  readonly prefer: string | undefined;
+  readonly via: 'InvokeCommand' | '$batch';
+  /** `http://host:port` of this server, for @odata.nextLink. */
+  readonly baseUrl: string;
+}
+
+export interface InvokeResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: object;
+}
+
+interface CmdletInput {
+  readonly name: string;
+  readonly parameters: Readonly<Record<string, JsonValue>>;
+}
+
+/** Stands in for a request body that is not JSON, so InvokeCommand can report (and log) the problem itself. */
+export class UnparsableBody {
+  constructor(readonly reason: string) {}
+
+  static parse(text: string): unknown {
+    if (text.trim() === '') return new UnparsableBody('it is empty');
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      return new UnparsableBody(`it is not valid JSON (${(error as Error).message})`);
+    }
+  }
+}
+
+export function parseCmdletInput(body: unknown): CmdletInput {
+  if (body instanceof UnparsableBody) throw wireErrors.malformedBody(body.reason);
+  if (!isPlainObject(body) || !isPlainObject(body.CmdletInput)) throw wireErrors.malformedBody('"CmdletInput" must be an object');
+  const { CmdletName, Parameters } = body.CmdletInput;
+  if (typeof CmdletName !== 'string' || CmdletName.trim() === '') {
+    throw wireErrors.malformedBody('"CmdletInput.CmdletName" must be a non-empty string');
+  }
+  if (Parameters !== undefined && Parameters !== null && !isPlainObject(Parameters)) {
+    throw wireErrors.malformedBody('"CmdletInput.Parameters" must be an object of parameter names to values');
+  }
+  return { name: CmdletName, parameters: (Parameters ?? {}) as Record<string, JsonValue> };
+}
+
+/** `Prefer: odata.maxpagesize=N` (possibly among other preferences), or undefined. */
+export function preferredPageSize(prefer: string | undefined): number | undefined {
+  const match = prefer && /(?:^|[,;\s])odata\.maxpagesize\s*=\s*"?(\d+)"?/i.exec(prefer);
+  const n = match ? Number(match[1]) : NaN;
+  return Number.isInteger(n) && n >= 1 ? n : undefined;
+}
+
+export async function invokeCommand(control: EmulatorControl, request: InvokeRequest): Promise<InvokeResponse> {
+  const started = Date.now();
+  let input: CmdletInput | undefined;
+  let faultId: string | null = null;
+  let page = 0;
+  let response: InvokeResponse;
+  try {
+    input = parseCmdletInput(request.body);
+    const fault = control.faults.check(input.name, request.tenant.tenantId);
+    if (fault) faultId = fault.id;
+    if (fault && fault.when === 'before') throw faultError(fault);
+    const answer = await answerCall(control, request, input);
+    page = answer.page;
+    if (fault) throw faultError(fault);
+    response = answer.response;
+  } catch (error) {
+    const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
+    response = { status: wire.status, headers: { ...wire.headers }, body: wire.body };
+  }
+  control.calls.record({
+    tenantId: request.tenant.tenantId,
+    tenant: request.tenantSegment,
+    cmdlet: input ? (CMDLETS.find(input.name)?.name ?? input.name) : null,
+    parameters: input?.parameters ?? null,
+    status: response.status,
+    durationMs: Date.now() - started,
+    via: request.via,
+    page,
+    fault: faultId,
+    error: response.status >= 400 ? errorText(response.body) : null,
+  });
+  control.stats.countCall(request.tenant.tenantId, response.status);
+  return response;
+}
+
+async function answerCall(control: EmulatorControl, request: InvokeRequest, input: CmdletInput): Promise<{ response: InvokeResponse; page: number }> {
+  const definition = CMDLETS.find(input.name);
+  if (!definition) throw wireErrors.unknownCmdlet(input.name);
+  const parameters = bindParameters(definition, input.parameters);
+  const tenantId = request.tenant.tenantId;
+
+  let rows: RowSet;
+  let offset = 0;
+  let pageSize: number;
+  let warnings: string[] = [];
+  let pageNumber = 0;
+  let tokenFor: (offset: number) => string;
+  if (request.skipToken !== null) {
+    // A continuation page: the cmdlet does not run again; the snapshot taken for page 1 answers.
+    const resumed = control.cursors.resume(request.skipToken, tenantId, definition.name);
+    ({ rows, offset, pageSize, pageNumber } = resumed);
+    tokenFor = resumed.token;
+  } else {
+    const output = definition.run({ tenant: request.tenant, now: new Date() }, parameters);
+    rows = output.rows;
+    warnings = output.warnings;
+    const preferred = preferredPageSize(request.prefer);
+    pageSize = Math.min(preferred ?? Infinity, control.latency.pageSize);
+    let token: string | undefined;
+    tokenFor = (next) => (token ??= control.cursors.open(tenantId, definition.name, rows, pageSize, next));
+  }
+  // Answer only with state that is on disk: a kill -9 after this point cannot take back what the client saw.
+  try {
+    await control.store.durable();
+  } catch (error) {
+    throw wireErrors.stateNotSaved((error as Error).message);
+  }
+
+  const end = Math.min(offset + pageSize, rows.count);
+  const value: Row[] = rows.page(offset, end);
+  const body: Record<string, unknown> = {
+    '@odata.context': `${request.baseUrl}/adminapi/beta/${encodeURIComponent(request.tenantSegment)}/$metadata#Collection(Exchange.GenericHashTable)`,
+  };
+  if (warnings.length > 0) body['@adminapi.warnings'] = warnings;
+  body.value = value;
+  if (end < rows.count) {
+    body['@odata.nextLink'] = `${request.baseUrl}/adminapi/beta/${encodeURIComponent(request.tenantSegment)}/InvokeCommand?$skiptoken=${tokenFor(end)}`;
+  }
+  const headers: Record<string, string> = {};
+  if (preferredPageSize(request.prefer) !== undefined) headers['Preference-Applied'] = `odata.maxpagesize=${pageSize}`;
+  return { response: { status: 200, headers, body }, page: pageNumber };
+}
+
+function errorText(body: object): string | null {
+  const error = (body as { error?: { message?: string; details?: Array<{ message?: string }> } }).error;
+  return error?.details?.[0]?.message ?? error?.message ?? null;
+}
