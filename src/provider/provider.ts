@@ -16,6 +16,7 @@ import { transportConfigResource } from './resources/transport-config';
 import { mailboxSmtpAuthResource } from './resources/mailbox-smtp-auth';
 import { mailboxSmtpAuthListResource } from './resources/mailbox-smtp-auth-list';
 import { transportConfigDataSource } from './data-sources/transport-config';
+import { casMailboxesDataSource } from './data-sources/cas-mailboxes';
 
 /** What every resource receives once the provider is configured. */
 export interface ExchangeClient {
@@ -104,7 +105,7 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
   return {
     schema: providerSchema,
     resources: [transportConfigResource, mailboxSmtpAuthResource, mailboxSmtpAuthListResource],
-    dataSources: [transportConfigDataSource],
+    dataSources: [transportConfigDataSource, casMailboxesDataSource],
 
     async configure(config) {
       const setting = (name: string): string | undefined => settingFrom(config, name, environment);
