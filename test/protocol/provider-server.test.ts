@@ -5,6 +5,8 @@
  * attribute paths, and go-plugin's Shutdown on the real packaged process.
  */
 import { providerExecutable } from '../../scripts/package';
+import { silentLogger } from '../../src/protocol/logging';
+import { createExoformProvider, providerSchema } from '../../src/provider/provider';
 import { isUnknown, Unknown, type CtyValue } from '../../src/protocol/msgpack';
 import { enums } from '../../src/protocol/protobuf';
 import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
@@ -24,6 +26,11 @@ import {
 const P = (method: string): string => `/tfplugin6.Provider/${method}`;
 const ERROR = enums['tfplugin6.Diagnostic.Severity'].ERROR;
 const RESOURCE = 'exchangeonline_transport_config';
+// What the provider defines; the server must expose exactly that (the list grows as resources are added).
+const DEFINED = createExoformProvider(silentLogger, {});
+const RESOURCE_TYPES = DEFINED.resources.map((r) => r.typeName);
+const DATA_SOURCE_TYPES = DEFINED.dataSources.map((d) => d.typeName);
+const PROVIDER_ATTRIBUTES = Object.keys(providerSchema.block.attributes).sort();
 
 /** The provider block as Terraform sends it: every attribute present, nil where unset. */
 type ProviderSettings = Partial<Record<'organization' | 'access_token' | 'client_id' | 'client_secret' | 'certificate_path' | 'certificate_password' | 'endpoint', string>>;
@@ -82,16 +89,17 @@ describe('provider server, in process', () => {
     test('GetProviderSchema: the provider block, exchangeonline_transport_config as resource and data source, capabilities', async () => {
       const response = await client.unary(P('GetProviderSchema'));
       expect(response.diagnostics).toEqual([]);
-      expect(attributeNames(response.provider)).toEqual([
-        'access_token', 'certificate_password', 'certificate_path', 'client_id', 'client_secret', 'endpoint', 'organization',
-      ]);
+      expect(attributeNames(response.provider)).toEqual(PROVIDER_ATTRIBUTES);
+      expect(PROVIDER_ATTRIBUTES).toEqual(expect.arrayContaining(['access_token', 'certificate_password', 'certificate_path', 'client_id', 'client_secret', 'endpoint', 'organization']));
       const organization = response.provider.block.attributes.find((a: AttributeMessage) => a.name === 'organization');
       expect(Buffer.from(organization.type).toString()).toBe('"string"');
       expect(organization.optional).toBe(true);
       expect(response.provider.block.attributes.find((a: AttributeMessage) => a.name === 'access_token').sensitive).toBe(true);
 
-      expect(Object.keys(response.resource_schemas)).toEqual([RESOURCE]);
-      expect(Object.keys(response.data_source_schemas)).toEqual([RESOURCE]);
+      expect(Object.keys(response.resource_schemas)).toEqual(RESOURCE_TYPES);
+      expect(Object.keys(response.data_source_schemas)).toEqual(DATA_SOURCE_TYPES);
+      expect(RESOURCE_TYPES).toContain(RESOURCE);
+      expect(DATA_SOURCE_TYPES).toContain(RESOURCE);
       expect(attributeNames(response.resource_schemas[RESOURCE])).toEqual([
         'allow_legacy_tls_clients', 'id', 'legacy_tls_client_endpoint', 'original_settings', 'restore_on_destroy', 'smtp_client_authentication_disabled',
       ]);
@@ -104,8 +112,8 @@ describe('provider server, in process', () => {
 
     test('GetMetadata lists the same types and capabilities', async () => {
       const response = await client.unary(P('GetMetadata'));
-      expect(response.resources).toEqual([{ type_name: RESOURCE }]);
-      expect(response.data_sources).toEqual([{ type_name: RESOURCE }]);
+      expect(response.resources).toEqual(RESOURCE_TYPES.map((type_name) => ({ type_name })));
+      expect(response.data_sources).toEqual(DATA_SOURCE_TYPES.map((type_name) => ({ type_name })));
       expect(response.server_capabilities).toMatchObject({ plan_destroy: true, get_provider_schema_optional: true });
     });
 
@@ -390,7 +398,7 @@ describe('shutdown', () => {
       const provider = await spawnProvider(providerExecutable());
       try {
         const schema = await provider.client.unary(P('GetProviderSchema'));
-        expect(Object.keys(schema.resource_schemas)).toEqual([RESOURCE]);
+        expect(Object.keys(schema.resource_schemas)).toEqual(RESOURCE_TYPES);
         expect(schema.server_capabilities).toMatchObject({ plan_destroy: true, get_provider_schema_optional: true });
 
         const started = Date.now();
