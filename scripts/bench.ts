@@ -1,35 +1,46 @@
 /**
- * `npm run bench [-- --json]`: the product's speed figures, as medians over repeated runs.
- * Builds the provider package first, and runs everything against an emulator on loopback.
+ * `npm run bench [-- --json] [-- --only <id prefix>]`: the product's speed figures, as medians over repeated
+ * runs. Builds the provider package first, and runs everything against an emulator on loopback.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../src/emulator';
 import { packageProvider } from './package';
+import { benchP1, benchP2, benchP4 } from './bench/mailboxes';
 import { benchPlan } from './bench/plan';
 import { printFigure, type Figure } from './bench/report';
 import { benchStartup } from './bench/startup';
 
-async function main(): Promise<void> {
-  const json = process.argv.includes('--json');
-  const log = (line: string): void => {
-    if (!json) process.stdout.write(line + '\n');
-  };
-  await packageProvider();
-  const show = (figure: Figure): void => printFigure(figure, json);
-
-  log('# exoform benchmarks (medians)');
-  show(await benchStartup());
-
+/** Transport config plan vs terraform_data, against the demo tenant. */
+async function benchTransportPlan(): Promise<Figure[]> {
   const directory = mkdtempSync(join(tmpdir(), 'exoform-bench-emu-'));
   const emulator = await startEmulator({ dataFile: join(directory, 'state.json'), seed: 'demo', token: 'bench-token' });
   try {
-    const providerEnv = { EXO_ENDPOINT: emulator.url, EXO_ORGANIZATION: 'contoso.onmicrosoft.com', EXO_ACCESS_TOKEN: 'bench-token' };
-    for (const figure of await benchPlan(providerEnv)) show(figure);
+    return await benchPlan({ EXO_ENDPOINT: emulator.url, EXO_ORGANIZATION: 'contoso.onmicrosoft.com', EXO_ACCESS_TOKEN: 'bench-token' });
   } finally {
     await emulator.close();
     rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const SUITES: Array<[id: string, run: () => Promise<Figure[]>]> = [
+  ['startup', async () => [await benchStartup()]],
+  ['plan', benchTransportPlan],
+  ['P1', () => benchP1()],
+  ['P2', () => benchP2()],
+  ['P4', () => benchP4()],
+];
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  const onlyIndex = process.argv.indexOf('--only');
+  const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
+  await packageProvider();
+  if (!json) process.stdout.write('# exoform benchmarks (medians)\n');
+  for (const [id, run] of SUITES) {
+    if (only && !id.startsWith(only)) continue;
+    for (const figure of await run()) printFigure(figure, json);
   }
 }
 

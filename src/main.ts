@@ -2,6 +2,7 @@
  * The provider process: Terraform execs this (through the packaged terraform-provider-exchangeonline),
  * reads the handshake line from stdout, and drives it over gRPC until it calls Shutdown.
  */
+import { appendFileSync } from 'node:fs';
 import { HandshakeError } from './protocol/handshake';
 import { createLogger, levelFromEnvironment } from './protocol/logging';
 import { serveProvider } from './protocol/provider-server';
@@ -18,6 +19,9 @@ async function main(): Promise<void> {
   setInterval(() => {
     if (process.ppid !== parent) process.exit(1);
   }, 2000).unref();
+  // Benchmarks measure each provider process's peak memory; nothing is written unless they ask.
+  const rssFile = process.env.EXOFORM_PEAK_RSS_FILE;
+  if (rssFile) process.on('exit', () => appendFileSync(rssFile, JSON.stringify({ pid: process.pid, maxRssKiB: process.resourceUsage().maxRSS }) + '\n'));
   const handler = createProviderHandler(createExoformProvider(logger));
   await serveProvider({ handler, logger, onShutdown: () => process.exit(0) });
 }

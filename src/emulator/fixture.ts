@@ -46,6 +46,8 @@ export interface FixtureTenant {
   /** Synthesise this many user mailboxes `user00001@<generatedMailboxDomain>` ... for load tests. */
   generatedMailboxes?: number;
   generatedMailboxDomain?: string;
+  /** SmtpClientAuthenticationDisabled of every generated mailbox (default null = inherit), e.g. a large allow list. */
+  generatedMailboxSmtpClientAuthenticationDisabled?: boolean | null;
 }
 
 export interface FixtureDocument {
@@ -66,7 +68,7 @@ export const MAX_GENERATED_MAILBOXES = 1_000_000;
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const TENANT_KEYS = [
   'domain', 'tenantId', 'domains', 'transportConfig', 'organizationConfig', 'mailboxes', 'users',
-  'authenticationPolicies', 'generatedMailboxes', 'generatedMailboxDomain',
+  'authenticationPolicies', 'generatedMailboxes', 'generatedMailboxDomain', 'generatedMailboxSmtpClientAuthenticationDisabled',
 ] as const;
 
 export function readFixtureFile(path: string): FixtureDocument {
@@ -223,6 +225,10 @@ function validateTenant(
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_GENERATED_MAILBOXES) {
       problems.add(joinPath(path, 'generatedMailboxes'), `must be a whole number from 0 to ${MAX_GENERATED_MAILBOXES}, got ${describeValue(n)}`);
     }
+  }
+  const generatedSetting = tenant.generatedMailboxSmtpClientAuthenticationDisabled;
+  if (generatedSetting !== undefined && generatedSetting !== null && typeof generatedSetting !== 'boolean') {
+    problems.add(joinPath(path, 'generatedMailboxSmtpClientAuthenticationDisabled'), `must be true, false or null, got ${describeValue(generatedSetting)}`);
   }
   if (tenant.generatedMailboxDomain !== undefined) {
     const gPath = joinPath(path, 'generatedMailboxDomain');

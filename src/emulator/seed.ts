@@ -97,7 +97,7 @@ function buildTenant(fixture: FixtureTenant, source: string): TenantState {
     const width = Math.max(5, String(count).length);
     for (let i = 1; i <= count; i++) {
       const number = String(i).padStart(width, '0');
-      add({ upn: `user${number}@${domain}`, displayName: `User ${number}` }, 'UserMailbox', null);
+      add({ upn: `user${number}@${domain}`, displayName: `User ${number}` }, 'UserMailbox', fixture.generatedMailboxSmtpClientAuthenticationDisabled ?? null);
     }
   }
 

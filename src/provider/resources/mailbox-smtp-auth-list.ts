@@ -123,36 +123,86 @@ interface Converged {
   diagnostics: Diagnostic[];
 }
 
+interface Member {
+  guid: string;
+  primarySmtpAddress: string;
+  /** The setting now, when known (from the refreshed prior state or a lookup); undefined means "set it anyway". */
+  current: SmtpAuthOverride | undefined;
+}
+
+function memberEntry(value: CtyValue | undefined): ObjectValue | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value) && isKnown(value) ? (value as ObjectValue) : undefined;
+}
+
+/**
+ * The planned members. The plan already resolved each identity to a GUID (`planned.mailboxes`) and the refreshed
+ * prior state holds each one's setting, so applying needs no second read of every mailbox in the tenant; only
+ * identities the plan could not resolve are looked up again.
+ */
+async function plannedMembers(
+  client: ExchangeClient,
+  exchange: ExchangeSession,
+  identities: string[],
+  planned: CtyValue,
+  prior: CtyValue | undefined,
+): Promise<{ members: Map<string, Member>; missing: string[] }> {
+  const members = new Map<string, Member>();
+  const unresolved: string[] = [];
+  const plannedMap = memberEntry(planned) ?? {};
+  const priorMap = memberEntry(prior) ?? {};
+  for (const identity of identities) {
+    const entry = memberEntry(plannedMap[identity]);
+    if (entry && typeof entry.guid === 'string' && typeof entry.primary_smtp_address === 'string') {
+      const before = memberEntry(priorMap[identity]);
+      const current = before && before.guid === entry.guid ? (before.smtp_client_authentication_disabled as SmtpAuthOverride) : undefined;
+      members.set(identity, { guid: entry.guid, primarySmtpAddress: entry.primary_smtp_address, current });
+    } else unresolved.push(identity);
+  }
+  const { found, missing } = await resolveAll(client, exchange, unresolved);
+  for (const [identity, mailbox] of found) {
+    members.set(identity, { guid: mailbox.guid, primarySmtpAddress: mailbox.primarySmtpAddress, current: mailbox.smtpClientAuthenticationDisabled });
+  }
+  return { members, missing };
+}
+
 /**
  * Brings the tenant to the planned list and returns the state that matches what was really applied.
- * `previousMembers` are the identities of the prior state (for removals) and `pendingStray` its unfinished resets.
+ * `previous` is the prior state's list (for removals) and its unfinished resets.
  */
 async function converge(
   context: OperationContext<ExchangeClient>,
   id: string,
   planned: ObjectValue,
-  previous: { identities: string[]; value: SmtpAuthOverride; stray: string[] },
+  previous: { identities: string[]; value: SmtpAuthOverride; stray: string[]; mailboxes?: CtyValue },
 ): Promise<Converged> {
   const exchange = exchangeOf(context);
   const identities = identitiesOf(planned.identities);
   const wanted = (readBool(planned, 'smtp_client_authentication_disabled') ?? null) as SmtpAuthOverride;
   const exclusive = planned.exclusive === true;
-  const { found, missing } = await resolveAll(context.client, exchange, identities);
-  const memberGuids = new Set([...found.values()].map((m) => m.guid));
+  const { members, missing } = await plannedMembers(context.client, exchange, identities, planned.mailboxes, previous.mailboxes);
+  const memberGuids = new Set([...members.values()].map((m) => m.guid));
 
-  const changes: Array<{ change: SmtpAuthChange; label: string; member?: string }> = [];
-  for (const [identity, mailbox] of found) {
-    if (mailbox.smtpClientAuthenticationDisabled !== wanted) changes.push({ change: { guid: mailbox.guid, value: wanted }, label: mailbox.primarySmtpAddress, member: identity });
+  const changes: Array<{ change: SmtpAuthChange; label: string }> = [];
+  for (const member of members.values()) {
+    if (member.current !== wanted) changes.push({ change: { guid: member.guid, value: wanted }, label: member.primarySmtpAddress });
   }
   // Returned to inherit: removed members and unfinished resets that still carry the list's old setting, and
   // with `exclusive` every other mailbox carrying the new one.
-  const resets = new Map<string, CasMailbox>();
+  const resets = new Map<string, { guid: string; primarySmtpAddress: string }>();
+  const priorMap = memberEntry(previous.mailboxes) ?? {};
   const removed = previous.identities.filter((identity) => !identities.includes(identity));
-  for (const identity of [...removed, ...previous.stray]) {
-    const mailbox = await resolveMailbox(context.client, exchange, identity);
-    if (mailbox && !memberGuids.has(mailbox.guid) && mailbox.smtpClientAuthenticationDisabled !== null && mailbox.smtpClientAuthenticationDisabled === previous.value) {
-      resets.set(mailbox.guid, mailbox);
-    }
+  const toCheck: string[] = [...previous.stray];
+  for (const identity of removed) {
+    const before = memberEntry(priorMap[identity]);
+    if (before && typeof before.guid === 'string' && typeof before.primary_smtp_address === 'string') {
+      if (!memberGuids.has(before.guid) && previous.value !== null && before.smtp_client_authentication_disabled === previous.value) {
+        resets.set(before.guid, { guid: before.guid, primarySmtpAddress: before.primary_smtp_address });
+      }
+    } else toCheck.push(identity);
+  }
+  const { found: checked } = await resolveAll(context.client, exchange, toCheck);
+  for (const mailbox of checked.values()) {
+    if (!memberGuids.has(mailbox.guid) && previous.value !== null && mailbox.smtpClientAuthenticationDisabled === previous.value) resets.set(mailbox.guid, mailbox);
   }
   if (exclusive) for (const mailbox of await strayMailboxes(context.client, exchange, memberGuids, wanted)) resets.set(mailbox.guid, mailbox);
   for (const mailbox of resets.values()) changes.push({ change: { guid: mailbox.guid, value: null }, label: mailbox.primarySmtpAddress });
@@ -167,7 +217,11 @@ async function converge(
   });
 
   const mailboxes: ObjectValue = {};
-  for (const [identity, mailbox] of found) mailboxes[identity] = memberValue(mailbox, failed.has(mailbox.guid) ? mailbox.smtpClientAuthenticationDisabled : wanted);
+  for (const [identity, member] of members) {
+    // A failed change leaves the mailbox as it was (unknown before: recorded as inherit, refreshed next plan).
+    const value = failed.has(member.guid) ? (member.current ?? null) : wanted;
+    mailboxes[identity] = { guid: member.guid, primary_smtp_address: member.primarySmtpAddress, smtp_client_authentication_disabled: value };
+  }
   const stray = [...resets.values()].filter((m) => failed.has(m.guid)).map((m) => m.primarySmtpAddress).sort();
   return {
     state: { id, identities, smtp_client_authentication_disabled: wanted, exclusive, mailboxes, stray_mailboxes: stray },
@@ -256,6 +310,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
         identities: identitiesOf(prior.identities),
         value: (readBool(prior, 'smtp_client_authentication_disabled') ?? null) as SmtpAuthOverride,
         stray: identitiesOf(prior.stray_mailboxes),
+        mailboxes: prior.mailboxes,
       }),
     );
   },

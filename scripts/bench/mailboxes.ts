@@ -1,0 +1,217 @@
+/**
+ * Mailbox-scale benchmarks, with the real terraform and the emulator's latency model:
+ *   P1  plan of one tenant managing 60,000 mailboxes through exchangeonline_mailbox_smtp_auth_list at 250 ms
+ *       per call: wall time, bridge calls (from the emulator's call log) and the provider's peak RSS.
+ *   P2  plan of 1,000 exchangeonline_mailbox_smtp_auth (with state) at zero latency ÷ the same plan of 1,000
+ *       terraform_data.
+ *   P4  apply of 5,000 mailbox changes at 250 ms per call, and the most requests the tenant saw at once.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator, type RunningEmulator } from '../../src/emulator';
+import type { FixtureDocument } from '../../src/emulator/fixture';
+import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../../src/provider/provider';
+import { terraform } from './plan';
+import { median, type Figure } from './report';
+
+const TENANT = 'fabrikam.onmicrosoft.com';
+const PROVIDER = `terraform {
+  required_providers {
+    exchangeonline = { source = "exoform/exchangeonline" }
+  }
+}
+provider "exchangeonline" {}
+`;
+
+const upn = (i: number, width = 5): string => `user${String(i).padStart(width, '0')}@fabrikam.com`;
+
+interface Bench {
+  emulator: RunningEmulator;
+  dir: string;
+  env: Record<string, string>;
+  inspect(method: string, path: string, body?: unknown): Promise<any>;
+  close(): Promise<void>;
+}
+
+async function setUp(mailboxes: number, generatedSetting: boolean | null): Promise<Bench> {
+  const dir = mkdtempSync(join(tmpdir(), 'exoform-bench-'));
+  const fixture: FixtureDocument = {
+    tenants: [
+      {
+        domain: TENANT,
+        domains: ['fabrikam.com'],
+        generatedMailboxes: mailboxes,
+        generatedMailboxSmtpClientAuthenticationDisabled: generatedSetting,
+      },
+    ],
+  };
+  const token = 'bench-token';
+  const emulator = await startEmulator({ dataFile: join(dir, 'emulator.json'), seed: fixture, token });
+  const inspect = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const response = await fetch(emulator.url + path, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    const text = await response.text();
+    return text ? JSON.parse(text) : undefined;
+  };
+  return {
+    emulator,
+    dir,
+    env: { EXO_ENDPOINT: emulator.url, EXO_ORGANIZATION: TENANT, EXO_ACCESS_TOKEN: token },
+    inspect,
+    close: async () => {
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+const setLatency = (bench: Bench, callMs: number): Promise<unknown> => bench.inspect('PUT', '/_emulator/latency', { callMs, connectMs: 0, pageSize: 1000 });
+const resetStats = async (bench: Bench): Promise<void> => {
+  await bench.inspect('DELETE', '/_emulator/calls');
+  await bench.inspect('DELETE', '/_emulator/stats');
+};
+
+function peakRss(file: string): number {
+  if (!existsSync(file)) return NaN;
+  const lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean);
+  return Math.max(...lines.map((line) => (JSON.parse(line) as { maxRssKiB: number }).maxRssKiB)) / 1024;
+}
+
+/** P1 and P1-calls, P1-rss. */
+export async function benchP1(runs = 3): Promise<Figure[]> {
+  const count = 60_000;
+  const bench = await setUp(count, false);
+  try {
+    const lines = Array.from({ length: count }, (_, i) => upn(i + 1));
+    writeFileSync(join(bench.dir, 'allow-smtp-auth.txt'), lines.join('\n') + '\n');
+    writeFileSync(
+      join(bench.dir, 'main.tf'),
+      `${PROVIDER}
+resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
+  identities                          = toset(compact(split("\\n", file("\${path.module}/allow-smtp-auth.txt"))))
+  smtp_client_authentication_disabled = false
+  exclusive                           = true
+}
+`,
+    );
+    await terraform(bench.dir, ['init', '-input=false', '-no-color'], bench.env);
+    // Adopt the 60,000 existing settings (no writes), then record exclusive = true.
+    await terraform(bench.dir, ['import', '-input=false', '-no-color', 'exchangeonline_mailbox_smtp_auth_list.allowed', 'enabled'], bench.env);
+    await terraform(bench.dir, ['apply', '-auto-approve', '-input=false', '-no-color'], bench.env);
+
+    await setLatency(bench, 250);
+    const times: number[] = [];
+    const calls: number[] = [];
+    const rss: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      await resetStats(bench);
+      const rssFile = join(bench.dir, `rss-${run}.jsonl`);
+      times.push(await terraform(bench.dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], { ...bench.env, EXOFORM_PEAK_RSS_FILE: rssFile }));
+      calls.push((await bench.inspect('GET', '/_emulator/stats')).totalRequests ?? NaN); // round trips: each page and each $batch is one
+      rss.push(peakRss(rssFile));
+    }
+    return [
+      { id: 'P1', label: `plan, 60,000 mailboxes in one list resource, 250 ms/call, median of ${runs}`, value: median(times) / 1000, unit: 's', target: 60 },
+      { id: 'P1-calls', label: 'bridge calls during that plan (emulator call log)', value: median(calls), unit: 'count', target: 1 + Math.ceil(count / 1000) + 2 },
+      { id: 'P1-rss', label: "peak RSS of the provider process during that plan", value: median(rss), unit: 'MiB', target: null },
+    ];
+  } finally {
+    await bench.close();
+  }
+}
+
+/** P2: 1,000 single-mailbox resources vs 1,000 terraform_data. */
+export async function benchP2(runs = 5): Promise<Figure[]> {
+  const count = 1000;
+  const bench = await setUp(count, null);
+  const builtinDir = mkdtempSync(join(tmpdir(), 'exoform-bench-data-'));
+  try {
+    const names = Array.from({ length: count }, (_, i) => upn(i + 1));
+    const set = `[\n${names.map((n) => `    "${n}",`).join('\n')}\n  ]`;
+    writeFileSync(
+      join(bench.dir, 'main.tf'),
+      `${PROVIDER}
+resource "exchangeonline_mailbox_smtp_auth" "each" {
+  for_each                            = toset(${set})
+  identity                            = each.key
+  smtp_client_authentication_disabled = false
+}
+`,
+    );
+    writeFileSync(join(builtinDir, 'main.tf'), `resource "terraform_data" "each" {\n  for_each = toset(${set})\n  input    = each.key\n}\n`);
+    for (const [dir, env] of [[bench.dir, bench.env], [builtinDir, {}]] as const) {
+      await terraform(dir, ['init', '-input=false', '-no-color'], env);
+      await terraform(dir, ['apply', '-auto-approve', '-input=false', '-no-color'], env);
+    }
+    const provider: number[] = [];
+    const builtin: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      provider.push(await terraform(bench.dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], bench.env));
+      builtin.push(await terraform(builtinDir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], {}));
+    }
+    const ratio = median(provider) / median(builtin);
+    return [
+      {
+        id: 'P2',
+        label: `plan of 1,000 mailbox_smtp_auth ÷ 1,000 terraform_data (with state), median of ${runs}`,
+        value: ratio,
+        unit: 'ratio',
+        target: 1.5,
+        note: `${(median(provider) / 1000).toFixed(2)} s vs ${(median(builtin) / 1000).toFixed(2)} s`,
+      },
+    ];
+  } finally {
+    await bench.close();
+    rmSync(builtinDir, { recursive: true, force: true });
+  }
+}
+
+/** P4: 5,000 changes through the list resource, in a 60,000-mailbox tenant. */
+export async function benchP4(runs = 1): Promise<Figure[]> {
+  const tenantSize = 60_000;
+  const changes = 5000;
+  const times: number[] = [];
+  const concurrency: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const bench = await setUp(tenantSize, null);
+    try {
+      const lines = Array.from({ length: changes }, (_, i) => upn(i + 1));
+      writeFileSync(join(bench.dir, 'allow-smtp-auth.txt'), lines.join('\n') + '\n');
+      writeFileSync(
+        join(bench.dir, 'main.tf'),
+        `${PROVIDER}
+resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
+  identities                          = toset(compact(split("\\n", file("\${path.module}/allow-smtp-auth.txt"))))
+  smtp_client_authentication_disabled = false
+}
+`,
+      );
+      await terraform(bench.dir, ['init', '-input=false', '-no-color'], bench.env);
+      await setLatency(bench, 250);
+      await resetStats(bench);
+      times.push(await terraform(bench.dir, ['apply', '-auto-approve', '-input=false', '-no-color'], bench.env));
+      const stats = await bench.inspect('GET', '/_emulator/stats');
+      concurrency.push(stats.maxInFlight ?? NaN);
+      const state = await bench.inspect('GET', `/_emulator/tenants/${TENANT}`);
+      const applied = (state.recipients as Array<{ SmtpClientAuthenticationDisabled: boolean | null }>).filter((r) => r.SmtpClientAuthenticationDisabled === false).length;
+      if (applied !== changes) throw new Error(`P4: expected ${changes} mailboxes enabled, found ${applied}`);
+    } finally {
+      await bench.close();
+    }
+  }
+  return [
+    { id: 'P4', label: `apply of ${changes} mailbox changes (tenant of ${tenantSize}), 250 ms/call`, value: median(times) / 1000, unit: 's', target: 60 },
+    {
+      id: 'P4-max-concurrent',
+      label: 'most requests in flight at once during that apply',
+      value: median(concurrency),
+      unit: 'count',
+      target: DEFAULT_MAX_CONCURRENT_REQUESTS,
+    },
+  ];
+}
