@@ -9,6 +9,8 @@ export interface TransportConfigSettings {
   smtpClientAuthenticationDisabled: boolean;
   /** Exchange reads "not set" as null, which means disabled; exposed here as false. */
   allowLegacyTlsClients: boolean;
+  /** True when the tenant has never set AllowLegacyTLSClients (reads null). */
+  allowLegacyTlsClientsNotSet?: boolean;
 }
 
 export async function readTransportConfig(session: ExchangeSession): Promise<TransportConfigSettings> {
@@ -18,6 +20,7 @@ export async function readTransportConfig(session: ExchangeSession): Promise<Tra
   return {
     smtpClientAuthenticationDisabled: expectBoolean(row.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled'),
     allowLegacyTlsClients: row.AllowLegacyTLSClients === null || row.AllowLegacyTLSClients === undefined ? false : expectBoolean(row.AllowLegacyTLSClients, 'AllowLegacyTLSClients'),
+    allowLegacyTlsClientsNotSet: row.AllowLegacyTLSClients === null || row.AllowLegacyTLSClients === undefined,
   };
 }
 

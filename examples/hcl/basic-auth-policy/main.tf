@@ -13,14 +13,14 @@ terraform {
 provider "exchangeonline" {}
 
 resource "exchangeonline_authentication_policy" "legacy_mail_clients" {
-  name                    = "Allow Basic POP IMAP SMTP"
-  allow_basic_auth_pop    = true
-  allow_basic_auth_imap   = true
-  allow_basic_auth_smtp   = true
+  name                  = "Allow Basic POP IMAP SMTP"
+  allow_basic_auth_pop  = true
+  allow_basic_auth_imap = true
+  allow_basic_auth_smtp = true
 }
 
 resource "exchangeonline_authentication_policy_assignment" "sean" {
   user                  = "sean@contoso.com"
-  policy                = exchangeonline_authentication_policy.legacy_mail_clients.name
+  authentication_policy = exchangeonline_authentication_policy.legacy_mail_clients.name
   revoke_refresh_tokens = true
 }

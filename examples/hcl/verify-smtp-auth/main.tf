@@ -53,7 +53,7 @@ output "explicitly_disabled" {
 }
 
 output "inheriting_count" {
-  value = data.exchangeonline_cas_mailboxes.inherit.count
+  value = data.exchangeonline_cas_mailboxes.inherit.total
 }
 
 output "effectively_enabled" {

@@ -54,7 +54,7 @@ export const casMailboxesSchema: Schema = {
       },
       mailboxes: { type: ['list', MAILBOX_TYPE], computed: true, description: 'The matching mailboxes, sorted by primary SMTP address.' },
       primary_smtp_addresses: { type: ['list', 'string'], computed: true, description: 'The primary SMTP addresses of `mailboxes`, for short assertions.' },
-      count: { type: 'number', computed: true, description: 'How many mailboxes match.' },
+      total: { type: 'number', computed: true, description: 'How many mailboxes match.' },
     },
   },
 };
@@ -95,7 +95,7 @@ export const casMailboxesDataSource: DataSourceDefinition<ExchangeClient> = {
       organization_smtp_client_authentication_disabled: orgDisabled,
       mailboxes,
       primary_smtp_addresses: mailboxes.map((m) => m.primary_smtp_address),
-      count: mailboxes.length,
+      total: mailboxes.length,
     };
   },
 };

@@ -100,13 +100,14 @@ async function converge(context: OperationContext<ExchangeClient>, changes: Part
   if (changes.smtpClientAuthenticationDisabled !== undefined && changes.smtpClientAuthenticationDisabled !== current.smtpClientAuthenticationDisabled) {
     needed.smtpClientAuthenticationDisabled = changes.smtpClientAuthenticationDisabled;
   }
-  if (changes.allowLegacyTlsClients !== undefined && changes.allowLegacyTlsClients !== current.allowLegacyTlsClients) {
+  // "Not set" already means disabled, but a configuration that says false gets an explicit $false written.
+  if (changes.allowLegacyTlsClients !== undefined && (changes.allowLegacyTlsClients !== current.allowLegacyTlsClients || current.allowLegacyTlsClientsNotSet)) {
     needed.allowLegacyTlsClients = changes.allowLegacyTlsClients;
   }
   if (Object.keys(needed).length === 0) return current;
   await setTransportConfig(sessionOf(context), needed);
   // The directory replicates: a read straight after a write can be stale, so trust what was written.
-  return { ...current, ...needed };
+  return { ...current, ...needed, allowLegacyTlsClientsNotSet: needed.allowLegacyTlsClients === undefined && current.allowLegacyTlsClientsNotSet };
 }
 
 export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
