@@ -7,16 +7,23 @@ import { ConcurrencyLimitedBridge } from '../bridge/limited-bridge';
 import { MailboxDirectory } from '../exchange/mailbox-directory';
 import { ConfigurationError, isExchangeError } from '../bridge/errors';
 import { createRestBridge } from '../bridge/rest/create-rest-bridge';
+// Types only: the PowerShell bridge module itself is required in createConfiguredPowerShellBridge, when configured.
+import type { PowerShellBridgeSettings } from '../bridge/powershell/connection';
+import type { PowerShellBridgeRuntimeOptions } from '../bridge/powershell/create-powershell-bridge';
 import { errorDiagnostic, type Diagnostic } from '../protocol/diagnostics';
 import type { LogFields, Logger } from '../protocol/logging';
 import type { Schema } from '../protocol/schema';
 import { DiagnosticError, type ProviderDefinition } from './framework/resource';
-import { readString, type ObjectValue } from './framework/values';
+import { readBool, readString, type ObjectValue } from './framework/values';
 import { transportConfigResource } from './resources/transport-config';
 import { mailboxSmtpAuthResource } from './resources/mailbox-smtp-auth';
 import { mailboxSmtpAuthListResource } from './resources/mailbox-smtp-auth-list';
 import { transportConfigDataSource } from './data-sources/transport-config';
 import { casMailboxesDataSource } from './data-sources/cas-mailboxes';
+import { authenticationPolicyResource } from './resources/authentication-policy';
+import { authenticationPolicyAssignmentResource } from './resources/authentication-policy-assignment';
+import { defaultAuthenticationPolicyResource } from './resources/default-authentication-policy';
+import { authenticationPoliciesDataSource } from './data-sources/authentication-policies';
 
 /** What every resource receives once the provider is configured. */
 export interface ExchangeClient {
@@ -39,7 +46,15 @@ export const PROVIDER_ENVIRONMENT: Readonly<Record<string, string>> = {
   certificate_password: 'EXO_CERTIFICATE_PASSWORD',
   endpoint: 'EXO_ENDPOINT',
   max_concurrent_requests: 'EXO_MAX_CONCURRENT_REQUESTS',
+  bridge: 'EXO_BRIDGE',
+  powershell_path: 'EXO_POWERSHELL_PATH',
+  user_principal_name: 'EXO_USER_PRINCIPAL_NAME',
+  managed_identity: 'EXO_MANAGED_IDENTITY',
 };
+
+export const BRIDGES = ['rest', 'powershell'] as const;
+/** PowerShell sessions per tenant at most: each is a pwsh process of a few hundred MB, and the service limits concurrent connections. */
+export const MAX_POWERSHELL_SESSIONS = 3;
 
 export const DEFAULT_MAX_CONCURRENT_REQUESTS = 4;
 
@@ -66,6 +81,26 @@ export const providerSchema: Schema = {
         type: 'number',
         optional: true,
         description: `Most requests in flight at once for this tenant (a \`$batch\` of up to 10 cmdlets counts as one). Default ${DEFAULT_MAX_CONCURRENT_REQUESTS}; lower it if the tenant is throttled. ${env('max_concurrent_requests')}`,
+      },
+      bridge: {
+        type: 'string',
+        optional: true,
+        description: `How the provider talks to Exchange Online: \`rest\` (default; the admin API over HTTPS) or \`powershell\` (Microsoft's ExchangeOnlineManagement module in pwsh sessions, for organisations that mandate it; see docs/powershell-bridge.md). Both behave the same for every resource. ${env('bridge')}`,
+      },
+      powershell_path: {
+        type: 'string',
+        optional: true,
+        description: `With \`bridge = "powershell"\`: the PowerShell 7 executable, with ExchangeOnlineManagement 3.1 or later installed. Default \`pwsh\` on PATH. ${env('powershell_path')}`,
+      },
+      user_principal_name: {
+        type: 'string',
+        optional: true,
+        description: `With \`bridge = "powershell"\` only: sign in interactively as this administrator (\`Connect-ExchangeOnline -UserPrincipalName\`) instead of as an app. ${env('user_principal_name')}`,
+      },
+      managed_identity: {
+        type: 'bool',
+        optional: true,
+        description: `With \`bridge = "powershell"\` only: sign in with the Azure managed identity of the machine running Terraform (\`Connect-ExchangeOnline -ManagedIdentity\`); set \`client_id\` for a user-assigned identity. ${env('managed_identity')}`,
       },
     },
   },
@@ -96,6 +131,51 @@ function maxConcurrentRequests(config: ObjectValue, environment: NodeJS.ProcessE
   return value;
 }
 
+/** `managed_identity`: the configured bool, else EXO_MANAGED_IDENTITY ("true"/"1"/"false"/"0"). */
+function managedIdentitySetting(config: ObjectValue, environment: NodeJS.ProcessEnv): boolean | undefined {
+  const configured = readBool(config, 'managed_identity');
+  if (configured !== undefined) return configured;
+  const raw = environment[PROVIDER_ENVIRONMENT.managed_identity];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (/^(true|1)$/i.test(raw.trim())) return true;
+  if (/^(false|0)$/i.test(raw.trim())) return false;
+  throw new ConfigurationError(
+    `The ${PROVIDER_ENVIRONMENT.managed_identity} environment variable is ${JSON.stringify(raw.slice(0, 40))}; expected true or false.`,
+    `Set ${PROVIDER_ENVIRONMENT.managed_identity} to true or false, or set \`managed_identity\` in the provider block.`,
+    ['managed_identity'],
+  );
+}
+
+/** `bridge`: rest (default) or powershell. */
+function bridgeSetting(setting: (name: string) => string | undefined): (typeof BRIDGES)[number] {
+  const value = setting('bridge')?.trim().toLowerCase() ?? 'rest';
+  if ((BRIDGES as readonly string[]).includes(value)) return value as (typeof BRIDGES)[number];
+  throw new ConfigurationError(
+    `The \`bridge\` setting ${JSON.stringify(setting('bridge')!.slice(0, 40))} is not a bridge exoform has.`,
+    'Set `bridge` to "rest" (the default) or "powershell".',
+    ['bridge'],
+  );
+}
+
+/** Settings only the PowerShell bridge understands are refused with the REST bridge rather than silently ignored. */
+function rejectPowerShellOnlySettings(setting: (name: string) => string | undefined, managedIdentity: boolean | undefined): void {
+  const set = [setting('user_principal_name') !== undefined ? 'user_principal_name' : undefined, managedIdentity === true ? 'managed_identity' : undefined].filter(
+    (name): name is string => name !== undefined,
+  );
+  if (set.length === 0) return;
+  throw new ConfigurationError(
+    `\`${set[0]}\` needs bridge = "powershell": the REST bridge signs in with \`access_token\`, or \`client_id\` with \`client_secret\` or \`certificate_path\`.`,
+    `Set \`bridge = "powershell"\` (pwsh with ExchangeOnlineManagement must be installed), or remove \`${set[0]}\` and use one of the REST bridge's credentials.`,
+    [set[0]!, 'bridge'],
+  );
+}
+
+/** Builds the PowerShell bridge; its module (and node-powershell) is loaded only here, when the block asks for it. */
+function createConfiguredPowerShellBridge(settings: PowerShellBridgeSettings, runtime: PowerShellBridgeRuntimeOptions): ExchangeBridge {
+  const { createPowerShellBridge } = require('../bridge/powershell/create-powershell-bridge') as typeof import('../bridge/powershell/create-powershell-bridge');
+  return createPowerShellBridge(settings, runtime);
+}
+
 export function legacyTlsHostFor(endpoint: string | undefined): string {
   // Microsoft 365 operated by 21Vianet has its own legacy endpoint.
   return endpoint && /\.partner\.outlook\.cn(:\d+)?(\/|$)/i.test(endpoint) ? 'smtp-legacy.partner.outlook.cn' : 'smtp-legacy.office365.com';
@@ -104,25 +184,56 @@ export function legacyTlsHostFor(endpoint: string | undefined): string {
 export function createExoformProvider(logger: Logger, environment: NodeJS.ProcessEnv = process.env): ProviderDefinition<ExchangeClient> {
   return {
     schema: providerSchema,
-    resources: [transportConfigResource, mailboxSmtpAuthResource, mailboxSmtpAuthListResource],
-    dataSources: [transportConfigDataSource, casMailboxesDataSource],
+    resources: [
+      transportConfigResource,
+      mailboxSmtpAuthResource,
+      mailboxSmtpAuthListResource,
+      authenticationPolicyResource,
+      authenticationPolicyAssignmentResource,
+      defaultAuthenticationPolicyResource,
+    ],
+    dataSources: [transportConfigDataSource, casMailboxesDataSource, authenticationPoliciesDataSource],
 
     async configure(config) {
       const setting = (name: string): string | undefined => settingFrom(config, name, environment);
       try {
-        const bridge = createRestBridge(
-          {
-          organization: setting('organization') ?? '',
-          accessToken: setting('access_token'),
-          clientId: setting('client_id'),
-          clientSecret: setting('client_secret'),
-          certificatePath: setting('certificate_path'),
-          certificatePassword: setting('certificate_password'),
-          endpoint: setting('endpoint'),
-          },
-          { checkCertificateNow: true, logger: (level, message, fields) => logger.log(level, message, flattenFields(fields)) },
-        );
-        const limited = new ConcurrencyLimitedBridge(bridge, { maxConcurrent: maxConcurrentRequests(config, environment) });
+        const bridgeLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void =>
+          logger.log(level, message, flattenFields(fields));
+        const managedIdentity = managedIdentitySetting(config, environment);
+        const maxConcurrent = maxConcurrentRequests(config, environment);
+        let bridge: ExchangeBridge;
+        if (bridgeSetting(setting) === 'powershell') {
+          bridge = createConfiguredPowerShellBridge(
+            {
+              organization: setting('organization') ?? '',
+              accessToken: setting('access_token'),
+              clientId: setting('client_id'),
+              clientSecret: setting('client_secret'),
+              certificatePath: setting('certificate_path'),
+              certificatePassword: setting('certificate_password'),
+              managedIdentity,
+              userPrincipalName: setting('user_principal_name'),
+              endpoint: setting('endpoint'),
+              powershellPath: setting('powershell_path'),
+            },
+            { checkCertificateNow: true, maxSessions: Math.min(maxConcurrent, MAX_POWERSHELL_SESSIONS), logger: bridgeLogger },
+          );
+        } else {
+          rejectPowerShellOnlySettings(setting, managedIdentity);
+          bridge = createRestBridge(
+            {
+            organization: setting('organization') ?? '',
+            accessToken: setting('access_token'),
+            clientId: setting('client_id'),
+            clientSecret: setting('client_secret'),
+            certificatePath: setting('certificate_path'),
+            certificatePassword: setting('certificate_password'),
+            endpoint: setting('endpoint'),
+            },
+            { checkCertificateNow: true, logger: bridgeLogger },
+          );
+        }
+        const limited = new ConcurrencyLimitedBridge(bridge, { maxConcurrent });
         return {
           organization: bridge.organization,
           bridge: limited,
@@ -137,7 +248,7 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
             errorDiagnostic(
               'Invalid exchangeonline provider configuration',
               `${error.message}\n\n${error.remedy}` + (variable ? `\n(\`${attribute}\` can also come from the ${variable} environment variable.)` : ''),
-              attribute && readString(config, attribute) !== undefined ? [attribute] : undefined,
+              attribute && config[attribute] !== undefined && config[attribute] !== null ? [attribute] : undefined,
             ),
           );
         }

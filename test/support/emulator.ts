@@ -11,6 +11,19 @@ import type { TenantState } from '../../src/emulator/model';
 export const DEMO_TENANT = 'contoso.onmicrosoft.com';
 export const TEST_TOKEN = 'exoform-test-token-7f3a9c';
 
+/** The pwsh stand-in (a TEST DOUBLE, not PowerShell): see test/support/pwsh-stand-in/README.md. */
+export const PWSH_STAND_IN = join(__dirname, 'pwsh-stand-in', 'pwsh-stand-in.js');
+
+/**
+ * Provider variables that select the bridge under test. Empty (the REST bridge) unless EXOFORM_TEST_BRIDGE=powershell
+ * (`npm run test:powershell`), which runs every acceptance test through the PowerShell bridge and the pwsh stand-in.
+ */
+export function bridgeEnvironment(bridge: string | undefined = process.env.EXOFORM_TEST_BRIDGE): Record<string, string> {
+  if (bridge === undefined || bridge === '' || bridge === 'rest') return {};
+  if (bridge === 'powershell') return { EXO_BRIDGE: 'powershell', EXO_POWERSHELL_PATH: PWSH_STAND_IN };
+  throw new Error(`EXOFORM_TEST_BRIDGE must be "rest" or "powershell", got ${JSON.stringify(bridge)}`);
+}
+
 export interface TestEmulator {
   url: string;
   token: string;
@@ -31,7 +44,7 @@ export async function startTestEmulator(options: { seed?: string; token?: string
     token,
     dataFile,
     inspect: new EmulatorInspector(emulator.url, token),
-    providerEnv: { EXO_ENDPOINT: emulator.url, EXO_ORGANIZATION: DEMO_TENANT, EXO_ACCESS_TOKEN: token },
+    providerEnv: { EXO_ENDPOINT: emulator.url, EXO_ORGANIZATION: DEMO_TENANT, EXO_ACCESS_TOKEN: token, ...bridgeEnvironment() },
     async stop() {
       await emulator.close();
       rmSync(directory, { recursive: true, force: true });
@@ -94,5 +107,35 @@ export class EmulatorInspector {
 
   setTransportConfig(values: Record<string, boolean | null>, tenant = DEMO_TENANT): Promise<unknown> {
     return this.request('PATCH', `/_emulator/tenants/${encodeURIComponent(tenant)}/transport-config`, values);
+  }
+
+  /** Changes the organization config behind Terraform's back, e.g. `{ DefaultAuthenticationPolicy: null }`. */
+  setOrganizationConfig(values: Record<string, string | null>, tenant = DEMO_TENANT): Promise<unknown> {
+    return this.request('PATCH', `/_emulator/tenants/${encodeURIComponent(tenant)}/organization-config`, values);
+  }
+
+  /** An authentication policy's record by name (case-insensitive), or undefined when the tenant has none by that name. */
+  async authenticationPolicy(name: string, tenant = DEMO_TENANT): Promise<TenantState['authenticationPolicies'][number] | undefined> {
+    return (await this.tenant(tenant)).authenticationPolicies.find((p) => p.Name.toLowerCase() === name.toLowerCase());
+  }
+
+  /**
+   * Runs a cmdlet through the emulator's admin API, as an administrator in PowerShell would: a change behind
+   * Terraform's back that, unlike the inspection routes, also shows in the call log.
+   */
+  async invoke(cmdlet: string, parameters: Record<string, unknown> = {}, tenant = DEMO_TENANT): Promise<Array<Record<string, unknown>>> {
+    const answer = await this.request<{ value: Array<Record<string, unknown>> }>('POST', `/adminapi/beta/${encodeURIComponent(tenant)}/InvokeCommand`, {
+      CmdletInput: { CmdletName: cmdlet, Parameters: parameters },
+    });
+    return answer.value;
+  }
+
+  /** The calls made to one cmdlet (oldest first) with their HTTP status, from the emulator's call log. */
+  async callsTo(cmdlet: string): Promise<Array<{ cmdlet: string; parameters: Record<string, unknown>; status: number }>> {
+    const log = await this.request<{ calls: Array<{ cmdlet: string; parameters: Record<string, unknown>; status: number }> }>(
+      'GET',
+      `/_emulator/calls?cmdlet=${encodeURIComponent(cmdlet)}`,
+    );
+    return log.calls;
   }
 }

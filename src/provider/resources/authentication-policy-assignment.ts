@@ -1,0 +1,251 @@
+/**
+ * exchangeonline_authentication_policy_assignment — the authentication policy of one user
+ * (Set-User -AuthenticationPolicy), which wins over the organization default.
+ *
+ * Exchange applies a policy change within 24 hours. `revoke_refresh_tokens = true` also sets the user's
+ * STSRefreshTokensValidFrom to now whenever the assignment changes (created, moved to another policy, removed), so
+ * the change takes effect in about 30 minutes; `refresh_tokens_revoked_at` records when that last happened.
+ * Destroy removes the user's policy ($null). A policy changed or removed outside Terraform shows in the plan; a user
+ * deleted outside Terraform is dropped from state with a warning.
+ */
+import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
+import type { Schema } from '../../protocol/schema';
+import { findAuthenticationPolicy, refersToPolicy, type AuthenticationPolicy } from '../../exchange/authentication-policy';
+import { identityProblem } from '../../exchange/cas-mailbox';
+import type { ExchangeSession } from '../../exchange/session';
+import { findUsers, setUser, type DirectoryUser } from '../../exchange/user';
+import type { ExchangeClient } from '../provider';
+import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
+import { Unknown, isKnown, readString, valuesEqual, type ObjectValue } from '../framework/values';
+import { notePlannedUserDetachment } from './authentication-policy';
+
+export const authenticationPolicyAssignmentSchema: Schema = {
+  version: 0,
+  block: {
+    description:
+      "Assigns an authentication policy to one user (`Set-User -AuthenticationPolicy`); the user's own policy wins over the organization default. " +
+      'Exchange applies a change within 24 hours; `revoke_refresh_tokens` brings that down to about 30 minutes. Destroying the resource removes the ' +
+      "user's policy, so the organization default applies again. Import with any identity of the user.",
+    attributes: {
+      id: { type: 'string', computed: true, description: 'The user GUID.' },
+      user: {
+        type: 'string',
+        required: true,
+        description: 'The user: user principal name, primary SMTP address, GUID or any other identity Exchange accepts. Users without a mailbox work too. Changing it replaces the resource.',
+      },
+      authentication_policy: {
+        type: 'string',
+        required: true,
+        description:
+          'The policy to assign: its name (or GUID). Reference the policy resource (`exchangeonline_authentication_policy.<name>.name`) so Terraform creates it first ' +
+          'and destroys it last. Changing it moves the user to the other policy in place.',
+      },
+      revoke_refresh_tokens: {
+        type: 'bool',
+        optional: true,
+        computed: true,
+        description:
+          "When `true`, every change of the assignment (create, another policy, destroy) also revokes the user's refresh tokens (`Set-User -STSRefreshTokensValidFrom` " +
+          'set to now), so the policy applies in about 30 minutes instead of up to 24 hours. Apps then have to sign the user in again. Default `false`.',
+      },
+      refresh_tokens_revoked_at: {
+        type: 'string',
+        computed: true,
+        description: "When this resource last revoked the user's refresh tokens (RFC 3339, UTC); null if it never did.",
+      },
+      user_principal_name: { type: 'string', computed: true, description: "The user's principal name." },
+      authentication_policy_guid: { type: 'string', computed: true, description: 'The GUID of the policy the user has.' },
+    },
+  },
+};
+
+function sessionOf(context: { client: ExchangeClient; signal: AbortSignal; warn: OperationContext<ExchangeClient>['warn'] }): ExchangeSession {
+  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
+}
+
+/** Exactly one user for an identity, or undefined; several matches are the user's to disambiguate. */
+async function resolveUser(exchange: ExchangeSession, identity: string): Promise<DirectoryUser | undefined> {
+  const users = await findUsers(exchange, identity);
+  if (users.length <= 1) return users[0];
+  throw new DiagnosticError(
+    errorDiagnostic(
+      `User identity "${identity}" matches ${users.length} users`,
+      `It matches ${users.slice(0, 5).map((u) => u.userPrincipalName).join(', ')}${users.length > 5 ? ', …' : ''}. Use a unique identity: the user principal name or GUID.`,
+      ['user'],
+    ),
+  );
+}
+
+function userNotFound(identity: string): DiagnosticError {
+  return new DiagnosticError(errorDiagnostic(`User "${identity}" not found`, 'Check the spelling, or use the user principal name or GUID of an existing user.', ['user']));
+}
+
+function policyNotFound(identity: string): DiagnosticError {
+  return new DiagnosticError(
+    errorDiagnostic(
+      `Authentication policy "${identity}" not found`,
+      'Check the name. If the policy is managed by Terraform, reference it (`exchangeonline_authentication_policy.<name>.name`) so it is created before the assignment.',
+      ['authentication_policy'],
+    ),
+  );
+}
+
+/** RFC 3339 without milliseconds: what the attribute shows and what Exchange stores (whole seconds). */
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * How the user's current policy reads in state: the configured spelling while it is the same policy (so a name
+ * given as GUID, or in other case, is not drift), else the policy's own name, else what Exchange reported (a
+ * policy that no longer exists), else null.
+ */
+async function currentAssignment(exchange: ExchangeSession, user: DirectoryUser, configured: string | undefined, configuredGuid: string | undefined): Promise<{ name: string | null; guid: string | null }> {
+  const reference = user.authenticationPolicy;
+  if (!reference) return { name: null, guid: null };
+  if (configured && configuredGuid && refersToPolicy(reference, { name: configured, guid: configuredGuid, distinguishedName: '' })) {
+    return { name: configured, guid: configuredGuid };
+  }
+  const policy = await findAuthenticationPolicy(exchange, reference);
+  if (!policy) return { name: reference, guid: null };
+  if (configured && (policy.guid === configuredGuid || refersToPolicy(configured, policy))) return { name: configured, guid: policy.guid };
+  return { name: policy.name, guid: policy.guid };
+}
+
+function stateFrom(user: DirectoryUser, rest: { user: string; policy: string | null; policyGuid: string | null; revoke: boolean; revokedAt: string | null }): ObjectValue {
+  return {
+    id: user.guid,
+    user: rest.user,
+    authentication_policy: rest.policy,
+    revoke_refresh_tokens: rest.revoke,
+    refresh_tokens_revoked_at: rest.revokedAt,
+    user_principal_name: user.userPrincipalName,
+    authentication_policy_guid: rest.policyGuid,
+  };
+}
+
+/** Assigns the planned policy (and revokes tokens when the plan says so), then returns the new state. */
+async function assign(context: OperationContext<ExchangeClient> & { planned: ObjectValue; prior?: ObjectValue }): Promise<ObjectValue> {
+  const exchange = sessionOf(context);
+  const identity = readString(context.planned, 'user')!;
+  const policyIdentity = readString(context.planned, 'authentication_policy')!;
+  const policy: AuthenticationPolicy | undefined = await findAuthenticationPolicy(exchange, policyIdentity);
+  if (!policy) throw policyNotFound(policyIdentity);
+  // After create, the GUID pins the user even if their names change.
+  const pinned = context.prior ? readString(context.prior, 'id') : undefined;
+  const user = await resolveUser(exchange, pinned ?? identity);
+  if (!user) throw userNotFound(identity);
+  // The plan leaves refresh_tokens_revoked_at unknown exactly when this apply revokes.
+  const revoke = !isKnown(context.planned.refresh_tokens_revoked_at) && context.planned.revoke_refresh_tokens === true;
+  const now = new Date();
+  const alreadyAssigned = refersToPolicy(user.authenticationPolicy, policy);
+  if (!alreadyAssigned || revoke) {
+    await setUser(exchange, user.guid, {
+      authenticationPolicy: alreadyAssigned ? undefined : policy.guid,
+      stsRefreshTokensValidFrom: revoke ? now : undefined,
+    });
+  }
+  return stateFrom(user, {
+    user: identity,
+    policy: policyIdentity,
+    policyGuid: policy.guid,
+    revoke: context.planned.revoke_refresh_tokens === true,
+    revokedAt: revoke ? rfc3339(now) : (readString(context.prior ?? {}, 'refresh_tokens_revoked_at') ?? null),
+  });
+}
+
+export const authenticationPolicyAssignmentResource: ResourceDefinition<ExchangeClient> = {
+  typeName: 'exchangeonline_authentication_policy_assignment',
+  schema: authenticationPolicyAssignmentSchema,
+  requiresReplace: ['user'],
+  defaults: { revoke_refresh_tokens: false },
+  stableComputed: ['id', 'user_principal_name'],
+
+  validate(config) {
+    const diagnostics: Diagnostic[] = [];
+    if (typeof config.user === 'string') {
+      const problem = identityProblem(config.user);
+      if (problem) diagnostics.push(errorDiagnostic('Invalid user identity', `The user identity ${problem}. Use the user principal name or GUID.`, ['user']));
+    }
+    if (typeof config.authentication_policy === 'string' && config.authentication_policy.trim() === '') {
+      diagnostics.push(errorDiagnostic('Invalid authentication policy', 'authentication_policy is empty. Give the policy name, or reference an exchangeonline_authentication_policy.', ['authentication_policy']));
+    }
+    return diagnostics;
+  },
+
+  async modifyPlan({ prior, planned, client, signal, warn }) {
+    const policyChanges = !prior || !valuesEqual(prior.authentication_policy, planned.authentication_policy);
+    planned.authentication_policy_guid = policyChanges ? new Unknown() : (prior!.authentication_policy_guid ?? null);
+    // Revocation happens when the assignment changes and revoke_refresh_tokens is on; toggling the flag alone does nothing.
+    const revokes = policyChanges && planned.revoke_refresh_tokens !== false;
+    planned.refresh_tokens_revoked_at = revokes ? new Unknown() : (prior?.refresh_tokens_revoked_at ?? null);
+    // Resolve a new user while planning, so a misspelled user fails the plan rather than the apply.
+    if (!prior && client && typeof planned.user === 'string' && isKnown(planned.user)) {
+      const user = await resolveUser(sessionOf({ client, signal, warn }), planned.user);
+      if (!user) throw userNotFound(planned.user);
+      planned.id = user.guid;
+      planned.user_principal_name = user.userPrincipalName;
+    }
+  },
+
+  async planDestroy({ prior, client }) {
+    // Lets a policy destroyed in the same plan know this assignment goes first.
+    notePlannedUserDetachment(client, readString(prior, 'authentication_policy_guid'), readString(prior, 'id'));
+  },
+
+  async create(context) {
+    return assign(context);
+  },
+
+  async read(context) {
+    const exchange = sessionOf(context);
+    const identity = readString(context.state, 'user')!;
+    const user = await resolveUser(exchange, readString(context.state, 'id') ?? identity);
+    if (!user) {
+      context.warn(`User "${identity}" no longer exists`, 'The user was deleted outside Terraform, so the assignment is removed from the state. Remove it from the configuration too.');
+      return null;
+    }
+    const current = await currentAssignment(exchange, user, readString(context.state, 'authentication_policy'), readString(context.state, 'authentication_policy_guid'));
+    return stateFrom(user, {
+      user: identity,
+      policy: current.name,
+      policyGuid: current.guid,
+      revoke: context.state.revoke_refresh_tokens === true,
+      revokedAt: readString(context.state, 'refresh_tokens_revoked_at') ?? null,
+    });
+  },
+
+  async update(context) {
+    return assign(context);
+  },
+
+  async delete(context) {
+    const exchange = sessionOf(context);
+    const guid = readString(context.prior, 'id');
+    if (!guid) return;
+    const user = await resolveUser(exchange, guid);
+    if (!user || user.authenticationPolicy === null) return; // gone, or already without a policy
+    await setUser(exchange, user.guid, {
+      authenticationPolicy: null,
+      stsRefreshTokensValidFrom: context.prior.revoke_refresh_tokens === true ? new Date() : undefined,
+    });
+  },
+
+  async importState(context) {
+    const exchange = sessionOf(context);
+    const problem = identityProblem(context.id);
+    if (problem) throw new DiagnosticError(errorDiagnostic('Invalid import ID', `The user identity ${problem}. Import with the user principal name or GUID.`));
+    const user = await resolveUser(exchange, context.id);
+    if (!user) throw new DiagnosticError(errorDiagnostic(`User "${context.id}" not found`, 'Import with the user principal name or GUID of an existing user.'));
+    if (!user.authenticationPolicy) {
+      throw new DiagnosticError(
+        errorDiagnostic(
+          `User "${context.id}" has no authentication policy`,
+          'There is no assignment to import: the organization default applies to this user. Declare the resource to assign a policy.',
+        ),
+      );
+    }
+    const current = await currentAssignment(exchange, user, undefined, undefined);
+    return stateFrom(user, { user: context.id, policy: current.name, policyGuid: current.guid, revoke: false, revokedAt: null });
+  },
+};
