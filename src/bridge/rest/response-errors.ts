@@ -154,6 +154,9 @@ export function errorFromResponse(response: ErrorResponse, context: ErrorContext
 
 function isNotFound(status: number, detail: ServiceErrorDetail | undefined): boolean {
   if (!detail) return false;
+  // An unknown cmdlet is a missing *command*, not a missing object: treating it as "not found" would make a
+  // resource drop itself from state.
+  if (detail.exception?.endsWith('CommandNotFoundException')) return false;
   if (detail.exception?.endsWith('NotFoundException')) return status === 404 || status === 400;
   return status === 404 && detail.exception !== undefined;
 }
