@@ -30,6 +30,7 @@ const SUITES: Array<[id: string, run: () => Promise<Figure[]>]> = [
   ['P1', () => benchP1()],
   ['P2', () => benchP2()],
   ['P4', () => benchP4()],
+  ['P5', async () => (await import('./bench/fleet')).benchP5()],
 ];
 
 async function main(): Promise<void> {

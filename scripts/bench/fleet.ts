@@ -1,0 +1,220 @@
+/**
+ * P5: an MSP fleet of 100 tenants × 1,000 mailboxes, planned on this machine, with the emulator answering every call
+ * after 250 ms — what a pipeline's "plan the whole fleet" job costs.
+ *
+ * The fleet is the msp-fleet example app (examples/cdktf/msp-fleet/main.ts) fed a generated fleet file: one stack per
+ * tenant, each with its own provider block and state, and an SmtpAuthBaseline whose allow list names all 1,000 of
+ * the tenant's mailboxes (so every plan resolves 1,000 identities and checks the rest of the tenant for strays).
+ *
+ * Set-up, not timed: synthesize, then init + apply every stack at zero latency, so the timed plans refresh real state.
+ * Timed, as a pipeline run does it from a fresh checkout (state kept in the backend):
+ *   1. synth   — `tsx main.ts` (what `cdktf synth` runs), all 100 stacks;
+ *   2. init    — `terraform init` in every stack directory, offline from the mirror;
+ *   3. plan    — `terraform plan -detailed-exitcode` in every stack directory, expecting no changes.
+ * Steps 2 and 3 run `concurrency` stacks at once (EXOFORM_BENCH_FLEET_CONCURRENCY, default 8), as a pipeline
+ * runs stack jobs in parallel.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator } from '../../src/emulator';
+import type { FixtureDocument } from '../../src/emulator/fixture';
+import { ROOT, cliConfigPath } from '../package';
+import { median, type Figure } from './report';
+
+const TOKEN = 'bench-fleet-token';
+
+interface Options {
+  tenants: number;
+  mailboxes: number;
+  callMs: number;
+  concurrency: number;
+}
+
+interface Timed {
+  ms: number;
+  output: string;
+}
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, okCodes = [0]): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (okCodes.includes(code ?? -1)) resolve({ ms, output });
+      else reject(new Error(`${command} ${args.join(' ')} in ${cwd} exited ${code}:\n${output.slice(-4000)}`));
+    });
+  });
+}
+
+/** Runs `work` over `items`, at most `concurrency` at a time; returns the results in order. */
+async function pool<T, R>(items: T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return results;
+}
+
+/** CPU seconds used by this process's finished children (terraform, and the providers it started), from /proc. */
+function childrenCpuSeconds(): number {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / 100; // cutime + cstime, in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+const tenantDomain = (i: number): string => `tenant${String(i).padStart(3, '0')}.onmicrosoft.com`;
+
+export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[]> {
+  const options: Options = {
+    tenants: 100,
+    mailboxes: 1000,
+    callMs: 250,
+    concurrency: Number(process.env.EXOFORM_BENCH_FLEET_CONCURRENCY ?? 8),
+    ...overrides,
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'exoform-bench-fleet-'));
+  const fixture: FixtureDocument = {
+    tenants: Array.from({ length: options.tenants }, (_, i) => ({
+      domain: tenantDomain(i + 1),
+      generatedMailboxes: options.mailboxes,
+      // The allow list is every mailbox, already allowed: the plans below must find nothing to change.
+      generatedMailboxSmtpClientAuthenticationDisabled: false,
+    })),
+  };
+  const emulator = await startEmulator({ seed: fixture, token: TOKEN, latency: { callMs: 0, connectMs: 0 } });
+  const inspect = async (method: string, path: string, body?: unknown): Promise<any> => {
+    const response = await fetch(emulator.url + path, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    const text = await response.text();
+    return text ? JSON.parse(text) : undefined;
+  };
+  try {
+    mkdirSync(join(dir, 'allow'));
+    const tenants = fixture.tenants.map((tenant, i) => {
+      const name = tenant.domain.replace('.onmicrosoft.com', '');
+      const lines = Array.from({ length: options.mailboxes }, (_, m) => `user${String(m + 1).padStart(5, '0')}@${tenant.domain}`);
+      writeFileSync(join(dir, 'allow', `${name}.txt`), `# ${tenant.domain}\n${lines.join('\n')}\n`);
+      // Five canaries in wave 0, the rest in wave 1.
+      return `  - tenant: ${tenant.domain}\n    wave: ${i < 5 ? 0 : 1}\n    allowList: allow/${name}.txt\n`;
+    });
+    writeFileSync(
+      join(dir, 'fleet.yaml'),
+      `version: 1\nstateDirectory: state\ndefaults:\n  endpoint: ${emulator.url}\n  credentials:\n    accessToken: { env: TF_VAR_exo_token }\ntenants:\n${tenants.join('')}`,
+    );
+
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      EXOFORM_FLEET_FILE: join(dir, 'fleet.yaml'),
+      TF_VAR_exo_token: TOKEN,
+      TF_CLI_CONFIG_FILE: cliConfigPath(),
+      TF_IN_AUTOMATION: '1',
+      CHECKPOINT_DISABLE: '1',
+      TF_PLUGIN_CACHE_DIR: '',
+    };
+    const app = join(ROOT, 'examples', 'cdktf', 'msp-fleet', 'main.ts');
+    const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
+    const synth = (outdir: string): Promise<Timed> => run(tsx, [app], dir, { ...env, CDKTF_OUTDIR: outdir });
+    const stacksOf = (outdir: string): string[] => Object.keys((JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: object }).stacks).sort();
+    const terraform = (outdir: string, stack: string, args: string[], okCodes?: number[]): Promise<Timed> =>
+      run('terraform', args, join(outdir, 'stacks', stack), env, okCodes);
+
+    // Set-up: deploy the fleet once, at zero latency.
+    process.stderr.write(`P5 set-up: ${options.tenants} tenants × ${options.mailboxes} mailboxes, deploying the fleet once ...\n`);
+    const setupOut = join(dir, 'setup.out');
+    await synth(setupOut);
+    await pool(stacksOf(setupOut), options.concurrency, async (stack) => {
+      await terraform(setupOut, stack, ['init', '-input=false', '-no-color']);
+      await terraform(setupOut, stack, ['apply', '-auto-approve', '-input=false', '-no-color']);
+    });
+
+    // Timed: a pipeline run from a fresh checkout, every Exchange call answered after callMs.
+    await inspect('PUT', '/_emulator/latency', { callMs: options.callMs, connectMs: 0 });
+    await inspect('DELETE', '/_emulator/calls');
+    await inspect('DELETE', '/_emulator/stats');
+    process.stderr.write(`P5 timed: synth, init and plan of every stack, ${options.concurrency} at a time, ${options.callMs} ms per call ...\n`);
+    const cpuBefore = childrenCpuSeconds();
+    const ownCpuBefore = process.cpuUsage();
+    const outdir = join(dir, 'cdktf.out');
+    const started = process.hrtime.bigint();
+    const synthTime = await synth(outdir);
+    const stacks = stacksOf(outdir);
+    if (stacks.length !== options.tenants) throw new Error(`P5: expected ${options.tenants} stacks, synthesized ${stacks.length}`);
+    const initStarted = process.hrtime.bigint();
+    await pool(stacks, options.concurrency, (stack) => terraform(outdir, stack, ['init', '-input=false', '-no-color']));
+    const planStarted = process.hrtime.bigint();
+    const plans = await pool(stacks, options.concurrency, (stack) => terraform(outdir, stack, ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock=false']));
+    const finished = process.hrtime.bigint();
+    const childCpu = childrenCpuSeconds() - cpuBefore;
+    const ownCpu = process.cpuUsage(ownCpuBefore);
+    const stats = await inspect('GET', '/_emulator/stats');
+    const seconds = (from: bigint, to: bigint): number => Number(to - from) / 1e9;
+    const total = seconds(started, finished);
+    const requests: number = stats.totalRequests ?? NaN;
+    const perPlan = plans.map((p) => p.ms / 1000);
+    return [
+      {
+        id: 'P5',
+        label: `plan a fleet of ${options.tenants} tenants × ${options.mailboxes} mailboxes (synth + init + plan), ${options.callMs} ms/call`,
+        value: total,
+        unit: 's',
+        target: 300,
+        note: `${options.concurrency} stacks at a time on ${cpus().length} CPUs; CPU used: ${childCpu.toFixed(0)} s in terraform and provider processes, ${((ownCpu.user + ownCpu.system) / 1e6).toFixed(0)} s in this process (emulator)`,
+      },
+      { id: 'P5-synth', label: `synth of the ${options.tenants} stacks (the fleet app, as cdktf synth runs it)`, value: synthTime.ms / 1000, unit: 's', target: null },
+      { id: 'P5-init', label: `terraform init of every stack, ${options.concurrency} at a time`, value: seconds(initStarted, planStarted), unit: 's', target: null },
+      {
+        id: 'P5-plan',
+        label: `terraform plan of every stack, ${options.concurrency} at a time`,
+        value: seconds(planStarted, finished),
+        unit: 's',
+        target: null,
+        note: `per stack: median ${median(perPlan).toFixed(2)} s, slowest ${Math.max(...perPlan).toFixed(2)} s`,
+      },
+      {
+        id: 'P5-calls',
+        label: `Exchange round trips during the plans (all tenants; ${options.callMs} ms each)`,
+        value: requests,
+        unit: 'count',
+        target: null,
+        note: `${(requests / options.tenants).toFixed(1)} per tenant = ${((requests / options.tenants) * options.callMs / 1000).toFixed(2)} s of latency per tenant plan`,
+      },
+    ];
+  } finally {
+    await emulator.close();
+    if (process.env.EXOFORM_BENCH_KEEP) process.stderr.write(`kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  // Quick runs: npx tsx scripts/bench/fleet.ts [tenants] [mailboxes]
+  const [tenants, mailboxes] = process.argv.slice(2).map(Number);
+  benchP5({ ...(tenants ? { tenants } : {}), ...(mailboxes ? { mailboxes } : {}) }).then(
+    (figures) => {
+      for (const figure of figures) process.stdout.write(`${figure.id}\t${figure.value.toFixed(2)} ${figure.unit}${figure.note ? `\t${figure.note}` : ''}\n`);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
