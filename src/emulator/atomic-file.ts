@@ -38,7 +38,7 @@ export async function writeFileAtomically(path: string, data: string): Promise<v
   await syncDirectory(directory);
 }
 
-async function syncDirectory(directory: string): Promise<void> {
+export async function syncDirectory(directory: string): Promise<void> {
   let handle;
   try {
     handle = await open(directory, 'r');

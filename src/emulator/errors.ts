@@ -95,6 +95,29 @@ export const wireErrors = {
       'System.Management.Automation.ParameterBindingArgumentTransformationException',
       `Cannot process argument transformation on parameter '${parameter}'. ${detail}`),
 
+  /** "Cannot bind argument to parameter 'X' because it is null / an empty string." (mandatory parameters). */
+  argumentBinding: (_parameter: string, errorId: string, text: string): WireError =>
+    cmdletError(400, ERROR_CODES.badRequest, errorId, 'System.Management.Automation.ParameterBindingValidationException', text),
+
+  /** Two parameters from different parameter sets, e.g. -Identity with -UserPrincipalName. */
+  ambiguousParameterSet: (): WireError =>
+    wireErrors.parameterBinding('AmbiguousParameterSet', 'Parameter set cannot be resolved using the specified named parameters. One or more parameters issued cannot be used together or an insufficient number of parameters were provided.'),
+
+  /** New-* with a name that is taken (Active Directory names are unique per container, case-insensitively). */
+  objectAlreadyExists: (distinguishedName: string): WireError =>
+    cmdletError(400, ERROR_CODES.badRequest, '', 'Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException',
+      `Active Directory operation failed on ${EMULATED_SERVER}. The object '${distinguishedName}' already exists.`),
+
+  /** A -Filter the emulator cannot evaluate (or that is not valid OPATH). */
+  invalidFilter: (filter: string, reason: string): WireError =>
+    cmdletError(400, ERROR_CODES.badRequest, 'ParameterBindingFailed', 'System.Management.Automation.ParameterBindingException',
+      `Cannot bind parameter 'Filter' to the target. Exception setting "Filter": "Invalid filter syntax. ${reason} Filter: '${filter}'."`),
+
+  /** A -Properties name the object does not have (the Get-EXO* cmdlets select properties like OData $select). */
+  invalidProperty: (property: string, type: string, known: readonly string[]): WireError =>
+    cmdletError(400, ERROR_CODES.badRequest, '', 'Microsoft.Exchange.Management.RestApiClient.RestClientException',
+      `Could not find a property named '${property}' on type '${type}'. Valid properties include: ${known.join(', ')}.`),
+
   argumentValidation: (parameter: string, detail: string): WireError =>
     cmdletError(400, ERROR_CODES.badRequest, 'ParameterArgumentValidationError',
       'System.Management.Automation.ParameterBindingValidationException',
@@ -113,6 +136,8 @@ export const wireErrors = {
   inspectionNotFound: (message: string): WireError => plainError(404, ERROR_CODES.notFound, message),
 
   inspectionAmbiguous: (message: string): WireError => plainError(409, ERROR_CODES.conflict, message),
+
+  inspectionConflict: (message: string): WireError => plainError(409, ERROR_CODES.conflict, message),
 
   unauthorized: (reason: string): WireError =>
     plainError(401, ERROR_CODES.unauthorized,

@@ -146,6 +146,8 @@ export function faultError(rule: FaultRule): WireError {
     return new WireError(401, error.body, { ...error.headers, ...retryHeader });
   }
   const [exceptionType, text] = DEFAULT_EXCEPTIONS[rule.status]!;
-  const error = wireErrors.cmdletException(rule.status, rule.exceptionType ?? exceptionType, rule.message ?? text);
+  // The service's NullReferenceException (the known Set-AuthenticationPolicy defect) needs only its message.
+  const inferred = rule.message !== null && /^Object reference not set to an instance of an object\.?$/.test(rule.message) ? 'System.NullReferenceException' : exceptionType;
+  const error = wireErrors.cmdletException(rule.status, rule.exceptionType ?? inferred, rule.message ?? text);
   return new WireError(error.status, error.body, retryHeader);
 }

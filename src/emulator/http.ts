@@ -52,8 +52,21 @@ export function sendError(response: ServerResponse, error: WireError): void {
   sendJson(response, error.status, error.body, { ...error.headers });
 }
 
-export function delay(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+/**
+ * Waits `ms`; an abort (client gone, emulator closing) clears the timer and resolves at once, so no latency timer
+ * outlives what it was for. Callers check `signal.aborted` afterwards and stop.
+ */
+export function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Splits a path into percent-decoded segments; a malformed escape is a 400. */

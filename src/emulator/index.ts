@@ -36,6 +36,11 @@ export interface EmulatorOptions {
   cursorTtlMs?: number;
   /** Progress lines (seeded, resumed, seed ignored, ...). @default discard */
   log?: (line: string) => void;
+  /**
+   * The journal of changes is folded into a new state file once it is larger than this many bytes.
+   * @default 16 MiB or the state file's size, whichever is larger
+   */
+  journalCompactBytes?: number;
 }
 
 export interface RunningEmulator {
@@ -72,6 +77,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     loadSeed: () => resolveSeed(options.seed),
     explicitSeed: options.seed === undefined ? undefined : typeof options.seed === 'string' ? options.seed : 'object',
     log: options.log,
+    journalCompactBytes: options.journalCompactBytes,
   });
   const control = new EmulatorControl(store, latency, options.cursorTtlMs);
   const wire = new WireServer(control, token);
@@ -102,6 +108,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     close: () =>
       (closing ??= (async () => {
         const closed = new Promise<void>((done) => wire.server.close(() => done()));
+        // Latency timers of requests in flight are cleared now, not left to fire into a closed emulator.
+        wire.abortAll();
         wire.server.closeAllConnections();
         await closed;
         await store.close();
@@ -113,5 +121,6 @@ export type { EmulatorControl, LatencySettings, TenantSummary } from './control'
 export type { FixtureDocument } from './fixture';
 export { FixtureError } from './fixture';
 export { StateFileError } from './state-file';
+export { readPersistedState } from './journal';
 export { resolveRecipient } from './recipients';
 export { DEMO_FIXTURE, DEMO_TENANT_ID } from './seed';

@@ -6,7 +6,10 @@
 import type { EmulatorControl } from './control';
 import { wireErrors } from './errors';
 import { parseJsonBody } from './http';
+import { RecipientRecord, RecipientTypeDetails } from './model';
 import { resolveRecipient } from './recipients';
+import { buildRecipient } from './seed';
+import { exchangeTimestamp } from './tenant-store';
 import type { Tenant } from './tenant-store';
 import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject } from './validate';
 
@@ -34,6 +37,10 @@ export async function handleInspection(
       return patchOrganizationConfig(control, findTenant(control, segments[1]!), body());
     case 'PATCH tenants/:/recipients/:':
       return patchRecipient(control, findTenant(control, segments[1]!), segments[3]!, body());
+    case 'POST tenants/:/recipients':
+      return addRecipient(control, findTenant(control, segments[1]!), body());
+    case 'DELETE tenants/:/recipients/:':
+      return deleteRecipient(control, findTenant(control, segments[1]!), segments[3]!);
     case 'POST reset': {
       const input = body() ?? {};
       const scope = isPlainObject(input) ? (input.scope ?? 'all') : undefined;
@@ -54,7 +61,7 @@ export async function handleInspection(
       control.calls.clear();
       return ok({ cleared: true });
     case 'GET stats':
-      return ok({ ...control.stats.snapshot(), stateWrites: control.store.writeCount });
+      return ok({ ...control.stats.snapshot(), stateWrites: control.store.writeCount, persistence: control.store.persistenceStats });
     case 'DELETE stats':
       control.stats.clear();
       return ok({ cleared: true });
@@ -146,6 +153,80 @@ async function patchOrganizationConfig(control: EmulatorControl, tenant: Tenant,
   return ok({ revision: tenant.revision, organizationConfig: tenant.organizationConfig });
 }
 
+/** Exactly one recipient, or a 404 / 409 the inspection API way. */
+function oneRecipient(tenant: Tenant, identity: string): RecipientRecord {
+  const resolution = resolveRecipient(tenant, identity);
+  if (resolution.kind === 'none' || resolution.kind === 'all') {
+    throw wireErrors.inspectionNotFound(`No recipient "${identity}" in tenant ${tenant.initialDomain}. Use a UPN, email address, alias or GUID.`);
+  }
+  if (resolution.kind === 'ambiguous') {
+    throw wireErrors.inspectionAmbiguous(
+      `"${identity}" matches ${resolution.matches.length} recipients (${resolution.matches.map((r) => r.UserPrincipalName).join(', ')}); use a UPN or GUID.`,
+    );
+  }
+  return resolution.recipient;
+}
+
+const RECIPIENT_TYPES: readonly RecipientTypeDetails[] = ['UserMailbox', 'SharedMailbox', 'User'];
+
+/** A mailbox or user created at runtime (as if made in the admin center), with fresh GUIDs. */
+async function addRecipient(control: EmulatorControl, tenant: Tenant, input: unknown): Promise<InspectionAnswer> {
+  const spec = requireObject(input, '{"upn":"new.user@contoso.com","type":"UserMailbox"}');
+  const problems = new Problems();
+  checkKnownKeys(spec, ['upn', 'type', 'displayName', 'alias', 'name', 'SmtpClientAuthenticationDisabled', 'AuthenticationPolicy'], '', problems);
+  checkString(spec.upn, 'upn', problems);
+  const upn = typeof spec.upn === 'string' ? spec.upn : '';
+  const at = upn.lastIndexOf('@');
+  if (upn !== '' && (at < 1 || at === upn.length - 1 || /\s/.test(upn))) problems.add('upn', `must look like user@domain, got ${describeValue(upn)}`);
+  else if (upn !== '' && !tenant.domains.some((d) => d.toLowerCase() === upn.slice(at + 1).toLowerCase())) {
+    problems.add('upn', `must use one of the tenant's domains (${tenant.domains.join(', ')}), got ${describeValue(upn)}`);
+  }
+  const type = (spec.type ?? 'UserMailbox') as RecipientTypeDetails;
+  if (!RECIPIENT_TYPES.includes(type)) problems.add('type', `must be "UserMailbox", "SharedMailbox" or "User", got ${describeValue(spec.type)}`);
+  for (const key of ['displayName', 'alias', 'name']) if (key in spec) checkString(spec[key], key, problems, { maxLength: 256 });
+  if ('SmtpClientAuthenticationDisabled' in spec) {
+    checkBoolean(spec.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled', problems, { nullable: true });
+    if (type === 'User' && spec.SmtpClientAuthenticationDisabled !== null) problems.add('SmtpClientAuthenticationDisabled', 'a user without a mailbox has no SMTP AUTH setting');
+  }
+  if ('AuthenticationPolicy' in spec) checkString(spec.AuthenticationPolicy, 'AuthenticationPolicy', problems, { nullable: true });
+  rejectProblems(problems, 'recipient');
+
+  const localPart = upn.slice(0, at);
+  const alias = (spec.alias as string | undefined) ?? localPart;
+  const name = (spec.name as string | undefined) ?? alias;
+  const taken = [upn, alias, name, `${alias}@${tenant.initialDomain}`].filter((key) => tenant.recipientIndex().lookup(key).length > 0);
+  if (taken.length > 0) {
+    throw wireErrors.inspectionConflict(
+      `Tenant ${tenant.initialDomain} already has a recipient with the UPN, alias, name or address ${taken.map((t) => `"${t}"`).join(', ')}; ` +
+        'give the new one another UPN, or an explicit "alias" and "name".',
+    );
+  }
+  const now = new Date();
+  const recipient = tenant.addRecipient(buildRecipient({
+    tenantId: tenant.tenantId,
+    initialDomain: tenant.initialDomain,
+    upn,
+    alias,
+    name,
+    displayName: (spec.displayName as string | undefined) ?? localPart,
+    type,
+    override: type === 'User' ? null : ((spec.SmtpClientAuthenticationDisabled as boolean | null | undefined) ?? null),
+    policy: 'AuthenticationPolicy' in spec ? policyName(tenant, spec.AuthenticationPolicy as string | null) : null,
+    salt: `revision-${tenant.revision}`,
+    created: exchangeTimestamp(now),
+  }));
+  await saved(control);
+  return ok({ revision: tenant.revision, recipient }, 201);
+}
+
+/** The recipient vanishes (deleted in the admin center, behind the provider's back). */
+async function deleteRecipient(control: EmulatorControl, tenant: Tenant, identity: string): Promise<InspectionAnswer> {
+  const recipient = oneRecipient(tenant, identity);
+  tenant.removeRecipient(recipient);
+  await saved(control);
+  return ok({ revision: tenant.revision, removed: recipient });
+}
+
 async function patchRecipient(control: EmulatorControl, tenant: Tenant, identity: string, input: unknown): Promise<InspectionAnswer> {
   const patch = requireObject(input, '{"SmtpClientAuthenticationDisabled":false}');
   const problems = new Problems();
@@ -158,16 +239,7 @@ async function patchRecipient(control: EmulatorControl, tenant: Tenant, identity
   }
   rejectProblems(problems, 'recipient patch');
 
-  const resolution = resolveRecipient(tenant, identity);
-  if (resolution.kind === 'none' || resolution.kind === 'all') {
-    throw wireErrors.inspectionNotFound(`No recipient "${identity}" in tenant ${tenant.initialDomain}. Use a UPN, email address, alias or GUID.`);
-  }
-  if (resolution.kind === 'ambiguous') {
-    throw wireErrors.inspectionAmbiguous(
-      `"${identity}" matches ${resolution.matches.length} recipients (${resolution.matches.map((r) => r.UserPrincipalName).join(', ')}); use a UPN or GUID.`,
-    );
-  }
-  const recipient = resolution.recipient;
+  const recipient = oneRecipient(tenant, identity);
   if ('SmtpClientAuthenticationDisabled' in patch && recipient.RecipientTypeDetails === 'User' && patch.SmtpClientAuthenticationDisabled !== null) {
     throw wireErrors.badInspectionRequest(`${recipient.UserPrincipalName} has no mailbox, so it has no SMTP AUTH setting.`);
   }

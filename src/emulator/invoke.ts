@@ -23,12 +23,22 @@ export interface InvokeRequest {
   readonly via: 'InvokeCommand' | '$batch';
   /** `http://host:port` of this server, for @odata.nextLink. */
   readonly baseUrl: string;
+  /**
+   * $batch items: do not wait for durability per item; the batch waits once for all of them and then calls
+   * `finish` on each answer (which logs the call). Without it, the answer is durable and logged when returned.
+   */
+  readonly deferDurability?: boolean;
 }
 
 export interface InvokeResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: object;
+}
+
+export interface DeferredInvokeResponse extends InvokeResponse {
+  /** Logs the call with the answer finally given (the same one, or a failure replacing it). */
+  finish(final: InvokeResponse): void;
 }
 
 interface CmdletInput {
@@ -70,7 +80,7 @@ export function preferredPageSize(prefer: string | undefined): number | undefine
   return Number.isInteger(n) && n >= 1 ? n : undefined;
 }
 
-export async function invokeCommand(control: EmulatorControl, request: InvokeRequest): Promise<InvokeResponse> {
+export async function invokeCommand(control: EmulatorControl, request: InvokeRequest): Promise<DeferredInvokeResponse> {
   const started = Date.now();
   let input: CmdletInput | undefined;
   let faultId: string | null = null;
@@ -89,20 +99,33 @@ export async function invokeCommand(control: EmulatorControl, request: InvokeReq
     const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
     response = { status: wire.status, headers: { ...wire.headers }, body: wire.body };
   }
-  control.calls.record({
-    tenantId: request.tenant.tenantId,
-    tenant: request.tenantSegment,
-    cmdlet: input ? (CMDLETS.find(input.name)?.name ?? input.name) : null,
-    parameters: input?.parameters ?? null,
-    status: response.status,
-    durationMs: Date.now() - started,
-    via: request.via,
-    page,
-    fault: faultId,
-    error: response.status >= 400 ? errorText(response.body) : null,
-  });
-  control.stats.countCall(request.tenant.tenantId, response.status);
-  return response;
+  const parsed = input;
+  const finish = (final: InvokeResponse): void => {
+    control.calls.record({
+      tenantId: request.tenant.tenantId,
+      tenant: request.tenantSegment,
+      cmdlet: parsed ? (CMDLETS.find(parsed.name)?.name ?? parsed.name) : null,
+      parameters: parsed?.parameters ?? null,
+      status: final.status,
+      durationMs: Date.now() - started,
+      via: request.via,
+      page,
+      fault: faultId,
+      error: final.status >= 400 ? errorText(final.body) : null,
+    });
+    control.stats.countCall(request.tenant.tenantId, final.status);
+  };
+  if (!request.deferDurability) finish(response);
+  return { ...response, finish: request.deferDurability ? finish : () => undefined };
+}
+
+/** Waits until every change so far is on disk; a failure becomes the 500 answer that says so. */
+export async function awaitDurable(control: EmulatorControl): Promise<void> {
+  try {
+    await control.store.durable();
+  } catch (error) {
+    throw wireErrors.stateNotSaved((error as Error).message);
+  }
 }
 
 async function answerCall(control: EmulatorControl, request: InvokeRequest, input: CmdletInput): Promise<{ response: InvokeResponse; page: number }> {
@@ -132,11 +155,8 @@ async function answerCall(control: EmulatorControl, request: InvokeRequest, inpu
     tokenFor = (next) => (token ??= control.cursors.open(tenantId, definition.name, rows, pageSize, next));
   }
   // Answer only with state that is on disk: a kill -9 after this point cannot take back what the client saw.
-  try {
-    await control.store.durable();
-  } catch (error) {
-    throw wireErrors.stateNotSaved((error as Error).message);
-  }
+  // ($batch items are answered together, after one wait for all of them.)
+  if (!request.deferDurability) await awaitDurable(control);
 
   const end = Math.min(offset + pageSize, rows.count);
   const value: Row[] = rows.page(offset, end);

@@ -29,69 +29,82 @@ export function resolveRecipient(tenant: Tenant, identity: string | null | undef
   return { kind: 'ambiguous', matches };
 }
 
+/** Most keys name one recipient: stored bare, and only collisions pay for an array. */
+type Entry = RecipientRecord | RecipientRecord[];
+
 export class RecipientIndex {
   /** Whole-identity keys (lower-cased) → recipients. */
-  private readonly byKey = new Map<string, RecipientRecord[]>();
+  private readonly byKey = new Map<string, Entry>();
   /** The user part of `domain\user` (SamAccountName, alias or name) → recipients. */
-  private readonly byAccount = new Map<string, RecipientRecord[]>();
+  private readonly byAccount = new Map<string, Entry>();
   /** Accepted `domain` parts of `domain\user`: each accepted domain, its first label, and the forest's first label. */
   private readonly accountDomains: Set<string>;
+  private readonly canonicalPrefix: string;
 
-  constructor(private readonly initialDomain: string, domains: readonly string[], recipients: Iterable<RecipientRecord>) {
+  constructor(initialDomain: string, domains: readonly string[], recipients: Iterable<RecipientRecord>) {
     this.accountDomains = new Set([EMULATED_FOREST.split('.')[0]!.toLowerCase()]);
     for (const domain of domains) {
       this.accountDomains.add(domain.toLowerCase());
       this.accountDomains.add(domain.split('.')[0]!.toLowerCase());
     }
+    this.canonicalPrefix = recipientCanonicalName(initialDomain, '').toLowerCase();
     for (const recipient of recipients) this.add(recipient);
   }
 
   add(recipient: RecipientRecord): void {
-    for (const key of this.keysOf(recipient)) push(this.byKey, key, recipient);
-    for (const key of new Set([recipient.SamAccountName, recipient.Alias, recipient.Name].map((k) => k.toLowerCase()))) {
-      push(this.byAccount, key, recipient);
-    }
+    this.forEachKey(recipient, (key) => insert(this.byKey, key, recipient));
+    for (const key of [recipient.SamAccountName, recipient.Alias, recipient.Name]) insert(this.byAccount, key.toLowerCase(), recipient);
   }
 
   remove(recipient: RecipientRecord): void {
-    for (const key of this.keysOf(recipient)) pull(this.byKey, key, recipient);
+    this.forEachKey(recipient, (key) => pull(this.byKey, key, recipient));
     for (const key of [recipient.SamAccountName, recipient.Alias, recipient.Name]) pull(this.byAccount, key.toLowerCase(), recipient);
   }
 
   lookup(identity: string): RecipientRecord[] {
     const guid = normalizeGuid(identity);
     const key = guid ?? identity.toLowerCase();
-    const found = new Set(this.byKey.get(key) ?? []);
+    const found = new Set(entries(this.byKey.get(key)));
     const slash = identity.indexOf('\\');
     if (slash > 0 && this.accountDomains.has(identity.slice(0, slash).toLowerCase())) {
-      for (const r of this.byAccount.get(identity.slice(slash + 1).toLowerCase()) ?? []) found.add(r);
+      for (const r of entries(this.byAccount.get(identity.slice(slash + 1).toLowerCase()))) found.add(r);
     }
     return [...found];
   }
 
-  private keysOf(recipient: RecipientRecord): Set<string> {
-    const keys = new Set<string>();
-    for (const id of [recipient.Guid, recipient.ExchangeObjectId, recipient.ExternalDirectoryObjectId]) keys.add(id.toLowerCase());
-    for (const text of [
-      recipient.Name, recipient.Alias, recipient.DistinguishedName, recipient.LegacyExchangeDN, recipient.SamAccountName,
-      recipient.UserPrincipalName, recipientCanonicalName(this.initialDomain, recipient.Name),
-    ]) keys.add(text.toLowerCase());
+  private forEachKey(recipient: RecipientRecord, visit: (key: string) => void): void {
+    for (const id of [recipient.Guid, recipient.ExchangeObjectId, recipient.ExternalDirectoryObjectId]) visit(id.toLowerCase());
+    const name = recipient.Name.toLowerCase();
+    for (const text of [name, recipient.Alias, recipient.DistinguishedName, recipient.LegacyExchangeDN, recipient.SamAccountName, recipient.UserPrincipalName]) {
+      visit(text.toLowerCase());
+    }
+    visit(this.canonicalPrefix + name);
     // Proxy addresses carry a type prefix (SMTP:/smtp:); the address itself is the identity.
-    for (const address of recipient.EmailAddresses) keys.add(address.replace(/^smtp:/i, '').toLowerCase());
-    return keys;
+    for (const address of recipient.EmailAddresses) visit(address.replace(/^smtp:/i, '').toLowerCase());
   }
 }
 
-function push(map: Map<string, RecipientRecord[]>, key: string, recipient: RecipientRecord): void {
-  const list = map.get(key);
-  if (list) list.push(recipient);
-  else map.set(key, [recipient]);
+function entries(entry: Entry | undefined): readonly RecipientRecord[] {
+  return entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
 }
 
-function pull(map: Map<string, RecipientRecord[]>, key: string, recipient: RecipientRecord): void {
-  const list = map.get(key);
-  if (!list) return;
-  const rest = list.filter((r) => r !== recipient);
-  if (rest.length) map.set(key, rest);
-  else map.delete(key);
+/** Adds `recipient` under `key` unless it is already there (one recipient often has the same key twice, e.g. alias = name). */
+function insert(map: Map<string, Entry>, key: string, recipient: RecipientRecord): void {
+  const entry = map.get(key);
+  if (entry === undefined) map.set(key, recipient);
+  else if (Array.isArray(entry)) {
+    if (!entry.includes(recipient)) entry.push(recipient);
+  } else if (entry !== recipient) map.set(key, [entry, recipient]);
+}
+
+function pull(map: Map<string, Entry>, key: string, recipient: RecipientRecord): void {
+  const entry = map.get(key);
+  if (entry === undefined) return;
+  if (!Array.isArray(entry)) {
+    if (entry === recipient) map.delete(key);
+    return;
+  }
+  const rest = entry.filter((r) => r !== recipient);
+  if (rest.length === 0) map.delete(key);
+  else map.set(key, rest.length === 1 ? rest[0]! : rest);
 }

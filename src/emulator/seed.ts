@@ -136,11 +136,19 @@ interface RecipientSpec {
   type: RecipientTypeDetails;
   override: boolean | null;
   policy: string | null;
+  /**
+   * Recipients added at runtime pass something unique here (the tenant revision), so one deleted and created again
+   * under the same UPN gets new GUIDs, as a new directory object does. Seeded ones leave it out: stable GUIDs.
+   */
+  salt?: string;
+  /** WhenCreatedUTC and the initial STSRefreshTokensValidFrom; default the seed timestamp. */
+  created?: string;
 }
 
 export function buildRecipient(spec: RecipientSpec): RecipientRecord {
   const key = spec.upn.toLowerCase();
-  const guid = deterministicGuid(spec.tenantId, 'mailbox', key);
+  const salt = spec.salt === undefined ? [] : [spec.salt];
+  const guid = deterministicGuid(spec.tenantId, 'mailbox', key, ...salt);
   const hasMailbox = spec.type !== 'User';
   const primary = hasMailbox ? spec.upn : null;
   const emailAddresses: string[] = [];
@@ -151,8 +159,8 @@ export function buildRecipient(spec: RecipientSpec): RecipientRecord {
   }
   return {
     Guid: guid,
-    ExchangeObjectId: deterministicGuid(spec.tenantId, 'exchange-object', key),
-    ExternalDirectoryObjectId: deterministicGuid(spec.tenantId, 'entra-object', key),
+    ExchangeObjectId: deterministicGuid(spec.tenantId, 'exchange-object', key, ...salt),
+    ExternalDirectoryObjectId: deterministicGuid(spec.tenantId, 'entra-object', key, ...salt),
     Name: spec.name,
     Alias: spec.alias,
     DisplayName: spec.displayName,
@@ -165,8 +173,8 @@ export function buildRecipient(spec: RecipientSpec): RecipientRecord {
     RecipientTypeDetails: spec.type,
     SmtpClientAuthenticationDisabled: hasMailbox ? spec.override : null,
     AuthenticationPolicy: spec.policy,
-    STSRefreshTokensValidFrom: SEED_TIMESTAMP,
-    WhenCreatedUTC: SEED_TIMESTAMP,
+    STSRefreshTokensValidFrom: spec.created ?? SEED_TIMESTAMP,
+    WhenCreatedUTC: spec.created ?? SEED_TIMESTAMP,
   };
 }
 

@@ -13,7 +13,7 @@ import type { EmulatorControl } from './control';
 import { WireError, wireErrors } from './errors';
 import { delay, parseJsonBody, pathSegments, readBody, sendError, sendJson } from './http';
 import { handleInspection } from './inspection';
-import { InvokeResponse, UnparsableBody, invokeCommand } from './invoke';
+import { DeferredInvokeResponse, InvokeResponse, UnparsableBody, awaitDurable, invokeCommand } from './invoke';
 import type { Tenant } from './tenant-store';
 import { describeValue, isPlainObject } from './validate';
 
@@ -39,6 +39,8 @@ export class WireServer {
   /** Sockets that have had their first request, so connect latency is paid once per connection. */
   private readonly warmSockets = new WeakSet<Socket>();
   private readonly token: Buffer;
+  /** One per request being handled: aborted when its client goes away or the emulator closes. */
+  private readonly inFlight = new Set<AbortController>();
 
   constructor(private readonly control: EmulatorControl, token: string) {
     this.token = Buffer.from(token, 'utf8');
@@ -51,11 +53,32 @@ export class WireServer {
     this.server.keepAliveTimeout = 30_000;
   }
 
+  /** Ends every latency wait at once and makes the waiting handlers give up (emulator.close()). */
+  abortAll(): void {
+    for (const controller of this.inFlight) controller.abort();
+  }
+
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const controller = new AbortController();
+    this.inFlight.add(controller);
+    // 'close' also fires after a complete answer; aborting then is a no-op.
+    response.on('close', () => {
+      controller.abort();
+      this.inFlight.delete(controller);
+    });
+    try {
+      await this.handleRequest(request, response, controller.signal);
+    } finally {
+      this.inFlight.delete(controller);
+    }
+  }
+
+  private async handleRequest(request: IncomingMessage, response: ServerResponse, signal: AbortSignal): Promise<void> {
     const socket = request.socket;
     if (!this.warmSockets.has(socket)) {
       this.warmSockets.add(socket);
-      await delay(this.control.latency.connectMs);
+      await delay(this.control.latency.connectMs, signal);
+      if (signal.aborted) return; // the client left (or the emulator is closing) during the connect latency
     }
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     const segments = pathSegments(url.pathname);
@@ -76,7 +99,9 @@ export class WireServer {
 
     this.control.stats.enter(tenant.tenantId);
     try {
-      await delay(this.control.latency.callMs);
+      await delay(this.control.latency.callMs, signal);
+      // Nobody is waiting for the answer any more: do not run the cmdlet (no change the client can't know about).
+      if (signal.aborted) return;
       if (route.operation === 'InvokeCommand') {
         const answer = await invokeCommand(this.control, {
           tenantSegment: route.tenantSegment,
@@ -138,18 +163,29 @@ export class WireServer {
       if (ids.has(item.id)) throw batchError(`the id "${item.id}" is used twice`);
       ids.add(item.id);
     }
-    const responses: object[] = [];
+    // Items run one after another, each answered independently. Their changes are made durable together: one wait
+    // (one group commit) for the whole batch instead of one per item; nothing is answered before it is on disk.
+    const answers: Array<{ id: unknown; answer: InvokeResponse; finish?: (final: InvokeResponse) => void }> = [];
     for (const item of requests as Array<Record<string, unknown>>) {
-      const answer = await this.answerBatchItem(item, outerTenant, outerPrefer, baseUrl).catch((error: unknown) => {
+      try {
+        const answer = await this.answerBatchItem(item, outerTenant, outerPrefer, baseUrl);
+        answers.push({ id: item.id, answer, finish: answer.finish });
+      } catch (error) {
         const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
-        return { status: wire.status, headers: { ...wire.headers }, body: wire.body } satisfies InvokeResponse;
-      });
-      responses.push({ id: item.id, status: answer.status, headers: { 'Content-Type': 'application/json', ...answer.headers }, body: answer.body });
+        answers.push({ id: item.id, answer: { status: wire.status, headers: { ...wire.headers }, body: wire.body } });
+      }
     }
+    let notSaved: WireError | undefined;
+    await awaitDurable(this.control).catch((error: WireError) => (notSaved = error));
+    const responses = answers.map(({ id, answer, finish }) => {
+      const final: InvokeResponse = notSaved ? { status: notSaved.status, headers: {}, body: notSaved.body } : answer;
+      finish?.(final);
+      return { id, status: final.status, headers: { 'Content-Type': 'application/json', ...final.headers }, body: final.body };
+    });
     return { responses };
   }
 
-  private async answerBatchItem(item: Record<string, unknown>, outerTenant: string, outerPrefer: string | undefined, baseUrl: string): Promise<InvokeResponse> {
+  private async answerBatchItem(item: Record<string, unknown>, outerTenant: string, outerPrefer: string | undefined, baseUrl: string): Promise<DeferredInvokeResponse> {
     const method = typeof item.method === 'string' ? item.method.toUpperCase() : 'POST';
     if (method !== 'POST') throw wireErrors.methodNotAllowed(method, 'POST');
     if (typeof item.url !== 'string' || item.url === '') {
@@ -174,6 +210,7 @@ export class WireServer {
       prefer,
       via: '$batch',
       baseUrl,
+      deferDurability: true,
     });
   }
 }

@@ -1,9 +1,13 @@
 /**
- * The state file format: `{ "format": "exoform-emulator-state", "version": 1, "seed": ..., "tenants": [...] }`.
+ * The state file format (the snapshot):
+ * `{ "format": "exoform-emulator-state", "version": 2, "lineage": ..., "journalSeq": N, "seed": ..., "tenants": [...] }`.
+ *
+ * Changes after the snapshot live in the journal next to it (journal.ts); `journalSeq` is the last journal line the
+ * snapshot already contains and `lineage` ties journal and snapshot together. Version 1 files (no journal) are read
+ * and upgraded on the next snapshot.
  *
  * Written one recipient per line so the file stays readable and diffable, and so each line can be cached: records are
- * immutable, so a record that has not changed since the last write reuses its JSON text. That keeps a 60,000-mailbox
- * tenant cheap to write on every acknowledged mutation.
+ * immutable, so a record that has not changed since the last snapshot reuses its JSON text.
  */
 import { FixtureDocument } from './fixture';
 import { isGuid } from './ids';
@@ -11,7 +15,9 @@ import { AuthenticationPolicyRecord, BASIC_AUTH_SWITCHES, RecipientRecord, Tenan
 import { Problems, describeValue, isPlainObject, joinPath } from './validate';
 
 export const STATE_FORMAT = 'exoform-emulator-state';
-export const STATE_VERSION = 1;
+export const STATE_VERSION = 2;
+/** Versions this exoform reads: 1 (before the journal) and 2. */
+const READABLE_VERSIONS = [1, 2];
 
 /** What the tenants were seeded from; `POST /_emulator/reset` rebuilds them from it. */
 export interface SeedRecord {
@@ -23,6 +29,10 @@ export interface SeedRecord {
 export interface StateDocument {
   readonly seed: SeedRecord;
   readonly tenants: readonly TenantState[];
+  /** Identifies this state file's history; journal lines carry it. Absent in version 1 files. */
+  readonly lineage?: string;
+  /** The last journal seq this snapshot contains (0: none). */
+  readonly journalSeq?: number;
 }
 
 export class StateFileError extends Error {
@@ -49,6 +59,8 @@ export function serializeState(document: StateDocument, savedAt: Date): string {
     `  "format": ${JSON.stringify(STATE_FORMAT)},\n`,
     `  "version": ${STATE_VERSION},\n`,
     `  "savedAt": ${JSON.stringify(savedAt.toISOString())},\n`,
+    `  "lineage": ${JSON.stringify(document.lineage ?? '')},\n`,
+    `  "journalSeq": ${document.journalSeq ?? 0},\n`,
     `  "seed": ${JSON.stringify(document.seed)},\n`,
     '  "tenants": [',
   ];
@@ -67,8 +79,8 @@ export function serializeState(document: StateDocument, savedAt: Date): string {
 }
 
 const MOVE_AWAY = (path: string): string =>
-  `The emulator did not modify it. To start over from the seed, move it away (for example: mv "${path}" "${path}.broken") ` +
-  'and start the emulator again; to keep its data, restore it from a backup.';
+  `The emulator did not modify it. To start over from the seed, move it away (for example: mv "${path}" "${path}.broken", ` +
+  `and its journal "${path}.journal" if there is one) and start the emulator again; to keep its data, restore it from a backup.`;
 
 /** Parses and checks a state file's text; throws StateFileError naming the file and the way out. */
 export function parseStateFile(text: string, path: string): StateDocument {
@@ -86,23 +98,34 @@ export function parseStateFile(text: string, path: string): StateDocument {
         'Point --data at a new file or at an existing emulator state file; the emulator never overwrites a file it does not recognise.',
     );
   }
-  if (parsed.version !== STATE_VERSION) {
+  if (!READABLE_VERSIONS.includes(parsed.version as number)) {
     const newer = typeof parsed.version === 'number' && parsed.version > STATE_VERSION;
     throw new StateFileError(
       path,
-      `State file ${path} has version ${describeValue(parsed.version)}, but this exoform reads version ${STATE_VERSION} only. ` +
+      `State file ${path} has version ${describeValue(parsed.version)}, but this exoform reads versions ${READABLE_VERSIONS.join(' and ')} only. ` +
         (newer ? 'It was written by a newer exoform: upgrade exoform to use it. ' : '') +
         MOVE_AWAY(path),
     );
   }
   const problems = new Problems();
   checkSeed(parsed.seed, problems);
+  if (parsed.version === 2) {
+    if (typeof parsed.lineage !== 'string' || parsed.lineage === '') problems.add('lineage', `must be a non-empty string, got ${describeValue(parsed.lineage)}`);
+    if (typeof parsed.journalSeq !== 'number' || !Number.isInteger(parsed.journalSeq) || parsed.journalSeq < 0) {
+      problems.add('journalSeq', `must be a whole number from 0, got ${describeValue(parsed.journalSeq)}`);
+    }
+  }
   if (!Array.isArray(parsed.tenants)) problems.add('tenants', `must be an array, got ${describeValue(parsed.tenants)}`);
   else parsed.tenants.forEach((t, i) => checkTenant(t, `tenants[${i}]`, problems));
   if (!problems.ok) {
     throw new StateFileError(path, `State file ${path} is damaged:\n${problems.format()}\n${MOVE_AWAY(path)}`);
   }
-  return freezeDeep({ seed: parsed.seed as unknown as SeedRecord, tenants: parsed.tenants as TenantState[] });
+  return freezeDeep({
+    seed: parsed.seed as unknown as SeedRecord,
+    tenants: parsed.tenants as TenantState[],
+    lineage: parsed.version === 2 ? (parsed.lineage as string) : undefined,
+    journalSeq: parsed.version === 2 ? (parsed.journalSeq as number) : 0,
+  });
 }
 
 function checkSeed(seed: unknown, problems: Problems): void {
@@ -146,12 +169,42 @@ const POLICY_FIELDS = {
   ...Object.fromEntries(BASIC_AUTH_SWITCHES.map((s) => [s, 'boolean'])),
 } as Record<keyof AuthenticationPolicyRecord, FieldKind>;
 
+const TRANSPORT_FIELDS: Record<string, FieldKind> = {
+  SmtpClientAuthenticationDisabled: 'boolean', AllowLegacyTLSClients: 'boolean|null', Guid: 'guid', WhenChangedUTC: 'string',
+};
+const ORGANIZATION_FIELDS: Record<string, FieldKind> = { DefaultAuthenticationPolicy: 'string|null' };
+const RECIPIENT_TYPES = ['UserMailbox', 'SharedMailbox', 'User'];
+
+/** Checks one tenant's entry in a journal line (journal.ts) with the same rules as the state file. */
+export function checkJournalTenant(changes: unknown, path: string, problems: Problems): void {
+  if (!checkFields(changes, { revision: 'count' }, path, problems)) return;
+  if (changes.transportConfig !== undefined) checkFields(changes.transportConfig, TRANSPORT_FIELDS, joinPath(path, 'transportConfig'), problems);
+  if (changes.organizationConfig !== undefined) checkFields(changes.organizationConfig, ORGANIZATION_FIELDS, joinPath(path, 'organizationConfig'), problems);
+  for (const [key, fields] of [['recipients', RECIPIENT_FIELDS], ['authenticationPolicies', POLICY_FIELDS]] as const) {
+    const list = changes[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) problems.add(joinPath(path, key), 'must be an array');
+    else list.forEach((item, i) => checkFields(item, fields, `${path}.${key}[${i}]`, problems));
+  }
+  if (Array.isArray(changes.recipients)) {
+    changes.recipients.forEach((r: unknown, i: number) => {
+      if (isPlainObject(r) && !RECIPIENT_TYPES.includes(r.RecipientTypeDetails as string)) {
+        problems.add(`${path}.recipients[${i}].RecipientTypeDetails`, `must be UserMailbox, SharedMailbox or User, got ${describeValue(r.RecipientTypeDetails)}`);
+      }
+    });
+  }
+  for (const key of ['removedRecipients', 'removedAuthenticationPolicies']) {
+    const list = changes[key];
+    if (list !== undefined && !(Array.isArray(list) && list.every((g) => typeof g === 'string' && isGuid(g)))) {
+      problems.add(joinPath(path, key), 'must be an array of GUIDs');
+    }
+  }
+}
+
 function checkTenant(tenant: unknown, path: string, problems: Problems): void {
   if (!checkFields(tenant, TENANT_FIELDS, path, problems)) return;
-  checkFields(tenant.transportConfig, {
-    SmtpClientAuthenticationDisabled: 'boolean', AllowLegacyTLSClients: 'boolean|null', Guid: 'guid', WhenChangedUTC: 'string',
-  }, joinPath(path, 'transportConfig'), problems);
-  checkFields(tenant.organizationConfig, { DefaultAuthenticationPolicy: 'string|null' }, joinPath(path, 'organizationConfig'), problems);
+  checkFields(tenant.transportConfig, TRANSPORT_FIELDS, joinPath(path, 'transportConfig'), problems);
+  checkFields(tenant.organizationConfig, ORGANIZATION_FIELDS, joinPath(path, 'organizationConfig'), problems);
   for (const [key, fields] of [['recipients', RECIPIENT_FIELDS], ['authenticationPolicies', POLICY_FIELDS]] as const) {
     const list = tenant[key];
     if (!Array.isArray(list)) problems.add(joinPath(path, key), 'must be an array');
@@ -159,7 +212,7 @@ function checkTenant(tenant: unknown, path: string, problems: Problems): void {
   }
   if (Array.isArray(tenant.recipients)) {
     tenant.recipients.forEach((r: unknown, i: number) => {
-      if (isPlainObject(r) && !['UserMailbox', 'SharedMailbox', 'User'].includes(r.RecipientTypeDetails as string)) {
+      if (isPlainObject(r) && !RECIPIENT_TYPES.includes(r.RecipientTypeDetails as string)) {
         problems.add(`${path}.recipients[${i}].RecipientTypeDetails`, `must be UserMailbox, SharedMailbox or User, got ${describeValue(r.RecipientTypeDetails)}`);
       }
     });

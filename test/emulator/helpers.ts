@@ -83,7 +83,19 @@ export interface CliChild {
 
 /** Runs `node bin/exoform.js <args>` and waits until it printed its first stdout line (the URL). */
 export function spawnCli(args: string[], timeoutMs = 20_000): Promise<CliChild> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: FROM_SOURCE, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawnNode([BIN, ...args], timeoutMs);
+}
+
+/**
+ * Runs `crash-child.ts` (an in-process emulator with the given options, from source) the same way: for kill -9
+ * tests that need options the CLI has no flag for, such as a tiny journal compaction limit.
+ */
+export function spawnEmulatorChild(options: EmulatorOptions, timeoutMs = 20_000): Promise<CliChild> {
+  return spawnNode(['-r', 'tsx/cjs', join(__dirname, 'crash-child.ts'), JSON.stringify(options)], timeoutMs);
+}
+
+function spawnNode(args: string[], timeoutMs: number): Promise<CliChild> {
+  const child = spawn(process.execPath, args, { cwd: REPO, env: FROM_SOURCE, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { StateFileError, startEmulator } from '../../src/emulator';
-import { DEMO, TOKEN, TestEmulator, runCli, tempDir } from './helpers';
+import { StateFileError, readPersistedState, startEmulator } from '../../src/emulator';
+import { DEMO, TOKEN, TestEmulator, cmdletBody, request, runCli, tempDir } from './helpers';
 
 describe('persistence', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -15,13 +15,17 @@ describe('persistence', () => {
   it('writes the seeded state before listening, and resumes it after a restart', async () => {
     const first = await TestEmulator.start({ dataFile });
     const onDisk = JSON.parse(readFileSync(dataFile, 'utf8'));
-    expect(onDisk).toMatchObject({ format: 'exoform-emulator-state', version: 1, seed: { source: 'demo' } });
+    expect(onDisk).toMatchObject({ format: 'exoform-emulator-state', version: 2, journalSeq: 0, seed: { source: 'demo' } });
     expect(onDisk.tenants[0].initialDomain).toBe(DEMO);
     await first.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true });
     await first.inspect('PATCH', 'tenants/contoso.com/recipients/chris@contoso.com', { SmtpClientAuthenticationDisabled: true });
-    // Acknowledged means on disk, even before close.
-    expect(JSON.parse(readFileSync(dataFile, 'utf8')).tenants[0].transportConfig.SmtpClientAuthenticationDisabled).toBe(false);
+    // Acknowledged means on disk (in the journal), even before close.
+    expect(existsSync(`${dataFile}.journal`)).toBe(true);
+    expect(readPersistedState(dataFile).tenants[0]!.transportConfig.SmtpClientAuthenticationDisabled).toBe(false);
     await first.close();
+    // A clean close folds the journal into the state file: one self-contained file.
+    expect(existsSync(`${dataFile}.journal`)).toBe(false);
+    expect(JSON.parse(readFileSync(dataFile, 'utf8')).tenants[0].transportConfig.SmtpClientAuthenticationDisabled).toBe(false);
     expect(existsSync(`${dataFile}.lock`)).toBe(false);
 
     const lines: string[] = [];
@@ -53,7 +57,7 @@ describe('persistence', () => {
   it.each([
     ['not JSON', '{"format": "exoform-emulator-state", "version": 1, "tenants": [', /State file .*state\.json is not valid JSON .*move it away/s],
     ['another format', '{"format": "something-else"}', /is not an exoform emulator state file .*never overwrites/s],
-    ['a newer version', '{"format": "exoform-emulator-state", "version": 2, "tenants": []}', /has version 2, but this exoform reads version 1 only\. It was written by a newer exoform/],
+    ['a newer version', '{"format": "exoform-emulator-state", "version": 3, "tenants": []}', /has version 3, but this exoform reads versions 1 and 2 only\. It was written by a newer exoform/],
     ['a damaged tenant', '{"format": "exoform-emulator-state", "version": 1, "seed": {"source": "demo", "fixture": {"tenants": []}}, "tenants": [{"tenantId": "x"}]}', /is damaged:\n {2}- tenants\[0\]\.tenantId: must be guid/],
   ])('refuses a state file that is %s with a clear error, and leaves it untouched', async (_name, content, message) => {
     writeFileSync(dataFile, content);
@@ -95,9 +99,34 @@ describe('persistence', () => {
     mkdirSync(dir.path);
     const retried = await emu.invoke(DEMO, 'Set-TransportConfig', { AllowLegacyTLSClients: true });
     expect(retried.status).toBe(200);
-    const onDisk = JSON.parse(readFileSync(dataFile, 'utf8')).tenants[0].transportConfig;
+    const onDisk = readPersistedState(dataFile).tenants[0]!.transportConfig;
     expect(onDisk).toMatchObject({ SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true });
     await emu.close();
+  });
+
+  it('makes a whole $batch durable with one write, and answers every item 500 when that write fails', async () => {
+    const fixture = { tenants: [{ domain: 'load.onmicrosoft.com', generatedMailboxes: 20 }] };
+    const emu = await TestEmulator.start({ dataFile, seed: fixture });
+    const upn = (n: number): string => `user${String(n).padStart(5, '0')}@load.onmicrosoft.com`;
+    const batch = (value: boolean): Promise<any> => request(`${emu.url}/adminapi/beta/load.onmicrosoft.com/$batch`, {
+      body: { requests: Array.from({ length: 10 }, (_, i) => ({ id: String(i), method: 'POST', url: 'InvokeCommand', body: cmdletBody('Set-CASMailbox', { Identity: upn(i + 1), SmtpClientAuthenticationDisabled: value }) })) },
+    });
+    const writesBefore = (await emu.inspect('GET', 'stats')).body.stateWrites;
+    const ok = await batch(false);
+    expect(ok.body.responses.map((r: any) => r.status)).toEqual(Array(10).fill(200));
+    expect((await emu.inspect('GET', 'stats')).body.stateWrites).toBe(writesBefore + 1);
+    expect(readPersistedState(dataFile).tenants[0]!.recipients.slice(0, 10).every((r) => r.SmtpClientAuthenticationDisabled === false)).toBe(true);
+
+    rmSync(dir.path, { recursive: true, force: true });
+    const failed = await batch(true);
+    expect(failed.status).toBe(200);
+    expect(failed.body.responses.map((r: any) => r.status)).toEqual(Array(10).fill(500));
+    expect(failed.body.responses[0].body.error.message).toContain('Could not save emulator state');
+    const log = (await emu.inspect('GET', 'calls?limit=10')).body.calls;
+    expect(log.map((c: any) => c.status)).toEqual(Array(10).fill(500));
+    mkdirSync(dir.path);
+    await emu.close();
+    expect(readPersistedState(dataFile).tenants[0]!.recipients.slice(0, 10).every((r) => r.SmtpClientAuthenticationDisabled === true)).toBe(true);
   });
 
   it('keeps every acknowledged change of concurrent requests (group commit)', async () => {
@@ -106,9 +135,9 @@ describe('persistence', () => {
     const upns = Array.from({ length: 200 }, (_, i) => `user${String(i + 1).padStart(5, '0')}@load.onmicrosoft.com`);
     const answers = await Promise.all(upns.map((upn) => emu.inspect('PATCH', `tenants/load.onmicrosoft.com/recipients/${upn}`, { SmtpClientAuthenticationDisabled: false })));
     expect(answers.every((a) => a.status === 200)).toBe(true);
-    const onDisk = JSON.parse(readFileSync(dataFile, 'utf8'));
-    expect(onDisk.tenants[0].recipients.every((r: any) => r.SmtpClientAuthenticationDisabled === false)).toBe(true);
-    expect(onDisk.tenants[0].revision).toBe(200);
+    const onDisk = readPersistedState(dataFile);
+    expect(onDisk.tenants[0]!.recipients.every((r: any) => r.SmtpClientAuthenticationDisabled === false)).toBe(true);
+    expect(onDisk.tenants[0]!.revision).toBe(200);
     const stats = await emu.inspect('GET', 'stats');
     expect(stats.body.stateWrites).toBeLessThan(200); // concurrent changes shared writes
     await emu.close();

@@ -18,7 +18,11 @@ export type ParameterType =
   /** [string] and the *IdParameter types: strings; numbers and booleans are converted like PowerShell does. */
   | 'String'
   /** Unlimited<UInt32> as used by -ResultSize: a positive whole number or "Unlimited". */
-  | 'Unlimited';
+  | 'Unlimited'
+  /** [string[]]: a JSON array of strings, or one string (PowerShell wraps a scalar in an array). */
+  | 'StringArray'
+  /** [DateTime]: an ISO 8601 date or date-time (no time zone = UTC, as on the service), or M/d/yyyy [h:mm[:ss] [AM|PM]]. */
+  | 'DateTime';
 
 export interface ParameterSpec {
   readonly type: ParameterType;
@@ -27,7 +31,7 @@ export interface ParameterSpec {
   readonly mandatory?: boolean;
 }
 
-export type BoundValue = boolean | string | number | null;
+export type BoundValue = boolean | string | number | null | readonly string[];
 export type BoundParameters = Readonly<Record<string, BoundValue>>;
 
 /** The rows a cmdlet produced. Lazy so that a 60,000-row answer is rendered one page at a time. */
@@ -137,8 +141,18 @@ function dotNetTypeOf(value: JsonValue): string {
 }
 
 function convert(name: string, spec: ParameterSpec, value: JsonValue): BoundValue {
+  // Mandatory parameters refuse null and "" before any conversion, with PowerShell's own texts.
+  if (spec.mandatory && value === null) {
+    throw wireErrors.argumentBinding(name, 'ParameterArgumentValidationErrorNullNotAllowed', `Cannot bind argument to parameter '${name}' because it is null.`);
+  }
+  if (spec.mandatory && value === '') {
+    throw wireErrors.argumentBinding(name, 'ParameterArgumentValidationErrorEmptyStringNotAllowed', `Cannot bind argument to parameter '${name}' because it is an empty string.`);
+  }
   if (value === null) {
     if (spec.nullable) return null;
+    if (spec.type === 'DateTime') {
+      throw wireErrors.argumentTransformation(name, 'Cannot convert null to type "System.DateTime".');
+    }
     if (spec.type === 'Boolean') {
       throw wireErrors.argumentTransformation(name,
         'Cannot convert value "" to type "System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.');
@@ -169,5 +183,61 @@ function convert(name: string, spec: ParameterSpec, value: JsonValue): BoundValu
         `Cannot convert value "${typeof value === 'string' ? value : JSON.stringify(value)}" to type "Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]". ` +
           'Use a whole number from 1 or "Unlimited".');
     }
+    case 'StringArray': {
+      const items = Array.isArray(value) ? value : [value];
+      return items.map((item) => {
+        if (typeof item === 'string') return item;
+        if (typeof item === 'number' || typeof item === 'boolean') return String(item);
+        throw wireErrors.argumentTransformation(name,
+          `Cannot convert the "${describeValue(item)}" value of type "${dotNetTypeOf(item)}" to type "System.String".`);
+      });
+    }
+    case 'DateTime': {
+      const parsed = typeof value === 'string' ? parseDateTime(value) : undefined;
+      if (parsed) return parsed.toISOString();
+      const shown = typeof value === 'string' ? value : dotNetTypeOf(value);
+      throw wireErrors.argumentTransformation(name,
+        `Cannot convert value "${shown}" to type "System.DateTime". Error: "String '${shown}' was not recognized as a valid DateTime."`);
+    }
   }
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,7})?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
+const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\s*([AP]M))?)?$/i;
+
+/**
+ * The date forms a client realistically sends: ISO 8601 (what JSON serialisers produce; without a zone it is taken
+ * as UTC, the service's own time zone) and the en-US `M/d/yyyy h:mm:ss AM` form PowerShell prints. Undefined otherwise.
+ */
+export function parseDateTime(text: string): Date | undefined {
+  const trimmed = text.trim();
+  let parts: number[];
+  let zone: string | undefined;
+  const iso = ISO_DATE.exec(trimmed);
+  const us = iso ? null : US_DATE.exec(trimmed);
+  if (iso) {
+    const fraction = iso[7] ? Math.floor(Number(`0${iso[7]}`) * 1000) : 0;
+    parts = [Number(iso[1]), Number(iso[2]), Number(iso[3]), Number(iso[4] ?? 0), Number(iso[5] ?? 0), Number(iso[6] ?? 0), fraction];
+    zone = iso[8];
+  } else if (us) {
+    let hour = Number(us[4] ?? 0);
+    const meridiem = us[7]?.toUpperCase();
+    if (meridiem && (hour < 1 || hour > 12)) return undefined;
+    if (meridiem === 'PM' && hour < 12) hour += 12;
+    if (meridiem === 'AM' && hour === 12) hour = 0;
+    parts = [Number(us[3]), Number(us[1]), Number(us[2]), hour, Number(us[5] ?? 0), Number(us[6] ?? 0), 0];
+  } else {
+    return undefined;
+  }
+  const [year, month, day, hour, minute, second, ms] = parts as [number, number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59 || year < 1) return undefined;
+  let time = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const check = new Date(time);
+  if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return undefined; // 31 February and the like
+  if (zone && zone.toUpperCase() !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    time -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  return new Date(time);
 }

@@ -1,0 +1,133 @@
+/**
+ * Get-User / Set-User: the directory user behind every mailbox (and users without one), with the authentication
+ * policy assignment and the refresh-token revocation time.
+ *
+ * Semantics (EXCHANGE-FACTS.md): `Set-User -AuthenticationPolicy <policy>` assigns a policy (a user's own policy
+ * beats the org default), `$null` removes it. `Set-User -STSRefreshTokensValidFrom <date>` revokes refresh tokens
+ * issued before that time (stored as ISO 8601 UTC). Get-User lists users, 1000 unless -ResultSize says otherwise;
+ * `-Filter "AuthenticationPolicy -eq '<policy DN>'"` lists the users a policy is assigned to. The row shows the
+ * assigned policy by name (how Exchange prints a link to a configuration object); the filter accepts the DN
+ * Microsoft's examples use, the name or the GUID.
+ */
+import type { Row } from '../../bridge/bridge';
+import { wireErrors } from '../errors';
+import { EMULATED_FOREST, RecipientRecord } from '../model';
+import { parseAuthenticationPolicyFilter } from '../opath';
+import { findPolicy } from '../policies';
+import { resolveRecipient } from '../recipients';
+import type { RecipientPatch, Tenant } from '../tenant-store';
+import { limitResults, notModifiedWarning, requireOneRecipient } from './cas-mailbox';
+import { CmdletDefinition, SHOULD_PROCESS_PARAMETERS, eagerRows, lazyRows } from './registry';
+
+export function renderUser(recipient: RecipientRecord, tenant: Tenant): Row {
+  return {
+    Identity: recipient.Name,
+    Name: recipient.Name,
+    DisplayName: recipient.DisplayName,
+    UserPrincipalName: recipient.UserPrincipalName,
+    Guid: recipient.Guid,
+    ExchangeObjectId: recipient.ExchangeObjectId,
+    ExternalDirectoryObjectId: recipient.ExternalDirectoryObjectId,
+    DistinguishedName: recipient.DistinguishedName,
+    SamAccountName: recipient.SamAccountName,
+    WindowsEmailAddress: recipient.PrimarySmtpAddress ?? '',
+    RecipientType: recipient.RecipientTypeDetails === 'User' ? 'User' : 'UserMailbox',
+    RecipientTypeDetails: recipient.RecipientTypeDetails,
+    AuthenticationPolicy: recipient.AuthenticationPolicy,
+    STSRefreshTokensValidFrom: recipient.STSRefreshTokensValidFrom,
+    AccountDisabled: false,
+    IsDirSynced: false,
+    OrganizationId: `${EMULATED_FOREST}/Microsoft Exchange Hosted Organizations/${tenant.initialDomain} - ${EMULATED_FOREST}/ConfigurationUnits/${tenant.initialDomain}/Configuration`,
+    ExchangeVersion: '0.20 (15.0.0.0)',
+    WhenCreatedUTC: recipient.WhenCreatedUTC,
+    IsValid: true,
+    ObjectState: 'Unchanged',
+  };
+}
+
+/** A predicate for `AuthenticationPolicy -eq|-ne <value>`. A value naming no policy matches no assignment. */
+function authenticationPolicyPredicate(tenant: Tenant, filter: string): (r: RecipientRecord) => boolean {
+  const { operator, value } = parseAuthenticationPolicyFilter(filter);
+  let wanted: string | null | undefined;
+  if (value === null) wanted = null;
+  else wanted = findPolicy(tenant, value)?.Name.toLowerCase(); // undefined: no such policy, so no user has it
+  const has = (r: RecipientRecord): boolean => {
+    const assigned = r.AuthenticationPolicy?.toLowerCase() ?? null;
+    return wanted === undefined ? false : assigned === wanted;
+  };
+  // OPATH -ne matches objects without the attribute too (LDAP: (!(attr=value))), so -ne 'X' includes unassigned users.
+  return operator === 'eq' ? has : (r) => !has(r);
+}
+
+export const getUser: CmdletDefinition = {
+  name: 'Get-User',
+  parameters: {
+    Identity: { type: 'String', nullable: true },
+    ResultSize: { type: 'Unlimited' },
+    Filter: { type: 'String' },
+  },
+  unmodelledParameters: ['Anr', 'Arbitration', 'IsVIP', 'OrganizationalUnit', 'PublicFolder', 'RecipientTypeDetails', 'SortBy'],
+  run: ({ tenant }, parameters) => {
+    const identity = parameters.Identity as string | null | undefined;
+    const resolution = resolveRecipient(tenant, identity);
+    let matches: readonly RecipientRecord[];
+    switch (resolution.kind) {
+      case 'all':
+        matches = tenant.recipients;
+        break;
+      case 'one':
+        matches = [resolution.recipient];
+        break;
+      case 'ambiguous':
+        matches = resolution.matches;
+        break;
+      case 'none':
+        throw wireErrors.objectNotFound(identity ?? '');
+    }
+    if ('Filter' in parameters) matches = matches.filter(authenticationPolicyPredicate(tenant, parameters.Filter as string));
+    else if (resolution.kind === 'all') matches = [...matches]; // a snapshot: paging must not see later changes
+    const warnings: string[] = [];
+    const limited = limitResults(matches, parameters.ResultSize, warnings);
+    return { rows: lazyRows(limited, (r) => renderUser(r, tenant)), warnings };
+  },
+};
+
+export const setUser: CmdletDefinition = {
+  name: 'Set-User',
+  parameters: {
+    Identity: { type: 'String', mandatory: true },
+    AuthenticationPolicy: { type: 'String', nullable: true },
+    STSRefreshTokensValidFrom: { type: 'DateTime' },
+    ...SHOULD_PROCESS_PARAMETERS,
+  },
+  unmodelledParameters: [
+    'AllowUMCallsFromNonUsers', 'AssistantName', 'BlockCloudCache', 'CertificateSubject', 'City', 'Company', 'CountryOrRegion',
+    'Department', 'DisplayName', 'Fax', 'FirstName', 'HomePhone', 'Initials', 'IsShadowMailbox', 'LastName', 'Manager',
+    'MobilePhone', 'Name', 'Notes', 'Office', 'OtherFax', 'OtherHomePhone', 'OtherTelephone', 'Pager', 'Phone', 'PhoneticDisplayName',
+    'PostalCode', 'PublicFolder', 'RemotePowerShellEnabled', 'ResetPasswordOnNextLogon', 'SeniorityIndex', 'SimpleDisplayName',
+    'StateOrProvince', 'StreetAddress', 'TelephoneAssistant', 'Title', 'UserPrincipalName', 'VIP', 'WebPage', 'WindowsEmailAddress',
+  ],
+  run: ({ tenant }, parameters) => {
+    const recipient = requireOneRecipient(tenant, parameters.Identity as string, () => true);
+    const patch: { -readonly [K in keyof RecipientPatch]: RecipientPatch[K] } = {};
+    if ('AuthenticationPolicy' in parameters) {
+      const given = parameters.AuthenticationPolicy as string | null;
+      if (given === '') {
+        throw wireErrors.argumentBinding('AuthenticationPolicy', 'ParameterArgumentValidationErrorEmptyStringNotAllowed',
+          "Cannot bind argument to parameter 'AuthenticationPolicy' because it is an empty string. Use $null to remove the assignment.");
+      }
+      if (given === null) patch.AuthenticationPolicy = null;
+      else {
+        const policy = findPolicy(tenant, given);
+        if (!policy) throw wireErrors.objectNotFound(given);
+        patch.AuthenticationPolicy = policy.Name;
+      }
+    }
+    if ('STSRefreshTokensValidFrom' in parameters) patch.STSRefreshTokensValidFrom = parameters.STSRefreshTokensValidFrom as string;
+    if (parameters.WhatIf === true) return { rows: eagerRows([]), warnings: [] };
+    const updated = tenant.updateRecipient(recipient, patch);
+    return { rows: eagerRows([]), warnings: updated === recipient ? [notModifiedWarning(recipient.Name)] : [] };
+  },
+};
+
+export const USER_CMDLETS: readonly CmdletDefinition[] = [getUser, setUser];
