@@ -22,7 +22,7 @@ import { MailboxDirectory } from '../../src/exchange/mailbox-directory';
   let found = 0;
   for (const id of identities) if ((await directory.resolve({ bridge }, id)).kind === 'one') found++;
   const ms = Date.now() - t0;
-  const stats = await (await fetch(em.url + '/_emulator/stats', { headers: { authorization: 'Bearer t' } })).json();
+  const stats = (await (await fetch(em.url + '/_emulator/stats', { headers: { authorization: 'Bearer t' } })).json()) as { totalRequests: number };
   console.log(JSON.stringify({ mailboxes: all.length, resolved: found, seconds: ms / 1000, requests: stats.totalRequests, heapMiB: Math.round((process.memoryUsage().rss - rss0) / 1048576) }));
   await bridge.close(); await em.close();
 })();
