@@ -5,6 +5,7 @@
 import type { ExchangeBridge } from '../bridge/bridge';
 import { ConcurrencyLimitedBridge } from '../bridge/limited-bridge';
 import { MailboxDirectory } from '../exchange/mailbox-directory';
+import type { ExchangeSession } from '../exchange/session';
 import { ConfigurationError, isExchangeError } from '../bridge/errors';
 import { createRestBridge } from '../bridge/rest/create-rest-bridge';
 // Types only: the PowerShell bridge module itself is required in createConfiguredPowerShellBridge, when configured.
@@ -34,6 +35,18 @@ export interface ExchangeClient {
   readonly mailboxes: MailboxDirectory;
   /** Host name legacy-TLS SMTP clients use in this tenant's cloud. */
   readonly legacyTlsHost: string;
+}
+
+/**
+ * One call's view of the tenant for the exchange layer: the client's bridge, the call's cancellation signal, and
+ * service warnings turned into Terraform warnings.
+ */
+export function exchangeSession(context: {
+  client: ExchangeClient;
+  signal: AbortSignal;
+  warn(summary: string, detail?: string): void;
+}): ExchangeSession {
+  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
 }
 
 /** Attribute name → environment variable that supplies it when the block leaves it out. */

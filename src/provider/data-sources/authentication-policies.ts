@@ -6,9 +6,8 @@
 import type { Schema } from '../../protocol/schema';
 import { listAuthenticationPolicies, refersToPolicy } from '../../exchange/authentication-policy';
 import { readDefaultAuthenticationPolicy } from '../../exchange/organization-config';
-import type { ExchangeSession } from '../../exchange/session';
 import { listUsersWithAuthenticationPolicy } from '../../exchange/user';
-import type { ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../provider';
 import type { DataSourceDefinition } from '../framework/resource';
 import { SWITCH_ATTRIBUTES } from '../resources/authentication-policy';
 
@@ -50,7 +49,7 @@ export const authenticationPoliciesDataSource: DataSourceDefinition<ExchangeClie
   schema: authenticationPoliciesSchema,
 
   async read(context) {
-    const exchange: ExchangeSession = { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
+    const exchange = exchangeSession(context);
     const [policies, defaultReference] = await Promise.all([listAuthenticationPolicies(exchange), readDefaultAuthenticationPolicy(exchange)]);
     policies.sort((a, b) => a.name.localeCompare(b.name));
     const rows = await Promise.all(

@@ -6,7 +6,7 @@
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { effectiveSmtpAuthEnabled, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
-import type { ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../provider';
 import type { DataSourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString } from '../framework/values';
 
@@ -73,7 +73,7 @@ export const casMailboxesDataSource: DataSourceDefinition<ExchangeClient> = {
   },
 
   async read(context) {
-    const exchange = { bridge: context.client.bridge, signal: context.signal, warn: (message: string) => context.warn('Exchange Online warning', message) };
+    const exchange = exchangeSession(context);
     const [all, orgDisabled] = await Promise.all([context.client.mailboxes.all(exchange), context.client.mailboxes.orgSmtpAuthDisabled(exchange)]);
     const wantedSetting = readString(context.config, 'smtp_auth_setting');
     const wantedEffective = readBool(context.config, 'effective_smtp_auth_enabled');

@@ -4,7 +4,7 @@
  */
 import type { Schema } from '../../protocol/schema';
 import { readTransportConfig } from '../../exchange/transport-config';
-import type { ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../provider';
 import type { DataSourceDefinition } from '../framework/resource';
 import { legacyEndpointFor, transportConfigSchema } from '../resources/transport-config';
 
@@ -31,7 +31,7 @@ export const transportConfigDataSource: DataSourceDefinition<ExchangeClient> = {
   } satisfies Schema,
 
   async read(context) {
-    const settings = await readTransportConfig({ bridge: context.client.bridge, signal: context.signal, warn: (m) => context.warn('Exchange Online warning', m) });
+    const settings = await readTransportConfig(exchangeSession(context));
     return {
       id: context.client.organization,
       smtp_client_authentication_disabled: settings.smtpClientAuthenticationDisabled,

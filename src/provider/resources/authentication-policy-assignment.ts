@@ -14,7 +14,7 @@ import { findAuthenticationPolicy, refersToPolicy, type AuthenticationPolicy } f
 import { identityProblem } from '../../exchange/cas-mailbox';
 import type { ExchangeSession } from '../../exchange/session';
 import { findUsers, setUser, type DirectoryUser } from '../../exchange/user';
-import type { ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedUserDetachment } from './authentication-policy';
@@ -59,9 +59,6 @@ export const authenticationPolicyAssignmentSchema: Schema = {
   },
 };
 
-function sessionOf(context: { client: ExchangeClient; signal: AbortSignal; warn: OperationContext<ExchangeClient>['warn'] }): ExchangeSession {
-  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
-}
 
 /** Exactly one user for an identity, or undefined; several matches are the user's to disambiguate. */
 async function resolveUser(exchange: ExchangeSession, identity: string): Promise<DirectoryUser | undefined> {
@@ -126,7 +123,7 @@ function stateFrom(user: DirectoryUser, rest: { user: string; policy: string | n
 
 /** Assigns the planned policy (and revokes tokens when the plan says so), then returns the new state. */
 async function assign(context: OperationContext<ExchangeClient> & { planned: ObjectValue; prior?: ObjectValue }): Promise<ObjectValue> {
-  const exchange = sessionOf(context);
+  const exchange = exchangeSession(context);
   const identity = readString(context.planned, 'user')!;
   const policyIdentity = readString(context.planned, 'authentication_policy')!;
   const policy: AuthenticationPolicy | undefined = await findAuthenticationPolicy(exchange, policyIdentity);
@@ -181,7 +178,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
     planned.refresh_tokens_revoked_at = revokes ? new Unknown() : (prior?.refresh_tokens_revoked_at ?? null);
     // Resolve a new user while planning, so a misspelled user fails the plan rather than the apply.
     if (!prior && client && typeof planned.user === 'string' && isKnown(planned.user)) {
-      const user = await resolveUser(sessionOf({ client, signal, warn }), planned.user);
+      const user = await resolveUser(exchangeSession({ client, signal, warn }), planned.user);
       if (!user) throw userNotFound(planned.user);
       planned.id = user.guid;
       planned.user_principal_name = user.userPrincipalName;
@@ -198,7 +195,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
   },
 
   async read(context) {
-    const exchange = sessionOf(context);
+    const exchange = exchangeSession(context);
     const identity = readString(context.state, 'user')!;
     const user = await resolveUser(exchange, readString(context.state, 'id') ?? identity);
     if (!user) {
@@ -220,7 +217,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
   },
 
   async delete(context) {
-    const exchange = sessionOf(context);
+    const exchange = exchangeSession(context);
     const guid = readString(context.prior, 'id');
     if (!guid) return;
     const user = await resolveUser(exchange, guid);
@@ -232,7 +229,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
   },
 
   async importState(context) {
-    const exchange = sessionOf(context);
+    const exchange = exchangeSession(context);
     const problem = identityProblem(context.id);
     if (problem) throw new DiagnosticError(errorDiagnostic('Invalid import ID', `The user identity ${problem}. Import with the user principal name or GUID.`));
     const user = await resolveUser(exchange, context.id);

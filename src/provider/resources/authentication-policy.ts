@@ -29,7 +29,7 @@ import {
 import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import type { ExchangeSession } from '../../exchange/session';
 import { listUsersWithAuthenticationPolicy, setUser, type DirectoryUser } from '../../exchange/user';
-import type { ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString, type CtyValue, type ObjectValue } from '../framework/values';
 
@@ -101,9 +101,6 @@ export const authenticationPolicySchema: Schema = {
 const DEFAULTS: Record<string, CtyValue> = { detach_on_destroy: false };
 for (const { attribute } of SWITCH_ATTRIBUTES) DEFAULTS[attribute] = false;
 
-function sessionOf(context: { client: ExchangeClient; signal: AbortSignal; warn: OperationContext<ExchangeClient>['warn'] }): ExchangeSession {
-  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
-}
 
 function switchesFrom(values: ObjectValue): BasicAuthSwitches {
   const switches = {} as BasicAuthSwitches;
@@ -230,7 +227,7 @@ async function checkPlannedRemoval(
   context: { prior: ObjectValue; client: ExchangeClient; signal: AbortSignal; warn: OperationContext<ExchangeClient>['warn'] },
   action: 'destroy' | 'replace',
 ): Promise<void> {
-  const exchange = sessionOf(context);
+  const exchange = exchangeSession(context);
   const guid = readString(context.prior, 'guid') ?? readString(context.prior, 'id');
   if (!guid) return;
   const policy = await findAuthenticationPolicy(exchange, guid);
@@ -245,7 +242,7 @@ async function checkPlannedRemoval(
 
 /** Apply-time: refuse, or (detach_on_destroy) clear assignments and the default, then delete. */
 async function removePolicy(context: OperationContext<ExchangeClient> & { prior: ObjectValue }): Promise<void> {
-  const exchange = sessionOf(context);
+  const exchange = exchangeSession(context);
   const guid = readString(context.prior, 'guid') ?? readString(context.prior, 'id');
   if (!guid) return;
   const policy = await findAuthenticationPolicy(exchange, guid);
@@ -308,7 +305,7 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
     }
     if (!prior || replacing) {
       // A policy that already exists fails the plan with the way to adopt it, instead of the apply.
-      const existing = await findAuthenticationPolicy(sessionOf(context), planned.name);
+      const existing = await findAuthenticationPolicy(exchangeSession(context), planned.name);
       if (existing && existing.guid !== readString(prior ?? {}, 'guid')) {
         throw new DiagnosticError(
           errorDiagnostic(
@@ -329,12 +326,12 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
 
   async create(context) {
     const name = readString(context.planned, 'name')!;
-    const policy = await newAuthenticationPolicy(sessionOf(context), name, switchesFrom(context.planned));
+    const policy = await newAuthenticationPolicy(exchangeSession(context), name, switchesFrom(context.planned));
     return stateFrom(policy, { name, detach: context.planned.detach_on_destroy === true });
   },
 
   async read(context) {
-    const exchange = sessionOf(context);
+    const exchange = exchangeSession(context);
     const name = readString(context.state, 'name');
     const policy = await findAuthenticationPolicy(exchange, readString(context.state, 'guid') ?? readString(context.state, 'id') ?? name!);
     if (!policy) {
@@ -348,7 +345,7 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
   },
 
   async update(context) {
-    const exchange = sessionOf(context);
+    const exchange = exchangeSession(context);
     const guid = readString(context.prior, 'guid')!;
     const name = readString(context.planned, 'name')!;
     const current = await findAuthenticationPolicy(exchange, guid);
@@ -382,7 +379,7 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
     if (id === '') {
       throw new DiagnosticError(errorDiagnostic('Invalid import ID', 'Import with the authentication policy name (or its GUID), for example `terraform import exchangeonline_authentication_policy.pop "Allow POP"`.'));
     }
-    const policy = await findAuthenticationPolicy(sessionOf(context), id);
+    const policy = await findAuthenticationPolicy(exchangeSession(context), id);
     if (!policy) {
       throw new DiagnosticError(
         errorDiagnostic(`Authentication policy "${id}" not found`, 'Check the name: `Get-AuthenticationPolicy | Format-Table Name` lists the policies of the tenant.'),

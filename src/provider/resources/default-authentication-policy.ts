@@ -10,7 +10,7 @@ import type { Schema } from '../../protocol/schema';
 import { findAuthenticationPolicy, refersToPolicy } from '../../exchange/authentication-policy';
 import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import type { ExchangeSession } from '../../exchange/session';
-import type { ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedDefaultDetachment } from './authentication-policy';
@@ -34,9 +34,6 @@ export const defaultAuthenticationPolicySchema: Schema = {
   },
 };
 
-function sessionOf(context: { client: ExchangeClient; signal: AbortSignal; warn: OperationContext<ExchangeClient>['warn'] }): ExchangeSession {
-  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
-}
 
 /** The default as state shows it: the configured spelling while it is the same policy, else the policy's name. */
 async function readDefault(exchange: ExchangeSession, configured: string | undefined, configuredGuid: string | undefined): Promise<{ name: string | null; guid: string | null }> {
@@ -52,7 +49,7 @@ async function readDefault(exchange: ExchangeSession, configured: string | undef
 }
 
 async function apply(context: OperationContext<ExchangeClient> & { planned: ObjectValue }): Promise<ObjectValue> {
-  const exchange = sessionOf(context);
+  const exchange = exchangeSession(context);
   const identity = readString(context.planned, 'authentication_policy')!;
   const policy = await findAuthenticationPolicy(exchange, identity);
   if (!policy) {
@@ -97,7 +94,7 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
   },
 
   async read(context) {
-    const current = await readDefault(sessionOf(context), readString(context.state, 'authentication_policy'), readString(context.state, 'authentication_policy_guid'));
+    const current = await readDefault(exchangeSession(context), readString(context.state, 'authentication_policy'), readString(context.state, 'authentication_policy_guid'));
     return { id: context.client.organization, authentication_policy: current.name, authentication_policy_guid: current.guid };
   },
 
@@ -106,7 +103,7 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
   },
 
   async delete(context) {
-    const exchange = sessionOf(context);
+    const exchange = exchangeSession(context);
     if ((await readDefaultAuthenticationPolicy(exchange)) !== null) await setDefaultAuthenticationPolicy(exchange, null);
   },
 
@@ -121,7 +118,7 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
         ),
       );
     }
-    const current = await readDefault(sessionOf(context), undefined, undefined);
+    const current = await readDefault(exchangeSession(context), undefined, undefined);
     if (!current.name) {
       throw new DiagnosticError(
         errorDiagnostic(`${context.client.organization} has no default authentication policy`, 'There is nothing to import. Declare the resource to set a default.'),

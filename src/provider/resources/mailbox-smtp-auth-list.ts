@@ -16,7 +16,7 @@ import type { Schema } from '../../protocol/schema';
 import { identityProblem, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
 import type { SmtpAuthChange } from '../../exchange/mailbox-directory';
 import type { ExchangeSession } from '../../exchange/session';
-import type { ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, PartialResultError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, containsUnknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
 import { resolveMailbox } from './mailbox-smtp-auth';
@@ -64,11 +64,6 @@ export const mailboxSmtpAuthListSchema: Schema = {
   },
 };
 
-const exchangeOf = (context: { client: ExchangeClient; signal: AbortSignal; warn: OperationContext<ExchangeClient>['warn'] }): ExchangeSession => ({
-  bridge: context.client.bridge,
-  signal: context.signal,
-  warn: (message) => context.warn('Exchange Online warning', message),
-});
 
 function identitiesOf(value: CtyValue): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
@@ -175,7 +170,7 @@ async function converge(
   planned: ObjectValue,
   previous: { identities: string[]; value: SmtpAuthOverride; stray: string[]; mailboxes?: CtyValue },
 ): Promise<Converged> {
-  const exchange = exchangeOf(context);
+  const exchange = exchangeSession(context);
   const identities = identitiesOf(planned.identities);
   const wanted = (readBool(planned, 'smtp_client_authentication_disabled') ?? null) as SmtpAuthOverride;
   const exclusive = planned.exclusive === true;
@@ -267,7 +262,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
       planned.stray_mailboxes = new Unknown();
       return;
     }
-    const exchange: ExchangeSession = { bridge: client.bridge, signal, warn: (message) => warn('Exchange Online warning', message) };
+    const exchange = exchangeSession({ client, signal, warn });
     const wanted = planned.smtp_client_authentication_disabled as SmtpAuthOverride;
     const { found, missing } = await resolveAll(client, exchange, identitiesOf(planned.identities));
     for (const identity of missing) {
@@ -285,7 +280,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async read(context) {
-    const exchange = exchangeOf(context);
+    const exchange = exchangeSession(context);
     const state = context.state;
     const identities = identitiesOf(state.identities);
     const value = (readBool(state, 'smtp_client_authentication_disabled') ?? null) as SmtpAuthOverride;
@@ -319,7 +314,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const prior = context.prior;
     const value = (readBool(prior, 'smtp_client_authentication_disabled') ?? null) as SmtpAuthOverride;
     if (value === null) return; // its members already inherit
-    const exchange = exchangeOf(context);
+    const exchange = exchangeSession(context);
     const { found } = await resolveAll(context.client, exchange, [...identitiesOf(prior.identities), ...identitiesOf(prior.stray_mailboxes)]);
     // Only mailboxes still carrying this list's setting: a value someone changed since is theirs, not ours.
     const resets = [...new Map([...found.values()].filter((m) => m.smtpClientAuthenticationDisabled === value).map((m) => [m.guid, m])).values()];
@@ -339,7 +334,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
       );
     }
     const value = word === 'disabled';
-    const exchange = exchangeOf(context);
+    const exchange = exchangeSession(context);
     const members = (await context.client.mailboxes.all(exchange)).filter((m) => m.smtpClientAuthenticationDisabled === value);
     const mailboxes: ObjectValue = {};
     for (const mailbox of members) mailboxes[mailbox.primarySmtpAddress] = memberValue(mailbox);

@@ -10,7 +10,7 @@ import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { effectiveSmtpAuthEnabled, identityProblem, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
 import type { ExchangeSession } from '../../exchange/session';
-import type { ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readBool, readString, type ObjectValue } from '../framework/values';
 
@@ -43,9 +43,6 @@ export const mailboxSmtpAuthSchema: Schema = {
   },
 };
 
-function session(context: { client: ExchangeClient; signal: AbortSignal; warn: OperationContext<ExchangeClient>['warn'] }): ExchangeSession {
-  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
-}
 
 /** Resolves an identity to exactly one mailbox, or explains why not. */
 export async function resolveMailbox(client: ExchangeClient, exchange: ExchangeSession, identity: string): Promise<CasMailbox | undefined> {
@@ -81,7 +78,7 @@ async function stateFor(client: ExchangeClient, exchange: ExchangeSession, ident
 }
 
 async function apply(context: OperationContext<ExchangeClient>, identity: string, guid: string | undefined, wanted: SmtpAuthOverride): Promise<ObjectValue> {
-  const exchange = session(context);
+  const exchange = exchangeSession(context);
   // After create, the GUID pins the mailbox even if its addresses change.
   const mailbox = await resolveMailbox(context.client, exchange, guid ?? identity);
   if (!mailbox) throw notFound(identity);
@@ -112,7 +109,7 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
     else if (!prior || prior.smtp_client_authentication_disabled !== wanted) planned.effective_smtp_auth_enabled = new Unknown();
     // Resolve new identities while planning, so a misspelled mailbox fails the plan rather than the apply.
     if (!prior && client && typeof planned.identity === 'string') {
-      const exchange: ExchangeSession = { bridge: client.bridge, signal, warn: (message) => warn('Exchange Online warning', message) };
+      const exchange = exchangeSession({ client, signal, warn });
       const mailbox = await resolveMailbox(client, exchange, planned.identity);
       if (!mailbox) throw notFound(planned.identity);
       planned.id = mailbox.guid;
@@ -126,7 +123,7 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async read(context) {
-    const exchange = session(context);
+    const exchange = exchangeSession(context);
     const guid = readString(context.state, 'guid') ?? readString(context.state, 'id');
     const identity = readString(context.state, 'identity')!;
     const mailbox = await resolveMailbox(context.client, exchange, guid ?? identity);
@@ -142,7 +139,7 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async delete(context) {
-    const exchange = session(context);
+    const exchange = exchangeSession(context);
     const guid = readString(context.prior, 'guid');
     if (!guid) return;
     const mailbox = await resolveMailbox(context.client, exchange, guid);
@@ -151,7 +148,7 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async importState(context) {
-    const exchange = session(context);
+    const exchange = exchangeSession(context);
     const problem = identityProblem(context.id);
     if (problem) throw new DiagnosticError(errorDiagnostic('Invalid import ID', `The mailbox identity ${problem}.`));
     const mailbox = await resolveMailbox(context.client, exchange, context.id);

@@ -8,8 +8,7 @@
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { readTransportConfig, setTransportConfig, type TransportConfigSettings } from '../../exchange/transport-config';
-import type { ExchangeSession } from '../../exchange/session';
-import type { ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
 
@@ -62,9 +61,6 @@ export const transportConfigSchema: Schema = {
   },
 };
 
-function sessionOf(context: OperationContext<ExchangeClient>): ExchangeSession {
-  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
-}
 
 export function legacyEndpointFor(client: Pick<ExchangeClient, 'legacyTlsHost'> | null, allowed: CtyValue): CtyValue {
   if (!isKnown(allowed)) return new Unknown();
@@ -105,7 +101,7 @@ async function converge(context: OperationContext<ExchangeClient>, changes: Part
     needed.allowLegacyTlsClients = changes.allowLegacyTlsClients;
   }
   if (Object.keys(needed).length === 0) return current;
-  await setTransportConfig(sessionOf(context), needed);
+  await setTransportConfig(exchangeSession(context), needed);
   // The directory replicates: a read straight after a write can be stale, so trust what was written.
   return { ...current, ...needed, allowLegacyTlsClientsNotSet: needed.allowLegacyTlsClients === undefined && current.allowLegacyTlsClientsNotSet };
 }
@@ -122,13 +118,13 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async create(context) {
-    const current = await readTransportConfig(sessionOf(context));
+    const current = await readTransportConfig(exchangeSession(context));
     const settings = await converge(context, wanted(context.planned, context.config), current);
     return stateFrom(context.client, settings, { restore: context.planned.restore_on_destroy === true, original: settingsValue(current) });
   },
 
   async read(context) {
-    const settings = await readTransportConfig(sessionOf(context));
+    const settings = await readTransportConfig(exchangeSession(context));
     return stateFrom(context.client, settings, {
       restore: context.state.restore_on_destroy === true,
       original: context.state.original_settings ?? settingsValue(settings),
@@ -136,7 +132,7 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async update(context) {
-    const current = await readTransportConfig(sessionOf(context));
+    const current = await readTransportConfig(exchangeSession(context));
     const settings = await converge(context, wanted(context.planned, context.config), current);
     return stateFrom(context.client, settings, { restore: context.planned.restore_on_destroy === true, original: context.prior.original_settings });
   },
@@ -153,7 +149,7 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
         ),
       );
     }
-    const current = await readTransportConfig(sessionOf(context));
+    const current = await readTransportConfig(exchangeSession(context));
     await converge(
       context,
       { smtpClientAuthenticationDisabled: readBool(original, 'smtp_client_authentication_disabled'), allowLegacyTlsClients: readBool(original, 'allow_legacy_tls_clients') },
@@ -172,7 +168,7 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
         ),
       );
     }
-    const settings = await readTransportConfig(sessionOf(context));
+    const settings = await readTransportConfig(exchangeSession(context));
     return stateFrom(context.client, settings, { restore: false, original: settingsValue(settings) });
   },
 };
