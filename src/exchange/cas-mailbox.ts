@@ -103,8 +103,8 @@ export async function findCasMailbox(session: ExchangeSession, identity: string)
   }
 }
 
-export function setSmtpAuthRequest(guid: string, value: SmtpAuthOverride): { cmdlet: string; parameters: Record<string, JsonValue> } {
-  return { cmdlet: 'Set-CASMailbox', parameters: { Identity: guid, SmtpClientAuthenticationDisabled: value } };
+export function setSmtpAuthRequest(identity: string, value: SmtpAuthOverride): { cmdlet: string; parameters: Record<string, JsonValue> } {
+  return { cmdlet: 'Set-CASMailbox', parameters: { Identity: identity, SmtpClientAuthenticationDisabled: value } };
 }
 
 /** Effective SMTP AUTH for a mailbox: its own value if set, else the organization's. */

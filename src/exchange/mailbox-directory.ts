@@ -19,13 +19,23 @@ export type Resolution =
   | { kind: 'ambiguous'; matches: CasMailbox[] };
 
 export interface SmtpAuthChange {
-  guid: string;
+  /** The mailbox's GUID, or any identity form Exchange accepts (Set-CASMailbox resolves it and fails if it is ambiguous). */
+  identity: string;
   value: SmtpAuthOverride;
 }
 
 export interface DirectoryOptions {
   /** Single lookups allowed before the directory switches to one bulk read. */
   bulkThreshold?: number;
+}
+
+/** The identity forms a mailbox can be named by here, lower-cased (Exchange identities are not case-sensitive). */
+export function identityForms(mailbox: CasMailbox): Set<string> {
+  return new Set(
+    [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.userPrincipalName, mailbox.alias, mailbox.externalDirectoryObjectId, ...mailbox.emailAddresses]
+      .filter((key): key is string => Boolean(key))
+      .map((key) => key.toLowerCase()),
+  );
 }
 
 class Snapshot {
@@ -38,12 +48,7 @@ class Snapshot {
 
   private add(mailbox: CasMailbox): void {
     this.byGuid.set(mailbox.guid, mailbox);
-    const keys = new Set(
-      [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.userPrincipalName, mailbox.alias, mailbox.externalDirectoryObjectId, ...mailbox.emailAddresses]
-        .filter((key): key is string => Boolean(key))
-        .map((key) => key.toLowerCase()),
-    );
-    for (const key of keys) {
+    for (const key of identityForms(mailbox)) {
       const list = this.byKey.get(key);
       if (list) list.push(mailbox);
       else this.byKey.set(key, [mailbox]);
@@ -54,6 +59,8 @@ class Snapshot {
     return this.byKey.get(identity.toLowerCase()) ?? [];
   }
 }
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function resolution(matches: CasMailbox[] | undefined): Resolution {
   if (!matches || matches.length === 0) return { kind: 'none' };
@@ -69,6 +76,11 @@ export class MailboxDirectory {
 
   constructor(private readonly bridge: ExchangeBridge, options: DirectoryOptions = {}) {
     this.bulkThreshold = options.bulkThreshold ?? 8;
+  }
+
+  /** Whether the bulk read has been made (or started) in this process, so lookups cost no further calls. */
+  get loaded(): boolean {
+    return this.snapshot !== undefined;
   }
 
   /** Every mailbox (one bulk read per process). */
@@ -106,7 +118,7 @@ export class MailboxDirectory {
    * single item's failure, so callers can record exactly what was applied.
    */
   async setSmtpAuth(session: ExchangeSession, changes: readonly SmtpAuthChange[]): Promise<Array<ExchangeError | undefined>> {
-    const requests: CmdletRequest[] = changes.map((change) => setSmtpAuthRequest(change.guid, change.value));
+    const requests: CmdletRequest[] = changes.map((change) => setSmtpAuthRequest(change.identity, change.value));
     let results: Array<unknown>;
     if (this.bridge.invokeBatch) {
       results = await this.bridge.invokeBatch(requests, { signal: session.signal });
@@ -138,11 +150,14 @@ export class MailboxDirectory {
   private readonly batcher = new WriteBatcher((session, changes) => this.setSmtpAuth(session, changes));
 
   private recordWrite(change: SmtpAuthChange): void {
+    // Exchange resolved the identity; mirror that here when the snapshot names exactly one mailbox.
     void this.snapshot?.then((snapshot) => {
-      const mailbox = snapshot.byGuid.get(change.guid);
-      if (mailbox) mailbox.smtpClientAuthenticationDisabled = change.value;
+      const matches = snapshot.lookup(change.identity);
+      if (matches.length !== 1) return;
+      matches[0].smtpClientAuthenticationDisabled = change.value;
+      this.written.set(matches[0].guid, change.value);
     });
-    this.written.set(change.guid, change.value);
+    if (GUID.test(change.identity)) this.written.set(change.identity.toLowerCase(), change.value);
   }
 
   /** Values this process wrote, laid over what a single lookup returned. */

@@ -91,10 +91,23 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       return { diagnostics: dataSource(typeName).validate?.(asObject(config)) ?? [] };
     },
 
-    async upgradeResourceState(typeName, _version, rawState) {
+    async upgradeResourceState(typeName, version, rawState) {
       const definitionOf = resource(typeName);
-      // Schema version 0 everywhere so far: upgrading only reshapes the stored object to the current attributes.
-      return { state: conformToBlock(definitionOf.schema.block, rawState as ObjectValue), diagnostics: [] };
+      const raw = rawState as ObjectValue;
+      if (version > definitionOf.schema.version) {
+        return {
+          state: null,
+          diagnostics: [
+            errorDiagnostic(
+              `State of ${typeName} is from a newer provider`,
+              `It was written with schema version ${version}; this provider knows version ${definitionOf.schema.version}. Use the provider version that wrote it, or newer.`,
+            ),
+          ],
+        };
+      }
+      // Older versions are reshaped by the resource's own upgrade; then the object is fitted to the current attributes.
+      const upgraded = version < definitionOf.schema.version && definitionOf.upgradeState ? definitionOf.upgradeState(version, raw) : raw;
+      return { state: conformToBlock(definitionOf.schema.block, upgraded), diagnostics: [] };
     },
 
     async readResource(request) {

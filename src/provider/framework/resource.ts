@@ -50,6 +50,8 @@ export interface ResourceDefinition<Client> {
    * because an update cannot change them (ids, GUIDs) or modifyPlan computes them.
    */
   readonly stableComputed?: readonly string[];
+  /** Rewrites a state stored under an older `schema.version` (the raw JSON object) into the current shape. */
+  upgradeState?(version: number, raw: ObjectValue): ObjectValue;
   /** Static checks; the config may contain unknown values. */
   validate?(config: ObjectValue): Diagnostic[];
   /** Resource-specific plan rules (derived values, refusals). Runs for create and update. */

@@ -1,41 +1,57 @@
 /**
- * exchangeonline_mailbox_smtp_auth_list — one SMTP AUTH setting for a set of mailboxes: the seeds' allow list
- * ("Allow SMTP AUTH.txt", one mailbox a line), or a set to disable, or a set to return to the org setting.
+ * exchangeonline_mailbox_smtp_auth_list — one SMTP AUTH setting for many mailboxes: the seeds' allow list
+ * ("Allow SMTP AUTH.txt", one mailbox a line), a list to disable, or a list to return to the org setting.
  *
  * - A mailbox removed from `identities` returns to inherit.
  * - `exclusive = true` also returns to inherit every other mailbox carrying the same setting, so "org off, only
  *   these mailboxes may use SMTP AUTH" is enforced.
- * - The plan shows each mailbox that changes (`mailboxes`, `stray_mailboxes`).
  * - Writes are batched; when some fail, the state records exactly what was applied and each failure gets its
  *   own diagnostic, so the next apply finishes the job.
+ *
+ * Built for lists of 60,000 mailboxes. Terraform matches set and list elements pairwise (quadratic in its plan
+ * renderer and in its post-apply checks), so the members are a map, and the state keeps no per-mailbox detail
+ * beyond what is out of line: `out_of_sync` (listed mailboxes whose setting differs) and `stray_mailboxes`. A
+ * no-op plan costs one bulk read in refresh; planning reads nothing; applying reads nothing unless `exclusive`.
  */
 import { randomUUID } from 'node:crypto';
 import type { ExchangeError } from '../../bridge/errors';
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { identityProblem, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
-import type { SmtpAuthChange } from '../../exchange/mailbox-directory';
+import { identityForms, type Resolution, type SmtpAuthChange } from '../../exchange/mailbox-directory';
 import type { ExchangeSession } from '../../exchange/session';
 import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, PartialResultError, type OperationContext, type ResourceDefinition } from '../framework/resource';
-import { Unknown, containsUnknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
-import { resolveMailbox } from './mailbox-smtp-auth';
+import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
 
-const MEMBER_TYPE = ['object', { guid: 'string', primary_smtp_address: 'string', smtp_client_authentication_disabled: 'bool' }] as const;
+/** What `out_of_sync` and `stray_mailboxes` say about a mailbox. */
+const ENABLED = 'enabled';
+const DISABLED = 'disabled';
+const INHERIT = 'inherit';
+const NOT_FOUND = 'not found';
+const AMBIGUOUS = 'ambiguous';
+const UNKNOWN = 'unknown';
+
+/** New identities checked at plan time with single lookups when the tenant has not been read in bulk yet. */
+const PLAN_CHECK_LIMIT = 8;
 
 export const mailboxSmtpAuthListSchema: Schema = {
-  version: 0,
+  version: 1,
   block: {
     description:
-      'One SMTP AUTH setting for a set of mailboxes, for example the mailboxes allowed to use SMTP AUTH while it is off for the organization. ' +
-      'Mailboxes removed from the set return to the organization setting; with `exclusive = true`, so does every other mailbox with the same setting. ' +
+      'One SMTP AUTH setting for a list of mailboxes, for example the mailboxes allowed to use SMTP AUTH while it is off for the organization. ' +
+      'Mailboxes removed from the list return to the organization setting; with `exclusive = true`, so does every other mailbox with the same setting. ' +
+      'Scales to tens of thousands of mailboxes: the state keeps only the mailboxes that are out of line. ' +
       'Import with `enabled` or `disabled` to adopt every mailbox that has that setting now.',
     attributes: {
       id: { type: 'string', computed: true, description: 'A random identifier for this list.' },
       identities: {
-        type: ['set', 'string'],
+        type: ['map', 'string'],
         required: true,
-        description: 'The mailboxes, by user principal name, primary SMTP address, GUID or any other identity Exchange accepts. `compact(split("\\n", file("allow.txt")))` reads a file with one mailbox a line.',
+        description:
+          'The mailboxes, as the keys of a map: user principal name, primary SMTP address, GUID or any other identity Exchange accepts. ' +
+          'Each value is a free-text note (why the mailbox is listed, or `""`); it is kept in state only, never sent to Exchange. ' +
+          'A text file with one mailbox a line: `{ for line in split("\\n", file("allow.txt")) : trimspace(line) => "" if trimspace(line) != "" }`.',
       },
       smtp_client_authentication_disabled: {
         type: 'bool',
@@ -48,69 +64,129 @@ export const mailboxSmtpAuthListSchema: Schema = {
         computed: true,
         description: 'When `true`, every mailbox not in `identities` that carries the same setting is returned to the organization setting. Default `false`.',
       },
-      mailboxes: {
-        type: ['map', MEMBER_TYPE],
-        computed: true,
-        description: "Each listed identity's mailbox and its current setting. The plan shows the mailboxes whose setting changes.",
-      },
-      stray_mailboxes: {
-        type: ['set', 'string'],
+      out_of_sync: {
+        type: ['map', 'string'],
         computed: true,
         description:
-          "Primary SMTP addresses of mailboxes outside `identities` that carry this list's setting and will be returned to inherit: with `exclusive`, every such mailbox; " +
-          'otherwise mailboxes removed from the list whose reset has not been applied yet. Empty after a successful apply.',
+          'Listed mailboxes whose setting differs from the list\'s, as the last refresh found them: identity → `"enabled"`, `"disabled"`, `"inherit"`, ' +
+          '`"not found"`, `"ambiguous"` (the identity names several mailboxes) or `"unknown"` (a write failed). ' +
+          'The plan shows each one leaving this map: those are the mailboxes the apply changes besides the ones added to `identities`. ' +
+          'Empty after a successful apply; after a partial failure it holds the mailboxes that failed.',
+      },
+      stray_mailboxes: {
+        type: ['map', 'string'],
+        computed: true,
+        description:
+          "Mailboxes outside the list that carry the list's setting and that the apply returns to inherit (primary SMTP address → setting): with `exclusive`, every such mailbox; " +
+          'otherwise mailboxes removed from the list whose reset failed. Empty after a successful apply.',
       },
     },
   },
 };
 
+type Setting = SmtpAuthOverride;
 
-function identitiesOf(value: CtyValue): string[] {
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+function word(value: Setting): string {
+  return value === null ? INHERIT : value ? DISABLED : ENABLED;
 }
 
-function memberValue(mailbox: CasMailbox, value: SmtpAuthOverride = mailbox.smtpClientAuthenticationDisabled): ObjectValue {
-  return { guid: mailbox.guid, primary_smtp_address: mailbox.primarySmtpAddress, smtp_client_authentication_disabled: value };
+/** The setting a word in `out_of_sync` / `stray_mailboxes` names; undefined for "not found" and the like. */
+function settingOf(text: CtyValue | undefined): Setting | undefined {
+  if (text === ENABLED) return false;
+  if (text === DISABLED) return true;
+  if (text === INHERIT) return null;
+  return undefined;
 }
 
-/** Resolves every identity; those that match no mailbox are listed separately. */
-async function resolveAll(client: ExchangeClient, exchange: ExchangeSession, identities: string[]): Promise<{ found: Map<string, CasMailbox>; missing: string[] }> {
-  const found = new Map<string, CasMailbox>();
-  const missing: string[] = [];
+function listSetting(object: ObjectValue): Setting {
+  return (readBool(object, 'smtp_client_authentication_disabled') ?? null) as Setting;
+}
+
+/** A known map attribute's entries; {} for null or unknown. */
+function entries(value: CtyValue | undefined): Record<string, CtyValue> {
+  return value && typeof value === 'object' && !Array.isArray(value) && isKnown(value) ? (value as Record<string, CtyValue>) : {};
+}
+
+function identitiesOf(value: CtyValue | undefined): string[] {
+  return Object.keys(entries(value));
+}
+
+/** Resolves every identity (in bulk beyond a few). */
+async function resolveAll(client: ExchangeClient, exchange: ExchangeSession, identities: readonly string[]): Promise<Map<string, Resolution>> {
+  const resolved = new Map<string, Resolution>();
+  if (identities.length === 0) return resolved;
   await client.mailboxes.prepareFor(exchange, identities.length);
-  await Promise.all(
-    identities.map(async (identity) => {
-      const mailbox = await resolveMailbox(client, exchange, identity);
-      if (mailbox) found.set(identity, mailbox);
-      else missing.push(identity);
-    }),
-  );
-  return { found, missing: missing.sort() };
+  await Promise.all(identities.map(async (identity) => resolved.set(identity, await client.mailboxes.resolve(exchange, identity))));
+  return resolved;
 }
 
-/** Mailboxes outside the list (by GUID) carrying `value`. */
-async function strayMailboxes(client: ExchangeClient, exchange: ExchangeSession, memberGuids: Set<string>, value: SmtpAuthOverride): Promise<CasMailbox[]> {
-  if (value === null) return [];
-  return (await client.mailboxes.all(exchange)).filter((m) => !memberGuids.has(m.guid) && m.smtpClientAuthenticationDisabled === value);
+function unresolvedWord(resolution: Resolution): string {
+  return resolution.kind === 'ambiguous' ? AMBIGUOUS : NOT_FOUND;
 }
 
-function missingDiagnostic(identity: string, severity: 'error' | 'warning'): Diagnostic {
+function identityWarning(identity: string, problem: string): Diagnostic {
   return {
-    severity,
-    summary: `Mailbox "${identity}" not found`,
-    detail: severity === 'warning'
-      ? 'It is in `identities` but matches no mailbox, so applying will fail for it (the other mailboxes are still applied). Fix the spelling or remove it from the list.'
-      : 'No mailbox matches it. The other mailboxes were applied; fix the spelling or remove it from the list, then apply again.',
+    severity: 'warning',
+    summary: problem === AMBIGUOUS ? `Mailbox identity "${identity}" names several mailboxes` : `Mailbox "${identity}" not found`,
+    detail:
+      (problem === AMBIGUOUS ? 'Use a unique identity for it: the user principal name, primary SMTP address or GUID. ' : 'Fix the spelling or remove it from the list. ') +
+      'Applying will fail for it; the other mailboxes are still applied.',
     path: ['identities'],
   };
 }
 
-function failureDiagnostic(label: string, change: SmtpAuthChange, error: ExchangeError): Diagnostic {
+function failureDiagnostic(label: string, value: Setting, error: ExchangeError): Diagnostic {
   return errorDiagnostic(
     `Could not set SMTP AUTH for ${label}`,
-    `Set-CASMailbox -SmtpClientAuthenticationDisabled ${change.value === null ? '$null' : `$${change.value}`} failed: ${error.message}\n\n${error.remedy}\n` +
+    `Set-CASMailbox -SmtpClientAuthenticationDisabled ${value === null ? '$null' : `$${value}`} failed: ${error.message}\n\n${error.remedy}\n` +
       'The state records what was applied; run apply again to finish.',
   );
+}
+
+/** A mailbox returned to inherit: by GUID, with the setting it carried (kept as a stray if the reset fails). */
+interface Reset {
+  mailbox: CasMailbox;
+  carried: Setting;
+}
+
+/**
+ * Mailboxes to return to inherit among `candidates` (identities or addresses): those that resolve to one mailbox
+ * still carrying `carried(candidate)`, and that no identity in `keep` names (a removed alias of a mailbox that is
+ * still listed under its address stays as it is).
+ */
+async function resetsFor(
+  client: ExchangeClient,
+  exchange: ExchangeSession,
+  candidates: ReadonlyMap<string, Setting>,
+  keep: ReadonlySet<string>,
+): Promise<Reset[]> {
+  const resets = new Map<string, Reset>();
+  for (const [candidate, resolution] of await resolveAll(client, exchange, [...candidates.keys()])) {
+    if (resolution.kind !== 'one') continue; // gone, or no longer one mailbox: nothing of ours to undo
+    const carried = candidates.get(candidate)!;
+    const mailbox = resolution.mailbox;
+    if (carried === null || mailbox.smtpClientAuthenticationDisabled !== carried) continue; // changed since: theirs
+    if ([...identityForms(mailbox)].some((form) => keep.has(form))) continue;
+    resets.set(mailbox.guid, { mailbox, carried });
+  }
+  return [...resets.values()];
+}
+
+/** Mailboxes outside the list carrying `value` (`exclusive`); needs every member's GUID, so it reads in bulk. */
+async function strays(client: ExchangeClient, exchange: ExchangeSession, identities: readonly string[], value: Setting): Promise<CasMailbox[]> {
+  if (value === null) return [];
+  const members = new Set<string>();
+  for (const resolution of (await resolveAll(client, exchange, identities)).values()) {
+    if (resolution.kind === 'one') members.add(resolution.mailbox.guid);
+    if (resolution.kind === 'ambiguous') for (const match of resolution.matches) members.add(match.guid);
+  }
+  return (await client.mailboxes.all(exchange)).filter((m) => !members.has(m.guid) && m.smtpClientAuthenticationDisabled === value);
+}
+
+function strayMap(mailboxes: Iterable<{ mailbox: CasMailbox; carried: Setting }>): ObjectValue {
+  const map: ObjectValue = {};
+  for (const { mailbox, carried } of mailboxes) map[mailbox.primarySmtpAddress] = word(carried);
+  return map;
 }
 
 interface Converged {
@@ -118,108 +194,66 @@ interface Converged {
   diagnostics: Diagnostic[];
 }
 
-interface Member {
-  guid: string;
-  primarySmtpAddress: string;
-  /** The setting now, when known (from the refreshed prior state or a lookup); undefined means "set it anyway". */
-  current: SmtpAuthOverride | undefined;
-}
-
-function memberEntry(value: CtyValue | undefined): ObjectValue | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) && isKnown(value) ? (value as ObjectValue) : undefined;
-}
-
-/**
- * The planned members. The plan already resolved each identity to a GUID (`planned.mailboxes`) and the refreshed
- * prior state holds each one's setting, so applying needs no second read of every mailbox in the tenant; only
- * identities the plan could not resolve are looked up again.
- */
-async function plannedMembers(
-  client: ExchangeClient,
-  exchange: ExchangeSession,
-  identities: string[],
-  planned: CtyValue,
-  prior: CtyValue | undefined,
-): Promise<{ members: Map<string, Member>; missing: string[] }> {
-  const members = new Map<string, Member>();
-  const unresolved: string[] = [];
-  const plannedMap = memberEntry(planned) ?? {};
-  const priorMap = memberEntry(prior) ?? {};
-  for (const identity of identities) {
-    const entry = memberEntry(plannedMap[identity]);
-    if (entry && typeof entry.guid === 'string' && typeof entry.primary_smtp_address === 'string') {
-      const before = memberEntry(priorMap[identity]);
-      const current = before && before.guid === entry.guid ? (before.smtp_client_authentication_disabled as SmtpAuthOverride) : undefined;
-      members.set(identity, { guid: entry.guid, primarySmtpAddress: entry.primary_smtp_address, current });
-    } else unresolved.push(identity);
-  }
-  const { found, missing } = await resolveAll(client, exchange, unresolved);
-  for (const [identity, mailbox] of found) {
-    members.set(identity, { guid: mailbox.guid, primarySmtpAddress: mailbox.primarySmtpAddress, current: mailbox.smtpClientAuthenticationDisabled });
-  }
-  return { members, missing };
-}
-
 /**
  * Brings the tenant to the planned list and returns the state that matches what was really applied.
- * `previous` is the prior state's list (for removals) and its unfinished resets.
+ *
+ * Members are written by the identity the configuration gives (Exchange resolves it, and fails cleanly for a
+ * missing or ambiguous one), so no read is needed: a member is written unless the refreshed prior state shows it
+ * in line already. Returning removed members to inherit resolves only those.
  */
-async function converge(
-  context: OperationContext<ExchangeClient>,
-  id: string,
-  planned: ObjectValue,
-  previous: { identities: string[]; value: SmtpAuthOverride; stray: string[]; mailboxes?: CtyValue },
-): Promise<Converged> {
+async function converge(context: OperationContext<ExchangeClient>, id: string, planned: ObjectValue, prior: ObjectValue | null): Promise<Converged> {
+  const client = context.client;
   const exchange = exchangeSession(context);
+  const wanted = listSetting(planned);
   const identities = identitiesOf(planned.identities);
-  const wanted = (readBool(planned, 'smtp_client_authentication_disabled') ?? null) as SmtpAuthOverride;
-  const exclusive = planned.exclusive === true;
-  const { members, missing } = await plannedMembers(context.client, exchange, identities, planned.mailboxes, previous.mailboxes);
-  const memberGuids = new Set([...members.values()].map((m) => m.guid));
+  const listed = new Set(identities);
+  const keep = new Set(identities.map((identity) => identity.toLowerCase()));
+  const before = prior ? listSetting(prior) : null;
+  const priorListed = new Set(prior ? identitiesOf(prior.identities) : []);
+  const priorOutOfSync = entries(prior?.out_of_sync);
 
-  const changes: Array<{ change: SmtpAuthChange; label: string }> = [];
-  for (const member of members.values()) {
-    if (member.current !== wanted) changes.push({ change: { guid: member.guid, value: wanted }, label: member.primarySmtpAddress });
+  const writes: Array<SmtpAuthChange & { label: string }> = [];
+  for (const identity of identities) {
+    const inLine = priorListed.has(identity) && before === wanted && !(identity in priorOutOfSync);
+    if (!inLine) writes.push({ identity, value: wanted, label: identity });
   }
-  // Returned to inherit: removed members and unfinished resets that still carry the list's old setting, and
-  // with `exclusive` every other mailbox carrying the new one.
-  const resets = new Map<string, { guid: string; primarySmtpAddress: string }>();
-  const priorMap = memberEntry(previous.mailboxes) ?? {};
-  const removed = previous.identities.filter((identity) => !identities.includes(identity));
-  const toCheck: string[] = [...previous.stray];
-  for (const identity of removed) {
-    const before = memberEntry(priorMap[identity]);
-    if (before && typeof before.guid === 'string' && typeof before.primary_smtp_address === 'string') {
-      if (!memberGuids.has(before.guid) && previous.value !== null && before.smtp_client_authentication_disabled === previous.value) {
-        resets.set(before.guid, { guid: before.guid, primarySmtpAddress: before.primary_smtp_address });
-      }
-    } else toCheck.push(identity);
-  }
-  const { found: checked } = await resolveAll(context.client, exchange, toCheck);
-  for (const mailbox of checked.values()) {
-    if (!memberGuids.has(mailbox.guid) && previous.value !== null && mailbox.smtpClientAuthenticationDisabled === previous.value) resets.set(mailbox.guid, mailbox);
-  }
-  if (exclusive) for (const mailbox of await strayMailboxes(context.client, exchange, memberGuids, wanted)) resets.set(mailbox.guid, mailbox);
-  for (const mailbox of resets.values()) changes.push({ change: { guid: mailbox.guid, value: null }, label: mailbox.primarySmtpAddress });
 
-  const results = await context.client.mailboxes.setSmtpAuth(exchange, changes.map((c) => c.change));
-  const failed = new Set<string>();
-  const diagnostics: Diagnostic[] = missing.map((identity) => missingDiagnostic(identity, 'error'));
-  results.forEach((error, index) => {
+  // Back to inherit: removed members still carrying the old setting, unfinished resets, and with `exclusive`
+  // every other mailbox carrying the new setting.
+  const candidates = new Map<string, Setting>();
+  if (before !== null) for (const identity of priorListed) if (!listed.has(identity)) candidates.set(identity, before);
+  for (const [address, carried] of Object.entries(entries(prior?.stray_mailboxes))) {
+    const setting = settingOf(carried);
+    if (setting !== undefined) candidates.set(address, setting);
+  }
+  const resets = new Map<string, Reset>();
+  for (const reset of await resetsFor(client, exchange, candidates, keep)) resets.set(reset.mailbox.guid, reset);
+  if (planned.exclusive === true) {
+    for (const mailbox of await strays(client, exchange, identities, wanted)) resets.set(mailbox.guid, { mailbox, carried: wanted });
+  }
+
+  // Resets first: should a reset and a write still reach the same mailbox, the listed setting wins.
+  const resetList = [...resets.values()];
+  const resetResults = await client.mailboxes.setSmtpAuth(exchange, resetList.map((r) => ({ identity: r.mailbox.guid, value: null })));
+  const writeResults = await client.mailboxes.setSmtpAuth(exchange, writes);
+
+  const diagnostics: Diagnostic[] = [];
+  const outOfSync: ObjectValue = {};
+  writeResults.forEach((error, index) => {
     if (!error) return;
-    failed.add(changes[index].change.guid);
-    diagnostics.push(failureDiagnostic(changes[index].label, changes[index].change, error));
+    const { identity, label } = writes[index];
+    diagnostics.push(failureDiagnostic(label, wanted, error));
+    // The mailbox keeps what it had: known from the refreshed prior state, else only what the error says.
+    const known = identity in priorOutOfSync ? priorOutOfSync[identity] : priorListed.has(identity) ? word(before) : undefined;
+    outOfSync[identity] = error.kind === 'not-found' ? NOT_FOUND : (known ?? UNKNOWN);
   });
-
-  const mailboxes: ObjectValue = {};
-  for (const [identity, member] of members) {
-    // A failed change leaves the mailbox as it was (unknown before: recorded as inherit, refreshed next plan).
-    const value = failed.has(member.guid) ? (member.current ?? null) : wanted;
-    mailboxes[identity] = { guid: member.guid, primary_smtp_address: member.primarySmtpAddress, smtp_client_authentication_disabled: value };
-  }
-  const stray = [...resets.values()].filter((m) => failed.has(m.guid)).map((m) => m.primarySmtpAddress).sort();
+  const failedResets = resetList.filter((reset, index) => {
+    const error = resetResults[index];
+    if (error) diagnostics.push(failureDiagnostic(reset.mailbox.primarySmtpAddress, null, error));
+    return Boolean(error);
+  });
   return {
-    state: { id, identities, smtp_client_authentication_disabled: wanted, exclusive, mailboxes, stray_mailboxes: stray },
+    state: { id, identities: planned.identities, smtp_client_authentication_disabled: wanted, exclusive: planned.exclusive === true, out_of_sync: outOfSync, stray_mailboxes: strayMap(failedResets) },
     diagnostics,
   };
 }
@@ -235,6 +269,20 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
   schema: mailboxSmtpAuthListSchema,
   defaults: { exclusive: false },
   stableComputed: ['id'],
+
+  upgradeState(version, raw) {
+    if (version !== 0) return raw;
+    // Version 0 kept `identities` as a set and every member's GUID and setting in `mailboxes`.
+    const setting = (typeof raw.smtp_client_authentication_disabled === 'boolean' ? raw.smtp_client_authentication_disabled : null) as Setting;
+    const listOf = (value: CtyValue | undefined): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+    const { mailboxes: _dropped, ...rest } = raw;
+    return {
+      ...rest,
+      identities: Object.fromEntries(listOf(raw.identities).map((identity) => [identity, ''])),
+      out_of_sync: {}, // the refresh that follows every upgrade fills it in
+      stray_mailboxes: Object.fromEntries(listOf(raw.stray_mailboxes).map((address) => [address, word(setting)])),
+    };
+  },
 
   validate(config) {
     const diagnostics: Diagnostic[] = [];
@@ -255,96 +303,113 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     return diagnostics;
   },
 
+  /**
+   * Plans reach no further than the refreshed state: after the apply nothing is out of sync and no stray is
+   * left. Identities the refresh could not resolve, and new ones when that is cheap, are warned about here.
+   */
   async modifyPlan({ prior, planned, client, signal, warn }) {
     if (!planned.id || !isKnown(planned.id)) planned.id = prior?.id ?? new Unknown();
-    if (!client || containsUnknown(planned.identities) || !isKnown(planned.smtp_client_authentication_disabled)) {
-      planned.mailboxes = new Unknown();
-      planned.stray_mailboxes = new Unknown();
-      return;
+    planned.out_of_sync = {};
+    planned.stray_mailboxes = {};
+    if (!isKnown(planned.identities) || planned.identities === null) return;
+    const identities = identitiesOf(planned.identities);
+    const priorListed = new Set(prior ? identitiesOf(prior.identities) : []);
+    const priorOutOfSync = entries(prior?.out_of_sync);
+    for (const identity of identities) {
+      const found = priorOutOfSync[identity];
+      if (priorListed.has(identity) && (found === NOT_FOUND || found === AMBIGUOUS)) {
+        const diagnostic = identityWarning(identity, found);
+        warn(diagnostic.summary, diagnostic.detail, diagnostic.path);
+      }
     }
+    // New identities: checked when the tenant is already read (free) or few are new (a lookup each). A large
+    // new list is checked by the apply, which reports every mailbox that fails.
+    const added = identities.filter((identity) => !priorListed.has(identity) && !identityProblem(identity));
+    if (!client || added.length === 0 || (!client.mailboxes.loaded && added.length > PLAN_CHECK_LIMIT)) return;
     const exchange = exchangeSession({ client, signal, warn });
-    const wanted = planned.smtp_client_authentication_disabled as SmtpAuthOverride;
-    const { found, missing } = await resolveAll(client, exchange, identitiesOf(planned.identities));
-    for (const identity of missing) {
-      const diagnostic = missingDiagnostic(identity, 'warning');
+    for (const [identity, resolution] of await resolveAll(client, exchange, added)) {
+      if (resolution.kind === 'one') continue;
+      const diagnostic = identityWarning(identity, unresolvedWord(resolution));
       warn(diagnostic.summary, diagnostic.detail, diagnostic.path);
     }
-    const mailboxes: ObjectValue = {};
-    for (const [identity, mailbox] of found) mailboxes[identity] = memberValue(mailbox, wanted);
-    planned.mailboxes = mailboxes;
-    planned.stray_mailboxes = [];
   },
 
   async create(context) {
-    return finish(await converge(context, randomUUID(), context.planned, { identities: [], value: null, stray: [] }));
+    return finish(await converge(context, randomUUID(), context.planned, null));
   },
 
   async read(context) {
     const exchange = exchangeSession(context);
     const state = context.state;
+    const client = context.client;
     const identities = identitiesOf(state.identities);
-    const value = (readBool(state, 'smtp_client_authentication_disabled') ?? null) as SmtpAuthOverride;
-    const { found } = await resolveAll(context.client, exchange, identities);
-    const mailboxes: ObjectValue = {};
-    for (const [identity, mailbox] of found) mailboxes[identity] = memberValue(mailbox);
-    const memberGuids = new Set([...found.values()].map((m) => m.guid));
-    let stray: string[];
-    if (state.exclusive === true) {
-      stray = (await strayMailboxes(context.client, exchange, memberGuids, value)).map((m) => m.primarySmtpAddress);
-    } else {
-      const pending = await resolveAll(context.client, exchange, identitiesOf(state.stray_mailboxes));
-      stray = [...pending.found.values()].filter((m) => value !== null && m.smtpClientAuthenticationDisabled === value).map((m) => m.primarySmtpAddress);
+    const value = listSetting(state);
+    const outOfSync: ObjectValue = {};
+    for (const [identity, resolution] of await resolveAll(client, exchange, identities)) {
+      if (resolution.kind !== 'one') outOfSync[identity] = unresolvedWord(resolution);
+      else if (resolution.mailbox.smtpClientAuthenticationDisabled !== value) outOfSync[identity] = word(resolution.mailbox.smtpClientAuthenticationDisabled);
     }
-    return { ...state, mailboxes, stray_mailboxes: stray.sort() };
+    let stray: ObjectValue;
+    if (state.exclusive === true) {
+      stray = strayMap((await strays(client, exchange, identities, value)).map((mailbox) => ({ mailbox, carried: value })));
+    } else {
+      // Unfinished resets from an earlier apply: still pending while the mailbox carries what it carried.
+      const pending = new Map<string, Setting>();
+      for (const [address, carried] of Object.entries(entries(state.stray_mailboxes))) {
+        const setting = settingOf(carried);
+        if (setting !== undefined) pending.set(address, setting);
+      }
+      stray = strayMap(await resetsFor(client, exchange, pending, new Set(identities.map((identity) => identity.toLowerCase()))));
+    }
+    return { ...state, out_of_sync: outOfSync, stray_mailboxes: stray };
   },
 
   async update(context) {
-    const prior = context.prior;
-    return finish(
-      await converge(context, String(prior.id), context.planned, {
-        identities: identitiesOf(prior.identities),
-        value: (readBool(prior, 'smtp_client_authentication_disabled') ?? null) as SmtpAuthOverride,
-        stray: identitiesOf(prior.stray_mailboxes),
-        mailboxes: prior.mailboxes,
-      }),
-    );
+    return finish(await converge(context, String(context.prior.id), context.planned, context.prior));
   },
 
   async delete(context) {
     const prior = context.prior;
-    const value = (readBool(prior, 'smtp_client_authentication_disabled') ?? null) as SmtpAuthOverride;
-    if (value === null) return; // its members already inherit
-    const exchange = exchangeSession(context);
-    const { found } = await resolveAll(context.client, exchange, [...identitiesOf(prior.identities), ...identitiesOf(prior.stray_mailboxes)]);
-    // Only mailboxes still carrying this list's setting: a value someone changed since is theirs, not ours.
-    const resets = [...new Map([...found.values()].filter((m) => m.smtpClientAuthenticationDisabled === value).map((m) => [m.guid, m])).values()];
-    const results = await context.client.mailboxes.setSmtpAuth(exchange, resets.map((m) => ({ guid: m.guid, value: null })));
-    const failures = results.flatMap((error, index) => (error ? [failureDiagnostic(resets[index].primarySmtpAddress, { guid: resets[index].guid, value: null }, error)] : []));
-    if (failures.length) {
-      const left = resets.filter((_, index) => results[index]).map((m) => m.primarySmtpAddress);
-      throw new PartialResultError({ ...prior, identities: left, mailboxes: {}, stray_mailboxes: [] }, failures);
+    const value = listSetting(prior);
+    const candidates = new Map<string, Setting>();
+    if (value !== null) for (const identity of identitiesOf(prior.identities)) candidates.set(identity, value);
+    for (const [address, carried] of Object.entries(entries(prior.stray_mailboxes))) {
+      const setting = settingOf(carried);
+      if (setting !== undefined) candidates.set(address, setting);
     }
+    if (candidates.size === 0) return; // its members already inherit
+    const exchange = exchangeSession(context);
+    // Only mailboxes still carrying this list's setting: a value someone changed since is theirs, not ours.
+    const resets = await resetsFor(context.client, exchange, candidates, new Set());
+    const results = await context.client.mailboxes.setSmtpAuth(exchange, resets.map((r) => ({ identity: r.mailbox.guid, value: null })));
+    const failed: Reset[] = [];
+    const diagnostics: Diagnostic[] = [];
+    results.forEach((error, index) => {
+      if (!error) return;
+      failed.push(resets[index]);
+      diagnostics.push(failureDiagnostic(resets[index].mailbox.primarySmtpAddress, null, error));
+    });
+    // What is left to undo stays in state, as strays, so the next destroy finishes it.
+    if (failed.length) throw new PartialResultError({ ...prior, identities: {}, out_of_sync: {}, stray_mailboxes: strayMap(failed) }, diagnostics);
   },
 
   async importState(context) {
-    const word = context.id.trim().toLowerCase();
-    if (word !== 'enabled' && word !== 'disabled') {
+    const kind = context.id.trim().toLowerCase();
+    if (kind !== ENABLED && kind !== DISABLED) {
       throw new DiagnosticError(
         errorDiagnostic('Invalid import ID', 'Import a list with `enabled` (every mailbox whose SMTP AUTH is explicitly enabled) or `disabled` (explicitly disabled).'),
       );
     }
-    const value = word === 'disabled';
+    const value = kind === DISABLED;
     const exchange = exchangeSession(context);
     const members = (await context.client.mailboxes.all(exchange)).filter((m) => m.smtpClientAuthenticationDisabled === value);
-    const mailboxes: ObjectValue = {};
-    for (const mailbox of members) mailboxes[mailbox.primarySmtpAddress] = memberValue(mailbox);
     return {
       id: randomUUID(),
-      identities: members.map((m) => m.primarySmtpAddress).sort(),
+      identities: Object.fromEntries(members.map((m) => [m.primarySmtpAddress, ''])),
       smtp_client_authentication_disabled: value,
       exclusive: false,
-      mailboxes,
-      stray_mailboxes: [],
+      out_of_sync: {},
+      stray_mailboxes: {},
     };
   },
 };

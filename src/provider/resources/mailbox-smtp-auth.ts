@@ -83,7 +83,7 @@ async function apply(context: OperationContext<ExchangeClient>, identity: string
   const mailbox = await resolveMailbox(context.client, exchange, guid ?? identity);
   if (!mailbox) throw notFound(identity);
   if (mailbox.smtpClientAuthenticationDisabled !== wanted) {
-    await context.client.mailboxes.setOne(exchange, { guid: mailbox.guid, value: wanted });
+    await context.client.mailboxes.setOne(exchange, { identity: mailbox.guid, value: wanted });
   }
   return stateFor(context.client, exchange, identity, { ...mailbox, smtpClientAuthenticationDisabled: wanted });
 }
@@ -144,7 +144,7 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
     if (!guid) return;
     const mailbox = await resolveMailbox(context.client, exchange, guid);
     if (!mailbox || mailbox.smtpClientAuthenticationDisabled === null) return; // gone, or already inheriting
-    await context.client.mailboxes.setOne(exchange, { guid: mailbox.guid, value: null });
+    await context.client.mailboxes.setOne(exchange, { identity: mailbox.guid, value: null });
   },
 
   async importState(context) {
