@@ -195,6 +195,14 @@ export class MailboxList {
     return [...this.mailboxes];
   }
 
+  /**
+   * The list as `exchangeonline_mailbox_smtp_auth_list.identities`: each mailbox a key, with an empty note. (A
+   * map, not a set: Terraform compares set elements pairwise, which grows quadratically with the list.)
+   */
+  toIdentities(): Record<string, string> {
+    return Object.fromEntries(this.mailboxes.map((mailbox) => [mailbox, '']));
+  }
+
   [Symbol.iterator](): Iterator<string> {
     return this.mailboxes[Symbol.iterator]();
   }

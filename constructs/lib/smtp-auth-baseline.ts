@@ -181,7 +181,7 @@ export class SmtpAuthBaseline extends Construct {
     if (orgOff && (this.allowedMailboxes.size > 0 || exclusive)) {
       this.allowList = new MailboxSmtpAuthList(this, 'allow-list', {
         provider,
-        identities: this.allowedMailboxes.toArray(),
+        identities: this.allowedMailboxes.toIdentities(),
         smtpClientAuthenticationDisabled: false,
         exclusive,
       });

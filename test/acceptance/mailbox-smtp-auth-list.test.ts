@@ -1,6 +1,7 @@
 /**
  * exchangeonline_mailbox_smtp_auth_list end to end: the seeds' allow list read from a text file, exclusive
- * enforcement, drift, removal back to inherit, partial failure and recovery, import, destroy.
+ * enforcement, drift, removal back to inherit, missing mailboxes, partial failure and recovery, import, upgrade of
+ * version 0 state, destroy.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
@@ -17,7 +18,7 @@ locals {
 }
 
 resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
-  identities                          = toset(local.allow_list)
+  identities                          = { for mailbox in local.allow_list : mailbox => "" }
   smtp_client_authentication_disabled = false
   exclusive                           = true
 }
@@ -26,6 +27,8 @@ resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
 function files(lines: string[]): Record<string, string> {
   return { 'main.tf': MAIN_TF, 'allow-smtp-auth.txt': ['# Mailboxes that may use SMTP AUTH', ...lines, ''].join('\n') };
 }
+
+type ListState = { identities: Record<string, string>; out_of_sync: Record<string, string>; stray_mailboxes: Record<string, string> };
 
 describe('exchangeonline_mailbox_smtp_auth_list', () => {
   let emulator: TestEmulator;
@@ -44,9 +47,9 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       await tf.init();
       const created = await tf.plan(2);
       const after = created.plan.resource_changes![0].change.after;
-      expect(Object.keys(after.mailboxes).sort()).toEqual(['scanner@contoso.com', 'sean@contoso.com']);
-      expect(after.mailboxes['sean@contoso.com']).toMatchObject({ primary_smtp_address: 'sean@contoso.com', smtp_client_authentication_disabled: false });
-      expect(after.stray_mailboxes).toEqual([]);
+      expect(after.identities).toEqual({ 'scanner@contoso.com': '', 'sean@contoso.com': '' });
+      expect(after.out_of_sync).toEqual({});
+      expect(after.stray_mailboxes).toEqual({});
 
       await tf.apply();
       expect(await emulator.inspect.overrides(ALL)).toEqual({
@@ -59,26 +62,74 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       });
       await tf.plan(0);
 
-      // Drift: a listed mailbox loses its setting, an unlisted one gains it.
+      // Drift: a listed mailbox loses its setting, an unlisted one gains it. The plan names both.
       await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: null });
       await emulator.inspect.setRecipient('chris@contoso.com', { SmtpClientAuthenticationDisabled: false });
       const drifted = await tf.plan(2);
       const change = drifted.plan.resource_changes![0].change;
-      expect(change.before.mailboxes['sean@contoso.com'].smtp_client_authentication_disabled).toBeNull();
-      expect(change.after.mailboxes['sean@contoso.com'].smtp_client_authentication_disabled).toBe(false);
-      expect(change.before.stray_mailboxes).toEqual(['chris@contoso.com']);
-      expect(change.after.stray_mailboxes).toEqual([]);
+      expect(change.before.out_of_sync).toEqual({ 'sean@contoso.com': 'inherit' });
+      expect(change.after.out_of_sync).toEqual({});
+      expect(change.before.stray_mailboxes).toEqual({ 'chris@contoso.com': 'enabled' });
+      expect(change.after.stray_mailboxes).toEqual({});
+      expect(drifted.result.stdout).toMatch(/- "sean@contoso.com" = "inherit"/);
+      expect(drifted.result.stdout).toMatch(/- "chris@contoso.com" = "enabled"/);
       await tf.apply();
       expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': null });
 
-      // The scanner leaves the list: it returns to the org setting.
+      // The scanner leaves the list: it returns to the org setting. Only that mailbox is written.
       tf.write(files(['sean@contoso.com']));
+      await emulator.inspect.clearCalls();
       await tf.apply();
       expect(await emulator.inspect.overrides(['sean@contoso.com', 'scanner@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'scanner@contoso.com': null });
+      expect((await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.SmtpClientAuthenticationDisabled)).toEqual([null]);
       await tf.plan(0);
 
       await tf.destroy();
       expect((await emulator.inspect.recipient('sean@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
+    } finally {
+      tf.cleanup();
+    }
+  });
+
+  test('a mailbox still listed under another identity is not reset when one of its identities leaves the list', async () => {
+    const sean = await emulator.inspect.recipient('sean@contoso.com');
+    const tf = new TerraformWorkspace(files(['sean@contoso.com', sean.Guid, 'chris@contoso.com']), emulator.providerEnv);
+    try {
+      await tf.init();
+      await tf.apply();
+      tf.write(files([sean.Guid, 'chris@contoso.com']));
+      await emulator.inspect.clearCalls();
+      await tf.apply();
+      expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': false });
+      expect(await emulator.inspect.callsTo('Set-CASMailbox')).toEqual([]);
+      await tf.plan(0);
+    } finally {
+      tf.cleanup();
+    }
+  });
+
+  test('a missing mailbox is warned about at plan, fails alone at apply, and stays visible until it is fixed', async () => {
+    const tf = new TerraformWorkspace(files(['sean@contoso.com']), emulator.providerEnv);
+    try {
+      await tf.init();
+      await tf.apply();
+      tf.write(files(['sean@contoso.com', 'ghost@contoso.com', 'chris@contoso.com']));
+      const planned = await tf.plan(2);
+      expect(planned.result.stdout + planned.result.stderr).toMatch(/Mailbox "ghost@contoso.com" not found/);
+
+      const failed = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toMatch(/Could not set SMTP AUTH for ghost@contoso.com/);
+      expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': false });
+      expect(((await tf.resourceValues(ADDRESS)) as ListState).out_of_sync).toEqual({ 'ghost@contoso.com': 'not found' });
+
+      // Still wrong, still shown: every plan says so until the list is fixed.
+      const again = await tf.plan(2);
+      expect(again.plan.resource_changes![0].change.before.out_of_sync).toEqual({ 'ghost@contoso.com': 'not found' });
+      expect(again.result.stdout + again.result.stderr).toMatch(/Mailbox "ghost@contoso.com" not found/);
+      tf.write(files(['sean@contoso.com', 'chris@contoso.com']));
+      await tf.apply();
+      await tf.plan(0);
     } finally {
       tf.cleanup();
     }
@@ -101,15 +152,17 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       const applied = Object.entries(overrides).filter(([, value]) => value === false).map(([upn]) => upn);
       const notApplied = Object.entries(overrides).filter(([, value]) => value === null).map(([upn]) => upn);
       expect([applied.length, notApplied.length]).toEqual([2, 1]);
-      // The state says exactly that.
-      const state = (await tf.resourceValues(ADDRESS)) as { mailboxes: Record<string, { smtp_client_authentication_disabled: boolean | null }> };
-      for (const upn of applied) expect(state.mailboxes[upn].smtp_client_authentication_disabled).toBe(false);
-      expect(state.mailboxes[notApplied[0]].smtp_client_authentication_disabled).toBeNull();
+      // The state says exactly that: the one that failed is out of sync, the rest are in line.
+      const state = (await tf.resourceValues(ADDRESS)) as ListState;
+      expect(state.out_of_sync).toEqual({ [notApplied[0]]: 'unknown' });
 
       const remaining = await tf.plan(2);
       expect(remaining.plan.resource_changes![0].change.actions).toEqual(['update']);
+      expect(remaining.plan.resource_changes![0].change.before.out_of_sync).toEqual({ [notApplied[0]]: 'inherit' }); // refreshed
+      await emulator.inspect.clearCalls();
       await tf.apply();
       expect(await emulator.inspect.overrides([notApplied[0]])).toEqual({ [notApplied[0]]: false });
+      expect((await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.Identity)).toEqual([notApplied[0]]);
       await tf.plan(0);
     } finally {
       tf.cleanup();
@@ -134,17 +187,74 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       await tf.plan(0);
 
       const cli = new TerraformWorkspace(
-        { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nresource "exchangeonline_mailbox_smtp_auth_list" "allowed" {\n  identities = ["akol@contoso.com", "scanner@contoso.com"]\n  smtp_client_authentication_disabled = false\n}\n` },
+        { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nresource "exchangeonline_mailbox_smtp_auth_list" "allowed" {\n  identities = { "akol@contoso.com" = "", "scanner@contoso.com" = "" }\n  smtp_client_authentication_disabled = false\n}\n` },
         emulator.providerEnv,
       );
       try {
         await cli.init();
         await cli.expect(['import', '-no-color', '-input=false', ADDRESS, 'enabled']);
-        expect(await cli.resourceValues(ADDRESS)).toMatchObject({ identities: ['akol@contoso.com', 'scanner@contoso.com'], smtp_client_authentication_disabled: false, exclusive: false });
+        expect(await cli.resourceValues(ADDRESS)).toMatchObject({ identities: { 'akol@contoso.com': '', 'scanner@contoso.com': '' }, smtp_client_authentication_disabled: false, exclusive: false });
         await cli.plan(0);
       } finally {
         cli.cleanup();
       }
+    } finally {
+      tf.cleanup();
+    }
+  });
+
+  test('state written by schema version 0 (identities as a set, a mailboxes map) is upgraded in place', async () => {
+    await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: false });
+    const sean = await emulator.inspect.recipient('sean@contoso.com');
+    const v0 = {
+      version: 4,
+      terraform_version: '1.11.0',
+      serial: 1,
+      lineage: '6b0c5f0e-0000-4000-8000-000000000001',
+      outputs: {},
+      resources: [
+        {
+          mode: 'managed',
+          type: 'exchangeonline_mailbox_smtp_auth_list',
+          name: 'allowed',
+          provider: 'provider["registry.terraform.io/exoform/exchangeonline"]',
+          instances: [
+            {
+              schema_version: 0,
+              attributes: {
+                id: '0b7d4c1e-1111-4222-8333-444455556666',
+                identities: ['sean@contoso.com'],
+                smtp_client_authentication_disabled: false,
+                exclusive: false,
+                mailboxes: { 'sean@contoso.com': { guid: sean.Guid, primary_smtp_address: 'sean@contoso.com', smtp_client_authentication_disabled: false } },
+                stray_mailboxes: [],
+              },
+              sensitive_attributes: [],
+            },
+          ],
+        },
+      ],
+    };
+    const tf = new TerraformWorkspace(
+      {
+        'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nresource "exchangeonline_mailbox_smtp_auth_list" "allowed" {\n  identities = { "sean@contoso.com" = "" }\n  smtp_client_authentication_disabled = false\n}\n`,
+        'terraform.tfstate': JSON.stringify(v0),
+      },
+      emulator.providerEnv,
+    );
+    try {
+      await tf.init();
+      await tf.plan(0);
+      await tf.expect(['apply', '-refresh-only', '-auto-approve', '-no-color', '-input=false']);
+      const saved = JSON.parse(tf.read('terraform.tfstate'));
+      expect(saved.resources[0].instances[0].schema_version).toBe(1);
+      expect(saved.resources[0].instances[0].attributes).toMatchObject({
+        id: '0b7d4c1e-1111-4222-8333-444455556666',
+        identities: { 'sean@contoso.com': '' },
+        out_of_sync: {},
+        stray_mailboxes: {},
+      });
+      expect(saved.resources[0].instances[0].attributes.mailboxes).toBeUndefined();
     } finally {
       tf.cleanup();
     }

@@ -46,7 +46,7 @@ describe('SmtpAuthBaseline', () => {
         depends_on: [`exchangeonline_mailbox_smtp_auth_list.${baseline.allowList!.friendlyUniqueId}`],
       },
     ]);
-    expect(resources(json, 'exchangeonline_mailbox_smtp_auth_list')).toEqual([{ identities: [], smtp_client_authentication_disabled: false, exclusive: true }]);
+    expect(resources(json, 'exchangeonline_mailbox_smtp_auth_list')).toEqual([{ identities: {}, smtp_client_authentication_disabled: false, exclusive: true }]);
     expect(json.resource?.exchangeonline_authentication_policy).toBeUndefined();
     expect(warnings(baseline)).toEqual([]);
   });
@@ -54,14 +54,14 @@ describe('SmtpAuthBaseline', () => {
   test('named exceptions from an array or a MailboxList become one list resource, de-duplicated, with a warning per duplicate', () => {
     const fromArray = build({ allowedMailboxes: ['scanner@contoso.com', 'Sean@contoso.com', 'SCANNER@contoso.com'] });
     expect(resources(fromArray.json, 'exchangeonline_mailbox_smtp_auth_list')).toEqual([
-      { identities: ['scanner@contoso.com', 'Sean@contoso.com'], smtp_client_authentication_disabled: false, exclusive: true },
+      { identities: { 'scanner@contoso.com': '', 'Sean@contoso.com': '' }, smtp_client_authentication_disabled: false, exclusive: true },
     ]);
     expect(fromArray.baseline.allowedMailboxes.mailboxes).toEqual(['scanner@contoso.com', 'Sean@contoso.com']);
     expect(warnings(fromArray.baseline)).toEqual(['allowedMailboxes: entry 3 "SCANNER@contoso.com" repeats entry 1 "scanner@contoso.com": listed twice; the mailbox is allowed once.']);
 
     const fromList = build({ allowedMailboxes: MailboxList.fromText('a@contoso.com\nb@contoso.com', 'allow.txt'), exclusive: false });
     expect(resources(fromList.json, 'exchangeonline_mailbox_smtp_auth_list')).toEqual([
-      { identities: ['a@contoso.com', 'b@contoso.com'], smtp_client_authentication_disabled: false, exclusive: false },
+      { identities: { 'a@contoso.com': '', 'b@contoso.com': '' }, smtp_client_authentication_disabled: false, exclusive: false },
     ]);
   });
 

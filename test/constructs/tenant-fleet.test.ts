@@ -96,7 +96,7 @@ describe('TenantFleet.fromFile', () => {
     });
     expect(contoso.terraform.backend).toEqual({ local: { path: join(directory, 'tf-state', 'contoso.tfstate') } });
     expect(contoso.terraform.required_providers.exchangeonline).toEqual({ source: 'exoform/exchangeonline', version: expect.any(String) });
-    expect(only(contoso, 'exchangeonline_mailbox_smtp_auth_list')).toMatchObject({ identities: ['scanner@contoso.com'], exclusive: true, provider: 'exchangeonline' });
+    expect(only(contoso, 'exchangeonline_mailbox_smtp_auth_list')).toMatchObject({ identities: { 'scanner@contoso.com': '' }, exclusive: true, provider: 'exchangeonline' });
     expect(only(contoso, 'exchangeonline_transport_config')).toMatchObject({ smtp_client_authentication_disabled: true, allow_legacy_tls_clients: false });
 
     // fabrikam: the defaults' app credentials (paths resolved against the fleet file), its own baseline overrides.
@@ -111,7 +111,7 @@ describe('TenantFleet.fromFile', () => {
     ]);
     expect(Object.keys(fabrikam.variable ?? {})).toEqual(['msp_cert_password']);
     expect(only(fabrikam, 'exchangeonline_transport_config')).toMatchObject({ allow_legacy_tls_clients: true });
-    expect(only(fabrikam, 'exchangeonline_mailbox_smtp_auth_list')).toMatchObject({ identities: ['printer@fabrikam.com', 'alerts@fabrikam.com'] });
+    expect(only(fabrikam, 'exchangeonline_mailbox_smtp_auth_list')).toMatchObject({ identities: { 'printer@fabrikam.com': '', 'alerts@fabrikam.com': '' } });
     expect(only(fabrikam, 'exchangeonline_authentication_policy')).toMatchObject({ name: 'Allow Basic SMTP', allow_basic_auth_smtp: true });
     expect(Object.keys(fabrikam.resource.exchangeonline_authentication_policy_assignment)).toHaveLength(2);
 

@@ -15,100 +15,17 @@ export interface MailboxSmtpAuthListConfig extends cdktf.TerraformMetaArguments 
   */
   readonly exclusive?: boolean | cdktf.IResolvable;
   /**
-  * The mailboxes, by user principal name, primary SMTP address, GUID or any other identity Exchange accepts. `compact(split("\n", file("allow.txt")))` reads a file with one mailbox a line.
+  * The mailboxes, as the keys of a map: user principal name, primary SMTP address, GUID or any other identity Exchange accepts. Each value is a free-text note (why the mailbox is listed, or `""`); it is kept in state only, never sent to Exchange. A text file with one mailbox a line: `{ for line in split("\n", file("allow.txt")) : trimspace(line) => "" if trimspace(line) != "" }`.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.1.0/docs/resources/mailbox_smtp_auth_list#identities MailboxSmtpAuthList#identities}
   */
-  readonly identities: string[];
+  readonly identities: { [key: string]: string };
   /**
   * `false` enables SMTP AUTH for every listed mailbox, `true` disables it, unset (null) returns them to the organization setting.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.1.0/docs/resources/mailbox_smtp_auth_list#smtp_client_authentication_disabled MailboxSmtpAuthList#smtp_client_authentication_disabled}
   */
   readonly smtpClientAuthenticationDisabled?: boolean | cdktf.IResolvable;
-}
-export interface MailboxSmtpAuthListMailboxes {
-}
-
-export function mailboxSmtpAuthListMailboxesToTerraform(struct?: MailboxSmtpAuthListMailboxes): any {
-  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
-  if (cdktf.isComplexElement(struct)) {
-    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
-  }
-  return {
-  }
-}
-
-
-export function mailboxSmtpAuthListMailboxesToHclTerraform(struct?: MailboxSmtpAuthListMailboxes): any {
-  if (!cdktf.canInspect(struct) || cdktf.Tokenization.isResolvable(struct)) { return struct; }
-  if (cdktf.isComplexElement(struct)) {
-    throw new Error("A complex element was used as configuration, this is not supported: https://cdk.tf/complex-object-as-configuration");
-  }
-  const attrs = {
-  };
-  return attrs;
-}
-
-export class MailboxSmtpAuthListMailboxesOutputReference extends cdktf.ComplexObject {
-  private isEmptyObject = false;
-
-  /**
-  * @param terraformResource The parent resource
-  * @param terraformAttribute The attribute on the parent resource this class is referencing
-  * @param complexObjectKey the key of this item in the map
-  */
-  public constructor(terraformResource: cdktf.IInterpolatingParent, terraformAttribute: string, complexObjectKey: string) {
-    super(terraformResource, terraformAttribute, false, complexObjectKey);
-  }
-
-  public get internalValue(): MailboxSmtpAuthListMailboxes | undefined {
-    let hasAnyValues = this.isEmptyObject;
-    const internalValueResult: any = {};
-    return hasAnyValues ? internalValueResult : undefined;
-  }
-
-  public set internalValue(value: MailboxSmtpAuthListMailboxes | undefined) {
-    if (value === undefined) {
-      this.isEmptyObject = false;
-    }
-    else {
-      this.isEmptyObject = Object.keys(value).length === 0;
-    }
-  }
-
-  // guid - computed: true, optional: false, required: false
-  public get guid() {
-    return this.getStringAttribute('guid');
-  }
-
-  // primary_smtp_address - computed: true, optional: false, required: false
-  public get primarySmtpAddress() {
-    return this.getStringAttribute('primary_smtp_address');
-  }
-
-  // smtp_client_authentication_disabled - computed: true, optional: false, required: false
-  public get smtpClientAuthenticationDisabled() {
-    return this.getBooleanAttribute('smtp_client_authentication_disabled');
-  }
-}
-
-export class MailboxSmtpAuthListMailboxesMap extends cdktf.ComplexMap {
-
-  /**
-  * @param terraformResource The parent resource
-  * @param terraformAttribute The attribute on the parent resource this class is referencing
-  */
-  constructor(protected override terraformResource: cdktf.IInterpolatingParent, protected override terraformAttribute: string) {
-    super(terraformResource, terraformAttribute)
-  }
-
-  /**
-  * @param key the key of the item to return
-  */
-  public get(key: string): MailboxSmtpAuthListMailboxesOutputReference {
-    return new MailboxSmtpAuthListMailboxesOutputReference(this.terraformResource, this.terraformAttribute, key);
-  }
 }
 
 /**
@@ -193,11 +110,11 @@ export class MailboxSmtpAuthList extends cdktf.TerraformResource {
   }
 
   // identities - computed: false, optional: false, required: true
-  private _identities?: string[]; 
+  private _identities?: { [key: string]: string }; 
   public get identities() {
-    return cdktf.Fn.tolist(this.getListAttribute('identities'));
+    return this.getStringMapAttribute('identities');
   }
-  public set identities(value: string[]) {
+  public set identities(value: { [key: string]: string }) {
     this._identities = value;
   }
   // Temporarily expose input value. Use with caution.
@@ -205,10 +122,10 @@ export class MailboxSmtpAuthList extends cdktf.TerraformResource {
     return this._identities;
   }
 
-  // mailboxes - computed: true, optional: false, required: false
-  private _mailboxes = new MailboxSmtpAuthListMailboxesMap(this, "mailboxes");
-  public get mailboxes() {
-    return this._mailboxes;
+  // out_of_sync - computed: true, optional: false, required: false
+  private _outOfSync = new cdktf.StringMap(this, "out_of_sync");
+  public get outOfSync() {
+    return this._outOfSync;
   }
 
   // smtp_client_authentication_disabled - computed: false, optional: true, required: false
@@ -228,8 +145,9 @@ export class MailboxSmtpAuthList extends cdktf.TerraformResource {
   }
 
   // stray_mailboxes - computed: true, optional: false, required: false
+  private _strayMailboxes = new cdktf.StringMap(this, "stray_mailboxes");
   public get strayMailboxes() {
-    return cdktf.Fn.tolist(this.getListAttribute('stray_mailboxes'));
+    return this._strayMailboxes;
   }
 
   // =========
@@ -239,7 +157,7 @@ export class MailboxSmtpAuthList extends cdktf.TerraformResource {
   protected override synthesizeAttributes(): { [name: string]: any } {
     return {
       exclusive: cdktf.booleanToTerraform(this._exclusive),
-      identities: cdktf.listMapper(cdktf.stringToTerraform, false)(this._identities),
+      identities: cdktf.hashMapper(cdktf.stringToTerraform)(this._identities),
       smtp_client_authentication_disabled: cdktf.booleanToTerraform(this._smtpClientAuthenticationDisabled),
     };
   }
@@ -253,10 +171,10 @@ export class MailboxSmtpAuthList extends cdktf.TerraformResource {
         storageClassType: "boolean",
       },
       identities: {
-        value: cdktf.listMapperHcl(cdktf.stringToHclTerraform, false)(this._identities),
+        value: cdktf.hashMapperHcl(cdktf.stringToHclTerraform)(this._identities),
         isBlock: false,
-        type: "set",
-        storageClassType: "stringList",
+        type: "map",
+        storageClassType: "stringMap",
       },
       smtp_client_authentication_disabled: {
         value: cdktf.booleanToHclTerraform(this._smtpClientAuthenticationDisabled),

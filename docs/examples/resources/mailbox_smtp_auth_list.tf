@@ -1,7 +1,7 @@
 # The seeds' allow list: a text file with one mailbox a line. Only these mailboxes may use SMTP AUTH;
 # exclusive = true returns any other mailbox with SMTP AUTH enabled to the organization setting.
 resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
-  identities                          = toset(compact(split("\n", file("${path.module}/allow-smtp-auth.txt"))))
+  identities                          = { for line in split("\n", file("${path.module}/allow-smtp-auth.txt")) : trimspace(line) => "" if trimspace(line) != "" }
   smtp_client_authentication_disabled = false
   exclusive                           = true
 }

@@ -7,7 +7,7 @@
  * nothing else, in case the organization default blocks it.
  */
 import { join } from 'node:path';
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, Fn, TerraformOutput, TerraformStack } from 'cdktf';
 import { MailboxList, SmtpAuthBaseline, provider } from '../../../constructs';
 
 const app = new App();
@@ -25,6 +25,7 @@ const baseline = new SmtpAuthBaseline(stack, 'baseline', {
   },
 });
 
-new TerraformOutput(stack, 'allowed_mailboxes', { value: baseline.allowList!.identities });
+// The list's members are the keys of its identities map.
+new TerraformOutput(stack, 'allowed_mailboxes', { value: Fn.sort(Fn.keys(baseline.allowList!.identities)) });
 
 app.synth();

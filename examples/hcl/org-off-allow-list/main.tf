@@ -25,11 +25,13 @@ resource "exchangeonline_transport_config" "org" {
 }
 
 resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
-  identities                          = toset(local.allow_list)
+  # A map, mailbox => note: it stays fast at tens of thousands of lines. A mailbox listed twice stops the plan
+  # with "Duplicate object key", naming it.
+  identities                          = { for mailbox in local.allow_list : mailbox => "" }
   smtp_client_authentication_disabled = false
   exclusive                           = true
 }
 
 output "allowed_mailboxes" {
-  value = sort([for m in exchangeonline_mailbox_smtp_auth_list.allowed.mailboxes : m.primary_smtp_address])
+  value = sort(keys(exchangeonline_mailbox_smtp_auth_list.allowed.identities))
 }

@@ -12,7 +12,10 @@ terraform {
 provider "exchangeonline" {}
 
 resource "exchangeonline_mailbox_smtp_auth_list" "follow_org" {
-  identities = ["akol@contoso.com", "tjohnston@contoso.com"]
+  identities = {
+    "akol@contoso.com"      = "left the scanner project"
+    "tjohnston@contoso.com" = ""
+  }
   # smtp_client_authentication_disabled left unset: these mailboxes inherit.
 }
 
