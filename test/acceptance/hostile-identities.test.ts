@@ -92,4 +92,55 @@ describe('hostile identities', () => {
       }
     }
   });
+
+  describe('in exchangeonline_mailbox_smtp_auth_list, which writes members by the identity given', () => {
+    const LIST_TF = `${REQUIRED_PROVIDERS}
+provider "exchangeonline" {}
+variable "identities" {
+  type = map(string)
+}
+resource "exchangeonline_mailbox_smtp_auth_list" "hostile" {
+  identities                          = var.identities
+  smtp_client_authentication_disabled = false
+}
+`;
+
+    test('every hostile identity reaches Set-CASMailbox byte-exact, fails alone as not found, and changes nothing else', async () => {
+      const identities = Object.fromEntries(Object.values(PASSED_THROUGH).map((identity) => [identity, '']));
+      const tf = new TerraformWorkspace({ 'main.tf': LIST_TF, 'terraform.tfvars.json': JSON.stringify({ identities: { ...identities, 'sean@contoso.com': '' } }) }, emulator.providerEnv);
+      try {
+        await tf.init();
+        await emulator.inspect.clearCalls();
+        const result = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
+        expect(result.code).toBe(1);
+        const sent = (await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.Identity);
+        expect(sent.sort()).toEqual([...Object.values(PASSED_THROUGH), 'sean@contoso.com'].sort());
+        expect((result.stderr.match(/Could not set SMTP AUTH for/g) ?? []).length).toBe(Object.keys(PASSED_THROUGH).length);
+        expect((await tf.resourceValues('exchangeonline_mailbox_smtp_auth_list.hostile')).out_of_sync).toEqual(
+          Object.fromEntries(Object.values(PASSED_THROUGH).map((identity) => [identity, 'not found'])),
+        );
+        expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': null });
+        await tf.destroy();
+      } finally {
+        tf.cleanup();
+      }
+    });
+
+    test('identities that can never name a mailbox are refused, each with its reason, before any call', async () => {
+      const identities = Object.fromEntries(Object.values(REFUSED).map(({ identity }) => [identity, '']));
+      const tf = new TerraformWorkspace({ 'main.tf': LIST_TF, 'terraform.tfvars.json': JSON.stringify({ identities: { ...identities, 'sean@contoso.com': '' } }) }, emulator.providerEnv);
+      try {
+        await tf.init();
+        await emulator.inspect.clearCalls();
+        const result = await tf.run(['plan', '-no-color', '-input=false']);
+        expect(result.code).toBe(1);
+        const text = result.stderr.replace(/[│\s]+/g, ' ');
+        for (const { reason } of Object.values(REFUSED)) expect(text).toMatch(reason);
+        expect((result.stderr.match(/Invalid mailbox identity/g) ?? []).length).toBe(Object.keys(REFUSED).length);
+        expect((await emulator.inspect.calls()).calls).toEqual([]);
+      } finally {
+        tf.cleanup();
+      }
+    });
+  });
 });
