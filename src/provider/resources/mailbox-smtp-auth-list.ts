@@ -172,15 +172,30 @@ async function resetsFor(
   return [...resets.values()];
 }
 
-/** Mailboxes outside the list carrying `value` (`exclusive`); needs every member's GUID, so it reads in bulk. */
-async function strays(client: ExchangeClient, exchange: ExchangeSession, identities: readonly string[], value: Setting): Promise<CasMailbox[]> {
-  if (value === null) return [];
+/** The GUIDs the resolved identities name (every match of an ambiguous one: none of them is a stray). */
+function memberGuids(resolved: ReadonlyMap<string, Resolution>): Set<string> {
   const members = new Set<string>();
-  for (const resolution of (await resolveAll(client, exchange, identities)).values()) {
+  for (const resolution of resolved.values()) {
     if (resolution.kind === 'one') members.add(resolution.mailbox.guid);
     if (resolution.kind === 'ambiguous') for (const match of resolution.matches) members.add(match.guid);
   }
+  return members;
+}
+
+/** Mailboxes outside the list (by GUID) carrying `value`: what `exclusive` returns to inherit. */
+async function strays(client: ExchangeClient, exchange: ExchangeSession, members: ReadonlySet<string>, value: Setting): Promise<CasMailbox[]> {
+  if (value === null) return [];
   return (await client.mailboxes.all(exchange)).filter((m) => !members.has(m.guid) && m.smtpClientAuthenticationDisabled === value);
+}
+
+/** `stray_mailboxes` as reset candidates: address → the setting it carried. */
+function pendingResets(strayMailboxes: CtyValue | undefined): Map<string, Setting> {
+  const pending = new Map<string, Setting>();
+  for (const [address, carried] of Object.entries(entries(strayMailboxes))) {
+    const setting = settingOf(carried);
+    if (setting !== undefined) pending.set(address, setting);
+  }
+  return pending;
 }
 
 function strayMap(mailboxes: Iterable<{ mailbox: CasMailbox; carried: Setting }>): ObjectValue {
@@ -220,16 +235,13 @@ async function converge(context: OperationContext<ExchangeClient>, id: string, p
 
   // Back to inherit: removed members still carrying the old setting, unfinished resets, and with `exclusive`
   // every other mailbox carrying the new setting.
-  const candidates = new Map<string, Setting>();
+  const candidates = pendingResets(prior?.stray_mailboxes);
   if (before !== null) for (const identity of priorListed) if (!listed.has(identity)) candidates.set(identity, before);
-  for (const [address, carried] of Object.entries(entries(prior?.stray_mailboxes))) {
-    const setting = settingOf(carried);
-    if (setting !== undefined) candidates.set(address, setting);
-  }
   const resets = new Map<string, Reset>();
   for (const reset of await resetsFor(client, exchange, candidates, keep)) resets.set(reset.mailbox.guid, reset);
   if (planned.exclusive === true) {
-    for (const mailbox of await strays(client, exchange, identities, wanted)) resets.set(mailbox.guid, { mailbox, carried: wanted });
+    const members = memberGuids(await resolveAll(client, exchange, identities));
+    for (const mailbox of await strays(client, exchange, members, wanted)) resets.set(mailbox.guid, { mailbox, carried: wanted });
   }
 
   // Resets first: should a reset and a write still reach the same mailbox, the listed setting wins.
@@ -344,23 +356,18 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const client = context.client;
     const identities = identitiesOf(state.identities);
     const value = listSetting(state);
+    const resolved = await resolveAll(client, exchange, identities);
     const outOfSync: ObjectValue = {};
-    for (const [identity, resolution] of await resolveAll(client, exchange, identities)) {
+    for (const [identity, resolution] of resolved) {
       if (resolution.kind !== 'one') outOfSync[identity] = unresolvedWord(resolution);
       else if (resolution.mailbox.smtpClientAuthenticationDisabled !== value) outOfSync[identity] = word(resolution.mailbox.smtpClientAuthenticationDisabled);
     }
-    let stray: ObjectValue;
-    if (state.exclusive === true) {
-      stray = strayMap((await strays(client, exchange, identities, value)).map((mailbox) => ({ mailbox, carried: value })));
-    } else {
-      // Unfinished resets from an earlier apply: still pending while the mailbox carries what it carried.
-      const pending = new Map<string, Setting>();
-      for (const [address, carried] of Object.entries(entries(state.stray_mailboxes))) {
-        const setting = settingOf(carried);
-        if (setting !== undefined) pending.set(address, setting);
-      }
-      stray = strayMap(await resetsFor(client, exchange, pending, new Set(identities.map((identity) => identity.toLowerCase()))));
-    }
+    // With `exclusive`, every other mailbox carrying the setting; otherwise the unfinished resets of an earlier
+    // apply, still pending while the mailbox carries what it carried.
+    const stray =
+      state.exclusive === true
+        ? strayMap((await strays(client, exchange, memberGuids(resolved), value)).map((mailbox) => ({ mailbox, carried: value })))
+        : strayMap(await resetsFor(client, exchange, pendingResets(state.stray_mailboxes), new Set(identities.map((identity) => identity.toLowerCase()))));
     return { ...state, out_of_sync: outOfSync, stray_mailboxes: stray };
   },
 
@@ -371,12 +378,8 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
   async delete(context) {
     const prior = context.prior;
     const value = listSetting(prior);
-    const candidates = new Map<string, Setting>();
+    const candidates = pendingResets(prior.stray_mailboxes);
     if (value !== null) for (const identity of identitiesOf(prior.identities)) candidates.set(identity, value);
-    for (const [address, carried] of Object.entries(entries(prior.stray_mailboxes))) {
-      const setting = settingOf(carried);
-      if (setting !== undefined) candidates.set(address, setting);
-    }
     if (candidates.size === 0) return; // its members already inherit
     const exchange = exchangeSession(context);
     // Only mailboxes still carrying this list's setting: a value someone changed since is theirs, not ours.

@@ -45,7 +45,7 @@ export const mailboxSmtpAuthSchema: Schema = {
 
 
 /** Resolves an identity to exactly one mailbox, or explains why not. */
-export async function resolveMailbox(client: ExchangeClient, exchange: ExchangeSession, identity: string): Promise<CasMailbox | undefined> {
+async function resolveMailbox(client: ExchangeClient, exchange: ExchangeSession, identity: string): Promise<CasMailbox | undefined> {
   const found = await client.mailboxes.resolve(exchange, identity);
   if (found.kind === 'one') return found.mailbox;
   if (found.kind === 'none') return undefined;
