@@ -23,7 +23,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import * as ts from 'typescript';
-import { PROVIDER_SOURCE, PROVIDER_VERSION, ROOT, cliConfigPath, packageProvider } from './package';
+import { PROVIDER_SOURCE, PROVIDER_VERSION, ROOT, cliConfigPath, packageProvider, terraformEnv } from './package';
 
 export const BINDINGS_DIRECTORY = join(ROOT, 'constructs', 'generated');
 export const PROVIDER_NAME = 'exchangeonline';
@@ -43,7 +43,7 @@ function runTerraform(args: string[], cwd: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('terraform', args, {
       cwd,
-      env: { ...process.env, TF_CLI_CONFIG_FILE: cliConfigPath(), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_PLUGIN_CACHE_DIR: '' },
+      env: terraformEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

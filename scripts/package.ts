@@ -31,6 +31,19 @@ export function cliConfigPath(): string {
 }
 
 /**
+ * The settings every script runs terraform with: the packaged provider's mirror, no prompts, no checkpoint
+ * calls, and no plugin cache (a rebuilt provider keeps its version, so a cached copy would hide the rebuild).
+ */
+export function terraformSettings(): Record<string, string> {
+  return { TF_CLI_CONFIG_FILE: cliConfigPath(), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_PLUGIN_CACHE_DIR: '' };
+}
+
+/** This process's environment with `terraformSettings()` and `extra` laid over it. */
+export function terraformEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...terraformSettings(), ...extra };
+}
+
+/**
  * Writes through a temporary file and a rename, so a terraform (or a parallel test run) reading the mirror
  * never sees a half-written provider.
  */

@@ -24,7 +24,7 @@ import { createRestBridge, type RestBridgeSettings } from '../src/bridge/rest/cr
 import { startEmulator, type RunningEmulator } from '../src/emulator';
 import { effectiveSmtpAuthEnabled, listCasMailboxes, type CasMailbox, type SmtpAuthOverride } from '../src/exchange/cas-mailbox';
 import { readTransportConfig, type TransportConfigSettings } from '../src/exchange/transport-config';
-import { ROOT, cliConfigPath, packageProvider } from './package';
+import { ROOT, cliConfigPath, packageProvider, terraformSettings } from './package';
 
 const DEMO_TENANT = 'contoso.onmicrosoft.com';
 /** Beyond this many mailboxes, only those with their own setting or SMTP AUTH effectively on are listed one by one. */
@@ -157,8 +157,7 @@ async function main(): Promise<void> {
     process.stdout.write(`Exchange Online emulator with demo tenant ${DEMO_TENANT} at ${emulator.url}\n`);
   }
   const interactive = Boolean(realTenant) && !options.autoApprove;
-  // No shared plugin cache: a rebuilt provider keeps its version number, and a cached copy would hide the rebuild.
-  Object.assign(env, { TF_CLI_CONFIG_FILE: cliConfigPath(), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', CDKTF_DISABLE_PLUGIN_CACHE_ENV: 'true', TF_PLUGIN_CACHE_DIR: '' });
+  Object.assign(env, terraformSettings(), { CDKTF_DISABLE_PLUGIN_CACHE_ENV: 'true' });
   // CI=1 gives cdktf's plain, non-interactive output; a real tenant without --auto-approve keeps cdktf's approval prompt.
   if (!interactive) env.CI = '1';
 

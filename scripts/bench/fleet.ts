@@ -14,13 +14,13 @@
  * Steps 2 and 3 run `concurrency` stacks at once (EXOFORM_BENCH_FLEET_CONCURRENCY, default 8), as a pipeline
  * runs stack jobs in parallel.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../../src/emulator';
 import type { FixtureDocument } from '../../src/emulator/fixture';
-import { ROOT, cliConfigPath } from '../package';
+import { ROOT, terraformEnv } from '../package';
+import { run, type Timed } from './plan';
 import { median, type Figure } from './report';
 
 const TOKEN = 'bench-fleet-token';
@@ -30,27 +30,6 @@ interface Options {
   mailboxes: number;
   callMs: number;
   concurrency: number;
-}
-
-interface Timed {
-  ms: number;
-  output: string;
-}
-
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, okCodes = [0]): Promise<Timed> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      if (okCodes.includes(code ?? -1)) resolve({ ms, output });
-      else reject(new Error(`${command} ${args.join(' ')} in ${cwd} exited ${code}:\n${output.slice(-4000)}`));
-    });
-  });
 }
 
 /** Runs `work` over `items`, at most `concurrency` at a time; returns the results in order. */
@@ -96,17 +75,7 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
       generatedMailboxSmtpClientAuthenticationDisabled: false,
     })),
   };
-  const emulator = await startEmulator({ seed: fixture, token: TOKEN, latency: { callMs: 0, connectMs: 0 } });
-  const inspect = async (method: string, path: string, body?: unknown): Promise<any> => {
-    const response = await fetch(emulator.url + path, {
-      method,
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    const text = await response.text();
-    return text ? JSON.parse(text) : undefined;
-  };
+  const emulator = await startEmulator({ seed: fixture, token: TOKEN });
   try {
     mkdirSync(join(dir, 'allow'));
     const tenants = fixture.tenants.map((tenant, i) => {
@@ -121,15 +90,7 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
       `version: 1\nstateDirectory: state\ndefaults:\n  endpoint: ${emulator.url}\n  credentials:\n    accessToken: { env: TF_VAR_exo_token }\ntenants:\n${tenants.join('')}`,
     );
 
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      EXOFORM_FLEET_FILE: join(dir, 'fleet.yaml'),
-      TF_VAR_exo_token: TOKEN,
-      TF_CLI_CONFIG_FILE: cliConfigPath(),
-      TF_IN_AUTOMATION: '1',
-      CHECKPOINT_DISABLE: '1',
-      TF_PLUGIN_CACHE_DIR: '',
-    };
+    const env = terraformEnv({ EXOFORM_FLEET_FILE: join(dir, 'fleet.yaml'), TF_VAR_exo_token: TOKEN });
     const app = join(ROOT, 'examples', 'cdktf', 'msp-fleet', 'main.ts');
     const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
     const synth = (outdir: string): Promise<Timed> => run(tsx, [app], dir, { ...env, CDKTF_OUTDIR: outdir });
@@ -147,9 +108,9 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
     });
 
     // Timed: a pipeline run from a fresh checkout, every Exchange call answered after callMs.
-    await inspect('PUT', '/_emulator/latency', { callMs: options.callMs, connectMs: 0 });
-    await inspect('DELETE', '/_emulator/calls');
-    await inspect('DELETE', '/_emulator/stats');
+    emulator.control.updateLatency({ callMs: options.callMs, connectMs: 0 });
+    emulator.control.calls.clear();
+    emulator.control.stats.clear();
     process.stderr.write(`P5 timed: synth, init and plan of every stack, ${options.concurrency} at a time, ${options.callMs} ms per call ...\n`);
     const cpuBefore = childrenCpuSeconds();
     const ownCpuBefore = process.cpuUsage();
@@ -165,7 +126,7 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
     const finished = process.hrtime.bigint();
     const childCpu = childrenCpuSeconds() - cpuBefore;
     const ownCpu = process.cpuUsage(ownCpuBefore);
-    const stats = await inspect('GET', '/_emulator/stats');
+    const stats = emulator.control.stats.snapshot();
     const seconds = (from: bigint, to: bigint): number => Number(to - from) / 1e9;
     const total = seconds(started, finished);
     const requests: number = stats.totalRequests ?? NaN;

@@ -12,25 +12,25 @@ import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import type { FixtureDocument } from '../../src/emulator/fixture';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../../src/provider/provider';
-import { terraform } from './plan';
+import { PROVIDER, terraform } from './plan';
 import { median, type Figure } from './report';
 
 const TENANT = 'fabrikam.onmicrosoft.com';
-const PROVIDER = `terraform {
-  required_providers {
-    exchangeonline = { source = "exoform/exchangeonline" }
-  }
-}
-provider "exchangeonline" {}
-`;
 
 const upn = (i: number, width = 5): string => `user${String(i).padStart(width, '0')}@fabrikam.com`;
+
+/** One list resource fed by a text file, one mailbox a line (the P1 and P4 configuration). */
+const ALLOW_LIST_TF = `${PROVIDER}
+resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
+  identities                          = { for line in split("\\n", file("\${path.module}/allow-smtp-auth.txt")) : trimspace(line) => "" if trimspace(line) != "" }
+  smtp_client_authentication_disabled = false
+}
+`;
 
 interface Bench {
   emulator: RunningEmulator;
   dir: string;
   env: Record<string, string>;
-  inspect(method: string, path: string, body?: unknown): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -48,21 +48,10 @@ async function setUp(mailboxes: number, generatedSetting: boolean | null): Promi
   };
   const token = 'bench-token';
   const emulator = await startEmulator({ dataFile: join(dir, 'emulator.json'), seed: fixture, token });
-  const inspect = async (method: string, path: string, body?: unknown): Promise<any> => {
-    const response = await fetch(emulator.url + path, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-    const text = await response.text();
-    return text ? JSON.parse(text) : undefined;
-  };
   return {
     emulator,
     dir,
     env: { EXO_ENDPOINT: emulator.url, EXO_ORGANIZATION: TENANT, EXO_ACCESS_TOKEN: token },
-    inspect,
     close: async () => {
       await emulator.close();
       rmSync(dir, { recursive: true, force: true });
@@ -70,10 +59,10 @@ async function setUp(mailboxes: number, generatedSetting: boolean | null): Promi
   };
 }
 
-const setLatency = (bench: Bench, callMs: number): Promise<unknown> => bench.inspect('PUT', '/_emulator/latency', { callMs, connectMs: 0, pageSize: 1000 });
-const resetStats = async (bench: Bench): Promise<void> => {
-  await bench.inspect('DELETE', '/_emulator/calls');
-  await bench.inspect('DELETE', '/_emulator/stats');
+const setLatency = (bench: Bench, callMs: number): void => void bench.emulator.control.updateLatency({ callMs, connectMs: 0, pageSize: 1000 });
+const resetStats = (bench: Bench): void => {
+  bench.emulator.control.calls.clear();
+  bench.emulator.control.stats.clear();
 };
 
 function peakRss(file: string): number {
@@ -91,26 +80,21 @@ export async function benchP1(runs = 3): Promise<Figure[]> {
     writeFileSync(join(bench.dir, 'allow-smtp-auth.txt'), lines.join('\n') + '\n');
     writeFileSync(
       join(bench.dir, 'main.tf'),
-      `${PROVIDER}
-resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
-  identities                          = { for line in split("\\n", file("\${path.module}/allow-smtp-auth.txt")) : trimspace(line) => "" if trimspace(line) != "" }
-  smtp_client_authentication_disabled = false
-}
-`,
+      ALLOW_LIST_TF,
     );
     await terraform(bench.dir, ['init', '-input=false', '-no-color'], bench.env);
     // Adopt the 60,000 existing settings (no writes); the configuration matches, so the plans below are no-ops.
     await terraform(bench.dir, ['import', '-input=false', '-no-color', 'exchangeonline_mailbox_smtp_auth_list.allowed', 'enabled'], bench.env);
 
-    await setLatency(bench, 250);
+    setLatency(bench, 250);
     const times: number[] = [];
     const calls: number[] = [];
     const rss: number[] = [];
     for (let run = 0; run < runs; run++) {
-      await resetStats(bench);
+      resetStats(bench);
       const rssFile = join(bench.dir, `rss-${run}.jsonl`);
       times.push(await terraform(bench.dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], { ...bench.env, EXOFORM_PEAK_RSS_FILE: rssFile }));
-      calls.push((await bench.inspect('GET', '/_emulator/stats')).totalRequests ?? NaN); // round trips: each page and each $batch is one
+      calls.push(bench.emulator.control.stats.snapshot().totalRequests); // round trips: each page and each $batch is one
       rss.push(peakRss(rssFile));
     }
     return [
@@ -182,21 +166,14 @@ export async function benchP4(runs = 1): Promise<Figure[]> {
       writeFileSync(join(bench.dir, 'allow-smtp-auth.txt'), lines.join('\n') + '\n');
       writeFileSync(
         join(bench.dir, 'main.tf'),
-        `${PROVIDER}
-resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
-  identities                          = { for line in split("\\n", file("\${path.module}/allow-smtp-auth.txt")) : trimspace(line) => "" if trimspace(line) != "" }
-  smtp_client_authentication_disabled = false
-}
-`,
+        ALLOW_LIST_TF,
       );
       await terraform(bench.dir, ['init', '-input=false', '-no-color'], bench.env);
-      await setLatency(bench, 250);
-      await resetStats(bench);
+      setLatency(bench, 250);
+      resetStats(bench);
       times.push(await terraform(bench.dir, ['apply', '-auto-approve', '-input=false', '-no-color'], bench.env));
-      const stats = await bench.inspect('GET', '/_emulator/stats');
-      concurrency.push(stats.maxInFlight ?? NaN);
-      const state = await bench.inspect('GET', `/_emulator/tenants/${TENANT}`);
-      const applied = (state.recipients as Array<{ SmtpClientAuthenticationDisabled: boolean | null }>).filter((r) => r.SmtpClientAuthenticationDisabled === false).length;
+      concurrency.push(bench.emulator.control.stats.snapshot().maxInFlight);
+      const applied = bench.emulator.control.store.findTenant(TENANT)!.recipients.filter((r) => r.SmtpClientAuthenticationDisabled === false).length;
       if (applied !== changes) throw new Error(`P4: expected ${changes} mailboxes enabled, found ${applied}`);
     } finally {
       await bench.close();

@@ -6,32 +6,38 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliConfigPath } from '../package';
+import { terraformEnv } from '../package';
 import { median, type Figure } from './report';
 
-/** Runs terraform asynchronously (the emulator may live in this same process) and returns its wall time in ms. */
-export function terraform(dir: string, args: string[], env: Record<string, string>): Promise<number> {
+export interface Timed {
+  ms: number;
+  output: string;
+}
+
+/** Runs a command asynchronously (the emulator may live in this same process); its wall time and output. */
+export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, okCodes = [0]): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
-    const child = spawn('terraform', args, {
-      cwd: dir,
-      env: { ...process.env, TF_CLI_CONFIG_FILE: cliConfigPath(), TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
     child.on('error', reject);
     child.on('close', (code) => {
-      const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
-      if (code === 0 || (args[0] === 'plan' && code === 2)) resolve(elapsed);
-      else reject(new Error(`terraform ${args.join(' ')} failed (${code}):\n${output.slice(-4000)}`));
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (okCodes.includes(code ?? -1)) resolve({ ms, output });
+      else reject(new Error(`${command} ${args.join(' ')} in ${cwd} exited ${code}:\n${output.slice(-4000)}`));
     });
   });
 }
 
+/** Runs terraform with the packaged provider and returns its wall time in ms (a plan's exit code 2 is fine). */
+export async function terraform(dir: string, args: string[], env: Record<string, string>): Promise<number> {
+  return (await run('terraform', args, dir, terraformEnv(env), args[0] === 'plan' ? [0, 2] : [0])).ms;
+}
+
 /** Applies `main.tf` in a scratch directory, then times `runs` refreshing plans; returns the median in ms. */
-export async function timePlans(mainTf: string, env: Record<string, string>, runs: number): Promise<number> {
+async function timePlans(mainTf: string, env: Record<string, string>, runs: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'exoform-bench-'));
   try {
     writeFileSync(join(dir, 'main.tf'), mainTf);
@@ -45,7 +51,7 @@ export async function timePlans(mainTf: string, env: Record<string, string>, run
   }
 }
 
-const PROVIDER = `terraform {
+export const PROVIDER = `terraform {
   required_providers {
     exchangeonline = { source = "exoform/exchangeonline" }
   }

@@ -70,6 +70,16 @@ export interface TenantStats {
   maxInFlight: number;
 }
 
+export interface StatsSnapshot {
+  totalCalls: number;
+  /** HTTP round trips: each page and each `$batch` is one. */
+  totalRequests: number;
+  inFlight: number;
+  maxInFlight: number;
+  byStatus: Record<string, number>;
+  tenants: Record<string, TenantStats>;
+}
+
 export class RequestStats {
   private totalCalls = 0;
   private totalRequests = 0;
@@ -100,7 +110,7 @@ export class RequestStats {
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
   }
 
-  snapshot(): object {
+  snapshot(): StatsSnapshot {
     return {
       totalCalls: this.totalCalls,
       totalRequests: this.totalRequests,

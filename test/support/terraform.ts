@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliConfigPath } from '../../scripts/package';
+import { terraformEnv } from '../../scripts/package';
 
 export interface RunResult {
   code: number;
@@ -19,15 +19,7 @@ export class TerraformWorkspace {
 
   constructor(files: Record<string, string>, env: Record<string, string | undefined> = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'exoform-tf-'));
-    this.env = {
-      ...process.env,
-      TF_CLI_CONFIG_FILE: cliConfigPath(), // this machine presets another one
-      TF_IN_AUTOMATION: '1',
-      TF_INPUT: '0',
-      CHECKPOINT_DISABLE: '1',
-      TF_PLUGIN_CACHE_DIR: '',
-      ...env,
-    };
+    this.env = terraformEnv({ TF_INPUT: '0', ...env });
     this.write(files);
   }
 
