@@ -6,7 +6,7 @@
  * The bridge knows nothing about Terraform.
  */
 
-import type { ExchangeError } from './errors';
+import { CancelledError, isExchangeError, type ExchangeError } from './errors';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -27,6 +27,12 @@ export interface InvokeOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * Cmdlets per `$batch` request (and so per permit of ConcurrencyLimitedBridge): 10, as the one public client of the
+ * endpoint sends, the service's practical limit with continue-on-error.
+ */
+export const BATCH_LIMIT = 10;
+
 /** One cmdlet call in a batch. */
 export interface CmdletRequest {
   cmdlet: string;
@@ -45,4 +51,22 @@ export interface ExchangeBridge {
   invokeBatch?(requests: readonly CmdletRequest[], options?: InvokeOptions): Promise<Array<CmdletResult | ExchangeError>>;
   /** Releases sessions and sockets. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/**
+ * The fallback for a bridge without `invokeBatch`: each request through `invoke`, one after another, with the same
+ * result shape (parallel to `requests`; a typed error stands in for an item that failed). Cancellation and errors
+ * that are not ExchangeErrors reject the whole call.
+ */
+export async function invokeEach(bridge: ExchangeBridge, requests: readonly CmdletRequest[], options?: InvokeOptions): Promise<Array<CmdletResult | ExchangeError>> {
+  const results: Array<CmdletResult | ExchangeError> = [];
+  for (const request of requests) {
+    try {
+      results.push(await bridge.invoke(request.cmdlet, request.parameters, options));
+    } catch (error) {
+      if (!isExchangeError(error) || error instanceof CancelledError) throw error;
+      results.push(error);
+    }
+  }
+  return results;
 }

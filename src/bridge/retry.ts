@@ -14,9 +14,11 @@
 
 import { systemClock, type Clock } from './clock';
 import { AuthenticationError, CancelledError, ExchangeError, ThrottledError, TransientError } from './errors';
+import type { BridgeLogger } from './rest/logging';
+import { positiveInteger } from './validate';
 
 /** Exchange server exceptions that the official module retries: they mean "try again shortly", not "you are wrong". */
-export const TRANSIENT_EXCEPTION_NAMES: readonly string[] = [
+const TRANSIENT_EXCEPTION_NAMES: readonly string[] = [
   'DCOverloadedException',
   'SuitabilityDirectoryException',
   'ServerInMMException',
@@ -74,7 +76,7 @@ export interface RetryRunOptions {
   budget?: RetryBudget;
 }
 
-export const DEFAULT_RETRY_OPTIONS = {
+const DEFAULT_RETRY_OPTIONS = {
   maxAttempts: 5,
   initialBackoffMs: 2_000,
   maxTotalWaitMs: 5 * 60_000,
@@ -196,14 +198,26 @@ export class RetryPolicy {
   }
 }
 
+/**
+ * The policy a bridge runs its calls under: the caller's retry options on the bridge's clock, with every retry logged
+ * as a warning through the bridge's logger before the caller's own `onRetry` (if any) is called.
+ */
+export function createBridgeRetryPolicy(settings: { retry?: Omit<RetryPolicyOptions, 'clock'>; clock: Clock; logger?: BridgeLogger }): RetryPolicy {
+  const { retry, clock, logger } = settings;
+  const onRetry = retry?.onRetry;
+  return new RetryPolicy({
+    ...retry,
+    clock,
+    onRetry: (event) => {
+      logger?.('warn', `retrying after ${event.reason}`, { attempt: event.attempt, delayMs: event.delayMs, cmdlet: event.error.cmdlet });
+      onRetry?.(event);
+    },
+  });
+}
+
 function formatSeconds(ms: number): string {
   const seconds = ms / 1000;
   return seconds >= 120 ? `${+(seconds / 60).toFixed(1)} min` : `${+seconds.toFixed(1)} s`;
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
-  return value;
 }
 
 function nonNegative(name: string, value: number): number {

@@ -7,7 +7,7 @@
  * from that snapshot. Writes go out in `$batch` requests and update the snapshot, so later reads in the same
  * process see them (the service's own reads may lag behind writes for seconds).
  */
-import type { CmdletRequest, ExchangeBridge } from '../bridge/bridge';
+import { invokeEach, type CmdletRequest, type ExchangeBridge } from '../bridge/bridge';
 import { ExchangeError, isExchangeError } from '../bridge/errors';
 import { findCasMailbox, listCasMailboxes, setSmtpAuthRequest, type CasMailbox, type SmtpAuthOverride } from './cas-mailbox';
 import type { ExchangeSession } from './session';
@@ -119,24 +119,11 @@ export class MailboxDirectory {
    */
   async setSmtpAuth(session: ExchangeSession, changes: readonly SmtpAuthChange[]): Promise<Array<ExchangeError | undefined>> {
     const requests: CmdletRequest[] = changes.map((change) => setSmtpAuthRequest(change.identity, change.value));
-    let results: Array<unknown>;
-    if (this.bridge.invokeBatch) {
-      results = await this.bridge.invokeBatch(requests, { signal: session.signal });
-    } else {
-      results = [];
-      for (const request of requests) {
-        try {
-          results.push(await this.bridge.invoke(request.cmdlet, request.parameters, { signal: session.signal }));
-        } catch (error) {
-          if (!isExchangeError(error) || error.kind === 'cancelled') throw error;
-          results.push(error);
-        }
-      }
-    }
+    const options = { signal: session.signal };
+    const results = this.bridge.invokeBatch ? await this.bridge.invokeBatch(requests, options) : await invokeEach(this.bridge, requests, options);
     return results.map((result, index) => {
       if (isExchangeError(result)) return result;
-      const warnings = (result as { warnings?: string[] }).warnings ?? [];
-      for (const warning of warnings) session.warn?.(`Set-CASMailbox: ${warning}`);
+      for (const warning of result.warnings ?? []) session.warn?.(`Set-CASMailbox: ${warning}`);
       this.recordWrite(changes[index]);
       return undefined;
     });

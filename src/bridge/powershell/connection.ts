@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigurationError } from '../errors';
 import { loadCertificate } from '../rest/certificate';
+import { isSet, normalizeAccessToken } from '../settings';
 import { isGuid, parseEndpoint, validateOrganization } from '../rest/endpoint';
 import type { AuthenticationKind } from './error-mapping';
 import { SECRET_ENVIRONMENT, type ConnectPayload } from './session-script';
@@ -137,7 +138,8 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
   }
 
   if (accessToken) {
-    const token = normalizeAccessToken(settings.accessToken!);
+    // Same rules as the REST bridge's static token.
+    const token = normalizeAccessToken(settings.accessToken!, 'use a certificate');
     return {
       organization,
       authentication: 'access-token',
@@ -217,19 +219,6 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
   throw new ConfigurationError('No credentials are configured.', ONE_WAY, ['access_token', 'client_id', 'certificate_path', 'managed_identity', 'user_principal_name']);
 }
 
-/** Same rules as the REST bridge's static token: a pasted "Bearer " prefix is tolerated; the rest must be one word. */
-function normalizeAccessToken(accessToken: string): string {
-  const token = String(accessToken ?? '').trim().replace(/^Bearer\s+/i, '');
-  if (!/^[\x21-\x7e]+$/.test(token)) {
-    throw new ConfigurationError(
-      token === '' ? 'The `access_token` setting is empty.' : 'The `access_token` setting is not a well-formed token (it contains spaces or non-ASCII characters).',
-      'Set `access_token` to the raw access token for https://outlook.office365.com (without quotes), or use a certificate.',
-      ['access_token'],
-    );
-  }
-  return token;
-}
-
 /**
  * Connect-ExchangeOnline -CertificateFilePath reads PFX files only. The file is checked in Node (readable, PFX,
  * password right, RSA, not expired) so a mistake fails `terraform plan` with a clear message rather than a
@@ -266,8 +255,4 @@ function validateExecutable(path: string | undefined): string {
   }
   // A relative path with a directory part is relative to where Terraform runs; a bare name is looked up on PATH.
   return /[\\/]/.test(value) ? resolve(value) : value;
-}
-
-function isSet(value: string | undefined | null): boolean {
-  return typeof value === 'string' && value.trim() !== '';
 }

@@ -16,7 +16,7 @@
 import type { CmdletParameters, CmdletResult, ExchangeBridge, InvokeOptions } from '../bridge';
 import { systemClock, type Clock } from '../clock';
 import { InvalidInputError } from '../errors';
-import { RetryPolicy, type RetryPolicyOptions } from '../retry';
+import { createBridgeRetryPolicy, type RetryPolicy, type RetryPolicyOptions } from '../retry';
 import { prepareCall } from '../rest/cmdlet-call';
 import { parametersForLog, type BridgeLogger } from '../rest/logging';
 import type { PowerShellConnection } from './connection';
@@ -84,15 +84,7 @@ export class PowerShellBridge implements ExchangeBridge {
         ),
       options.maxSessions ?? 1,
     );
-    const onRetry = options.retry?.onRetry;
-    this.retry = new RetryPolicy({
-      ...options.retry,
-      clock: options.clock ?? systemClock,
-      onRetry: (event) => {
-        this.logger?.('warn', `retrying after ${event.reason}`, { attempt: event.attempt, delayMs: event.delayMs, cmdlet: event.error.cmdlet });
-        onRetry?.(event);
-      },
-    });
+    this.retry = createBridgeRetryPolicy({ retry: options.retry, clock: options.clock ?? systemClock, logger: this.logger });
   }
 
   async invoke(cmdlet: string, parameters: CmdletParameters, options: InvokeOptions = {}): Promise<CmdletResult> {

@@ -9,6 +9,7 @@
  */
 
 import { CancelledError } from '../errors';
+import { positiveInteger } from '../validate';
 import type { PowerShellSession } from './session';
 
 export class SessionPool {
@@ -23,7 +24,7 @@ export class SessionPool {
   private readonly lateCloses: Array<Promise<void>> = [];
 
   constructor(private readonly startSession: (signal?: AbortSignal) => Promise<PowerShellSession>, readonly maxSessions: number) {
-    if (!Number.isInteger(maxSessions) || maxSessions < 1) throw new RangeError(`maxSessions must be a positive integer, got ${maxSessions}`);
+    positiveInteger('maxSessions', maxSessions);
   }
 
   /** Sessions that exist now, starting ones included (for tests and logs). */

@@ -6,9 +6,6 @@
 import { ServiceBugError } from '../errors';
 import { tryParseJson } from './response-page';
 
-/** At most 10 requests per $batch, as the one public client of this endpoint does. */
-export const BATCH_LIMIT = 10;
-
 export interface BatchItemResponse {
   status: number;
   /** Lower-cased names. */

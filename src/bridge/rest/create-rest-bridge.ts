@@ -7,6 +7,7 @@
  */
 
 import { ConfigurationError } from '../errors';
+import { isSet } from '../settings';
 import { parseEndpoint, validateOrganization } from './endpoint';
 import type { ConfidentialClientFactory } from './msal-client';
 import { RestBridge, type RestBridgeOptions } from './rest-bridge';
@@ -111,10 +112,6 @@ export function createTokenProvider(config: RestBridgeSettings, createClient?: C
     capitalize(ONE_WAY),
     ['access_token', 'client_id', 'client_secret', 'certificate_path'],
   );
-}
-
-function isSet(value: string | undefined | null): boolean {
-  return typeof value === 'string' && value.trim() !== '';
 }
 
 function capitalize(text: string): string {

@@ -13,9 +13,9 @@ export type BridgeLogger = (level: LogLevel, message: string, fields: LogFields)
 const MAX_LOGGED_PARAMETERS = 2_000;
 
 const SECRET_NAME = /pass(word)?|secret|token|credential|key|certificate|pfx|pwd/i;
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
-export function redactParameters(parameters: CmdletParameters): Record<string, JsonValue> {
+function redactParameters(parameters: CmdletParameters): Record<string, JsonValue> {
   const shown: Record<string, JsonValue> = {};
   for (const [name, value] of Object.entries(parameters)) shown[name] = SECRET_NAME.test(name) ? REDACTED : value;
   return shown;

@@ -8,7 +8,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import type { CmdletParameters, CmdletRequest, CmdletResult, ExchangeBridge, InvokeOptions } from '../bridge';
+import { BATCH_LIMIT, type CmdletParameters, type CmdletRequest, type CmdletResult, type ExchangeBridge, type InvokeOptions } from '../bridge';
 import { systemClock, type Clock } from '../clock';
 import {
   AuthenticationError,
@@ -20,10 +20,11 @@ import {
   TransientError,
   UnreachableError,
 } from '../errors';
-import { RetryPolicy, type AttemptContext, type RetryBudget, type RetryPolicyOptions } from '../retry';
+import { createBridgeRetryPolicy, type AttemptContext, type RetryBudget, type RetryPolicy, type RetryPolicyOptions } from '../retry';
+import { isHeaderSafe, positiveInteger } from '../validate';
 import { adminApiPath, DEFAULT_ENDPOINT, parseEndpoint, validateOrganization } from './endpoint';
 import { HttpClient } from './http-client';
-import { BATCH_LIMIT, parseBatchResponse, type BatchItemResponse } from './batch';
+import { parseBatchResponse, type BatchItemResponse } from './batch';
 import { prepareCall, type PreparedCall } from './cmdlet-call';
 import { parametersForLog, type BridgeLogger } from './logging';
 import { errorFromResponse } from './response-errors';
@@ -72,7 +73,7 @@ export class RestBridge implements ExchangeBridge {
     this.endpoint = this.origin.origin;
     this.tokenProvider = options.tokenProvider;
     this.anchorMailbox = options.anchorMailbox ?? `APP:${APP_ONLY_ANCHOR_MAILBOX}@${this.organization}`;
-    if (!/^[\x21-\x7e]+$/.test(this.anchorMailbox)) {
+    if (!isHeaderSafe(this.anchorMailbox)) {
       throw new ConfigurationError(
         'The anchor mailbox is not a valid header value.',
         'Use `APP:SystemMailbox{...}@<tenant domain>` (app-only) or `UPN:<user>` (delegated), without spaces.',
@@ -84,15 +85,7 @@ export class RestBridge implements ExchangeBridge {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.userAgent = options.userAgent ?? 'exoform';
-    const onRetry = options.retry?.onRetry;
-    this.retry = new RetryPolicy({
-      ...options.retry,
-      clock: this.clock,
-      onRetry: (event) => {
-        this.logger?.('warn', `retrying after ${event.reason}`, { attempt: event.attempt, delayMs: event.delayMs, cmdlet: event.error.cmdlet });
-        onRetry?.(event);
-      },
-    });
+    this.retry = createBridgeRetryPolicy({ retry: options.retry, clock: this.clock, logger: this.logger });
   }
 
   async invoke(cmdlet: string, parameters: CmdletParameters, options: InvokeOptions = {}): Promise<CmdletResult> {
@@ -108,10 +101,14 @@ export class RestBridge implements ExchangeBridge {
   }
 
   /**
-   * Runs independent cmdlets through $batch, at most 10 per round trip, sequentially (the tenant's concurrency limit
-   * is shared with everything else). The result is parallel to `requests`: a CmdletResult or the item's typed error.
-   * Throttled or transient items are sent again, alone, after the wait the policy decides; items that succeeded are
-   * never repeated. Only cancellation rejects the whole call.
+   * Runs independent cmdlets through $batch, at most BATCH_LIMIT per round trip, sequentially (the tenant's
+   * concurrency limit is shared with everything else). The result is parallel to `requests`: a CmdletResult or the
+   * item's typed error. Throttled or transient items are sent again, alone, after the wait the policy decides; items
+   * that succeeded are never repeated. Only cancellation rejects the whole call.
+   *
+   * The provider wraps this bridge in ConcurrencyLimitedBridge, which already splits by BATCH_LIMIT (one permit per
+   * round), so there each call is a single round. The loop here serves direct use (tests, benchmarks, any caller
+   * without the limiter): the endpoint refuses larger batches, and a fatal error stops the later rounds.
    */
   async invokeBatch(requests: readonly CmdletRequest[], options: InvokeOptions = {}): Promise<Array<CmdletResult | ExchangeError>> {
     const results: Array<CmdletResult | ExchangeError | undefined> = new Array(requests.length);
@@ -284,7 +281,7 @@ export class RestBridge implements ExchangeBridge {
   /** One authenticated POST; returns the parsed JSON of a 2xx answer and throws the typed error otherwise. */
   private async post(url: URL, body: string, cmdlet: string, attempt: AttemptContext, extraHeaders: Record<string, string>): Promise<unknown> {
     const token = await this.tokenProvider.getToken({ forceRefresh: attempt.forceTokenRefresh, signal: attempt.signal });
-    if (!/^[\x21-\x7e]+$/.test(token)) {
+    if (!isHeaderSafe(token)) {
       throw new AuthenticationError(`${this.tokenProvider.describe()} produced a malformed access token.`, 'Check the credential settings.', undefined, cmdlet);
     }
     const requestId = randomUUID();
@@ -337,9 +334,4 @@ function representativeError(errors: ExchangeError[]): ExchangeError {
 function asExchangeError(error: unknown): ExchangeError {
   if (error instanceof ExchangeError) return error;
   return new ServiceBugError(`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, 'Report this exoform bug.', undefined, { cause: error });
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
-  return value;
 }

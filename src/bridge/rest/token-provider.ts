@@ -7,6 +7,7 @@
 
 import type { Configuration } from '@azure/msal-node';
 import { AuthenticationError, CancelledError, ConfigurationError } from '../errors';
+import { normalizeAccessToken } from '../settings';
 import { loadCertificate, type LoadedCertificate } from './certificate';
 import { validateOrganization, isGuid } from './endpoint';
 import { createMsalClient, msalErrorToExchangeError, type ConfidentialClient, type ConfidentialClientFactory } from './msal-client';
@@ -31,16 +32,7 @@ export class StaticTokenProvider implements TokenProvider {
   private readonly token: string;
 
   constructor(accessToken: string) {
-    // Tolerate a pasted "Bearer " prefix; anything else must be a single header-safe word (no spaces or newlines).
-    const token = String(accessToken ?? '').trim().replace(/^Bearer\s+/i, '');
-    if (!/^[\x21-\x7e]+$/.test(token)) {
-      throw new ConfigurationError(
-        token === '' ? 'The `access_token` setting is empty.' : 'The `access_token` setting is not a well-formed token (it contains spaces or non-ASCII characters).',
-        'Set `access_token` to the raw access token for https://outlook.office365.com (without quotes), or use client credentials.',
-        ['access_token'],
-      );
-    }
-    this.token = token;
+    this.token = normalizeAccessToken(accessToken, 'use client credentials');
   }
 
   async getToken(options: TokenRequestOptions): Promise<string> {
