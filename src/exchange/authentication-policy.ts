@@ -10,6 +10,8 @@
 import type { JsonValue, Row } from '../bridge/bridge';
 import { systemClock, type Clock } from '../bridge/clock';
 import { InvalidInputError, NotFoundError, ServiceBugError } from '../bridge/errors';
+import { identityProblem } from './cas-mailbox';
+import { booleanOf, text } from './row';
 import { invoke, type ExchangeSession } from './session';
 
 /** The twelve Exchange Online switches, as the cmdlets spell them. (`BlockLegacyAuth*` are on-premises only.) */
@@ -42,11 +44,7 @@ export interface AuthenticationPolicy {
 
 /** Why a string can't be the name of a new policy, or undefined when it can. */
 export function policyNameProblem(name: string): string | undefined {
-  if (name.trim() === '') return 'is empty';
-  if (name !== name.trim()) return 'has leading or trailing white space';
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains a control character (such as a newline or tab)';
-  if (name.length > MAX_POLICY_NAME_LENGTH) return `is ${name.length} characters long; authentication policy names are at most ${MAX_POLICY_NAME_LENGTH}`;
-  return undefined;
+  return identityProblem(name, MAX_POLICY_NAME_LENGTH, 'authentication policy names');
 }
 
 /**
@@ -67,17 +65,11 @@ export function assertPolicyIdentity(identity: string): void {
   }
 }
 
-function text(row: Row, name: string): string | undefined {
-  const value = row[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 function switchValue(value: JsonValue | undefined, property: string): boolean {
   // Not returned at all, or null: Exchange's default for every switch is false (Basic auth blocked).
   if (value === null || value === undefined || value === '') return false;
-  if (typeof value === 'boolean') return value;
-  if (value === 'True' || value === 'true') return true;
-  if (value === 'False' || value === 'false') return false;
+  const parsed = booleanOf(value);
+  if (parsed !== undefined) return parsed;
   throw new Error(`Get-AuthenticationPolicy returned ${JSON.stringify(value)} for ${property}; expected a Boolean`);
 }
 

@@ -6,6 +6,7 @@
  */
 import type { JsonValue, Row } from '../bridge/bridge';
 import { InvalidInputError, NotFoundError } from '../bridge/errors';
+import { booleanOf, text } from './row';
 import { invoke, type ExchangeSession } from './session';
 
 export type SmtpAuthOverride = boolean | null;
@@ -32,13 +33,14 @@ export const MAX_IDENTITY_LENGTH = 1024;
 /**
  * Identities are data, never text for a shell, but some values can never name a mailbox. Rejecting them here
  * gives a clear message instead of a confusing "not found" (and, for an empty identity, avoids the documented
- * pitfall where Get-EXOCasMailbox with an empty -Identity returns every mailbox).
+ * pitfall where Get-EXOCasMailbox with an empty -Identity returns every mailbox). `maxLength` and `what` (the
+ * plural the length message names) serve stricter names, such as authentication policy names.
  */
-export function identityProblem(identity: string): string | undefined {
+export function identityProblem(identity: string, maxLength = MAX_IDENTITY_LENGTH, what = 'identities'): string | undefined {
   if (identity.trim() === '') return 'is empty';
   if (identity !== identity.trim()) return 'has leading or trailing white space';
   if (/[\u0000-\u001f\u007f]/.test(identity)) return 'contains a control character (such as a newline or tab)';
-  if (identity.length > MAX_IDENTITY_LENGTH) return `is ${identity.length} characters long; identities are at most ${MAX_IDENTITY_LENGTH}`;
+  if (identity.length > maxLength) return `is ${identity.length} characters long; ${what} are at most ${maxLength}`;
   return undefined;
 }
 
@@ -52,16 +54,10 @@ export function assertIdentity(identity: string): void {
   }
 }
 
-function text(row: Row, name: string): string | undefined {
-  const value = row[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
 function override(value: JsonValue | undefined): SmtpAuthOverride {
   if (value === null || value === undefined || value === '') return null;
-  if (typeof value === 'boolean') return value;
-  if (value === 'True' || value === 'true') return true;
-  if (value === 'False' || value === 'false') return false;
+  const parsed = booleanOf(value);
+  if (parsed !== undefined) return parsed;
   throw new Error(`SmtpClientAuthenticationDisabled came back as ${JSON.stringify(value)}; expected true, false or null`);
 }
 
@@ -105,6 +101,17 @@ export async function findCasMailbox(session: ExchangeSession, identity: string)
 
 export function setSmtpAuthRequest(identity: string, value: SmtpAuthOverride): { cmdlet: string; parameters: Record<string, JsonValue> } {
   return { cmdlet: 'Set-CASMailbox', parameters: { Identity: identity, SmtpClientAuthenticationDisabled: value } };
+}
+
+/** How a mailbox's own setting is named in state and filters: false = enabled, true = disabled, null = inherit. */
+export const ENABLED = 'enabled';
+export const DISABLED = 'disabled';
+export const INHERIT = 'inherit';
+export const SETTING_WORDS = [ENABLED, DISABLED, INHERIT] as const;
+export type SettingWord = (typeof SETTING_WORDS)[number];
+
+export function settingWord(value: SmtpAuthOverride): SettingWord {
+  return value === null ? INHERIT : value ? DISABLED : ENABLED;
 }
 
 /** Effective SMTP AUTH for a mailbox: its own value if set, else the organization's. */

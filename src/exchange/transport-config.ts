@@ -2,6 +2,7 @@
  * The tenant's transport config (Get-/Set-TransportConfig): org-wide SMTP AUTH and legacy TLS clients.
  */
 import type { JsonValue } from '../bridge/bridge';
+import { booleanOf } from './row';
 import { invoke, type ExchangeSession } from './session';
 
 export interface TransportConfigSettings {
@@ -34,9 +35,8 @@ export async function setTransportConfig(session: ExchangeSession, changes: Part
 }
 
 function expectBoolean(value: JsonValue | undefined, property: string): boolean {
-  if (typeof value === 'boolean') return value;
   // The PowerShell bridge may hand back "True"/"False" strings from older module versions.
-  if (value === 'True' || value === 'true') return true;
-  if (value === 'False' || value === 'false') return false;
+  const parsed = booleanOf(value);
+  if (parsed !== undefined) return parsed;
   throw new Error(`Get-TransportConfig returned ${JSON.stringify(value)} for ${property}; expected a Boolean`);
 }

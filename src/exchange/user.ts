@@ -7,6 +7,7 @@
 import type { JsonValue, Row } from '../bridge/bridge';
 import { InvalidInputError, NotFoundError } from '../bridge/errors';
 import { identityProblem } from './cas-mailbox';
+import { text } from './row';
 import { invoke, type ExchangeSession } from './session';
 
 export interface DirectoryUser {
@@ -30,11 +31,6 @@ export function assertUserIdentity(identity: string, cmdlet: string): void {
       cmdlet,
     );
   }
-}
-
-function text(row: Row, name: string): string | undefined {
-  const value = row[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
 export function userFromRow(row: Row): DirectoryUser {

@@ -49,6 +49,19 @@ export function exchangeSession(context: {
   return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
 }
 
+/** Refuses an import ID that is not this provider's tenant (singleton resources import with the tenant's name). */
+export function assertImportTenant(context: { id: string; client: ExchangeClient }): void {
+  const id = context.id.trim();
+  if (id.toLowerCase() === context.client.organization.toLowerCase()) return;
+  throw new DiagnosticError(
+    errorDiagnostic(
+      'Import ID names a different tenant',
+      `The import ID is "${id}", but this provider is configured for "${context.client.organization}". Import with the provider's organization ` +
+        '(for another tenant, use a provider alias configured for it).',
+    ),
+  );
+}
+
 /** Attribute name → environment variable that supplies it when the block leaves it out. */
 export const PROVIDER_ENVIRONMENT: Readonly<Record<string, string>> = {
   organization: 'EXO_ORGANIZATION',
@@ -214,37 +227,30 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           logger.log(level, message, flattenFields(fields));
         const managedIdentity = managedIdentitySetting(config, environment);
         const maxConcurrent = maxConcurrentRequests(config, environment);
+        // What both bridges read: the tenant, the credentials and the endpoint.
+        const credentials = {
+          organization: setting('organization') ?? '',
+          accessToken: setting('access_token'),
+          clientId: setting('client_id'),
+          clientSecret: setting('client_secret'),
+          certificatePath: setting('certificate_path'),
+          certificatePassword: setting('certificate_password'),
+          endpoint: setting('endpoint'),
+        };
         let bridge: ExchangeBridge;
         if (bridgeSetting(setting) === 'powershell') {
           bridge = createConfiguredPowerShellBridge(
             {
-              organization: setting('organization') ?? '',
-              accessToken: setting('access_token'),
-              clientId: setting('client_id'),
-              clientSecret: setting('client_secret'),
-              certificatePath: setting('certificate_path'),
-              certificatePassword: setting('certificate_password'),
+              ...credentials,
               managedIdentity,
               userPrincipalName: setting('user_principal_name'),
-              endpoint: setting('endpoint'),
               powershellPath: setting('powershell_path'),
             },
             { checkCertificateNow: true, maxSessions: Math.min(maxConcurrent, MAX_POWERSHELL_SESSIONS), logger: bridgeLogger },
           );
         } else {
           rejectPowerShellOnlySettings(setting, managedIdentity);
-          bridge = createRestBridge(
-            {
-            organization: setting('organization') ?? '',
-            accessToken: setting('access_token'),
-            clientId: setting('client_id'),
-            clientSecret: setting('client_secret'),
-            certificatePath: setting('certificate_path'),
-            certificatePassword: setting('certificate_password'),
-            endpoint: setting('endpoint'),
-            },
-            { checkCertificateNow: true, logger: bridgeLogger },
-          );
+          bridge = createRestBridge(credentials, { checkCertificateNow: true, logger: bridgeLogger });
         }
         const limited = new ConcurrencyLimitedBridge(bridge, { maxConcurrent });
         return {

@@ -5,17 +5,10 @@
  */
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { effectiveSmtpAuthEnabled, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
+import { SETTING_WORDS, effectiveSmtpAuthEnabled, settingWord } from '../../exchange/cas-mailbox';
 import { exchangeSession, type ExchangeClient } from '../provider';
 import type { DataSourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString } from '../framework/values';
-
-export const SETTING_WORDS = ['enabled', 'disabled', 'inherit'] as const;
-export type SettingWord = (typeof SETTING_WORDS)[number];
-
-export function settingWord(value: SmtpAuthOverride): SettingWord {
-  return value === null ? 'inherit' : value ? 'disabled' : 'enabled';
-}
 
 const MAILBOX_TYPE = [
   'object',

@@ -18,6 +18,7 @@ import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedUserDetachment } from './authentication-policy';
+import { emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
 
 export const authenticationPolicyAssignmentSchema: Schema = {
   version: 0,
@@ -77,36 +78,9 @@ function userNotFound(identity: string): DiagnosticError {
   return new DiagnosticError(errorDiagnostic(`User "${identity}" not found`, 'Check the spelling, or use the user principal name or GUID of an existing user.', ['user']));
 }
 
-function policyNotFound(identity: string): DiagnosticError {
-  return new DiagnosticError(
-    errorDiagnostic(
-      `Authentication policy "${identity}" not found`,
-      'Check the name. If the policy is managed by Terraform, reference it (`exchangeonline_authentication_policy.<name>.name`) so it is created before the assignment.',
-      ['authentication_policy'],
-    ),
-  );
-}
-
 /** RFC 3339 without milliseconds: what the attribute shows and what Exchange stores (whole seconds). */
 function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/**
- * How the user's current policy reads in state: the configured spelling while it is the same policy (so a name
- * given as GUID, or in other case, is not drift), else the policy's own name, else what Exchange reported (a
- * policy that no longer exists), else null.
- */
-async function currentAssignment(exchange: ExchangeSession, user: DirectoryUser, configured: string | undefined, configuredGuid: string | undefined): Promise<{ name: string | null; guid: string | null }> {
-  const reference = user.authenticationPolicy;
-  if (!reference) return { name: null, guid: null };
-  if (configured && configuredGuid && refersToPolicy(reference, { name: configured, guid: configuredGuid, distinguishedName: '' })) {
-    return { name: configured, guid: configuredGuid };
-  }
-  const policy = await findAuthenticationPolicy(exchange, reference);
-  if (!policy) return { name: reference, guid: null };
-  if (configured && (policy.guid === configuredGuid || refersToPolicy(configured, policy))) return { name: configured, guid: policy.guid };
-  return { name: policy.name, guid: policy.guid };
 }
 
 function stateFrom(user: DirectoryUser, rest: { user: string; policy: string | null; policyGuid: string | null; revoke: boolean; revokedAt: string | null }): ObjectValue {
@@ -127,7 +101,7 @@ async function assign(context: OperationContext<ExchangeClient> & { planned: Obj
   const identity = readString(context.planned, 'user')!;
   const policyIdentity = readString(context.planned, 'authentication_policy')!;
   const policy: AuthenticationPolicy | undefined = await findAuthenticationPolicy(exchange, policyIdentity);
-  if (!policy) throw policyNotFound(policyIdentity);
+  if (!policy) throw policyNotFound(policyIdentity, 'before the assignment');
   // After create, the GUID pins the user even if their names change.
   const pinned = context.prior ? readString(context.prior, 'id') : undefined;
   const user = await resolveUser(exchange, pinned ?? identity);
@@ -164,9 +138,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
       const problem = identityProblem(config.user);
       if (problem) diagnostics.push(errorDiagnostic('Invalid user identity', `The user identity ${problem}. Use the user principal name or GUID.`, ['user']));
     }
-    if (typeof config.authentication_policy === 'string' && config.authentication_policy.trim() === '') {
-      diagnostics.push(errorDiagnostic('Invalid authentication policy', 'authentication_policy is empty. Give the policy name, or reference an exchangeonline_authentication_policy.', ['authentication_policy']));
-    }
+    diagnostics.push(...emptyPolicyDiagnostics(config));
     return diagnostics;
   },
 
@@ -202,7 +174,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
       context.warn(`User "${identity}" no longer exists`, 'The user was deleted outside Terraform, so the assignment is removed from the state. Remove it from the configuration too.');
       return null;
     }
-    const current = await currentAssignment(exchange, user, readString(context.state, 'authentication_policy'), readString(context.state, 'authentication_policy_guid'));
+    const current = await policyInState(exchange, user.authenticationPolicy, readString(context.state, 'authentication_policy'), readString(context.state, 'authentication_policy_guid'));
     return stateFrom(user, {
       user: identity,
       policy: current.name,
@@ -242,7 +214,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
         ),
       );
     }
-    const current = await currentAssignment(exchange, user, undefined, undefined);
+    const current = await policyInState(exchange, user.authenticationPolicy, undefined, undefined);
     return stateFrom(user, { user: context.id, policy: current.name, policyGuid: current.guid, revoke: false, revokedAt: null });
   },
 };

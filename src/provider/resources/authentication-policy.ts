@@ -24,7 +24,6 @@ import {
   type AuthenticationPolicy,
   type BasicAuthSwitch,
   type BasicAuthSwitches,
-  type ServiceBugRetryOptions,
 } from '../../exchange/authentication-policy';
 import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import type { ExchangeSession } from '../../exchange/session';
@@ -260,9 +259,6 @@ async function removePolicy(context: OperationContext<ExchangeClient> & { prior:
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Set-AuthenticationPolicy: 4 calls in all, waiting 1 s, 2 s, 4 s between them. */
-const SERVICE_BUG_RETRY: ServiceBugRetryOptions = { attempts: 4, initialDelayMs: 1000 };
-
 function updateFailure(error: AuthenticationPolicyUpdateError, name: string): DiagnosticError {
   const defect = error.knownDefect
     ? 'This is a known Exchange Online defect ("Object reference not set to an instance of an object"), not a problem with your configuration.'
@@ -361,7 +357,7 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
     const changes: Partial<BasicAuthSwitches> = {};
     for (const property of BASIC_AUTH_SWITCHES) if (wanted[property] !== current.switches[property]) changes[property] = wanted[property];
     try {
-      await setAuthenticationPolicy(exchange, current.guid, changes, SERVICE_BUG_RETRY);
+      await setAuthenticationPolicy(exchange, current.guid, changes); // its default retry: 4 calls, 1 s, 2 s, 4 s apart
     } catch (error) {
       if (error instanceof AuthenticationPolicyUpdateError) throw updateFailure(error, current.name);
       throw error;

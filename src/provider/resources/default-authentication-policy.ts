@@ -10,10 +10,11 @@ import type { Schema } from '../../protocol/schema';
 import { findAuthenticationPolicy, refersToPolicy } from '../../exchange/authentication-policy';
 import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import type { ExchangeSession } from '../../exchange/session';
-import { exchangeSession, type ExchangeClient } from '../provider';
+import { assertImportTenant, exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedDefaultDetachment } from './authentication-policy';
+import { emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
 
 export const defaultAuthenticationPolicySchema: Schema = {
   version: 0,
@@ -34,33 +35,16 @@ export const defaultAuthenticationPolicySchema: Schema = {
   },
 };
 
-
 /** The default as state shows it: the configured spelling while it is the same policy, else the policy's name. */
 async function readDefault(exchange: ExchangeSession, configured: string | undefined, configuredGuid: string | undefined): Promise<{ name: string | null; guid: string | null }> {
-  const reference = await readDefaultAuthenticationPolicy(exchange);
-  if (!reference) return { name: null, guid: null };
-  if (configured && configuredGuid && refersToPolicy(reference, { name: configured, guid: configuredGuid, distinguishedName: '' })) {
-    return { name: configured, guid: configuredGuid };
-  }
-  const policy = await findAuthenticationPolicy(exchange, reference);
-  if (!policy) return { name: reference, guid: null }; // the default names a policy that no longer exists
-  if (configured && (policy.guid === configuredGuid || refersToPolicy(configured, policy))) return { name: configured, guid: policy.guid };
-  return { name: policy.name, guid: policy.guid };
+  return policyInState(exchange, await readDefaultAuthenticationPolicy(exchange), configured, configuredGuid);
 }
 
 async function apply(context: OperationContext<ExchangeClient> & { planned: ObjectValue }): Promise<ObjectValue> {
   const exchange = exchangeSession(context);
   const identity = readString(context.planned, 'authentication_policy')!;
   const policy = await findAuthenticationPolicy(exchange, identity);
-  if (!policy) {
-    throw new DiagnosticError(
-      errorDiagnostic(
-        `Authentication policy "${identity}" not found`,
-        'Check the name. If the policy is managed by Terraform, reference it (`exchangeonline_authentication_policy.<name>.name`) so it is created first.',
-        ['authentication_policy'],
-      ),
-    );
-  }
+  if (!policy) throw policyNotFound(identity, 'first');
   const current = await readDefaultAuthenticationPolicy(exchange);
   if (!refersToPolicy(current, policy)) await setDefaultAuthenticationPolicy(exchange, policy.guid);
   return { id: context.client.organization, authentication_policy: identity, authentication_policy_guid: policy.guid };
@@ -72,10 +56,7 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
   stableComputed: ['id'],
 
   validate(config) {
-    if (typeof config.authentication_policy === 'string' && config.authentication_policy.trim() === '') {
-      return [errorDiagnostic('Invalid authentication policy', 'authentication_policy is empty. Give the policy name, or reference an exchangeonline_authentication_policy.', ['authentication_policy'])];
-    }
-    return [];
+    return emptyPolicyDiagnostics(config);
   },
 
   modifyPlan({ prior, planned, client }) {
@@ -108,16 +89,7 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
   },
 
   async importState(context) {
-    const id = context.id.trim();
-    if (id.toLowerCase() !== context.client.organization.toLowerCase()) {
-      throw new DiagnosticError(
-        errorDiagnostic(
-          'Import ID names a different tenant',
-          `The import ID is "${id}", but this provider is configured for "${context.client.organization}". Import with the provider's organization ` +
-            '(for another tenant, use a provider alias configured for it).',
-        ),
-      );
-    }
+    assertImportTenant(context);
     const current = await readDefault(exchangeSession(context), undefined, undefined);
     if (!current.name) {
       throw new DiagnosticError(

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { ExchangeError } from '../../bridge/errors';
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { identityProblem, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
+import { DISABLED, ENABLED, INHERIT, identityProblem, settingWord, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
 import { identityForms, type Resolution, type SmtpAuthChange } from '../../exchange/mailbox-directory';
 import type { ExchangeSession } from '../../exchange/session';
 import { exchangeSession, type ExchangeClient } from '../provider';
@@ -25,9 +25,6 @@ import { DiagnosticError, PartialResultError, type OperationContext, type Resour
 import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
 
 /** What `out_of_sync` and `stray_mailboxes` say about a mailbox. */
-const ENABLED = 'enabled';
-const DISABLED = 'disabled';
-const INHERIT = 'inherit';
 const NOT_FOUND = 'not found';
 const AMBIGUOUS = 'ambiguous';
 const UNKNOWN = 'unknown';
@@ -85,10 +82,6 @@ export const mailboxSmtpAuthListSchema: Schema = {
 };
 
 type Setting = SmtpAuthOverride;
-
-function word(value: Setting): string {
-  return value === null ? INHERIT : value ? DISABLED : ENABLED;
-}
 
 /** The setting a word in `out_of_sync` / `stray_mailboxes` names; undefined for "not found" and the like. */
 function settingOf(text: CtyValue | undefined): Setting | undefined {
@@ -200,7 +193,7 @@ function pendingResets(strayMailboxes: CtyValue | undefined): Map<string, Settin
 
 function strayMap(mailboxes: Iterable<{ mailbox: CasMailbox; carried: Setting }>): ObjectValue {
   const map: ObjectValue = {};
-  for (const { mailbox, carried } of mailboxes) map[mailbox.primarySmtpAddress] = word(carried);
+  for (const { mailbox, carried } of mailboxes) map[mailbox.primarySmtpAddress] = settingWord(carried);
   return map;
 }
 
@@ -256,7 +249,7 @@ async function converge(context: OperationContext<ExchangeClient>, id: string, p
     const { identity, label } = writes[index];
     diagnostics.push(failureDiagnostic(label, wanted, error));
     // The mailbox keeps what it had: known from the refreshed prior state, else only what the error says.
-    const known = identity in priorOutOfSync ? priorOutOfSync[identity] : priorListed.has(identity) ? word(before) : undefined;
+    const known = identity in priorOutOfSync ? priorOutOfSync[identity] : priorListed.has(identity) ? settingWord(before) : undefined;
     outOfSync[identity] = error.kind === 'not-found' ? NOT_FOUND : (known ?? UNKNOWN);
   });
   const failedResets = resetList.filter((reset, index) => {
@@ -292,7 +285,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
       ...rest,
       identities: Object.fromEntries(listOf(raw.identities).map((identity) => [identity, ''])),
       out_of_sync: {}, // the refresh that follows every upgrade fills it in
-      stray_mailboxes: Object.fromEntries(listOf(raw.stray_mailboxes).map((address) => [address, word(setting)])),
+      stray_mailboxes: Object.fromEntries(listOf(raw.stray_mailboxes).map((address) => [address, settingWord(setting)])),
     };
   },
 
@@ -360,7 +353,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const outOfSync: ObjectValue = {};
     for (const [identity, resolution] of resolved) {
       if (resolution.kind !== 'one') outOfSync[identity] = unresolvedWord(resolution);
-      else if (resolution.mailbox.smtpClientAuthenticationDisabled !== value) outOfSync[identity] = word(resolution.mailbox.smtpClientAuthenticationDisabled);
+      else if (resolution.mailbox.smtpClientAuthenticationDisabled !== value) outOfSync[identity] = settingWord(resolution.mailbox.smtpClientAuthenticationDisabled);
     }
     // With `exclusive`, every other mailbox carrying the setting; otherwise the unfinished resets of an earlier
     // apply, still pending while the mailbox carries what it carried.

@@ -8,7 +8,7 @@
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { readTransportConfig, setTransportConfig, type TransportConfigSettings } from '../../exchange/transport-config';
-import { exchangeSession, type ExchangeClient } from '../provider';
+import { assertImportTenant, exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
 
@@ -158,16 +158,7 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async importState(context) {
-    const id = context.id.trim();
-    if (id.toLowerCase() !== context.client.organization.toLowerCase()) {
-      throw new DiagnosticError(
-        errorDiagnostic(
-          'Import ID names a different tenant',
-          `The import ID is "${id}", but this provider is configured for "${context.client.organization}". Import with the provider's organization ` +
-            '(for another tenant, use a provider alias configured for it).',
-        ),
-      );
-    }
+    assertImportTenant(context);
     const settings = await readTransportConfig(exchangeSession(context));
     return stateFrom(context.client, settings, { restore: false, original: settingsValue(settings) });
   },

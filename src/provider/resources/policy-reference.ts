@@ -1,0 +1,49 @@
+/**
+ * What the resources that point at an authentication policy share: the user assignment and the organization default
+ * both name a policy in `authentication_policy` and read back a reference to one.
+ */
+import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
+import { findAuthenticationPolicy, refersToPolicy } from '../../exchange/authentication-policy';
+import type { ExchangeSession } from '../../exchange/session';
+import { DiagnosticError } from '../framework/resource';
+import type { ObjectValue } from '../framework/values';
+
+/**
+ * How a policy reference (what Get-User or Get-OrganizationConfig report) reads in state: the configured spelling
+ * while it is the same policy (so a name given as GUID, or in other case, is not drift), else the policy's own name,
+ * else what Exchange reported (a policy that no longer exists), else null.
+ */
+export async function policyInState(
+  exchange: ExchangeSession,
+  reference: string | null,
+  configured: string | undefined,
+  configuredGuid: string | undefined,
+): Promise<{ name: string | null; guid: string | null }> {
+  if (!reference) return { name: null, guid: null };
+  if (configured && configuredGuid && refersToPolicy(reference, { name: configured, guid: configuredGuid, distinguishedName: '' })) {
+    return { name: configured, guid: configuredGuid };
+  }
+  const policy = await findAuthenticationPolicy(exchange, reference);
+  if (!policy) return { name: reference, guid: null };
+  if (configured && (policy.guid === configuredGuid || refersToPolicy(configured, policy))) return { name: configured, guid: policy.guid };
+  return { name: policy.name, guid: policy.guid };
+}
+
+/** `authentication_policy` names no policy; `createdWhen` ends the advice ("first", "before the assignment"). */
+export function policyNotFound(identity: string, createdWhen: string): DiagnosticError {
+  return new DiagnosticError(
+    errorDiagnostic(
+      `Authentication policy "${identity}" not found`,
+      `Check the name. If the policy is managed by Terraform, reference it (\`exchangeonline_authentication_policy.<name>.name\`) so it is created ${createdWhen}.`,
+      ['authentication_policy'],
+    ),
+  );
+}
+
+/** An empty `authentication_policy`, refused at validation. */
+export function emptyPolicyDiagnostics(config: ObjectValue): Diagnostic[] {
+  if (typeof config.authentication_policy === 'string' && config.authentication_policy.trim() === '') {
+    return [errorDiagnostic('Invalid authentication policy', 'authentication_policy is empty. Give the policy name, or reference an exchangeonline_authentication_policy.', ['authentication_policy'])];
+  }
+  return [];
+}
