@@ -105,6 +105,14 @@ export class MailboxDirectory {
     return resolution(found?.map((m) => this.current(m)));
   }
 
+  /**
+   * Records the organization value read or written elsewhere in this process (the transport config resource), so
+   * effective values computed later use it instead of an older cached read.
+   */
+  noteOrgSmtpAuthDisabled(value: boolean): void {
+    this.orgDisabled = Promise.resolve(value);
+  }
+
   /** The organization's SmtpClientAuthenticationDisabled, read once per process. */
   orgSmtpAuthDisabled(session: ExchangeSession): Promise<boolean> {
     this.orgDisabled ??= readTransportConfig(session).then((settings) => settings.smtpClientAuthenticationDisabled);

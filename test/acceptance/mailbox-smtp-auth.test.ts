@@ -65,6 +65,38 @@ describe('exchangeonline_mailbox_smtp_auth', () => {
     }
   });
 
+  test('an inheriting mailbox applied after the organization setting changes reports the new effective value', async () => {
+    await emulator.inspect.setTransportConfig({ SmtpClientAuthenticationDisabled: false });
+    const tf = new TerraformWorkspace(
+      {
+        'main.tf': `${REQUIRED_PROVIDERS}
+provider "exchangeonline" {}
+# Applied before the organization change, so this provider process reads the organization value first.
+resource "exchangeonline_mailbox_smtp_auth" "early" {
+  identity = "chris@contoso.com"
+}
+resource "exchangeonline_transport_config" "org" {
+  smtp_client_authentication_disabled = true
+  depends_on                          = [exchangeonline_mailbox_smtp_auth.early]
+}
+resource "exchangeonline_mailbox_smtp_auth" "after" {
+  identity   = "sean@contoso.com"
+  depends_on = [exchangeonline_transport_config.org]
+}
+`,
+      },
+      emulator.providerEnv,
+    );
+    try {
+      await tf.init();
+      await tf.apply();
+      expect((await tf.resourceValues('exchangeonline_mailbox_smtp_auth.after')).effective_smtp_auth_enabled).toBe(false);
+      await tf.plan(0);
+    } finally {
+      tf.cleanup();
+    }
+  });
+
   test('a misspelled mailbox fails the plan and names the attribute', async () => {
     const tf = new TerraformWorkspace(config({ 'nobody@contoso.com': false }), emulator.providerEnv);
     try {

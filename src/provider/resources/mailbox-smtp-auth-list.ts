@@ -22,7 +22,7 @@ import { identityForms, type Resolution, type SmtpAuthChange } from '../../excha
 import type { ExchangeSession } from '../../exchange/session';
 import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, PartialResultError, type OperationContext, type ResourceDefinition } from '../framework/resource';
-import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
+import { isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
 
 /** What `out_of_sync` and `stray_mailboxes` say about a mailbox. */
 const NOT_FOUND = 'not found';
@@ -313,7 +313,6 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
    * left. Identities the refresh could not resolve, and new ones when that is cheap, are warned about here.
    */
   async modifyPlan({ prior, planned, client, signal, warn }) {
-    if (!planned.id || !isKnown(planned.id)) planned.id = prior?.id ?? new Unknown();
     planned.out_of_sync = {};
     planned.stray_mailboxes = {};
     if (!isKnown(planned.identities) || planned.identities === null) return;

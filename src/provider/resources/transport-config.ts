@@ -90,6 +90,13 @@ function stateFrom(client: ExchangeClient, settings: TransportConfigSettings, re
   };
 }
 
+/** Reads the tenant's transport config, keeping the mailbox directory's cached organization value in step. */
+async function readCurrent(context: OperationContext<ExchangeClient>): Promise<TransportConfigSettings> {
+  const settings = await readTransportConfig(exchangeSession(context));
+  context.client.mailboxes.noteOrgSmtpAuthDisabled(settings.smtpClientAuthenticationDisabled);
+  return settings;
+}
+
 /** Applies only what differs from the tenant now, then reads back what Exchange actually holds. */
 async function converge(context: OperationContext<ExchangeClient>, changes: Partial<TransportConfigSettings>, current: TransportConfigSettings): Promise<TransportConfigSettings> {
   const needed: Partial<TransportConfigSettings> = {};
@@ -102,6 +109,7 @@ async function converge(context: OperationContext<ExchangeClient>, changes: Part
   }
   if (Object.keys(needed).length === 0) return current;
   await setTransportConfig(exchangeSession(context), needed);
+  if (needed.smtpClientAuthenticationDisabled !== undefined) context.client.mailboxes.noteOrgSmtpAuthDisabled(needed.smtpClientAuthenticationDisabled);
   // The directory replicates: a read straight after a write can be stale, so trust what was written.
   return { ...current, ...needed, allowLegacyTlsClientsNotSet: needed.allowLegacyTlsClients === undefined && current.allowLegacyTlsClientsNotSet };
 }
@@ -118,13 +126,13 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async create(context) {
-    const current = await readTransportConfig(exchangeSession(context));
+    const current = await readCurrent(context);
     const settings = await converge(context, wanted(context.planned, context.config), current);
     return stateFrom(context.client, settings, { restore: context.planned.restore_on_destroy === true, original: settingsValue(current) });
   },
 
   async read(context) {
-    const settings = await readTransportConfig(exchangeSession(context));
+    const settings = await readCurrent(context);
     return stateFrom(context.client, settings, {
       restore: context.state.restore_on_destroy === true,
       original: context.state.original_settings ?? settingsValue(settings),
@@ -132,7 +140,7 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async update(context) {
-    const current = await readTransportConfig(exchangeSession(context));
+    const current = await readCurrent(context);
     const settings = await converge(context, wanted(context.planned, context.config), current);
     return stateFrom(context.client, settings, { restore: context.planned.restore_on_destroy === true, original: context.prior.original_settings });
   },
@@ -149,7 +157,7 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
         ),
       );
     }
-    const current = await readTransportConfig(exchangeSession(context));
+    const current = await readCurrent(context);
     await converge(
       context,
       { smtpClientAuthenticationDisabled: readBool(original, 'smtp_client_authentication_disabled'), allowLegacyTlsClients: readBool(original, 'allow_legacy_tls_clients') },
@@ -159,7 +167,7 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
 
   async importState(context) {
     assertImportTenant(context);
-    const settings = await readTransportConfig(exchangeSession(context));
+    const settings = await readCurrent(context);
     return stateFrom(context.client, settings, { restore: false, original: settingsValue(settings) });
   },
 };
