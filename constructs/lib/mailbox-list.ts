@@ -46,55 +46,9 @@ export class MailboxListError extends Error {
   }
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Characters RFC 5322 allows unquoted in a local part, plus any letter or digit (internationalised addresses). */
-const LOCAL_PART = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~.-]+$/u;
-const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
-/** Control characters and the invisible ones that survive copy-paste from web pages and spreadsheets. */
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]/u;
-const MAX_ADDRESS_LENGTH = 320;
-
-function codePoint(character: string): string {
-  return `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-}
-
-/**
- * Why `entry` (already trimmed) cannot be a mailbox address or GUID, or undefined when it can. Mailboxes are named
- * by address here, not by alias or display name: those can match several mailboxes, addresses and GUIDs cannot.
- */
-export function mailboxEntryProblem(entry: string): string | undefined {
-  if (entry === '') return 'is empty';
-  const invisible = INVISIBLE.exec(entry);
-  if (invisible) return `contains an invisible or control character (${codePoint(invisible[0])}); retype the line`;
-  if (GUID.test(entry)) return undefined;
-  if (entry.length > MAX_ADDRESS_LENGTH) return `is ${entry.length} characters long; a mailbox address has at most ${MAX_ADDRESS_LENGTH}`;
-  if (/^mailto:/i.test(entry)) return `starts with "mailto:"; keep only the address`;
-  const angle = /<([^<>\s]+@[^<>\s]+)>/.exec(entry);
-  if (angle || /["<>]/.test(entry)) return `looks like a display name with an address; keep only the address${angle ? ` (${angle[1]})` : ''}`;
-  if (/[,;]/.test(entry)) return 'contains "," or ";": put one mailbox on each line, not a list';
-  if (/\s/u.test(entry)) return 'contains white space: put one mailbox on each line';
-  const at = entry.lastIndexOf('@');
-  if (at < 0) return 'has no "@": use the mailbox address (user principal name or primary SMTP address) or its GUID';
-  const local = entry.slice(0, at);
-  const domain = entry.slice(at + 1);
-  if (local.includes('@')) return 'has more than one "@"';
-  if (local === '') return 'has nothing before the "@"';
-  if (local.length > 64) return `has a local part of ${local.length} characters; at most 64`;
-  if (!LOCAL_PART.test(local)) {
-    const bad = [...local].find((c) => !LOCAL_PART.test(c));
-    return `has a character a mailbox address cannot contain before the "@": ${JSON.stringify(bad)}`;
-  }
-  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return 'has a misplaced "." before the "@" (at the start, the end, or two in a row)';
-  if (domain === '') return 'has nothing after the "@"';
-  const labels = domain.split('.');
-  if (labels.length < 2) return `has the domain "${domain}" with no dot; use the full domain, e.g. ${local}@${domain}.com`;
-  const badLabel = labels.find((label) => !DOMAIN_LABEL.test(label));
-  if (badLabel !== undefined) return `has an invalid domain "${domain}"${badLabel === '' ? ' (an empty part between dots)' : ` (the part "${badLabel}")`}`;
-  if (!/^[\p{L}]{2,}$/u.test(labels[labels.length - 1]) && !/^xn--/i.test(labels[labels.length - 1])) {
-    return `has a domain "${domain}" that does not end in a top-level domain such as .com`;
-  }
-  return undefined;
-}
+// The one rule for what a list entry may be, shared with the provider's mailbox_list function.
+export { mailboxEntryProblem } from '../../src/exchange/allow-list';
+import { mailboxEntryProblem } from '../../src/exchange/allow-list';
 
 interface RawEntry {
   line: number;

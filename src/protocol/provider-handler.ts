@@ -4,12 +4,19 @@
  */
 import type { CtyValue } from './msgpack';
 import type { AttributePath, Diagnostic } from './diagnostics';
-import type { Schema } from './schema';
+import type { FunctionSchema, Schema } from './schema';
 
 export interface ProviderSchemas {
   provider: Schema;
   resources: Record<string, Schema>;
   dataSources: Record<string, Schema>;
+  functions: Record<string, FunctionSchema>;
+}
+
+/** A provider-defined function's failure: Terraform shows `text` and, with `argument` (0-based), points at that argument. */
+export interface FunctionFailure {
+  text: string;
+  argument?: number;
 }
 
 /** Every call gets a signal that fires when Terraform cancels the call or asks the provider to stop. */
@@ -56,6 +63,8 @@ export interface ProviderHandler {
   applyResourceChange(request: ApplyResourceChangeRequest): Promise<Result & { state: CtyValue; private?: Uint8Array }>;
   importResourceState(typeName: string, id: string, options: CallOptions): Promise<Result & { resources: Array<{ typeName: string; state: CtyValue; private?: Uint8Array }> }>;
   readDataSource(typeName: string, config: CtyValue, options: CallOptions): Promise<Result & { state: CtyValue }>;
+  /** Runs a provider-defined function on known, non-null arguments; either a result or a failure. */
+  callFunction(name: string, args: CtyValue[]): Promise<{ result: CtyValue } | { error: FunctionFailure }>;
   /** Terraform is shutting the process down; release sessions. */
   close(): Promise<void>;
 }

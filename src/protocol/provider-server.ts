@@ -9,7 +9,7 @@ import { formatHandshakeLine, readHandshakeEnvironment } from './handshake';
 import type { Logger } from './logging';
 import { decodeMsgpack, encodeMsgpack, type CtyValue } from './msgpack';
 import type { ProviderHandler } from './provider-handler';
-import { schemaToProto } from './schema';
+import { functionToProto, schemaToProto } from './schema';
 import { methodDescriptor } from './generated/descriptors';
 
 interface DynamicValueMessage {
@@ -90,7 +90,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
     server_capabilities: serverCapabilities,
     resources: Object.keys(schemas.resources).map((type_name) => ({ type_name })),
     data_sources: Object.keys(schemas.dataSources).map((type_name) => ({ type_name })),
-    functions: [],
+    functions: Object.keys(schemas.functions).map((name) => ({ name })),
     ephemeral_resources: [],
     diagnostics: [],
   }));
@@ -101,7 +101,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
       provider: schemaToProto(schemas.provider),
       resource_schemas: mapValues(schemas.resources, schemaToProto),
       data_source_schemas: mapValues(schemas.dataSources, schemaToProto),
-      functions: {},
+      functions: mapValues(schemas.functions, functionToProto),
       ephemeral_resource_schemas: {},
       server_capabilities: serverCapabilities,
       diagnostics: [],
@@ -206,7 +206,19 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
     return { state: encodeDynamic(result.state), diagnostics: diagnostics(result.diagnostics) };
   });
 
-  unary('GetFunctions', async () => ({ functions: {}, diagnostics: [] }));
+  unary('GetFunctions', async () => ({ functions: mapValues(schemas.functions, functionToProto), diagnostics: [] }));
+
+  // CallFunction's response has no diagnostics: every failure, a crash included, travels as its FunctionError.
+  unary('CallFunction', async (request) => {
+    try {
+      const outcome = await handler.callFunction(request.name ?? '', (request.arguments ?? []).map(decodeDynamic));
+      if ('error' in outcome) return { error: { text: outcome.error.text, function_argument: outcome.error.argument } };
+      return { result: encodeDynamic(outcome.result) };
+    } catch (error) {
+      const crash = crashDiagnostic(error, `CallFunction ${request.name}`);
+      return { error: { text: `${crash.summary}: ${crash.detail}` } };
+    }
+  });
 
   unary('StopProvider', async () => {
     logger.log('info', 'StopProvider: cancelling in-flight calls');

@@ -32,7 +32,39 @@ export interface Schema {
   readonly block: BlockSchema;
 }
 
+/** A provider-defined function's signature (Terraform 1.8+: `provider::<name>::<function>(...)`). */
+export interface FunctionSchema {
+  readonly parameters: ReadonlyArray<{ readonly name: string; readonly type: CtyType; readonly description: string }>;
+  readonly returnType: CtyType;
+  /** One line, shown by language servers. */
+  readonly summary: string;
+  /** Markdown. */
+  readonly description: string;
+}
+
 const STRING_KIND_MARKDOWN = 1;
+
+/**
+ * Converts a function signature to the protocol's `tfplugin6.Function`. Null and unknown arguments are never
+ * allowed: Terraform then answers for the function itself (a null argument is an error, an unknown one an
+ * unknown result), so the provider only ever sees known values.
+ */
+export function functionToProto(schema: FunctionSchema): object {
+  return {
+    parameters: schema.parameters.map((parameter) => ({
+      name: parameter.name,
+      type: typeToJson(parameter.type),
+      allow_null_value: false,
+      allow_unknown_values: false,
+      description: parameter.description,
+      description_kind: STRING_KIND_MARKDOWN,
+    })),
+    return: { type: typeToJson(schema.returnType) },
+    summary: schema.summary,
+    description: schema.description,
+    description_kind: STRING_KIND_MARKDOWN,
+  };
+}
 
 export function typeToJson(type: CtyType): Buffer {
   return Buffer.from(JSON.stringify(type), 'utf8');

@@ -25,6 +25,7 @@ import { authenticationPolicyResource } from './resources/authentication-policy'
 import { authenticationPolicyAssignmentResource } from './resources/authentication-policy-assignment';
 import { defaultAuthenticationPolicyResource } from './resources/default-authentication-policy';
 import { authenticationPoliciesDataSource } from './data-sources/authentication-policies';
+import { mailboxListFunction } from './functions/mailbox-list';
 
 /** What every resource receives once the provider is configured. */
 export interface ExchangeClient {
@@ -219,6 +220,7 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
       defaultAuthenticationPolicyResource,
     ],
     dataSources: [transportConfigDataSource, casMailboxesDataSource, authenticationPoliciesDataSource],
+    functions: [mailboxListFunction],
 
     async configure(config) {
       const setting = (name: string): string | undefined => settingFrom(config, name, environment);

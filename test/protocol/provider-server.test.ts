@@ -117,9 +117,21 @@ describe('provider server, in process', () => {
       expect(response.server_capabilities).toMatchObject({ plan_destroy: true, get_provider_schema_optional: true });
     });
 
-    test('GetFunctions: none', async () => {
+    test('GetFunctions and GetProviderSchema: mailbox_list(text string) map(string); CallFunction answers a result or a FunctionError at argument 0', async () => {
       const response = await client.unary(P('GetFunctions'));
-      expect(response.functions).toEqual({});
+      expect(Object.keys(response.functions)).toEqual(['mailbox_list']);
+      const signature = response.functions.mailbox_list;
+      expect(signature.parameters.map((p: { name: string; type: Uint8Array }) => [p.name, Buffer.from(p.type).toString()])).toEqual([['text', '"string"']]);
+      expect(Buffer.from(signature.return.type).toString()).toBe('["map","string"]');
+      expect(Object.keys((await client.unary(P('GetProviderSchema'))).functions)).toEqual(['mailbox_list']);
+      expect((await client.unary(P('GetMetadata'))).functions).toEqual([{ name: 'mailbox_list' }]);
+
+      const ok = await client.unary(P('CallFunction'), { name: 'mailbox_list', arguments: [dynamic('\ufeffa@contoso.com\r\nb@contoso.com # printer\r\n')] });
+      expect(ok.error).toBeUndefined();
+      expect(fromDynamic(ok.result)).toEqual({ 'a@contoso.com': '', 'b@contoso.com': 'printer' });
+      const bad = await client.unary(P('CallFunction'), { name: 'mailbox_list', arguments: [dynamic('a@contoso.com\nnot an address\n')] });
+      expect(bad.error.function_argument).toBe(0);
+      expect(bad.error.text).toMatch(/line 2: "not an address" contains white space/);
     });
 
     test('the gRPC health service answers SERVING', async () => {

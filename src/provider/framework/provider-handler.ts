@@ -5,7 +5,7 @@
 import { errorDiagnostic, hasErrors, warningDiagnostic, type AttributePath, type Diagnostic } from '../../protocol/diagnostics';
 import type { ProviderHandler, ProviderSchemas } from '../../protocol/provider-handler';
 import { assertValidSchema } from '../../protocol/schema';
-import { DiagnosticError, PartialResultError, type DataSourceDefinition, type ProviderDefinition, type ResourceDefinition } from './resource';
+import { DiagnosticError, FunctionArgumentError, PartialResultError, type DataSourceDefinition, type FunctionDefinition, type ProviderDefinition, type ResourceDefinition } from './resource';
 import { Unknown, asObject, conformToBlock, containsUnknown, valuesEqual, type CtyValue, type ObjectValue } from './values';
 
 class Collector {
@@ -18,6 +18,7 @@ class Collector {
 export function createProviderHandler<Client>(definition: ProviderDefinition<Client>): ProviderHandler {
   const resources = new Map<string, ResourceDefinition<Client>>(definition.resources.map((r) => [r.typeName, r]));
   const dataSources = new Map<string, DataSourceDefinition<Client>>(definition.dataSources.map((d) => [d.typeName, d]));
+  const functions = new Map<string, FunctionDefinition>((definition.functions ?? []).map((f) => [f.name, f]));
   for (const r of definition.resources) assertValidSchema(r.typeName, r.schema);
   for (const d of definition.dataSources) assertValidSchema(d.typeName, d.schema);
   assertValidSchema('provider', definition.schema);
@@ -26,6 +27,7 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
     provider: definition.schema,
     resources: Object.fromEntries(definition.resources.map((r) => [r.typeName, r.schema])),
     dataSources: Object.fromEntries(definition.dataSources.map((d) => [d.typeName, d.schema])),
+    functions: Object.fromEntries([...functions.values()].map((f) => [f.name, f.schema])),
   };
 
   let client: Client | null = null;
@@ -219,6 +221,17 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
         definitionOf.read({ client: requireClient(), signal: options.signal, warn: collector.warn, config: configObject }),
       );
       return { state: state === undefined ? config : conformToBlock(definitionOf.schema.block, state), diagnostics: collector.diagnostics };
+    },
+
+    async callFunction(name, args) {
+      const found = functions.get(name);
+      if (!found) return { error: { text: `The exchangeonline provider has no function "${name}".` } };
+      try {
+        return { result: found.call(args) };
+      } catch (error) {
+        if (error instanceof FunctionArgumentError) return { error: { text: error.message, argument: error.argument } };
+        throw error;
+      }
     },
 
     async close() {

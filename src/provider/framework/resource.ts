@@ -3,7 +3,7 @@
  * protocol's RPCs: planning rules, state shaping, error reporting and import are handled once, here.
  */
 import type { AttributePath, Diagnostic } from '../../protocol/diagnostics';
-import type { Schema } from '../../protocol/schema';
+import type { FunctionSchema, Schema } from '../../protocol/schema';
 import type { CtyValue, ObjectValue } from './values';
 
 export { DiagnosticError } from '../../protocol/diagnostics';
@@ -74,10 +74,32 @@ export interface DataSourceDefinition<Client> {
   read(context: OperationContext<Client> & { config: ObjectValue }): Promise<ObjectValue>;
 }
 
+/**
+ * Thrown by a provider-defined function for bad input: Terraform shows the text and points at the argument
+ * (0-based) when one is given.
+ */
+export class FunctionArgumentError extends Error {
+  constructor(text: string, readonly argument?: number) {
+    super(text);
+  }
+}
+
+/**
+ * A provider-defined function (`provider::exchangeonline::<name>(...)`). Pure: it needs no configured provider
+ * (Terraform may call it before ConfigureProvider, e.g. during validate) and receives only known, non-null values.
+ */
+export interface FunctionDefinition {
+  readonly name: string;
+  readonly schema: FunctionSchema;
+  /** Throw FunctionArgumentError for bad input. */
+  call(args: CtyValue[]): CtyValue;
+}
+
 export interface ProviderDefinition<Client> {
   readonly schema: Schema;
   readonly resources: readonly ResourceDefinition<Client>[];
   readonly dataSources: readonly DataSourceDefinition<Client>[];
+  readonly functions?: readonly FunctionDefinition[];
   validateConfig?(config: ObjectValue): Diagnostic[];
   /** Builds the client every resource uses; throw DiagnosticError for bad configuration. */
   configure(config: ObjectValue, options: { signal: AbortSignal; terraformVersion: string }): Promise<Client>;
