@@ -96,6 +96,15 @@ export async function listUsersWithAuthenticationPolicy(
   return rows.map(userFromRow);
 }
 
+/**
+ * Every user with the policy assigned to them: one paged bulk read (`Get-User -ResultSize Unlimited`, without which
+ * the answer silently stops at 1000), never a call per user. Users without a mailbox come too; callers join.
+ */
+export async function listUsers(session: ExchangeSession): Promise<DirectoryUser[]> {
+  const rows = await invoke(session, 'Get-User', { ResultSize: 'Unlimited' });
+  return rows.map(userFromRow);
+}
+
 export interface UserChanges {
   /** A policy identity (name, distinguished name or GUID), or null to remove the user's policy. */
   authenticationPolicy?: string | null;

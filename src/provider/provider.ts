@@ -26,6 +26,7 @@ import { authenticationPolicyAssignmentResource } from './resources/authenticati
 import { defaultAuthenticationPolicyResource } from './resources/default-authentication-policy';
 import { authenticationPoliciesDataSource } from './data-sources/authentication-policies';
 import { mailboxListFunction } from './functions/mailbox-list';
+import { smtpAuthReadinessDataSource } from './data-sources/smtp-auth-readiness';
 
 /** What every resource receives once the provider is configured. */
 export interface ExchangeClient {
@@ -219,7 +220,7 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
       authenticationPolicyAssignmentResource,
       defaultAuthenticationPolicyResource,
     ],
-    dataSources: [transportConfigDataSource, casMailboxesDataSource, authenticationPoliciesDataSource],
+    dataSources: [transportConfigDataSource, casMailboxesDataSource, authenticationPoliciesDataSource, smtpAuthReadinessDataSource],
     functions: [mailboxListFunction],
 
     async configure(config) {

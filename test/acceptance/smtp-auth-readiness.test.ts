@@ -1,0 +1,100 @@
+/**
+ * data "exchangeonline_smtp_auth_readiness" through the real terraform against the emulator: per-mailbox effective
+ * SMTP AUTH and Basic SMTP weighing the user's policy, else the org default; which setting decided; the verdict;
+ * the tenant's counts; page reads only (no call names a mailbox).
+ */
+import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
+import { startTestEmulator, type TestEmulator } from '../support/emulator';
+
+const MAIN_TF = `${REQUIRED_PROVIDERS}
+provider "exchangeonline" {}
+
+data "exchangeonline_smtp_auth_readiness" "tenant" {}
+
+data "exchangeonline_smtp_auth_readiness" "at_risk" {
+  verdict = "at-risk"
+}
+
+output "readiness" {
+  value = {
+    summary      = data.exchangeonline_smtp_auth_readiness.tenant.summary
+    tenant       = data.exchangeonline_smtp_auth_readiness.tenant.tenant_verdict
+    default      = data.exchangeonline_smtp_auth_readiness.tenant.default_authentication_policy
+    evidence     = data.exchangeonline_smtp_auth_readiness.tenant.usage_evidence
+    defaults     = data.exchangeonline_smtp_auth_readiness.tenant.security_defaults
+    at_risk      = data.exchangeonline_smtp_auth_readiness.at_risk.primary_smtp_addresses
+    by_address   = { for m in data.exchangeonline_smtp_auth_readiness.tenant.mailboxes : m.primary_smtp_address => [m.smtp_auth_setting, m.authentication_policy, m.effective_smtp_auth, m.effective_basic_smtp, m.decided_by, m.verdict] }
+  }
+}
+`;
+
+interface Readiness {
+  summary: Record<string, number>;
+  tenant: string;
+  default: string | null;
+  evidence: string;
+  defaults: string;
+  at_risk: string[];
+  by_address: Record<string, [string, string | null, boolean, boolean, string, string]>;
+}
+
+describe('exchangeonline_smtp_auth_readiness', () => {
+  let emulator: TestEmulator;
+  beforeAll(async () => {
+    emulator = await startTestEmulator();
+  });
+  afterAll(async () => {
+    await emulator.stop();
+  });
+
+  test('weighs mailbox, organization, user policy and org default policy; counts; page reads only', async () => {
+    const admin = emulator.inspect;
+    // Org: SMTP AUTH off (the demo default). The scanner is an exception; Sean is too, but his own policy blocks Basic SMTP.
+    await admin.invoke('New-AuthenticationPolicy', { Name: 'Block Basic' });
+    await admin.invoke('New-AuthenticationPolicy', { Name: 'Printers', AllowBasicAuthSmtp: true });
+    await admin.invoke('Set-User', { Identity: 'sean@contoso.com', AuthenticationPolicy: 'Block Basic' });
+    await admin.invoke('Set-CASMailbox', { Identity: 'sean@contoso.com', SmtpClientAuthenticationDisabled: false });
+    await admin.invoke('Set-CASMailbox', { Identity: 'scanner@contoso.com', SmtpClientAuthenticationDisabled: false });
+    await admin.invoke('Set-CASMailbox', { Identity: 'chris@contoso.com', SmtpClientAuthenticationDisabled: true });
+
+    const tf = new TerraformWorkspace({ 'main.tf': MAIN_TF }, emulator.providerEnv);
+    try {
+      await tf.init();
+      await admin.clearCalls();
+      await tf.apply();
+      const read = async (): Promise<Readiness> => JSON.parse((await tf.expect(['output', '-json', 'readiness'])).stdout) as Readiness;
+      let r = await read();
+      expect(r.evidence).toBe('not read');
+      expect(r.defaults).toBe('not read');
+      expect(r.default).toBeNull();
+      expect(r.by_address['scanner@contoso.com']).toEqual(['enabled', null, true, true, 'mailbox', 'at-risk']);
+      expect(r.by_address['sean@contoso.com']).toEqual(['enabled', 'Block Basic', true, false, 'user-policy', 'ready']);
+      expect(r.by_address['chris@contoso.com']).toEqual(['disabled', null, false, false, 'mailbox', 'ready']);
+      expect(r.by_address['info@contoso.com']).toEqual(['inherit', null, false, false, 'organization', 'ready']); // a shared mailbox
+      expect(Object.keys(r.by_address)).toHaveLength(9); // mailboxes only: jdoe has no mailbox
+      expect(r.summary).toEqual({ mailboxes: 9, effective_smtp_auth: 2, effective_basic_smtp: 1, breaks: 0, at_risk: 1, ready: 8 });
+      expect(r.tenant).toBe('at-risk');
+      expect(r.at_risk).toEqual(['scanner@contoso.com']);
+
+      // Page reads, never a call per mailbox: no read names an identity.
+      const reads = (await admin.calls()).calls.filter((c) => c.cmdlet.startsWith('Get-'));
+      expect(reads.filter((c) => 'Identity' in c.parameters)).toEqual([]);
+      expect(reads.filter((c) => c.cmdlet === 'Get-User').every((c) => c.parameters.ResultSize === 'Unlimited')).toBe(true);
+
+      // SMTP AUTH on for the organization, and a default policy that blocks Basic SMTP; the printers' policy for the scanner.
+      await admin.invoke('Set-TransportConfig', { SmtpClientAuthenticationDisabled: false });
+      await admin.invoke('Set-OrganizationConfig', { DefaultAuthenticationPolicy: 'Block Basic' });
+      await admin.invoke('Set-User', { Identity: 'scanner@contoso.com', AuthenticationPolicy: 'Printers' });
+      await admin.invoke('Set-CASMailbox', { Identity: 'akol@contoso.com', SmtpClientAuthenticationDisabled: true });
+      await tf.apply();
+      r = await read();
+      expect(r.default).toBe('Block Basic');
+      expect(r.by_address['kakers@contoso.com']).toEqual(['inherit', 'Block Basic', true, false, 'org-default-policy', 'ready']);
+      expect(r.by_address['scanner@contoso.com']).toEqual(['enabled', 'Printers', true, true, 'mailbox', 'at-risk']);
+      expect(r.by_address['akol@contoso.com']).toEqual(['disabled', 'Block Basic', false, false, 'mailbox', 'ready']);
+      expect(r.summary).toEqual({ mailboxes: 9, effective_smtp_auth: 7, effective_basic_smtp: 1, breaks: 0, at_risk: 1, ready: 8 });
+    } finally {
+      tf.cleanup();
+    }
+  });
+});
