@@ -203,6 +203,45 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
     }
   });
 
+  test('import by name ("enabled:a,b"): -generate-config-out writes exactly those exceptions as a list to review and keep', async () => {
+    for (const upn of ['akol@contoso.com', 'scanner@contoso.com', 'kakers@contoso.com']) await emulator.inspect.setRecipient(upn, { SmtpClientAuthenticationDisabled: false });
+    const block = (id: string): string => `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nimport {\n  to = ${ADDRESS}\n  id = "${id}"\n}\n`;
+    const tf = new TerraformWorkspace({ 'main.tf': block('enabled: scanner@contoso.com, AKOL@contoso.com') }, emulator.providerEnv);
+    try {
+      await tf.init();
+      const planned = await tf.plan(2, ['-generate-config-out=generated.tf']);
+      expect(planned.result.stdout).toMatch(/Plan: 1 to import, 0 to add, 0 to change, 0 to destroy/);
+      const generated = tf.read('generated.tf');
+      expect(generated).toMatch(/resource "exchangeonline_mailbox_smtp_auth_list" "allowed" \{/);
+      const identities = /identities\s*=\s*\{([^}]*)\}/.exec(generated)![1];
+      expect(identities.match(/"[^"]+"\s*=\s*""/g)!.map((pair) => pair.replace(/\s+/g, ' '))).toEqual(['"AKOL@contoso.com" = ""', '"scanner@contoso.com" = ""']);
+      expect(generated).not.toMatch(/kakers/); // enabled too, but not named: not adopted
+      expect(generated).toMatch(/smtp_client_authentication_disabled\s*=\s*false/);
+      expect(generated).toMatch(/exclusive\s*=\s*false/);
+      expect(generated).not.toMatch(/out_of_sync|stray_mailboxes|\bid\s*=/); // computed only: not written
+      await tf.apply();
+      await tf.plan(0);
+      expect(await emulator.inspect.overrides(['akol@contoso.com', 'scanner@contoso.com', 'kakers@contoso.com'])).toEqual({
+        'akol@contoso.com': false,
+        'scanner@contoso.com': false,
+        'kakers@contoso.com': false,
+      });
+
+      // A name that finds no mailbox refuses the import, naming it; a bad form names the accepted ones.
+      tf.write({ 'main.tf': block('disabled:nobody@contoso.com,sean@contoso.com').replace('allowed', 'blocked'), 'generated.tf': '' });
+      const missing = await tf.run(['plan', '-no-color', '-input=false', '-generate-config-out=blocked.tf']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/Import ID names mailboxes that cannot be adopted/);
+      expect(missing.stderr).toMatch(/"nobody@contoso.com": no such mailbox/);
+      tf.write({ 'main.tf': block('allowed:sean@contoso.com').replace('allowed', 'other') });
+      const invalid = await tf.run(['plan', '-no-color', '-input=false', '-generate-config-out=other.tf']);
+      expect(invalid.code).toBe(1);
+      expect(invalid.stderr.replace(/\s+/g, ' ')).toMatch(/enabled:scanner@contoso.com,sean@contoso.com/);
+    } finally {
+      tf.cleanup();
+    }
+  });
+
   test('state written by schema version 0 (identities as a set, a mailboxes map) is upgraded in place', async () => {
     await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: false });
     const sean = await emulator.inspect.recipient('sean@contoso.com');

@@ -39,7 +39,8 @@ export const mailboxSmtpAuthListSchema: Schema = {
       'One SMTP AUTH setting for a list of mailboxes, for example the mailboxes allowed to use SMTP AUTH while it is off for the organization. ' +
       'Mailboxes removed from the list return to the organization setting; with `exclusive = true`, so does every other mailbox with the same setting. ' +
       'Scales to tens of thousands of mailboxes: the state keeps only the mailboxes that are out of line. ' +
-      'Import with `enabled` or `disabled` to adopt every mailbox that has that setting now.',
+      'Import with `enabled` or `disabled` to adopt every mailbox that has that setting now, or with `enabled:<mailbox>,<mailbox>,...` ' +
+      '(or `disabled:` / `inherit:`) to adopt exactly the mailboxes named.',
     attributes: {
       id: { type: 'string', computed: true, description: 'A random identifier for this list.' },
       identities: {
@@ -269,6 +270,32 @@ function finish(converged: Converged): ObjectValue {
   return converged.state;
 }
 
+const IMPORT_ID_HELP =
+  'Import a list with `enabled` or `disabled` (every mailbox that has that setting now), or with `<setting>:<mailbox>,<mailbox>,...` ' +
+  '(setting `enabled`, `disabled` or `inherit`), e.g. `enabled:scanner@contoso.com,sean@contoso.com`, to adopt exactly those mailboxes.';
+
+/** The import ID's setting and, for the named form, its mailboxes (trimmed, each once). */
+function parseImportId(id: string): { setting: Setting; names?: string[] } {
+  const colon = id.indexOf(':');
+  const word = (colon < 0 ? id : id.slice(0, colon)).trim().toLowerCase();
+  const settings: Record<string, Setting> = { [ENABLED]: false, [DISABLED]: true, [INHERIT]: null };
+  if (!(word in settings) || (colon < 0 && word === INHERIT)) {
+    throw new DiagnosticError(errorDiagnostic('Invalid import ID', `${JSON.stringify(id.slice(0, 80))} is not a list import ID. ${IMPORT_ID_HELP}`));
+  }
+  if (colon < 0) return { setting: settings[word] };
+  const names = id.slice(colon + 1).split(',').map((name) => name.trim());
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  names.forEach((name, index) => {
+    const problem = identityProblem(name);
+    if (problem) problems.push(`mailbox ${index + 1} ${JSON.stringify(name.slice(0, 80))} ${problem}`);
+    else if (seen.has(name.toLowerCase())) problems.push(`mailbox ${index + 1} "${name}" is named twice`);
+    seen.add(name.toLowerCase());
+  });
+  if (problems.length) throw new DiagnosticError(errorDiagnostic('Invalid import ID', `${problems.join('; ')}. ${IMPORT_ID_HELP}`));
+  return { setting: settings[word], names };
+}
+
 export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
   typeName: 'exchangeonline_mailbox_smtp_auth_list',
   schema: mailboxSmtpAuthListSchema,
@@ -388,20 +415,46 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     if (failed.length) throw new PartialResultError({ ...prior, identities: {}, out_of_sync: {}, stray_mailboxes: strayMap(failed) }, diagnostics);
   },
 
+  /**
+   * `enabled` / `disabled`: every mailbox with that setting now. `<setting>:<identity>,<identity>,...` (setting
+   * `enabled`, `disabled` or `inherit`): exactly those mailboxes, under the names given, so `-generate-config-out`
+   * writes the tenant's current exceptions as a list to review and keep. A name that finds no mailbox, or several,
+   * refuses the import; a mailbox whose setting differs is adopted and shows in the plan as the change it needs.
+   */
   async importState(context) {
-    const kind = context.id.trim().toLowerCase();
-    if (kind !== ENABLED && kind !== DISABLED) {
-      throw new DiagnosticError(
-        errorDiagnostic('Invalid import ID', 'Import a list with `enabled` (every mailbox whose SMTP AUTH is explicitly enabled) or `disabled` (explicitly disabled).'),
-      );
-    }
-    const value = kind === DISABLED;
+    const { setting, names } = parseImportId(context.id);
     const exchange = exchangeSession(context);
-    const members = (await context.client.mailboxes.all(exchange)).filter((m) => m.smtpClientAuthenticationDisabled === value);
+    let identities: string[];
+    if (names === undefined) {
+      identities = (await context.client.mailboxes.all(exchange)).filter((m) => m.smtpClientAuthenticationDisabled === setting).map((m) => m.primarySmtpAddress);
+    } else {
+      identities = names;
+      const resolved = await resolveAll(context.client, exchange, names);
+      const unresolved = names.filter((name) => resolved.get(name)!.kind !== 'one');
+      if (unresolved.length) {
+        throw new DiagnosticError(
+          errorDiagnostic(
+            'Import ID names mailboxes that cannot be adopted',
+            unresolved.map((name) => `"${name}": ${unresolvedWord(resolved.get(name)!) === AMBIGUOUS ? 'names several mailboxes; use its primary SMTP address or GUID' : 'no such mailbox'}`).join('\n') +
+              '\nFix the names in the import ID (or leave them out); nothing was imported.',
+          ),
+        );
+      }
+      const differing = names.filter((name) => {
+        const resolution = resolved.get(name)!;
+        return resolution.kind === 'one' && resolution.mailbox.smtpClientAuthenticationDisabled !== setting;
+      });
+      if (differing.length) {
+        context.warn(
+          `${differing.length} adopted ${differing.length === 1 ? 'mailbox does' : 'mailboxes do'} not have the setting "${settingWord(setting)}" now`,
+          `${differing.slice(0, 10).join(', ')}${differing.length > 10 ? ', …' : ''}: the plan shows them in out_of_sync, and applying sets them. Leave them out of the import ID to adopt only what is in place.`,
+        );
+      }
+    }
     return {
       id: randomUUID(),
-      identities: Object.fromEntries(members.map((m) => [m.primarySmtpAddress, ''])),
-      smtp_client_authentication_disabled: value,
+      identities: Object.fromEntries(identities.map((identity) => [identity, ''])),
+      smtp_client_authentication_disabled: setting,
       exclusive: false,
       out_of_sync: {},
       stray_mailboxes: {},
