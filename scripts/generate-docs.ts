@@ -1,12 +1,12 @@
 /**
- * `npm run docs`: writes docs/resources/<name>.md, docs/data-sources/<name>.md and docs/index.md from the
+ * `npm run docs`: writes docs/resources/<name>.md, docs/data-sources/<name>.md, docs/functions/<name>.md and docs/index.md from the
  * provider's schema descriptions, so the docs cannot say something the provider doesn't do.
  * `--check` exits 1 when the committed docs differ from what the schema generates.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { silentLogger } from '../src/protocol/logging';
-import type { AttributeSchema, CtyType, Schema } from '../src/protocol/schema';
+import type { AttributeSchema, CtyType, FunctionSchema, Schema } from '../src/protocol/schema';
 import { PROVIDER_ENVIRONMENT, createExoformProvider } from '../src/provider/provider';
 
 const ROOT = resolve(__dirname, '..');
@@ -40,7 +40,7 @@ function attributeSections(schema: Schema): string[] {
   return lines;
 }
 
-function examplesFor(kind: 'resources' | 'data-sources', name: string): string[] {
+function examplesFor(kind: 'resources' | 'data-sources' | 'functions', name: string): string[] {
   const file = join(ROOT, 'docs', 'examples', kind, `${name}.tf`);
   if (!existsSync(file)) return [];
   return ['## Example', '', '```hcl', readFileSync(file, 'utf8').trimEnd(), '```', ''];
@@ -52,6 +52,34 @@ function page(kind: 'resources' | 'data-sources', typeName: string, schema: Sche
   return [MARKER, '', `# ${title}`, '', schema.block.description, '', ...examplesFor(kind, short), '## Schema', '', ...attributeSections(schema), ...extra]
     .join('\n')
     .trimEnd() + '\n';
+}
+
+function functionPage(name: string, schema: FunctionSchema): string {
+  const call = `provider::exchangeonline::${name}(${schema.parameters.map((p) => p.name).join(', ')})`;
+  return [
+    MARKER,
+    '',
+    `# Function: ${name}`,
+    '',
+    schema.summary,
+    '',
+    'Provider-defined functions need Terraform 1.8 or later. They need no provider configuration: the provider only has to be in `required_providers`.',
+    '',
+    '```hcl',
+    `${call} → ${typeName(schema.returnType)}`,
+    '```',
+    '',
+    schema.description,
+    '',
+    ...examplesFor('functions', name),
+    '## Arguments',
+    '',
+    ...schema.parameters.map((p) => `- \`${p.name}\` (${typeName(p.type)}) ${p.description}`),
+    '',
+    '## Result',
+    '',
+    `${typeName(schema.returnType)}`,
+  ].join('\n') + '\n';
 }
 
 export function generateDocs(): Map<string, string> {
@@ -74,6 +102,11 @@ export function generateDocs(): Map<string, string> {
     const short = dataSource.typeName.replace(/^exchangeonline_/, '');
     files.set(join('docs', 'data-sources', `${short}.md`), page('data-sources', dataSource.typeName, dataSource.schema));
     index.push(`- [${dataSource.typeName}](data-sources/${short}.md)`);
+  }
+  index.push('', '## Functions', '');
+  for (const fn of provider.functions ?? []) {
+    files.set(join('docs', 'functions', `${fn.name}.md`), functionPage(fn.name, fn.schema));
+    index.push(`- [provider::exchangeonline::${fn.name}](functions/${fn.name}.md)`);
   }
   files.set(join('docs', 'index.md'), index.join('\n') + '\n');
   return files;

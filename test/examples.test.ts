@@ -37,6 +37,8 @@ const SCENARIOS: Record<string, Scenario> = {
         'kakers@contoso.com': null,
       });
       expect(outputs.allowed_mailboxes).toEqual(['scanner@contoso.com', 'sean@contoso.com']);
+      // The allow list is the Notepad-saved file (byte-order mark, CRLF) read by provider::exchangeonline::mailbox_list.
+      expect(outputs.allow_list_notes).toEqual({ 'scanner@contoso.com': 'the multifunction printer in the office', 'sean@contoso.com': 'line-of-business app that sends appointment reminders' });
     },
     async destroyed(inspect) {
       expect(await inspect.overrides(['scanner@contoso.com', 'sean@contoso.com'])).toEqual({ 'scanner@contoso.com': null, 'sean@contoso.com': null });
@@ -76,6 +78,9 @@ const SCENARIOS: Record<string, Scenario> = {
       expect(outputs.explicitly_disabled).toEqual(['chris@contoso.com']);
       expect(outputs.effectively_enabled).toEqual(['sean@contoso.com']);
       expect(outputs.inheriting_count).toBeGreaterThan(3);
+      // Sean's own setting enables SMTP AUTH and no policy blocks Basic: at risk, decided by the mailbox.
+      expect(outputs.at_risk).toEqual({ 'sean@contoso.com': 'mailbox' });
+      expect(outputs.readiness_summary).toEqual({ mailboxes: 9, effective_smtp_auth: 1, effective_basic_smtp: 1, breaks: 0, at_risk: 1, ready: 8 });
     },
   },
   'legacy-tls': {

@@ -7,6 +7,7 @@ export * as mailboxSmtpAuthList from './mailbox-smtp-auth-list';
 export * as transportConfig from './transport-config';
 export * as dataExchangeonlineAuthenticationPolicies from './data-exchangeonline-authentication-policies';
 export * as dataExchangeonlineCasMailboxes from './data-exchangeonline-cas-mailboxes';
+export * as dataExchangeonlineSmtpAuthReadiness from './data-exchangeonline-smtp-auth-readiness';
 export * as dataExchangeonlineTransportConfig from './data-exchangeonline-transport-config';
 export * as provider from './provider';
 

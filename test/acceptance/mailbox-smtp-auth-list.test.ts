@@ -12,13 +12,9 @@ const ALL = ['sean@contoso.com', 'chris@contoso.com', 'akol@contoso.com', 'tjohn
 const MAIN_TF = `${REQUIRED_PROVIDERS}
 provider "exchangeonline" {}
 
-locals {
-  # One mailbox a line; blank lines and # comments are skipped.
-  allow_list = [for line in split("\\n", file("\${path.module}/allow-smtp-auth.txt")) : trimspace(line) if trimspace(line) != "" && !startswith(trimspace(line), "#")]
-}
-
 resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
-  identities                          = { for mailbox in local.allow_list : mailbox => "" }
+  # One mailbox a line; blank lines and # comments are skipped.
+  identities                          = provider::exchangeonline::mailbox_list(file("\${path.module}/allow-smtp-auth.txt"))
   smtp_client_authentication_disabled = false
   exclusive                           = true
 }

@@ -15,7 +15,7 @@ export interface MailboxSmtpAuthListConfig extends cdktf.TerraformMetaArguments 
   */
   readonly exclusive?: boolean | cdktf.IResolvable;
   /**
-  * The mailboxes, as the keys of a map: user principal name, primary SMTP address, GUID or any other identity Exchange accepts. Each value is a free-text note (why the mailbox is listed, or `""`); it is kept in state only, never sent to Exchange. A text file with one mailbox a line: `{ for line in split("\n", file("allow.txt")) : trimspace(line) => "" if trimspace(line) != "" }`.
+  * The mailboxes, as the keys of a map: user principal name, primary SMTP address, GUID or any other identity Exchange accepts. Each value is a free-text note (why the mailbox is listed, or `""`); it is kept in state only, never sent to Exchange. A text file with one mailbox a line: `provider::exchangeonline::mailbox_list(file("allow-smtp-auth.txt"))` (Terraform 1.8+; comments after an address become notes).
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.1.0/docs/resources/mailbox_smtp_auth_list#identities MailboxSmtpAuthList#identities}
   */

@@ -12,26 +12,23 @@ terraform {
 
 provider "exchangeonline" {}
 
-locals {
-  # The seeds' format: one mailbox a line; blank lines and # comments are skipped.
-  allow_list = [
-    for line in split("\n", file("${path.module}/allow-smtp-auth.txt")) : trimspace(line)
-    if trimspace(line) != "" && !startswith(trimspace(line), "#")
-  ]
-}
-
 resource "exchangeonline_transport_config" "org" {
   smtp_client_authentication_disabled = true
 }
 
 resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
-  # A map, mailbox => note: it stays fast at tens of thousands of lines. A mailbox listed twice stops the plan
-  # with "Duplicate object key", naming it.
-  identities                          = { for mailbox in local.allow_list : mailbox => "" }
+  # The seeds' file as Notepad saves it (byte-order mark, CRLF): one mailbox a line, # comments, and a note after
+  # an address ("scanner@contoso.com  # the office printer") kept as the map value. A bad line, a mailbox listed
+  # twice or an invisible character stops the plan with its line number (Terraform 1.8+).
+  identities                          = provider::exchangeonline::mailbox_list(file("${path.module}/allow-smtp-auth.txt"))
   smtp_client_authentication_disabled = false
   exclusive                           = true
 }
 
 output "allowed_mailboxes" {
   value = sort(keys(exchangeonline_mailbox_smtp_auth_list.allowed.identities))
+}
+
+output "allow_list_notes" {
+  value = exchangeonline_mailbox_smtp_auth_list.allowed.identities
 }

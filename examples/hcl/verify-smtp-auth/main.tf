@@ -59,3 +59,17 @@ output "inheriting_count" {
 output "effectively_enabled" {
   value = data.exchangeonline_cas_mailboxes.effective.primary_smtp_addresses
 }
+
+# Readiness for the end of December 2026, when Basic SMTP AUTH is disabled by default: who may still use Basic
+# SMTP (effective SMTP AUTH, and the authentication policy that applies: the user's, else the org default), which
+# setting decided, and a verdict. The provider reads no sign-ins, so a mailbox that may use Basic SMTP is at-risk;
+# `exoform report` adds the Entra sign-in evidence.
+data "exchangeonline_smtp_auth_readiness" "tenant" {}
+
+output "readiness_summary" {
+  value = data.exchangeonline_smtp_auth_readiness.tenant.summary
+}
+
+output "at_risk" {
+  value = { for m in data.exchangeonline_smtp_auth_readiness.tenant.mailboxes : m.primary_smtp_address => m.decided_by if m.verdict == "at-risk" }
+}

@@ -49,7 +49,7 @@ export const mailboxSmtpAuthListSchema: Schema = {
         description:
           'The mailboxes, as the keys of a map: user principal name, primary SMTP address, GUID or any other identity Exchange accepts. ' +
           'Each value is a free-text note (why the mailbox is listed, or `""`); it is kept in state only, never sent to Exchange. ' +
-          'A text file with one mailbox a line: `{ for line in split("\\n", file("allow.txt")) : trimspace(line) => "" if trimspace(line) != "" }`.',
+          'A text file with one mailbox a line: `provider::exchangeonline::mailbox_list(file("allow-smtp-auth.txt"))` (Terraform 1.8+; comments after an address become notes).',
       },
       smtp_client_authentication_disabled: {
         type: 'bool',
