@@ -295,13 +295,20 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
     }
   });
 
-  test('bad input: a mailbox listed twice in different case is refused before anything is applied', async () => {
+  test('bad input: a mailbox listed twice in different case is refused before anything is applied (file and map literal)', async () => {
     const tf = new TerraformWorkspace(files(['sean@contoso.com', 'Sean@Contoso.com']), emulator.providerEnv);
     try {
       await tf.init();
-      const result = await tf.run(['plan', '-no-color', '-input=false']);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/Mailbox listed twice/);
+      const fromFile = await tf.run(['plan', '-no-color', '-input=false']);
+      expect(fromFile.code).toBe(1);
+      expect(fromFile.stderr.replace(/\s+/g, ' ')).toMatch(/line 3: "Sean@Contoso.com" repeats line 2 \(as "sean@contoso.com"; addresses are not case-sensitive\)/);
+      tf.write({
+        'main.tf': MAIN_TF.replace(/identities\s*=.*\n/, 'identities = { "sean@contoso.com" = "", "Sean@Contoso.com" = "" }\n'),
+      });
+      const literal = await tf.run(['plan', '-no-color', '-input=false']);
+      expect(literal.code).toBe(1);
+      expect(literal.stderr).toMatch(/Mailbox listed twice/);
+      expect(await emulator.inspect.callsTo('Set-CASMailbox')).toEqual([]);
     } finally {
       tf.cleanup();
     }
