@@ -24,6 +24,11 @@ const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
  */
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00a0\u00ad\u2007\u200b-\u200f\u2028\u2029\u202a-\u202f\u2060-\u2064\ufeff]/u;
 const MAX_ADDRESS_LENGTH = 320;
+/**
+ * Plain ASCII addresses, which nearly every line is: accepted here without the checks below (each of which such an
+ * address passes), so a 60,000-line list parses in a fraction of the time.
+ */
+const SIMPLE_ADDRESS = /^[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 
 const CHARACTER_NAMES: Readonly<Record<number, string>> = {
   0x09: 'a tab',
@@ -54,6 +59,7 @@ function describeCharacter(character: string): string {
  */
 export function mailboxEntryProblem(entry: string): string | undefined {
   if (entry === '') return 'is empty';
+  if (entry.length <= MAX_ADDRESS_LENGTH && SIMPLE_ADDRESS.test(entry) && entry.indexOf('@') <= 64) return undefined;
   const invisible = INVISIBLE.exec(entry);
   if (invisible) return `contains ${describeCharacter(invisible[0])}; retype the line`;
   if (GUID.test(entry)) return undefined;
@@ -128,7 +134,8 @@ export function parseAllowList(text: string): ParsedAllowList {
       const comment = /[ \t]#/.exec(content);
       const mailbox = comment ? trimBlanks(content.slice(0, comment.index)) : content;
       const note = comment ? trimBlanks(content.slice(comment.index + 2)) : '';
-      const problem = mailboxEntryProblem(mailbox) ?? (INVISIBLE.exec(note) ? `has a comment that contains ${describeCharacter(INVISIBLE.exec(note)![0])}; retype it` : undefined);
+      const hidden = note === '' ? null : INVISIBLE.exec(note);
+      const problem = mailboxEntryProblem(mailbox) ?? (hidden ? `has a comment that contains ${describeCharacter(hidden[0])}; retype it` : undefined);
       if (problem) {
         problems.push({ line, text: raw, problem });
         return;
