@@ -9,7 +9,7 @@ import * as cdktf from 'cdktf';
 
 export interface DataExchangeonlineSmtpAuthReadinessConfig extends cdktf.TerraformMetaArguments {
   /**
-  * Only mailboxes with this verdict in `mailboxes` and `primary_smtp_addresses`: `breaks`, `at-risk` or `ready`. The `summary` always counts every mailbox.
+  * Only mailboxes with this verdict in `mailboxes` and `primary_smtp_addresses`: `breaks`, `at-risk` or `ready`. The `summary` always counts every mailbox. On a large tenant set it (usually `at-risk`): Terraform's own handling of a list of tens of thousands of objects costs more than reading them.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.1.0/docs/data-sources/smtp_auth_readiness#verdict DataExchangeonlineSmtpAuthReadiness#verdict}
   */

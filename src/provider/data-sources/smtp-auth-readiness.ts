@@ -60,7 +60,9 @@ export const smtpAuthReadinessSchema: Schema = {
       verdict: {
         type: 'string',
         optional: true,
-        description: 'Only mailboxes with this verdict in `mailboxes` and `primary_smtp_addresses`: `breaks`, `at-risk` or `ready`. The `summary` always counts every mailbox.',
+        description:
+          'Only mailboxes with this verdict in `mailboxes` and `primary_smtp_addresses`: `breaks`, `at-risk` or `ready`. The `summary` always counts every mailbox. ' +
+          'On a large tenant set it (usually `at-risk`): Terraform\'s own handling of a list of tens of thousands of objects costs more than reading them.',
       },
       organization_smtp_client_authentication_disabled: {
         type: 'bool',
