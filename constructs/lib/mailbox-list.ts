@@ -9,6 +9,7 @@
  *   is kept and every duplicate is recorded in `duplicates`, so constructs can warn about it.
  */
 import { readFileSync } from 'node:fs';
+import { mailboxEntryProblem } from '../../src/exchange/allow-list';
 
 export interface MailboxListProblem {
   /** 1-based line number in a file or text, or 1-based position in an array. */
@@ -47,8 +48,7 @@ export class MailboxListError extends Error {
 }
 
 // The one rule for what a list entry may be, shared with the provider's mailbox_list function.
-export { mailboxEntryProblem } from '../../src/exchange/allow-list';
-import { mailboxEntryProblem } from '../../src/exchange/allow-list';
+export { mailboxEntryProblem };
 
 interface RawEntry {
   line: number;
