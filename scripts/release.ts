@@ -17,13 +17,14 @@
  *                                               Node running the script. The binary must be the same Node version.
  *   --gpg-key <fingerprint or user id>          sign SHA256SUMS (or set GPG_FINGERPRINT); GNUPGHOME is honoured
  *   --allow-unsigned-darwin                     see scripts/release/sea.ts
+ *   --out <directory>                           instead of dist/release (emptied first)
  *
  * The version comes from package.json. The executables are Node single-executable applications (scripts/release/sea.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DIST, PROVIDER_VERSION, ROOT, SIDE_BUNDLES, bundle, sideBundlePlugin } from './package';
 import { buildSea, executableName, hostPlatform, type SeaTarget } from './release/sea';
 import { writeZip, type ZipEntry } from './release/zip';
@@ -189,6 +190,7 @@ function parseArguments(argv: string[]): ReleaseOptions {
       platform = undefined;
     } else if (flag === '--gpg-key') options.gpgKey = value();
     else if (flag === '--allow-unsigned-darwin') options.allowUnsignedDarwin = true;
+    else if (flag === '--out') options.outDirectory = resolve(value());
     else throw new Error(`unknown option ${flag}; see the header of scripts/release.ts`);
   }
   if (platform) throw new Error(`--platform ${platform} needs --node-binary <path to that platform's node binary>`);
