@@ -40,3 +40,53 @@ export async function benchStartup(runs = 21): Promise<Figure> {
     note: `min ${Math.min(...times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`,
   };
 }
+
+/** Start → first stdout line of `command`, for the bare-Node baseline. */
+function firstLine(command: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.on('error', reject);
+    child.stdout.once('data', () => {
+      resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      child.kill('SIGKILL');
+    });
+  });
+}
+
+/**
+ * The release executable (Node single-executable application) start → handshake, against a bare Node process's
+ * start (`node -e` printing one line) on the same machine: measured in pairs, alternating which goes first, so
+ * both see the same load. The figure is the ratio of the medians.
+ */
+export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
+  const { hostProviderExecutable } = await import('../release');
+  const executable = await hostProviderExecutable();
+  const clientCertificate = createServerCertificate().certificatePem;
+  const bare = (): Promise<number> => firstLine(process.execPath, ['-e', 'console.log(1)']);
+  const release = (): Promise<number> => startOnce(executable, clientCertificate);
+  await bare();
+  await release(); // warm the file cache
+  const bareTimes: number[] = [];
+  const releaseTimes: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      bareTimes.push(await bare());
+      releaseTimes.push(await release());
+    } else {
+      releaseTimes.push(await release());
+      bareTimes.push(await bare());
+    }
+  }
+  const pairRatios = releaseTimes.map((time, i) => time / bareTimes[i]);
+  return [
+    {
+      id: 'startup-ratio',
+      label: `release executable start → handshake ÷ node -e, medians of ${runs} pairs`,
+      value: median(releaseTimes) / median(bareTimes),
+      unit: '×',
+      target: 1.2,
+      note: `release executable ${median(releaseTimes).toFixed(1)} ms, node -e ${median(bareTimes).toFixed(1)} ms; median of per-pair ratios ${median(pairRatios).toFixed(2)}`,
+    },
+  ];
+}
