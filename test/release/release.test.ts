@@ -183,6 +183,37 @@ resource "exchangeonline_transport_config" "org" {
       } finally {
         tf.cleanup();
       }
+
+      // A PFX credential makes the provider load node-forge, one of the side bundles embedded as SEA assets:
+      // a wrong password must come back as the provider's own error about certificate_password.
+      const pfx = join(work, 'app.pfx');
+      const openssl = (args: string[]): void => expect(run('openssl', args).status).toBe(0);
+      openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem'), '-days', '2', '-subj', '/CN=exoform-release-test']);
+      openssl(['pkcs12', '-export', '-inkey', join(work, 'key.pem'), '-in', join(work, 'cert.pem'), '-out', pfx, '-passout', 'pass:right-password']);
+      const withCertificate = new TerraformWorkspace(
+        {
+          'main.tf': `${REQUIRED_PROVIDERS}
+provider "exchangeonline" {
+  organization         = "contoso.onmicrosoft.com"
+  endpoint             = "${emulator.url}"
+  client_id            = "00000000-0000-0000-0000-000000000001"
+  certificate_path     = "${pfx}"
+  certificate_password = "wrong-password"
+}
+data "exchangeonline_transport_config" "org" {}
+`,
+        },
+        { PATH: bin, TF_CLI_CONFIG_FILE: config, EXO_ENDPOINT: undefined, EXO_ORGANIZATION: undefined, EXO_ACCESS_TOKEN: undefined },
+      );
+      try {
+        await withCertificate.init();
+        const result = await withCertificate.run(['plan', '-no-color', '-input=false']);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(/certificate_password/);
+        expect(result.stderr).not.toMatch(/Internal error|Cannot find module|getAsset/);
+      } finally {
+        withCertificate.cleanup();
+      }
     });
 
     test('from the network-mirror layout served over HTTPS: index.json, <version>.json, the zip, and its hashes in the lock file', async () => {
