@@ -56,8 +56,8 @@ function firstLine(command: string, args: string[]): Promise<number> {
 
 /**
  * The release executable (Node single-executable application) start → handshake, against a bare Node process's
- * start (`node -e` printing one line) on the same machine: measured in pairs, alternating which goes first, so
- * both see the same load. The figure is the ratio of the medians.
+ * start (`node -e` printing one line) on the same machine: measured in rounds (with the Node-script package as a
+ * third candidate), rotating the order, so all see the same load. The figure is the ratio of the medians.
  */
 export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
   const { hostProviderExecutable } = await import('../release');
@@ -65,28 +65,37 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
   const clientCertificate = createServerCertificate().certificatePem;
   const bare = (): Promise<number> => firstLine(process.execPath, ['-e', 'console.log(1)']);
   const release = (): Promise<number> => startOnce(executable, clientCertificate);
+  // The Node-script package (npm run package) in the same rounds, for comparison.
+  const script = (): Promise<number> => startOnce(providerExecutable(), clientCertificate);
   await bare();
   await release(); // warm the file cache
+  await script();
   const bareTimes: number[] = [];
   const releaseTimes: number[] = [];
+  const scriptTimes: number[] = [];
+  const candidates: Array<[() => Promise<number>, number[]]> = [
+    [bare, bareTimes],
+    [release, releaseTimes],
+    [script, scriptTimes],
+  ];
   for (let i = 0; i < runs; i++) {
-    if (i % 2 === 0) {
-      bareTimes.push(await bare());
-      releaseTimes.push(await release());
-    } else {
-      releaseTimes.push(await release());
-      bareTimes.push(await bare());
+    // Rotate the order every round so no candidate always runs first (or right after another).
+    for (let j = 0; j < candidates.length; j++) {
+      const [run, times] = candidates[(i + j) % candidates.length];
+      times.push(await run());
     }
   }
   const pairRatios = releaseTimes.map((time, i) => time / bareTimes[i]);
   return [
     {
       id: 'startup-ratio',
-      label: `release executable start → handshake ÷ node -e, medians of ${runs} pairs`,
+      label: `release executable start → handshake ÷ node -e, medians of ${runs} rounds`,
       value: median(releaseTimes) / median(bareTimes),
       unit: '×',
       target: 1.2,
-      note: `release executable ${median(releaseTimes).toFixed(1)} ms, node -e ${median(bareTimes).toFixed(1)} ms; median of per-pair ratios ${median(pairRatios).toFixed(2)}`,
+      note:
+        `release executable ${median(releaseTimes).toFixed(1)} ms, node -e ${median(bareTimes).toFixed(1)} ms; median of per-round ratios ${median(pairRatios).toFixed(2)}; ` +
+        `Node-script package in the same rounds ${median(scriptTimes).toFixed(1)} ms = ${(median(scriptTimes) / median(bareTimes)).toFixed(2)}×`,
     },
   ];
 }
