@@ -40,3 +40,62 @@ export async function benchStartup(runs = 21): Promise<Figure> {
     note: `min ${Math.min(...times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`,
   };
 }
+
+/** Start → first stdout line of `command`, for the bare-Node baseline. */
+function firstLine(command: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    child.on('error', reject);
+    child.stdout.once('data', () => {
+      resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      child.kill('SIGKILL');
+    });
+  });
+}
+
+/**
+ * The release executable (Node single-executable application) start → handshake, against a bare Node process's
+ * start (`node -e` printing one line) on the same machine: measured in rounds (with the Node-script package as a
+ * third candidate), rotating the order, so all see the same load. The figure is the ratio of the medians.
+ */
+export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
+  const { hostProviderExecutable } = await import('../release');
+  const executable = await hostProviderExecutable();
+  const clientCertificate = createServerCertificate().certificatePem;
+  const bare = (): Promise<number> => firstLine(process.execPath, ['-e', 'console.log(1)']);
+  const release = (): Promise<number> => startOnce(executable, clientCertificate);
+  // The Node-script package (npm run package) in the same rounds, for comparison.
+  const script = (): Promise<number> => startOnce(providerExecutable(), clientCertificate);
+  await bare();
+  await release(); // warm the file cache
+  await script();
+  const bareTimes: number[] = [];
+  const releaseTimes: number[] = [];
+  const scriptTimes: number[] = [];
+  const candidates: Array<[() => Promise<number>, number[]]> = [
+    [bare, bareTimes],
+    [release, releaseTimes],
+    [script, scriptTimes],
+  ];
+  for (let i = 0; i < runs; i++) {
+    // Rotate the order every round so no candidate always runs first (or right after another).
+    for (let j = 0; j < candidates.length; j++) {
+      const [run, times] = candidates[(i + j) % candidates.length];
+      times.push(await run());
+    }
+  }
+  const pairRatios = releaseTimes.map((time, i) => time / bareTimes[i]);
+  return [
+    {
+      id: 'startup-ratio',
+      label: `release executable start → handshake ÷ node -e, medians of ${runs} rounds`,
+      value: median(releaseTimes) / median(bareTimes),
+      unit: '×',
+      target: 1.2,
+      note:
+        `release executable ${median(releaseTimes).toFixed(1)} ms, node -e ${median(bareTimes).toFixed(1)} ms; median of per-round ratios ${median(pairRatios).toFixed(2)}; ` +
+        `Node-script package in the same rounds ${median(scriptTimes).toFixed(1)} ms = ${(median(scriptTimes) / median(bareTimes)).toFixed(2)}×`,
+    },
+  ];
+}

@@ -20,7 +20,7 @@ export function readHandshakeEnvironment(env: NodeJS.ProcessEnv): HandshakeEnvir
   if (env[MAGIC_COOKIE_KEY] !== MAGIC_COOKIE_VALUE) {
     throw new HandshakeError(
       'This program is a Terraform plugin (the exoform Exchange Online provider) and is not meant to be run directly.\n' +
-        'Install it with `npm run package` and let the terraform CLI start it; see README.md.',
+        'Install it into a Terraform provider mirror and let the terraform CLI start it (README: "Install the provider").',
     );
   }
   const offered = (env.PLUGIN_PROTOCOL_VERSIONS ?? String(APP_PROTOCOL_VERSION)).split(',').map((v) => Number(v.trim()));

@@ -4,6 +4,7 @@
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { PROVIDER_VERSION } from '../../scripts/package';
 
 const ADDRESS = 'exchangeonline_transport_config.org';
 
@@ -33,7 +34,7 @@ describe('exchangeonline_transport_config', () => {
     const tf = new TerraformWorkspace(config({ smtp: true, legacy: true }), emulator.providerEnv);
     try {
       const init = await tf.init();
-      expect(init.stdout).toMatch(/Installed exoform\/exchangeonline v0\.1\.0/);
+      expect(init.stdout).toContain(`Installed exoform/exchangeonline v${PROVIDER_VERSION}`);
 
       const before = await emulator.inspect.tenant();
       expect(before.transportConfig.SmtpClientAuthenticationDisabled).toBe(true);

@@ -1,0 +1,162 @@
+/**
+ * Self-contained executables with Node's single-executable applications (node:sea): a copy of a Node binary with
+ * our bundle injected as the NODE_SEA_BLOB resource (with postject), so users need no Node on PATH.
+ *
+ * - The blob is made by the Node running this script (`node --experimental-sea-config`), so the target's Node binary
+ *   must be the same Node version (checked: the blob format and V8's code cache are tied to it).
+ * - V8's code cache goes into the blob when the target is this machine's platform; for other platforms it is left
+ *   out, because a code cache only loads on the platform that produced it (Node's SEA documentation). Building on
+ *   the target platform itself (e.g. on a macOS runner) gives that platform the cache too.
+ * - macOS binaries carry a code signature that injection invalidates, and arm64 macOS refuses to run unsigned code:
+ *   the signature is removed before and an ad-hoc one made after with `codesign` (only on macOS). Windows:
+ *   node.exe's Authenticode signature is removed with `osslsigncode` (or `signtool` on Windows) before injection;
+ *   sign the result with your own certificate if you distribute it.
+ * - Builds are cached under dist/sea-cache by a hash of everything that goes in, so a test run or a second
+ *   `npm run release` reuses them (postject needs ~6 s and ~1 GB per 100 MB executable).
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DIST, ROOT } from '../package';
+
+/** The SEA sentinel compiled into every Node binary that supports single-executable applications. */
+export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
+
+export interface SeaApplication {
+  /** Short name used for cache entries, e.g. "provider". */
+  name: string;
+  /** The bundled CommonJS main script. */
+  main: Buffer;
+  /** Files read at run time with `sea.getAsset(name)`. */
+  assets: Record<string, Buffer>;
+}
+
+export interface SeaTarget {
+  /** Terraform's platform name: linux_amd64, darwin_arm64, windows_amd64, ... */
+  platform: string;
+  nodeBinary: string;
+}
+
+export interface SeaOptions {
+  /** Accept a darwin build that could not be re-signed here (it must be signed on macOS before it runs there). */
+  allowUnsignedDarwin?: boolean;
+  log?: (line: string) => void;
+}
+
+const NODE_OS: Record<string, string> = { linux: 'linux', darwin: 'darwin', win32: 'windows', freebsd: 'freebsd' };
+const NODE_ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386' };
+
+/** This machine's platform in Terraform's spelling. */
+export function hostPlatform(): string {
+  return `${NODE_OS[process.platform] ?? process.platform}_${NODE_ARCH[process.arch] ?? process.arch}`;
+}
+
+export function executableName(base: string, platform: string): string {
+  return platform.startsWith('windows_') ? `${base}.exe` : base;
+}
+
+/** The Node version a Node binary was built as, read from the source URL compiled into it (no need to run it). */
+export function nodeBinaryVersion(nodeBinary: string): string | undefined {
+  const text = readFileSync(nodeBinary).toString('latin1');
+  return /node-(v\d+\.\d+\.\d+)(?:-headers)?\.tar\.gz/.exec(text)?.[1];
+}
+
+function run(command: string, args: string[], what: string): void {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.error) throw new Error(`${what}: could not run ${command}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${what} failed (${command} exited ${result.status}):\n${result.stderr}${result.stdout}`);
+}
+
+function available(command: string): boolean {
+  return spawnSync(process.platform === 'win32' ? 'where' : 'which', [command], { stdio: 'ignore' }).status === 0;
+}
+
+function cacheKey(application: SeaApplication, target: SeaTarget, useCodeCache: boolean): string {
+  const hash = createHash('sha256');
+  const binary = statSync(target.nodeBinary);
+  hash.update(JSON.stringify([target.platform, target.nodeBinary, binary.size, binary.mtimeMs, process.version, useCodeCache]));
+  hash.update(readFileSync(__filename));
+  hash.update(readFileSync(join(ROOT, 'node_modules/postject/package.json')));
+  hash.update(application.main);
+  for (const name of Object.keys(application.assets).sort()) hash.update(`\0${name}\0`).update(application.assets[name]);
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Builds (or takes from the cache) one single-executable application and returns the path of the executable.
+ * The caller copies it; the cached file is never handed out for writing.
+ */
+export function buildSea(application: SeaApplication, target: SeaTarget, options: SeaOptions = {}): string {
+  const log = options.log ?? (() => undefined);
+  const version = nodeBinaryVersion(target.nodeBinary);
+  if (version !== process.version) {
+    throw new Error(
+      `--node-binary ${target.nodeBinary} is Node ${version ?? '(version not found)'}, but this script runs on Node ${process.version}. ` +
+        `A single-executable blob only works in the Node version that made it: run the release with Node ${version ?? 'of that version'}, or pass a ${process.version} binary for ${target.platform}.`,
+    );
+  }
+  const useCodeCache = target.platform === hostPlatform();
+  const key = cacheKey(application, target, useCodeCache);
+  const cacheDirectory = join(DIST, 'sea-cache', target.platform);
+  const cached = join(cacheDirectory, `${application.name}-${key}`);
+  if (existsSync(cached)) {
+    log(`${application.name} ${target.platform}: cached single executable ${cached}`);
+    return cached;
+  }
+
+  const work = mkdtempSync(join(tmpdir(), 'exoform-sea-'));
+  try {
+    writeFileSync(join(work, 'main.js'), application.main);
+    const assets: Record<string, string> = {};
+    for (const [name, content] of Object.entries(application.assets)) {
+      assets[name] = join(work, 'assets', name);
+      mkdirSync(join(work, 'assets'), { recursive: true });
+      writeFileSync(assets[name], content);
+    }
+    const config = { main: join(work, 'main.js'), output: join(work, 'sea.blob'), disableExperimentalSEAWarning: true, useCodeCache, useSnapshot: false, assets };
+    writeFileSync(join(work, 'sea-config.json'), JSON.stringify(config, null, 2));
+    run(process.execPath, ['--experimental-sea-config', join(work, 'sea-config.json')], 'making the single-executable blob');
+
+    const executable = join(work, 'app');
+    copyFileSync(target.nodeBinary, executable);
+    chmodSync(executable, 0o755);
+    const darwin = target.platform.startsWith('darwin_');
+    const windows = target.platform.startsWith('windows_');
+    if (darwin) {
+      if (available('codesign')) run('codesign', ['--remove-signature', executable], 'removing the macOS signature');
+      else if (!options.allowUnsignedDarwin) {
+        throw new Error(
+          `${target.platform}: codesign is not available here, and arm64 macOS refuses to run a binary whose signature injection broke. ` +
+            'Build darwin targets on macOS, or pass --allow-unsigned-darwin and run `codesign --sign - <executable>` on macOS before publishing.',
+        );
+      }
+    }
+    if (windows) {
+      if (available('signtool')) run('signtool', ['remove', '/s', executable], 'removing the Windows signature');
+      else if (available('osslsigncode')) {
+        run('osslsigncode', ['remove-signature', '-in', executable, '-out', `${executable}.unsigned`], 'removing the Windows signature');
+        renameSync(`${executable}.unsigned`, executable);
+      } else log(`${target.platform}: neither signtool nor osslsigncode found; node.exe's signature is left in place (invalid after injection)`);
+    }
+    const postject = join(ROOT, 'node_modules/postject/dist/cli.js');
+    const postjectArgs = [postject, executable, 'NODE_SEA_BLOB', join(work, 'sea.blob'), '--sentinel-fuse', SEA_FUSE];
+    if (darwin) postjectArgs.push('--macho-segment-name', 'NODE_SEA');
+    run(process.execPath, postjectArgs, 'injecting the blob with postject');
+    if (darwin && available('codesign')) run('codesign', ['--sign', '-', executable], 'ad-hoc signing the macOS executable');
+
+    mkdirSync(cacheDirectory, { recursive: true });
+    for (const old of readdirSync(cacheDirectory)) {
+      if (old.startsWith(`${application.name}-`)) rmSync(join(cacheDirectory, old), { force: true });
+    }
+    // Through a temporary name in the cache directory: a rename across file systems (tmp → dist) fails.
+    copyFileSync(executable, `${cached}.${process.pid}.tmp`);
+    chmodSync(`${cached}.${process.pid}.tmp`, 0o755);
+    renameSync(`${cached}.${process.pid}.tmp`, cached);
+    log(`${application.name} ${target.platform}: built single executable (code cache ${useCodeCache ? 'on' : 'off: not this platform'})`);
+    return cached;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
