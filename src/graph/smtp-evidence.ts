@@ -66,7 +66,7 @@ export async function readSmtpSignIns(
   const readSlice = async (i: number): Promise<void> => {
     const from = new Date(start + i * width);
     const to = i === slices - 1 ? new Date(now.getTime() + 60_000) : new Date(start + (i + 1) * width);
-    for await (const page of client.pages(client.url('auditLogs/signIns', { $filter: signInFilter(from, to), $top: '1000' }))) {
+    for await (const page of client.pages(client.url('auditLogs/signIns', { $filter: signInFilter(from, to), $select: 'userPrincipalName,createdDateTime,status', $top: '1000' }))) {
       for (const item of page as Array<Record<string, unknown>>) {
         const upn = typeof item.userPrincipalName === 'string' ? item.userPrincipalName.toLowerCase() : undefined;
         if (!upn) continue;
