@@ -70,8 +70,8 @@ function verdictSegments(counts: { breaks: number; 'at-risk': number; ready: num
 const ACTION_ROWS = 50;
 
 function usageCell(m: MailboxReadiness): string {
-  if (m.usage.source === 'signins') return `${m.usage.successfulSignIns} sign-ins${m.usage.failedSignIns ? ` (+${m.usage.failedSignIns} failed)` : ''}${m.usage.lastUsed ? `, last ${m.usage.lastUsed.slice(0, 10)}` : ''}`;
-  if (m.usage.source === 'usage-report') return m.usage.smtpUsed ? `SMTP used (report)${m.usage.lastUsed ? `, ${m.usage.lastUsed}` : ''}` : 'no SMTP (report)';
+  if (m.usage.source === 'signins') return `${m.usage.successfulSignIns} sign-ins${m.usage.failedSignIns ? ` (+${m.usage.failedSignIns} failed)` : ''}${m.usage.lastUsed ? `, last ${m.usage.lastUsed.slice(5, 10)}` : ''}`;
+  if (m.usage.source === 'usage-report') return m.usage.smtpUsed ? `SMTP used${m.usage.lastUsed ? ` ${m.usage.lastUsed.slice(5, 10)}` : ''} (report)` : 'no SMTP (report)';
   return 'no evidence';
 }
 
@@ -131,7 +131,7 @@ header{display:flex;justify-content:space-between;align-items:center;margin-bott
 .chart svg{max-width:100%;height:auto;border-radius:4px}
 .legend{display:flex;gap:14px;flex-wrap:wrap;font-size:12.5px;margin-top:3px}.key i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px}
 details{margin-top:10px}summary{cursor:pointer;font-weight:600;font-size:14px}
-table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:6px}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eceef2}th{color:#5b6475;font-weight:600}
+table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:6px}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eceef2}th{color:#5b6475;font-weight:600}td:nth-child(6){white-space:nowrap}td:first-child{word-break:break-all}
 .pill{border-radius:10px;padding:0 8px;color:#fff;font-size:11.5px}.pill.breaks{background:${COLORS.breaks}}.pill.at-risk{background:${COLORS['at-risk']}}
 .ok{color:${COLORS.ready};font-weight:600}
 footer{color:#5b6475;font-size:12px;margin-top:20px}`;
