@@ -14,6 +14,7 @@ import type { FixtureDocument } from '../../src/emulator/fixture';
 import { DEMO_FLEET_FIXTURE } from '../../src/report/demo-fleet';
 import type { MailboxReadiness, ReadinessReport, TenantReadiness } from '../../src/report/model';
 import { BIN, tempDir } from '../emulator/helpers';
+import { validateJsonSchema } from '../support/json-schema';
 
 const TOKEN = 'report-test-token-31c9';
 
@@ -110,6 +111,16 @@ describe('exoform report over a fleet', () => {
     expect(run.stderr).toMatch(/\[\d\/6\] litware: UNREACHABLE/);
     expect(run.stderr).toMatch(/Reading 6 tenant\(s\), 3 at a time/);
     expect(run.stdout + run.stderr).not.toContain(TOKEN);
+  });
+
+  it('prints JSON that follows docs/report.schema.json (schemaVersion 1)', () => {
+    const schema = JSON.parse(readFileSync(join(__dirname, '..', '..', 'docs', 'report.schema.json'), 'utf8'));
+    expect(validateJsonSchema(schema, report)).toEqual([]);
+    // The checker is not vacuous: a report missing a field or with an unknown verdict fails.
+    const broken = JSON.parse(JSON.stringify(report));
+    broken.tenants[0].mailboxes[0].verdict = 'fine';
+    delete broken.totals.notRead;
+    expect(validateJsonSchema(schema, broken)).toEqual(expect.arrayContaining([expect.stringContaining('"fine" is not one of'), '$.totals: missing notRead']));
   });
 
   it("matches the emulator's state: mailboxes, shared mailboxes, own settings and effective SMTP AUTH", () => {
