@@ -107,12 +107,6 @@ export function parseReportArgs(args: string[]): { help: true } | { help: false;
   };
 }
 
-/** Loads a module on first use (CommonJS require: works from the sources through tsx and from the bundle). */
-function load<T>(path: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(path) as T;
-}
-
 function write(path: string, text: string): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
@@ -122,23 +116,25 @@ export const reportCommand: CliCommand = {
   summary: 'Readiness for the December 2026 Basic SMTP AUTH change, per mailbox and tenant (table, JSON, CSV, HTML)',
   help: HELP,
   async run(args: string[], io: CliIo): Promise<number> {
+    // Modules are required here, on first use, with literal paths (the dist/cli.js bundle resolves them at build time).
+    /* eslint-disable @typescript-eslint/no-require-imports */
     const parsed = parseReportArgs(args);
     if (parsed.help) {
       io.stdout(`${HELP}\n`);
       return EXIT_OK;
     }
     const options = parsed.options;
-    const { targetFor, targetFromEnvironment, targetsFromFleetFile } = load<typeof import('../report/targets')>('../report/targets');
-    const { runReadinessReport, failOnMet } = load<typeof import('../report/run')>('../report/run');
-    const { renderTerminal, renderCsv, renderAllowList } = load<typeof import('../report/render-text')>('../report/render-text');
-    const { renderHtml } = load<typeof import('../report/render-html')>('../report/render-html');
+    const { targetFor, targetFromEnvironment, targetsFromFleetFile } = require('../report/targets') as typeof import('../report/targets');
+    const { runReadinessReport, failOnMet } = require('../report/run') as typeof import('../report/run');
+    const { renderTerminal, renderCsv, renderAllowList } = require('../report/render-text') as typeof import('../report/render-text');
+    const { renderHtml } = require('../report/render-html') as typeof import('../report/render-html');
 
     let closeEmulator: (() => Promise<void>) | undefined;
     try {
       let targets;
       if (options.demo) {
-        const { startEmulator } = load<typeof import('../emulator')>('../emulator');
-        const { DEMO_FLEET_FIXTURE } = load<typeof import('../report/demo-fleet')>('../report/demo-fleet');
+        const { startEmulator } = require('../emulator') as typeof import('../emulator');
+        const { DEMO_FLEET_FIXTURE } = require('../report/demo-fleet') as typeof import('../report/demo-fleet');
         const emulator = await startEmulator({ seed: DEMO_FLEET_FIXTURE });
         closeEmulator = () => emulator.close();
         targets = DEMO_FLEET_FIXTURE.tenants.map((t) => targetFor({ organization: t.domain, accessToken: emulator.token, endpoint: emulator.url }));
