@@ -34,6 +34,7 @@ export interface TenantTarget {
 
 interface UserRow {
   upn: string;
+  displayName: string | null;
   recipientTypeDetails: string | null;
   authenticationPolicy: string | null;
 }
@@ -88,6 +89,7 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
     for (const row of users) {
       const user: UserRow = {
         upn: text(row, 'UserPrincipalName') ?? '',
+        displayName: text(row, 'DisplayName') ?? null,
         recipientTypeDetails: text(row, 'RecipientTypeDetails') ?? null,
         authenticationPolicy: text(row, 'AuthenticationPolicy') ?? null,
       };
@@ -131,7 +133,7 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
       return {
         userPrincipalName: upn,
         primarySmtpAddress: mailbox.primarySmtpAddress,
-        displayName: mailbox.name ?? null,
+        displayName: user?.displayName ?? mailbox.name ?? null,
         recipientTypeDetails: user?.recipientTypeDetails ?? null,
         smtpAuthSetting: setting,
         authenticationPolicy: policy?.name ?? null,

@@ -11,6 +11,8 @@ export interface RunOptions {
   /** Tenants read at once. @default 8 */
   parallel?: number;
   progress?: (line: string) => void;
+  /** How often to list the tenants still being read. @default 10 s */
+  progressIntervalMs?: number;
   now?: Date;
   signal?: AbortSignal;
 }
@@ -22,10 +24,22 @@ export async function runReadinessReport(targets: readonly TenantTarget[], optio
   let done = 0;
   const started = Date.now();
   options.progress?.(`Reading ${targets.length} tenant(s), ${parallel} at a time…`);
+  // A big tenant takes a while: say every 10 s which tenants are still being read, so a long run never looks stuck.
+  const inFlight = new Map<number, { name: string; since: number }>();
+  const ticker = options.progress
+    ? setInterval(() => {
+        const now = Date.now();
+        if (inFlight.size === 0) return;
+        options.progress!(`… still reading: ${[...inFlight.values()].map(({ name, since }) => `${name} (${Math.round((now - since) / 1000)} s)`).join(', ')}`);
+      }, options.progressIntervalMs ?? 10_000)
+    : undefined;
+  ticker?.unref();
   const worker = async (): Promise<void> => {
     while (next < targets.length) {
       const index = next++;
+      inFlight.set(index, { name: targets[index]!.name, since: Date.now() });
       const result = await readTenantReadiness(targets[index]!, { now: options.now, signal: options.signal });
+      inFlight.delete(index);
       results[index] = result;
       done++;
       const what = result.status === 'ok'
@@ -34,7 +48,11 @@ export async function runReadinessReport(targets: readonly TenantTarget[], optio
       options.progress?.(`[${done}/${targets.length}] ${result.name}: ${what} in ${(result.durationMs / 1000).toFixed(1)} s`);
     }
   };
-  await Promise.all(Array.from({ length: parallel }, worker));
+  try {
+    await Promise.all(Array.from({ length: parallel }, worker));
+  } finally {
+    if (ticker) clearInterval(ticker);
+  }
   options.progress?.(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 
   const verdicts = { breaks: 0, 'at-risk': 0, ready: 0 };
