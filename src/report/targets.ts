@@ -154,7 +154,11 @@ export function targetsFromFleetFile(path: string, env: NodeJS.ProcessEnv, overr
     const secret = (field: string): string | undefined => {
       const reference = credentials[field] as SecretReference | string | undefined;
       if (reference === undefined) return undefined;
-      if (typeof reference === 'string') return reference; // clientId may be plain; TenantFleet rejects inline secrets
+      if (typeof reference === 'string') {
+        // Only the client id may be written inline; a secret in the file would end up in repositories and CI logs.
+        if (field === 'clientId') return reference;
+        throw new ConfigurationError(`The fleet's ${field} for ${t.tenant} is written inline; secrets are never accepted in the fleet file.`, `Reference it instead: { env: TF_VAR_<name> } or { file: <path> }.`, [field]);
+      }
       if ('env' in reference) {
         const value = set(env[reference.env]);
         if (value === undefined) throw new ConfigurationError(`The fleet's ${field} for ${t.tenant} comes from ${reference.env}, which is not set.`, `Export ${reference.env} before running the report.`, [field]);
