@@ -32,7 +32,8 @@ export class GraphRequestError extends Error {
  */
 export function classifyGraphError(status: number, code: string, message: string): GraphRequestError['kind'] {
   if (/NonPremium|premium licen[cs]e|SKU capable/i.test(`${code} ${message}`)) return 'licence';
-  if (status === 403 || /Authorization_RequestDenied/i.test(code)) return 'permission';
+  // Only Authorization_RequestDenied names a missing permission; a bare 403 (no JSON body) is said as such.
+  if (/Authorization_RequestDenied/i.test(code)) return 'permission';
   return 'other';
 }
 

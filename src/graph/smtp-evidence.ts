@@ -11,6 +11,7 @@ function unavailable(error: unknown, permission: string, licence?: string): Unav
   if (error instanceof GraphRequestError) {
     if (error.kind === 'licence') return { available: false, reason: `no ${licence ?? 'licence'} (${error.code})` };
     if (error.kind === 'permission') return { available: false, reason: `the app lacks ${permission} (${error.code})` };
+    if (error.status === 403) return { available: false, reason: `Graph refused with HTTP 403 (${error.code}): the app lacks ${permission}${licence ? ` or the tenant lacks the ${licence}` : ''}` };
     return { available: false, reason: `Graph answered ${error.status || ''} ${error.code}: ${error.message}`.replace(/\s+/g, ' ').trim() };
   }
   return { available: false, reason: `Graph could not be read: ${(error as Error).message}` };
