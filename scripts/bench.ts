@@ -32,6 +32,8 @@ const SUITES: Array<[id: string, run: () => Promise<Figure[]>]> = [
   ['P2', () => benchP2()],
   ['P4', () => benchP4()],
   ['P5', async () => (await import('./bench/fleet')).benchP5()],
+  ['report-tenant', async () => (await import('./bench/readiness')).benchReportTenant()],
+  ['report-fleet', async () => (await import('./bench/readiness')).benchReportFleet()],
 ];
 
 async function main(): Promise<void> {

@@ -178,12 +178,26 @@ async function main(): Promise<void> {
     );
     const after = await readPosture(bridge);
     process.stdout.write(formatPosture(tenant, before, after));
+    await printReadiness(realTenant ? { ...settings, graphAccessToken: env.EXO_GRAPH_ACCESS_TOKEN } : settings);
     process.stdout.write(`\ncdktf working directory (cdktf.out/, state, outputs.json): ${workDirectory}\n`);
     if (!existsSync(join(workDirectory, 'outputs.json'))) process.stdout.write('(cdktf wrote no outputs.json)\n');
   } finally {
     await bridge.close();
     await emulator?.close();
   }
+}
+
+/**
+ * The quick start ends with the tenant's readiness for the December 2026 change (`exoform report`, the same code):
+ * who still uses Basic SMTP AUTH and breaks, decided by which setting.
+ */
+async function printReadiness(settings: RestBridgeSettings & { graphAccessToken?: string }): Promise<void> {
+  const { targetFor } = await import('../src/report/targets');
+  const { runReadinessReport } = await import('../src/report/run');
+  const { renderTerminal } = await import('../src/report/render-text');
+  const report = await runReadinessReport([targetFor(settings)]);
+  process.stdout.write(`\n${renderTerminal(report)}`);
+  process.stdout.write('Whole fleets, JSON/CSV/HTML and a suggested allow list: npm exec -- exoform report --help (docs/report.md).\n');
 }
 
 if (require.main === module) {

@@ -4,10 +4,12 @@
  * Entry points: bin/exoform.js (installed package or fresh clone), or `tsx src/cli/main.ts <command>`.
  */
 import { emulatorCommand } from './emulator-command';
+import { reportCommand } from './report-command';
 import { CliCommand, CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, processIo } from './io';
 
 const COMMANDS: Readonly<Record<string, CliCommand>> = {
   emulator: emulatorCommand,
+  report: reportCommand,
 };
 
 function topLevelHelp(): string {

@@ -6,6 +6,7 @@
  * they can be pasted from PowerShell; everything else (upn, type, displayName, ...) is camelCase.
  */
 import { readFileSync } from 'node:fs';
+import { FixtureGraph, validateGraphFixture } from './graph';
 import { isGuid } from './ids';
 import { BASIC_AUTH_SWITCHES, BasicAuthSwitch } from './model';
 import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject, joinPath } from './validate';
@@ -48,6 +49,8 @@ export interface FixtureTenant {
   generatedMailboxDomain?: string;
   /** SmtpClientAuthenticationDisabled of every generated mailbox (default null = inherit), e.g. a large allow list. */
   generatedMailboxSmtpClientAuthenticationDisabled?: boolean | null;
+  /** What the tenant's Microsoft Graph answers (sign-ins, security defaults, usage report): src/emulator/GRAPH.md. */
+  graph?: FixtureGraph;
 }
 
 export interface FixtureDocument {
@@ -69,6 +72,7 @@ const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[
 const TENANT_KEYS = [
   'domain', 'tenantId', 'domains', 'transportConfig', 'organizationConfig', 'mailboxes', 'users',
   'authenticationPolicies', 'generatedMailboxes', 'generatedMailboxDomain', 'generatedMailboxSmtpClientAuthenticationDisabled',
+  'graph',
 ] as const;
 
 export function readFixtureFile(path: string): FixtureDocument {
@@ -230,6 +234,7 @@ function validateTenant(
   if (generatedSetting !== undefined && generatedSetting !== null && typeof generatedSetting !== 'boolean') {
     problems.add(joinPath(path, 'generatedMailboxSmtpClientAuthenticationDisabled'), `must be true, false or null, got ${describeValue(generatedSetting)}`);
   }
+  validateGraphFixture(tenant.graph, joinPath(path, 'graph'), problems);
   if (tenant.generatedMailboxDomain !== undefined) {
     const gPath = joinPath(path, 'generatedMailboxDomain');
     if (typeof tenant.generatedMailboxDomain !== 'string' || !domains.includes(tenant.generatedMailboxDomain.toLowerCase())) {

@@ -42,6 +42,14 @@ export const DEMO_FIXTURE: FixtureDocument = {
       ],
       users: [{ upn: 'jdoe@contoso.com', displayName: 'Jordan Doe' }],
       authenticationPolicies: [],
+      // What Graph shows for exoform report: the scanner still signs in with Basic SMTP AUTH three times a day (it
+      // is the one exception the quick start allows), and an old phone keeps failing with Sean's previous password.
+      graph: {
+        signIns: [
+          ...Array.from({ length: 90 }, (_, i) => ({ upn: 'scanner@contoso.com', hoursAgo: 1 + i * 8 })),
+          ...[5, 29, 53].map((hoursAgo) => ({ upn: 'sean@contoso.com', hoursAgo, status: 'failure' as const })),
+        ],
+      },
     },
   ],
 };

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import type { EmulatorControl } from './control';
 import { WireError, wireErrors } from './errors';
 import { delay, parseJsonBody, pathSegments, readBody, sendError, sendJson } from './http';
+import { GraphEmulator } from './graph';
 import { handleInspection } from './inspection';
 import { DeferredInvokeResponse, InvokeResponse, UnparsableBody, awaitDurable, invokeCommand } from './invoke';
 import type { Tenant } from './tenant-store';
@@ -41,9 +42,12 @@ export class WireServer {
   private readonly token: Buffer;
   /** One per request being handled: aborted when its client goes away or the emulator closes. */
   private readonly inFlight = new Set<AbortController>();
+  /** Microsoft Graph's sign-in log, security defaults and usage report, under /graph/ (graph.ts). */
+  private readonly graph: GraphEmulator;
 
   constructor(private readonly control: EmulatorControl, token: string) {
     this.token = Buffer.from(token, 'utf8');
+    this.graph = new GraphEmulator(control);
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
         sendError(response, error instanceof WireError ? error : wireErrors.internal((error as Error).message));
@@ -84,6 +88,13 @@ export class WireServer {
     const segments = pathSegments(url.pathname);
     const method = (request.method ?? 'GET').toUpperCase();
     const bodyText = await readBody(request);
+    if (segments[0] === 'graph') {
+      // Graph answers in its own error envelope; its report download carries no bearer token (pre-authenticated URL).
+      await delay(this.control.latency.callMs, signal);
+      if (signal.aborted) return;
+      await this.graph.handle(method, segments.slice(1), url, request, response, () => this.authenticate(request));
+      return;
+    }
     this.authenticate(request);
 
     if (segments[0] === '_emulator') {

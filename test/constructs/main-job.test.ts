@@ -73,6 +73,9 @@ test('npm start deploys the root app with cdktf against the demo tenant and prin
     expect(output).toMatch(/scanner@contoso\.com\s+inherit → enabled\s+ENABLED/);
     expect(output).toMatch(/sean@contoso\.com\s+inherit\s+disabled/);
     expect(output).toContain('1 of 9 mailboxes can use SMTP AUTH');
+    // The quick start ends with the demo tenant's readiness report: the allowed scanner still uses Basic SMTP AUTH.
+    expect(output).toMatch(/== contoso \(contoso\.onmicrosoft\.com\): BREAKS/);
+    expect(output).toMatch(/scanner@contoso\.com\s+user\s+enabled\s+on\s+allowed\s+mailbox\s+90 ok\/0 failed.*breaks/);
     expect(existsSync(join(directory, 'terraform.quickstart.tfstate'))).toBe(true);
     expect(JSON.parse(readFileSync(join(directory, 'outputs.json'), 'utf8'))).toMatchObject({ quickstart: { smtp_auth_disabled_org_wide: true } });
   } finally {

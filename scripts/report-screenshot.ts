@@ -1,0 +1,29 @@
+/**
+ * Regenerates docs/report-demo.png: the demo fleet's HTML report (`exoform report --demo --format html`) as headless
+ * Chromium shows it. Needs Debian's chromium package. Run: npx tsx scripts/report-screenshot.ts
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './package';
+
+const directory = mkdtempSync(join(tmpdir(), 'exoform-screenshot-'));
+try {
+  const report = spawnSync(process.execPath, [join(ROOT, 'bin', 'exoform.js'), 'report', '--demo', '--format', 'html', '--quiet'], {
+    encoding: 'utf8',
+    env: { ...process.env, EXOFORM_CLI_FROM_SOURCE: '1' },
+  });
+  if (report.status !== 0) throw new Error(`exoform report --demo failed: ${report.stderr}`);
+  const page = join(directory, 'report.html');
+  writeFileSync(page, report.stdout);
+  const output = join(ROOT, 'docs', 'report-demo.png');
+  const shot = spawnSync('chromium', [
+    '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run', `--user-data-dir=${join(directory, 'profile')}`,
+    '--force-device-scale-factor=1', '--window-size=1240,1240', `--screenshot=${output}`, `file://${page}`,
+  ], { encoding: 'utf8' });
+  if (shot.status !== 0) throw new Error(`chromium failed: ${shot.stderr}`);
+  process.stdout.write(`${output}: ${Math.round(statSync(output).size / 1024)} KB\n`);
+} finally {
+  rmSync(directory, { recursive: true, force: true });
+}

@@ -1,0 +1,220 @@
+/**
+ * Reads one tenant for the readiness report and judges every mailbox (src/exchange/readiness.ts decides).
+ *
+ * Cost: page reads, never a call per mailbox. Exchange: the bulk CAS mailbox read of src/exchange/cas-mailbox.ts,
+ * Get-User -ResultSize Unlimited, Get-AuthenticationPolicy, Get-OrganizationConfig, Get-TransportConfig, side by
+ * side. Graph, at the same time: security defaults, the sign-in log (time slices read in parallel), and only when
+ * the sign-in log is unavailable, the usage report.
+ */
+import type { ExchangeBridge } from '../bridge/bridge';
+import { ConcurrencyLimitedBridge } from '../bridge/limited-bridge';
+import { ConfigurationError, UnreachableError, isExchangeError } from '../bridge/errors';
+import { listAuthenticationPolicies } from '../exchange/authentication-policy';
+import { listCasMailboxes, settingWord, type SettingWord } from '../exchange/cas-mailbox';
+import { readDefaultAuthenticationPolicy } from '../exchange/organization-config';
+import { applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type SecurityDefaultsState, type UsageEvidence, type Verdict } from '../exchange/readiness';
+import { invoke, type ExchangeSession } from '../exchange/session';
+import { readTransportConfig } from '../exchange/transport-config';
+import { text } from '../exchange/row';
+import type { GraphClient } from '../graph/graph-client';
+import { EVIDENCE_DAYS, readEmailAppUsage, readSecurityDefaults, readSmtpSignIns, type Unavailable } from '../graph/smtp-evidence';
+import type { MailboxReadiness, TenantReadiness } from './model';
+
+export interface TenantTarget {
+  /** The tenant as configured (domain or id). */
+  tenant: string;
+  /** Short name (the fleet's), for tables and file names. */
+  name: string;
+  /** Builds the Exchange bridge; throws a ConfigurationError for bad settings. */
+  bridge: () => ExchangeBridge;
+  /** A Graph client, or why there is none (e.g. only an Exchange access token was given). */
+  graph: () => GraphClient | Unavailable;
+  maxConcurrentRequests?: number;
+}
+
+interface UserRow {
+  upn: string;
+  displayName: string | null;
+  recipientTypeDetails: string | null;
+  authenticationPolicy: string | null;
+}
+
+/** Counts the pages a bridge returns, so the report can say what it cost. */
+class CountingBridge implements ExchangeBridge {
+  calls = 0;
+  constructor(private readonly inner: ExchangeBridge) {}
+  get organization(): string {
+    return this.inner.organization;
+  }
+  async invoke(...args: Parameters<ExchangeBridge['invoke']>): ReturnType<ExchangeBridge['invoke']> {
+    const result = await this.inner.invoke(...args);
+    // Pages of at most 1000 rows (Prefer: odata.maxpagesize=1000): the calls this bulk read cost.
+    this.calls += Math.max(1, Math.ceil(result.rows.length / 1000));
+    return result;
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}
+
+export async function readTenantReadiness(target: TenantTarget, options: { now?: Date; signal?: AbortSignal } = {}): Promise<TenantReadiness> {
+  const started = Date.now();
+  const report: TenantReadiness = { tenant: target.tenant, name: target.name, status: 'ok', requests: { exchange: 0, graph: 0 }, durationMs: 0 };
+  let counting: CountingBridge | undefined;
+  let graph: GraphClient | Unavailable | undefined;
+  try {
+    counting = new CountingBridge(new ConcurrencyLimitedBridge(target.bridge(), { maxConcurrent: target.maxConcurrentRequests ?? 4 }));
+    graph = target.graph();
+    const session: ExchangeSession = { bridge: counting, signal: options.signal };
+    const graphClient = 'available' in graph ? undefined : graph;
+    const noGraph = 'available' in graph ? graph : undefined;
+
+    const [mailboxes, users, policies, orgDefault, transport, securityDefaults, signIns] = await Promise.all([
+      listCasMailboxes(session),
+      invoke(session, 'Get-User', { ResultSize: 'Unlimited' }),
+      listAuthenticationPolicies(session),
+      readDefaultAuthenticationPolicy(session),
+      readTransportConfig(session),
+      graphClient ? readSecurityDefaults(graphClient) : Promise.resolve(noGraph!),
+      graphClient ? readSmtpSignIns(graphClient, { now: options.now }) : Promise.resolve(noGraph!),
+    ]);
+    const usageReport = signIns.available ? undefined : graphClient ? await readEmailAppUsage(graphClient) : noGraph!;
+
+    const policyIndex = new Map<string, { name: string; allowBasicAuthSmtp: boolean }>();
+    for (const policy of policies) {
+      const entry = { name: policy.name, allowBasicAuthSmtp: policy.switches.AllowBasicAuthSmtp };
+      for (const key of [policy.name, policy.distinguishedName, policy.guid]) if (key) policyIndex.set(key.toLowerCase(), entry);
+    }
+    const userIndex = new Map<string, UserRow>();
+    for (const row of users) {
+      const user: UserRow = {
+        upn: text(row, 'UserPrincipalName') ?? '',
+        displayName: text(row, 'DisplayName') ?? null,
+        recipientTypeDetails: text(row, 'RecipientTypeDetails') ?? null,
+        authenticationPolicy: text(row, 'AuthenticationPolicy') ?? null,
+      };
+      for (const key of [text(row, 'ExternalDirectoryObjectId'), user.upn, text(row, 'WindowsEmailAddress')]) if (key) userIndex.set(key.toLowerCase(), user);
+    }
+    const securityState: SecurityDefaultsState = securityDefaults.available ? (securityDefaults.enabled ? 'enabled' : 'disabled') : 'unknown';
+    const source: TenantReadiness['evidence'] extends infer E ? E extends { source: infer S } ? S : never : never =
+      signIns.available ? 'signins' : usageReport?.available ? 'usage-report' : 'none-available';
+    const noEvidenceReason = [signIns, usageReport].filter((s): s is Unavailable => s !== undefined && !s.available).map((s) => s.reason).join('; ');
+
+    const rows: MailboxReadiness[] = mailboxes.map((mailbox) => {
+      const user =
+        (mailbox.externalDirectoryObjectId && userIndex.get(mailbox.externalDirectoryObjectId.toLowerCase())) ||
+        (mailbox.userPrincipalName && userIndex.get(mailbox.userPrincipalName.toLowerCase())) ||
+        userIndex.get(mailbox.primarySmtpAddress.toLowerCase());
+      const upn = user?.upn || mailbox.userPrincipalName || mailbox.primarySmtpAddress;
+      const policy = applicablePolicy(user?.authenticationPolicy ?? null, orgDefault, policyIndex);
+      const keys = [upn, mailbox.primarySmtpAddress].map((k) => k.toLowerCase());
+      let usage: UsageEvidence;
+      let usageOut: MailboxReadiness['usage'];
+      if (signIns.available) {
+        const found = keys.map((k) => signIns.byUser.get(k)).find(Boolean);
+        usage = { kind: 'signins', successfulSignIns: found?.successful ?? 0, failedSignIns: found?.failed ?? 0, lastUsed: found?.lastUsed };
+        usageOut = { source: 'signins', successfulSignIns: usage.successfulSignIns, failedSignIns: usage.failedSignIns, ...(found?.lastUsed ? { lastUsed: found.lastUsed } : {}) };
+      } else if (usageReport?.available) {
+        const found = keys.map((k) => usageReport.byUser.get(k)).find(Boolean);
+        usage = { kind: 'usage-report', smtpUsed: found?.smtpUsed ?? false, lastUsed: found?.smtpUsed ? found.lastActivity : undefined };
+        usageOut = { source: 'usage-report', smtpUsed: usage.smtpUsed, ...(usage.lastUsed ? { lastUsed: usage.lastUsed } : {}) };
+      } else {
+        usage = { kind: 'none-available', reason: noEvidenceReason || 'no usage evidence could be read' };
+        usageOut = { source: 'none-available' };
+      }
+      const setting: SettingWord = settingWord(mailbox.smtpClientAuthenticationDisabled);
+      const readiness = evaluateMailboxReadiness({
+        mailboxSetting: setting,
+        orgSmtpAuthDisabled: transport.smtpClientAuthenticationDisabled,
+        policy,
+        securityDefaults: securityState,
+        usage,
+      });
+      return {
+        userPrincipalName: upn,
+        primarySmtpAddress: mailbox.primarySmtpAddress,
+        displayName: user?.displayName ?? mailbox.name ?? null,
+        recipientTypeDetails: user?.recipientTypeDetails ?? null,
+        smtpAuthSetting: setting,
+        authenticationPolicy: policy?.name ?? null,
+        authenticationPolicyAppliesAs: policy?.appliesAs ?? null,
+        effectiveSmtpAuth: readiness.effectiveSmtpAuth,
+        effectiveBasicSmtp: readiness.effectiveBasicSmtp,
+        effectiveBasicSmtpUncertain: readiness.effectiveBasicSmtp && readiness.uncertain,
+        decidedBy: readiness.decidedBy,
+        verdict: readiness.verdict,
+        reason: readiness.reason,
+        usage: usageOut,
+      };
+    });
+    rows.sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || a.userPrincipalName.localeCompare(b.userPrincipalName));
+
+    report.organization = {
+      smtpClientAuthenticationDisabled: transport.smtpClientAuthenticationDisabled,
+      allowLegacyTlsClients: transport.allowLegacyTlsClients,
+      defaultAuthenticationPolicy: orgDefault,
+      securityDefaults: securityState,
+    };
+    report.evidence = {
+      source,
+      securityDefaults: evidenceSource(securityDefaults),
+      signIns: signIns.available ? { available: true, count: signIns.signIns } : evidenceSource(signIns),
+      usageReport: usageReport ? evidenceSource(usageReport) : { available: false, reason: 'not read: the sign-in log was available' },
+    };
+    report.counts = countRows(rows);
+    report.verdict = tenantVerdict(rows.map((r) => r.verdict));
+    report.mailboxes = rows;
+  } catch (error) {
+    report.status = isUnreachable(error) ? 'unreachable' : 'failed';
+    report.error = describeError(error);
+  } finally {
+    await counting?.close().catch(() => undefined);
+    report.requests = { exchange: counting?.calls ?? 0, graph: graph && !('available' in graph) ? graph.requests : 0 };
+    report.durationMs = Date.now() - started;
+  }
+  return report;
+}
+
+const VERDICT_ORDER: Record<Verdict, number> = { breaks: 0, 'at-risk': 1, ready: 2 };
+
+function evidenceSource(value: { available: boolean; reason?: string } | Unavailable): { available: boolean; reason?: string } {
+  return value.available ? { available: true } : { available: false, reason: (value as Unavailable).reason };
+}
+
+function countRows(rows: MailboxReadiness[]): NonNullable<TenantReadiness['counts']> {
+  const counts: NonNullable<TenantReadiness['counts']> = {
+    mailboxes: rows.length,
+    sharedMailboxes: 0,
+    smtpAuthSetting: { enabled: 0, disabled: 0, inherit: 0 },
+    effectiveSmtpAuth: 0,
+    effectiveBasicSmtp: 0,
+    verdicts: { breaks: 0, 'at-risk': 0, ready: 0 },
+    decidedBy: {},
+  };
+  for (const row of rows) {
+    if (row.recipientTypeDetails === 'SharedMailbox') counts.sharedMailboxes++;
+    counts.smtpAuthSetting[row.smtpAuthSetting]++;
+    if (row.effectiveSmtpAuth) counts.effectiveSmtpAuth++;
+    if (row.effectiveBasicSmtp) counts.effectiveBasicSmtp++;
+    counts.verdicts[row.verdict]++;
+    counts.decidedBy[row.decidedBy] = (counts.decidedBy[row.decidedBy] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function isUnreachable(error: unknown): boolean {
+  if (error instanceof UnreachableError) return true;
+  const code = (error as { cause?: { code?: string } })?.cause?.code ?? (error as { code?: string })?.code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' || code === 'ECONNRESET';
+}
+
+/** The error in one line with its remedy; ExchangeError messages never carry secrets. */
+function describeError(error: unknown): string {
+  if (isExchangeError(error) || error instanceof ConfigurationError) {
+    const remedy = (error as { remedy?: string }).remedy;
+    return remedy ? `${error.message} ${remedy}` : error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+export { EVIDENCE_DAYS };
