@@ -20,13 +20,24 @@ export interface ErrorBody {
   error: { code: string; message: string; details?: ErrorDetail[] };
 }
 
-/** An error answer: status, body and extra headers. Thrown anywhere below the server, turned into a response there. */
+/**
+ * An error answer: status, body and extra headers. Thrown anywhere below the server, turned into a response there.
+ * With `emptyBody` the answer carries no body at all (the service's 403s); `body` then only feeds the call log.
+ */
 export class WireError extends Error {
-  constructor(readonly status: number, readonly body: ErrorBody, readonly headers: Readonly<Record<string, string>> = {}) {
+  constructor(
+    readonly status: number,
+    readonly body: ErrorBody,
+    readonly headers: Readonly<Record<string, string>> = {},
+    readonly emptyBody = false,
+  ) {
     super(body.error.details?.[0]?.message.split('|').pop() ?? body.error.message);
     this.name = 'WireError';
   }
 }
+
+/** Stands for "no body" in an answer (sent as zero bytes; an empty string inside a `$batch` response). */
+export const EMPTY_BODY: object = Object.freeze({});
 
 export const ERROR_CODES = {
   badRequest: 'BadRequest',
@@ -77,6 +88,19 @@ export const wireErrors = {
   objectAmbiguous: (identity: string): WireError =>
     cmdletError(400, ERROR_CODES.badRequest, '', 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException',
       `The operation couldn't be performed because '${identity}' matches multiple entries.`),
+
+  /**
+   * A cmdlet InvokeCommand does not serve: 403 with an empty body and the reason only in `x-ms-diagnostics` (azat's
+   * transport tests and a public live test show this answer for an unserved cmdlet). The real diagnostic text is not
+   * known; this one says what the emulator knows. Get-EXO* cmdlets are the PowerShell module's client-side cmdlets.
+   */
+  cmdletNotServed: (name: string): WireError => {
+    const why = /^get-exo/i.test(name)
+      ? `'${name}' is a client-side cmdlet of the ExchangeOnlineManagement module and is not served by InvokeCommand`
+      : `'${name}' is not a cmdlet this endpoint serves`;
+    return new WireError(403, { error: { code: ERROR_CODES.forbidden, message: why } },
+      { 'x-ms-diagnostics': `2000001;reason="${why}";error_category="invalid_request"` }, true);
+  },
 
   unknownCmdlet: (name: string): WireError =>
     cmdletError(400, ERROR_CODES.badRequest, 'CommandNotFoundException', 'System.Management.Automation.CommandNotFoundException',

@@ -2,15 +2,23 @@
  * The tenant's mailboxes as one provider process sees them.
  *
  * Terraform asks about mailboxes one resource at a time (ReadResource, PlanResourceChange...). Answering each
- * with its own Get-EXOCasMailbox call is what makes other tools take days on a 60,000-mailbox tenant. So after a
- * few single lookups the directory reads every mailbox once, in 1000-row pages, and answers everything else
- * from that snapshot. Writes go out in `$batch` requests and update the snapshot, so later reads in the same
- * process see them (the service's own reads may lag behind writes for seconds).
+ * with its own Get-CASMailbox call is what makes other tools take days on a 60,000-mailbox tenant. So after a
+ * few single lookups the directory reads every mailbox once, in 1000-row pages trimmed with `$select`, and answers
+ * everything else from that snapshot. Writes go out in `$batch` requests and update the snapshot, so later reads in
+ * the same process see them (the service's own reads may lag behind writes for seconds).
+ *
+ * Get-CASMailbox rows carry the GUID, name, addresses and Entra object id, but no UserPrincipalName or Alias. An
+ * identity the snapshot does not know (a UPN that is not also an address, an alias, a DN...) is resolved by the
+ * service: `Get-CASMailbox -Identity`, one call, for the first few; beyond that one paged `Get-User` read maps every
+ * user principal name to its mailbox. Either way the answer is remembered, so each identity costs at most one call
+ * and every identity the rows already name costs none. A UPN that is also another mailbox's address resolves to
+ * that mailbox here (the rows cannot show the clash); the service's Set-CASMailbox would call it ambiguous.
  */
 import { invokeEach, type CmdletRequest, type ExchangeBridge } from '../bridge/bridge';
 import { ExchangeError, isExchangeError } from '../bridge/errors';
 import { findCasMailbox, listCasMailboxes, setSmtpAuthRequest, type CasMailbox, type SmtpAuthOverride } from './cas-mailbox';
-import type { ExchangeSession } from './session';
+import { text } from './row';
+import { invoke, type ExchangeSession } from './session';
 import { readTransportConfig } from './transport-config';
 
 export type Resolution =
@@ -25,22 +33,27 @@ export interface SmtpAuthChange {
 }
 
 export interface DirectoryOptions {
-  /** Single lookups allowed before the directory switches to one bulk read. */
+  /** Single lookups allowed before the directory switches to one bulk read (and, for unknown identities, to one Get-User read). */
   bulkThreshold?: number;
 }
 
 /** The identity forms a mailbox can be named by here, lower-cased (Exchange identities are not case-sensitive). */
 export function identityForms(mailbox: CasMailbox): Set<string> {
   return new Set(
-    [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.userPrincipalName, mailbox.alias, mailbox.externalDirectoryObjectId, ...mailbox.emailAddresses]
+    [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.externalDirectoryObjectId, ...mailbox.emailAddresses, ...(mailbox.resolvedAs ?? [])]
       .filter((key): key is string => Boolean(key))
       .map((key) => key.toLowerCase()),
   );
 }
 
+/** Most keys name one mailbox: stored bare, and only a shared key pays for an array (60,000 mailboxes, ~5 keys each). */
+type Entry = CasMailbox | CasMailbox[];
+
 class Snapshot {
-  private readonly byKey = new Map<string, CasMailbox[]>();
+  private readonly byKey = new Map<string, Entry>();
   readonly byGuid = new Map<string, CasMailbox>();
+  /** Whether every user principal name has been read (Get-User) and indexed. */
+  upnsIndexed?: Promise<void>;
 
   constructor(readonly mailboxes: CasMailbox[]) {
     for (const mailbox of mailboxes) this.add(mailbox);
@@ -48,15 +61,38 @@ class Snapshot {
 
   private add(mailbox: CasMailbox): void {
     this.byGuid.set(mailbox.guid, mailbox);
-    for (const key of identityForms(mailbox)) {
-      const list = this.byKey.get(key);
-      if (list) list.push(mailbox);
-      else this.byKey.set(key, [mailbox]);
-    }
+    for (const key of identityForms(mailbox)) this.index(key, mailbox);
+  }
+
+  private index(key: string, mailbox: CasMailbox): void {
+    const entry = this.byKey.get(key);
+    if (entry === undefined) this.byKey.set(key, mailbox);
+    else if (Array.isArray(entry)) {
+      if (!entry.includes(mailbox)) entry.push(mailbox);
+    } else if (entry !== mailbox) this.byKey.set(key, [entry, mailbox]);
   }
 
   lookup(identity: string): CasMailbox[] {
-    return this.byKey.get(identity.toLowerCase()) ?? [];
+    const entry = this.byKey.get(identity.toLowerCase());
+    return entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
+  }
+
+  /**
+   * Records that the service resolved `identity` to `mailbox`; returns the snapshot's copy (it carries this process's
+   * writes). A mailbox created after the bulk read joins the snapshot.
+   */
+  learn(identity: string, mailbox: CasMailbox): CasMailbox {
+    const known = this.byGuid.get(mailbox.guid);
+    const key = identity.toLowerCase();
+    if (!known) {
+      mailbox.resolvedAs = [key];
+      this.mailboxes.push(mailbox);
+      this.add(mailbox);
+      return mailbox;
+    }
+    if (!identityForms(known).has(key)) (known.resolvedAs ??= []).push(key);
+    this.index(key, known);
+    return known;
   }
 }
 
@@ -93,16 +129,46 @@ export class MailboxDirectory {
     if (count > this.bulkThreshold) await this.loadSnapshot(session);
   }
 
-  /** Finds a mailbox by any identity form. Forms the snapshot doesn't index (DN, domain\user...) are asked of the service. */
+  /** Finds a mailbox by any identity form. Forms the snapshot doesn't index (UPN, alias, DN...) are asked of the service. */
   async resolve(session: ExchangeSession, identity: string): Promise<Resolution> {
     if (this.snapshot || ++this.singleLookups > this.bulkThreshold) {
       const snapshot = await this.loadSnapshot(session);
       const found = snapshot.lookup(identity);
-      if (found.length) return resolution(found.map((m) => snapshot.byGuid.get(m.guid) ?? m));
+      if (found.length) return resolution(found);
+      if (++this.snapshotMisses > this.bulkThreshold) {
+        // Many identities the rows don't name (a tenant whose UPNs differ from its addresses): read every UPN once.
+        await this.indexUserPrincipalNames(session, snapshot);
+        const byUpn = snapshot.lookup(identity);
+        if (byUpn.length) return resolution(byUpn);
+      }
+      const answered = await findCasMailbox(session, identity);
+      return resolution(answered?.map((mailbox) => snapshot.learn(identity, mailbox)));
     }
     const found = await findCasMailbox(session, identity);
-    // Prefer the snapshot's copy: it carries this process's own writes.
+    for (const mailbox of found ?? []) {
+      if (!identityForms(mailbox).has(identity.toLowerCase())) mailbox.resolvedAs = [identity.toLowerCase()];
+    }
     return resolution(found?.map((m) => this.current(m)));
+  }
+
+  /** Identities the snapshot did not name; past the threshold one Get-User read indexes every user principal name. */
+  private snapshotMisses = 0;
+
+  /**
+   * One paged `Get-User -ResultSize Unlimited`, trimmed to the user principal name and the GUID: the directory object
+   * of a mailbox user is the mailbox's own, so its GUID is the Guid of the Get-CASMailbox row. Users without a mailbox
+   * match no row and are skipped.
+   */
+  private indexUserPrincipalNames(session: ExchangeSession, snapshot: Snapshot): Promise<void> {
+    snapshot.upnsIndexed ??= invoke(session, 'Get-User', { ResultSize: 'Unlimited' }, ['UserPrincipalName', 'Guid']).then((rows) => {
+      for (const row of rows) {
+        const upn = text(row, 'UserPrincipalName');
+        const mailbox = snapshot.byGuid.get(text(row, 'Guid')?.toLowerCase() ?? '');
+        if (upn && mailbox) snapshot.learn(upn, mailbox);
+      }
+    });
+    snapshot.upnsIndexed.catch(() => (snapshot.upnsIndexed = undefined)); // a failed read is retried by the next miss
+    return snapshot.upnsIndexed;
   }
 
   /**
@@ -149,8 +215,8 @@ export class MailboxDirectory {
     void this.snapshot?.then((snapshot) => {
       const matches = snapshot.lookup(change.identity);
       if (matches.length !== 1) return;
-      matches[0].smtpClientAuthenticationDisabled = change.value;
-      this.written.set(matches[0].guid, change.value);
+      matches[0]!.smtpClientAuthenticationDisabled = change.value;
+      this.written.set(matches[0]!.guid, change.value);
     });
     if (GUID.test(change.identity)) this.written.set(change.identity.toLowerCase(), change.value);
   }
