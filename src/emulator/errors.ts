@@ -102,11 +102,6 @@ export const wireErrors = {
       { 'x-ms-diagnostics': `2000001;reason="${why}";error_category="invalid_request"` }, true);
   },
 
-  unknownCmdlet: (name: string): WireError =>
-    cmdletError(400, ERROR_CODES.badRequest, 'CommandNotFoundException', 'System.Management.Automation.CommandNotFoundException',
-      `The term '${name}' is not recognized as a name of a cmdlet, function, script file, or executable program. ` +
-        'Check the spelling of the name, or if a path was included, verify that the path is correct and try again.'),
-
   unknownParameter: (name: string, hint = ''): WireError =>
     wireErrors.parameterBinding('NamedParameterNotFound', `A parameter cannot be found that matches parameter name '${name}'.${hint}`),
 
@@ -136,11 +131,6 @@ export const wireErrors = {
   invalidFilter: (filter: string, reason: string): WireError =>
     cmdletError(400, ERROR_CODES.badRequest, 'ParameterBindingFailed', 'System.Management.Automation.ParameterBindingException',
       `Cannot bind parameter 'Filter' to the target. Exception setting "Filter": "Invalid filter syntax. ${reason} Filter: '${filter}'."`),
-
-  /** A -Properties name the object does not have (the Get-EXO* cmdlets select properties like OData $select). */
-  invalidProperty: (property: string, type: string, known: readonly string[]): WireError =>
-    cmdletError(400, ERROR_CODES.badRequest, '', 'Microsoft.Exchange.Management.RestApiClient.RestClientException',
-      `Could not find a property named '${property}' on type '${type}'. Valid properties include: ${known.join(', ')}.`),
 
   argumentValidation: (parameter: string, detail: string): WireError =>
     cmdletError(400, ERROR_CODES.badRequest, 'ParameterArgumentValidationError',
