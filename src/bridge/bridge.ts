@@ -32,6 +32,12 @@ export interface InvokeOptions {
    * rows; callers must not rely on other properties being absent. Names only: letters, digits and underscores.
    */
   select?: readonly string[];
+  /**
+   * Receives each page's rows as it arrives, so a caller can convert a 60,000-row read page by page instead of
+   * holding every row at once. A bridge that honours it hands each row over once, here, and leaves them out of the
+   * result; a bridge that does not returns them in the result as usual, so callers take rows from both.
+   */
+  onRows?: (rows: Row[]) => void;
 }
 
 /**

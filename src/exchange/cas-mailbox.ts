@@ -83,28 +83,34 @@ export function casMailboxFromRow(row: Row): CasMailbox {
   const primary = text(row, 'PrimarySmtpAddress');
   if (!guid || !primary) throw new Error('a CAS mailbox row came back without Guid or PrimarySmtpAddress');
   const addresses = Array.isArray(row.EmailAddresses) ? row.EmailAddresses : [];
+  const name = text(row, 'Name') ?? primary;
+  const identity = text(row, 'Identity') ?? name;
   return {
     guid: guid.toLowerCase(),
-    identity: text(row, 'Identity') ?? text(row, 'Name') ?? primary,
-    name: text(row, 'Name') ?? primary,
+    // Kept for every mailbox of a large tenant: equal strings are stored once.
+    identity: identity === name ? name : identity,
+    name,
     primarySmtpAddress: primary,
     emailAddresses: addresses
       .filter((address): address is string => typeof address === 'string' && /^smtp:/i.test(address))
-      .map((address) => address.slice(5)),
+      .map((address) => (address.length - 5 === primary.length && address.slice(5).toLowerCase() === primary.toLowerCase() ? primary : address.slice(5))),
     externalDirectoryObjectId: text(row, 'ExternalDirectoryObjectId'),
     smtpClientAuthenticationDisabled: override(row.SmtpClientAuthenticationDisabled),
   };
 }
 
-/** Every mailbox with its override: one paged bulk read (1000 a page), not one call per mailbox. */
+/**
+ * Every mailbox with its override: one paged bulk read (1000 a page), not one call per mailbox. Each page is
+ * converted as it arrives (InvokeOptions.onRows), so the rows of a large tenant are never all held at once.
+ */
 export async function listCasMailboxes(session: ExchangeSession): Promise<CasMailbox[]> {
-  const rows = await invoke(session, 'Get-CASMailbox', { ResultSize: 'Unlimited' }, CAS_MAILBOX_PROPERTIES);
-  const mailboxes = new Array<CasMailbox>(rows.length);
-  // Convert in place and drop each row as it goes: the rows of a large tenant are not kept twice.
-  for (let index = 0; index < rows.length; index++) {
-    mailboxes[index] = casMailboxFromRow(rows[index]!);
-    (rows as Array<Row | undefined>)[index] = undefined;
-  }
+  const mailboxes: CasMailbox[] = [];
+  const convert = (rows: Row[]): void => {
+    for (const row of rows) mailboxes.push(casMailboxFromRow(row));
+  };
+  const result = await session.bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' }, { signal: session.signal, select: CAS_MAILBOX_PROPERTIES, onRows: convert });
+  convert(result.rows); // a bridge that does not stream returns them here
+  for (const warning of result.warnings) session.warn?.(`Get-CASMailbox: ${warning}`);
   return mailboxes;
 }
 

@@ -61,7 +61,12 @@ class Snapshot {
 
   private add(mailbox: CasMailbox): void {
     this.byGuid.set(mailbox.guid, mailbox);
-    for (const key of identityForms(mailbox)) this.index(key, mailbox);
+    // identityForms without its Set: this runs 60,000 times on a large tenant. index() ignores a repeated key.
+    for (const form of [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.externalDirectoryObjectId]) {
+      if (form) this.index(form.toLowerCase(), mailbox);
+    }
+    for (const form of mailbox.emailAddresses) this.index(form.toLowerCase(), mailbox);
+    for (const form of mailbox.resolvedAs ?? []) this.index(form, mailbox);
   }
 
   private index(key: string, mailbox: CasMailbox): void {

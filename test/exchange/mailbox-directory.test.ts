@@ -60,6 +60,14 @@ describe('MailboxDirectory over the REST bridge and the emulator', () => {
     expect(mailbox!.externalDirectoryObjectId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('hands each page to onRows as it arrives (nothing accumulated) when the caller asks for it', async () => {
+    await emu.emulator.control.updateLatency({ pageSize: 7 });
+    const pages: number[] = [];
+    const result = await bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' }, { select: ['Guid'], onRows: (rows) => pages.push(rows.length) });
+    expect(pages).toEqual([7, 7, 7, 7, 3]);
+    expect(result.rows).toEqual([]);
+  });
+
   it('reads every mailbox with one paged Get-CASMailbox -ResultSize Unlimited; addresses, names and GUIDs then cost no call', async () => {
     await emu.emulator.control.updateLatency({ pageSize: 7 });
     const directory = new MailboxDirectory(bridge, { bulkThreshold: 2 });

@@ -8,7 +8,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { BATCH_LIMIT, type CmdletParameters, type CmdletRequest, type CmdletResult, type ExchangeBridge, type InvokeOptions } from '../bridge';
+import { BATCH_LIMIT, type CmdletParameters, type CmdletRequest, type CmdletResult, type ExchangeBridge, type InvokeOptions, type Row } from '../bridge';
 import { systemClock, type Clock } from '../clock';
 import {
   AuthenticationError,
@@ -97,7 +97,7 @@ export class RestBridge implements ExchangeBridge {
       cmdlet,
       budget,
     });
-    return this.collectPages(first, call, options.signal, budget);
+    return this.collectPages(first, call, options.signal, budget, options.onRows);
   }
 
   /**
@@ -209,9 +209,17 @@ export class RestBridge implements ExchangeBridge {
     return errorFromResponse(response, { cmdlet, origin: this.endpoint, organization: this.organization, nowMs: this.clock.now() });
   }
 
-  /** Follows @odata.nextLink (POSTing the same body) and concatenates the pages. */
-  private async collectPages(first: ResultPage, call: PreparedCall, signal: AbortSignal | undefined, budget: RetryBudget): Promise<CmdletResult> {
-    const rows = [...first.rows];
+  /** Follows @odata.nextLink (POSTing the same body) and concatenates the pages, or hands each page to `onRows`. */
+  private async collectPages(
+    first: ResultPage,
+    call: PreparedCall,
+    signal: AbortSignal | undefined,
+    budget: RetryBudget,
+    onRows?: (rows: Row[]) => void,
+  ): Promise<CmdletResult> {
+    const rows: Row[] = [];
+    const take = onRows ?? ((page: Row[]) => void rows.push(...page));
+    take(first.rows);
     const warnings = [...first.warnings];
     let nextLink = first.nextLink;
     let previous: string | undefined;
@@ -222,7 +230,7 @@ export class RestBridge implements ExchangeBridge {
       }
       previous = url.href;
       const page = await this.retry.run((attempt) => this.postInvoke(url, call, attempt), { signal, cmdlet: call.cmdlet, budget });
-      rows.push(...page.rows);
+      take(page.rows);
       warnings.push(...page.warnings);
       nextLink = page.nextLink;
     }
