@@ -92,7 +92,7 @@ describe('paging', () => {
   });
 
   it('stops at 1000 objects without -ResultSize and warns like Exchange; pages through 1500 with Unlimited', async () => {
-    // Trimmed with $select (kept by the next links): whole ~4 KB rows would make the pages slow next to the 400 ms cursor lifetime.
+    // Trimmed with $select (kept by the next links): whole ~3.4 KB rows would make the pages slow next to the 400 ms cursor lifetime.
     const url = `${emu.url}/adminapi/beta/big.onmicrosoft.com/InvokeCommand?$select=Guid`;
     const limited = await request(url, { body: cmdletBody('Get-CASMailbox', {}), headers: { prefer: 'odata.maxpagesize=400' } });
     expect(limited.body['@adminapi.warnings']).toEqual([RESULT_SIZE_DEFAULT_WARNING]);

@@ -14,7 +14,7 @@
  * Rows carry the CASMailbox object's properties as Microsoft documents them (the Get-EXOCasMailbox property sets in
  * "Property sets in Exchange Online PowerShell module cmdlets" name the same object; the Set-CASMailbox parameters
  * name the settable ones; Identity, DistinguishedName, Guid... are every Exchange object's): about 80 properties and
- * roughly 4 KB of JSON a row, and no UserPrincipalName or Alias, which the object does not have. Callers trim rows with
+ * about 3.4 KB of JSON a row, and no UserPrincipalName or Alias, which the object does not have. Callers trim rows with
  * `?$select=` (invoke.ts). Only SmtpClientAuthenticationDisabled is stateful; the rest are plausible fixed values.
  */
 import type { JsonValue, Row } from '../../bridge/bridge';
