@@ -25,6 +25,19 @@ export interface CmdletResult {
 export interface InvokeOptions {
   /** Aborted when Terraform asks the provider to stop; in-flight calls and retry waits end promptly. */
   signal?: AbortSignal;
+  /**
+   * The row properties the caller reads. The REST bridge asks the service to trim the rows to them with
+   * `?$select=A,B` on the InvokeCommand URL (as CIPP's New-ExoRequest and ExoHelper's Invoke-ExoCommand do), so a
+   * 60,000-row read carries a few properties per row instead of every one. A bridge that cannot trim returns whole
+   * rows; callers must not rely on other properties being absent. Names only: letters, digits and underscores.
+   */
+  select?: readonly string[];
+  /**
+   * Receives each page's rows as it arrives, so a caller can convert a 60,000-row read page by page instead of
+   * holding every row at once. A bridge that honours it hands each row over once, here, and leaves them out of the
+   * result; a bridge that does not returns them in the result as usual, so callers take rows from both.
+   */
+  onRows?: (rows: Row[]) => void;
 }
 
 /**

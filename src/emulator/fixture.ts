@@ -13,6 +13,8 @@ import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isP
 
 export interface FixtureMailbox {
   upn: string;
+  /** Default: the UPN. Real tenants often differ (UPN name@corp.example, mail name@example.com). */
+  primarySmtpAddress?: string;
   type?: 'UserMailbox' | 'SharedMailbox';
   displayName?: string;
   alias?: string;
@@ -197,7 +199,7 @@ function validateTenant(
         return;
       }
       const allowed = ['upn', 'displayName', 'alias', 'name', 'AuthenticationPolicy'];
-      if (key === 'mailboxes') allowed.push('type', 'SmtpClientAuthenticationDisabled');
+      if (key === 'mailboxes') allowed.push('type', 'SmtpClientAuthenticationDisabled', 'primarySmtpAddress');
       checkKnownKeys(item, allowed, entryPath, problems);
       const upnPath = typeof entry === 'string' ? entryPath : joinPath(entryPath, 'upn');
       const upn = item.upn;
@@ -209,6 +211,13 @@ function validateTenant(
       } else if (upns.has(upn.toLowerCase())) {
         problems.add(upnPath, `"${upn}" is listed twice in this tenant`);
       } else upns.add(upn.toLowerCase());
+      if ('primarySmtpAddress' in item) {
+        const address = item.primarySmtpAddress;
+        const addressAt = typeof address === 'string' ? address.lastIndexOf('@') : -1;
+        if (typeof address !== 'string' || addressAt <= 0 || !domains.includes(address.slice(addressAt + 1).toLowerCase())) {
+          problems.add(joinPath(entryPath, 'primarySmtpAddress'), `must be an address in one of this tenant's domains (${domains.join(', ')}), got ${describeValue(address)}`);
+        }
+      }
       for (const field of ['displayName', 'alias', 'name'] as const) {
         if (field in item) checkString(item[field], joinPath(entryPath, field), problems, { maxLength: 256 });
       }

@@ -1,7 +1,7 @@
 /** node:http plumbing shared by the wire server and the inspection API: bodies in, JSON out. */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { WireError, wireErrors } from './errors';
+import { EMPTY_BODY, WireError, wireErrors } from './errors';
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -38,6 +38,11 @@ export function parseJsonBody(text: string, describe: (reason: string) => WireEr
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent) return;
+  if (body === EMPTY_BODY) {
+    response.writeHead(status, { 'Content-Length': 0, 'request-id': randomUUID(), ...headers });
+    response.end();
+    return;
+  }
   const text = JSON.stringify(body);
   response.writeHead(status, {
     'Content-Type': 'application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8',
@@ -49,7 +54,7 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 }
 
 export function sendError(response: ServerResponse, error: WireError): void {
-  sendJson(response, error.status, error.body, { ...error.headers });
+  sendJson(response, error.status, error.emptyBody ? EMPTY_BODY : error.body, { ...error.headers });
 }
 
 /**

@@ -7,7 +7,7 @@ import type { JsonValue, Row } from '../bridge/bridge';
 import { CMDLETS, bindParameters } from './cmdlets';
 import type { RowSet } from './cmdlets';
 import type { EmulatorControl } from './control';
-import { WireError, wireErrors } from './errors';
+import { EMPTY_BODY, WireError, wireErrors } from './errors';
 import { faultError } from './faults';
 import type { Tenant } from './tenant-store';
 import { isPlainObject } from './validate';
@@ -19,6 +19,8 @@ export interface InvokeRequest {
   /** The parsed JSON body, or an UnparsableBody. */
   readonly body: unknown;
   readonly skipToken: string | null;
+  /** The `$select` query option of the URL (CIPP, ExoHelper trim rows with it), or null. */
+  readonly select?: string | null;
   readonly prefer: string | undefined;
   readonly via: 'InvokeCommand' | '$batch';
   /** `http://host:port` of this server, for @odata.nextLink. */
@@ -86,6 +88,7 @@ export async function invokeCommand(control: EmulatorControl, request: InvokeReq
   let faultId: string | null = null;
   let page = 0;
   let response: InvokeResponse;
+  let emptyBodyReason: string | null = null;
   try {
     input = parseCmdletInput(request.body);
     const fault = control.faults.check(input.name, request.tenant.tenantId);
@@ -97,7 +100,8 @@ export async function invokeCommand(control: EmulatorControl, request: InvokeReq
     response = answer.response;
   } catch (error) {
     const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
-    response = { status: wire.status, headers: { ...wire.headers }, body: wire.body };
+    response = { status: wire.status, headers: { ...wire.headers }, body: wire.emptyBody ? EMPTY_BODY : wire.body };
+    if (wire.emptyBody) emptyBodyReason = wire.body.error.message;
   }
   const parsed = input;
   const finish = (final: InvokeResponse): void => {
@@ -111,7 +115,7 @@ export async function invokeCommand(control: EmulatorControl, request: InvokeReq
       via: request.via,
       page,
       fault: faultId,
-      error: final.status >= 400 ? errorText(final.body) : null,
+      error: final.status >= 400 ? (final.body === EMPTY_BODY ? emptyBodyReason : errorText(final.body)) : null,
     });
     control.stats.countCall(request.tenant.tenantId, final.status);
   };
@@ -130,7 +134,7 @@ export async function awaitDurable(control: EmulatorControl): Promise<void> {
 
 async function answerCall(control: EmulatorControl, request: InvokeRequest, input: CmdletInput): Promise<{ response: InvokeResponse; page: number }> {
   const definition = CMDLETS.find(input.name);
-  if (!definition) throw wireErrors.unknownCmdlet(input.name);
+  if (!definition) throw wireErrors.cmdletNotServed(input.name);
   const parameters = bindParameters(definition, input.parameters);
   const tenantId = request.tenant.tenantId;
 
@@ -159,18 +163,43 @@ async function answerCall(control: EmulatorControl, request: InvokeRequest, inpu
   if (!request.deferDurability) await awaitDurable(control);
 
   const end = Math.min(offset + pageSize, rows.count);
-  const value: Row[] = rows.page(offset, end);
+  const selected = selectedProperties(request.select);
+  const value: Row[] = selected ? rows.page(offset, end).map((row) => project(row, selected)) : rows.page(offset, end);
   const body: Record<string, unknown> = {
     '@odata.context': `${request.baseUrl}/adminapi/beta/${encodeURIComponent(request.tenantSegment)}/$metadata#Collection(Exchange.GenericHashTable)`,
   };
   if (warnings.length > 0) body['@adminapi.warnings'] = warnings;
   body.value = value;
   if (end < rows.count) {
-    body['@odata.nextLink'] = `${request.baseUrl}/adminapi/beta/${encodeURIComponent(request.tenantSegment)}/InvokeCommand?$skiptoken=${tokenFor(end)}`;
+    // The next link keeps `$select`, as OData next links keep the query options (whether the service's do is unknown).
+    const select = selected ? `&$select=${selected.map(encodeURIComponent).join(',')}` : '';
+    body['@odata.nextLink'] = `${request.baseUrl}/adminapi/beta/${encodeURIComponent(request.tenantSegment)}/InvokeCommand?$skiptoken=${tokenFor(end)}${select}`;
   }
   const headers: Record<string, string> = {};
   if (preferredPageSize(request.prefer) !== undefined) headers['Preference-Applied'] = `odata.maxpagesize=${pageSize}`;
   return { response: { status: 200, headers, body }, page: pageNumber };
+}
+
+/** The names in a `$select` option (`A,B`), or undefined when there is none. */
+function selectedProperties(select: string | null | undefined): string[] | undefined {
+  if (select === null || select === undefined) return undefined;
+  const names = select.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  return names.length > 0 ? names : undefined;
+}
+
+/**
+ * The row trimmed to the selected properties, matched case-insensitively and spelled as the row spells them. A name
+ * the row does not have is left out: InvokeCommand rows are open `Exchange.GenericHashTable` objects, and whether the
+ * service refuses unknown names instead is not known.
+ */
+function project(row: Row, names: readonly string[]): Row {
+  const byLower = new Map(Object.keys(row).map((key) => [key.toLowerCase(), key]));
+  const trimmed: Row = {};
+  for (const name of names) {
+    const key = byLower.get(name.toLowerCase());
+    if (key !== undefined) trimmed[key] = row[key]!;
+  }
+  return trimmed;
 }
 
 function errorText(body: object): string | null {

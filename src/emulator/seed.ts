@@ -87,6 +87,7 @@ function buildTenant(fixture: FixtureTenant, source: string): TenantState {
     recipients.push(
       buildRecipient({
         tenantId, initialDomain, upn: entry.upn, alias, name, type,
+        primarySmtpAddress: 'primarySmtpAddress' in entry ? entry.primarySmtpAddress : undefined,
         displayName: entry.displayName ?? defaultDisplayName(localPart),
         override,
         policy: canonicalPolicyName(entry.AuthenticationPolicy),
@@ -138,6 +139,8 @@ interface RecipientSpec {
   tenantId: string;
   initialDomain: string;
   upn: string;
+  /** Default: the UPN. */
+  primarySmtpAddress?: string;
   alias: string;
   name: string;
   displayName: string;
@@ -158,7 +161,7 @@ export function buildRecipient(spec: RecipientSpec): RecipientRecord {
   const salt = spec.salt === undefined ? [] : [spec.salt];
   const guid = deterministicGuid(spec.tenantId, 'mailbox', key, ...salt);
   const hasMailbox = spec.type !== 'User';
-  const primary = hasMailbox ? spec.upn : null;
+  const primary = hasMailbox ? (spec.primarySmtpAddress ?? spec.upn) : null;
   const emailAddresses: string[] = [];
   if (primary) {
     emailAddresses.push(`SMTP:${primary}`);

@@ -10,7 +10,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EmulatorControl } from './control';
-import { WireError, wireErrors } from './errors';
+import { EMPTY_BODY, WireError, wireErrors } from './errors';
 import { delay, parseJsonBody, pathSegments, readBody, sendError, sendJson } from './http';
 import { GraphEmulator } from './graph';
 import { handleInspection } from './inspection';
@@ -119,6 +119,7 @@ export class WireServer {
           tenant,
           body: UnparsableBody.parse(bodyText),
           skipToken: url.searchParams.get('$skiptoken'),
+          select: url.searchParams.get('$select'),
           prefer: headerValue(request.headers.prefer),
           via: 'InvokeCommand',
           baseUrl,
@@ -183,7 +184,7 @@ export class WireServer {
         answers.push({ id: item.id, answer, finish: answer.finish });
       } catch (error) {
         const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
-        answers.push({ id: item.id, answer: { status: wire.status, headers: { ...wire.headers }, body: wire.body } });
+        answers.push({ id: item.id, answer: { status: wire.status, headers: { ...wire.headers }, body: wire.emptyBody ? EMPTY_BODY : wire.body } });
       }
     }
     let notSaved: WireError | undefined;
@@ -191,7 +192,7 @@ export class WireServer {
     const responses = answers.map(({ id, answer, finish }) => {
       const final: InvokeResponse = notSaved ? { status: notSaved.status, headers: {}, body: notSaved.body } : answer;
       finish?.(final);
-      return { id, status: final.status, headers: { 'Content-Type': 'application/json', ...final.headers }, body: final.body };
+      return { id, status: final.status, headers: { 'Content-Type': 'application/json', ...final.headers }, body: final.body === EMPTY_BODY ? '' : final.body };
     });
     return { responses };
   }
@@ -218,6 +219,7 @@ export class WireServer {
       tenant,
       body: itemBody,
       skipToken: url.searchParams.get('$skiptoken'),
+      select: url.searchParams.get('$select'),
       prefer,
       via: '$batch',
       baseUrl,

@@ -1,8 +1,13 @@
 /**
- * Per-mailbox SMTP AUTH (Get-EXOCasMailbox / Set-CASMailbox).
+ * Per-mailbox SMTP AUTH (Get-CASMailbox / Set-CASMailbox).
  *
  * `SmtpClientAuthenticationDisabled`: true = disabled for this mailbox, false = enabled, null = inherit the
  * organization's value (the default). The mailbox value wins over the org value.
+ *
+ * Reads use Get-CASMailbox, the cmdlet the service itself serves on InvokeCommand (its cmdlet catalog; CIPP reads
+ * SmtpClientAuthenticationDisabled from it). Get-EXOCasMailbox is a client-side cmdlet of the PowerShell module and is
+ * not served there. Get-CASMailbox has no -Properties: the rows are trimmed with `$select` instead (CIPP, ExoHelper).
+ * Its rows carry neither UserPrincipalName nor Alias; see MailboxDirectory for how such identities still resolve.
  */
 import type { JsonValue, Row } from '../bridge/bridge';
 import { InvalidInputError, NotFoundError } from '../bridge/errors';
@@ -17,15 +22,27 @@ export interface CasMailbox {
   identity: string;
   name: string;
   primarySmtpAddress: string;
-  /** Every proxy address without its `smtp:` prefix, primary included. */
+  /** Every SMTP proxy address without its `smtp:` prefix, primary included. */
   emailAddresses: string[];
   externalDirectoryObjectId?: string;
-  userPrincipalName?: string;
-  alias?: string;
+  /**
+   * Other identities (a user principal name, an alias, a DN...) that the service resolved to this mailbox in this
+   * process. Get-CASMailbox rows don't carry them, so they are learned, lower-cased, as they are looked up.
+   */
+  resolvedAs?: string[];
   smtpClientAuthenticationDisabled: SmtpAuthOverride;
 }
 
-const PROPERTIES = ['SmtpClientAuthenticationDisabled', 'EmailAddresses', 'UserPrincipalName', 'Alias'];
+/** The properties read from a Get-CASMailbox row: what `$select` asks for. */
+export const CAS_MAILBOX_PROPERTIES = [
+  'Guid',
+  'Identity',
+  'Name',
+  'PrimarySmtpAddress',
+  'EmailAddresses',
+  'ExternalDirectoryObjectId',
+  'SmtpClientAuthenticationDisabled',
+] as const;
 
 /** Longest identity accepted: generous for distinguished names, small enough to catch pasted garbage. */
 export const MAX_IDENTITY_LENGTH = 1024;
@@ -33,7 +50,7 @@ export const MAX_IDENTITY_LENGTH = 1024;
 /**
  * Identities are data, never text for a shell, but some values can never name a mailbox. Rejecting them here
  * gives a clear message instead of a confusing "not found" (and, for an empty identity, avoids the documented
- * pitfall where Get-EXOCasMailbox with an empty -Identity returns every mailbox). `maxLength` and `what` (the
+ * pitfall where Get-CASMailbox with an empty -Identity returns every mailbox). `maxLength` and `what` (the
  * plural the length message names) serve stricter names, such as authentication policy names.
  */
 export function identityProblem(identity: string, maxLength = MAX_IDENTITY_LENGTH, what = 'identities'): string | undefined {
@@ -66,32 +83,45 @@ export function casMailboxFromRow(row: Row): CasMailbox {
   const primary = text(row, 'PrimarySmtpAddress');
   if (!guid || !primary) throw new Error('a CAS mailbox row came back without Guid or PrimarySmtpAddress');
   const addresses = Array.isArray(row.EmailAddresses) ? row.EmailAddresses : [];
+  const name = text(row, 'Name') ?? primary;
+  const identity = text(row, 'Identity') ?? name;
   return {
     guid: guid.toLowerCase(),
-    identity: text(row, 'Identity') ?? text(row, 'Name') ?? primary,
-    name: text(row, 'Name') ?? primary,
+    // Kept for every mailbox of a large tenant: equal strings are stored once.
+    identity: identity === name ? name : identity,
+    name,
     primarySmtpAddress: primary,
     emailAddresses: addresses
       .filter((address): address is string => typeof address === 'string' && /^smtp:/i.test(address))
-      .map((address) => address.slice(5)),
+      .map((address) => (address.length - 5 === primary.length && address.slice(5).toLowerCase() === primary.toLowerCase() ? primary : address.slice(5))),
     externalDirectoryObjectId: text(row, 'ExternalDirectoryObjectId'),
-    userPrincipalName: text(row, 'UserPrincipalName'),
-    alias: text(row, 'Alias'),
     smtpClientAuthenticationDisabled: override(row.SmtpClientAuthenticationDisabled),
   };
 }
 
-/** Every mailbox with its override: one paged bulk read (1000 a page), not one call per mailbox. */
+/**
+ * Every mailbox with its override: one paged bulk read (1000 a page), not one call per mailbox. Each page is
+ * converted as it arrives (InvokeOptions.onRows), so the rows of a large tenant are never all held at once.
+ */
 export async function listCasMailboxes(session: ExchangeSession): Promise<CasMailbox[]> {
-  const rows = await invoke(session, 'Get-EXOCasMailbox', { ResultSize: 'Unlimited', Properties: PROPERTIES });
-  return rows.map(casMailboxFromRow);
+  const mailboxes: CasMailbox[] = [];
+  const convert = (rows: Row[]): void => {
+    for (const row of rows) mailboxes.push(casMailboxFromRow(row));
+  };
+  const result = await session.bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' }, { signal: session.signal, select: CAS_MAILBOX_PROPERTIES, onRows: convert });
+  convert(result.rows); // a bridge that does not stream returns them here
+  for (const warning of result.warnings) session.warn?.(`Get-CASMailbox: ${warning}`);
+  return mailboxes;
 }
 
-/** One mailbox by any identity form; undefined when it does not exist. Refuses identities that can't be one. */
+/**
+ * One mailbox by any identity form, resolved by the service (Get-CASMailbox -Identity accepts a user principal name,
+ * alias, DN, GUID or address); undefined when it does not exist. Refuses identities that can't be one.
+ */
 export async function findCasMailbox(session: ExchangeSession, identity: string): Promise<CasMailbox[] | undefined> {
   assertIdentity(identity);
   try {
-    const rows = await invoke(session, 'Get-EXOCasMailbox', { Identity: identity, Properties: PROPERTIES });
+    const rows = await invoke(session, 'Get-CASMailbox', { Identity: identity }, CAS_MAILBOX_PROPERTIES);
     return rows.map(casMailboxFromRow);
   } catch (error) {
     if (error instanceof NotFoundError) return undefined;

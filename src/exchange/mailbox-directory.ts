@@ -2,15 +2,23 @@
  * The tenant's mailboxes as one provider process sees them.
  *
  * Terraform asks about mailboxes one resource at a time (ReadResource, PlanResourceChange...). Answering each
- * with its own Get-EXOCasMailbox call is what makes other tools take days on a 60,000-mailbox tenant. So after a
- * few single lookups the directory reads every mailbox once, in 1000-row pages, and answers everything else
- * from that snapshot. Writes go out in `$batch` requests and update the snapshot, so later reads in the same
- * process see them (the service's own reads may lag behind writes for seconds).
+ * with its own Get-CASMailbox call is what makes other tools take days on a 60,000-mailbox tenant. So after a
+ * few single lookups the directory reads every mailbox once, in 1000-row pages trimmed with `$select`, and answers
+ * everything else from that snapshot. Writes go out in `$batch` requests and update the snapshot, so later reads in
+ * the same process see them (the service's own reads may lag behind writes for seconds).
+ *
+ * Get-CASMailbox rows carry the GUID, name, addresses and Entra object id, but no UserPrincipalName or Alias. An
+ * identity the snapshot does not know (a UPN that is not also an address, an alias, a DN...) is resolved by the
+ * service: `Get-CASMailbox -Identity`, one call, for the first few; beyond that one paged `Get-User` read maps every
+ * user principal name to its mailbox. Either way the answer is remembered, so each identity costs at most one call
+ * and every identity the rows already name costs none. A UPN that is also another mailbox's address resolves to
+ * that mailbox here (the rows cannot show the clash); the service's Set-CASMailbox would call it ambiguous.
  */
 import { invokeEach, type CmdletRequest, type ExchangeBridge } from '../bridge/bridge';
 import { ExchangeError, isExchangeError } from '../bridge/errors';
 import { findCasMailbox, listCasMailboxes, setSmtpAuthRequest, type CasMailbox, type SmtpAuthOverride } from './cas-mailbox';
-import type { ExchangeSession } from './session';
+import { text } from './row';
+import { invoke, type ExchangeSession } from './session';
 import { readTransportConfig } from './transport-config';
 
 export type Resolution =
@@ -25,22 +33,27 @@ export interface SmtpAuthChange {
 }
 
 export interface DirectoryOptions {
-  /** Single lookups allowed before the directory switches to one bulk read. */
+  /** Single lookups allowed before the directory switches to one bulk read (and, for unknown identities, to one Get-User read). */
   bulkThreshold?: number;
 }
 
 /** The identity forms a mailbox can be named by here, lower-cased (Exchange identities are not case-sensitive). */
 export function identityForms(mailbox: CasMailbox): Set<string> {
   return new Set(
-    [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.userPrincipalName, mailbox.alias, mailbox.externalDirectoryObjectId, ...mailbox.emailAddresses]
+    [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.externalDirectoryObjectId, ...mailbox.emailAddresses, ...(mailbox.resolvedAs ?? [])]
       .filter((key): key is string => Boolean(key))
       .map((key) => key.toLowerCase()),
   );
 }
 
+/** Most keys name one mailbox: stored bare, and only a shared key pays for an array (60,000 mailboxes, ~5 keys each). */
+type Entry = CasMailbox | CasMailbox[];
+
 class Snapshot {
-  private readonly byKey = new Map<string, CasMailbox[]>();
+  private readonly byKey = new Map<string, Entry>();
   readonly byGuid = new Map<string, CasMailbox>();
+  /** Whether every user principal name has been read (Get-User) and indexed. */
+  upnsIndexed?: Promise<void>;
 
   constructor(readonly mailboxes: CasMailbox[]) {
     for (const mailbox of mailboxes) this.add(mailbox);
@@ -48,22 +61,60 @@ class Snapshot {
 
   private add(mailbox: CasMailbox): void {
     this.byGuid.set(mailbox.guid, mailbox);
-    for (const key of identityForms(mailbox)) {
-      const list = this.byKey.get(key);
-      if (list) list.push(mailbox);
-      else this.byKey.set(key, [mailbox]);
+    // identityForms without its Set: this runs 60,000 times on a large tenant. index() ignores a repeated key.
+    for (const form of [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.externalDirectoryObjectId]) {
+      if (form) this.index(form.toLowerCase(), mailbox);
     }
+    for (const form of mailbox.emailAddresses) this.index(form.toLowerCase(), mailbox);
+    for (const form of mailbox.resolvedAs ?? []) this.index(form, mailbox);
+  }
+
+  private index(key: string, mailbox: CasMailbox): void {
+    const entry = this.byKey.get(key);
+    if (entry === undefined) this.byKey.set(key, mailbox);
+    else if (Array.isArray(entry)) {
+      if (!entry.includes(mailbox)) entry.push(mailbox);
+    } else if (entry !== mailbox) this.byKey.set(key, [entry, mailbox]);
   }
 
   lookup(identity: string): CasMailbox[] {
-    return this.byKey.get(identity.toLowerCase()) ?? [];
+    const entry = this.find(identity);
+    return entry === undefined ? [] : Array.isArray(entry) ? entry : [entry];
+  }
+
+  /** The mailbox (or mailboxes) an identity names, without allocating for the common single match. */
+  find(identity: string): Entry | undefined {
+    return this.byKey.get(identity.toLowerCase());
+  }
+
+  /**
+   * Records that the service resolved `identity` to `mailbox`; returns the snapshot's copy (it carries this process's
+   * writes). A mailbox created after the bulk read joins the snapshot.
+   */
+  learn(identity: string, mailbox: CasMailbox): CasMailbox {
+    const known = this.byGuid.get(mailbox.guid);
+    const key = identity.toLowerCase();
+    if (!known) {
+      mailbox.resolvedAs = [key];
+      this.mailboxes.push(mailbox);
+      this.add(mailbox);
+      return mailbox;
+    }
+    if (!identityForms(known).has(key)) (known.resolvedAs ??= []).push(key);
+    this.index(key, known);
+    return known;
   }
 }
 
+const NONE: Resolution = Object.freeze({ kind: 'none' });
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function resolution(matches: CasMailbox[] | undefined): Resolution {
-  if (!matches || matches.length === 0) return { kind: 'none' };
+function resolution(matches: Entry | undefined): Resolution {
+  if (matches === undefined) return { kind: 'none' };
+  if (!Array.isArray(matches)) return { kind: 'one', mailbox: matches };
+  if (matches.length === 0) return { kind: 'none' };
+  if (matches.length === 1) return { kind: 'one', mailbox: matches[0]! };
   const distinct = [...new Map(matches.map((m) => [m.guid, m])).values()];
   return distinct.length === 1 ? { kind: 'one', mailbox: distinct[0] } : { kind: 'ambiguous', matches: distinct };
 }
@@ -93,16 +144,66 @@ export class MailboxDirectory {
     if (count > this.bulkThreshold) await this.loadSnapshot(session);
   }
 
-  /** Finds a mailbox by any identity form. Forms the snapshot doesn't index (DN, domain\user...) are asked of the service. */
+  /**
+   * Resolves many identities, in the order given. Beyond a few, one bulk read; every identity the snapshot names is
+   * then answered on the spot, and only the others (UPNs the rows don't carry, unknown names) wait for the service.
+   * At 60,000 identities this keeps one small result object each instead of 60,000 pending lookups.
+   */
+  async resolveMany(session: ExchangeSession, identities: readonly string[]): Promise<Map<string, Resolution>> {
+    const resolved = new Map<string, Resolution>();
+    if (identities.length === 0) return resolved;
+    await this.prepareFor(session, identities.length);
+    const snapshot = this.snapshot ? await this.snapshot : undefined;
+    const misses: string[] = [];
+    for (const identity of identities) {
+      const found = snapshot?.find(identity);
+      resolved.set(identity, found === undefined ? NONE : resolution(found));
+      if (found === undefined) misses.push(identity);
+    }
+    await Promise.all(misses.map(async (identity) => resolved.set(identity, await this.resolve(session, identity))));
+    return resolved;
+  }
+
+  /** Finds a mailbox by any identity form. Forms the snapshot doesn't index (UPN, alias, DN...) are asked of the service. */
   async resolve(session: ExchangeSession, identity: string): Promise<Resolution> {
     if (this.snapshot || ++this.singleLookups > this.bulkThreshold) {
       const snapshot = await this.loadSnapshot(session);
-      const found = snapshot.lookup(identity);
-      if (found.length) return resolution(found.map((m) => snapshot.byGuid.get(m.guid) ?? m));
+      const found = snapshot.find(identity);
+      if (found !== undefined) return resolution(found);
+      if (++this.snapshotMisses > this.bulkThreshold) {
+        // Many identities the rows don't name (a tenant whose UPNs differ from its addresses): read every UPN once.
+        await this.indexUserPrincipalNames(session, snapshot);
+        const byUpn = snapshot.find(identity);
+        if (byUpn !== undefined) return resolution(byUpn);
+      }
+      const answered = await findCasMailbox(session, identity);
+      return resolution(answered?.map((mailbox) => snapshot.learn(identity, mailbox)));
     }
     const found = await findCasMailbox(session, identity);
-    // Prefer the snapshot's copy: it carries this process's own writes.
+    for (const mailbox of found ?? []) {
+      if (!identityForms(mailbox).has(identity.toLowerCase())) mailbox.resolvedAs = [identity.toLowerCase()];
+    }
     return resolution(found?.map((m) => this.current(m)));
+  }
+
+  /** Identities the snapshot did not name; past the threshold one Get-User read indexes every user principal name. */
+  private snapshotMisses = 0;
+
+  /**
+   * One paged `Get-User -ResultSize Unlimited`, trimmed to the user principal name and the GUID: the directory object
+   * of a mailbox user is the mailbox's own, so its GUID is the Guid of the Get-CASMailbox row. Users without a mailbox
+   * match no row and are skipped.
+   */
+  private indexUserPrincipalNames(session: ExchangeSession, snapshot: Snapshot): Promise<void> {
+    snapshot.upnsIndexed ??= invoke(session, 'Get-User', { ResultSize: 'Unlimited' }, ['UserPrincipalName', 'Guid']).then((rows) => {
+      for (const row of rows) {
+        const upn = text(row, 'UserPrincipalName');
+        const mailbox = snapshot.byGuid.get(text(row, 'Guid')?.toLowerCase() ?? '');
+        if (upn && mailbox) snapshot.learn(upn, mailbox);
+      }
+    });
+    snapshot.upnsIndexed.catch(() => (snapshot.upnsIndexed = undefined)); // a failed read is retried by the next miss
+    return snapshot.upnsIndexed;
   }
 
   /**
@@ -149,8 +250,8 @@ export class MailboxDirectory {
     void this.snapshot?.then((snapshot) => {
       const matches = snapshot.lookup(change.identity);
       if (matches.length !== 1) return;
-      matches[0].smtpClientAuthenticationDisabled = change.value;
-      this.written.set(matches[0].guid, change.value);
+      matches[0]!.smtpClientAuthenticationDisabled = change.value;
+      this.written.set(matches[0]!.guid, change.value);
     });
     if (GUID.test(change.identity)) this.written.set(change.identity.toLowerCase(), change.value);
   }

@@ -10,8 +10,9 @@ export interface ExchangeSession {
   warn?(message: string): void;
 }
 
-export async function invoke(session: ExchangeSession, cmdlet: string, parameters: CmdletParameters = {}): Promise<Row[]> {
-  const result = await session.bridge.invoke(cmdlet, parameters, { signal: session.signal });
+/** Runs a cmdlet; `select` names the row properties the caller reads (see InvokeOptions.select). */
+export async function invoke(session: ExchangeSession, cmdlet: string, parameters: CmdletParameters = {}, select?: readonly string[]): Promise<Row[]> {
+  const result = await session.bridge.invoke(cmdlet, parameters, select ? { signal: session.signal, select } : { signal: session.signal });
   for (const warning of result.warnings) session.warn?.(`${cmdlet}: ${warning}`);
   return result.rows;
 }

@@ -39,101 +39,75 @@ describe('Get-CASMailbox (read-only)', () => {
   });
 });
 
-const MINIMUM = [
-  'ActiveSyncEnabled', 'DisplayName', 'ECPEnabled', 'EmailAddresses', 'EwsEnabled', 'ExchangeVersion', 'Guid', 'Identity',
-  'ImapEnabled', 'MAPIEnabled', 'Name', 'OWAEnabled', 'OrganizationId', 'PopEnabled', 'PrimarySmtpAddress', 'ServerLegacyDN',
-];
-
-describe('Get-EXOCasMailbox', () => {
+describe('Get-CASMailbox rows, $select and the cmdlets the endpoint does not serve', () => {
   let emu: TestEmulator;
   beforeAll(async () => {
     emu = await TestEmulator.start();
   });
   afterAll(() => emu.close());
   beforeEach(() => emu.inspect('POST', 'reset'));
+  const invokeUrl = (query = ''): string => `${emu.url}/adminapi/beta/${DEMO}/InvokeCommand${query}`;
 
-  it('returns the Minimum property set by default, which does NOT include SmtpClientAuthenticationDisabled', async () => {
-    const answer = await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean@contoso.com' });
-    expect(answer.status).toBe(200);
-    const row = answer.body.value[0];
-    expect(Object.keys(row).sort()).toEqual([...MINIMUM].sort());
-    expect(row).toMatchObject({ Identity: 'sean', Name: 'sean', PrimarySmtpAddress: 'sean@contoso.com', EmailAddresses: ['SMTP:sean@contoso.com', 'smtp:sean@contoso.onmicrosoft.com'] });
-    expect(row).not.toHaveProperty('SmtpClientAuthenticationDisabled');
-    expect(row).not.toHaveProperty('ExternalDirectoryObjectId');
-  });
-
-  it('adds the properties asked for with -Properties (case-insensitive, canonical spelling), as a list or one string', async () => {
-    await emu.invoke(DEMO, 'Set-CASMailbox', { Identity: 'sean@contoso.com', SmtpClientAuthenticationDisabled: false });
-    const answer = await emu.invoke(DEMO, 'Get-EXOCasMailbox', {
-      Identity: 'sean@contoso.com', Properties: ['smtpclientauthenticationdisabled', 'UserPrincipalName', 'Alias', 'ExternalDirectoryObjectId'],
-    });
-    const row = answer.body.value[0];
-    expect(row).toMatchObject({ SmtpClientAuthenticationDisabled: false, UserPrincipalName: 'sean@contoso.com', Alias: 'sean' });
+  it('returns the whole CASMailbox object: the SMTP AUTH override and ~80 properties, but no UserPrincipalName or Alias', async () => {
+    const row = (await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean@contoso.com' })).body.value[0];
+    expect(row).toMatchObject({ Identity: 'sean', Name: 'sean', PrimarySmtpAddress: 'sean@contoso.com', EmailAddresses: ['SMTP:sean@contoso.com', 'smtp:sean@contoso.onmicrosoft.com'], SmtpClientAuthenticationDisabled: null });
     expect(row.ExternalDirectoryObjectId).toMatch(/^[0-9a-f-]{36}$/);
-    for (const name of MINIMUM) expect(row).toHaveProperty(name);
-    const single = await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'chris', Properties: 'SmtpClientAuthenticationDisabled' });
-    expect(single.body.value[0].SmtpClientAuthenticationDisabled).toBeNull();
+    expect(row).not.toHaveProperty('UserPrincipalName');
+    expect(row).not.toHaveProperty('Alias');
+    expect(Object.keys(row).length).toBeGreaterThanOrEqual(75);
+    expect(JSON.stringify(row).length).toBeGreaterThan(3000);
   });
 
-  it('-PropertySets replaces Minimum (ask for it to keep it); All is the union of the sets and still lacks the SMTP AUTH override', async () => {
-    const pop = (await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean', PropertySets: ['Pop'] })).body.value[0];
-    expect(Object.keys(pop).sort()).toEqual(['ExternalDirectoryObjectId', 'Guid', 'Identity', 'Name', 'OrganizationId', 'PopEnableExactRFC822Size',
-      'PopEnabled', 'PopMessagesRetrievalMimeFormat', 'PopSuppressReadReceipt', 'PopUseProtocolDefaults'].sort());
-    const both = (await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean', PropertySets: ['minimum', 'Pop'] })).body.value[0];
-    expect(both).toHaveProperty('PrimarySmtpAddress');
-    const all = (await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean', PropertySets: 'All' })).body.value[0];
-    expect(all).toHaveProperty('ExternalSmtpSettings');
-    expect(all).not.toHaveProperty('SmtpClientAuthenticationDisabled');
-    const allPlus = (await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean', PropertySets: 'All', Properties: ['SmtpClientAuthenticationDisabled'] })).body.value[0];
-    expect(allPlus.SmtpClientAuthenticationDisabled).toBeNull();
+  it('trims rows to $select (case-insensitive, spelled as the object spells them; unknown names left out), on every page', async () => {
+    const answer = await request(invokeUrl('?$select=guid,PrimarySmtpAddress,SMTPCLIENTAUTHENTICATIONDISABLED,NoSuchProperty'), {
+      body: cmdletBody('Get-CASMailbox', { ResultSize: 'Unlimited' }),
+      headers: { prefer: 'odata.maxpagesize=4' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.value).toHaveLength(4);
+    for (const row of answer.body.value) expect(Object.keys(row).sort()).toEqual(['Guid', 'PrimarySmtpAddress', 'SmtpClientAuthenticationDisabled']);
+    // The next link keeps $select; the percent-encoded form URLSearchParams would write is the same option.
+    expect(answer.body['@odata.nextLink']).toContain('$select=guid,PrimarySmtpAddress,SMTPCLIENTAUTHENTICATIONDISABLED,NoSuchProperty');
+    const next = await request(answer.body['@odata.nextLink'], { body: cmdletBody('Get-CASMailbox', { ResultSize: 'Unlimited' }) });
+    for (const row of next.body.value) expect(Object.keys(row).sort()).toEqual(['Guid', 'PrimarySmtpAddress', 'SmtpClientAuthenticationDisabled']);
+    const encoded = await request(invokeUrl('?%24select=Name%2CGuid'), { body: cmdletBody('Get-CASMailbox', { Identity: 'sean' }) });
+    expect(Object.keys(encoded.body.value[0]).sort()).toEqual(['Guid', 'Name']);
   });
 
-  it('rejects unknown properties and property sets with 400', async () => {
-    const property = await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean', Properties: ['SmtpClientAuthDisabled'] });
-    expect(property.status).toBe(400);
-    expect(property.body.error.details[0].message).toContain("Could not find a property named 'SmtpClientAuthDisabled' on type 'Exchange.CASMailbox'");
-    const set = await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean', PropertySets: ['Everything'] });
-    expect(set.status).toBe(400);
-    expect(set.body.error.details[0].message).toContain('Unable to match the identifier name Everything to a valid enumerator name');
+  it('has the server catalog\'s parameters: no -Properties or -PropertySets; real unmodelled ones answer 400 with a note', async () => {
+    const properties = await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean', Properties: ['SmtpClientAuthenticationDisabled'] });
+    expect(properties.status).toBe(400);
+    expect(properties.body.error.details[0].message).toContain("A parameter cannot be found that matches parameter name 'Properties'.");
+    expect(properties.body.error.details[0].message).not.toContain('does not model it');
+    const recipientType = await emu.invoke(DEMO, 'Get-CASMailbox', { RecipientTypeDetails: ['UserMailbox'] });
+    expect(recipientType.status).toBe(400);
+    expect(recipientType.body.error.details[0].message).toContain('does not model it');
   });
 
-  it('accepts every identity form, and -UserPrincipalName / -PrimarySmtpAddress / -ExternalDirectoryObjectId (not together with -Identity)', async () => {
+  it('accepts every identity form, the user principal name included (server-side resolution)', async () => {
     const sean = (await emu.inspect('GET', 'tenants/contoso.com')).body.recipients.find((r: any) => r.UserPrincipalName === 'sean@contoso.com');
     for (const identity of ['sean', 'SEAN@contoso.com', 'sean@contoso.onmicrosoft.com', sean.Guid, `{${sean.Guid.toUpperCase()}}`, sean.ExternalDirectoryObjectId, sean.DistinguishedName, sean.LegacyExchangeDN, 'contoso\\sean']) {
-      const answer = await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: identity });
+      const answer = await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: identity });
       expect([identity, answer.status, answer.body.value?.[0]?.Guid]).toEqual([identity, 200, sean.Guid]);
     }
-    for (const [key, value] of [['UserPrincipalName', 'Sean@Contoso.com'], ['PrimarySmtpAddress', 'sean@contoso.com'], ['ExternalDirectoryObjectId', sean.ExternalDirectoryObjectId]]) {
-      const answer = await emu.invoke(DEMO, 'Get-EXOCasMailbox', { [key]: value });
-      expect([key, answer.body.value?.[0]?.Guid]).toEqual([key, sean.Guid]);
-    }
-    expect((await emu.invoke(DEMO, 'Get-EXOCasMailbox', { ExternalDirectoryObjectId: `{${sean.ExternalDirectoryObjectId.toUpperCase()}}` })).status).toBe(200);
-    expect((await emu.invoke(DEMO, 'Get-EXOCasMailbox', { ExternalDirectoryObjectId: 'sean' })).body.error.details[0].message).toContain('to type "System.Guid"');
-    // -PrimarySmtpAddress is exact: a secondary address is not a primary one.
-    expect((await emu.invoke(DEMO, 'Get-EXOCasMailbox', { PrimarySmtpAddress: 'sean@contoso.onmicrosoft.com' })).status).toBe(404);
-    const both = await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean', UserPrincipalName: 'sean@contoso.com' });
-    expect(both.status).toBe(400);
-    expect(both.body.error.details[0].message).toContain('Parameter set cannot be resolved');
-  });
-
-  it('returns EVERY mailbox for an empty or null -Identity (the documented pitfall), 1000 by default with the warning', async () => {
-    for (const identity of ['', null, '  ']) {
-      const answer = await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: identity });
-      expect(answer.status).toBe(200);
-      expect(answer.body.value).toHaveLength(9);
-    }
-    const limited = await emu.invoke(DEMO, 'Get-EXOCasMailbox', { ResultSize: 2 });
-    expect(limited.body.value).toHaveLength(2);
-    expect(limited.body['@adminapi.warnings']).toEqual([RESULT_SIZE_EXCEEDED_WARNING]);
-    expect((await emu.invoke(DEMO, 'Get-EXOCasMailbox', { ResultSize: 'unlimited' })).body['@adminapi.warnings']).toBeUndefined();
   });
 
   it('answers 404 with ManagementObjectNotFoundException for unknown identities and users without a mailbox', async () => {
     for (const identity of ['nobody@contoso.com', 'jdoe@contoso.com']) {
-      const answer = await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: identity });
+      const answer = await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: identity });
       expect(answer.status).toBe(404);
       expect(answer.body.error.details[0].message).toMatch(new RegExp(`^Ex6F9304\\|Microsoft\\.Exchange\\.Configuration\\.Tasks\\.ManagementObjectNotFoundException\\|The operation couldn't be performed because object '${identity}' couldn't be found on`));
     }
+  });
+
+  it('answers Get-EXOCasMailbox, and any cmdlet it does not serve, with 403, an empty body and the reason in x-ms-diagnostics', async () => {
+    for (const cmdlet of ['Get-EXOCasMailbox', 'Get-EXOMailbox', 'Get-Nonsense']) {
+      const answer = await emu.invoke(DEMO, cmdlet, { Identity: 'sean' });
+      expect([cmdlet, answer.status, answer.body]).toEqual([cmdlet, 403, undefined]);
+      expect(answer.headers.get('request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(answer.headers.get('x-ms-diagnostics')).toContain(`'${cmdlet}'`);
+    }
+    expect((await emu.invoke(DEMO, 'Get-EXOCasMailbox')).headers.get('x-ms-diagnostics')).toContain('client-side cmdlet of the ExchangeOnlineManagement module');
   });
 });
 
@@ -154,7 +128,7 @@ describe('Set-CASMailbox', () => {
   beforeEach(() => emu.inspect('POST', 'reset'));
   const T = 'amb.onmicrosoft.com';
   const read = async (identity: string): Promise<unknown> =>
-    (await emu.invoke(T, 'Get-EXOCasMailbox', { Identity: identity, Properties: ['SmtpClientAuthenticationDisabled'] })).body.value[0].SmtpClientAuthenticationDisabled;
+    (await emu.invoke(T, 'Get-CASMailbox', { Identity: identity })).body.value[0].SmtpClientAuthenticationDisabled;
 
   it('sets true, false and null (inherit), answering value: [] and bumping the revision only on a change', async () => {
     for (const value of [true, false, null]) {

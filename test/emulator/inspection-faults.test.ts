@@ -69,7 +69,7 @@ describe('inspection API', () => {
       parameters: { SmtpClientAuthenticationDisabled: false }, status: 200, via: 'InvokeCommand', fault: null, error: null,
     });
     expect(typeof log.body.calls[1].time).toBe('string');
-    expect(log.body.calls[3]).toMatchObject({ status: 400, error: expect.stringContaining("The term 'Get-Nothing' is not recognized") });
+    expect(log.body.calls[3]).toMatchObject({ status: 403, error: "'Get-Nothing' is not a cmdlet this endpoint serves" });
     const filtered = await emu.inspect('GET', 'calls?cmdlet=set-transportconfig');
     expect(filtered.body.calls).toHaveLength(1);
     await emu.inspect('DELETE', 'calls');

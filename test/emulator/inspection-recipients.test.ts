@@ -23,7 +23,7 @@ describe('inspection API: recipients appear and disappear at runtime', () => {
       UserPrincipalName: 'new.hire@contoso.com', Alias: 'new.hire', Name: 'new.hire', DisplayName: 'new.hire', RecipientTypeDetails: 'UserMailbox',
       PrimarySmtpAddress: 'new.hire@contoso.com', SmtpClientAuthenticationDisabled: null, AuthenticationPolicy: null,
     });
-    const row = (await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'new.hire@contoso.com', Properties: ['SmtpClientAuthenticationDisabled'] })).body.value[0];
+    const row = (await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'new.hire@contoso.com' })).body.value[0];
     expect(row).toMatchObject({ Guid: added.body.recipient.Guid, SmtpClientAuthenticationDisabled: null });
     expect((await emu.invoke(DEMO, 'Set-CASMailbox', { Identity: 'new.hire', SmtpClientAuthenticationDisabled: false })).status).toBe(200);
     const onDisk = readPersistedState(dataFile).tenants[0]!.recipients.find((r) => r.UserPrincipalName === 'new.hire@contoso.com');
@@ -38,7 +38,7 @@ describe('inspection API: recipients appear and disappear at runtime', () => {
     const user = await emu.inspect('POST', `tenants/${DEMO}/recipients`, { upn: 'guest@contoso.onmicrosoft.com', type: 'User' });
     expect(user.body.recipient).toMatchObject({ RecipientTypeDetails: 'User', PrimarySmtpAddress: null, EmailAddresses: [] });
     expect((await emu.invoke(DEMO, 'Get-User', { Identity: 'guest@contoso.onmicrosoft.com' })).body.value[0].RecipientTypeDetails).toBe('User');
-    expect((await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'guest@contoso.onmicrosoft.com' })).status).toBe(404);
+    expect((await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'guest@contoso.onmicrosoft.com' })).status).toBe(404);
   });
 
   it('POST refuses invalid bodies with every problem listed, and taken UPNs/aliases with 409', async () => {
@@ -64,7 +64,7 @@ describe('inspection API: recipients appear and disappear at runtime', () => {
     const removed = await emu.inspect('DELETE', `tenants/${DEMO}/recipients/sean@contoso.com`);
     expect(removed.status).toBe(200);
     expect(removed.body).toMatchObject({ revision: 1, removed: { UserPrincipalName: 'sean@contoso.com' } });
-    expect((await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean@contoso.com' })).status).toBe(404);
+    expect((await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean@contoso.com' })).status).toBe(404);
     expect((await emu.invoke(DEMO, 'Set-CASMailbox', { Identity: 'sean@contoso.com', SmtpClientAuthenticationDisabled: false })).status).toBe(404);
     expect((await emu.invoke(DEMO, 'Get-User', { Identity: 'sean' })).status).toBe(404);
     expect(readPersistedState(dataFile).tenants[0]!.recipients.map((r) => r.UserPrincipalName)).not.toContain('sean@contoso.com');
@@ -73,13 +73,13 @@ describe('inspection API: recipients appear and disappear at runtime', () => {
   });
 
   it('a mailbox deleted and created again under the same UPN is a new object with new GUIDs', async () => {
-    const before = (await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean@contoso.com', Properties: ['ExternalDirectoryObjectId'] })).body.value[0];
+    const before = (await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean@contoso.com' })).body.value[0];
     await emu.inspect('DELETE', `tenants/${DEMO}/recipients/${before.Guid}`);
     const again = await emu.inspect('POST', `tenants/${DEMO}/recipients`, { upn: 'sean@contoso.com' });
     expect(again.status).toBe(201);
     expect(again.body.recipient.Guid).not.toBe(before.Guid);
     expect(again.body.recipient.ExternalDirectoryObjectId).not.toBe(before.ExternalDirectoryObjectId);
-    const after = (await emu.invoke(DEMO, 'Get-EXOCasMailbox', { Identity: 'sean@contoso.com' })).body.value[0];
+    const after = (await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean@contoso.com' })).body.value[0];
     expect(after.Guid).toBe(again.body.recipient.Guid);
   });
 });

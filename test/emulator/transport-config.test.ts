@@ -93,7 +93,9 @@ describe('Get-/Set-TransportConfig', () => {
   });
 
   it('ignores -Identity, like the real cmdlet, and accepts common parameters', async () => {
-    const answer = await emu.invoke(DEMO, 'Set-TransportConfig', { Identity: 'whatever', SmtpClientAuthenticationDisabled: false, ErrorAction: 'Stop', Confirm: false });
+    // The catalog's Set-TransportConfig has no -Identity.
+    expect((await emu.invoke(DEMO, 'Set-TransportConfig', { Identity: 'whatever', SmtpClientAuthenticationDisabled: false })).status).toBe(400);
+    const answer = await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false, ErrorAction: 'Stop', Confirm: false });
     expect(answer.status).toBe(200);
     expect((await read()).SmtpClientAuthenticationDisabled).toBe(false);
   });

@@ -105,7 +105,7 @@ describe('Get-User', () => {
   });
 });
 
-describe('Get-User and Get-EXOCasMailbox -ResultSize', () => {
+describe('Get-User and Get-CASMailbox -ResultSize', () => {
   let emu: TestEmulator;
   beforeAll(async () => {
     emu = await TestEmulator.start({ seed: { tenants: [{ domain: 'many.onmicrosoft.com', generatedMailboxes: 1005 }] } });
@@ -113,7 +113,7 @@ describe('Get-User and Get-EXOCasMailbox -ResultSize', () => {
   afterAll(() => emu.close());
 
   it('stop at 1000 with the warning unless -ResultSize says otherwise', async () => {
-    for (const cmdlet of ['Get-User', 'Get-EXOCasMailbox']) {
+    for (const cmdlet of ['Get-User', 'Get-CASMailbox']) {
       const first = await emu.invoke('many.onmicrosoft.com', cmdlet);
       expect(first.body.value).toHaveLength(1000);
       expect(first.body['@adminapi.warnings']).toEqual([RESULT_SIZE_DEFAULT_WARNING]);

@@ -41,14 +41,11 @@ describe('wire format errors', () => {
     expect(answer.body.error.message).toContain('contoso.onmicrosoft.com');
   });
 
-  it('answers an unknown cmdlet with 400 and PowerShell\'s text', async () => {
+  it('answers a cmdlet the endpoint does not serve with 403, an empty body and the reason in x-ms-diagnostics', async () => {
     const answer = await emu.invoke(DEMO, 'Get-Nonsense');
-    expect(answer.status).toBe(400);
-    expect(answer.body.error.message).toBe('Error executing cmdlet');
-    expect(answer.body.error.details[0].message).toBe(
-      "CommandNotFoundException|System.Management.Automation.CommandNotFoundException|The term 'Get-Nonsense' is not recognized as a name of a cmdlet, " +
-        'function, script file, or executable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.',
-    );
+    expect(answer.status).toBe(403);
+    expect(answer.body).toBeUndefined();
+    expect(answer.headers.get('x-ms-diagnostics')).toContain("'Get-Nonsense' is not a cmdlet this endpoint serves");
   });
 
   it('answers a missing object with 404 in exactly the documented shape', async () => {

@@ -13,9 +13,14 @@ export interface PreparedCall {
   parameters: CmdletParameters;
   /** {"CmdletName":...,"Parameters":...}; posted as-is for every page. */
   cmdletInput: { CmdletName: string; Parameters: CmdletParameters };
+  /** `?$select=A,B` for the InvokeCommand URL, or '' (see InvokeOptions.select). */
+  query: string;
 }
 
-export function prepareCall(cmdlet: string, parameters: CmdletParameters): PreparedCall {
+/** A property name as `$select` may carry it: never free text, so nothing can be spliced into the URL. */
+const PROPERTY_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function prepareCall(cmdlet: string, parameters: CmdletParameters, select?: readonly string[]): PreparedCall {
   if (typeof cmdlet !== 'string' || !CMDLET_NAME.test(cmdlet)) {
     throw new InvalidInputError(
       `${JSON.stringify(String(cmdlet).slice(0, 80))} is not a cmdlet name (Verb-Noun).`,
@@ -27,7 +32,21 @@ export function prepareCall(cmdlet: string, parameters: CmdletParameters): Prepa
     throw new InvalidInputError(`Parameters for ${cmdlet} must be an object.`, 'This is a bug in exoform: please report it.', cmdlet);
   }
   for (const [name, value] of Object.entries(parameters)) checkJsonValue(value, `${cmdlet} -${name}`, cmdlet);
-  return { cmdlet, parameters, cmdletInput: { CmdletName: cmdlet, Parameters: parameters } };
+  return { cmdlet, parameters, cmdletInput: { CmdletName: cmdlet, Parameters: parameters }, query: selectQuery(cmdlet, select) };
+}
+
+/**
+ * `?$select=A,B`: the literal form CIPP (New-ExoRequest) and ExoHelper (Invoke-ExoCommand) append to the InvokeCommand
+ * URL. Each name is checked against PROPERTY_NAME and percent-encoded all the same, so no value can change the URL.
+ */
+function selectQuery(cmdlet: string, select: readonly string[] | undefined): string {
+  if (select === undefined || select.length === 0) return '';
+  for (const name of select) {
+    if (typeof name !== 'string' || !PROPERTY_NAME.test(name)) {
+      throw new InvalidInputError(`${JSON.stringify(String(name).slice(0, 80))} is not a property name to select from ${cmdlet}.`, 'This is a bug in exoform: please report it.', cmdlet);
+    }
+  }
+  return `?$select=${select.map(encodeURIComponent).join(',')}`;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { BATCH_LIMIT, type CmdletParameters, type CmdletRequest, type CmdletResult, type ExchangeBridge, type InvokeOptions } from '../bridge';
+import { BATCH_LIMIT, type CmdletParameters, type CmdletRequest, type CmdletResult, type ExchangeBridge, type InvokeOptions, type Row } from '../bridge';
 import { systemClock, type Clock } from '../clock';
 import {
   AuthenticationError,
@@ -89,15 +89,15 @@ export class RestBridge implements ExchangeBridge {
   }
 
   async invoke(cmdlet: string, parameters: CmdletParameters, options: InvokeOptions = {}): Promise<CmdletResult> {
-    const call = prepareCall(cmdlet, parameters);
+    const call = prepareCall(cmdlet, parameters, options.select);
     const budget: RetryBudget = { waitedMs: 0 };
     this.logger?.('debug', `invoking ${cmdlet}`, { cmdlet, parameters: parametersForLog(parameters) });
-    const first = await this.retry.run((attempt) => this.postInvoke(this.url(adminApiPath(this.organization, 'InvokeCommand')), call, attempt), {
+    const first = await this.retry.run((attempt) => this.postInvoke(this.invokeCommandUrl(call), call, attempt), {
       signal: options.signal,
       cmdlet,
       budget,
     });
-    return this.collectPages(first, call, options.signal, budget);
+    return this.collectPages(first, call, options.signal, budget, options.onRows);
   }
 
   /**
@@ -209,9 +209,17 @@ export class RestBridge implements ExchangeBridge {
     return errorFromResponse(response, { cmdlet, origin: this.endpoint, organization: this.organization, nowMs: this.clock.now() });
   }
 
-  /** Follows @odata.nextLink (POSTing the same body) and concatenates the pages. */
-  private async collectPages(first: ResultPage, call: PreparedCall, signal: AbortSignal | undefined, budget: RetryBudget): Promise<CmdletResult> {
-    const rows = [...first.rows];
+  /** Follows @odata.nextLink (POSTing the same body) and concatenates the pages, or hands each page to `onRows`. */
+  private async collectPages(
+    first: ResultPage,
+    call: PreparedCall,
+    signal: AbortSignal | undefined,
+    budget: RetryBudget,
+    onRows?: (rows: Row[]) => void,
+  ): Promise<CmdletResult> {
+    const rows: Row[] = [];
+    const take = onRows ?? ((page: Row[]) => void rows.push(...page));
+    take(first.rows);
     const warnings = [...first.warnings];
     let nextLink = first.nextLink;
     let previous: string | undefined;
@@ -222,7 +230,7 @@ export class RestBridge implements ExchangeBridge {
       }
       previous = url.href;
       const page = await this.retry.run((attempt) => this.postInvoke(url, call, attempt), { signal, cmdlet: call.cmdlet, budget });
-      rows.push(...page.rows);
+      take(page.rows);
       warnings.push(...page.warnings);
       nextLink = page.nextLink;
     }
@@ -256,53 +264,77 @@ export class RestBridge implements ExchangeBridge {
     return parseResultPage(response, call.cmdlet);
   }
 
+  /**
+   * The observed item form (CIPP New-ExoBulkRequest, the module): every item's `url` is the absolute InvokeCommand URL
+   * on the configured endpoint, and every item carries the full header set a single call sends, Authorization
+   * included. Whether the service accepts relative URLs or items without Authorization is not known, so neither is
+   * sent. The body holds the token: it is never logged.
+   */
   private async postBatch(items: Array<{ call: PreparedCall }>, attempt: AttemptContext): Promise<Map<string, BatchItemResponse>> {
-    const itemUrl = adminApiPath(this.organization, 'InvokeCommand');
-    const body = JSON.stringify({
-      requests: items.map(({ call }, position) => ({
-        id: String(position + 1),
-        method: 'POST',
-        url: itemUrl,
-        headers: {
-          'Content-Type': 'application/json',
-          'X-CmdletName': call.cmdlet,
-          'X-AnchorMailbox': this.anchorMailbox,
-          Prefer: `odata.maxpagesize=${this.pageSize}`,
-        },
-        body: { CmdletInput: call.cmdletInput },
-      })),
-    });
+    const body = (authorization: string): string =>
+      JSON.stringify({
+        requests: items.map(({ call }, position) => ({
+          id: String(position + 1),
+          method: 'POST',
+          url: this.invokeCommandUrl(call).href,
+          headers: {
+            ...this.requestHeaders(authorization, randomUUID()),
+            'X-CmdletName': call.cmdlet,
+            Prefer: `odata.maxpagesize=${this.pageSize}`,
+          },
+          body: { CmdletInput: call.cmdletInput },
+        })),
+      });
     const response = await this.post(this.url(adminApiPath(this.organization, '$batch')), body, '$batch', attempt, {
       Prefer: 'odata.continue-on-error',
     });
     return parseBatchResponse(response);
   }
 
-  /** One authenticated POST; returns the parsed JSON of a 2xx answer and throws the typed error otherwise. */
-  private async post(url: URL, body: string, cmdlet: string, attempt: AttemptContext, extraHeaders: Record<string, string>): Promise<unknown> {
+  /** The headers every request (and every `$batch` item) carries. */
+  private requestHeaders(authorization: string, requestId: string): Record<string, string> {
+    return {
+      Authorization: authorization,
+      'X-AnchorMailbox': this.anchorMailbox,
+      'X-ClientApplication': 'exoform',
+      'X-ResponseFormat': 'json',
+      'client-request-id': requestId,
+      'Content-Type': 'application/json',
+      Accept: 'application/json',
+      'User-Agent': this.userAgent,
+    };
+  }
+
+  /** `{endpoint}/adminapi/beta/{organization}/InvokeCommand`, with the call's `$select` query. */
+  private invokeCommandUrl(call: PreparedCall): URL {
+    return this.url(adminApiPath(this.organization, 'InvokeCommand') + call.query);
+  }
+
+  /**
+   * One authenticated POST; returns the parsed JSON of a 2xx answer and throws the typed error otherwise. `body` may
+   * be built from the Authorization value (a `$batch` repeats it in every item).
+   */
+  private async post(
+    url: URL,
+    body: string | ((authorization: string) => string),
+    cmdlet: string,
+    attempt: AttemptContext,
+    extraHeaders: Record<string, string>,
+  ): Promise<unknown> {
     const token = await this.tokenProvider.getToken({ forceRefresh: attempt.forceTokenRefresh, signal: attempt.signal });
     if (!isHeaderSafe(token)) {
       throw new AuthenticationError(`${this.tokenProvider.describe()} produced a malformed access token.`, 'Check the credential settings.', undefined, cmdlet);
     }
+    const authorization = `Bearer ${token}`;
     const requestId = randomUUID();
     const started = this.clock.now();
     const response = await this.http.post({
       url,
-      body,
+      body: typeof body === 'string' ? body : body(authorization),
       signal: attempt.signal,
       cmdlet,
       timeoutMs: this.requestTimeoutMs,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        'X-AnchorMailbox': this.anchorMailbox,
-        'X-ClientApplication': 'exoform',
-        'X-ResponseFormat': 'json',
-        'client-request-id': requestId,
-        'Content-Type': 'application/json',
-        Accept: 'application/json',
-        'User-Agent': this.userAgent,
-        ...extraHeaders,
-      },
+      headers: { ...this.requestHeaders(authorization, requestId), ...extraHeaders },
     });
     this.logger?.('debug', `${cmdlet} answered HTTP ${response.status}`, {
       cmdlet,

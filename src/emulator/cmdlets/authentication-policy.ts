@@ -87,7 +87,7 @@ export const setAuthenticationPolicy: CmdletDefinition = {
     ...SWITCH_PARAMETERS,
     ...SHOULD_PROCESS_PARAMETERS,
   },
-  unmodelledParameters: ['AllowLegacyExchangeTokens', 'BlockLegacyExchangeTokens'],
+  // The catalog: -Identity and the twelve switches, nothing else.
   run: ({ tenant, now }, parameters) => {
     const policy = requirePolicy(tenant, parameters.Identity as string);
     if (parameters.WhatIf === true) return { rows: eagerRows([]), warnings: [] };
@@ -99,7 +99,7 @@ export const setAuthenticationPolicy: CmdletDefinition = {
 export const getAuthenticationPolicy: CmdletDefinition = {
   name: 'Get-AuthenticationPolicy',
   parameters: { Identity: { type: 'String', nullable: true } },
-  unmodelledParameters: ['AllowLegacyExchangeTokens', 'TenantId'],
+  // The catalog: -Identity only.
   run: ({ tenant }, parameters) => {
     const identity = parameters.Identity as string | null | undefined;
     // The pitfall: no identity, null or "" all mean "every policy".

@@ -49,7 +49,8 @@ export function renderOrganizationConfig(tenant: Tenant): Row {
 
 export const getOrganizationConfig: CmdletDefinition = {
   name: 'Get-OrganizationConfig',
-  parameters: { Identity: { type: 'String', nullable: true } },
+  // The catalog's Get-OrganizationConfig has one switch and no -Identity; the switch is not modelled (name not recorded here).
+  parameters: {},
   run: ({ tenant }) => ({ rows: eagerRows([renderOrganizationConfig(tenant)]), warnings: [] }),
 };
 

@@ -3,8 +3,8 @@
  *
  * Semantics (EXCHANGE-FACTS.md): SmtpClientAuthenticationDisabled true = SMTP AUTH off for the organisation, false =
  * on; it is a plain Boolean, so $null is refused. AllowLegacyTLSClients reads as $null until someone sets it; $null
- * means "not set" and is treated as disabled. There is one transport config per tenant, so -Identity is accepted and
- * ignored, as on the real service.
+ * means "not set" and is treated as disabled. There is one transport config per tenant, and neither cmdlet has an
+ * -Identity parameter on the service (its cmdlet catalog, terraprovider/go-exoscc spec/catalog/EXO-catalog.json).
  */
 import type { Row } from '../../bridge/bridge';
 import { EMULATED_FOREST_DN } from '../model';
@@ -49,14 +49,15 @@ export function renderTransportConfig(tenant: Tenant): Row {
 
 export const getTransportConfig: CmdletDefinition = {
   name: 'Get-TransportConfig',
-  parameters: { Identity: { type: 'String', nullable: true } },
+  // The server's cmdlet catalog (terraprovider/go-exoscc spec/catalog/EXO-catalog.json): no parameters at all.
+  parameters: {},
   run: ({ tenant }) => ({ rows: eagerRows([renderTransportConfig(tenant)]), warnings: [] }),
 };
 
 export const setTransportConfig: CmdletDefinition = {
   name: 'Set-TransportConfig',
+  // The catalog's Set-TransportConfig has no -Identity; AllowLegacyTLSClients is System.Object there (accepts $null).
   parameters: {
-    Identity: { type: 'String', nullable: true },
     SmtpClientAuthenticationDisabled: { type: 'Boolean' },
     AllowLegacyTLSClients: { type: 'Boolean', nullable: true },
     Force: { type: 'SwitchParameter' },

@@ -97,7 +97,8 @@ export const setUser: CmdletDefinition = {
   parameters: {
     Identity: { type: 'String', mandatory: true },
     AuthenticationPolicy: { type: 'String', nullable: true },
-    STSRefreshTokensValidFrom: { type: 'DateTime' },
+    // Spelled as the catalog and Microsoft's docs spell it; binding is case-insensitive either way.
+    StsRefreshTokensValidFrom: { type: 'DateTime' },
     ...SHOULD_PROCESS_PARAMETERS,
   },
   unmodelledParameters: [
@@ -123,7 +124,7 @@ export const setUser: CmdletDefinition = {
         patch.AuthenticationPolicy = policy.Name;
       }
     }
-    if ('STSRefreshTokensValidFrom' in parameters) patch.STSRefreshTokensValidFrom = parameters.STSRefreshTokensValidFrom as string;
+    if ('StsRefreshTokensValidFrom' in parameters) patch.STSRefreshTokensValidFrom = parameters.StsRefreshTokensValidFrom as string;
     if (parameters.WhatIf === true) return { rows: eagerRows([]), warnings: [] };
     const updated = tenant.updateRecipient(recipient, patch);
     return { rows: eagerRows([]), warnings: updated === recipient ? [notModifiedWarning(recipient.Name)] : [] };

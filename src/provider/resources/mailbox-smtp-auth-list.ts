@@ -106,12 +106,8 @@ function identitiesOf(value: CtyValue | undefined): string[] {
 }
 
 /** Resolves every identity (in bulk beyond a few). */
-async function resolveAll(client: ExchangeClient, exchange: ExchangeSession, identities: readonly string[]): Promise<Map<string, Resolution>> {
-  const resolved = new Map<string, Resolution>();
-  if (identities.length === 0) return resolved;
-  await client.mailboxes.prepareFor(exchange, identities.length);
-  await Promise.all(identities.map(async (identity) => resolved.set(identity, await client.mailboxes.resolve(exchange, identity))));
-  return resolved;
+function resolveAll(client: ExchangeClient, exchange: ExchangeSession, identities: readonly string[]): Promise<Map<string, Resolution>> {
+  return client.mailboxes.resolveMany(exchange, identities);
 }
 
 function unresolvedWord(resolution: Resolution): string {

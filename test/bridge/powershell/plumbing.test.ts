@@ -67,7 +67,7 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
 
   test('rows, nulls, arrays, unicode and service warnings come back as the REST endpoint sent them', async () => {
     const bridge = harness.bridge();
-    const all = await bridge.invoke('Get-EXOCasMailbox', { ResultSize: 'Unlimited', Properties: ['SmtpClientAuthenticationDisabled'] });
+    const all = await bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' });
     expect(all.rows.length).toBeGreaterThan(3);
     expect(Array.isArray(all.rows[0]!.EmailAddresses ?? [])).toBe(true);
     const unchanged = await bridge.invoke('Set-TransportConfig', { SmtpClientAuthenticationDisabled: true });
@@ -77,9 +77,9 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
   test('paging: the session follows @odata.nextLink as the module pages for you', async () => {
     await harness.inspect.request('PUT', '/_emulator/latency', { pageSize: 2 });
     const bridge = harness.bridge();
-    const rows = (await bridge.invoke('Get-EXOCasMailbox', { ResultSize: 'Unlimited' })).rows;
+    const rows = (await bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' })).rows;
     await harness.inspect.request('PUT', '/_emulator/latency', { pageSize: 1000 });
-    const again = (await bridge.invoke('Get-EXOCasMailbox', { ResultSize: 'Unlimited' })).rows;
+    const again = (await bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' })).rows;
     expect(rows.length).toBeGreaterThan(2);
     expect(rows).toEqual(again);
   });

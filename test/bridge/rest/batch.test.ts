@@ -55,7 +55,7 @@ describe('RestBridge.invokeBatch', () => {
     await server?.close();
   });
 
-  it('sends one $batch with continue-on-error and per-item InvokeCommand requests', async () => {
+  it('sends one $batch with continue-on-error and per-item InvokeCommand requests in the observed form', async () => {
     await start(batchResponder((identity) => rows(identity)));
     const results = await bridge.invokeBatch([
       { cmdlet: 'Get-CASMailbox', parameters: { Identity: 'alice' } },
@@ -71,20 +71,29 @@ describe('RestBridge.invokeBatch', () => {
     expect(request.method).toBe('POST');
     expect(request.path).toBe(BATCH_PATH);
     expect(request.headers).toMatchObject({ authorization: `Bearer ${TOKEN}`, prefer: 'odata.continue-on-error', 'content-type': 'application/json' });
+    // CIPP's New-ExoBulkRequest and the module: absolute item URLs and the full header set, Authorization included.
+    const fullHeaders = {
+      Authorization: `Bearer ${TOKEN}`,
+      'X-AnchorMailbox': `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${ORG}`,
+      'X-ResponseFormat': 'json',
+      'client-request-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
+      'Content-Type': 'application/json',
+      Prefer: 'odata.maxpagesize=1000',
+    };
     expect(server.json(0)).toEqual({
       requests: [
         {
           id: '1',
           method: 'POST',
-          url: INVOKE_PATH,
-          headers: expect.objectContaining({ 'X-CmdletName': 'Get-CASMailbox', 'Content-Type': 'application/json' }),
+          url: `${server.url}${INVOKE_PATH}`,
+          headers: expect.objectContaining({ ...fullHeaders, 'X-CmdletName': 'Get-CASMailbox' }),
           body: { CmdletInput: { CmdletName: 'Get-CASMailbox', Parameters: { Identity: 'alice' } } },
         },
         {
           id: '2',
           method: 'POST',
-          url: INVOKE_PATH,
-          headers: expect.objectContaining({ 'X-CmdletName': 'Set-CASMailbox' }),
+          url: `${server.url}${INVOKE_PATH}`,
+          headers: expect.objectContaining({ ...fullHeaders, 'X-CmdletName': 'Set-CASMailbox' }),
           body: { CmdletInput: { CmdletName: 'Set-CASMailbox', Parameters: { Identity: 'bob', SmtpClientAuthenticationDisabled: null } } },
         },
       ],
