@@ -55,7 +55,7 @@ describe('RestBridge.invokeBatch', () => {
     await server?.close();
   });
 
-  it('sends one $batch with continue-on-error and per-item InvokeCommand requests', async () => {
+  it('sends one $batch with continue-on-error and per-item InvokeCommand requests in the observed form (absolute URL, full headers)', async () => {
     await start(batchResponder((identity) => rows(identity)));
     const results = await bridge.invokeBatch([
       { cmdlet: 'Get-CASMailbox', parameters: { Identity: 'alice' } },
@@ -76,15 +76,15 @@ describe('RestBridge.invokeBatch', () => {
         {
           id: '1',
           method: 'POST',
-          url: INVOKE_PATH,
-          headers: expect.objectContaining({ 'X-CmdletName': 'Get-CASMailbox', 'Content-Type': 'application/json' }),
+          url: `${server.url}${INVOKE_PATH}`,
+          headers: expect.objectContaining({ 'X-CmdletName': 'Get-CASMailbox', 'Content-Type': 'application/json', Authorization: `Bearer ${TOKEN}` }),
           body: { CmdletInput: { CmdletName: 'Get-CASMailbox', Parameters: { Identity: 'alice' } } },
         },
         {
           id: '2',
           method: 'POST',
-          url: INVOKE_PATH,
-          headers: expect.objectContaining({ 'X-CmdletName': 'Set-CASMailbox' }),
+          url: `${server.url}${INVOKE_PATH}`,
+          headers: expect.objectContaining({ 'X-CmdletName': 'Set-CASMailbox', Authorization: `Bearer ${TOKEN}` }),
           body: { CmdletInput: { CmdletName: 'Set-CASMailbox', Parameters: { Identity: 'bob', SmtpClientAuthenticationDisabled: null } } },
         },
       ],
