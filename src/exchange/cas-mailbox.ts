@@ -6,7 +6,7 @@
  */
 import type { JsonValue, Row } from '../bridge/bridge';
 import { InvalidInputError, NotFoundError } from '../bridge/errors';
-import { booleanOf, text } from './row';
+import { booleanOf, property, text } from './row';
 import { invoke, type ExchangeSession } from './session';
 
 export type SmtpAuthOverride = boolean | null;
@@ -65,7 +65,8 @@ export function casMailboxFromRow(row: Row): CasMailbox {
   const guid = text(row, 'Guid') ?? text(row, 'ExchangeObjectId');
   const primary = text(row, 'PrimarySmtpAddress');
   if (!guid || !primary) throw new Error('a CAS mailbox row came back without Guid or PrimarySmtpAddress');
-  const addresses = Array.isArray(row.EmailAddresses) ? row.EmailAddresses : [];
+  const emailAddresses = property(row, 'EmailAddresses');
+  const addresses = Array.isArray(emailAddresses) ? emailAddresses : [];
   return {
     guid: guid.toLowerCase(),
     identity: text(row, 'Identity') ?? text(row, 'Name') ?? primary,
@@ -77,7 +78,7 @@ export function casMailboxFromRow(row: Row): CasMailbox {
     externalDirectoryObjectId: text(row, 'ExternalDirectoryObjectId'),
     userPrincipalName: text(row, 'UserPrincipalName'),
     alias: text(row, 'Alias'),
-    smtpClientAuthenticationDisabled: override(row.SmtpClientAuthenticationDisabled),
+    smtpClientAuthenticationDisabled: override(property(row, 'SmtpClientAuthenticationDisabled')),
   };
 }
 
