@@ -48,8 +48,11 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
-export function sendError(response: ServerResponse, error: WireError): void {
-  sendJson(response, error.status, error.body, { ...error.headers });
+/** A body sent as it is (an empty or NUL-padded answer, a redirect), with the same standard headers. */
+export function sendRaw(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  if (response.headersSent) return;
+  response.writeHead(status, { 'Content-Length': Buffer.byteLength(body), 'request-id': randomUUID(), ...headers });
+  response.end(body);
 }
 
 /**

@@ -34,11 +34,19 @@ export interface TestEmulator {
   stop(): Promise<void>;
 }
 
-export async function startTestEmulator(options: { seed?: string; token?: string } = {}): Promise<TestEmulator> {
+/**
+ * The emulator's answer dialect for this run: EXOFORM_EMULATOR_DIALECT (e.g. `strictest`, which `npm test` uses for
+ * its second acceptance run), or the default forms.
+ */
+export function testDialect(dialect: string | undefined = process.env.EXOFORM_EMULATOR_DIALECT): string | undefined {
+  return dialect === undefined || dialect.trim() === '' ? undefined : dialect;
+}
+
+export async function startTestEmulator(options: { seed?: string; token?: string; dialect?: string } = {}): Promise<TestEmulator> {
   const directory = mkdtempSync(join(tmpdir(), 'exoform-emu-'));
   const dataFile = join(directory, 'state.json');
   const token = options.token ?? TEST_TOKEN;
-  const emulator = await startEmulator({ dataFile, seed: options.seed ?? 'demo', token });
+  const emulator = await startEmulator({ dataFile, seed: options.seed ?? 'demo', token, dialect: options.dialect ?? testDialect() });
   return {
     url: emulator.url,
     token,
