@@ -64,11 +64,18 @@ export class EmulatorInspector {
   constructor(private readonly url: string, private readonly token: string) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(this.url + path, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const send = (url: string): Promise<Response> =>
+      fetch(url, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        // fetch would turn a redirected POST into a GET; the admin API's redirect (dialect `redirect`) is followed
+        // as the bridge follows it: the same request again, at the tenant-specific host.
+        redirect: 'manual',
+      });
+    let response = await send(this.url + path);
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) response = await send(location);
     const text = await response.text();
     if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${text}`);
     return (text ? JSON.parse(text) : undefined) as T;

@@ -284,7 +284,7 @@ export function errorFromAdminApiErrors(entries: readonly unknown[], context: Er
   if (details.some((d) => isConcurrencyLimitText(d.text))) {
     return new ThrottledError(detail!.text, 'Lower the number of concurrent operations (for example `terraform apply -parallelism=2`) or try again later.', undefined, cmdlet);
   }
-  if (detail && isNotFound(404, detail)) return notFound(detail.text, organization, cmdlet);
+  if (detail && isNotFound(400, detail)) return notFound(detail.text, organization, cmdlet); // by exception type only
   if (detail?.exception && isTransientExceptionName(detail.exception)) {
     return new TransientError(`Exchange Online is temporarily unable to run ${cmdlet}: ${text}`, 'Try again in a few minutes.', cmdlet);
   }
