@@ -232,7 +232,7 @@ export class WireServer {
     if (typeof item.url !== 'string' || item.url === '') {
       throw wireErrors.badInspectionRequest(`The batch item's "url" must be a string such as "InvokeCommand" or "/adminapi/beta/${outerTenant}/InvokeCommand", got ${describeValue(item.url)}.`);
     }
-    if (this.control.dialect.has('strict-batch')) this.checkObservedBatchItem(item, this.resolveTenant(outerTenant));
+    if (this.control.dialect.has('strict-batch')) this.checkObservedBatchItem(item, this.resolveTenant(outerTenant), baseUrl);
     // Relative URLs are relative to the batch's own tenant path, as OData resolves them.
     const url = new URL(item.url, `http://emulator.invalid/adminapi/beta/${encodeURIComponent(outerTenant)}/`);
     const route = matchApiRoute(pathSegments(url.pathname));
@@ -262,7 +262,7 @@ export class WireServer {
    * (never observed): here a relative or foreign URL gets a 400 and a missing or wrong Authorization a 401, each for
    * that item only.
    */
-  private checkObservedBatchItem(item: Record<string, unknown>, outerTenant: Tenant): void {
+  private checkObservedBatchItem(item: Record<string, unknown>, outerTenant: Tenant, baseUrl: string): void {
     const url = item.url as string;
     const unknownNote = 'whether the service accepts other forms is unknown';
     let absolute: URL | undefined;
@@ -272,7 +272,7 @@ export class WireServer {
       absolute = undefined;
     }
     const route = absolute && matchApiRoute(pathSegments(absolute.pathname));
-    const ownHosts = [this.hostForLinks(), this.tenantHostBaseUrl && new URL(this.tenantHostBaseUrl).host];
+    const ownHosts = [new URL(baseUrl).host, this.hostForLinks(), this.tenantHostBaseUrl && new URL(this.tenantHostBaseUrl).host];
     if (!absolute || !route || route.operation !== 'InvokeCommand' || !ownHosts.includes(absolute.host) || this.control.store.findTenant(route.tenantSegment) !== outerTenant) {
       throw new WireError(400, {
         error: {
