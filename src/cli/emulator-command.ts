@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import { EmulatorOptions, startEmulator } from '../emulator';
+import { parseDialect } from '../emulator/answer-forms';
 import { CliCommand, CliIo, EXIT_FAILURE, EXIT_OK, UsageError } from './io';
 
 const HELP = `Usage: exoform emulator --data <file> [options]
@@ -25,6 +26,10 @@ Options:
   --latency-ms <n>           Delay added to every InvokeCommand request / $batch request (default 0).
   --connect-latency-ms <n>   Delay added to the first request of each new TCP connection (default 0).
   --page-size <n>            Largest page returned before @odata.nextLink (default 1000).
+  --dialect <forms>          Answer forms of the real service to use, comma-separated: json-details,
+                             page-warnings, strict-batch, redirect, port-446, rate-headers; or the mix
+                             "strictest" (all of them). Default: pipe-form errors, no extras. See
+                             src/emulator/FIDELITY.md ("Answer forms") for each form and its source.
   -h, --help                 Show this help.
 
 Output: the first stdout line is the endpoint URL (e.g. http://127.0.0.1:43123); then the token and tenants.
@@ -62,6 +67,7 @@ export function parseEmulatorArgs(args: string[]): { help: true } | { help: fals
         'latency-ms': { type: 'string' },
         'connect-latency-ms': { type: 'string' },
         'page-size': { type: 'string' },
+        dialect: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -82,6 +88,14 @@ export function parseEmulatorArgs(args: string[]): { help: true } | { help: fals
   if (callMs !== undefined) latency.callMs = callMs;
   if (connectMs !== undefined) latency.connectMs = connectMs;
   if (pageSize !== undefined) latency.pageSize = pageSize;
+  const dialect = values.dialect as string | undefined;
+  if (dialect !== undefined) {
+    try {
+      parseDialect(dialect);
+    } catch (error) {
+      throw new UsageError(`--dialect: ${(error as Error).message}`, 'emulator');
+    }
+  }
   return {
     help: false,
     options: {
@@ -91,6 +105,7 @@ export function parseEmulatorArgs(args: string[]): { help: true } | { help: fals
       host: host ?? '127.0.0.1',
       token,
       latency,
+      dialect,
     },
   };
 }
@@ -126,7 +141,10 @@ async function runEmulator(args: string[], io: CliIo): Promise<number> {
     process.on('SIGTERM', stop);
   });
   io.stdout(`${emulator.url}\n`);
-  const lines = [`token: ${emulator.token}`, `data: ${emulator.dataFile}`, 'tenants:'];
+  const lines = [`token: ${emulator.token}`, `data: ${emulator.dataFile}`];
+  if (emulator.dialect.size > 0) lines.push(`dialect: ${[...emulator.dialect].join(',')}`);
+  if (emulator.tenantHostUrl) lines.push(`tenant-specific host (redirect target): ${emulator.tenantHostUrl}`);
+  lines.push('tenants:');
   for (const t of emulator.tenants()) {
     lines.push(`  ${t.initialDomain}  id ${t.tenantId}  domains ${t.domains.join(', ')}  ` +
       `(mailboxes: ${t.mailboxes}, users without mailbox: ${t.usersWithoutMailbox}, authentication policies: ${t.authenticationPolicies})`);

@@ -3,6 +3,7 @@
  * latency model. The wire server and the inspection API both work through it, and so can in-process tests
  * (`emulator.control`), without HTTP.
  */
+import { Dialect, RateHeaders } from './answer-forms';
 import { CallLog, RequestStats } from './call-log';
 import { CursorStore } from './cursors';
 import { wireErrors } from './errors';
@@ -53,9 +54,17 @@ export class EmulatorControl {
   readonly calls = new CallLog();
   readonly stats = new RequestStats();
   readonly cursors: CursorStore;
+  /** Counts for the Rate-Limit-* headers of the `rate-headers` dialect. */
+  readonly rateHeaders = new RateHeaders();
   private latencySettings: LatencySettings;
 
-  constructor(readonly store: TenantStore, private readonly initialLatency: LatencySettings, cursorTtlMs?: number) {
+  constructor(
+    readonly store: TenantStore,
+    private readonly initialLatency: LatencySettings,
+    cursorTtlMs?: number,
+    /** The answer dialect chosen at start-up (answer-forms.ts); empty = the default forms. */
+    readonly dialect: Dialect = new Set(),
+  ) {
     this.latencySettings = initialLatency;
     this.cursors = new CursorStore(cursorTtlMs);
   }

@@ -1,9 +1,10 @@
 /**
  * Every error the emulator sends, in one place, in the shapes the real endpoint uses.
  *
- * Cmdlet failures follow the shape EXCHANGE-FACTS.md records for ManagementObjectNotFoundException:
+ * Cmdlet failures follow the pipe form ExoHelper's Get-ExoException.ps1 parses (and the module reads):
  * `{"error":{"code":"NotFound","message":"Error executing cmdlet","details":[{"code":"Client","target":"",
- * "message":"<error id>|<exception type>|<text>"}]}}`. PowerShell binding errors use PowerShell's own error ids and
+ * "message":"<error id>|<exception type>|<text>"}],"innererror":{...ODataServiceException}}}`. The other observed
+ * forms (JSON-in-details, no details, empty bodies) are produced by answer-forms.ts on demand. PowerShell binding errors use PowerShell's own error ids and
  * texts, since the endpoint runs the cmdlet through PowerShell. Transport-level errors (auth, routing, body) carry
  * only `code` and `message`. Only Ex6F9304 is a known Exchange error id; where the real id is unknown the id part is
  * the PowerShell FullyQualifiedErrorId or left empty rather than invented.
@@ -11,33 +12,37 @@
 import { EMULATED_SERVER } from './model';
 
 export interface ErrorDetail {
-  code: 'Client' | 'Server';
+  code: 'Client' | 'Server' | 'Context';
   target: string;
   message: string;
 }
 
 export interface ErrorBody {
-  error: { code: string; message: string; details?: ErrorDetail[] };
+  error: { code: string; message: string; details?: ErrorDetail[]; innererror?: { message?: string; type: string } };
+}
+
+export interface WireErrorOptions {
+  /** Send this text as the body instead of the JSON (an empty or NUL-padded 403, a redirect). */
+  readonly rawBody?: string;
+  /** The body is already in its final form: the start-up dialect does not reshape it (a fault rule chose it). */
+  readonly keepForm?: boolean;
 }
 
 /**
  * An error answer: status, body and extra headers. Thrown anywhere below the server, turned into a response there.
- * With `emptyBody` the answer carries no body at all (the service's 403s); `body` then only feeds the call log.
+ * With `options.rawBody` the answer carries that text instead (the service's empty 403s); `body` then only feeds the call log.
  */
 export class WireError extends Error {
   constructor(
     readonly status: number,
     readonly body: ErrorBody,
     readonly headers: Readonly<Record<string, string>> = {},
-    readonly emptyBody = false,
+    readonly options: WireErrorOptions = {},
   ) {
-    super(body.error.details?.[0]?.message.split('|').pop() ?? body.error.message);
+    super(body.error?.details?.[0]?.message.split('|').pop() ?? body.error?.message ?? `HTTP ${status}`);
     this.name = 'WireError';
   }
 }
-
-/** Stands for "no body" in an answer (sent as zero bytes; an empty string inside a `$batch` response). */
-export const EMPTY_BODY: object = Object.freeze({});
 
 export const ERROR_CODES = {
   badRequest: 'BadRequest',
@@ -73,7 +78,8 @@ function codeForStatus(status: number): string {
 
 function cmdletError(status: number, code: string, errorId: string, exceptionType: string, text: string): WireError {
   const detail: ErrorDetail = { code: status >= 500 ? 'Server' : 'Client', target: '', message: `${errorId}|${exceptionType}|${text}` };
-  return new WireError(status, { error: { code, message: CMDLET_FAILED, details: [detail] } });
+  const innererror = { message: text, type: 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException' };
+  return new WireError(status, { error: { code, message: CMDLET_FAILED, details: [detail], innererror } });
 }
 
 function plainError(status: number, code: string, message: string, headers?: Record<string, string>): WireError {
@@ -99,7 +105,7 @@ export const wireErrors = {
       ? `'${name}' is a client-side cmdlet of the ExchangeOnlineManagement module and is not served by InvokeCommand`
       : `'${name}' is not a cmdlet this endpoint serves`;
     return new WireError(403, { error: { code: ERROR_CODES.forbidden, message: why } },
-      { 'x-ms-diagnostics': `2000001;reason="${why}";error_category="invalid_request"` }, true);
+      { 'x-ms-diagnostics': `2000001;reason="${why}";error_category="invalid_request"` }, { rawBody: '', keepForm: true });
   },
 
   unknownParameter: (name: string, hint = ''): WireError =>

@@ -4,11 +4,14 @@
  * Never random: each rule counts the calls it matches from the moment it was added, and fails calls number
  * nth .. nth+times-1. A test that injects a fault therefore fails the same way on every run and every machine.
  */
+import { FAULT_FORMS, FORM_STATUSES, FaultForm, defaultFaultForm, shapeFault } from './answer-forms';
 import { WireError, wireErrors } from './errors';
 import { Problems, checkKnownKeys, describeValue, isPlainObject } from './validate';
 
 export const FAULT_STATUSES = [400, 401, 403, 404, 429, 500, 502, 503, 504] as const;
-export type FaultStatus = (typeof FAULT_STATUSES)[number];
+/** Every status a rule may answer with: the error statuses, plus the ones that only make sense with an answer form. */
+const RULE_STATUSES: readonly number[] = [...FAULT_STATUSES, ...FORM_STATUSES];
+export type FaultStatus = (typeof FAULT_STATUSES)[number] | (typeof FORM_STATUSES)[number];
 
 export interface FaultRule {
   readonly id: string;
@@ -26,13 +29,17 @@ export interface FaultRule {
   readonly exceptionType: string | null;
   /** `before`: the call fails without effect. `after`: the cmdlet runs and its change is saved, then the answer is lost. */
   readonly when: 'before' | 'after';
+  /** Answer form (answer-forms.ts): null = the start-up dialect's (or the status's own: 200, 3xx). */
+  readonly form: FaultForm | null;
+  /** The `x-ms-diagnostics` header to send with the answer, or null. */
+  readonly diagnostics: string | null;
   /** Matching calls seen so far. */
   matched: number;
   /** Calls this rule has failed. */
   fired: number;
 }
 
-const RULE_KEYS = ['cmdlet', 'tenant', 'nth', 'times', 'status', 'retryAfterSeconds', 'message', 'exceptionType', 'when'];
+const RULE_KEYS = ['cmdlet', 'tenant', 'nth', 'times', 'status', 'retryAfterSeconds', 'message', 'exceptionType', 'when', ...answerFormKeys()];
 
 const DEFAULT_EXCEPTIONS: Record<number, [string, string]> = {
   400: ['System.Management.Automation.RemoteException', 'The request could not be processed.'],
@@ -71,7 +78,7 @@ export class FaultInjector {
       return value as string;
     };
     const status = input.status as FaultStatus;
-    if (!FAULT_STATUSES.includes(status)) problems.add('status', `must be one of ${FAULT_STATUSES.join(', ')}, got ${describeValue(input.status)}`);
+    if (!RULE_STATUSES.includes(status)) problems.add('status', `must be one of ${RULE_STATUSES.join(', ')}, got ${describeValue(input.status)}`);
     let tenant: string | null = null;
     const tenantKey = text('tenant');
     if (tenantKey !== null) {
@@ -97,6 +104,7 @@ export class FaultInjector {
       message: text('message'),
       exceptionType: text('exceptionType'),
       when: when as 'before' | 'after',
+      ...readAnswerForm(input, status, problems),
       matched: 0,
       fired: 0,
     };
@@ -137,8 +145,17 @@ export class FaultInjector {
   }
 }
 
-/** The answer a firing rule produces. */
-export function faultError(rule: FaultRule): WireError {
+/**
+ * The answer a firing rule produces. `redirectTo`: the same request's URL on the tenant-specific host, for the
+ * redirect form.
+ */
+export function faultError(rule: FaultRule, redirectTo?: string): WireError {
+  const form = rule.form ?? defaultFaultForm(rule.status);
+  const base = baseFaultError({ ...rule, status: form === 'adminapi-errors' || form === 'redirect' ? 400 : rule.status } as FaultRule);
+  return form === undefined && rule.diagnostics === null ? base : shapeFault(base, form, rule.diagnostics, redirectTo);
+}
+
+function baseFaultError(rule: FaultRule): WireError {
   const retryHeader: Record<string, string> = rule.retryAfterSeconds !== null ? { 'Retry-After': String(rule.retryAfterSeconds) } : {};
   if (rule.status === 429) return wireErrors.throttled(rule.retryAfterSeconds ?? 1, rule.message ?? undefined);
   if (rule.status === 401) {
@@ -150,4 +167,31 @@ export function faultError(rule: FaultRule): WireError {
   const inferred = rule.message !== null && /^Object reference not set to an instance of an object\.?$/.test(rule.message) ? 'System.NullReferenceException' : exceptionType;
   const error = wireErrors.cmdletException(rule.status, rule.exceptionType ?? inferred, rule.message ?? text);
   return new WireError(error.status, error.body, retryHeader);
+}
+
+// ---- Answer forms of a rule (`form`, `diagnostics`): what the failing call's answer looks like. --------------
+
+function answerFormKeys(): string[] {
+  return ['form', 'diagnostics'];
+}
+
+function readAnswerForm(input: Record<string, unknown>, status: number, problems: Problems): { form: FaultForm | null; diagnostics: string | null } {
+  let form: FaultForm | null = null;
+  if (input.form !== undefined && input.form !== null) {
+    if (typeof input.form !== 'string' || !(FAULT_FORMS as readonly string[]).includes(input.form)) {
+      problems.add('form', `must be one of ${FAULT_FORMS.join(', ')}, got ${describeValue(input.form)}`);
+    } else form = input.form as FaultForm;
+  }
+  const implied = defaultFaultForm(status);
+  if (implied !== undefined && form !== null && form !== implied) problems.add('form', `status ${status} answers in the "${implied}" form only`);
+  if ((form === 'adminapi-errors' && status !== 200) || (form === 'redirect' && !(status >= 300 && status < 400))) {
+    problems.add('status', `the "${form}" form needs status ${form === 'redirect' ? '301, 302, 307 or 308' : '200'}`);
+  }
+  let diagnostics: string | null = null;
+  if (input.diagnostics !== undefined && input.diagnostics !== null) {
+    if (typeof input.diagnostics !== 'string' || input.diagnostics === '' || /[\r\n]/.test(input.diagnostics)) {
+      problems.add('diagnostics', `must be a one-line non-empty string (the x-ms-diagnostics header), got ${describeValue(input.diagnostics)}`);
+    } else diagnostics = input.diagnostics;
+  }
+  return { form, diagnostics };
 }

@@ -269,7 +269,7 @@ function validatePolicies(list: unknown, path: string, problems: Problems): Set<
     }
     checkKnownKeys(item, ['name', ...BASIC_AUTH_SWITCHES], entryPath, problems);
     const namePath = typeof entry === 'string' ? entryPath : joinPath(entryPath, 'name');
-    // Exchange limits policy names to 64 characters (EXCHANGE-FACTS.md).
+    // Exchange limits policy names to 64 characters (docs; FIDELITY.md).
     checkString(item.name, namePath, problems, { maxLength: 64 });
     if (typeof item.name === 'string') {
       if (names.has(item.name.toLowerCase())) problems.add(namePath, `policy "${item.name}" is defined twice`);

@@ -1,7 +1,7 @@
 /** node:http plumbing shared by the wire server and the inspection API: bodies in, JSON out. */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { EMPTY_BODY, WireError, wireErrors } from './errors';
+import { WireError, wireErrors } from './errors';
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
@@ -38,11 +38,6 @@ export function parseJsonBody(text: string, describe: (reason: string) => WireEr
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent) return;
-  if (body === EMPTY_BODY) {
-    response.writeHead(status, { 'Content-Length': 0, 'request-id': randomUUID(), ...headers });
-    response.end();
-    return;
-  }
   const text = JSON.stringify(body);
   response.writeHead(status, {
     'Content-Type': 'application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8',
@@ -53,8 +48,11 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(text);
 }
 
-export function sendError(response: ServerResponse, error: WireError): void {
-  sendJson(response, error.status, error.emptyBody ? EMPTY_BODY : error.body, { ...error.headers });
+/** A body sent as it is (an empty or NUL-padded answer, a redirect), with the same standard headers. */
+export function sendRaw(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  if (response.headersSent) return;
+  response.writeHead(status, { 'Content-Length': Buffer.byteLength(body), 'request-id': randomUUID(), ...headers });
+  response.end(body);
 }
 
 /**

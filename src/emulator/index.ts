@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
+import { Dialect, parseDialect } from './answer-forms';
 import { DEFAULT_LATENCY, EmulatorControl, LatencySettings, TenantSummary, validateLatency } from './control';
 import { FixtureDocument, readFixtureFile, validateFixture } from './fixture';
 import { DEMO_FIXTURE } from './seed';
@@ -41,11 +42,22 @@ export interface EmulatorOptions {
    * @default 16 MiB or the state file's size, whichever is larger
    */
   journalCompactBytes?: number;
+  /**
+   * Answer dialect: `strictest`, or forms such as `json-details,page-warnings,strict-batch,redirect` (answer-forms.ts,
+   * FIDELITY.md "Answer forms"). @default the default forms (pipe-form errors, no extras)
+   */
+  dialect?: string | readonly string[];
 }
 
 export interface RunningEmulator {
   /** `http://host:port`, no trailing slash. */
   readonly url: string;
+  /**
+   * The tenant-specific host (a second loopback address on the same port) that redirects lead to, or undefined when
+   * it could not listen (a non-IPv4-loopback host, or the address taken).
+   */
+  readonly tenantHostUrl: string | undefined;
+  readonly dialect: Dialect;
   readonly token: string;
   readonly host: string;
   readonly port: number;
@@ -71,6 +83,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const token = options.token ?? randomBytes(24).toString('base64url');
   if (token.trim() === '' || /\s/.test(token)) throw new Error('The emulator token must be non-empty and contain no whitespace.');
   const latency = validateLatency({ ...options.latency }, DEFAULT_LATENCY);
+  const dialect = parseDialect(options.dialect);
   const dataFile = options.dataFile === undefined ? undefined : resolve(options.dataFile);
   const store = await TenantStore.open({
     dataFile,
@@ -79,7 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     log: options.log,
     journalCompactBytes: options.journalCompactBytes,
   });
-  const control = new EmulatorControl(store, latency, options.cursorTtlMs);
+  const control = new EmulatorControl(store, latency, options.cursorTtlMs, dialect);
   const wire = new WireServer(control, token);
 
   try {
@@ -95,10 +108,18 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const address = wire.server.address();
   const port = address && typeof address === 'object' ? address.port : (options.port ?? 0);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const tenantHostUrl = await listenOnTenantHost(wire, host, port);
+  if (tenantHostUrl === undefined && dialect.has('redirect')) {
+    wire.server.close();
+    await store.close();
+    throw new Error(`The redirect dialect needs a tenant-specific host: listen on an IPv4 loopback address such as 127.0.0.1 (the emulator adds 127.0.0.2 on port ${port}), with that address and port free.`);
+  }
 
   let closing: Promise<void> | undefined;
   return {
     url,
+    tenantHostUrl,
+    dialect,
     token,
     host,
     port,
@@ -108,13 +129,36 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     close: () =>
       (closing ??= (async () => {
         const closed = new Promise<void>((done) => wire.server.close(() => done()));
+        const tenantHostClosed = wire.tenantHostServer.listening ? new Promise<void>((done) => wire.tenantHostServer.close(() => done())) : Promise.resolve();
         // Latency timers of requests in flight are cleared now, not left to fire into a closed emulator.
         wire.abortAll();
         wire.server.closeAllConnections();
+        wire.tenantHostServer.closeAllConnections();
         await closed;
+        await tenantHostClosed;
         await store.close();
       })()),
   };
+}
+
+/**
+ * Listens on the tenant-specific host: the next loopback address on the endpoint's port (127.0.0.1 → 127.0.0.2), the
+ * loopback stand-in for https://{prefix}.outlook.office365.com. Undefined when the endpoint is not on IPv4 loopback or
+ * the address cannot be bound.
+ */
+async function listenOnTenantHost(wire: WireServer, host: string, port: number): Promise<string | undefined> {
+  const match = /^127\.(\d+)\.(\d+)\.(\d+)$/.exec(host);
+  if (!match || host === '127.255.255.255') return undefined;
+  const last = Number(match[3]);
+  const tenantHost = `127.${match[1]}.${match[2]}.${last >= 254 ? 1 : last + 1}`;
+  try {
+    wire.tenantHostServer.listen(port, tenantHost);
+    await once(wire.tenantHostServer, 'listening');
+  } catch {
+    return undefined;
+  }
+  wire.tenantHostBaseUrl = `http://${tenantHost}:${port}`;
+  return wire.tenantHostBaseUrl;
 }
 
 export type { EmulatorControl, LatencySettings, TenantSummary } from './control';

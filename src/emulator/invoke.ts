@@ -7,7 +7,8 @@ import type { JsonValue, Row } from '../bridge/bridge';
 import { CMDLETS, bindParameters } from './cmdlets';
 import type { RowSet } from './cmdlets';
 import type { EmulatorControl } from './control';
-import { EMPTY_BODY, WireError, wireErrors } from './errors';
+import { WireError, wireErrors } from './errors';
+import { MORE_RESULTS_WARNING } from './answer-forms';
 import { faultError } from './faults';
 import type { Tenant } from './tenant-store';
 import { isPlainObject } from './validate';
@@ -25,6 +26,8 @@ export interface InvokeRequest {
   readonly via: 'InvokeCommand' | '$batch';
   /** `http://host:port` of this server, for @odata.nextLink. */
   readonly baseUrl: string;
+  /** `http://host:port` of the tenant-specific host listener, when there is one (redirect answers). */
+  readonly tenantHostBaseUrl?: string;
   /**
    * $batch items: do not wait for durability per item; the batch waits once for all of them and then calls
    * `finish` on each answer (which logs the call). Without it, the answer is durable and logged when returned.
@@ -36,6 +39,10 @@ export interface InvokeResponse {
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: object;
+  /** Sent instead of the JSON body (an empty or NUL-padded answer form). */
+  readonly rawBody?: string;
+  /** The body's form was chosen by a fault rule: the start-up dialect leaves it as it is. */
+  readonly keepForm?: boolean;
 }
 
 export interface DeferredInvokeResponse extends InvokeResponse {
@@ -88,20 +95,19 @@ export async function invokeCommand(control: EmulatorControl, request: InvokeReq
   let faultId: string | null = null;
   let page = 0;
   let response: InvokeResponse;
-  let emptyBodyReason: string | null = null;
   try {
     input = parseCmdletInput(request.body);
     const fault = control.faults.check(input.name, request.tenant.tenantId);
     if (fault) faultId = fault.id;
-    if (fault && fault.when === 'before') throw faultError(fault);
+    const redirectTo = request.tenantHostBaseUrl === undefined ? undefined : invokeUrl(request.tenantHostBaseUrl, request);
+    if (fault && fault.when === 'before') throw faultError(fault, redirectTo);
     const answer = await answerCall(control, request, input);
     page = answer.page;
-    if (fault) throw faultError(fault);
+    if (fault) throw faultError(fault, redirectTo);
     response = answer.response;
   } catch (error) {
     const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
-    response = { status: wire.status, headers: { ...wire.headers }, body: wire.emptyBody ? EMPTY_BODY : wire.body };
-    if (wire.emptyBody) emptyBodyReason = wire.body.error.message;
+    response = { status: wire.status, headers: { ...wire.headers }, body: wire.body, rawBody: wire.options.rawBody, keepForm: wire.options.keepForm };
   }
   const parsed = input;
   const finish = (final: InvokeResponse): void => {
@@ -115,7 +121,7 @@ export async function invokeCommand(control: EmulatorControl, request: InvokeReq
       via: request.via,
       page,
       fault: faultId,
-      error: final.status >= 400 ? (final.body === EMPTY_BODY ? emptyBodyReason : errorText(final.body)) : null,
+      error: final.status >= 400 ? errorText(final.body) : null,
     });
     control.stats.countCall(request.tenant.tenantId, final.status);
   };
@@ -165,15 +171,18 @@ async function answerCall(control: EmulatorControl, request: InvokeRequest, inpu
   const end = Math.min(offset + pageSize, rows.count);
   const selected = selectedProperties(request.select);
   const value: Row[] = selected ? rows.page(offset, end).map((row) => project(row, selected)) : rows.page(offset, end);
+  // The module hides this warning on non-final pages, so the service sends it there (dialect `page-warnings`).
+  if (end < rows.count && control.dialect.has('page-warnings')) warnings = [...warnings, MORE_RESULTS_WARNING];
   const body: Record<string, unknown> = {
     '@odata.context': `${request.baseUrl}/adminapi/beta/${encodeURIComponent(request.tenantSegment)}/$metadata#Collection(Exchange.GenericHashTable)`,
   };
   if (warnings.length > 0) body['@adminapi.warnings'] = warnings;
   body.value = value;
   if (end < rows.count) {
+    // Dialect `port-446`: the link names the service's internal port (goexo rewrites 446 to 443 before following).
+    const base = control.dialect.has('port-446') ? withPort(request.baseUrl, '446') : request.baseUrl;
     // The next link keeps `$select`, as OData next links keep the query options (whether the service's do is unknown).
-    const select = selected ? `&$select=${selected.map(encodeURIComponent).join(',')}` : '';
-    body['@odata.nextLink'] = `${request.baseUrl}/adminapi/beta/${encodeURIComponent(request.tenantSegment)}/InvokeCommand?$skiptoken=${tokenFor(end)}${select}`;
+    body['@odata.nextLink'] = `${invokePath(base, request)}?$skiptoken=${tokenFor(end)}${selectQuery(selected)}`;
   }
   const headers: Record<string, string> = {};
   if (preferredPageSize(request.prefer) !== undefined) headers['Preference-Applied'] = `odata.maxpagesize=${pageSize}`;
@@ -200,6 +209,29 @@ function project(row: Row, names: readonly string[]): Row {
     if (key !== undefined) trimmed[key] = row[key]!;
   }
   return trimmed;
+}
+
+/** `&$select=A,B` for a next link, or nothing. */
+function selectQuery(selected: readonly string[] | undefined): string {
+  return selected ? `&$select=${selected.map(encodeURIComponent).join(',')}` : '';
+}
+
+/** The InvokeCommand URL of the request's tenant on `base` (`http://host:port`), without query. */
+function invokePath(base: string, request: InvokeRequest): string {
+  return `${base}/adminapi/beta/${encodeURIComponent(request.tenantSegment)}/InvokeCommand`;
+}
+
+/** The request's own URL (with its skiptoken) on `base`: where a redirect sends it. */
+function invokeUrl(base: string, request: InvokeRequest): string {
+  const url = invokePath(base, request);
+  const select = selectQuery(selectedProperties(request.select));
+  return request.skipToken === null ? (select ? `${url}?${select.slice(1)}` : url) : `${url}?$skiptoken=${encodeURIComponent(request.skipToken)}${select}`;
+}
+
+function withPort(base: string, port: string): string {
+  const url = new URL(base);
+  url.port = port;
+  return url.origin;
 }
 
 function errorText(body: object): string | null {

@@ -6,7 +6,7 @@
  * mutating it, which keeps paging snapshots consistent and lets the state writer cache each record's JSON line.
  */
 
-/** The twelve Exchange Online switches of an authentication policy (EXCHANGE-FACTS.md), all default false. */
+/** The twelve Exchange Online switches of an authentication policy (docs; FIDELITY.md), all default false. */
 export const BASIC_AUTH_SWITCHES = [
   'AllowBasicAuthActiveSync',
   'AllowBasicAuthAutodiscover',

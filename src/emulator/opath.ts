@@ -16,7 +16,7 @@ export interface AuthenticationPolicyFilter {
 
 export const SUPPORTED_FILTER_HINT =
   "The exoform emulator evaluates only \"AuthenticationPolicy -eq '<policy DN, name or GUID>'\" (or -ne, or $null as the value) in -Filter; " +
-  'see src/emulator/LIMITATIONS.md.';
+  'see src/emulator/FIDELITY.md.';
 
 export function parseAuthenticationPolicyFilter(filter: string): AuthenticationPolicyFilter {
   const fail = (reason: string): never => {

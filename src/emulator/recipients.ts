@@ -1,5 +1,5 @@
 /**
- * Recipient identity resolution: every -Identity form EXCHANGE-FACTS.md lists, against an index so that 60,000
+ * Recipient identity resolution: every -Identity form FIDELITY.md lists, against an index so that 60,000
  * mailboxes resolve as fast as 10.
  *
  * Forms: name, alias, distinguished name, canonical name, domain\user, any email address, GUID (mailbox Guid,

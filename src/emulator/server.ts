@@ -5,13 +5,18 @@
  *   POST /adminapi/beta/{tenant}/InvokeCommand[?$skiptoken=...]
  *   POST /adminapi/beta/{tenant}/$batch
  *   *    /_emulator/...   (inspection API, same token)
+ *
+ * Two listeners share this handler: the endpoint, and a "tenant-specific host" (a second loopback address on the same
+ * port, standing in for https://{prefix}.outlook.office365.com) that the `redirect` dialect and redirect fault rules
+ * send clients to. The answer dialect (answer-forms.ts) shapes every API answer on the way out.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
+import { renderBody } from './answer-forms';
 import type { EmulatorControl } from './control';
-import { EMPTY_BODY, WireError, wireErrors } from './errors';
-import { delay, parseJsonBody, pathSegments, readBody, sendError, sendJson } from './http';
+import { WireError, wireErrors } from './errors';
+import { delay, parseJsonBody, pathSegments, readBody, sendJson, sendRaw } from './http';
 import { GraphEmulator } from './graph';
 import { handleInspection } from './inspection';
 import { DeferredInvokeResponse, InvokeResponse, UnparsableBody, awaitDurable, invokeCommand } from './invoke';
@@ -35,8 +40,15 @@ export function matchApiRoute(segments: readonly string[]): ApiRoute | undefined
   return undefined;
 }
 
+/** Which listener a request arrived on. */
+type Listener = 'endpoint' | 'tenant-host';
+
 export class WireServer {
   readonly server: Server;
+  /** The tenant-specific host's listener; listening only when startEmulator could bind it. */
+  readonly tenantHostServer: Server;
+  /** `http://host:port` of the tenant-specific host, once it listens. */
+  tenantHostBaseUrl: string | undefined;
   /** Sockets that have had their first request, so connect latency is paid once per connection. */
   private readonly warmSockets = new WeakSet<Socket>();
   private readonly token: Buffer;
@@ -48,13 +60,31 @@ export class WireServer {
   constructor(private readonly control: EmulatorControl, token: string) {
     this.token = Buffer.from(token, 'utf8');
     this.graph = new GraphEmulator(control);
-    this.server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) => {
-        sendError(response, error instanceof WireError ? error : wireErrors.internal((error as Error).message));
+    const listen = (listener: Listener): Server => {
+      const server = createServer((request, response) => {
+        this.handle(request, response, listener).catch((error: unknown) => {
+          this.sendAnswer(response, error instanceof WireError ? error : wireErrors.internal((error as Error).message));
+        });
       });
-    });
-    // Keep-alive as the real endpoint does; connect latency is only realistic if connections are reused.
-    this.server.keepAliveTimeout = 30_000;
+      // Keep-alive as the real endpoint does; connect latency is only realistic if connections are reused.
+      server.keepAliveTimeout = 30_000;
+      return server;
+    };
+    this.server = listen('endpoint');
+    this.tenantHostServer = listen('tenant-host');
+  }
+
+  /** Sends an answer (a WireError or an InvokeCommand answer) in the start-up dialect, unless a fault rule fixed its form. */
+  private sendAnswer(
+    response: ServerResponse,
+    answer: { status: number; body: object; headers: Readonly<Record<string, string>>; rawBody?: string; keepForm?: boolean; options?: WireError['options'] },
+    api = true,
+  ): void {
+    const rawBody = answer.rawBody ?? answer.options?.rawBody;
+    const keepForm = answer.keepForm ?? answer.options?.keepForm;
+    const headers = { ...(api && this.control.dialect.has('rate-headers') ? this.control.rateHeaders.next() : {}), ...answer.headers };
+    if (rawBody !== undefined) sendRaw(response, answer.status, rawBody, headers);
+    else sendJson(response, answer.status, keepForm ? answer.body : renderBody(answer.body, answer.status, this.control.dialect), headers);
   }
 
   /** Ends every latency wait at once and makes the waiting handlers give up (emulator.close()). */
@@ -62,7 +92,7 @@ export class WireServer {
     for (const controller of this.inFlight) controller.abort();
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  private async handle(request: IncomingMessage, response: ServerResponse, listener: Listener): Promise<void> {
     const controller = new AbortController();
     this.inFlight.add(controller);
     // 'close' also fires after a complete answer; aborting then is a no-op.
@@ -71,13 +101,13 @@ export class WireServer {
       this.inFlight.delete(controller);
     });
     try {
-      await this.handleRequest(request, response, controller.signal);
+      await this.handleRequest(request, response, controller.signal, listener);
     } finally {
       this.inFlight.delete(controller);
     }
   }
 
-  private async handleRequest(request: IncomingMessage, response: ServerResponse, signal: AbortSignal): Promise<void> {
+  private async handleRequest(request: IncomingMessage, response: ServerResponse, signal: AbortSignal, listener: Listener): Promise<void> {
     const socket = request.socket;
     if (!this.warmSockets.has(socket)) {
       this.warmSockets.add(socket);
@@ -99,7 +129,7 @@ export class WireServer {
 
     if (segments[0] === '_emulator') {
       const answer = await handleInspection(this.control, method, segments.slice(1), url.searchParams, bodyText);
-      sendJson(response, answer.status, answer.body, answer.headers);
+      this.sendAnswer(response, { ...answer, body: answer.body as object, headers: answer.headers ?? {}, keepForm: true }, false);
       return;
     }
     const route = matchApiRoute(segments);
@@ -107,6 +137,12 @@ export class WireServer {
     if (method !== 'POST') throw wireErrors.methodNotAllowed(method, 'POST');
     const tenant = this.resolveTenant(route.tenantSegment);
     const baseUrl = `http://${request.headers.host ?? this.hostForLinks()}`;
+    if (listener === 'endpoint' && this.control.dialect.has('redirect')) {
+      // Dialect `redirect`: the endpoint sends the tenant to its own host, as Scuba and goexo saw (status unknown: 302).
+      if (!this.tenantHostBaseUrl) throw wireErrors.internal('the redirect dialect is on but the tenant-specific host is not listening');
+      this.sendAnswer(response, { status: 302, body: {}, headers: { Location: `${this.tenantHostBaseUrl}${request.url ?? '/'}` }, rawBody: '' });
+      return;
+    }
 
     this.control.stats.enter(tenant.tenantId);
     try {
@@ -123,11 +159,12 @@ export class WireServer {
           prefer: headerValue(request.headers.prefer),
           via: 'InvokeCommand',
           baseUrl,
+          tenantHostBaseUrl: this.tenantHostBaseUrl,
         });
-        sendJson(response, answer.status, answer.body, answer.headers);
+        this.sendAnswer(response, answer);
       } else {
         const answer = await this.handleBatch(route.tenantSegment, bodyText, headerValue(request.headers.prefer), baseUrl);
-        sendJson(response, 200, answer);
+        this.sendAnswer(response, { status: 200, body: answer, headers: {}, keepForm: true });
       }
     } finally {
       this.control.stats.exit(tenant.tenantId);
@@ -135,7 +172,10 @@ export class WireServer {
   }
 
   private authenticate(request: IncomingMessage): void {
-    const header = headerValue(request.headers.authorization);
+    this.checkToken(headerValue(request.headers.authorization));
+  }
+
+  private checkToken(header: string | undefined): void {
     if (!header) throw wireErrors.unauthorized('no Authorization header was sent');
     const match = /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!match) throw wireErrors.unauthorized('the Authorization header is not of the form "Bearer <token>"');
@@ -184,7 +224,7 @@ export class WireServer {
         answers.push({ id: item.id, answer, finish: answer.finish });
       } catch (error) {
         const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
-        answers.push({ id: item.id, answer: { status: wire.status, headers: { ...wire.headers }, body: wire.emptyBody ? EMPTY_BODY : wire.body } });
+        answers.push({ id: item.id, answer: { status: wire.status, headers: { ...wire.headers }, body: wire.body, rawBody: wire.options.rawBody, keepForm: wire.options.keepForm } });
       }
     }
     let notSaved: WireError | undefined;
@@ -192,7 +232,8 @@ export class WireServer {
     const responses = answers.map(({ id, answer, finish }) => {
       const final: InvokeResponse = notSaved ? { status: notSaved.status, headers: {}, body: notSaved.body } : answer;
       finish?.(final);
-      return { id, status: final.status, headers: { 'Content-Type': 'application/json', ...final.headers }, body: final.body === EMPTY_BODY ? '' : final.body };
+      const body = final.rawBody ?? (final.keepForm ? final.body : renderBody(final.body, final.status, this.control.dialect));
+      return { id, status: final.status, headers: { 'Content-Type': 'application/json', ...final.headers }, body };
     });
     return { responses };
   }
@@ -203,6 +244,7 @@ export class WireServer {
     if (typeof item.url !== 'string' || item.url === '') {
       throw wireErrors.badInspectionRequest(`The batch item's "url" must be a string such as "InvokeCommand" or "/adminapi/beta/${outerTenant}/InvokeCommand", got ${describeValue(item.url)}.`);
     }
+    if (this.control.dialect.has('strict-batch')) this.checkObservedBatchItem(item, this.resolveTenant(outerTenant), baseUrl);
     // Relative URLs are relative to the batch's own tenant path, as OData resolves them.
     const url = new URL(item.url, `http://emulator.invalid/adminapi/beta/${encodeURIComponent(outerTenant)}/`);
     const route = matchApiRoute(pathSegments(url.pathname));
@@ -226,7 +268,51 @@ export class WireServer {
       deferDurability: true,
     });
   }
+  /**
+   * Dialect `strict-batch`: an item is accepted only in the form every observed client sends (CIPP
+   * New-ExoBulkRequest.ps1, the module): an absolute URL to the same tenant's InvokeCommand on one of this emulator's
+   * hosts, and the full header set, Authorization included. What the real service answers to other items is unknown
+   * (never observed): here a relative or foreign URL gets a 400 and a missing or wrong Authorization a 401, each for
+   * that item only.
+   */
+  private checkObservedBatchItem(item: Record<string, unknown>, outerTenant: Tenant, baseUrl: string): void {
+    const url = item.url as string;
+    const unknownNote = 'whether the service accepts other forms is unknown';
+    let absolute: URL | undefined;
+    try {
+      absolute = new URL(url);
+    } catch {
+      absolute = undefined;
+    }
+    const route = absolute && matchApiRoute(pathSegments(absolute.pathname));
+    const ownHosts = [new URL(baseUrl).host, this.hostForLinks(), this.tenantHostBaseUrl && new URL(this.tenantHostBaseUrl).host];
+    if (!absolute || !route || route.operation !== 'InvokeCommand' || !ownHosts.includes(absolute.host) || this.control.store.findTenant(route.tenantSegment) !== outerTenant) {
+      throw new WireError(400, {
+        error: {
+          code: 'BadRequest',
+          message:
+            `The batch item's url "${url}" is not the absolute InvokeCommand URL of this tenant (strict-batch dialect: every observed client sends ` +
+            `e.g. https://outlook.office365.com/adminapi/beta/{tenant}/InvokeCommand in each item; ${unknownNote}).`,
+        },
+      });
+    }
+    const headers = isPlainObject(item.headers) ? item.headers : {};
+    const authorizationKey = Object.keys(headers).find((key) => key.toLowerCase() === 'authorization');
+    const authorization = authorizationKey === undefined ? undefined : headers[authorizationKey];
+    try {
+      this.checkToken(typeof authorization === 'string' ? authorization : undefined);
+    } catch (error) {
+      const wire = error as WireError;
+      throw new WireError(401, {
+        error: {
+          code: wire.body.error.code,
+          message: `${wire.body.error.message} (strict-batch dialect: every observed client repeats Authorization in each batch item; ${unknownNote}.)`,
+        },
+      }, wire.headers);
+    }
+  }
 }
+
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;

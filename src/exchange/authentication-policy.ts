@@ -11,7 +11,7 @@ import type { JsonValue, Row } from '../bridge/bridge';
 import { systemClock, type Clock } from '../bridge/clock';
 import { InvalidInputError, NotFoundError, ServiceBugError } from '../bridge/errors';
 import { identityProblem } from './cas-mailbox';
-import { booleanOf, text } from './row';
+import { booleanOf, property, text } from './row';
 import { invoke, type ExchangeSession } from './session';
 
 /** The twelve Exchange Online switches, as the cmdlets spell them. (`BlockLegacyAuth*` are on-premises only.) */
@@ -78,7 +78,7 @@ export function authenticationPolicyFromRow(row: Row): AuthenticationPolicy {
   const guid = text(row, 'Guid') ?? text(row, 'ExchangeObjectId');
   if (!name || !guid) throw new Error('an authentication policy row came back without Name or Guid');
   const switches = {} as BasicAuthSwitches;
-  for (const property of BASIC_AUTH_SWITCHES) switches[property] = switchValue(row[property], property);
+  for (const name of BASIC_AUTH_SWITCHES) switches[name] = switchValue(property(row, name), name);
   return { name, guid: guid.toLowerCase(), distinguishedName: text(row, 'DistinguishedName') ?? text(row, 'Identity') ?? name, switches };
 }
 

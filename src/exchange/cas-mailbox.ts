@@ -11,7 +11,7 @@
  */
 import type { JsonValue, Row } from '../bridge/bridge';
 import { InvalidInputError, NotFoundError } from '../bridge/errors';
-import { booleanOf, text } from './row';
+import { booleanOf, property, text } from './row';
 import { invoke, type ExchangeSession } from './session';
 
 export type SmtpAuthOverride = boolean | null;
@@ -82,7 +82,8 @@ export function casMailboxFromRow(row: Row): CasMailbox {
   const guid = text(row, 'Guid') ?? text(row, 'ExchangeObjectId');
   const primary = text(row, 'PrimarySmtpAddress');
   if (!guid || !primary) throw new Error('a CAS mailbox row came back without Guid or PrimarySmtpAddress');
-  const addresses = Array.isArray(row.EmailAddresses) ? row.EmailAddresses : [];
+  const emailAddresses = property(row, 'EmailAddresses');
+  const addresses = Array.isArray(emailAddresses) ? emailAddresses : [];
   const name = text(row, 'Name') ?? primary;
   const identity = text(row, 'Identity') ?? name;
   return {
@@ -95,7 +96,7 @@ export function casMailboxFromRow(row: Row): CasMailbox {
       .filter((address): address is string => typeof address === 'string' && /^smtp:/i.test(address))
       .map((address) => (address.length - 5 === primary.length && address.slice(5).toLowerCase() === primary.toLowerCase() ? primary : address.slice(5))),
     externalDirectoryObjectId: text(row, 'ExternalDirectoryObjectId'),
-    smtpClientAuthenticationDisabled: override(row.SmtpClientAuthenticationDisabled),
+    smtpClientAuthenticationDisabled: override(property(row, 'SmtpClientAuthenticationDisabled')),
   };
 }
 

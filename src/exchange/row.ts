@@ -3,9 +3,21 @@
  */
 import type { JsonValue, Row } from '../bridge/bridge';
 
-/** A string property, or undefined when it is missing, not a string, or empty. */
+/**
+ * A property by name, case-insensitively: PowerShell property names are case-insensitive and their spelling varies
+ * between the catalog/docs and serializers (`StsRefreshTokensValidFrom` vs `STSRefreshTokensValidFrom`). An exact
+ * match wins; otherwise the first name equal ignoring case.
+ */
+export function property(row: Row, name: string): JsonValue | undefined {
+  if (Object.prototype.hasOwnProperty.call(row, name)) return row[name];
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(row)) if (key.toLowerCase() === lower) return row[key];
+  return undefined;
+}
+
+/** A string property (case-insensitive name), or undefined when it is missing, not a string, or empty. */
 export function text(row: Row, name: string): string | undefined {
-  const value = row[name];
+  const value = property(row, name);
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 

@@ -2,7 +2,7 @@
  * The tenant's transport config (Get-/Set-TransportConfig): org-wide SMTP AUTH and legacy TLS clients.
  */
 import type { JsonValue } from '../bridge/bridge';
-import { booleanOf } from './row';
+import { booleanOf, property } from './row';
 import { invoke, type ExchangeSession } from './session';
 
 export interface TransportConfigSettings {
@@ -18,10 +18,11 @@ export async function readTransportConfig(session: ExchangeSession): Promise<Tra
   const rows = await invoke(session, 'Get-TransportConfig');
   if (rows.length !== 1) throw new Error(`Get-TransportConfig returned ${rows.length} objects; expected exactly one`);
   const row = rows[0];
+  const legacyTls = property(row, 'AllowLegacyTLSClients');
   return {
-    smtpClientAuthenticationDisabled: expectBoolean(row.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled'),
-    allowLegacyTlsClients: row.AllowLegacyTLSClients === null || row.AllowLegacyTLSClients === undefined ? false : expectBoolean(row.AllowLegacyTLSClients, 'AllowLegacyTLSClients'),
-    allowLegacyTlsClientsNotSet: row.AllowLegacyTLSClients === null || row.AllowLegacyTLSClients === undefined,
+    smtpClientAuthenticationDisabled: expectBoolean(property(row, 'SmtpClientAuthenticationDisabled'), 'SmtpClientAuthenticationDisabled'),
+    allowLegacyTlsClients: legacyTls === null || legacyTls === undefined ? false : expectBoolean(legacyTls, 'AllowLegacyTLSClients'),
+    allowLegacyTlsClientsNotSet: legacyTls === null || legacyTls === undefined,
   };
 }
 

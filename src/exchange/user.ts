@@ -7,7 +7,7 @@
 import type { JsonValue, Row } from '../bridge/bridge';
 import { InvalidInputError, NotFoundError } from '../bridge/errors';
 import { identityProblem } from './cas-mailbox';
-import { text } from './row';
+import { property, text } from './row';
 import { invoke, type ExchangeSession } from './session';
 
 export interface DirectoryUser {
@@ -37,7 +37,7 @@ export function userFromRow(row: Row): DirectoryUser {
   const guid = text(row, 'Guid') ?? text(row, 'ExchangeObjectId') ?? text(row, 'ExternalDirectoryObjectId');
   if (!guid) throw new Error('a Get-User row came back without Guid');
   const upn = text(row, 'UserPrincipalName') ?? text(row, 'WindowsLiveID') ?? text(row, 'Identity') ?? guid;
-  const validFrom = row.STSRefreshTokensValidFrom;
+  const validFrom = property(row, 'StsRefreshTokensValidFrom');
   return {
     guid: guid.toLowerCase(),
     identity: text(row, 'Identity') ?? upn,

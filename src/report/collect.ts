@@ -103,9 +103,8 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
     const rows: MailboxReadiness[] = mailboxes.map((mailbox) => {
       const user =
         (mailbox.externalDirectoryObjectId && userIndex.get(mailbox.externalDirectoryObjectId.toLowerCase())) ||
-        (mailbox.userPrincipalName && userIndex.get(mailbox.userPrincipalName.toLowerCase())) ||
         userIndex.get(mailbox.primarySmtpAddress.toLowerCase());
-      const upn = user?.upn || mailbox.userPrincipalName || mailbox.primarySmtpAddress;
+      const upn = user?.upn || mailbox.primarySmtpAddress;
       const policy = applicablePolicy(user?.authenticationPolicy ?? null, orgDefault, policyIndex);
       const keys = [upn, mailbox.primarySmtpAddress].map((k) => k.toLowerCase());
       let usage: UsageEvidence;

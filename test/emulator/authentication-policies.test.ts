@@ -82,6 +82,7 @@ describe('authentication policy cmdlets', () => {
       expect(answer.body.error).toEqual({
         code: 'InternalServerError', message: 'Error executing cmdlet',
         details: [{ code: 'Server', target: '', message: '|System.NullReferenceException|Object reference not set to an instance of an object.' }],
+        innererror: { message: 'Object reference not set to an instance of an object.', type: 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException' },
       });
       expect((await get('P')).body.value[0].AllowBasicAuthSmtp).toBe(false);
     }

@@ -64,6 +64,10 @@ describe('wire format errors', () => {
               "'nobody@contoso.com' couldn't be found on 'EMUPR01MB0001.EMUPR01A001.PROD.OUTLOOK.COM'.",
           },
         ],
+        innererror: {
+          message: "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on 'EMUPR01MB0001.EMUPR01A001.PROD.OUTLOOK.COM'.",
+          type: 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException',
+        },
       },
     });
   });

@@ -10,11 +10,17 @@ export interface ResultPage {
   rows: Row[];
   warnings: string[];
   nextLink?: string;
+  /** `@adminapi.errors` entries: the cmdlet reported errors inside a 200 answer, which fails the call. */
+  errors: JsonValue[];
 }
 
-/** Parses JSON text, or returns undefined when it is not JSON (gateways answer errors in HTML). */
-export function tryParseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
+/**
+ * Parses JSON text, or returns undefined when it is empty. Text that is not JSON (gateways answer errors in HTML) is
+ * returned as it is. NUL padding (a 403 of the service can be NUL-padded) counts as empty.
+ */
+export function tryParseJson(rawText: string): unknown {
+  const text = rawText.replace(/^[\s\u0000]+|[\s\u0000]+$/g, '');
+  if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -23,7 +29,7 @@ export function tryParseJson(text: string): unknown {
 }
 
 export function parseResultPage(body: unknown, cmdlet: string): ResultPage {
-  if (body === undefined) return { rows: [], warnings: [] }; // e.g. 204 from a Set-* cmdlet
+  if (body === undefined) return { rows: [], warnings: [], errors: [] }; // e.g. 204 from a Set-* cmdlet
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw unexpected(cmdlet, `the response is not a JSON object: ${String(body).slice(0, 200)}`);
   }
@@ -39,7 +45,26 @@ export function parseResultPage(body: unknown, cmdlet: string): ResultPage {
   if (nextLink !== undefined && nextLink !== null && typeof nextLink !== 'string') {
     throw unexpected(cmdlet, '`@odata.nextLink` is not a string');
   }
-  return { rows, warnings: readWarnings(page['@adminapi.warnings']), nextLink: nextLink || undefined };
+  const errors = page['@adminapi.errors'];
+  return {
+    rows,
+    warnings: readWarnings(page['@adminapi.warnings']),
+    nextLink: nextLink || undefined,
+    errors: errors === undefined || errors === null ? [] : Array.isArray(errors) ? errors : [errors],
+  };
+}
+
+/**
+ * The warning the service puts on every page but the last ("There are more results available than are currently
+ * displayed..."): the module hides it on non-final pages, and so does the bridge, since it fetches the rest.
+ */
+const MORE_RESULTS_WARNING = /^\s*(WARNING:\s*)?There are more results available than are currently displayed/i;
+
+/** The warnings of a page worth showing: the "more results" warning is dropped when the page has a nextLink. */
+export function pageWarnings(page: ResultPage): { shown: string[]; dropped: number } {
+  if (!page.nextLink) return { shown: page.warnings, dropped: 0 };
+  const shown = page.warnings.filter((warning) => !MORE_RESULTS_WARNING.test(warning));
+  return { shown, dropped: page.warnings.length - shown.length };
 }
 
 function isRow(value: JsonValue | undefined): value is Row {

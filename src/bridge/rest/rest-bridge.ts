@@ -3,8 +3,9 @@
  *   POST {endpoint}/adminapi/beta/{organization}/InvokeCommand  {"CmdletInput":{"CmdletName":...,"Parameters":{...}}}
  *
  * Parameters travel as a JSON body built with JSON.stringify, so no value can change the command. Every HTTP request
- * (each page, each batch round) goes through the retry policy; the bearer token is only ever sent to the configured
- * endpoint's origin.
+ * (each page, each batch round) goes through the retry policy. The bearer token is only ever sent to the configured
+ * endpoint's cloud (hosts.ts): a redirect to a tenant-specific host of that cloud is followed (and remembered for
+ * later requests), a nextLink on its internal port 446 is followed on the public port, anything else is refused.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -23,12 +24,13 @@ import {
 import { createBridgeRetryPolicy, type AttemptContext, type RetryBudget, type RetryPolicy, type RetryPolicyOptions } from '../retry';
 import { isHeaderSafe, positiveInteger } from '../validate';
 import { adminApiPath, DEFAULT_ENDPOINT, parseEndpoint, validateOrganization } from './endpoint';
+import { isSameCloudHost, toPublicPort } from './hosts';
 import { HttpClient } from './http-client';
 import { parseBatchResponse, type BatchItemResponse } from './batch';
 import { prepareCall, type PreparedCall } from './cmdlet-call';
 import { parametersForLog, type BridgeLogger } from './logging';
-import { errorFromResponse } from './response-errors';
-import { parseResultPage, tryParseJson, type ResultPage } from './response-page';
+import { errorFromAdminApiErrors, errorFromResponse } from './response-errors';
+import { pageWarnings, parseResultPage, tryParseJson, type ResultPage } from './response-page';
 import type { TokenProvider } from './token-provider';
 
 export interface RestBridgeOptions {
@@ -43,7 +45,10 @@ export interface RestBridgeOptions {
   clock?: Clock;
   /** Prefer: odata.maxpagesize. Default 1000. */
   pageSize?: number;
-  /** Bound on one HTTP exchange. Default 15 minutes (the service's own cmdlet timeout). */
+  /**
+   * Bound on one HTTP exchange, for every cmdlet. Default: the module's own timeouts, 960 s per call and 1,800 s for
+   * Set-OrganizationConfig.
+   */
   requestTimeoutMs?: number;
   logger?: BridgeLogger;
   userAgent?: string;
@@ -51,18 +56,34 @@ export interface RestBridgeOptions {
 
 const APP_ONLY_ANCHOR_MAILBOX = 'SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}';
 const DEFAULT_PAGE_SIZE = 1000;
-const DEFAULT_REQUEST_TIMEOUT_MS = 15 * 60_000;
+/** The ExchangeOnlineManagement module's client timeout per call. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 960_000;
+/** Cmdlets the module gives longer (lower-case names). */
+const LONG_REQUEST_TIMEOUTS_MS: Readonly<Record<string, number>> = { 'set-organizationconfig': 1_800_000 };
+/** Redirects followed for one request before giving up. */
+const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** The timeout the module uses for a cmdlet. Exported for tests. */
+export function defaultTimeoutMs(cmdlet: string): number {
+  return LONG_REQUEST_TIMEOUTS_MS[cmdlet.toLowerCase()] ?? DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+/** A page and the URL that finally answered it (after redirects), against which its nextLink resolves. */
+type AnsweredPage = ResultPage & { answeredBy: URL };
 
 export class RestBridge implements ExchangeBridge {
   readonly organization: string;
   readonly endpoint: string;
   private readonly origin: URL;
+  /** Where API requests go: the endpoint, or the tenant-specific host of the same cloud it redirected to. */
+  private apiOrigin: URL;
   private readonly tokenProvider: TokenProvider;
   private readonly anchorMailbox: string;
   private readonly retry: RetryPolicy;
   private readonly clock: Clock;
   private readonly pageSize: number;
-  private readonly requestTimeoutMs: number;
+  private readonly requestTimeoutMs?: number;
   private readonly logger?: BridgeLogger;
   private readonly userAgent: string;
   private readonly http = new HttpClient();
@@ -71,6 +92,7 @@ export class RestBridge implements ExchangeBridge {
     this.organization = validateOrganization(options.organization);
     this.origin = parseEndpoint(options.endpoint ?? DEFAULT_ENDPOINT);
     this.endpoint = this.origin.origin;
+    this.apiOrigin = this.origin;
     this.tokenProvider = options.tokenProvider;
     this.anchorMailbox = options.anchorMailbox ?? `APP:${APP_ONLY_ANCHOR_MAILBOX}@${this.organization}`;
     if (!isHeaderSafe(this.anchorMailbox)) {
@@ -81,7 +103,7 @@ export class RestBridge implements ExchangeBridge {
       );
     }
     this.pageSize = positiveInteger('pageSize', options.pageSize ?? DEFAULT_PAGE_SIZE);
-    this.requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    if (options.requestTimeoutMs !== undefined) this.requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.userAgent = options.userAgent ?? 'exoform';
@@ -145,16 +167,16 @@ export class RestBridge implements ExchangeBridge {
   ): Promise<ExchangeError | undefined> {
     let pending = chunk;
     const lastErrors = new Map<number, ExchangeError>();
-    const pages = new Map<number, { call: PreparedCall; page: ResultPage }>();
+    const pages = new Map<number, { call: PreparedCall; page: AnsweredPage }>();
     const budget: RetryBudget = { waitedMs: 0 };
     let itemsStillFailing: ExchangeError | undefined;
     try {
       await this.retry.run(
         async (attempt) => {
-          const responses = await this.postBatch(pending, attempt);
+          const { responses, answeredBy } = await this.postBatch(pending, attempt);
           const retryLater: typeof pending = [];
           pending.forEach((item, position) => {
-            const outcome = this.batchItemOutcome(responses.get(String(position + 1)), item.call.cmdlet);
+            const outcome = this.batchItemOutcome(responses.get(String(position + 1)), item.call.cmdlet, answeredBy);
             if (outcome instanceof ThrottledError || outcome instanceof TransientError) {
               lastErrors.set(item.index, outcome);
               retryLater.push(item);
@@ -195,13 +217,13 @@ export class RestBridge implements ExchangeBridge {
     return undefined;
   }
 
-  private batchItemOutcome(response: BatchItemResponse | undefined, cmdlet: string): ResultPage | ExchangeError {
+  private batchItemOutcome(response: BatchItemResponse | undefined, cmdlet: string, answeredBy: URL): AnsweredPage | ExchangeError {
     if (!response) {
       return new ServiceBugError(`The $batch answer had no response for ${cmdlet}.`, 'Apply again; report it if it persists.', cmdlet);
     }
     if (response.status >= 200 && response.status < 300) {
       try {
-        return parseResultPage(response.body, cmdlet);
+        return { ...this.successfulPage(response.body, cmdlet, undefined), answeredBy };
       } catch (error) {
         return asExchangeError(error);
       }
@@ -209,9 +231,25 @@ export class RestBridge implements ExchangeBridge {
     return errorFromResponse(response, { cmdlet, origin: this.endpoint, organization: this.organization, nowMs: this.clock.now() });
   }
 
+  /** A 2xx page; `@adminapi.errors` on it fail the call (the module reports each entry and fails). */
+  private successfulPage(body: unknown, cmdlet: string, requestId: string | undefined): ResultPage {
+    const page = parseResultPage(body, cmdlet);
+    if (page.errors.length > 0) {
+      throw errorFromAdminApiErrors(page.errors, { cmdlet, origin: this.endpoint, organization: this.organization, nowMs: this.clock.now(), requestId });
+    }
+    return page;
+  }
+
+  /** The page's warnings for the user; the "more results" warning of a non-final page is dropped (logged at debug). */
+  private warningsOf(page: ResultPage, cmdlet: string): string[] {
+    const { shown, dropped } = pageWarnings(page);
+    if (dropped > 0) this.logger?.('debug', `dropped ${dropped} "more results available" warning(s) of a non-final page`, { cmdlet });
+    return shown;
+  }
+
   /** Follows @odata.nextLink (POSTing the same body) and concatenates the pages, or hands each page to `onRows`. */
   private async collectPages(
-    first: ResultPage,
+    first: AnsweredPage,
     call: PreparedCall,
     signal: AbortSignal | undefined,
     budget: RetryBudget,
@@ -220,34 +258,39 @@ export class RestBridge implements ExchangeBridge {
     const rows: Row[] = [];
     const take = onRows ?? ((page: Row[]) => void rows.push(...page));
     take(first.rows);
-    const warnings = [...first.warnings];
+    const warnings = this.warningsOf(first, call.cmdlet);
     let nextLink = first.nextLink;
+    let answeredBy = first.answeredBy;
     let previous: string | undefined;
     while (nextLink) {
-      const url = this.resolveNextLink(nextLink, call.cmdlet);
+      const url = this.resolveNextLink(nextLink, answeredBy, call.cmdlet);
       if (url.href === previous) {
         throw new ServiceBugError(`Exchange Online returned the same @odata.nextLink twice for ${call.cmdlet}.`, 'Apply again; report it if it persists.', call.cmdlet);
       }
       previous = url.href;
       const page = await this.retry.run((attempt) => this.postInvoke(url, call, attempt), { signal, cmdlet: call.cmdlet, budget });
       take(page.rows);
-      warnings.push(...page.warnings);
+      warnings.push(...this.warningsOf(page, call.cmdlet));
       nextLink = page.nextLink;
+      answeredBy = page.answeredBy;
     }
     return { rows, warnings };
   }
 
-  /** The bearer token goes with every page request, so a nextLink must stay on the configured endpoint's origin. */
-  private resolveNextLink(nextLink: string, cmdlet: string): URL {
+  /**
+   * The bearer token goes with every page request, so a nextLink must stay on the endpoint's cloud (hosts.ts); one on
+   * the internal port 446 is followed on the public port.
+   */
+  private resolveNextLink(nextLink: string, answeredBy: URL, cmdlet: string): URL {
     let url: URL;
     try {
-      url = new URL(nextLink, this.origin);
+      url = toPublicPort(nextLink, answeredBy);
     } catch {
       throw new ServiceBugError(`Exchange Online returned an unreadable @odata.nextLink for ${cmdlet}.`, 'Apply again; report it if it persists.', cmdlet);
     }
-    if (url.origin !== this.endpoint) {
+    if (!isSameCloudHost(url, this.origin)) {
       throw new ServiceBugError(
-        `Refused to follow @odata.nextLink to ${url.origin} for ${cmdlet}: the access token is only sent to ${this.endpoint}.`,
+        `Refused to follow @odata.nextLink to ${url.origin} for ${cmdlet}: the access token is only sent to ${this.endpoint} and the tenant-specific hosts of its cloud.`,
         'Check that `endpoint` is the Exchange Online host itself, not a proxy that rewrites links; report it if it persists.',
         cmdlet,
       );
@@ -255,46 +298,63 @@ export class RestBridge implements ExchangeBridge {
     return url;
   }
 
-  private async postInvoke(url: URL, call: PreparedCall, attempt: AttemptContext): Promise<ResultPage> {
+  private async postInvoke(url: URL, call: PreparedCall, attempt: AttemptContext): Promise<AnsweredPage> {
     const body = JSON.stringify({ CmdletInput: call.cmdletInput });
-    const response = await this.post(url, body, call.cmdlet, attempt, {
+    const { parsed, answeredBy, requestId } = await this.post(url, () => body, call.cmdlet, attempt, this.timeoutFor([call.cmdlet]), {
       'X-CmdletName': call.cmdlet,
       Prefer: `odata.maxpagesize=${this.pageSize}`,
     });
-    return parseResultPage(response, call.cmdlet);
+    return { ...this.successfulPage(parsed, call.cmdlet, requestId), answeredBy };
   }
 
   /**
-   * The observed item form (CIPP New-ExoBulkRequest, the module): every item's `url` is the absolute InvokeCommand URL
-   * on the configured endpoint, and every item carries the full header set a single call sends, Authorization
-   * included. Whether the service accepts relative URLs or items without Authorization is not known, so neither is
-   * sent. The body holds the token: it is never logged.
+   * One $batch round in the observed form (CIPP New-ExoBulkRequest.ps1, the module): every item's `url` is the
+   * absolute InvokeCommand URL of the host the batch goes to, and every item carries the full header set of the outer
+   * request, Authorization included.
    */
-  private async postBatch(items: Array<{ call: PreparedCall }>, attempt: AttemptContext): Promise<Map<string, BatchItemResponse>> {
-    const body = (authorization: string): string =>
+  private async postBatch(items: Array<{ call: PreparedCall }>, attempt: AttemptContext): Promise<{ responses: Map<string, BatchItemResponse>; answeredBy: URL }> {
+    const bodyFor = (target: URL, headers: Record<string, string>): string =>
       JSON.stringify({
         requests: items.map(({ call }, position) => ({
           id: String(position + 1),
           method: 'POST',
-          url: this.invokeCommandUrl(call).href,
-          headers: {
-            ...this.requestHeaders(authorization, randomUUID()),
-            'X-CmdletName': call.cmdlet,
-            Prefer: `odata.maxpagesize=${this.pageSize}`,
-          },
+          url: new URL(adminApiPath(this.organization, 'InvokeCommand') + call.query, target.origin).href,
+          headers: { ...headers, 'X-CmdletName': call.cmdlet, Prefer: `odata.maxpagesize=${this.pageSize}` },
           body: { CmdletInput: call.cmdletInput },
         })),
       });
-    const response = await this.post(this.url(adminApiPath(this.organization, '$batch')), body, '$batch', attempt, {
+    const timeoutMs = this.timeoutFor(items.map(({ call }) => call.cmdlet));
+    const { parsed, answeredBy } = await this.post(this.url(adminApiPath(this.organization, '$batch')), bodyFor, '$batch', attempt, timeoutMs, {
       Prefer: 'odata.continue-on-error',
     });
-    return parseBatchResponse(response);
+    return { responses: parseBatchResponse(parsed), answeredBy };
   }
 
-  /** The headers every request (and every `$batch` item) carries. */
-  private requestHeaders(authorization: string, requestId: string): Record<string, string> {
-    return {
-      Authorization: authorization,
+  /** The request timeout for a call running these cmdlets: the configured one, or the module's longest for them. */
+  private timeoutFor(cmdlets: readonly string[]): number {
+    return this.requestTimeoutMs ?? Math.max(...cmdlets.map(defaultTimeoutMs));
+  }
+
+  /**
+   * One authenticated POST, following redirects within the endpoint's cloud. Returns the parsed JSON of a 2xx answer
+   * and the URL that gave it; throws the typed error otherwise. `bodyFor` builds the body for the URL it goes to,
+   * given the request's headers (a $batch repeats them in every item).
+   */
+  private async post(
+    target: URL,
+    bodyFor: (url: URL, headers: Record<string, string>) => string,
+    cmdlet: string,
+    attempt: AttemptContext,
+    timeoutMs: number,
+    extraHeaders: Record<string, string>,
+  ): Promise<{ parsed: unknown; answeredBy: URL; requestId: string }> {
+    const token = await this.tokenProvider.getToken({ forceRefresh: attempt.forceTokenRefresh, signal: attempt.signal });
+    if (!isHeaderSafe(token)) {
+      throw new AuthenticationError(`${this.tokenProvider.describe()} produced a malformed access token.`, 'Check the credential settings.', undefined, cmdlet);
+    }
+    const requestId = randomUUID();
+    const headers: Record<string, string> = {
+      Authorization: `Bearer ${token}`,
       'X-AnchorMailbox': this.anchorMailbox,
       'X-ClientApplication': 'exoform',
       'X-ResponseFormat': 'json',
@@ -302,7 +362,65 @@ export class RestBridge implements ExchangeBridge {
       'Content-Type': 'application/json',
       Accept: 'application/json',
       'User-Agent': this.userAgent,
+      ...extraHeaders,
     };
+    let url = target;
+    for (let redirects = 0; ; redirects++) {
+      const started = this.clock.now();
+      const response = await this.http.post({ url, body: bodyFor(url, headers), signal: attempt.signal, cmdlet, timeoutMs, headers });
+      // Rate headers (goexo reads them) are for diagnosis only: logged at debug, never shown to the user.
+      this.logger?.('debug', `${cmdlet} answered HTTP ${response.status}`, {
+        cmdlet,
+        status: response.status,
+        attempt: attempt.attempt,
+        requestId,
+        durationMs: this.clock.now() - started,
+        rateLimitLimit: response.headers['rate-limit-limit'],
+        rateLimitRemaining: response.headers['rate-limit-remaining'],
+        rateLimitReset: response.headers['rate-limit-reset'],
+      });
+      if (REDIRECT_STATUSES.has(response.status)) {
+        url = this.redirectTarget(response.headers['location'], url, redirects, cmdlet);
+        continue;
+      }
+      const parsed = tryParseJson(response.body);
+      if (response.status >= 200 && response.status < 300) return { parsed, answeredBy: url, requestId };
+      throw errorFromResponse(
+        { status: response.status, headers: response.headers, body: parsed },
+        { cmdlet, origin: url.origin, organization: this.organization, nowMs: this.clock.now(), requestId },
+      );
+    }
+  }
+
+  /**
+   * Where a 3xx sends the request: only to a host of the endpoint's cloud (Scuba and goexo follow the service to a
+   * tenant-specific host such as https://{prefix}.outlook.office365.com). The new host is kept for later requests.
+   */
+  private redirectTarget(location: string | undefined, from: URL, redirects: number, cmdlet: string): URL {
+    if (!location) {
+      throw new ServiceBugError(`Exchange Online redirected ${cmdlet} without a Location header.`, 'Apply again; report it if it persists.', cmdlet);
+    }
+    if (redirects >= MAX_REDIRECTS) {
+      throw new ServiceBugError(`Exchange Online redirected ${cmdlet} more than ${MAX_REDIRECTS} times.`, 'Apply again later; report it if it persists.', cmdlet);
+    }
+    let next: URL;
+    try {
+      next = toPublicPort(location, from);
+    } catch {
+      throw new ServiceBugError(`Exchange Online redirected ${cmdlet} to an unreadable Location.`, 'Apply again; report it if it persists.', cmdlet);
+    }
+    if (!isSameCloudHost(next, this.origin)) {
+      throw new UnreachableError(
+        `Exchange Online redirected ${cmdlet} to ${next.origin}, which is not a host of the cloud of ${this.endpoint}; the redirect was not followed, because the access token is only sent to that cloud's hosts.`,
+        'Check the `endpoint` setting (it must be your cloud\'s Exchange Online host, with no proxy in between that redirects elsewhere); if it is, report this redirect.',
+        cmdlet,
+      );
+    }
+    if (next.origin !== this.apiOrigin.origin) {
+      this.logger?.('info', `following Exchange Online to the tenant-specific host ${next.origin}`, { cmdlet, from: from.origin, to: next.origin });
+      this.apiOrigin = new URL(next.origin);
+    }
+    return next;
   }
 
   /** `{endpoint}/adminapi/beta/{organization}/InvokeCommand`, with the call's `$select` query. */
@@ -310,49 +428,8 @@ export class RestBridge implements ExchangeBridge {
     return this.url(adminApiPath(this.organization, 'InvokeCommand') + call.query);
   }
 
-  /**
-   * One authenticated POST; returns the parsed JSON of a 2xx answer and throws the typed error otherwise. `body` may
-   * be built from the Authorization value (a `$batch` repeats it in every item).
-   */
-  private async post(
-    url: URL,
-    body: string | ((authorization: string) => string),
-    cmdlet: string,
-    attempt: AttemptContext,
-    extraHeaders: Record<string, string>,
-  ): Promise<unknown> {
-    const token = await this.tokenProvider.getToken({ forceRefresh: attempt.forceTokenRefresh, signal: attempt.signal });
-    if (!isHeaderSafe(token)) {
-      throw new AuthenticationError(`${this.tokenProvider.describe()} produced a malformed access token.`, 'Check the credential settings.', undefined, cmdlet);
-    }
-    const authorization = `Bearer ${token}`;
-    const requestId = randomUUID();
-    const started = this.clock.now();
-    const response = await this.http.post({
-      url,
-      body: typeof body === 'string' ? body : body(authorization),
-      signal: attempt.signal,
-      cmdlet,
-      timeoutMs: this.requestTimeoutMs,
-      headers: { ...this.requestHeaders(authorization, requestId), ...extraHeaders },
-    });
-    this.logger?.('debug', `${cmdlet} answered HTTP ${response.status}`, {
-      cmdlet,
-      status: response.status,
-      attempt: attempt.attempt,
-      requestId,
-      durationMs: this.clock.now() - started,
-    });
-    const parsed = tryParseJson(response.body);
-    if (response.status >= 200 && response.status < 300) return parsed;
-    throw errorFromResponse(
-      { status: response.status, headers: response.headers, body: parsed },
-      { cmdlet, origin: this.endpoint, organization: this.organization, nowMs: this.clock.now(), requestId },
-    );
-  }
-
   private url(path: string): URL {
-    return new URL(path, this.origin);
+    return new URL(path, this.apiOrigin);
   }
 }
 

@@ -1,14 +1,14 @@
 /**
  * New-, Set-, Get-, Remove-AuthenticationPolicy: which protocols may use Basic authentication.
  *
- * Semantics (EXCHANGE-FACTS.md): twelve Exchange Online switches, all false by default (a new policy with no switch
+ * Semantics (docs; FIDELITY.md): twelve Exchange Online switches, all false by default (a new policy with no switch
  * blocks Basic auth for every protocol); names are at most 64 characters, unique, and cannot be changed (Set- has no
  * -Name). -Identity takes the name, the distinguished name or the GUID. A null or empty -Identity on the Get- returns
  * every policy (the documented pitfall, reproduced on purpose).
  *
  * Removing a policy that is still assigned to users or is the organization's default is not documented. The emulator
  * does what Active Directory does with links to a deleted object: the removal succeeds and the references vanish
- * (the users' AuthenticationPolicy and the org's DefaultAuthenticationPolicy become null). See LIMITATIONS.md.
+ * (the users' AuthenticationPolicy and the org's DefaultAuthenticationPolicy become null). See FIDELITY.md.
  */
 import type { Row } from '../../bridge/bridge';
 import { wireErrors } from '../errors';

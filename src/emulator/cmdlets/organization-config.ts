@@ -1,7 +1,7 @@
 /**
  * Get-OrganizationConfig / Set-OrganizationConfig: only DefaultAuthenticationPolicy is stateful.
  *
- * Semantics (EXCHANGE-FACTS.md): `Set-OrganizationConfig -DefaultAuthenticationPolicy <policy>` makes a policy the
+ * Semantics (docs; FIDELITY.md): `Set-OrganizationConfig -DefaultAuthenticationPolicy <policy>` makes a policy the
  * org-wide default (a user's own policy still wins); `$null` clears it. The policy may be named by name, DN or GUID;
  * the row shows its name. There is one organization config per tenant: Get- accepts -Identity and ignores it.
  */

@@ -111,7 +111,7 @@ export function bindParameters(definition: CmdletDefinition, raw: Readonly<Recor
       const unmodelled = definition.unmodelledParameters?.find((p) => p.toLowerCase() === given.toLowerCase());
       throw wireErrors.unknownParameter(
         given,
-        unmodelled ? ` (${definition.name} has a parameter '${unmodelled}' in Exchange Online, but the exoform emulator does not model it; see src/emulator/LIMITATIONS.md.)` : '',
+        unmodelled ? ` (${definition.name} has a parameter '${unmodelled}' in Exchange Online, but the exoform emulator does not model it; see src/emulator/FIDELITY.md.)` : '',
       );
     }
     if (name in bound) {

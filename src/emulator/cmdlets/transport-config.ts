@@ -1,7 +1,7 @@
 /**
  * Get-TransportConfig / Set-TransportConfig: the org-wide SMTP AUTH switch and the legacy TLS opt-in.
  *
- * Semantics (EXCHANGE-FACTS.md): SmtpClientAuthenticationDisabled true = SMTP AUTH off for the organisation, false =
+ * Semantics (docs; FIDELITY.md): SmtpClientAuthenticationDisabled true = SMTP AUTH off for the organisation, false =
  * on; it is a plain Boolean, so $null is refused. AllowLegacyTLSClients reads as $null until someone sets it; $null
  * means "not set" and is treated as disabled. There is one transport config per tenant, and neither cmdlet has an
  * -Identity parameter on the service (its cmdlet catalog, terraprovider/go-exoscc spec/catalog/EXO-catalog.json).

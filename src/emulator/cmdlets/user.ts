@@ -2,7 +2,7 @@
  * Get-User / Set-User: the directory user behind every mailbox (and users without one), with the authentication
  * policy assignment and the refresh-token revocation time.
  *
- * Semantics (EXCHANGE-FACTS.md): `Set-User -AuthenticationPolicy <policy>` assigns a policy (a user's own policy
+ * Semantics (docs; FIDELITY.md): `Set-User -AuthenticationPolicy <policy>` assigns a policy (a user's own policy
  * beats the org default), `$null` removes it. `Set-User -STSRefreshTokensValidFrom <date>` revokes refresh tokens
  * issued before that time (stored as ISO 8601 UTC). Get-User lists users, 1000 unless -ResultSize says otherwise;
  * `-Filter "AuthenticationPolicy -eq '<policy DN>'"` lists the users a policy is assigned to. The row shows the

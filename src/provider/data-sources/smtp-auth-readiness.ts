@@ -145,7 +145,8 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
     }
 
     const rows = mailboxes.map((mailbox) => {
-      const user = usersByKey.get(mailbox.guid) ?? (mailbox.userPrincipalName ? usersByKey.get(mailbox.userPrincipalName.toLowerCase()) : undefined);
+      // Get-CASMailbox rows carry no user principal name: the primary address is the fallback key.
+      const user = usersByKey.get(mailbox.guid) ?? usersByKey.get(mailbox.primarySmtpAddress.toLowerCase());
       const policy = applicablePolicy(user?.authenticationPolicy ?? null, orgDefault, policyIndex);
       const readiness = evaluateMailboxReadiness({
         mailboxSetting: settingWord(mailbox.smtpClientAuthenticationDisabled),
@@ -157,7 +158,7 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
       return {
         guid: mailbox.guid,
         primary_smtp_address: mailbox.primarySmtpAddress,
-        user_principal_name: mailbox.userPrincipalName ?? user?.userPrincipalName ?? mailbox.primarySmtpAddress,
+        user_principal_name: user?.userPrincipalName ?? mailbox.primarySmtpAddress,
         smtp_auth_setting: settingWord(mailbox.smtpClientAuthenticationDisabled),
         authentication_policy: policy?.name ?? null,
         effective_smtp_auth: readiness.effectiveSmtpAuth,

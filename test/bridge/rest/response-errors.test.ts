@@ -19,6 +19,23 @@ describe('parseServiceError', () => {
   });
 });
 
+describe('parseServiceError: the JSON-in-details form', () => {
+  it('reads Message and TypeName (goexo invoke_test.go) or ClassName (the module)', () => {
+    const json = (value: object) => ({ error: { code: 'BadRequest', message: 'Error executing cmdlet', details: [{ code: 'Context', target: '', message: JSON.stringify(value) }] } });
+    expect(parseServiceError(json({ Message: "The object 'x' already exists.", TypeName: 'Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException', StackTrace: null }))).toEqual({
+      text: "The object 'x' already exists.",
+      exception: 'ADObjectAlreadyExistsException',
+    });
+    expect(parseServiceError(json({ Message: 'gone', ClassName: 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException' }))).toEqual({ text: 'gone', exception: 'ManagementObjectNotFoundException' });
+    expect(parseServiceError(json({ Message: 'no type' }))).toEqual({ text: 'no type' });
+  });
+
+  it('an OData NotFound without details is NotFound only with the service\'s innererror (else a wrong URL)', () => {
+    expect(map(404, { error: { code: 'NotFound', message: 'x', innererror: { type: 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException' } } })).toBeInstanceOf(NotFoundError);
+    expect(map(404, { error: { code: 'NotFound', message: 'Resource not found' } })).toBeInstanceOf(UnreachableError);
+  });
+});
+
 describe('parseRetryAfter', () => {
   it('reads delta-seconds and HTTP-dates', () => {
     expect(parseRetryAfter('7', context.nowMs)).toBe(7000);
