@@ -3,11 +3,13 @@
  *
  * Entry points: bin/exoform.js (installed package or fresh clone), or `tsx src/cli/main.ts <command>`.
  */
+import { doctorCommand } from './doctor';
 import { emulatorCommand } from './emulator-command';
 import { CliCommand, CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, processIo } from './io';
 
 const COMMANDS: Readonly<Record<string, CliCommand>> = {
   emulator: emulatorCommand,
+  doctor: doctorCommand,
 };
 
 function topLevelHelp(): string {

@@ -30,6 +30,7 @@ import { parametersForLog, type BridgeLogger } from './logging';
 import { errorFromResponse } from './response-errors';
 import { parseResultPage, tryParseJson, type ResultPage } from './response-page';
 import type { TokenProvider } from './token-provider';
+import { anchorMailboxFor, decodeTokenClaims, tenantMismatch } from './token-claims';
 
 export interface RestBridgeOptions {
   /** Tenant domain (contoso.onmicrosoft.com) or tenant id. */
@@ -37,7 +38,10 @@ export interface RestBridgeOptions {
   tokenProvider: TokenProvider;
   /** Origin of the admin API. Default https://outlook.office365.com. Plain http only for loopback (an emulator). */
   endpoint?: string;
-  /** X-AnchorMailbox. Default: the app-only system mailbox of the organization. */
+  /**
+   * X-AnchorMailbox. Default: decided per token from its claims — `UPN:<user>` for a delegated token, else the
+   * app-only system mailbox of the organization (see token-claims.ts).
+   */
   anchorMailbox?: string;
   retry?: Omit<RetryPolicyOptions, 'clock'>;
   clock?: Clock;
@@ -49,7 +53,6 @@ export interface RestBridgeOptions {
   userAgent?: string;
 }
 
-const APP_ONLY_ANCHOR_MAILBOX = 'SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}';
 const DEFAULT_PAGE_SIZE = 1000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 15 * 60_000;
 
@@ -58,7 +61,9 @@ export class RestBridge implements ExchangeBridge {
   readonly endpoint: string;
   private readonly origin: URL;
   private readonly tokenProvider: TokenProvider;
-  private readonly anchorMailbox: string;
+  private readonly anchorMailbox?: string;
+  /** The anchor of the last token seen (tokens change about hourly; decoding once per token is enough). */
+  private anchorOf?: { token: string; anchor: string };
   private readonly retry: RetryPolicy;
   private readonly clock: Clock;
   private readonly pageSize: number;
@@ -72,8 +77,8 @@ export class RestBridge implements ExchangeBridge {
     this.origin = parseEndpoint(options.endpoint ?? DEFAULT_ENDPOINT);
     this.endpoint = this.origin.origin;
     this.tokenProvider = options.tokenProvider;
-    this.anchorMailbox = options.anchorMailbox ?? `APP:${APP_ONLY_ANCHOR_MAILBOX}@${this.organization}`;
-    if (!isHeaderSafe(this.anchorMailbox)) {
+    this.anchorMailbox = options.anchorMailbox;
+    if (this.anchorMailbox !== undefined && !isHeaderSafe(this.anchorMailbox)) {
       throw new ConfigurationError(
         'The anchor mailbox is not a valid header value.',
         'Use `APP:SystemMailbox{...}@<tenant domain>` (app-only) or `UPN:<user>` (delegated), without spaces.',
@@ -257,6 +262,7 @@ export class RestBridge implements ExchangeBridge {
   }
 
   private async postBatch(items: Array<{ call: PreparedCall }>, attempt: AttemptContext): Promise<Map<string, BatchItemResponse>> {
+    const { anchor } = await this.authorize(attempt, '$batch');
     const itemUrl = adminApiPath(this.organization, 'InvokeCommand');
     const body = JSON.stringify({
       requests: items.map(({ call }, position) => ({
@@ -266,7 +272,7 @@ export class RestBridge implements ExchangeBridge {
         headers: {
           'Content-Type': 'application/json',
           'X-CmdletName': call.cmdlet,
-          'X-AnchorMailbox': this.anchorMailbox,
+          'X-AnchorMailbox': anchor,
           Prefer: `odata.maxpagesize=${this.pageSize}`,
         },
         body: { CmdletInput: call.cmdletInput },
@@ -280,10 +286,7 @@ export class RestBridge implements ExchangeBridge {
 
   /** One authenticated POST; returns the parsed JSON of a 2xx answer and throws the typed error otherwise. */
   private async post(url: URL, body: string, cmdlet: string, attempt: AttemptContext, extraHeaders: Record<string, string>): Promise<unknown> {
-    const token = await this.tokenProvider.getToken({ forceRefresh: attempt.forceTokenRefresh, signal: attempt.signal });
-    if (!isHeaderSafe(token)) {
-      throw new AuthenticationError(`${this.tokenProvider.describe()} produced a malformed access token.`, 'Check the credential settings.', undefined, cmdlet);
-    }
+    const { token, anchor } = await this.authorize(attempt, cmdlet);
     const requestId = randomUUID();
     const started = this.clock.now();
     const response = await this.http.post({
@@ -294,7 +297,7 @@ export class RestBridge implements ExchangeBridge {
       timeoutMs: this.requestTimeoutMs,
       headers: {
         Authorization: `Bearer ${token}`,
-        'X-AnchorMailbox': this.anchorMailbox,
+        'X-AnchorMailbox': anchor,
         'X-ClientApplication': 'exoform',
         'X-ResponseFormat': 'json',
         'client-request-id': requestId,
@@ -317,6 +320,27 @@ export class RestBridge implements ExchangeBridge {
       { status: response.status, headers: response.headers, body: parsed },
       { cmdlet, origin: this.endpoint, organization: this.organization, nowMs: this.clock.now(), requestId },
     );
+  }
+
+  /** The token for this attempt and the X-AnchorMailbox it calls for. */
+  private async authorize(attempt: AttemptContext, cmdlet: string): Promise<{ token: string; anchor: string }> {
+    const token = await this.tokenProvider.getToken({ forceRefresh: attempt.forceTokenRefresh, signal: attempt.signal });
+    if (!isHeaderSafe(token)) {
+      throw new AuthenticationError(`${this.tokenProvider.describe()} produced a malformed access token.`, 'Check the credential settings.', undefined, cmdlet);
+    }
+    if (this.anchorOf?.token !== token) {
+      const claims = decodeTokenClaims(token);
+      if (tenantMismatch(claims, this.organization)) {
+        throw new AuthenticationError(
+          `The access token from ${this.tokenProvider.describe()} was issued for another tenant than \`organization\` (its tid claim differs).`,
+          'Set `organization` to the tenant the credentials belong to, or use credentials of this tenant. `exoform doctor` shows the token\'s tenant.',
+          undefined,
+          cmdlet,
+        );
+      }
+      this.anchorOf = { token, anchor: this.anchorMailbox ?? anchorMailboxFor(claims, this.organization) };
+    }
+    return { token, anchor: this.anchorOf.anchor };
   }
 
   private url(path: string): URL {
