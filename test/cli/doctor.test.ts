@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mintEmulatorToken } from '../../src/emulator/access-token';
 import { DEMO_TENANT_ID } from '../../src/emulator/seed';
-import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { DEMO_TENANT, PWSH_STAND_IN, startTestEmulator, type TestEmulator } from '../support/emulator';
 
 const REPO = join(__dirname, '..', '..');
 const BIN = join(REPO, 'bin', 'exoform.js');
@@ -144,6 +144,17 @@ describe('exoform doctor', () => {
     expect(run.stdout).toMatch(/Reach the admin API \(module-file probe\)\s+FAIL\s+Could not reach http:\/\/127\.0\.0\.1:\d+: connection refused/);
     expect(run.stdout).toMatch(/What to do:\n.*Check the `endpoint` setting and the network/);
     expect(run.stdout).toMatch(/Reads, not-found and \$batch\s+SKIP/);
+  });
+
+  test('with the PowerShell bridge (the pwsh stand-in): the reads and the not-found go through the module; wire checks are skipped', async () => {
+    const run = await doctor(['--json'], { ...base(emulator.token), EXO_BRIDGE: 'powershell', EXO_POWERSHELL_PATH: PWSH_STAND_IN });
+    expect(run.code).toBe(0);
+    const result = checks(run);
+    for (const id of ['read:Get-TransportConfig', 'read:Get-CASMailbox', 'read:Get-User', 'read:Get-AuthenticationPolicy', 'read:Get-OrganizationConfig', 'not-found']) {
+      expect([id, result.get(id)?.status]).toEqual([id, 'pass']);
+    }
+    expect(result.get('redirect')?.status).toBe('skip');
+    expect(result.get('batch')?.status).toBe('skip');
   });
 
   test('bad settings: a plan-time style error naming the setting; bad flags: exit 2', async () => {
