@@ -101,6 +101,7 @@ describe('REST bridge per cloud', () => {
       },
     });
     expect(bridge.endpoint).toBe(CLOUDS[id].endpoint);
+    expect(bridge.cloud).toBe(CLOUDS[id]); // its host suffixes decide which redirect and nextLink hosts are the same cloud
     // Stop short of the network: the token request is what this test looks at.
     const provider = (bridge as unknown as { tokenProvider: { getToken(o: { forceRefresh: boolean }): Promise<string> } }).tokenProvider;
     await provider.getToken({ forceRefresh: false });

@@ -50,7 +50,7 @@ export function createRestBridge(config: RestBridgeConfig, runtime: RestBridgeRu
   const cloud = resolveCloud(environment, endpoint);
   const tokenProvider = createTokenProvider({ organization, accessToken, clientId, clientSecret, certificatePath, certificatePassword }, createClient, cloud);
   if (checkCertificateNow && tokenProvider instanceof CertificateTokenProvider) tokenProvider.loadCertificate();
-  return new RestBridge({ ...bridgeOptions, organization, tokenProvider, endpoint: isSet(endpoint) ? endpoint : cloud.endpoint });
+  return new RestBridge({ ...bridgeOptions, organization, tokenProvider, endpoint: isSet(endpoint) ? endpoint : cloud.endpoint, cloud });
 }
 
 const ONE_WAY = 'use exactly one of: `access_token`; `client_id` with `client_secret`; `client_id` with `certificate_path`.';

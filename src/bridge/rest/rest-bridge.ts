@@ -31,6 +31,7 @@ import { errorFromResponse } from './response-errors';
 import { parseResultPage, tryParseJson, type ResultPage } from './response-page';
 import type { TokenProvider } from './token-provider';
 import { anchorMailboxFor, decodeTokenClaims, tenantMismatch } from './token-claims';
+import { resolveCloud, type Cloud } from '../clouds';
 
 export interface RestBridgeOptions {
   /** Tenant domain (contoso.onmicrosoft.com) or tenant id. */
@@ -38,6 +39,8 @@ export interface RestBridgeOptions {
   tokenProvider: TokenProvider;
   /** Origin of the admin API. Default https://outlook.office365.com. Plain http only for loopback (an emulator). */
   endpoint?: string;
+  /** The cloud (clouds.ts): its host suffixes say which redirect and nextLink hosts are the same cloud. Default: from `endpoint`. */
+  cloud?: Cloud;
   /**
    * X-AnchorMailbox. Default: decided per token from its claims — `UPN:<user>` for a delegated token, else the
    * app-only system mailbox of the organization (see token-claims.ts).
@@ -59,6 +62,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 15 * 60_000;
 export class RestBridge implements ExchangeBridge {
   readonly organization: string;
   readonly endpoint: string;
+  readonly cloud: Cloud;
   private readonly origin: URL;
   private readonly tokenProvider: TokenProvider;
   private readonly anchorMailbox?: string;
@@ -76,6 +80,7 @@ export class RestBridge implements ExchangeBridge {
     this.organization = validateOrganization(options.organization);
     this.origin = parseEndpoint(options.endpoint ?? DEFAULT_ENDPOINT);
     this.endpoint = this.origin.origin;
+    this.cloud = options.cloud ?? resolveCloud(undefined, this.endpoint);
     this.tokenProvider = options.tokenProvider;
     this.anchorMailbox = options.anchorMailbox;
     if (this.anchorMailbox !== undefined && !isHeaderSafe(this.anchorMailbox)) {
