@@ -4,7 +4,8 @@
  * right remedy for each broken one; its --record file must hold no secret.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import * as http from 'node:http';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,6 +145,48 @@ describe('exoform doctor', () => {
     expect(run.stdout).toMatch(/Reach the admin API \(module-file probe\)\s+FAIL\s+Could not reach http:\/\/127\.0\.0\.1:\d+: connection refused/);
     expect(run.stdout).toMatch(/What to do:\n.*Check the `endpoint` setting and the network/);
     expect(run.stdout).toMatch(/Reads, not-found and \$batch\s+SKIP/);
+  });
+
+  test('a tenant-specific redirect is reported; a redirect or a nextLink off the cloud fails, and the token is not sent there', async () => {
+    // A front in front of the emulator: the module-file probe answers as Scuba's comment describes, and nextLinks are
+    // rewritten to a host of the test's choosing; everything else passes through to the emulator.
+    let location = 'https://nampr01.outlook.office365.com/AdminApi/v1.0/contoso/EXOModuleFile';
+    let nextLinkHost: string | undefined;
+    const front = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', async () => {
+        if (/EXOModuleFile$/i.test(req.url ?? '')) {
+          res.writeHead(302, { Location: location }).end();
+          return;
+        }
+        const answer = await fetch(emulator.url + req.url, { method: req.method, headers: req.headers as Record<string, string>, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
+        let text = await answer.text();
+        if (nextLinkHost) text = text.replace(/"@odata\.nextLink":"http:\/\/[^/]+/, `"@odata.nextLink":"https://${nextLinkHost}`);
+        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(text);
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    try {
+      const env = { ...base(emulator.token), EXO_ENDPOINT: frontUrl };
+      const redirected = checks(await doctor(['--json'], env));
+      expect(redirected.get('redirect')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/this tenant's host is nampr01\.outlook\.office365\.com/), facts: { redirectHost: 'nampr01.outlook.office365.com', status: 302 } });
+
+      location = 'https://outlook.office365.com.evil.example/x';
+      nextLinkHost = 'evil.example:446';
+      const run = await doctor(['--json'], env);
+      expect(run.code).toBe(1);
+      const offCloud = checks(run);
+      expect(offCloud.get('redirect')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/outside Microsoft 365 \(worldwide\)/) });
+      expect(offCloud.get('read:Get-CASMailbox')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/nextLink on evil\.example:446 \(ANOTHER host\)/),
+        facts: expect.objectContaining({ nextLink: { host: 'evil.example', port: 446, sameOrigin: false, sameCloud: false } }),
+      });
+    } finally {
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
   });
 
   test('with the PowerShell bridge (the pwsh stand-in): the reads and the not-found go through the module; wire checks are skipped', async () => {
