@@ -99,6 +99,7 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
 
   if (bridge === 'powershell') {
     await runPowerShellChecks(environment, organization, checks);
+    if (options.recordPath) checks.push(skipped('record', 'Recording (--record)', 'nothing recorded: with EXO_BRIDGE=powershell the module owns the wire'));
     return finish();
   }
 

@@ -114,6 +114,7 @@ export function bearerToken(headers: Record<string, string>): string | undefined
 export class WireRecorder {
   private readonly exchanges: RecordedExchange[] = [];
   private readonly secrets = new Set<string>();
+  private broken = false;
 
   constructor(
     private readonly path: string,
@@ -149,8 +150,15 @@ export class WireRecorder {
     return { format: WIRE_TRANSCRIPT_FORMAT, source: this.options.source ?? 'exoform REST bridge (EXOFORM_WIRE_RECORD)', exchanges: this.exchanges };
   }
 
+  /** Writes the file. A recording that cannot be written must not break the run: it warns once on stderr and stops. */
   flush(): void {
-    writeFileSync(this.path, `${JSON.stringify(this.transcript(), null, 2)}\n`, { mode: 0o600 });
+    if (this.broken) return;
+    try {
+      writeFileSync(this.path, `${JSON.stringify(this.transcript(), null, 2)}\n`, { mode: 0o600 });
+    } catch (error) {
+      this.broken = true;
+      process.stderr.write(`exoform: cannot write the wire recording ${this.path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); recording stopped.\n`);
+    }
   }
 }
 

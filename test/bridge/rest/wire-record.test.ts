@@ -39,3 +39,18 @@ test('tokens, credential properties, secrets and (on request) tenant names are s
 test('redactText: a Bearer value in any text', () => {
   expect(redactText('Authorization: Bearer abc.def-ghi, next')).toBe('Authorization: Bearer [redacted], next');
 });
+
+test('a recording that cannot be written warns once and does not throw', () => {
+  const writes: string[] = [];
+  const original = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((text: string) => (writes.push(String(text)), true)) as typeof process.stderr.write;
+  try {
+    const recorder = new WireRecorder('/nonexistent-directory/wire.json');
+    const exchange = { url: 'http://127.0.0.1/x', headers: {}, body: '' };
+    expect(() => recorder.record('POST', exchange, { status: 200, headers: {}, body: '' })).not.toThrow();
+    expect(() => recorder.record('POST', exchange, { status: 200, headers: {}, body: '' })).not.toThrow();
+  } finally {
+    process.stderr.write = original;
+  }
+  expect(writes).toEqual([expect.stringMatching(/cannot write the wire recording \/nonexistent-directory\/wire\.json \(ENOENT\); recording stopped/)]);
+});
