@@ -267,7 +267,8 @@ export class RestBridge implements ExchangeBridge {
   }
 
   private async postBatch(items: Array<{ call: PreparedCall }>, attempt: AttemptContext): Promise<Map<string, BatchItemResponse>> {
-    const { anchor } = await this.authorize(attempt, '$batch');
+    // The items' anchor; post() below makes the forced refresh, if this attempt needs one (one Entra call, not two).
+    const { anchor } = await this.authorize({ ...attempt, forceTokenRefresh: false }, '$batch');
     const itemUrl = adminApiPath(this.organization, 'InvokeCommand');
     const body = JSON.stringify({
       requests: items.map(({ call }, position) => ({
