@@ -146,6 +146,7 @@ async function main(): Promise<void> {
       clientSecret: env.EXO_CLIENT_SECRET || undefined,
       certificatePath: env.EXO_CERTIFICATE_PATH || undefined,
       certificatePassword: env.EXO_CERTIFICATE_PASSWORD || undefined,
+      environment: env.EXO_ENVIRONMENT || undefined,
     };
     env.EXO_ORGANIZATION = realTenant;
     process.stdout.write(`Target: the real tenant ${realTenant} (credentials from the EXO_* variables).\n`);

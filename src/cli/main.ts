@@ -3,6 +3,7 @@
  *
  * Entry points: bin/exoform.js (installed package or fresh clone), or `tsx src/cli/main.ts <command>`.
  */
+import { doctorCommand } from './doctor';
 import { emulatorCommand } from './emulator-command';
 import { reportCommand } from './report-command';
 import { CliCommand, CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, processIo } from './io';
@@ -10,6 +11,7 @@ import { CliCommand, CliIo, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, proce
 const COMMANDS: Readonly<Record<string, CliCommand>> = {
   emulator: emulatorCommand,
   report: reportCommand,
+  doctor: doctorCommand,
 };
 
 function topLevelHelp(): string {

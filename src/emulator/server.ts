@@ -10,7 +10,7 @@
  * port, standing in for https://{prefix}.outlook.office365.com) that the `redirect` dialect and redirect fault rules
  * send clients to. The answer dialect (answer-forms.ts) shapes every API answer on the way out.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { checkEmulatorToken, type EmulatorTokenClaims } from './access-token';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { renderBody } from './answer-forms';
@@ -51,14 +51,14 @@ export class WireServer {
   tenantHostBaseUrl: string | undefined;
   /** Sockets that have had their first request, so connect latency is paid once per connection. */
   private readonly warmSockets = new WeakSet<Socket>();
-  private readonly token: Buffer;
+  private readonly token: string;
   /** One per request being handled: aborted when its client goes away or the emulator closes. */
   private readonly inFlight = new Set<AbortController>();
   /** Microsoft Graph's sign-in log, security defaults and usage report, under /graph/ (graph.ts). */
   private readonly graph: GraphEmulator;
 
   constructor(private readonly control: EmulatorControl, token: string) {
-    this.token = Buffer.from(token, 'utf8');
+    this.token = token;
     this.graph = new GraphEmulator(control);
     const listen = (listener: Listener): Server => {
       const server = createServer((request, response) => {
@@ -125,17 +125,27 @@ export class WireServer {
       await this.graph.handle(method, segments.slice(1), url, request, response, () => this.authenticate(request));
       return;
     }
-    this.authenticate(request);
+    const claims = this.authenticate(request);
 
     if (segments[0] === '_emulator') {
       const answer = await handleInspection(this.control, method, segments.slice(1), url.searchParams, bodyText);
       this.sendAnswer(response, { ...answer, body: answer.body as object, headers: answer.headers ?? {}, keepForm: true }, false);
       return;
     }
+    const moduleFile = matchModuleFileRoute(segments);
+    if (moduleFile !== undefined) {
+      if (method !== 'GET') throw wireErrors.methodNotAllowed(method, 'GET');
+      const answer = moduleFileAnswer(this.resolveTenant(moduleFile));
+      sendJson(response, answer.status, answer.body, answer.headers);
+      return;
+    }
     const route = matchApiRoute(segments);
     if (!route) throw wireErrors.routeNotFound(method, url.pathname);
     if (method !== 'POST') throw wireErrors.methodNotAllowed(method, 'POST');
     const tenant = this.resolveTenant(route.tenantSegment);
+    if (claims?.tid !== undefined && String(claims.tid).toLowerCase() !== tenant.tenantId.toLowerCase()) {
+      throw wireErrors.unauthorized('the token was issued for another tenant (its tid claim)');
+    }
     const baseUrl = `http://${request.headers.host ?? this.hostForLinks()}`;
     if (listener === 'endpoint' && this.control.dialect.has('redirect')) {
       // Dialect `redirect`: the endpoint sends the tenant to its own host, as Scuba and goexo saw (status unknown: 302).
@@ -171,18 +181,18 @@ export class WireServer {
     }
   }
 
-  private authenticate(request: IncomingMessage): void {
-    this.checkToken(headerValue(request.headers.authorization));
+  /** The emulator's own token, or a JWT signed with it (access-token.ts), whose claims are returned. */
+  private authenticate(request: IncomingMessage): EmulatorTokenClaims | undefined {
+    return this.checkToken(headerValue(request.headers.authorization));
   }
 
-  private checkToken(header: string | undefined): void {
+  private checkToken(header: string | undefined): EmulatorTokenClaims | undefined {
     if (!header) throw wireErrors.unauthorized('no Authorization header was sent');
     const match = /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!match) throw wireErrors.unauthorized('the Authorization header is not of the form "Bearer <token>"');
-    const given = Buffer.from(match[1]!, 'utf8');
-    if (given.length !== this.token.length || !timingSafeEqual(given, this.token)) {
-      throw wireErrors.unauthorized('it is not the token this emulator was started with');
-    }
+    const check = checkEmulatorToken(match[1]!, this.token, Math.floor(Date.now() / 1000));
+    if (!check.ok) throw wireErrors.unauthorized(check.reason);
+    return check.claims;
   }
 
   private resolveTenant(segment: string): Tenant {
@@ -313,6 +323,20 @@ export class WireServer {
   }
 }
 
+/** `GET /AdminApi/v1.0/{tenant}/EXOModuleFile` (case-insensitive): the tenant segment, else undefined. */
+function matchModuleFileRoute(segments: readonly string[]): string | undefined {
+  if (segments.length !== 4 || segments[0]!.toLowerCase() !== 'adminapi' || segments[1]!.toLowerCase() !== 'v1.0') return undefined;
+  return segments[3]!.toLowerCase() === 'exomodulefile' ? segments[2]! : undefined;
+}
+
+/**
+ * The module-file probe CISA ScubaGear (EXORestHelper.psm1) sends without following redirects to learn a
+ * tenant-specific host: a 3xx there means "use this host". The emulator serves every tenant on its own host, so it
+ * answers 200. The real 200 body is unknown (Scuba ignores it); this one is a small JSON object.
+ */
+function moduleFileAnswer(tenant: Tenant): { status: number; body: unknown; headers: Record<string, string> } {
+  return { status: 200, body: { tenantId: tenant.tenantId, note: 'exoform emulator: no tenant-specific redirect' }, headers: {} };
+}
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;

@@ -8,6 +8,7 @@ import { MailboxDirectory } from '../exchange/mailbox-directory';
 import type { ExchangeSession } from '../exchange/session';
 import { ConfigurationError, isExchangeError } from '../bridge/errors';
 import { createRestBridge } from '../bridge/rest/create-rest-bridge';
+import { resolveCloud, type Cloud } from '../bridge/clouds';
 // Types only: the PowerShell bridge module itself is required in createConfiguredPowerShellBridge, when configured.
 import type { PowerShellBridgeSettings } from '../bridge/powershell/connection';
 import type { PowerShellBridgeRuntimeOptions } from '../bridge/powershell/create-powershell-bridge';
@@ -35,8 +36,10 @@ export interface ExchangeClient {
   readonly bridge: ExchangeBridge;
   /** This process's view of the tenant's mailboxes: one bulk read, shared by every mailbox resource. */
   readonly mailboxes: MailboxDirectory;
-  /** Host name legacy-TLS SMTP clients use in this tenant's cloud. */
-  readonly legacyTlsHost: string;
+  /** Host name legacy-TLS SMTP clients use in this tenant's cloud; null where the cloud has no legacy endpoint. */
+  readonly legacyTlsHost: string | null;
+  /** The cloud's name for messages (e.g. "Microsoft 365 GCC High"). */
+  readonly cloudLabel: string;
 }
 
 /**
@@ -73,6 +76,7 @@ export const PROVIDER_ENVIRONMENT: Readonly<Record<string, string>> = {
   certificate_path: 'EXO_CERTIFICATE_PATH',
   certificate_password: 'EXO_CERTIFICATE_PASSWORD',
   endpoint: 'EXO_ENDPOINT',
+  environment: 'EXO_ENVIRONMENT',
   max_concurrent_requests: 'EXO_MAX_CONCURRENT_REQUESTS',
   bridge: 'EXO_BRIDGE',
   powershell_path: 'EXO_POWERSHELL_PATH',
@@ -104,6 +108,15 @@ export const providerSchema: Schema = {
         type: 'string',
         optional: true,
         description: `Base URL of the Exchange Online admin API. Defaults to \`https://outlook.office365.com\`; set it to an exoform emulator URL for tests. ${env('endpoint')}`,
+      },
+      environment: {
+        type: 'string',
+        optional: true,
+        description:
+          'The Microsoft 365 cloud, named as `Connect-ExchangeOnline -ExchangeEnvironmentName` names it: `O365Default` (worldwide, the default), ' +
+          '`O365USGovGCCHigh`, `O365USGovDoD` or `O365China` (21Vianet); `commercial`, `gcc`, `gcchigh`, `dod` and `china` are accepted too ' +
+          '(`gcc` uses the worldwide hosts but has no legacy-TLS endpoint). It decides the admin API host, the token scope and the Entra ID ' +
+          `authority. ${env('environment')}`,
       },
       max_concurrent_requests: {
         type: 'number',
@@ -204,9 +217,9 @@ function createConfiguredPowerShellBridge(settings: PowerShellBridgeSettings, ru
   return createPowerShellBridge(settings, runtime);
 }
 
-export function legacyTlsHostFor(endpoint: string | undefined): string {
-  // Microsoft 365 operated by 21Vianet has its own legacy endpoint.
-  return endpoint && /\.partner\.outlook\.cn(:\d+)?(\/|$)/i.test(endpoint) ? 'smtp-legacy.partner.outlook.cn' : 'smtp-legacy.office365.com';
+/** The legacy-TLS SMTP host of the configured cloud (null where it has none); see src/bridge/clouds.ts. */
+export function legacyTlsHostFor(endpoint: string | undefined, environment?: string): string | null {
+  return resolveCloud(environment, endpoint).legacyTlsHost;
 }
 
 export function createExoformProvider(logger: Logger, environment: NodeJS.ProcessEnv = process.env): ProviderDefinition<ExchangeClient> {
@@ -239,7 +252,9 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           certificatePath: setting('certificate_path'),
           certificatePassword: setting('certificate_password'),
           endpoint: setting('endpoint'),
+          environment: setting('environment'),
         };
+        const cloud: Cloud = resolveCloud(credentials.environment, credentials.endpoint);
         let bridge: ExchangeBridge;
         if (bridgeSetting(setting) === 'powershell') {
           bridge = createConfiguredPowerShellBridge(
@@ -260,7 +275,8 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           organization: bridge.organization,
           bridge: limited,
           mailboxes: new MailboxDirectory(limited),
-          legacyTlsHost: legacyTlsHostFor(setting('endpoint')),
+          legacyTlsHost: cloud.legacyTlsHost,
+          cloudLabel: cloud.label,
         };
       } catch (error) {
         if (error instanceof ConfigurationError) {

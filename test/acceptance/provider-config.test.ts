@@ -47,6 +47,35 @@ describe('provider configuration errors', () => {
     }
   }
 
+  test('allow_legacy_tls_clients = true in a cloud without a legacy endpoint fails the plan, naming the cloud', async () => {
+    const legacyTls = (environment: string): string =>
+      `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "${emulator.url}"\n  environment = "${environment}"\n}\n` +
+      'resource "exchangeonline_transport_config" "org" {\n  allow_legacy_tls_clients = true\n}\n';
+    const tf = new TerraformWorkspace({ 'main.tf': legacyTls('O365USGovGCCHigh') }, { ...noEnvironment, EXO_ACCESS_TOKEN: emulator.token });
+    try {
+      await tf.init();
+      const result = await tf.run(['plan', '-no-color', '-input=false']);
+      expect(result.code).toBe(1);
+      const message = flatten(result.stderr);
+      expect(message).toMatch(/Legacy TLS clients are not available in Microsoft 365 GCC High/);
+      expect(message).toMatch(/allow_legacy_tls_clients = false/);
+      // The same configuration in the worldwide cloud plans, with the worldwide legacy host.
+      tf.write({ 'main.tf': legacyTls('O365China') });
+      const china = await tf.run(['plan', '-no-color', '-input=false']);
+      expect(china.code).toBe(0);
+      expect(china.stdout).toMatch(/smtp-legacy\.partner\.outlook\.cn/);
+    } finally {
+      tf.cleanup();
+    }
+  });
+
+  test('an unknown environment names the setting, its variable and the accepted names', async () => {
+    const message = await planError(`provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "${emulator.url}"\n  access_token = "x"\n}`, { EXO_ENVIRONMENT: 'AzureCloud' });
+    expect(message).toMatch(/`environment` setting "AzureCloud" is not a Microsoft 365 cloud/);
+    expect(message).toMatch(/O365USGovGCCHigh/);
+    expect(message).toMatch(/EXO_ENVIRONMENT/);
+  });
+
   test('missing organization names the setting and its environment variable', async () => {
     const message = await planError(`provider "exchangeonline" {\n  endpoint = "${emulator.url}"\n  access_token = "x"\n}`, {});
     expect(message).toMatch(/Invalid exchangeonline provider configuration/);

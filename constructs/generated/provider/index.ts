@@ -51,6 +51,12 @@ export interface ExchangeonlineProviderConfig {
   */
   readonly endpoint?: string;
   /**
+  * The Microsoft 365 cloud, named as `Connect-ExchangeOnline -ExchangeEnvironmentName` names it: `O365Default` (worldwide, the default), `O365USGovGCCHigh`, `O365USGovDoD` or `O365China` (21Vianet); `commercial`, `gcc`, `gcchigh`, `dod` and `china` are accepted too (`gcc` uses the worldwide hosts but has no legacy-TLS endpoint). It decides the admin API host, the token scope and the Entra ID authority. Defaults to the `EXO_ENVIRONMENT` environment variable.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.1.0/docs#environment ExchangeonlineProvider#environment}
+  */
+  readonly environment?: string;
+  /**
   * With `bridge = "powershell"` only: sign in with the Azure managed identity of the machine running Terraform (`Connect-ExchangeOnline -ManagedIdentity`); set `client_id` for a user-assigned identity. Defaults to the `EXO_MANAGED_IDENTITY` environment variable.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.2.0/docs#managed_identity ExchangeonlineProvider#managed_identity}
@@ -140,6 +146,7 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
     this._clientId = config.clientId;
     this._clientSecret = config.clientSecret;
     this._endpoint = config.endpoint;
+    this._environment = config.environment;
     this._managedIdentity = config.managedIdentity;
     this._maxConcurrentRequests = config.maxConcurrentRequests;
     this._organization = config.organization;
@@ -264,6 +271,22 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
     return this._endpoint;
   }
 
+  // environment - computed: false, optional: true, required: false
+  private _environment?: string; 
+  public get environment() {
+    return this._environment;
+  }
+  public set environment(value: string | undefined) {
+    this._environment = value;
+  }
+  public resetEnvironment() {
+    this._environment = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get environmentInput() {
+    return this._environment;
+  }
+
   // managed_identity - computed: false, optional: true, required: false
   private _managedIdentity?: boolean | cdktf.IResolvable; 
   public get managedIdentity() {
@@ -373,6 +396,7 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
       client_id: cdktf.stringToTerraform(this._clientId),
       client_secret: cdktf.stringToTerraform(this._clientSecret),
       endpoint: cdktf.stringToTerraform(this._endpoint),
+      environment: cdktf.stringToTerraform(this._environment),
       managed_identity: cdktf.booleanToTerraform(this._managedIdentity),
       max_concurrent_requests: cdktf.numberToTerraform(this._maxConcurrentRequests),
       organization: cdktf.stringToTerraform(this._organization),
@@ -422,6 +446,12 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
       },
       endpoint: {
         value: cdktf.stringToHclTerraform(this._endpoint),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      environment: {
+        value: cdktf.stringToHclTerraform(this._environment),
         isBlock: false,
         type: "simple",
         storageClassType: "string",

@@ -14,6 +14,7 @@
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { cloudOfHost, isInitialDomain, resolveCloud, type Cloud } from '../clouds';
 import { ConfigurationError } from '../errors';
 import { loadCertificate } from '../rest/certificate';
 import { isSet, normalizeAccessToken } from '../settings';
@@ -32,6 +33,8 @@ export interface PowerShellBridgeSettings {
   managedIdentity?: boolean;
   userPrincipalName?: string;
   endpoint?: string;
+  /** The cloud (`environment` setting); see src/bridge/clouds.ts. */
+  environment?: string;
   /** Default `pwsh` (found on PATH). */
   powershellPath?: string;
 }
@@ -56,18 +59,10 @@ export interface PowerShellConnection {
 const ONE_WAY =
   'With bridge = "powershell", use exactly one of: `access_token`; `client_id` with `certificate_path` (a PFX file); `managed_identity = true`; `user_principal_name`.';
 
-/** Known Exchange Online clouds; any other endpoint (an emulator) is passed as -ConnectionUri. */
-const CLOUD_ENVIRONMENTS: Record<string, string | undefined> = {
-  'outlook.office365.com': undefined, // O365Default (also GCC)
-  'outlook.office365.us': 'O365USGovGCCHigh',
-  'outlook-dod.office365.us': 'O365USGovDoD',
-  'webmail.apps.mil': 'O365USGovDoD',
-  'partner.outlook.cn': 'O365China',
-};
-
 export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, options: { checkCertificateNow?: boolean } = {}): PowerShellConnection {
   const organization = validateOrganization(settings.organization ?? '');
   const endpoint = isSet(settings.endpoint) ? parseEndpoint(settings.endpoint!).origin : undefined;
+  const cloud = resolveCloud(settings.environment, endpoint);
   const executable = validateExecutable(settings.powershellPath);
 
   const accessToken = isSet(settings.accessToken);
@@ -126,16 +121,12 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
       ['client_id'],
     );
   }
+  if (certificatePath || managedIdentity) requireInitialDomain(organization, cloud, certificatePath ? 'certificate_path' : 'managed_identity');
+  // The module picks its hosts and authority from -ExchangeEnvironmentName (O365Default is its default and is left
+  // out); an endpoint outside every cloud (an emulator) also goes as -ConnectionUri.
   const connectPayload: ConnectPayload = {};
-  if (endpoint) {
-    const host = new URL(endpoint).host.toLowerCase();
-    if (host in CLOUD_ENVIRONMENTS) {
-      const environment = CLOUD_ENVIRONMENTS[host];
-      if (environment) connectPayload.ExchangeEnvironmentName = environment;
-    } else {
-      connectPayload.ConnectionUri = `${endpoint}/powershell-liveid/`;
-    }
-  }
+  if (cloud.exchangeEnvironmentName !== 'O365Default') connectPayload.ExchangeEnvironmentName = cloud.exchangeEnvironmentName;
+  if (endpoint && !isCloudEndpoint(endpoint)) connectPayload.ConnectionUri = `${endpoint}/powershell-liveid/`;
 
   if (accessToken) {
     // Same rules as the REST bridge's static token.
@@ -217,6 +208,26 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
     );
   }
   throw new ConfigurationError('No credentials are configured.', ONE_WAY, ['access_token', 'client_id', 'certificate_path', 'managed_identity', 'user_principal_name']);
+}
+
+function isCloudEndpoint(endpoint: string): boolean {
+  return cloudOfHost(new URL(endpoint).hostname) !== undefined;
+}
+
+/**
+ * Connect-ExchangeOnline -Organization with a certificate or a managed identity must be the tenant's primary
+ * .onmicrosoft.com domain (the docs of -Organization): a tenant id or a vanity domain fails there, late and unclearly.
+ */
+function requireInitialDomain(organization: string, cloud: Cloud, credential: string): void {
+  if (isInitialDomain(cloud, organization)) return;
+  const example = `contoso.${cloud.initialDomainSuffixes[0]}`;
+  throw new ConfigurationError(
+    `The \`organization\` setting ${JSON.stringify(organization)} is not the tenant's .${cloud.initialDomainSuffixes[0]} domain, which ` +
+      `Connect-ExchangeOnline -Organization needs when signing in with ${credential === 'certificate_path' ? 'a certificate' : 'a managed identity'}.`,
+    `Set \`organization\` to the tenant's initial domain (for example ${example}; the Microsoft 365 admin center lists it under Settings > Domains), ` +
+      'or use bridge = "rest", which also accepts the tenant id.',
+    ['organization'],
+  );
 }
 
 /**

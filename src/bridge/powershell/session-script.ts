@@ -174,6 +174,26 @@ function global:Get-ExoformErrorInfo {
     }
 }
 
+# An Exchange Online command is one of the session's proxy functions (module tmpEXO_*), the module itself, or a
+# cmdlet whose assembly or module lives under the ExchangeOnlineManagement module's directory: the Get-EXO* cmdlets
+# come from its REST client assembly, whose reported ModuleName is not documented, so the path decides, not a name.
+function global:Test-ExoformModuleCommand {
+    param($Command)
+    if ($Command.ModuleName -like 'tmpEXO_*' -or $Command.ModuleName -eq 'ExchangeOnlineManagement') { return $true }
+    $module = Get-Module -Name ExchangeOnlineManagement | Select-Object -First 1
+    if ($null -eq $module -or [string]::IsNullOrEmpty($module.ModuleBase)) { return $false }
+    $separators = [char[]] @([System.IO.Path]::DirectorySeparatorChar, [System.IO.Path]::AltDirectorySeparatorChar)
+    $root = [System.IO.Path]::GetFullPath($module.ModuleBase).TrimEnd($separators) + [System.IO.Path]::DirectorySeparatorChar
+    $comparison = if ($IsWindows -or $IsMacOS) { [System.StringComparison]::OrdinalIgnoreCase } else { [System.StringComparison]::Ordinal }
+    $paths = @()
+    if ($Command -is [System.Management.Automation.CmdletInfo] -and -not [string]::IsNullOrEmpty($Command.DLL)) { $paths += $Command.DLL }
+    if ($null -ne $Command.Module -and -not [string]::IsNullOrEmpty($Command.Module.ModuleBase)) { $paths += ($Command.Module.ModuleBase.TrimEnd($separators) + [System.IO.Path]::DirectorySeparatorChar) }
+    foreach ($path in $paths) {
+        if ([System.IO.Path]::GetFullPath($path).StartsWith($root, $comparison)) { return $true }
+    }
+    return $false
+}
+
 function global:Connect-ExoformSession {
     param([string] $Payload)
     $stage = 'decode'
@@ -230,7 +250,7 @@ function global:Invoke-ExoformCall {
         }
         $stage = 'resolve'
         $command = Get-Command -Name $name -CommandType Cmdlet, Function -ErrorAction Stop
-        if ($command.ModuleName -notlike 'tmpEXO_*' -and $command.ModuleName -ne 'ExchangeOnlineManagement') {
+        if (-not (Test-ExoformModuleCommand $command)) {
             throw [System.InvalidOperationException]::new(('exoform runs Exchange Online cmdlets only; {0} comes from module "{1}".' -f $name, $command.ModuleName))
         }
         $parameters = $request['Parameters']

@@ -6,6 +6,7 @@
  * "" is a legitimate password and is treated like no password.
  */
 
+import { resolveCloud, type Cloud } from '../clouds';
 import { ConfigurationError } from '../errors';
 import { isSet } from '../settings';
 import { parseEndpoint, validateOrganization } from './endpoint';
@@ -22,6 +23,8 @@ export interface RestBridgeSettings {
   certificatePath?: string;
   certificatePassword?: string;
   endpoint?: string;
+  /** The cloud (`environment` setting): O365Default, O365USGovGCCHigh, O365USGovDoD, O365China or an alias. */
+  environment?: string;
 }
 
 /** Everything else a RestBridge takes (logger, retry, clock...), plus the MSAL seam for tests. */
@@ -38,20 +41,23 @@ export interface RestBridgeRuntimeOptions extends Omit<RestBridgeOptions, 'organ
 export type RestBridgeConfig = RestBridgeSettings & RestBridgeRuntimeOptions;
 
 export function createRestBridge(config: RestBridgeConfig, runtime: RestBridgeRuntimeOptions = {}): RestBridge {
-  const { organization: configuredOrganization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, endpoint, createClient, checkCertificateNow, ...bridgeOptions } = {
+  const { organization: configuredOrganization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, endpoint, environment, createClient, checkCertificateNow, ...bridgeOptions } = {
     ...config,
     ...runtime,
   };
   const organization = validateOrganization(configuredOrganization ?? '');
   if (isSet(endpoint)) parseEndpoint(endpoint!); // report a bad endpoint before looking at credentials
-  const tokenProvider = createTokenProvider({ organization, accessToken, clientId, clientSecret, certificatePath, certificatePassword }, createClient);
+  const cloud = resolveCloud(environment, endpoint);
+  const tokenProvider = createTokenProvider({ organization, accessToken, clientId, clientSecret, certificatePath, certificatePassword }, createClient, cloud);
   if (checkCertificateNow && tokenProvider instanceof CertificateTokenProvider) tokenProvider.loadCertificate();
-  return new RestBridge({ ...bridgeOptions, organization, tokenProvider, endpoint: isSet(endpoint) ? endpoint : undefined });
+  return new RestBridge({ ...bridgeOptions, organization, tokenProvider, endpoint: isSet(endpoint) ? endpoint : cloud.endpoint, cloud });
 }
 
 const ONE_WAY = 'use exactly one of: `access_token`; `client_id` with `client_secret`; `client_id` with `certificate_path`.';
 
-export function createTokenProvider(config: RestBridgeSettings, createClient?: ConfidentialClientFactory): TokenProvider {
+/** `cloud` decides the Entra authority and the token scope (default: the worldwide cloud). */
+export function createTokenProvider(config: RestBridgeSettings, createClient?: ConfidentialClientFactory, cloud?: Cloud): TokenProvider {
+  const authority = cloud ? { authorityHost: cloud.authorityHost, scope: cloud.scope } : {};
   const accessToken = isSet(config.accessToken);
   const clientId = isSet(config.clientId);
   const clientSecret = isSet(config.clientSecret);
@@ -96,7 +102,7 @@ export function createTokenProvider(config: RestBridgeSettings, createClient?: C
 
   if (accessToken) return new StaticTokenProvider(config.accessToken!);
   if (clientSecret) {
-    return new ClientSecretTokenProvider({ organization: config.organization ?? '', clientId: config.clientId!, clientSecret: config.clientSecret!, createClient });
+    return new ClientSecretTokenProvider({ organization: config.organization ?? '', clientId: config.clientId!, clientSecret: config.clientSecret!, createClient, ...authority });
   }
   if (certificatePath) {
     return new CertificateTokenProvider({
@@ -105,6 +111,7 @@ export function createTokenProvider(config: RestBridgeSettings, createClient?: C
       certificatePath: config.certificatePath!,
       certificatePassword: certificatePassword ? config.certificatePassword : undefined,
       createClient,
+      ...authority,
     });
   }
   throw new ConfigurationError(

@@ -11,6 +11,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { CancelledError, ExchangeError, TransientError, UnreachableError } from '../errors';
+import { wireRecorder } from './wire-record';
 
 export interface HttpResponse {
   status: number;
@@ -85,7 +86,9 @@ export class HttpClient {
         res.on('aborted', () => fail(Object.assign(new Error('connection closed while reading the response'), { code: 'ECONNRESET' })));
         res.on('end', () => {
           if (res.readableAborted) return;
-          finish(undefined, { status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks).toString('utf8') });
+          const response = { status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks).toString('utf8') };
+          wireRecorder()?.record('POST', request, response); // EXOFORM_WIRE_RECORD: a redacted transcript
+          finish(undefined, response);
         });
       });
       req.end(body);

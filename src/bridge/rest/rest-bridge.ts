@@ -32,6 +32,8 @@ import { parametersForLog, type BridgeLogger } from './logging';
 import { errorFromAdminApiErrors, errorFromResponse } from './response-errors';
 import { pageWarnings, parseResultPage, tryParseJson, type ResultPage } from './response-page';
 import type { TokenProvider } from './token-provider';
+import { anchorMailboxFor, decodeTokenClaims, tenantMismatch } from './token-claims';
+import { resolveCloud, type Cloud } from '../clouds';
 
 export interface RestBridgeOptions {
   /** Tenant domain (contoso.onmicrosoft.com) or tenant id. */
@@ -39,7 +41,12 @@ export interface RestBridgeOptions {
   tokenProvider: TokenProvider;
   /** Origin of the admin API. Default https://outlook.office365.com. Plain http only for loopback (an emulator). */
   endpoint?: string;
-  /** X-AnchorMailbox. Default: the app-only system mailbox of the organization. */
+  /** The cloud (clouds.ts): its host suffixes say which redirect and nextLink hosts are the same cloud. Default: from `endpoint`. */
+  cloud?: Cloud;
+  /**
+   * X-AnchorMailbox. Default: decided per token from its claims — `UPN:<user>` for a delegated token, else the
+   * app-only system mailbox of the organization (see token-claims.ts).
+   */
   anchorMailbox?: string;
   retry?: Omit<RetryPolicyOptions, 'clock'>;
   clock?: Clock;
@@ -54,7 +61,6 @@ export interface RestBridgeOptions {
   userAgent?: string;
 }
 
-const APP_ONLY_ANCHOR_MAILBOX = 'SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}';
 const DEFAULT_PAGE_SIZE = 1000;
 /** The ExchangeOnlineManagement module's client timeout per call. */
 const DEFAULT_REQUEST_TIMEOUT_MS = 960_000;
@@ -75,11 +81,14 @@ type AnsweredPage = ResultPage & { answeredBy: URL };
 export class RestBridge implements ExchangeBridge {
   readonly organization: string;
   readonly endpoint: string;
+  readonly cloud: Cloud;
   private readonly origin: URL;
   /** Where API requests go: the endpoint, or the tenant-specific host of the same cloud it redirected to. */
   private apiOrigin: URL;
   private readonly tokenProvider: TokenProvider;
-  private readonly anchorMailbox: string;
+  private readonly anchorMailbox?: string;
+  /** The anchor of the last token seen (tokens change about hourly; decoding once per token is enough). */
+  private anchorOf?: { token: string; anchor: string };
   private readonly retry: RetryPolicy;
   private readonly clock: Clock;
   private readonly pageSize: number;
@@ -93,9 +102,10 @@ export class RestBridge implements ExchangeBridge {
     this.origin = parseEndpoint(options.endpoint ?? DEFAULT_ENDPOINT);
     this.endpoint = this.origin.origin;
     this.apiOrigin = this.origin;
+    this.cloud = options.cloud ?? resolveCloud(undefined, this.endpoint);
     this.tokenProvider = options.tokenProvider;
-    this.anchorMailbox = options.anchorMailbox ?? `APP:${APP_ONLY_ANCHOR_MAILBOX}@${this.organization}`;
-    if (!isHeaderSafe(this.anchorMailbox)) {
+    this.anchorMailbox = options.anchorMailbox;
+    if (this.anchorMailbox !== undefined && !isHeaderSafe(this.anchorMailbox)) {
       throw new ConfigurationError(
         'The anchor mailbox is not a valid header value.',
         'Use `APP:SystemMailbox{...}@<tenant domain>` (app-only) or `UPN:<user>` (delegated), without spaces.',
@@ -348,14 +358,11 @@ export class RestBridge implements ExchangeBridge {
     timeoutMs: number,
     extraHeaders: Record<string, string>,
   ): Promise<{ parsed: unknown; answeredBy: URL; requestId: string }> {
-    const token = await this.tokenProvider.getToken({ forceRefresh: attempt.forceTokenRefresh, signal: attempt.signal });
-    if (!isHeaderSafe(token)) {
-      throw new AuthenticationError(`${this.tokenProvider.describe()} produced a malformed access token.`, 'Check the credential settings.', undefined, cmdlet);
-    }
+    const { token, anchor } = await this.authorize(attempt, cmdlet);
     const requestId = randomUUID();
     const headers: Record<string, string> = {
       Authorization: `Bearer ${token}`,
-      'X-AnchorMailbox': this.anchorMailbox,
+      'X-AnchorMailbox': anchor,
       'X-ClientApplication': 'exoform',
       'X-ResponseFormat': 'json',
       'client-request-id': requestId,
@@ -426,6 +433,27 @@ export class RestBridge implements ExchangeBridge {
   /** `{endpoint}/adminapi/beta/{organization}/InvokeCommand`, with the call's `$select` query. */
   private invokeCommandUrl(call: PreparedCall): URL {
     return this.url(adminApiPath(this.organization, 'InvokeCommand') + call.query);
+  }
+
+  /** The token for this attempt and the X-AnchorMailbox it calls for. */
+  private async authorize(attempt: AttemptContext, cmdlet: string): Promise<{ token: string; anchor: string }> {
+    const token = await this.tokenProvider.getToken({ forceRefresh: attempt.forceTokenRefresh, signal: attempt.signal });
+    if (!isHeaderSafe(token)) {
+      throw new AuthenticationError(`${this.tokenProvider.describe()} produced a malformed access token.`, 'Check the credential settings.', undefined, cmdlet);
+    }
+    if (this.anchorOf?.token !== token) {
+      const claims = decodeTokenClaims(token);
+      if (tenantMismatch(claims, this.organization)) {
+        throw new AuthenticationError(
+          `The access token from ${this.tokenProvider.describe()} was issued for another tenant than \`organization\` (its tid claim differs).`,
+          'Set `organization` to the tenant the credentials belong to, or use credentials of this tenant. `exoform doctor` shows the token\'s tenant.',
+          undefined,
+          cmdlet,
+        );
+      }
+      this.anchorOf = { token, anchor: this.anchorMailbox ?? anchorMailboxFor(claims, this.organization) };
+    }
+    return { token, anchor: this.anchorOf.anchor };
   }
 
   private url(path: string): URL {

@@ -65,7 +65,24 @@ export const transportConfigSchema: Schema = {
 export function legacyEndpointFor(client: Pick<ExchangeClient, 'legacyTlsHost'> | null, allowed: CtyValue): CtyValue {
   if (!isKnown(allowed)) return new Unknown();
   if (allowed !== true) return null;
+  // A cloud without a legacy endpoint (GCC, GCC High, DoD) has nowhere to point clients.
+  if (client && client.legacyTlsHost === null) return null;
   return { host: client?.legacyTlsHost ?? 'smtp-legacy.office365.com', port: 25, tls_versions: ['1.0', '1.1'] };
+}
+
+/** allow_legacy_tls_clients = true in a cloud that has no legacy-TLS endpoint: refused at plan time. */
+function refuseLegacyTlsWithoutEndpoint(client: Pick<ExchangeClient, 'legacyTlsHost' | 'cloudLabel'> | null, config: ObjectValue): void {
+  if (!client || client.legacyTlsHost !== null || config.allow_legacy_tls_clients !== true) return;
+  throw new DiagnosticError(
+    errorDiagnostic(
+      `Legacy TLS clients are not available in ${client.cloudLabel}`,
+      `allow_legacy_tls_clients = true asks for the legacy-TLS SMTP endpoint, but Microsoft offers none in ${client.cloudLabel}: GCC, GCC High ` +
+        'and DoD have TLS 1.0/1.1 permanently turned off ("Opt in to the Exchange Online endpoint for legacy TLS clients using SMTP AUTH"). ' +
+        'Set allow_legacy_tls_clients = false (or leave it out) and move those clients to TLS 1.2 on smtp.office365.com:587; if the tenant is ' +
+        'not in that cloud, fix the provider\'s `environment` setting.',
+      ['allow_legacy_tls_clients'],
+    ),
+  );
 }
 
 function settingsValue(settings: TransportConfigSettings): ObjectValue {
@@ -120,7 +137,8 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
   defaults: { restore_on_destroy: false },
   stableComputed: ['id', 'original_settings'],
 
-  modifyPlan({ planned, client }) {
+  modifyPlan({ planned, config, client }) {
+    refuseLegacyTlsWithoutEndpoint(client, config);
     planned.legacy_tls_client_endpoint = legacyEndpointFor(client, planned.allow_legacy_tls_clients);
     if (client && isKnown(planned.id) === false) planned.id = client.organization;
   },

@@ -96,6 +96,29 @@ describe('the scripts the PowerShell bridge emits', () => {
     expect(SESSION_FUNCTIONS).not.toContain('`');
   });
 
+  // No pwsh here: this pins the guard's rule in the script text. What it does on a real module is listed as unverified
+  // in docs/powershell-bridge.md.
+  test('the module guard accepts a command by where it is loaded from (the module directory), not by one guessed module name', () => {
+    const guard = /function global:Test-ExoformModuleCommand \{[\s\S]*?\n\}\n/.exec(SESSION_FUNCTIONS)?.[0] ?? '';
+    expect(guard).not.toBe('');
+    // The proxy functions and the module itself, by name, as before.
+    expect(guard).toContain("$Command.ModuleName -like 'tmpEXO_*' -or $Command.ModuleName -eq 'ExchangeOnlineManagement'");
+    // Anything else only if its DLL (a cmdlet's assembly, e.g. the REST client's Get-EXO* cmdlets) or its module base is
+    // under the ExchangeOnlineManagement module's directory; a path prefix with a trailing separator, so a sibling
+    // directory named ExchangeOnlineManagementEvil does not pass.
+    expect(guard).toContain('Get-Module -Name ExchangeOnlineManagement');
+    expect(guard).toContain('$module.ModuleBase');
+    expect(guard).toContain('$Command.DLL');
+    expect(guard).toContain('$Command.Module.ModuleBase');
+    expect(guard).toMatch(/GetFullPath\(\$module\.ModuleBase\)\.TrimEnd\(\$separators\) \+ \[System\.IO\.Path\]::DirectorySeparatorChar/);
+    expect(guard).toMatch(/GetFullPath\(\$path\)\.StartsWith\(\$root, \$comparison\)/);
+    expect(guard).toContain('return $false\n}');
+    // And Invoke-ExoformCall refuses what the guard does not accept, before any parameter is bound.
+    const call = SESSION_FUNCTIONS.slice(SESSION_FUNCTIONS.indexOf('function global:Invoke-ExoformCall'));
+    expect(call.indexOf('if (-not (Test-ExoformModuleCommand $command))')).toBeGreaterThan(-1);
+    expect(call.indexOf('if (-not (Test-ExoformModuleCommand $command))')).toBeLessThan(call.indexOf('& $command @parameters'));
+  });
+
   test('disconnect and exit are constant', () => {
     expect(DISCONNECT_SCRIPT).toBe('Disconnect-ExoformSession');
     expect(EXIT_SCRIPT).toBe('exit');

@@ -34,7 +34,7 @@ const { createHash } = require('node:crypto');
 const { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 
 /** SHA-256 of SESSION_FUNCTIONS (test/bridge/powershell/golden/session-functions.ps1). Update both on purpose. */
-const SESSION_FUNCTIONS_SHA256 = '58c83dacbaa1a1e3e4b5b5f203b78de627906d9dae3a5a77cf6e4d6c697c79b2';
+const SESSION_FUNCTIONS_SHA256 = 'daf87562a811931eb354237b762c02797441086eeac0aa80ecb70dda027f1e14';
 const PROTOCOL = 1;
 const RESULT_MARKER = 'EXOFORM-RESULT:';
 const BASE64 = '[A-Za-z0-9+/]*={0,2}';
