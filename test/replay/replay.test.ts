@@ -11,16 +11,6 @@ const fixtures = loadFixtures();
  * classification, dropped non-final-page warnings, @adminapi.errors as a failure). `test.failing` runs them and
  * passes only while they still fail; when the bridge is fixed, Jest reports them and the name comes off this list.
  */
-const AWAITING_BRIDGE_FIX = new Set<string>([
-  'errors-inside-200',
-  'forbidden-empty-body',
-  'forbidden-nul-body',
-  'not-found-bare',
-  'not-found-json-in-details',
-  'throttle-sentence-any-status',
-  'warnings-non-final-page',
-]);
-
 describe('replay corpus', () => {
   test('every fixture names its public source and is a transcript', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(13);
@@ -29,7 +19,6 @@ describe('replay corpus', () => {
       expect([fixture.name, typeof fixture.source === 'string' && fixture.source.length > 10]).toEqual([fixture.name, true]);
       expect([fixture.name, fixture.exchanges.length > 0]).toEqual([fixture.name, true]);
     }
-    for (const name of AWAITING_BRIDGE_FIX) expect(fixtures.map((fixture) => fixture.name)).toContain(name);
   });
 
   test('the harness notices a wrong outcome and a request that is not the recorded one', async () => {
@@ -40,8 +29,7 @@ describe('replay corpus', () => {
   });
 
   for (const fixture of fixtures) {
-    const run = AWAITING_BRIDGE_FIX.has(fixture.name) ? test.failing : test;
-    run(`${fixture.name}: ${fixture.description ?? ''} (${fixture.source})`, async () => {
+    test(`${fixture.name}: ${fixture.description ?? ''} (${fixture.source})`, async () => {
       const result = await replay(fixture);
       expect(compare(fixture.expect, result)).toEqual([]);
     });
