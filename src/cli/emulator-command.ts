@@ -25,6 +25,7 @@ Options:
   --latency-ms <n>           Delay added to every InvokeCommand request / $batch request (default 0).
   --connect-latency-ms <n>   Delay added to the first request of each new TCP connection (default 0).
   --page-size <n>            Largest page returned before @odata.nextLink (default 1000).
+  --replication-lag-ms <n>   Reads (Get-*) see the tenant as it was n ms ago; writes land at once (default 0).
   -h, --help                 Show this help.
 
 Output: the first stdout line is the endpoint URL (e.g. http://127.0.0.1:43123); then the token and tenants.
@@ -61,6 +62,7 @@ export function parseEmulatorArgs(args: string[]): { help: true } | { help: fals
         token: { type: 'string' },
         'latency-ms': { type: 'string' },
         'connect-latency-ms': { type: 'string' },
+        'replication-lag-ms': { type: 'string' },
         'page-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -75,7 +77,9 @@ export function parseEmulatorArgs(args: string[]): { help: true } | { help: fals
   if (token !== undefined && (token === '' || /\s/.test(token))) throw new UsageError('--token must be non-empty and contain no whitespace.', 'emulator');
   const host = values.host as string | undefined;
   if (host !== undefined && host.trim() === '') throw new UsageError('--host must not be empty.', 'emulator');
-  const latency: { callMs?: number; connectMs?: number; pageSize?: number } = {};
+  const latency: { callMs?: number; connectMs?: number; pageSize?: number; replicationLagMs?: number } = {};
+  const replicationLagMs = integerFlag(values, 'replication-lag-ms', 0, 600_000);
+  if (replicationLagMs !== undefined) latency.replicationLagMs = replicationLagMs;
   const callMs = integerFlag(values, 'latency-ms', 0, 600_000);
   const connectMs = integerFlag(values, 'connect-latency-ms', 0, 600_000);
   const pageSize = integerFlag(values, 'page-size', 1, 600_000);

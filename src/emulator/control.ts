@@ -7,6 +7,7 @@ import { CallLog, RequestStats } from './call-log';
 import { CursorStore } from './cursors';
 import { wireErrors } from './errors';
 import { FaultInjector, FaultRule } from './faults';
+import { ReplicationLag } from './replication-lag';
 import { TenantStore } from './tenant-store';
 import { Problems, checkKnownKeys, describeValue, isPlainObject } from './validate';
 
@@ -17,17 +18,19 @@ export interface LatencySettings {
   readonly connectMs: number;
   /** The largest page the emulator returns; `Prefer: odata.maxpagesize` can only ask for smaller pages. */
   readonly pageSize: number;
+  /** Reads (Get-*) see the tenant as it was this many ms ago; writes land at once. See replication-lag.ts. */
+  readonly replicationLagMs: number;
 }
 
-export const DEFAULT_LATENCY: LatencySettings = { callMs: 0, connectMs: 0, pageSize: 1000 };
+export const DEFAULT_LATENCY: LatencySettings = { callMs: 0, connectMs: 0, pageSize: 1000, replicationLagMs: 0 };
 
 /** `base` with the fields of `input` applied, after checking them; throws a 400 WireError listing the problems. */
 export function validateLatency(input: unknown, base: LatencySettings): LatencySettings {
-  if (!isPlainObject(input)) throw wireErrors.badInspectionRequest(`Expected {"callMs":N,"connectMs":N,"pageSize":N} (each optional), got ${describeValue(input)}.`);
+  if (!isPlainObject(input)) throw wireErrors.badInspectionRequest(`Expected {"callMs":N,"connectMs":N,"pageSize":N,"replicationLagMs":N} (each optional), got ${describeValue(input)}.`);
   const problems = new Problems();
-  checkKnownKeys(input, ['callMs', 'connectMs', 'pageSize'], '', problems);
+  checkKnownKeys(input, ['callMs', 'connectMs', 'pageSize', 'replicationLagMs'], '', problems);
   const next: Record<string, number> = { ...base };
-  for (const [key, min] of [['callMs', 0], ['connectMs', 0], ['pageSize', 1]] as const) {
+  for (const [key, min] of [['callMs', 0], ['connectMs', 0], ['pageSize', 1], ['replicationLagMs', 0]] as const) {
     const value = input[key];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 600_000) {
@@ -53,6 +56,7 @@ export class EmulatorControl {
   readonly calls = new CallLog();
   readonly stats = new RequestStats();
   readonly cursors: CursorStore;
+  readonly replication = new ReplicationLag();
   private latencySettings: LatencySettings;
 
   constructor(readonly store: TenantStore, private readonly initialLatency: LatencySettings, cursorTtlMs?: number) {
@@ -64,7 +68,7 @@ export class EmulatorControl {
     return this.latencySettings;
   }
 
-  /** Partial update from `{callMs?, connectMs?, pageSize?}`; throws a 400 WireError on bad input. */
+  /** Partial update from `{callMs?, connectMs?, pageSize?, replicationLagMs?}`; throws a 400 WireError on bad input. */
   updateLatency(input: unknown): LatencySettings {
     this.latencySettings = validateLatency(input, this.latencySettings);
     return this.latencySettings;
@@ -80,6 +84,7 @@ export class EmulatorControl {
    */
   async reset(scope: 'all' | 'state' = 'all'): Promise<void> {
     this.cursors.clear();
+    this.replication.clear();
     if (scope === 'all') {
       this.calls.clear();
       this.stats.clear();

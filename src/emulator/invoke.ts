@@ -8,7 +8,7 @@ import { CMDLETS, bindParameters } from './cmdlets';
 import type { RowSet } from './cmdlets';
 import type { EmulatorControl } from './control';
 import { WireError, wireErrors } from './errors';
-import { faultError } from './faults';
+import { ConnectionResetFault, faultError } from './faults';
 import type { Tenant } from './tenant-store';
 import { isPlainObject } from './validate';
 
@@ -96,6 +96,7 @@ export async function invokeCommand(control: EmulatorControl, request: InvokeReq
     if (fault) throw faultError(fault);
     response = answer.response;
   } catch (error) {
+    if (error instanceof ConnectionResetFault) throw error; // no answer at all: the server drops the connection
     const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
     response = { status: wire.status, headers: { ...wire.headers }, body: wire.body };
   }
@@ -146,7 +147,9 @@ async function answerCall(control: EmulatorControl, request: InvokeRequest, inpu
     ({ rows, offset, pageSize, pageNumber } = resumed);
     tokenFor = resumed.token;
   } else {
-    const output = definition.run({ tenant: request.tenant, now: new Date() }, parameters);
+    // With a replication lag set, Get-* reads an older snapshot of the tenant (replication-lag.ts).
+    const tenant = control.replication.tenantFor(request.tenant, definition.name, control.latency.replicationLagMs);
+    const output = definition.run({ tenant, now: new Date() }, parameters);
     rows = output.rows;
     warnings = output.warnings;
     const preferred = preferredPageSize(request.prefer);

@@ -12,6 +12,7 @@ import type { Socket } from 'node:net';
 import type { EmulatorControl } from './control';
 import { WireError, wireErrors } from './errors';
 import { delay, parseJsonBody, pathSegments, readBody, sendError, sendJson } from './http';
+import { ConnectionResetFault } from './faults';
 import { handleInspection } from './inspection';
 import { DeferredInvokeResponse, InvokeResponse, UnparsableBody, awaitDurable, invokeCommand } from './invoke';
 import type { Tenant } from './tenant-store';
@@ -46,6 +47,7 @@ export class WireServer {
     this.token = Buffer.from(token, 'utf8');
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
+        if (error instanceof ConnectionResetFault) return void request.socket.destroy();
         sendError(response, error instanceof WireError ? error : wireErrors.internal((error as Error).message));
       });
     });
@@ -171,6 +173,7 @@ export class WireServer {
         const answer = await this.answerBatchItem(item, outerTenant, outerPrefer, baseUrl);
         answers.push({ id: item.id, answer, finish: answer.finish });
       } catch (error) {
+        if (error instanceof ConnectionResetFault) throw error; // the whole batch's connection goes, items before it applied
         const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
         answers.push({ id: item.id, answer: { status: wire.status, headers: { ...wire.headers }, body: wire.body } });
       }

@@ -175,6 +175,7 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       const planned = asObject(request.planned);
       const config = asObject(request.config);
       const operation = prior ? 'update' : 'create';
+      let partial = false;
       const result = await guard(`${operation} ${request.typeName}`, collector, async () => {
         try {
           return await (prior
@@ -183,6 +184,7 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
         } catch (error) {
           if (!(error instanceof PartialResultError)) throw error;
           // Part of it was applied: hand Terraform that state together with the errors.
+          partial = true;
           collector.diagnostics.push(...error.diagnostics);
           return error.state;
         }
@@ -191,7 +193,9 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
         // Nothing was recorded as applied: keep the prior state (or none, for a failed create).
         return { state: request.prior, private: request.plannedPrivate, diagnostics: collector.diagnostics };
       }
-      const state = conformToBlock(definitionOf.schema.block, result);
+      // Terraform's contract: every value known at plan time comes back as planned. A full success that read back
+      // something else (another writer, a lagging read) keeps the plan; the next refresh shows the difference as drift.
+      const state = partial ? conformToBlock(definitionOf.schema.block, result) : keepPlannedValues(planned, conformToBlock(definitionOf.schema.block, result));
       if (containsUnknown(state) && !hasErrors(collector.diagnostics)) {
         collector.diagnostics.push(errorDiagnostic(`Provider bug: ${request.typeName} left a value unknown after ${operation}`, 'Please report this.'));
       }
@@ -259,4 +263,13 @@ function planValues<Client>(definition: ResourceDefinition<Client>, prior: Objec
     }
   }
   return planned;
+}
+
+/** `state` with every attribute that was wholly known in `planned` set to its planned value. */
+export function keepPlannedValues(planned: ObjectValue, state: ObjectValue): ObjectValue {
+  const out: ObjectValue = { ...state };
+  for (const [name, value] of Object.entries(planned)) {
+    if (name in out && !containsUnknown(value)) out[name] = value;
+  }
+  return out;
 }
