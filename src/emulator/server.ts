@@ -13,6 +13,7 @@ import type { EmulatorControl } from './control';
 import { WireError, wireErrors } from './errors';
 import { delay, parseJsonBody, pathSegments, readBody, sendError, sendJson } from './http';
 import { ConnectionResetFault } from './faults';
+import { applyTimeouts, refuseBeforeBody } from './hardening';
 import { handleInspection } from './inspection';
 import { DeferredInvokeResponse, InvokeResponse, UnparsableBody, awaitDurable, invokeCommand } from './invoke';
 import type { Tenant } from './tenant-store';
@@ -53,6 +54,7 @@ export class WireServer {
     });
     // Keep-alive as the real endpoint does; connect latency is only realistic if connections are reused.
     this.server.keepAliveTimeout = 30_000;
+    applyTimeouts(this.server);
   }
 
   /** Ends every latency wait at once and makes the waiting handlers give up (emulator.close()). */
@@ -85,8 +87,9 @@ export class WireServer {
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     const segments = pathSegments(url.pathname);
     const method = (request.method ?? 'GET').toUpperCase();
+    // Who is asking, and how much they declare, before a byte of the body is read (hardening.ts).
+    refuseBeforeBody(request, response, () => this.authenticate(request));
     const bodyText = await readBody(request);
-    this.authenticate(request);
 
     if (segments[0] === '_emulator') {
       const answer = await handleInspection(this.control, method, segments.slice(1), url.searchParams, bodyText);

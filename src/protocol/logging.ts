@@ -3,6 +3,8 @@
  * under the right level in its own log (TF_LOG / TF_LOG_PROVIDER). stdout belongs to the handshake alone.
  */
 
+import { redactUrlCredentials } from '../bridge/redact';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel | 'off', number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, off: 5 };
 
@@ -31,8 +33,8 @@ export function createLogger(
     enabled: (level) => RANK[level] >= threshold,
     log(level, message, fields) {
       if (RANK[level] < threshold) return;
-      const entry: Record<string, unknown> = { '@level': level, '@message': message, '@module': module, '@timestamp': hclogTimestamp(new Date()) };
-      if (fields) for (const [key, value] of Object.entries(fields)) if (value !== undefined) entry[key] = value;
+      const entry: Record<string, unknown> = { '@level': level, '@message': redactUrlCredentials(message), '@module': module, '@timestamp': hclogTimestamp(new Date()) };
+      if (fields) for (const [key, value] of Object.entries(fields)) if (value !== undefined) entry[key] = typeof value === 'string' ? redactUrlCredentials(value) : value;
       write(JSON.stringify(entry) + '\n');
     },
   };

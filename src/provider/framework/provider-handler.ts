@@ -2,6 +2,7 @@
  * Turns a ProviderDefinition into the protocol's ProviderHandler: Terraform's planning rules (defaults, unknown
  * computed values, replacement), state shaping, and one consistent way of reporting errors.
  */
+import { redactUrlCredentials } from '../../bridge/redact';
 import { errorDiagnostic, hasErrors, warningDiagnostic, type AttributePath, type Diagnostic } from '../../protocol/diagnostics';
 import type { ProviderHandler, ProviderSchemas } from '../../protocol/provider-handler';
 import { assertValidSchema } from '../../protocol/schema';
@@ -56,7 +57,9 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
     try {
       return await run();
     } catch (error) {
-      collector.diagnostics.push(error instanceof DiagnosticError ? error.diagnostic : definition.describeError(error, operation));
+      const diagnostic = error instanceof DiagnosticError ? error.diagnostic : definition.describeError(error, operation);
+      // Credentials in a URL never leave in an error, whichever path wrote the text.
+      collector.diagnostics.push({ ...diagnostic, summary: redactUrlCredentials(diagnostic.summary), detail: diagnostic.detail === undefined ? undefined : redactUrlCredentials(diagnostic.detail) });
       return undefined;
     }
   }
