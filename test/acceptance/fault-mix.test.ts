@@ -52,7 +52,9 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
       const applied = await tf.apply();
       const wallMs = Date.now() - started;
       expect(applied.stdout).toMatch(/Apply complete! Resources: 1 added/);
-      expect(applied.stdout + applied.stderr).not.toMatch(/Warning|Error|No result was recorded/);
+      const output = (applied.stdout + applied.stderr).split('\n');
+      // A retried lost answer meets "no settings ... have been modified" (Exchange's own warning): that one is expected.
+      expect(output.filter((line) => /Error|No result was recorded|Could not set|failed/.test(line)).map((line) => `${line}\n${output.slice(output.indexOf(line), output.indexOf(line) + 8).join('\n')}`)).toEqual([]);
 
       const rules = await emulator.inspect.faults();
       const injected = rules.reduce((sum, rule) => sum + rule.fired, 0);
