@@ -10,6 +10,7 @@
  *   the org default, at plan time and again at apply time, unless `detach_on_destroy = true`, which clears those
  *   first. What Remove-AuthenticationPolicy does to a policy in use is undocumented, so exoform never finds out.
  */
+import { notePlannedPolicy } from './policy-reference';
 import { confirmWrite } from '../../exchange/confirm';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { AttributeSchema, Schema } from '../../protocol/schema';
@@ -294,6 +295,7 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
   },
 
   async modifyPlan({ prior, planned, client, signal, warn }) {
+    notePlannedPolicy(client, planned.name);
     if (!client || !isKnown(planned.name) || typeof planned.name !== 'string') return;
     const context = { client, signal, warn };
     // Any difference replaces, even of case only (requiresReplace compares exactly).

@@ -13,6 +13,7 @@
  * beyond what is out of line: `out_of_sync` (listed mailboxes whose setting differs) and `stray_mailboxes`. A
  * no-op plan costs one bulk read in refresh; planning reads nothing; applying reads nothing unless `exclusive`.
  */
+import { claimMailbox } from './mailbox-claims';
 import { randomUUID } from 'node:crypto';
 import type { ExchangeError } from '../../bridge/errors';
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
@@ -350,6 +351,10 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     planned.stray_mailboxes = prior ? {} : new Unknown();
     if (!isKnown(planned.identities) || planned.identities === null) return;
     const identities = identitiesOf(planned.identities);
+    if (client && isKnown(planned.smtp_client_authentication_disabled)) {
+      const owner = `list:${typeof planned.id === 'string' && isKnown(planned.id) ? planned.id : [...identities].sort().join('\n')}`;
+      claimMailbox(client, identities, listSetting(planned), owner, `an exchangeonline_mailbox_smtp_auth_list (which lists it)`);
+    }
     const priorListed = new Set(prior ? identitiesOf(prior.identities) : []);
     const priorOutOfSync = entries(prior?.out_of_sync);
     for (const identity of identities) {
