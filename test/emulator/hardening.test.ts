@@ -52,6 +52,7 @@ describe('emulator hardening', () => {
     expect([server.requestTimeout, server.headersTimeout, server.timeout]).toEqual([REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, IDLE_SOCKET_TIMEOUT_MS]);
     // The same mechanism with a short bound: Node answers 408 and closes a request whose body never completes.
     server.requestTimeout = 300;
+    server.headersTimeout = 200;
     server.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const port = (server.address() as { port: number }).port;
