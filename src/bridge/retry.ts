@@ -2,8 +2,10 @@
  * The retry policy shared by bridge implementations, modelled on what the ExchangeOnlineManagement module does:
  *
  * - 429: wait exactly what Retry-After says (2 s doubling when the service gave no value);
- * - 401: get a fresh token once (bypassing any cache) and retry at once; a second 401 is final;
- * - transient failures (503/504, DCOverloadedException and friends, connection resets): 5 tries, 2 s doubling;
+ * - 401: get a fresh token once (bypassing any cache) and retry after a short pause; a second 401 is final;
+ * - transient failures (503/504, DCOverloadedException and friends, connection resets): 5 tries, 2 s doubling —
+ *   for idempotent cmdlets only. A `New-`/`Remove-`/`Add-` call that failed that way may have been applied with its
+ *   answer lost, so it is not blindly repeated: the caller checks what exists and adopts it (see exchange/idempotent.ts);
  * - everything else (invalid input, not found, service bugs, unreachable endpoint) is final: the caller decides.
  *
  * All waiting counts against one budget (default 5 minutes). When honouring a wait would exceed it we fail right away
@@ -32,6 +34,18 @@ export function isTransientExceptionName(name: string): boolean {
   return TRANSIENT_EXCEPTION_NAMES.includes(shortName);
 }
 
+/**
+ * Cmdlets whose repetition is not harmless: a second `New-` after a lost answer fails with "already exists", a second
+ * `Remove-` with "not found". Get-/Set- (and $batch, which only carries Set-CASMailbox here) are safe to repeat.
+ */
+export function isIdempotentCmdlet(cmdlet: string | undefined): boolean {
+  if (cmdlet === undefined) return true;
+  return !/^(new|remove|add|enable|disable)-/i.test(cmdlet);
+}
+
+/** Pause before retrying a refused token: a token minted a moment ago can be refused until it has replicated. */
+export const TOKEN_RETRY_PAUSE_MS = 1_000;
+
 export interface RetryEvent {
   /** The 1-based attempt that just failed. */
   attempt: number;
@@ -54,6 +68,8 @@ export interface RetryPolicyOptions {
   clock?: Clock;
   /** Called before every retry, for logging. Must not throw. */
   onRetry?: (event: RetryEvent) => void;
+  /** Pause before the retry that follows a 401. Default TOKEN_RETRY_PAUSE_MS. */
+  tokenRetryPauseMs?: number;
 }
 
 /** What an attempt needs to know. */
@@ -83,9 +99,10 @@ const DEFAULT_RETRY_OPTIONS = {
   maxThrottledRetries: 30,
 } as const;
 
-type Decision = { retry: true; delayMs: number; reason: string; forceTokenRefresh: boolean } | { retry: false; error: Error };
+export type Decision = { retry: true; delayMs: number; reason: string; forceTokenRefresh: boolean } | { retry: false; error: Error };
 
-interface FailureCounts {
+/** What one logical call (or one $batch item) has spent so far; see RetryPolicy.newTally. */
+export interface FailureCounts {
   transient: number;
   throttled: number;
   tokenRefreshed: boolean;
@@ -96,6 +113,7 @@ export class RetryPolicy {
   readonly initialBackoffMs: number;
   readonly maxTotalWaitMs: number;
   readonly maxThrottledRetries: number;
+  readonly tokenRetryPauseMs: number;
   private readonly clock: Clock;
   private readonly onRetry?: (event: RetryEvent) => void;
 
@@ -104,8 +122,24 @@ export class RetryPolicy {
     this.initialBackoffMs = nonNegative('initialBackoffMs', options.initialBackoffMs ?? DEFAULT_RETRY_OPTIONS.initialBackoffMs);
     this.maxTotalWaitMs = nonNegative('maxTotalWaitMs', options.maxTotalWaitMs ?? DEFAULT_RETRY_OPTIONS.maxTotalWaitMs);
     this.maxThrottledRetries = nonNegative('maxThrottledRetries', options.maxThrottledRetries ?? DEFAULT_RETRY_OPTIONS.maxThrottledRetries);
+    this.tokenRetryPauseMs = nonNegative('tokenRetryPauseMs', options.tokenRetryPauseMs ?? TOKEN_RETRY_PAUSE_MS);
     this.clock = options.clock ?? systemClock;
     this.onRetry = options.onRetry;
+  }
+
+  /** Fresh counts for one item with a budget of its own (a $batch item: one bad item must not spend the others'). */
+  newTally(): { counts: FailureCounts; budget: RetryBudget } {
+    return { counts: { transient: 0, throttled: 0, tokenRefreshed: false }, budget: { waitedMs: 0 } };
+  }
+
+  /**
+   * The decision for one failed item under its own tally, logged like a retry of `run` when it is one. The caller
+   * does the waiting (a $batch round waits once for the longest of its items) and adds it to each item's budget.
+   */
+  decideItem(error: unknown, tally: { counts: FailureCounts; budget: RetryBudget }, cmdlet: string, attempt: number): Decision {
+    const decision = this.decide(error, tally.counts, tally.budget, cmdlet);
+    if (decision.retry) this.onRetry?.({ attempt, delayMs: decision.delayMs, reason: decision.reason, error: error as ExchangeError });
+    return decision;
   }
 
   /** Runs `operation` until it succeeds or fails for good. Rejects with CancelledError promptly once `signal` aborts. */
@@ -146,7 +180,7 @@ export class RetryPolicy {
       // Only a token the service refused is worth refreshing; a credential Entra refused stays refused.
       if (error.status !== 401 || counts.tokenRefreshed) return { retry: false, error };
       counts.tokenRefreshed = true;
-      return { retry: true, delayMs: 0, reason: 'token refused (HTTP 401); refreshing it once', forceTokenRefresh: true };
+      return { retry: true, delayMs: this.tokenRetryPauseMs, reason: 'token refused (HTTP 401); renewing it once after a short pause', forceTokenRefresh: true };
     }
 
     if (error instanceof ThrottledError) {
@@ -160,6 +194,8 @@ export class RetryPolicy {
     }
 
     if (error instanceof TransientError) {
+      // The call may have been applied and only its answer lost: repeating a New-/Remove- is the caller's decision.
+      if (!isIdempotentCmdlet(error.cmdlet ?? cmdlet)) return { retry: false, error };
       counts.transient++;
       const delayMs = this.backoff(counts.transient);
       if (counts.transient >= this.maxAttempts || budget.waitedMs + delayMs > this.maxTotalWaitMs) {

@@ -30,6 +30,7 @@ Options:
                              page-warnings, strict-batch, redirect, port-446, rate-headers; or the mix
                              "strictest" (all of them). Default: pipe-form errors, no extras. See
                              src/emulator/FIDELITY.md ("Answer forms") for each form and its source.
+  --replication-lag-ms <n>   Reads (Get-*) see the tenant as it was n ms ago; writes land at once (default 0).
   -h, --help                 Show this help.
 
 Output: the first stdout line is the endpoint URL (e.g. http://127.0.0.1:43123); then the token and tenants.
@@ -66,6 +67,7 @@ export function parseEmulatorArgs(args: string[]): { help: true } | { help: fals
         token: { type: 'string' },
         'latency-ms': { type: 'string' },
         'connect-latency-ms': { type: 'string' },
+        'replication-lag-ms': { type: 'string' },
         'page-size': { type: 'string' },
         dialect: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -81,7 +83,9 @@ export function parseEmulatorArgs(args: string[]): { help: true } | { help: fals
   if (token !== undefined && (token === '' || /\s/.test(token))) throw new UsageError('--token must be non-empty and contain no whitespace.', 'emulator');
   const host = values.host as string | undefined;
   if (host !== undefined && host.trim() === '') throw new UsageError('--host must not be empty.', 'emulator');
-  const latency: { callMs?: number; connectMs?: number; pageSize?: number } = {};
+  const latency: { callMs?: number; connectMs?: number; pageSize?: number; replicationLagMs?: number } = {};
+  const replicationLagMs = integerFlag(values, 'replication-lag-ms', 0, 600_000);
+  if (replicationLagMs !== undefined) latency.replicationLagMs = replicationLagMs;
   const callMs = integerFlag(values, 'latency-ms', 0, 600_000);
   const connectMs = integerFlag(values, 'connect-latency-ms', 0, 600_000);
   const pageSize = integerFlag(values, 'page-size', 1, 600_000);

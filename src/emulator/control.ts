@@ -8,6 +8,7 @@ import { CallLog, RequestStats } from './call-log';
 import { CursorStore } from './cursors';
 import { wireErrors } from './errors';
 import { FaultInjector, FaultRule } from './faults';
+import { ReplicationLag } from './replication-lag';
 import { TenantStore } from './tenant-store';
 import { Problems, checkKnownKeys, describeValue, isPlainObject } from './validate';
 
@@ -18,17 +19,19 @@ export interface LatencySettings {
   readonly connectMs: number;
   /** The largest page the emulator returns; `Prefer: odata.maxpagesize` can only ask for smaller pages. */
   readonly pageSize: number;
+  /** Reads (Get-*) see the tenant as it was this many ms ago; writes land at once. See replication-lag.ts. */
+  readonly replicationLagMs: number;
 }
 
-export const DEFAULT_LATENCY: LatencySettings = { callMs: 0, connectMs: 0, pageSize: 1000 };
+export const DEFAULT_LATENCY: LatencySettings = { callMs: 0, connectMs: 0, pageSize: 1000, replicationLagMs: 0 };
 
 /** `base` with the fields of `input` applied, after checking them; throws a 400 WireError listing the problems. */
 export function validateLatency(input: unknown, base: LatencySettings): LatencySettings {
-  if (!isPlainObject(input)) throw wireErrors.badInspectionRequest(`Expected {"callMs":N,"connectMs":N,"pageSize":N} (each optional), got ${describeValue(input)}.`);
+  if (!isPlainObject(input)) throw wireErrors.badInspectionRequest(`Expected {"callMs":N,"connectMs":N,"pageSize":N,"replicationLagMs":N} (each optional), got ${describeValue(input)}.`);
   const problems = new Problems();
-  checkKnownKeys(input, ['callMs', 'connectMs', 'pageSize'], '', problems);
+  checkKnownKeys(input, ['callMs', 'connectMs', 'pageSize', 'replicationLagMs'], '', problems);
   const next: Record<string, number> = { ...base };
-  for (const [key, min] of [['callMs', 0], ['connectMs', 0], ['pageSize', 1]] as const) {
+  for (const [key, min] of [['callMs', 0], ['connectMs', 0], ['pageSize', 1], ['replicationLagMs', 0]] as const) {
     const value = input[key];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 600_000) {
@@ -56,6 +59,7 @@ export class EmulatorControl {
   readonly cursors: CursorStore;
   /** Counts for the Rate-Limit-* headers of the `rate-headers` dialect. */
   readonly rateHeaders = new RateHeaders();
+  readonly replication = new ReplicationLag();
   private latencySettings: LatencySettings;
 
   constructor(
@@ -73,7 +77,7 @@ export class EmulatorControl {
     return this.latencySettings;
   }
 
-  /** Partial update from `{callMs?, connectMs?, pageSize?}`; throws a 400 WireError on bad input. */
+  /** Partial update from `{callMs?, connectMs?, pageSize?, replicationLagMs?}`; throws a 400 WireError on bad input. */
   updateLatency(input: unknown): LatencySettings {
     this.latencySettings = validateLatency(input, this.latencySettings);
     return this.latencySettings;
@@ -89,6 +93,7 @@ export class EmulatorControl {
    */
   async reset(scope: 'all' | 'state' = 'all'): Promise<void> {
     this.cursors.clear();
+    this.replication.clear();
     if (scope === 'all') {
       this.calls.clear();
       this.stats.clear();

@@ -33,13 +33,24 @@ export interface FaultRule {
   readonly form: FaultForm | null;
   /** The `x-ms-diagnostics` header to send with the answer, or null. */
   readonly diagnostics: string | null;
+  /** When set, the rule fires on matching calls nth, nth+every, nth+2·every... (`times` firings in all): a steady fault rate. */
+  readonly every: number | null;
+  /** When true, the connection is destroyed instead of answered (a reset): with `after`, the change is made first. */
+  readonly reset: boolean;
   /** Matching calls seen so far. */
   matched: number;
   /** Calls this rule has failed. */
   fired: number;
 }
 
-const RULE_KEYS = ['cmdlet', 'tenant', 'nth', 'times', 'status', 'retryAfterSeconds', 'message', 'exceptionType', 'when', ...answerFormKeys()];
+const RULE_KEYS = ['cmdlet', 'tenant', 'nth', 'times', 'status', 'retryAfterSeconds', 'message', 'exceptionType', 'when', 'every', 'reset', ...answerFormKeys()];
+
+/** Thrown for a rule with `reset: true`: the server destroys the connection instead of answering. */
+export class ConnectionResetFault extends Error {
+  constructor(readonly rule: FaultRule) {
+    super(`fault ${rule.id}: connection reset`);
+  }
+}
 
 const DEFAULT_EXCEPTIONS: Record<number, [string, string]> = {
   400: ['System.Management.Automation.RemoteException', 'The request could not be processed.'],
@@ -77,7 +88,9 @@ export class FaultInjector {
       if (typeof value !== 'string' || value === '') problems.add(key, `must be a non-empty string, got ${describeValue(value)}`);
       return value as string;
     };
-    const status = input.status as FaultStatus;
+    const reset = input.reset ?? false;
+    if (typeof reset !== 'boolean') problems.add('reset', `must be true or false, got ${describeValue(reset)}`);
+    const status = (reset === true && input.status === undefined ? 503 : input.status) as FaultStatus;
     if (!RULE_STATUSES.includes(status)) problems.add('status', `must be one of ${RULE_STATUSES.join(', ')}, got ${describeValue(input.status)}`);
     let tenant: string | null = null;
     const tenantKey = text('tenant');
@@ -98,13 +111,15 @@ export class FaultInjector {
       cmdlet: text('cmdlet'),
       tenant,
       nth: positive('nth', 1),
-      times: positive('times', 1),
+      times: positive('times', input.every === undefined ? 1 : Number.MAX_SAFE_INTEGER),
       status,
       retryAfterSeconds,
       message: text('message'),
       exceptionType: text('exceptionType'),
       when: when as 'before' | 'after',
       ...readAnswerForm(input, status, problems),
+      every: input.every === undefined ? null : positive('every', 1),
+      reset: reset === true,
       matched: 0,
       fired: 0,
     };
@@ -138,7 +153,9 @@ export class FaultInjector {
       if (rule.cmdlet !== null && rule.cmdlet.toLowerCase() !== cmdlet.toLowerCase()) continue;
       if (rule.tenant !== null && rule.tenant !== tenantId) continue;
       rule.matched++;
-      if (!firing && rule.matched >= rule.nth && rule.matched < rule.nth + rule.times) firing = rule;
+      if (firing || rule.matched < rule.nth) continue;
+      const due = rule.every === null ? rule.matched < rule.nth + rule.times : (rule.matched - rule.nth) % rule.every === 0 && rule.fired < rule.times;
+      if (due) firing = rule;
     }
     if (firing) firing.fired++;
     return firing;
@@ -149,7 +166,8 @@ export class FaultInjector {
  * The answer a firing rule produces. `redirectTo`: the same request's URL on the tenant-specific host, for the
  * redirect form.
  */
-export function faultError(rule: FaultRule, redirectTo?: string): WireError {
+export function faultError(rule: FaultRule, redirectTo?: string): WireError | ConnectionResetFault {
+  if (rule.reset) return new ConnectionResetFault(rule);
   const form = rule.form ?? defaultFaultForm(rule.status);
   const base = baseFaultError({ ...rule, status: form === 'adminapi-errors' || form === 'redirect' ? 400 : rule.status } as FaultRule);
   return form === undefined && rule.diagnostics === null ? base : shapeFault(base, form, rule.diagnostics, redirectTo);

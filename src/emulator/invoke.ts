@@ -9,7 +9,7 @@ import type { RowSet } from './cmdlets';
 import type { EmulatorControl } from './control';
 import { WireError, wireErrors } from './errors';
 import { MORE_RESULTS_WARNING } from './answer-forms';
-import { faultError } from './faults';
+import { ConnectionResetFault, faultError } from './faults';
 import type { Tenant } from './tenant-store';
 import { isPlainObject } from './validate';
 
@@ -106,6 +106,7 @@ export async function invokeCommand(control: EmulatorControl, request: InvokeReq
     if (fault) throw faultError(fault, redirectTo);
     response = answer.response;
   } catch (error) {
+    if (error instanceof ConnectionResetFault) throw error; // no answer at all: the server drops the connection
     const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
     response = { status: wire.status, headers: { ...wire.headers }, body: wire.body, rawBody: wire.options.rawBody, keepForm: wire.options.keepForm };
   }
@@ -156,7 +157,9 @@ async function answerCall(control: EmulatorControl, request: InvokeRequest, inpu
     ({ rows, offset, pageSize, pageNumber } = resumed);
     tokenFor = resumed.token;
   } else {
-    const output = definition.run({ tenant: request.tenant, now: new Date() }, parameters);
+    // With a replication lag set, Get-* reads an older snapshot of the tenant (replication-lag.ts).
+    const tenant = control.replication.tenantFor(request.tenant, definition.name, control.latency.replicationLagMs);
+    const output = definition.run({ tenant, now: new Date() }, parameters);
     rows = output.rows;
     warnings = output.warnings;
     const preferred = preferredPageSize(request.prefer);

@@ -18,6 +18,8 @@ import type { EmulatorControl } from './control';
 import { WireError, wireErrors } from './errors';
 import { delay, parseJsonBody, pathSegments, readBody, sendJson, sendRaw } from './http';
 import { GraphEmulator } from './graph';
+import { ConnectionResetFault } from './faults';
+import { applyTimeouts, refuseBeforeBody } from './hardening';
 import { handleInspection } from './inspection';
 import { DeferredInvokeResponse, InvokeResponse, UnparsableBody, awaitDurable, invokeCommand } from './invoke';
 import type { Tenant } from './tenant-store';
@@ -63,11 +65,13 @@ export class WireServer {
     const listen = (listener: Listener): Server => {
       const server = createServer((request, response) => {
         this.handle(request, response, listener).catch((error: unknown) => {
+          if (error instanceof ConnectionResetFault) return void request.socket.destroy();
           this.sendAnswer(response, error instanceof WireError ? error : wireErrors.internal((error as Error).message));
         });
       });
       // Keep-alive as the real endpoint does; connect latency is only realistic if connections are reused.
       server.keepAliveTimeout = 30_000;
+      applyTimeouts(server);
       return server;
     };
     this.server = listen('endpoint');
@@ -117,6 +121,9 @@ export class WireServer {
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     const segments = pathSegments(url.pathname);
     const method = (request.method ?? 'GET').toUpperCase();
+    // Who is asking, and how much they declare, before a byte of the body is read (hardening.ts).
+    // Graph's report download carries no bearer token (a pre-authenticated URL): graph.ts checks its own requests.
+    if (segments[0] !== 'graph') refuseBeforeBody(request, response, () => this.authenticate(request));
     const bodyText = await readBody(request);
     if (segments[0] === 'graph') {
       // Graph answers in its own error envelope; its report download carries no bearer token (pre-authenticated URL).
@@ -233,6 +240,7 @@ export class WireServer {
         const answer = await this.answerBatchItem(item, outerTenant, outerPrefer, baseUrl);
         answers.push({ id: item.id, answer, finish: answer.finish });
       } catch (error) {
+        if (error instanceof ConnectionResetFault) throw error; // the whole batch's connection goes, items before it applied
         const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
         answers.push({ id: item.id, answer: { status: wire.status, headers: { ...wire.headers }, body: wire.body, rawBody: wire.options.rawBody, keepForm: wire.options.keepForm } });
       }

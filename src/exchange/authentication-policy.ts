@@ -9,7 +9,7 @@
  */
 import type { JsonValue, Row } from '../bridge/bridge';
 import { systemClock, type Clock } from '../bridge/clock';
-import { InvalidInputError, NotFoundError, ServiceBugError } from '../bridge/errors';
+import { ExchangeError, InvalidInputError, NotFoundError, ServiceBugError, TransientError } from '../bridge/errors';
 import { identityProblem } from './cas-mailbox';
 import { booleanOf, property, text } from './row';
 import { invoke, type ExchangeSession } from './session';
@@ -121,21 +121,69 @@ export async function listAuthenticationPolicies(session: ExchangeSession): Prom
   return rows.map(authenticationPolicyFromRow);
 }
 
+/** Tries of a New-/Remove- whose answer may have been lost, and the first wait between them (doubling). */
+const LOST_ANSWER_ATTEMPTS = 5;
+const LOST_ANSWER_FIRST_WAIT_MS = 1000;
+
+function isAlreadyExists(error: unknown): boolean {
+  return error instanceof ExchangeError && /already exists/i.test(error.message);
+}
+
+function sameSwitches(a: BasicAuthSwitches, b: BasicAuthSwitches): boolean {
+  return BASIC_AUTH_SWITCHES.every((property) => a[property] === b[property]);
+}
+
 /**
  * Creates a policy. Only the switches that are true are sent: a new policy starts with every switch false, and
  * sending nothing for the others is exactly what `New-AuthenticationPolicy -Name x -AllowBasicAuthSmtp` does.
+ *
+ * New- is not idempotent, so the bridge does not repeat it after a transient failure: the change may have been
+ * applied and only the answer lost. Here the tenant is asked instead. The policy found under the name with the same
+ * switches is the one being created, and is adopted; none found means the call never landed, so it is sent again
+ * (its "already exists" then means the earlier call did land, and a read that lags behind is asked again).
  */
-export async function newAuthenticationPolicy(session: ExchangeSession, name: string, switches: BasicAuthSwitches): Promise<AuthenticationPolicy> {
+export async function newAuthenticationPolicy(
+  session: ExchangeSession,
+  name: string,
+  switches: BasicAuthSwitches,
+  options: { clock?: Clock } = {},
+): Promise<AuthenticationPolicy> {
   const problem = policyNameProblem(name);
   if (problem) throw new InvalidInputError(`The authentication policy name ${JSON.stringify(name.slice(0, 80))} ${problem}.`, 'Choose another name.', 'New-AuthenticationPolicy');
   const parameters: Record<string, JsonValue> = { Name: name };
   for (const property of BASIC_AUTH_SWITCHES) if (switches[property]) parameters[property] = true;
-  const rows = await invoke(session, 'New-AuthenticationPolicy', parameters);
-  if (rows.length > 0) return authenticationPolicyFromRow(rows[0]);
-  // Some serializers answer New-* with no object: read it back (a fresh object can take a moment to replicate).
-  const created = await findAuthenticationPolicy(session, name);
-  if (!created) throw new Error(`New-AuthenticationPolicy succeeded but the policy "${name}" could not be read back`);
-  return created;
+  const clock = options.clock ?? systemClock;
+  let answerLost = false;
+  let wait = LOST_ANSWER_FIRST_WAIT_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const rows = await invoke(session, 'New-AuthenticationPolicy', parameters);
+      if (rows.length > 0) return authenticationPolicyFromRow(rows[0]);
+      // Some serializers answer New-* with no object: read it back (a fresh object can take a moment to replicate).
+      const created = await findAuthenticationPolicy(session, name);
+      if (!created) throw new Error(`New-AuthenticationPolicy succeeded but the policy "${name}" could not be read back`);
+      return created;
+    } catch (error) {
+      if (!(error instanceof TransientError) && !(answerLost && isAlreadyExists(error))) throw error;
+      answerLost = true;
+      const found = await findAuthenticationPolicy(session, name);
+      if (found && sameSwitches(found.switches, switches)) {
+        session.warn?.(`New-AuthenticationPolicy: the answer was lost (${(error as Error).message}); the policy "${found.name}" it created was found and adopted.`);
+        return found;
+      }
+      if (found) {
+        throw new InvalidInputError(
+          `Authentication policy "${found.name}" exists with other settings than the ones being created; the answer to New-AuthenticationPolicy was lost, so whether this apply or someone else created it is unknown.`,
+          `Import it (\`terraform import <address> ${JSON.stringify(found.name)}\`) and apply again, or choose another name.`,
+          'New-AuthenticationPolicy',
+          { cause: error },
+        );
+      }
+      if (attempt >= LOST_ANSWER_ATTEMPTS) throw error;
+      await clock.sleep(wait, session.signal);
+      wait *= 2;
+    }
+  }
 }
 
 export interface ServiceBugRetryOptions {
@@ -201,8 +249,26 @@ export function isObjectReferenceDefect(error: ServiceBugError): boolean {
   return /Object reference not set to an instance of an object/i.test(error.message);
 }
 
-/** Deletes a policy. Callers check assignments and the org default first (what Remove- does to them is undocumented). */
-export async function removeAuthenticationPolicy(session: ExchangeSession, identity: string): Promise<void> {
+/**
+ * Deletes a policy. Callers check assignments and the org default first (what Remove- does to them is undocumented).
+ * A policy that is already gone is deleted: that is the goal. After a transient failure (the answer may be lost) the
+ * tenant is asked whether the policy is still there before Remove- is sent again.
+ */
+export async function removeAuthenticationPolicy(session: ExchangeSession, identity: string, options: { clock?: Clock } = {}): Promise<void> {
   assertPolicyIdentity(identity);
-  await invoke(session, 'Remove-AuthenticationPolicy', { Identity: identity });
+  const clock = options.clock ?? systemClock;
+  let wait = LOST_ANSWER_FIRST_WAIT_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await invoke(session, 'Remove-AuthenticationPolicy', { Identity: identity });
+      return;
+    } catch (error) {
+      if (error instanceof NotFoundError) return;
+      if (!(error instanceof TransientError)) throw error;
+      if (!(await findAuthenticationPolicy(session, identity))) return;
+      if (attempt >= LOST_ANSWER_ATTEMPTS) throw error;
+      await clock.sleep(wait, session.signal);
+      wait *= 2;
+    }
+  }
 }

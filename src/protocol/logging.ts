@@ -3,6 +3,8 @@
  * under the right level in its own log (TF_LOG / TF_LOG_PROVIDER). stdout belongs to the handshake alone.
  */
 
+import { redactUrlCredentials } from '../bridge/redact';
+
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel | 'off', number> = { trace: 0, debug: 1, info: 2, warn: 3, error: 4, off: 5 };
 
@@ -31,11 +33,20 @@ export function createLogger(
     enabled: (level) => RANK[level] >= threshold,
     log(level, message, fields) {
       if (RANK[level] < threshold) return;
-      const entry: Record<string, unknown> = { '@level': level, '@message': message, '@module': module, '@timestamp': new Date().toISOString() };
-      if (fields) for (const [key, value] of Object.entries(fields)) if (value !== undefined) entry[key] = value;
+      const entry: Record<string, unknown> = { '@level': level, '@message': redactUrlCredentials(message), '@module': module, '@timestamp': hclogTimestamp(new Date()) };
+      if (fields) for (const [key, value] of Object.entries(fields)) if (value !== undefined) entry[key] = typeof value === 'string' ? redactUrlCredentials(value) : value;
       write(JSON.stringify(entry) + '\n');
     },
   };
 }
 
 export const silentLogger: Logger = { enabled: () => false, log: () => undefined };
+
+/**
+ * hclog's JSON time format, `2006-01-02T15:04:05.000000Z07:00`: go-plugin parses each stderr line's `@timestamp`
+ * with exactly that layout (six fractional digits) and, when it fails, logs the whole line as unparsed text at DEBUG,
+ * so a provider warning would show only under TF_LOG=DEBUG. JavaScript dates carry milliseconds: pad to micro.
+ */
+export function hclogTimestamp(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}

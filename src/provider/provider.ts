@@ -2,6 +2,8 @@
  * The `exchangeonline` provider block: which tenant, how to authenticate, which endpoint. Every setting can
  * come from an EXO_* environment variable so pipelines keep secrets out of configuration.
  */
+import { redactUrlCredentials, showSettingValue } from '../bridge/redact';
+import { scrubSecrets } from '../bridge/rest/logging';
 import type { ExchangeBridge } from '../bridge/bridge';
 import { ConcurrencyLimitedBridge } from '../bridge/limited-bridge';
 import { MailboxDirectory } from '../exchange/mailbox-directory';
@@ -164,7 +166,7 @@ function maxConcurrentRequests(config: ObjectValue, environment: NodeJS.ProcessE
     throw new DiagnosticError(
       errorDiagnostic(
         'Invalid exchangeonline provider configuration',
-        `max_concurrent_requests must be a whole number from 1 to 64, got ${JSON.stringify(raw)}.`,
+        `max_concurrent_requests must be a whole number from 1 to 64, got ${showSettingValue(raw)}.`,
         typeof configured === 'number' || typeof configured === 'string' ? ['max_concurrent_requests'] : undefined,
       ),
     );
@@ -181,7 +183,7 @@ function managedIdentitySetting(config: ObjectValue, environment: NodeJS.Process
   if (/^(true|1)$/i.test(raw.trim())) return true;
   if (/^(false|0)$/i.test(raw.trim())) return false;
   throw new ConfigurationError(
-    `The ${PROVIDER_ENVIRONMENT.managed_identity} environment variable is ${JSON.stringify(raw.slice(0, 40))}; expected true or false.`,
+    `The ${PROVIDER_ENVIRONMENT.managed_identity} environment variable is ${showSettingValue(raw)}; expected true or false.`,
     `Set ${PROVIDER_ENVIRONMENT.managed_identity} to true or false, or set \`managed_identity\` in the provider block.`,
     ['managed_identity'],
   );
@@ -192,7 +194,7 @@ function bridgeSetting(setting: (name: string) => string | undefined): (typeof B
   const value = setting('bridge')?.trim().toLowerCase() ?? 'rest';
   if ((BRIDGES as readonly string[]).includes(value)) return value as (typeof BRIDGES)[number];
   throw new ConfigurationError(
-    `The \`bridge\` setting ${JSON.stringify(setting('bridge')!.slice(0, 40))} is not a bridge exoform has.`,
+    `The \`bridge\` setting ${showSettingValue(setting('bridge'))} is not a bridge exoform has.`,
     'Set `bridge` to "rest" (the default) or "powershell".',
     ['bridge'],
   );
@@ -220,6 +222,17 @@ function createConfiguredPowerShellBridge(settings: PowerShellBridgeSettings, ru
 /** The legacy-TLS SMTP host of the configured cloud (null where it has none); see src/bridge/clouds.ts. */
 export function legacyTlsHostFor(endpoint: string | undefined, environment?: string): string | null {
   return resolveCloud(environment, endpoint).legacyTlsHost;
+}
+
+/**
+ * EXOFORM_RETRY_BACKOFF_MS: the first transient-failure backoff (default 2000 ms, doubling). Not a provider setting:
+ * it exists so fault-injection tests and benchmarks against the emulator can run thousands of retries in seconds.
+ */
+function retryTuning(environment: NodeJS.ProcessEnv): { initialBackoffMs?: number; tokenRetryPauseMs?: number } | undefined {
+  const raw = environment.EXOFORM_RETRY_BACKOFF_MS;
+  if (raw === undefined || !/^\d{1,6}$/.test(raw.trim())) return undefined;
+  const ms = Number(raw.trim());
+  return { initialBackoffMs: ms, tokenRetryPauseMs: Math.min(ms, 1_000) };
 }
 
 export function createExoformProvider(logger: Logger, environment: NodeJS.ProcessEnv = process.env): ProviderDefinition<ExchangeClient> {
@@ -264,11 +277,11 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
               userPrincipalName: setting('user_principal_name'),
               powershellPath: setting('powershell_path'),
             },
-            { checkCertificateNow: true, maxSessions: Math.min(maxConcurrent, MAX_POWERSHELL_SESSIONS), logger: bridgeLogger },
+            { checkCertificateNow: true, maxSessions: Math.min(maxConcurrent, MAX_POWERSHELL_SESSIONS), logger: bridgeLogger, retry: retryTuning(environment) },
           );
         } else {
           rejectPowerShellOnlySettings(setting, managedIdentity);
-          bridge = createRestBridge(credentials, { checkCertificateNow: true, logger: bridgeLogger });
+          bridge = createRestBridge(credentials, { checkCertificateNow: true, logger: bridgeLogger, retry: retryTuning(environment) });
         }
         const limited = new ConcurrencyLimitedBridge(bridge, { maxConcurrent });
         return {
@@ -282,10 +295,13 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
         if (error instanceof ConfigurationError) {
           const attribute = error.attributes[0];
           const variable = attribute ? PROVIDER_ENVIRONMENT[attribute] : undefined;
+          // Whatever path produced the message, no credential-carrying setting is echoed raw.
+          const secrets = ['access_token', 'client_secret', 'certificate_password', 'endpoint'].map(setting);
+          const detail = scrubSecrets(redactUrlCredentials(`${error.message}\n\n${error.remedy}`), secrets);
           throw new DiagnosticError(
             errorDiagnostic(
               'Invalid exchangeonline provider configuration',
-              `${error.message}\n\n${error.remedy}` + (variable ? `\n(\`${attribute}\` can also come from the ${variable} environment variable.)` : ''),
+              detail + (variable ? `\n(\`${attribute}\` can also come from the ${variable} environment variable.)` : ''),
               attribute && config[attribute] !== undefined && config[attribute] !== null ? [attribute] : undefined,
             ),
           );

@@ -44,8 +44,8 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       const created = await tf.plan(2);
       const after = created.plan.resource_changes![0].change.after;
       expect(after.identities).toEqual({ 'scanner@contoso.com': '', 'sean@contoso.com': '' });
-      expect(after.out_of_sync).toEqual({});
-      expect(after.stray_mailboxes).toEqual({});
+      // On create these are known after apply: a create that fails for some members records them there (no taint).
+      expect(created.plan.resource_changes![0].change.after_unknown).toMatchObject({ out_of_sync: true, stray_mailboxes: true });
 
       await tf.apply();
       expect(await emulator.inspect.overrides(ALL)).toEqual({

@@ -10,7 +10,7 @@ import {
   UnreachableError,
   type ExchangeError,
 } from '../../src/bridge/errors';
-import { isTransientExceptionName, RetryPolicy, type AttemptContext, type RetryEvent } from '../../src/bridge/retry';
+import { isIdempotentCmdlet, isTransientExceptionName, RetryPolicy, type AttemptContext, type RetryEvent } from '../../src/bridge/retry';
 import { FakeClock } from './helpers/fake-clock';
 
 /** An operation that fails with the given errors in turn, then returns 'done'. */
@@ -62,12 +62,25 @@ describe('RetryPolicy', () => {
     expect(clock.sleeps).toEqual([2000, 4000]);
   });
 
-  it('refreshes the token once on 401 and retries at once', async () => {
+  it('refreshes the token once on 401 and retries after a short pause', async () => {
     const { operation, contexts } = failing(unauthorized());
     await expect(policy.run(operation)).resolves.toBe('done');
     expect(contexts.map((context) => context.forceTokenRefresh)).toEqual([false, true]);
-    expect(clock.sleeps).toEqual([]);
-    expect(events[0]).toMatchObject({ attempt: 1, delayMs: 0, reason: expect.stringContaining('401') });
+    expect(clock.sleeps).toEqual([1000]);
+    expect(events[0]).toMatchObject({ attempt: 1, delayMs: 1000, reason: expect.stringContaining('401') });
+  });
+
+  it('does not repeat a New-/Remove- call that failed transiently (its answer may be lost); Set- is repeated', async () => {
+    const { operation: create, contexts: createTries } = failing(new TransientError('HTTP 504', 'retry', 'New-AuthenticationPolicy'));
+    await expect(policy.run(create, { cmdlet: 'New-AuthenticationPolicy' })).rejects.toBeInstanceOf(TransientError);
+    expect(createTries).toHaveLength(1);
+    const { operation: remove } = failing(new TransientError('reset', 'retry'));
+    await expect(policy.run(remove, { cmdlet: 'Remove-AuthenticationPolicy' })).rejects.toBeInstanceOf(TransientError);
+    const { operation: set, contexts: setTries } = failing(new TransientError('HTTP 504', 'retry', 'Set-User'));
+    await expect(policy.run(set, { cmdlet: 'Set-User' })).resolves.toBe('done');
+    expect(setTries).toHaveLength(2);
+    expect(isIdempotentCmdlet('Get-User')).toBe(true);
+    expect(isIdempotentCmdlet('new-authenticationpolicy')).toBe(false);
   });
 
   it('fails with AuthenticationError on a second 401', async () => {

@@ -93,7 +93,7 @@ describe('inspection API', () => {
     const reset = await emu.inspect('POST', 'reset');
     expect(reset.body.reset).toBe('all');
     expect((await emu.inspect('GET', 'faults')).body.rules).toEqual([]);
-    expect((await emu.inspect('GET', 'latency')).body).toEqual({ callMs: 0, connectMs: 0, pageSize: 1000 });
+    expect((await emu.inspect('GET', 'latency')).body).toEqual({ callMs: 0, connectMs: 0, pageSize: 1000, replicationLagMs: 0 });
     expect((await emu.invoke(DEMO, 'Get-TransportConfig')).body.value[0].SmtpClientAuthenticationDisabled).toBe(true);
     expect((await emu.inspect('GET', 'calls')).body.total).toBe(1);
   });

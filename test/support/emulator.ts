@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../../src/emulator';
 import type { TenantState } from '../../src/emulator/model';
+import type { LatencySettings } from '../../src/emulator/control';
+import type { FixtureDocument } from '../../src/emulator/fixture';
 
 export const DEMO_TENANT = 'contoso.onmicrosoft.com';
 export const TEST_TOKEN = 'exoform-test-token-7f3a9c';
@@ -42,11 +44,13 @@ export function testDialect(dialect: string | undefined = process.env.EXOFORM_EM
   return dialect === undefined || dialect.trim() === '' ? undefined : dialect;
 }
 
-export async function startTestEmulator(options: { seed?: string; token?: string; dialect?: string } = {}): Promise<TestEmulator> {
+export async function startTestEmulator(
+  options: { seed?: string | FixtureDocument; token?: string; dialect?: string; latency?: Partial<LatencySettings> } = {},
+): Promise<TestEmulator> {
   const directory = mkdtempSync(join(tmpdir(), 'exoform-emu-'));
   const dataFile = join(directory, 'state.json');
   const token = options.token ?? TEST_TOKEN;
-  const emulator = await startEmulator({ dataFile, seed: options.seed ?? 'demo', token, dialect: options.dialect ?? testDialect() });
+  const emulator = await startEmulator({ dataFile, seed: options.seed ?? 'demo', token, dialect: options.dialect ?? testDialect(), latency: options.latency });
   return {
     url: emulator.url,
     token,
@@ -104,8 +108,18 @@ export class EmulatorInspector {
     return this.request('PATCH', `/_emulator/tenants/${encodeURIComponent(tenant)}/recipients/${encodeURIComponent(identity)}`, values);
   }
 
-  addFault(rule: Record<string, unknown>): Promise<unknown> {
+  addFault(rule: Record<string, unknown> | Array<Record<string, unknown>>): Promise<unknown> {
     return this.request('POST', '/_emulator/faults', rule);
+  }
+
+  /** Fault rules with how often each matched and fired. */
+  async faults(): Promise<Array<{ id: string; cmdlet: string | null; status: number; when: string; reset: boolean; matched: number; fired: number }>> {
+    return (await this.request<{ rules: Array<{ id: string; cmdlet: string | null; status: number; when: string; reset: boolean; matched: number; fired: number }> }>('GET', '/_emulator/faults')).rules;
+  }
+
+  /** Reads (Get-*) lag writes by `ms` from now on (0 turns the model off). */
+  setReplicationLag(ms: number): Promise<unknown> {
+    return this.request('PATCH', '/_emulator/latency', { replicationLagMs: ms });
   }
 
   clearFaults(): Promise<unknown> {

@@ -23,7 +23,7 @@ export function validateOrganization(organization: string): string {
   throw new ConfigurationError(
     value === ''
       ? 'The `organization` setting is not set.'
-      : `The \`organization\` setting ${JSON.stringify(String(organization).slice(0, 100))} is neither a domain name nor a tenant id.`,
+      : `The \`organization\` setting ${/^[\w.-]{1,100}$/.test(value) ? JSON.stringify(value) : `(${value.length} characters, not shown)`} is neither a domain name nor a tenant id.`,
     'Set `organization` to the tenant\'s domain (for example contoso.onmicrosoft.com) or its tenant id (a GUID).',
     ['organization'],
   );
@@ -47,8 +47,9 @@ export function isLoopbackHost(hostname: string): boolean {
  * paths are fixed, and a nextLink is only followed when its origin equals this one.
  */
 export function parseEndpoint(endpoint: string): URL {
-  // Shown in errors: never the user:password or query part, which may hold secrets.
-  let shown = JSON.stringify(String(endpoint).slice(0, 200));
+  // Shown in errors: never the user:password or query part, which may hold secrets. A value that does not parse is not
+  // shown at all: where its credentials start and end cannot be told.
+  let shown = `(${String(endpoint).length} characters, not shown: it may contain credentials)`;
   const fail = (problem: string, remedy: string): never => {
     throw new ConfigurationError(`The \`endpoint\` setting ${shown} ${problem}.`, remedy, ['endpoint']);
   };
@@ -58,7 +59,8 @@ export function parseEndpoint(endpoint: string): URL {
   } catch {
     return fail('is not a URL', `Set \`endpoint\` to an https URL such as ${DEFAULT_ENDPOINT}, or leave it unset.`);
   }
-  shown = JSON.stringify(`${url.protocol}//${url.host}${url.pathname}`);
+  // Scheme and host only: a path (or what a mistyped scheme turns into one) may carry a secret too.
+  shown = /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) && /^[\w.:[\]-]*$/.test(url.host) ? JSON.stringify(`${url.protocol}//${url.host}`) : shown;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     fail(`uses ${url.protocol.replace(/:$/, '')}`, `Use an https URL such as ${DEFAULT_ENDPOINT}.`);
   }

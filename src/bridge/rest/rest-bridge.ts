@@ -17,8 +17,6 @@ import {
   ConfigurationError,
   ExchangeError,
   ServiceBugError,
-  ThrottledError,
-  TransientError,
   UnreachableError,
 } from '../errors';
 import { createBridgeRetryPolicy, type AttemptContext, type RetryBudget, type RetryPolicy, type RetryPolicyOptions } from '../retry';
@@ -169,51 +167,68 @@ export class RestBridge implements ExchangeBridge {
     this.http.close();
   }
 
-  /** Sends one chunk until every item has a final outcome; returns an error that should also fail later chunks. */
+  /**
+   * Sends one chunk until every item has a final outcome; returns an error that should also fail later chunks.
+   *
+   * Each item has a retry budget of its own (one item that keeps failing must not spend the others'), and a round
+   * waits once, as long as its most demanding item asks. The `$batch` request itself runs under the ordinary policy.
+   * An item that succeeded in any round keeps its result whatever later rounds meet (a 401, a reset...).
+   */
   private async runBatchChunk(
     chunk: Array<{ index: number; call: PreparedCall }>,
     results: Array<CmdletResult | ExchangeError | undefined>,
     signal: AbortSignal | undefined,
   ): Promise<ExchangeError | undefined> {
-    let pending = chunk;
-    const lastErrors = new Map<number, ExchangeError>();
+    type Item = { index: number; call: PreparedCall; tally: ReturnType<RetryPolicy['newTally']>; attempt: number };
+    let pending: Item[] = chunk.map((item) => ({ ...item, tally: this.retry.newTally(), attempt: 0 }));
     const pages = new Map<number, { call: PreparedCall; page: AnsweredPage }>();
-    const budget: RetryBudget = { waitedMs: 0 };
-    let itemsStillFailing: ExchangeError | undefined;
-    try {
-      await this.retry.run(
-        async (attempt) => {
-          const { responses, answeredBy } = await this.postBatch(pending, attempt);
-          const retryLater: typeof pending = [];
-          pending.forEach((item, position) => {
-            const outcome = this.batchItemOutcome(responses.get(String(position + 1)), item.call.cmdlet, answeredBy);
-            if (outcome instanceof ThrottledError || outcome instanceof TransientError) {
-              lastErrors.set(item.index, outcome);
-              retryLater.push(item);
-            } else if (outcome instanceof ExchangeError) {
-              results[item.index] = outcome;
-            } else {
-              pages.set(item.index, { call: item.call, page: outcome });
-            }
-          });
-          pending = retryLater;
-          if (pending.length > 0) {
-            // Ask the policy to wait as for the worst item: the longest Retry-After, or a transient backoff.
-            itemsStillFailing = representativeError(pending.map((item) => lastErrors.get(item.index)!));
-            throw itemsStillFailing;
-          }
-        },
-        { signal, cmdlet: '$batch', budget },
-      );
-    } catch (error) {
-      if (error instanceof CancelledError || !(error instanceof ExchangeError)) throw error;
-      if (itemsStillFailing !== undefined && error.cause === itemsStillFailing) {
-        // The policy gave up on the items that kept failing (tries or wait budget used up): each keeps its own error.
-        for (const item of pending) results[item.index] = lastErrors.get(item.index)!;
-      } else {
-        // The batch request itself failed for good: that is every pending item's outcome.
+    const requestBudget: RetryBudget = { waitedMs: 0 };
+    let renewToken = false;
+    let fatal: ExchangeError | undefined;
+    while (pending.length > 0) {
+      let responses: Map<string, BatchItemResponse>;
+      let answeredBy: URL;
+      try {
+        const forceRefresh = renewToken;
+        ({ responses, answeredBy } = await this.retry.run((attempt) => this.postBatch(pending, { ...attempt, forceTokenRefresh: attempt.forceTokenRefresh || forceRefresh }), {
+          signal,
+          cmdlet: '$batch',
+          budget: requestBudget,
+        }));
+      } catch (error) {
+        if (error instanceof CancelledError || !(error instanceof ExchangeError)) throw error;
+        // The batch request itself failed for good: that is the outcome of the items still pending, and only theirs.
         for (const item of pending) results[item.index] = error;
-        if (error instanceof AuthenticationError || error instanceof UnreachableError) return error;
+        if (error instanceof AuthenticationError || error instanceof UnreachableError) fatal = error;
+        break;
+      }
+      renewToken = false;
+      const retryLater: Item[] = [];
+      let waitMs = 0;
+      pending.forEach((item, position) => {
+        const outcome = this.batchItemOutcome(responses.get(String(position + 1)), item.call.cmdlet, answeredBy);
+        if (!(outcome instanceof ExchangeError)) {
+          pages.set(item.index, { call: item.call, page: outcome });
+          return;
+        }
+        item.attempt++;
+        const decision = this.retry.decideItem(outcome, item.tally, item.call.cmdlet, item.attempt);
+        if (!decision.retry) {
+          results[item.index] = decision.error instanceof ExchangeError ? decision.error : outcome;
+          return;
+        }
+        renewToken ||= decision.forceTokenRefresh;
+        waitMs = Math.max(waitMs, decision.delayMs);
+        retryLater.push(item);
+      });
+      pending = retryLater;
+      if (pending.length > 0 && waitMs > 0) {
+        try {
+          await this.clock.sleep(waitMs, signal);
+        } catch {
+          throw new CancelledError('$batch');
+        }
+        for (const item of pending) item.tally.budget.waitedMs += waitMs;
       }
     }
     for (const [index, { call, page }] of pages) {
@@ -224,7 +239,7 @@ export class RestBridge implements ExchangeBridge {
         results[index] = error;
       }
     }
-    return undefined;
+    return fatal;
   }
 
   private batchItemOutcome(response: BatchItemResponse | undefined, cmdlet: string, answeredBy: URL): AnsweredPage | ExchangeError {
@@ -392,6 +407,8 @@ export class RestBridge implements ExchangeBridge {
       }
       const parsed = tryParseJson(response.body);
       if (response.status >= 200 && response.status < 300) return { parsed, answeredBy: url, requestId };
+      // The retry after a 401 was refused too: a provider that cannot renew its token says why (expired or not).
+      if (response.status === 401 && attempt.forceTokenRefresh && this.tokenProvider.refusedTwice) throw this.tokenProvider.refusedTwice(this.clock.now(), cmdlet);
       throw errorFromResponse(
         { status: response.status, headers: response.headers, body: parsed },
         { cmdlet, origin: url.origin, organization: this.organization, nowMs: this.clock.now(), requestId },
@@ -459,13 +476,6 @@ export class RestBridge implements ExchangeBridge {
   private url(path: string): URL {
     return new URL(path, this.apiOrigin);
   }
-}
-
-/** The error the policy should wait for when several batch items must be retried: the longest throttle wins. */
-function representativeError(errors: ExchangeError[]): ExchangeError {
-  const throttled = errors.filter((error): error is ThrottledError => error instanceof ThrottledError);
-  if (throttled.length === 0) return errors[0]!;
-  return throttled.reduce((worst, error) => ((error.retryAfterMs ?? 0) > (worst.retryAfterMs ?? 0) ? error : worst));
 }
 
 function asExchangeError(error: unknown): ExchangeError {

@@ -22,6 +22,11 @@ export interface TokenProvider {
   getToken(options: TokenRequestOptions): Promise<string>;
   /** For logs and error messages; never contains a secret. */
   describe(): string;
+  /**
+   * Optional: the error to report when the service refused this provider's token twice in a row (a fixed token
+   * cannot be renewed). Says what the token's claims tell (expired or not), never the token.
+   */
+  refusedTwice?(nowMs: number, cmdlet?: string): AuthenticationError;
 }
 
 export const EXCHANGE_SCOPE = 'https://outlook.office365.com/.default';
@@ -37,13 +42,19 @@ export class StaticTokenProvider implements TokenProvider {
 
   async getToken(options: TokenRequestOptions): Promise<string> {
     if (options.signal?.aborted) throw new CancelledError();
-    if (options.forceRefresh) {
-      throw new AuthenticationError(
-        'Exchange Online refused the access token from `access_token` (it has probably expired: access tokens live 60 to 90 minutes), and a fixed token cannot be renewed.',
-        'Supply a fresh token in `access_token`, or configure `client_id` with `client_secret` or `certificate_path` so the provider can obtain and renew tokens itself.',
-      );
-    }
+    // A refused fixed token is sent once more (after the retry policy's short pause): a single 401 can be a blip of
+    // the front door. The bridge reports a second refusal with refusedTwice().
     return this.token;
+  }
+
+  refusedTwice(nowMs: number, cmdlet?: string): AuthenticationError {
+    return new AuthenticationError(
+      `Exchange Online refused the access token from \`access_token\` twice, 1 s apart. ${describeTokenExpiry(this.token, nowMs)}`,
+      'Supply a fresh token in `access_token` (for the https://outlook.office365.com audience, with the Exchange.ManageAsApp permission or an Exchange ' +
+        'admin role), or configure `client_id` with `client_secret` or `certificate_path` so the provider can obtain and renew tokens itself.',
+      401,
+      cmdlet,
+    );
   }
 
   describe(): string {
@@ -236,4 +247,29 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
       },
     );
   });
+}
+
+/**
+ * What a JWT's `exp` claim says about the token, for an error message: never the token or any other claim. Access
+ * tokens live 60 to 90 minutes.
+ */
+export function describeTokenExpiry(token: string, nowMs: number): string {
+  const exp = expiryClaim(token);
+  if (exp === undefined) return 'The token carries no readable `exp` claim (it is not a JSON Web Token), so whether it expired is unknown.';
+  const at = new Date(exp * 1000).toISOString();
+  const minutes = Math.round(Math.abs(nowMs - exp * 1000) / 60_000);
+  return exp * 1000 <= nowMs
+    ? `It has expired: its \`exp\` claim is ${at} (${minutes} min ago).`
+    : `It has not expired (its \`exp\` claim is ${at}, in ${minutes} min), so it was refused for another reason: the wrong audience or tenant, or missing Exchange permissions.`;
+}
+
+function expiryClaim(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' && Number.isFinite(claims.exp) ? claims.exp : undefined;
+  } catch {
+    return undefined;
+  }
 }

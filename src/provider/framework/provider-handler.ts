@@ -2,6 +2,7 @@
  * Turns a ProviderDefinition into the protocol's ProviderHandler: Terraform's planning rules (defaults, unknown
  * computed values, replacement), state shaping, and one consistent way of reporting errors.
  */
+import { redactUrlCredentials } from '../../bridge/redact';
 import { errorDiagnostic, hasErrors, warningDiagnostic, type AttributePath, type Diagnostic } from '../../protocol/diagnostics';
 import type { ProviderHandler, ProviderSchemas } from '../../protocol/provider-handler';
 import { assertValidSchema } from '../../protocol/schema';
@@ -58,7 +59,9 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
     try {
       return await run();
     } catch (error) {
-      collector.diagnostics.push(error instanceof DiagnosticError ? error.diagnostic : definition.describeError(error, operation));
+      const diagnostic = error instanceof DiagnosticError ? error.diagnostic : definition.describeError(error, operation);
+      // Credentials in a URL never leave in an error, whichever path wrote the text.
+      collector.diagnostics.push({ ...diagnostic, summary: redactUrlCredentials(diagnostic.summary), detail: diagnostic.detail === undefined ? undefined : redactUrlCredentials(diagnostic.detail) });
       return undefined;
     }
   }
@@ -177,6 +180,7 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       const planned = asObject(request.planned);
       const config = asObject(request.config);
       const operation = prior ? 'update' : 'create';
+      let partial = false;
       const result = await guard(`${operation} ${request.typeName}`, collector, async () => {
         try {
           return await (prior
@@ -185,6 +189,7 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
         } catch (error) {
           if (!(error instanceof PartialResultError)) throw error;
           // Part of it was applied: hand Terraform that state together with the errors.
+          partial = true;
           collector.diagnostics.push(...error.diagnostics);
           return error.state;
         }
@@ -193,7 +198,9 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
         // Nothing was recorded as applied: keep the prior state (or none, for a failed create).
         return { state: request.prior, private: request.plannedPrivate, diagnostics: collector.diagnostics };
       }
-      const state = conformToBlock(definitionOf.schema.block, result);
+      // Terraform's contract: every value known at plan time comes back as planned. A full success that read back
+      // something else (another writer, a lagging read) keeps the plan; the next refresh shows the difference as drift.
+      const state = partial ? conformToBlock(definitionOf.schema.block, result) : keepPlannedValues(planned, conformToBlock(definitionOf.schema.block, result));
       if (containsUnknown(state) && !hasErrors(collector.diagnostics)) {
         collector.diagnostics.push(errorDiagnostic(`Provider bug: ${request.typeName} left a value unknown after ${operation}`, 'Please report this.'));
       }
@@ -272,4 +279,13 @@ function planValues<Client>(definition: ResourceDefinition<Client>, prior: Objec
     }
   }
   return planned;
+}
+
+/** `state` with every attribute that was wholly known in `planned` set to its planned value. */
+export function keepPlannedValues(planned: ObjectValue, state: ObjectValue): ObjectValue {
+  const out: ObjectValue = { ...state };
+  for (const [name, value] of Object.entries(planned)) {
+    if (name in out && !containsUnknown(value)) out[name] = value;
+  }
+  return out;
 }

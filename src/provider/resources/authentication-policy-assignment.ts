@@ -18,7 +18,7 @@ import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedUserDetachment } from './authentication-policy';
-import { emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
+import { assertPolicyExistsAtPlan, emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
 
 export const authenticationPolicyAssignmentSchema: Schema = {
   version: 0,
@@ -146,6 +146,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
     const policyChanges = !prior || !valuesEqual(prior.authentication_policy, planned.authentication_policy);
     planned.authentication_policy_guid = policyChanges ? new Unknown() : (prior!.authentication_policy_guid ?? null);
     // Revocation happens when the assignment changes and revoke_refresh_tokens is on; toggling the flag alone does nothing.
+    if (policyChanges) await assertPolicyExistsAtPlan(client, client && exchangeSession({ client, signal, warn }), planned.authentication_policy, 'before the assignment');
     const revokes = policyChanges && planned.revoke_refresh_tokens !== false;
     planned.refresh_tokens_revoked_at = revokes ? new Unknown() : (prior?.refresh_tokens_revoked_at ?? null);
     // Resolve a new user while planning, so a misspelled user fails the plan rather than the apply.

@@ -10,6 +10,8 @@
  *   the org default, at plan time and again at apply time, unless `detach_on_destroy = true`, which clears those
  *   first. What Remove-AuthenticationPolicy does to a policy in use is undocumented, so exoform never finds out.
  */
+import { notePlannedPolicy } from './policy-reference';
+import { confirmWrite } from '../../exchange/confirm';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { AttributeSchema, Schema } from '../../protocol/schema';
 import {
@@ -255,6 +257,7 @@ async function removePolicy(context: OperationContext<ExchangeClient> & { prior:
     if (use.isDefault) await setDefaultAuthenticationPolicy(exchange, null);
   }
   await removeAuthenticationPolicy(exchange, policy.guid);
+  await confirmWrite(exchange, 'Remove-AuthenticationPolicy', async () => (await findAuthenticationPolicy(exchange, policy.guid)) === undefined);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -292,6 +295,7 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
   },
 
   async modifyPlan({ prior, planned, client, signal, warn }) {
+    notePlannedPolicy(client, planned.name);
     if (!client || !isKnown(planned.name) || typeof planned.name !== 'string') return;
     const context = { client, signal, warn };
     // Any difference replaces, even of case only (requiresReplace compares exactly).
@@ -322,7 +326,9 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
 
   async create(context) {
     const name = readString(context.planned, 'name')!;
-    const policy = await newAuthenticationPolicy(exchangeSession(context), name, switchesFrom(context.planned));
+    const exchange = exchangeSession(context);
+    const policy = await newAuthenticationPolicy(exchange, name, switchesFrom(context.planned));
+    await confirmWrite(exchange, 'New-AuthenticationPolicy', async () => (await findAuthenticationPolicy(exchange, policy.guid)) !== undefined);
     return stateFrom(policy, { name, detach: context.planned.detach_on_destroy === true });
   },
 
@@ -362,7 +368,14 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
       if (error instanceof AuthenticationPolicyUpdateError) throw updateFailure(error, current.name);
       throw error;
     }
-    // The directory replicates: a read straight after the write can be stale, so trust what was written.
+    // The directory replicates: a read straight after the write can be stale, so trust what was written — and read
+    // until the service shows it, so that the next plan's refresh does too.
+    if (Object.keys(changes).length > 0) {
+      await confirmWrite(exchange, 'Set-AuthenticationPolicy', async () => {
+        const seen = await findAuthenticationPolicy(exchange, current.guid);
+        return !seen || BASIC_AUTH_SWITCHES.every((property) => seen.switches[property] === wanted[property]);
+      });
+    }
     return stateFrom({ ...current, switches: wanted }, { name, detach: context.planned.detach_on_destroy === true });
   },
 

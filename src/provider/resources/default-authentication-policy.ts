@@ -14,7 +14,7 @@ import { assertImportTenant, exchangeSession, type ExchangeClient } from '../pro
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedDefaultDetachment } from './authentication-policy';
-import { emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
+import { assertPolicyExistsAtPlan, emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
 
 export const defaultAuthenticationPolicySchema: Schema = {
   version: 0,
@@ -59,10 +59,11 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
     return emptyPolicyDiagnostics(config);
   },
 
-  modifyPlan({ prior, planned, client }) {
+  async modifyPlan({ prior, planned, client, signal, warn }) {
     if (client) planned.id = client.organization;
-    planned.authentication_policy_guid =
-      prior && valuesEqual(prior.authentication_policy, planned.authentication_policy) ? (prior.authentication_policy_guid ?? null) : new Unknown();
+    const unchanged = prior !== null && valuesEqual(prior.authentication_policy, planned.authentication_policy);
+    planned.authentication_policy_guid = unchanged ? (prior!.authentication_policy_guid ?? null) : new Unknown();
+    if (!unchanged) await assertPolicyExistsAtPlan(client, client && exchangeSession({ client, signal, warn }), planned.authentication_policy, 'first');
   },
 
   planDestroy({ prior, client }) {

@@ -13,16 +13,18 @@
  * beyond what is out of line: `out_of_sync` (listed mailboxes whose setting differs) and `stray_mailboxes`. A
  * no-op plan costs one bulk read in refresh; planning reads nothing; applying reads nothing unless `exclusive`.
  */
+import { claimMailbox } from './mailbox-claims';
 import { randomUUID } from 'node:crypto';
 import type { ExchangeError } from '../../bridge/errors';
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { DISABLED, ENABLED, INHERIT, identityProblem, settingWord, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
+import { DISABLED, ENABLED, INHERIT, findCasMailbox, identityProblem, listCasMailboxes, settingWord, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
+import { confirmWrite } from '../../exchange/confirm';
 import { identityForms, type Resolution, type SmtpAuthChange } from '../../exchange/mailbox-directory';
 import type { ExchangeSession } from '../../exchange/session';
 import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, PartialResultError, type OperationContext, type ResourceDefinition } from '../framework/resource';
-import { isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
+import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
 
 /** What `out_of_sync` and `stray_mailboxes` say about a mailbox. */
 const NOT_FOUND = 'not found';
@@ -254,10 +256,39 @@ async function converge(context: OperationContext<ExchangeClient>, id: string, p
     if (error) diagnostics.push(failureDiagnostic(reset.mailbox.primarySmtpAddress, null, error));
     return Boolean(error);
   });
+  const applied: SmtpAuthChange[] = [
+    ...resetList.filter((_, index) => !resetResults[index]).map((reset) => ({ identity: reset.mailbox.guid, value: null })),
+    ...writes.filter((_, index) => !writeResults[index]).map((write) => ({ identity: write.identity, value: wanted })),
+  ];
+  await confirmMailboxWrites(exchange, applied);
   return {
     state: { id, identities: planned.identities, smtp_client_authentication_disabled: wanted, exclusive: planned.exclusive === true, out_of_sync: outOfSync, stray_mailboxes: strayMap(failedResets) },
     diagnostics,
   };
+}
+
+/**
+ * Reads until the service shows the applied changes (confirm.ts): the next plan refreshes in a new process, and a
+ * lagging read there would show drift that isn't there or hide a change still to make. Few changes are looked up one
+ * by one; more cost one bulk read per round. A mailbox no read finds is not waited for.
+ */
+async function confirmMailboxWrites(exchange: ExchangeSession, applied: readonly SmtpAuthChange[]): Promise<void> {
+  if (applied.length === 0) return;
+  await confirmWrite(exchange, `Set-CASMailbox (${applied.length} mailbox${applied.length === 1 ? '' : 'es'})`, async () => {
+    if (applied.length <= PLAN_CHECK_LIMIT) {
+      for (const change of applied) {
+        const found = await findCasMailbox(exchange, change.identity);
+        if (found?.length === 1 && found[0].smtpClientAuthenticationDisabled !== change.value) return false;
+      }
+      return true;
+    }
+    const byForm = new Map<string, CasMailbox>();
+    for (const mailbox of await listCasMailboxes(exchange)) for (const form of identityForms(mailbox)) byForm.set(form, mailbox);
+    return applied.every((change) => {
+      const mailbox = byForm.get(change.identity.toLowerCase());
+      return !mailbox || mailbox.smtpClientAuthenticationDisabled === change.value;
+    });
+  });
 }
 
 /** With per-item failures, the honest partial state goes back to Terraform together with the errors. */
@@ -336,10 +367,17 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
    * left. Identities the refresh could not resolve, and new ones when that is cheap, are warned about here.
    */
   async modifyPlan({ prior, planned, client, signal, warn }) {
-    planned.out_of_sync = {};
-    planned.stray_mailboxes = {};
+    // A create that fails for some members must not error (Terraform taints a created object that returns errors,
+    // and replacing a tainted list returns every member to inherit before setting it again): it records the failures
+    // in out_of_sync and warns, so on create the two maps are only known after apply.
+    planned.out_of_sync = prior ? {} : new Unknown();
+    planned.stray_mailboxes = prior ? {} : new Unknown();
     if (!isKnown(planned.identities) || planned.identities === null) return;
     const identities = identitiesOf(planned.identities);
+    if (client && isKnown(planned.smtp_client_authentication_disabled)) {
+      const owner = `list:${typeof planned.id === 'string' && isKnown(planned.id) ? planned.id : [...identities].sort().join('\n')}`;
+      claimMailbox(client, identities, listSetting(planned), owner, `an exchangeonline_mailbox_smtp_auth_list (which lists it)`);
+    }
     const priorListed = new Set(prior ? identitiesOf(prior.identities) : []);
     const priorOutOfSync = entries(prior?.out_of_sync);
     for (const identity of identities) {
@@ -362,7 +400,18 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async create(context) {
-    return finish(await converge(context, randomUUID(), context.planned, null));
+    const converged = await converge(context, randomUUID(), context.planned, null);
+    // No error diagnostics here (see modifyPlan): the failures are in out_of_sync, which the next plan shows leaving.
+    for (const diagnostic of converged.diagnostics) {
+      context.warn(diagnostic.summary, `${diagnostic.detail ?? ''}\n\nThis list was created without them (an error would make Terraform replace the whole list). Run \`terraform apply\` again to finish.`);
+    }
+    if (converged.diagnostics.length > 0) {
+      context.warn(
+        `${converged.diagnostics.length} mailbox change(s) of this list failed`,
+        'They are recorded in `out_of_sync` / `stray_mailboxes`; the next `terraform plan` shows them and `terraform apply` finishes the job without touching the mailboxes already set.',
+      );
+    }
+    return converged.state;
   },
 
   async read(context) {
@@ -407,6 +456,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
       failed.push(resets[index]);
       diagnostics.push(failureDiagnostic(resets[index].mailbox.primarySmtpAddress, null, error));
     });
+    await confirmMailboxWrites(exchange, resets.filter((_, index) => !results[index]).map((reset) => ({ identity: reset.mailbox.guid, value: null })));
     // What is left to undo stays in state, as strays, so the next destroy finishes it.
     if (failed.length) throw new PartialResultError({ ...prior, identities: {}, out_of_sync: {}, stray_mailboxes: strayMap(failed) }, diagnostics);
   },

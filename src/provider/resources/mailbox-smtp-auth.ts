@@ -6,6 +6,7 @@
  * setting ($null). Destroy returns the mailbox to inherit. Reads and plans are served from the provider's
  * per-process mailbox snapshot, so a thousand of these cost a handful of calls, not a thousand.
  */
+import { claimMailbox } from './mailbox-claims';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { effectiveSmtpAuthEnabled, identityProblem, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
@@ -115,6 +116,10 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
       planned.id = mailbox.guid;
       planned.guid = mailbox.guid;
       planned.primary_smtp_address = mailbox.primarySmtpAddress;
+    }
+    if (client && typeof planned.identity === 'string' && isKnown(planned.identity) && isKnown(wanted)) {
+      const keys = [planned.identity, ...(typeof planned.guid === 'string' && isKnown(planned.guid) ? [planned.guid] : [])];
+      claimMailbox(client, keys, (wanted ?? null) as boolean | null, `mailbox:${planned.identity.toLowerCase()}`, `an exchangeonline_mailbox_smtp_auth (identity "${planned.identity}")`);
     }
   },
 

@@ -6,7 +6,7 @@ import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import { findAuthenticationPolicy, refersToPolicy } from '../../exchange/authentication-policy';
 import type { ExchangeSession } from '../../exchange/session';
 import { DiagnosticError } from '../framework/resource';
-import type { ObjectValue } from '../framework/values';
+import { isKnown, type CtyValue, type ObjectValue } from '../framework/values';
 
 /**
  * How a policy reference (what Get-User or Get-OrganizationConfig report) reads in state: the configured spelling
@@ -46,4 +46,33 @@ export function emptyPolicyDiagnostics(config: ObjectValue): Diagnostic[] {
     return [errorDiagnostic('Invalid authentication policy', 'authentication_policy is empty. Give the policy name, or reference an exchangeonline_authentication_policy.', ['authentication_policy'])];
   }
   return [];
+}
+
+/** Names of policies planned in this process (per configured client), lower-cased: they exist once applied. */
+const plannedPolicies = new WeakMap<object, Set<string>>();
+
+/** Called by the policy resource's plan: Terraform plans a policy before what references it (the reference is an edge). */
+export function notePlannedPolicy(client: object | null, name: CtyValue | undefined): void {
+  if (!client || typeof name !== 'string' || !isKnown(name)) return;
+  let names = plannedPolicies.get(client);
+  if (!names) plannedPolicies.set(client, (names = new Set()));
+  names.add(name.trim().toLowerCase());
+}
+
+/**
+ * Plan-time truth: the policy an assignment or the default names must exist now, or be planned in this
+ * configuration (a `exchangeonline_authentication_policy` the reference points at is planned first, since the
+ * reference orders them; its name is known at plan, so it cannot be told apart by being unknown). An unknown name
+ * passes, and without a configured provider (credentials unknown at plan) nothing is checked. A literal name of a
+ * policy declared in the same configuration but not referenced passes only if Terraform happened to plan it first.
+ */
+export async function assertPolicyExistsAtPlan(
+  client: object | null,
+  exchange: ExchangeSession | null,
+  reference: CtyValue | undefined,
+  createdWhen: string,
+): Promise<void> {
+  if (!client || !exchange || typeof reference !== 'string' || !isKnown(reference) || reference.trim() === '') return;
+  if (plannedPolicies.get(client)?.has(reference.trim().toLowerCase())) return;
+  if (!(await findAuthenticationPolicy(exchange, reference))) throw policyNotFound(reference, createdWhen);
 }

@@ -7,10 +7,11 @@
  */
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
+import { confirmWrite } from '../../exchange/confirm';
 import { readTransportConfig, setTransportConfig, type TransportConfigSettings } from '../../exchange/transport-config';
 import { assertImportTenant, exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
-import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
+import { Unknown, isKnown, readBool, valuesEqual, type CtyValue, type ObjectValue } from '../framework/values';
 
 const SETTINGS_TYPE = ['object', { smtp_client_authentication_disabled: 'bool', allow_legacy_tls_clients: 'bool' }] as const;
 const LEGACY_ENDPOINT_TYPE = ['object', { host: 'string', port: 'number', tls_versions: ['list', 'string'] }] as const;
@@ -125,8 +126,16 @@ async function converge(context: OperationContext<ExchangeClient>, changes: Part
     needed.allowLegacyTlsClients = changes.allowLegacyTlsClients;
   }
   if (Object.keys(needed).length === 0) return current;
-  await setTransportConfig(exchangeSession(context), needed);
+  const exchange = exchangeSession(context);
+  await setTransportConfig(exchange, needed);
   if (needed.smtpClientAuthenticationDisabled !== undefined) context.client.mailboxes.noteOrgSmtpAuthDisabled(needed.smtpClientAuthenticationDisabled);
+  await confirmWrite(exchange, 'Set-TransportConfig', async () => {
+    const seen = await readTransportConfig(exchange);
+    return (
+      (needed.smtpClientAuthenticationDisabled === undefined || seen.smtpClientAuthenticationDisabled === needed.smtpClientAuthenticationDisabled) &&
+      (needed.allowLegacyTlsClients === undefined || seen.allowLegacyTlsClients === needed.allowLegacyTlsClients)
+    );
+  });
   // The directory replicates: a read straight after a write can be stale, so trust what was written.
   return { ...current, ...needed, allowLegacyTlsClientsNotSet: needed.allowLegacyTlsClients === undefined && current.allowLegacyTlsClientsNotSet };
 }
@@ -137,8 +146,15 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
   defaults: { restore_on_destroy: false },
   stableComputed: ['id', 'original_settings'],
 
-  modifyPlan({ planned, config, client }) {
+  modifyPlan({ prior, planned, config, client }) {
     refuseLegacyTlsWithoutEndpoint(client, config);
+    // An update reads the tenant again at apply time; what the configuration leaves out may have been changed by
+    // another writer since this plan (or a saved plan) was made, so it is planned as unknown rather than promised.
+    if (prior && Object.keys(planned).some((name) => name !== 'legacy_tls_client_endpoint' && !valuesEqual(prior[name], planned[name]))) {
+      for (const name of ['smtp_client_authentication_disabled', 'allow_legacy_tls_clients'] as const) {
+        if (config[name] === null) planned[name] = new Unknown();
+      }
+    }
     planned.legacy_tls_client_endpoint = legacyEndpointFor(client, planned.allow_legacy_tls_clients);
     if (client && isKnown(planned.id) === false) planned.id = client.organization;
   },

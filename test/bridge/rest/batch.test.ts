@@ -192,10 +192,10 @@ describe('RestBridge.invokeBatch', () => {
     expect(JSON.parse(server.requests[1]!.body)).toEqual({ CmdletInput: { CmdletName: 'Get-User', Parameters: { Identity: 'paged' } } });
   });
 
-  it('gives every item the authentication error of a refused batch and does not send the remaining chunks', async () => {
+  it('gives every item the authentication error of a refused batch (after one retry) and does not send the remaining chunks', async () => {
     await start(() => ({ status: 401 }));
     const results = await bridge.invokeBatch(mailboxRequests(15));
-    expect(server.requests).toHaveLength(1);
+    expect(server.requests).toHaveLength(2);
     expect(results).toHaveLength(15);
     for (const result of results) expect(result).toBeInstanceOf(AuthenticationError);
     expect((results[14] as ExchangeError).message).toContain('`access_token`');

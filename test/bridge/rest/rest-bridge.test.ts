@@ -328,13 +328,20 @@ describe('RestBridge', () => {
       expect(server.requests).toHaveLength(2);
     });
 
-    it('401 with a static token → AuthenticationError telling the user to supply a fresh token', async () => {
-      await start([{ status: 401 }]);
+    it('401 with a static token: one retry after a pause, then an AuthenticationError telling the user to supply a fresh token', async () => {
+      await start([{ status: 401 }, { status: 401 }]);
       const error = (await bridge.invoke('Get-TransportConfig', {}).catch((e: unknown) => e)) as AuthenticationError;
       expect(error).toBeInstanceOf(AuthenticationError);
-      expect(error.message).toContain('`access_token`');
+      expect(error.message).toContain('`access_token` twice');
+      expect(error.message).toContain('no readable `exp` claim');
       expect(error.remedy).toMatch(/fresh token.*client_id/);
-      expect(server.requests).toHaveLength(1);
+      expect(server.requests).toHaveLength(2);
+    });
+
+    it('a single 401 with a static token is survived: the same token is sent once more', async () => {
+      await start([{ status: 401 }, { status: 200, body: { value: [{ Identity: 'x' }] } }]);
+      await expect(bridge.invoke('Get-TransportConfig', {})).resolves.toEqual({ rows: [{ Identity: 'x' }], warnings: [] });
+      expect(server.requests).toHaveLength(2);
     });
 
     it('403 → AuthenticationError about roles, not retried', async () => {

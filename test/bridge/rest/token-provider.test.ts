@@ -50,12 +50,23 @@ describe('StaticTokenProvider', () => {
     await expect(new StaticTokenProvider(`Bearer ${TOKEN}\n`).getToken({ forceRefresh: false })).resolves.toBe(TOKEN);
   });
 
-  it('cannot refresh: AuthenticationError telling the user what to do, without the token', async () => {
-    const error = (await new StaticTokenProvider(TOKEN).getToken({ forceRefresh: true }).catch((e: unknown) => e)) as AuthenticationError;
-    expect(error).toBeInstanceOf(AuthenticationError);
-    expect(error.message).toMatch(/refused the access token.*expired/);
-    expect(error.remedy).toMatch(/fresh token in `access_token`.*`client_id`/);
-    expect(`${error.message} ${error.remedy}`).not.toContain(TOKEN);
+  it('a refresh hands back the same token (one more try), and a second refusal says whether it expired, without the token', async () => {
+    await expect(new StaticTokenProvider(TOKEN).getToken({ forceRefresh: true })).resolves.toBe(TOKEN);
+    const jwt = (claims: object): string => `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.c2ln`;
+    const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const expired = new StaticTokenProvider(jwt({ exp: now / 1000 - 600, upn: 'admin@contoso.com' })).refusedTwice(now, 'Get-User');
+    expect(expired).toBeInstanceOf(AuthenticationError);
+    expect(expired.message).toMatch(/refused the access token from `access_token` twice.*It has expired: its `exp` claim is 2026-01-01T11:50:00.000Z \(10 min ago\)/);
+    expect(expired.remedy).toMatch(/fresh token in `access_token`.*`client_id`/);
+    const valid = jwt({ exp: now / 1000 + 3600 });
+    const current = new StaticTokenProvider(valid).refusedTwice(now);
+    expect(current.message).toMatch(/has not expired.*in 60 min.*audience or tenant/);
+    for (const error of [expired, current]) {
+      expect(`${error.message} ${error.remedy}`).not.toContain('c2ln');
+      expect(`${error.message} ${error.remedy}`).not.toContain('admin@contoso.com');
+      expect(`${error.message} ${error.remedy}`).not.toContain(valid.split('.')[1]);
+    }
+    expect(new StaticTokenProvider(TOKEN).refusedTwice(now).message).toContain('no readable `exp` claim');
   });
 
   it('refuses an empty or malformed token without echoing it', () => {

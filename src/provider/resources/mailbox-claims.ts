@@ -1,0 +1,52 @@
+/**
+ * Plan-time truth for mailboxes managed twice: a mailbox named by two resources with different SMTP AUTH values would
+ * flip on every apply. Terraform plans every resource of a configuration in one provider process, so each plan of a
+ * mailbox resource or list registers its claims here (per configured client, i.e. per tenant and provider block) and
+ * a conflicting claim fails the plan.
+ *
+ * Limits, by design of the protocol: a provider is never told a resource's address, so the error names the other
+ * claimant by type and identity (Terraform adds the address of the resource whose plan failed); identities are
+ * compared as written, case-insensitively, plus the GUID a single mailbox resolved to (an alias and an address of the
+ * same mailbox in two lists are not matched); two provider blocks (aliases) for the same tenant do not see each
+ * other's claims; a value unknown at plan claims nothing.
+ */
+import { errorDiagnostic } from '../../protocol/diagnostics';
+import { DiagnosticError } from '../framework/resource';
+
+interface Claim {
+  readonly value: boolean | null;
+  /** How the error names the claimant, e.g. `an exchangeonline_mailbox_smtp_auth_list (as "sean@contoso.com")`. */
+  readonly by: string;
+  /** The claimant's own key, so a resource planned again does not conflict with itself. */
+  readonly owner: string;
+}
+
+const registries = new WeakMap<object, Map<string, Claim>>();
+
+function settingText(value: boolean | null): string {
+  return value === null ? 'null (inherit)' : String(value);
+}
+
+/**
+ * Registers that `owner` wants `value` for the mailbox named by each of `keys` (identity as written, GUID...).
+ * Throws a DiagnosticError when another claimant wants a different value for any of them.
+ */
+export function claimMailbox(client: object, keys: readonly string[], value: boolean | null, owner: string, by: string): void {
+  let registry = registries.get(client);
+  if (!registry) registries.set(client, (registry = new Map()));
+  for (const key of keys) {
+    const normalized = key.trim().toLowerCase();
+    const existing = registry.get(normalized);
+    if (existing && existing.owner !== owner && existing.value !== value) {
+      throw new DiagnosticError(
+        errorDiagnostic(
+          `Mailbox "${key}" is managed twice with different values`,
+          `This resource sets smtp_client_authentication_disabled = ${settingText(value)} for it, and ${existing.by} in the same configuration sets ` +
+            `${settingText(existing.value)}: each apply would undo the other. Manage each mailbox in one resource only (remove it from one of them).`,
+          ['smtp_client_authentication_disabled'],
+        ),
+      );
+    }
+  }
+  for (const key of keys) registry.set(key.trim().toLowerCase(), { value, by, owner });
+}
