@@ -19,7 +19,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { App, Fn, LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { ExchangeonlineProvider } from '../generated/provider';
+import { ExchangeonlineProvider } from '../generated/provider/index';
 import { ConstructValidationError } from './errors';
 import { MailboxList, MailboxListError } from './mailbox-list';
 import { checkKnownKeys, describeValue, isPlainObject, joinPath, Problems } from './private/problems';
