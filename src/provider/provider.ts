@@ -70,6 +70,7 @@ export const PROVIDER_ENVIRONMENT: Readonly<Record<string, string>> = {
   client_secret: 'EXO_CLIENT_SECRET',
   certificate_path: 'EXO_CERTIFICATE_PATH',
   certificate_password: 'EXO_CERTIFICATE_PASSWORD',
+  federated_token_file: 'EXO_FEDERATED_TOKEN_FILE',
   endpoint: 'EXO_ENDPOINT',
   max_concurrent_requests: 'EXO_MAX_CONCURRENT_REQUESTS',
   bridge: 'EXO_BRIDGE',
@@ -98,6 +99,12 @@ export const providerSchema: Schema = {
       client_secret: { type: 'string', optional: true, sensitive: true, description: `Client secret of the app in \`client_id\`. ${env('client_secret')}` },
       certificate_path: { type: 'string', optional: true, description: `Path to the app's certificate: a PFX/P12 file, or PEM with the private key. ${env('certificate_path')}` },
       certificate_password: { type: 'string', optional: true, sensitive: true, description: `Password of the certificate file, if any. ${env('certificate_password')}` },
+      federated_token_file: {
+        type: 'string',
+        optional: true,
+        description:
+          `Workload identity federation: a file holding an OIDC ID token (a JWT) that your CI or Kubernetes issues, sent to Entra ID as the client assertion of the app in \`client_id\`, so no secret is stored anywhere. Read again for every token request (CI tokens rotate). ${env('federated_token_file')} When no credential is configured at all, \`AZURE_FEDERATED_TOKEN_FILE\` (with \`AZURE_CLIENT_ID\`), as set by AKS workload identity, is used.`,
+      },
       endpoint: {
         type: 'string',
         optional: true,
@@ -196,6 +203,30 @@ function rejectPowerShellOnlySettings(setting: (name: string) => string | undefi
   );
 }
 
+/**
+ * `federated_token_file` (or EXO_FEDERATED_TOKEN_FILE); failing that, and only when no other credential is set, the
+ * Azure SDKs' workload identity variables AZURE_FEDERATED_TOKEN_FILE and AZURE_CLIENT_ID (AKS sets both).
+ */
+function federatedSettings(
+  credentials: { accessToken?: string; clientId?: string; clientSecret?: string; certificatePath?: string },
+  configured: string | undefined,
+  environment: NodeJS.ProcessEnv,
+): { federatedTokenFile?: string; clientId?: string } {
+  if (configured !== undefined) return { federatedTokenFile: configured };
+  const azureFile = environment.AZURE_FEDERATED_TOKEN_FILE;
+  if (!azureFile || credentials.accessToken || credentials.clientSecret || credentials.certificatePath) return {};
+  return { federatedTokenFile: azureFile, clientId: credentials.clientId ?? (environment.AZURE_CLIENT_ID || undefined) };
+}
+
+function rejectFederatedWithPowerShell(federatedTokenFile: string | undefined): void {
+  if (federatedTokenFile === undefined) return;
+  throw new ConfigurationError(
+    '`federated_token_file` needs the REST bridge: Connect-ExchangeOnline has no way to sign in with a federated token.',
+    'Remove `bridge = "powershell"` (the REST bridge is the default), or sign in to the PowerShell bridge with a certificate.',
+    ['federated_token_file', 'bridge'],
+  );
+}
+
 /** Builds the PowerShell bridge; its module (and node-powershell) is loaded only here, when the block asks for it. */
 function createConfiguredPowerShellBridge(settings: PowerShellBridgeSettings, runtime: PowerShellBridgeRuntimeOptions): ExchangeBridge {
   const { createPowerShellBridge } = require('../bridge/powershell/create-powershell-bridge') as typeof import('../bridge/powershell/create-powershell-bridge');
@@ -239,6 +270,7 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
         };
         let bridge: ExchangeBridge;
         if (bridgeSetting(setting) === 'powershell') {
+          rejectFederatedWithPowerShell(setting('federated_token_file'));
           bridge = createConfiguredPowerShellBridge(
             {
               ...credentials,
@@ -250,7 +282,7 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           );
         } else {
           rejectPowerShellOnlySettings(setting, managedIdentity);
-          bridge = createRestBridge(credentials, { checkCertificateNow: true, logger: bridgeLogger });
+          bridge = createRestBridge({ ...credentials, ...federatedSettings(credentials, setting('federated_token_file'), environment) }, { checkCertificateNow: true, logger: bridgeLogger });
         }
         const limited = new ConcurrencyLimitedBridge(bridge, { maxConcurrent });
         return {

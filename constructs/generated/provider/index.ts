@@ -51,6 +51,12 @@ export interface ExchangeonlineProviderConfig {
   */
   readonly endpoint?: string;
   /**
+  * Workload identity federation: a file holding an OIDC ID token (a JWT) that your CI or Kubernetes issues, sent to Entra ID as the client assertion of the app in `client_id`, so no secret is stored anywhere. Read again for every token request (CI tokens rotate). Defaults to the `EXO_FEDERATED_TOKEN_FILE` environment variable. When no credential is configured at all, `AZURE_FEDERATED_TOKEN_FILE` (with `AZURE_CLIENT_ID`), as set by AKS workload identity, is used.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.1.0/docs#federated_token_file ExchangeonlineProvider#federated_token_file}
+  */
+  readonly federatedTokenFile?: string;
+  /**
   * With `bridge = "powershell"` only: sign in with the Azure managed identity of the machine running Terraform (`Connect-ExchangeOnline -ManagedIdentity`); set `client_id` for a user-assigned identity. Defaults to the `EXO_MANAGED_IDENTITY` environment variable.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.1.0/docs#managed_identity ExchangeonlineProvider#managed_identity}
@@ -140,6 +146,7 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
     this._clientId = config.clientId;
     this._clientSecret = config.clientSecret;
     this._endpoint = config.endpoint;
+    this._federatedTokenFile = config.federatedTokenFile;
     this._managedIdentity = config.managedIdentity;
     this._maxConcurrentRequests = config.maxConcurrentRequests;
     this._organization = config.organization;
@@ -264,6 +271,22 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
     return this._endpoint;
   }
 
+  // federated_token_file - computed: false, optional: true, required: false
+  private _federatedTokenFile?: string; 
+  public get federatedTokenFile() {
+    return this._federatedTokenFile;
+  }
+  public set federatedTokenFile(value: string | undefined) {
+    this._federatedTokenFile = value;
+  }
+  public resetFederatedTokenFile() {
+    this._federatedTokenFile = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get federatedTokenFileInput() {
+    return this._federatedTokenFile;
+  }
+
   // managed_identity - computed: false, optional: true, required: false
   private _managedIdentity?: boolean | cdktf.IResolvable; 
   public get managedIdentity() {
@@ -373,6 +396,7 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
       client_id: cdktf.stringToTerraform(this._clientId),
       client_secret: cdktf.stringToTerraform(this._clientSecret),
       endpoint: cdktf.stringToTerraform(this._endpoint),
+      federated_token_file: cdktf.stringToTerraform(this._federatedTokenFile),
       managed_identity: cdktf.booleanToTerraform(this._managedIdentity),
       max_concurrent_requests: cdktf.numberToTerraform(this._maxConcurrentRequests),
       organization: cdktf.stringToTerraform(this._organization),
@@ -422,6 +446,12 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
       },
       endpoint: {
         value: cdktf.stringToHclTerraform(this._endpoint),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      federated_token_file: {
+        value: cdktf.stringToHclTerraform(this._federatedTokenFile),
         isBlock: false,
         type: "simple",
         storageClassType: "string",
