@@ -10,10 +10,10 @@
  * stack of the wave before, so `cdktf deploy '<id>-*'` applies wave 0 (the canaries) first, then the next wave in
  * parallel, and stops before the later waves if a canary fails. `cdktf deploy '<id>-w0-*'` deploys one wave.
  *
- * Credentials are references, never values: `{ env: "TF_VAR_x" }` becomes a sensitive Terraform variable `x`
- * (Terraform reads it from the TF_VAR_x environment variable at plan time), `{ file: "path" }` becomes
- * `sensitive(trimspace(file("path")))`. Neither puts a secret into cdktf.out/ or state. A fleet that holds a secret
- * inline is rejected.
+ * Credentials are references, never values: `{ env: "TF_VAR_x" }` becomes a sensitive, ephemeral Terraform
+ * variable `x` (Terraform reads it from the TF_VAR_x environment variable at plan and apply time; ephemeral keeps it
+ * out of saved plan files), `{ file: "path" }` becomes `sensitive(trimspace(file("path")))`. Neither puts a secret
+ * into cdktf.out/ or state. A fleet that holds a secret inline is rejected.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
@@ -413,6 +413,9 @@ export class TenantStack extends TerraformStack {
           description: `${field} for ${props.tenant}: export ${reference.env} before cdktf deploy / terraform plan.`,
         });
         variable.overrideLogicalId(name);
+        // Ephemeral (Terraform 1.10+): kept out of saved plan files and state, unlike a variable that is only
+        // sensitive. Neither cdktf 0.21 nor cdktn 0.24 has an `ephemeral` option yet, so it is set as an override.
+        variable.addOverride('ephemeral', true);
         variables.set(name, variable);
       }
       return variable.stringValue;

@@ -118,7 +118,7 @@ export const providerSchema: Schema = {
       bridge: {
         type: 'string',
         optional: true,
-        description: `How the provider talks to Exchange Online: \`rest\` (default; the admin API over HTTPS) or \`powershell\` (Microsoft's ExchangeOnlineManagement module in pwsh sessions, for organisations that mandate it; see docs/powershell-bridge.md). Both behave the same for every resource. ${env('bridge')}`,
+        description: `How the provider talks to Exchange Online: \`rest\` (default; the admin API over HTTPS) or \`powershell\` (Microsoft's ExchangeOnlineManagement module in pwsh sessions, for organisations that mandate it; see docs/guides/powershell-bridge.md). Both behave the same for every resource. ${env('bridge')}`,
       },
       powershell_path: {
         type: 'string',

@@ -92,7 +92,7 @@ describe('TenantFleet.fromFile', () => {
     const contoso = synth(fleet.stacks[0]);
     expect(contoso.provider.exchangeonline).toEqual([{ organization: 'contoso.onmicrosoft.com', access_token: '${var.contoso_token}' }]);
     expect(contoso.variable).toEqual({
-      contoso_token: expect.objectContaining({ type: 'string', sensitive: true, nullable: false, description: expect.stringContaining('export TF_VAR_contoso_token') }),
+      contoso_token: expect.objectContaining({ type: 'string', sensitive: true, ephemeral: true, nullable: false, description: expect.stringContaining('export TF_VAR_contoso_token') }),
     });
     expect(contoso.terraform.backend).toEqual({ local: { path: join(directory, 'tf-state', 'contoso.tfstate') } });
     expect(contoso.terraform.required_providers.exchangeonline).toEqual({ source: 'exoform/exchangeonline', version: expect.any(String) });
