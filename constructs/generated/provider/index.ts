@@ -15,7 +15,7 @@ export interface ExchangeonlineProviderConfig {
   */
   readonly accessToken?: string;
   /**
-  * How the provider talks to Exchange Online: `rest` (default; the admin API over HTTPS) or `powershell` (Microsoft's ExchangeOnlineManagement module in pwsh sessions, for organisations that mandate it; see docs/powershell-bridge.md). Both behave the same for every resource. Defaults to the `EXO_BRIDGE` environment variable.
+  * How the provider talks to Exchange Online: `rest` (default; the admin API over HTTPS) or `powershell` (Microsoft's ExchangeOnlineManagement module in pwsh sessions, for organisations that mandate it; see docs/guides/powershell-bridge.md). Both behave the same for every resource. Defaults to the `EXO_BRIDGE` environment variable.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.1.0/docs#bridge ExchangeonlineProvider#bridge}
   */
