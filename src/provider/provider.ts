@@ -103,7 +103,7 @@ export const providerSchema: Schema = {
         type: 'string',
         optional: true,
         description:
-          `Workload identity federation: a file holding an OIDC ID token (a JWT) that your CI or Kubernetes issues, sent to Entra ID as the client assertion of the app in \`client_id\`, so no secret is stored anywhere. Read again for every token request (CI tokens rotate). ${env('federated_token_file')} When no credential is configured at all, \`AZURE_FEDERATED_TOKEN_FILE\` (with \`AZURE_CLIENT_ID\`), as set by AKS workload identity, is used.`,
+          `Workload identity federation: a file holding an OIDC ID token (a JWT) that your CI or Kubernetes issues, sent to Entra ID as the client assertion of the app in \`client_id\`, so no secret is stored anywhere. Read again for every token request (CI tokens rotate). ${env('federated_token_file')} When no other credential is configured, \`AZURE_FEDERATED_TOKEN_FILE\` (with \`AZURE_CLIENT_ID\`), as set by AKS workload identity, is used; failing that, in a GitHub Actions job with \`id-token: write\` and \`client_id\` set, the token is requested from the job's OIDC endpoint (\`ACTIONS_ID_TOKEN_REQUEST_URL\`) for every token request.`,
       },
       endpoint: {
         type: 'string',
@@ -204,18 +204,25 @@ function rejectPowerShellOnlySettings(setting: (name: string) => string | undefi
 }
 
 /**
- * `federated_token_file` (or EXO_FEDERATED_TOKEN_FILE); failing that, and only when no other credential is set, the
- * Azure SDKs' workload identity variables AZURE_FEDERATED_TOKEN_FILE and AZURE_CLIENT_ID (AKS sets both).
+ * `federated_token_file` (or EXO_FEDERATED_TOKEN_FILE). Failing that, and only when no other credential is set (where
+ * the REST bridge would otherwise refuse to start): the Azure SDKs' workload identity variables
+ * AZURE_FEDERATED_TOKEN_FILE and AZURE_CLIENT_ID (AKS sets both), or, in a GitHub Actions job with `id-token: write`,
+ * its OIDC endpoint (ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN) when `client_id` is set.
  */
 function federatedSettings(
   credentials: { accessToken?: string; clientId?: string; clientSecret?: string; certificatePath?: string },
   configured: string | undefined,
   environment: NodeJS.ProcessEnv,
-): { federatedTokenFile?: string; clientId?: string } {
+): { federatedTokenFile?: string; federatedTokenRequest?: { url: string; bearer: string }; clientId?: string } {
   if (configured !== undefined) return { federatedTokenFile: configured };
-  const azureFile = environment.AZURE_FEDERATED_TOKEN_FILE;
-  if (!azureFile || credentials.accessToken || credentials.clientSecret || credentials.certificatePath) return {};
-  return { federatedTokenFile: azureFile, clientId: credentials.clientId ?? (environment.AZURE_CLIENT_ID || undefined) };
+  if (credentials.accessToken || credentials.clientSecret || credentials.certificatePath) return {};
+  if (environment.AZURE_FEDERATED_TOKEN_FILE) {
+    return { federatedTokenFile: environment.AZURE_FEDERATED_TOKEN_FILE, clientId: credentials.clientId ?? (environment.AZURE_CLIENT_ID || undefined) };
+  }
+  const url = environment.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const bearer = environment.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (url && bearer && credentials.clientId) return { federatedTokenRequest: { url, bearer } };
+  return {};
 }
 
 function rejectFederatedWithPowerShell(federatedTokenFile: string | undefined): void {

@@ -51,7 +51,7 @@ export interface ExchangeonlineProviderConfig {
   */
   readonly endpoint?: string;
   /**
-  * Workload identity federation: a file holding an OIDC ID token (a JWT) that your CI or Kubernetes issues, sent to Entra ID as the client assertion of the app in `client_id`, so no secret is stored anywhere. Read again for every token request (CI tokens rotate). Defaults to the `EXO_FEDERATED_TOKEN_FILE` environment variable. When no credential is configured at all, `AZURE_FEDERATED_TOKEN_FILE` (with `AZURE_CLIENT_ID`), as set by AKS workload identity, is used.
+  * Workload identity federation: a file holding an OIDC ID token (a JWT) that your CI or Kubernetes issues, sent to Entra ID as the client assertion of the app in `client_id`, so no secret is stored anywhere. Read again for every token request (CI tokens rotate). Defaults to the `EXO_FEDERATED_TOKEN_FILE` environment variable. When no other credential is configured, `AZURE_FEDERATED_TOKEN_FILE` (with `AZURE_CLIENT_ID`), as set by AKS workload identity, is used; failing that, in a GitHub Actions job with `id-token: write` and `client_id` set, the token is requested from the job's OIDC endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`) for every token request.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.1.0/docs#federated_token_file ExchangeonlineProvider#federated_token_file}
   */

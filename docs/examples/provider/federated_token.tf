@@ -8,9 +8,10 @@ terraform {
 }
 
 # Workload identity federation: the app has a federated credential that trusts your CI's OIDC issuer
-# (for GitHub Actions: issuer https://token.actions.githubusercontent.com, subject repo:<org>/<repo>:environment:prod,
+# (GitLab: issuer https://gitlab.com, subject project_path:<group>/<project>:ref_type:branch:ref:main,
 # audience api://AzureADTokenExchange). A step before Terraform writes the job's ID token to this file;
-# the provider re-reads it for every token request. No secret exists anywhere.
+# the provider reads it again for every token request. No secret exists anywhere.
+# In GitHub Actions (id-token: write) leave federated_token_file out: client_id alone is enough.
 provider "exchangeonline" {
   organization         = "contoso.onmicrosoft.com"
   client_id            = "00000000-0000-0000-0000-000000000000"

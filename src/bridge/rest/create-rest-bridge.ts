@@ -24,6 +24,8 @@ export interface RestBridgeSettings {
   certificatePassword?: string;
   /** Workload identity federation: a file holding the CI's OIDC ID token (federated-credential.ts). */
   federatedTokenFile?: string;
+  /** Or GitHub Actions' OIDC token endpoint (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN). */
+  federatedTokenRequest?: { url: string; bearer: string };
   endpoint?: string;
 }
 
@@ -41,13 +43,13 @@ export interface RestBridgeRuntimeOptions extends Omit<RestBridgeOptions, 'organ
 export type RestBridgeConfig = RestBridgeSettings & RestBridgeRuntimeOptions;
 
 export function createRestBridge(config: RestBridgeConfig, runtime: RestBridgeRuntimeOptions = {}): RestBridge {
-  const { organization: configuredOrganization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, federatedTokenFile, endpoint, createClient, checkCertificateNow, ...bridgeOptions } = {
+  const { organization: configuredOrganization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, federatedTokenFile, federatedTokenRequest, endpoint, createClient, checkCertificateNow, ...bridgeOptions } = {
     ...config,
     ...runtime,
   };
   const organization = validateOrganization(configuredOrganization ?? '');
   if (isSet(endpoint)) parseEndpoint(endpoint!); // report a bad endpoint before looking at credentials
-  const tokenProvider = createTokenProvider({ organization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, federatedTokenFile }, createClient);
+  const tokenProvider = createTokenProvider({ organization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, federatedTokenFile, federatedTokenRequest }, createClient);
   if (checkCertificateNow && tokenProvider instanceof CertificateTokenProvider) tokenProvider.loadCertificate();
   return new RestBridge({ ...bridgeOptions, organization, tokenProvider, endpoint: isSet(endpoint) ? endpoint : undefined });
 }
@@ -68,13 +70,14 @@ export function createTokenProvider(config: RestBridgeSettings, createClient?: C
   if (accessToken && clientSecret) conflict('access_token', 'client_secret');
   if (accessToken && certificatePath) conflict('access_token', 'certificate_path');
   if (clientSecret && certificatePath) conflict('client_secret', 'certificate_path');
-  const federated = isSet(config.federatedTokenFile);
+  const federated = isSet(config.federatedTokenFile) || config.federatedTokenRequest !== undefined;
   if (federated) {
     for (const [other, set] of [['access_token', accessToken], ['client_secret', clientSecret], ['certificate_path', certificatePath]] as const) if (set) conflict(other, 'federated_token_file');
     if (!clientId) {
       throw new ConfigurationError('`federated_token_file` is set but `client_id` is not.', 'Set `client_id` to the Application (client) ID of the app that has the federated credential.', ['client_id', 'federated_token_file']);
     }
-    return new FederatedTokenProvider({ organization: config.organization ?? '', clientId: config.clientId!, tokenFile: config.federatedTokenFile! });
+    const source = isSet(config.federatedTokenFile) ? { tokenFile: config.federatedTokenFile } : { tokenRequest: config.federatedTokenRequest };
+    return new FederatedTokenProvider({ organization: config.organization ?? '', clientId: config.clientId!, ...source });
   }
   if (accessToken && clientId) {
     throw new ConfigurationError(

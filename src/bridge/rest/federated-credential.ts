@@ -12,11 +12,16 @@
  *   client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer, client_assertion=<the file's JWT>
  *
  * The file is read again for every token request, because CI tokens are short-lived and rotated in place (the AKS
- * webhook rewrites the projected file hourly). Access tokens are reused until five minutes before they expire.
- * Neither the assertion nor the access token ever appears in an error or a log line.
+ * webhook rewrites the projected file hourly). In GitHub Actions the assertion can instead be requested from the job's
+ * own OIDC endpoint (ACTIONS_ID_TOKEN_REQUEST_URL with the bearer ACTIONS_ID_TOKEN_REQUEST_TOKEN, audience
+ * api://AzureADTokenExchange, answered as `{"value": "<jwt>"}`, as GitHub's actions toolkit getIDToken does), again
+ * for every token request, so a long apply never presents an expired CI token. Access tokens are reused until five
+ * minutes before they expire. Neither the assertion nor the access token ever appears in an error or a log line.
  */
 
 import { readFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { AuthenticationError, CancelledError, ConfigurationError } from '../errors';
 import { validateOrganization, isGuid } from './endpoint';
 import { HttpClient } from './http-client';
@@ -24,6 +29,8 @@ import { scrubSecrets } from './logging';
 import { DEFAULT_AUTHORITY_HOST, EXCHANGE_SCOPE, type TokenProvider, type TokenRequestOptions } from './token-provider';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** The audience Entra ID expects in a federated assertion (the federated credential's default). */
+export const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
 /** Renew this long before the token's own expiry, so a long apply never sends an expired token. */
 const RENEW_BEFORE_MS = 5 * 60_000;
 const TOKEN_REQUEST_TIMEOUT_MS = 60_000;
@@ -32,7 +39,9 @@ export interface FederatedTokenProviderOptions {
   organization: string;
   clientId: string;
   /** The file holding the OIDC ID token (a JWT); re-read on every token request. */
-  tokenFile: string;
+  tokenFile?: string;
+  /** Or: GitHub Actions' ID token endpoint (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN), asked on every token request. */
+  tokenRequest?: { url: string; bearer: string };
   /** Default https://login.microsoftonline.com. */
   authorityHost?: string;
   /** Default https://outlook.office365.com/.default. */
@@ -43,7 +52,8 @@ export interface FederatedTokenProviderOptions {
 export class FederatedTokenProvider implements TokenProvider {
   readonly organization: string;
   readonly clientId: string;
-  private readonly tokenFile: string;
+  private readonly tokenFile?: string;
+  private readonly tokenRequest?: { url: string; bearer: string };
   private readonly authorityHost: string;
   private readonly scope: string;
   private readonly now: () => number;
@@ -60,18 +70,20 @@ export class FederatedTokenProvider implements TokenProvider {
         ['client_id'],
       );
     }
-    if (!options.tokenFile) {
+    if (!options.tokenFile && !options.tokenRequest) {
       throw new ConfigurationError('The `federated_token_file` setting is empty.', 'Set `federated_token_file` to the file your CI writes its OIDC ID token to.', ['federated_token_file']);
     }
     this.clientId = options.clientId.trim();
     this.tokenFile = options.tokenFile;
+    this.tokenRequest = options.tokenRequest;
     this.authorityHost = (options.authorityHost ?? DEFAULT_AUTHORITY_HOST).replace(/\/+$/, '');
     this.scope = options.scope ?? EXCHANGE_SCOPE;
     this.now = options.now ?? Date.now;
   }
 
   describe(): string {
-    return `federated token file ${this.tokenFile} of app ${this.clientId} in ${this.organization}`;
+    const source = this.tokenFile ? `federated token file ${this.tokenFile}` : 'GitHub Actions OIDC token';
+    return `${source} of app ${this.clientId} in ${this.organization}`;
   }
 
   getToken(options: TokenRequestOptions): Promise<string> {
@@ -82,15 +94,19 @@ export class FederatedTokenProvider implements TokenProvider {
     return this.inFlight;
   }
 
-  /** The assertion, fresh from the file. */
-  readAssertion(): string {
+  /** The assertion, fresh from the file or from GitHub's endpoint. */
+  async assertion(signal?: AbortSignal): Promise<string> {
+    return this.tokenFile ? this.readAssertion(this.tokenFile) : this.requestAssertion(this.tokenRequest!, signal);
+  }
+
+  private readAssertion(tokenFile: string): string {
     let text: string;
     try {
-      text = readFileSync(this.tokenFile, 'utf8');
+      text = readFileSync(tokenFile, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
       throw new ConfigurationError(
-        `Cannot read the federated token file ${this.tokenFile} (${code}).`,
+        `Cannot read the federated token file ${tokenFile} (${code}).`,
         'Check `federated_token_file` (or EXO_FEDERATED_TOKEN_FILE / AZURE_FEDERATED_TOKEN_FILE): the CI step that writes the OIDC ID token must run before Terraform, in the same job.',
         ['federated_token_file'],
       );
@@ -98,7 +114,7 @@ export class FederatedTokenProvider implements TokenProvider {
     const assertion = text.trim();
     if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(assertion)) {
       throw new ConfigurationError(
-        `The federated token file ${this.tokenFile} does not hold a JWT (expected three base64url parts separated by dots).`,
+        `The federated token file ${tokenFile} does not hold a JWT (expected three base64url parts separated by dots).`,
         'Write only the OIDC ID token into the file (for GitHub Actions: the `value` field of the token response, not the whole JSON).',
         ['federated_token_file'],
       );
@@ -106,8 +122,52 @@ export class FederatedTokenProvider implements TokenProvider {
     return assertion;
   }
 
+  /** GET {ACTIONS_ID_TOKEN_REQUEST_URL}&audience=api://AzureADTokenExchange with the job's request token. */
+  private requestAssertion(request: { url: string; bearer: string }, signal: AbortSignal | undefined): Promise<string> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return Promise.reject(new ConfigurationError('ACTIONS_ID_TOKEN_REQUEST_URL is not a URL.', 'Run Terraform in a GitHub Actions job with `permissions: id-token: write`.', ['federated_token_file']));
+    }
+    url.searchParams.set('audience', FEDERATION_AUDIENCE);
+    const transport = url.protocol === 'https:' ? https : http;
+    const { env } = process;
+    const agent = env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy
+      ? (require('./proxy') as typeof import('./proxy')).createProxyAgent(url.protocol as 'http:' | 'https:', env)
+      : undefined;
+    const failure = (detail: string): AuthenticationError =>
+      new AuthenticationError(
+        `Could not get the GitHub Actions OIDC token from ${url.host}: ${detail}.`,
+        'Give the job `permissions: id-token: write`, or set `federated_token_file` to a file holding the token.',
+      );
+    return new Promise<string>((resolve, reject) => {
+      const req = transport.get(url, { agent, signal, headers: { Authorization: `Bearer ${request.bearer}`, Accept: 'application/json' }, timeout: TOKEN_REQUEST_TIMEOUT_MS }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => {
+          agent?.destroy();
+          let value: unknown;
+          try {
+            value = (JSON.parse(body) as { value?: unknown }).value;
+          } catch {
+            value = undefined;
+          }
+          if (res.statusCode === 200 && typeof value === 'string' && value.split('.').length === 3) resolve(value);
+          else reject(failure(`HTTP ${res.statusCode}${typeof value === 'string' ? '' : ', no token in the answer'}`));
+        });
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        agent?.destroy();
+        reject(signal?.aborted ? new CancelledError() : failure(error.code ?? error.message));
+      });
+    });
+  }
+
   private async acquire(signal: AbortSignal | undefined): Promise<string> {
-    const assertion = this.readAssertion();
+    const assertion = await this.assertion(signal);
     const url = new URL(`${this.authorityHost}/${encodeURIComponent(this.organization)}/oauth2/v2.0/token`);
     const body = new URLSearchParams({
       client_id: this.clientId,

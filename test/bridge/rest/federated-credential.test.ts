@@ -12,6 +12,9 @@ import { createTokenProvider } from '../../../src/bridge/rest/create-rest-bridge
 import { CLIENT_ASSERTION_TYPE, FederatedTokenProvider } from '../../../src/bridge/rest/federated-credential';
 import { RestBridge } from '../../../src/bridge/rest/rest-bridge';
 import { startTestEmulator } from '../../support/emulator';
+import { createExoformProvider } from '../../../src/provider/provider';
+import { DiagnosticError } from '../../../src/provider/framework/resource';
+import type { Logger } from '../../../src/protocol/logging';
 
 const ORG = 'contoso.onmicrosoft.com';
 const CLIENT_ID = '00000000-0000-0000-0000-0000000000aa';
@@ -129,6 +132,35 @@ describe('FederatedTokenProvider', () => {
     );
   });
 
+  test("GitHub Actions: the assertion is requested from the job's OIDC endpoint for every acquisition", async () => {
+    const github: Array<{ url: string; authorization?: string }> = [];
+    let minted = 0;
+    const server: Server = createServer((req, res) => {
+      github.push({ url: req.url ?? '', authorization: req.headers.authorization });
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ count: 1, value: jwt(`github-${++minted}`) }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const requestUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/_apis/distributedtask/token?api-version=2.0`;
+    const entra = await fakeTokenEndpoint((request) => ({ status: 200, body: { expires_in: 3599, access_token: `for-${request.form.client_assertion}` } }));
+    try {
+      const provider = createTokenProvider({ organization: ORG, clientId: CLIENT_ID, federatedTokenRequest: { url: requestUrl, bearer: 'runtime-request-token' } });
+      expect(provider).toBeInstanceOf(FederatedTokenProvider);
+      // The authority is the real one unless told otherwise; this test points it at the fake.
+      const local = new FederatedTokenProvider({ organization: ORG, clientId: CLIENT_ID, tokenRequest: { url: requestUrl, bearer: 'runtime-request-token' }, authorityHost: entra.url });
+      expect(await local.getToken({ forceRefresh: false })).toBe(`for-${jwt('github-1')}`);
+      expect(await local.getToken({ forceRefresh: true })).toBe(`for-${jwt('github-2')}`);
+      expect(github).toHaveLength(2);
+      const asked = new URL(github[0]!.url, 'http://x');
+      expect(asked.searchParams.get('api-version')).toBe('2.0');
+      expect(asked.searchParams.get('audience')).toBe('api://AzureADTokenExchange');
+      expect(github[0]!.authorization).toBe('Bearer runtime-request-token');
+      expect(entra.requests.map((r) => r.form.client_assertion_type)).toEqual([CLIENT_ASSERTION_TYPE, CLIENT_ASSERTION_TYPE]);
+    } finally {
+      await entra.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   test('the federated token signs in to the emulator through the REST bridge', async () => {
     const emulator = await startTestEmulator();
     const entra = await fakeTokenEndpoint((request) =>
@@ -151,5 +183,35 @@ describe('FederatedTokenProvider', () => {
       await entra.close();
       await emulator.stop();
     }
+  });
+});
+
+describe('provider settings for federation', () => {
+  const logger: Logger = { enabled: () => false, log: () => undefined };
+  const options = { signal: new AbortController().signal, terraformVersion: '1.11.4' };
+  const configure = async (config: Record<string, string>, environment: NodeJS.ProcessEnv): Promise<string> => {
+    try {
+      await createExoformProvider(logger, environment).configure({ organization: ORG, endpoint: 'http://127.0.0.1:1', ...config }, options);
+      return 'configured';
+    } catch (error) {
+      if (error instanceof DiagnosticError) return `${error.diagnostic.summary}: ${error.diagnostic.detail}`;
+      throw error;
+    }
+  };
+
+  test('federated_token_file / EXO_FEDERATED_TOKEN_FILE, AKS and GitHub Actions variables, and what they never override', async () => {
+    expect(await configure({ client_id: CLIENT_ID, federated_token_file: '/var/run/ci/token' }, {})).toBe('configured');
+    expect(await configure({}, { EXO_CLIENT_ID: CLIENT_ID, EXO_FEDERATED_TOKEN_FILE: '/var/run/ci/token' })).toBe('configured');
+    expect(await configure({ federated_token_file: '/t' }, {})).toMatch(/`federated_token_file` is set but `client_id` is not/);
+    // AKS workload identity: used when nothing else is configured, with AZURE_CLIENT_ID.
+    expect(await configure({}, { AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token', AZURE_CLIENT_ID: CLIENT_ID })).toBe('configured');
+    expect(await configure({}, { AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token' })).toMatch(/`client_id` is not/);
+    // ...and never in the way of a credential that is configured.
+    expect(await configure({ access_token: 't' }, { AZURE_FEDERATED_TOKEN_FILE: '/x', AZURE_CLIENT_ID: CLIENT_ID })).toBe('configured');
+    // GitHub Actions: with client_id and no other credential, the job's OIDC endpoint.
+    const github = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.actions.example/token?api-version=2.0', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'r' };
+    expect(await configure({ client_id: CLIENT_ID }, github)).toBe('configured');
+    expect(await configure({ client_id: CLIENT_ID }, {})).toMatch(/`client_id` is set without a credential[\s\S]*federated_token_file/);
+    expect(await configure({ bridge: 'powershell', client_id: CLIENT_ID, federated_token_file: '/t' }, {})).toMatch(/`federated_token_file` needs the REST bridge/);
   });
 });
