@@ -44,8 +44,8 @@ export const FLAVOURS: Record<ConstructsFlavour, { name: string; frontEnd: strin
 };
 
 /** The npm pack file name of a flavour's tarball. */
-export function constructsTarball(flavour: ConstructsFlavour): string {
-  return join(CONSTRUCTS_DIST, `${FLAVOURS[flavour].name.replace(/^@/, '').replace('/', '-')}-${ROOT_PACKAGE.version}.tgz`);
+export function constructsTarball(flavour: ConstructsFlavour, destination = CONSTRUCTS_DIST): string {
+  return join(destination, `${FLAVOURS[flavour].name.replace(/^@/, '').replace('/', '-')}-${ROOT_PACKAGE.version}.tgz`);
 }
 
 function sourceFiles(directory: string): string[] {
@@ -146,14 +146,17 @@ function readme(flavour: ConstructsFlavour): string {
   ].join('\n');
 }
 
-/** Builds both flavours into dist/constructs/ and packs them; returns the tarball paths. */
-export function buildConstructPackages(): Record<ConstructsFlavour, string> {
-  rmSync(CONSTRUCTS_DIST, { recursive: true, force: true });
-  const compiled = join(CONSTRUCTS_DIST, 'compiled');
+/**
+ * Builds both flavours into `destination` (default dist/constructs/) and packs them; returns the tarball paths.
+ * Tests pass a directory of their own, so parallel test files never rebuild under each other.
+ */
+export function buildConstructPackages(destination = CONSTRUCTS_DIST): Record<ConstructsFlavour, string> {
+  rmSync(destination, { recursive: true, force: true });
+  const compiled = join(destination, 'compiled');
   compile(compiled);
   const tarballs = {} as Record<ConstructsFlavour, string>;
   for (const flavour of Object.keys(FLAVOURS) as ConstructsFlavour[]) {
-    const target = join(CONSTRUCTS_DIST, flavour);
+    const target = join(destination, flavour);
     for (const file of outputFiles(compiled)) {
       const destination = join(target, relative(compiled, file));
       mkdirSync(dirname(destination), { recursive: true });
@@ -163,8 +166,8 @@ export function buildConstructPackages(): Record<ConstructsFlavour, string> {
     writeFileSync(join(target, 'package.json'), packageJson(flavour));
     writeFileSync(join(target, 'README.md'), readme(flavour));
     // npm pack (no scripts run: the package has none) writes <scope>-<name>-<version>.tgz into CONSTRUCTS_DIST.
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', CONSTRUCTS_DIST], { cwd: target, stdio: ['ignore', 'pipe', 'pipe'] });
-    tarballs[flavour] = constructsTarball(flavour);
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], { cwd: target, stdio: ['ignore', 'pipe', 'pipe'] });
+    tarballs[flavour] = constructsTarball(flavour, destination);
     statSync(tarballs[flavour]); // throws if npm named it otherwise
   }
   rmSync(compiled, { recursive: true, force: true });

@@ -7,7 +7,8 @@
  * (`node-<platform>-<arch>`, the package that ships the node binary itself; the `node` package only wraps it with an
  * install script) next to cdktn-cli in node_modules/.cache/exoform-cdktn-tools. Nothing is downloaded at run time.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { FLAVOURS, buildConstructPackages } from '../../scripts/build-constructs';
 import { cliConfigPath } from '../../scripts/package';
@@ -33,9 +34,11 @@ describe('a fresh CDK Terrain app using the packed constructs', () => {
   let emulator: TestEmulator;
   let app: ScratchApp;
   let tools: { nodeBin: string; cdktn: string };
+  let buildDirectory: string;
 
   beforeAll(async () => {
-    const tarballs = buildConstructPackages();
+    buildDirectory = mkdtempSync(join(tmpdir(), 'exoform-constructs-build-'));
+    const tarballs = buildConstructPackages(buildDirectory);
     tools = await cdktnTools();
     emulator = await startTestEmulator();
     app = new ScratchApp('exoform-cdktn-app-', {
@@ -48,6 +51,7 @@ describe('a fresh CDK Terrain app using the packed constructs', () => {
   afterAll(async () => {
     await emulator?.stop();
     app?.cleanup();
+    rmSync(buildDirectory, { recursive: true, force: true });
   });
 
   test('the tools are Node 22.19+ from the npm package and cdktn-cli 0.24', async () => {

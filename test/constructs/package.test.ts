@@ -4,7 +4,8 @@
  * with the real CLI and `terraform plan` of the synthesized stack against the emulator.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConstructPackages, FLAVOURS } from '../../scripts/build-constructs';
 import { cliConfigPath } from '../../scripts/package';
@@ -16,10 +17,13 @@ const BIN = join(ROOT, 'node_modules', '.bin');
 const PACKAGE = FLAVOURS.cdktf.name;
 
 let tarballs: Record<'cdktf' | 'cdktn', string>;
+let buildDirectory: string;
 
 beforeAll(() => {
-  tarballs = buildConstructPackages();
+  buildDirectory = mkdtempSync(join(tmpdir(), 'exoform-constructs-build-'));
+  tarballs = buildConstructPackages(buildDirectory);
 });
+afterAll(() => rmSync(buildDirectory, { recursive: true, force: true }));
 
 function tarballEntries(path: string): string[] {
   return execFileSync('tar', ['tzf', path], { encoding: 'utf8' }).trim().split('\n').sort();
