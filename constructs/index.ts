@@ -6,5 +6,5 @@
  *     `mailboxSmtpAuthList.MailboxSmtpAuthList`, `dataExchangeonlineCasMailboxes.DataExchangeonlineCasMailboxes`, ...
  *   - L2, hand-written (constructs/lib/): SmtpAuthBaseline, MailboxList, TenantFleet.
  */
-export * from './generated';
-export * from './lib';
+export * from './generated/index';
+export * from './lib/index';

@@ -11,11 +11,11 @@
  */
 import { Annotations, type TerraformProvider } from 'cdktf';
 import { Construct } from 'constructs';
-import { AuthenticationPolicy, type AuthenticationPolicyConfig } from '../generated/authentication-policy';
-import { AuthenticationPolicyAssignment } from '../generated/authentication-policy-assignment';
-import { DefaultAuthenticationPolicy } from '../generated/default-authentication-policy';
-import { MailboxSmtpAuthList } from '../generated/mailbox-smtp-auth-list';
-import { TransportConfig } from '../generated/transport-config';
+import { AuthenticationPolicy, type AuthenticationPolicyConfig } from '../generated/authentication-policy/index';
+import { AuthenticationPolicyAssignment } from '../generated/authentication-policy-assignment/index';
+import { DefaultAuthenticationPolicy } from '../generated/default-authentication-policy/index';
+import { MailboxSmtpAuthList } from '../generated/mailbox-smtp-auth-list/index';
+import { TransportConfig } from '../generated/transport-config/index';
 import { ConstructValidationError } from './errors';
 import { MailboxList, MailboxListError } from './mailbox-list';
 

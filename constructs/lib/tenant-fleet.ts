@@ -10,16 +10,16 @@
  * stack of the wave before, so `cdktf deploy '<id>-*'` applies wave 0 (the canaries) first, then the next wave in
  * parallel, and stops before the later waves if a canary fails. `cdktf deploy '<id>-w0-*'` deploys one wave.
  *
- * Credentials are references, never values: `{ env: "TF_VAR_x" }` becomes a sensitive Terraform variable `x`
- * (Terraform reads it from the TF_VAR_x environment variable at plan time), `{ file: "path" }` becomes
- * `sensitive(trimspace(file("path")))`. Neither puts a secret into cdktf.out/ or state. A fleet that holds a secret
- * inline is rejected.
+ * Credentials are references, never values: `{ env: "TF_VAR_x" }` becomes a sensitive, ephemeral Terraform
+ * variable `x` (Terraform reads it from the TF_VAR_x environment variable at plan and apply time; ephemeral keeps it
+ * out of saved plan files), `{ file: "path" }` becomes `sensitive(trimspace(file("path")))`. Neither puts a secret
+ * into cdktf.out/ or state. A fleet that holds a secret inline is rejected.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { App, Fn, LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
-import { ExchangeonlineProvider } from '../generated/provider';
+import { ExchangeonlineProvider } from '../generated/provider/index';
 import { ConstructValidationError } from './errors';
 import { MailboxList, MailboxListError } from './mailbox-list';
 import { checkKnownKeys, describeValue, isPlainObject, joinPath, Problems } from './private/problems';
@@ -40,6 +40,11 @@ export interface TenantCredentials {
   readonly certificatePassword?: SecretReference;
   /** Client secret of the app. */
   readonly clientSecret?: SecretReference;
+  /**
+   * Workload identity federation: the file your CI writes its OIDC ID token to (relative to the fleet file), sent as
+   * the app's client assertion, so no secret is stored at all. With clientId.
+   */
+  readonly federatedTokenFile?: string;
 }
 
 /** The SmtpAuthBaseline settings a fleet can set per tenant (the allow list has its own key, `allowList`). */
@@ -133,7 +138,7 @@ export interface TenantStackProps extends ResolvedFleetTenant {
 const TOP_KEYS = ['version', 'defaults', 'stateDirectory', 'tenants'] as const;
 const TENANT_KEYS = ['tenant', 'name', 'wave', 'credentials', 'endpoint', 'maxConcurrentRequests', 'allowList', 'baseline'] as const;
 const DEFAULTS_KEYS = ['credentials', 'endpoint', 'maxConcurrentRequests', 'baseline'] as const;
-const CREDENTIAL_KEYS = ['accessToken', 'clientId', 'certificatePath', 'certificatePassword', 'clientSecret'] as const;
+const CREDENTIAL_KEYS = ['accessToken', 'clientId', 'certificatePath', 'certificatePassword', 'clientSecret', 'federatedTokenFile'] as const;
 const SECRET_KEYS = ['accessToken', 'certificatePassword', 'clientSecret'] as const;
 const BASELINE_KEYS = ['disableSmtpAuthOrgWide', 'exclusive', 'allowLegacyTlsClients', 'restoreOnDestroy', 'authenticationPolicy'] as const;
 const POLICY_KEYS = ['name', 'allowBasicAuth', 'assignTo', 'revokeRefreshTokens', 'organizationDefault'] as const;
@@ -191,13 +196,17 @@ function checkCredentials(value: unknown, where: string, problems: Problems): Te
   if (value.certificatePath !== undefined && (typeof value.certificatePath !== 'string' || value.certificatePath.trim() === '')) {
     problems.add(joinPath(where, 'certificatePath'), `must be the path of the certificate file, got ${describeValue(value.certificatePath)}`);
   }
+  if (value.federatedTokenFile !== undefined && (typeof value.federatedTokenFile !== 'string' || value.federatedTokenFile.trim() === '')) {
+    problems.add(joinPath(where, 'federatedTokenFile'), `must be the path of the file your CI writes its OIDC token to, got ${describeValue(value.federatedTokenFile)}`);
+  }
   const has = (key: string): boolean => value[key] !== undefined && value[key] !== null;
-  if (has('accessToken') && (has('clientId') || has('clientSecret') || has('certificatePath'))) {
-    problems.add(where, 'give either accessToken, or clientId with certificatePath or clientSecret, not both');
+  const appCredentials = ['certificatePath', 'clientSecret', 'federatedTokenFile'].filter(has);
+  if (has('accessToken') && (has('clientId') || appCredentials.length)) {
+    problems.add(where, 'give either accessToken, or clientId with certificatePath, clientSecret or federatedTokenFile, not both');
   } else if (!has('accessToken')) {
-    if (!has('clientId')) problems.add(where, 'has no accessToken and no clientId: give accessToken, or clientId with certificatePath or clientSecret');
-    else if (has('certificatePath') && has('clientSecret')) problems.add(where, 'give certificatePath or clientSecret, not both');
-    else if (!has('certificatePath') && !has('clientSecret')) problems.add(where, 'clientId needs certificatePath (with certificatePassword if the file has one) or clientSecret');
+    if (!has('clientId')) problems.add(where, 'has no accessToken and no clientId: give accessToken, or clientId with certificatePath, clientSecret or federatedTokenFile');
+    else if (appCredentials.length > 1) problems.add(where, `give one of ${appCredentials.join(', ')}, not ${appCredentials.length === 2 ? 'both' : 'several'}`);
+    else if (!appCredentials.length) problems.add(where, 'clientId needs certificatePath (with certificatePassword if the file has one), clientSecret or federatedTokenFile');
   }
   if (has('certificatePassword') && !has('certificatePath')) problems.add(joinPath(where, 'certificatePassword'), 'is only used with certificatePath');
   return value as TenantCredentials;
@@ -413,6 +422,9 @@ export class TenantStack extends TerraformStack {
           description: `${field} for ${props.tenant}: export ${reference.env} before cdktf deploy / terraform plan.`,
         });
         variable.overrideLogicalId(name);
+        // Ephemeral (Terraform 1.10+): kept out of saved plan files and state, unlike a variable that is only
+        // sensitive. Neither cdktf 0.21 nor cdktn 0.24 has an `ephemeral` option yet, so it is set as an override.
+        variable.addOverride('ephemeral', true);
         variables.set(name, variable);
       }
       return variable.stringValue;
@@ -427,6 +439,7 @@ export class TenantStack extends TerraformStack {
       certificatePath: credentials.certificatePath === undefined ? undefined : resolvePath(props.baseDirectory, credentials.certificatePath),
       certificatePassword: secret('certificate password', credentials.certificatePassword),
       clientSecret: secret('client secret', credentials.clientSecret),
+      federatedTokenFile: credentials.federatedTokenFile === undefined ? undefined : resolvePath(props.baseDirectory, credentials.federatedTokenFile),
     });
     if (props.backend) props.backend(this);
     else new LocalBackend(this, { path: join(props.stateDirectory, `${props.name}.tfstate`) });

@@ -77,6 +77,7 @@ export const PROVIDER_ENVIRONMENT: Readonly<Record<string, string>> = {
   client_secret: 'EXO_CLIENT_SECRET',
   certificate_path: 'EXO_CERTIFICATE_PATH',
   certificate_password: 'EXO_CERTIFICATE_PASSWORD',
+  federated_token_file: 'EXO_FEDERATED_TOKEN_FILE',
   endpoint: 'EXO_ENDPOINT',
   environment: 'EXO_ENVIRONMENT',
   max_concurrent_requests: 'EXO_MAX_CONCURRENT_REQUESTS',
@@ -106,6 +107,12 @@ export const providerSchema: Schema = {
       client_secret: { type: 'string', optional: true, sensitive: true, description: `Client secret of the app in \`client_id\`. ${env('client_secret')}` },
       certificate_path: { type: 'string', optional: true, description: `Path to the app's certificate: a PFX/P12 file, or PEM with the private key. ${env('certificate_path')}` },
       certificate_password: { type: 'string', optional: true, sensitive: true, description: `Password of the certificate file, if any. ${env('certificate_password')}` },
+      federated_token_file: {
+        type: 'string',
+        optional: true,
+        description:
+          `Workload identity federation: a file holding an OIDC ID token (a JWT) that your CI or Kubernetes issues, sent to Entra ID as the client assertion of the app in \`client_id\`, so no secret is stored anywhere. Read again for every token request (CI tokens rotate). ${env('federated_token_file')} When no other credential is configured, \`AZURE_FEDERATED_TOKEN_FILE\` (with \`AZURE_CLIENT_ID\`), as set by AKS workload identity, is used; failing that, in a GitHub Actions job with \`id-token: write\` and \`client_id\` set, the token is requested from the job's OIDC endpoint (\`ACTIONS_ID_TOKEN_REQUEST_URL\`) for every token request.`,
+      },
       endpoint: {
         type: 'string',
         optional: true,
@@ -128,7 +135,7 @@ export const providerSchema: Schema = {
       bridge: {
         type: 'string',
         optional: true,
-        description: `How the provider talks to Exchange Online: \`rest\` (default; the admin API over HTTPS) or \`powershell\` (Microsoft's ExchangeOnlineManagement module in pwsh sessions, for organisations that mandate it; see docs/powershell-bridge.md). Both behave the same for every resource. ${env('bridge')}`,
+        description: `How the provider talks to Exchange Online: \`rest\` (default; the admin API over HTTPS) or \`powershell\` (Microsoft's ExchangeOnlineManagement module in pwsh sessions, for organisations that mandate it; see docs/guides/powershell-bridge.md). Both behave the same for every resource. ${env('bridge')}`,
       },
       powershell_path: {
         type: 'string',
@@ -213,6 +220,37 @@ function rejectPowerShellOnlySettings(setting: (name: string) => string | undefi
   );
 }
 
+/**
+ * `federated_token_file` (or EXO_FEDERATED_TOKEN_FILE). Failing that, and only when no other credential is set (where
+ * the REST bridge would otherwise refuse to start): the Azure SDKs' workload identity variables
+ * AZURE_FEDERATED_TOKEN_FILE and AZURE_CLIENT_ID (AKS sets both), or, in a GitHub Actions job with `id-token: write`,
+ * its OIDC endpoint (ACTIONS_ID_TOKEN_REQUEST_URL / ACTIONS_ID_TOKEN_REQUEST_TOKEN) when `client_id` is set.
+ */
+function federatedSettings(
+  credentials: { accessToken?: string; clientId?: string; clientSecret?: string; certificatePath?: string },
+  configured: string | undefined,
+  environment: NodeJS.ProcessEnv,
+): { federatedTokenFile?: string; federatedTokenRequest?: { url: string; bearer: string }; clientId?: string } {
+  if (configured !== undefined) return { federatedTokenFile: configured };
+  if (credentials.accessToken || credentials.clientSecret || credentials.certificatePath) return {};
+  if (environment.AZURE_FEDERATED_TOKEN_FILE) {
+    return { federatedTokenFile: environment.AZURE_FEDERATED_TOKEN_FILE, clientId: credentials.clientId ?? (environment.AZURE_CLIENT_ID || undefined) };
+  }
+  const url = environment.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const bearer = environment.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (url && bearer && credentials.clientId) return { federatedTokenRequest: { url, bearer } };
+  return {};
+}
+
+function rejectFederatedWithPowerShell(federatedTokenFile: string | undefined): void {
+  if (federatedTokenFile === undefined) return;
+  throw new ConfigurationError(
+    '`federated_token_file` needs the REST bridge: Connect-ExchangeOnline has no way to sign in with a federated token.',
+    'Remove `bridge = "powershell"` (the REST bridge is the default), or sign in to the PowerShell bridge with a certificate.',
+    ['federated_token_file', 'bridge'],
+  );
+}
+
 /** Builds the PowerShell bridge; its module (and node-powershell) is loaded only here, when the block asks for it. */
 function createConfiguredPowerShellBridge(settings: PowerShellBridgeSettings, runtime: PowerShellBridgeRuntimeOptions): ExchangeBridge {
   const { createPowerShellBridge } = require('../bridge/powershell/create-powershell-bridge') as typeof import('../bridge/powershell/create-powershell-bridge');
@@ -270,6 +308,7 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
         const cloud: Cloud = resolveCloud(credentials.environment, credentials.endpoint);
         let bridge: ExchangeBridge;
         if (bridgeSetting(setting) === 'powershell') {
+          rejectFederatedWithPowerShell(setting('federated_token_file'));
           bridge = createConfiguredPowerShellBridge(
             {
               ...credentials,
@@ -281,7 +320,7 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           );
         } else {
           rejectPowerShellOnlySettings(setting, managedIdentity);
-          bridge = createRestBridge(credentials, { checkCertificateNow: true, logger: bridgeLogger, retry: retryTuning(environment) });
+          bridge = createRestBridge({ ...credentials, ...federatedSettings(credentials, setting('federated_token_file'), environment) }, { checkCertificateNow: true, logger: bridgeLogger, retry: retryTuning(environment) });
         }
         const limited = new ConcurrencyLimitedBridge(bridge, { maxConcurrent });
         return {

@@ -92,7 +92,7 @@ describe('TenantFleet.fromFile', () => {
     const contoso = synth(fleet.stacks[0]);
     expect(contoso.provider.exchangeonline).toEqual([{ organization: 'contoso.onmicrosoft.com', access_token: '${var.contoso_token}' }]);
     expect(contoso.variable).toEqual({
-      contoso_token: expect.objectContaining({ type: 'string', sensitive: true, nullable: false, description: expect.stringContaining('export TF_VAR_contoso_token') }),
+      contoso_token: expect.objectContaining({ type: 'string', sensitive: true, ephemeral: true, nullable: false, description: expect.stringContaining('export TF_VAR_contoso_token') }),
     });
     expect(contoso.terraform.backend).toEqual({ local: { path: join(directory, 'tf-state', 'contoso.tfstate') } });
     expect(contoso.terraform.required_providers.exchangeonline).toEqual({ source: 'exoform/exchangeonline', version: expect.any(String) });
@@ -173,6 +173,25 @@ describe('TenantFleet.fromFile', () => {
     expect(fleet.stacks[0].node.id).toBe('msp-w0-contoso');
     expect(json.terraform.backend).toEqual({ s3: { bucket: 'msp-state', key: 'exoform/contoso.tfstate', region: 'eu-west-1' } });
     expect(json.provider.exchangeonline[0].access_token).toBe('${sensitive(trimspace(file("/run/secrets/contoso")))}');
+  });
+
+  test('workload identity federation: clientId with federatedTokenFile, no secret and no variable', () => {
+    const path = writeFleet(
+      'fleet.yaml',
+      `tenants:
+  - tenant: contoso.onmicrosoft.com
+    credentials: { clientId: 11111111-2222-3333-4444-555555555555, federatedTokenFile: ci/oidc-token }
+`,
+    );
+    const json = synth(TenantFleet.fromFile(Testing.app(), 'fleet', path).stacks[0]);
+    expect(json.provider.exchangeonline).toEqual([
+      { organization: 'contoso.onmicrosoft.com', client_id: '11111111-2222-3333-4444-555555555555', federated_token_file: join(directory, 'ci', 'oidc-token') },
+    ]);
+    expect(json.variable).toBeUndefined();
+    const error = fleetError(() =>
+      TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('bad.yaml', `tenants:\n  - tenant: a.onmicrosoft.com\n    credentials: { clientId: x, federatedTokenFile: t, clientSecret: { env: TF_VAR_s } }\n`)),
+    );
+    expect(error.message).toContain('give one of clientSecret, federatedTokenFile, not both');
   });
 
   test('stackFor finds a tenant by domain, id or name', () => {
@@ -283,7 +302,7 @@ tenants:
     );
     expect(error.message).toContain('tenants[0] (a.onmicrosoft.com).credentials: clientId needs certificatePath');
     expect(error.message).toContain('tenants[1] (b.onmicrosoft.com).credentials: give either accessToken, or clientId');
-    expect(error.message).toContain('tenants[2] (c.onmicrosoft.com).credentials: give certificatePath or clientSecret, not both');
+    expect(error.message).toContain('tenants[2] (c.onmicrosoft.com).credentials: give one of certificatePath, clientSecret, not both');
     expect(error.message).toContain('tenants[3] (d.onmicrosoft.com).credentials.accessToken: must have exactly one key, env or file');
   });
 

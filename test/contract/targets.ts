@@ -88,7 +88,7 @@ export const emulatorTarget: Target = {
   },
 };
 
-/** Environment variables of the opt-in real-tenant run (documented in README.md and docs/powershell-bridge.md). */
+/** Environment variables of the opt-in real-tenant run (documented in README.md and docs/guides/powershell-bridge.md). */
 export const REAL_ENVIRONMENT = {
   enable: 'EXOFORM_CONTRACT_REAL',
   organization: 'EXOFORM_CONTRACT_ORGANIZATION',

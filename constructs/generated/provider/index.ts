@@ -15,7 +15,7 @@ export interface ExchangeonlineProviderConfig {
   */
   readonly accessToken?: string;
   /**
-  * How the provider talks to Exchange Online: `rest` (default; the admin API over HTTPS) or `powershell` (Microsoft's ExchangeOnlineManagement module in pwsh sessions, for organisations that mandate it; see docs/powershell-bridge.md). Both behave the same for every resource. Defaults to the `EXO_BRIDGE` environment variable.
+  * How the provider talks to Exchange Online: `rest` (default; the admin API over HTTPS) or `powershell` (Microsoft's ExchangeOnlineManagement module in pwsh sessions, for organisations that mandate it; see docs/guides/powershell-bridge.md). Both behave the same for every resource. Defaults to the `EXO_BRIDGE` environment variable.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.2.0/docs#bridge ExchangeonlineProvider#bridge}
   */
@@ -53,9 +53,15 @@ export interface ExchangeonlineProviderConfig {
   /**
   * The Microsoft 365 cloud, named as `Connect-ExchangeOnline -ExchangeEnvironmentName` names it: `O365Default` (worldwide, the default), `O365USGovGCCHigh`, `O365USGovDoD` or `O365China` (21Vianet); `commercial`, `gcc`, `gcchigh`, `dod` and `china` are accepted too (`gcc` uses the worldwide hosts but has no legacy-TLS endpoint). It decides the admin API host, the token scope and the Entra ID authority. Defaults to the `EXO_ENVIRONMENT` environment variable.
   *
-  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.1.0/docs#environment ExchangeonlineProvider#environment}
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.2.0/docs#environment ExchangeonlineProvider#environment}
   */
   readonly environment?: string;
+  /**
+  * Workload identity federation: a file holding an OIDC ID token (a JWT) that your CI or Kubernetes issues, sent to Entra ID as the client assertion of the app in `client_id`, so no secret is stored anywhere. Read again for every token request (CI tokens rotate). Defaults to the `EXO_FEDERATED_TOKEN_FILE` environment variable. When no other credential is configured, `AZURE_FEDERATED_TOKEN_FILE` (with `AZURE_CLIENT_ID`), as set by AKS workload identity, is used; failing that, in a GitHub Actions job with `id-token: write` and `client_id` set, the token is requested from the job's OIDC endpoint (`ACTIONS_ID_TOKEN_REQUEST_URL`) for every token request.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.2.0/docs#federated_token_file ExchangeonlineProvider#federated_token_file}
+  */
+  readonly federatedTokenFile?: string;
   /**
   * With `bridge = "powershell"` only: sign in with the Azure managed identity of the machine running Terraform (`Connect-ExchangeOnline -ManagedIdentity`); set `client_id` for a user-assigned identity. Defaults to the `EXO_MANAGED_IDENTITY` environment variable.
   *
@@ -147,6 +153,7 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
     this._clientSecret = config.clientSecret;
     this._endpoint = config.endpoint;
     this._environment = config.environment;
+    this._federatedTokenFile = config.federatedTokenFile;
     this._managedIdentity = config.managedIdentity;
     this._maxConcurrentRequests = config.maxConcurrentRequests;
     this._organization = config.organization;
@@ -287,6 +294,22 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
     return this._environment;
   }
 
+  // federated_token_file - computed: false, optional: true, required: false
+  private _federatedTokenFile?: string; 
+  public get federatedTokenFile() {
+    return this._federatedTokenFile;
+  }
+  public set federatedTokenFile(value: string | undefined) {
+    this._federatedTokenFile = value;
+  }
+  public resetFederatedTokenFile() {
+    this._federatedTokenFile = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get federatedTokenFileInput() {
+    return this._federatedTokenFile;
+  }
+
   // managed_identity - computed: false, optional: true, required: false
   private _managedIdentity?: boolean | cdktf.IResolvable; 
   public get managedIdentity() {
@@ -397,6 +420,7 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
       client_secret: cdktf.stringToTerraform(this._clientSecret),
       endpoint: cdktf.stringToTerraform(this._endpoint),
       environment: cdktf.stringToTerraform(this._environment),
+      federated_token_file: cdktf.stringToTerraform(this._federatedTokenFile),
       managed_identity: cdktf.booleanToTerraform(this._managedIdentity),
       max_concurrent_requests: cdktf.numberToTerraform(this._maxConcurrentRequests),
       organization: cdktf.stringToTerraform(this._organization),
@@ -452,6 +476,12 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
       },
       environment: {
         value: cdktf.stringToHclTerraform(this._environment),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      federated_token_file: {
+        value: cdktf.stringToHclTerraform(this._federatedTokenFile),
         isBlock: false,
         type: "simple",
         storageClassType: "string",

@@ -5,8 +5,17 @@
 #   sean@contoso.com
 #
 # becomes { "scanner@contoso.com" = "the multifunction printer in the office", "sean@contoso.com" = "" }.
+# In a real configuration the text comes from the file: file("${path.module}/allow-smtp-auth.txt").
+locals {
+  allow_list = <<-EOT
+    # Mailboxes allowed to send with SMTP AUTH (one a line).
+    scanner@contoso.com   # the multifunction printer in the office
+    sean@contoso.com
+  EOT
+}
+
 resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
-  identities                          = provider::exchangeonline::mailbox_list(file("${path.module}/allow-smtp-auth.txt"))
+  identities                          = provider::exchangeonline::mailbox_list(local.allow_list)
   smtp_client_authentication_disabled = false
   exclusive                           = true
 }

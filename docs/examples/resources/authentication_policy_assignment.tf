@@ -1,3 +1,10 @@
+resource "exchangeonline_authentication_policy" "legacy_mail_clients" {
+  name                  = "Allow Basic POP IMAP SMTP"
+  allow_basic_auth_pop  = true
+  allow_basic_auth_imap = true
+  allow_basic_auth_smtp = true
+}
+
 resource "exchangeonline_authentication_policy_assignment" "scanner" {
   user                  = "scanner@contoso.com"
   authentication_policy = exchangeonline_authentication_policy.legacy_mail_clients.name
@@ -6,6 +13,3 @@ resource "exchangeonline_authentication_policy_assignment" "scanner" {
   # applies in about 30 minutes instead of up to 24 hours.
   revoke_refresh_tokens = true
 }
-
-# Import an existing assignment by the user's identity:
-#   terraform import exchangeonline_authentication_policy_assignment.scanner scanner@contoso.com

@@ -6,6 +6,3 @@ resource "exchangeonline_authentication_policy" "block_basic" {
 resource "exchangeonline_default_authentication_policy" "org" {
   authentication_policy = exchangeonline_authentication_policy.block_basic.name
 }
-
-# Import the tenant's current default:
-#   terraform import exchangeonline_default_authentication_policy.org contoso.onmicrosoft.com

@@ -8,6 +8,3 @@ resource "exchangeonline_mailbox_smtp_auth" "scanner" {
 resource "exchangeonline_mailbox_smtp_auth" "kim" {
   identity = "kakers@contoso.com"
 }
-
-# Import with any identity of the mailbox:
-#   terraform import exchangeonline_mailbox_smtp_auth.scanner scanner@contoso.com

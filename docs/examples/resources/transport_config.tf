@@ -3,6 +3,3 @@ resource "exchangeonline_transport_config" "org" {
   allow_legacy_tls_clients            = false # no TLS 1.0/1.1 clients
   restore_on_destroy                  = false # destroy stops managing, leaves the tenant as it is
 }
-
-# Import the tenant's existing settings:
-#   terraform import exchangeonline_transport_config.org contoso.onmicrosoft.com

@@ -11,6 +11,7 @@ import { ConfigurationError } from '../errors';
 import { isSet } from '../settings';
 import { parseEndpoint, validateOrganization } from './endpoint';
 import type { ConfidentialClientFactory } from './msal-client';
+import { FederatedTokenProvider } from './federated-credential';
 import { RestBridge, type RestBridgeOptions } from './rest-bridge';
 import { CertificateTokenProvider, ClientSecretTokenProvider, StaticTokenProvider, type TokenProvider } from './token-provider';
 
@@ -22,6 +23,10 @@ export interface RestBridgeSettings {
   clientSecret?: string;
   certificatePath?: string;
   certificatePassword?: string;
+  /** Workload identity federation: a file holding the CI's OIDC ID token (federated-credential.ts). */
+  federatedTokenFile?: string;
+  /** Or GitHub Actions' OIDC token endpoint (ACTIONS_ID_TOKEN_REQUEST_URL / _TOKEN). */
+  federatedTokenRequest?: { url: string; bearer: string };
   endpoint?: string;
   /** The cloud (`environment` setting): O365Default, O365USGovGCCHigh, O365USGovDoD, O365China or an alias. */
   environment?: string;
@@ -41,19 +46,24 @@ export interface RestBridgeRuntimeOptions extends Omit<RestBridgeOptions, 'organ
 export type RestBridgeConfig = RestBridgeSettings & RestBridgeRuntimeOptions;
 
 export function createRestBridge(config: RestBridgeConfig, runtime: RestBridgeRuntimeOptions = {}): RestBridge {
-  const { organization: configuredOrganization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, endpoint, environment, createClient, checkCertificateNow, ...bridgeOptions } = {
+  const { organization: configuredOrganization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, federatedTokenFile, federatedTokenRequest, endpoint, environment, createClient, checkCertificateNow, ...bridgeOptions } = {
     ...config,
     ...runtime,
   };
   const organization = validateOrganization(configuredOrganization ?? '');
   if (isSet(endpoint)) parseEndpoint(endpoint!); // report a bad endpoint before looking at credentials
   const cloud = resolveCloud(environment, endpoint);
-  const tokenProvider = createTokenProvider({ organization, accessToken, clientId, clientSecret, certificatePath, certificatePassword }, createClient, cloud);
+  const tokenProvider = createTokenProvider(
+    { organization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, federatedTokenFile, federatedTokenRequest },
+    createClient,
+    cloud,
+  );
   if (checkCertificateNow && tokenProvider instanceof CertificateTokenProvider) tokenProvider.loadCertificate();
   return new RestBridge({ ...bridgeOptions, organization, tokenProvider, endpoint: isSet(endpoint) ? endpoint : cloud.endpoint, cloud });
 }
 
-const ONE_WAY = 'use exactly one of: `access_token`; `client_id` with `client_secret`; `client_id` with `certificate_path`.';
+const ONE_WAY =
+  'use exactly one of: `access_token`; `client_id` with `client_secret`; `client_id` with `certificate_path`; `client_id` with `federated_token_file`.';
 
 /** `cloud` decides the Entra authority and the token scope (default: the worldwide cloud). */
 export function createTokenProvider(config: RestBridgeSettings, createClient?: ConfidentialClientFactory, cloud?: Cloud): TokenProvider {
@@ -70,6 +80,15 @@ export function createTokenProvider(config: RestBridgeSettings, createClient?: C
   if (accessToken && clientSecret) conflict('access_token', 'client_secret');
   if (accessToken && certificatePath) conflict('access_token', 'certificate_path');
   if (clientSecret && certificatePath) conflict('client_secret', 'certificate_path');
+  const federated = isSet(config.federatedTokenFile) || config.federatedTokenRequest !== undefined;
+  if (federated) {
+    for (const [other, set] of [['access_token', accessToken], ['client_secret', clientSecret], ['certificate_path', certificatePath]] as const) if (set) conflict(other, 'federated_token_file');
+    if (!clientId) {
+      throw new ConfigurationError('`federated_token_file` is set but `client_id` is not.', 'Set `client_id` to the Application (client) ID of the app that has the federated credential.', ['client_id', 'federated_token_file']);
+    }
+    const source = isSet(config.federatedTokenFile) ? { tokenFile: config.federatedTokenFile } : { tokenRequest: config.federatedTokenRequest };
+    return new FederatedTokenProvider({ organization: config.organization ?? '', clientId: config.clientId!, ...source, ...authority });
+  }
   if (accessToken && clientId) {
     throw new ConfigurationError(
       '`client_id` is set together with `access_token`; a ready-made token already names its app.',
@@ -95,7 +114,7 @@ export function createTokenProvider(config: RestBridgeSettings, createClient?: C
   if (clientId && !clientSecret && !certificatePath) {
     throw new ConfigurationError(
       '`client_id` is set without a credential.',
-      'Set `client_secret` or `certificate_path` (with `certificate_password` if the file is protected).',
+      'Set `client_secret`, `certificate_path` (with `certificate_password` if the file is protected) or `federated_token_file`.',
       ['client_id', 'client_secret', 'certificate_path'],
     );
   }

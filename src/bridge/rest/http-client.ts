@@ -104,9 +104,16 @@ export class HttpClient {
   }
 
   private agentFor(url: URL): http.Agent {
-    if (url.protocol === 'https:') return (this.httpsAgent ??= new https.Agent({ keepAlive: true }));
-    return (this.httpAgent ??= new http.Agent({ keepAlive: true }));
+    if (url.protocol === 'https:') return (this.httpsAgent ??= (proxyAgent('https:') as https.Agent | undefined) ?? new https.Agent({ keepAlive: true }));
+    return (this.httpAgent ??= proxyAgent('http:') ?? new http.Agent({ keepAlive: true }));
   }
+}
+
+/** With HTTPS_PROXY / HTTP_PROXY set, a tunnelling agent from proxy.ts (loaded only then; it honours NO_PROXY). */
+function proxyAgent(protocol: 'http:' | 'https:'): http.Agent | undefined {
+  const { env } = process;
+  if (!(env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy)) return undefined;
+  return (require('./proxy') as typeof import('./proxy')).createProxyAgent(protocol, env);
 }
 
 function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {

@@ -11,6 +11,12 @@ jest.mock('node-forge', () => {
   mockLoaded.push('node-forge');
   return jest.requireActual('node-forge');
 });
+// The proxy support is loaded only when HTTPS_PROXY / HTTP_PROXY is set.
+jest.mock('../../../src/bridge/rest/proxy', () => {
+  mockLoaded.push('proxy');
+  return jest.requireActual('../../../src/bridge/rest/proxy');
+});
+for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) delete process.env[name];
 
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +26,7 @@ import { createMsalClient } from '../../../src/bridge/rest/msal-client';
 import { ExchangeTestServer, ok, script } from '../helpers/exchange-test-server';
 
 describe('lazy loading', () => {
-  it('loads neither MSAL nor node-forge for a static-token bridge', async () => {
+  it('loads neither MSAL, node-forge nor the proxy support for a static-token bridge without a proxy variable', async () => {
     const server = await ExchangeTestServer.start(script(ok()));
     const bridge = createRestBridge({ organization: 'contoso.onmicrosoft.com', accessToken: 'token', endpoint: server.url });
     try {
