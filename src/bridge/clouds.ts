@@ -21,6 +21,7 @@
  */
 
 import { ConfigurationError } from './errors';
+import { showSettingValue } from './redact';
 
 /** The PowerShell module's names (Connect-ExchangeOnline -ExchangeEnvironmentName). */
 export type ExchangeEnvironmentName = 'O365Default' | 'O365USGovGCCHigh' | 'O365USGovDoD' | 'O365China';
@@ -137,7 +138,7 @@ export function parseEnvironment(value: string | undefined): Cloud | undefined {
   const id = ALIASES[value.trim().toLowerCase()];
   if (id) return CLOUDS[id];
   throw new ConfigurationError(
-    `The \`environment\` setting ${JSON.stringify(value.slice(0, 60))} is not a Microsoft 365 cloud exoform knows.`,
+    `The \`environment\` setting ${showSettingValue(value)} is not a Microsoft 365 cloud exoform knows.`,
     'Set `environment` to O365Default (worldwide; or "gcc" for GCC), O365USGovGCCHigh, O365USGovDoD or O365China (21Vianet), ' +
       "the names Connect-ExchangeOnline's -ExchangeEnvironmentName takes; or leave it unset for the worldwide cloud.",
     ['environment'],

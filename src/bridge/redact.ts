@@ -1,9 +1,11 @@
 /**
  * Last-line redaction for text that leaves the provider (diagnostics, log lines): credentials written into a URL
- * (`scheme://user:password@host`, also without a scheme) never pass, whatever path produced the text.
+ * (`scheme://user:password@host`, or `//user:password@host`) never pass, whatever path produced the text. Text
+ * without `//` is left alone: `enabled:scanner@contoso.com` (a list import ID) is not a credential, and a setting
+ * value that fails to parse as a URL is never echoed at all (showSettingValue).
  */
 
-const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/|\/\/|^|[\s"'`(=])([^\s"'`/@]*:[^\s"'`/]*)@/gi;
+const URL_CREDENTIALS = /(\b[a-z][a-z0-9+.-]*:\/\/|\/\/)([^\s"'`/@]*:[^\s"'`/]*)@/gi;
 
 /** `https://user:secret@host` → `https://[redacted]@host`; text without such a part is returned unchanged. */
 export function redactUrlCredentials(text: string): string {
