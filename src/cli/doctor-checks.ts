@@ -349,7 +349,7 @@ async function readCheck(
   return { id, title: cmdlet, status: 'pass', detail, facts };
 }
 
-/** The three error forms WIRE-EVIDENCE lists: pipe, JSON-in-details, bare. */
+/** The three error forms real clients meet (FIDELITY.md, "Answer forms"): pipe, JSON-in-details, bare. */
 export function errorForm(body: unknown): 'pipe' | 'json-in-details' | 'bare' | 'unknown' {
   const error = (body as { error?: { details?: Array<{ message?: unknown }> } } | undefined)?.error;
   if (!error || typeof error !== 'object') return 'unknown';

@@ -4,7 +4,7 @@
  * verifying the signature — Exchange Online verifies it; exoform only routes by it. Claims are never logged: callers
  * get booleans and the anchor, and error messages never quote a claim value.
  *
- * Anchor forms (WIRE-EVIDENCE): `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@<tenant>` for app-only tokens
+ * Anchor forms (CIPP, ExoHelper, the module): `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@<tenant>` for app-only tokens
  * (CIPP New-ExoRequest.ps1, ExoHelper Invoke-ExoCommand.ps1); `UPN:<user>` for delegated tokens (ExoHelper takes the
  * token's `upn` claim; the module's default for a signed-in user).
  */
