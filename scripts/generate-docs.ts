@@ -189,7 +189,7 @@ function functionPage(name: string, schema: FunctionSchema): string {
     '',
     'Provider-defined functions need Terraform 1.8 or later. They need no provider configuration: the provider only has to be in `required_providers`.',
     '',
-    '```hcl',
+    '```text',
     `${call} → ${typeName(schema.returnType)}`,
     '```',
     '',

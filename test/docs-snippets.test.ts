@@ -9,7 +9,8 @@
  * Snippets are complete configurations, with two mechanical rules: a snippet without a `required_providers` block
  * gets the standard one beside it (as on the registry, where the provider page shows it once), and an
  * `import` block on a resource page is validated together with that page's Example Usage, whose resource it
- * adopts.
+ * adopts. A snippet of Terraform's CLI configuration (`provider_installation`, `credentials`, ... — the
+ * .terraformrc a user merges) is HCL but not a module: it gets `fmt -check` only.
  */
 import { readFileSync, readdirSync, symlinkSync, copyFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -50,8 +51,13 @@ function hclBlocks(file: string): Snippet[] {
 const FILES = [join(ROOT, 'README.md'), ...markdownFiles(join(ROOT, 'docs'))];
 
 /** The configurations to check: each snippet, with the rules from the header applied. */
-function configurations(): Array<{ where: string; snippet: string; files: Record<string, string>; validatedWithImport: boolean }> {
-  const out: Array<{ where: string; snippet: string; files: Record<string, string>; validatedWithImport: boolean }> = [];
+type Configuration = { where: string; snippet: string; files: Record<string, string>; validatedWithImport: boolean; cliConfig: boolean };
+
+/** Top-level blocks of Terraform's CLI configuration file, never of a module. */
+const CLI_CONFIG = /^\s*(provider_installation|credentials|credentials_helper|plugin_cache_dir|disable_checkpoint|host)\b/m;
+
+function configurations(): Configuration[] {
+  const out: Configuration[] = [];
   for (const file of FILES) {
     const blocks = hclBlocks(file);
     const resourcePage = relative(ROOT, file).startsWith('docs/resources/');
@@ -62,7 +68,7 @@ function configurations(): Array<{ where: string; snippet: string; files: Record
       const files: Record<string, string> = { 'main.tf': config };
       if (!/required_providers/.test(config)) files['providers.tf'] = REQUIRED_PROVIDERS;
       // A resource page's Example Usage is validated as part of its import configuration (it is the same text plus the block).
-      out.push({ where: block.where, snippet: block.text, files, validatedWithImport: resourcePage && hasImport && index === 0 });
+      out.push({ where: block.where, snippet: block.text, files, validatedWithImport: resourcePage && hasImport && index === 0, cliConfig: CLI_CONFIG.test(block.text) });
     });
   }
   return out;
@@ -133,7 +139,7 @@ describe('HCL snippets in README.md and docs/', () => {
         }
       };
       // Three at a time: each validate is mostly terraform and provider start-up.
-      const queue = all.filter((config) => !config.validatedWithImport);
+      const queue = all.filter((config) => !config.validatedWithImport && !config.cliConfig);
       await Promise.all([1, 2, 3].map(async () => {
         for (let next = queue.shift(); next; next = queue.shift()) await validate(next);
       }));

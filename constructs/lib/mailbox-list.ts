@@ -9,7 +9,7 @@
  *   is kept and every duplicate is recorded in `duplicates`, so constructs can warn about it.
  */
 import { readFileSync } from 'node:fs';
-import { mailboxEntryProblem } from '../../src/exchange/allow-list';
+import { mailboxEntryProblem } from './allow-list';
 
 export interface MailboxListProblem {
   /** 1-based line number in a file or text, or 1-based position in an array. */

@@ -20,7 +20,7 @@ fail() {
   exit 1
 }
 
-# The exoform command from the checkout, as the README says (never `npx exoform`: an unrelated npm package has that name).
+# The exoform command from the checkout, as the README says (never through npx: an unrelated public npm package is named exoform).
 exoform() {
   node "$EXOFORM_HOME/bin/exoform.js" "$@"
 }
