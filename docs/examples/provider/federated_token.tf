@@ -15,5 +15,5 @@ terraform {
 provider "exchangeonline" {
   organization         = "contoso.onmicrosoft.com"
   client_id            = "00000000-0000-0000-0000-000000000000"
-  federated_token_file = "/tmp/exo-oidc-token" # or EXO_FEDERATED_TOKEN_FILE / AZURE_FEDERATED_TOKEN_FILE
+  federated_token_file = "/var/run/secrets/exo/oidc-token" # or EXO_FEDERATED_TOKEN_FILE / AZURE_FEDERATED_TOKEN_FILE
 }
