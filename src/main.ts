@@ -3,11 +3,18 @@
  * reads the handshake line from stdout, and drives it over gRPC until it calls Shutdown.
  */
 import { appendFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { HandshakeError } from './protocol/handshake';
 import { createLogger, levelFromEnvironment } from './protocol/logging';
 import { serveProvider } from './protocol/provider-server';
 import { createProviderHandler } from './provider/framework/provider-handler';
 import { createExoformProvider } from './provider/provider';
+
+// A provider holds a 60,000-member list three times over during a plan (config, prior state, proposed state) and
+// Terraform runs several providers at once: V8's memory-lean heap growth keeps the peak near the live data (about
+// 145 MiB instead of 210 MiB for that plan) at no measurable cost in speed. A runtime flag, because the release
+// executable (a Node single-executable application) cannot carry command-line flags.
+setFlagsFromString('--optimize-for-size');
 
 async function main(): Promise<void> {
   const logger = createLogger(levelFromEnvironment(process.env));

@@ -23,7 +23,7 @@ Options:
   --host <address>           Interface to listen on (default 127.0.0.1). Anything but loopback exposes the
                              emulator to the network and prints a warning.
   --token <token>            Bearer token clients must send (default: a random token, printed at start-up).
-  --latency-ms <n>           Delay added to every InvokeCommand request / $batch request (default 0).
+  --latency-ms <n>           Time each InvokeCommand / $batch request takes (default 0); reads are computed within it.
   --connect-latency-ms <n>   Delay added to the first request of each new TCP connection (default 0).
   --page-size <n>            Largest page returned before @odata.nextLink (default 1000).
   --dialect <forms>          Answer forms of the real service to use, comma-separated: json-details,

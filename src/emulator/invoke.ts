@@ -173,7 +173,7 @@ async function answerCall(control: EmulatorControl, request: InvokeRequest, inpu
 
   const end = Math.min(offset + pageSize, rows.count);
   const selected = selectedProperties(request.select);
-  const value: Row[] = selected ? rows.page(offset, end).map((row) => project(row, selected)) : rows.page(offset, end);
+  const value: Row[] = rows.page(offset, end, selected);
   // The module hides this warning on non-final pages, so the service sends it there (dialect `page-warnings`).
   if (end < rows.count && control.dialect.has('page-warnings')) warnings = [...warnings, MORE_RESULTS_WARNING];
   const body: Record<string, unknown> = {
@@ -197,21 +197,6 @@ function selectedProperties(select: string | null | undefined): string[] | undef
   if (select === null || select === undefined) return undefined;
   const names = select.split(',').map((name) => name.trim()).filter((name) => name !== '');
   return names.length > 0 ? names : undefined;
-}
-
-/**
- * The row trimmed to the selected properties, matched case-insensitively and spelled as the row spells them. A name
- * the row does not have is left out: InvokeCommand rows are open `Exchange.GenericHashTable` objects, and whether the
- * service refuses unknown names instead is not known.
- */
-function project(row: Row, names: readonly string[]): Row {
-  const byLower = new Map(Object.keys(row).map((key) => [key.toLowerCase(), key]));
-  const trimmed: Row = {};
-  for (const name of names) {
-    const key = byLower.get(name.toLowerCase());
-    if (key !== undefined) trimmed[key] = row[key]!;
-  }
-  return trimmed;
 }
 
 /** `&$select=A,B` for a next link, or nothing. */

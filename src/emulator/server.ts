@@ -163,21 +163,33 @@ export class WireServer {
 
     this.control.stats.enter(tenant.tenantId);
     try {
-      await delay(this.control.latency.callMs, signal);
-      // Nobody is waiting for the answer any more: do not run the cmdlet (no change the client can't know about).
-      if (signal.aborted) return;
+      const started = Date.now();
+      const body = route.operation === 'InvokeCommand' ? UnparsableBody.parse(bodyText) : undefined;
+      const skipToken = url.searchParams.get('$skiptoken');
+      // `callMs` is a call's whole time at the service. A read is computed while that time runs, so the emulator's
+      // own work (rendering a 1,000-row page) is not added on top of it; a change is made only after it, so a
+      // client that gives up during the wait has changed nothing.
+      const readOnly = body !== undefined && (skipToken !== null || isReadCmdletBody(body));
+      if (!readOnly) {
+        await delay(this.control.latency.callMs, signal);
+        // Nobody is waiting for the answer any more: do not run the cmdlet (no change the client can't know about).
+        if (signal.aborted) return;
+      }
       if (route.operation === 'InvokeCommand') {
-        const answer = await invokeCommand(this.control, {
+        const call = invokeCommand(this.control, {
           tenantSegment: route.tenantSegment,
           tenant,
-          body: UnparsableBody.parse(bodyText),
-          skipToken: url.searchParams.get('$skiptoken'),
+          body,
+          skipToken,
           select: url.searchParams.get('$select'),
           prefer: headerValue(request.headers.prefer),
           via: 'InvokeCommand',
           baseUrl,
           tenantHostBaseUrl: this.tenantHostBaseUrl,
         });
+        // A read that fails (not found...) takes its time too.
+        const answer = readOnly ? await call.finally(() => delay(this.control.latency.callMs - (Date.now() - started), signal)) : await call;
+        if (signal.aborted) return;
         this.sendAnswer(response, answer);
       } else {
         const answer = await this.handleBatch(route.tenantSegment, bodyText, headerValue(request.headers.prefer), baseUrl);
@@ -350,3 +362,9 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
+/** Whether an InvokeCommand body runs a Get- cmdlet (a read: it changes nothing). */
+function isReadCmdletBody(body: unknown): boolean {
+  if (!isPlainObject(body) || !isPlainObject(body.CmdletInput)) return false;
+  const name = body.CmdletInput.CmdletName;
+  return typeof name === 'string' && /^\s*get-/i.test(name);
+}
