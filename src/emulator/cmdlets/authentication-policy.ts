@@ -16,7 +16,7 @@ import { AuthenticationPolicyRecord, BASIC_AUTH_SWITCHES, BasicAuthSwitch, EMULA
 import { findPolicy, newPolicyRecord } from '../policies';
 import { exchangeTimestamp, type Tenant } from '../tenant-store';
 import { notModifiedWarning } from './cas-mailbox';
-import { BoundParameters, CmdletDefinition, ParameterSpec, SHOULD_PROCESS_PARAMETERS, eagerRows } from './registry';
+import { BoundParameters, CmdletDefinition, ParameterSpec, eagerRows } from './registry';
 
 export const MAX_POLICY_NAME_LENGTH = 64;
 
@@ -63,8 +63,8 @@ export const newAuthenticationPolicy: CmdletDefinition = {
   parameters: {
     Name: { type: 'String', mandatory: true },
     ...SWITCH_PARAMETERS,
-    ...SHOULD_PROCESS_PARAMETERS,
   },
+  shouldProcess: true,
   run: ({ tenant, now }, parameters) => {
     const name = parameters.Name as string;
     if (name.length > MAX_POLICY_NAME_LENGTH) {
@@ -85,8 +85,8 @@ export const setAuthenticationPolicy: CmdletDefinition = {
   parameters: {
     Identity: { type: 'String', mandatory: true },
     ...SWITCH_PARAMETERS,
-    ...SHOULD_PROCESS_PARAMETERS,
   },
+  shouldProcess: true,
   // The catalog: -Identity and the twelve switches, nothing else.
   run: ({ tenant, now }, parameters) => {
     const policy = requirePolicy(tenant, parameters.Identity as string);
@@ -114,8 +114,8 @@ export const removeAuthenticationPolicy: CmdletDefinition = {
   name: 'Remove-AuthenticationPolicy',
   parameters: {
     Identity: { type: 'String', mandatory: true },
-    ...SHOULD_PROCESS_PARAMETERS,
   },
+  shouldProcess: true,
   run: ({ tenant }, parameters) => {
     const policy = requirePolicy(tenant, parameters.Identity as string);
     if (parameters.WhatIf !== true) tenant.removePolicy(policy);

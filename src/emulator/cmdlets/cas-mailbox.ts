@@ -7,8 +7,8 @@
  * Get-CASMailbox returns every match of an ambiguous identity; Set- refuses an ambiguous one. Users without a mailbox
  * are not CAS mailboxes: not found.
  *
- * Parameters are the server's own (the cmdlet catalog extracted from the server-served module, terraprovider/go-exoscc
- * `spec/catalog/EXO-catalog.json`): Get-CASMailbox has 14 and no -Properties/-PropertySets. Get-EXOCasMailbox is not
+ * Parameters are the server's own (catalog-parameters.ts, from the cmdlet catalog extracted from the server-served
+ * module, terraprovider/go-exoscc `spec/catalog/EXO-catalog.json`): Get-CASMailbox has 14 and no -Properties/-PropertySets. Get-EXOCasMailbox is not
  * here: it is a client-side cmdlet of the PowerShell module, not served by InvokeCommand (see invoke.ts).
  *
  * Rows carry the CASMailbox object's properties as Microsoft documents them (the Get-EXOCasMailbox property sets in
@@ -22,7 +22,7 @@ import { wireErrors } from '../errors';
 import { EMULATED_FOREST, EMULATED_SERVER, RecipientRecord, isMailbox } from '../model';
 import { resolveRecipient } from '../recipients';
 import type { Tenant } from '../tenant-store';
-import { BoundParameters, CmdletDefinition, SHOULD_PROCESS_PARAMETERS, eagerRows, lazyPropertyRows, type PropertyGetters } from './registry';
+import { BoundParameters, CmdletDefinition, eagerRows, lazyPropertyRows, type PropertyGetters } from './registry';
 
 export const DEFAULT_RESULT_SIZE = 1000;
 
@@ -171,17 +171,13 @@ function mailboxesFor(tenant: Tenant, identity: string | null | undefined): read
   return matches;
 }
 
-/** The catalog's 14 Get-CASMailbox parameters: Identity and ResultSize are modelled, the other 12 answer "not modelled". */
+/** Of the catalog's 14 Get-CASMailbox parameters, Identity and ResultSize are modelled; the other 12 answer "not modelled". */
 export const getCasMailbox: CmdletDefinition = {
   name: 'Get-CASMailbox',
   parameters: {
     Identity: { type: 'String', nullable: true },
     ResultSize: { type: 'Unlimited' },
   },
-  unmodelledParameters: [
-    'ActiveSyncDebugLogging', 'ActiveSyncSuppressReadReceipt', 'Anr', 'Credential', 'Filter', 'IgnoreDefaultScope', 'OrganizationalUnit',
-    'ProtocolSettings', 'ReadIsOptimizedForAccessibility', 'RecalculateHasActiveSyncDevicePartnership', 'RecipientTypeDetails', 'SortBy',
-  ],
   run: ({ tenant }, parameters) => {
     const warnings: string[] = [];
     const matches = limitResults(mailboxesFor(tenant, parameters.Identity as string | null | undefined), parameters.ResultSize, warnings);
@@ -210,18 +206,8 @@ export const setCasMailbox: CmdletDefinition = {
   parameters: {
     Identity: { type: 'String', mandatory: true },
     SmtpClientAuthenticationDisabled: { type: 'Boolean', nullable: true },
-    ...SHOULD_PROCESS_PARAMETERS,
   },
-  unmodelledParameters: [
-    'ActiveSyncAllowedDeviceIDs', 'ActiveSyncBlockedDeviceIDs', 'ActiveSyncDebugLogging', 'ActiveSyncEnabled', 'ActiveSyncMailboxPolicy',
-    'ActiveSyncSuppressReadReceipt', 'DisplayName', 'ECPEnabled', 'EmailAddresses', 'EwsAllowEntourage', 'EwsAllowList',
-    'EwsAllowMacOutlook', 'EwsAllowOutlook', 'EwsApplicationAccessPolicy', 'EwsBlockList', 'EwsEnabled', 'ImapEnabled',
-    'ImapEnableExactRFC822Size', 'ImapForceICalForCalendarRetrievalOption', 'ImapMessagesRetrievalMimeFormat', 'ImapSuppressReadReceipt',
-    'ImapUseProtocolDefaults', 'MacOutlookEnabled', 'MAPIEnabled', 'MapiHttpEnabled', 'Name', 'OneWinNativeOutlookEnabled',
-    'OutlookMobileEnabled', 'OWAEnabled', 'OWAforDevicesEnabled', 'OwaMailboxPolicy', 'PopEnabled', 'PopEnableExactRFC822Size',
-    'PopForceICalForCalendarRetrievalOption', 'PopMessagesRetrievalMimeFormat', 'PopSuppressReadReceipt', 'PopUseProtocolDefaults',
-    'PrimarySmtpAddress', 'ResetAutoBlockedDevices', 'SamAccountName', 'ShowGalAsDefaultView', 'UniversalOutlookEnabled',
-  ],
+  shouldProcess: true,
   run: ({ tenant }, parameters) => {
     const recipient = requireOneRecipient(tenant, parameters.Identity as string, isMailbox);
     if (parameters.WhatIf === true || !('SmtpClientAuthenticationDisabled' in parameters)) {

@@ -3,7 +3,8 @@
  *
  * Semantics (docs; FIDELITY.md): `Set-OrganizationConfig -DefaultAuthenticationPolicy <policy>` makes a policy the
  * org-wide default (a user's own policy still wins); `$null` clears it. The policy may be named by name, DN or GUID;
- * the row shows its name. There is one organization config per tenant: Get- accepts -Identity and ignores it.
+ * the row shows its name. There is one organization config per tenant and neither cmdlet has -Identity (the catalog);
+ * the catalog's Set-OrganizationConfig has no -Force either.
  */
 import type { Row } from '../../bridge/bridge';
 import { wireErrors } from '../errors';
@@ -13,7 +14,7 @@ import { findPolicy } from '../policies';
 import { SEED_TIMESTAMP } from '../seed';
 import type { Tenant } from '../tenant-store';
 import { notModifiedWarning } from './cas-mailbox';
-import { CmdletDefinition, SHOULD_PROCESS_PARAMETERS, eagerRows } from './registry';
+import { CmdletDefinition, eagerRows } from './registry';
 
 /** The org's display name: "Contoso" for contoso.onmicrosoft.com. */
 function displayName(tenant: Tenant): string {
@@ -49,7 +50,7 @@ export function renderOrganizationConfig(tenant: Tenant): Row {
 
 export const getOrganizationConfig: CmdletDefinition = {
   name: 'Get-OrganizationConfig',
-  // The catalog's Get-OrganizationConfig has one switch and no -Identity; the switch is not modelled (name not recorded here).
+  // The catalog's Get-OrganizationConfig has one switch (-RetrieveEwsOperationAccessPolicy, not modelled) and no -Identity.
   parameters: {},
   run: ({ tenant }) => ({ rows: eagerRows([renderOrganizationConfig(tenant)]), warnings: [] }),
 };
@@ -58,14 +59,8 @@ export const setOrganizationConfig: CmdletDefinition = {
   name: 'Set-OrganizationConfig',
   parameters: {
     DefaultAuthenticationPolicy: { type: 'String', nullable: true },
-    Force: { type: 'SwitchParameter' },
-    ...SHOULD_PROCESS_PARAMETERS,
   },
-  unmodelledParameters: [
-    'ActivityBasedAuthenticationTimeoutEnabled', 'ActivityBasedAuthenticationTimeoutInterval', 'AuditDisabled', 'AutoExpandingArchive',
-    'BookingsEnabled', 'CustomerLockboxEnabled', 'EwsApplicationAccessPolicy', 'EwsEnabled', 'MailTipsAllTipsEnabled',
-    'OAuth2ClientProfileEnabled', 'SendFromAliasEnabled', 'SmtpActionableMessagesEnabled',
-  ],
+  shouldProcess: true,
   run: ({ tenant }, parameters) => {
     if (!('DefaultAuthenticationPolicy' in parameters) || parameters.WhatIf === true) {
       return { rows: eagerRows([]), warnings: parameters.WhatIf === true ? [] : [notModifiedWarning(tenant.initialDomain)] };

@@ -7,6 +7,7 @@
  */
 import type { JsonValue, Row } from '../../bridge/bridge';
 import { wireErrors } from '../errors';
+import { CATALOG_PARAMETERS, type CatalogCmdlet } from './catalog-parameters';
 import type { Tenant } from '../tenant-store';
 import { describeValue, isPlainObject } from '../validate';
 
@@ -112,13 +113,20 @@ export interface CmdletOutput {
 export interface CmdletDefinition {
   /** Canonical spelling, e.g. `Set-TransportConfig`. */
   readonly name: string;
+  /**
+   * The parameters this emulator models, spelled as the server's catalog spells them (catalog-parameters.ts). Every
+   * other catalog parameter of the cmdlet is answered "not modelled"; a name outside the catalog is unknown.
+   */
   readonly parameters: Readonly<Record<string, ParameterSpec>>;
-  /** Real parameters of the cmdlet this emulator does not model; rejected with a message that says exactly that. */
-  readonly unmodelledParameters?: readonly string[];
+  /** Accepts -Confirm and -WhatIf (Microsoft's page for the cmdlet lists them; the catalog cannot, see there). */
+  readonly shouldProcess?: boolean;
   run(context: CmdletContext, parameters: BoundParameters): CmdletOutput;
 }
 
-/** PowerShell's common parameters: accepted by every cmdlet and ignored (the REST endpoint always stops on error). */
+/**
+ * PowerShell's common parameters: accepted by every cmdlet and ignored (the REST endpoint always stops on error).
+ * PowerShell adds them to every cmdlet, so the server's catalog, which lists declared parameters, has none of them.
+ */
 const COMMON_PARAMETERS: Record<string, ParameterSpec> = {
   ErrorAction: { type: 'String' },
   WarningAction: { type: 'String' },
@@ -127,8 +135,8 @@ const COMMON_PARAMETERS: Record<string, ParameterSpec> = {
   Debug: { type: 'SwitchParameter' },
 };
 
-/** -Confirm and -WhatIf, which every Set-/New-/Remove- cmdlet has. */
-export const SHOULD_PROCESS_PARAMETERS: Record<string, ParameterSpec> = {
+/** -Confirm and -WhatIf, which PowerShell adds to a cmdlet that supports ShouldProcess (every Set-/New-/Remove- here). */
+const SHOULD_PROCESS_PARAMETERS: Record<string, ParameterSpec> = {
   Confirm: { type: 'SwitchParameter' },
   WhatIf: { type: 'SwitchParameter' },
 };
@@ -136,8 +144,12 @@ export const SHOULD_PROCESS_PARAMETERS: Record<string, ParameterSpec> = {
 export class CmdletRegistry {
   private readonly byName = new Map<string, CmdletDefinition>();
 
-  constructor(definitions: readonly CmdletDefinition[]) {
-    for (const definition of definitions) this.byName.set(definition.name.toLowerCase(), definition);
+  /** Throws when a definition strays from the server's catalog (see checkAgainstCatalog). */
+  constructor(definitions: readonly CmdletDefinition[], catalog: Readonly<Record<string, CatalogCmdlet>> = CATALOG_PARAMETERS) {
+    for (const definition of definitions) {
+      checkAgainstCatalog(definition, catalog[definition.name]);
+      this.byName.set(definition.name.toLowerCase(), definition);
+    }
   }
 
   /** Case-insensitive, like PowerShell command lookup. */
@@ -150,15 +162,55 @@ export class CmdletRegistry {
   }
 }
 
-/** Binds raw JSON parameters to a cmdlet's declared parameters, or throws the WireError PowerShell would cause. */
+/**
+ * A modelled cmdlet serves exactly the catalog's parameters, so a definition may model only catalog parameters,
+ * spelled as the catalog spells them and mandatory exactly where the catalog says so, and must model every mandatory
+ * one (a call could never succeed otherwise). A programming error, not a wire answer: it stops the emulator from starting.
+ */
+export function checkAgainstCatalog(definition: CmdletDefinition, catalog: CatalogCmdlet | undefined): void {
+  const where = `Emulator cmdlet ${definition.name}`;
+  if (!catalog) throw new Error(`${where} is not in the server's cmdlet catalog (src/emulator/cmdlets/catalog-parameters.ts).`);
+  for (const [name, spec] of Object.entries(definition.parameters)) {
+    const entry = catalog[name];
+    if (!entry) throw new Error(`${where} models -${name}, which the server's catalog does not list for it.`);
+    if ((spec.mandatory ?? false) !== (entry.mandatory ?? false)) {
+      throw new Error(`${where}: -${name} is ${entry.mandatory ? '' : 'not '}mandatory in the server's catalog; model it so.`);
+    }
+  }
+  for (const [name, entry] of Object.entries(catalog)) {
+    if (entry.mandatory && !(name in definition.parameters)) throw new Error(`${where} must model the catalog's mandatory -${name}.`);
+  }
+}
+
+/** The case-insensitive lookup of a cmdlet's catalog parameters: lower-case name -> catalog spelling. */
+const catalogNames = new Map<string, ReadonlyMap<string, string>>();
+
+function catalogSpelling(cmdlet: string, given: string): string | undefined {
+  let names = catalogNames.get(cmdlet);
+  if (!names) {
+    names = new Map(Object.keys(CATALOG_PARAMETERS[cmdlet] ?? {}).map((name) => [name.toLowerCase(), name]));
+    catalogNames.set(cmdlet, names);
+  }
+  return names.get(given.toLowerCase());
+}
+
+/**
+ * Binds raw JSON parameters to a cmdlet's modelled parameters, or throws the WireError PowerShell would cause. A
+ * parameter the server's catalog lists but the emulator does not model gets PowerShell's unknown-parameter error with a
+ * note saying so (how the service would answer is unknown: it would run the cmdlet).
+ */
 export function bindParameters(definition: CmdletDefinition, raw: Readonly<Record<string, JsonValue>>): BoundParameters {
-  const specs: Record<string, ParameterSpec> = { ...COMMON_PARAMETERS, ...definition.parameters };
+  const specs: Record<string, ParameterSpec> = {
+    ...COMMON_PARAMETERS,
+    ...(definition.shouldProcess ? SHOULD_PROCESS_PARAMETERS : {}),
+    ...definition.parameters,
+  };
   const canonical = new Map(Object.keys(specs).map((name) => [name.toLowerCase(), name]));
   const bound: Record<string, BoundValue> = {};
   for (const [given, value] of Object.entries(raw)) {
     const name = canonical.get(given.toLowerCase());
     if (!name) {
-      const unmodelled = definition.unmodelledParameters?.find((p) => p.toLowerCase() === given.toLowerCase());
+      const unmodelled = catalogSpelling(definition.name, given);
       throw wireErrors.unknownParameter(
         given,
         unmodelled ? ` (${definition.name} has a parameter '${unmodelled}' in Exchange Online, but the exoform emulator does not model it; see src/emulator/FIDELITY.md.)` : '',

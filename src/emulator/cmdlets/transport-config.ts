@@ -9,7 +9,7 @@
 import type { Row } from '../../bridge/bridge';
 import { EMULATED_FOREST_DN } from '../model';
 import type { Tenant } from '../tenant-store';
-import { CmdletDefinition, SHOULD_PROCESS_PARAMETERS, eagerRows } from './registry';
+import { CmdletDefinition, eagerRows } from './registry';
 
 function transportConfigIdentity(tenant: Tenant): string {
   return `${tenant.initialDomain}\\Transport Settings`;
@@ -61,17 +61,8 @@ export const setTransportConfig: CmdletDefinition = {
     SmtpClientAuthenticationDisabled: { type: 'Boolean' },
     AllowLegacyTLSClients: { type: 'Boolean', nullable: true },
     Force: { type: 'SwitchParameter' },
-    ...SHOULD_PROCESS_PARAMETERS,
   },
-  unmodelledParameters: [
-    'AddressBookPolicyRoutingEnabled', 'ClearCategories', 'ConvertDisclaimerWrapperToEml', 'DSNConversionMode',
-    'ExternalDelayDsnEnabled', 'ExternalDsnDefaultLanguage', 'ExternalDsnLanguageDetectionEnabled', 'ExternalDsnReportingAuthority',
-    'ExternalDsnSendHtml', 'ExternalPostmasterAddress', 'HeaderPromotionModeSetting', 'InternalDelayDsnEnabled',
-    'InternalDsnDefaultLanguage', 'InternalDsnLanguageDetectionEnabled', 'InternalDsnReportingAuthority', 'InternalDsnSendHtml',
-    'InternalSMTPServers', 'JournalingReportNdrTo', 'MaxRecipientEnvelopeLimit', 'MessageExpiration',
-    'ReplyAllStormBlockDurationHours', 'ReplyAllStormDetectionMinimumRecipients', 'ReplyAllStormDetectionMinimumReplies',
-    'ReplyAllStormProtectionEnabled', 'Rfc2231EncodingEnabled',
-  ],
+  shouldProcess: true,
   run: ({ tenant, now }, parameters) => {
     const patch: { SmtpClientAuthenticationDisabled?: boolean; AllowLegacyTLSClients?: boolean | null } = {};
     if ('SmtpClientAuthenticationDisabled' in parameters) patch.SmtpClientAuthenticationDisabled = parameters.SmtpClientAuthenticationDisabled as boolean;

@@ -17,7 +17,7 @@ import { findPolicy } from '../policies';
 import { resolveRecipient } from '../recipients';
 import type { RecipientPatch, Tenant } from '../tenant-store';
 import { limitResults, notModifiedWarning, requireOneRecipient } from './cas-mailbox';
-import { CmdletDefinition, SHOULD_PROCESS_PARAMETERS, eagerRows, lazyRows } from './registry';
+import { CmdletDefinition, eagerRows, lazyRows } from './registry';
 
 export function renderUser(recipient: RecipientRecord, tenant: Tenant): Row {
   return {
@@ -66,7 +66,6 @@ export const getUser: CmdletDefinition = {
     ResultSize: { type: 'Unlimited' },
     Filter: { type: 'String' },
   },
-  unmodelledParameters: ['Anr', 'Arbitration', 'IsVIP', 'OrganizationalUnit', 'PublicFolder', 'RecipientTypeDetails', 'SortBy'],
   run: ({ tenant }, parameters) => {
     const identity = parameters.Identity as string | null | undefined;
     const resolution = resolveRecipient(tenant, identity);
@@ -99,15 +98,8 @@ export const setUser: CmdletDefinition = {
     AuthenticationPolicy: { type: 'String', nullable: true },
     // Spelled as the catalog and Microsoft's docs spell it; binding is case-insensitive either way.
     StsRefreshTokensValidFrom: { type: 'DateTime' },
-    ...SHOULD_PROCESS_PARAMETERS,
   },
-  unmodelledParameters: [
-    'AllowUMCallsFromNonUsers', 'AssistantName', 'BlockCloudCache', 'CertificateSubject', 'City', 'Company', 'CountryOrRegion',
-    'Department', 'DisplayName', 'Fax', 'FirstName', 'HomePhone', 'Initials', 'IsShadowMailbox', 'LastName', 'Manager',
-    'MobilePhone', 'Name', 'Notes', 'Office', 'OtherFax', 'OtherHomePhone', 'OtherTelephone', 'Pager', 'Phone', 'PhoneticDisplayName',
-    'PostalCode', 'PublicFolder', 'RemotePowerShellEnabled', 'ResetPasswordOnNextLogon', 'SeniorityIndex', 'SimpleDisplayName',
-    'StateOrProvince', 'StreetAddress', 'TelephoneAssistant', 'Title', 'UserPrincipalName', 'VIP', 'WebPage', 'WindowsEmailAddress',
-  ],
+  shouldProcess: true,
   run: ({ tenant }, parameters) => {
     const recipient = requireOneRecipient(tenant, parameters.Identity as string, () => true);
     const patch: { -readonly [K in keyof RecipientPatch]: RecipientPatch[K] } = {};
