@@ -102,12 +102,14 @@ export function casMailboxFromRow(row: Row): CasMailbox {
 
 /**
  * Every mailbox with its override: one paged bulk read (1000 a page), not one call per mailbox. Each page is
- * converted as it arrives (InvokeOptions.onRows), so the rows of a large tenant are never all held at once.
+ * converted as it arrives (InvokeOptions.onRows), so the rows of a large tenant are never all held at once. With
+ * `each`, every mailbox is handed to it as its page arrives (and the array returned is empty).
  */
-export async function listCasMailboxes(session: ExchangeSession): Promise<CasMailbox[]> {
+export async function listCasMailboxes(session: ExchangeSession, each?: (mailbox: CasMailbox) => void): Promise<CasMailbox[]> {
   const mailboxes: CasMailbox[] = [];
+  const take = each ?? ((mailbox: CasMailbox) => void mailboxes.push(mailbox));
   const convert = (rows: Row[]): void => {
-    for (const row of rows) mailboxes.push(casMailboxFromRow(row));
+    for (const row of rows) take(casMailboxFromRow(row));
   };
   const result = await session.bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' }, { signal: session.signal, select: CAS_MAILBOX_PROPERTIES, onRows: convert });
   convert(result.rows); // a bridge that does not stream returns them here

@@ -55,8 +55,12 @@ class Snapshot {
   /** Whether every user principal name has been read (Get-User) and indexed. */
   upnsIndexed?: Promise<void>;
 
-  constructor(readonly mailboxes: CasMailbox[]) {
-    for (const mailbox of mailboxes) this.add(mailbox);
+  readonly mailboxes: CasMailbox[] = [];
+
+  /** Adds a mailbox of the bulk read (called as each page arrives, so indexing overlaps the wait for the next). */
+  addMailbox(mailbox: CasMailbox): void {
+    this.mailboxes.push(mailbox);
+    this.add(mailbox);
   }
 
   private add(mailbox: CasMailbox): void {
@@ -96,8 +100,7 @@ class Snapshot {
     const key = identity.toLowerCase();
     if (!known) {
       mailbox.resolvedAs = [key];
-      this.mailboxes.push(mailbox);
-      this.add(mailbox);
+      this.addMailbox(mailbox);
       return mailbox;
     }
     if (!identityForms(known).has(key)) (known.resolvedAs ??= []).push(key);
@@ -265,7 +268,8 @@ export class MailboxDirectory {
 
   private loadSnapshot(session: ExchangeSession): Promise<Snapshot> {
     if (!this.snapshot) {
-      this.snapshot = listCasMailboxes(session).then((mailboxes) => new Snapshot(mailboxes.map((m) => this.current(m))));
+      const snapshot = new Snapshot();
+      this.snapshot = listCasMailboxes(session, (mailbox) => snapshot.addMailbox(this.current(mailbox))).then(() => snapshot);
       this.snapshot.catch(() => (this.snapshot = undefined));
     }
     return this.snapshot;

@@ -282,22 +282,25 @@ export class RestBridge implements ExchangeBridge {
   ): Promise<CmdletResult> {
     const rows: Row[] = [];
     const take = onRows ?? ((page: Row[]) => void rows.push(...page));
-    take(first.rows);
-    const warnings = this.warningsOf(first, call.cmdlet);
-    let nextLink = first.nextLink;
-    let answeredBy = first.answeredBy;
+    const warnings: string[] = [];
+    let page = first;
     let previous: string | undefined;
-    while (nextLink) {
-      const url = this.resolveNextLink(nextLink, answeredBy, call.cmdlet);
-      if (url.href === previous) {
-        throw new ServiceBugError(`Exchange Online returned the same @odata.nextLink twice for ${call.cmdlet}.`, 'Apply again; report it if it persists.', call.cmdlet);
+    for (;;) {
+      // The next page is asked for before this one's rows are handed over, so converting them overlaps the wait.
+      let next: Promise<AnsweredPage> | undefined;
+      if (page.nextLink) {
+        const url = this.resolveNextLink(page.nextLink, page.answeredBy, call.cmdlet);
+        if (url.href === previous) {
+          throw new ServiceBugError(`Exchange Online returned the same @odata.nextLink twice for ${call.cmdlet}.`, 'Apply again; report it if it persists.', call.cmdlet);
+        }
+        previous = url.href;
+        next = this.retry.run((attempt) => this.postInvoke(url, call, attempt), { signal, cmdlet: call.cmdlet, budget });
+        next.catch(() => undefined); // awaited below; if take() throws first, its failure is not left unhandled
       }
-      previous = url.href;
-      const page = await this.retry.run((attempt) => this.postInvoke(url, call, attempt), { signal, cmdlet: call.cmdlet, budget });
       take(page.rows);
       warnings.push(...this.warningsOf(page, call.cmdlet));
-      nextLink = page.nextLink;
-      answeredBy = page.answeredBy;
+      if (!next) break;
+      page = await next;
     }
     return { rows, warnings };
   }
