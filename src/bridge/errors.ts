@@ -98,6 +98,29 @@ export class ConfigurationError extends ExchangeError {
   }
 }
 
+/**
+ * The service (or Entra ID) does not know the tenant named by `organization`: a typo, a vanity domain it does not
+ * take, or another cloud's tenant. A configuration problem, never retried, and no role assignment fixes it.
+ */
+export function unknownTenantError(organization: string, evidence: string, cmdlet?: string): ConfigurationError {
+  const error = new ConfigurationError(
+    `The tenant "${organization}" (the \`organization\` setting) is unknown to ${evidence}${cmdlet ? ` (${cmdlet})` : ''}.`,
+    unknownTenantRemedy(),
+    ['organization'],
+  );
+  return error;
+}
+
+/** What to do about an unknown tenant: the setting, its variable, and the forms it takes. */
+export function unknownTenantRemedy(): string {
+  return (
+    'Set `organization` (or the EXO_ORGANIZATION environment variable) to the tenant\'s initial domain, ' +
+    '`<name>.onmicrosoft.com` (`<name>.onmicrosoft.us` in GCC High and DoD; listed in the Microsoft 365 admin center under Settings > Domains), ' +
+    'or to its tenant ID (a GUID, on the Overview page of the Entra admin center). Check its spelling, and that `environment` names the tenant\'s cloud. ' +
+    'This is not a permission problem.'
+  );
+}
+
 export function isExchangeError(error: unknown): error is ExchangeError {
   return error instanceof ExchangeError;
 }

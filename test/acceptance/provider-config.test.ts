@@ -101,13 +101,9 @@ describe('provider configuration errors', () => {
     expect(message).toMatch(/certificate_path/);
   });
 
-  // A plan that only creates needs no call to the service, so the first call, and its error, comes at apply.
+  // A plan that only creates makes one cheap call before planning (the tenant check), so this fails the plan.
   test('an unreachable endpoint says which endpoint and what to check', async () => {
-    const message = await planError(
-      `provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "http://127.0.0.1:9"\n  access_token = "x"\n}`,
-      {},
-      'apply',
-    );
+    const message = await planError(`provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "http://127.0.0.1:9"\n  access_token = "x"\n}`, {});
     expect(message).toMatch(/Cannot reach Exchange Online/);
     expect(message).toMatch(/127\.0\.0\.1:9/);
   });

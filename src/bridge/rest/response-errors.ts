@@ -18,6 +18,7 @@ import {
   ThrottledError,
   TransientError,
   UnreachableError,
+  unknownTenantError,
 } from '../errors';
 import { isTransientExceptionName } from '../retry';
 
@@ -144,6 +145,8 @@ export function errorFromResponse(response: ErrorResponse, context: ErrorContext
   const withException = (text: string): string => (detail?.exception ? `${text} [${detail.exception}]` : text);
   const support = supportText(context.requestId, headers['request-id']);
 
+  const tenantEvidence = unknownTenantEvidence(response, detail);
+  if (tenantEvidence !== undefined) return unknownTenantError(organization, `Exchange Online (${origin} answered HTTP ${status}: ${tenantEvidence})`, cmdlet);
   if (isNotFound(status, detail) || (status === 404 && !detail?.exception && isODataNotFound(response.body))) {
     return notFound(detail?.text ?? `${cmdlet} found no such object (HTTP 404).`, organization, cmdlet);
   }
@@ -209,6 +212,45 @@ function notFound(text: string, organization: string, cmdlet: string): NotFoundE
     `Check that the object exists in ${organization}; if it was deleted outside Terraform, it is removed from state on the next refresh. Recent changes can take a few seconds to replicate.`,
     cmdlet,
   );
+}
+
+/** Error codes that name an unknown tenant: the emulator's TenantNotFound; Microsoft Graph's UnknownTenantId (a neighbouring Microsoft API). */
+const UNKNOWN_TENANT_CODE = /^(TenantNotFound|UnknownTenantId|TenantDoesNotExist|InvalidTenant(Id|Name)?)$/i;
+
+/**
+ * Sentences that say the tenant itself is unknown, in the wordings Microsoft services use: Entra ID's AADSTS90002
+ * ("Tenant 'x' not found") and AADSTS900023 (invalid tenant identifier), Graph's "We do not recognize this tenant ID".
+ * Written so an object that merely has "tenant" in its name (object 'tenant-admin' couldn't be found) does not match,
+ * nor does the throttling sentence ("... concurrent requests per tenant").
+ */
+const UNKNOWN_TENANT_TEXT = [
+  /\bAADSTS(90002|900023)\b/,
+  /\bdo not recognize this tenant\b/i,
+  /\b(unknown|invalid|nonexistent|non-existent) tenant\b/i,
+  /\btenant\s+(?:(?:'[^']*'|"[^"]*"|[\w.{}-]+)\s+)?(?:(?:(?:was|is)\s+)?not\s+found|(?:could\s+not|couldn't|cannot)\s+be\s+found|does\s+not\s+exist|doesn't\s+exist)\b/i,
+];
+
+/**
+ * What Exchange Online answers for a tenant it does not know is unknown: no public client documents it (the
+ * emulator's fidelity table says so). So every plausible form counts, under any 4xx status: an error code naming an
+ * unknown tenant, or its sentence in the body, the x-ms-diagnostics header or the WWW-Authenticate description.
+ * Returns the evidence (for the message), or undefined.
+ */
+function unknownTenantEvidence(response: ErrorResponse, detail: ServiceErrorDetail | undefined): string | undefined {
+  if (response.status < 400 || response.status >= 500) return undefined;
+  const error = typeof response.body === 'object' && response.body !== null ? (response.body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
+  const code = typeof error?.code === 'string' ? error.code : undefined;
+  const texts = [
+    detail?.text,
+    typeof error?.message === 'string' ? error.message : undefined,
+    typeof response.body === 'string' ? describeBody(response.body) : undefined,
+    headerText(response.headers['x-ms-diagnostics']),
+    bearerErrorDescription(response.headers['www-authenticate']),
+  ].filter((text): text is string => text !== undefined && text !== '');
+  const sentence = texts.find((text) => UNKNOWN_TENANT_TEXT.some((pattern) => pattern.test(text)));
+  if (sentence !== undefined) return sentence.length > 300 ? `${sentence.slice(0, 300)}...` : sentence;
+  if (code !== undefined && UNKNOWN_TENANT_CODE.test(code)) return texts[0] ?? code;
+  return undefined;
 }
 
 /** Words that show a 403 is about permissions; without them the provider does not claim a role problem. */
