@@ -224,7 +224,7 @@ describe('no secret in state, plan, plan JSON, trace logs or errors (R3/R4)', ()
       expect(flat(unparsable)).toMatch(/is not a URL/);
       const wrongProxy = proxy.url(PROXY_USER, `${PROXY_PASSWORD}-wrong`);
       const proxyRun = await run('proxy refusing its credentials', ['plan', '-no-color', '-input=false'], { ...withToken, HTTP_PROXY: wrongProxy, HTTPS_PROXY: wrongProxy }, 1);
-      expect(flat(proxyRun)).toMatch(/407|proxy/i);
+      expect(flat(proxyRun)).toMatch(/refused to tunnel .* HTTP 407 .*Check the proxy credentials/);
       expect(readdirSync(directory).filter((name) => name.startsWith('trace-')).length).toBe(runs);
 
       const secrets: Record<string, string> = {
