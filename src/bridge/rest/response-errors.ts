@@ -18,6 +18,8 @@ import {
   ThrottledError,
   TransientError,
   UnreachableError,
+  isUnknownTenantCode,
+  isUnknownTenantText,
   unknownTenantError,
 } from '../errors';
 import { isTransientExceptionName } from '../retry';
@@ -214,22 +216,6 @@ function notFound(text: string, organization: string, cmdlet: string): NotFoundE
   );
 }
 
-/** Error codes that name an unknown tenant: the emulator's TenantNotFound; Microsoft Graph's UnknownTenantId (a neighbouring Microsoft API). */
-const UNKNOWN_TENANT_CODE = /^(TenantNotFound|UnknownTenantId|TenantDoesNotExist|InvalidTenant(Id|Name)?)$/i;
-
-/**
- * Sentences that say the tenant itself is unknown, in the wordings Microsoft services use: Entra ID's AADSTS90002
- * ("Tenant 'x' not found") and AADSTS900023 (invalid tenant identifier), Graph's "We do not recognize this tenant ID".
- * Written so an object that merely has "tenant" in its name (object 'tenant-admin' couldn't be found) does not match,
- * nor does the throttling sentence ("... concurrent requests per tenant").
- */
-const UNKNOWN_TENANT_TEXT = [
-  /\bAADSTS(90002|900023)\b/,
-  /\bdo not recognize this tenant\b/i,
-  /\b(unknown|invalid|nonexistent|non-existent) tenant\b/i,
-  /\btenant\s+(?:(?:'[^']*'|"[^"]*"|[\w.{}-]+)\s+)?(?:(?:(?:was|is)\s+)?not\s+found|(?:could\s+not|couldn't|cannot)\s+be\s+found|does\s+not\s+exist|doesn't\s+exist)\b/i,
-];
-
 /**
  * What Exchange Online answers for a tenant it does not know is unknown: no public client documents it (the
  * emulator's fidelity table says so). So every plausible form counts, under any 4xx status: an error code naming an
@@ -247,9 +233,9 @@ function unknownTenantEvidence(response: ErrorResponse, detail: ServiceErrorDeta
     headerText(response.headers['x-ms-diagnostics']),
     bearerErrorDescription(response.headers['www-authenticate']),
   ].filter((text): text is string => text !== undefined && text !== '');
-  const sentence = texts.find((text) => UNKNOWN_TENANT_TEXT.some((pattern) => pattern.test(text)));
+  const sentence = texts.find(isUnknownTenantText);
   if (sentence !== undefined) return sentence.length > 300 ? `${sentence.slice(0, 300)}...` : sentence;
-  if (code !== undefined && UNKNOWN_TENANT_CODE.test(code)) return texts[0] ?? code;
+  if (code !== undefined && isUnknownTenantCode(code)) return texts[0] ?? code;
   return undefined;
 }
 
