@@ -63,12 +63,12 @@ export class ConcurrencyLimitedBridge implements ExchangeBridge {
   /** Whether the service has answered a call successfully in this process (so the tenant and credentials work). */
   answered = false;
   private inFlight = 0;
+  private settleWaiters: Array<() => void> = [];
 
   /** Calls sent and not yet answered. */
   get inFlightCount(): number {
     return this.inFlight;
   }
-  private settleWaiters: Array<() => void> = [];
 
   /** Resolves when a call now in flight settles (at once when none is): its answer may make `answered` true. */
   nextSettled(): Promise<void> {
