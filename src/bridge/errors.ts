@@ -98,6 +98,55 @@ export class ConfigurationError extends ExchangeError {
   }
 }
 
+/** Error codes that name an unknown tenant: the emulator's TenantNotFound; Microsoft Graph's UnknownTenantId (a neighbouring Microsoft API). */
+const UNKNOWN_TENANT_CODE = /^(TenantNotFound|UnknownTenantId|TenantDoesNotExist|InvalidTenant(Id|Name)?)$/i;
+
+/**
+ * Sentences that say the tenant itself is unknown, in the wordings Microsoft services use: Entra ID's AADSTS90002
+ * ("Tenant 'x' not found") and AADSTS900023 (invalid tenant identifier), Graph's "We do not recognize this tenant ID".
+ * Written so an object that merely has "tenant" in its name (object 'tenant-admin' couldn't be found) does not match,
+ * nor does the throttling sentence ("... concurrent requests per tenant").
+ */
+const UNKNOWN_TENANT_TEXT = [
+  /\bAADSTS(90002|900023)\b/,
+  /\bdo not recognize this tenant\b/i,
+  /\b(unknown|invalid|nonexistent|non-existent) tenant\b/i,
+  /\btenant\s+(?:(?:'[^']*'|"[^"]*"|[\w.{}-]+)\s+)?(?:(?:(?:was|is)\s+)?not\s+found|(?:could\s+not|couldn't|cannot)\s+be\s+found|does\s+not\s+exist|doesn't\s+exist)\b/i,
+];
+
+/** True when `text` says the tenant itself is unknown (UNKNOWN_TENANT_TEXT). */
+export function isUnknownTenantText(text: string): boolean {
+  return UNKNOWN_TENANT_TEXT.some((pattern) => pattern.test(text));
+}
+
+/** True when an error code names an unknown tenant. */
+export function isUnknownTenantCode(code: string): boolean {
+  return UNKNOWN_TENANT_CODE.test(code);
+}
+
+/**
+ * The service (or Entra ID) does not know the tenant named by `organization`: a typo, a vanity domain it does not
+ * take, or another cloud's tenant. A configuration problem, never retried, and no role assignment fixes it.
+ */
+export function unknownTenantError(organization: string, evidence: string, cmdlet?: string): ConfigurationError {
+  const error = new ConfigurationError(
+    `The tenant "${organization}" (the \`organization\` setting) is unknown to ${evidence}${cmdlet ? ` (${cmdlet})` : ''}.`,
+    unknownTenantRemedy(),
+    ['organization'],
+  );
+  return error;
+}
+
+/** What to do about an unknown tenant: the setting, its variable, and the forms it takes. */
+export function unknownTenantRemedy(): string {
+  return (
+    'Set `organization` (or the EXO_ORGANIZATION environment variable) to the tenant\'s initial domain, ' +
+    '`<name>.onmicrosoft.com` (`<name>.onmicrosoft.us` in GCC High and DoD; listed in the Microsoft 365 admin center under Settings > Domains), ' +
+    'or to its tenant ID (a GUID, on the Overview page of the Entra admin center). Check its spelling, and that `environment` names the tenant\'s cloud. ' +
+    'This is not a permission problem.'
+  );
+}
+
 export function isExchangeError(error: unknown): error is ExchangeError {
   return error instanceof ExchangeError;
 }

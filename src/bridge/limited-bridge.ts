@@ -5,7 +5,7 @@
  * BATCH_LIMIT cmdlets) holds one permit, so the tenant never sees more than `maxConcurrent` at once.
  */
 import { BATCH_LIMIT, invokeEach, type CmdletParameters, type CmdletRequest, type CmdletResult, type ExchangeBridge, type InvokeOptions } from './bridge';
-import { CancelledError, type ExchangeError } from './errors';
+import { CancelledError, isExchangeError, type ExchangeError } from './errors';
 import { positiveInteger } from './validate';
 
 export class Semaphore {
@@ -60,6 +60,33 @@ export interface LimitOptions {
 
 export class ConcurrencyLimitedBridge implements ExchangeBridge {
   private readonly semaphore: Semaphore;
+  /** Whether the service has answered a call successfully in this process (so the tenant and credentials work). */
+  answered = false;
+  private inFlight = 0;
+  private settleWaiters: Array<() => void> = [];
+
+  /** Calls sent and not yet answered. */
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  /** Resolves when a call now in flight settles (at once when none is): its answer may make `answered` true. */
+  nextSettled(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settleWaiters.push(resolve));
+  }
+
+  private async track<T>(call: () => Promise<T>): Promise<T> {
+    this.inFlight++;
+    try {
+      return await call();
+    } finally {
+      this.inFlight--;
+      const waiters = this.settleWaiters;
+      this.settleWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
 
   constructor(private readonly inner: ExchangeBridge, options: LimitOptions) {
     this.semaphore = new Semaphore(options.maxConcurrent);
@@ -70,7 +97,15 @@ export class ConcurrencyLimitedBridge implements ExchangeBridge {
   }
 
   invoke(cmdlet: string, parameters: CmdletParameters, options?: InvokeOptions): Promise<CmdletResult> {
-    return this.semaphore.run(() => this.inner.invoke(cmdlet, parameters, options), options?.signal);
+    return this.semaphore.run(
+      () =>
+        this.track(async () => {
+          const result = await this.inner.invoke(cmdlet, parameters, options);
+          this.answered = true;
+          return result;
+        }),
+      options?.signal,
+    );
   }
 
   /** Splits into batches of BATCH_LIMIT, each one permit; results stay parallel to `requests`. */
@@ -82,7 +117,11 @@ export class ConcurrencyLimitedBridge implements ExchangeBridge {
   }
 
   private async runChunk(chunk: CmdletRequest[], options?: InvokeOptions): Promise<Array<CmdletResult | ExchangeError>> {
-    return this.inner.invokeBatch ? this.inner.invokeBatch(chunk, options) : invokeEach(this.inner, chunk, options);
+    return this.track(async () => {
+      const results = await (this.inner.invokeBatch ? this.inner.invokeBatch(chunk, options) : invokeEach(this.inner, chunk, options));
+      if (results.some((result) => !isExchangeError(result))) this.answered = true;
+      return results;
+    });
   }
 
   close(): Promise<void> {

@@ -15,8 +15,9 @@
  * that mailbox here (the rows cannot show the clash); the service's Set-CASMailbox would call it ambiguous.
  */
 import { invokeEach, type CmdletRequest, type ExchangeBridge } from '../bridge/bridge';
-import { ExchangeError, isExchangeError } from '../bridge/errors';
-import { findCasMailbox, listCasMailboxes, setSmtpAuthRequest, type CasMailbox, type SmtpAuthOverride } from './cas-mailbox';
+import { ExchangeError, NotFoundError, isExchangeError } from '../bridge/errors';
+import { CAS_MAILBOX_PROPERTIES, casMailboxFromRow, findCasMailbox, listCasMailboxes, setSmtpAuthRequest, type CasMailbox, type SmtpAuthOverride } from './cas-mailbox';
+import { confirmWrite } from './confirm';
 import { text } from './row';
 import { invoke, type ExchangeSession } from './session';
 import { readTransportConfig } from './transport-config';
@@ -241,12 +242,19 @@ export class MailboxDirectory {
     });
   }
 
-  /** Sets one mailbox's override; concurrent single calls in the same tick share a `$batch`. */
+  /**
+   * Sets one mailbox's override; concurrent single calls in the same tick share a `$batch`, and then one
+   * confirmation (confirmSmtpAuthWrites) that the service's reads show what the batch applied.
+   */
   setOne(session: ExchangeSession, change: SmtpAuthChange): Promise<void> {
     return this.batcher.add(session, change);
   }
 
-  private readonly batcher = new WriteBatcher((session, changes) => this.setSmtpAuth(session, changes));
+  private readonly batcher = new WriteBatcher(async (session, changes) => {
+    const results = await this.setSmtpAuth(session, changes);
+    await confirmSmtpAuthWrites(session, changes.filter((_, index) => !results[index]));
+    return results;
+  });
 
   private recordWrite(change: SmtpAuthChange): void {
     // Exchange resolved the identity; mirror that here when the snapshot names exactly one mailbox.
@@ -274,6 +282,39 @@ export class MailboxDirectory {
     }
     return this.snapshot;
   }
+}
+
+/** Changes up to this many are confirmed with `Get-CASMailbox -Identity` lookups (sent 10 to a `$batch`); more with one bulk read per round. */
+export const CONFIRM_LOOKUP_LIMIT = 20;
+
+/**
+ * Reads until the service shows the applied changes (confirm.ts): the next plan refreshes in a new process, and a
+ * lagging read there would show drift that isn't there or hide a change still to make. Few changes are looked up
+ * by identity, batched like the writes (10 single-resource writes cost one `$batch` to write and one per round to
+ * confirm); more cost one bulk read per round. A mailbox no read finds is not waited for; a lookup that fails counts
+ * as not yet confirmed (the write itself was acknowledged).
+ */
+export async function confirmSmtpAuthWrites(session: ExchangeSession, applied: readonly SmtpAuthChange[]): Promise<void> {
+  if (applied.length === 0) return;
+  await confirmWrite(session, `Set-CASMailbox (${applied.length} mailbox${applied.length === 1 ? '' : 'es'})`, async () => {
+    if (applied.length <= CONFIRM_LOOKUP_LIMIT) {
+      const requests: CmdletRequest[] = applied.map((change) => ({ cmdlet: 'Get-CASMailbox', parameters: { Identity: change.identity } }));
+      const options = { signal: session.signal, select: CAS_MAILBOX_PROPERTIES };
+      const results = session.bridge.invokeBatch ? await session.bridge.invokeBatch(requests, options) : await invokeEach(session.bridge, requests, options);
+      return results.every((result, index) => {
+        if (result instanceof NotFoundError) return true;
+        if (isExchangeError(result)) return false;
+        const found = result.rows.map(casMailboxFromRow);
+        return found.length !== 1 || found[0]!.smtpClientAuthenticationDisabled === applied[index]!.value;
+      });
+    }
+    const byForm = new Map<string, CasMailbox>();
+    for (const mailbox of await listCasMailboxes(session)) for (const form of identityForms(mailbox)) byForm.set(form, mailbox);
+    return applied.every((change) => {
+      const mailbox = byForm.get(change.identity.toLowerCase());
+      return !mailbox || mailbox.smtpClientAuthenticationDisabled === change.value;
+    });
+  });
 }
 
 /**

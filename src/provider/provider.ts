@@ -42,6 +42,24 @@ export interface ExchangeClient {
   readonly legacyTlsHost: string | null;
   /** The cloud's name for messages (e.g. "Microsoft 365 GCC High"). */
   readonly cloudLabel: string;
+  /**
+   * Resolves once the service has answered for this tenant in this process; before a create is planned, so an
+   * unknown `organization` (or refused credentials) fails the plan rather than the apply.
+   */
+  readonly tenantAnswered: (signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * At most one cheap call per process, and none when any call has been answered (a refresh read): the
+ * organization's SMTP AUTH value, which the mailbox resources read anyway (MailboxDirectory caches it).
+ */
+function tenantCheck(bridge: ConcurrencyLimitedBridge, mailboxes: MailboxDirectory): (signal: AbortSignal) => Promise<void> {
+  return async (signal) => {
+    // A call already in flight (a refresh running beside this plan) answers the question as well as a new one.
+    while (!bridge.answered && bridge.inFlightCount > 0) await bridge.nextSettled();
+    if (bridge.answered) return;
+    await mailboxes.orgSmtpAuthDisabled({ bridge, signal });
+  };
 }
 
 /**
@@ -323,12 +341,14 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           bridge = createRestBridge({ ...credentials, ...federatedSettings(credentials, setting('federated_token_file'), environment) }, { checkCertificateNow: true, logger: bridgeLogger, retry: retryTuning(environment) });
         }
         const limited = new ConcurrencyLimitedBridge(bridge, { maxConcurrent });
+        const mailboxes = new MailboxDirectory(limited);
         return {
           organization: bridge.organization,
           bridge: limited,
-          mailboxes: new MailboxDirectory(limited),
+          mailboxes,
           legacyTlsHost: cloud.legacyTlsHost,
           cloudLabel: cloud.label,
+          tenantAnswered: tenantCheck(limited, mailboxes),
         };
       } catch (error) {
         if (error instanceof ConfigurationError) {
@@ -347,6 +367,10 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
         }
         throw error;
       }
+    },
+
+    beforeCreatePlan(client, { signal }) {
+      return client.tenantAnswered(signal);
     },
 
     describeError: describeExchangeError,

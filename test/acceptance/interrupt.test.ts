@@ -67,11 +67,14 @@ describe('interrupting terraform apply', () => {
     const stray: number[] = [];
     try {
       await tf.init();
+      // Planned at full speed and saved; the apply's own walk then plans the create again, and that re-plan's one
+      // tenant check (a read, before "Creating...") and the create's calls take SLOW_CALL_MS each.
+      await tf.expect(['plan', '-no-color', '-input=false', '-out=tfplan']);
       await emulator.inspect.request('PUT', '/_emulator/latency', { callMs: SLOW_CALL_MS });
       const revision = (await emulator.inspect.tenant()).revision;
 
       // Its own process group, so SIGINT can go to the whole group as a terminal's Ctrl-C does (provider included).
-      const child = spawn('terraform', ['apply', '-no-color', '-input=false', '-auto-approve'], {
+      const child = spawn('terraform', ['apply', '-no-color', '-input=false', 'tfplan'], {
         cwd: tf.dir,
         env: {
           ...process.env,
@@ -97,7 +100,7 @@ describe('interrupting terraform apply', () => {
       });
       child.stderr.on('data', (chunk) => (stderr += chunk));
       try {
-        await within(creating, 60_000, `terraform reaching "Creating..."\n${output()}`);
+        await within(creating, SLOW_CALL_MS + 30_000, `terraform reaching "Creating..."\n${output()}`);
         // Wait (bounded) until the provider doing the apply is waiting on the emulator's slow call.
         const deadline = Date.now() + 10_000;
         while ((await emulator.inspect.request<{ inFlight: number }>('GET', '/_emulator/stats')).inFlight < 1) {

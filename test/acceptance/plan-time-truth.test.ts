@@ -1,6 +1,7 @@
 /**
- * Plan-time truth with the real terraform: a mailbox managed by two resources with different values, and an
- * assignment or default naming a policy that neither exists nor is created in the configuration, fail at plan.
+ * Plan-time truth with the real terraform: a mailbox managed by two resources with different values, an
+ * assignment or default naming a policy that neither exists nor is created in the configuration, and an unknown
+ * tenant, fail at plan.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
@@ -84,6 +85,50 @@ resource "exchangeonline_default_authentication_policy" "org" {
         'exchangeonline_authentication_policy_assignment.scanner',
         'exchangeonline_default_authentication_policy.org',
       ]);
+    } finally {
+      tf.cleanup();
+    }
+  });
+
+  test('an unknown tenant fails the plan of resources without state, with the tenant remedy; a known tenant costs one call, and none after a refresh', async () => {
+    const config = `${REQUIRED_PROVIDERS}
+provider "exchangeonline" {}
+
+resource "exchangeonline_transport_config" "org" {
+  smtp_client_authentication_disabled = true
+}
+`;
+    // REST bridge whatever EXOFORM_TEST_BRIDGE says: the pwsh stand-in models no unknown tenant.
+    const rest = { EXO_BRIDGE: 'rest', EXO_POWERSHELL_PATH: '' };
+    const tf = new TerraformWorkspace({ 'main.tf': config }, { ...emulator.providerEnv, ...rest, EXO_ORGANIZATION: 'fabrikam.onmicrosoft.com' });
+    try {
+      await tf.init();
+      await emulator.inspect.clearCalls();
+      const planned = await tf.run(['plan', '-no-color', '-input=false']);
+      expect(planned.code).toBe(1);
+      const text = flatten(planned.stderr);
+      expect(text).toMatch(/The tenant "fabrikam\.onmicrosoft\.com" \(the `organization` setting\) is unknown to Exchange Online/);
+      expect(text).toMatch(/Set `organization` \(or the EXO_ORGANIZATION environment variable\) to the tenant's initial domain, `<name>\.onmicrosoft\.com`/);
+      expect(text).not.toMatch(/Exchange role|Exchange Administrator|Assign the app/); // not a role remedy
+      expect((await emulator.inspect.calls()).calls.filter((call) => !/^Get-/.test(call.cmdlet))).toEqual([]);
+
+      // The right tenant: the create plan costs one cheap call (the check) ...
+      const known = new TerraformWorkspace({ 'main.tf': config }, { ...emulator.providerEnv, ...rest });
+      try {
+        await known.init();
+        await emulator.inspect.clearCalls();
+        await known.plan(2);
+        expect((await emulator.inspect.calls()).calls.map((call) => call.cmdlet)).toEqual(['Get-TransportConfig']);
+        // ... and once the service has answered in this process (the refresh, which the new resource's plan follows
+        // through its reference), the check costs nothing more.
+        await known.apply();
+        known.write({ 'main.tf': `${config}\nresource "exchangeonline_authentication_policy" "new" {\n  name = "After \${exchangeonline_transport_config.org.id}"\n}\n` });
+        await emulator.inspect.clearCalls();
+        await known.plan(2);
+        expect((await emulator.inspect.calls()).calls.map((call) => call.cmdlet)).toEqual(['Get-TransportConfig', 'Get-AuthenticationPolicy']);
+      } finally {
+        known.cleanup();
+      }
     } finally {
       tf.cleanup();
     }

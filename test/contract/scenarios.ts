@@ -316,9 +316,9 @@ export const SCENARIOS: Scenario[] = [
     check: ([outcome]) => expect(kindOf(outcome)).toBe('authentication'),
   },
   {
-    name: 'an organization the service does not know is an authentication error, never NotFound',
+    name: 'an organization the service does not know is a configuration error of `organization` (the tenant remedy), never NotFound',
     emulatorOnly: true,
     run: async (lane) => [await call(lane.bridgeWith({ organization: 'fabrikam.onmicrosoft.com' }), 'Get-TransportConfig')],
-    check: ([outcome]) => expect(kindOf(outcome)).toBe('authentication'),
+    check: ([outcome]) => expect(kindOf(outcome)).toBe('configuration'),
   },
 ];

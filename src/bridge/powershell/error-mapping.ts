@@ -20,6 +20,9 @@ import {
   ThrottledError,
   TransientError,
   UnreachableError,
+  isUnknownTenantCode,
+  isUnknownTenantText,
+  unknownTenantError,
 } from '../errors';
 import { isTransientExceptionName } from '../retry';
 import { scrubSecrets } from '../rest/logging';
@@ -116,6 +119,10 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
       'This is a bug in exoform: please report it.',
       cmdlet,
     );
+  }
+  // Before the connect stage's other readings: Connect-ExchangeOnline with an unknown -Organization fails at sign-in.
+  if (isUnknownTenantText(everything) || (error.type !== undefined && isUnknownTenantCode(error.type))) {
+    return unknownTenantError(context.organization, `Exchange Online (${text})`, cmdlet);
   }
   if (error.stage === 'connect') return connectError(error, text, everything, context);
 

@@ -22,7 +22,7 @@
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { AuthenticationError, CancelledError, ConfigurationError } from '../errors';
+import { AuthenticationError, CancelledError, ConfigurationError, unknownTenantRemedy } from '../errors';
 import { validateOrganization, isGuid } from './endpoint';
 import { HttpClient } from './http-client';
 import { scrubSecrets } from './logging';
@@ -207,7 +207,7 @@ export class FederatedTokenProvider implements TokenProvider {
       'Check that the app registration has a federated credential whose issuer, subject and audience (api://AzureADTokenExchange) match the token your CI issues.';
     if (aadsts === '700024' || aadsts === '700027') remedy = 'The CI token in the file has expired or is not valid yet: write a fresh one right before Terraform runs.';
     else if (aadsts === '700016') remedy = 'Check `client_id`: no app with that id exists in this tenant.';
-    else if (aadsts === '90002' || aadsts === '900023') remedy = 'Check `organization`: Entra ID does not know that tenant.';
+    else if (aadsts === '90002' || aadsts === '900023') remedy = unknownTenantRemedy();
     return new AuthenticationError(
       `Microsoft Entra ID (${new URL(this.authorityHost).host}) refused the federated credential of app ${this.clientId}: ${code}${description ? ` (${description})` : ''}.`,
       remedy,

@@ -124,6 +124,9 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return flat;
 }
 
+/** The error code proxy.ts gives a CONNECT the proxy answered with anything but 200, so the error names the proxy as the fix. */
+export const PROXY_REFUSED = 'ERR_EXOFORM_PROXY_REFUSED';
+
 // A dropped connection mid-call is worth retrying; a host that cannot be found or trusted is not.
 const TRANSIENT_CODES: Record<string, string> = {
   ECONNRESET: 'the connection was reset',
@@ -148,6 +151,18 @@ export function networkErrorToExchangeError(error: unknown, origin: string, cmdl
     return new TransientError(
       `Lost the connection to ${origin}: ${transient} (${code}).`,
       'Try again; if it keeps happening, check the network path (proxy, firewall) to the endpoint.',
+      cmdlet,
+      { cause: error },
+    );
+  }
+  if (code === PROXY_REFUSED) {
+    // The message names the proxy's host and port and the status, never its credentials (proxy.ts).
+    const status = (error as { proxyStatus?: unknown }).proxyStatus;
+    return new UnreachableError(
+      `Could not reach ${origin}: ${detail}.`,
+      status === 407
+        ? 'Check the proxy credentials: the user:password part of HTTPS_PROXY (HTTP_PROXY for http endpoints).'
+        : 'Check the proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY): the proxy refused the tunnel to the endpoint.',
       cmdlet,
       { cause: error },
     );

@@ -4,7 +4,7 @@
  */
 
 import type { Configuration } from '@azure/msal-node';
-import { AuthenticationError, ExchangeError, TransientError } from '../errors';
+import { AuthenticationError, ExchangeError, TransientError, unknownTenantError } from '../errors';
 import { scrubSecrets } from './logging';
 
 /** The part of MSAL's ConfidentialClientApplication the providers use. */
@@ -63,6 +63,7 @@ export function msalErrorToExchangeError(error: unknown, context: MsalErrorConte
     return new TransientError(`${where} is temporarily unavailable: ${description}.`, 'Try again in a few minutes.', undefined, { cause: error });
   }
   const aadsts = /AADSTS(\d+)/.exec(description)?.[1];
+  if (aadsts === '90002' || aadsts === '900023') return unknownTenantError(context.organization, `${where}: ${description}`);
   return new AuthenticationError(
     `${where} did not issue a token for app ${context.clientId} in ${context.organization}: ${description || errorCode}`,
     remedyFor(aadsts, context),
@@ -81,9 +82,6 @@ function remedyFor(aadsts: string | undefined, context: MsalErrorContext): strin
       return 'The client secret has expired: create a new one on the app registration and update `client_secret`.';
     case '700016':
       return `Check \`client_id\`, and that the app exists in ${organization} (a multitenant app needs admin consent there).`;
-    case '90002':
-    case '900023':
-      return 'Check `organization`: it must be the tenant\'s domain (for example contoso.onmicrosoft.com) or tenant id.';
     case '700027':
     case '700024':
       return `The certificate was not accepted: upload it to the app registration (Certificates & secrets)${context.certificateHint ? `; ${context.certificateHint}` : ''}.`;

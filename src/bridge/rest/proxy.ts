@@ -17,6 +17,7 @@ import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
 import { ConfigurationError } from '../errors';
+import { PROXY_REFUSED } from './http-client';
 
 type Protocol = 'http:' | 'https:';
 
@@ -67,7 +68,8 @@ function tunnel(proxy: URL, host: string, port: number, callback: (error: Error 
     if (response.statusCode === 200) return callback(null, socket);
     socket.destroy();
     const remedy = response.statusCode === 407 ? ' (proxy authentication required: put user:password in the proxy URL)' : '';
-    callback(Object.assign(new Error(`${where} refused to tunnel to ${host}:${port}: HTTP ${response.statusCode}${remedy}`), { code: 'ECONNREFUSED' }));
+    // Its own code, so the error names the proxy (not the endpoint) as what to fix; never the proxy's credentials.
+    callback(Object.assign(new Error(`${where} refused to tunnel to ${host}:${port}: HTTP ${response.statusCode}${remedy}`), { code: PROXY_REFUSED, proxyStatus: response.statusCode }));
   });
   // Connection errors keep their code (ECONNREFUSED, ENOTFOUND...) so http-client maps them like direct failures.
   request.once('error', (error) => callback(error));

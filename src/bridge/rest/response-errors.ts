@@ -18,6 +18,9 @@ import {
   ThrottledError,
   TransientError,
   UnreachableError,
+  isUnknownTenantCode,
+  isUnknownTenantText,
+  unknownTenantError,
 } from '../errors';
 import { isTransientExceptionName } from '../retry';
 
@@ -144,6 +147,8 @@ export function errorFromResponse(response: ErrorResponse, context: ErrorContext
   const withException = (text: string): string => (detail?.exception ? `${text} [${detail.exception}]` : text);
   const support = supportText(context.requestId, headers['request-id']);
 
+  const tenantEvidence = unknownTenantEvidence(response, detail);
+  if (tenantEvidence !== undefined) return unknownTenantError(organization, `Exchange Online (${origin} answered HTTP ${status}: ${tenantEvidence})`, cmdlet);
   if (isNotFound(status, detail) || (status === 404 && !detail?.exception && isODataNotFound(response.body))) {
     return notFound(detail?.text ?? `${cmdlet} found no such object (HTTP 404).`, organization, cmdlet);
   }
@@ -209,6 +214,29 @@ function notFound(text: string, organization: string, cmdlet: string): NotFoundE
     `Check that the object exists in ${organization}; if it was deleted outside Terraform, it is removed from state on the next refresh. Recent changes can take a few seconds to replicate.`,
     cmdlet,
   );
+}
+
+/**
+ * What Exchange Online answers for a tenant it does not know is unknown: no public client documents it (the
+ * emulator's fidelity table says so). So every plausible form counts, under any 4xx status: an error code naming an
+ * unknown tenant, or its sentence in the body, the x-ms-diagnostics header or the WWW-Authenticate description.
+ * Returns the evidence (for the message), or undefined.
+ */
+function unknownTenantEvidence(response: ErrorResponse, detail: ServiceErrorDetail | undefined): string | undefined {
+  if (response.status < 400 || response.status >= 500) return undefined;
+  const error = typeof response.body === 'object' && response.body !== null ? (response.body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
+  const code = typeof error?.code === 'string' ? error.code : undefined;
+  const texts = [
+    detail?.text,
+    typeof error?.message === 'string' ? error.message : undefined,
+    typeof response.body === 'string' ? describeBody(response.body) : undefined,
+    headerText(response.headers['x-ms-diagnostics']),
+    bearerErrorDescription(response.headers['www-authenticate']),
+  ].filter((text): text is string => text !== undefined && text !== '');
+  const sentence = texts.find(isUnknownTenantText);
+  if (sentence !== undefined) return sentence.length > 300 ? `${sentence.slice(0, 300)}...` : sentence;
+  if (code !== undefined && isUnknownTenantCode(code)) return texts[0] ?? code;
+  return undefined;
 }
 
 /** Words that show a 403 is about permissions; without them the provider does not claim a role problem. */

@@ -144,9 +144,10 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       }
       const config = asObject(request.config);
       const planned = planValues(definitionOf, prior, asObject(request.proposed), config);
-      await guard(`plan ${request.typeName}`, collector, async () =>
-        definitionOf.modifyPlan?.({ prior, planned, config, client, signal: request.signal, warn: collector.warn }),
-      );
+      await guard(`plan ${request.typeName}`, collector, async () => {
+        if (!prior && client && definition.beforeCreatePlan) await definition.beforeCreatePlan(client, { signal: request.signal });
+        await definitionOf.modifyPlan?.({ prior, planned, config, client, signal: request.signal, warn: collector.warn });
+      });
       const requiresReplace: AttributePath[] = prior
         ? (definitionOf.requiresReplace ?? []).filter((name) => !valuesEqual(prior[name], planned[name])).map((name) => [name])
         : [];

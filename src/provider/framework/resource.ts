@@ -103,6 +103,12 @@ export interface ProviderDefinition<Client> {
   validateConfig?(config: ObjectValue): Diagnostic[];
   /** Builds the client every resource uses; throw DiagnosticError for bad configuration. */
   configure(config: ObjectValue, options: { signal: AbortSignal; terraformVersion: string }): Promise<Client>;
+  /**
+   * Runs before a resource without state is planned, when the provider is configured: a create plan may otherwise
+   * make no call at all, so configuration only the service can confirm (the tenant) would first fail at apply.
+   * Should cost nothing once the service has answered in this process.
+   */
+  beforeCreatePlan?(client: Client, options: { signal: AbortSignal }): Promise<void>;
   /** Maps an error thrown by resource code (e.g. a typed Exchange error) to what the user should see. */
   describeError(error: unknown, operation: string): Diagnostic;
   close?(client: Client): Promise<void>;

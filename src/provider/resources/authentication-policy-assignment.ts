@@ -12,6 +12,7 @@ import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { findAuthenticationPolicy, refersToPolicy, type AuthenticationPolicy } from '../../exchange/authentication-policy';
 import { identityProblem } from '../../exchange/cas-mailbox';
+import { confirmWrite } from '../../exchange/confirm';
 import type { ExchangeSession } from '../../exchange/session';
 import { findUsers, setUser, type DirectoryUser } from '../../exchange/user';
 import { exchangeSession, type ExchangeClient } from '../provider';
@@ -95,6 +96,18 @@ function stateFrom(user: DirectoryUser, rest: { user: string; policy: string | n
   };
 }
 
+/**
+ * Reads until the service shows the user with `policy` (null: without one), so the next refresh, in a new process,
+ * neither shows drift that isn't there nor hides a change still to make (confirm.ts).
+ */
+async function confirmUserPolicy(exchange: ExchangeSession, userGuid: string, policy: AuthenticationPolicy | null): Promise<void> {
+  await confirmWrite(exchange, 'Set-User -AuthenticationPolicy', async () => {
+    const user = await resolveUser(exchange, userGuid);
+    if (!user) return true; // deleted meanwhile: nothing to wait for
+    return policy ? refersToPolicy(user.authenticationPolicy, policy) : user.authenticationPolicy === null;
+  });
+}
+
 /** Assigns the planned policy (and revokes tokens when the plan says so), then returns the new state. */
 async function assign(context: OperationContext<ExchangeClient> & { planned: ObjectValue; prior?: ObjectValue }): Promise<ObjectValue> {
   const exchange = exchangeSession(context);
@@ -115,6 +128,7 @@ async function assign(context: OperationContext<ExchangeClient> & { planned: Obj
       authenticationPolicy: alreadyAssigned ? undefined : policy.guid,
       stsRefreshTokensValidFrom: revoke ? now : undefined,
     });
+    if (!alreadyAssigned) await confirmUserPolicy(exchange, user.guid, policy);
   }
   return stateFrom(user, {
     user: identity,
@@ -199,6 +213,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
       authenticationPolicy: null,
       stsRefreshTokensValidFrom: context.prior.revoke_refresh_tokens === true ? new Date() : undefined,
     });
+    await confirmUserPolicy(exchange, user.guid, null);
   },
 
   async importState(context) {

@@ -7,7 +7,8 @@
  */
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { findAuthenticationPolicy, refersToPolicy } from '../../exchange/authentication-policy';
+import { findAuthenticationPolicy, refersToPolicy, type AuthenticationPolicy } from '../../exchange/authentication-policy';
+import { confirmWrite } from '../../exchange/confirm';
 import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import type { ExchangeSession } from '../../exchange/session';
 import { assertImportTenant, exchangeSession, type ExchangeClient } from '../provider';
@@ -40,13 +41,25 @@ async function readDefault(exchange: ExchangeSession, configured: string | undef
   return policyInState(exchange, await readDefaultAuthenticationPolicy(exchange), configured, configuredGuid);
 }
 
+/**
+ * Sets (or with null clears) the default, then reads until the service shows it, so the next refresh, in a new
+ * process, neither shows drift that isn't there nor hides a change still to make (confirm.ts).
+ */
+async function setDefault(exchange: ExchangeSession, policy: AuthenticationPolicy | null): Promise<void> {
+  await setDefaultAuthenticationPolicy(exchange, policy?.guid ?? null);
+  await confirmWrite(exchange, 'Set-OrganizationConfig -DefaultAuthenticationPolicy', async () => {
+    const current = await readDefaultAuthenticationPolicy(exchange);
+    return policy ? refersToPolicy(current, policy) : current === null;
+  });
+}
+
 async function apply(context: OperationContext<ExchangeClient> & { planned: ObjectValue }): Promise<ObjectValue> {
   const exchange = exchangeSession(context);
   const identity = readString(context.planned, 'authentication_policy')!;
   const policy = await findAuthenticationPolicy(exchange, identity);
   if (!policy) throw policyNotFound(identity, 'first');
   const current = await readDefaultAuthenticationPolicy(exchange);
-  if (!refersToPolicy(current, policy)) await setDefaultAuthenticationPolicy(exchange, policy.guid);
+  if (!refersToPolicy(current, policy)) await setDefault(exchange, policy);
   return { id: context.client.organization, authentication_policy: identity, authentication_policy_guid: policy.guid };
 }
 
@@ -86,7 +99,7 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
 
   async delete(context) {
     const exchange = exchangeSession(context);
-    if ((await readDefaultAuthenticationPolicy(exchange)) !== null) await setDefaultAuthenticationPolicy(exchange, null);
+    if ((await readDefaultAuthenticationPolicy(exchange)) !== null) await setDefault(exchange, null);
   },
 
   async importState(context) {

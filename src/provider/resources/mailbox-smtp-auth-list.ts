@@ -18,9 +18,8 @@ import { randomUUID } from 'node:crypto';
 import type { ExchangeError } from '../../bridge/errors';
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { DISABLED, ENABLED, INHERIT, findCasMailbox, identityProblem, listCasMailboxes, settingWord, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
-import { confirmWrite } from '../../exchange/confirm';
-import { identityForms, type Resolution, type SmtpAuthChange } from '../../exchange/mailbox-directory';
+import { DISABLED, ENABLED, INHERIT, identityProblem, settingWord, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
+import { confirmSmtpAuthWrites, identityForms, type Resolution, type SmtpAuthChange } from '../../exchange/mailbox-directory';
 import type { ExchangeSession } from '../../exchange/session';
 import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, PartialResultError, type OperationContext, type ResourceDefinition } from '../framework/resource';
@@ -260,35 +259,11 @@ async function converge(context: OperationContext<ExchangeClient>, id: string, p
     ...resetList.filter((_, index) => !resetResults[index]).map((reset) => ({ identity: reset.mailbox.guid, value: null })),
     ...writes.filter((_, index) => !writeResults[index]).map((write) => ({ identity: write.identity, value: wanted })),
   ];
-  await confirmMailboxWrites(exchange, applied);
+  await confirmSmtpAuthWrites(exchange, applied);
   return {
     state: { id, identities: planned.identities, smtp_client_authentication_disabled: wanted, exclusive: planned.exclusive === true, out_of_sync: outOfSync, stray_mailboxes: strayMap(failedResets) },
     diagnostics,
   };
-}
-
-/**
- * Reads until the service shows the applied changes (confirm.ts): the next plan refreshes in a new process, and a
- * lagging read there would show drift that isn't there or hide a change still to make. Few changes are looked up one
- * by one; more cost one bulk read per round. A mailbox no read finds is not waited for.
- */
-async function confirmMailboxWrites(exchange: ExchangeSession, applied: readonly SmtpAuthChange[]): Promise<void> {
-  if (applied.length === 0) return;
-  await confirmWrite(exchange, `Set-CASMailbox (${applied.length} mailbox${applied.length === 1 ? '' : 'es'})`, async () => {
-    if (applied.length <= PLAN_CHECK_LIMIT) {
-      for (const change of applied) {
-        const found = await findCasMailbox(exchange, change.identity);
-        if (found?.length === 1 && found[0].smtpClientAuthenticationDisabled !== change.value) return false;
-      }
-      return true;
-    }
-    const byForm = new Map<string, CasMailbox>();
-    for (const mailbox of await listCasMailboxes(exchange)) for (const form of identityForms(mailbox)) byForm.set(form, mailbox);
-    return applied.every((change) => {
-      const mailbox = byForm.get(change.identity.toLowerCase());
-      return !mailbox || mailbox.smtpClientAuthenticationDisabled === change.value;
-    });
-  });
 }
 
 /** With per-item failures, the honest partial state goes back to Terraform together with the errors. */
@@ -456,7 +431,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
       failed.push(resets[index]);
       diagnostics.push(failureDiagnostic(resets[index].mailbox.primarySmtpAddress, null, error));
     });
-    await confirmMailboxWrites(exchange, resets.filter((_, index) => !results[index]).map((reset) => ({ identity: reset.mailbox.guid, value: null })));
+    await confirmSmtpAuthWrites(exchange, resets.filter((_, index) => !results[index]).map((reset) => ({ identity: reset.mailbox.guid, value: null })));
     // What is left to undo stays in state, as strays, so the next destroy finishes it.
     if (failed.length) throw new PartialResultError({ ...prior, identities: {}, out_of_sync: {}, stray_mailboxes: strayMap(failed) }, diagnostics);
   },

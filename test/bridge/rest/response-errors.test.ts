@@ -1,4 +1,4 @@
-import { InvalidInputError, NotFoundError, ServiceBugError, TransientError, UnreachableError } from '../../../src/bridge/errors';
+import { ConfigurationError, InvalidInputError, NotFoundError, ServiceBugError, ThrottledError, TransientError, UnreachableError } from '../../../src/bridge/errors';
 import { networkErrorToExchangeError } from '../../../src/bridge/rest/http-client';
 import { errorFromResponse, parseRetryAfter, parseServiceError } from '../../../src/bridge/rest/response-errors';
 import { exchangeError } from '../helpers/exchange-test-server';
@@ -95,5 +95,33 @@ describe('networkErrorToExchangeError', () => {
     const error = networkErrorToExchangeError(withCode('ENOTFOUND', 'getaddrinfo ENOTFOUND outlook.office365.com'), origin);
     expect(error.message).toBe('Could not reach https://outlook.office365.com: host name not found (DNS) (ENOTFOUND).');
     expect(error.remedy).toBe('Check the `endpoint` setting and the network (DNS, proxy, firewall) from where Terraform runs.');
+  });
+});
+
+describe('errorFromResponse: an unknown tenant (the real answer form is unknown, so every plausible one counts)', () => {
+  const pipe = (type: string, text: string) => ({ error: { code: 'NotFound', message: 'Error executing cmdlet', details: [{ code: 'Client', target: '', message: `Ex1|${type}|${text}` }] } });
+  const forms: Array<[string, number, unknown, Record<string, string>]> = [
+    ['the emulator: 403 TenantNotFound', 403, { error: { code: 'TenantNotFound', message: "Tenant 'fabrikam.onmicrosoft.com' does not exist on this emulator." } }, {}],
+    ['a Graph-style 404 UnknownTenantId', 404, { error: { code: 'UnknownTenantId', message: 'We do not recognize this tenant ID x. Please double-check the tenant ID and try again.' } }, {}],
+    ['a 401 whose WWW-Authenticate carries AADSTS90002', 401, '', { 'www-authenticate': 'Bearer error="invalid_token", error_description="AADSTS90002: Tenant \'fabrikam\' not found."' }],
+    ['a 403 with an empty body and the reason in x-ms-diagnostics', 403, '\u0000\u0000', { 'x-ms-diagnostics': '2000001;reason="The tenant fabrikam.onmicrosoft.com could not be found."' }],
+    ['a 400 with the sentence in a pipe-form detail', 400, pipe('Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException', 'Tenant fabrikam.onmicrosoft.com was not found.'), {}],
+    ['a 400 saying invalid tenant', 400, { error: { code: 'BadRequest', message: 'Invalid tenant name or id.' } }, {}],
+  ];
+  it.each(forms)('%s is a configuration error naming `organization`, with the tenant remedy, not a role remedy', (_, status, body, headers) => {
+    const error = errorFromResponse({ status, headers, body }, context);
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expect((error as ConfigurationError).attributes).toEqual(['organization']);
+    expect(error.message).toMatch(/tenant ".+" \(the `organization` setting\) is unknown/);
+    expect(error.remedy).toMatch(/EXO_ORGANIZATION/);
+    expect(error.remedy).toMatch(/\.onmicrosoft\.com/);
+    expect(error.remedy).not.toMatch(/role/i);
+  });
+
+  it('does not mistake an object with "tenant" in its name, or the per-tenant throttling sentence, for an unknown tenant', () => {
+    expect(map(404, pipe('Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException', "The operation couldn't be performed because object 'tenant-admin' couldn't be found on 'x'."))).toBeInstanceOf(NotFoundError);
+    expect(map(404, pipe('Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException', "The operation couldn't be performed because object 'tenant admin' couldn't be found on 'x'."))).toBeInstanceOf(NotFoundError);
+    expect(map(503, { error: { message: 'You have reached the maximum number of concurrent requests per tenant. Please wait and try again' } })).toBeInstanceOf(ThrottledError);
+    expect(map(403, { error: { code: 'Forbidden', message: 'Access denied: the caller has no role for Set-TransportConfig' } })).not.toBeInstanceOf(ConfigurationError);
   });
 });

@@ -136,16 +136,17 @@ describe('ClientSecretTokenProvider (fake MSAL client)', () => {
   });
 
   it.each([
-    ['AADSTS700016: Application with identifier was not found in the directory', '`client_id`'],
-    ['AADSTS90002: Tenant not found.', '`organization`'],
-    ['AADSTS7000222: The provided client secret keys are expired.', 'expired'],
-    ['AADSTS50000: something new', 'Exchange.ManageAsApp'],
-  ])('gives a remedy for %s', async (message, remedy) => {
+    ['AADSTS700016: Application with identifier was not found in the directory', '`client_id`', AuthenticationError],
+    // An unknown tenant is a configuration error of `organization`, with the tenant remedy (not a credential one).
+    ['AADSTS90002: Tenant not found.', 'EXO_ORGANIZATION', ConfigurationError],
+    ['AADSTS7000222: The provided client secret keys are expired.', 'expired', AuthenticationError],
+    ['AADSTS50000: something new', 'Exchange.ManageAsApp', AuthenticationError],
+  ] as const)('gives a remedy for %s', async (message, remedy, kind) => {
     const { client, createClient } = fakeClientFactory();
     client.answers = [entraError('invalid_request', message)];
     const provider = new ClientSecretTokenProvider({ organization: ORG, clientId: CLIENT_ID, clientSecret: SECRET, createClient });
     const error = (await provider.getToken({ forceRefresh: false }).catch((e: unknown) => e)) as AuthenticationError;
-    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toBeInstanceOf(kind);
     expect(error.remedy).toContain(remedy);
   });
 
