@@ -5,6 +5,7 @@
 import { appendFileSync } from 'node:fs';
 import { HandshakeError } from './protocol/handshake';
 import { createLogger, levelFromEnvironment } from './protocol/logging';
+import type { ProviderHandler } from './protocol/provider-handler';
 import { serveProvider } from './protocol/provider-server';
 import { createProviderHandler } from './provider/framework/provider-handler';
 import { createExoformProvider } from './provider/provider';
@@ -22,7 +23,8 @@ async function main(): Promise<void> {
   // Benchmarks measure each provider process's peak memory; nothing is written unless they ask.
   const rssFile = process.env.EXOFORM_PEAK_RSS_FILE;
   if (rssFile) process.on('exit', () => appendFileSync(rssFile, JSON.stringify({ pid: process.pid, maxRssKiB: process.resourceUsage().maxRSS }) + '\n'));
-  const handler = createProviderHandler(createExoformProvider(logger));
+  // Built right after the handshake line, off the start-up path Terraform waits on.
+  const handler = (): ProviderHandler => createProviderHandler(createExoformProvider(logger));
   await serveProvider({ handler, logger, onShutdown: () => process.exit(0) });
 }
 

@@ -8,7 +8,7 @@ import { GrpcError, GrpcServer, GrpcStatus, type CallContext, type MethodDescrip
 import { formatHandshakeLine, readHandshakeEnvironment } from './handshake';
 import type { Logger } from './logging';
 import { decodeMsgpack, encodeMsgpack, type CtyValue } from './msgpack';
-import type { ProviderHandler } from './provider-handler';
+import type { ProviderHandler, ProviderSchemas } from './provider-handler';
 import { functionToProto, schemaToProto } from './schema';
 import { methodDescriptor } from './generated/descriptors';
 
@@ -40,7 +40,11 @@ function crashDiagnostic(error: unknown, what: string): Diagnostic {
 }
 
 export interface ServeOptions {
-  handler: ProviderHandler;
+  /**
+   * The provider's handler, or a factory for it: a factory runs right after the handshake line is written (or at
+   * the first call, if that comes sooner), which keeps building the schemas off the start-up path.
+   */
+  handler: ProviderHandler | (() => ProviderHandler);
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   /** Where the handshake line goes; stdout in production. */
@@ -55,7 +59,9 @@ export interface RunningProvider {
 }
 
 export async function serveProvider(options: ServeOptions): Promise<RunningProvider> {
-  const { handler, logger } = options;
+  const { logger } = options;
+  let built: ProviderHandler | undefined;
+  const handler = (): ProviderHandler => (built ??= typeof options.handler === 'function' ? options.handler() : options.handler);
   const environment = readHandshakeEnvironment(options.env ?? process.env);
   const certificate = createServerCertificate();
   const server = new GrpcServer(
@@ -83,14 +89,14 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
     });
   };
 
-  const schemas = handler.schemas;
+  const schemas = (): ProviderSchemas => handler().schemas;
   const serverCapabilities = { plan_destroy: true, get_provider_schema_optional: true, move_resource_state: false };
 
   unary('GetMetadata', async () => ({
     server_capabilities: serverCapabilities,
-    resources: Object.keys(schemas.resources).map((type_name) => ({ type_name })),
-    data_sources: Object.keys(schemas.dataSources).map((type_name) => ({ type_name })),
-    functions: Object.keys(schemas.functions).map((name) => ({ name })),
+    resources: Object.keys(schemas().resources).map((type_name) => ({ type_name })),
+    data_sources: Object.keys(schemas().dataSources).map((type_name) => ({ type_name })),
+    functions: Object.keys(schemas().functions).map((name) => ({ name })),
     ephemeral_resources: [],
     diagnostics: [],
   }));
@@ -98,10 +104,10 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   let schemaResponse: object | undefined; // built once per process, on first use
   unary('GetProviderSchema', async () => {
     schemaResponse ??= {
-      provider: schemaToProto(schemas.provider),
-      resource_schemas: mapValues(schemas.resources, schemaToProto),
-      data_source_schemas: mapValues(schemas.dataSources, schemaToProto),
-      functions: mapValues(schemas.functions, functionToProto),
+      provider: schemaToProto(schemas().provider),
+      resource_schemas: mapValues(schemas().resources, schemaToProto),
+      data_source_schemas: mapValues(schemas().dataSources, schemaToProto),
+      functions: mapValues(schemas().functions, functionToProto),
       ephemeral_resource_schemas: {},
       server_capabilities: serverCapabilities,
       diagnostics: [],
@@ -110,12 +116,12 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ValidateProviderConfig', async (request) => {
-    const result = await handler.validateProviderConfig(decodeDynamic(request.config));
+    const result = await handler().validateProviderConfig(decodeDynamic(request.config));
     return { diagnostics: diagnostics(result.diagnostics) };
   });
 
   unary('ConfigureProvider', async (request, call) => {
-    const result = await handler.configureProvider(decodeDynamic(request.config), {
+    const result = await handler().configureProvider(decodeDynamic(request.config), {
       terraformVersion: request.terraform_version ?? '',
       signal: signalFor(call),
     });
@@ -123,12 +129,12 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ValidateResourceConfig', async (request) => {
-    const result = await handler.validateResourceConfig(request.type_name, decodeDynamic(request.config));
+    const result = await handler().validateResourceConfig(request.type_name, decodeDynamic(request.config));
     return { diagnostics: diagnostics(result.diagnostics) };
   });
 
   unary('ValidateDataResourceConfig', async (request) => {
-    const result = await handler.validateDataSourceConfig(request.type_name, decodeDynamic(request.config));
+    const result = await handler().validateDataSourceConfig(request.type_name, decodeDynamic(request.config));
     return { diagnostics: diagnostics(result.diagnostics) };
   });
 
@@ -146,12 +152,12 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
       };
     }
     const raw = JSON.parse(Buffer.from(rawJson).toString('utf8')) as unknown;
-    const result = await handler.upgradeResourceState(request.type_name, Number(request.version ?? 0), raw);
+    const result = await handler().upgradeResourceState(request.type_name, Number(request.version ?? 0), raw);
     return { upgraded_state: encodeDynamic(result.state), diagnostics: diagnostics(result.diagnostics) };
   });
 
   unary('ReadResource', async (request, call) => {
-    const result = await handler.readResource({
+    const result = await handler().readResource({
       typeName: request.type_name,
       state: decodeDynamic(request.current_state),
       private: request.private,
@@ -161,7 +167,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('PlanResourceChange', async (request, call) => {
-    const result = await handler.planResourceChange({
+    const result = await handler().planResourceChange({
       typeName: request.type_name,
       prior: decodeDynamic(request.prior_state),
       proposed: decodeDynamic(request.proposed_new_state),
@@ -178,7 +184,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ApplyResourceChange', async (request, call) => {
-    const result = await handler.applyResourceChange({
+    const result = await handler().applyResourceChange({
       typeName: request.type_name,
       prior: decodeDynamic(request.prior_state),
       planned: decodeDynamic(request.planned_state),
@@ -190,7 +196,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ImportResourceState', async (request, call) => {
-    const result = await handler.importResourceState(request.type_name, request.id ?? '', { signal: signalFor(call) });
+    const result = await handler().importResourceState(request.type_name, request.id ?? '', { signal: signalFor(call) });
     return {
       imported_resources: result.resources.map((resource) => ({
         type_name: resource.typeName,
@@ -202,16 +208,16 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ReadDataSource', async (request, call) => {
-    const result = await handler.readDataSource(request.type_name, decodeDynamic(request.config), { signal: signalFor(call) });
+    const result = await handler().readDataSource(request.type_name, decodeDynamic(request.config), { signal: signalFor(call) });
     return { state: encodeDynamic(result.state), diagnostics: diagnostics(result.diagnostics) };
   });
 
-  unary('GetFunctions', async () => ({ functions: mapValues(schemas.functions, functionToProto), diagnostics: [] }));
+  unary('GetFunctions', async () => ({ functions: mapValues(schemas().functions, functionToProto), diagnostics: [] }));
 
   // CallFunction's response has no diagnostics: every failure, a crash included, travels as its FunctionError.
   unary('CallFunction', async (request) => {
     try {
-      const outcome = await handler.callFunction(request.name ?? '', (request.arguments ?? []).map(decodeDynamic));
+      const outcome = await handler().callFunction(request.name ?? '', (request.arguments ?? []).map(decodeDynamic));
       if ('error' in outcome) return { error: { text: outcome.error.text, function_argument: outcome.error.argument } };
       return { result: encodeDynamic(outcome.result) };
     } catch (error) {
@@ -230,7 +236,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   server.addUnary(methodDescriptor('/plugin.GRPCController/Shutdown'), async () => {
     setImmediate(() => {
       void (async () => {
-        await handler.close().catch(() => undefined);
+        await built?.close().catch(() => undefined);
         // A graceful close lets this answer's trailers out first; bounded, so a client that never lets go
         // cannot keep the process alive.
         await Promise.race([server.close(), new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
@@ -245,11 +251,21 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
 
   const address = await server.listen();
   (options.writeHandshake ?? ((line) => process.stdout.write(line + '\n')))(formatHandshakeLine(address, certificate.der));
+  if (typeof options.handler === 'function') {
+    setImmediate(() => {
+      try {
+        handler();
+      } catch (error) {
+        // The first call builds it again and reports the failure as its diagnostic.
+        logger.log('error', 'could not build the provider', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      }
+    });
+  }
   return {
     address: address.address,
     stop: async () => {
       stopping.abort();
-      await handler.close();
+      await built?.close();
       await server.close();
     },
   };
