@@ -16,7 +16,6 @@
  * certificate in a root pool — and it checks before the connection reaches HTTP/2, the same point where Node's
  * own `rejectUnauthorized` check would have destroyed it.
  */
-import { X509Certificate } from 'node:crypto';
 import type * as http2 from 'node:http2';
 import * as net from 'node:net';
 import type * as tls from 'node:tls';
@@ -94,15 +93,8 @@ export class GrpcServer {
   private readonly closing = new AbortController();
 
   constructor(private readonly material: TlsMaterial, private readonly logger: Logger) {
-    // Parsed now, so a malformed PLUGIN_CLIENT_CERT fails the start instead of every connection.
-    try {
-      this.clientCertificateDer = new X509Certificate(material.clientCertificatePem).raw;
-    } catch (error) {
-      throw new Error(
-        `The client certificate (PLUGIN_CLIENT_CERT) is not a PEM X.509 certificate: ${error instanceof Error ? error.message : String(error)}. ` +
-          'Terraform sets it when it starts the provider; start the provider through terraform.',
-      );
-    }
+    // Decoded now, so a malformed PLUGIN_CLIENT_CERT fails the start instead of every connection.
+    this.clientCertificateDer = certificateDer(material.clientCertificatePem);
     this.listener = net.createServer((socket) => this.accept(socket));
   }
   addUnary(method: MethodDescriptor, handler: UnaryHandler): void {
@@ -296,6 +288,22 @@ export class GrpcServer {
       { endStream: true },
     );
   }
+}
+
+/**
+ * The DER bytes of a PEM certificate, compared byte for byte with what a client presents. Only the armour and the
+ * outer DER SEQUENCE are checked here: a full X.509 parse would load more of OpenSSL before the handshake, and a
+ * malformed certificate cannot match any certificate a client presents anyway.
+ */
+function certificateDer(pem: string): Buffer {
+  const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem)?.[1];
+  const der = body ? Buffer.from(body.replace(/\s+/g, ''), 'base64') : undefined;
+  if (!der || der.length < 64 || der[0] !== 0x30) {
+    throw new Error(
+      'The client certificate (PLUGIN_CLIENT_CERT) is not a PEM X.509 certificate. Terraform sets it when it starts the provider; start the provider through terraform.',
+    );
+  }
+  return der;
 }
 
 /** gRPC framing: 1 byte compressed flag, 4 bytes big-endian length, then the message. */
