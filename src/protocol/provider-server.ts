@@ -2,6 +2,7 @@
  * Serves a ProviderHandler over plugin protocol 6: the tfplugin6.Provider RPCs, go-plugin's controller,
  * stdio and broker services, the handshake, StopProvider and shutdown.
  */
+import { writeSync } from 'node:fs';
 import { createServerCertificate } from './certificate';
 import { DiagnosticError, diagnosticToProto, attributePathToProto, errorDiagnostic, type Diagnostic } from './diagnostics';
 import { GrpcError, GrpcServer, GrpcStatus, type CallContext, type MethodDescriptor } from './grpc-server';
@@ -250,7 +251,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   server.addUnary(methodDescriptor('/grpc.health.v1.Health/Check'), async () => ({ status: 1 }));
 
   const address = await server.listen();
-  (options.writeHandshake ?? ((line) => process.stdout.write(line + '\n')))(formatHandshakeLine(address, certificate.der));
+  (options.writeHandshake ?? writeToStdout)(formatHandshakeLine(address, certificate.der));
   if (typeof options.handler === 'function') {
     setImmediate(() => {
       try {
@@ -269,6 +270,22 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
       await server.close();
     },
   };
+}
+
+/**
+ * Writes the handshake line straight to file descriptor 1. Nothing else ever goes to stdout, and process.stdout
+ * would first build a stream around the pipe (~2 ms before the line, at every start). Terraform hands the provider a
+ * blocking pipe; should a write still find it busy, the rest goes through process.stdout.
+ */
+function writeToStdout(line: string): void {
+  const bytes = Buffer.from(line + '\n', 'utf8');
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    process.stdout.write(bytes.subarray(written));
+  }
 }
 
 function mapValues<T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> {

@@ -2,7 +2,7 @@
  * What the packaged provider loads before its handshake line: Terraform waits for that line 3–5 times per command,
  * so TLS, HTTP/2 and HTTPS (~20 ms of Node's own modules, and a TLS context that makes Node 20 parse its root
  * certificates) come after it. The real packaged provider runs under node with a preload that records
- * `process.moduleLoadList` when the handshake line is written; then a client connects over mutual TLS, so the layers
+ * `process.moduleLoadList` when the handshake line is written to stdout; then a client connects over mutual TLS, so the layers
  * built after the line are shown to be there when Terraform dials.
  */
 import { spawn } from 'node:child_process';
@@ -20,14 +20,16 @@ describe('provider start-up', () => {
     directory = mkdtempSync(join(tmpdir(), 'exoform-startup-modules-'));
     writeFileSync(
       join(directory, 'record-modules.js'),
-      `const write = process.stdout.write.bind(process.stdout);
+      // The provider writes its line to file descriptor 1 with fs.writeSync.
+      `const fs = require('node:fs');
+const writeSync = fs.writeSync;
 let recorded = false;
-process.stdout.write = (chunk, ...rest) => {
-  if (!recorded) {
+fs.writeSync = (fd, ...rest) => {
+  if (fd === 1 && !recorded) {
     recorded = true;
     process.stderr.write(${JSON.stringify(MARKER)} + JSON.stringify(process.moduleLoadList) + '\\n');
   }
-  return write(chunk, ...rest);
+  return writeSync(fd, ...rest);
 };
 `,
     );
