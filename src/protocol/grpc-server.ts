@@ -4,9 +4,21 @@
  * grpc-js plus protobuf descriptors cost ~110 ms to load, and Terraform starts the provider 3–5 times per
  * command, so this speaks the gRPC wire format directly: HTTP/2 over mutual TLS, length-prefixed messages,
  * status in trailers. Messages are encoded by the descriptor-driven codec in protobuf.ts.
+ *
+ * Start-up: the handshake line needs only a listening socket and the server certificate. The layers above the
+ * socket are built right after the line is out, while Terraform reads it and dials, and are complete before the
+ * first connection is served:
+ *   net listener → TLS gate (node:tls, client certificate pinned) → HTTP/2 (node:http2) → routes
+ * Loading node:tls and node:http2 costs ~20 ms here. A TLS context with any trusted CA (`ca`, or the default
+ * roots) makes Node 20 parse its ~140 bundled root certificates (40–130 ms on a loaded 2-core machine; OpenSSL 3
+ * decodes PEM slowly). The gate trusts no CA at all and admits a client only if it presents exactly the
+ * PLUGIN_CLIENT_CERT certificate, byte for byte — stricter than go-plugin's own servers, which put that
+ * certificate in a root pool — and it checks before the connection reaches HTTP/2, the same point where Node's
+ * own `rejectUnauthorized` check would have destroyed it.
  */
-import * as http2 from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type * as http2 from 'node:http2';
+import * as net from 'node:net';
+import type * as tls from 'node:tls';
 import { decodeMessage, encodeMessage } from './protobuf';
 import type { Logger } from './logging';
 
@@ -66,37 +78,25 @@ interface Route {
 
 const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
+/** The TLS and HTTP/2 layers, built once, after the handshake line (see the header). */
+interface Layers {
+  gate: tls.Server;
+  http: http2.Http2Server;
+}
+
 export class GrpcServer {
   private readonly routes = new Map<string, Route>();
-  private readonly server: http2.Http2SecureServer;
+  private readonly listener: net.Server;
+  private layers?: Layers;
+  private readonly clientCertificateDer: Buffer;
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly closing = new AbortController();
 
-  constructor(tls: TlsMaterial, private readonly logger: Logger) {
-    this.server = http2.createSecureServer({
-      key: tls.privateKeyPem,
-      cert: tls.certificatePem,
-      ca: [tls.clientCertificatePem],
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-      // Large plans carry megabytes of state; the defaults (10 MB session memory, 64 KB windows) throttle them.
-      maxSessionMemory: 1024,
-      settings: { initialWindowSize: 16 * 1024 * 1024, maxFrameSize: 1024 * 1024 },
-    });
-    // A response is several small writes (headers, data, trailers). With Nagle's algorithm on, each waits for
-    // the client's delayed ACK (~40 ms on Linux), which made every RPC cost ~40 ms.
-    this.server.on('secureConnection', (socket) => socket.setNoDelay(true));
-    this.server.on('session', (session) => {
-      this.sessions.add(session);
-      session.setLocalWindowSize?.(64 * 1024 * 1024);
-      session.on('close', () => this.sessions.delete(session));
-      session.on('error', (error) => this.logger.log('debug', 'http2 session error', { error: String(error) }));
-    });
-    this.server.on('stream', (stream, headers) => this.dispatch(stream, headers));
-    this.server.on('tlsClientError', (error) => this.logger.log('warn', 'TLS client rejected', { error: String(error) }));
+  constructor(private readonly material: TlsMaterial, private readonly logger: Logger) {
+    // Decoded now, so a malformed PLUGIN_CLIENT_CERT fails the start instead of every connection.
+    this.clientCertificateDer = certificateDer(material.clientCertificatePem);
+    this.listener = net.createServer((socket) => this.accept(socket));
   }
-
   addUnary(method: MethodDescriptor, handler: UnaryHandler): void {
     this.routes.set(method.path, { method, unary: handler });
   }
@@ -105,11 +105,20 @@ export class GrpcServer {
     this.routes.set(method.path, { method, stream: handler });
   }
 
+  /** Starts listening; the layers above the socket are built on the next turn of the event loop (after the handshake is written). */
   listen(host = '127.0.0.1', port = 0): Promise<{ network: 'tcp'; address: string }> {
     return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        const address = this.server.address() as AddressInfo;
+      this.listener.once('error', reject);
+      this.listener.listen(port, host, () => {
+        const address = this.listener.address() as net.AddressInfo;
+        setImmediate(() => {
+          try {
+            this.buildLayers();
+          } catch (error) {
+            // Reported again, and the connection refused, when a client connects.
+            this.logger.log('error', 'could not set up TLS and HTTP/2', { error: String(error) });
+          }
+        });
         resolve({ network: 'tcp', address: `${address.address}:${address.port}` });
       });
     });
@@ -119,7 +128,63 @@ export class GrpcServer {
   close(): Promise<void> {
     this.closing.abort();
     for (const session of this.sessions) session.close();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return new Promise((resolve) => this.listener.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    // A response is several small writes (headers, data, trailers). With Nagle's algorithm on, each waits for
+    // the client's delayed ACK (~40 ms on Linux), which made every RPC cost ~40 ms.
+    socket.setNoDelay(true);
+    let layers: Layers;
+    try {
+      layers = this.buildLayers();
+    } catch (error) {
+      this.logger.log('error', 'could not set up TLS and HTTP/2; connection refused', { error: String(error) });
+      socket.destroy();
+      return;
+    }
+    layers.gate.emit('connection', socket);
+  }
+
+  private buildLayers(): Layers {
+    if (this.layers) return this.layers;
+    const { createServer: createTlsServer } = require('node:tls') as typeof tls;
+    const { createServer: createHttp2Server } = require('node:http2') as typeof http2;
+    const http = createHttp2Server({
+      // Large plans carry megabytes of state; the defaults (10 MB session memory, 64 KB windows) throttle them.
+      maxSessionMemory: 1024,
+      settings: { initialWindowSize: 16 * 1024 * 1024, maxFrameSize: 1024 * 1024 },
+    });
+    http.on('session', (session) => {
+      this.sessions.add(session);
+      session.setLocalWindowSize?.(64 * 1024 * 1024);
+      session.on('close', () => this.sessions.delete(session));
+      session.on('error', (error) => this.logger.log('debug', 'http2 session error', { error: String(error) }));
+    });
+    http.on('stream', (stream, headers) => this.dispatch(stream, headers));
+    const gate = createTlsServer({
+      key: this.material.privateKeyPem,
+      cert: this.material.certificatePem,
+      // No trusted CA at all (an empty list, not the default roots): the client certificate is pinned below.
+      ca: [],
+      requestCert: true,
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.2',
+      ALPNProtocols: ['h2'],
+    });
+    gate.on('secureConnection', (socket: tls.TLSSocket) => {
+      const presented = socket.getPeerX509Certificate();
+      if (!presented || !presented.raw.equals(this.clientCertificateDer)) {
+        const error = presented ? 'the client certificate is not the one in PLUGIN_CLIENT_CERT' : 'no client certificate';
+        this.logger.log('warn', 'TLS client rejected', { error });
+        socket.destroy();
+        return;
+      }
+      http.emit('connection', socket);
+    });
+    gate.on('tlsClientError', (error) => this.logger.log('warn', 'TLS client rejected', { error: String(error) }));
+    this.layers = { gate, http };
+    return this.layers;
   }
 
   private dispatch(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders): void {
@@ -223,6 +288,22 @@ export class GrpcServer {
       { endStream: true },
     );
   }
+}
+
+/**
+ * The DER bytes of a PEM certificate, compared byte for byte with what a client presents. Only the armour and the
+ * outer DER SEQUENCE are checked here: a full X.509 parse would load more of OpenSSL before the handshake, and a
+ * malformed certificate cannot match any certificate a client presents anyway.
+ */
+function certificateDer(pem: string): Buffer {
+  const body = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(pem)?.[1];
+  const der = body ? Buffer.from(body.replace(/\s+/g, ''), 'base64') : undefined;
+  if (!der || der.length < 64 || der[0] !== 0x30) {
+    throw new Error(
+      'The client certificate (PLUGIN_CLIENT_CERT) is not a PEM X.509 certificate. Terraform sets it when it starts the provider; start the provider through terraform.',
+    );
+  }
+  return der;
 }
 
 /** gRPC framing: 1 byte compressed flag, 4 bytes big-endian length, then the message. */

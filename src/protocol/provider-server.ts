@@ -2,13 +2,14 @@
  * Serves a ProviderHandler over plugin protocol 6: the tfplugin6.Provider RPCs, go-plugin's controller,
  * stdio and broker services, the handshake, StopProvider and shutdown.
  */
+import { writeSync } from 'node:fs';
 import { createServerCertificate } from './certificate';
 import { DiagnosticError, diagnosticToProto, attributePathToProto, errorDiagnostic, type Diagnostic } from './diagnostics';
 import { GrpcError, GrpcServer, GrpcStatus, type CallContext, type MethodDescriptor } from './grpc-server';
 import { formatHandshakeLine, readHandshakeEnvironment } from './handshake';
 import type { Logger } from './logging';
 import { decodeMsgpack, encodeMsgpack, type CtyValue } from './msgpack';
-import type { ProviderHandler } from './provider-handler';
+import type { ProviderHandler, ProviderSchemas } from './provider-handler';
 import { functionToProto, schemaToProto } from './schema';
 import { methodDescriptor } from './generated/descriptors';
 
@@ -40,7 +41,11 @@ function crashDiagnostic(error: unknown, what: string): Diagnostic {
 }
 
 export interface ServeOptions {
-  handler: ProviderHandler;
+  /**
+   * The provider's handler, or a factory for it: a factory runs right after the handshake line is written (or at
+   * the first call, if that comes sooner), which keeps building the schemas off the start-up path.
+   */
+  handler: ProviderHandler | (() => ProviderHandler);
   logger: Logger;
   env?: NodeJS.ProcessEnv;
   /** Where the handshake line goes; stdout in production. */
@@ -55,7 +60,9 @@ export interface RunningProvider {
 }
 
 export async function serveProvider(options: ServeOptions): Promise<RunningProvider> {
-  const { handler, logger } = options;
+  const { logger } = options;
+  let built: ProviderHandler | undefined;
+  const handler = (): ProviderHandler => (built ??= typeof options.handler === 'function' ? options.handler() : options.handler);
   const environment = readHandshakeEnvironment(options.env ?? process.env);
   const certificate = createServerCertificate();
   const server = new GrpcServer(
@@ -83,14 +90,14 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
     });
   };
 
-  const schemas = handler.schemas;
+  const schemas = (): ProviderSchemas => handler().schemas;
   const serverCapabilities = { plan_destroy: true, get_provider_schema_optional: true, move_resource_state: false };
 
   unary('GetMetadata', async () => ({
     server_capabilities: serverCapabilities,
-    resources: Object.keys(schemas.resources).map((type_name) => ({ type_name })),
-    data_sources: Object.keys(schemas.dataSources).map((type_name) => ({ type_name })),
-    functions: Object.keys(schemas.functions).map((name) => ({ name })),
+    resources: Object.keys(schemas().resources).map((type_name) => ({ type_name })),
+    data_sources: Object.keys(schemas().dataSources).map((type_name) => ({ type_name })),
+    functions: Object.keys(schemas().functions).map((name) => ({ name })),
     ephemeral_resources: [],
     diagnostics: [],
   }));
@@ -98,10 +105,10 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   let schemaResponse: object | undefined; // built once per process, on first use
   unary('GetProviderSchema', async () => {
     schemaResponse ??= {
-      provider: schemaToProto(schemas.provider),
-      resource_schemas: mapValues(schemas.resources, schemaToProto),
-      data_source_schemas: mapValues(schemas.dataSources, schemaToProto),
-      functions: mapValues(schemas.functions, functionToProto),
+      provider: schemaToProto(schemas().provider),
+      resource_schemas: mapValues(schemas().resources, schemaToProto),
+      data_source_schemas: mapValues(schemas().dataSources, schemaToProto),
+      functions: mapValues(schemas().functions, functionToProto),
       ephemeral_resource_schemas: {},
       server_capabilities: serverCapabilities,
       diagnostics: [],
@@ -110,12 +117,12 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ValidateProviderConfig', async (request) => {
-    const result = await handler.validateProviderConfig(decodeDynamic(request.config));
+    const result = await handler().validateProviderConfig(decodeDynamic(request.config));
     return { diagnostics: diagnostics(result.diagnostics) };
   });
 
   unary('ConfigureProvider', async (request, call) => {
-    const result = await handler.configureProvider(decodeDynamic(request.config), {
+    const result = await handler().configureProvider(decodeDynamic(request.config), {
       terraformVersion: request.terraform_version ?? '',
       signal: signalFor(call),
     });
@@ -123,12 +130,12 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ValidateResourceConfig', async (request) => {
-    const result = await handler.validateResourceConfig(request.type_name, decodeDynamic(request.config));
+    const result = await handler().validateResourceConfig(request.type_name, decodeDynamic(request.config));
     return { diagnostics: diagnostics(result.diagnostics) };
   });
 
   unary('ValidateDataResourceConfig', async (request) => {
-    const result = await handler.validateDataSourceConfig(request.type_name, decodeDynamic(request.config));
+    const result = await handler().validateDataSourceConfig(request.type_name, decodeDynamic(request.config));
     return { diagnostics: diagnostics(result.diagnostics) };
   });
 
@@ -146,12 +153,12 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
       };
     }
     const raw = JSON.parse(Buffer.from(rawJson).toString('utf8')) as unknown;
-    const result = await handler.upgradeResourceState(request.type_name, Number(request.version ?? 0), raw);
+    const result = await handler().upgradeResourceState(request.type_name, Number(request.version ?? 0), raw);
     return { upgraded_state: encodeDynamic(result.state), diagnostics: diagnostics(result.diagnostics) };
   });
 
   unary('ReadResource', async (request, call) => {
-    const result = await handler.readResource({
+    const result = await handler().readResource({
       typeName: request.type_name,
       state: decodeDynamic(request.current_state),
       private: request.private,
@@ -161,7 +168,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('PlanResourceChange', async (request, call) => {
-    const result = await handler.planResourceChange({
+    const result = await handler().planResourceChange({
       typeName: request.type_name,
       prior: decodeDynamic(request.prior_state),
       proposed: decodeDynamic(request.proposed_new_state),
@@ -178,7 +185,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ApplyResourceChange', async (request, call) => {
-    const result = await handler.applyResourceChange({
+    const result = await handler().applyResourceChange({
       typeName: request.type_name,
       prior: decodeDynamic(request.prior_state),
       planned: decodeDynamic(request.planned_state),
@@ -190,7 +197,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ImportResourceState', async (request, call) => {
-    const result = await handler.importResourceState(request.type_name, request.id ?? '', { signal: signalFor(call) });
+    const result = await handler().importResourceState(request.type_name, request.id ?? '', { signal: signalFor(call) });
     return {
       imported_resources: result.resources.map((resource) => ({
         type_name: resource.typeName,
@@ -202,16 +209,16 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ReadDataSource', async (request, call) => {
-    const result = await handler.readDataSource(request.type_name, decodeDynamic(request.config), { signal: signalFor(call) });
+    const result = await handler().readDataSource(request.type_name, decodeDynamic(request.config), { signal: signalFor(call) });
     return { state: encodeDynamic(result.state), diagnostics: diagnostics(result.diagnostics) };
   });
 
-  unary('GetFunctions', async () => ({ functions: mapValues(schemas.functions, functionToProto), diagnostics: [] }));
+  unary('GetFunctions', async () => ({ functions: mapValues(schemas().functions, functionToProto), diagnostics: [] }));
 
   // CallFunction's response has no diagnostics: every failure, a crash included, travels as its FunctionError.
   unary('CallFunction', async (request) => {
     try {
-      const outcome = await handler.callFunction(request.name ?? '', (request.arguments ?? []).map(decodeDynamic));
+      const outcome = await handler().callFunction(request.name ?? '', (request.arguments ?? []).map(decodeDynamic));
       if ('error' in outcome) return { error: { text: outcome.error.text, function_argument: outcome.error.argument } };
       return { result: encodeDynamic(outcome.result) };
     } catch (error) {
@@ -230,7 +237,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   server.addUnary(methodDescriptor('/plugin.GRPCController/Shutdown'), async () => {
     setImmediate(() => {
       void (async () => {
-        await handler.close().catch(() => undefined);
+        await built?.close().catch(() => undefined);
         // A graceful close lets this answer's trailers out first; bounded, so a client that never lets go
         // cannot keep the process alive.
         await Promise.race([server.close(), new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
@@ -244,15 +251,41 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   server.addUnary(methodDescriptor('/grpc.health.v1.Health/Check'), async () => ({ status: 1 }));
 
   const address = await server.listen();
-  (options.writeHandshake ?? ((line) => process.stdout.write(line + '\n')))(formatHandshakeLine(address, certificate.der));
+  (options.writeHandshake ?? writeToStdout)(formatHandshakeLine(address, certificate.der));
+  if (typeof options.handler === 'function') {
+    setImmediate(() => {
+      try {
+        handler();
+      } catch (error) {
+        // The first call builds it again and reports the failure as its diagnostic.
+        logger.log('error', 'could not build the provider', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      }
+    });
+  }
   return {
     address: address.address,
     stop: async () => {
       stopping.abort();
-      await handler.close();
+      await built?.close();
       await server.close();
     },
   };
+}
+
+/**
+ * Writes the handshake line straight to file descriptor 1. Nothing else ever goes to stdout, and process.stdout
+ * would first build a stream around the pipe (~2 ms before the line, at every start). Terraform hands the provider a
+ * blocking pipe; should a write still find it busy, the rest goes through process.stdout.
+ */
+function writeToStdout(line: string): void {
+  const bytes = Buffer.from(line + '\n', 'utf8');
+  let written = 0;
+  try {
+    while (written < bytes.length) written += writeSync(1, bytes, written);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    process.stdout.write(bytes.subarray(written));
+  }
 }
 
 function mapValues<T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> {

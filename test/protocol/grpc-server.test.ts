@@ -188,6 +188,14 @@ describe('GrpcServer', () => {
   }
 });
 
+describe('GrpcServer client certificate', () => {
+  test('a malformed client certificate fails construction, naming PLUGIN_CLIENT_CERT', () => {
+    const certificate = createServerCertificate();
+    const material = { certificatePem: certificate.certificatePem, privateKeyPem: certificate.privateKeyPem, clientCertificatePem: 'not a certificate' };
+    expect(() => new GrpcServer(material, recordingLogger())).toThrow(/PLUGIN_CLIENT_CERT\) is not a PEM X\.509 certificate/);
+  });
+});
+
 describe('GrpcServer.close', () => {
   test('aborts the signal of calls in flight and stops listening', async () => {
     const identity = createClientIdentity();

@@ -20,11 +20,9 @@
  */
 
 import { readFileSync } from 'node:fs';
-import * as http from 'node:http';
-import * as https from 'node:https';
 import { AuthenticationError, CancelledError, ConfigurationError, unknownTenantRemedy } from '../errors';
 import { validateOrganization, isGuid } from './endpoint';
-import { HttpClient } from './http-client';
+import { HttpClient, transportFor } from './http-client';
 import { scrubSecrets } from './logging';
 import { DEFAULT_AUTHORITY_HOST, EXCHANGE_SCOPE, type TokenProvider, type TokenRequestOptions } from './token-provider';
 
@@ -131,7 +129,7 @@ export class FederatedTokenProvider implements TokenProvider {
       return Promise.reject(new ConfigurationError('ACTIONS_ID_TOKEN_REQUEST_URL is not a URL.', 'Run Terraform in a GitHub Actions job with `permissions: id-token: write`.', ['federated_token_file']));
     }
     url.searchParams.set('audience', FEDERATION_AUDIENCE);
-    const transport = url.protocol === 'https:' ? https : http;
+    const transport = transportFor(url);
     const { env } = process;
     const agent = env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy
       ? (require('./proxy') as typeof import('./proxy')).createProxyAgent(url.protocol as 'http:' | 'https:', env)

@@ -8,8 +8,8 @@
  * Transport failures leave this module as typed ExchangeErrors; HTTP statuses are returned, not thrown.
  */
 
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
+import type * as https from 'node:https';
 import { CancelledError, ExchangeError, TransientError, UnreachableError } from '../errors';
 import { wireRecorder } from './wire-record';
 
@@ -38,7 +38,7 @@ export class HttpClient {
     const { url, signal, cmdlet, timeoutMs } = request;
     if (signal?.aborted) return Promise.reject(new CancelledError(cmdlet));
     const body = Buffer.from(request.body, 'utf8');
-    const transport = url.protocol === 'https:' ? https : http;
+    const transport = transportFor(url);
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false;
       const finish = (error: ExchangeError | undefined, response?: HttpResponse): void => {
@@ -104,9 +104,17 @@ export class HttpClient {
   }
 
   private agentFor(url: URL): http.Agent {
-    if (url.protocol === 'https:') return (this.httpsAgent ??= (proxyAgent('https:') as https.Agent | undefined) ?? new https.Agent({ keepAlive: true }));
-    return (this.httpAgent ??= proxyAgent('http:') ?? new http.Agent({ keepAlive: true }));
+    if (url.protocol === 'https:') return (this.httpsAgent ??= (proxyAgent('https:') as https.Agent | undefined) ?? new (transportFor(url) as typeof https).Agent({ keepAlive: true }));
+    return (this.httpAgent ??= proxyAgent('http:') ?? new (transportFor(url) as typeof http).Agent({ keepAlive: true }));
   }
+}
+
+/**
+ * node:http or node:https, loaded on the first request: node:https pulls in node:tls (~10 ms), which the provider's
+ * start-up (paid 3–5 times per terraform command) should not pay for a request it may never make.
+ */
+export function transportFor(url: URL): typeof http | typeof https {
+  return url.protocol === 'https:' ? (require('node:https') as typeof https) : (require('node:http') as typeof http);
 }
 
 /** With HTTPS_PROXY / HTTP_PROXY set, a tunnelling agent from proxy.ts (loaded only then; it honours NO_PROXY). */
