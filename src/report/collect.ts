@@ -6,14 +6,14 @@
  * side. Graph, at the same time: security defaults, the sign-in log (time slices read in parallel), and only when
  * the sign-in log is unavailable, the usage report.
  */
-import type { ExchangeBridge } from '../bridge/bridge';
+import type { CmdletParameters, CmdletResult, ExchangeBridge, InvokeOptions, Row } from '../bridge/bridge';
 import { ConcurrencyLimitedBridge } from '../bridge/limited-bridge';
 import { ConfigurationError, UnreachableError, isExchangeError } from '../bridge/errors';
 import { listAuthenticationPolicies } from '../exchange/authentication-policy';
 import { listCasMailboxes, settingWord, type SettingWord } from '../exchange/cas-mailbox';
 import { readDefaultAuthenticationPolicy } from '../exchange/organization-config';
 import { applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type SecurityDefaultsState, type UsageEvidence, type Verdict } from '../exchange/readiness';
-import { invoke, type ExchangeSession } from '../exchange/session';
+import type { ExchangeSession } from '../exchange/session';
 import { readTransportConfig } from '../exchange/transport-config';
 import { text } from '../exchange/row';
 import type { GraphClient } from '../graph/graph-client';
@@ -39,22 +39,56 @@ interface UserRow {
   authenticationPolicy: string | null;
 }
 
-/** Counts the pages a bridge returns, so the report can say what it cost. */
+/** Counts the HTTP pages a bridge reads, so the report can say what it cost. */
 class CountingBridge implements ExchangeBridge {
   calls = 0;
   constructor(private readonly inner: ExchangeBridge) {}
   get organization(): string {
     return this.inner.organization;
   }
-  async invoke(...args: Parameters<ExchangeBridge['invoke']>): ReturnType<ExchangeBridge['invoke']> {
-    const result = await this.inner.invoke(...args);
-    // Pages of at most 1000 rows (Prefer: odata.maxpagesize=1000): the calls this bulk read cost.
-    this.calls += Math.max(1, Math.ceil(result.rows.length / 1000));
-    return result;
+  async invoke(cmdlet: string, parameters: CmdletParameters, options: InvokeOptions = {}): Promise<CmdletResult> {
+    // A bridge that streams hands over every page (the first included) through onRows: count those. One that does
+    // not returns the rows at once, in pages of at most 1000 (Prefer: odata.maxpagesize=1000).
+    let pages = 0;
+    const collected: Row[] = [];
+    const onRows = (rows: Row[]): void => {
+      pages++;
+      if (options.onRows) options.onRows(rows);
+      else for (const row of rows) collected.push(row);
+    };
+    const result = await this.inner.invoke(cmdlet, parameters, { ...options, onRows });
+    this.calls += pages > 0 ? pages : Math.max(1, Math.ceil(result.rows.length / 1000));
+    return collected.length > 0 ? { rows: [...collected, ...result.rows], warnings: result.warnings } : result;
   }
   close(): Promise<void> {
     return this.inner.close();
   }
+}
+
+/** What the report reads of Get-User: `$select` trims a 60,000-row read to these (CIPP and ExoHelper trim the same way). */
+const USER_PROPERTIES = ['UserPrincipalName', 'DisplayName', 'RecipientTypeDetails', 'AuthenticationPolicy', 'ExternalDirectoryObjectId', 'WindowsEmailAddress'] as const;
+
+/**
+ * Every user, indexed by directory object id, user principal name and primary address (lower-cased): one paged
+ * bulk read, each page indexed as it arrives so the raw rows of a large tenant are never all held at once.
+ */
+async function readUserIndex(session: ExchangeSession): Promise<Map<string, UserRow>> {
+  const index = new Map<string, UserRow>();
+  const add = (rows: Row[]): void => {
+    for (const row of rows) {
+      const user: UserRow = {
+        upn: text(row, 'UserPrincipalName') ?? '',
+        displayName: text(row, 'DisplayName') ?? null,
+        recipientTypeDetails: text(row, 'RecipientTypeDetails') ?? null,
+        authenticationPolicy: text(row, 'AuthenticationPolicy') ?? null,
+      };
+      for (const key of [text(row, 'ExternalDirectoryObjectId'), user.upn, text(row, 'WindowsEmailAddress')]) if (key) index.set(key.toLowerCase(), user);
+    }
+  };
+  const result = await session.bridge.invoke('Get-User', { ResultSize: 'Unlimited' }, { signal: session.signal, select: USER_PROPERTIES, onRows: add });
+  add(result.rows); // a bridge that does not stream returns them here
+  for (const warning of result.warnings) session.warn?.(`Get-User: ${warning}`);
+  return index;
 }
 
 export async function readTenantReadiness(target: TenantTarget, options: { now?: Date; signal?: AbortSignal } = {}): Promise<TenantReadiness> {
@@ -69,9 +103,9 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
     const graphClient = 'available' in graph ? undefined : graph;
     const noGraph = 'available' in graph ? graph : undefined;
 
-    const [mailboxes, users, policies, orgDefault, transport, securityDefaults, signIns] = await Promise.all([
+    const [mailboxes, userIndex, policies, orgDefault, transport, securityDefaults, signIns] = await Promise.all([
       listCasMailboxes(session),
-      invoke(session, 'Get-User', { ResultSize: 'Unlimited' }),
+      readUserIndex(session),
       listAuthenticationPolicies(session),
       readDefaultAuthenticationPolicy(session),
       readTransportConfig(session),
@@ -84,16 +118,6 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
     for (const policy of policies) {
       const entry = { name: policy.name, allowBasicAuthSmtp: policy.switches.AllowBasicAuthSmtp };
       for (const key of [policy.name, policy.distinguishedName, policy.guid]) if (key) policyIndex.set(key.toLowerCase(), entry);
-    }
-    const userIndex = new Map<string, UserRow>();
-    for (const row of users) {
-      const user: UserRow = {
-        upn: text(row, 'UserPrincipalName') ?? '',
-        displayName: text(row, 'DisplayName') ?? null,
-        recipientTypeDetails: text(row, 'RecipientTypeDetails') ?? null,
-        authenticationPolicy: text(row, 'AuthenticationPolicy') ?? null,
-      };
-      for (const key of [text(row, 'ExternalDirectoryObjectId'), user.upn, text(row, 'WindowsEmailAddress')]) if (key) userIndex.set(key.toLowerCase(), user);
     }
     const securityState: SecurityDefaultsState = securityDefaults.available ? (securityDefaults.enabled ? 'enabled' : 'disabled') : 'unknown';
     const source: TenantReadiness['evidence'] extends infer E ? E extends { source: infer S } ? S : never : never =
