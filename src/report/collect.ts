@@ -12,12 +12,13 @@ import { ConfigurationError, UnreachableError, isExchangeError } from '../bridge
 import { listAuthenticationPolicies } from '../exchange/authentication-policy';
 import { listCasMailboxes, settingWord, type SettingWord } from '../exchange/cas-mailbox';
 import { readDefaultAuthenticationPolicy } from '../exchange/organization-config';
-import { applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type SecurityDefaultsState, type UsageEvidence, type Verdict } from '../exchange/readiness';
+import { applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type Verdict } from '../exchange/readiness';
 import type { ExchangeSession } from '../exchange/session';
 import { readTransportConfig } from '../exchange/transport-config';
 import { text } from '../exchange/row';
 import type { GraphClient } from '../graph/graph-client';
-import { EVIDENCE_DAYS, readEmailAppUsage, readSecurityDefaults, readSmtpSignIns, type Unavailable } from '../graph/smtp-evidence';
+import { EVIDENCE_DAYS, type Unavailable } from '../graph/smtp-evidence';
+import { evidenceSource, mailboxUsage, readTenantEvidence, securityDefaultsState } from '../graph/tenant-evidence';
 import type { MailboxReadiness, TenantReadiness } from './model';
 
 export interface TenantTarget {
@@ -100,29 +101,23 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
     counting = new CountingBridge(new ConcurrencyLimitedBridge(target.bridge(), { maxConcurrent: target.maxConcurrentRequests ?? 4 }));
     graph = target.graph();
     const session: ExchangeSession = { bridge: counting, signal: options.signal };
-    const graphClient = 'available' in graph ? undefined : graph;
-    const noGraph = 'available' in graph ? graph : undefined;
 
-    const [mailboxes, userIndex, policies, orgDefault, transport, securityDefaults, signIns] = await Promise.all([
+    const [mailboxes, userIndex, policies, orgDefault, transport, evidence] = await Promise.all([
       listCasMailboxes(session),
       readUserIndex(session),
       listAuthenticationPolicies(session),
       readDefaultAuthenticationPolicy(session),
       readTransportConfig(session),
-      graphClient ? readSecurityDefaults(graphClient) : Promise.resolve(noGraph!),
-      graphClient ? readSmtpSignIns(graphClient, { now: options.now }) : Promise.resolve(noGraph!),
+      readTenantEvidence(graph, { now: options.now }),
     ]);
-    const usageReport = signIns.available ? undefined : graphClient ? await readEmailAppUsage(graphClient) : noGraph!;
 
     const policyIndex = new Map<string, { name: string; allowBasicAuthSmtp: boolean }>();
     for (const policy of policies) {
       const entry = { name: policy.name, allowBasicAuthSmtp: policy.switches.AllowBasicAuthSmtp };
       for (const key of [policy.name, policy.distinguishedName, policy.guid]) if (key) policyIndex.set(key.toLowerCase(), entry);
     }
-    const securityState: SecurityDefaultsState = securityDefaults.available ? (securityDefaults.enabled ? 'enabled' : 'disabled') : 'unknown';
-    const source: TenantReadiness['evidence'] extends infer E ? E extends { source: infer S } ? S : never : never =
-      signIns.available ? 'signins' : usageReport?.available ? 'usage-report' : 'none-available';
-    const noEvidenceReason = [signIns, usageReport].filter((s): s is Unavailable => s !== undefined && !s.available).map((s) => s.reason).join('; ');
+    const securityState = securityDefaultsState(evidence);
+    const { securityDefaults, signIns, usageReport } = evidence;
 
     const rows: MailboxReadiness[] = mailboxes.map((mailbox) => {
       const user =
@@ -130,21 +125,7 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
         userIndex.get(mailbox.primarySmtpAddress.toLowerCase());
       const upn = user?.upn || mailbox.primarySmtpAddress;
       const policy = applicablePolicy(user?.authenticationPolicy ?? null, orgDefault, policyIndex);
-      const keys = [upn, mailbox.primarySmtpAddress].map((k) => k.toLowerCase());
-      let usage: UsageEvidence;
-      let usageOut: MailboxReadiness['usage'];
-      if (signIns.available) {
-        const found = keys.map((k) => signIns.byUser.get(k)).find(Boolean);
-        usage = { kind: 'signins', successfulSignIns: found?.successful ?? 0, failedSignIns: found?.failed ?? 0, lastUsed: found?.lastUsed };
-        usageOut = { source: 'signins', successfulSignIns: usage.successfulSignIns, failedSignIns: usage.failedSignIns, ...(found?.lastUsed ? { lastUsed: found.lastUsed } : {}) };
-      } else if (usageReport?.available) {
-        const found = keys.map((k) => usageReport.byUser.get(k)).find(Boolean);
-        usage = { kind: 'usage-report', smtpUsed: found?.smtpUsed ?? false, lastUsed: found?.smtpUsed ? found.lastActivity : undefined };
-        usageOut = { source: 'usage-report', smtpUsed: usage.smtpUsed, ...(usage.lastUsed ? { lastUsed: usage.lastUsed } : {}) };
-      } else {
-        usage = { kind: 'none-available', reason: noEvidenceReason || 'no usage evidence could be read' };
-        usageOut = { source: 'none-available' };
-      }
+      const { usage, out: usageOut } = mailboxUsage(evidence, [upn, mailbox.primarySmtpAddress]);
       const setting: SettingWord = settingWord(mailbox.smtpClientAuthenticationDisabled);
       const readiness = evaluateMailboxReadiness({
         mailboxSetting: setting,
@@ -179,10 +160,10 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
       securityDefaults: securityState,
     };
     report.evidence = {
-      source,
-      securityDefaults: evidenceSource(securityDefaults),
-      signIns: signIns.available ? { available: true, count: signIns.signIns } : evidenceSource(signIns),
-      usageReport: usageReport ? evidenceSource(usageReport) : { available: false, reason: 'not read: the sign-in log was available' },
+      source: evidenceSource(evidence),
+      securityDefaults: sourceState(securityDefaults),
+      signIns: signIns.available ? { available: true, count: signIns.signIns } : sourceState(signIns),
+      usageReport: usageReport ? sourceState(usageReport) : { available: false, reason: 'not read: the sign-in log was available' },
     };
     report.counts = countRows(rows);
     report.verdict = tenantVerdict(rows.map((r) => r.verdict));
@@ -200,7 +181,7 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
 
 const VERDICT_ORDER: Record<Verdict, number> = { breaks: 0, 'at-risk': 1, ready: 2 };
 
-function evidenceSource(value: { available: boolean; reason?: string } | Unavailable): { available: boolean; reason?: string } {
+function sourceState(value: { available: boolean; reason?: string } | Unavailable): { available: boolean; reason?: string } {
   return value.available ? { available: true } : { available: false, reason: (value as Unavailable).reason };
 }
 
