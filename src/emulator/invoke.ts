@@ -173,7 +173,7 @@ async function answerCall(control: EmulatorControl, request: InvokeRequest, inpu
 
   const end = Math.min(offset + pageSize, rows.count);
   const selected = selectedProperties(request.select);
-  const value: Row[] = selected ? projectAll(rows.page(offset, end), selected) : rows.page(offset, end);
+  const value: Row[] = selected ? (rows.pageSelected?.(offset, end, selected) ?? projectAll(rows.page(offset, end), selected)) : rows.page(offset, end);
   // The module hides this warning on non-final pages, so the service sends it there (dialect `page-warnings`).
   if (end < rows.count && control.dialect.has('page-warnings')) warnings = [...warnings, MORE_RESULTS_WARNING];
   const body: Record<string, unknown> = {

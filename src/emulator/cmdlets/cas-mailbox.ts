@@ -22,7 +22,7 @@ import { wireErrors } from '../errors';
 import { EMULATED_FOREST, EMULATED_SERVER, RecipientRecord, isMailbox } from '../model';
 import { resolveRecipient } from '../recipients';
 import type { Tenant } from '../tenant-store';
-import { BoundParameters, CmdletDefinition, SHOULD_PROCESS_PARAMETERS, eagerRows, lazyRows } from './registry';
+import { BoundParameters, CmdletDefinition, SHOULD_PROCESS_PARAMETERS, eagerRows, lazyRowsFromGetters } from './registry';
 
 export const DEFAULT_RESULT_SIZE = 1000;
 
@@ -185,7 +185,8 @@ export const getCasMailbox: CmdletDefinition = {
   run: ({ tenant }, parameters) => {
     const warnings: string[] = [];
     const matches = limitResults(mailboxesFor(tenant, parameters.Identity as string | null | undefined), parameters.ResultSize, warnings);
-    return { rows: lazyRows(matches, (r) => renderCasMailbox(r, tenant)), warnings };
+    const getters = Object.fromEntries(Object.entries(CAS_MAILBOX_PROPERTIES).map(([name, get]) => [name, (r: RecipientRecord) => get(r, tenant)]));
+    return { rows: lazyRowsFromGetters(matches, getters), warnings };
   },
 };
 
