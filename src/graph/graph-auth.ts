@@ -110,9 +110,9 @@ export function graphTokenProvider(settings: GraphSettings, remedy: string): Tok
   return { available: false, reason: `no Graph token: an Exchange access token cannot call Microsoft Graph (${remedy})` };
 }
 
-/** A Graph client for these settings, or why there is none. Throws ConfigurationError for a malformed Graph endpoint. */
-export function createGraphClient(settings: GraphSettings, remedy: string): GraphClient | Unavailable {
+/** A Graph client for these settings (its requests end when `signal` aborts), or why there is none. Throws ConfigurationError for a malformed Graph endpoint. */
+export function createGraphClient(settings: GraphSettings, remedy: string, signal?: AbortSignal): GraphClient | Unavailable {
   const provider = graphTokenProvider(settings, remedy);
   if ('available' in provider) return provider;
-  return new GraphClient({ baseUrl: graphBaseUrl(settings), tokenProvider: provider });
+  return new GraphClient({ baseUrl: graphBaseUrl(settings), tokenProvider: provider, signal });
 }

@@ -165,7 +165,7 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
       listUsers(exchange),
       listAuthenticationPolicies(exchange),
       readDefaultAuthenticationPolicy(exchange),
-      readGraph ? readGraphEvidence(context.client) : Promise.resolve(undefined),
+      readGraph ? readGraphEvidence(context.client, context.signal) : Promise.resolve(undefined),
     ]);
 
     // A policy is reported by name, distinguished name or GUID, depending on the serializer: index all three.
@@ -250,14 +250,14 @@ type EvidenceModule = typeof import('../../graph/tenant-evidence');
  * sign-in log were both read). With no Graph token, `client` is false and nothing is called. The Graph modules are
  * required here, on first use (literal paths, so the bundle resolves them), keeping them out of provider start-up.
  */
-export async function readGraphEvidence(client: ExchangeClient): Promise<{ module: EvidenceModule; evidence: TenantEvidence; client: boolean; detail: string | null }> {
+export async function readGraphEvidence(client: ExchangeClient, signal?: AbortSignal): Promise<{ module: EvidenceModule; evidence: TenantEvidence; client: boolean; detail: string | null }> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { createGraphClient } = require('../../graph/graph-auth') as typeof import('../../graph/graph-auth');
   const module = require('../../graph/tenant-evidence') as EvidenceModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   let graph: ReturnType<typeof createGraphClient>;
   try {
-    graph = client.graph ? createGraphClient(client.graph, GRAPH_REMEDY) : { available: false, reason: `no Graph settings were configured (${GRAPH_REMEDY})` };
+    graph = client.graph ? createGraphClient(client.graph, GRAPH_REMEDY, signal) : { available: false, reason: `no Graph settings were configured (${GRAPH_REMEDY})` };
   } catch (error) {
     graph = { available: false, reason: `${(error as Error).message} ${(error as { remedy?: string }).remedy ?? ''}`.trim() };
   }
