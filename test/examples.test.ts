@@ -70,17 +70,21 @@ const SCENARIOS: Record<string, Scenario> = {
   'verify-smtp-auth': {
     async before(inspect) {
       await inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: false });
+      await inspect.setRecipient('scanner@contoso.com', { SmtpClientAuthenticationDisabled: false });
       await inspect.setRecipient('chris@contoso.com', { SmtpClientAuthenticationDisabled: true });
     },
     async after(_inspect, outputs) {
       expect(outputs.org_smtp_auth_disabled).toBe(true);
-      expect(outputs.explicitly_enabled).toEqual(['sean@contoso.com']);
+      expect(outputs.explicitly_enabled).toEqual(['scanner@contoso.com', 'sean@contoso.com']);
       expect(outputs.explicitly_disabled).toEqual(['chris@contoso.com']);
-      expect(outputs.effectively_enabled).toEqual(['sean@contoso.com']);
+      expect(outputs.effectively_enabled).toEqual(['scanner@contoso.com', 'sean@contoso.com']);
       expect(outputs.inheriting_count).toBeGreaterThan(3);
-      // Sean's own setting enables SMTP AUTH and no policy blocks Basic: at risk, decided by the mailbox.
-      expect(outputs.at_risk).toEqual({ 'sean@contoso.com': 'mailbox' });
-      expect(outputs.readiness_summary).toEqual({ mailboxes: 9, effective_smtp_auth: 1, effective_basic_smtp: 1, breaks: 0, at_risk: 1, ready: 8 });
+      // The demo tenant's sign-in log (the emulator's Graph): the scanner signs in with Basic SMTP AUTH every 8 hours,
+      // so it breaks; Sean's phone only fails with an old password, so nothing of his breaks: ready, not at risk.
+      expect(outputs.usage_evidence).toBe('signins');
+      expect(outputs.breaks).toEqual({ 'scanner@contoso.com': 90 });
+      expect(outputs.at_risk).toEqual({});
+      expect(outputs.readiness_summary).toEqual({ mailboxes: 9, effective_smtp_auth: 2, effective_basic_smtp: 2, breaks: 1, at_risk: 0, ready: 8 });
     },
   },
   'legacy-tls': {

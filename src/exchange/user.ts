@@ -101,9 +101,19 @@ export async function listUsersWithAuthenticationPolicy(
  * the answer silently stops at 1000), never a call per user. Users without a mailbox come too; callers join.
  */
 export async function listUsers(session: ExchangeSession): Promise<DirectoryUser[]> {
-  const rows = await invoke(session, 'Get-User', { ResultSize: 'Unlimited' });
-  return rows.map(userFromRow);
+  const users: DirectoryUser[] = [];
+  const convert = (rows: Row[]): void => {
+    for (const row of rows) users.push(userFromRow(row));
+  };
+  // `$select` trims a tenant's worth of rows to what userFromRow reads; each page is converted as it arrives.
+  const result = await session.bridge.invoke('Get-User', { ResultSize: 'Unlimited' }, { signal: session.signal, select: USER_ROW_PROPERTIES, onRows: convert });
+  convert(result.rows); // a bridge that does not stream returns them here
+  for (const warning of result.warnings) session.warn?.(`Get-User: ${warning}`);
+  return users;
 }
+
+/** What userFromRow reads of a Get-User row. */
+const USER_ROW_PROPERTIES = ['Guid', 'ExchangeObjectId', 'ExternalDirectoryObjectId', 'UserPrincipalName', 'WindowsLiveID', 'Identity', 'AuthenticationPolicy', 'StsRefreshTokensValidFrom'] as const;
 
 export interface UserChanges {
   /** A policy identity (name, distinguished name or GUID), or null to remove the user's policy. */

@@ -17,6 +17,7 @@ import type { PowerShellBridgeRuntimeOptions } from '../bridge/powershell/create
 import { errorDiagnostic, type Diagnostic } from '../protocol/diagnostics';
 import type { LogFields, Logger } from '../protocol/logging';
 import type { Schema } from '../protocol/schema';
+import type { GraphSettings } from '../graph/graph-auth';
 import { DiagnosticError, type ProviderDefinition } from './framework/resource';
 import { readBool, readString, type ObjectValue } from './framework/values';
 import { transportConfigResource } from './resources/transport-config';
@@ -47,6 +48,11 @@ export interface ExchangeClient {
    * unknown `organization` (or refused credentials) fails the plan rather than the apply.
    */
   readonly tenantAnswered: (signal: AbortSignal) => Promise<void>;
+  /**
+   * The credential settings a Microsoft Graph token is obtained with, for the readiness data source (src/graph/
+   * graph-auth.ts builds the client when that data source reads; nothing of Graph is loaded before).
+   */
+  readonly graph?: GraphSettings;
 }
 
 /**
@@ -103,6 +109,7 @@ export const PROVIDER_ENVIRONMENT: Readonly<Record<string, string>> = {
   powershell_path: 'EXO_POWERSHELL_PATH',
   user_principal_name: 'EXO_USER_PRINCIPAL_NAME',
   managed_identity: 'EXO_MANAGED_IDENTITY',
+  graph_access_token: 'EXO_GRAPH_ACCESS_TOKEN',
 };
 
 export const BRIDGES = ['rest', 'powershell'] as const;
@@ -169,6 +176,16 @@ export const providerSchema: Schema = {
         type: 'bool',
         optional: true,
         description: `With \`bridge = "powershell"\` only: sign in with the Azure managed identity of the machine running Terraform (\`Connect-ExchangeOnline -ManagedIdentity\`); set \`client_id\` for a user-assigned identity. ${env('managed_identity')}`,
+      },
+      graph_access_token: {
+        type: 'string',
+        optional: true,
+        sensitive: true,
+        description:
+          'A ready OAuth access token for Microsoft Graph (`https://graph.microsoft.com`, with Policy.Read.All, AuditLog.Read.All and Reports.Read.All), ' +
+          'used only by `exchangeonline_smtp_auth_readiness` to read Entra security defaults and Basic SMTP sign-ins. Needed only with `access_token`, ' +
+          'which is an Exchange token and cannot call Graph; with `client_id` the provider gets a Graph token from the same app. ' +
+          env('graph_access_token'),
       },
     },
   },
@@ -325,7 +342,8 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
         };
         const cloud: Cloud = resolveCloud(credentials.environment, credentials.endpoint);
         let bridge: ExchangeBridge;
-        if (bridgeSetting(setting) === 'powershell') {
+        const usesPowerShell = bridgeSetting(setting) === 'powershell';
+        if (usesPowerShell) {
           rejectFederatedWithPowerShell(setting('federated_token_file'));
           bridge = createConfiguredPowerShellBridge(
             {
@@ -349,13 +367,23 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           legacyTlsHost: cloud.legacyTlsHost,
           cloudLabel: cloud.label,
           tenantAnswered: tenantCheck(limited, mailboxes),
+          graph: {
+            ...credentials,
+            organization: bridge.organization,
+            graphAccessToken: setting('graph_access_token'),
+            ...(usesPowerShell ? {} : federatedSettings(credentials, setting('federated_token_file'), environment)),
+            // An interactive or managed-identity sign-in to Exchange leaves the provider with no app to ask for a Graph token.
+            noGraphReason: setting('user_principal_name') !== undefined
+              ? 'the provider signs in to Exchange interactively (`user_principal_name`)'
+              : managedIdentity === true ? 'the provider signs in to Exchange with a managed identity' : undefined,
+          },
         };
       } catch (error) {
         if (error instanceof ConfigurationError) {
           const attribute = error.attributes[0];
           const variable = attribute ? PROVIDER_ENVIRONMENT[attribute] : undefined;
           // Whatever path produced the message, no credential-carrying setting is echoed raw.
-          const secrets = ['access_token', 'client_secret', 'certificate_password', 'endpoint'].map(setting);
+          const secrets = ['access_token', 'client_secret', 'certificate_password', 'endpoint', 'graph_access_token'].map(setting);
           const detail = scrubSecrets(redactUrlCredentials(`${error.message}\n\n${error.remedy}`), secrets);
           throw new DiagnosticError(
             errorDiagnostic(

@@ -6,18 +6,19 @@
  * side. Graph, at the same time: security defaults, the sign-in log (time slices read in parallel), and only when
  * the sign-in log is unavailable, the usage report.
  */
-import type { ExchangeBridge } from '../bridge/bridge';
+import type { CmdletParameters, CmdletResult, ExchangeBridge, InvokeOptions, Row } from '../bridge/bridge';
 import { ConcurrencyLimitedBridge } from '../bridge/limited-bridge';
 import { ConfigurationError, UnreachableError, isExchangeError } from '../bridge/errors';
 import { listAuthenticationPolicies } from '../exchange/authentication-policy';
 import { listCasMailboxes, settingWord, type SettingWord } from '../exchange/cas-mailbox';
 import { readDefaultAuthenticationPolicy } from '../exchange/organization-config';
-import { applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type SecurityDefaultsState, type UsageEvidence, type Verdict } from '../exchange/readiness';
-import { invoke, type ExchangeSession } from '../exchange/session';
+import { applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type Verdict } from '../exchange/readiness';
+import type { ExchangeSession } from '../exchange/session';
 import { readTransportConfig } from '../exchange/transport-config';
 import { text } from '../exchange/row';
 import type { GraphClient } from '../graph/graph-client';
-import { EVIDENCE_DAYS, readEmailAppUsage, readSecurityDefaults, readSmtpSignIns, type Unavailable } from '../graph/smtp-evidence';
+import { EVIDENCE_DAYS, type Unavailable } from '../graph/smtp-evidence';
+import { evidenceSource, mailboxUsage, readTenantEvidence, securityDefaultsState } from '../graph/tenant-evidence';
 import type { MailboxReadiness, TenantReadiness } from './model';
 
 export interface TenantTarget {
@@ -39,22 +40,56 @@ interface UserRow {
   authenticationPolicy: string | null;
 }
 
-/** Counts the pages a bridge returns, so the report can say what it cost. */
+/** Counts the HTTP pages a bridge reads, so the report can say what it cost. */
 class CountingBridge implements ExchangeBridge {
   calls = 0;
   constructor(private readonly inner: ExchangeBridge) {}
   get organization(): string {
     return this.inner.organization;
   }
-  async invoke(...args: Parameters<ExchangeBridge['invoke']>): ReturnType<ExchangeBridge['invoke']> {
-    const result = await this.inner.invoke(...args);
-    // Pages of at most 1000 rows (Prefer: odata.maxpagesize=1000): the calls this bulk read cost.
-    this.calls += Math.max(1, Math.ceil(result.rows.length / 1000));
-    return result;
+  async invoke(cmdlet: string, parameters: CmdletParameters, options: InvokeOptions = {}): Promise<CmdletResult> {
+    // A bridge that streams hands over every page (the first included) through onRows: count those. One that does
+    // not returns the rows at once, in pages of at most 1000 (Prefer: odata.maxpagesize=1000).
+    let pages = 0;
+    const collected: Row[] = [];
+    const onRows = (rows: Row[]): void => {
+      pages++;
+      if (options.onRows) options.onRows(rows);
+      else for (const row of rows) collected.push(row);
+    };
+    const result = await this.inner.invoke(cmdlet, parameters, { ...options, onRows });
+    this.calls += pages > 0 ? pages : Math.max(1, Math.ceil(result.rows.length / 1000));
+    return collected.length > 0 ? { rows: [...collected, ...result.rows], warnings: result.warnings } : result;
   }
   close(): Promise<void> {
     return this.inner.close();
   }
+}
+
+/** What the report reads of Get-User: `$select` trims a 60,000-row read to these (CIPP and ExoHelper trim the same way). */
+const USER_PROPERTIES = ['UserPrincipalName', 'DisplayName', 'RecipientTypeDetails', 'AuthenticationPolicy', 'ExternalDirectoryObjectId', 'WindowsEmailAddress'] as const;
+
+/**
+ * Every user, indexed by directory object id, user principal name and primary address (lower-cased): one paged
+ * bulk read, each page indexed as it arrives so the raw rows of a large tenant are never all held at once.
+ */
+async function readUserIndex(session: ExchangeSession): Promise<Map<string, UserRow>> {
+  const index = new Map<string, UserRow>();
+  const add = (rows: Row[]): void => {
+    for (const row of rows) {
+      const user: UserRow = {
+        upn: text(row, 'UserPrincipalName') ?? '',
+        displayName: text(row, 'DisplayName') ?? null,
+        recipientTypeDetails: text(row, 'RecipientTypeDetails') ?? null,
+        authenticationPolicy: text(row, 'AuthenticationPolicy') ?? null,
+      };
+      for (const key of [text(row, 'ExternalDirectoryObjectId'), user.upn, text(row, 'WindowsEmailAddress')]) if (key) index.set(key.toLowerCase(), user);
+    }
+  };
+  const result = await session.bridge.invoke('Get-User', { ResultSize: 'Unlimited' }, { signal: session.signal, select: USER_PROPERTIES, onRows: add });
+  add(result.rows); // a bridge that does not stream returns them here
+  for (const warning of result.warnings) session.warn?.(`Get-User: ${warning}`);
+  return index;
 }
 
 export async function readTenantReadiness(target: TenantTarget, options: { now?: Date; signal?: AbortSignal } = {}): Promise<TenantReadiness> {
@@ -66,39 +101,23 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
     counting = new CountingBridge(new ConcurrencyLimitedBridge(target.bridge(), { maxConcurrent: target.maxConcurrentRequests ?? 4 }));
     graph = target.graph();
     const session: ExchangeSession = { bridge: counting, signal: options.signal };
-    const graphClient = 'available' in graph ? undefined : graph;
-    const noGraph = 'available' in graph ? graph : undefined;
 
-    const [mailboxes, users, policies, orgDefault, transport, securityDefaults, signIns] = await Promise.all([
+    const [mailboxes, userIndex, policies, orgDefault, transport, evidence] = await Promise.all([
       listCasMailboxes(session),
-      invoke(session, 'Get-User', { ResultSize: 'Unlimited' }),
+      readUserIndex(session),
       listAuthenticationPolicies(session),
       readDefaultAuthenticationPolicy(session),
       readTransportConfig(session),
-      graphClient ? readSecurityDefaults(graphClient) : Promise.resolve(noGraph!),
-      graphClient ? readSmtpSignIns(graphClient, { now: options.now }) : Promise.resolve(noGraph!),
+      readTenantEvidence(graph, { now: options.now }),
     ]);
-    const usageReport = signIns.available ? undefined : graphClient ? await readEmailAppUsage(graphClient) : noGraph!;
 
     const policyIndex = new Map<string, { name: string; allowBasicAuthSmtp: boolean }>();
     for (const policy of policies) {
       const entry = { name: policy.name, allowBasicAuthSmtp: policy.switches.AllowBasicAuthSmtp };
       for (const key of [policy.name, policy.distinguishedName, policy.guid]) if (key) policyIndex.set(key.toLowerCase(), entry);
     }
-    const userIndex = new Map<string, UserRow>();
-    for (const row of users) {
-      const user: UserRow = {
-        upn: text(row, 'UserPrincipalName') ?? '',
-        displayName: text(row, 'DisplayName') ?? null,
-        recipientTypeDetails: text(row, 'RecipientTypeDetails') ?? null,
-        authenticationPolicy: text(row, 'AuthenticationPolicy') ?? null,
-      };
-      for (const key of [text(row, 'ExternalDirectoryObjectId'), user.upn, text(row, 'WindowsEmailAddress')]) if (key) userIndex.set(key.toLowerCase(), user);
-    }
-    const securityState: SecurityDefaultsState = securityDefaults.available ? (securityDefaults.enabled ? 'enabled' : 'disabled') : 'unknown';
-    const source: TenantReadiness['evidence'] extends infer E ? E extends { source: infer S } ? S : never : never =
-      signIns.available ? 'signins' : usageReport?.available ? 'usage-report' : 'none-available';
-    const noEvidenceReason = [signIns, usageReport].filter((s): s is Unavailable => s !== undefined && !s.available).map((s) => s.reason).join('; ');
+    const securityState = securityDefaultsState(evidence);
+    const { securityDefaults, signIns, usageReport } = evidence;
 
     const rows: MailboxReadiness[] = mailboxes.map((mailbox) => {
       const user =
@@ -106,21 +125,7 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
         userIndex.get(mailbox.primarySmtpAddress.toLowerCase());
       const upn = user?.upn || mailbox.primarySmtpAddress;
       const policy = applicablePolicy(user?.authenticationPolicy ?? null, orgDefault, policyIndex);
-      const keys = [upn, mailbox.primarySmtpAddress].map((k) => k.toLowerCase());
-      let usage: UsageEvidence;
-      let usageOut: MailboxReadiness['usage'];
-      if (signIns.available) {
-        const found = keys.map((k) => signIns.byUser.get(k)).find(Boolean);
-        usage = { kind: 'signins', successfulSignIns: found?.successful ?? 0, failedSignIns: found?.failed ?? 0, lastUsed: found?.lastUsed };
-        usageOut = { source: 'signins', successfulSignIns: usage.successfulSignIns, failedSignIns: usage.failedSignIns, ...(found?.lastUsed ? { lastUsed: found.lastUsed } : {}) };
-      } else if (usageReport?.available) {
-        const found = keys.map((k) => usageReport.byUser.get(k)).find(Boolean);
-        usage = { kind: 'usage-report', smtpUsed: found?.smtpUsed ?? false, lastUsed: found?.smtpUsed ? found.lastActivity : undefined };
-        usageOut = { source: 'usage-report', smtpUsed: usage.smtpUsed, ...(usage.lastUsed ? { lastUsed: usage.lastUsed } : {}) };
-      } else {
-        usage = { kind: 'none-available', reason: noEvidenceReason || 'no usage evidence could be read' };
-        usageOut = { source: 'none-available' };
-      }
+      const { usage, out: usageOut } = mailboxUsage(evidence, [upn, mailbox.primarySmtpAddress]);
       const setting: SettingWord = settingWord(mailbox.smtpClientAuthenticationDisabled);
       const readiness = evaluateMailboxReadiness({
         mailboxSetting: setting,
@@ -155,10 +160,10 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
       securityDefaults: securityState,
     };
     report.evidence = {
-      source,
-      securityDefaults: evidenceSource(securityDefaults),
-      signIns: signIns.available ? { available: true, count: signIns.signIns } : evidenceSource(signIns),
-      usageReport: usageReport ? evidenceSource(usageReport) : { available: false, reason: 'not read: the sign-in log was available' },
+      source: evidenceSource(evidence),
+      securityDefaults: sourceState(securityDefaults),
+      signIns: signIns.available ? { available: true, count: signIns.signIns } : sourceState(signIns),
+      usageReport: usageReport ? sourceState(usageReport) : { available: false, reason: 'not read: the sign-in log was available' },
     };
     report.counts = countRows(rows);
     report.verdict = tenantVerdict(rows.map((r) => r.verdict));
@@ -176,7 +181,7 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
 
 const VERDICT_ORDER: Record<Verdict, number> = { breaks: 0, 'at-risk': 1, ready: 2 };
 
-function evidenceSource(value: { available: boolean; reason?: string } | Unavailable): { available: boolean; reason?: string } {
+function sourceState(value: { available: boolean; reason?: string } | Unavailable): { available: boolean; reason?: string } {
   return value.available ? { available: true } : { available: false, reason: (value as Unavailable).reason };
 }
 

@@ -10,10 +10,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import { ConfigurationError } from '../bridge/errors';
 import { createRestBridge, type RestBridgeSettings } from '../bridge/rest/create-rest-bridge';
-import { isLoopbackHost } from '../bridge/rest/endpoint';
-import { CertificateTokenProvider, ClientSecretTokenProvider, StaticTokenProvider, type TokenProvider } from '../bridge/rest/token-provider';
-import { DEFAULT_GRAPH_ENDPOINT, GRAPH_SCOPE, GraphClient } from '../graph/graph-client';
-import type { Unavailable } from '../graph/smtp-evidence';
+import { createGraphClient, graphBaseUrl } from '../graph/graph-auth';
 import type { TenantTarget } from './collect';
 
 export interface TargetSettings extends RestBridgeSettings {
@@ -23,51 +20,12 @@ export interface TargetSettings extends RestBridgeSettings {
   maxConcurrentRequests?: number;
 }
 
+export { graphBaseUrl };
+
 const set = (value: string | undefined): string | undefined => (value !== undefined && value.trim() !== '' ? value : undefined);
 
-/** The Graph base URL for a tenant: explicit, else the emulator's /graph/{tenant} when Exchange is a loopback endpoint, else Graph. */
-export function graphBaseUrl(settings: TargetSettings): string {
-  const organization = settings.organization ?? '';
-  const explicit = set(settings.graphEndpoint);
-  if (explicit) {
-    let url: URL;
-    try {
-      url = new URL(explicit);
-    } catch {
-      throw new ConfigurationError(`EXO_GRAPH_ENDPOINT ${JSON.stringify(explicit.slice(0, 120))} is not a URL.`, `Set it to ${DEFAULT_GRAPH_ENDPOINT} (the default) or an emulator's http://127.0.0.1:<port>/graph.`, ['graph_endpoint']);
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-      throw new ConfigurationError('EXO_GRAPH_ENDPOINT uses plain http on a non-loopback host, which would send the token unencrypted.', 'Use https://, or http only for a local emulator.', ['graph_endpoint']);
-    }
-    if (url.username || url.password || url.search) throw new ConfigurationError('EXO_GRAPH_ENDPOINT contains credentials or a query.', 'Give only scheme, host, port and path.', ['graph_endpoint']);
-    const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-    // The emulator serves every tenant under /graph/{tenant}: the tenant comes from the path there, not the token.
-    return /\/graph$/i.test(base) ? `${base}/${encodeURIComponent(organization)}` : base;
-  }
-  const endpoint = set(settings.endpoint);
-  if (endpoint) {
-    const url = new URL(endpoint);
-    if (isLoopbackHost(url.hostname)) return `${url.origin}/graph/${encodeURIComponent(organization)}`;
-  }
-  return DEFAULT_GRAPH_ENDPOINT;
-}
-
-function graphTokenProvider(settings: TargetSettings): TokenProvider | Unavailable {
-  const organization = settings.organization ?? '';
-  if (set(settings.graphAccessToken)) return new StaticTokenProvider(settings.graphAccessToken!);
-  if (set(settings.clientId) && set(settings.clientSecret)) {
-    return new ClientSecretTokenProvider({ organization, clientId: settings.clientId!, clientSecret: settings.clientSecret!, scope: GRAPH_SCOPE });
-  }
-  if (set(settings.clientId) && set(settings.certificatePath)) {
-    return new CertificateTokenProvider({ organization, clientId: settings.clientId!, certificatePath: settings.certificatePath!, certificatePassword: set(settings.certificatePassword), scope: GRAPH_SCOPE });
-  }
-  const endpoint = set(settings.endpoint);
-  if (set(settings.accessToken) && endpoint && isLoopbackHost(new URL(endpoint).hostname)) return new StaticTokenProvider(settings.accessToken!);
-  return {
-    available: false,
-    reason: 'no Graph token: an Exchange access token cannot call Graph (set EXO_GRAPH_ACCESS_TOKEN, or use client credentials)',
-  };
-}
+/** What the report says to supply when it has only an Exchange access token. */
+const GRAPH_REMEDY = 'set EXO_GRAPH_ACCESS_TOKEN, or use client credentials';
 
 export function targetFor(settings: TargetSettings): TenantTarget {
   const tenant = settings.organization ?? '';
@@ -85,11 +43,7 @@ export function targetFor(settings: TargetSettings): TenantTarget {
         certificatePassword: settings.certificatePassword,
         endpoint: settings.endpoint,
       }),
-    graph: () => {
-      const provider = graphTokenProvider(settings);
-      if ('available' in provider) return provider;
-      return new GraphClient({ baseUrl: graphBaseUrl(settings), tokenProvider: provider });
-    },
+    graph: () => createGraphClient(settings, GRAPH_REMEDY),
   };
 }
 

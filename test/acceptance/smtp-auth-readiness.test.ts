@@ -1,7 +1,8 @@
 /**
  * data "exchangeonline_smtp_auth_readiness" through the real terraform against the emulator: per-mailbox effective
  * SMTP AUTH and Basic SMTP weighing the user's policy, else the org default; which setting decided; the verdict;
- * the tenant's counts; page reads only (no call names a mailbox).
+ * the tenant's counts; page reads only (no call names a mailbox). `read_graph = false` reads Exchange only; with Graph
+ * (the default) the scanner's Basic SMTP sign-ins make it break (more in smtp-auth-readiness-graph.test.ts).
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
@@ -9,10 +10,19 @@ import { startTestEmulator, type TestEmulator } from '../support/emulator';
 const MAIN_TF = `${REQUIRED_PROVIDERS}
 provider "exchangeonline" {}
 
-data "exchangeonline_smtp_auth_readiness" "tenant" {}
+# Exchange only: the rules without Graph's evidence.
+data "exchangeonline_smtp_auth_readiness" "tenant" {
+  read_graph = false
+}
 
 data "exchangeonline_smtp_auth_readiness" "at_risk" {
-  verdict = "at-risk"
+  verdict    = "at-risk"
+  read_graph = false
+}
+
+# With Graph (the default): the demo tenant's sign-in log shows the scanner using Basic SMTP AUTH.
+data "exchangeonline_smtp_auth_readiness" "graph" {
+  verdict = "breaks"
 }
 
 output "readiness" {
@@ -22,6 +32,8 @@ output "readiness" {
     default      = data.exchangeonline_smtp_auth_readiness.tenant.default_authentication_policy
     evidence     = data.exchangeonline_smtp_auth_readiness.tenant.usage_evidence
     defaults     = data.exchangeonline_smtp_auth_readiness.tenant.security_defaults
+    detail       = data.exchangeonline_smtp_auth_readiness.tenant.graph_detail
+    graph        = [data.exchangeonline_smtp_auth_readiness.graph.usage_evidence, data.exchangeonline_smtp_auth_readiness.graph.security_defaults, data.exchangeonline_smtp_auth_readiness.graph.tenant_verdict, data.exchangeonline_smtp_auth_readiness.graph.primary_smtp_addresses]
     at_risk      = data.exchangeonline_smtp_auth_readiness.at_risk.primary_smtp_addresses
     by_address   = { for m in data.exchangeonline_smtp_auth_readiness.tenant.mailboxes : m.primary_smtp_address => [m.smtp_auth_setting, m.authentication_policy, m.effective_smtp_auth, m.effective_basic_smtp, m.decided_by, m.verdict] }
   }
@@ -34,6 +46,8 @@ interface Readiness {
   default: string | null;
   evidence: string;
   defaults: string;
+  detail: string | null;
+  graph: [string, string, string, string[]];
   at_risk: string[];
   by_address: Record<string, [string, string | null, boolean, boolean, string, string]>;
 }
@@ -66,6 +80,8 @@ describe('exchangeonline_smtp_auth_readiness', () => {
       let r = await read();
       expect(r.evidence).toBe('not read');
       expect(r.defaults).toBe('not read');
+      expect(r.detail).toBe('Security defaults and usage evidence: not read (`read_graph = false`).');
+      expect(r.graph).toEqual(['signins', 'disabled', 'breaks', ['scanner@contoso.com']]);
       expect(r.default).toBeNull();
       expect(r.by_address['scanner@contoso.com']).toEqual(['enabled', null, true, true, 'mailbox', 'at-risk']);
       expect(r.by_address['sean@contoso.com']).toEqual(['enabled', 'Block Basic', true, false, 'user-policy', 'ready']);

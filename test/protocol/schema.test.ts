@@ -124,7 +124,7 @@ describe('schemaToProto', () => {
     const provider = schemaToProto(providerSchema) as ProtoSchema;
     expect(provider.block.attributes.map((a) => a.name)).toEqual(Object.keys(providerSchema.block.attributes).sort());
     expect(provider.block.attributes.map((a) => a.name)).toEqual(expect.arrayContaining(['access_token', 'certificate_path', 'endpoint', 'organization']));
-    expect(provider.block.attributes.filter((a) => a.sensitive).map((a) => a.name)).toEqual(['access_token', 'certificate_password', 'client_secret']);
+    expect(provider.block.attributes.filter((a) => a.sensitive).map((a) => a.name)).toEqual(['access_token', 'certificate_password', 'client_secret', 'graph_access_token']);
     const resource = schemaToProto(transportConfigSchema) as ProtoSchema;
     const endpoint = resource.block.attributes.find((a) => a.name === 'legacy_tls_client_endpoint')!;
     expect(JSON.parse(endpoint.type.toString())).toEqual(['object', { host: 'string', port: 'number', tls_versions: ['list', 'string'] }]);

@@ -9,6 +9,12 @@ import * as cdktf from 'cdktf';
 
 export interface DataExchangeonlineSmtpAuthReadinessConfig extends cdktf.TerraformMetaArguments {
   /**
+  * Read Microsoft Graph for Entra security defaults and Basic SMTP usage evidence (default `true`). It costs page reads: 1 call for security defaults and one per 1000 Basic SMTP sign-ins of the last 30 days, in parallel with the Exchange reads. Set `false` to read Exchange only: `security_defaults` and `usage_evidence` are then `"not read"` and no mailbox is `breaks`.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.2.0/docs/data-sources/smtp_auth_readiness#read_graph DataExchangeonlineSmtpAuthReadiness#read_graph}
+  */
+  readonly readGraph?: boolean | cdktf.IResolvable;
+  /**
   * Only mailboxes with this verdict in `mailboxes` and `primary_smtp_addresses`: `breaks`, `at-risk` or `ready`. The `summary` always counts every mailbox. On a large tenant set it (usually `at-risk`): Terraform's own handling of a list of tens of thousands of objects costs more than reading them.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.2.0/docs/data-sources/smtp_auth_readiness#verdict DataExchangeonlineSmtpAuthReadiness#verdict}
@@ -71,6 +77,11 @@ export class DataExchangeonlineSmtpAuthReadinessMailboxesOutputReference extends
     return this.getStringAttribute('authentication_policy');
   }
 
+  // basic_smtp_sign_ins - computed: true, optional: false, required: false
+  public get basicSmtpSignIns() {
+    return this.getNumberAttribute('basic_smtp_sign_ins');
+  }
+
   // decided_by - computed: true, optional: false, required: false
   public get decidedBy() {
     return this.getStringAttribute('decided_by');
@@ -86,9 +97,19 @@ export class DataExchangeonlineSmtpAuthReadinessMailboxesOutputReference extends
     return this.getBooleanAttribute('effective_smtp_auth');
   }
 
+  // failed_basic_smtp_sign_ins - computed: true, optional: false, required: false
+  public get failedBasicSmtpSignIns() {
+    return this.getNumberAttribute('failed_basic_smtp_sign_ins');
+  }
+
   // guid - computed: true, optional: false, required: false
   public get guid() {
     return this.getStringAttribute('guid');
+  }
+
+  // last_used - computed: true, optional: false, required: false
+  public get lastUsed() {
+    return this.getStringAttribute('last_used');
   }
 
   // primary_smtp_address - computed: true, optional: false, required: false
@@ -266,6 +287,7 @@ export class DataExchangeonlineSmtpAuthReadiness extends cdktf.TerraformDataSour
       connection: config.connection,
       forEach: config.forEach
     });
+    this._readGraph = config.readGraph;
     this._verdict = config.verdict;
   }
 
@@ -276,6 +298,11 @@ export class DataExchangeonlineSmtpAuthReadiness extends cdktf.TerraformDataSour
   // default_authentication_policy - computed: true, optional: false, required: false
   public get defaultAuthenticationPolicy() {
     return this.getStringAttribute('default_authentication_policy');
+  }
+
+  // graph_detail - computed: true, optional: false, required: false
+  public get graphDetail() {
+    return this.getStringAttribute('graph_detail');
   }
 
   // id - computed: true, optional: false, required: false
@@ -297,6 +324,22 @@ export class DataExchangeonlineSmtpAuthReadiness extends cdktf.TerraformDataSour
   // primary_smtp_addresses - computed: true, optional: false, required: false
   public get primarySmtpAddresses() {
     return this.getListAttribute('primary_smtp_addresses');
+  }
+
+  // read_graph - computed: false, optional: true, required: false
+  private _readGraph?: boolean | cdktf.IResolvable; 
+  public get readGraph() {
+    return this.getBooleanAttribute('read_graph');
+  }
+  public set readGraph(value: boolean | cdktf.IResolvable) {
+    this._readGraph = value;
+  }
+  public resetReadGraph() {
+    this._readGraph = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get readGraphInput() {
+    return this._readGraph;
   }
 
   // security_defaults - computed: true, optional: false, required: false
@@ -342,12 +385,19 @@ export class DataExchangeonlineSmtpAuthReadiness extends cdktf.TerraformDataSour
 
   protected override synthesizeAttributes(): { [name: string]: any } {
     return {
+      read_graph: cdktf.booleanToTerraform(this._readGraph),
       verdict: cdktf.stringToTerraform(this._verdict),
     };
   }
 
   protected override synthesizeHclAttributes(): { [name: string]: any } {
     const attrs = {
+      read_graph: {
+        value: cdktf.booleanToHclTerraform(this._readGraph),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "boolean",
+      },
       verdict: {
         value: cdktf.stringToHclTerraform(this._verdict),
         isBlock: false,

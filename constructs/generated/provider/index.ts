@@ -63,6 +63,12 @@ export interface ExchangeonlineProviderConfig {
   */
   readonly federatedTokenFile?: string;
   /**
+  * A ready OAuth access token for Microsoft Graph (`https://graph.microsoft.com`, with Policy.Read.All, AuditLog.Read.All and Reports.Read.All), used only by `exchangeonline_smtp_auth_readiness` to read Entra security defaults and Basic SMTP sign-ins. Needed only with `access_token`, which is an Exchange token and cannot call Graph; with `client_id` the provider gets a Graph token from the same app. Defaults to the `EXO_GRAPH_ACCESS_TOKEN` environment variable.
+  *
+  * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.2.0/docs#graph_access_token ExchangeonlineProvider#graph_access_token}
+  */
+  readonly graphAccessToken?: string;
+  /**
   * With `bridge = "powershell"` only: sign in with the Azure managed identity of the machine running Terraform (`Connect-ExchangeOnline -ManagedIdentity`); set `client_id` for a user-assigned identity. Defaults to the `EXO_MANAGED_IDENTITY` environment variable.
   *
   * Docs at Terraform Registry: {@link https://registry.terraform.io/providers/exoform/exchangeonline/0.2.0/docs#managed_identity ExchangeonlineProvider#managed_identity}
@@ -154,6 +160,7 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
     this._endpoint = config.endpoint;
     this._environment = config.environment;
     this._federatedTokenFile = config.federatedTokenFile;
+    this._graphAccessToken = config.graphAccessToken;
     this._managedIdentity = config.managedIdentity;
     this._maxConcurrentRequests = config.maxConcurrentRequests;
     this._organization = config.organization;
@@ -310,6 +317,22 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
     return this._federatedTokenFile;
   }
 
+  // graph_access_token - computed: false, optional: true, required: false
+  private _graphAccessToken?: string; 
+  public get graphAccessToken() {
+    return this._graphAccessToken;
+  }
+  public set graphAccessToken(value: string | undefined) {
+    this._graphAccessToken = value;
+  }
+  public resetGraphAccessToken() {
+    this._graphAccessToken = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get graphAccessTokenInput() {
+    return this._graphAccessToken;
+  }
+
   // managed_identity - computed: false, optional: true, required: false
   private _managedIdentity?: boolean | cdktf.IResolvable; 
   public get managedIdentity() {
@@ -421,6 +444,7 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
       endpoint: cdktf.stringToTerraform(this._endpoint),
       environment: cdktf.stringToTerraform(this._environment),
       federated_token_file: cdktf.stringToTerraform(this._federatedTokenFile),
+      graph_access_token: cdktf.stringToTerraform(this._graphAccessToken),
       managed_identity: cdktf.booleanToTerraform(this._managedIdentity),
       max_concurrent_requests: cdktf.numberToTerraform(this._maxConcurrentRequests),
       organization: cdktf.stringToTerraform(this._organization),
@@ -482,6 +506,12 @@ export class ExchangeonlineProvider extends cdktf.TerraformProvider {
       },
       federated_token_file: {
         value: cdktf.stringToHclTerraform(this._federatedTokenFile),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      graph_access_token: {
+        value: cdktf.stringToHclTerraform(this._graphAccessToken),
         isBlock: false,
         type: "simple",
         storageClassType: "string",

@@ -61,13 +61,23 @@ output "effectively_enabled" {
 }
 
 # Readiness for the end of December 2026, when Basic SMTP AUTH is disabled by default: who may still use Basic
-# SMTP (effective SMTP AUTH, and the authentication policy that applies: the user's, else the org default), which
-# setting decided, and a verdict. The provider reads no sign-ins, so a mailbox that may use Basic SMTP is at-risk;
-# `exoform report` adds the Entra sign-in evidence.
+# SMTP (effective SMTP AUTH, the authentication policy that applies: the user's, else the org default, and Entra
+# security defaults), which setting decided, the Basic SMTP sign-ins of the last 30 days, and a verdict. The
+# evidence comes from Microsoft Graph: with app credentials the provider asks the same app for a Graph token; with
+# only an Exchange access_token set graph_access_token too (else usage_evidence is "not read" and graph_detail says so).
 data "exchangeonline_smtp_auth_readiness" "tenant" {}
 
 output "readiness_summary" {
   value = data.exchangeonline_smtp_auth_readiness.tenant.summary
+}
+
+output "usage_evidence" {
+  value = data.exchangeonline_smtp_auth_readiness.tenant.usage_evidence # signins, usage-report, none-available or "not read"
+}
+
+# Mailboxes still signing in with Basic SMTP AUTH: what breaks at the end of December 2026.
+output "breaks" {
+  value = { for m in data.exchangeonline_smtp_auth_readiness.tenant.mailboxes : m.primary_smtp_address => m.basic_smtp_sign_ins if m.verdict == "breaks" }
 }
 
 output "at_risk" {

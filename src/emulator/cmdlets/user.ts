@@ -9,7 +9,7 @@
  * assigned policy by name (how Exchange prints a link to a configuration object); the filter accepts the DN
  * Microsoft's examples use, the name or the GUID.
  */
-import type { Row } from '../../bridge/bridge';
+import type { JsonValue, Row } from '../../bridge/bridge';
 import { wireErrors } from '../errors';
 import { EMULATED_FOREST, RecipientRecord } from '../model';
 import { parseAuthenticationPolicyFilter } from '../opath';
@@ -17,32 +17,37 @@ import { findPolicy } from '../policies';
 import { resolveRecipient } from '../recipients';
 import type { RecipientPatch, Tenant } from '../tenant-store';
 import { limitResults, notModifiedWarning, requireOneRecipient } from './cas-mailbox';
-import { CmdletDefinition, eagerRows, lazyRows } from './registry';
+import { CmdletDefinition, eagerRows, lazyPropertyRows } from './registry';
+
+/** A Get-User row, property by property (a `$select` page renders only the selected ones: lazyPropertyRows). */
+const USER_PROPERTIES: Readonly<Record<string, (recipient: RecipientRecord, tenant: Tenant) => JsonValue>> = {
+  Identity: (r) => r.Name,
+  Name: (r) => r.Name,
+  DisplayName: (r) => r.DisplayName,
+  UserPrincipalName: (r) => r.UserPrincipalName,
+  Guid: (r) => r.Guid,
+  ExchangeObjectId: (r) => r.ExchangeObjectId,
+  ExternalDirectoryObjectId: (r) => r.ExternalDirectoryObjectId,
+  DistinguishedName: (r) => r.DistinguishedName,
+  SamAccountName: (r) => r.SamAccountName,
+  WindowsEmailAddress: (r) => r.PrimarySmtpAddress ?? '',
+  RecipientType: (r) => (r.RecipientTypeDetails === 'User' ? 'User' : 'UserMailbox'),
+  RecipientTypeDetails: (r) => r.RecipientTypeDetails,
+  AuthenticationPolicy: (r) => r.AuthenticationPolicy,
+  STSRefreshTokensValidFrom: (r) => r.STSRefreshTokensValidFrom,
+  AccountDisabled: () => false,
+  IsDirSynced: () => false,
+  OrganizationId: (_r, tenant) => `${EMULATED_FOREST}/Microsoft Exchange Hosted Organizations/${tenant.initialDomain} - ${EMULATED_FOREST}/ConfigurationUnits/${tenant.initialDomain}/Configuration`,
+  ExchangeVersion: () => '0.20 (15.0.0.0)',
+  WhenCreatedUTC: (r) => r.WhenCreatedUTC,
+  IsValid: () => true,
+  ObjectState: () => 'Unchanged',
+};
 
 export function renderUser(recipient: RecipientRecord, tenant: Tenant): Row {
-  return {
-    Identity: recipient.Name,
-    Name: recipient.Name,
-    DisplayName: recipient.DisplayName,
-    UserPrincipalName: recipient.UserPrincipalName,
-    Guid: recipient.Guid,
-    ExchangeObjectId: recipient.ExchangeObjectId,
-    ExternalDirectoryObjectId: recipient.ExternalDirectoryObjectId,
-    DistinguishedName: recipient.DistinguishedName,
-    SamAccountName: recipient.SamAccountName,
-    WindowsEmailAddress: recipient.PrimarySmtpAddress ?? '',
-    RecipientType: recipient.RecipientTypeDetails === 'User' ? 'User' : 'UserMailbox',
-    RecipientTypeDetails: recipient.RecipientTypeDetails,
-    AuthenticationPolicy: recipient.AuthenticationPolicy,
-    STSRefreshTokensValidFrom: recipient.STSRefreshTokensValidFrom,
-    AccountDisabled: false,
-    IsDirSynced: false,
-    OrganizationId: `${EMULATED_FOREST}/Microsoft Exchange Hosted Organizations/${tenant.initialDomain} - ${EMULATED_FOREST}/ConfigurationUnits/${tenant.initialDomain}/Configuration`,
-    ExchangeVersion: '0.20 (15.0.0.0)',
-    WhenCreatedUTC: recipient.WhenCreatedUTC,
-    IsValid: true,
-    ObjectState: 'Unchanged',
-  };
+  const row: Row = {};
+  for (const [name, get] of Object.entries(USER_PROPERTIES)) row[name] = get(recipient, tenant);
+  return row;
 }
 
 /** A predicate for `AuthenticationPolicy -eq|-ne <value>`. A value naming no policy matches no assignment. */
@@ -87,7 +92,8 @@ export const getUser: CmdletDefinition = {
     else if (resolution.kind === 'all') matches = [...matches]; // a snapshot: paging must not see later changes
     const warnings: string[] = [];
     const limited = limitResults(matches, parameters.ResultSize, warnings);
-    return { rows: lazyRows(limited, (r) => renderUser(r, tenant)), warnings };
+    const getters = Object.fromEntries(Object.entries(USER_PROPERTIES).map(([name, get]) => [name, (r: RecipientRecord) => get(r, tenant)]));
+    return { rows: lazyPropertyRows(limited, getters), warnings };
   },
 };
 
