@@ -296,6 +296,8 @@ export class RestBridge implements ExchangeBridge {
         previous = url.href;
         next = this.retry.run((attempt) => this.postInvoke(url, call, attempt), { signal, cmdlet: call.cmdlet, budget });
         next.catch(() => undefined); // awaited below; if take() throws first, its failure is not left unhandled
+        // The request is written once the promise chain above has run: let it go out before the rows are converted.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
       take(page.rows);
       warnings.push(...this.warningsOf(page, call.cmdlet));
