@@ -13,9 +13,10 @@
  */
 import { resolveCloud, type Cloud } from '../bridge/clouds';
 import { ConfigurationError } from '../bridge/errors';
+import { isSet } from '../bridge/settings';
+import { createTokenProvider, type RestBridgeSettings } from '../bridge/rest/create-rest-bridge';
 import { isLoopbackHost } from '../bridge/rest/endpoint';
-import { FederatedTokenProvider } from '../bridge/rest/federated-credential';
-import { CertificateTokenProvider, ClientSecretTokenProvider, StaticTokenProvider, type TokenProvider } from '../bridge/rest/token-provider';
+import { StaticTokenProvider, type TokenProvider } from '../bridge/rest/token-provider';
 import { DEFAULT_GRAPH_ENDPOINT, GraphClient } from './graph-client';
 import type { Unavailable } from './smtp-evidence';
 
@@ -27,30 +28,17 @@ const GRAPH_HOSTS: Readonly<Record<Cloud['id'], string>> = {
   china: 'https://microsoftgraph.chinacloudapi.cn',
 };
 
-/** The credential settings Graph can be reached with: the provider's (or EXO_*) settings, plus a Graph-only token. */
-export interface GraphSettings {
-  organization?: string;
-  /** The Exchange access token: serves Graph only against the emulator (a loopback endpoint). */
-  accessToken?: string;
+/** The credential settings Graph can be reached with: the Exchange bridge's (provider settings or EXO_*), plus Graph's own. */
+export interface GraphSettings extends RestBridgeSettings {
   /** A ready-made token for Microsoft Graph (EXO_GRAPH_ACCESS_TOKEN, or the provider's `graph_access_token`). */
   graphAccessToken?: string;
-  clientId?: string;
-  clientSecret?: string;
-  certificatePath?: string;
-  certificatePassword?: string;
-  federatedTokenFile?: string;
-  federatedTokenRequest?: { url: string; bearer: string };
-  /** The Exchange endpoint: a loopback one (the emulator) means the emulator's Graph too. */
-  endpoint?: string;
-  /** The cloud (the provider's `environment`), which decides the Graph host and the Entra authority. */
-  environment?: string;
   /** Graph's base URL when not derived (EXO_GRAPH_ENDPOINT). */
   graphEndpoint?: string;
   /** Set when these credentials can never yield a Graph token (e.g. an interactive PowerShell sign-in): why. */
   noGraphReason?: string;
 }
 
-const set = (value: string | undefined): string | undefined => (value !== undefined && value.trim() !== '' ? value : undefined);
+const set = (value: string | undefined): string | undefined => (isSet(value) ? value : undefined);
 
 function loopbackEndpoint(settings: GraphSettings): boolean {
   const endpoint = set(settings.endpoint);
@@ -92,19 +80,11 @@ export function graphBaseUrl(settings: GraphSettings): string {
 export function graphTokenProvider(settings: GraphSettings, remedy: string): TokenProvider | Unavailable {
   if (set(settings.graphAccessToken)) return new StaticTokenProvider(settings.graphAccessToken!);
   if (settings.noGraphReason) return { available: false, reason: `no Graph token: ${settings.noGraphReason} (${remedy})` };
-  const organization = settings.organization ?? '';
-  const cloud = resolveCloud(settings.environment, set(settings.endpoint));
-  // The scope is the Graph resource's (https://graph.microsoft.com/.default, or the national cloud's), from the cloud's authority.
-  const authority = { authorityHost: cloud.authorityHost, scope: `${GRAPH_HOSTS[cloud.id]}/.default` };
-  if (set(settings.clientId) && set(settings.clientSecret)) {
-    return new ClientSecretTokenProvider({ organization, clientId: settings.clientId!, clientSecret: settings.clientSecret!, ...authority });
-  }
-  if (set(settings.clientId) && set(settings.certificatePath)) {
-    return new CertificateTokenProvider({ organization, clientId: settings.clientId!, certificatePath: settings.certificatePath!, certificatePassword: set(settings.certificatePassword), ...authority });
-  }
-  if (set(settings.clientId) && (set(settings.federatedTokenFile) || settings.federatedTokenRequest)) {
-    const source = set(settings.federatedTokenFile) ? { tokenFile: settings.federatedTokenFile } : { tokenRequest: settings.federatedTokenRequest };
-    return new FederatedTokenProvider({ organization, clientId: settings.clientId!, ...source, ...authority });
+  if (isSet(settings.clientId)) {
+    // An Entra app: the credential the Exchange bridge signs in with, asked for the Graph resource's scope
+    // (https://graph.microsoft.com/.default, or the national cloud's) at the cloud's authority.
+    const cloud = resolveCloud(settings.environment, set(settings.endpoint));
+    return createTokenProvider({ ...settings, accessToken: undefined }, undefined, { ...cloud, scope: `${GRAPH_HOSTS[cloud.id]}/.default` });
   }
   if (set(settings.accessToken) && loopbackEndpoint(settings)) return new StaticTokenProvider(settings.accessToken!);
   return { available: false, reason: `no Graph token: an Exchange access token cannot call Microsoft Graph (${remedy})` };
