@@ -7,26 +7,13 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FixtureDocument } from '../../src/emulator/fixture';
-import { DEMO_FLEET_FIXTURE } from '../../src/report/demo-fleet';
 import type { ReadinessReport } from '../../src/report/model';
 import { BIN, tempDir } from '../emulator/helpers';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
+import { READINESS_FLEET_FIXTURE } from '../support/readiness-fleet';
 
-/** The demo fleet plus a tenant whose app may read neither sign-ins nor the usage report. */
-const FIXTURE: FixtureDocument = {
-  tenants: [
-    ...DEMO_FLEET_FIXTURE.tenants,
-    {
-      domain: 'tailspin.onmicrosoft.com',
-      transportConfig: { SmtpClientAuthenticationDisabled: false },
-      mailboxes: [{ upn: 'copier@tailspin.onmicrosoft.com', SmtpClientAuthenticationDisabled: false }, 'pat@tailspin.onmicrosoft.com', { upn: 'quinn@tailspin.onmicrosoft.com', SmtpClientAuthenticationDisabled: true }],
-      graph: { missingPermissions: ['AuditLog.Read.All', 'Reports.Read.All'] },
-    },
-  ],
-};
-const TENANTS = FIXTURE.tenants.map((t) => t.domain.split('.')[0]!);
+const TENANTS = READINESS_FLEET_FIXTURE.tenants.map((t) => t.domain.split('.')[0]!);
 
 /** One provider alias and one data source per tenant; every field the test compares, as one output. */
 const MAIN_TF = `${REQUIRED_PROVIDERS}
@@ -92,7 +79,7 @@ describe('exchangeonline_smtp_auth_readiness with Microsoft Graph', () => {
   let emulator: TestEmulator;
   const dir = tempDir('exoform-readiness-graph-');
   beforeAll(async () => {
-    emulator = await startTestEmulator({ seed: FIXTURE });
+    emulator = await startTestEmulator({ seed: READINESS_FLEET_FIXTURE });
   });
   afterAll(async () => {
     await emulator.stop();
@@ -147,7 +134,7 @@ describe('exchangeonline_smtp_auth_readiness with Microsoft Graph', () => {
     // The same tenants through exoform report --json: every mailbox's effective fields, sign-in count and verdict are the
     // same (the times themselves move with the clock: seeded sign-ins are hours before each request).
     const fleet = join(dir.path, 'fleet.yaml');
-    writeFileSync(fleet, ['version: 1', 'defaults:', `  endpoint: ${emulator.url}`, '  credentials:', '    accessToken: { env: TF_VAR_exo_token }', 'tenants:', ...FIXTURE.tenants.map((t) => `  - tenant: ${t.domain}`)].join('\n'));
+    writeFileSync(fleet, ['version: 1', 'defaults:', `  endpoint: ${emulator.url}`, '  credentials:', '    accessToken: { env: TF_VAR_exo_token }', 'tenants:', ...READINESS_FLEET_FIXTURE.tenants.map((t) => `  - tenant: ${t.domain}`)].join('\n'));
     const run = await runReport(['--fleet', fleet, '--format', 'json', '--quiet'], { TF_VAR_exo_token: emulator.token }, dir.path);
     expect(run.stderr).toBe('');
     const report = JSON.parse(run.stdout) as ReadinessReport;
@@ -169,6 +156,6 @@ describe('exchangeonline_smtp_auth_readiness with Microsoft Graph', () => {
         compared++;
       }
     }
-    expect(compared).toBe(FIXTURE.tenants.reduce((n, t) => n + (t.mailboxes?.length ?? 0), 0));
+    expect(compared).toBe(READINESS_FLEET_FIXTURE.tenants.reduce((n, t) => n + (t.mailboxes?.length ?? 0), 0));
   });
 });

@@ -10,26 +10,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import type { FixtureDocument } from '../../src/emulator/fixture';
-import { DEMO_FLEET_FIXTURE } from '../../src/report/demo-fleet';
 import type { MailboxReadiness, ReadinessReport, TenantReadiness } from '../../src/report/model';
 import { BIN, tempDir } from '../emulator/helpers';
 import { validateJsonSchema } from '../support/json-schema';
+import { READINESS_FLEET_FIXTURE } from '../support/readiness-fleet';
 
 const TOKEN = 'report-test-token-31c9';
 
-/** The demo fleet plus a tenant whose app may read nothing in Graph: no evidence at all. */
-const FLEET_FIXTURE: FixtureDocument = {
-  tenants: [
-    ...DEMO_FLEET_FIXTURE.tenants,
-    {
-      domain: 'tailspin.onmicrosoft.com',
-      transportConfig: { SmtpClientAuthenticationDisabled: false },
-      mailboxes: [{ upn: 'copier@tailspin.onmicrosoft.com', SmtpClientAuthenticationDisabled: false }, 'pat@tailspin.onmicrosoft.com', { upn: 'quinn@tailspin.onmicrosoft.com', SmtpClientAuthenticationDisabled: true }],
-      graph: { missingPermissions: ['AuditLog.Read.All', 'Reports.Read.All'] },
-    },
-  ],
-};
 
 interface Run {
   code: number | null;
@@ -68,7 +55,7 @@ describe('exoform report over a fleet', () => {
   const mailbox = (name: string, upn: string): MailboxReadiness => tenant(name).mailboxes!.find((m) => m.userPrincipalName === upn)!;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ seed: FLEET_FIXTURE, token: TOKEN });
+    emulator = await startEmulator({ seed: READINESS_FLEET_FIXTURE, token: TOKEN });
     dir = tempDir('exoform-report-');
     const port = await closedPort();
     writeFileSync(
@@ -81,7 +68,7 @@ describe('exoform report over a fleet', () => {
         '    accessToken: { env: TF_VAR_exo_token }',
         '  baseline: { disableSmtpAuthOrgWide: true }',
         'tenants:',
-        ...FLEET_FIXTURE.tenants.map((t) => `  - tenant: ${t.domain}`),
+        ...READINESS_FLEET_FIXTURE.tenants.map((t) => `  - tenant: ${t.domain}`),
         '  - tenant: litware.onmicrosoft.com',
         `    endpoint: http://127.0.0.1:${port}`,
       ].join('\n'),
@@ -102,7 +89,7 @@ describe('exoform report over a fleet', () => {
   it('reports every tenant, the unreachable one as unreachable, with exit status 3 and progress on stderr', () => {
     expect(run.code).toBe(3);
     expect(report.schemaVersion).toBe(1);
-    expect(report.tenants.map((t) => t.tenant)).toEqual([...FLEET_FIXTURE.tenants.map((t) => t.domain), 'litware.onmicrosoft.com']);
+    expect(report.tenants.map((t) => t.tenant)).toEqual([...READINESS_FLEET_FIXTURE.tenants.map((t) => t.domain), 'litware.onmicrosoft.com']);
     const litware = tenant('litware');
     expect(litware.status).toBe('unreachable');
     expect(litware.error).toMatch(/127\.0\.0\.1|reach|connect/i);
@@ -124,7 +111,7 @@ describe('exoform report over a fleet', () => {
   });
 
   it("matches the emulator's state: mailboxes, shared mailboxes, own settings and effective SMTP AUTH", () => {
-    for (const fixture of FLEET_FIXTURE.tenants) {
+    for (const fixture of READINESS_FLEET_FIXTURE.tenants) {
       const state = emulator.control.store.findTenant(fixture.domain)!;
       const t = report.tenants.find((r) => r.tenant === fixture.domain)!;
       expect(t.status).toBe('ok');
@@ -142,7 +129,7 @@ describe('exoform report over a fleet', () => {
       const sum = t.counts!.verdicts.breaks + t.counts!.verdicts['at-risk'] + t.counts!.verdicts.ready;
       expect(sum).toBe(records.length);
     }
-    expect(report.totals.mailboxes).toBe(FLEET_FIXTURE.tenants.reduce((n, f) => n + emulator.control.store.findTenant(f.domain)!.recipients.filter((r) => r.RecipientTypeDetails !== 'User').length, 0));
+    expect(report.totals.mailboxes).toBe(READINESS_FLEET_FIXTURE.tenants.reduce((n, f) => n + emulator.control.store.findTenant(f.domain)!.recipients.filter((r) => r.RecipientTypeDetails !== 'User').length, 0));
   });
 
   it('inherit vs explicit, shared mailboxes, and a user policy that blocks Basic SMTP on an enabled mailbox', () => {

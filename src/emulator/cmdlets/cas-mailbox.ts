@@ -17,7 +17,7 @@
  * about 3.4 KB of JSON a row, and no UserPrincipalName or Alias, which the object does not have. Callers trim rows with
  * `?$select=` (invoke.ts). Only SmtpClientAuthenticationDisabled is stateful; the rest are plausible fixed values.
  */
-import type { JsonValue, Row } from '../../bridge/bridge';
+import type { JsonValue } from '../../bridge/bridge';
 import { wireErrors } from '../errors';
 import { EMULATED_FOREST, EMULATED_SERVER, RecipientRecord, isMailbox } from '../model';
 import { resolveRecipient } from '../recipients';
@@ -48,7 +48,6 @@ export function notModifiedWarning(identity: string): string {
   return `The command completed successfully but no settings of '${identity}' have been modified.`;
 }
 
-type PropertyGetter = (recipient: RecipientRecord, tenant: Tenant) => JsonValue;
 
 const SERVER_LEGACY_DN = `/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=${EMULATED_SERVER.split('.')[0]}`;
 
@@ -62,7 +61,7 @@ const none = (): JsonValue => null;
 const empty = (): JsonValue => [];
 
 /** A Get-CASMailbox row, property by property, in the order the object lists them. */
-const CAS_MAILBOX_PROPERTIES: Readonly<Record<string, PropertyGetter>> = {
+const CAS_MAILBOX_PROPERTIES: PropertyGetters<RecipientRecord> = {
   EmailAddresses: (r) => [...r.EmailAddresses],
   LegacyExchangeDN: (r) => r.LegacyExchangeDN,
   LinkedMasterAccount: none,
@@ -144,12 +143,6 @@ const CAS_MAILBOX_PROPERTIES: Readonly<Record<string, PropertyGetter>> = {
   ObjectState: () => 'Unchanged',
 };
 
-export function renderCasMailbox(recipient: RecipientRecord, tenant: Tenant): Row {
-  const row: Row = {};
-  for (const [name, get] of Object.entries(CAS_MAILBOX_PROPERTIES)) row[name] = get(recipient, tenant);
-  return row;
-}
-
 /** Mailboxes an identity names, for Get- cmdlets: all of them for an empty identity; 404 when none. */
 function mailboxesFor(tenant: Tenant, identity: string | null | undefined): readonly RecipientRecord[] {
   const resolution = resolveRecipient(tenant, identity);
@@ -181,8 +174,7 @@ export const getCasMailbox: CmdletDefinition = {
   run: ({ tenant }, parameters) => {
     const warnings: string[] = [];
     const matches = limitResults(mailboxesFor(tenant, parameters.Identity as string | null | undefined), parameters.ResultSize, warnings);
-    const getters: PropertyGetters<RecipientRecord> = Object.fromEntries(Object.entries(CAS_MAILBOX_PROPERTIES).map(([name, get]) => [name, (r: RecipientRecord) => get(r, tenant)]));
-    return { rows: lazyPropertyRows(matches, getters), warnings };
+    return { rows: lazyPropertyRows(matches, CAS_MAILBOX_PROPERTIES, tenant), warnings };
   },
 };
 

@@ -48,7 +48,7 @@ export interface RowSet {
 }
 
 /** `row` trimmed to `names` (see RowSet.page). */
-export function projectRow(row: Row, names: readonly string[]): Row {
+function projectRow(row: Row, names: readonly string[]): Row {
   const byLower = new Map(Object.keys(row).map((key) => [key.toLowerCase(), key]));
   const trimmed: Row = {};
   for (const name of names) {
@@ -65,23 +65,15 @@ export function eagerRows(rows: Row[]): RowSet {
   };
 }
 
-/** How each property of a row is computed from its record: a row renders only the properties asked for. */
-export type PropertyGetters<T> = Readonly<Record<string, (item: T) => JsonValue>>;
-
-/** `items` must not change afterwards (pass a copy of a live array): paging relies on it as a snapshot. */
-export function lazyRows<T>(items: readonly T[], render: (item: T) => Row): RowSet {
-  return {
-    count: items.length,
-    page: (start, end, select) => items.slice(start, end).map((item) => (select ? projectRow(render(item), select) : render(item))),
-  };
-}
+/** How each property of a row is computed from its record (and the tenant it lives in). */
+export type PropertyGetters<T> = Readonly<Record<string, (item: T, tenant: Tenant) => JsonValue>>;
 
 /**
- * lazyRows for rows described property by property (`items` the same snapshot). A page computes only the selected
- * properties (a 1,000-row Get-CASMailbox page trimmed to 7 of its ~80 properties),
- * which keeps the emulator's own cost per page small next to the latency it models.
+ * The rows of `items` (a snapshot: pass a copy of a live array, paging relies on it), described property by property.
+ * A page computes only the selected properties (a 1,000-row Get-CASMailbox page trimmed to 7 of its ~80), which keeps
+ * the emulator's own cost per page small next to the latency it models.
  */
-export function lazyPropertyRows<T>(items: readonly T[], properties: PropertyGetters<T>): RowSet {
+export function lazyPropertyRows<T>(items: readonly T[], properties: PropertyGetters<T>, tenant: Tenant): RowSet {
   const all = Object.entries(properties);
   return {
     count: items.length,
@@ -93,7 +85,7 @@ export function lazyPropertyRows<T>(items: readonly T[], properties: PropertyGet
       }
       return items.slice(start, end).map((item) => {
         const row: Row = {};
-        for (const [name, get] of getters) row[name] = get(item);
+        for (const [name, get] of getters) row[name] = get(item, tenant);
         return row;
       });
     },

@@ -9,7 +9,6 @@
  * assigned policy by name (how Exchange prints a link to a configuration object); the filter accepts the DN
  * Microsoft's examples use, the name or the GUID.
  */
-import type { JsonValue, Row } from '../../bridge/bridge';
 import { wireErrors } from '../errors';
 import { EMULATED_FOREST, RecipientRecord } from '../model';
 import { parseAuthenticationPolicyFilter } from '../opath';
@@ -17,10 +16,10 @@ import { findPolicy } from '../policies';
 import { resolveRecipient } from '../recipients';
 import type { RecipientPatch, Tenant } from '../tenant-store';
 import { limitResults, notModifiedWarning, requireOneRecipient } from './cas-mailbox';
-import { CmdletDefinition, eagerRows, lazyPropertyRows } from './registry';
+import { CmdletDefinition, eagerRows, lazyPropertyRows, type PropertyGetters } from './registry';
 
 /** A Get-User row, property by property (a `$select` page renders only the selected ones: lazyPropertyRows). */
-const USER_PROPERTIES: Readonly<Record<string, (recipient: RecipientRecord, tenant: Tenant) => JsonValue>> = {
+const USER_PROPERTIES: PropertyGetters<RecipientRecord> = {
   Identity: (r) => r.Name,
   Name: (r) => r.Name,
   DisplayName: (r) => r.DisplayName,
@@ -43,12 +42,6 @@ const USER_PROPERTIES: Readonly<Record<string, (recipient: RecipientRecord, tena
   IsValid: () => true,
   ObjectState: () => 'Unchanged',
 };
-
-export function renderUser(recipient: RecipientRecord, tenant: Tenant): Row {
-  const row: Row = {};
-  for (const [name, get] of Object.entries(USER_PROPERTIES)) row[name] = get(recipient, tenant);
-  return row;
-}
 
 /** A predicate for `AuthenticationPolicy -eq|-ne <value>`. A value naming no policy matches no assignment. */
 function authenticationPolicyPredicate(tenant: Tenant, filter: string): (r: RecipientRecord) => boolean {
@@ -92,8 +85,7 @@ export const getUser: CmdletDefinition = {
     else if (resolution.kind === 'all') matches = [...matches]; // a snapshot: paging must not see later changes
     const warnings: string[] = [];
     const limited = limitResults(matches, parameters.ResultSize, warnings);
-    const getters = Object.fromEntries(Object.entries(USER_PROPERTIES).map(([name, get]) => [name, (r: RecipientRecord) => get(r, tenant)]));
-    return { rows: lazyPropertyRows(limited, getters), warnings };
+    return { rows: lazyPropertyRows(limited, USER_PROPERTIES, tenant), warnings };
   },
 };
 
