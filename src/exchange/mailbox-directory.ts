@@ -291,7 +291,7 @@ export const CONFIRM_LOOKUP_LIMIT = 20;
  * Reads until the service shows the applied changes (confirm.ts): the next plan refreshes in a new process, and a
  * lagging read there would show drift that isn't there or hide a change still to make. Few changes are looked up
  * by identity, batched like the writes (10 single-resource writes cost one `$batch` to write and one per round to
- * confirm); more cost one bulk read per round. A mailbox no read finds is not waited for; a lookup that fails counts
+ * confirm); more cost one bulk read per round. A mailbox no read finds (or finds twice) is not waited for; a lookup that fails counts
  * as not yet confirmed (the write itself was acknowledged).
  */
 export async function confirmSmtpAuthWrites(session: ExchangeSession, applied: readonly SmtpAuthChange[]): Promise<void> {
@@ -308,11 +308,12 @@ export async function confirmSmtpAuthWrites(session: ExchangeSession, applied: r
         return found.length !== 1 || found[0]!.smtpClientAuthenticationDisabled === applied[index]!.value;
       });
     }
-    const byForm = new Map<string, CasMailbox>();
-    for (const mailbox of await listCasMailboxes(session)) for (const form of identityForms(mailbox)) byForm.set(form, mailbox);
+    // A fresh read each round, indexed as the directory indexes its own (no cached snapshot: it would not lag).
+    const snapshot = new Snapshot();
+    await listCasMailboxes(session, (mailbox) => snapshot.addMailbox(mailbox));
     return applied.every((change) => {
-      const mailbox = byForm.get(change.identity.toLowerCase());
-      return !mailbox || mailbox.smtpClientAuthenticationDisabled === change.value;
+      const found = snapshot.lookup(change.identity);
+      return found.length !== 1 || found[0]!.smtpClientAuthenticationDisabled === change.value;
     });
   });
 }
