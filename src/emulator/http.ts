@@ -37,15 +37,19 @@ export function parseJsonBody(text: string, describe: (reason: string) => WireEr
 }
 
 export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  sendJsonText(response, status, JSON.stringify(body), headers);
+}
+
+/** A JSON body serialized beforehand (a read's page is rendered within its modelled time, not after it). */
+export function sendJsonText(response: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
   if (response.headersSent) return;
-  const text = JSON.stringify(body);
   response.writeHead(status, {
     'Content-Type': 'application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
+    'Content-Length': Buffer.byteLength(body),
     'request-id': randomUUID(),
     ...headers,
   });
-  response.end(text);
+  response.end(body);
 }
 
 /** A body sent as it is (an empty or NUL-padded answer, a redirect), with the same standard headers. */

@@ -16,7 +16,7 @@ import type { Socket } from 'node:net';
 import { renderBody } from './answer-forms';
 import type { EmulatorControl } from './control';
 import { WireError, wireErrors } from './errors';
-import { delay, parseJsonBody, pathSegments, readBody, sendJson, sendRaw } from './http';
+import { delay, parseJsonBody, pathSegments, readBody, sendJson, sendJsonText, sendRaw } from './http';
 import { GraphEmulator } from './graph';
 import { ConnectionResetFault } from './faults';
 import { applyTimeouts, refuseBeforeBody } from './hardening';
@@ -41,6 +41,16 @@ export function matchApiRoute(segments: readonly string[]): ApiRoute | undefined
   if (last === '$batch') return { tenantSegment: segments[2]!, operation: '$batch' };
   return undefined;
 }
+
+/** What the wire server sends: a WireError or an InvokeCommand / $batch answer. */
+type Answer = {
+  status: number;
+  body: object;
+  headers: Readonly<Record<string, string>>;
+  rawBody?: string;
+  keepForm?: boolean;
+  options?: WireError['options'];
+};
 
 /** Which listener a request arrived on. */
 type Listener = 'endpoint' | 'tenant-host';
@@ -79,17 +89,21 @@ export class WireServer {
   }
 
   /** Sends an answer (a WireError or an InvokeCommand answer) in the start-up dialect, unless a fault rule fixed its form. */
-  private sendAnswer(
-    response: ServerResponse,
-    answer: { status: number; body: object; headers: Readonly<Record<string, string>>; rawBody?: string; keepForm?: boolean; options?: WireError['options'] },
-    api = true,
-  ): void {
+  private sendAnswer(response: ServerResponse, answer: Answer, api = true): void {
+    this.prepareAnswer(answer, api)(response);
+  }
+
+  /** The answer serialized now, ready to send: a read's page is rendered within its modelled call time. */
+  private prepareAnswer(answer: Answer, api = true): (response: ServerResponse) => void {
     const rawBody = answer.rawBody ?? answer.options?.rawBody;
     const keepForm = answer.keepForm ?? answer.options?.keepForm;
     const headers = { ...(api && this.control.dialect.has('rate-headers') ? this.control.rateHeaders.next() : {}), ...answer.headers };
-    if (rawBody !== undefined) sendRaw(response, answer.status, rawBody, headers);
-    else sendJson(response, answer.status, keepForm ? answer.body : renderBody(answer.body, answer.status, this.control.dialect), headers);
+    if (rawBody !== undefined) return (response) => sendRaw(response, answer.status, rawBody, headers);
+    // Encoded to bytes here too: turning a 300 KB page into UTF-8 at send time took milliseconds outside the call's time.
+    const bytes = Buffer.from(JSON.stringify(keepForm ? answer.body : renderBody(answer.body, answer.status, this.control.dialect)), 'utf8');
+    return (response) => sendJsonText(response, answer.status, bytes, headers);
   }
+
 
   /** Ends every latency wait at once and makes the waiting handlers give up (emulator.close()). */
   abortAll(): void {
@@ -118,6 +132,8 @@ export class WireServer {
       await delay(this.control.latency.connectMs, signal);
       if (signal.aborted) return; // the client left (or the emulator is closing) during the connect latency
     }
+    // A read's modelled time runs from here: reading and checking the request is part of the call at the service.
+    const arrived = performance.now();
     const url = new URL(request.url ?? '/', 'http://emulator.invalid');
     const segments = pathSegments(url.pathname);
     const method = (request.method ?? 'GET').toUpperCase();
@@ -163,7 +179,6 @@ export class WireServer {
 
     this.control.stats.enter(tenant.tenantId);
     try {
-      const started = Date.now();
       const body = route.operation === 'InvokeCommand' ? UnparsableBody.parse(bodyText) : undefined;
       const skipToken = url.searchParams.get('$skiptoken');
       // `callMs` is a call's whole time at the service. A read is computed while that time runs, so the emulator's
@@ -187,10 +202,11 @@ export class WireServer {
           baseUrl,
           tenantHostBaseUrl: this.tenantHostBaseUrl,
         });
-        // A read that fails (not found...) takes its time too.
-        const answer = readOnly ? await call.finally(() => delay(this.control.latency.callMs - (Date.now() - started), signal)) : await call;
+        // A read that fails (not found...) takes its time too; a page is serialized within that time.
+        const prepared = call.then((answer) => this.prepareAnswer(answer));
+        const send = readOnly ? await prepared.finally(() => delay(this.control.latency.callMs - (performance.now() - arrived), signal)) : await prepared;
         if (signal.aborted) return;
-        this.sendAnswer(response, answer);
+        send(response);
       } else {
         const answer = await this.handleBatch(route.tenantSegment, bodyText, headerValue(request.headers.prefer), baseUrl);
         this.sendAnswer(response, { status: 200, body: answer, headers: {}, keepForm: true });
