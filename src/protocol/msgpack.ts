@@ -62,9 +62,64 @@ function extensionLength(b: Uint8Array, at: number): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Decoding
 
+/** Maps and arrays with at least this many entries are remembered by RecentContainers. */
+const LARGE_CONTAINER = 4096;
+
+/**
+ * The large maps and arrays decoded last, by their exact bytes. Terraform sends a big value (the `identities` of a
+ * 60,000-member list) in up to five calls to one provider process: the state to refresh, then the config, prior and
+ * proposed state to plan. cty's encoding is canonical, so the same bytes are the same value: it is decoded once and
+ * shared. Shared values are frozen, so no caller can change one under another (a write throws).
+ */
+class RecentContainers {
+  private readonly entries: Array<{ bytes: Buffer; value: CtyValue }> = [];
+  private static readonly KEEP = 2;
+
+  /** The value whose encoding starts at `at` in `buf`, if it is one of the remembered ones. */
+  find(buf: Buffer, at: number): { value: CtyValue; length: number } | undefined {
+    for (const entry of this.entries) {
+      const length = entry.bytes.length;
+      if (at + length <= buf.length && buf.compare(entry.bytes, 0, length, at, at + length) === 0) return { value: entry.value, length };
+    }
+    return undefined;
+  }
+
+  /** `nested`: whether the value holds maps or arrays (each is frozen too); most large values are maps of strings. */
+  remember(bytes: Buffer, value: CtyValue, nested: boolean): void {
+    if (nested) deepFreeze(value);
+    else Object.freeze(value);
+    this.entries.unshift({ bytes: Buffer.from(bytes), value }); // a copy: the request's buffer is not kept alive
+    this.entries.length = Math.min(this.entries.length, RecentContainers.KEEP);
+  }
+}
+
+function deepFreeze(value: CtyValue): void {
+  if (value === null || typeof value !== 'object' || value instanceof Unknown || Object.isFrozen(value)) return;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) deepFreeze(item);
+  Object.freeze(value);
+}
+
+const recentContainers = new RecentContainers();
+
 class Decoder {
   pos = 0;
+  /** Maps and arrays decoded so far, so large() knows whether a value holds any. */
+  containers = 0;
   constructor(readonly buf: Buffer) {}
+
+  /** A map or array header announcing `length` entries was just read; the container started at `start`. */
+  large(start: number, length: number, decode: () => CtyValue): CtyValue {
+    if (length < LARGE_CONTAINER) return decode();
+    const known = recentContainers.find(this.buf, start);
+    if (known) {
+      this.pos = start + known.length;
+      return known.value;
+    }
+    const before = this.containers;
+    const value = decode();
+    recentContainers.remember(this.buf.subarray(start, this.pos), value, this.containers - before > 1);
+    return value;
+  }
 
   need(n: number, reading: string): void {
     if (this.pos + n > this.buf.length) {
@@ -99,10 +154,10 @@ class Decoder {
       case 0xc4: return this.str(this.uint(1, 'bin8 length'), 'bin8');
       case 0xc5: return this.str(this.uint(2, 'bin16 length'), 'bin16');
       case 0xc6: return this.str(this.uint(4, 'bin32 length'), 'bin32');
-      case 0xdc: return this.array(this.uint(2, 'array16 length'));
-      case 0xdd: return this.array(this.uint(4, 'array32 length'));
-      case 0xde: return this.map(this.uint(2, 'map16 length'));
-      case 0xdf: return this.map(this.uint(4, 'map32 length'));
+      case 0xdc: { const n = this.uint(2, 'array16 length'); return this.large(start, n, () => this.array(n)); }
+      case 0xdd: { const n = this.uint(4, 'array32 length'); return this.large(start, n, () => this.array(n)); }
+      case 0xde: { const n = this.uint(2, 'map16 length'); return this.large(start, n, () => this.map(n)); }
+      case 0xdf: { const n = this.uint(4, 'map32 length'); return this.large(start, n, () => this.map(n)); }
       case 0xcc: return this.uint(1, 'uint8');
       case 0xcd: return this.uint(2, 'uint16');
       case 0xce: return this.uint(4, 'uint32');
@@ -157,6 +212,7 @@ class Decoder {
 
   array(length: number): CtyValue[] {
     this.need(length, `${length} array elements`); // each element takes at least one byte
+    this.containers++;
     const out = new Array<CtyValue>(length);
     for (let i = 0; i < length; i++) out[i] = this.value();
     return out;
@@ -164,6 +220,7 @@ class Decoder {
 
   map(length: number): { [key: string]: CtyValue } {
     this.need(length * 2, `${length} map entries`); // each entry takes at least two bytes
+    this.containers++;
     const out: { [key: string]: CtyValue } = {};
     for (let i = 0; i < length; i++) {
       const at = this.pos;

@@ -253,3 +253,62 @@ describe('decodeDynamicValue', () => {
     expect(decodeDynamicValue(undefined)).toBeNull();
   });
 });
+
+/**
+ * One plan sends a 60,000-member list's `identities` to the provider up to five times (state, config, prior,
+ * proposed...). A large map or array seen again byte for byte is the same value: decoded once, shared, and frozen so
+ * that no caller can change it under another.
+ */
+describe('decodeMsgpack: large maps and arrays decoded once', () => {
+  const members = (count: number, prefix = 'user'): Record<string, string> =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${String(i).padStart(5, '0')}@example.com`, '']));
+
+  it('gives back the same frozen value for the same bytes, wherever they sit in the message', () => {
+    const identities = members(5000);
+    const state = decodeMsgpack(encodeMsgpack({ id: 'x', identities })) as Record<string, any>;
+    const plan = decodeMsgpack(encodeMsgpack({ config: { identities }, prior: { id: 'x', identities, out_of_sync: {} } })) as Record<string, any>;
+    expect(state.identities).toEqual(identities);
+    expect(plan.config.identities).toBe(state.identities);
+    expect(plan.prior.identities).toBe(state.identities);
+    expect(Object.isFrozen(state.identities)).toBe(true);
+    expect(() => {
+      state.identities['new@example.com'] = '';
+    }).toThrow(TypeError);
+    // The small containers around it are the caller's own, as always.
+    expect(Object.isFrozen(state)).toBe(false);
+    expect(plan.config).not.toBe(plan.prior);
+  });
+
+  it('decodes different bytes afresh: one changed member is a different value', () => {
+    const identities = members(5000);
+    const first = (decodeMsgpack(encodeMsgpack({ identities })) as Record<string, any>).identities;
+    const changed = { ...identities, 'added@example.com': 'a note' };
+    const second = (decodeMsgpack(encodeMsgpack({ identities: changed })) as Record<string, any>).identities;
+    expect(second).not.toBe(first);
+    expect(second).toEqual(changed);
+    expect(first).toEqual(identities);
+  });
+
+  it('freezes what a shared value holds, too', () => {
+    const rows = Array.from({ length: 4096 }, (_, i) => ({ name: `n${i}`, tags: [`t${i}`] }));
+    const decoded = decodeMsgpack(encodeMsgpack(rows)) as Array<{ name: string; tags: string[] }>;
+    expect(decoded).toEqual(rows);
+    expect(Object.isFrozen(decoded[7])).toBe(true);
+    expect(Object.isFrozen(decoded[7]!.tags)).toBe(true);
+  });
+
+  it('leaves small maps and arrays unshared and writable', () => {
+    const small = members(10);
+    const a = decodeMsgpack(encodeMsgpack(small)) as Record<string, string>;
+    const b = decodeMsgpack(encodeMsgpack(small)) as Record<string, string>;
+    expect(a).not.toBe(b);
+    a['x@example.com'] = '';
+    expect(Object.keys(b)).toHaveLength(10);
+  });
+
+  it('still refuses a truncated copy of a remembered value', () => {
+    const bytes = Buffer.from(encodeMsgpack(members(5000)));
+    decodeMsgpack(bytes);
+    expect(() => decodeMsgpack(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
+  });
+});
