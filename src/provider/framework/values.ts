@@ -62,7 +62,8 @@ export function conformToBlock(block: BlockSchema, value: ObjectValue | null | u
 
 function conformToType(type: CtyType, value: CtyValue | undefined): CtyValue {
   if (value === undefined || value === null) return null;
-  if (isUnknown(value) || typeof type === 'string') return value;
+  // Only object types have attributes to fill; a map of strings (a 60,000-member list) is returned as it is.
+  if (isUnknown(value) || !hasObjectType(type)) return value;
   const [kind, inner] = type;
   if (kind === 'object') {
     if (typeof value !== 'object' || Array.isArray(value)) return value;
@@ -79,6 +80,13 @@ function conformToType(type: CtyType, value: CtyValue | undefined): CtyValue {
     return out;
   }
   return value;
+}
+
+function hasObjectType(type: CtyType): boolean {
+  if (typeof type === 'string') return false;
+  const [kind, inner] = type;
+  if (kind === 'object') return true;
+  return kind === 'list' || kind === 'set' || kind === 'map' ? hasObjectType(inner as CtyType) : false;
 }
 
 /** Typed readers for resource code: return undefined for null, throw on unknown (callers check first in plan). */
