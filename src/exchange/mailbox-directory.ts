@@ -36,6 +36,8 @@ export interface SmtpAuthChange {
 export interface DirectoryOptions {
   /** Single lookups allowed before the directory switches to one bulk read (and, for unknown identities, to one Get-User read). */
   bulkThreshold?: number;
+  /** Debug messages: when a prefetched read starts and whether it was used. */
+  debug?: (message: string) => void;
 }
 
 /** The identity forms a mailbox can be named by here, lower-cased (Exchange identities are not case-sensitive). */
@@ -127,15 +129,51 @@ export class MailboxDirectory {
   private snapshot?: Promise<Snapshot>;
   private orgDisabled?: Promise<boolean>;
   private singleLookups = 0;
-  private readonly bulkThreshold: number;
+  /** Single lookups allowed before one bulk read (DirectoryOptions). */
+  readonly bulkThreshold: number;
 
   constructor(private readonly bridge: ExchangeBridge, options: DirectoryOptions = {}) {
     this.bulkThreshold = options.bulkThreshold ?? 8;
+    this.debug = options.debug;
   }
+
+  private readonly debug?: (message: string) => void;
 
   /** Whether the bulk read has been made (or started) in this process, so lookups cost no further calls. */
   get loaded(): boolean {
     return this.snapshot !== undefined;
+  }
+
+  /** The bulk read started by prefetch() that no caller has needed yet. */
+  private speculative?: { controller: AbortController; relay: WarningRelay };
+
+  /**
+   * Starts the bulk read before anyone asks for it. Terraform upgrades a list's state just before it refreshes it and
+   * spends about a second on its own work in between, which this read overlaps. The first caller that needs the
+   * snapshot makes it an ordinary read (and gets its warnings); the returned `abandon` stops it if no caller has by
+   * then (Terraform went on to plan or apply without refreshing). The read stops with `lifetime` (the provider's).
+   */
+  prefetch(bridge: ExchangeBridge, lifetime: AbortSignal): () => void {
+    if (this.snapshot || lifetime.aborted) return () => undefined;
+    const controller = new AbortController();
+    const stop = (): void => controller.abort();
+    lifetime.addEventListener('abort', stop, { once: true });
+    const relay = new WarningRelay();
+    const speculative = { controller, relay };
+    this.speculative = speculative;
+    this.debug?.('reading every mailbox ahead of the refresh Terraform is expected to ask for next');
+    const snapshot = this.loadSnapshot({ bridge, signal: controller.signal, warn: relay.warn });
+    snapshot.then(
+      () => lifetime.removeEventListener('abort', stop),
+      () => lifetime.removeEventListener('abort', stop),
+    );
+    return () => {
+      if (this.speculative !== speculative) return; // claimed, or already abandoned
+      this.speculative = undefined;
+      this.snapshot = undefined;
+      controller.abort();
+      this.debug?.('Terraform went on without refreshing: stopped the bulk read started ahead of it');
+    };
   }
 
   /** Every mailbox (one bulk read per process). */
@@ -157,6 +195,7 @@ export class MailboxDirectory {
     const resolved = new Map<string, Resolution>();
     if (identities.length === 0) return resolved;
     await this.prepareFor(session, identities.length);
+    this.claim(session);
     const snapshot = this.snapshot ? await this.snapshot : undefined;
     const misses: string[] = [];
     for (const identity of identities) {
@@ -274,13 +313,43 @@ export class MailboxDirectory {
     return this.written.has(mailbox.guid) ? { ...mailbox, smtpClientAuthenticationDisabled: this.written.get(mailbox.guid)! } : mailbox;
   }
 
+  /** A caller needs the prefetched read: it is an ordinary read from now on, and its warnings are this caller's. */
+  private claim(session: ExchangeSession): void {
+    if (!this.speculative || session.warn === this.speculative.relay.warn) return;
+    this.speculative.relay.deliverTo(session.warn);
+    this.speculative = undefined;
+    this.debug?.('the bulk read started ahead of the refresh serves it');
+  }
+
   private loadSnapshot(session: ExchangeSession): Promise<Snapshot> {
+    this.claim(session);
     if (!this.snapshot) {
       const snapshot = new Snapshot();
-      this.snapshot = listCasMailboxes(session, (mailbox) => snapshot.addMailbox(this.current(mailbox))).then(() => snapshot);
-      this.snapshot.catch(() => (this.snapshot = undefined));
+      const loading = listCasMailboxes(session, (mailbox) => snapshot.addMailbox(this.current(mailbox))).then(() => snapshot);
+      this.snapshot = loading;
+      // A failed read is retried by the next caller (unless another read has replaced it, e.g. after an abandoned prefetch).
+      loading.catch(() => this.snapshot === loading && (this.snapshot = undefined));
     }
     return this.snapshot;
+  }
+}
+
+/** Holds a prefetched read's warnings until a caller claims the read, then passes them (and later ones) on. */
+class WarningRelay {
+  private held: string[] = [];
+  private target?: (message: string) => void;
+  private claimed = false;
+
+  readonly warn = (message: string): void => {
+    if (this.claimed) this.target?.(message);
+    else this.held.push(message);
+  };
+
+  deliverTo(target: ((message: string) => void) | undefined): void {
+    this.claimed = true;
+    this.target = target;
+    for (const message of this.held) target?.(message);
+    this.held = [];
   }
 }
 

@@ -56,8 +56,11 @@ export interface ProviderHandler {
   configureProvider(config: CtyValue, options: CallOptions & { terraformVersion: string }): Promise<Result>;
   validateResourceConfig(typeName: string, config: CtyValue): Promise<Result>;
   validateDataSourceConfig(typeName: string, config: CtyValue): Promise<Result>;
-  /** `rawState` is the stored state as parsed JSON, written by schema version `version`. */
-  upgradeResourceState(typeName: string, version: number, rawState: unknown): Promise<Result & { state: CtyValue }>;
+  /**
+   * `rawState` is the stored state as parsed JSON, written by schema version `version`. `lifetime` is aborted when the
+   * provider stops: work this call starts for the calls that follow it (a prefetch) may outlive the call.
+   */
+  upgradeResourceState(typeName: string, version: number, rawState: unknown, options: { lifetime: AbortSignal }): Promise<Result & { state: CtyValue }>;
   readResource(request: ReadResourceRequest): Promise<Result & { state: CtyValue; private?: Uint8Array }>;
   planResourceChange(request: PlanResourceChangeRequest): Promise<Result & { planned: CtyValue; requiresReplace: AttributePath[]; plannedPrivate?: Uint8Array }>;
   applyResourceChange(request: ApplyResourceChangeRequest): Promise<Result & { state: CtyValue; private?: Uint8Array }>;

@@ -153,7 +153,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
       };
     }
     const raw = JSON.parse(Buffer.from(rawJson).toString('utf8')) as unknown;
-    const result = await handler().upgradeResourceState(request.type_name, Number(request.version ?? 0), raw);
+    const result = await handler().upgradeResourceState(request.type_name, Number(request.version ?? 0), raw, { lifetime: stopping.signal });
     return { upgraded_state: encodeDynamic(result.state), diagnostics: diagnostics(result.diagnostics) };
   });
 

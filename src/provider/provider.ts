@@ -359,7 +359,7 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           bridge = createRestBridge({ ...credentials, ...federatedSettings(credentials, setting('federated_token_file'), environment) }, { checkCertificateNow: true, logger: bridgeLogger, retry: retryTuning(environment) });
         }
         const limited = new ConcurrencyLimitedBridge(bridge, { maxConcurrent });
-        const mailboxes = new MailboxDirectory(limited);
+        const mailboxes = new MailboxDirectory(limited, { debug: (message) => logger.log('debug', message, {}) });
         return {
           organization: bridge.organization,
           bridge: limited,

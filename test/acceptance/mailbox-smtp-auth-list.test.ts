@@ -313,4 +313,40 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       tf.cleanup();
     }
   });
+  test('the refresh read starts while Terraform upgrades the state, and stops when Terraform goes on without refreshing', async () => {
+    const tf = new TerraformWorkspace(files(['sean@contoso.com', 'scanner@contoso.com']), emulator.providerEnv);
+    try {
+      await tf.init();
+      await tf.apply();
+      // Slow, small pages: the bulk read lasts well beyond Terraform's own work between the RPCs.
+      await emulator.inspect.request('PATCH', '/_emulator/latency', { callMs: 150, pageSize: 2 });
+      // Bulk reads begun: first pages of Get-CASMailbox -ResultSize Unlimited (each later page is logged with its number).
+      const bulkReads = async (): Promise<number> =>
+        (await emulator.inspect.callsTo('Get-CASMailbox')).filter((c) => c.parameters.ResultSize === 'Unlimited' && !(c as { page?: number }).page).length;
+      const logged = async (args: string[], name: string): Promise<string[]> => {
+        const result = await tf.run([...args, '-no-color', '-input=false'], { TF_LOG: 'debug', TF_LOG_PATH: `${tf.dir}/${name}` });
+        if (result.code !== 0) throw new Error(`terraform ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+        return tf.read(name).split('\n');
+      };
+      const index = (lines: string[], pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
+
+      const before = await bulkReads();
+      const plan = await logged(['plan'], 'plan.log');
+      // The read begins inside UpgradeResourceState (the RPC's log line is written when it ends), and ReadResource uses it.
+      const started = index(plan, /invoking Get-CASMailbox/);
+      expect(started).toBeGreaterThan(-1);
+      expect(started).toBeLessThan(index(plan, /rpc=UpgradeResourceState/));
+      expect(index(plan, /bulk read started ahead of the refresh serves it/)).toBeGreaterThan(started);
+      expect(await bulkReads()).toBe(before + 1); // one read, not two
+
+      // -refresh=false: Terraform upgrades the state, then validates and plans. The read started for nothing is stopped.
+      tf.write(files(['sean@contoso.com', 'scanner@contoso.com', 'chris@contoso.com']));
+      const apply = await logged(['apply', '-auto-approve', '-refresh=false'], 'apply.log');
+      expect(apply.filter((line) => /stopped the bulk read started ahead of it/.test(line)).length).toBeGreaterThanOrEqual(1);
+      expect(await emulator.inspect.overrides(['chris@contoso.com', 'sean@contoso.com'])).toEqual({ 'chris@contoso.com': false, 'sean@contoso.com': false });
+      await tf.plan(0);
+    } finally {
+      tf.cleanup();
+    }
+  });
 });

@@ -8,6 +8,7 @@ import type { CallRecord } from '../../src/emulator/call-log';
 import { RestBridge } from '../../src/bridge/rest/rest-bridge';
 import { StaticTokenProvider } from '../../src/bridge/rest/token-provider';
 import { CAS_MAILBOX_PROPERTIES } from '../../src/exchange/cas-mailbox';
+import type { ExchangeBridge } from '../../src/bridge/bridge';
 import { identityForms, MailboxDirectory } from '../../src/exchange/mailbox-directory';
 import type { ExchangeSession } from '../../src/exchange/session';
 import { TestEmulator, TOKEN } from '../emulator/helpers';
@@ -118,5 +119,88 @@ describe('MailboxDirectory over the REST bridge and the emulator', () => {
     const state = await emu.inspect('GET', `tenants/${TENANT}`);
     const override = (primary: string): unknown => state.body.recipients.find((r: any) => r.PrimarySmtpAddress === primary).SmtpClientAuthenticationDisabled;
     expect([override(address(2)), override(address(3))]).toEqual([false, true]);
+  });
+});
+
+/**
+ * prefetch(): Terraform upgrades a list's state just before it refreshes it, so the provider starts the bulk read
+ * then. The read must serve the caller that comes next as if that caller had started it, and stop (leaving nothing
+ * behind) when nobody comes.
+ */
+describe('MailboxDirectory.prefetch', () => {
+  let emu: TestEmulator;
+  let bridge: RestBridge;
+  const lifetime = new AbortController();
+
+  beforeAll(async () => {
+    emu = await TestEmulator.start({
+      seed: { tenants: [{ domain: TENANT, domains: ['example.com'], mailboxes: Array.from({ length: COUNT }, (_, i) => ({ upn: address(i + 1) })) }] },
+    });
+  });
+  afterAll(async () => {
+    lifetime.abort();
+    await emu.close();
+  });
+  beforeEach(async () => {
+    await emu.emulator.control.reset();
+    await emu.emulator.control.updateLatency({ pageSize: 7, callMs: 100 }); // 5 pages, 0.5 s
+    bridge = new RestBridge({ organization: TENANT, tokenProvider: new StaticTokenProvider(TOKEN), endpoint: emu.url });
+  });
+  afterEach(() => bridge.close());
+
+  const pagesRead = (): number[] =>
+    emu.emulator.control.calls.list().calls.filter((c) => c.cmdlet === 'Get-CASMailbox').map((c) => c.page ?? 0);
+
+  it('serves the caller that comes next: one bulk read, whatever the caller asks', async () => {
+    const log: string[] = [];
+    const directory = new MailboxDirectory(bridge, { debug: (message) => log.push(message) });
+    directory.prefetch(bridge, lifetime.signal);
+    expect(directory.loaded).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the read is under way when the caller comes
+    const identities = Array.from({ length: COUNT }, (_, i) => address(i + 1));
+    const resolved = await directory.resolveMany({ bridge }, identities);
+    expect([...resolved.values()].every((r) => r.kind === 'one')).toBe(true);
+    expect(pagesRead()).toEqual([0, 1, 2, 3, 4]);
+    expect(log).toEqual([expect.stringMatching(/ahead of the refresh/), expect.stringMatching(/serves it/)]);
+  });
+
+  it('abandoned (no refresh came), stops reading and leaves no snapshot; the next caller reads afresh', async () => {
+    const directory = new MailboxDirectory(bridge);
+    const abandon = directory.prefetch(bridge, lifetime.signal);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    abandon();
+    expect(directory.loaded).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 600)); // long enough for the rest of the read, had it gone on
+    const pagesBefore = pagesRead();
+    expect(pagesBefore.length).toBeLessThanOrEqual(2);
+    expect(await directory.all({ bridge })).toHaveLength(COUNT);
+    expect(pagesRead()).toEqual([...pagesBefore, 0, 1, 2, 3, 4]);
+    abandon(); // a second call is a no-op
+    expect(directory.loaded).toBe(true);
+  });
+
+  it('stops with the provider (its lifetime signal) when nobody claimed it', async () => {
+    const directory = new MailboxDirectory(bridge);
+    const stopping = new AbortController();
+    directory.prefetch(bridge, stopping.signal);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    stopping.abort();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(pagesRead().length).toBeLessThanOrEqual(1);
+    expect(directory.prefetch(bridge, stopping.signal)()).toBeUndefined(); // nothing starts after the provider stopped
+  });
+
+  it('keeps the warnings of a prefetched read for the caller that claims it', async () => {
+    const warnings: string[] = [];
+    const fake: ExchangeBridge = {
+      organization: TENANT,
+      invoke: async () => ({ rows: [{ Guid: '00000000-0000-0000-0000-000000000001', PrimarySmtpAddress: 'a@example.com', EmailAddresses: [] }], warnings: ['the service said so'] }),
+      close: async () => undefined,
+    };
+    const directory = new MailboxDirectory(fake);
+    directory.prefetch(fake, lifetime.signal);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // finished before anyone asks
+    expect(await directory.all({ bridge: fake, warn: (message) => warnings.push(message) })).toHaveLength(1);
+    expect(warnings).toEqual(['Get-CASMailbox: the service said so']);
   });
 });

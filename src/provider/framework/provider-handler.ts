@@ -34,6 +34,16 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
   let client: Client | null = null;
   let configureError: Diagnostic | null = null;
 
+  /** Reads started at UpgradeResourceState (prefetchRead), by resource type, until that type's next call. */
+  const prefetches = new Map<string, Array<() => void>>();
+  /** The type's next call has come: a ReadResource uses the prefetched reads, any other call abandons them. */
+  function settlePrefetches(typeName: string, refreshing: boolean): void {
+    const abandons = prefetches.get(typeName);
+    if (!abandons) return;
+    prefetches.delete(typeName);
+    if (!refreshing) for (const abandon of abandons) abandon();
+  }
+
   function resource(typeName: string): ResourceDefinition<Client> {
     const found = resources.get(typeName);
     if (!found) throw new DiagnosticError(errorDiagnostic(`Unknown resource type ${typeName}`, 'This provider does not implement it.'));
@@ -89,6 +99,7 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
     },
 
     async validateResourceConfig(typeName, config) {
+      settlePrefetches(typeName, false);
       return { diagnostics: resource(typeName).validate?.(asObject(config)) ?? [] };
     },
 
@@ -96,7 +107,7 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       return { diagnostics: dataSource(typeName).validate?.(asObject(config)) ?? [] };
     },
 
-    async upgradeResourceState(typeName, version, rawState) {
+    async upgradeResourceState(typeName, version, rawState, options) {
       const definitionOf = resource(typeName);
       const raw = rawState as ObjectValue;
       if (version > definitionOf.schema.version) {
@@ -112,10 +123,15 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       }
       // Older versions are reshaped by the resource's own upgrade; then the object is fitted to the current attributes.
       const upgraded = version < definitionOf.schema.version && definitionOf.upgradeState ? definitionOf.upgradeState(version, raw) : raw;
+      if (client && definitionOf.prefetchRead) {
+        const abandon = definitionOf.prefetchRead({ client, state: upgraded, lifetime: options.lifetime });
+        if (abandon) prefetches.set(typeName, [...(prefetches.get(typeName) ?? []), abandon]);
+      }
       return { state: conformToBlock(definitionOf.schema.block, upgraded), diagnostics: [] };
     },
 
     async readResource(request) {
+      settlePrefetches(request.typeName, true);
       const definitionOf = resource(request.typeName);
       const collector = new Collector();
       const state = asObject(request.state);
@@ -131,6 +147,7 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
     },
 
     async planResourceChange(request) {
+      settlePrefetches(request.typeName, false);
       const definitionOf = resource(request.typeName);
       const collector = new Collector();
       const prior = request.prior === null ? null : asObject(request.prior);
@@ -155,6 +172,7 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
     },
 
     async applyResourceChange(request) {
+      settlePrefetches(request.typeName, false);
       const definitionOf = resource(request.typeName);
       const collector = new Collector();
       const prior = request.prior === null ? null : asObject(request.prior);
@@ -209,6 +227,7 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
     },
 
     async importResourceState(typeName, id, options) {
+      settlePrefetches(typeName, false);
       const definitionOf = resource(typeName);
       const collector = new Collector();
       if (!definitionOf.importState) {

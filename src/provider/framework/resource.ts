@@ -52,6 +52,14 @@ export interface ResourceDefinition<Client> {
   readonly stableComputed?: readonly string[];
   /** Rewrites a state stored under an older `schema.version` (the raw JSON object) into the current shape. */
   upgradeState?(version: number, raw: ObjectValue): ObjectValue;
+  /**
+   * Terraform upgrades a stored state just before it refreshes it, then spends a while on its own work before
+   * ReadResource arrives (about a second for a 60,000-member list). Starts the reads `read` will need, so they run
+   * in that time, and returns a function that abandons them. The framework calls it when the next call for this
+   * resource type is not ReadResource: Terraform also upgrades before it applies, or plans with `-refresh=false`.
+   * `lifetime` is the provider's, not the UpgradeResourceState call's.
+   */
+  prefetchRead?(context: { client: Client; state: ObjectValue; lifetime: AbortSignal }): (() => void) | undefined;
   /** Static checks; the config may contain unknown values. */
   validate?(config: ObjectValue): Diagnostic[];
   /** Resource-specific plan rules (derived values, refusals). Runs for create and update. */

@@ -318,16 +318,27 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     };
   },
 
+  prefetchRead({ client, state, lifetime }) {
+    // read() resolves every member, which beyond a few is one bulk read; `exclusive` reads every mailbox anyway.
+    if (state.exclusive !== true && identitiesOf(state.identities).length <= client.mailboxes.bulkThreshold) return undefined;
+    return client.mailboxes.prefetch(client.bridge, lifetime);
+  },
+
   validate(config) {
     const diagnostics: Diagnostic[] = [];
-    const seen = new Map<string, string>();
-    for (const identity of identitiesOf(config.identities)) {
+    const listed = entries(config.identities);
+    // Map keys are distinct, so two identities naming one mailbox differ in case: one of them has a capital letter.
+    // Only those are compared (most lists are all lower case).
+    const capitalized = new Map<string, string>();
+    for (const identity of Object.keys(listed)) {
       const problem = identityProblem(identity);
       if (problem) diagnostics.push(errorDiagnostic('Invalid mailbox identity in `identities`', `${JSON.stringify(identity.slice(0, 80))} ${problem}.`, ['identities']));
       const key = identity.toLowerCase();
-      if (seen.has(key)) {
-        diagnostics.push(errorDiagnostic('Mailbox listed twice', `"${seen.get(key)}" and "${identity}" name the same mailbox (identities are not case-sensitive). Keep one.`, ['identities']));
-      } else seen.set(key, identity);
+      if (key === identity) continue;
+      const other = capitalized.get(key) ?? (Object.hasOwn(listed, key) ? key : undefined);
+      if (other !== undefined) {
+        diagnostics.push(errorDiagnostic('Mailbox listed twice', `"${other}" and "${identity}" name the same mailbox (identities are not case-sensitive). Keep one.`, ['identities']));
+      } else capitalized.set(key, identity);
     }
     if (config.exclusive === true && config.smtp_client_authentication_disabled === null) {
       diagnostics.push(
@@ -353,18 +364,18 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
       const owner = `list:${typeof planned.id === 'string' && isKnown(planned.id) ? planned.id : [...identities].sort().join('\n')}`;
       claimMailbox(client, identities, listSetting(planned), owner, `an exchangeonline_mailbox_smtp_auth_list (which lists it)`);
     }
-    const priorListed = new Set(prior ? identitiesOf(prior.identities) : []);
-    const priorOutOfSync = entries(prior?.out_of_sync);
-    for (const identity of identities) {
-      const found = priorOutOfSync[identity];
-      if (priorListed.has(identity) && (found === NOT_FOUND || found === AMBIGUOUS)) {
+    // Lookups in the decoded maps themselves: no 60,000-entry Set is built for a list that did not change.
+    const listed = entries(planned.identities);
+    const priorListed = entries(prior?.identities);
+    for (const [identity, found] of Object.entries(entries(prior?.out_of_sync))) {
+      if ((found === NOT_FOUND || found === AMBIGUOUS) && Object.hasOwn(listed, identity) && Object.hasOwn(priorListed, identity)) {
         const diagnostic = identityWarning(identity, found);
         warn(diagnostic.summary, diagnostic.detail, diagnostic.path);
       }
     }
     // New identities: checked when the tenant is already read (free) or few are new (a lookup each). A large
     // new list is checked by the apply, which reports every mailbox that fails.
-    const added = identities.filter((identity) => !priorListed.has(identity) && !identityProblem(identity));
+    const added = listed === priorListed ? [] : identities.filter((identity) => !Object.hasOwn(priorListed, identity) && !identityProblem(identity));
     if (!client || added.length === 0 || (!client.mailboxes.loaded && added.length > PLAN_CHECK_LIMIT)) return;
     const exchange = exchangeSession({ client, signal, warn });
     for (const [identity, resolution] of await resolveAll(client, exchange, added)) {
@@ -403,10 +414,13 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     }
     // With `exclusive`, every other mailbox carrying the setting; otherwise the unfinished resets of an earlier
     // apply, still pending while the mailbox carries what it carried.
+    const pending = pendingResets(state.stray_mailboxes);
     const stray =
       state.exclusive === true
         ? strayMap((await strays(client, exchange, memberGuids(resolved), value)).map((mailbox) => ({ mailbox, carried: value })))
-        : strayMap(await resetsFor(client, exchange, pendingResets(state.stray_mailboxes), new Set(identities.map((identity) => identity.toLowerCase()))));
+        : pending.size === 0
+          ? {}
+          : strayMap(await resetsFor(client, exchange, pending, new Set(identities.map((identity) => identity.toLowerCase()))));
     return { ...state, out_of_sync: outOfSync, stray_mailboxes: stray };
   },
 
