@@ -69,10 +69,11 @@ const LARGE_CONTAINER = 4096;
  * The large maps and arrays decoded last, by their exact bytes. Terraform sends a big value (the `identities` of a
  * 60,000-member list) in up to five calls to one provider process: the state to refresh, then the config, prior and
  * proposed state to plan. cty's encoding is canonical, so the same bytes are the same value: it is decoded once and
- * shared. Shared values are frozen, so no caller can change one under another (a write throws).
+ * shared. Shared values are frozen, so no caller can change one under another (a write throws). For the same reason
+ * such a value sent back unchanged (in the refreshed or planned state) is encoded by copying its bytes.
  */
 class RecentContainers {
-  private readonly entries: Array<{ bytes: Buffer; value: CtyValue }> = [];
+  private readonly entries: Array<{ bytes: Buffer; value: CtyValue; reencodes: boolean }> = [];
   private static readonly KEEP = 2;
 
   /** The value whose encoding starts at `at` in `buf`, if it is one of the remembered ones. */
@@ -84,11 +85,20 @@ class RecentContainers {
     return undefined;
   }
 
-  /** `nested`: whether the value holds maps or arrays (each is frozen too); most large values are maps of strings. */
-  remember(bytes: Buffer, value: CtyValue, nested: boolean): void {
+  /** The bytes a remembered value was decoded from, when encoding it gives them back (it holds no bin string). */
+  bytesOf(value: CtyValue): Buffer | undefined {
+    for (const entry of this.entries) if (entry.value === value && entry.reencodes) return entry.bytes;
+    return undefined;
+  }
+
+  /**
+   * `nested`: whether the value holds maps or arrays (each is frozen too); most large values are maps of strings.
+   * `hasBin`: whether it holds a bin string, which is encoded back as str (see the top of this file).
+   */
+  remember(bytes: Buffer, value: CtyValue, nested: boolean, hasBin: boolean): void {
     if (nested) deepFreeze(value);
     else Object.freeze(value);
-    this.entries.unshift({ bytes: Buffer.from(bytes), value }); // a copy: the request's buffer is not kept alive
+    this.entries.unshift({ bytes: Buffer.from(bytes), value, reencodes: !hasBin }); // a copy: the request's buffer is not kept alive
     this.entries.length = Math.min(this.entries.length, RecentContainers.KEEP);
   }
 }
@@ -103,8 +113,9 @@ const recentContainers = new RecentContainers();
 
 class Decoder {
   pos = 0;
-  /** Maps and arrays decoded so far, so large() knows whether a value holds any. */
+  /** Maps and arrays, and bin strings, decoded so far, so large() knows whether a value holds any. */
   containers = 0;
+  bins = 0;
   constructor(readonly buf: Buffer) {}
 
   /** A map or array header announcing `length` entries was just read; the container started at `start`. */
@@ -115,9 +126,9 @@ class Decoder {
       this.pos = start + known.length;
       return known.value;
     }
-    const before = this.containers;
+    const [containers, bins] = [this.containers, this.bins];
     const value = decode();
-    recentContainers.remember(this.buf.subarray(start, this.pos), value, this.containers - before > 1);
+    recentContainers.remember(this.buf.subarray(start, this.pos), value, this.containers - containers > 1, this.bins > bins);
     return value;
   }
 
@@ -151,9 +162,9 @@ class Decoder {
       case 0xd9: return this.str(this.uint(1, 'str8 length'), 'str8');
       case 0xda: return this.str(this.uint(2, 'str16 length'), 'str16');
       case 0xdb: return this.str(this.uint(4, 'str32 length'), 'str32');
-      case 0xc4: return this.str(this.uint(1, 'bin8 length'), 'bin8');
-      case 0xc5: return this.str(this.uint(2, 'bin16 length'), 'bin16');
-      case 0xc6: return this.str(this.uint(4, 'bin32 length'), 'bin32');
+      case 0xc4: this.bins++; return this.str(this.uint(1, 'bin8 length'), 'bin8');
+      case 0xc5: this.bins++; return this.str(this.uint(2, 'bin16 length'), 'bin16');
+      case 0xc6: this.bins++; return this.str(this.uint(4, 'bin32 length'), 'bin32');
       case 0xdc: { const n = this.uint(2, 'array16 length'); return this.large(start, n, () => this.array(n)); }
       case 0xdd: { const n = this.uint(4, 'array32 length'); return this.large(start, n, () => this.array(n)); }
       case 0xde: { const n = this.uint(2, 'map16 length'); return this.large(start, n, () => this.map(n)); }
@@ -303,6 +314,8 @@ class Encoder {
       this.ensure(v.raw.length);
       this.buf.set(v.raw, this.pos);
       this.pos += v.raw.length;
+    } else if (Object.isFrozen(v) && this.copyDecoded(v)) {
+      // A large value decoded from Terraform and sent back unchanged: its bytes were copied.
     } else if (Array.isArray(v)) {
       this.header(v.length, 0x90, 16, 0, 0xdc, 0xdd);
       for (let i = 0; i < v.length; i++) this.within(i, v[i]);
@@ -316,6 +329,16 @@ class Encoder {
     } else {
       throw new EncodeError(`cannot encode ${describe(v)} (not a cty value; use null for a null attribute)`);
     }
+  }
+
+  /** Writes the bytes `v` was decoded from, if it is a remembered large value; false otherwise. */
+  copyDecoded(v: CtyValue): boolean {
+    const bytes = recentContainers.bytesOf(v);
+    if (!bytes) return false;
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+    return true;
   }
 
   /** Encodes a child, adding its index or key to the path of any error. */

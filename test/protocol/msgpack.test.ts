@@ -297,6 +297,20 @@ describe('decodeMsgpack: large maps and arrays decoded once', () => {
     expect(Object.isFrozen(decoded[7]!.tags)).toBe(true);
   });
 
+  it('encodes a shared value sent back unchanged to the bytes it came from (what encoding it would give)', () => {
+    const identities = members(5000, 'back');
+    const canonical = Buffer.from(encodeMsgpack({ id: 'x', identities, out_of_sync: {} }));
+    const decoded = decodeMsgpack(canonical) as Record<string, CtyValue>;
+    expect(Object.isFrozen(decoded.identities)).toBe(true);
+    expect(hex(encodeMsgpack({ ...decoded, id: 'x' }))).toBe(hex(canonical));
+    // A bin string inside is encoded back as str, so such a value is encoded afresh.
+    const binMap = Buffer.concat([Buffer.from([0xde, 0x10, 0x00]), ...Array.from({ length: 4096 }, (_, i) => Buffer.concat([Buffer.from([0xa5]), Buffer.from(`k${String(i).padStart(4, '0')}`), Buffer.from([0xc4, 0x01, 0x61])]))]);
+    const withBin = decodeMsgpack(binMap) as Record<string, string>;
+    expect(withBin.k0001).toBe('a');
+    expect(hex(encodeMsgpack(withBin))).not.toBe(hex(binMap));
+    expect(decodeMsgpack(encodeMsgpack(withBin))).toEqual(withBin);
+  });
+
   it('leaves small maps and arrays unshared and writable', () => {
     const small = members(10);
     const a = decodeMsgpack(encodeMsgpack(small)) as Record<string, string>;
