@@ -13,7 +13,7 @@ import {
 import type { RetryEvent } from '../../../src/bridge/retry';
 import { adminApiPath } from '../../../src/bridge/rest/endpoint';
 import type { LogFields, LogLevel } from '../../../src/bridge/rest/logging';
-import { RestBridge, type RestBridgeOptions } from '../../../src/bridge/rest/rest-bridge';
+import { nextLinkIn, RestBridge, type RestBridgeOptions } from '../../../src/bridge/rest/rest-bridge';
 import { StaticTokenProvider, type TokenProvider, type TokenRequestOptions } from '../../../src/bridge/rest/token-provider';
 import { makeCertificate } from '../helpers/certificates';
 import { exchangeError, ExchangeTestServer, ok, script, type Reply } from '../helpers/exchange-test-server';
@@ -259,6 +259,29 @@ describe('RestBridge', () => {
       expect(result.rows).toEqual([{ n: 1 }, { n: 2 }]);
       expect(server.requests.map((request) => request.path)).toEqual([INVOKE_PATH, `${INVOKE_PATH}?p=2`, `${INVOKE_PATH}?p=2`]);
       expect(clock.sleeps).toEqual([2000]);
+    });
+
+    it('follows only the nextLink the parsed page gives: a link the text shows elsewhere is asked for early, then dropped', async () => {
+      // A row carrying the key: the text scan finds that link, but the page itself has none, so the read ends here.
+      const decoy = `/adminapi/beta/${ORG}/InvokeCommand?p=decoy`;
+      await start([]);
+      server.setResponder((request) => (request.path.endsWith('p=decoy') ? ok([{ stolen: true }]) : ok([{ n: 1, more: { '@odata.nextLink': decoy } }])));
+      const result = await bridge.invoke('Get-User', {});
+      expect(result.rows).toEqual([{ n: 1, more: { '@odata.nextLink': decoy } }]);
+      expect(server.requests.length).toBeLessThanOrEqual(2);
+    });
+
+    it('a page that fails inside a 200 fails the call with its own error, whatever was asked for early', async () => {
+      await start([]);
+      server.setResponder((request) =>
+        request.path.endsWith('p=2')
+          ? ok([{ n: 2 }])
+          : ok([], { '@odata.nextLink': `/adminapi/beta/${ORG}/InvokeCommand?p=2`, '@adminapi.errors': [{ ErrorCode: 'BadThing', Message: 'the cmdlet failed on the first page' }] }),
+      );
+      const error = (await bridge.invoke('Get-User', {}).catch((e: unknown) => e)) as Error;
+      expect(error).not.toBeInstanceOf(CancelledError);
+      expect(error.message).toContain('the cmdlet failed on the first page');
+      expect(server.requests.length).toBeLessThanOrEqual(2); // the first page, and at most the page it linked to
     });
 
     it('stops when the service returns the same nextLink again', async () => {
@@ -507,3 +530,17 @@ async function closedPort(): Promise<number> {
 async function waitFor(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setImmediate(resolve));
 }
+
+describe('nextLinkIn: the next page\'s link read from a page\'s text before it is parsed', () => {
+  it.each([
+    ['at the end', '{"value":[{"a":1}],"@odata.nextLink":"https://h/x?$skiptoken=1"}', 'https://h/x?$skiptoken=1'],
+    ['first, with spaces', '{ "@odata.nextLink" : "https://h/x?a=1", "value": [] }', 'https://h/x?a=1'],
+    ['JSON-escaped (.NET writes & as \\u0026)', '{"@odata.nextLink":"https:\\/\\/h\\/x?a=1\\u0026b=\\"2\\"","value":[]}', 'https://h/x?a=1&b="2"'],
+    ['absent', '{"value":[{"@odata.next":"x"}]}', undefined],
+    ['twice (one inside a row): left to the parser', '{"value":[{"@odata.nextLink":"a"}],"@odata.nextLink":"b"}', undefined],
+    ['not a string', '{"value":[],"@odata.nextLink":null}', undefined],
+    ['cut off', '{"value":[],"@odata.nextLink":"https://h/x', undefined],
+  ])('%s', (_name, body, expected) => {
+    expect(nextLinkIn(body)).toBe(expected);
+  });
+});
