@@ -125,7 +125,12 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       const upgraded = version < definitionOf.schema.version && definitionOf.upgradeState ? definitionOf.upgradeState(version, raw) : raw;
       if (client && definitionOf.prefetchRead) {
         const abandon = definitionOf.prefetchRead({ client, state: upgraded, lifetime: options.lifetime });
-        if (abandon) prefetches.set(typeName, [...(prefetches.get(typeName) ?? []), abandon]);
+        if (abandon) {
+          prefetches.set(typeName, [...(prefetches.get(typeName) ?? []), abandon]);
+          // Let its first request reach the wire (connect, then write: two turns of the event loop) before this call
+          // encodes the state it answers with, which takes tens of milliseconds for a large list.
+          for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
       }
       return { state: conformToBlock(definitionOf.schema.block, upgraded), diagnostics: [] };
     },
