@@ -116,6 +116,8 @@ export interface ParsedAllowList {
 
 /** Plain spaces and tabs only: a no-break or zero-width space at either end is reported, not trimmed away. */
 function trimBlanks(text: string): string {
+  const blank = (c: number): boolean => c === 0x20 || c === 0x09;
+  if (text === '' || (!blank(text.charCodeAt(0)) && !blank(text.charCodeAt(text.length - 1)))) return text; // most lines
   return text.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
@@ -131,7 +133,7 @@ export function parseAllowList(text: string): ParsedAllowList {
       const content = trimBlanks(raw);
       if (content === '' || content.startsWith('#')) return;
       // "# ..." after white space is the mailbox's note.
-      const comment = /[ \t]#/.exec(content);
+      const comment = content.includes('#') ? /[ \t]#/.exec(content) : null;
       const mailbox = comment ? trimBlanks(content.slice(0, comment.index)) : content;
       const note = comment ? trimBlanks(content.slice(comment.index + 2)) : '';
       const hidden = note === '' ? null : INVISIBLE.exec(note);
@@ -140,14 +142,15 @@ export function parseAllowList(text: string): ParsedAllowList {
         problems.push({ line, text: raw, problem });
         return;
       }
-      const earlier = first.get(mailbox.toLowerCase());
+      const key = mailbox.toLowerCase();
+      const earlier = first.get(key);
       if (earlier) {
         const spelling = earlier.mailbox === mailbox ? '' : ` (as ${JSON.stringify(earlier.mailbox)}; addresses are not case-sensitive)`;
         problems.push({ line, text: raw, problem: `repeats line ${earlier.line}${spelling}; keep one` });
         return;
       }
       const entry = { line, mailbox, note };
-      first.set(mailbox.toLowerCase(), entry);
+      first.set(key, entry);
       entries.push(entry);
     });
   return { entries, problems };

@@ -48,5 +48,6 @@ export function claimMailbox(client: object, keys: readonly string[], value: boo
       );
     }
   }
-  for (const key of keys) registry.set(key.trim().toLowerCase(), { value, by, owner });
+  const claim: Claim = { value, by, owner }; // one object for all the keys: a list claims 60,000 of them
+  for (const key of keys) registry.set(key.trim().toLowerCase(), claim);
 }
