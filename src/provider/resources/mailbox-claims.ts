@@ -21,7 +21,19 @@ interface Claim {
   readonly owner: string;
 }
 
-const registries = new WeakMap<object, Map<string, Claim>>();
+/**
+ * Per client: the claims by mailbox key. Until a second claimant plans, there is nothing to compare with, so the
+ * first one's keys are only kept (a plan of one 60,000-member list indexes nothing); they are indexed when another
+ * claimant comes.
+ */
+interface Registry {
+  first?: { keys: readonly string[]; claim: Claim };
+  index?: Map<string, Claim>;
+}
+
+const registries = new WeakMap<object, Registry>();
+
+const normalize = (key: string): string => key.trim().toLowerCase();
 
 function settingText(value: boolean | null): string {
   return value === null ? 'null (inherit)' : String(value);
@@ -33,10 +45,19 @@ function settingText(value: boolean | null): string {
  */
 export function claimMailbox(client: object, keys: readonly string[], value: boolean | null, owner: string, by: string): void {
   let registry = registries.get(client);
-  if (!registry) registries.set(client, (registry = new Map()));
+  if (!registry) registries.set(client, (registry = {}));
+  const claim: Claim = { value, by, owner }; // one record for all the keys
+  if (!registry.index) {
+    if (!registry.first || registry.first.claim.owner === owner) {
+      registry.first = { keys, claim };
+      return;
+    }
+    registry.index = new Map();
+    for (const key of registry.first.keys) registry.index.set(normalize(key), registry.first.claim);
+    registry.first = undefined;
+  }
   for (const key of keys) {
-    const normalized = key.trim().toLowerCase();
-    const existing = registry.get(normalized);
+    const existing = registry.index.get(normalize(key));
     if (existing && existing.owner !== owner && existing.value !== value) {
       throw new DiagnosticError(
         errorDiagnostic(
@@ -48,6 +69,5 @@ export function claimMailbox(client: object, keys: readonly string[], value: boo
       );
     }
   }
-  const claim: Claim = { value, by, owner }; // one object for all the keys: a list claims 60,000 of them
-  for (const key of keys) registry.set(key.trim().toLowerCase(), claim);
+  for (const key of keys) registry.index.set(normalize(key), claim);
 }
