@@ -62,6 +62,11 @@ export interface ExchangeBridge {
    * rejects the whole call. Bridges without a batch transport leave it out; callers fall back to `invoke` per item.
    */
   invokeBatch?(requests: readonly CmdletRequest[], options?: InvokeOptions): Promise<Array<CmdletResult | ExchangeError>>;
+  /**
+   * True when cancelling a call costs little (an HTTP request), so a read may be started before it is known to be
+   * needed (MailboxDirectory.prefetch). Cancelling a PowerShell call kills its session, which takes seconds to replace.
+   */
+  readonly cancelsCheaply?: boolean;
   /** Releases sessions and sockets. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -96,6 +96,10 @@ export class ConcurrencyLimitedBridge implements ExchangeBridge {
     return this.inner.organization;
   }
 
+  get cancelsCheaply(): boolean {
+    return this.inner.cancelsCheaply === true;
+  }
+
   invoke(cmdlet: string, parameters: CmdletParameters, options?: InvokeOptions): Promise<CmdletResult> {
     return this.semaphore.run(
       () =>

@@ -4,7 +4,7 @@
  * version 0 state, destroy.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
-import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { bridgeEnvironment, startTestEmulator, type TestEmulator } from '../support/emulator';
 
 const ADDRESS = 'exchangeonline_mailbox_smtp_auth_list.allowed';
 const ALL = ['sean@contoso.com', 'chris@contoso.com', 'akol@contoso.com', 'tjohnston@contoso.com', 'kakers@contoso.com', 'scanner@contoso.com'];
@@ -332,6 +332,12 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
 
       const before = await bulkReads();
       const plan = await logged(['plan'], 'plan.log');
+      if (bridgeEnvironment().EXO_BRIDGE === 'powershell') {
+        // Cancelling a PowerShell call kills its session, so that bridge starts nothing early: one read, at the refresh.
+        expect(index(plan, /ahead of the refresh/)).toBe(-1);
+        expect(await bulkReads()).toBe(before + 1);
+        return;
+      }
       // The read begins inside UpgradeResourceState (the RPC's log line is written when it ends), and ReadResource uses it.
       const started = index(plan, /invoking Get-CASMailbox/);
       expect(started).toBeGreaterThan(-1);

@@ -190,10 +190,27 @@ describe('MailboxDirectory.prefetch', () => {
     expect(directory.prefetch(bridge, stopping.signal)()).toBeUndefined(); // nothing starts after the provider stopped
   });
 
+  it('starts nothing over a bridge whose calls are costly to cancel (PowerShell sessions)', async () => {
+    const invoked: string[] = [];
+    const powershellLike: ExchangeBridge = {
+      organization: TENANT,
+      invoke: async (cmdlet) => {
+        invoked.push(cmdlet);
+        return { rows: [], warnings: [] };
+      },
+      close: async () => undefined,
+    };
+    const directory = new MailboxDirectory(powershellLike);
+    directory.prefetch(powershellLike, lifetime.signal)();
+    expect(directory.loaded).toBe(false);
+    expect(invoked).toEqual([]);
+  });
+
   it('keeps the warnings of a prefetched read for the caller that claims it', async () => {
     const warnings: string[] = [];
     const fake: ExchangeBridge = {
       organization: TENANT,
+      cancelsCheaply: true,
       invoke: async () => ({ rows: [{ Guid: '00000000-0000-0000-0000-000000000001', PrimarySmtpAddress: 'a@example.com', EmailAddresses: [] }], warnings: ['the service said so'] }),
       close: async () => undefined,
     };

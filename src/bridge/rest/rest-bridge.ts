@@ -78,6 +78,7 @@ type AnsweredPage = ResultPage & { answeredBy: URL };
 
 export class RestBridge implements ExchangeBridge {
   readonly organization: string;
+  readonly cancelsCheaply = true;
   readonly endpoint: string;
   readonly cloud: Cloud;
   private readonly origin: URL;
