@@ -152,10 +152,11 @@ export class MailboxDirectory {
    * spends about a second on its own work in between, which this read overlaps. The first caller that needs the
    * snapshot makes it an ordinary read (and gets its warnings); the returned `abandon` stops it if no caller has by
    * then (Terraform went on to plan or apply without refreshing). The read stops with `lifetime` (the provider's).
-   * Only over a bridge that cancels cheaply: abandoning a PowerShell read would kill its session.
+   * Only over a bridge that cancels cheaply: abandoning a PowerShell read would kill its session. Undefined when
+   * nothing was started (the read is made or under way already, or the bridge cannot cancel cheaply).
    */
-  prefetch(bridge: ExchangeBridge, lifetime: AbortSignal): () => void {
-    if (this.snapshot || lifetime.aborted || !bridge.cancelsCheaply) return () => undefined;
+  prefetch(bridge: ExchangeBridge, lifetime: AbortSignal): (() => void) | undefined {
+    if (this.snapshot || lifetime.aborted || !bridge.cancelsCheaply) return undefined;
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     lifetime.addEventListener('abort', stop, { once: true });

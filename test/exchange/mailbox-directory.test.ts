@@ -166,7 +166,7 @@ describe('MailboxDirectory.prefetch', () => {
 
   it('abandoned (no refresh came), stops reading and leaves no snapshot; the next caller reads afresh', async () => {
     const directory = new MailboxDirectory(bridge);
-    const abandon = directory.prefetch(bridge, lifetime.signal);
+    const abandon = directory.prefetch(bridge, lifetime.signal)!;
     await new Promise((resolve) => setTimeout(resolve, 150));
     abandon();
     expect(directory.loaded).toBe(false);
@@ -187,7 +187,7 @@ describe('MailboxDirectory.prefetch', () => {
     stopping.abort();
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(pagesRead().length).toBeLessThanOrEqual(1);
-    expect(directory.prefetch(bridge, stopping.signal)()).toBeUndefined(); // nothing starts after the provider stopped
+    expect(directory.prefetch(bridge, stopping.signal)).toBeUndefined(); // nothing starts after the provider stopped
   });
 
   it('starts nothing over a bridge whose calls are costly to cancel (PowerShell sessions)', async () => {
@@ -201,7 +201,7 @@ describe('MailboxDirectory.prefetch', () => {
       close: async () => undefined,
     };
     const directory = new MailboxDirectory(powershellLike);
-    directory.prefetch(powershellLike, lifetime.signal)();
+    expect(directory.prefetch(powershellLike, lifetime.signal)).toBeUndefined();
     expect(directory.loaded).toBe(false);
     expect(invoked).toEqual([]);
   });
