@@ -123,11 +123,14 @@ export class RestBridge implements ExchangeBridge {
     const call = prepareCall(cmdlet, parameters, options.select);
     const budget: RetryBudget = { waitedMs: 0 };
     this.logger?.('debug', `invoking ${cmdlet}`, { cmdlet, parameters: parametersForLog(parameters) });
-    const early: EarlyPages = new EarlyPages(
-      (url, signal) => this.retry.run((attempt) => this.postInvoke(url, call, attempt, early), { signal, cmdlet, budget }),
-      (link, answeredBy) => this.resolveNextLink(link, answeredBy, cmdlet),
-      options.signal,
-    );
+    // Pages are asked for early only for reads: a continuation of any other cmdlet is sent only once its page is parsed.
+    const early: EarlyPages | undefined = /^get-/i.test(cmdlet)
+      ? new EarlyPages(
+          (url, signal) => this.retry.run((attempt) => this.postInvoke(url, call, attempt, early), { signal, cmdlet, budget }),
+          (link, answeredBy) => this.resolveNextLink(link, answeredBy, cmdlet),
+          options.signal,
+        )
+      : undefined;
     try {
       const first = await this.retry.run((attempt) => this.postInvoke(this.invokeCommandUrl(call), call, attempt, early), {
         signal: options.signal,
@@ -136,7 +139,7 @@ export class RestBridge implements ExchangeBridge {
       });
       return await this.collectPages(first, call, options.signal, budget, options.onRows, early);
     } finally {
-      early.cancel(); // a page asked for early that the call did not use (it failed, or the link was not the one parsed)
+      early?.cancel(); // a page asked for early that the call did not use (it failed, or the link was not the one parsed)
     }
   }
 
