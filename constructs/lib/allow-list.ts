@@ -114,10 +114,11 @@ export interface ParsedAllowList {
   readonly problems: readonly AllowListProblem[];
 }
 
+const isBlank = (code: number): boolean => code === 0x20 || code === 0x09;
+
 /** Plain spaces and tabs only: a no-break or zero-width space at either end is reported, not trimmed away. */
 function trimBlanks(text: string): string {
-  const blank = (c: number): boolean => c === 0x20 || c === 0x09;
-  if (text === '' || (!blank(text.charCodeAt(0)) && !blank(text.charCodeAt(text.length - 1)))) return text; // most lines
+  if (text === '' || (!isBlank(text.charCodeAt(0)) && !isBlank(text.charCodeAt(text.length - 1)))) return text; // most lines
   return text.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 

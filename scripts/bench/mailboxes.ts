@@ -92,25 +92,10 @@ export async function benchP1(runs = 3): Promise<Figure[]> {
     await terraform(bench.dir, ['import', '-input=false', '-no-color', 'exchangeonline_mailbox_smtp_auth_list.allowed', 'enabled'], bench.env);
 
     setLatency(bench, 250);
-    const times: number[] = [];
-    const calls: number[] = [];
-    const rss: number[] = [];
-    for (let run = 0; run < runs; run++) {
-      resetStats(bench);
-      const rssFile = join(bench.dir, `rss-${run}.jsonl`);
-      times.push(await terraform(bench.dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], { ...bench.env, EXOFORM_PEAK_RSS_FILE: rssFile }));
-      calls.push(bench.emulator.control.stats.snapshot().totalRequests); // round trips: each page and each $batch is one
-      rss.push(peakRss(rssFile));
-    }
+    const { times, calls, rss } = await plans(bench, runs, 'rss');
     // The documented form: Terraform starts a further provider process in each walk to run the function.
     writeFileSync(join(bench.dir, 'main.tf'), ALLOW_LIST_FUNCTION_TF);
-    const functionTimes: number[] = [];
-    const functionRss: number[] = [];
-    for (let run = 0; run < runs; run++) {
-      const rssFile = join(bench.dir, `rss-function-${run}.jsonl`);
-      functionTimes.push(await terraform(bench.dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], { ...bench.env, EXOFORM_PEAK_RSS_FILE: rssFile }));
-      functionRss.push(peakRss(rssFile));
-    }
+    const { times: functionTimes, rss: functionRss } = await plans(bench, runs, 'rss-function');
     setLatency(bench, 0);
     const trimmed = await pageBytes(bench, CAS_MAILBOX_PROPERTIES);
     const whole = await pageBytes(bench);
@@ -132,6 +117,19 @@ export async function benchP1(runs = 3): Promise<Figure[]> {
   } finally {
     await bench.close();
   }
+}
+
+/** `runs` no-op plans: each one's wall time (ms), round trips to the emulator, and peak RSS of any provider process (MiB). */
+async function plans(bench: Bench, runs: number, rssName: string): Promise<{ times: number[]; calls: number[]; rss: number[] }> {
+  const result = { times: [] as number[], calls: [] as number[], rss: [] as number[] };
+  for (let run = 0; run < runs; run++) {
+    resetStats(bench);
+    const rssFile = join(bench.dir, `${rssName}-${run}.jsonl`);
+    result.times.push(await terraform(bench.dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], { ...bench.env, EXOFORM_PEAK_RSS_FILE: rssFile }));
+    result.calls.push(bench.emulator.control.stats.snapshot().totalRequests); // round trips: each page and each $batch is one
+    result.rss.push(peakRss(rssFile));
+  }
+  return result;
 }
 
 /** The body size of the first 1,000-row page of `Get-CASMailbox -ResultSize Unlimited`, trimmed to `select` if given. */

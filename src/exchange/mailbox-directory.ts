@@ -129,15 +129,13 @@ export class MailboxDirectory {
   private snapshot?: Promise<Snapshot>;
   private orgDisabled?: Promise<boolean>;
   private singleLookups = 0;
-  /** Single lookups allowed before one bulk read (DirectoryOptions). */
-  readonly bulkThreshold: number;
+  private readonly bulkThreshold: number;
+  private readonly debug?: (message: string) => void;
 
   constructor(private readonly bridge: ExchangeBridge, options: DirectoryOptions = {}) {
     this.bulkThreshold = options.bulkThreshold ?? 8;
     this.debug = options.debug;
   }
-
-  private readonly debug?: (message: string) => void;
 
   /** Whether the bulk read has been made (or started) in this process, so lookups cost no further calls. */
   get loaded(): boolean {
@@ -148,15 +146,16 @@ export class MailboxDirectory {
   private speculative?: { controller: AbortController; relay: WarningRelay };
 
   /**
-   * Starts the bulk read before anyone asks for it. Terraform upgrades a list's state just before it refreshes it and
+   * Starts the bulk read that resolving `count` identities will need (see prepareFor; Infinity for every mailbox)
+   * before anyone asks for it. Terraform upgrades a list's state just before it refreshes it and
    * spends about a second on its own work in between, which this read overlaps. The first caller that needs the
    * snapshot makes it an ordinary read (and gets its warnings); the returned `abandon` stops it if no caller has by
    * then (Terraform went on to plan or apply without refreshing). The read stops with `lifetime` (the provider's).
    * Only over a bridge that cancels cheaply: abandoning a PowerShell read would kill its session. Undefined when
-   * nothing was started (the read is made or under way already, or the bridge cannot cancel cheaply).
+   * nothing was started (few identities, the read made or under way already, or a bridge that cannot cancel cheaply).
    */
-  prefetch(bridge: ExchangeBridge, lifetime: AbortSignal): (() => void) | undefined {
-    if (this.snapshot || lifetime.aborted || !bridge.cancelsCheaply) return undefined;
+  prefetch(count: number, lifetime: AbortSignal): (() => void) | undefined {
+    if (count <= this.bulkThreshold || this.snapshot || lifetime.aborted || !this.bridge.cancelsCheaply) return undefined;
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     lifetime.addEventListener('abort', stop, { once: true });
@@ -164,7 +163,7 @@ export class MailboxDirectory {
     const speculative = { controller, relay };
     this.speculative = speculative;
     this.debug?.('reading every mailbox ahead of the refresh Terraform is expected to ask for next');
-    const snapshot = this.loadSnapshot({ bridge, signal: controller.signal, warn: relay.warn });
+    const snapshot = this.loadSnapshot({ bridge: this.bridge, signal: controller.signal, warn: relay.warn });
     snapshot.then(
       () => lifetime.removeEventListener('abort', stop),
       () => lifetime.removeEventListener('abort', stop),
@@ -338,20 +337,19 @@ export class MailboxDirectory {
 
 /** Holds a prefetched read's warnings until a caller claims the read, then passes them (and later ones) on. */
 class WarningRelay {
-  private held: string[] = [];
+  /** Until the read is claimed. */
+  private held: string[] | undefined = [];
   private target?: (message: string) => void;
-  private claimed = false;
 
   readonly warn = (message: string): void => {
-    if (this.claimed) this.target?.(message);
-    else this.held.push(message);
+    if (this.held) this.held.push(message);
+    else this.target?.(message);
   };
 
   deliverTo(target: ((message: string) => void) | undefined): void {
-    this.claimed = true;
+    for (const message of this.held ?? []) target?.(message);
+    this.held = undefined;
     this.target = target;
-    for (const message of this.held) target?.(message);
-    this.held = [];
   }
 }
 

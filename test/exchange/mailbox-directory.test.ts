@@ -154,7 +154,7 @@ describe('MailboxDirectory.prefetch', () => {
   it('serves the caller that comes next: one bulk read, whatever the caller asks', async () => {
     const log: string[] = [];
     const directory = new MailboxDirectory(bridge, { debug: (message) => log.push(message) });
-    directory.prefetch(bridge, lifetime.signal);
+    directory.prefetch(COUNT, lifetime.signal);
     expect(directory.loaded).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 150)); // the read is under way when the caller comes
     const identities = Array.from({ length: COUNT }, (_, i) => address(i + 1));
@@ -166,7 +166,7 @@ describe('MailboxDirectory.prefetch', () => {
 
   it('abandoned (no refresh came), stops reading and leaves no snapshot; the next caller reads afresh', async () => {
     const directory = new MailboxDirectory(bridge);
-    const abandon = directory.prefetch(bridge, lifetime.signal)!;
+    const abandon = directory.prefetch(COUNT, lifetime.signal)!;
     await new Promise((resolve) => setTimeout(resolve, 150));
     abandon();
     expect(directory.loaded).toBe(false);
@@ -182,12 +182,19 @@ describe('MailboxDirectory.prefetch', () => {
   it('stops with the provider (its lifetime signal) when nobody claimed it', async () => {
     const directory = new MailboxDirectory(bridge);
     const stopping = new AbortController();
-    directory.prefetch(bridge, stopping.signal);
+    directory.prefetch(COUNT, stopping.signal);
     await new Promise((resolve) => setTimeout(resolve, 50));
     stopping.abort();
     await new Promise((resolve) => setTimeout(resolve, 600));
     expect(pagesRead().length).toBeLessThanOrEqual(1);
-    expect(directory.prefetch(bridge, stopping.signal)).toBeUndefined(); // nothing starts after the provider stopped
+    expect(directory.prefetch(COUNT, stopping.signal)).toBeUndefined(); // nothing starts after the provider stopped
+  });
+
+  it('starts nothing for a few identities, which single lookups resolve', async () => {
+    const directory = new MailboxDirectory(bridge);
+    expect(directory.prefetch(3, lifetime.signal)).toBeUndefined();
+    expect(directory.loaded).toBe(false);
+    expect(pagesRead()).toEqual([]);
   });
 
   it('starts nothing over a bridge whose calls are costly to cancel (PowerShell sessions)', async () => {
@@ -201,7 +208,7 @@ describe('MailboxDirectory.prefetch', () => {
       close: async () => undefined,
     };
     const directory = new MailboxDirectory(powershellLike);
-    expect(directory.prefetch(powershellLike, lifetime.signal)).toBeUndefined();
+    expect(directory.prefetch(COUNT, lifetime.signal)).toBeUndefined();
     expect(directory.loaded).toBe(false);
     expect(invoked).toEqual([]);
   });
@@ -215,7 +222,7 @@ describe('MailboxDirectory.prefetch', () => {
       close: async () => undefined,
     };
     const directory = new MailboxDirectory(fake);
-    directory.prefetch(fake, lifetime.signal);
+    directory.prefetch(Infinity, lifetime.signal);
     await new Promise((resolve) => setTimeout(resolve, 20)); // finished before anyone asks
     expect(await directory.all({ bridge: fake, warn: (message) => warnings.push(message) })).toHaveLength(1);
     expect(warnings).toEqual(['Get-CASMailbox: the service said so']);

@@ -319,9 +319,8 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
   },
 
   prefetchRead({ client, state, lifetime }) {
-    // read() resolves every member, which beyond a few is one bulk read; `exclusive` reads every mailbox anyway.
-    if (state.exclusive !== true && identitiesOf(state.identities).length <= client.mailboxes.bulkThreshold) return undefined;
-    return client.mailboxes.prefetch(client.bridge, lifetime);
+    // read() resolves every member; `exclusive` reads every mailbox anyway.
+    return client.mailboxes.prefetch(state.exclusive === true ? Infinity : identitiesOf(state.identities).length, lifetime);
   },
 
   validate(config) {
@@ -375,7 +374,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     }
     // New identities: checked when the tenant is already read (free) or few are new (a lookup each). A large
     // new list is checked by the apply, which reports every mailbox that fails.
-    const added = listed === priorListed ? [] : identities.filter((identity) => !Object.hasOwn(priorListed, identity) && !identityProblem(identity));
+    const added = identities.filter((identity) => !Object.hasOwn(priorListed, identity) && !identityProblem(identity));
     if (!client || added.length === 0 || (!client.mailboxes.loaded && added.length > PLAN_CHECK_LIMIT)) return;
     const exchange = exchangeSession({ client, signal, warn });
     for (const [identity, resolution] of await resolveAll(client, exchange, added)) {
