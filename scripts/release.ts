@@ -33,7 +33,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DIST, PROVIDER_VERSION, ROOT, SIDE_BUNDLES, bundle, sideBundlePlugin } from './package';
-import { fetchRuntime } from './release/node-runtime';
+import { RUNTIME_LINE, RUNTIME_PACKAGES, fetchRuntime } from './release/node-runtime';
 import { buildSea, executableName, hostPlatform, nodeBinaryVersion, type SeaApplication, type SeaTarget } from './release/sea';
 import { writeZip, type ZipEntry } from './release/zip';
 
@@ -290,11 +290,23 @@ function parseArguments(argv: string[]): ReleaseOptions & { native?: string } {
   return options;
 }
 
+/**
+ * The Node a native build embeds: EXOFORM_NODE_BINARY, else this platform's npm package, else (darwin_arm64, which
+ * has no package) the Node running this script when it is of the embedded line (the workflow's setup-node).
+ */
+function nativeTarget(): SeaTarget {
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  if (process.env.EXOFORM_NODE_BINARY) return { platform: hostPlatform(), nodeBinary: resolve(process.env.EXOFORM_NODE_BINARY) };
+  if (RUNTIME_PACKAGES[hostPlatform()]) return hostTarget(log);
+  if (process.versions.node.split('.')[0] === String(RUNTIME_LINE)) return { platform: hostPlatform(), nodeBinary: process.execPath };
+  throw new Error(`${hostPlatform()}: no Node ${RUNTIME_LINE} package in the npm registry; run with Node ${RUNTIME_LINE} or set EXOFORM_NODE_BINARY`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const options = parseArguments(argv);
   if (options.native) {
     checkReleaseVersion(PROVIDER_VERSION, options.tag);
-    const target = options.targets!.find((t) => t.platform === hostPlatform()) ?? hostTarget();
+    const target = options.targets!.find((t) => t.platform === hostPlatform()) ?? nativeTarget();
     await buildNative(options.native, target, { allowUnsignedDarwin: options.allowUnsignedDarwin, log: (line) => process.stdout.write(`${line}\n`) });
     return;
   }
