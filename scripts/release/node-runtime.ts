@@ -46,14 +46,17 @@ export function checkRuntimeSupported(version: string, today: Date = new Date())
   const endOfLife = NODE_END_OF_LIFE[line];
   if (!endOfLife) {
     throw new Error(
-      `Node ${version} is not in the end-of-life table of scripts/release/node-runtime.ts (lines ${Object.keys(NODE_END_OF_LIFE).join(', ')}). ` +
-        'Add its line with the date from Node\'s release schedule, or embed a listed LTS line.',
+      `Node ${version} is not in the end-of-life table of scripts/release/node-runtime.ts (lines ${Object.keys(
+        NODE_END_OF_LIFE,
+      ).join(', ')}). ` + "Add its line with the date from Node's release schedule, or embed a listed LTS line.",
     );
   }
   if (today.toISOString().slice(0, 10) > endOfLife) {
     throw new Error(
-      `Node ${version} reached its end of life on ${endOfLife} and gets no security fixes; the release executables carry users' credentials. ` +
-        `Embed a supported LTS line (RUNTIME_PACKAGES in scripts/release/node-runtime.ts; line ${RUNTIME_LINE} is supported until ${NODE_END_OF_LIFE[RUNTIME_LINE]}).`,
+      `Node ${version} reached its end of life on ${endOfLife} and gets no security fixes; ` +
+        "the release executables carry users' credentials. Embed a supported LTS line " +
+        `(RUNTIME_PACKAGES in scripts/release/node-runtime.ts; line ${RUNTIME_LINE} ` +
+        `is supported until ${NODE_END_OF_LIFE[RUNTIME_LINE]}).`,
     );
   }
   return endOfLife;
@@ -67,15 +70,20 @@ export function fetchRuntime(platform: string, log: (line: string) => void = () 
   const runtime = RUNTIME_PACKAGES[platform];
   if (!runtime) {
     throw new Error(
-      `the npm registry has no Node ${RUNTIME_LINE} binary package for ${platform}: pass that platform's Node ${RUNTIME_LINE} ` +
-        `with --platform ${platform} --node-binary <path> (the release workflow uses the runner's own Node)`,
+      `the npm registry has no Node ${RUNTIME_LINE} binary package for ${platform}: ` +
+        `pass that platform's Node ${RUNTIME_LINE} with --platform ${platform} --node-binary <path> (the release workflow uses the runner's own Node)`,
     );
   }
   return fetchRuntimePackage(runtime.name, runtime.version, runtime.binary, log);
 }
 
 /** `npm pack` one Node binary package (any version) and returns the binary's path; cached. */
-export function fetchRuntimePackage(name: string, version: string, binary: string, log: (line: string) => void = () => undefined): string {
+export function fetchRuntimePackage(
+  name: string,
+  version: string,
+  binary: string,
+  log: (line: string) => void = () => undefined,
+): string {
   const directory = join(DIST, 'node-runtime', `${name}-${version}`);
   const executable = join(directory, binary.split('/').pop()!);
   if (existsSync(executable)) return executable;
@@ -83,14 +91,24 @@ export function fetchRuntimePackage(name: string, version: string, binary: strin
   try {
     log(`fetching ${name}@${version} from the npm registry (npm pack)`);
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-    const packed = spawnSync(npm, ['pack', `${name}@${version}`, '--pack-destination', work, '--silent'], { encoding: 'utf8', shell: process.platform === 'win32' });
+    const packed = spawnSync(npm, ['pack', `${name}@${version}`, '--pack-destination', work, '--silent'], {
+      encoding: 'utf8',
+      shell: process.platform === 'win32',
+    });
     if (packed.error || packed.status !== 0) {
-      throw new Error(`npm pack ${name}@${version} failed: ${packed.error?.message ?? packed.stderr.trim()}. The npm registry must be reachable.`);
+      throw new Error(
+        `npm pack ${name}@${version} failed: ${
+          packed.error?.message ?? packed.stderr.trim()
+        }. The npm registry must be reachable.`,
+      );
     }
     const tarball = readdirSync(work).find((file) => file.endsWith('.tgz'));
     if (!tarball) throw new Error(`npm pack ${name}@${version} wrote no tarball`);
-    const unpacked = spawnSync('tar', ['-xzf', join(work, tarball), '-C', work, `package/${binary}`], { encoding: 'utf8' });
-    if (unpacked.error || unpacked.status !== 0) throw new Error(`unpacking ${tarball} failed: ${unpacked.error?.message ?? unpacked.stderr.trim()}`);
+    const unpacked = spawnSync('tar', ['-xzf', join(work, tarball), '-C', work, `package/${binary}`], {
+      encoding: 'utf8',
+    });
+    if (unpacked.error || unpacked.status !== 0)
+      throw new Error(`unpacking ${tarball} failed: ${unpacked.error?.message ?? unpacked.stderr.trim()}`);
     mkdirSync(directory, { recursive: true });
     copyFileSync(join(work, 'package', binary), `${executable}.${process.pid}.tmp`);
     chmodSync(`${executable}.${process.pid}.tmp`, 0o755);

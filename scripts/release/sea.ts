@@ -118,7 +118,9 @@ export function buildSea(application: SeaApplication, target: SeaTarget, options
   }
   const key = cacheKey(application, target, blobNode, useCodeCache);
   const cacheDirectory = join(DIST, 'sea-cache', target.platform);
-  const cached = join(cacheDirectory, `${application.name}-${key}`);
+  // One cache entry per application and embedded Node (the bench keeps a Node 20 build beside the release's).
+  const prefix = `${application.name}-${version}-`;
+  const cached = join(cacheDirectory, `${prefix}${key}`);
   if (existsSync(cached)) {
     log(`${application.name} ${target.platform}: cached single executable ${cached}`);
     return cached;
@@ -166,7 +168,7 @@ export function buildSea(application: SeaApplication, target: SeaTarget, options
 
     mkdirSync(cacheDirectory, { recursive: true });
     for (const old of readdirSync(cacheDirectory)) {
-      if (old.startsWith(`${application.name}-`)) rmSync(join(cacheDirectory, old), { force: true });
+      if (old.startsWith(prefix)) rmSync(join(cacheDirectory, old), { force: true });
     }
     // Through a temporary name in the cache directory: a rename across file systems (tmp → dist) fails.
     copyFileSync(executable, `${cached}.${process.pid}.tmp`);

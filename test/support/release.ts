@@ -31,9 +31,24 @@ export interface GpgKey {
 export function makeGpgKey(home: string, name: string): GpgKey {
   mkdirSync(home, { mode: 0o700, recursive: true });
   const env = { ...process.env, GNUPGHOME: home };
-  const generated = run('gpg', ['--batch', '--passphrase', '', '--quick-generate-key', `${name} <${name.replace(/\W+/g, '-')}@example.invalid>`, 'ed25519', 'sign', '1d'], { env });
+  const generated = run(
+    'gpg',
+    [
+      '--batch',
+      '--passphrase',
+      '',
+      '--quick-generate-key',
+      `${name} <${name.replace(/\W+/g, '-')}@example.invalid>`,
+      'ed25519',
+      'sign',
+      '1d',
+    ],
+    { env },
+  );
   if (generated.status !== 0) throw new Error(`gpg key generation failed: ${generated.stderr}`);
-  const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(run('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env }).stdout)![1];
+  const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(
+    run('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env }).stdout,
+  )![1];
   const publicKeyFile = join(home, 'public.asc');
   writeFileSync(publicKeyFile, run('gpg', ['--batch', '--armor', '--export', fingerprint], { env }).stdout);
   return { home, fingerprint, publicKeyFile };
@@ -42,7 +57,11 @@ export function makeGpgKey(home: string, name: string): GpgKey {
 /** `npm run release -- <args>` as a child process, with GNUPGHOME of `key` when given. */
 export function runRelease(args: string[], key?: GpgKey): void {
   const env = key ? { ...process.env, GNUPGHOME: key.home } : process.env;
-  const built = run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts/release.ts'), ...args], { cwd: ROOT, env });
+  const built = run(
+    process.execPath,
+    [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts/release.ts'), ...args],
+    { cwd: ROOT, env },
+  );
   if (built.status !== 0) throw new Error(`npm run release failed:\n${built.stderr}${built.stdout}`);
 }
 
@@ -65,16 +84,21 @@ export async function serveFiles(root: string, work: string): Promise<ReleaseSer
   writeFileSync(certificateFile, certificate.certificatePem);
   const requested: string[] = [];
   const overrides = new Map<string, Buffer | string>();
-  const server: Server = createServer({ key: certificate.privateKeyPem, cert: certificate.certificatePem }, (request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'https://localhost').pathname));
-    requested.push(path);
-    try {
-      const body = overrides.get(path) ?? readFileSync(join(root, path));
-      response.writeHead(200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream' }).end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
+  const server: Server = createServer(
+    { key: certificate.privateKeyPem, cert: certificate.certificatePem },
+    (request, response) => {
+      const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'https://localhost').pathname));
+      requested.push(path);
+      try {
+        const body = overrides.get(path) ?? readFileSync(join(root, path));
+        response
+          .writeHead(200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/octet-stream' })
+          .end(body);
+      } catch {
+        response.writeHead(404).end();
+      }
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   return {
