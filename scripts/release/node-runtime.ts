@@ -11,9 +11,10 @@
  * - A release refuses a runtime whose line is past its end of life, or a line this table does not know.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { DIST } from '../package';
 
 /** Node release lines and the day each stops getting fixes (Node's release schedule, "End-of-life"). */
@@ -77,14 +78,15 @@ export function fetchRuntime(platform: string, log: (line: string) => void = () 
   return fetchRuntimePackage(runtime.name, runtime.version, runtime.binary, log);
 }
 
-/** `npm pack` one Node binary package (any version) and returns the binary's path; cached. */
+/** `npm pack` one Node binary package (any version) and returns the binary's path; cached under `cache`. */
 export function fetchRuntimePackage(
   name: string,
   version: string,
   binary: string,
   log: (line: string) => void = () => undefined,
+  cache = join(DIST, 'node-runtime'),
 ): string {
-  const directory = join(DIST, 'node-runtime', `${name}-${version}`);
+  const directory = join(cache, `${name}-${version}`);
   const executable = join(directory, binary.split('/').pop()!);
   if (existsSync(executable)) return executable;
   const work = mkdtempSync(join(tmpdir(), 'exoform-node-runtime-'));
@@ -104,17 +106,40 @@ export function fetchRuntimePackage(
     }
     const tarball = readdirSync(work).find((file) => file.endsWith('.tgz'));
     if (!tarball) throw new Error(`npm pack ${name}@${version} wrote no tarball`);
-    const unpacked = spawnSync('tar', ['-xzf', join(work, tarball), '-C', work, `package/${binary}`], {
-      encoding: 'utf8',
-    });
-    if (unpacked.error || unpacked.status !== 0)
-      throw new Error(`unpacking ${tarball} failed: ${unpacked.error?.message ?? unpacked.stderr.trim()}`);
+    const content = fileFromTarball(gunzipSync(readFileSync(join(work, tarball))), `package/${binary}`);
+    if (!content) throw new Error(`${tarball} holds no package/${binary}`);
     mkdirSync(directory, { recursive: true });
-    copyFileSync(join(work, 'package', binary), `${executable}.${process.pid}.tmp`);
+    writeFileSync(`${executable}.${process.pid}.tmp`, content);
     chmodSync(`${executable}.${process.pid}.tmp`, 0o755);
     renameSync(`${executable}.${process.pid}.tmp`, executable);
     return executable;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * One regular file out of a (ustar) tar archive, read here rather than by a `tar` command: on Windows runners the
+ * `tar` found first may be GNU tar, which reads "C:\\..." as a remote host.
+ */
+export function fileFromTarball(tar: Buffer, wanted: string): Buffer | undefined {
+  let offset = 0;
+  let longName: string | undefined;
+  while (offset + 512 <= tar.length) {
+    const header = tar.subarray(offset, offset + 512);
+    if (header.every((byte) => byte === 0)) return undefined; // end of archive
+    const text = (start: number, length: number): string =>
+      header.toString('latin1', start, start + length).replace(/\0.*$/s, '');
+    const size = parseInt(text(124, 12).trim() || '0', 8);
+    const type = text(156, 1);
+    const prefix = text(257, 6).startsWith('ustar') ? text(345, 155) : '';
+    const name = longName ?? (prefix ? `${prefix}/${text(0, 100)}` : text(0, 100));
+    const body = tar.subarray(offset + 512, offset + 512 + size);
+    longName = undefined;
+    if (type === 'x') longName = /\d+ path=([^\n]*)\n/.exec(body.toString('utf8'))?.[1]; // pax extended header
+    else if (type === 'L') longName = body.toString('utf8').replace(/\0.*$/s, ''); // GNU long name
+    else if ((type === '0' || type === '') && name === wanted) return Buffer.from(body);
+    offset += 512 + Math.ceil(size / 512) * 512;
+  }
+  return undefined;
 }
