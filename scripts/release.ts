@@ -33,7 +33,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DIST, PROVIDER_VERSION, ROOT, SIDE_BUNDLES, bundle, sideBundlePlugin } from './package';
-import { RUNTIME_LINE, RUNTIME_PACKAGES, fetchRuntime } from './release/node-runtime';
+import { RUNTIME_LINE, RUNTIME_PACKAGES, checkRuntimeSupported, fetchRuntime } from './release/node-runtime';
 import { buildSea, executableName, hostPlatform, nodeBinaryVersion, type SeaApplication, type SeaTarget } from './release/sea';
 import { writeZip, type ZipEntry } from './release/zip';
 
@@ -184,7 +184,13 @@ export async function buildRelease(options: ReleaseOptions = {}): Promise<Releas
       const names = executableNames(version, platform);
       const provider = join(options.prebuilt, platform, names.provider);
       const cli = join(options.prebuilt, platform, names.cli);
-      if (!existsSync(provider) || !existsSync(cli)) throw new Error(`--prebuilt ${options.prebuilt}/${platform} lacks ${names.provider} or ${names.cli}: was it built by --native for version ${version}?`);
+      if (!PLATFORM_NAME.test(platform)) throw new Error(`--prebuilt ${options.prebuilt}/${platform}: not a platform name like linux_amd64`);
+      if (!existsSync(provider) || !existsSync(cli)) {
+        throw new Error(`--prebuilt ${options.prebuilt}/${platform} lacks ${names.provider} or ${names.cli}: was it built by --native for version ${version}?`);
+      }
+      // The runner checked its runtime when it built; the assembly checks again on the day of the release.
+      const runtime = JSON.parse(readFileSync(join(options.prebuilt, platform, 'runtime.json'), 'utf8')) as { node: string };
+      checkRuntimeSupported(runtime.node);
       executables[platform] = { provider: readFileSync(provider), cli: readFileSync(cli) };
     }
     if (Object.keys(executables).length === 0) throw new Error(`--prebuilt ${options.prebuilt} holds no <os_arch> directories`);
