@@ -15,7 +15,8 @@ import { assertImportTenant, exchangeSession, type ExchangeClient } from '../pro
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedDefaultDetachment } from './authentication-policy';
-import { assertPolicyExistsAtPlan, emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
+import { assertPolicyExistsAtPlan, deletedPolicy, deletedPolicyFix, emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
+import { noteVanished, vanishedWarning } from './vanished';
 
 export const defaultAuthenticationPolicySchema: Schema = {
   version: 0,
@@ -89,7 +90,22 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
   },
 
   async read(context) {
-    const current = await readDefault(exchangeSession(context), readString(context.state, 'authentication_policy'), readString(context.state, 'authentication_policy_guid'));
+    const exchange = exchangeSession(context);
+    const configured = readString(context.state, 'authentication_policy');
+    const current = await readDefault(exchange, configured, readString(context.state, 'authentication_policy_guid'));
+    const deleted = await deletedPolicy(exchange, context.state, current);
+    if (deleted) {
+      // The default went with the policy: gone from the state, like a deleted mailbox's override.
+      noteVanished(context.client, 'policy', configured, deleted);
+      const warning = vanishedWarning(
+        'policy',
+        configured ?? deleted,
+        'the organization default it was (this exchangeonline_default_authentication_policy)',
+        deletedPolicyFix(context.client, configured),
+      );
+      context.warn(warning.summary, warning.detail);
+      return null;
+    }
     return { id: context.client.organization, authentication_policy: current.name, authentication_policy_guid: current.guid };
   },
 
