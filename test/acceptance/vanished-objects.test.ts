@@ -159,4 +159,47 @@ resource "exchangeonline_authentication_policy_assignment" "scanner" {
       (planned) => expect(actions(planned)).toEqual({ 'exchangeonline_default_authentication_policy.org': ['create'] }),
     );
   });
+
+  test('a renamed mailbox: the single resource follows its GUID; the list follows a kept old address, else reports it deleted', async () => {
+    const tf = new TerraformWorkspace(
+      main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
+  identity                            = "sean@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
+  identities                          = { "chris@contoso.com" = "", "akol@contoso.com" = "" }
+  smtp_client_authentication_disabled = false
+}
+`),
+      env,
+    );
+    const rename = (from: string, to: string, keepOld: boolean): Promise<unknown> =>
+      emulator.inspect.setRecipient(from, {
+        UserPrincipalName: to,
+        PrimarySmtpAddress: to,
+        EmailAddresses: [`SMTP:${to}`, ...(keepOld ? [`smtp:${from}`] : [])],
+      });
+    try {
+      await tf.init();
+      await tf.apply();
+      await rename('sean@contoso.com', 'sean.murphy@contoso.com', false);
+      await rename('chris@contoso.com', 'chris.new@contoso.com', true);
+      await rename('akol@contoso.com', 'akol.new@contoso.com', false);
+
+      const planned = await tf.plan(2);
+      const byAddress = Object.fromEntries(planned.plan.resource_changes!.map((c) => [c.address, c.change]));
+      expect(byAddress['exchangeonline_mailbox_smtp_auth.sean'].actions).toEqual(['no-op']);
+      expect(byAddress['exchangeonline_mailbox_smtp_auth.sean'].before.primary_smtp_address).toBe('sean.murphy@contoso.com');
+      expect(byAddress['exchangeonline_mailbox_smtp_auth_list.allowed'].before.out_of_sync).toEqual({ 'akol@contoso.com': 'deleted' });
+      expectVanishedWarning(planned.result, 'Mailbox "akol@contoso.com" was deleted outside Terraform', /Remove it from `identities`/);
+
+      await tf.destroy();
+      // Sean by GUID and Chris by the address he kept go back to inherit; the list lost track of Akol.
+      const after = await emulator.inspect.tenant();
+      const setting = (upn: string): unknown => after.recipients.find((r) => r.UserPrincipalName === upn)!.SmtpClientAuthenticationDisabled;
+      expect([setting('sean.murphy@contoso.com'), setting('chris.new@contoso.com'), setting('akol.new@contoso.com')]).toEqual([null, null, false]);
+    } finally {
+      tf.cleanup();
+    }
+  });
 });

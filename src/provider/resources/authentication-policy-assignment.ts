@@ -28,7 +28,10 @@ export const authenticationPolicyAssignmentSchema: Schema = {
     description:
       "Assigns an authentication policy to one user (`Set-User -AuthenticationPolicy`); the user's own policy wins over the organization default. " +
       'Exchange applies a change within 24 hours; `revoke_refresh_tokens` brings that down to about 30 minutes. Destroying the resource removes the ' +
-      "user's policy, so the organization default applies again. Import with any identity of the user.",
+      "user's policy, so the organization default applies again. Import with any identity of the user. " +
+      'A user, or a policy not managed in this configuration, deleted outside Terraform takes the assignment out of the state with one warning ' +
+      'naming it; a plan that still declares it warns and never fails, so `terraform destroy` keeps working, and applying fails for it: ' +
+      'remove the block, or replace it with a `removed` block.',
     attributes: {
       id: { type: 'string', computed: true, description: 'The user GUID.' },
       user: {

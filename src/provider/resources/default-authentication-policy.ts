@@ -24,7 +24,10 @@ export const defaultAuthenticationPolicySchema: Schema = {
     description:
       "The organization's default authentication policy: it applies to every user without a policy of their own (`Set-OrganizationConfig " +
       '-DefaultAuthenticationPolicy`). One per tenant: creating it replaces whatever default is set. Destroying it clears the default. ' +
-      'Changes apply within 24 hours. Import with the tenant domain or id.',
+      'Changes apply within 24 hours. Import with the tenant domain or id. ' +
+      'A default policy deleted outside Terraform (and not managed in this configuration) takes this resource out of the state with one ' +
+      'warning naming it; a plan that still declares it warns and never fails, so `terraform destroy` keeps working, and applying fails: ' +
+      'name another policy, or remove the block.',
     attributes: {
       id: { type: 'string', computed: true, description: "The tenant (the provider's `organization`)." },
       authentication_policy: {

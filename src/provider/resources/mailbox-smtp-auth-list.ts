@@ -43,7 +43,11 @@ export const mailboxSmtpAuthListSchema: Schema = {
       'Mailboxes removed from the list return to the organization setting; with `exclusive = true`, so does every other mailbox with the same setting. ' +
       'Scales to tens of thousands of mailboxes: the state keeps only the mailboxes that are out of line. ' +
       'Import with `enabled` or `disabled` to adopt every mailbox that has that setting now, or with `enabled:<mailbox>,<mailbox>,...` ' +
-      '(or `disabled:` / `inherit:`) to adopt exactly the mailboxes named.',
+      '(or `disabled:` / `inherit:`) to adopt exactly the mailboxes named. ' +
+      'Members are found by their identity as written at every refresh (no GUID is pinned): a mailbox whose primary address changed is still found ' +
+      'while the old address stays one of its addresses (Exchange keeps it as a secondary address), otherwise it shows as `"deleted"`. ' +
+      'A listed mailbox deleted outside Terraform shows as `"deleted"` in `out_of_sync` with one warning naming it; plans warn and never fail, ' +
+      'so `terraform destroy` keeps working, and applying fails for it (the other mailboxes are still applied) until it is removed from `identities`.',
     attributes: {
       id: { type: 'string', computed: true, description: 'A random identifier for this list.' },
       identities: {
@@ -147,7 +151,7 @@ function deletedWarnings(identities: readonly string[]): Diagnostic[] {
     return identities.map((identity) => ({
       severity: 'warning' as const,
       summary: `Mailbox "${identity}" was deleted outside Terraform`,
-      detail: `It no longer exists in Exchange Online. ${fix('it')}`,
+      detail: `No mailbox has this identity any more (deleted, or renamed without keeping it as an address). ${fix('it')}`,
       path: ['identities'],
     }));
   }
@@ -157,7 +161,7 @@ function deletedWarnings(identities: readonly string[]): Diagnostic[] {
     {
       severity: 'warning',
       summary: `${identities.length} listed mailboxes were deleted outside Terraform`,
-      detail: `${shown}${more} no longer exist in Exchange Online. ${fix('them')}`,
+      detail: `No mailbox has any of ${shown}${more} as an identity any more (deleted, or renamed). ${fix('them')}`,
       path: ['identities'],
     },
   ];
