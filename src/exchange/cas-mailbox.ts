@@ -72,11 +72,12 @@ const INVISIBLE: Readonly<Record<string, string>> = {
 };
 const INVISIBLE_CHARACTER = /[\ufeff\u200b-\u200d\u2060\u00a0]/;
 
-/** Names an invisible character of `identity`, where it is, where it comes from, and the function that reads such files. */
+/** Names an invisible character of `identity`: which, where, where it comes from, and what reads such files. */
 function invisibleProblem(identity: string): string | undefined {
   const found = INVISIBLE_CHARACTER.exec(identity);
   if (!found) return undefined;
-  const at = found.index === 0 ? 'at the start' : found.index === identity.length - 1 ? 'at the end' : `after "${identity.slice(0, found.index)}"`;
+  const last = identity.length - 1;
+  const at = found.index === 0 ? 'at the start' : found.index === last ? 'at the end' : `after "${identity.slice(0, found.index)}"`;
   return (
     `contains ${INVISIBLE[found[0]]}. Most editors do not show it as such; it is ${at}. ` +
     'Read allow-list files with `provider::exchangeonline::mailbox_list(file("..."))`, which drops a byte order mark ' +

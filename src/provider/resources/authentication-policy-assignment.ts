@@ -19,7 +19,14 @@ import { exchangeSession, type ExchangeClient } from '../provider';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedUserDetachment } from './authentication-policy';
-import { assertPolicyExistsAtPlan, deletedPolicy, deletedPolicyFix, emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
+import {
+  assertPolicyExistsAtPlan,
+  deletedPolicy,
+  deletedPolicyFix,
+  emptyPolicyDiagnostics,
+  policyInState,
+  policyNotFound,
+} from './policy-reference';
 import { hasVanished, noteVanished, vanishedWarning } from './vanished';
 
 export const authenticationPolicyAssignmentSchema: Schema = {
@@ -84,8 +91,8 @@ function userNotFound(identity: string): DiagnosticError {
   return new DiagnosticError(
     errorDiagnostic(
       `User "${identity}" not found`,
-      'Check the spelling, or use the user principal name or GUID of an existing user. If Terraform assigned the user a policy before, ' +
-        'the user was deleted outside Terraform: remove the resource block (or replace it with a `removed` block); ' +
+      'Check the spelling, or use the user principal name or GUID of an existing user. ' +
+        'If Terraform assigned the user a policy before, the user was deleted outside Terraform: remove the resource block (or replace it with a `removed` block); ' +
         '`terraform destroy -refresh=false` destroys the rest meanwhile.',
       ['user'],
     ),
@@ -183,7 +190,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
         planned.id = user.guid;
         planned.user_principal_name = user.userPrincipalName;
       } else if (!hasVanished(client, 'user', planned.user)) throw userNotFound(planned.user);
-      // else the refresh has just said the user was deleted outside Terraform: warned there, never an error (vanished.ts)
+      // else the refresh has just said the user was deleted outside Terraform: warned there, never an error
     }
   },
 
@@ -202,12 +209,14 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
     const user = await resolveUser(exchange, readString(context.state, 'id') ?? identity);
     if (!user) {
       noteVanished(context.client, 'user', identity, readString(context.state, 'id'));
-      const warning = vanishedWarning('user', identity, 'their policy assignment (this exchangeonline_authentication_policy_assignment)');
+      const what = 'their policy assignment (this exchangeonline_authentication_policy_assignment)';
+      const warning = vanishedWarning('user', identity, what);
       context.warn(warning.summary, warning.detail);
       return null;
     }
     const configured = readString(context.state, 'authentication_policy');
-    const current = await policyInState(exchange, user.authenticationPolicy, configured, readString(context.state, 'authentication_policy_guid'));
+    const configuredGuid = readString(context.state, 'authentication_policy_guid');
+    const current = await policyInState(exchange, user.authenticationPolicy, configured, configuredGuid);
     const deleted = await deletedPolicy(exchange, context.state, current);
     if (deleted) {
       // The assignment went with the policy: gone from the state, like a deleted user's.

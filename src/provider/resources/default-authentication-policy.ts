@@ -15,7 +15,14 @@ import { assertImportTenant, exchangeSession, type ExchangeClient } from '../pro
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedDefaultDetachment } from './authentication-policy';
-import { assertPolicyExistsAtPlan, deletedPolicy, deletedPolicyFix, emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
+import {
+  assertPolicyExistsAtPlan,
+  deletedPolicy,
+  deletedPolicyFix,
+  emptyPolicyDiagnostics,
+  policyInState,
+  policyNotFound,
+} from './policy-reference';
 import { noteVanished, vanishedWarning } from './vanished';
 
 export const defaultAuthenticationPolicySchema: Schema = {

@@ -44,8 +44,9 @@ export const mailboxSmtpAuthListSchema: Schema = {
       'Scales to tens of thousands of mailboxes: the state keeps only the mailboxes that are out of line. ' +
       'Import with `enabled` or `disabled` to adopt every mailbox that has that setting now, or with `enabled:<mailbox>,<mailbox>,...` ' +
       '(or `disabled:` / `inherit:`) to adopt exactly the mailboxes named. ' +
-      'Members are found by their identity as written at every refresh (no GUID is pinned): a mailbox whose primary address changed is still found ' +
-      'while the old address stays one of its addresses (Exchange keeps it as a secondary address), otherwise it shows as `"deleted"`. ' +
+      'Members are found by their identity as written at every refresh (no GUID is pinned): a renamed mailbox is still found ' +
+      'while the identity listed remains one of its addresses (kept as a secondary address); otherwise it shows as `"deleted"` ' +
+      'and the list no longer touches it, not even on destroy. ' +
       'A listed mailbox deleted outside Terraform shows as `"deleted"` in `out_of_sync` with one warning naming it; plans warn and never fail, ' +
       'so `terraform destroy` keeps working, and applying fails for it (the other mailboxes are still applied) until it is removed from `identities`.',
     attributes: {
@@ -133,7 +134,7 @@ function identityWarning(identity: string, problem: string): Diagnostic {
   };
 }
 
-/** Whether an identity resolved to a mailbox when `word` (its `out_of_sync` entry, undefined when in line) was recorded. */
+/** Whether an identity resolved to a mailbox when `word` (its `out_of_sync` entry; undefined: in line) was recorded. */
 function wasFound(word: CtyValue | undefined): boolean {
   return word === undefined || word === DELETED || settingOf(word) !== undefined;
 }
@@ -144,8 +145,10 @@ function wasFound(word: CtyValue | undefined): boolean {
  */
 function deletedWarnings(identities: readonly string[]): Diagnostic[] {
   const fix = (it: string): string =>
-    `Remove ${it} from \`identities\` (or from the file \`provider::exchangeonline::mailbox_list(file(...))\` reads). ` +
-    `Until then ${it} is gone from this list's state but for \`"deleted"\` in \`out_of_sync\`, nothing is set for ${it} ` +
+    `Remove ${it} from \`identities\` ` +
+    '(or from the file `provider::exchangeonline::mailbox_list(file(...))` reads). ' +
+    `Until then ${it} is gone from this list's state but for \`"deleted"\` in \`out_of_sync\`, ` +
+    `nothing is set for ${it} ` +
     `and applying fails for ${it} (the other mailboxes are still applied); \`terraform destroy\` is not affected.`;
   if (identities.length <= 10) {
     return identities.map((identity) => ({
@@ -171,7 +174,8 @@ function deletedWarnings(identities: readonly string[]): Diagnostic[] {
 function deletedError(identity: string): Diagnostic {
   return errorDiagnostic(
     `Mailbox "${identity}" no longer exists`,
-    'It was deleted outside Terraform, so nothing was set for it (the other mailboxes were applied). Remove it from `identities`.',
+    'It was deleted outside Terraform, so nothing was set for it (the other mailboxes were applied). ' +
+      'Remove it from `identities`.',
     ['identities'],
   );
 }

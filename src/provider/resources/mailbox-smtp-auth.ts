@@ -83,7 +83,8 @@ function notFound(identity: string): DiagnosticError {
 
 /** Gone when applying: the plan found the mailbox, or the refresh warned that it was deleted, so this is no typo. */
 function goneAtApply(identity: string): DiagnosticError {
-  return new DiagnosticError(errorDiagnostic(`Mailbox "${identity}" no longer exists`, `It was deleted outside Terraform; nothing was set. ${REMOVE_BLOCK}`, ['identity']));
+  const detail = `It was deleted outside Terraform; nothing was set. ${REMOVE_BLOCK}`;
+  return new DiagnosticError(errorDiagnostic(`Mailbox "${identity}" no longer exists`, detail, ['identity']));
 }
 
 async function stateFor(client: ExchangeClient, exchange: ExchangeSession, identity: string, mailbox: CasMailbox): Promise<ObjectValue> {
@@ -137,7 +138,7 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
         planned.guid = mailbox.guid;
         planned.primary_smtp_address = mailbox.primarySmtpAddress;
       } else if (!hasVanished(client, 'mailbox', planned.identity)) throw notFound(planned.identity);
-      // else the refresh has just said it was deleted outside Terraform: warned there, never an error (vanished.ts)
+      // else the refresh has just said it was deleted outside Terraform: warned there, never an error
     }
     if (client && typeof planned.identity === 'string' && isKnown(planned.identity) && isKnown(wanted)) {
       const keys = [planned.identity, ...(typeof planned.guid === 'string' && isKnown(planned.guid) ? [planned.guid] : [])];
@@ -156,7 +157,8 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
     const mailbox = await resolveMailbox(context.client, exchange, guid ?? identity);
     if (!mailbox) {
       noteVanished(context.client, 'mailbox', identity, guid);
-      const warning = vanishedWarning('mailbox', identity, 'its SMTP AUTH setting (this exchangeonline_mailbox_smtp_auth)');
+      const what = 'its SMTP AUTH setting (this exchangeonline_mailbox_smtp_auth)';
+      const warning = vanishedWarning('mailbox', identity, what);
       context.warn(warning.summary, warning.detail);
       return null;
     }

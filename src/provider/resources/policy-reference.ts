@@ -38,9 +38,10 @@ export function policyNotFound(identity: string, createdWhen: string): Diagnosti
   return new DiagnosticError(
     errorDiagnostic(
       `Authentication policy "${identity}" not found`,
-      `Check the name. If the policy is managed by Terraform, reference it (\`exchangeonline_authentication_policy.<name>.name\`) so it is created ${createdWhen}. ` +
-        'If Terraform assigned it before, it was deleted outside Terraform: remove the resource block (or replace it with a `removed` block); ' +
-        '`terraform destroy -refresh=false` destroys the rest meanwhile.',
+      'Check the name. If the policy is managed by Terraform, reference it ' +
+        `(\`exchangeonline_authentication_policy.<name>.name\`) so it is created ${createdWhen}. ` +
+        'If Terraform assigned it before, it was deleted outside Terraform: remove the resource block ' +
+        '(or replace it with a `removed` block); `terraform destroy -refresh=false` destroys the rest meanwhile.',
       ['authentication_policy'],
     ),
   );
@@ -50,7 +51,11 @@ export function policyNotFound(identity: string, createdWhen: string): Diagnosti
  * A policy this resource pointed at (state's `authentication_policy_guid`) that no longer exists, when what Exchange
  * reports now (`current`) is no policy or a reference that resolves to none: the policy was deleted, not unassigned.
  */
-export async function deletedPolicy(exchange: ExchangeSession, state: ObjectValue, current: { guid: string | null }): Promise<string | undefined> {
+export async function deletedPolicy(
+  exchange: ExchangeSession,
+  state: ObjectValue,
+  current: { guid: string | null },
+): Promise<string | undefined> {
   const guid = state.authentication_policy_guid;
   if (current.guid !== null || typeof guid !== 'string' || guid === '') return undefined;
   return (await findAuthenticationPolicy(exchange, guid)) ? undefined : guid;
@@ -86,7 +91,8 @@ export function isPlannedPolicy(client: object, name: string | undefined): boole
  */
 export function deletedPolicyFix(client: object, name: string | undefined): string | undefined {
   return isPlannedPolicy(client, name)
-    ? 'This configuration creates the policy again (its exchangeonline_authentication_policy), and applying restores this resource too.'
+    ? 'This configuration creates the policy again (its exchangeonline_authentication_policy), ' +
+        'and applying restores this resource too.'
     : undefined;
 }
 
