@@ -141,5 +141,5 @@ describe('CDKTF fleet with the cdktf CLI', () => {
     await cdktf(['destroy', 'fleet-*', '--auto-approve', '--skip-provider-lock', '--no-color']);
     expect(await overrides(TENANTS[1])).toEqual({});
     expect(await overrides(TENANTS[0])).toEqual({});
-  });
+  }, 480_000); // three tenants deployed, diffed and destroyed through cdktf
 });
