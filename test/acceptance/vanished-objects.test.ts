@@ -147,6 +147,38 @@ resource "exchangeonline_authentication_policy_assignment" "scanner" {
     expect((await emulator.inspect.recipient('scanner@contoso.com')).AuthenticationPolicy).toBeNull();
   });
 
+  test('a policy managed here, deleted while assigned: the plan recreates both, and applying restores them', async () => {
+    const tf = new TerraformWorkspace(
+      main(`resource "exchangeonline_authentication_policy" "legacy" {
+  name                  = "Managed Here"
+  allow_basic_auth_smtp = true
+}
+resource "exchangeonline_authentication_policy_assignment" "scanner" {
+  user                  = "scanner@contoso.com"
+  authentication_policy = exchangeonline_authentication_policy.legacy.name
+}
+`),
+      env,
+    );
+    try {
+      await tf.init();
+      await tf.apply();
+      await emulator.inspect.invoke('Remove-AuthenticationPolicy', { Identity: 'Managed Here' });
+      const planned = await tf.plan(2);
+      expectVanishedWarning(planned.result, 'Authentication policy "Managed Here" was deleted outside Terraform', /This configuration creates the policy again/);
+      expect(flat(planned.result)).not.toMatch(/Remove its resource block/);
+      expect(actions(planned)).toEqual({
+        'exchangeonline_authentication_policy.legacy': ['create'],
+        'exchangeonline_authentication_policy_assignment.scanner': ['create'],
+      });
+      await tf.apply();
+      expect((await emulator.inspect.recipient('scanner@contoso.com')).AuthenticationPolicy).toBe('Managed Here');
+      await tf.plan(0);
+    } finally {
+      tf.cleanup();
+    }
+  });
+
   test('the organization default policy', async () => {
     await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Org Default Outside' });
     await vanishThenDestroy(
