@@ -37,7 +37,8 @@ export const REMOVE_BLOCK =
 /** What happens meanwhile: the plan warns, never fails, so destroy works. */
 export const STILL_DECLARED =
   'While the configuration still declares it, plans show it to be created again and applying fails for it; ' +
-  '`terraform destroy` is not affected.';
+  '`terraform destroy` still works (should an apply have stored the state without it already, use ' +
+  '`terraform destroy -refresh=false` until the block is gone).';
 
 const NOUNS: Record<VanishedKind, string> = { mailbox: 'Mailbox', user: 'User', policy: 'Authentication policy' };
 
