@@ -252,3 +252,46 @@ resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
     }
   });
 });
+
+describe('a deleted mailbox still declared after an apply stored the state without it', () => {
+  let emulator: TestEmulator;
+  beforeEach(async () => {
+    emulator = await startTestEmulator();
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  // A later process cannot tell this mailbox from a typo (nothing in the state names it any more), so its plan-time
+  // lookup fails as for a new identity; the error then says how to destroy the rest, and that works.
+  test('applying fails for it, and the error names the way to destroy the rest', async () => {
+    const tf = new TerraformWorkspace(
+      main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
+  identity                            = "sean@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+resource "exchangeonline_mailbox_smtp_auth" "chris" {
+  identity                            = "chris@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+`),
+      { ...emulator.providerEnv, EXO_BRIDGE: 'rest' },
+    );
+    try {
+      await tf.init();
+      await tf.apply();
+      await deleteRecipient(emulator, 'sean@contoso.com');
+      const applied = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
+      expect(applied.code).toBe(1);
+      expect(flat(applied)).toContain('Warning: Mailbox "sean@contoso.com" was deleted outside Terraform');
+      expect(flat(applied)).toContain('If Terraform managed this mailbox before, it was deleted outside Terraform');
+      expect(flat(applied)).toContain('`terraform destroy -refresh=false` destroys the rest meanwhile');
+
+      const destroyed = await tf.expect(['destroy', '-refresh=false', '-no-color', '-input=false', '-auto-approve']);
+      expect(flat(destroyed)).toMatch(/Destroy complete! Resources: 1 destroyed/);
+      expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
+    } finally {
+      tf.cleanup();
+    }
+  });
+});
