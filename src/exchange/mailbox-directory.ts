@@ -454,7 +454,8 @@ async function confirmByFilter(session: ExchangeSession, changes: readonly SmtpA
   }
   const results = await invokeAll(session, requests);
   if (results.some((result) => result instanceof InvalidInputError)) return 'refused';
-  const failed = results.some(isExchangeError);
+  // A filter that selects nothing answers an empty list; a not-found answer would say the same.
+  const failed = results.some((result) => isExchangeError(result) && !(result instanceof NotFoundError));
   const snapshot = new Snapshot();
   for (const result of results) if (!isExchangeError(result)) for (const row of result.rows) snapshot.addMailbox(casMailboxFromRow(row));
   const left: SmtpAuthChange[] = [];
