@@ -153,7 +153,11 @@ export const reportCommand: CliCommand = {
       const report = await runReadinessReport(targets, { parallel: options.parallel, progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`) });
 
       // JSON goes out a tenant at a time: a large fleet's report is longer than one string may be.
-      const renderers = { table: () => renderTerminal(report), csv: () => renderCsv(report), html: () => renderHtml(report) };
+      const renderers = {
+        table: () => renderTerminal(report),
+        csv: () => renderCsv(report),
+        html: () => renderHtml(report),
+      };
       if (options.format === 'json') for (const chunk of renderJsonChunks(report)) io.stdout(chunk);
       else io.stdout(renderers[options.format]());
       if (options.json) write(options.json, renderJsonChunks(report));

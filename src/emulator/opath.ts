@@ -144,7 +144,8 @@ export function parseEqualityDisjunction(filter: string, properties: readonly st
     }
     const joiner = /^-([A-Za-z]+)\s/.exec(text.slice(i));
     if (!joiner || joiner[1]!.toLowerCase() !== 'or') {
-      return fail(`Unexpected text after a comparison: '${text.slice(i, i + 30)}' (only -or is supported by the emulator).`);
+      const after = text.slice(i, i + 30);
+      return fail(`Unexpected text after a comparison: '${after}' (only -or is supported by the emulator).`);
     }
     i += joiner[0].length;
     expectTerm = true;

@@ -423,13 +423,23 @@ function shows(found: readonly CasMailbox[], change: SmtpAuthChange): boolean {
   return found.length !== 1 || found[0]!.smtpClientAuthenticationDisabled === change.value;
 }
 
+/** Get-CASMailbox reads, 10 to a `$batch` where the bridge batches, trimmed to the properties the directory reads. */
 async function invokeAll(session: ExchangeSession, requests: CmdletRequest[]): Promise<Array<CmdletResult | ExchangeError>> {
   const options = { signal: session.signal, select: CAS_MAILBOX_PROPERTIES };
-  return session.bridge.invokeBatch ? session.bridge.invokeBatch(requests, options) : invokeEach(session.bridge, requests, options);
+  const bridge = session.bridge;
+  return bridge.invokeBatch ? bridge.invokeBatch(requests, options) : invokeEach(bridge, requests, options);
 }
 
-async function confirmByIdentity(session: ExchangeSession, changes: readonly SmtpAuthChange[]): Promise<SmtpAuthChange[]> {
-  const results = await invokeAll(session, changes.map((change) => ({ cmdlet: 'Get-CASMailbox', parameters: { Identity: change.identity } })));
+const lookupRequest = (change: SmtpAuthChange): CmdletRequest => ({
+  cmdlet: 'Get-CASMailbox',
+  parameters: { Identity: change.identity },
+});
+
+async function confirmByIdentity(
+  session: ExchangeSession,
+  changes: readonly SmtpAuthChange[],
+): Promise<SmtpAuthChange[]> {
+  const results = await invokeAll(session, changes.map(lookupRequest));
   return changes.filter((change, index) => {
     const result = results[index]!;
     if (result instanceof NotFoundError) return false;
@@ -438,7 +448,11 @@ async function confirmByIdentity(session: ExchangeSession, changes: readonly Smt
   });
 }
 
-async function confirmByFilter(session: ExchangeSession, changes: readonly SmtpAuthChange[], learned: Map<SmtpAuthChange, string>): Promise<RoundOutcome> {
+async function confirmByFilter(
+  session: ExchangeSession,
+  changes: readonly SmtpAuthChange[],
+  learned: Map<SmtpAuthChange, string>,
+): Promise<RoundOutcome> {
   const clauses = new Map<SmtpAuthChange, string>();
   const unnamed: SmtpAuthChange[] = [];
   for (const change of changes) {
@@ -457,7 +471,9 @@ async function confirmByFilter(session: ExchangeSession, changes: readonly SmtpA
   // A filter that selects nothing answers an empty list; a not-found answer would say the same.
   const failed = results.some((result) => isExchangeError(result) && !(result instanceof NotFoundError));
   const snapshot = new Snapshot();
-  for (const result of results) if (!isExchangeError(result)) for (const row of result.rows) snapshot.addMailbox(casMailboxFromRow(row));
+  for (const result of results) {
+    if (!isExchangeError(result)) for (const row of result.rows) snapshot.addMailbox(casMailboxFromRow(row));
+  }
   const left: SmtpAuthChange[] = [];
   for (const [change] of clauses) {
     const found = snapshot.lookup(learned.get(change) ?? change.identity);
@@ -466,7 +482,7 @@ async function confirmByFilter(session: ExchangeSession, changes: readonly SmtpA
   }
   if (unnamed.length > CONFIRM_LOOKUP_LIMIT) return 'read-everything';
   if (unnamed.length > 0) {
-    const lookups = await invokeAll(session, unnamed.map((change) => ({ cmdlet: 'Get-CASMailbox', parameters: { Identity: change.identity } })));
+    const lookups = await invokeAll(session, unnamed.map(lookupRequest));
     unnamed.forEach((change, index) => {
       const result = lookups[index]!;
       if (result instanceof NotFoundError) return;
@@ -484,7 +500,11 @@ async function confirmByFilter(session: ExchangeSession, changes: readonly SmtpA
  * it does not name (user principal names that are not addresses) cost one paged `Get-User` read of every user
  * principal name, as in MailboxDirectory; each change's mailbox GUID is then remembered, so later rounds filter on it.
  */
-async function confirmByReadingEverything(session: ExchangeSession, changes: readonly SmtpAuthChange[], learned: Map<SmtpAuthChange, string>): Promise<SmtpAuthChange[]> {
+async function confirmByReadingEverything(
+  session: ExchangeSession,
+  changes: readonly SmtpAuthChange[],
+  learned: Map<SmtpAuthChange, string>,
+): Promise<SmtpAuthChange[]> {
   const snapshot = new Snapshot();
   await listCasMailboxes(session, (mailbox) => snapshot.addMailbox(mailbox));
   const nameOf = (change: SmtpAuthChange): string => learned.get(change) ?? change.identity;
