@@ -2,7 +2,7 @@
  * `exoform report`: who breaks when Basic SMTP AUTH is disabled by default at the end of December 2026.
  * Everything heavy (bridges, Graph, emulator, renderers) is imported when the command runs, not when the CLI starts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Verdict } from '../exchange/readiness';
@@ -107,9 +107,15 @@ export function parseReportArgs(args: string[]): { help: true } | { help: false;
   };
 }
 
-function write(path: string, text: string): void {
+function write(path: string, text: string | Iterable<string>): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+  if (typeof text === 'string') return writeFileSync(path, text);
+  const fd = openSync(path, 'w');
+  try {
+    for (const chunk of text) writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export const reportCommand: CliCommand = {
@@ -128,6 +134,7 @@ export const reportCommand: CliCommand = {
     const { runReadinessReport, failOnMet } = require('../report/run') as typeof import('../report/run');
     const { renderTerminal, renderCsv, renderAllowList } = require('../report/render-text') as typeof import('../report/render-text');
     const { renderHtml } = require('../report/render-html') as typeof import('../report/render-html');
+    const { renderJsonChunks } = require('../report/render-json') as typeof import('../report/render-json');
 
     let closeEmulator: (() => Promise<void>) | undefined;
     try {
@@ -145,9 +152,15 @@ export const reportCommand: CliCommand = {
       }
       const report = await runReadinessReport(targets, { parallel: options.parallel, progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`) });
 
-      const renderers = { table: () => renderTerminal(report), json: () => `${JSON.stringify(report, null, 2)}\n`, csv: () => renderCsv(report), html: () => renderHtml(report) };
-      io.stdout(renderers[options.format]());
-      if (options.json) write(options.json, renderers.json());
+      // JSON goes out a tenant at a time: a large fleet's report is longer than one string may be.
+      const renderers = {
+        table: () => renderTerminal(report),
+        csv: () => renderCsv(report),
+        html: () => renderHtml(report),
+      };
+      if (options.format === 'json') for (const chunk of renderJsonChunks(report)) io.stdout(chunk);
+      else io.stdout(renderers[options.format]());
+      if (options.json) write(options.json, renderJsonChunks(report));
       if (options.csv) write(options.csv, renderers.csv());
       if (options.html) write(options.html, renderers.html());
       if (options.allowList) {
