@@ -23,6 +23,9 @@ import { settingWord } from '../../exchange/cas-mailbox';
 import { readDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import { VERDICTS, applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type Verdict } from '../../exchange/readiness';
 import { listUsers, type DirectoryUser } from '../../exchange/user';
+import type { ExchangeSession } from '../../exchange/session';
+import { readTransportConfig } from '../../exchange/transport-config';
+import { describeUnknownProperty, scanRows, type UnknownProperty } from '../../exchange/watched-properties';
 import { exchangeSession, type ExchangeClient } from '../provider';
 import type { DataSourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString } from '../framework/values';
@@ -156,12 +159,15 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
   },
 
   async read(context) {
-    const exchange = exchangeSession(context);
+    // The December 2026 watch: the whole rows of the transport config, org config and policies are looked at.
+    const unknownProperties: UnknownProperty[] = [];
+    const exchange: ExchangeSession = { ...exchangeSession(context), observe: (cmdlet, rows) => unknownProperties.push(...scanRows(cmdlet, rows)) };
     const directory = context.client.mailboxes;
     const readGraph = readBool(context.config, 'read_graph') !== false;
     const [mailboxes, orgDisabled, users, policies, orgDefault, graph] = await Promise.all([
       directory.all(exchange),
-      directory.orgSmtpAuthDisabled(exchange),
+      // Read here, not from the directory's cache, so the watch sees this plan's row.
+      readTransportConfig(exchange).then((transport) => transport.smtpClientAuthenticationDisabled),
       listUsers(exchange),
       listAuthenticationPolicies(exchange),
       readDefaultAuthenticationPolicy(exchange),
@@ -215,6 +221,10 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
       };
     });
     rows.sort((a, b) => a.primary_smtp_address.localeCompare(b.primary_smtp_address));
+
+    for (const found of unknownProperties) {
+      context.warn(`Unmodelled property ${found.property} on ${found.cmdlet}`, `${describeUnknownProperty(found)} See docs/guides/december-2026.md.`);
+    }
 
     const count = (test: (row: (typeof rows)[number]) => boolean): number => rows.filter(test).length;
     const wanted = readString(context.config, 'verdict') as Verdict | undefined;
