@@ -71,7 +71,9 @@ export const smtpAuthReadinessSchema: Schema = {
       'and Entra security defaults), which setting decided, its Basic SMTP sign-ins of the last 30 days, and a verdict (`breaks`, `at-risk`, `ready`); ' +
       'plus the tenant\'s counts. The same rules and reads as `exoform report`. Read in pages, never a call per mailbox. Security defaults and usage ' +
       'evidence come from Microsoft Graph (Policy.Read.All, AuditLog.Read.All with Entra ID P1/P2, else Reports.Read.All); a missing permission or ' +
-      'licence is "no evidence available" (`at-risk`), never "no usage".',
+      'licence is "no evidence available" (`at-risk`), never "no usage". A property on the transport config, organization config or authentication ' +
+      'policy rows whose name concerns SMTP, Basic or legacy authentication, or OAuth and that exoform does not model (perhaps Microsoft\'s ' +
+      'December 2026 switch) is reported as a warning naming it and where it was seen: the verdicts may not yet account for it.',
     attributes: {
       id: { type: 'string', computed: true, description: "The tenant (the provider's `organization`)." },
       verdict: {
