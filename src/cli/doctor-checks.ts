@@ -189,7 +189,9 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
     }
   }
 
-  checks.push(watchCheck(report.unknownProperties, shown));
+  // Where a property was seen names the tenant's objects: redacted like everything else with --redact-tenant.
+  report.unknownProperties = report.unknownProperties.map((found) => ({ ...found, seenOn: shown(found.seenOn) }));
+  checks.push(watchCheck(report.unknownProperties));
 
   // A deliberate not-found: which error form does this tenant answer with?
   try {
@@ -483,7 +485,7 @@ async function runPowerShellChecks(environment: NodeJS.ProcessEnv, organization:
         checks.push(failure(`read:${read.cmdlet}`, read.cmdlet, error));
       }
     }
-    checks.push(watchCheck(unknown, (text) => text));
+    checks.push(watchCheck(unknown));
     try {
       await bridge.invoke('Get-User', { Identity: randomGuid() });
       checks.push({ id: 'not-found', title: 'Not-found error', status: 'fail', detail: 'a random identity was "found"', remedy: 'Report it.' });
@@ -501,16 +503,16 @@ async function runPowerShellChecks(environment: NodeJS.ProcessEnv, organization:
  * The December 2026 watch: Microsoft has not said which setting the switch changes. A property exoform does not know,
  * with a name about SMTP, Basic/legacy auth or OAuth, may be it: a warning, not a failure (exoform still works).
  */
-function watchCheck(unknown: readonly UnknownProperty[], shown: (text: string) => string): DoctorCheck {
+function watchCheck(unknown: readonly UnknownProperty[]): DoctorCheck {
   const title = 'Watch for the December 2026 switch (SMTP and auth properties)';
   if (unknown.length === 0) return { id: 'watch', title, status: 'pass', detail: 'every SMTP, Basic/legacy auth and OAuth property read is one exoform knows' };
   return {
     id: 'watch',
     title,
     status: 'warn',
-    detail: shown(unknown.map(describeUnknownProperty).join(' ')),
+    detail: unknown.map(describeUnknownProperty).join(' '),
     remedy: 'Read docs/guides/december-2026.md ("A property exoform does not know"), check Microsoft\'s announcements, and report the property to exoform.',
-    facts: { unknownProperties: unknown.map((found) => ({ ...found, seenOn: shown(found.seenOn) })) },
+    facts: { unknownProperties: unknown },
   };
 }
 

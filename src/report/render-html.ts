@@ -96,7 +96,7 @@ function unknownBox(t: TenantReadiness): string {
 const signed = (before: number | null, after: number | null): string => {
   if (before === null || after === null) return `${before ?? '–'} → ${after ?? '–'}`;
   const delta = after - before;
-  return `${before} → ${after} <b class="${delta < 0 ? 'down' : delta > 0 ? 'up' : 'flat'}">${delta < 0 ? '▼' : delta > 0 ? '▲' : '='}${delta === 0 ? '' : Math.abs(delta)}</b>`;
+  return `${before} → ${after} <span class="${delta < 0 ? 'down' : delta > 0 ? 'up' : 'flat'}">${delta < 0 ? '▼' : delta > 0 ? '▲' : '='}${delta === 0 ? '' : Math.abs(delta)}</span>`;
 };
 
 /** One tenant's trend: its verdict bar then and now, one above the other, and the mailboxes that changed. */

@@ -61,6 +61,12 @@ describe('the December 2026 watch in doctor and report', () => {
       expect.objectContaining({ cmdlet: 'Get-TransportConfig', property: NEW_PROPERTY, value: 'true', seenOn: `${DEMO_TENANT}\\Transport Settings` }),
     ]);
 
+    // --redact-tenant: where it was seen names the tenant, so it is redacted too.
+    const redacted = await cli(['doctor', '--json', '--redact-tenant'], env, dir.path);
+    expect((JSON.parse(redacted.stdout) as { unknownProperties: unknown[] }).unknownProperties).toHaveLength(1);
+    expect(redacted.stdout).toContain(NEW_PROPERTY);
+    expect(redacted.stdout).not.toContain(DEMO_TENANT);
+
     const report = await cli(['report', '--tenant', DEMO_TENANT, '--quiet', '--json', 'report.json'], env, dir.path);
     expect(report.stderr).toBe('');
     expect(report.stdout).toContain(`UNMODELLED PROPERTY: Get-TransportConfig returned ${NEW_PROPERTY} = true (on ${DEMO_TENANT}\\Transport Settings)`);
