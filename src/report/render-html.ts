@@ -107,7 +107,7 @@ function trendRow(t: TenantComparison): string {
   const changes = t.mailboxes.slice(0, ACTION_ROWS).map((m) =>
     `<tr class="${esc(m.change)}" data-change="${esc(m.change)}" data-mailbox="${esc(m.userPrincipalName)}"><td>${esc(m.userPrincipalName)}</td><td>${esc(m.change)}</td>` +
     `<td>${esc(m.verdictBefore ?? '–')} → ${esc(m.verdictAfter ?? '–')}</td><td>${signed(m.signInsBefore, m.signInsAfter)}</td></tr>`).join('');
-  return `<section class="trend" data-tenant="${esc(t.tenant)}" data-fixed="${t.changes.fixed}" data-newly-breaking="${t.changes.newlyBreaking}">` +
+  return `<section class="trend" data-trend-tenant="${esc(t.tenant)}" data-fixed="${t.changes.fixed}" data-newly-breaking="${t.changes.newlyBreaking}">` +
     `<header><h3>${esc(t.name)}</h3><span>${esc(t.verdictBefore ?? 'not read')} → ${esc(t.verdictAfter ?? 'not read')}; Basic SMTP sign-ins ${signed(t.signInsBefore, t.signInsAfter)}</span></header>` +
     `<div class="charts">${bars}</div>` +
     (changes ? `<table><thead><tr><th>Mailbox</th><th>Change</th><th>Verdict</th><th>Basic SMTP sign-ins</th></tr></thead><tbody>${changes}</tbody></table>` : '<p>No mailbox changed.</p>') +

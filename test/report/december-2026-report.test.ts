@@ -150,7 +150,7 @@ describe('the demo fleet report in December 2026', () => {
     expect(run.stdout).toMatch(/contoso\s+scanner@contoso\.com\s+fixed\s+breaks → ready\s+90 → 90/);
 
     const page = parseHtml(readFileSync(join(dir.path, 'after.html'), 'utf8'));
-    const [trend] = findAll(page, (e) => e.tag === 'section' && e.attributes.class === 'trend' && e.attributes['data-tenant'] === 'contoso.onmicrosoft.com');
+    const [trend] = findAll(page, (e) => e.tag === 'section' && e.attributes.class === 'trend' && e.attributes['data-trend-tenant'] === 'contoso.onmicrosoft.com');
     expect(trend!.attributes['data-fixed']).toBe('1');
     // Then and now, one bar above the other: the breaks segment is gone from the "now" bar.
     const segment = (chart: string, key: string) =>
