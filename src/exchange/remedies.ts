@@ -31,35 +31,44 @@ export const REMEDIES: readonly Remedy[] = [
     name: 'OAuth for SMTP AUTH',
     microsoftPage: 'Authenticate an IMAP, POP or SMTP connection using OAuth',
     appliesTo: ['app', 'device', 'shared-mailbox'],
-    action: 'Sign in with OAuth (client credentials with SMTP.SendAsApp, the service principal registered in Exchange with rights on the mailbox); a device only if its firmware supports OAuth.',
+    action:
+      'Sign in with OAuth (client credentials with SMTP.SendAsApp, the service principal registered in Exchange ' +
+      'with rights on the mailbox); a device only if its firmware supports OAuth.',
   },
   {
     id: 'high-volume-email',
     name: 'High Volume Email',
     microsoftPage: 'High volume email for Microsoft 365',
     appliesTo: ['app', 'device'],
-    action: 'Send to internal recipients only through High Volume Email, where Basic auth is supported until September 2028.',
+    action:
+      'Send to internal recipients only through High Volume Email, where Basic auth is supported until September 2028.',
   },
   {
     id: 'acs-email',
     name: 'Azure Communication Services Email',
     microsoftPage: 'Quickstart: How to send an email using Azure Communication Services',
     appliesTo: ['app', 'shared-mailbox'],
-    action: 'Send from the application through Azure Communication Services Email (external recipients, pay per message).',
+    action:
+      'Send from the application through Azure Communication Services Email (external recipients, pay per message).',
   },
   {
     id: 'connector-relay',
     name: 'Connector relay',
-    microsoftPage: 'How to set up a multifunction device or application to send email using Microsoft 365 or Office 365',
+    microsoftPage:
+      'How to set up a multifunction device or application to send email using Microsoft 365 or Office 365',
     appliesTo: ['device', 'app', 'shared-mailbox'],
-    action: 'For a device that cannot do OAuth: relay through an inbound connector (port 25, no authentication, by IP address or certificate) or direct send.',
+    action:
+      'For a device that cannot do OAuth: relay through an inbound connector (port 25, no authentication, by IP ' +
+      'address or certificate) or direct send.',
   },
   {
     id: 'basic-smtp-stopgap',
     name: 'Re-enable Basic SMTP (stopgap)',
     microsoftPage: 'Enable or disable SMTP AUTH in Exchange Online',
     appliesTo: ['device', 'app', 'shared-mailbox'],
-    action: 'Keep Basic SMTP AUTH on for this mailbox only, as a stopgap until the final removal (announced for the second half of 2027).',
+    action:
+      'Keep Basic SMTP AUTH on for this mailbox only, as a stopgap until the final removal ' +
+      '(announced for the second half of 2027).',
   },
 ];
 
@@ -77,7 +86,7 @@ export function sendersFor(recipientTypeDetails: string | null): readonly Sender
 const NONE: readonly RemedyId[] = [];
 const cache = new Map<string, readonly RemedyId[]>();
 
-/** The ways out for a mailbox with this verdict: none when it is ready; every one that applies to its senders otherwise. */
+/** The ways out for a mailbox with this verdict: none when ready; otherwise every one that applies to its senders. */
 export function remediesFor(verdict: Verdict, recipientTypeDetails: string | null): readonly RemedyId[] {
   if (verdict === 'ready') return NONE;
   const senders = sendersFor(recipientTypeDetails);

@@ -12,7 +12,12 @@
 import type { JsonValue, Row } from '../bridge/bridge';
 
 /** The rows exoform reads whole (no `$select`) and watches; mailbox and user bulk reads are trimmed with `$select`. */
-export type WatchedCmdlet = 'Get-TransportConfig' | 'Get-OrganizationConfig' | 'Get-AuthenticationPolicy' | 'Get-CASMailbox' | 'Get-User';
+export type WatchedCmdlet =
+  | 'Get-TransportConfig'
+  | 'Get-OrganizationConfig'
+  | 'Get-AuthenticationPolicy'
+  | 'Get-CASMailbox'
+  | 'Get-User';
 
 export interface KnownProperty {
   cmdlet: WatchedCmdlet;
@@ -23,24 +28,75 @@ export interface KnownProperty {
 }
 
 const OTHER_PROTOCOL_SWITCHES = [
-  'ActiveSync', 'Autodiscover', 'Imap', 'Mapi', 'OfflineAddressBook', 'OutlookService', 'Pop', 'Powershell', 'ReportingWebServices', 'Rpc',
+  'ActiveSync',
+  'Autodiscover',
+  'Imap',
+  'Mapi',
+  'OfflineAddressBook',
+  'OutlookService',
+  'Pop',
+  'Powershell',
+  'ReportingWebServices',
+  'Rpc',
   'WebServices',
 ] as const;
-const ON_PREMISES_SWITCHES = ['ActiveSync', 'Autodiscover', 'Imap', 'Mapi', 'OfflineAddressBook', 'Pop', 'Rpc', 'WebServices'] as const;
+const ON_PREMISES_SWITCHES = [
+  'ActiveSync',
+  'Autodiscover',
+  'Imap',
+  'Mapi',
+  'OfflineAddressBook',
+  'Pop',
+  'Rpc',
+  'WebServices',
+] as const;
 
 /** Sources: Microsoft's cmdlet reference (EXCHANGE-FACTS.md) and the properties the emulator's rows carry. */
 export const KNOWN_PROPERTIES: readonly KnownProperty[] = [
-  { cmdlet: 'Get-TransportConfig', name: 'SmtpClientAuthenticationDisabled', use: 'modelled', why: 'org-wide SMTP AUTH' },
+  {
+    cmdlet: 'Get-TransportConfig',
+    name: 'SmtpClientAuthenticationDisabled',
+    use: 'modelled',
+    why: 'org-wide SMTP AUTH',
+  },
   { cmdlet: 'Get-TransportConfig', name: 'AllowLegacyTLSClients', use: 'modelled', why: 'legacy TLS endpoint' },
-  { cmdlet: 'Get-OrganizationConfig', name: 'DefaultAuthenticationPolicy', use: 'modelled', why: 'org default authentication policy' },
-  { cmdlet: 'Get-OrganizationConfig', name: 'OAuth2ClientProfileEnabled', use: 'set-aside', why: 'modern auth for Outlook clients, not SMTP AUTH' },
-  { cmdlet: 'Get-OrganizationConfig', name: 'SmtpActionableMessagesEnabled', use: 'set-aside', why: 'actionable messages in mail' },
+  {
+    cmdlet: 'Get-OrganizationConfig',
+    name: 'DefaultAuthenticationPolicy',
+    use: 'modelled',
+    why: 'org default authentication policy',
+  },
+  {
+    cmdlet: 'Get-OrganizationConfig',
+    name: 'OAuth2ClientProfileEnabled',
+    use: 'set-aside',
+    why: 'modern auth for Outlook clients, not SMTP AUTH',
+  },
+  {
+    cmdlet: 'Get-OrganizationConfig',
+    name: 'SmtpActionableMessagesEnabled',
+    use: 'set-aside',
+    why: 'actionable messages in mail',
+  },
   { cmdlet: 'Get-AuthenticationPolicy', name: 'AllowBasicAuthSmtp', use: 'modelled', why: 'Basic SMTP AUTH switch' },
-  ...OTHER_PROTOCOL_SWITCHES.map((p) => ({ cmdlet: 'Get-AuthenticationPolicy' as const, name: `AllowBasicAuth${p}`, use: 'modelled' as const, why: 'other protocols' })),
-  ...ON_PREMISES_SWITCHES.flatMap((p) => [`BlockLegacyAuth${p}`, `BlockModernAuth${p}`]).map((name) => ({
-    cmdlet: 'Get-AuthenticationPolicy' as const, name, use: 'set-aside' as const, why: 'Exchange Server (on-premises) only',
+  ...OTHER_PROTOCOL_SWITCHES.map((p) => ({
+    cmdlet: 'Get-AuthenticationPolicy' as const,
+    name: `AllowBasicAuth${p}`,
+    use: 'modelled' as const,
+    why: 'other protocols',
   })),
-  { cmdlet: 'Get-CASMailbox', name: 'SmtpClientAuthenticationDisabled', use: 'modelled', why: "the mailbox's own SMTP AUTH" },
+  ...ON_PREMISES_SWITCHES.flatMap((p) => [`BlockLegacyAuth${p}`, `BlockModernAuth${p}`]).map((name) => ({
+    cmdlet: 'Get-AuthenticationPolicy' as const,
+    name,
+    use: 'set-aside' as const,
+    why: 'Exchange Server (on-premises) only',
+  })),
+  {
+    cmdlet: 'Get-CASMailbox',
+    name: 'SmtpClientAuthenticationDisabled',
+    use: 'modelled',
+    why: "the mailbox's own SMTP AUTH",
+  },
   { cmdlet: 'Get-CASMailbox', name: 'PrimarySmtpAddress', use: 'modelled', why: 'identity' },
   { cmdlet: 'Get-CASMailbox', name: 'ExternalSmtpSettings', use: 'set-aside', why: 'client settings shown to users' },
   { cmdlet: 'Get-CASMailbox', name: 'InternalSmtpSettings', use: 'set-aside', why: 'client settings shown to users' },
@@ -73,7 +129,8 @@ export const UNKNOWN_PROPERTY_NOTE = 'exoform does not model it: the verdicts ma
 function shownValue(value: JsonValue | undefined): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'boolean' || typeof value === 'number') return String(value);
-  if (typeof value === 'string') return /^[A-Za-z][A-Za-z0-9]{0,31}$/.test(value) ? value : `a text of ${value.length} characters`;
+  if (typeof value === 'string')
+    return /^[A-Za-z][A-Za-z0-9]{0,31}$/.test(value) ? value : `a text of ${value.length} characters`;
   return Array.isArray(value) ? `a list of ${value.length}` : 'an object';
 }
 
@@ -97,7 +154,7 @@ export function rowName(cmdlet: string, row: Row): string {
   return cmdlet.replace(/^Get-/, '');
 }
 
-/** Every unknown watched property on rows of `cmdlet`, one entry per property name (where it was seen first, and how often). */
+/** Every unknown watched property on rows of `cmdlet`: one entry per name (where it was seen first, how often). */
 export function scanRows(cmdlet: string, rows: readonly Row[]): UnknownProperty[] {
   const byName = new Map<string, UnknownProperty & { count: number }>();
   for (const row of rows) {
@@ -107,10 +164,12 @@ export function scanRows(cmdlet: string, rows: readonly Row[]): UnknownProperty[
       else byName.set(found.property.toLowerCase(), { ...found, count: 1 });
     }
   }
-  return [...byName.values()].map(({ count, ...found }) => (count > 1 ? { ...found, seenOn: `${found.seenOn} and ${count - 1} more` } : found));
+  return [...byName.values()].map(({ count, ...found }) =>
+    count > 1 ? { ...found, seenOn: `${found.seenOn} and ${count - 1} more` } : found,
+  );
 }
 
-/** One line for a person: "Get-TransportConfig: SmtpBasicAuthX = true (on Transport Settings): exoform does not ...". */
+/** One line for a person: "Get-TransportConfig returned X = true (on Transport Settings): exoform does not ...". */
 export function describeUnknownProperty(found: UnknownProperty): string {
   return `${found.cmdlet} returned ${found.property} = ${found.value} (on ${found.seenOn}): ${found.note}.`;
 }

@@ -66,10 +66,20 @@ export function parseEarlierReport(text: string, source: string): ReadinessRepor
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new ConfigurationError(`--compare: ${source} is not JSON (${(error as Error).message}).`, 'Give the file an earlier `exoform report --json <file>` wrote.', ['compare']);
+    throw new ConfigurationError(
+      `--compare: ${source} is not JSON (${(error as Error).message}).`,
+      'Give the file an earlier `exoform report --json <file>` wrote.',
+      ['compare'],
+    );
   }
   const report = parsed as Partial<ReadinessReport> | null;
-  if (!report || typeof report !== 'object' || report.schemaVersion !== 1 || !Array.isArray(report.tenants) || typeof report.generatedAt !== 'string') {
+  if (
+    !report ||
+    typeof report !== 'object' ||
+    report.schemaVersion !== 1 ||
+    !Array.isArray(report.tenants) ||
+    typeof report.generatedAt !== 'string'
+  ) {
     throw new ConfigurationError(
       `--compare: ${source} is not an exoform readiness report (schemaVersion 1 with "generatedAt" and "tenants").`,
       'Give the file an earlier `exoform report --json <file>` wrote.',
@@ -79,13 +89,25 @@ export function parseEarlierReport(text: string, source: string): ReadinessRepor
   return report as ReadinessReport;
 }
 
-const zeroCounts = (): ChangeCounts => ({ newlyBreaking: 0, fixed: 0, verdictMoved: 0, signInChanges: 0, new: 0, gone: 0 });
+const zeroCounts = (): ChangeCounts => ({
+  newlyBreaking: 0,
+  fixed: 0,
+  verdictMoved: 0,
+  signInChanges: 0,
+  new: 0,
+  gone: 0,
+});
 const COUNTER: Record<MailboxChangeKind, keyof ChangeCounts> = {
-  'newly-breaking': 'newlyBreaking', fixed: 'fixed', 'verdict-moved': 'verdictMoved', 'sign-ins': 'signInChanges', new: 'new', gone: 'gone',
+  'newly-breaking': 'newlyBreaking',
+  fixed: 'fixed',
+  'verdict-moved': 'verdictMoved',
+  'sign-ins': 'signInChanges',
+  new: 'new',
+  gone: 'gone',
 };
 
 function signIns(m: MailboxReadiness | undefined): number | null {
-  return m && m.usage.source === 'signins' ? (m.usage.successfulSignIns ?? 0) : null;
+  return m && m.usage.source === 'signins' ? m.usage.successfulSignIns ?? 0 : null;
 }
 
 function tenantSignIns(t: TenantReadiness | undefined): number | null {
@@ -93,7 +115,10 @@ function tenantSignIns(t: TenantReadiness | undefined): number | null {
   return (t.mailboxes ?? []).reduce((sum, m) => sum + (m.usage.successfulSignIns ?? 0), 0);
 }
 
-function classify(before: MailboxReadiness | undefined, after: MailboxReadiness | undefined): MailboxChangeKind | undefined {
+function classify(
+  before: MailboxReadiness | undefined,
+  after: MailboxReadiness | undefined,
+): MailboxChangeKind | undefined {
   if (after?.verdict === 'breaks' && before?.verdict !== 'breaks') return 'newly-breaking';
   if (!before) return 'new';
   if (!after) return 'gone';
@@ -102,7 +127,14 @@ function classify(before: MailboxReadiness | undefined, after: MailboxReadiness 
   return signIns(before) !== signIns(after) ? 'sign-ins' : undefined;
 }
 
-const ORDER: Record<MailboxChangeKind, number> = { 'newly-breaking': 0, fixed: 1, 'verdict-moved': 2, 'sign-ins': 3, new: 4, gone: 5 };
+const ORDER: Record<MailboxChangeKind, number> = {
+  'newly-breaking': 0,
+  fixed: 1,
+  'verdict-moved': 2,
+  'sign-ins': 3,
+  new: 4,
+  gone: 5,
+};
 
 function compareTenant(before: TenantReadiness | undefined, after: TenantReadiness): TenantComparison {
   const readBefore = before?.status === 'ok' ? before : undefined;
@@ -154,7 +186,8 @@ export function compareReports(earlier: ReadinessReport, now: ReadinessReport): 
   const byTenant = new Map(earlier.tenants.map((t) => [t.tenant.toLowerCase(), t]));
   const tenants = now.tenants.map((t) => compareTenant(byTenant.get(t.tenant.toLowerCase()), t));
   const changes = zeroCounts();
-  for (const t of tenants) for (const k of Object.keys(changes) as Array<keyof ChangeCounts>) changes[k] += t.changes[k];
+  for (const t of tenants)
+    for (const k of Object.keys(changes) as Array<keyof ChangeCounts>) changes[k] += t.changes[k];
   return {
     earlierGeneratedAt: earlier.generatedAt,
     totals: {

@@ -12,7 +12,10 @@ import { join } from 'node:path';
 import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 
-const DOCUMENTED = readFileSync(join(__dirname, '..', '..', 'docs', 'examples', 'data-sources', 'smtp_auth_readiness.tf'), 'utf8');
+const DOCUMENTED = readFileSync(
+  join(__dirname, '..', '..', 'docs', 'examples', 'data-sources', 'smtp_auth_readiness.tf'),
+  'utf8',
+);
 
 const scanner = (disabled: boolean): string => `
 resource "exchangeonline_mailbox_smtp_auth" "scanner" {
@@ -47,8 +50,11 @@ describe('December 2026 in plans', () => {
     await emulator.stop();
   });
 
-  test('the documented check block warns in every plan while a mailbox breaks and names it; quiet once fixed', async () => {
-    const tf = new TerraformWorkspace({ 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n${DOCUMENTED}`, 'scanner.tf': scanner(false) }, emulator.providerEnv);
+  test('the documented check block warns in every plan while a mailbox breaks, names it; quiet if fixed', async () => {
+    const tf = new TerraformWorkspace(
+      { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n${DOCUMENTED}`, 'scanner.tf': scanner(false) },
+      emulator.providerEnv,
+    );
     try {
       await tf.init();
       // The scanner is allowed SMTP AUTH and the demo sign-in log shows it using Basic SMTP: it breaks.
@@ -58,7 +64,9 @@ describe('December 2026 in plans', () => {
         const result = await tf.expect(['plan', '-no-color', '-input=false']);
         expect(result.stdout).toMatch(CHECK_WARNING);
         expect(result.stdout).toContain('in check "smtp_auth_december_2026"');
-        expect(flat(result.stdout)).toMatch(/December 2026: scanner@contoso\.com \(\d+ sign-ins, last \d{4}-\d\d-\d\dT/);
+        expect(flat(result.stdout)).toMatch(
+          /December 2026: scanner@contoso\.com \(\d+ sign-ins, last \d{4}-\d\d-\d\dT/,
+        );
       }
       // Fixed: the scanner now relays through a connector and no longer needs SMTP AUTH.
       tf.write({ 'scanner.tf': scanner(true) });
@@ -72,22 +80,42 @@ describe('December 2026 in plans', () => {
   });
 
   test('the readiness data source warns about a property exoform does not model, with where it was seen', async () => {
-    await emulator.inspect.request('PUT', `/_emulator/tenants/${DEMO_TENANT}/unmodelled-properties`, { 'Get-TransportConfig': { SmtpClientBasicAuthenticationRetired: true } });
-    const tf = new TerraformWorkspace({ 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\ndata "exchangeonline_smtp_auth_readiness" "tenant" {\n  read_graph = false\n}\n` }, emulator.providerEnv);
+    await emulator.inspect.request('PUT', `/_emulator/tenants/${DEMO_TENANT}/unmodelled-properties`, {
+      'Get-TransportConfig': { SmtpClientBasicAuthenticationRetired: true },
+    });
+    const tf = new TerraformWorkspace(
+      {
+        'main.tf': `${REQUIRED_PROVIDERS}
+provider "exchangeonline" {}
+data "exchangeonline_smtp_auth_readiness" "tenant" {
+  read_graph = false
+}
+`,
+      },
+      emulator.providerEnv,
+    );
     try {
       await tf.init();
       const { result } = await tf.plan(0);
       const text = flat(result.stdout);
-      expect(text).toContain('Warning: Unmodelled property SmtpClientBasicAuthenticationRetired on Get-TransportConfig');
-      expect(text).toContain(`Get-TransportConfig returned SmtpClientBasicAuthenticationRetired = true (on ${DEMO_TENANT}\\Transport Settings): exoform does not model it: the verdicts may not yet account for it.`);
+      expect(text).toContain(
+        'Warning: Unmodelled property SmtpClientBasicAuthenticationRetired on Get-TransportConfig',
+      );
+      expect(text).toContain(
+        `Get-TransportConfig returned SmtpClientBasicAuthenticationRetired = true (on ${DEMO_TENANT}\\Transport ` +
+          'Settings): exoform does not model it: the verdicts may not yet account for it.',
+      );
     } finally {
       await emulator.inspect.request('PUT', `/_emulator/tenants/${DEMO_TENANT}/unmodelled-properties`, {});
       tf.cleanup();
     }
   });
 
-  test('after the emulator flips the switch, a configuration that wants SMTP AUTH on plans to put it back', async () => {
-    const tf = new TerraformWorkspace({ 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n${KEEP_ON}` }, emulator.providerEnv);
+  test('after the emulator flips the switch, a configuration wanting SMTP AUTH on plans it back', async () => {
+    const tf = new TerraformWorkspace(
+      { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n${KEEP_ON}` },
+      emulator.providerEnv,
+    );
     try {
       await tf.init();
       await tf.apply();

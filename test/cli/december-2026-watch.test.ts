@@ -13,9 +13,16 @@ import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/em
 
 const NEW_PROPERTY = 'SmtpClientBasicAuthenticationRetired';
 
-function cli(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', EXOFORM_CLI_FROM_SOURCE: '1', ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', EXOFORM_CLI_FROM_SOURCE: '1', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -39,9 +46,12 @@ describe('the December 2026 watch in doctor and report', () => {
     dir.remove();
   });
 
-  test('the known list covers every watched name on the emulator\'s rows today: nothing is reported before the feed', async () => {
+  test("the known list covers the watched names on the emulator's rows: nothing reported before the feed", async () => {
     const doctor = await cli(['doctor', '--json'], env, dir.path);
-    const report = JSON.parse(doctor.stdout) as { checks: Array<{ id: string; status: string }>; unknownProperties: unknown[] };
+    const report = JSON.parse(doctor.stdout) as {
+      checks: Array<{ id: string; status: string }>;
+      unknownProperties: unknown[];
+    };
     expect(report.checks.find((c) => c.id === 'watch')?.status).toBe('pass');
     expect(report.unknownProperties).toEqual([]);
     // The emulator's organization config carries OAuth2ClientProfileEnabled: watched by name, known, so not reported.
@@ -49,16 +59,27 @@ describe('the December 2026 watch in doctor and report', () => {
     expect(KNOWN_PROPERTIES.some((p) => p.name === 'OAuth2ClientProfileEnabled')).toBe(true);
   });
 
-  test('a Get-TransportConfig property exoform does not model is named by doctor and report --tenant, and listed in the JSON', async () => {
+  test('an unmodelled Get-TransportConfig property: named by doctor and report --tenant, in the JSON', async () => {
     expect(KNOWN_PROPERTIES.some((p) => p.name === NEW_PROPERTY)).toBe(false);
-    await emulator.inspect.request('PUT', `/_emulator/tenants/${DEMO_TENANT}/unmodelled-properties`, { 'Get-TransportConfig': { [NEW_PROPERTY]: true } });
+    await emulator.inspect.request('PUT', `/_emulator/tenants/${DEMO_TENANT}/unmodelled-properties`, {
+      'Get-TransportConfig': { [NEW_PROPERTY]: true },
+    });
 
     const table = await cli(['doctor'], env, dir.path);
-    expect(table.stdout).toMatch(new RegExp(`Watch for the December 2026 switch.*WARN.*Get-TransportConfig returned ${NEW_PROPERTY} = true`));
+    expect(table.stdout).toMatch(
+      new RegExp(`Watch for the December 2026 switch.*WARN.*Get-TransportConfig returned ${NEW_PROPERTY} = true`),
+    );
     expect(table.stdout).toContain('the verdicts may not yet account for it');
-    const json = JSON.parse((await cli(['doctor', '--json'], env, dir.path)).stdout) as { unknownProperties: Array<Record<string, string>> };
+    const json = JSON.parse((await cli(['doctor', '--json'], env, dir.path)).stdout) as {
+      unknownProperties: Array<Record<string, string>>;
+    };
     expect(json.unknownProperties).toEqual([
-      expect.objectContaining({ cmdlet: 'Get-TransportConfig', property: NEW_PROPERTY, value: 'true', seenOn: `${DEMO_TENANT}\\Transport Settings` }),
+      expect.objectContaining({
+        cmdlet: 'Get-TransportConfig',
+        property: NEW_PROPERTY,
+        value: 'true',
+        seenOn: `${DEMO_TENANT}\\Transport Settings`,
+      }),
     ]);
 
     // --redact-tenant: where it was seen names the tenant, so it is redacted too.
@@ -69,10 +90,19 @@ describe('the December 2026 watch in doctor and report', () => {
 
     const report = await cli(['report', '--tenant', DEMO_TENANT, '--quiet', '--json', 'report.json'], env, dir.path);
     expect(report.stderr).toBe('');
-    expect(report.stdout).toContain(`UNMODELLED PROPERTY: Get-TransportConfig returned ${NEW_PROPERTY} = true (on ${DEMO_TENANT}\\Transport Settings)`);
+    expect(report.stdout).toContain(
+      `UNMODELLED PROPERTY: Get-TransportConfig returned ${NEW_PROPERTY} = true ` +
+        `(on ${DEMO_TENANT}\\Transport Settings)`,
+    );
     const written = JSON.parse(readFileSync(join(dir.path, 'report.json'), 'utf8')) as ReadinessReport;
     expect(written.tenants[0]!.unknownProperties).toEqual([
-      { cmdlet: 'Get-TransportConfig', property: NEW_PROPERTY, seenOn: `${DEMO_TENANT}\\Transport Settings`, value: 'true', note: 'exoform does not model it: the verdicts may not yet account for it' },
+      {
+        cmdlet: 'Get-TransportConfig',
+        property: NEW_PROPERTY,
+        seenOn: `${DEMO_TENANT}\\Transport Settings`,
+        value: 'true',
+        note: 'exoform does not model it: the verdicts may not yet account for it',
+      },
     ]);
   });
 
@@ -80,8 +110,16 @@ describe('the December 2026 watch in doctor and report', () => {
     await emulator.inspect.request('PUT', `/_emulator/tenants/${DEMO_TENANT}/unmodelled-properties`, {
       'Get-OrganizationConfig': { OAuthSmtpClientNote: 'not a word: a sentence with spaces' },
     });
-    const json = JSON.parse((await cli(['doctor', '--json'], env, dir.path)).stdout) as { unknownProperties: Array<Record<string, string>> };
-    expect(json.unknownProperties).toEqual([expect.objectContaining({ cmdlet: 'Get-OrganizationConfig', property: 'OAuthSmtpClientNote', value: 'a text of 34 characters' })]);
+    const json = JSON.parse((await cli(['doctor', '--json'], env, dir.path)).stdout) as {
+      unknownProperties: Array<Record<string, string>>;
+    };
+    expect(json.unknownProperties).toEqual([
+      expect.objectContaining({
+        cmdlet: 'Get-OrganizationConfig',
+        property: 'OAuthSmtpClientNote',
+        value: 'a text of 34 characters',
+      }),
+    ]);
     expect(JSON.stringify(json)).not.toContain('a sentence with spaces');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The nightly report step that keeps the last report and compares with it (examples/gitops/scripts/report-compare.sh),
- * run as the CI runner runs it — bash, the exoform CLI from the checkout — against the emulator, two nights in a row
+ * run as the CI runner runs it (bash, the exoform CLI from the checkout) against the emulator, two nights in a row
  * with a change in the tenant between them.
  */
 import { spawn } from 'node:child_process';
@@ -19,7 +19,11 @@ describe('examples/gitops nightly report history', () => {
   let env: NodeJS.ProcessEnv;
   const night = (extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> =>
     new Promise((resolve, reject) => {
-      const child = spawn('bash', [join(work, 'scripts', 'report-compare.sh'), 'stacks/contoso'], { cwd: work, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', [join(work, 'scripts', 'report-compare.sh'), 'stacks/contoso'], {
+        cwd: work,
+        env: { ...env, ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -28,14 +32,26 @@ describe('examples/gitops nightly report history', () => {
       child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
   const history = (): string => join(work, 'exoform-history', 'contoso');
-  const tonight = (): ReadinessReport => JSON.parse(readFileSync(join(work, 'out', 'contoso', 'readiness.json'), 'utf8')) as ReadinessReport;
+  const tonight = (): ReadinessReport =>
+    JSON.parse(readFileSync(join(work, 'out', 'contoso', 'readiness.json'), 'utf8')) as ReadinessReport;
 
   beforeAll(async () => {
     emulator = await startTestEmulator();
     work = mkdtempSync(join(tmpdir(), 'exoform-history-'));
-    cpSync(GITOPS, work, { recursive: true, filter: (source) => !/(\.terraform|terraform\.tfstate|exoform-out|exoform-history)/.test(source) });
-    const { EXO_ORGANIZATION: _organization, ...provider } = emulator.providerEnv; // the stack's stack.env names the tenant
-    env = { ...process.env, ...provider, EXOFORM_HOME: ROOT, EXOFORM_TF_CLI_CONFIG: cliConfigPath(), EXOFORM_OUT: join(work, 'out'), GITHUB_STEP_SUMMARY: join(work, 'summary.md') };
+    cpSync(GITOPS, work, {
+      recursive: true,
+      filter: (source) => !/(\.terraform|terraform\.tfstate|exoform-out|exoform-history)/.test(source),
+    });
+    // The stack's stack.env names the tenant.
+    const { EXO_ORGANIZATION: _organization, ...provider } = emulator.providerEnv;
+    env = {
+      ...process.env,
+      ...provider,
+      EXOFORM_HOME: ROOT,
+      EXOFORM_TF_CLI_CONFIG: cliConfigPath(),
+      EXOFORM_OUT: join(work, 'out'),
+      GITHUB_STEP_SUMMARY: join(work, 'summary.md'),
+    };
     delete env.EXO_ORGANIZATION;
     delete env.EXOFORM_REPORT_HISTORY;
   });
@@ -53,20 +69,26 @@ describe('examples/gitops nightly report history', () => {
     expect(JSON.parse(readFileSync(join(history(), 'last.json'), 'utf8')).generatedAt).toBe(firstReport.generatedAt);
 
     // During the day a new mailbox appears in the tenant.
-    await emulator.inspect.request('POST', '/_emulator/tenants/contoso.onmicrosoft.com/recipients', { upn: 'frontdesk@contoso.com' });
+    await emulator.inspect.request('POST', '/_emulator/tenants/contoso.onmicrosoft.com/recipients', {
+      upn: 'frontdesk@contoso.com',
+    });
     const second = await night({ EXOFORM_REPORT_KEEP: '1' });
     expect(second.code).toBe(0);
     const comparison = tonight().comparison!;
     expect(comparison.earlierGeneratedAt).toBe(firstReport.generatedAt);
-    expect(comparison.tenants[0]!.mailboxes).toEqual([expect.objectContaining({ userPrincipalName: 'frontdesk@contoso.com', change: 'new', verdictBefore: null })]);
-    expect(readFileSync(join(work, 'out', 'contoso', 'readiness.txt'), 'utf8')).toContain(`Since ${firstReport.generatedAt}:`);
+    expect(comparison.tenants[0]!.mailboxes).toEqual([
+      expect.objectContaining({ userPrincipalName: 'frontdesk@contoso.com', change: 'new', verdictBefore: null }),
+    ]);
+    expect(readFileSync(join(work, 'out', 'contoso', 'readiness.txt'), 'utf8')).toContain(
+      `Since ${firstReport.generatedAt}:`,
+    );
     expect(readFileSync(join(work, 'out', 'contoso', 'readiness.html'), 'utf8')).toContain('class="comparison"');
     // Tonight's is the last now; EXOFORM_REPORT_KEEP=1 leaves one dated copy.
     expect(JSON.parse(readFileSync(join(history(), 'last.json'), 'utf8')).generatedAt).toBe(tonight().generatedAt);
     expect(readdirSync(history()).filter((name) => name.startsWith('readiness-'))).toHaveLength(1);
   });
 
-  test('a night the tenant cannot be read is not kept; a bad EXOFORM_REPORT_KEEP is refused before reading', async () => {
+  test('a night the tenant is not read is not kept; a bad EXOFORM_REPORT_KEEP is refused before reading', async () => {
     const kept = readFileSync(join(history(), 'last.json'), 'utf8');
     const unreachable = await night({ EXO_ENDPOINT: 'http://127.0.0.1:9' });
     expect(unreachable.code).toBe(3);

@@ -17,7 +17,10 @@ const VOID = new Set(['meta', 'link', 'br', 'img', 'input', 'hr']);
 const RAW_TEXT = new Set(['style', 'script', 'title']);
 
 function decode(text: string): string {
-  return text.replace(/&(amp|lt|gt|quot|#39);/g, (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[name]!);
+  return text.replace(
+    /&(amp|lt|gt|quot|#39);/g,
+    (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" }[name]!),
+  );
 }
 
 export function parseHtml(html: string): HtmlElement {
@@ -26,20 +29,24 @@ export function parseHtml(html: string): HtmlElement {
   const addText = (text: string): void => {
     for (let node: HtmlElement | undefined = current; node; node = node.parent) node.text += text;
   };
-  const token = /<!DOCTYPE[^>]*>|<\/([a-zA-Z][\w-]*)\s*>|<([a-zA-Z][\w-]*)((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*(\/?)>|([^<]+)/g;
+  const token =
+    /<!DOCTYPE[^>]*>|<\/([a-zA-Z][\w-]*)\s*>|<([a-zA-Z][\w-]*)((?:\s+[\w:-]+(?:="[^"]*")?)*)\s*(\/?)>|([^<]+)/g;
   let match: RegExpExecArray | null;
   let position = 0;
   while ((match = token.exec(html))) {
-    if (match.index !== position) throw new Error(`unparsable HTML at ${position}: ${JSON.stringify(html.slice(position, position + 40))}`);
+    if (match.index !== position)
+      throw new Error(`unparsable HTML at ${position}: ${JSON.stringify(html.slice(position, position + 40))}`);
     position = token.lastIndex;
     const [whole, closing, opening, attributeText, selfClosing, text] = match;
     if (text !== undefined) addText(decode(text));
     else if (closing) {
-      if (current.tag !== closing.toLowerCase()) throw new Error(`</${closing}> closes <${current.tag}> at ${match.index}`);
+      if (current.tag !== closing.toLowerCase())
+        throw new Error(`</${closing}> closes <${current.tag}> at ${match.index}`);
       current = current.parent!;
     } else if (opening) {
       const attributes: Record<string, string> = {};
-      for (const a of (attributeText ?? '').matchAll(/([\w:-]+)(?:="([^"]*)")?/g)) attributes[a[1]!] = decode(a[2] ?? '');
+      for (const a of (attributeText ?? '').matchAll(/([\w:-]+)(?:="([^"]*)")?/g))
+        attributes[a[1]!] = decode(a[2] ?? '');
       const element: HtmlElement = { tag: opening.toLowerCase(), attributes, children: [], text: '', parent: current };
       current.children.push(element);
       if (RAW_TEXT.has(element.tag)) {
