@@ -37,7 +37,7 @@ export interface DoctorReport {
   endpoint: string;
   checks: DoctorCheck[];
   recorded?: string;
-  /** Properties on the rows read whose names concern SMTP, Basic/legacy auth or OAuth and that exoform does not model. */
+  /** Properties on the rows read, named for SMTP, Basic/legacy auth or OAuth, that exoform does not model. */
   unknownProperties: UnknownProperty[];
 }
 
@@ -75,7 +75,15 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
     environment: environment.EXO_ENVIRONMENT,
   };
   const bridge = (environment.EXO_BRIDGE ?? '').trim().toLowerCase() || 'rest';
-  const report: DoctorReport = { ok: false, bridge, cloud: '', organization: settings.organization ?? '', endpoint: '', checks, unknownProperties: [] };
+  const report: DoctorReport = {
+    ok: false,
+    bridge,
+    cloud: '',
+    organization: settings.organization ?? '',
+    endpoint: '',
+    checks,
+    unknownProperties: [],
+  };
   const finish = (): DoctorReport => {
     report.ok = checks.length > 0 && checks.every((check) => check.status !== 'fail');
     return report;
@@ -182,7 +190,9 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
     const pageSize = read.paged ? options.pageSize : 1000;
     try {
       const response = await invoke(id, invokeUrl, read.cmdlet, read.parameters, pageSize);
-      const context = { endpoint, cloud, pageSize, follow: (url: URL) => invoke(`${id}:nextLink`, url, read.cmdlet, read.parameters, pageSize) };
+      const follow = (url: URL): Promise<RawResponse> =>
+        invoke(`${id}:nextLink`, url, read.cmdlet, read.parameters, pageSize);
+      const context = { endpoint, cloud, pageSize, follow };
       checks.push(await readCheck(id, read.cmdlet, response, context, report.unknownProperties));
     } catch (error) {
       checks.push(failure(id, `${read.cmdlet}`, networkErrorToExchangeError(error, endpoint.origin)));
@@ -327,7 +337,8 @@ async function readCheck(
     return { id, title: cmdlet, status: 'fail', detail: `HTTP ${response.status} without a "value" array`, remedy: 'Record the exchange with --record and report it.' };
   }
   const facts: Record<string, unknown> = { rows: body.value.length };
-  unknown.push(...scanRows(cmdlet, body.value.filter((row): row is Row => typeof row === 'object' && row !== null && !Array.isArray(row))));
+  const rows = body.value.filter((row): row is Row => typeof row === 'object' && row !== null && !Array.isArray(row));
+  unknown.push(...scanRows(cmdlet, rows));
   if (Array.isArray(body['@adminapi.warnings'])) facts.warnings = body['@adminapi.warnings'].length;
   if (Array.isArray(body['@adminapi.errors']) && body['@adminapi.errors'].length > 0) {
     return { id, title: cmdlet, status: 'fail', detail: `HTTP 200 with ${body['@adminapi.errors'].length} @adminapi.errors`, remedy: 'Record the exchange with --record and report it: the service failed the call inside a 200.', facts };
@@ -451,7 +462,12 @@ function httpFailure(id: string, title: string, response: RawResponse): DoctorCh
 }
 
 /** Reads through the PowerShell bridge (the module owns the wire, so the wire-level checks are skipped). */
-async function runPowerShellChecks(environment: NodeJS.ProcessEnv, organization: string, checks: DoctorCheck[], unknown: UnknownProperty[]): Promise<void> {
+async function runPowerShellChecks(
+  environment: NodeJS.ProcessEnv,
+  organization: string,
+  checks: DoctorCheck[],
+  unknown: UnknownProperty[],
+): Promise<void> {
   const { createPowerShellBridge } = require('../bridge/powershell/create-powershell-bridge') as typeof import('../bridge/powershell/create-powershell-bridge');
   let bridge;
   try {
@@ -505,13 +521,18 @@ async function runPowerShellChecks(environment: NodeJS.ProcessEnv, organization:
  */
 function watchCheck(unknown: readonly UnknownProperty[]): DoctorCheck {
   const title = 'Watch for the December 2026 switch (SMTP and auth properties)';
-  if (unknown.length === 0) return { id: 'watch', title, status: 'pass', detail: 'every SMTP, Basic/legacy auth and OAuth property read is one exoform knows' };
+  if (unknown.length === 0) {
+    const detail = 'every SMTP, Basic/legacy auth and OAuth property read is one exoform knows';
+    return { id: 'watch', title, status: 'pass', detail };
+  }
   return {
     id: 'watch',
     title,
     status: 'warn',
     detail: unknown.map(describeUnknownProperty).join(' '),
-    remedy: 'Read docs/guides/december-2026.md ("A property exoform does not know"), check Microsoft\'s announcements, and report the property to exoform.',
+    remedy:
+      'Read docs/guides/december-2026.md ("A property exoform does not know"), check Microsoft\'s announcements, ' +
+      'and report the property to exoform.',
     facts: { unknownProperties: unknown },
   };
 }
@@ -563,6 +584,8 @@ export function renderTable(report: DoctorReport): string {
   }
   const passed = report.checks.filter((check) => check.status === 'pass').length;
   const others = report.checks.length - passed - failures.length - warnings.length;
-  lines.push('', `${passed} passed, ${failures.length} failed, ${warnings.length} warned, ${others} skipped.${report.recorded ? ` Redacted exchange written to ${report.recorded}.` : ''}`);
+  const recorded = report.recorded ? ` Redacted exchange written to ${report.recorded}.` : '';
+  const counts = `${passed} passed, ${failures.length} failed, ${warnings.length} warned, ${others} skipped.`;
+  lines.push('', `${counts}${recorded}`);
   return `${lines.join('\n')}\n`;
 }

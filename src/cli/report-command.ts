@@ -72,7 +72,8 @@ export function parseReportArgs(args: string[]): { help: true } | { help: false;
       options: {
         tenant: { type: 'string' }, fleet: { type: 'string' }, demo: { type: 'boolean' }, endpoint: { type: 'string' },
         'graph-endpoint': { type: 'string' }, parallel: { type: 'string' }, format: { type: 'string' }, json: { type: 'string' },
-        csv: { type: 'string' }, html: { type: 'string' }, 'allow-list': { type: 'string' }, 'fail-on': { type: 'string' }, compare: { type: 'string' },
+        csv: { type: 'string' }, html: { type: 'string' }, 'allow-list': { type: 'string' }, 'fail-on': { type: 'string' },
+        compare: { type: 'string' },
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -88,7 +89,8 @@ export function parseReportArgs(args: string[]): { help: true } | { help: false;
   if (failOn !== undefined && failOn !== 'breaks' && failOn !== 'at-risk') throw new UsageError(`--fail-on must be breaks or at-risk, got "${failOn}".`, 'report');
   const parallelText = (values.parallel as string | undefined) ?? '8';
   if (!/^\d+$/.test(parallelText) || Number(parallelText) < 1 || Number(parallelText) > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, got "${parallelText}".`, 'report');
-  for (const flag of ['tenant', 'fleet', 'endpoint', 'graph-endpoint', 'json', 'csv', 'html', 'allow-list', 'compare']) {
+  const paths = ['tenant', 'fleet', 'endpoint', 'graph-endpoint', 'json', 'csv', 'html', 'allow-list', 'compare'];
+  for (const flag of paths) {
     if (values[flag] !== undefined && String(values[flag]).trim() === '') throw new UsageError(`--${flag} must not be empty.`, 'report');
   }
   return {
@@ -145,7 +147,12 @@ export const reportCommand: CliCommand = {
         try {
           text = readFileSync(options.compare, 'utf8');
         } catch (error) {
-          throw new ConfigurationError(`--compare: cannot read ${options.compare} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, 'Give the path of an earlier `exoform report --json <file>`.', ['compare']);
+          const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+          throw new ConfigurationError(
+            `--compare: cannot read ${options.compare} (${why}).`,
+            'Give the path of an earlier `exoform report --json <file>`.',
+            ['compare'],
+          );
         }
         earlier = parseEarlierReport(text, options.compare);
       }
@@ -162,7 +169,10 @@ export const reportCommand: CliCommand = {
         targets = [targetFromEnvironment(process.env, { tenant: options.tenant, endpoint: options.endpoint, graphEndpoint: options.graphEndpoint })];
       }
       const report = await runReadinessReport(targets, { parallel: options.parallel, progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`) });
-      if (earlier) report.comparison = (require('../report/compare') as typeof import('../report/compare')).compareReports(earlier, report);
+      if (earlier) {
+        const { compareReports } = require('../report/compare') as typeof import('../report/compare');
+        report.comparison = compareReports(earlier, report);
+      }
 
       const renderers = { table: () => renderTerminal(report), json: () => `${JSON.stringify(report, null, 2)}\n`, csv: () => renderCsv(report), html: () => renderHtml(report) };
       io.stdout(renderers[options.format]());

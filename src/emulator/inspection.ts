@@ -15,7 +15,7 @@ import type { JsonValue } from '../bridge/bridge';
 import { renderAuthenticationPolicy } from './cmdlets/authentication-policy';
 import { renderOrganizationConfig } from './cmdlets/organization-config';
 import { renderTransportConfig } from './cmdlets/transport-config';
-import { BASIC_AUTH_SWITCHES } from './model';
+import { BASIC_AUTH_SWITCHES, type AuthenticationPolicyRecord } from './model';
 import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject } from './validate';
 
 export interface InspectionAnswer {
@@ -261,6 +261,15 @@ async function patchRecipient(control: EmulatorControl, tenant: Tenant, identity
   return ok({ revision: tenant.revision, recipient: updated });
 }
 
+/** A policy record to render a Get-AuthenticationPolicy row from, for its property names. */
+const SAMPLE_POLICY = {
+  Name: 'x',
+  Guid: '',
+  DistinguishedName: '',
+  WhenChangedUTC: '',
+  ...Object.fromEntries(BASIC_AUTH_SWITCHES.map((s) => [s, false])),
+} as AuthenticationPolicyRecord;
+
 /** The properties a modelled row already has: an unmodelled property may not replace one of them. */
 function modelledNames(tenant: Tenant, cmdlet: UnmodelledPropertyCmdlet): Set<string> {
   const saved = tenant.unmodelledProperties;
@@ -268,7 +277,7 @@ function modelledNames(tenant: Tenant, cmdlet: UnmodelledPropertyCmdlet): Set<st
   try {
     const row = cmdlet === 'Get-TransportConfig' ? renderTransportConfig(tenant)
       : cmdlet === 'Get-OrganizationConfig' ? renderOrganizationConfig(tenant)
-      : renderAuthenticationPolicy({ Name: 'x', Guid: '', DistinguishedName: '', WhenChangedUTC: '', ...Object.fromEntries(BASIC_AUTH_SWITCHES.map((s) => [s, false])) } as never, tenant);
+      : renderAuthenticationPolicy(SAMPLE_POLICY, tenant);
     return new Set(Object.keys(row).map((name) => name.toLowerCase()));
   } finally {
     tenant.unmodelledProperties = saved;
@@ -294,9 +303,16 @@ function putUnmodelledProperties(tenant: Tenant, input: unknown): InspectionAnsw
     }
     const taken = modelledNames(tenant, cmdlet);
     for (const [name, value] of Object.entries(properties)) {
-      if (!/^[A-Za-z][A-Za-z0-9]{0,127}$/.test(name)) problems.add(`${cmdlet}.${name}`, 'must be a property name (letters and digits)');
-      else if (taken.has(name.toLowerCase())) problems.add(`${cmdlet}.${name}`, 'is a property the emulator models; change it through its own route or cmdlet');
-      else if (value !== null && typeof value === 'object') problems.add(`${cmdlet}.${name}`, 'must be a string, number, Boolean or null');
+      const path = `${cmdlet}.${name}`;
+      if (!/^[A-Za-z][A-Za-z0-9]{0,127}$/.test(name)) {
+        problems.add(path, 'must be a property name (letters and digits)');
+      }
+      else if (taken.has(name.toLowerCase())) {
+        problems.add(path, 'is a property the emulator models; change it through its own route or cmdlet');
+      }
+      else if (value !== null && typeof value === 'object') {
+        problems.add(path, 'must be a string, number, Boolean or null');
+      }
     }
     next[cmdlet] = properties as Record<string, JsonValue>;
   }
@@ -321,7 +337,8 @@ async function flipSwitch(control: EmulatorControl, tenant: Tenant, input: unkno
   rejectProblems(problems, 'switch request');
   const now = new Date();
   const changed: string[] = [];
-  if (flip !== 'authentication-policies' && tenant.setTransportConfig({ SmtpClientAuthenticationDisabled: true }, now)) {
+  const organization = flip !== 'authentication-policies';
+  if (organization && tenant.setTransportConfig({ SmtpClientAuthenticationDisabled: true }, now)) {
     changed.push('Get-TransportConfig SmtpClientAuthenticationDisabled: false -> true');
   }
   if (flip !== 'organization') {

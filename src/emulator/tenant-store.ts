@@ -27,7 +27,11 @@ export type RecipientPatch = Partial<Pick<RecipientRecord, 'SmtpClientAuthentica
 export type PolicyPatch = Partial<Record<BasicAuthSwitch, boolean>>;
 
 /** The Get- cmdlets whose rows can carry unmodelled properties (Tenant.unmodelledProperties). */
-export const UNMODELLED_PROPERTY_CMDLETS = ['Get-TransportConfig', 'Get-OrganizationConfig', 'Get-AuthenticationPolicy'] as const;
+export const UNMODELLED_PROPERTY_CMDLETS = [
+  'Get-TransportConfig',
+  'Get-OrganizationConfig',
+  'Get-AuthenticationPolicy',
+] as const;
 export type UnmodelledPropertyCmdlet = (typeof UNMODELLED_PROPERTY_CMDLETS)[number];
 
 /** One tenant's live state. Every mutation goes through a method here so that the revision and the writer know. */

@@ -53,13 +53,18 @@ function tenantText(t: TenantReadiness, rowsLimit: number): string {
       `SMTP AUTH effectively on ${c.effectiveSmtpAuth}; Basic SMTP effectively allowed ${c.effectiveBasicSmtp}`,
     `   verdicts: ${c.verdicts.breaks} breaks, ${c.verdicts['at-risk']} at risk, ${c.verdicts.ready} ready`,
   ];
-  for (const found of t.unknownProperties ?? []) lines.push(`   UNMODELLED PROPERTY: ${describeUnknownProperty(found)}`);
+  for (const found of t.unknownProperties ?? []) {
+    lines.push(`   UNMODELLED PROPERTY: ${describeUnknownProperty(found)}`);
+  }
   const mailboxes = t.mailboxes ?? [];
   const listed = mailboxes.length <= rowsLimit ? mailboxes : mailboxes.filter((m) => m.verdict !== 'ready').slice(0, rowsLimit);
   if (listed.length) {
     lines.push(
       table(
-        ['  mailbox', 'type', 'own setting', 'SMTP AUTH', 'Basic SMTP', 'decided by', 'usage (30 days)', 'verdict', 'ways out'],
+        [
+          '  mailbox', 'type', 'own setting', 'SMTP AUTH', 'Basic SMTP', 'decided by', 'usage (30 days)', 'verdict',
+          'ways out',
+        ],
         listed.map((m) => [
           `  ${m.userPrincipalName}`,
           m.recipientTypeDetails === 'SharedMailbox' ? 'shared' : m.recipientTypeDetails === 'UserMailbox' ? 'user' : (m.recipientTypeDetails ?? '?'),
@@ -94,21 +99,34 @@ const arrow = (before: number | null, after: number | null): string => `${before
 /** The --compare section: per tenant a line, per changed mailbox a row. */
 export function comparisonText(c: ReportComparison, rowsLimit = TERMINAL_ROWS): string[] {
   const x = c.totals.changes;
+  const { verdictsBefore: before, verdictsAfter: after } = c.totals;
   const lines = [
-    `Since ${c.earlierGeneratedAt}: ${x.fixed} fixed, ${x.newlyBreaking} newly breaking, ${x.verdictMoved} other verdict moves; ` +
-      `mailboxes breaking ${arrow(c.totals.verdictsBefore.breaks, c.totals.verdictsAfter.breaks)}, at risk ${arrow(c.totals.verdictsBefore['at-risk'], c.totals.verdictsAfter['at-risk'])}; ` +
+    `Since ${c.earlierGeneratedAt}: ${x.fixed} fixed, ${x.newlyBreaking} newly breaking, ` +
+      `${x.verdictMoved} other verdict moves; mailboxes breaking ${arrow(before.breaks, after.breaks)}, ` +
+      `at risk ${arrow(before['at-risk'], after['at-risk'])}; ` +
       `Basic SMTP sign-ins ${arrow(c.totals.signInsBefore, c.totals.signInsAfter)}`,
   ];
   for (const t of c.tenants) {
+    const breaks = arrow(t.countsBefore?.breaks ?? null, t.countsAfter?.breaks ?? null);
+    const atRisk = arrow(t.countsBefore?.['at-risk'] ?? null, t.countsAfter?.['at-risk'] ?? null);
     lines.push(
-      `  ${t.name}: ${t.verdictBefore ?? 'not read'} → ${t.verdictAfter ?? 'not read'}; breaks ${arrow(t.countsBefore?.breaks ?? null, t.countsAfter?.breaks ?? null)}, ` +
-        `at risk ${arrow(t.countsBefore?.['at-risk'] ?? null, t.countsAfter?.['at-risk'] ?? null)}; sign-ins ${arrow(t.signInsBefore, t.signInsAfter)}; ` +
+      `  ${t.name}: ${t.verdictBefore ?? 'not read'} → ${t.verdictAfter ?? 'not read'}; breaks ${breaks}, ` +
+        `at risk ${atRisk}; sign-ins ${arrow(t.signInsBefore, t.signInsAfter)}; ` +
         `${t.changes.fixed} fixed, ${t.changes.newlyBreaking} newly breaking`,
     );
   }
-  const rows = c.tenants.flatMap((t) => t.mailboxes.map((m) => [`  ${t.name}`, m.userPrincipalName, m.change, `${m.verdictBefore ?? '–'} → ${m.verdictAfter ?? '–'}`, arrow(m.signInsBefore, m.signInsAfter)]));
+  const rows = c.tenants.flatMap((t) =>
+    t.mailboxes.map((m) => [
+      `  ${t.name}`,
+      m.userPrincipalName,
+      m.change,
+      `${m.verdictBefore ?? '–'} → ${m.verdictAfter ?? '–'}`,
+      arrow(m.signInsBefore, m.signInsAfter),
+    ]),
+  );
   if (rows.length) {
-    lines.push('', table(['  tenant', 'mailbox', 'change', 'verdict', 'Basic SMTP sign-ins'], rows.slice(0, rowsLimit)));
+    const headers = ['  tenant', 'mailbox', 'change', 'verdict', 'Basic SMTP sign-ins'];
+    lines.push('', table(headers, rows.slice(0, rowsLimit)));
     if (rows.length > rowsLimit) lines.push(`  … ${rows.length - rowsLimit} more changes (see --format json).`);
   } else lines.push('  No mailbox changed.');
   return [...lines, ''];
@@ -138,7 +156,8 @@ function cell(value: string | number | boolean | null | undefined): string {
 export const CSV_COLUMNS = [
   'tenant', 'tenantName', 'tenantStatus', 'userPrincipalName', 'primarySmtpAddress', 'recipientTypeDetails', 'smtpAuthSetting',
   'authenticationPolicy', 'authenticationPolicyAppliesAs', 'effectiveSmtpAuth', 'effectiveBasicSmtp', 'decidedBy', 'verdict',
-  'usageSource', 'successfulSignIns', 'failedSignIns', 'smtpUsed', 'lastUsed', 'reason', 'remedies', 'unmodelledProperties',
+  'usageSource', 'successfulSignIns', 'failedSignIns', 'smtpUsed', 'lastUsed', 'reason', 'remedies',
+  'unmodelledProperties',
 ] as const;
 
 /** A mailbox's ways out in one cell: `name ("Microsoft page title")`, separated by ` | `. */
@@ -154,7 +173,8 @@ export function renderCsv(report: ReadinessReport): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const t of report.tenants) {
     if (t.status !== 'ok') {
-      lines.push([t.tenant, t.name, t.status, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', t.error, '', ''].map(cell).join(','));
+      const empty = Array<string>(15).fill('');
+      lines.push([t.tenant, t.name, t.status, ...empty, t.error, '', ''].map(cell).join(','));
       continue;
     }
     for (const m of t.mailboxes ?? []) {
@@ -162,7 +182,8 @@ export function renderCsv(report: ReadinessReport): string {
         [
           t.tenant, t.name, t.status, m.userPrincipalName, m.primarySmtpAddress, m.recipientTypeDetails, m.smtpAuthSetting, m.authenticationPolicy,
           m.authenticationPolicyAppliesAs, m.effectiveSmtpAuth, m.effectiveBasicSmtp, m.decidedBy, m.verdict, m.usage.source,
-          m.usage.successfulSignIns, m.usage.failedSignIns, m.usage.smtpUsed, m.usage.lastUsed, m.reason, remediesCell(m), unknownCell(t),
+          m.usage.successfulSignIns, m.usage.failedSignIns, m.usage.smtpUsed, m.usage.lastUsed, m.reason,
+          remediesCell(m), unknownCell(t),
         ].map(cell).join(','),
       );
     }

@@ -154,7 +154,8 @@ describe('examples/gitops', () => {
       }
       const scriptOf = (name: string): Array<{ run: string; if?: string }> => runs.filter((s) => s.run.includes(`/${name}`));
       expect(scriptOf('report-compare.sh').length).toBe(1); // the nightly report, compared with the last night's
-      expect(scriptOf('report-compare.sh').every((s) => /always\(\)/.test(s.if ?? ''))).toBe(true); // published even when drift fails the job
+      // Published even when drift fails the job.
+      expect(scriptOf('report-compare.sh').every((s) => /always\(\)/.test(s.if ?? ''))).toBe(true);
       expect(scriptOf('drift.sh').length).toBe(1);
       expect(text).toMatch(/actions\/upload-artifact@v4/);
     }

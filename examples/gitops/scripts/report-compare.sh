@@ -12,7 +12,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 stack_dir "$@"
 
 keep="${EXOFORM_REPORT_KEEP:-60}"
-[[ "$keep" =~ ^[0-9]+$ && "$keep" -ge 1 ]] || fail "EXOFORM_REPORT_KEEP must be a whole number of at least 1, got '$keep'"
+[[ "$keep" =~ ^[0-9]+$ && "$keep" -ge 1 ]] ||
+  fail "EXOFORM_REPORT_KEEP must be a whole number of at least 1, got '$keep'"
 history="${EXOFORM_REPORT_HISTORY:-$PWD/exoform-history}/$STACK_NAME"
 mkdir -p "$history"
 last="$history/last.json"

@@ -71,9 +71,10 @@ export const smtpAuthReadinessSchema: Schema = {
       'and Entra security defaults), which setting decided, its Basic SMTP sign-ins of the last 30 days, and a verdict (`breaks`, `at-risk`, `ready`); ' +
       'plus the tenant\'s counts. The same rules and reads as `exoform report`. Read in pages, never a call per mailbox. Security defaults and usage ' +
       'evidence come from Microsoft Graph (Policy.Read.All, AuditLog.Read.All with Entra ID P1/P2, else Reports.Read.All); a missing permission or ' +
-      'licence is "no evidence available" (`at-risk`), never "no usage". A property on the transport config, organization config or authentication ' +
-      'policy rows whose name concerns SMTP, Basic or legacy authentication, or OAuth and that exoform does not model (perhaps Microsoft\'s ' +
-      'December 2026 switch) is reported as a warning naming it and where it was seen: the verdicts may not yet account for it.',
+      'licence is "no evidence available" (`at-risk`), never "no usage". A property on the transport config, ' +
+      'organization config or authentication policy rows whose name concerns SMTP, Basic or legacy authentication, ' +
+      'or OAuth and that exoform does not model (perhaps Microsoft\'s December 2026 switch) is reported as a ' +
+      'warning naming it and where it was seen: the verdicts may not yet account for it.',
     attributes: {
       id: { type: 'string', computed: true, description: "The tenant (the provider's `organization`)." },
       verdict: {
@@ -163,7 +164,10 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
   async read(context) {
     // The December 2026 watch: the whole rows of the transport config, org config and policies are looked at.
     const unknownProperties: UnknownProperty[] = [];
-    const exchange: ExchangeSession = { ...exchangeSession(context), observe: (cmdlet, rows) => unknownProperties.push(...scanRows(cmdlet, rows)) };
+    const exchange: ExchangeSession = {
+      ...exchangeSession(context),
+      observe: (cmdlet, rows) => unknownProperties.push(...scanRows(cmdlet, rows)),
+    };
     const directory = context.client.mailboxes;
     const readGraph = readBool(context.config, 'read_graph') !== false;
     const [mailboxes, orgDisabled, users, policies, orgDefault, graph] = await Promise.all([
@@ -225,7 +229,8 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
     rows.sort((a, b) => a.primary_smtp_address.localeCompare(b.primary_smtp_address));
 
     for (const found of unknownProperties) {
-      context.warn(`Unmodelled property ${found.property} on ${found.cmdlet}`, `${describeUnknownProperty(found)} See docs/guides/december-2026.md.`);
+      const detail = `${describeUnknownProperty(found)} See docs/guides/december-2026.md.`;
+      context.warn(`Unmodelled property ${found.property} on ${found.cmdlet}`, detail);
     }
 
     const count = (test: (row: (typeof rows)[number]) => boolean): number => rows.filter(test).length;
