@@ -1,7 +1,7 @@
 /**
  * Watching for Microsoft's December 2026 switch, as a user meets it: the emulator is fed a Get-TransportConfig
  * property exoform does not model (as if the service started returning it), and the real CLI, run as a child process
- * against the emulator over HTTP, names it in `exoform doctor` and `exoform report --tenant` (table and JSON).
+ * against the emulator over HTTP, names it in `exoform doctor` and `exoform report --tenant` (table, JSON, CSV, HTML).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { KNOWN_PROPERTIES, WATCHED_NAME } from '../../src/exchange/watched-prope
 import type { ReadinessReport } from '../../src/report/model';
 import { BIN, tempDir } from '../emulator/helpers';
 import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { findAll, parseHtml } from '../support/html';
 
 const NEW_PROPERTY = 'SmtpClientBasicAuthenticationRetired';
 
@@ -88,7 +89,8 @@ describe('the December 2026 watch in doctor and report', () => {
     expect(redacted.stdout).toContain(NEW_PROPERTY);
     expect(redacted.stdout).not.toContain(DEMO_TENANT);
 
-    const report = await cli(['report', '--tenant', DEMO_TENANT, '--quiet', '--json', 'report.json'], env, dir.path);
+    const outputs = ['--json', 'report.json', '--csv', 'report.csv', '--html', 'report.html'];
+    const report = await cli(['report', '--tenant', DEMO_TENANT, '--quiet', ...outputs], env, dir.path);
     expect(report.stderr).toBe('');
     expect(report.stdout).toContain(
       `UNMODELLED PROPERTY: Get-TransportConfig returned ${NEW_PROPERTY} = true ` +
@@ -104,6 +106,16 @@ describe('the December 2026 watch in doctor and report', () => {
         note: 'exoform does not model it: the verdicts may not yet account for it',
       },
     ]);
+    // The other formats too: a CSV column on every row of the tenant, a box on its HTML card.
+    const [header, first] = readFileSync(join(dir.path, 'report.csv'), 'utf8').split('\r\n');
+    expect(header!.split(',').pop()).toBe('unmodelledProperties');
+    expect(first).toContain(`Get-TransportConfig ${NEW_PROPERTY}=true (on ${DEMO_TENANT}\\Transport Settings)`);
+    const page = parseHtml(readFileSync(join(dir.path, 'report.html'), 'utf8'));
+    const items = findAll(page, (e) => e.tag === 'li' && e.attributes['data-property'] !== undefined);
+    expect(items.map((e) => [e.attributes['data-cmdlet'], e.attributes['data-property']])).toEqual([
+      ['Get-TransportConfig', NEW_PROPERTY],
+    ]);
+    expect(items[0]!.text).toContain('the verdicts may not yet account for it');
   });
 
   test('a long text value is described, never printed (it could carry anything)', async () => {
