@@ -23,7 +23,9 @@ export function exchangeTimestamp(date: Date): string {
 
 export type TransportConfigPatch = Partial<Pick<TransportConfigState, 'SmtpClientAuthenticationDisabled' | 'AllowLegacyTLSClients'>>;
 export type OrganizationConfigPatch = Partial<OrganizationConfigState>;
-export type RecipientPatch = Partial<Pick<RecipientRecord, 'SmtpClientAuthenticationDisabled' | 'AuthenticationPolicy' | 'STSRefreshTokensValidFrom'>>;
+export type RecipientPatch = Partial<
+  Pick<RecipientRecord, 'SmtpClientAuthenticationDisabled' | 'AuthenticationPolicy' | 'STSRefreshTokensValidFrom' | 'PrimarySmtpAddress' | 'EmailAddresses' | 'UserPrincipalName'>
+>;
 export type PolicyPatch = Partial<Record<BasicAuthSwitch, boolean>>;
 
 /** The Get- cmdlets whose rows can carry unmodelled properties (Tenant.unmodelledProperties). */
