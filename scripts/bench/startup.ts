@@ -3,6 +3,7 @@
  * Terraform does and times the first stdout line.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServerCertificate } from '../../src/protocol/certificate';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../src/protocol/handshake';
 import { providerExecutable } from '../package';
@@ -21,7 +22,25 @@ export function startupEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJ
   return env;
 }
 
-function startOnce(executable: string, clientCertificatePem: string, env: NodeJS.ProcessEnv = startupEnvironment()): Promise<number> {
+/**
+ * CPU time the child's main thread has run so far, in ms (Linux: /proc/<pid>/task/<pid>/schedstat, nanoseconds on
+ * the CPU), or undefined elsewhere. Start-up is single-threaded up to the handshake line, so this is the work done
+ * to reach it; unlike wall time it does not grow with the machine's load, which makes runtimes comparable here.
+ */
+function mainThreadCpuMs(pid: number | undefined): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
+function startOnce(
+  executable: string,
+  clientCertificatePem: string,
+  env: NodeJS.ProcessEnv = startupEnvironment(),
+  cpuTimes?: number[],
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(executable, [], {
@@ -31,6 +50,8 @@ function startOnce(executable: string, clientCertificatePem: string, env: NodeJS
     child.on('error', reject);
     child.stdout.once('data', (chunk: Buffer) => {
       const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+      const cpu = mainThreadCpuMs(child.pid);
+      if (cpu !== undefined) cpuTimes?.push(cpu);
       child.kill('SIGKILL');
       if (!chunk.toString().startsWith('1|6|tcp|')) reject(new Error(`unexpected handshake: ${chunk.toString().slice(0, 80)}`));
       else resolve(elapsed);
@@ -55,13 +76,15 @@ export async function benchStartup(runs = 21): Promise<Figure> {
 }
 
 /** Start → first stdout line of `command`, for the bare-Node baseline. */
-function firstLine(command: string, args: string[], env: NodeJS.ProcessEnv = startupEnvironment()): Promise<number> {
+function firstLine(command: string, args: string[], env: NodeJS.ProcessEnv = startupEnvironment(), cpuTimes?: number[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
     child.on('error', reject);
     child.stdout.once('data', () => {
       resolve(Number(process.hrtime.bigint() - started) / 1e6);
+      const cpu = mainThreadCpuMs(child.pid);
+      if (cpu !== undefined) cpuTimes?.push(cpu);
       child.kill('SIGKILL');
     });
   });
@@ -78,6 +101,9 @@ function firstLine(command: string, args: string[], env: NodeJS.ProcessEnv = sta
  * script (Node 20 here, past its end of life) runs in the same rounds against its own `node -e`: the
  * "startup-ratio-node20" figure, so the embedded runtime's ratio is compared with Node 20's under the same load.
  */
+/** The baseline prints its line, then stays alive (killed on that line) so its CPU time can be read there. */
+const BARE_SCRIPT = 'console.log(1); setTimeout(() => {}, 10000)';
+
 export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
   const { hostProviderExecutable, hostTarget, providerApplication } = await import('../release');
   const { buildSea, hostPlatform, nodeBinaryVersion } = await import('../release/sea');
@@ -85,10 +111,12 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
   const runtime = hostTarget().nodeBinary;
   const oldExecutable = buildSea(await providerApplication(), { platform: hostPlatform(), nodeBinary: process.execPath }, { allowEndOfLife: true });
   const clientCertificate = createServerCertificate().certificatePem;
-  const bare = (): Promise<number> => firstLine(runtime, ['-e', 'console.log(1)']);
-  const release = (): Promise<number> => startOnce(executable, clientCertificate);
-  const oldBare = (): Promise<number> => firstLine(process.execPath, ['-e', 'console.log(1)']);
-  const oldRelease = (): Promise<number> => startOnce(oldExecutable, clientCertificate);
+  // Main-thread CPU milliseconds at the first line, per candidate (Linux only; empty elsewhere).
+  const cpu = { bare: [] as number[], release: [] as number[], oldBare: [] as number[], oldRelease: [] as number[] };
+  const bare = (): Promise<number> => firstLine(runtime, ['-e', BARE_SCRIPT], undefined, cpu.bare);
+  const release = (): Promise<number> => startOnce(executable, clientCertificate, undefined, cpu.release);
+  const oldBare = (): Promise<number> => firstLine(process.execPath, ['-e', BARE_SCRIPT], undefined, cpu.oldBare);
+  const oldRelease = (): Promise<number> => startOnce(oldExecutable, clientCertificate, undefined, cpu.oldRelease);
   // The Node-script package (npm run package) in the same rounds, for comparison.
   const script = (): Promise<number> => startOnce(providerExecutable(), clientCertificate);
   const bareTimes: number[] = [];
@@ -108,11 +136,12 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
   const releaseExtraCaTimes: number[] = [];
   if (extraCa) {
     candidates.push(
-      [() => firstLine(runtime, ['-e', 'console.log(1)'], process.env), bareExtraCaTimes],
+      [() => firstLine(runtime, ['-e', BARE_SCRIPT], process.env), bareExtraCaTimes],
       [() => startOnce(executable, clientCertificate, process.env), releaseExtraCaTimes],
     );
   }
   for (const [run] of candidates) await run(); // warm the file cache
+  for (const list of Object.values(cpu)) list.length = 0; // the warm-up runs are not counted
   for (let i = 0; i < runs; i++) {
     // Rotate the order every round so no candidate always runs first (or right after another).
     for (let j = 0; j < candidates.length; j++) {
@@ -123,6 +152,14 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
   const pairRatios = releaseTimes.map((time, i) => time / bareTimes[i]);
   const ratio = median(releaseTimes) / median(bareTimes);
   const oldRatio = median(oldReleaseTimes) / median(oldBareTimes);
+  // Wall time under a loaded machine mostly measures the queue for a core; CPU time is the work itself.
+  const cpuNote =
+    cpu.release.length === runs && cpu.oldRelease.length === runs && cpu.bare.length === runs && cpu.oldBare.length === runs
+      ? `; main-thread CPU to the line (medians): Node ${nodeBinaryVersion(runtime)} ${median(cpu.release).toFixed(1)} ÷ ` +
+        `${median(cpu.bare).toFixed(1)} ms = ${(median(cpu.release) / median(cpu.bare)).toFixed(2)}×, ` +
+        `Node ${process.version} ${median(cpu.oldRelease).toFixed(1)} ÷ ${median(cpu.oldBare).toFixed(1)} ms = ` +
+        `${(median(cpu.oldRelease) / median(cpu.oldBare)).toFixed(2)}×`
+      : '';
   const withExtraCa = extraCa
     ? `; with NODE_EXTRA_CA_CERTS as set here: release ${median(releaseExtraCaTimes).toFixed(1)} ms ÷ node -e ${median(bareExtraCaTimes).toFixed(1)} ms = ${(median(releaseExtraCaTimes) / median(bareExtraCaTimes)).toFixed(2)}×`
     : '';
@@ -146,7 +183,7 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
       note:
         `Node ${process.version} executable ${median(oldReleaseTimes).toFixed(1)} ms, its node -e ${median(oldBareTimes).toFixed(1)} ms; ` +
         `embedded-runtime ratio ${ratio.toFixed(2)}× vs ${oldRatio.toFixed(2)}× (${ratio <= oldRatio ? 'no worse' : 'worse'}); ` +
-        `absolute: ${median(releaseTimes).toFixed(1)} ms vs ${median(oldReleaseTimes).toFixed(1)} ms`,
+        `absolute: ${median(releaseTimes).toFixed(1)} ms vs ${median(oldReleaseTimes).toFixed(1)} ms${cpuNote}`,
     },
   ];
 }
