@@ -74,8 +74,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const directory = mkdtempSync(join(tmpdir(), 'exoform-pg-'));
   const data = join(directory, 'data');
   // PostgreSQL will not run as root: run it as `nobody`, owner of the cluster's directory.
-  const asUser = userInfo().uid === 0 ? { uid: 65534, gid: 65534 } : {};
-  if ('uid' in asUser) chownSync(directory, asUser.uid, asUser.gid);
+  const asUser: { uid?: number; gid?: number } = userInfo().uid === 0 ? { uid: 65534, gid: 65534 } : {};
+  if (asUser.uid !== undefined) chownSync(directory, asUser.uid, asUser.gid!);
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
   const init = spawnSync(bin('initdb'), ['--pgdata', data, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-sync'], {
     ...asUser,

@@ -8,7 +8,7 @@ names=()
 for dir in "$root"/*/; do
   compgen -G "$dir*.tf" >/dev/null || continue
   name="$(basename "$dir")"
-  [[ "$name" =~ ^[A-Za-z0-9._-]+$ ]] || { echo "::error::stack directory name '$name' must be letters, digits, '.', '_' or '-'" >&2; exit 1; }
+  X >&2; exit 1; }
   names+=("\"$name\"")
 done
 [[ ${#names[@]} -gt 0 ]] || { echo "::error::no stacks (directories with .tf files) under '$root'" >&2; exit 1; }
