@@ -10,7 +10,7 @@
  * made here when missing; no network is used.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
@@ -65,17 +65,33 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The uid and gid of `nobody`, to run PostgreSQL as when this process is root. */
+function nobody(): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.startsWith('nobody:'));
+  const [, , uid, gid] = line?.split(':') ?? [];
+  if (uid === undefined || gid === undefined) throw new Error('running as root, and there is no user "nobody" to run PostgreSQL as (it refuses root)');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
 export async function startTestPostgres(): Promise<TestPostgres> {
   const root = binaryPackage();
   hydrateSymlinks(root);
-  const bin = (tool: string): string => join(root, 'native', 'bin', tool);
+  let native = join(root, 'native');
+  const bin = (tool: string): string => join(native, 'bin', tool);
   for (const tool of ['initdb', 'postgres']) chmodSync(bin(tool), 0o755);
 
   const directory = mkdtempSync(join(tmpdir(), 'exoform-pg-'));
   const data = join(directory, 'data');
   // PostgreSQL will not run as root: run it as `nobody`, owner of the cluster's directory.
-  const asUser: { uid?: number; gid?: number } = userInfo().uid === 0 ? { uid: 65534, gid: 65534 } : {};
-  if (asUser.uid !== undefined) chownSync(directory, asUser.uid, asUser.gid!);
+  const asUser: { uid?: number; gid?: number } = userInfo().uid === 0 ? nobody() : {};
+  if (asUser.uid !== undefined) {
+    chownSync(directory, asUser.uid, asUser.gid!);
+    // A checkout under a private home (/root is 0700) is out of nobody's reach: run a copy of the binaries.
+    if (spawnSync(bin('postgres'), ['--version'], asUser).status !== 0) {
+      cpSync(native, join(directory, 'native'), { recursive: true, verbatimSymlinks: true });
+      native = join(directory, 'native');
+    }
+  }
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
   const init = spawnSync(bin('initdb'), ['--pgdata', data, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-sync'], {
     ...asUser,
