@@ -116,6 +116,15 @@ describe('examples/gitops on the pg backend', () => {
     expect(run.stderr).toMatch(/contoso: no remote state configured\. Set EXOFORM_BACKEND \(azurerm, s3, remote, pg\) and EXOFORM_BACKEND_CONFIG/);
     const unknown = await job('plan.sh', ['stacks/contoso'], { EXOFORM_BACKEND: 'consul' }).done;
     expect(unknown.stderr).toMatch(/EXOFORM_BACKEND='consul' is not supported/);
+    // A secret in the settings file would be recorded in every saved plan (an uploaded artifact): refused, unshown.
+    const leaky = join(work, 'leaky.tfbackend');
+    writeFileSync(leaky, `# state\nconn_str = "postgres://postgres:hunter2@127.0.0.1:${postgres.port}/postgres"\n`);
+    const refused = await job('plan.sh', ['stacks/contoso'], { EXOFORM_BACKEND_CONFIG: leaky }).done;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/EXOFORM_BACKEND_CONFIG line 2 holds a secret, which Terraform would write into every saved plan/);
+    expect(refused.stdout + refused.stderr).not.toMatch(/hunter2/);
+    writeFileSync(leaky, 'storage_account_name = "st"\n  access_key = "abc"\n');
+    expect((await job('plan.sh', ['stacks/contoso'], { EXOFORM_BACKEND: 'azurerm', EXOFORM_BACKEND_CONFIG: leaky }).done).stderr).toMatch(/line 2 holds a secret/);
   });
 
   test('plan, apply and the nightly drift check, each in a fresh job, share the tenant\'s state through the backend', async () => {

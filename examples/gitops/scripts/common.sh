@@ -89,6 +89,10 @@ backend_type() {
   if [[ "$BACKEND" != local ]]; then
     [[ -n "${EXOFORM_BACKEND_CONFIG:-}" ]] || fail "EXOFORM_BACKEND=$BACKEND needs EXOFORM_BACKEND_CONFIG: the file with the backend's shared settings (README, \"State\")"
     [[ -f "$EXOFORM_BACKEND_CONFIG" ]] || fail "EXOFORM_BACKEND_CONFIG: no file at $EXOFORM_BACKEND_CONFIG"
+    # Terraform records the backend settings in every saved plan, and the pipeline uploads plans as artifacts.
+    local secret
+    secret="$(grep -noE '^[[:space:]]*(access_key|secret_key|sas_token|client_secret|client_certificate_password|token|password)[[:space:]]*=|://[^/@[:space:]]*:[^/@[:space:]]*@' "$EXOFORM_BACKEND_CONFIG" | head -1 | cut -d: -f1)" || true
+    [[ -z "$secret" ]] || fail "EXOFORM_BACKEND_CONFIG line $secret holds a secret, which Terraform would write into every saved plan: give it to the backend through its environment instead (ARM_*, AWS_*, TF_TOKEN_*, PG_CONN_STR / PGPASSWORD) or sign in with OIDC"
   fi
 }
 
