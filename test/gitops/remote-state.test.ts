@@ -3,13 +3,16 @@
  * (test/support/postgres.ts, one per file), the step scripts run as CI runs them, each job in its own fresh copy of
  * the repository, so nothing but the backend carries state from one job to the next. Plan, apply and the nightly
  * drift check; two applies on one tenant at once; a job killed with SIGKILL in the middle of an apply, and a runner
- * that vanished holding the lock, cleared by the step README "A stuck lock" documents.
+ * that vanished holding the lock, cleared by the step README "A stuck lock" documents. Last, a TenantFleet whose
+ * backend is pg: each tenant stack applies into its own schema.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App } from 'cdktf';
+import { TenantFleet } from '../../constructs';
 import { ROOT, cliConfigPath } from '../../scripts/package';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
@@ -263,6 +266,50 @@ describe('examples/gitops on the pg backend', () => {
       await setLatency(0);
       for (const socket of held) socket.destroy();
       await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+  test('TenantFleet with backend pg: each tenant stack keeps its state in its own schema, and plans clean after apply', async () => {
+    const outdir = join(work, 'cdktf.out');
+    const app = new App({ outdir });
+    const fleet = new TenantFleet(app, 'fleet', {
+      backend: { type: 'pg' }, // the connection string comes from PG_CONN_STR, never from cdktf.out/
+      defaults: { endpoint: emulator.url, credentials: { accessToken: { env: 'TF_VAR_exo_token' } } },
+      tenants: [
+        { tenant: 'northwind.onmicrosoft.com', allowList: ['labels@northwind.com'] },
+        { tenant: 'fabrikam.onmicrosoft.com', allowList: ['printer@fabrikam.com'] },
+      ],
+    });
+    app.synth();
+    const terraform = (stack: string, ...args: string[]): Promise<Run> =>
+      new Promise((resolve, reject) => {
+        const child = spawn('terraform', [`-chdir=${join(outdir, 'stacks', stack)}`, ...args, '-input=false', '-no-color'], {
+          env: { ...env, PG_CONN_STR: postgres.connectionString, TF_VAR_exo_token: emulator.token, TF_CLI_CONFIG_FILE: cliConfigPath(), EXO_ACCESS_TOKEN: '' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => (stdout += chunk));
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      });
+    expect(readFileSync(join(outdir, 'stacks', 'fleet-w0-northwind', 'cdk.tf.json'), 'utf8')).not.toContain(String(postgres.port));
+    for (const stack of fleet.stacks.map((s) => s.node.id)) {
+      const init = await terraform(stack, 'init');
+      expect({ stack, code: init.code, stderr: init.stderr }).toMatchObject({ stack, code: 0 });
+      const apply = await terraform(stack, 'apply', '-auto-approve');
+      expect({ stack, code: apply.code, stderr: apply.stderr }).toMatchObject({ stack, code: 0 });
+      const plan = await terraform(stack, 'plan', '-detailed-exitcode');
+      expect({ stack, code: plan.code }).toEqual({ stack, code: 0 });
+    }
+    const schemas = await postgres.query<{ schema: string; name: string }>(
+      "SELECT table_schema AS schema FROM information_schema.tables WHERE table_name = 'states' AND table_schema LIKE 'exoform\\_%' ORDER BY 1",
+    );
+    expect(schemas.map((row) => row.schema)).toEqual(['exoform_fabrikam', 'exoform_northwind']);
+    for (const schema of ['exoform_fabrikam', 'exoform_northwind']) {
+      const rows = await postgres.query<{ data: string }>(`SELECT data FROM ${schema}.states WHERE name = 'default'`);
+      const resources = (JSON.parse(rows[0].data) as StateFile).resources.map((r) => r.type);
+      expect(resources).toEqual(expect.arrayContaining(['exchangeonline_transport_config', 'exchangeonline_mailbox_smtp_auth_list']));
     }
   });
 });
