@@ -21,7 +21,19 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { Annotations, App, AzurermBackend, Fn, LocalBackend, NamedRemoteWorkspace, PgBackend, RemoteBackend, S3Backend, TerraformStack, TerraformVariable } from 'cdktf';
+import {
+  Annotations,
+  App,
+  AzurermBackend,
+  Fn,
+  LocalBackend,
+  NamedRemoteWorkspace,
+  PgBackend,
+  RemoteBackend,
+  S3Backend,
+  TerraformStack,
+  TerraformVariable,
+} from 'cdktf';
 import { Construct } from 'constructs';
 import { ExchangeonlineProvider } from '../generated/provider/index';
 import { ConstructValidationError } from './errors';
@@ -164,10 +176,22 @@ export interface TenantStackProps extends ResolvedFleetTenant {
 const TOP_KEYS = ['version', 'defaults', 'stateDirectory', 'backend', 'tenants'] as const;
 const BACKEND_KEYS = ['type', 'config', 'keyPrefix'] as const;
 const BACKEND_TYPES: readonly FleetBackendType[] = ['azurerm', 's3', 'remote', 'pg'];
-const DEFAULT_KEY_PREFIX: Record<FleetBackendType, string> = { azurerm: 'exoform/', s3: 'exoform/', remote: 'exoform-', pg: 'exoform_' };
-/** Settings the fleet sets per tenant, and settings that are secrets (read by the backend from its environment). */
-const BACKEND_KEY_SETTINGS: Record<FleetBackendType, string> = { azurerm: 'key', s3: 'key', remote: 'workspaces', pg: 'schema_name' };
-const BACKEND_SECRET_SETTINGS = /^(access_key|secret_key|sas_token|client_secret|client_certificate_password|token|password|conn_str)$/;
+const DEFAULT_KEY_PREFIX: Record<FleetBackendType, string> = {
+  azurerm: 'exoform/',
+  s3: 'exoform/',
+  remote: 'exoform-',
+  pg: 'exoform_',
+};
+/** The setting the fleet sets per tenant, so the config must not. */
+const BACKEND_KEY_SETTINGS: Record<FleetBackendType, string> = {
+  azurerm: 'key',
+  s3: 'key',
+  remote: 'workspaces',
+  pg: 'schema_name',
+};
+/** Settings that are secrets: each backend reads them from its environment (BACKEND_SECRET_ENV). */
+const BACKEND_SECRET_SETTINGS =
+  /^(access_key|secret_key|sas_token|client_secret|client_certificate_password|token|password|conn_str)$/;
 const BACKEND_SECRET_ENV: Record<FleetBackendType, string> = {
   azurerm: 'ARM_ACCESS_KEY, ARM_SAS_TOKEN or ARM_CLIENT_SECRET (better: use_oidc or use_azuread_auth)',
   s3: 'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (better: an OIDC role)',
@@ -185,24 +209,27 @@ function runningInCi(env: NodeJS.ProcessEnv = process.env): boolean {
   });
 }
 
-/** Checks a FleetBackend (typed or from the file); adds its problems and returns it when usable. */
-function checkBackend(value: unknown, where: string, problems: Problems): FleetBackend | undefined {
-  if (value === undefined || typeof value === 'function') return undefined;
+/** Checks a FleetBackend (typed or from the file) and adds its problems. */
+function checkBackend(value: unknown, where: string, problems: Problems): void {
+  if (value === undefined || typeof value === 'function') return;
   if (!isPlainObject(value)) {
     problems.add(where, `must be { type: azurerm | s3 | remote | pg, config: {...} }, got ${describeValue(value)}`);
-    return undefined;
+    return;
   }
-  const before = problems.format();
   checkKnownKeys(value, BACKEND_KEYS, where, problems);
   const type = value.type as FleetBackendType;
   if (!BACKEND_TYPES.includes(type)) {
-    problems.add(joinPath(where, 'type'), `must be one of ${BACKEND_TYPES.join(', ')} (remote is HCP Terraform), got ${describeValue(value.type)}`);
+    problems.add(
+      joinPath(where, 'type'),
+      `must be one of ${BACKEND_TYPES.join(', ')} (remote is HCP Terraform), got ${describeValue(value.type)}`,
+    );
   }
-  if (value.keyPrefix !== undefined && (typeof value.keyPrefix !== 'string' || !/^[A-Za-z0-9_./-]*$/.test(value.keyPrefix))) {
-    problems.add(joinPath(where, 'keyPrefix'), `must be letters, digits, '_', '.', '/' or '-', got ${describeValue(value.keyPrefix)}`);
+  const prefix = value.keyPrefix;
+  if (prefix !== undefined && (typeof prefix !== 'string' || !/^[A-Za-z0-9_./-]*$/.test(prefix))) {
+    problems.add(joinPath(where, 'keyPrefix'), `must be letters, digits, '_', '.', '/' or '-', got ${describeValue(prefix)}`);
   }
   if (value.config !== undefined && !isPlainObject(value.config)) {
-    problems.add(joinPath(where, 'config'), `must be an object of the backend's settings, got ${describeValue(value.config)}`);
+    problems.add(joinPath(where, 'config'), `must be an object of settings, got ${describeValue(value.config)}`);
   } else if (isPlainObject(value.config)) {
     for (const [key, setting] of Object.entries(value.config)) {
       const at = joinPath(joinPath(where, 'config'), key);
@@ -210,13 +237,15 @@ function checkBackend(value: unknown, where: string, problems: Problems): FleetB
         problems.add(at, `is set per tenant by the fleet (<keyPrefix><tenant name>); remove it, or set keyPrefix`);
       } else if (BACKEND_SECRET_SETTINGS.test(key)) {
         const source = BACKEND_TYPES.includes(type) ? BACKEND_SECRET_ENV[type] : 'its environment variable';
-        problems.add(at, `is a secret and would be written into cdktf.out/: leave it out and give it to the backend as ${source}`);
+        problems.add(
+          at,
+          `is a secret and would be written into cdktf.out/: leave it out and give it to the backend as ${source}`,
+        );
       } else if (!['string', 'number', 'boolean'].includes(typeof setting)) {
         problems.add(at, `must be a string, number or true/false, got ${describeValue(setting)}`);
       }
     }
   }
-  return problems.format() === before ? (value as unknown as FleetBackend) : undefined;
 }
 
 /** Gives a tenant stack its own key in the fleet's backend. */
@@ -232,11 +261,15 @@ function configureBackend(stack: TenantStack, backend: FleetBackend): void {
       new S3Backend(stack, { ...config, key: `${prefix}${stack.tenantName}.tfstate` } as never);
       break;
     case 'remote':
-      new RemoteBackend(stack, { ...config, workspaces: new NamedRemoteWorkspace(`${prefix}${stack.tenantName}`) } as never);
+      new RemoteBackend(stack, {
+        ...config,
+        workspaces: new NamedRemoteWorkspace(`${prefix}${stack.tenantName}`),
+      } as never);
       break;
     case 'pg':
       // pg creates the schema with the name as it is: letters, digits and '_' only.
-      new PgBackend(stack, { ...config, schemaName: `${prefix}${stack.tenantName}`.replace(/[^A-Za-z0-9_]/g, '_') } as never);
+      const schemaName = `${prefix}${stack.tenantName}`.replace(/[^A-Za-z0-9_]/g, '_');
+      new PgBackend(stack, { ...config, schemaName } as never);
       break;
   }
 }
@@ -384,7 +417,8 @@ function resolvePath(baseDirectory: string, path: string): string {
 function resolveTenants(path: string, props: TenantFleetProps, baseDirectory: string): ResolvedFleetTenant[] {
   const problems = new Problems();
   const input = props as unknown as Record<string, unknown>;
-  scanForSecrets({ defaults: input.defaults, tenants: input.tenants, backend: typeof input.backend === 'function' ? undefined : input.backend }, '', problems);
+  const backend = typeof input.backend === 'function' ? undefined : input.backend;
+  scanForSecrets({ defaults: input.defaults, tenants: input.tenants, backend }, '', problems);
   checkBackend(input.backend, 'backend', problems);
   if (input.backend !== undefined && props.stateDirectory !== undefined) {
     problems.add('stateDirectory', 'is for local state files and the fleet has a backend: remove one of them');
@@ -620,12 +654,15 @@ export class TenantFleet extends Construct {
       if (runningInCi()) {
         throw new ConstructValidationError(
           this.node.path,
-          `${props.source ?? 'the fleet'} names no backend, and this runs in CI, where local state files are lost with the job.`,
-          'Add a backend (fleet file: backend: { type: azurerm | s3 | remote | pg, config: {...} }; constructs/README.md, "State"), or set stateDirectory to keep local state files on purpose.',
+          `${props.source ?? 'the fleet'} names no backend, and this runs in CI, where local state files are lost ` +
+            'with the job.',
+          'Add a backend (fleet file: backend: { type: azurerm | s3 | remote | pg, config: {...} }; ' +
+            'constructs/README.md, "State"), or set stateDirectory to keep local state files on purpose.',
         );
       }
       Annotations.of(this).addWarning(
-        `no backend: each tenant's state is a local file under ${resolvePath(baseDirectory, 'state')}. Add a backend (constructs/README.md, "State") before a pipeline runs this fleet.`,
+        `no backend: each tenant's state is a local file under ${resolvePath(baseDirectory, 'state')}. ` +
+          'Add a backend (constructs/README.md, "State") before a pipeline runs this fleet.',
       );
     }
     const stateDirectory = resolvePath(baseDirectory, props.stateDirectory ?? 'state');

@@ -10,7 +10,8 @@
 #   EXOFORM_BACKEND_CONFIG the backend's shared settings, a file passed to `terraform init -backend-config=`
 #                          (storage account, bucket, organization, conn_str...). Each tenant's own key is added
 #                          by the scripts: see backend_key.
-#   EXOFORM_STATE_PREFIX   prefix of each tenant's key or workspace; default exoform/ (azurerm, s3), exoform- (remote, pg)
+#   EXOFORM_STATE_PREFIX   prefix of each tenant's key or workspace; default exoform/ (azurerm, s3),
+#                          exoform- (remote, pg)
 #   EXOFORM_LOCK_TIMEOUT   how long plan, apply and drift wait for a tenant's state lock; default 10m
 #
 # Credentials are never read from here: the pipeline passes its secrets as EXO_* variables (README, "Credentials").
@@ -40,7 +41,8 @@ stack_dir() {
   STACK="$(cd "$1" && pwd)"
   STACK_NAME="$(basename "$STACK")"
   # The name becomes the tenant's state key: the characters every backend accepts in a key or workspace name.
-  [[ "$STACK_NAME" =~ ^[A-Za-z0-9_-]+$ ]] || fail "stack directory name '$STACK_NAME' must be letters, digits, '_' or '-' (it names the tenant's state)"
+  [[ "$STACK_NAME" =~ ^[A-Za-z0-9_-]+$ ]] ||
+    fail "stack directory name '$STACK_NAME' must be letters, digits, '_' or '-' (it names the tenant's state)"
   OUT="$(mkdir -p "${EXOFORM_OUT:-$PWD/exoform-out}/$STACK_NAME" && cd "${EXOFORM_OUT:-$PWD/exoform-out}/$STACK_NAME" && pwd)"
   [[ -f "$TF_CLI_CONFIG_FILE" ]] || fail "no Terraform CLI config at $TF_CLI_CONFIG_FILE: run scripts/setup.sh (npm ci && npm run package in $EXOFORM_HOME) first"
   load_stack_env
@@ -78,7 +80,9 @@ backend_type() {
   BACKEND="${EXOFORM_BACKEND:-}"
   if [[ -z "$BACKEND" ]]; then
     if [[ -n "${CI:-}" || -n "${GITHUB_ACTIONS:-}" ]]; then
-      fail "$STACK_NAME: no remote state configured. Set EXOFORM_BACKEND (azurerm, s3, remote, pg) and EXOFORM_BACKEND_CONFIG (README, \"State\"); EXOFORM_BACKEND=local keeps state in the job, where it is lost when the job ends"
+      fail "$STACK_NAME: no remote state configured. Set EXOFORM_BACKEND (azurerm, s3, remote, pg) and" \
+        "EXOFORM_BACKEND_CONFIG (README, \"State\"); EXOFORM_BACKEND=local keeps state in the job, where it is" \
+        "lost when the job ends"
     fi
     BACKEND=local
   fi
@@ -87,12 +91,19 @@ backend_type() {
     *) fail "EXOFORM_BACKEND='$BACKEND' is not supported: use azurerm, s3, remote (HCP Terraform), pg or local" ;;
   esac
   if [[ "$BACKEND" != local ]]; then
-    [[ -n "${EXOFORM_BACKEND_CONFIG:-}" ]] || fail "EXOFORM_BACKEND=$BACKEND needs EXOFORM_BACKEND_CONFIG: the file with the backend's shared settings (README, \"State\")"
+    [[ -n "${EXOFORM_BACKEND_CONFIG:-}" ]] ||
+      fail "EXOFORM_BACKEND=$BACKEND needs EXOFORM_BACKEND_CONFIG: the file with the backend's shared settings" \
+        "(README, \"State\")"
     [[ -f "$EXOFORM_BACKEND_CONFIG" ]] || fail "EXOFORM_BACKEND_CONFIG: no file at $EXOFORM_BACKEND_CONFIG"
     # Terraform records the backend settings in every saved plan, and the pipeline uploads plans as artifacts.
     local secret
-    secret="$(grep -noE '^[[:space:]]*(access_key|secret_key|sas_token|client_secret|client_certificate_password|token|password)[[:space:]]*=|://[^/@[:space:]]*:[^/@[:space:]]*@' "$EXOFORM_BACKEND_CONFIG" | head -1 | cut -d: -f1)" || true
-    [[ -z "$secret" ]] || fail "EXOFORM_BACKEND_CONFIG line $secret holds a secret, which Terraform would write into every saved plan: give it to the backend through its environment instead (ARM_*, AWS_*, TF_TOKEN_*, PG_CONN_STR / PGPASSWORD) or sign in with OIDC"
+    local setting='^[[:space:]]*(access_key|secret_key|sas_token|client_secret|client_certificate_password|token|password)'
+    local password_in_url='://[^/@[:space:]]*:[^/@[:space:]]*@'
+    secret="$(grep -noE "$setting[[:space:]]*=|$password_in_url" "$EXOFORM_BACKEND_CONFIG" | head -1 | cut -d: -f1)" || true
+    [[ -z "$secret" ]] ||
+      fail "EXOFORM_BACKEND_CONFIG line $secret holds a secret, which Terraform would write into every saved plan:" \
+        "give it to the backend through its environment instead (ARM_*, AWS_*, TF_TOKEN_*, PG_CONN_STR / PGPASSWORD)" \
+        "or sign in with OIDC"
   fi
 }
 
@@ -118,7 +129,8 @@ write_backend_override() {
     if [[ -f "$file" ]] && head -1 "$file" | grep -qF "$OVERRIDE_MARK"; then rm -f "$file"; fi
     return 0
   fi
-  [[ ! -f "$file" ]] || head -1 "$file" | grep -qF "$OVERRIDE_MARK" || fail "$file exists and was not written by these scripts; remove it"
+  [[ ! -f "$file" ]] || head -1 "$file" | grep -qF "$OVERRIDE_MARK" ||
+    fail "$file exists and was not written by these scripts; remove it"
   printf '%s\nterraform {\n  backend "%s" {}\n}\n' "$OVERRIDE_MARK" "$BACKEND" >"$file"
 }
 
@@ -150,7 +162,9 @@ explain_lock() {
   local log="$1" id
   grep -q 'Error acquiring the state lock' "$log" 2>/dev/null || return 0
   id="$(grep -m1 -E '^\s*ID:' "$log" | awk '{print $2}')"
-  echo "::error::$STACK_NAME: the tenant's state is locked by another run (lock ID ${id:-unknown}); waited $(lock_timeout | cut -d= -f2). If no run is in progress, the lock is stale: clear it with scripts/unlock.sh $STACK_ARG ${id:-<lock ID>} (README, \"A stuck lock\")" >&2
+  echo "::error::$STACK_NAME: the tenant's state is locked by another run (lock ID ${id:-unknown});" \
+    "waited $(lock_timeout | cut -d= -f2). If no run is in progress, the lock is stale: clear it with" \
+    "scripts/unlock.sh $STACK_ARG ${id:-<lock ID>} (README, \"A stuck lock\")" >&2
 }
 
 # Appends Markdown to the job summary when the CI system offers one (GitHub Actions: GITHUB_STEP_SUMMARY).
