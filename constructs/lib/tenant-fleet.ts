@@ -107,7 +107,7 @@ export type FleetBackendType = 'azurerm' | 's3' | 'remote' | 'pg';
 
 /**
  * Where every tenant's state lives: one backend, one key per tenant (the tenant's name after `keyPrefix`):
- *   azurerm, s3  key `<keyPrefix><name>.tfstate`            (default prefix `exoform/`)
+ *   azurerm, s3  key `<keyPrefix><name>.tfstate`            (default prefix `exoform/`; s3 with use_lockfile)
  *   remote       the HCP Terraform workspace `<keyPrefix><name>` (default prefix `exoform-`; Local execution mode)
  *   pg           the schema `<keyPrefix><name>`, dashes as `_` (default prefix `exoform_`)
  */
@@ -257,9 +257,12 @@ function configureBackend(stack: TenantStack, backend: FleetBackend): void {
     case 'azurerm':
       new AzurermBackend(stack, { ...config, key: `${prefix}${stack.tenantName}.tfstate` } as never);
       break;
-    case 's3':
-      new S3Backend(stack, { ...config, key: `${prefix}${stack.tenantName}.tfstate` } as never);
+    case 's3': {
+      // s3 locks only when asked: its own lock file (Terraform 1.10+, OpenTofu 1.10+) unless DynamoDB is named.
+      const locking = 'dynamodb_table' in config || 'use_lockfile' in config ? {} : { use_lockfile: true };
+      new S3Backend(stack, { ...locking, ...config, key: `${prefix}${stack.tenantName}.tfstate` } as never);
       break;
+    }
     case 'remote':
       new RemoteBackend(stack, {
         ...config,

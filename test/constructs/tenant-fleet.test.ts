@@ -212,7 +212,11 @@ describe('TenantFleet.fromFile', () => {
     // The option replaces the file's backend.
     const path = writeFleet('fleet.yaml', `backend: { type: pg }\n${tenants}`);
     const fleet = TenantFleet.fromFile(Testing.app(), 'fleet', path, { backend: { type: 's3', config: { bucket: 'b' } } });
-    expect(synth(fleet.stacks[0]).terraform.backend).toEqual({ s3: { bucket: 'b', key: 'exoform/contoso.tfstate' } });
+    // s3 locks only when asked: the fleet asks for its lock file unless a DynamoDB table is named.
+    expect(synth(fleet.stacks[0]).terraform.backend).toEqual({ s3: { bucket: 'b', use_lockfile: true, key: 'exoform/contoso.tfstate' } });
+    expect(backends('backend: { type: s3, config: { bucket: b, dynamodb_table: locks } }')[0]).toEqual({
+      s3: { bucket: 'b', dynamodb_table: 'locks', key: 'exoform/contoso.tfstate' },
+    });
   });
 
   test('no backend: an error in CI, where local state is lost with the job; outside CI local state files and a warning', () => {

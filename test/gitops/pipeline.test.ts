@@ -172,6 +172,24 @@ describe('examples/gitops', () => {
     }
   });
 
+  test('each backend gets the tenant\'s own key, and s3 its lock file unless DynamoDB is named (backends not reachable here)', () => {
+    const keyFor = (backend: string, settings: string): string => {
+      const file = join(work, `${backend}.tfbackend`);
+      writeFileSync(file, settings);
+      const result = spawnSync('bash', ['-c', `source "${join(work, 'scripts', 'common.sh')}"; BACKEND=${backend}; STACK_NAME=contoso; backend_key`], {
+        env: { ...env, EXOFORM_BACKEND_CONFIG: file },
+        encoding: 'utf8',
+      });
+      expect(result.status).toBe(0);
+      return result.stdout;
+    };
+    expect(keyFor('azurerm', 'storage_account_name = "st"\n')).toBe('key = "exoform/contoso.tfstate"\n');
+    expect(keyFor('s3', 'bucket = "b"\n')).toBe('key = "exoform/contoso.tfstate"\nuse_lockfile = true\n');
+    expect(keyFor('s3', 'bucket = "b"\ndynamodb_table = "locks"\n')).toBe('key = "exoform/contoso.tfstate"\n');
+    expect(keyFor('remote', 'organization = "msp"\n')).toBe('workspaces {\n  name = "exoform-contoso"\n}\n');
+    expect(keyFor('pg', 'conn_str = "postgres://db/state"\n')).toBe(''); // pg: the workspace exoform-contoso instead
+  });
+
   test('a fleet of 300 tenants: at most 256 matrix jobs, every tenant in exactly one, as the workflow expands them', async () => {
     const fleet = parse(readFileSync(join(GITOPS, 'github-actions', 'exoform-fleet.yml'), 'utf8'));
     // The workflow's matrix input is the `shards` output of stacks.sh, and each job passes its shard to shard.sh.

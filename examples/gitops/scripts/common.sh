@@ -113,7 +113,12 @@ backend_type() {
 #   pg           the workspace "<prefix><stack>"       (a row of the states table, locked by an advisory lock)
 backend_key() {
   case "$BACKEND" in
-    azurerm | s3) printf 'key = "%s%s.tfstate"\n' "${EXOFORM_STATE_PREFIX-exoform/}" "$STACK_NAME" ;;
+    azurerm | s3) printf 'key = "%s%s.tfstate"\n' "${EXOFORM_STATE_PREFIX-exoform/}" "$STACK_NAME" ;;&
+    s3)
+      # s3 locks only when asked: its own lock file (Terraform 1.10+) unless the settings name DynamoDB.
+      grep -qE '^[[:space:]]*(use_lockfile|dynamodb_table)[[:space:]]*=' "$EXOFORM_BACKEND_CONFIG" ||
+        echo 'use_lockfile = true'
+      ;;
     remote) printf 'workspaces {\n  name = "%s%s"\n}\n' "${EXOFORM_STATE_PREFIX-exoform-}" "$STACK_NAME" ;;
   esac
 }
