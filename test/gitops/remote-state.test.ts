@@ -164,14 +164,19 @@ describe('examples/gitops on the pg backend', () => {
   });
 
   test('two applies on one tenant at once: one waits for the lock, one without patience fails saying so; nothing is lost', async () => {
-    await setLatency(1500); // each call to the tenant takes 1.5 s, so the first apply holds the lock for a while
+    await setLatency(1500);
     try {
       const first = job('apply.sh', ['stacks/fabrikam']);
       await waitFor('the first apply to start writing', () => /Creating\.\.\./.test(first.output()));
+      // The first apply holds the lock: each call to the tenant now takes 5 s, until both others have met the lock.
+      await setLatency(5000);
       const patient = job('apply.sh', ['stacks/fabrikam']); // EXOFORM_LOCK_TIMEOUT=60s
       const impatient = job('apply.sh', ['stacks/fabrikam'], { EXOFORM_LOCK_TIMEOUT: '0s' });
 
       const failed = await impatient.done;
+      await waitFor('the second apply to wait for the lock', () => /Acquiring state lock/.test(patient.output()));
+      expect(first.child.exitCode).toBeNull(); // still applying, still holding the lock
+      await setLatency(0);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(/::error::fabrikam: the tenant's state is locked by another run \(lock ID [0-9a-f-]{36}\); waited 0s/);
       expect(failed.stdout).toMatch(/Error acquiring the state lock/);
