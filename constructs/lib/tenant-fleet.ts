@@ -10,6 +10,10 @@
  * stack of the wave before, so `cdktf deploy '<id>-*'` applies wave 0 (the canaries) first, then the next wave in
  * parallel, and stops before the later waves if a canary fails. `cdktf deploy '<id>-w0-*'` deploys one wave.
  *
+ * State: each tenant's state has its own key in the fleet's `backend` (azurerm, s3, remote = HCP Terraform, pg), or
+ * its own file under `stateDirectory`. With neither, a fleet synthesized in CI is an error, since state local to a
+ * CI job is lost with it; outside CI the fleet keeps local state files and says so in a warning.
+ *
  * Credentials are references, never values: `{ env: "TF_VAR_x" }` becomes a sensitive, ephemeral Terraform
  * variable `x` (Terraform reads it from the TF_VAR_x environment variable at plan and apply time; ephemeral keeps it
  * out of saved plan files), `{ file: "path" }` becomes `sensitive(trimspace(file("path")))`. Neither puts a secret
@@ -17,7 +21,19 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { App, Fn, LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
+import {
+  Annotations,
+  App,
+  AzurermBackend,
+  Fn,
+  LocalBackend,
+  NamedRemoteWorkspace,
+  PgBackend,
+  RemoteBackend,
+  S3Backend,
+  TerraformStack,
+  TerraformVariable,
+} from 'cdktf';
 import { Construct } from 'constructs';
 import { ExchangeonlineProvider } from '../generated/provider/index';
 import { ConstructValidationError } from './errors';
@@ -86,19 +102,41 @@ export interface FleetDefaults {
   readonly baseline?: FleetBaseline;
 }
 
+/** The remote backends a fleet configures by name; each tenant gets its own key in it. */
+export type FleetBackendType = 'azurerm' | 's3' | 'remote' | 'pg';
+
+/**
+ * Where every tenant's state lives: one backend, one key per tenant (the tenant's name after `keyPrefix`):
+ *   azurerm, s3  key `<keyPrefix><name>.tfstate`            (default prefix `exoform/`; s3 with use_lockfile)
+ *   remote       the HCP Terraform workspace `<keyPrefix><name>` (default prefix `exoform-`; Local execution mode)
+ *   pg           the schema `<keyPrefix><name>`, dashes as `_` (default prefix `exoform_`)
+ */
+export interface FleetBackend {
+  readonly type: FleetBackendType;
+  /**
+   * The backend's shared settings, named as in Terraform (`resource_group_name`, `bucket`, `organization`...). No
+   * secrets: the backend reads them from its environment (ARM_*, AWS_*, TF_TOKEN_*, PG_CONN_STR).
+   * @default none
+   */
+  readonly config?: Readonly<Record<string, string | number | boolean>>;
+  /** @default per type, see above */
+  readonly keyPrefix?: string;
+}
+
 export interface TenantFleetOptions {
   /**
-   * Directory of the per-tenant state files (`<name>.tfstate`), used when `backend` is not given; relative paths are
-   * relative to `baseDirectory` (for fromFile: the fleet file's directory).
-   * @default the fleet file's `stateDirectory`, else `state`
+   * Directory of the per-tenant state files (`<name>.tfstate`): local state, for a machine that keeps it. Relative
+   * paths are relative to `baseDirectory` (for fromFile: the fleet file's directory).
+   * @default the fleet file's `stateDirectory`; with neither it nor `backend`, `state` outside CI and an error in CI
    */
   readonly stateDirectory?: string;
   /**
-   * Configures each tenant stack's backend, e.g. `(stack) => new S3Backend(stack, { key: `exoform/${stack.tenantName}.tfstate`, ... })`.
+   * Each tenant stack's backend: a FleetBackend, or a function that configures it, e.g.
+   * `(stack) => new S3Backend(stack, { key: `exoform/${stack.tenantName}.tfstate`, ... })`.
    * Key the state by `stack.tenantName`, never by the stack name: the stack name contains the wave.
-   * @default a LocalBackend at `<stateDirectory>/<tenant name>.tfstate`
+   * @default the fleet file's `backend`; else local state files (see stateDirectory)
    */
-  readonly backend?: (stack: TenantStack) => void;
+  readonly backend?: FleetBackend | ((stack: TenantStack) => void);
   /**
    * Make each wave's stacks depend on the previous wave's, so `cdktf deploy` applies waves in order.
    * @default true
@@ -132,10 +170,112 @@ export interface TenantStackProps extends ResolvedFleetTenant {
   /** Base for relative secret-file and certificate paths. */
   readonly baseDirectory: string;
   readonly stateDirectory: string;
-  readonly backend?: (stack: TenantStack) => void;
+  readonly backend?: FleetBackend | ((stack: TenantStack) => void);
 }
 
-const TOP_KEYS = ['version', 'defaults', 'stateDirectory', 'tenants'] as const;
+const TOP_KEYS = ['version', 'defaults', 'stateDirectory', 'backend', 'tenants'] as const;
+const BACKEND_KEYS = ['type', 'config', 'keyPrefix'] as const;
+const BACKEND_TYPES: readonly FleetBackendType[] = ['azurerm', 's3', 'remote', 'pg'];
+const DEFAULT_KEY_PREFIX: Record<FleetBackendType, string> = {
+  azurerm: 'exoform/',
+  s3: 'exoform/',
+  remote: 'exoform-',
+  pg: 'exoform_',
+};
+/** The setting the fleet sets per tenant, so the config must not. */
+const BACKEND_KEY_SETTINGS: Record<FleetBackendType, string> = {
+  azurerm: 'key',
+  s3: 'key',
+  remote: 'workspaces',
+  pg: 'schema_name',
+};
+/** Settings that are secrets: each backend reads them from its environment (BACKEND_SECRET_ENV). */
+const BACKEND_SECRET_SETTINGS =
+  /^(access_key|secret_key|sas_token|client_secret|client_certificate_password|token|password|conn_str)$/;
+const BACKEND_SECRET_ENV: Record<FleetBackendType, string> = {
+  azurerm: 'ARM_ACCESS_KEY, ARM_SAS_TOKEN or ARM_CLIENT_SECRET (better: use_oidc or use_azuread_auth)',
+  s3: 'AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (better: an OIDC role)',
+  remote: 'TF_TOKEN_<host> (e.g. TF_TOKEN_app_terraform_io)',
+  pg: 'PG_CONN_STR',
+};
+/** CI systems announce themselves with these variables. */
+const CI_VARIABLES = ['CI', 'GITHUB_ACTIONS', 'TF_BUILD', 'GITLAB_CI', 'BUILDKITE', 'JENKINS_URL'] as const;
+
+/** True when this process runs in a CI job (where local state is lost with the job). */
+function runningInCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  return CI_VARIABLES.some((name) => {
+    const value = env[name];
+    return value !== undefined && value !== '' && value.toLowerCase() !== 'false' && value !== '0';
+  });
+}
+
+/** Checks a FleetBackend (typed or from the file) and adds its problems. */
+function checkBackend(value: unknown, where: string, problems: Problems): void {
+  if (value === undefined || typeof value === 'function') return;
+  if (!isPlainObject(value)) {
+    problems.add(where, `must be { type: azurerm | s3 | remote | pg, config: {...} }, got ${describeValue(value)}`);
+    return;
+  }
+  checkKnownKeys(value, BACKEND_KEYS, where, problems);
+  const type = value.type as FleetBackendType;
+  if (!BACKEND_TYPES.includes(type)) {
+    problems.add(
+      joinPath(where, 'type'),
+      `must be one of ${BACKEND_TYPES.join(', ')} (remote is HCP Terraform), got ${describeValue(value.type)}`,
+    );
+  }
+  const prefix = value.keyPrefix;
+  if (prefix !== undefined && (typeof prefix !== 'string' || !/^[A-Za-z0-9_./-]*$/.test(prefix))) {
+    problems.add(joinPath(where, 'keyPrefix'), `must be letters, digits, '_', '.', '/' or '-', got ${describeValue(prefix)}`);
+  }
+  if (value.config !== undefined && !isPlainObject(value.config)) {
+    problems.add(joinPath(where, 'config'), `must be an object of settings, got ${describeValue(value.config)}`);
+  } else if (isPlainObject(value.config)) {
+    for (const [key, setting] of Object.entries(value.config)) {
+      const at = joinPath(joinPath(where, 'config'), key);
+      if (BACKEND_TYPES.includes(type) && key === BACKEND_KEY_SETTINGS[type]) {
+        problems.add(at, `is set per tenant by the fleet (<keyPrefix><tenant name>); remove it, or set keyPrefix`);
+      } else if (BACKEND_SECRET_SETTINGS.test(key)) {
+        const source = BACKEND_TYPES.includes(type) ? BACKEND_SECRET_ENV[type] : 'its environment variable';
+        problems.add(
+          at,
+          `is a secret and would be written into cdktf.out/: leave it out and give it to the backend as ${source}`,
+        );
+      } else if (!['string', 'number', 'boolean'].includes(typeof setting)) {
+        problems.add(at, `must be a string, number or true/false, got ${describeValue(setting)}`);
+      }
+    }
+  }
+}
+
+/** Gives a tenant stack its own key in the fleet's backend. */
+function configureBackend(stack: TenantStack, backend: FleetBackend): void {
+  const prefix = backend.keyPrefix ?? DEFAULT_KEY_PREFIX[backend.type];
+  // The settings keep Terraform's names: cdktf writes backend props in snake_case, which leaves these as they are.
+  const config = { ...backend.config };
+  switch (backend.type) {
+    case 'azurerm':
+      new AzurermBackend(stack, { ...config, key: `${prefix}${stack.tenantName}.tfstate` } as never);
+      break;
+    case 's3': {
+      // s3 locks only when asked: its own lock file (Terraform 1.10+, OpenTofu 1.10+) unless DynamoDB is named.
+      const locking = 'dynamodb_table' in config || 'use_lockfile' in config ? {} : { use_lockfile: true };
+      new S3Backend(stack, { ...locking, ...config, key: `${prefix}${stack.tenantName}.tfstate` } as never);
+      break;
+    }
+    case 'remote':
+      new RemoteBackend(stack, {
+        ...config,
+        workspaces: new NamedRemoteWorkspace(`${prefix}${stack.tenantName}`),
+      } as never);
+      break;
+    case 'pg':
+      // pg creates the schema with the name as it is: letters, digits and '_' only.
+      const schemaName = `${prefix}${stack.tenantName}`.replace(/[^A-Za-z0-9_]/g, '_');
+      new PgBackend(stack, { ...config, schemaName } as never);
+      break;
+  }
+}
 const TENANT_KEYS = ['tenant', 'name', 'wave', 'credentials', 'endpoint', 'maxConcurrentRequests', 'allowList', 'baseline'] as const;
 const DEFAULTS_KEYS = ['credentials', 'endpoint', 'maxConcurrentRequests', 'baseline'] as const;
 const CREDENTIAL_KEYS = ['accessToken', 'clientId', 'certificatePath', 'certificatePassword', 'clientSecret', 'federatedTokenFile'] as const;
@@ -280,7 +420,12 @@ function resolvePath(baseDirectory: string, path: string): string {
 function resolveTenants(path: string, props: TenantFleetProps, baseDirectory: string): ResolvedFleetTenant[] {
   const problems = new Problems();
   const input = props as unknown as Record<string, unknown>;
-  scanForSecrets({ defaults: input.defaults, tenants: input.tenants }, '', problems);
+  const backend = typeof input.backend === 'function' ? undefined : input.backend;
+  scanForSecrets({ defaults: input.defaults, tenants: input.tenants, backend }, '', problems);
+  checkBackend(input.backend, 'backend', problems);
+  if (input.backend !== undefined && props.stateDirectory !== undefined) {
+    problems.add('stateDirectory', 'is for local state files and the fleet has a backend: remove one of them');
+  }
 
   const defaults = isPlainObject(input.defaults) ? input.defaults : {};
   if (input.defaults !== undefined) {
@@ -441,7 +586,8 @@ export class TenantStack extends TerraformStack {
       clientSecret: secret('client secret', credentials.clientSecret),
       federatedTokenFile: credentials.federatedTokenFile === undefined ? undefined : resolvePath(props.baseDirectory, credentials.federatedTokenFile),
     });
-    if (props.backend) props.backend(this);
+    if (typeof props.backend === 'function') props.backend(this);
+    else if (props.backend) configureBackend(this, props.backend);
     else new LocalBackend(this, { path: join(props.stateDirectory, `${props.name}.tfstate`) });
     this.baseline = new SmtpAuthBaseline(this, 'baseline', { ...props.baseline, allowedMailboxes: props.allowedMailboxes, provider: this.provider });
   }
@@ -482,6 +628,7 @@ export class TenantFleet extends Construct {
       ...options,
       tenants: parsed.tenants as FleetTenant[],
       defaults: parsed.defaults as FleetDefaults | undefined,
+      backend: options.backend ?? (parsed.backend as FleetBackend | undefined),
       stateDirectory: options.stateDirectory ?? (parsed.stateDirectory as string | undefined),
       baseDirectory: dirname(file),
       source: file,
@@ -504,6 +651,23 @@ export class TenantFleet extends Construct {
     }
     const baseDirectory = resolve(props.baseDirectory ?? process.cwd());
     const tenants = resolveTenants(this.node.path, props, baseDirectory);
+    if (props.backend === undefined && props.stateDirectory === undefined) {
+      // Never silently local in a pipeline: the state would be lost with the job, and the next run would adopt
+      // every tenant again and find no drift.
+      if (runningInCi()) {
+        throw new ConstructValidationError(
+          this.node.path,
+          `${props.source ?? 'the fleet'} names no backend, and this runs in CI, where local state files are lost ` +
+            'with the job.',
+          'Add a backend (fleet file: backend: { type: azurerm | s3 | remote | pg, config: {...} }; ' +
+            'constructs/README.md, "State"), or set stateDirectory to keep local state files on purpose.',
+        );
+      }
+      Annotations.of(this).addWarning(
+        `no backend: each tenant's state is a local file under ${resolvePath(baseDirectory, 'state')}. ` +
+          'Add a backend (constructs/README.md, "State") before a pipeline runs this fleet.',
+      );
+    }
     const stateDirectory = resolvePath(baseDirectory, props.stateDirectory ?? 'state');
     const waveNumbers = [...new Set(tenants.map((t) => t.wave))].sort((a, b) => a - b);
     const waves: TenantStack[][] = [];

@@ -23,6 +23,16 @@ const only = (json: StackJson, type: string): Record<string, unknown> => {
   return rest;
 };
 
+// Whether a fleet may keep local state depends on running in CI: these tests choose, whatever runs them.
+const CI_VARIABLES = ['CI', 'GITHUB_ACTIONS', 'TF_BUILD', 'GITLAB_CI', 'BUILDKITE', 'JENKINS_URL'];
+const savedCi = Object.fromEntries(CI_VARIABLES.map((name) => [name, process.env[name]]));
+beforeEach(() => {
+  for (const name of CI_VARIABLES) delete process.env[name];
+});
+afterAll(() => {
+  for (const [name, value] of Object.entries(savedCi)) if (value !== undefined) process.env[name] = value;
+});
+
 let directory: string;
 beforeEach(() => {
   directory = mkdtempSync(join(tmpdir(), 'exoform-fleet-'));
@@ -173,6 +183,66 @@ describe('TenantFleet.fromFile', () => {
     expect(fleet.stacks[0].node.id).toBe('msp-w0-contoso');
     expect(json.terraform.backend).toEqual({ s3: { bucket: 'msp-state', key: 'exoform/contoso.tfstate', region: 'eu-west-1' } });
     expect(json.provider.exchangeonline[0].access_token).toBe('${sensitive(trimspace(file("/run/secrets/contoso")))}');
+  });
+
+  test('a backend in the fleet file: one key per tenant in azurerm, s3, HCP Terraform (remote) or pg', () => {
+    const tenants = `tenants:
+  - tenant: contoso.onmicrosoft.com
+    credentials: { accessToken: { env: TF_VAR_contoso } }
+  - tenant: fabrikam.onmicrosoft.com
+    credentials: { accessToken: { env: TF_VAR_fabrikam } }
+`;
+    const backends = (backend: string): Array<Record<string, unknown>> =>
+      TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('fleet.yaml', `${backend}\n${tenants}`)).stacks.map((stack) => synth(stack).terraform.backend);
+    const azurerm = `backend:
+  type: azurerm
+  config: { resource_group_name: rg-state, storage_account_name: stexoform, container_name: tfstate, use_azuread_auth: true }`;
+    expect(backends(azurerm)).toEqual(
+      ['contoso', 'fabrikam'].map((name) => ({
+        azurerm: { resource_group_name: 'rg-state', storage_account_name: 'stexoform', container_name: 'tfstate', use_azuread_auth: true, key: `exoform/${name}.tfstate` },
+      })),
+    );
+    expect(backends('backend: { type: s3, keyPrefix: msp/, config: { bucket: msp-state, region: eu-west-1, use_lockfile: true } }')[1]).toEqual({
+      s3: { bucket: 'msp-state', region: 'eu-west-1', use_lockfile: true, key: 'msp/fabrikam.tfstate' },
+    });
+    expect(backends('backend: { type: remote, config: { hostname: app.terraform.io, organization: contoso-msp } }')[0]).toEqual({
+      remote: { hostname: 'app.terraform.io', organization: 'contoso-msp', workspaces: { name: 'exoform-contoso' } },
+    });
+    expect(backends('backend: { type: pg }')[1]).toEqual({ pg: { schema_name: 'exoform_fabrikam' } }); // conn_str from PG_CONN_STR
+    // The option replaces the file's backend.
+    const path = writeFleet('fleet.yaml', `backend: { type: pg }\n${tenants}`);
+    const fleet = TenantFleet.fromFile(Testing.app(), 'fleet', path, { backend: { type: 's3', config: { bucket: 'b' } } });
+    // s3 locks only when asked: the fleet asks for its lock file unless a DynamoDB table is named.
+    expect(synth(fleet.stacks[0]).terraform.backend).toEqual({ s3: { bucket: 'b', use_lockfile: true, key: 'exoform/contoso.tfstate' } });
+    expect(backends('backend: { type: s3, config: { bucket: b, dynamodb_table: locks } }')[0]).toEqual({
+      s3: { bucket: 'b', dynamodb_table: 'locks', key: 'exoform/contoso.tfstate' },
+    });
+  });
+
+  test('no backend: an error in CI, where local state is lost with the job; outside CI local state files and a warning', () => {
+    const text = 'tenants:\n  - tenant: contoso.onmicrosoft.com\n    credentials: { accessToken: { env: TF_VAR_contoso } }\n';
+    const path = writeFleet('fleet.yaml', text);
+    const local = TenantFleet.fromFile(Testing.app(), 'fleet', path);
+    expect(synth(local.stacks[0]).terraform.backend).toEqual({ local: { path: join(directory, 'state', 'contoso.tfstate') } });
+    expect(local.node.metadata.map((entry) => entry.data)).toEqual([
+      `no backend: each tenant's state is a local file under ${join(directory, 'state')}. Add a backend (constructs/README.md, "State") before a pipeline runs this fleet.`,
+    ]);
+
+    for (const variables of [{ CI: 'true' }, { GITHUB_ACTIONS: 'true' }, { TF_BUILD: 'True' }, { GITLAB_CI: 'true' }]) {
+      Object.assign(process.env, variables);
+      try {
+        const error = fleetError(() => TenantFleet.fromFile(Testing.app(), 'fleet', path));
+        expect(error.message).toContain('names no backend, and this runs in CI, where local state files are lost with the job');
+        expect(error.message).toContain('Add a backend (fleet file: backend: { type: azurerm | s3 | remote | pg');
+        // Local state on purpose (a runner that keeps its disk): stateDirectory says so, and is accepted.
+        const chosen = TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('local.yaml', `stateDirectory: /var/lib/exoform\n${text}`));
+        expect(synth(chosen.stacks[0]).terraform.backend).toEqual({ local: { path: '/var/lib/exoform/contoso.tfstate' } });
+      } finally {
+        for (const name of Object.keys(variables)) delete process.env[name];
+      }
+    }
+    process.env.CI = 'false';
+    expect(() => TenantFleet.fromFile(Testing.app(), 'fleet', path)).not.toThrow();
   });
 
   test('workload identity federation: clientId with federatedTokenFile, no secret and no variable', () => {
@@ -343,6 +413,37 @@ tenants:
     expect(message).toContain('tenants[0].Baseline: unknown key; did you mean "baseline"?');
     expect(message).toContain('.baseline.exclusiv: unknown key');
     expect(message).toContain('.baseline.allowLegacyTlsClients: must be true or false, got "yes"');
+  });
+
+  test('a bad backend: unknown type, a secret or the per-tenant key in its config, together with stateDirectory', () => {
+    const message = fleetError(() =>
+      TenantFleet.fromFile(
+        Testing.app(),
+        'fleet',
+        writeFleet(
+          'fleet.yaml',
+          `stateDirectory: state
+backend:
+  type: azurerm
+  keyPrefix: "a b"
+  config: { storage_account_name: st, access_key: { env: X }, key: all.tfstate, container: [a] }
+tenants:
+  - tenant: contoso.onmicrosoft.com
+    credentials: { accessToken: { env: TF_VAR_contoso } }
+`,
+        ),
+      ),
+    ).message;
+    expect(message).toContain("backend.keyPrefix: must be letters, digits, '_', '.', '/' or '-'");
+    expect(message).toContain('backend.config.access_key: is a secret and would be written into cdktf.out/: leave it out and give it to the backend as ARM_ACCESS_KEY');
+    expect(message).toContain('backend.config.key: is set per tenant by the fleet (<keyPrefix><tenant name>); remove it, or set keyPrefix');
+    expect(message).toContain('backend.config.container: must be a string, number or true/false');
+    expect(message).toContain('stateDirectory: is for local state files and the fleet has a backend: remove one of them');
+    const type = fleetError(() =>
+      TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('fleet.yaml', 'backend: { type: consul, conf: {} }\ntenants:\n  - tenant: a.onmicrosoft.com\n    credentials: { accessToken: { env: TF_VAR_a } }\n')),
+    ).message;
+    expect(type).toContain('backend.type: must be one of azurerm, s3, remote, pg (remote is HCP Terraform), got "consul"');
+    expect(type).toMatch(/backend\.conf: .*config/);
   });
 
   test('file-level problems: syntax, version, top-level keys, empty tenant list', () => {

@@ -2,11 +2,13 @@
  * The GitOps pipeline's shell steps (examples/gitops/scripts), run as the CI runner runs them — bash, the real
  * terraform, the packaged provider — against the emulator's three-tenant fleet: stacks as a matrix, plan on a pull
  * request with the plan kept, apply on merge, the nightly drift check (exit 0, then exit 2 after a change made
- * through the emulator's inspection API), the readiness report step. The workflow files are checked to call only
- * these scripts.
+ * through the emulator's inspection API), the readiness report step; a fleet past the 256 jobs of a matrix cut into
+ * shards, and a shard whose failing tenant fails only its own result. The workflow files are checked to call only
+ * these scripts. State is local here (EXOFORM_BACKEND=local); remote-state.test.ts runs the same steps on the pg
+ * backend.
  */
-import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -29,9 +31,9 @@ describe('examples/gitops', () => {
   let env: NodeJS.ProcessEnv;
 
   /** Runs a step script from the copied example directory, as a workflow `run:` line does. */
-  const step = (script: string, ...args: string[]): Promise<Run> =>
+  const stepWith = (extra: NodeJS.ProcessEnv, script: string, ...args: string[]): Promise<Run> =>
     new Promise((resolve, reject) => {
-      const child = spawn('bash', [join(work, 'scripts', script), ...args], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', [join(work, 'scripts', script), ...args], { cwd: work, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -39,6 +41,7 @@ describe('examples/gitops', () => {
       child.on('error', reject);
       child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     });
+  const step = (script: string, ...args: string[]): Promise<Run> => stepWith({}, script, ...args);
   const out = (stack: string, file: string): string => readFileSync(join(work, 'out', stack, file), 'utf8');
 
   beforeAll(async () => {
@@ -52,6 +55,7 @@ describe('examples/gitops', () => {
       EXOFORM_HOME: ROOT,
       EXOFORM_TF_CLI_CONFIG: cliConfigPath(),
       EXOFORM_OUT: join(work, 'out'),
+      EXOFORM_BACKEND: 'local', // said explicitly: CI (which runs this suite with CI=true) requires a backend
       TF_CLI_CONFIG_FILE: '/nonexistent/preset-by-the-runner.rc', // the scripts set their own
       TF_PLUGIN_CACHE_DIR: '',
       GITHUB_STEP_SUMMARY: join(work, 'summary.md'),
@@ -69,7 +73,9 @@ describe('examples/gitops', () => {
     const stacks = await step('stacks.sh', 'stacks');
     expect(stacks.code).toBe(0);
     expect(JSON.parse(stacks.stdout)).toEqual(['contoso', 'fabrikam']);
-    expect(readFileSync(join(work, 'github-output'), 'utf8')).toBe('stacks=["contoso","fabrikam"]\n');
+    expect(readFileSync(join(work, 'github-output'), 'utf8')).toBe(
+      'stacks=["contoso","fabrikam"]\nshards=[{"shard":1,"stacks":["contoso"]},{"shard":2,"stacks":["fabrikam"]}]\n',
+    );
 
     // Pull request: fabrikam still has SMTP AUTH on for the organization and Dave enabled by hand.
     const planned = await step('plan.sh', 'stacks/fabrikam');
@@ -127,7 +133,6 @@ describe('examples/gitops', () => {
     expect(missing.stderr).toMatch(/stack directory 'stacks\/nowhere' does not exist/);
 
     cpSync(join(work, 'stacks', 'contoso'), join(work, 'leaky', 'contoso'), { recursive: true });
-    const { writeFileSync } = await import('node:fs');
     writeFileSync(join(work, 'leaky', 'contoso', 'stack.env'), 'EXO_ORGANIZATION=contoso.onmicrosoft.com\nEXO_CLIENT_SECRET=hunter2\n');
     const leaky = await step('plan.sh', 'leaky/contoso');
     expect(leaky.code).toBe(1);
@@ -152,16 +157,113 @@ describe('examples/gitops', () => {
         const called = /\$SCRIPTS\/([\w.-]+)/.exec(run);
         expect({ run, script: called && scripts.has(called[1]) }).toEqual({ run, script: true });
       }
-      const scriptOf = (name: string): Array<{ run: string; if?: string }> => runs.filter((s) => s.run.includes(`/${name}`));
-      expect(scriptOf('report-compare.sh').length).toBe(1); // the nightly report, compared with the last night's
+      // A step runs directly (report-compare.sh <stack>) or for a shard of tenants (shard.sh report-compare stacks <names>).
+      const stepOf = (name: string): Array<{ run: string; if?: string }> =>
+        runs.filter((s) => s.run.includes(`/${name}.sh`) || s.run.includes(`/shard.sh ${name} `));
+      expect(stepOf('report-compare').length).toBe(1); // the nightly report, compared with the last night's
       // Published even when drift fails the job.
-      expect(scriptOf('report-compare.sh').every((s) => /always\(\)/.test(s.if ?? ''))).toBe(true);
-      expect(scriptOf('drift.sh').length).toBe(1);
+      expect(stepOf('report-compare').every((s) => /always\(\)/.test(s.if ?? ''))).toBe(true);
+      expect(stepOf('drift').length).toBe(1);
+      expect(stepOf('plan').length).toBe(1);
+      expect(stepOf('apply').length).toBe(1);
       expect(text).toMatch(/actions\/upload-artifact@v4/);
+      // Every job has a backend: the variables the scripts require in CI.
+      expect(workflow.env).toMatchObject({ EXOFORM_BACKEND: '${{ vars.EXOFORM_BACKEND }}' });
+      expect(workflow.env.EXOFORM_BACKEND_CONFIG).toMatch(/\$\{\{ vars\.EXOFORM_BACKEND_CONFIG \}\}$/);
     }
+  });
+
+  test('each backend gets the tenant\'s own key, and s3 its lock file unless DynamoDB is named (backends not reachable here)', () => {
+    const keyFor = (backend: string, settings: string): string => {
+      const file = join(work, `${backend}.tfbackend`);
+      writeFileSync(file, settings);
+      const result = spawnSync('bash', ['-c', `source "${join(work, 'scripts', 'common.sh')}"; BACKEND=${backend}; STACK_NAME=contoso; backend_key`], {
+        env: { ...env, EXOFORM_BACKEND_CONFIG: file },
+        encoding: 'utf8',
+      });
+      expect(result.status).toBe(0);
+      return result.stdout;
+    };
+    expect(keyFor('azurerm', 'storage_account_name = "st"\n')).toBe('key = "exoform/contoso.tfstate"\n');
+    expect(keyFor('s3', 'bucket = "b"\n')).toBe('key = "exoform/contoso.tfstate"\nuse_lockfile = true\n');
+    expect(keyFor('s3', 'bucket = "b"\ndynamodb_table = "locks"\n')).toBe('key = "exoform/contoso.tfstate"\n');
+    expect(keyFor('remote', 'organization = "msp"\n')).toBe('workspaces {\n  name = "exoform-contoso"\n}\n');
+    expect(keyFor('pg', 'conn_str = "postgres://db/state"\n')).toBe(''); // pg: the workspace exoform-contoso instead
+  });
+
+  test('a fleet of 300 tenants: at most 256 matrix jobs, every tenant in exactly one, as the workflow expands them', async () => {
     const fleet = parse(readFileSync(join(GITOPS, 'github-actions', 'exoform-fleet.yml'), 'utf8'));
-    expect(fleet.jobs.tenant.strategy.matrix.stack).toBe('${{ fromJSON(needs.stacks.outputs.stacks) }}');
-    expect(fleet.jobs.tenant.strategy['fail-fast']).toBe(false);
+    // The workflow's matrix input is the `shards` output of stacks.sh, and each job passes its shard to shard.sh.
+    expect(fleet.jobs.stacks.steps.find((s: { id?: string }) => s.id === 'list').run).toBe('$SCRIPTS/stacks.sh stacks');
+    expect(fleet.jobs.stacks.outputs.shards).toBe('${{ steps.list.outputs.shards }}');
+    const shardJob = fleet.jobs.shard;
+    expect(shardJob.strategy.matrix).toEqual({ shard: '${{ fromJSON(needs.stacks.outputs.shards) }}' });
+    expect(shardJob.strategy['fail-fast']).toBe(false);
+    expect(shardJob.env.SHARD_STACKS).toBe("${{ join(matrix.shard.stacks, ' ') }}");
+    const shardRuns = shardJob.steps.filter((s: { run?: string }) => s.run?.includes('shard.sh')).map((s: { run: string }) => s.run);
+    expect(shardRuns.every((run: string) => /^\$SCRIPTS\/shard\.sh (plan|apply|drift|report-compare) stacks \$SHARD_STACKS$/.test(run))).toBe(true);
+    expect(shardJob.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/upload-artifact')).with.name).toBe('exoform-shard-${{ matrix.shard.shard }}');
+
+    const listing = (count: number, maxJobs?: string): { stacks: string[]; shards: Array<{ shard: number; stacks: string[] }> } => {
+      const root = mkdtempSync(join(tmpdir(), 'exoform-fleet-'));
+      try {
+        for (let i = 1; i <= count; i++) {
+          mkdirSync(join(root, 'stacks', `tenant-${String(i).padStart(4, '0')}`), { recursive: true });
+          writeFileSync(join(root, 'stacks', `tenant-${String(i).padStart(4, '0')}`, 'main.tf'), '');
+        }
+        const output = join(root, 'github-output');
+        const result = spawnSync('bash', [join(GITOPS, 'scripts', 'stacks.sh'), join(root, 'stacks')], {
+          env: { ...env, GITHUB_OUTPUT: output, ...(maxJobs ? { EXOFORM_MAX_JOBS: maxJobs } : {}) },
+          encoding: 'utf8',
+        });
+        expect(result.status).toBe(0);
+        const lines = Object.fromEntries(readFileSync(output, 'utf8').trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
+        return { stacks: JSON.parse(lines.stacks), shards: JSON.parse(lines.shards) };
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    };
+    for (const [count, jobs, perJob] of [[300, 150, 2], [256, 256, 1], [257, 129, 2], [1000, 250, 4]] as const) {
+      const { stacks, shards } = listing(count);
+      expect({ count, jobs: shards.length }).toEqual({ count, jobs });
+      expect(shards.length).toBeLessThanOrEqual(256);
+      expect(Math.max(...shards.map((s) => s.stacks.length))).toBe(perJob);
+      // Every tenant in exactly one job, in order; the matrix entries are distinct.
+      expect(shards.flatMap((s) => s.stacks)).toEqual(stacks);
+      expect(stacks).toHaveLength(count);
+      expect(new Set(shards.map((s) => s.shard)).size).toBe(shards.length);
+      // What each job's SHARD_STACKS becomes (join(matrix.shard.stacks, ' ')): names only, nothing to split on.
+      expect(shards.every((s) => s.stacks.join(' ').split(' ').length === s.stacks.length)).toBe(true);
+    }
+    expect(listing(300, '20').shards).toHaveLength(20); // a plan with fewer concurrent jobs: 15 tenants each
+  });
+
+  test('a shard runs each tenant on its own: one failing tenant fails only its own result, the others plan and keep their outputs', async () => {
+    // "broken" is contoso with a line in its allow list that is not a mailbox: its plan fails.
+    cpSync(join(work, 'stacks', 'contoso'), join(work, 'stacks', 'broken'), { recursive: true });
+    writeFileSync(join(work, 'stacks', 'broken', 'allow-smtp-auth.txt'), 'Scanner <scanner@contoso.com>\n');
+    const outDir = join(work, 'shard-out');
+    try {
+      const shard = await stepWith({ EXOFORM_OUT: outDir }, 'shard.sh', 'plan', 'stacks', 'broken', 'contoso', 'fabrikam');
+      expect(shard.code).toBe(1);
+      expect(shard.stdout).toMatch(/::error::plan failed for broken \(exit 1\); the shard's other tenants go on/);
+      expect(shard.stdout).toMatch(/plan: 3 tenants, not 0: broken/);
+      const status = (stack: string): string => readFileSync(join(outDir, stack, 'plan.status'), 'utf8').trim();
+      expect([status('broken'), status('contoso'), status('fabrikam')]).toEqual(['1', '0', '0']);
+      expect(readFileSync(join(outDir, 'shard-plan.tsv'), 'utf8')).toBe('broken\t1\ncontoso\t0\nfabrikam\t0\n');
+      // The others' plans are there, each in its own directory, for its own tenant.
+      expect(readFileSync(join(outDir, 'fabrikam', 'plan.txt'), 'utf8')).toMatch(/printer@fabrikam\.com/);
+      expect(existsSync(join(outDir, 'contoso', 'tfplan'))).toBe(true);
+      expect(existsSync(join(outDir, 'broken', 'tfplan'))).toBe(false);
+      expect(readFileSync(join(outDir, 'broken', 'plan.log'), 'utf8')).toMatch(/allow-smtp-auth\.txt|mailbox/);
+
+      // Bad input to the shard runner itself.
+      const unknown = await step('shard.sh', 'destroy', 'stacks', 'contoso');
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toMatch(/unknown step 'destroy': use plan, apply, drift or report/);
+    } finally {
+      rmSync(join(work, 'stacks', 'broken'), { recursive: true, force: true });
+    }
   });
 
   test('nightly drift names a listed mailbox deleted outside Terraform, as drift (exit 2), not as a failed plan', async () => {

@@ -8,7 +8,7 @@ stack_dir "$@"
 tf_init
 
 set +e
-tf plan -input=false -no-color -detailed-exitcode -out="$OUT/drift.tfplan" >"$OUT/drift.log" 2>&1
+tf plan -input=false -no-color "$(lock_timeout)" -detailed-exitcode -out="$OUT/drift.tfplan" >"$OUT/drift.log" 2>&1
 code=$?
 set -e
 cat "$OUT/drift.log"
@@ -36,6 +36,7 @@ case $code in
     } | summary
     ;;
   *)
+    explain_lock "$OUT/drift.log"
     echo "::error::terraform plan failed for $STACK_NAME (exit $code); see drift.log" >&2
     ;;
 esac

@@ -8,11 +8,12 @@ stack_dir "$@"
 tf_init
 
 set +e
-tf plan -input=false -no-color -detailed-exitcode -out="$OUT/tfplan" >"$OUT/plan.log" 2>&1
+tf plan -input=false -no-color "$(lock_timeout)" -detailed-exitcode -out="$OUT/tfplan" >"$OUT/plan.log" 2>&1
 code=$?
 set -e
 cat "$OUT/plan.log"
 echo "$code" >"$OUT/exitcode"
+[[ $code -eq 0 || $code -eq 2 ]] || explain_lock "$OUT/plan.log"
 [[ $code -eq 0 || $code -eq 2 ]] || fail "terraform plan failed for $STACK_NAME (exit $code); see plan.log"
 
 tf show -no-color "$OUT/tfplan" >"$OUT/plan.txt"

@@ -7,8 +7,8 @@ terraform {
       source = "exoform/exchangeonline"
     }
   }
-  # Remote state for CI: declare your backend here (e.g. backend "azurerm" {}) and give its settings to the
-  # pipeline as a file in EXOFORM_BACKEND_CONFIG. Without one, state is local to the job and lost.
+  # No backend here: the pipeline writes it (EXOFORM_BACKEND, EXOFORM_BACKEND_CONFIG), with this tenant's own key
+  # and lock, and refuses to run in CI without one (../../README.md, "State").
 }
 
 provider "exchangeonline" {}
