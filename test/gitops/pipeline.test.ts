@@ -260,7 +260,7 @@ describe('examples/gitops', () => {
       // Bad input to the shard runner itself.
       const unknown = await step('shard.sh', 'destroy', 'stacks', 'contoso');
       expect(unknown.code).toBe(1);
-      expect(unknown.stderr).toMatch(/unknown step 'destroy': use plan, apply, drift or report/);
+      expect(unknown.stderr).toMatch(/unknown step 'destroy': use plan, apply, drift, report or report-compare/);
     } finally {
       rmSync(join(work, 'stacks', 'broken'), { recursive: true, force: true });
     }
