@@ -26,6 +26,11 @@ export function bridgeEnvironment(bridge: string | undefined = process.env.EXOFO
   throw new Error(`EXOFORM_TEST_BRIDGE must be "rest" or "powershell", got ${JSON.stringify(bridge)}`);
 }
 
+/** The bridge the acceptance tests run through: `rest` (`npm test`) or `powershell` (`npm run test:powershell`). */
+export function bridgeUnderTest(bridge: string | undefined = process.env.EXOFORM_TEST_BRIDGE): 'rest' | 'powershell' {
+  return Object.keys(bridgeEnvironment(bridge)).length === 0 ? 'rest' : 'powershell';
+}
+
 export interface TestEmulator {
   url: string;
   token: string;
