@@ -91,6 +91,73 @@ describe('errorFromPowerShell', () => {
     expect(map(fields as Partial<PowerShellErrorInfo>)).toBeInstanceOf(kind);
   });
 
+  /**
+   * What .NET raises when the transport fails, as the module passes it on (src/emulator/FIDELITY.md, "PowerShell
+   * bridge errors"): no HTTP status, the reason in the inner exceptions. Read like the REST bridge's socket errors:
+   * a dropped or timed-out exchange is transient (retried, or confirmed for New-/Remove-), never a configuration error.
+   */
+  describe('transport failures without an HTTP status', () => {
+    const sending = (inner: string[], fields: Partial<PowerShellErrorInfo> = {}): Partial<PowerShellErrorInfo> => ({
+      type: 'System.Net.Http.HttpRequestException',
+      message: 'An error occurred while sending the request.',
+      reason: 'HttpRequestException',
+      category: 'OperationStopped',
+      errorId: 'An error occurred while sending the request.',
+      inner,
+      status: null,
+      ...fields,
+    });
+    test.each([
+      ['connection reset by peer (Linux)', sending(['System.IO.IOException: Unable to read data from the transport connection: Connection reset by peer.', 'System.Net.Sockets.SocketException: Connection reset by peer'])],
+      ['connection forcibly closed (Windows)', sending(['System.IO.IOException: Unable to read data from the transport connection: An existing connection was forcibly closed by the remote host.', 'System.Net.Sockets.SocketException: An existing connection was forcibly closed by the remote host.'])],
+      ['the response ended prematurely', sending(['System.Net.Http.HttpIOException: The response ended prematurely. (ResponseEnded)'])],
+      ['no inner exception at all', sending([])],
+      ['an HttpClient timeout', sending(['System.TimeoutException: The operation was canceled.'], { type: 'System.Threading.Tasks.TaskCanceledException', reason: 'TaskCanceledException', message: 'The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.' })],
+      ['a receive failure on Windows PowerShell', { type: 'System.Data.Services.Client.DataServiceTransportException', reason: 'DataServiceTransportException', category: 'ProtocolError', message: 'The underlying connection was closed: An unexpected error occurred on a receive.' }],
+    ])('%s is transient, names the cause, and is never "rejected the parameters"', (_name, fields) => {
+      const error = map(fields, { cmdlet: 'Set-CASMailbox' });
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error.message).toMatch(/^Lost the connection to Exchange Online during Set-CASMailbox: /);
+      expect(error.message).toMatch(/\[(HttpRequestException|TaskCanceledException|DataServiceTransportException)\]$/);
+      expect(error.remedy).not.toMatch(/rejected the parameters|correct the configuration/);
+      expect(error.cmdlet).toBe('Set-CASMailbox');
+    });
+
+    test('the innermost reason is in the message', () => {
+      const error = map(sending(['System.IO.IOException: Unable to read data from the transport connection: Connection reset by peer.', 'System.Net.Sockets.SocketException: Connection reset by peer']));
+      expect(error.message).toContain('An error occurred while sending the request. (Connection reset by peer)');
+    });
+
+    test.each([
+      ['connection refused', sending(['System.Net.Sockets.SocketException: Connection refused'], { message: 'Connection refused (127.0.0.1:9)' }), /Connection refused/],
+      ['an unknown host', sending(['System.Net.Sockets.SocketException: Name or service not known'], { message: 'Name or service not known (outlook.example:443)' }), /Name or service not known/],
+      ['an untrusted certificate', sending(['System.Security.Authentication.AuthenticationException: The remote certificate is invalid because of errors in the certificate chain: UntrustedRoot'], { message: 'The SSL connection could not be established, see inner exception.' }), /TLS failure/],
+    ])('%s is unreachable (final), as over REST', (_name, fields, words) => {
+      const error = map(fields);
+      expect(error).toBeInstanceOf(UnreachableError);
+      expect(error.message).toMatch(words);
+    });
+
+    test('at sign-in too: a reset during Connect-ExchangeOnline is transient, an AADSTS answer stays a credential problem', () => {
+      const reset = sending(['System.Net.Sockets.SocketException: Connection reset by peer'], { stage: 'connect' });
+      expect(map(reset, { cmdlet: undefined })).toBeInstanceOf(TransientError);
+      const entra = { stage: 'connect', type: 'Microsoft.Identity.Client.MsalServiceException', message: 'AADSTS700027: Client assertion failed signature validation.', inner: ['System.Net.Http.HttpRequestException: Response status code does not indicate success: 401 (Unauthorized).'] };
+      expect(map(entra as Partial<PowerShellErrorInfo>, { cmdlet: undefined })).toBeInstanceOf(AuthenticationError);
+    });
+
+    test('an answer with a status is not a transport failure: the status decides', () => {
+      expect(map(sending([], { message: 'Response status code does not indicate success: 400 (Bad Request).', status: 400 }))).toBeInstanceOf(InvalidInputError);
+    });
+  });
+
+  test('the module\'s "HttpStatusCode=500" text with ADTransientException is transient (office-docs-powershell issue 10972)', () => {
+    const message =
+      'Error while querying REST service. HttpStatusCode=500 ErrorMessage={"error":{"code":"InternalServerError","message":"Active Directory server  is not available.",' +
+      '"innererror":{"message":"Active Directory server  is not available.","type":"Microsoft.Exchange.Data.Directory.ADTransientException"}}}';
+    expect(map({ type: 'System.Exception', message })).toBeInstanceOf(TransientError);
+    expect(map({ type: 'System.Exception', message: message.replace('ADTransientException', 'SomeOtherException') })).toBeInstanceOf(ServiceBugError);
+  });
+
   describe('session set-up', () => {
     test('Import-Module failing is a configuration problem with the install command', () => {
       const error = map({ stage: 'import', type: 'System.IO.FileNotFoundException', message: "The specified module 'ExchangeOnlineManagement' was not loaded because no valid module file was found in any module directory." }, { cmdlet: undefined });
