@@ -18,7 +18,8 @@ export const PWSH_STAND_IN = join(__dirname, 'pwsh-stand-in', 'pwsh-stand-in.js'
 
 /**
  * Provider variables that select the bridge under test. Empty (the REST bridge) unless EXOFORM_TEST_BRIDGE=powershell
- * (`npm run test:powershell`), which runs every acceptance test through the PowerShell bridge and the pwsh stand-in.
+ * (`npm run test:powershell`), which runs the README's PowerShell tier through the PowerShell bridge and the pwsh
+ * stand-in.
  */
 export function bridgeEnvironment(bridge: string | undefined = process.env.EXOFORM_TEST_BRIDGE): Record<string, string> {
   if (bridge === undefined || bridge === '' || bridge === 'rest') return {};

@@ -112,7 +112,7 @@ describe('errorFromPowerShell', () => {
       ['connection forcibly closed (Windows)', sending(['System.IO.IOException: Unable to read data from the transport connection: An existing connection was forcibly closed by the remote host.', 'System.Net.Sockets.SocketException: An existing connection was forcibly closed by the remote host.'])],
       ['the response ended prematurely', sending(['System.Net.Http.HttpIOException: The response ended prematurely. (ResponseEnded)'])],
       ['no inner exception at all', sending([])],
-      ['an HttpClient timeout', sending(['System.TimeoutException: The operation was canceled.'], { type: 'System.Threading.Tasks.TaskCanceledException', reason: 'TaskCanceledException', message: 'The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.' })],
+      ['an HttpClient timeout', sending(['System.TimeoutException: A task was canceled.'], { type: 'System.Threading.Tasks.TaskCanceledException', reason: 'TaskCanceledException', message: 'The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.' })],
       ['a receive failure on Windows PowerShell', { type: 'System.Data.Services.Client.DataServiceTransportException', reason: 'DataServiceTransportException', category: 'ProtocolError', message: 'The underlying connection was closed: An unexpected error occurred on a receive.' }],
     ])('%s is transient, names the cause, and is never "rejected the parameters"', (_name, fields) => {
       const error = map(fields, { cmdlet: 'Set-CASMailbox' });

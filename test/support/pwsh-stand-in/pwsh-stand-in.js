@@ -356,7 +356,7 @@ function transportError(error, host) {
     case 'ETIMEDOUT':
       return {
         ...record('The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.', [
-          'System.TimeoutException: The operation was canceled.',
+          'System.TimeoutException: A task was canceled.',
         ]),
         type: 'System.Threading.Tasks.TaskCanceledException',
         reason: 'TaskCanceledException',
