@@ -53,9 +53,30 @@ const OBJECT_REFERENCE_BUG = 'Object reference not set to an instance of an obje
 const THROTTLED_TEXT = /\b429\b|TooManyRequests|too many requests|throttl|maximum number of concurrent|micro ?delay/i;
 const EXPIRED_TEXT = /\b401\b|unauthori[sz]ed(?!Access)|token (has )?expired|expired token|IDX10223|lifetime validation failed|invalid_token/i;
 const FORBIDDEN_TEXT = /\b403\b|forbidden|access (is )?denied|UnauthorizedAccess|isn't authorized|is not authorized|not allowed to run/i;
-const UNREACHABLE_TEXT =
-  /no such host|name or service not known|nodename nor servname|connection refused|actively refused|could not resolve|remote name could not be resolved|network is unreachable|host is unreachable|no route to host/i;
-const TLS_TEXT = /SSL connection could not be established|certificate (validation|chain)|remote certificate is invalid|trust relationship for the SSL/i;
+const UNREACHABLE_TEXT = new RegExp(
+  [
+    'no such host',
+    'name or service not known',
+    'nodename nor servname',
+    'connection refused',
+    'actively refused',
+    'could not resolve',
+    'remote name could not be resolved',
+    'network is unreachable',
+    'host is unreachable',
+    'no route to host',
+  ].join('|'),
+  'i',
+);
+const TLS_TEXT = new RegExp(
+  [
+    'SSL connection could not be established',
+    'certificate (validation|chain)',
+    'remote certificate is invalid',
+    'trust relationship for the SSL',
+  ].join('|'),
+  'i',
+);
 const TRANSIENT_TEXT = /\b50[234]\b|service unavailable|gateway time-?out|bad gateway|temporarily|connection (was )?reset|timed out|forcibly closed/i;
 /**
  * .NET exceptions of the transport (HttpClient and its sockets, TLS, timeouts; WCF Data Services' transport error on
@@ -224,13 +245,15 @@ function connectError(
 ): ExchangeError {
   // An Entra ID answer (AADSTS...) is about the credentials, whatever transport words it contains.
   if (!/AADSTS/.test(everything)) {
-    const transport = transportError(error, status, exceptionNames(error), text, everything, undefined, 'Connect-ExchangeOnline');
+    const names = exceptionNames(error);
+    const transport = transportError(error, status, names, text, everything, undefined, 'Connect-ExchangeOnline');
     if (transport) return transport;
   }
   if (status === 429 || THROTTLED_TEXT.test(everything)) {
     return new ThrottledError(`Connect-ExchangeOnline was throttled: ${text}`, 'Try again in a few minutes.', retryAfterMs(error));
   }
-  if (status === 502 || status === 503 || status === 504 || (status === undefined && TRANSIENT_TEXT.test(everything) && !/AADSTS/.test(everything))) {
+  const transientText = status === undefined && TRANSIENT_TEXT.test(everything) && !/AADSTS/.test(everything);
+  if (status === 502 || status === 503 || status === 504 || transientText) {
     return new TransientError(`Connect-ExchangeOnline failed temporarily: ${text}`, 'Try again in a few minutes.');
   }
   return new AuthenticationError(`Connect-ExchangeOnline could not sign in to ${context.organization}: ${text}`, remedyFor(context));
@@ -268,7 +291,8 @@ function transportError(
   if (TLS_TEXT.test(everything) || (transport && names.includes('AuthenticationException'))) {
     return new UnreachableError(
       withName(`${step} could not reach Exchange Online: TLS failure: ${why}`),
-      'Check the `endpoint` setting. If a TLS-inspecting proxy sits in between, add its CA certificate to the trust store PowerShell uses.',
+      'Check the `endpoint` setting. If a TLS-inspecting proxy sits in between, add its CA certificate to the trust ' +
+        'store PowerShell uses.',
       cmdlet,
     );
   }
@@ -282,7 +306,8 @@ function transportError(
   if (!transport) return undefined;
   return new TransientError(
     withName(`Lost the connection to Exchange Online during ${step}: ${why}`),
-    'Try again; if it keeps happening, check the network path (proxy, firewall) to Exchange Online from where Terraform runs.',
+    'Try again; if it keeps happening, check the network path (proxy, firewall) to Exchange Online from where ' +
+      'Terraform runs.',
     cmdlet,
   );
 }

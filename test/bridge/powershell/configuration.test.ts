@@ -84,8 +84,9 @@ describe('resolvePowerShellConnection', () => {
     ['O365USGovGCCHigh', 'https://login.microsoftonline.us/common'],
     ['O365USGovDoD', 'https://login.microsoftonline.us/common'],
     ['O365China', 'https://login.partner.microsoftonline.cn/common'],
-  ])('environment %s with an emulator endpoint: -ConnectionUri and the cloud\'s authority, no -ExchangeEnvironmentName', (environment, authority) => {
-    const { connectPayload } = resolvePowerShellConnection({ organization: ORG, accessToken: 't', endpoint: 'http://127.0.0.1:5580', environment });
+  ])('environment %s, emulator endpoint: -ConnectionUri and the authority, no environment name', (environment, authority) => {
+    const endpoint = 'http://127.0.0.1:5580';
+    const { connectPayload } = resolvePowerShellConnection({ organization: ORG, accessToken: 't', endpoint, environment });
     expect(connectPayload).toEqual({
       Organization: ORG,
       AccessTokenFromEnvironment: true,

@@ -188,7 +188,9 @@ function validateConnectPayload(payload) {
   if ('CertificatePasswordFromEnvironment' in payload && !('CertificateFilePath' in payload)) throw new Error('a certificate password without a certificate');
   if (!('UserPrincipalName' in payload) && !('Organization' in payload)) throw new Error('app-only sign-in without Organization');
   if ('ConnectionUri' in payload && 'ExchangeEnvironmentName' in payload) throw new Error('both ConnectionUri and ExchangeEnvironmentName');
-  if ('AzureADAuthorizationEndpointUri' in payload && !('ConnectionUri' in payload)) throw new Error('AzureADAuthorizationEndpointUri without ConnectionUri');
+  if ('AzureADAuthorizationEndpointUri' in payload && !('ConnectionUri' in payload)) {
+    throw new Error('AzureADAuthorizationEndpointUri without ConnectionUri');
+  }
 }
 
 async function connect(encoded, line) {
@@ -352,7 +354,9 @@ function transportError(error, host) {
       return record(`Connection refused (${host})`, ['System.Net.Sockets.SocketException: Connection refused']);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return record(`Name or service not known (${host})`, ['System.Net.Sockets.SocketException: Name or service not known']);
+      return record(`Name or service not known (${host})`, [
+        'System.Net.Sockets.SocketException: Name or service not known',
+      ]);
     case 'ETIMEDOUT':
       return {
         ...record('The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.', [
@@ -364,14 +368,18 @@ function transportError(error, host) {
     case 'ECONNRESET':
       // Node says "socket hang up" when the connection closed before any answer; .NET: the response ended early.
       if (error.message === 'socket hang up') {
-        return record('An error occurred while sending the request.', ['System.Net.Http.HttpIOException: The response ended prematurely. (ResponseEnded)']);
+        return record('An error occurred while sending the request.', [
+          'System.Net.Http.HttpIOException: The response ended prematurely. (ResponseEnded)',
+        ]);
       }
       return record('An error occurred while sending the request.', [
         'System.IO.IOException: Unable to read data from the transport connection: Connection reset by peer.',
         'System.Net.Sockets.SocketException: Connection reset by peer',
       ]);
     default:
-      return record('An error occurred while sending the request.', [`System.IO.IOException: ${error.message ?? String(error)}`]);
+      return record('An error occurred while sending the request.', [
+        `System.IO.IOException: ${error.message ?? String(error)}`,
+      ]);
   }
 }
 
