@@ -7,6 +7,10 @@ import { TerraformWorkspace } from '../support/terraform';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
 import { ADDRESS, files, type ListState } from '../support/smtp-auth-list';
 
+// Six terraform commands, each starting the provider (and, over PowerShell, a pwsh session): more than the default
+// two minutes on a loaded 2-core machine. A bound against hangs, not a timing target.
+jest.setTimeout(300_000);
+
 describe('partial failure of a mailbox_smtp_auth_list apply', () => {
   let emulator: TestEmulator;
   beforeEach(async () => {
