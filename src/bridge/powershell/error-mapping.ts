@@ -217,7 +217,7 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
       cmdlet,
     );
   }
-  const transport = transportError(error, status, names, text, everything, cmdlet);
+  const transport = transportError(error, status, names, text, everything, scrub, cmdlet);
   if (transport) return transport;
   if (status === 408 || status === 502 || status === 503 || status === 504 || names.some(isTransientExceptionName) || (status === undefined && TRANSIENT_TEXT.test(everything)) || names.includes('TimeoutException')) {
     return new TransientError(withException(`Exchange Online is temporarily unable to run ${cmdlet ?? 'the cmdlet'}: ${text}`), 'Try again in a few minutes.', cmdlet);
@@ -246,7 +246,8 @@ function connectError(
   // An Entra ID answer (AADSTS...) is about the credentials, whatever transport words it contains.
   if (!/AADSTS/.test(everything)) {
     const names = exceptionNames(error);
-    const transport = transportError(error, status, names, text, everything, undefined, 'Connect-ExchangeOnline');
+    const scrub = (value: string): string => scrubSecrets(value, context.secrets);
+    const transport = transportError(error, status, names, text, everything, scrub, undefined, 'Connect-ExchangeOnline');
     if (transport) return transport;
   }
   if (status === 429 || THROTTLED_TEXT.test(everything)) {
@@ -278,13 +279,15 @@ function transportError(
   names: readonly string[],
   text: string,
   everything: string,
+  scrub: (value: string) => string,
   cmdlet: string | undefined,
   step = cmdlet ?? 'the cmdlet',
 ): ExchangeError | undefined {
   if (status !== undefined) return undefined;
   const transport = names.some((name) => TRANSPORT_EXCEPTIONS.has(name));
   // The outer HttpRequestException says only "An error occurred while sending the request."; the innermost says why.
-  const innermost = (error.inner ?? []).at(-1)?.replace(/^[\w.]+:\s*/, '');
+  const last = (error.inner ?? []).at(-1);
+  const innermost = last === undefined ? undefined : scrub(last.replace(/^[\w.]+:\s*/, ''));
   const why = innermost && !text.includes(innermost) ? `${text} (${innermost})` : text;
   const named = names.find((name) => TRANSPORT_EXCEPTIONS.has(name));
   const withName = (message: string): string => (named && !message.includes(named) ? `${message} [${named}]` : message);

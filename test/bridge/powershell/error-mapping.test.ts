@@ -147,6 +147,12 @@ describe('errorFromPowerShell', () => {
       expect(error.cmdlet).toBe('Set-CASMailbox');
     });
 
+    test('the innermost reason is scrubbed of secrets like every other text', () => {
+      const error = map(sending(['System.IO.IOException: proxy said no to s3cret-password']));
+      expect(error.message).not.toContain('s3cret-password');
+      expect(error.message).toContain('[redacted]');
+    });
+
     test('the innermost reason is in the message', () => {
       const error = map(sending([`${READ_FAILED} ${RESET}.`, socket(RESET)]));
       expect(error.message).toContain(`${SENDING} (${RESET})`);
