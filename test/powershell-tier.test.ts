@@ -31,7 +31,7 @@ describe('the PowerShell tier', () => {
     expect(script).toMatch(/\bEXOFORM_TEST_BRIDGE=powershell\b/);
     expect(script).toMatch(/\bEXO_BRIDGE=powershell\b/);
     expect(script).toMatch(/EXO_POWERSHELL_PATH=\S*test\/support\/pwsh-stand-in\/pwsh-stand-in\.js/);
-    expect(script).toMatch(/\bjest --runTestsByPath /);
+    expect(script).toMatch(/\bjest (--maxWorkers=\d+ )?--runTestsByPath /);
     const files = script.slice(script.indexOf('--runTestsByPath') + '--runTestsByPath'.length).trim().split(/\s+/);
     expect([...readmeTier().keys()].sort()).toEqual([...files].sort());
     for (const file of files) expect({ file, exists: existsSync(join(ROOT, file)) }).toEqual({ file, exists: true });
