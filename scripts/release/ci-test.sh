@@ -9,4 +9,5 @@ if [[ $# -gt 0 ]]; then
   npx jest "$@"
 else
   npm test
+  npm run test:powershell  # the reliability guarantees through the PowerShell bridge (README, "The PowerShell tier")
 fi

@@ -26,6 +26,9 @@ const TRANSIENT_EXCEPTION_NAMES: readonly string[] = [
   'ServerInMMException',
   'ADServerSettingsChangedException',
   'StorageTransientException',
+  // A 500 whose innererror type is ADTransientException ("Active Directory server is not available"), as the module
+  // reports it: MicrosoftDocs/office-docs-powershell issue 10972 (Get-EXOMailbox, module 3.2.0).
+  'ADTransientException',
 ];
 
 /** True for a transient exception name, bare (`DCOverloadedException`) or namespaced (`Microsoft.Exchange...DCOverloadedException`). */

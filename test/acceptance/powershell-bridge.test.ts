@@ -1,8 +1,9 @@
 /**
  * bridge = "powershell" end to end, in every `npm test`: the real terraform binary, the packaged provider, the
  * PowerShell bridge driving node-powershell, and the pwsh stand-in (a TEST DOUBLE, not PowerShell: see
- * test/support/pwsh-stand-in/README.md) forwarding to the emulator. `npm run test:powershell` runs every acceptance
- * test this way; this file keeps a representative subset in the default run so CI proves it.
+ * test/support/pwsh-stand-in/README.md) forwarding to the emulator. `npm run test:powershell` runs the acceptance
+ * tests of the reliability guarantees this way (the README's PowerShell tier); this file covers the bridge's own
+ * behaviour in the default run.
  */
 import { readFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -112,7 +112,9 @@ describe('REST bridge per cloud', () => {
 });
 
 describe('PowerShell bridge per cloud', () => {
-  test('-ExchangeEnvironmentName from environment (O365Default left out); an emulator endpoint also goes as -ConnectionUri', () => {
+  // The Connect-ExchangeOnline docs: -ExchangeEnvironmentName replaces -ConnectionUri and
+  // -AzureADAuthorizationEndpointUri, so an emulator endpoint goes with the cloud's authority instead, never with both.
+  test('-ExchangeEnvironmentName from environment (O365Default left out); an emulator endpoint goes as -ConnectionUri instead', () => {
     expect(resolvePowerShellConnection({ organization: ORG, accessToken: 't' }).connectPayload).not.toHaveProperty('ExchangeEnvironmentName');
     expect(resolvePowerShellConnection({ organization: ORG, accessToken: 't', environment: 'O365USGovDoD' }).connectPayload).toMatchObject({ ExchangeEnvironmentName: 'O365USGovDoD' });
     expect(resolvePowerShellConnection({ organization: ORG, accessToken: 't', endpoint: 'https://partner.outlook.cn' }).connectPayload).toEqual({
@@ -120,9 +122,12 @@ describe('PowerShell bridge per cloud', () => {
       AccessTokenFromEnvironment: true,
       ExchangeEnvironmentName: 'O365China',
     });
-    expect(resolvePowerShellConnection({ organization: ORG, accessToken: 't', environment: 'gcchigh', endpoint: 'http://127.0.0.1:4000' }).connectPayload).toMatchObject({
-      ExchangeEnvironmentName: 'O365USGovGCCHigh',
+    const emulator = resolvePowerShellConnection({ organization: ORG, accessToken: 't', environment: 'gcchigh', endpoint: 'http://127.0.0.1:4000' });
+    expect(emulator.connectPayload).toEqual({
+      Organization: ORG,
+      AccessTokenFromEnvironment: true,
       ConnectionUri: 'http://127.0.0.1:4000/powershell-liveid/',
+      AzureADAuthorizationEndpointUri: 'https://login.microsoftonline.us/common',
     });
   });
 

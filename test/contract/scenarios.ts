@@ -261,6 +261,49 @@ export const SCENARIOS: Scenario[] = [
     },
     check: ([outcome]) => expect(rowsOf(outcome)).toHaveLength(1),
   },
+  // A connection dropped without an answer reaches the REST bridge as a socket error and the PowerShell bridge as
+  // .NET's HttpRequestException (src/emulator/FIDELITY.md, "PowerShell bridge errors"): both are transient.
+  {
+    name: 'a connection reset before the answer: retried, then the rows',
+    emulatorOnly: true,
+    async run({ bridge, inspect, mailbox }) {
+      await inspect!.addFault({ cmdlet: 'Get-CASMailbox', reset: true, times: 1 });
+      return [await call(bridge, 'Get-CASMailbox', { Identity: mailbox })];
+    },
+    check: ([outcome]) => expect(rowsOf(outcome)).toHaveLength(1),
+  },
+  {
+    name: 'a Set- whose answer is lost to a reset: retried, and the change holds',
+    emulatorOnly: true,
+    writes: true,
+    async run({ bridge, inspect }) {
+      await inspect!.addFault({ cmdlet: 'Set-TransportConfig', reset: true, when: 'after', times: 1 });
+      return [
+        await call(bridge, 'Set-TransportConfig', { AllowLegacyTLSClients: true }),
+        await call(bridge, 'Get-TransportConfig', {}, ['AllowLegacyTLSClients']),
+      ];
+    },
+    check: ([set, read]) => {
+      expect(kindOf(set)).toBe('ok');
+      expect(value(read, 'AllowLegacyTLSClients')).toBe(true);
+    },
+  },
+  {
+    name: 'a New- whose answer is lost to a reset: TransientError, not repeated (the caller confirms)',
+    emulatorOnly: true,
+    writes: true,
+    async run({ bridge, inspect }) {
+      await inspect!.addFault({ cmdlet: 'New-AuthenticationPolicy', reset: true, when: 'after', times: 1 });
+      const created = await call(bridge, 'New-AuthenticationPolicy', { Name: 'exoform-contract-lost-answer' });
+      const found = await call(bridge, 'Get-AuthenticationPolicy', { Identity: 'exoform-contract-lost-answer' }, ['Name']);
+      await call(bridge, 'Remove-AuthenticationPolicy', { Identity: 'exoform-contract-lost-answer' });
+      return [created, found];
+    },
+    check: ([created, found]) => {
+      expect(kindOf(created)).toBe('transient');
+      expect(value(found, 'Name')).toBe('exoform-contract-lost-answer');
+    },
+  },
   {
     name: 'transient failures that never end: TransientError after the policy\'s tries',
     emulatorOnly: true,

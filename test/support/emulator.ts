@@ -18,12 +18,18 @@ export const PWSH_STAND_IN = join(__dirname, 'pwsh-stand-in', 'pwsh-stand-in.js'
 
 /**
  * Provider variables that select the bridge under test. Empty (the REST bridge) unless EXOFORM_TEST_BRIDGE=powershell
- * (`npm run test:powershell`), which runs every acceptance test through the PowerShell bridge and the pwsh stand-in.
+ * (`npm run test:powershell`), which runs the README's PowerShell tier through the PowerShell bridge and the pwsh
+ * stand-in.
  */
 export function bridgeEnvironment(bridge: string | undefined = process.env.EXOFORM_TEST_BRIDGE): Record<string, string> {
   if (bridge === undefined || bridge === '' || bridge === 'rest') return {};
   if (bridge === 'powershell') return { EXO_BRIDGE: 'powershell', EXO_POWERSHELL_PATH: PWSH_STAND_IN };
   throw new Error(`EXOFORM_TEST_BRIDGE must be "rest" or "powershell", got ${JSON.stringify(bridge)}`);
+}
+
+/** The bridge the acceptance tests run through: `rest` (`npm test`) or `powershell` (`npm run test:powershell`). */
+export function bridgeUnderTest(bridge: string | undefined = process.env.EXOFORM_TEST_BRIDGE): 'rest' | 'powershell' {
+  return Object.keys(bridgeEnvironment(bridge)).length === 0 ? 'rest' : 'powershell';
 }
 
 export interface TestEmulator {

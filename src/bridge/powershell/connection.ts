@@ -123,10 +123,18 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
   }
   if (certificatePath || managedIdentity) requireInitialDomain(organization, cloud, certificatePath ? 'certificate_path' : 'managed_identity');
   // The module picks its hosts and authority from -ExchangeEnvironmentName (O365Default is its default and is left
-  // out); an endpoint outside every cloud (an emulator) also goes as -ConnectionUri.
+  // out). An endpoint outside every cloud (an emulator) goes as -ConnectionUri instead: the Connect-ExchangeOnline
+  // docs say -ExchangeEnvironmentName replaces -ConnectionUri and -AzureADAuthorizationEndpointUri, so they are never
+  // sent together; outside the worldwide cloud the cloud's sign-in authority then goes as
+  // -AzureADAuthorizationEndpointUri (GCC High and DoD: https://login.microsoftonline.us/common, per those docs).
   const connectPayload: ConnectPayload = {};
-  if (cloud.exchangeEnvironmentName !== 'O365Default') connectPayload.ExchangeEnvironmentName = cloud.exchangeEnvironmentName;
-  if (endpoint && !isCloudEndpoint(endpoint)) connectPayload.ConnectionUri = `${endpoint}/powershell-liveid/`;
+  const sovereign = cloud.exchangeEnvironmentName !== 'O365Default';
+  if (endpoint && !isCloudEndpoint(endpoint)) {
+    connectPayload.ConnectionUri = `${endpoint}/powershell-liveid/`;
+    if (sovereign) connectPayload.AzureADAuthorizationEndpointUri = `${cloud.authorityHost}/common`;
+  } else if (sovereign) {
+    connectPayload.ExchangeEnvironmentName = cloud.exchangeEnvironmentName;
+  }
 
   if (accessToken) {
     // Same rules as the REST bridge's static token.

@@ -7,6 +7,14 @@
  * texts come in the admin API's "<error id>|<exception type>|<text>" form or as plain text; the classification uses
  * every one of those fields, so it does not depend on which of them a module version fills in.
  *
+ * Network failures reach the session as .NET exceptions without an HTTP status: the module rethrows the
+ * HttpRequestException of its HttpClient (CategoryInfo "OperationStopped: HttpRequestException", message "An error
+ * occurred while sending the request.") with the IOException / SocketException / AuthenticationException that says
+ * why in its inner chain, and an HttpClient timeout as a TaskCanceledException. They are classified like the REST
+ * bridge's socket errors (transportError): refused, unresolvable or untrusted endpoints are unreachable, every other
+ * dropped or timed-out exchange is transient, so the same retry and lost-answer logic applies. Sources: the emulator's
+ * fidelity table (src/emulator/FIDELITY.md, "PowerShell bridge errors").
+ *
  * Every text is scrubbed of the session's secrets before it goes into an error.
  */
 
@@ -45,8 +53,48 @@ const OBJECT_REFERENCE_BUG = 'Object reference not set to an instance of an obje
 const THROTTLED_TEXT = /\b429\b|TooManyRequests|too many requests|throttl|maximum number of concurrent|micro ?delay/i;
 const EXPIRED_TEXT = /\b401\b|unauthori[sz]ed(?!Access)|token (has )?expired|expired token|IDX10223|lifetime validation failed|invalid_token/i;
 const FORBIDDEN_TEXT = /\b403\b|forbidden|access (is )?denied|UnauthorizedAccess|isn't authorized|is not authorized|not allowed to run/i;
-const UNREACHABLE_TEXT = /no such host|name or service not known|nodename nor servname|connection refused|actively refused|could not resolve|remote name could not be resolved|network is unreachable|SSL connection could not be established|certificate (validation|chain)/i;
+const UNREACHABLE_TEXT = new RegExp(
+  [
+    'no such host',
+    'name or service not known',
+    'nodename nor servname',
+    'connection refused',
+    'actively refused',
+    'could not resolve',
+    'remote name could not be resolved',
+    'network is unreachable',
+    'host is unreachable',
+    'no route to host',
+  ].join('|'),
+  'i',
+);
+const TLS_TEXT = new RegExp(
+  [
+    'SSL connection could not be established',
+    'certificate (validation|chain)',
+    'remote certificate is invalid',
+    'trust relationship for the SSL',
+  ].join('|'),
+  'i',
+);
 const TRANSIENT_TEXT = /\b50[234]\b|service unavailable|gateway time-?out|bad gateway|temporarily|connection (was )?reset|timed out|forcibly closed/i;
+/**
+ * .NET exceptions of the transport (HttpClient and its sockets, TLS, timeouts; WCF Data Services' transport error on
+ * Windows PowerShell): with no HTTP status they mean the exchange never got a complete answer.
+ */
+const TRANSPORT_EXCEPTIONS = new Set([
+  'HttpRequestException',
+  'HttpIOException',
+  'IOException',
+  'SocketException',
+  'WebException',
+  'DataServiceTransportException',
+  'TaskCanceledException',
+  'TimeoutException',
+  'AuthenticationException',
+]);
+/** The module's own texts carry the status when the exception does not: "...REST service. HttpStatusCode=500 ...". */
+const STATUS_IN_TEXT = /HttpStatusCode=(\d{3})\b|Response status code does not indicate success: (\d{3})\b/;
 
 /** Short exception names mentioned anywhere in the error (type, reason, error id, messages). */
 export function exceptionNames(error: PowerShellErrorInfo): string[] {
@@ -94,6 +142,7 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
   const names = exceptionNames(error);
   const text = scrub(serviceText(error));
   const everything = scrub(allText(error));
+  const status = httpStatus(error);
   const withException = (message: string): string => {
     const name = names.find((candidate) => candidate !== 'RuntimeException' && candidate !== 'RemoteException');
     return name && !message.includes(name) ? `${message} [${name}]` : message;
@@ -124,7 +173,7 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
   if (isUnknownTenantText(everything) || (error.type !== undefined && isUnknownTenantCode(error.type))) {
     return unknownTenantError(context.organization, `Exchange Online (${text})`, cmdlet);
   }
-  if (error.stage === 'connect') return connectError(error, text, everything, context);
+  if (error.stage === 'connect') return connectError(error, status, text, everything, context);
 
   if (error.type === 'ExoformNotConnected') {
     return new AuthenticationError(
@@ -141,7 +190,7 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
       cmdlet,
     );
   }
-  if (error.status === 429 || THROTTLED_TEXT.test(everything)) {
+  if (status === 429 || THROTTLED_TEXT.test(everything)) {
     return new ThrottledError(
       text,
       'Lower the number of concurrent operations (for example `terraform apply -parallelism=2`) or try again later.',
@@ -149,7 +198,7 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
       cmdlet,
     );
   }
-  if (error.status === 403 || (error.status !== 401 && FORBIDDEN_TEXT.test(everything))) {
+  if (status === 403 || (status !== 401 && FORBIDDEN_TEXT.test(everything))) {
     return new AuthenticationError(
       `Exchange Online denied ${cmdlet ?? 'the call'}: ${text}`,
       `Give the signed-in identity an Exchange role that allows ${cmdlet ?? 'this cmdlet'} (for example the Exchange Administrator Entra role) in ${context.organization}; role changes can take up to an hour to apply.`,
@@ -157,7 +206,7 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
       cmdlet,
     );
   }
-  if (error.status === 401 || EXPIRED_TEXT.test(everything)) {
+  if (status === 401 || EXPIRED_TEXT.test(everything)) {
     // Reached only after the session reconnected once and the service still refused: final.
     return new AuthenticationError(`Exchange Online refused the session's credentials: ${text}`, remedyFor(context), undefined, cmdlet);
   }
@@ -168,14 +217,8 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
       cmdlet,
     );
   }
-  if (UNREACHABLE_TEXT.test(everything)) {
-    return new UnreachableError(
-      `PowerShell could not reach Exchange Online: ${text}`,
-      'Check the `endpoint` setting and the network (DNS, proxy, firewall) from where Terraform runs.',
-      cmdlet,
-    );
-  }
-  const status = error.status ?? undefined;
+  const transport = transportError(error, status, names, text, everything, scrub, cmdlet);
+  if (transport) return transport;
   if (status === 408 || status === 502 || status === 503 || status === 504 || names.some(isTransientExceptionName) || (status === undefined && TRANSIENT_TEXT.test(everything)) || names.includes('TimeoutException')) {
     return new TransientError(withException(`Exchange Online is temporarily unable to run ${cmdlet ?? 'the cmdlet'}: ${text}`), 'Try again in a few minutes.', cmdlet);
   }
@@ -193,20 +236,83 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
   );
 }
 
-function connectError(error: PowerShellErrorInfo, text: string, everything: string, context: PowerShellErrorContext): ExchangeError {
-  if (UNREACHABLE_TEXT.test(everything)) {
-    return new UnreachableError(
-      `Connect-ExchangeOnline could not reach the service: ${text}`,
-      'Check the `endpoint` setting and the network (DNS, proxy, firewall) from where Terraform runs.',
-    );
+function connectError(
+  error: PowerShellErrorInfo,
+  status: number | undefined,
+  text: string,
+  everything: string,
+  context: PowerShellErrorContext,
+): ExchangeError {
+  // An Entra ID answer (AADSTS...) is about the credentials, whatever transport words it contains.
+  if (!/AADSTS/.test(everything)) {
+    const names = exceptionNames(error);
+    const scrub = (value: string): string => scrubSecrets(value, context.secrets);
+    const transport = transportError(error, status, names, text, everything, scrub, undefined, 'Connect-ExchangeOnline');
+    if (transport) return transport;
   }
-  if (error.status === 429 || THROTTLED_TEXT.test(everything)) {
+  if (status === 429 || THROTTLED_TEXT.test(everything)) {
     return new ThrottledError(`Connect-ExchangeOnline was throttled: ${text}`, 'Try again in a few minutes.', retryAfterMs(error));
   }
-  if (error.status === 502 || error.status === 503 || error.status === 504 || (error.status == null && TRANSIENT_TEXT.test(everything) && !/AADSTS/.test(everything))) {
+  const transientText = status === undefined && TRANSIENT_TEXT.test(everything) && !/AADSTS/.test(everything);
+  if (status === 502 || status === 503 || status === 504 || transientText) {
     return new TransientError(`Connect-ExchangeOnline failed temporarily: ${text}`, 'Try again in a few minutes.');
   }
   return new AuthenticationError(`Connect-ExchangeOnline could not sign in to ${context.organization}: ${text}`, remedyFor(context));
+}
+
+/** The HTTP status of the answer: from the exception, or from the module's own text when only that carries it. */
+function httpStatus(error: PowerShellErrorInfo): number | undefined {
+  if (typeof error.status === 'number') return error.status;
+  const match = STATUS_IN_TEXT.exec(allText(error));
+  return match ? Number(match[1] ?? match[2]) : undefined;
+}
+
+/**
+ * A failure of the transport itself (no HTTP status: the service never answered, or its answer was cut off), read as
+ * the REST bridge reads a socket error (rest/http-client.ts networkErrorToExchangeError): an endpoint that refuses,
+ * cannot be resolved or cannot be trusted is unreachable (final), any other dropped or timed-out exchange is
+ * transient (retried for Get-/Set-, confirmed for New-/Remove-). Undefined when it is not a transport failure.
+ */
+function transportError(
+  error: PowerShellErrorInfo,
+  status: number | undefined,
+  names: readonly string[],
+  text: string,
+  everything: string,
+  scrub: (value: string) => string,
+  cmdlet: string | undefined,
+  step = cmdlet ?? 'the cmdlet',
+): ExchangeError | undefined {
+  if (status !== undefined) return undefined;
+  const transport = names.some((name) => TRANSPORT_EXCEPTIONS.has(name));
+  // The outer HttpRequestException says only "An error occurred while sending the request."; the innermost says why.
+  const last = (error.inner ?? []).at(-1);
+  const innermost = last === undefined ? undefined : scrub(last.replace(/^[\w.]+:\s*/, ''));
+  const why = innermost && !text.includes(innermost) ? `${text} (${innermost})` : text;
+  const named = names.find((name) => TRANSPORT_EXCEPTIONS.has(name));
+  const withName = (message: string): string => (named && !message.includes(named) ? `${message} [${named}]` : message);
+  if (TLS_TEXT.test(everything) || (transport && names.includes('AuthenticationException'))) {
+    return new UnreachableError(
+      withName(`${step} could not reach Exchange Online: TLS failure: ${why}`),
+      'Check the `endpoint` setting. If a TLS-inspecting proxy sits in between, add its CA certificate to the trust ' +
+        'store PowerShell uses.',
+      cmdlet,
+    );
+  }
+  if (UNREACHABLE_TEXT.test(everything)) {
+    return new UnreachableError(
+      withName(`${step} could not reach Exchange Online: ${why}`),
+      'Check the `endpoint` setting and the network (DNS, proxy, firewall) from where Terraform runs.',
+      cmdlet,
+    );
+  }
+  if (!transport) return undefined;
+  return new TransientError(
+    withName(`Lost the connection to Exchange Online during ${step}: ${why}`),
+    'Try again; if it keeps happening, check the network path (proxy, firewall) to Exchange Online from where ' +
+      'Terraform runs.',
+    cmdlet,
+  );
 }
 
 function remedyFor(context: PowerShellErrorContext): string {

@@ -206,7 +206,7 @@ function global:Connect-ExoformSession {
         }
         $stage = 'connect'
         $parameters = @{ ShowBanner = $false; ErrorAction = 'Stop' }
-        foreach ($name in 'Organization', 'AppId', 'CertificateFilePath', 'UserPrincipalName', 'ManagedIdentityAccountId', 'ConnectionUri', 'ExchangeEnvironmentName') {
+        foreach ($name in 'Organization', 'AppId', 'CertificateFilePath', 'UserPrincipalName', 'ManagedIdentityAccountId', 'ConnectionUri', 'AzureADAuthorizationEndpointUri', 'ExchangeEnvironmentName') {
             if ($request.Contains($name)) { $parameters[$name] = [string] $request[$name] }
         }
         if ($request['ManagedIdentity'] -eq $true) { $parameters['ManagedIdentity'] = $true }
@@ -308,6 +308,8 @@ export interface ConnectPayload {
   ManagedIdentityAccountId?: string;
   UserPrincipalName?: string;
   ConnectionUri?: string;
+  /** Only with ConnectionUri, outside the worldwide cloud: the cloud's Entra ID authority. */
+  AzureADAuthorizationEndpointUri?: string;
   ExchangeEnvironmentName?: string;
 }
 

@@ -129,7 +129,15 @@ export class PowerShellSession {
     let answer = await this.exchange(script, cmdlet, this.options.timeouts.callMs, signal);
     const warnings = [...answer.result.warnings, ...answer.stderrLines];
     if (!answer.result.ok && needsReconnect(answer.result.error)) {
-      this.log('warn', 'the Exchange Online session expired or was lost; reconnecting once', { cmdlet });
+      // Worded like the REST bridge's retry warning for the same event (retry.ts), so logs read the same either way.
+      const lost = answer.result.error.type === 'ExoformNotConnected';
+      this.log(
+        'warn',
+        lost
+          ? 'retrying after the Exchange Online session was lost; reconnecting it once'
+          : 'retrying after token refused (HTTP 401); reconnecting the PowerShell session once',
+        { cmdlet },
+      );
       await this.exchange(DISCONNECT_SCRIPT, 'Disconnect-ExchangeOnline', this.options.timeouts.closeStepMs, signal).catch((error: unknown) => {
         if (error instanceof CancelledError) throw error;
       });

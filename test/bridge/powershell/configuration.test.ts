@@ -79,6 +79,22 @@ describe('resolvePowerShellConnection', () => {
     expect(connectPayload).toEqual({ Organization: ORG, AccessTokenFromEnvironment: true, ...expected });
   });
 
+  // The docs: -ExchangeEnvironmentName replaces -ConnectionUri and -AzureADAuthorizationEndpointUri; never both.
+  test.each([
+    ['O365USGovGCCHigh', 'https://login.microsoftonline.us/common'],
+    ['O365USGovDoD', 'https://login.microsoftonline.us/common'],
+    ['O365China', 'https://login.partner.microsoftonline.cn/common'],
+  ])('environment %s, emulator endpoint: -ConnectionUri and the authority, no environment name', (environment, authority) => {
+    const endpoint = 'http://127.0.0.1:5580';
+    const { connectPayload } = resolvePowerShellConnection({ organization: ORG, accessToken: 't', endpoint, environment });
+    expect(connectPayload).toEqual({
+      Organization: ORG,
+      AccessTokenFromEnvironment: true,
+      ConnectionUri: 'http://127.0.0.1:5580/powershell-liveid/',
+      AzureADAuthorizationEndpointUri: authority,
+    });
+  });
+
   test('a relative powershell_path with a directory is resolved; a bare name stays a PATH lookup', () => {
     expect(resolvePowerShellConnection({ organization: ORG, accessToken: 't', powershellPath: 'tools/pwsh' }).executable).toBe(`${process.cwd()}/tools/pwsh`);
     expect(resolvePowerShellConnection({ organization: ORG, accessToken: 't', powershellPath: 'pwsh-preview' }).executable).toBe('pwsh-preview');

@@ -91,6 +91,110 @@ describe('errorFromPowerShell', () => {
     expect(map(fields as Partial<PowerShellErrorInfo>)).toBeInstanceOf(kind);
   });
 
+  /**
+   * What .NET raises when the transport fails, as the module passes it on (src/emulator/FIDELITY.md, "PowerShell
+   * bridge errors"): no HTTP status, the reason in the inner exceptions. Read like the REST bridge's socket errors:
+   * a dropped or timed-out exchange is transient (retried, or confirmed for New-/Remove-), never a configuration error.
+   */
+  describe('transport failures without an HTTP status', () => {
+    const SENDING = 'An error occurred while sending the request.';
+    const READ_FAILED = 'System.IO.IOException: Unable to read data from the transport connection:';
+    const RESET = 'Connection reset by peer';
+    const CLOSED = 'An existing connection was forcibly closed by the remote host.';
+    const TIMEOUT = 'The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.';
+    const UNTRUSTED =
+      'System.Security.Authentication.AuthenticationException: The remote certificate is invalid because of errors ' +
+      'in the certificate chain: UntrustedRoot';
+    const sending = (inner: string[], fields: Partial<PowerShellErrorInfo> = {}): Partial<PowerShellErrorInfo> => ({
+      type: 'System.Net.Http.HttpRequestException',
+      message: SENDING,
+      reason: 'HttpRequestException',
+      category: 'OperationStopped',
+      errorId: SENDING,
+      inner,
+      status: null,
+      ...fields,
+    });
+    const socket = (text: string): string => `System.Net.Sockets.SocketException: ${text}`;
+    test.each([
+      ['connection reset by peer (Linux)', sending([`${READ_FAILED} ${RESET}.`, socket(RESET)])],
+      ['connection forcibly closed (Windows)', sending([`${READ_FAILED} ${CLOSED}`, socket(CLOSED)])],
+      ['the response ended prematurely', sending(['System.Net.Http.HttpIOException: The response ended prematurely.'])],
+      ['no inner exception at all', sending([])],
+      [
+        'an HttpClient timeout',
+        sending(['System.TimeoutException: A task was canceled.'], {
+          type: 'System.Threading.Tasks.TaskCanceledException',
+          reason: 'TaskCanceledException',
+          message: TIMEOUT,
+        }),
+      ],
+      [
+        'a receive failure on Windows PowerShell',
+        {
+          type: 'System.Data.Services.Client.DataServiceTransportException',
+          reason: 'DataServiceTransportException',
+          category: 'ProtocolError',
+          message: 'The underlying connection was closed: An unexpected error occurred on a receive.',
+        },
+      ],
+    ])('%s is transient, names the cause, and is never "rejected the parameters"', (_name, fields) => {
+      const error = map(fields, { cmdlet: 'Set-CASMailbox' });
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error.message).toMatch(/^Lost the connection to Exchange Online during Set-CASMailbox: /);
+      expect(error.message).toMatch(/\[(HttpRequestException|TaskCanceledException|DataServiceTransportException)\]$/);
+      expect(error.remedy).not.toMatch(/rejected the parameters|correct the configuration/);
+      expect(error.cmdlet).toBe('Set-CASMailbox');
+    });
+
+    test('the innermost reason is scrubbed of secrets like every other text', () => {
+      const error = map(sending(['System.IO.IOException: proxy said no to s3cret-password']));
+      expect(error.message).not.toContain('s3cret-password');
+      expect(error.message).toContain('[redacted]');
+    });
+
+    test('the innermost reason is in the message', () => {
+      const error = map(sending([`${READ_FAILED} ${RESET}.`, socket(RESET)]));
+      expect(error.message).toContain(`${SENDING} (${RESET})`);
+    });
+
+    test.each([
+      ['connection refused', sending([socket('Connection refused')], { message: 'Connection refused (127.0.0.1:9)' }), /refused/],
+      ['an unknown host', sending([socket('Name or service not known')], { message: 'Name or service not known (x:443)' }), /known/],
+      ['an untrusted certificate', sending([UNTRUSTED], { message: 'The SSL connection could not be established.' }), /TLS failure/],
+    ])('%s is unreachable (final), as over REST', (_name, fields, words) => {
+      const error = map(fields);
+      expect(error).toBeInstanceOf(UnreachableError);
+      expect(error.message).toMatch(words);
+    });
+
+    test('at sign-in too: a reset is transient, an AADSTS answer stays a credential problem', () => {
+      expect(map(sending([socket(RESET)], { stage: 'connect' }), { cmdlet: undefined })).toBeInstanceOf(TransientError);
+      const entra: Partial<PowerShellErrorInfo> = {
+        stage: 'connect',
+        type: 'Microsoft.Identity.Client.MsalServiceException',
+        message: 'AADSTS700027: Client assertion failed signature validation.',
+        inner: ['System.Net.Http.HttpRequestException: Response status code does not indicate success: 401 (Unauthorized).'],
+      };
+      expect(map(entra, { cmdlet: undefined })).toBeInstanceOf(AuthenticationError);
+    });
+
+    test('an answer with a status is not a transport failure: the status decides', () => {
+      const badRequest = sending([], { message: 'Response status code does not indicate success: 400 (Bad Request).', status: 400 });
+      expect(map(badRequest)).toBeInstanceOf(InvalidInputError);
+    });
+  });
+
+  test('the module\'s "HttpStatusCode=500" text with ADTransientException is transient (docs issue 10972)', () => {
+    const message =
+      'Error while querying REST service. HttpStatusCode=500 ErrorMessage={"error":{"code":"InternalServerError",' +
+      '"message":"Active Directory server  is not available.","innererror":{"message":"Active Directory server  is ' +
+      'not available.","type":"Microsoft.Exchange.Data.Directory.ADTransientException"}}}';
+    expect(map({ type: 'System.Exception', message })).toBeInstanceOf(TransientError);
+    const other = message.replace('ADTransientException', 'SomeOtherException');
+    expect(map({ type: 'System.Exception', message: other })).toBeInstanceOf(ServiceBugError);
+  });
+
   describe('session set-up', () => {
     test('Import-Module failing is a configuration problem with the install command', () => {
       const error = map({ stage: 'import', type: 'System.IO.FileNotFoundException', message: "The specified module 'ExchangeOnlineManagement' was not loaded because no valid module file was found in any module directory." }, { cmdlet: undefined });

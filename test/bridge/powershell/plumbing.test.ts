@@ -140,7 +140,8 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
     const bridge = harness.bridge();
     expect((await bridge.invoke('Get-TransportConfig', {})).rows).toHaveLength(1);
     expect(harness.events().map((e) => e.event)).toEqual(['start', 'bootstrap', 'connect', 'call', 'fault', 'disconnect', 'connect', 'call']);
-    expect(harness.logs.some((log) => /expired or was lost; reconnecting once/.test(log.message))).toBe(true);
+    const warning = /retrying after token refused \(HTTP 401\); reconnecting the PowerShell session once/;
+    expect(harness.logs.some((log) => warning.test(log.message))).toBe(true);
     expect(harness.pids()).toHaveLength(1);
   });
 

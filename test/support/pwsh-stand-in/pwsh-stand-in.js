@@ -34,7 +34,7 @@ const { createHash } = require('node:crypto');
 const { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } = require('node:fs');
 
 /** SHA-256 of SESSION_FUNCTIONS (test/bridge/powershell/golden/session-functions.ps1). Update both on purpose. */
-const SESSION_FUNCTIONS_SHA256 = 'daf87562a811931eb354237b762c02797441086eeac0aa80ecb70dda027f1e14';
+const SESSION_FUNCTIONS_SHA256 = 'b765a8bd5f66d37fae940a3cb4a3acdb0fcedfeebe5709e870a8f2f08b19a242';
 const PROTOCOL = 1;
 const RESULT_MARKER = 'EXOFORM-RESULT:';
 const BASE64 = '[A-Za-z0-9+/]*={0,2}';
@@ -64,6 +64,7 @@ const CONNECT_KEYS = {
   ManagedIdentityAccountId: 'string',
   UserPrincipalName: 'string',
   ConnectionUri: 'string',
+  AzureADAuthorizationEndpointUri: 'string',
   ExchangeEnvironmentName: 'string',
 };
 
@@ -187,6 +188,9 @@ function validateConnectPayload(payload) {
   if ('CertificatePasswordFromEnvironment' in payload && !('CertificateFilePath' in payload)) throw new Error('a certificate password without a certificate');
   if (!('UserPrincipalName' in payload) && !('Organization' in payload)) throw new Error('app-only sign-in without Organization');
   if ('ConnectionUri' in payload && 'ExchangeEnvironmentName' in payload) throw new Error('both ConnectionUri and ExchangeEnvironmentName');
+  if ('AzureADAuthorizationEndpointUri' in payload && !('ConnectionUri' in payload)) {
+    throw new Error('AzureADAuthorizationEndpointUri without ConnectionUri');
+  }
 }
 
 async function connect(encoded, line) {
@@ -282,8 +286,7 @@ async function forward(cmdlet, parameters) {
         Prefer: 'odata.maxpagesize=1000',
       });
     } catch (error) {
-      const text = error.code === 'ECONNREFUSED' ? `Connection refused (${new URL(url).host})` : `${error.code ?? ''} ${error.message ?? String(error)}`.trim();
-      return { ok: false, warnings, error: { stage: 'invoke', type: 'System.Net.Http.HttpRequestException', message: text, reason: 'HttpRequestException', category: 'ConnectionError', errorId: 'System.Net.Http.HttpRequestException', details: '', inner: [], status: null, retryAfterSeconds: null } };
+      return { ok: false, warnings, error: transportError(error, new URL(url).host) };
     }
     let parsed;
     try {
@@ -324,6 +327,60 @@ function post(url, body, headers) {
     request.on('error', reject);
     request.end(body);
   });
+}
+
+/**
+ * A request that got no (complete) answer, as the session functions report what .NET's HttpClient raises: the
+ * module rethrows the HttpRequestException itself (CategoryInfo "OperationStopped: HttpRequestException", message
+ * "An error occurred while sending the request."), and the reason is in its inner exceptions (IOException,
+ * SocketException), whose messages on Linux are the C library's strerror texts. Sources in src/emulator/FIDELITY.md,
+ * "PowerShell bridge errors". Never Node's own words (ECONNRESET, socket hang up): pwsh cannot say them.
+ */
+function transportError(error, host) {
+  const record = (message, inner) => ({
+    stage: 'invoke',
+    type: 'System.Net.Http.HttpRequestException',
+    message,
+    reason: 'HttpRequestException',
+    category: 'OperationStopped',
+    errorId: message,
+    details: '',
+    inner,
+    status: null,
+    retryAfterSeconds: null,
+  });
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return record(`Connection refused (${host})`, ['System.Net.Sockets.SocketException: Connection refused']);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return record(`Name or service not known (${host})`, [
+        'System.Net.Sockets.SocketException: Name or service not known',
+      ]);
+    case 'ETIMEDOUT':
+      return {
+        ...record('The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.', [
+          'System.TimeoutException: A task was canceled.',
+        ]),
+        type: 'System.Threading.Tasks.TaskCanceledException',
+        reason: 'TaskCanceledException',
+      };
+    case 'ECONNRESET':
+      // Node says "socket hang up" when the connection closed before any answer; .NET: the response ended early.
+      if (error.message === 'socket hang up') {
+        return record('An error occurred while sending the request.', [
+          'System.Net.Http.HttpIOException: The response ended prematurely. (ResponseEnded)',
+        ]);
+      }
+      return record('An error occurred while sending the request.', [
+        'System.IO.IOException: Unable to read data from the transport connection: Connection reset by peer.',
+        'System.Net.Sockets.SocketException: Connection reset by peer',
+      ]);
+    default:
+      return record('An error occurred while sending the request.', [
+        `System.IO.IOException: ${error.message ?? String(error)}`,
+      ]);
+  }
 }
 
 /**

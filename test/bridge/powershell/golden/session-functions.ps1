@@ -160,7 +160,7 @@ function global:Connect-ExoformSession {
         }
         $stage = 'connect'
         $parameters = @{ ShowBanner = $false; ErrorAction = 'Stop' }
-        foreach ($name in 'Organization', 'AppId', 'CertificateFilePath', 'UserPrincipalName', 'ManagedIdentityAccountId', 'ConnectionUri', 'ExchangeEnvironmentName') {
+        foreach ($name in 'Organization', 'AppId', 'CertificateFilePath', 'UserPrincipalName', 'ManagedIdentityAccountId', 'ConnectionUri', 'AzureADAuthorizationEndpointUri', 'ExchangeEnvironmentName') {
             if ($request.Contains($name)) { $parameters[$name] = [string] $request[$name] }
         }
         if ($request['ManagedIdentity'] -eq $true) { $parameters['ManagedIdentity'] = $true }
