@@ -13,7 +13,7 @@ import { adminApiPath, isGuid, parseEndpoint, validateOrganization } from '../br
 import { networkErrorToExchangeError } from '../bridge/rest/http-client';
 import { anchorMailboxFor, decodeTokenClaims, delegatedUser, type TokenClaims } from '../bridge/rest/token-claims';
 import { redactText, WireRecorder } from '../bridge/rest/wire-record';
-import { newRequestId, type RawRequest, type RawResponse } from './doctor';
+import { newRequestId, type RawRequest, type RawResponse } from './raw-http';
 
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 

@@ -374,7 +374,7 @@ class Encoder {
     this.ensure(9);
     const { buf } = this;
     // Go's cty writes any integer that fits int64 as an integer (smallest form), every other number as float64.
-    if (Number.isInteger(n) && n >= -9223372036854775808 && n < 9223372036854775808) {
+    if (Number.isInteger(n) && n >= -(2 ** 63) && n < 2 ** 63) {
       if (n >= 0) {
         if (n <= 0x7f) buf[this.pos++] = n;
         else if (n <= 0xff) { buf[this.pos++] = 0xcc; buf[this.pos++] = n; }

@@ -103,7 +103,7 @@ describe('npm run release', () => {
   test('SHA256SUMS verifies with sha256sum and its signature with gpg; a changed file fails both', () => {
     const sums = `terraform-provider-exchangeonline_${VERSION}_SHA256SUMS`;
     const lines = readFileSync(join(release, sums), 'utf8').trim().split('\n');
-    expect(lines.map((line) => line.replace(/^[0-9a-f]{64}  /, '')).sort()).toEqual(
+    expect(lines.map((line) => line.replace(/^[0-9a-f]{64} {2}/, '')).sort()).toEqual(
       [ZIP, `exoform_${VERSION}_${PLATFORM}.zip`, `terraform-provider-exchangeonline_${VERSION}_manifest.json`].sort(),
     );
     const checked = run('sha256sum', ['-c', sums], { cwd: release });

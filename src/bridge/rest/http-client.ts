@@ -10,7 +10,7 @@
 
 import type * as http from 'node:http';
 import type * as https from 'node:https';
-import { CancelledError, ExchangeError, TransientError, UnreachableError } from '../errors';
+import { CancelledError, ExchangeError, PROXY_REFUSED, TransientError, UnreachableError } from '../errors';
 import { wireRecorder } from './wire-record';
 
 export interface HttpResponse {
@@ -132,8 +132,6 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return flat;
 }
 
-/** The error code proxy.ts gives a CONNECT the proxy answered with anything but 200, so the error names the proxy as the fix. */
-export const PROXY_REFUSED = 'ERR_EXOFORM_PROXY_REFUSED';
 
 // A dropped connection mid-call is worth retrying; a host that cannot be found or trusted is not.
 const TRANSIENT_CODES: Record<string, string> = {

@@ -23,7 +23,7 @@ import { settingWord } from '../../exchange/cas-mailbox';
 import { readDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import { VERDICTS, applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type Verdict } from '../../exchange/readiness';
 import { listUsers, type DirectoryUser } from '../../exchange/user';
-import { exchangeSession, type ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../exchange-client';
 import type { DataSourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString } from '../framework/values';
 import type { TenantEvidence } from '../../graph/tenant-evidence';

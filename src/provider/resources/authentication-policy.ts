@@ -30,7 +30,7 @@ import {
 import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import type { ExchangeSession } from '../../exchange/session';
 import { listUsersWithAuthenticationPolicy, setUser, type DirectoryUser } from '../../exchange/user';
-import { exchangeSession, type ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString, type CtyValue, type ObjectValue } from '../framework/values';
 

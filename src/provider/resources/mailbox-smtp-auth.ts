@@ -11,7 +11,7 @@ import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { effectiveSmtpAuthEnabled, identityProblem, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
 import type { ExchangeSession } from '../../exchange/session';
-import { exchangeSession, type ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readBool, readString, type ObjectValue } from '../framework/values';
 
