@@ -28,6 +28,8 @@ export interface HttpPost {
   signal?: AbortSignal;
   /** Named in the errors this request fails with. */
   cmdlet?: string;
+  /** Called when the whole request has been written to the socket. */
+  onSent?: () => void;
 }
 
 export class HttpClient {
@@ -91,6 +93,7 @@ export class HttpClient {
           finish(undefined, response);
         });
       });
+      if (request.onSent) req.once('finish', request.onSent);
       req.end(body);
     });
   }

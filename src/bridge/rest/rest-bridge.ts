@@ -123,7 +123,7 @@ export class RestBridge implements ExchangeBridge {
     const call = prepareCall(cmdlet, parameters, options.select);
     const budget: RetryBudget = { waitedMs: 0 };
     this.logger?.('debug', `invoking ${cmdlet}`, { cmdlet, parameters: parametersForLog(parameters) });
-    const first = await this.retry.run((attempt) => this.postInvoke(this.invokeCommandUrl(call), call, attempt), {
+    const first = await this.retry.run((attempt) => this.postInvoke(this.invokeCommandUrl(call), call, attempt, options.onSent), {
       signal: options.signal,
       cmdlet,
       budget,
@@ -329,10 +329,12 @@ export class RestBridge implements ExchangeBridge {
     return url;
   }
 
-  private async postInvoke(url: URL, call: PreparedCall, attempt: AttemptContext): Promise<AnsweredPage> {
+  /** `onSent`: told when the request is on the wire (InvokeOptions.onSent; later calls are harmless). */
+  private async postInvoke(url: URL, call: PreparedCall, attempt: AttemptContext, onSent?: () => void): Promise<AnsweredPage> {
     const body = JSON.stringify({ CmdletInput: call.cmdletInput });
     const headers = { 'X-CmdletName': call.cmdlet, Prefer: `odata.maxpagesize=${this.pageSize}` };
-    const { parsed, answeredBy, requestId } = await this.post(url, () => body, call.cmdlet, attempt, this.timeoutFor([call.cmdlet]), headers);
+    const timeoutMs = this.timeoutFor([call.cmdlet]);
+    const { parsed, answeredBy, requestId } = await this.post(url, () => body, call.cmdlet, attempt, timeoutMs, headers, onSent);
     return { ...this.successfulPage(parsed, call.cmdlet, requestId), answeredBy };
   }
 
@@ -376,6 +378,7 @@ export class RestBridge implements ExchangeBridge {
     attempt: AttemptContext,
     timeoutMs: number,
     extraHeaders: Record<string, string>,
+    onSent?: () => void,
   ): Promise<{ parsed: unknown; answeredBy: URL; requestId: string }> {
     const { token, anchor } = await this.authorize(attempt, cmdlet);
     const requestId = randomUUID();
@@ -393,7 +396,7 @@ export class RestBridge implements ExchangeBridge {
     let url = target;
     for (let redirects = 0; ; redirects++) {
       const started = this.clock.now();
-      const response = await this.http.post({ url, body: bodyFor(url, headers), signal: attempt.signal, cmdlet, timeoutMs, headers });
+      const response = await this.http.post({ url, body: bodyFor(url, headers), signal: attempt.signal, cmdlet, timeoutMs, headers, onSent });
       // Rate headers (goexo reads them) are for diagnosis only: logged at debug, never shown to the user.
       this.logger?.('debug', `${cmdlet} answered HTTP ${response.status}`, {
         cmdlet,
