@@ -113,8 +113,8 @@ export class HttpClient {
 }
 
 /**
- * node:http or node:https, loaded on the first request: node:https pulls in node:tls (~10 ms), which the provider's
- * start-up (paid 3–5 times per terraform command) should not pay for a request it may never make.
+ * node:http or node:https, loaded on the first request: node:https pulls in node:tls (docs/performance.md), which
+ * the provider's start-up (paid 3–5 times per terraform command) should not pay for a request it may never make.
  */
 export function transportFor(url: URL): typeof http | typeof https {
   return url.protocol === 'https:' ? (require('node:https') as typeof https) : (require('node:http') as typeof http);
