@@ -13,8 +13,8 @@ import { createExoformProvider } from './provider/provider';
  * A provider holds a 60,000-member list three times over during a plan (config, prior state, proposed state) and
  * Terraform runs several providers at once: V8's memory-lean heap growth keeps the peak near the live data, at no
  * measurable cost in speed (figures and how to measure them: docs/performance.md). A runtime flag, because the
- * release executable (a Node single-executable application) cannot carry command-line flags; set after the handshake line,
- * since loading node:v8 costs a few milliseconds of the start Terraform waits on.
+ * release executable (a Node single-executable application) cannot carry command-line flags; set after the
+ * handshake line, since loading node:v8 costs a few milliseconds of the start Terraform waits on.
  */
 function leanHeap(): void {
   (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--optimize-for-size');
