@@ -6,7 +6,7 @@ import { HandshakeError } from './protocol/handshake';
 import { createLogger, levelFromEnvironment } from './protocol/logging';
 import type { ProviderHandler } from './protocol/provider-handler';
 import { serveProvider } from './protocol/provider-server';
-import { createProviderHandler } from './provider/framework/provider-handler';
+import { createProviderHandler } from './provider/framework/create-provider-handler';
 import { createExoformProvider } from './provider/provider';
 
 /**

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { PROVIDER_VERSION, ROOT } from '../../scripts/package';
-import { createServerCertificate } from '../../src/protocol/certificate';
+import { createServerCertificate } from '../../src/protocol/server-certificate';
 import { writeZip } from '../../scripts/release/zip';
 import { h1Hash } from '../../scripts/release';
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';

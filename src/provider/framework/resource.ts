@@ -1,5 +1,5 @@
 /**
- * What a resource or data source file provides. The framework (provider-handler.ts) turns these into the
+ * What a resource or data source file provides. The framework (create-provider-handler.ts) turns these into the
  * protocol's RPCs: planning rules, state shaping, error reporting and import are handled once, here.
  */
 import type { AttributePath, Diagnostic } from '../../protocol/diagnostics';

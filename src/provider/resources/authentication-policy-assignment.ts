@@ -19,7 +19,7 @@ import { exchangeSession, type ExchangeClient } from '../exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedUserDetachment } from './authentication-policy';
-import { assertPolicyExistsAtPlan, emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
+import { assertPolicyExistsAtPlan, emptyPolicyDiagnostics, policyInState, policyNotFound } from '../policy-reference';
 
 export const authenticationPolicyAssignmentSchema: Schema = {
   version: 0,

@@ -15,7 +15,7 @@ import { assertImportTenant, exchangeSession, type ExchangeClient } from '../exc
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedDefaultDetachment } from './authentication-policy';
-import { assertPolicyExistsAtPlan, emptyPolicyDiagnostics, policyInState, policyNotFound } from './policy-reference';
+import { assertPolicyExistsAtPlan, emptyPolicyDiagnostics, policyInState, policyNotFound } from '../policy-reference';
 
 export const defaultAuthenticationPolicySchema: Schema = {
   version: 0,

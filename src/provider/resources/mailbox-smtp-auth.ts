@@ -6,7 +6,7 @@
  * setting ($null). Destroy returns the mailbox to inherit. Reads and plans are served from the provider's
  * per-process mailbox snapshot, so a thousand of these cost a handful of calls, not a thousand.
  */
-import { claimMailbox } from './mailbox-claims';
+import { claimMailbox } from '../mailbox-claims';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { effectiveSmtpAuthEnabled, identityProblem, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
