@@ -230,16 +230,18 @@ async function deleteRecipient(control: EmulatorControl, tenant: Tenant, identit
 async function patchRecipient(control: EmulatorControl, tenant: Tenant, identity: string, input: unknown): Promise<InspectionAnswer> {
   const patch = requireObject(input, '{"SmtpClientAuthenticationDisabled":false}');
   const problems = new Problems();
-  checkKnownKeys(patch, ['SmtpClientAuthenticationDisabled', 'AuthenticationPolicy', 'STSRefreshTokensValidFrom'], '', problems);
+  checkKnownKeys(patch, ['SmtpClientAuthenticationDisabled', 'AuthenticationPolicy', 'STSRefreshTokensValidFrom', 'PrimarySmtpAddress', 'EmailAddresses', 'UserPrincipalName'], '', problems);
   if ('SmtpClientAuthenticationDisabled' in patch) checkBoolean(patch.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled', problems, { nullable: true });
   if ('AuthenticationPolicy' in patch) checkString(patch.AuthenticationPolicy, 'AuthenticationPolicy', problems, { nullable: true });
   if ('STSRefreshTokensValidFrom' in patch) {
     const value = patch.STSRefreshTokensValidFrom;
     if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) problems.add('STSRefreshTokensValidFrom', `must be an ISO 8601 date, got ${describeValue(value)}`);
   }
+  const addresses = addressesPatch(patch, problems);
   rejectProblems(problems, 'recipient patch');
 
   const recipient = oneRecipient(tenant, identity);
+  if (addresses && recipient.PrimarySmtpAddress === null) throw wireErrors.badInspectionRequest(`${recipient.UserPrincipalName} has no mailbox, so it has no addresses.`);
   if ('SmtpClientAuthenticationDisabled' in patch && recipient.RecipientTypeDetails === 'User' && patch.SmtpClientAuthenticationDisabled !== null) {
     throw wireErrors.badInspectionRequest(`${recipient.UserPrincipalName} has no mailbox, so it has no SMTP AUTH setting.`);
   }
@@ -247,7 +249,32 @@ async function patchRecipient(control: EmulatorControl, tenant: Tenant, identity
     SmtpClientAuthenticationDisabled: patch.SmtpClientAuthenticationDisabled as boolean | null | undefined,
     AuthenticationPolicy: 'AuthenticationPolicy' in patch ? policyName(tenant, patch.AuthenticationPolicy as string | null) : undefined,
     STSRefreshTokensValidFrom: patch.STSRefreshTokensValidFrom as string | undefined,
+    ...addresses,
   });
   await saved(control);
   return ok({ revision: tenant.revision, recipient: updated });
+}
+
+/**
+ * A mailbox renamed behind the provider's back: its addresses, given together and exactly (whether the service keeps
+ * the old primary as a secondary address is the caller's to say, not this emulator's), and its user principal name.
+ */
+function addressesPatch(
+  patch: Record<string, unknown>,
+  problems: Problems,
+): { PrimarySmtpAddress: string; EmailAddresses: string[]; UserPrincipalName?: string } | undefined {
+  if (!('PrimarySmtpAddress' in patch) && !('EmailAddresses' in patch) && !('UserPrincipalName' in patch)) return undefined;
+  const upn = patch.UserPrincipalName;
+  if (upn !== undefined && (typeof upn !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(upn))) {
+    problems.add('UserPrincipalName', `must be user@domain, got ${describeValue(upn)}`);
+  }
+  const primary = patch.PrimarySmtpAddress;
+  const addresses = patch.EmailAddresses;
+  if (typeof primary !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(primary)) problems.add('PrimarySmtpAddress', `must be an SMTP address, got ${describeValue(primary)}`);
+  if (!Array.isArray(addresses) || !addresses.every((a) => typeof a === 'string' && /^smtp:[^@\s]+@[^@\s]+$/i.test(a))) {
+    problems.add('EmailAddresses', `must be a list of "SMTP:"/"smtp:" addresses, got ${describeValue(addresses)}`);
+  } else if (addresses.filter((a) => a === `SMTP:${String(primary)}`).length !== 1 || addresses.filter((a) => a.startsWith('SMTP:')).length !== 1) {
+    problems.add('EmailAddresses', 'must hold the primary address once, as "SMTP:<PrimarySmtpAddress>", and every other address as "smtp:"');
+  }
+  return { PrimarySmtpAddress: primary as string, EmailAddresses: addresses as string[], UserPrincipalName: upn as string | undefined };
 }

@@ -22,7 +22,9 @@ export function exchangeTimestamp(date: Date): string {
 
 export type TransportConfigPatch = Partial<Pick<TransportConfigState, 'SmtpClientAuthenticationDisabled' | 'AllowLegacyTLSClients'>>;
 export type OrganizationConfigPatch = Partial<OrganizationConfigState>;
-export type RecipientPatch = Partial<Pick<RecipientRecord, 'SmtpClientAuthenticationDisabled' | 'AuthenticationPolicy' | 'STSRefreshTokensValidFrom'>>;
+export type RecipientPatch = Partial<
+  Pick<RecipientRecord, 'SmtpClientAuthenticationDisabled' | 'AuthenticationPolicy' | 'STSRefreshTokensValidFrom' | 'PrimarySmtpAddress' | 'EmailAddresses' | 'UserPrincipalName'>
+>;
 export type PolicyPatch = Partial<Record<BasicAuthSwitch, boolean>>;
 
 /** One tenant's live state. Every mutation goes through a method here so that the revision and the writer know. */

@@ -56,8 +56,39 @@ export const MAX_IDENTITY_LENGTH = 1024;
 /** Printable ASCII with no space at either end: no problem to look for (the common case, checked 60,000 times for a large list). */
 const PLAIN_IDENTITY = /^[!-~](?:[ -~]*[!-~])?$/;
 
+/**
+ * Invisible characters that reach identities from files and copied text, and where each comes from. JavaScript's
+ * trim() would call some of them white space; Terraform's `trimspace` keeps the byte order mark and zero-width ones.
+ */
+const INVISIBLE: Readonly<Record<string, string>> = {
+  '\ufeff':
+    'a byte order mark (U+FEFF): Windows Notepad starts the files it saves as UTF-8 with one, ' +
+    '`file()` keeps it and `trimspace` does not remove it',
+  '\u200b': 'a zero-width space (U+200B), which text copied from a web page or a chat often carries',
+  '\u200c': 'a zero-width non-joiner (U+200C), which text copied from a web page often carries',
+  '\u200d': 'a zero-width joiner (U+200D), which text copied from a web page often carries',
+  '\u2060': 'a word joiner (U+2060), which text copied from a web page often carries',
+  '\u00a0': 'a no-break space (U+00A0), which text copied from a web page, Word or Outlook often carries',
+};
+const INVISIBLE_CHARACTER = /[\ufeff\u200b-\u200d\u2060\u00a0]/;
+
+/** Names an invisible character of `identity`: which, where, where it comes from, and what reads such files. */
+function invisibleProblem(identity: string): string | undefined {
+  const found = INVISIBLE_CHARACTER.exec(identity);
+  if (!found) return undefined;
+  const last = identity.length - 1;
+  const at = found.index === 0 ? 'at the start' : found.index === last ? 'at the end' : `after "${identity.slice(0, found.index)}"`;
+  return (
+    `contains ${INVISIBLE[found[0]]}. Most editors do not show it as such; it is ${at}. ` +
+    'Read allow-list files with `provider::exchangeonline::mailbox_list(file("..."))`, which drops a byte order mark ' +
+    'and names the line of any other invisible character, instead of `split` and `trimspace`; or delete the character'
+  );
+}
+
 export function identityProblem(identity: string, maxLength = MAX_IDENTITY_LENGTH, what = 'identities'): string | undefined {
   if (identity.length <= maxLength && PLAIN_IDENTITY.test(identity)) return undefined;
+  const invisible = invisibleProblem(identity);
+  if (invisible) return invisible;
   if (identity.trim() === '') return 'is empty';
   if (identity !== identity.trim()) return 'has leading or trailing white space';
   if (/[\u0000-\u001f\u007f]/.test(identity)) return 'contains a control character (such as a newline or tab)';

@@ -7,6 +7,7 @@ import { findAuthenticationPolicy, refersToPolicy } from '../exchange/authentica
 import type { ExchangeSession } from '../exchange/session';
 import { DiagnosticError } from './framework/resource';
 import { isKnown, type CtyValue, type ObjectValue } from './framework/values';
+import { hasVanished } from './resources/vanished';
 
 /**
  * How a policy reference (what Get-User or Get-OrganizationConfig report) reads in state: the configured spelling
@@ -29,15 +30,35 @@ export async function policyInState(
   return { name: policy.name, guid: policy.guid };
 }
 
-/** `authentication_policy` names no policy; `createdWhen` ends the advice ("first", "before the assignment"). */
+/**
+ * `authentication_policy` names no policy; `createdWhen` ends the advice ("first", "before the assignment"). A policy
+ * this process saw deleted is not reported here: the refresh already warned (vanished.ts).
+ */
 export function policyNotFound(identity: string, createdWhen: string): DiagnosticError {
   return new DiagnosticError(
     errorDiagnostic(
       `Authentication policy "${identity}" not found`,
-      `Check the name. If the policy is managed by Terraform, reference it (\`exchangeonline_authentication_policy.<name>.name\`) so it is created ${createdWhen}.`,
+      'Check the name. If the policy is managed by Terraform, reference it ' +
+        `(\`exchangeonline_authentication_policy.<name>.name\`) so it is created ${createdWhen}. ` +
+        'If Terraform assigned it before, it was deleted outside Terraform: remove the resource block ' +
+        '(or replace it with a `removed` block); `terraform destroy -refresh=false` destroys the rest meanwhile.',
       ['authentication_policy'],
     ),
   );
+}
+
+/**
+ * A policy this resource pointed at (state's `authentication_policy_guid`) that no longer exists, when what Exchange
+ * reports now (`current`) is no policy or a reference that resolves to none: the policy was deleted, not unassigned.
+ */
+export async function deletedPolicy(
+  exchange: ExchangeSession,
+  state: ObjectValue,
+  current: { guid: string | null },
+): Promise<string | undefined> {
+  const guid = state.authentication_policy_guid;
+  if (current.guid !== null || typeof guid !== 'string' || guid === '') return undefined;
+  return (await findAuthenticationPolicy(exchange, guid)) ? undefined : guid;
 }
 
 /** An empty `authentication_policy`, refused at validation. */
@@ -59,6 +80,22 @@ export function notePlannedPolicy(client: object | null, name: CtyValue | undefi
   names.add(name.trim().toLowerCase());
 }
 
+/** Whether a policy of this name is planned in this configuration (Terraform plans it before what references it). */
+export function isPlannedPolicy(client: object, name: string | undefined): boolean {
+  return name !== undefined && plannedPolicies.get(client)?.has(name.trim().toLowerCase()) === true;
+}
+
+/**
+ * The fix for an assignment or default whose policy was deleted: nothing when the configuration creates the policy
+ * again (an exchangeonline_authentication_policy already planned, being a dependency), else remove the block.
+ */
+export function deletedPolicyFix(client: object, name: string | undefined): string | undefined {
+  return isPlannedPolicy(client, name)
+    ? 'This configuration creates the policy again (its exchangeonline_authentication_policy), ' +
+        'and applying restores this resource too.'
+    : undefined;
+}
+
 /**
  * Plan-time truth: the policy an assignment or the default names must exist now, or be planned in this
  * configuration (a `exchangeonline_authentication_policy` the reference points at is planned first, since the
@@ -74,5 +111,6 @@ export async function assertPolicyExistsAtPlan(
 ): Promise<void> {
   if (!client || !exchange || typeof reference !== 'string' || !isKnown(reference) || reference.trim() === '') return;
   if (plannedPolicies.get(client)?.has(reference.trim().toLowerCase())) return;
+  if (hasVanished(client, 'policy', reference)) return; // the refresh warned that it was deleted; never an error
   if (!(await findAuthenticationPolicy(exchange, reference))) throw policyNotFound(reference, createdWhen);
 }

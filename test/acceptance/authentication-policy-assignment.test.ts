@@ -235,7 +235,7 @@ import {
       // The next Get-User answers as for a deleted user (ManagementObjectNotFoundException).
       await emulator.inspect.addFault({ cmdlet: 'Get-User', nth: 1, times: 1, status: 404 });
       const planned = await tf.plan(2);
-      expect(planned.result.stdout.replace(/\s*│\s*/g, ' ')).toMatch(/User "scanner@contoso.com" no longer exists/);
+      expect(planned.result.stdout.replace(/\s*│\s*/g, ' ')).toMatch(/User "scanner@contoso.com" was deleted outside Terraform/);
       expect(planned.plan.resource_changes!.find((c) => c.address === ADDRESS)!.change.actions).toEqual(['create']);
 
       tf.write(config({ policy: 'legacy', user: 'nobody@contoso.com' }));

@@ -129,4 +129,17 @@ describe('CDKTF fleet with the cdktf CLI', () => {
     expect(output).toMatch(/fleet-w0-contoso[\s\S]*No changes/);
     expect(output).toMatch(/fleet-w1-northwind[\s\S]*No changes/);
   });
+
+  test("a listed mailbox deleted outside Terraform: the tenant's diff names it, and destroying the fleet succeeds", async () => {
+    await deploy();
+    await emulator.inspect.request('DELETE', '/_emulator/tenants/fabrikam.onmicrosoft.com/recipients/alerts%40fabrikam.com');
+
+    const diff = await cdktf(['diff', 'fleet-w1-fabrikam', '--skip-provider-lock', '--no-color']);
+    expect(diff.replace(/\s+/g, ' ')).toContain('Mailbox "alerts@fabrikam.com" was deleted outside Terraform');
+    expect(diff).not.toMatch(/Error:/);
+
+    await cdktf(['destroy', 'fleet-*', '--auto-approve', '--skip-provider-lock', '--no-color']);
+    expect(await overrides(TENANTS[1])).toEqual({});
+    expect(await overrides(TENANTS[0])).toEqual({});
+  }, 480_000); // three tenants deployed, diffed and destroyed through cdktf
 });

@@ -82,4 +82,24 @@ describe('inspection API: recipients appear and disappear at runtime', () => {
     const after = (await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean@contoso.com' })).body.value[0];
     expect(after.Guid).toBe(again.body.recipient.Guid);
   });
+
+  it('PATCH renames a mailbox (addresses and UPN exactly as given, same GUID) and refuses inconsistent addresses', async () => {
+    const before = (await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean@contoso.com' })).body.value[0];
+    const renamed = await emu.inspect('PATCH', `tenants/${DEMO}/recipients/sean@contoso.com`, {
+      UserPrincipalName: 'sean.murphy@contoso.com',
+      PrimarySmtpAddress: 'sean.murphy@contoso.com',
+      EmailAddresses: ['SMTP:sean.murphy@contoso.com'],
+    });
+    expect(renamed.status).toBe(200);
+    const row = (await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean.murphy@contoso.com' })).body.value[0];
+    expect(row).toMatchObject({ Guid: before.Guid, PrimarySmtpAddress: 'sean.murphy@contoso.com' });
+    expect((await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean@contoso.com' })).status).toBe(404);
+
+    const bad = await emu.inspect('PATCH', `tenants/${DEMO}/recipients/sean.murphy@contoso.com`, {
+      PrimarySmtpAddress: 'sean.m@contoso.com',
+      EmailAddresses: ['SMTP:sean.murphy@contoso.com'],
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toContain('EmailAddresses: must hold the primary address once, as "SMTP:<PrimarySmtpAddress>"');
+  });
 });

@@ -161,4 +161,16 @@ describe('examples/gitops', () => {
     expect(fleet.jobs.tenant.strategy.matrix.stack).toBe('${{ fromJSON(needs.stacks.outputs.stacks) }}');
     expect(fleet.jobs.tenant.strategy['fail-fast']).toBe(false);
   });
+
+  test('nightly drift names a listed mailbox deleted outside Terraform, as drift (exit 2), not as a failed plan', async () => {
+    // After the first test applied contoso: the scanner's mailbox is deleted in the admin center.
+    await emulator.inspect.request('DELETE', '/_emulator/tenants/contoso.onmicrosoft.com/recipients/scanner%40contoso.com');
+    const drifted = await step('drift.sh', 'stacks/contoso');
+    expect(drifted.code).toBe(2);
+    const named = 'Mailbox "scanner@contoso.com" was deleted outside Terraform';
+    expect(drifted.stdout).toContain(`::warning::contoso: ${named}; remove it from the stack`);
+    expect(drifted.stderr).not.toMatch(/::error::/);
+    expect(out('contoso', 'deleted.txt')).toBe(`${named}\n`);
+    expect(readFileSync(join(work, 'summary.md'), 'utf8')).toContain(`### exoform drift: contoso\n\n- ${named}\n\`\`\``);
+  });
 });

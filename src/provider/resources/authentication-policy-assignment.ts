@@ -19,7 +19,15 @@ import { exchangeSession, type ExchangeClient } from '../exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedUserDetachment } from './authentication-policy';
-import { assertPolicyExistsAtPlan, emptyPolicyDiagnostics, policyInState, policyNotFound } from '../policy-reference';
+import {
+  assertPolicyExistsAtPlan,
+  deletedPolicy,
+  deletedPolicyFix,
+  emptyPolicyDiagnostics,
+  policyInState,
+  policyNotFound,
+} from '../policy-reference';
+import { hasVanished, noteVanished, vanishedWarning } from './vanished';
 
 export const authenticationPolicyAssignmentSchema: Schema = {
   version: 0,
@@ -27,7 +35,10 @@ export const authenticationPolicyAssignmentSchema: Schema = {
     description:
       "Assigns an authentication policy to one user (`Set-User -AuthenticationPolicy`); the user's own policy wins over the organization default. " +
       'Exchange applies a change within 24 hours; `revoke_refresh_tokens` brings that down to about 30 minutes. Destroying the resource removes the ' +
-      "user's policy, so the organization default applies again. Import with any identity of the user.",
+      "user's policy, so the organization default applies again. Import with any identity of the user. " +
+      'A user, or a policy not managed in this configuration, deleted outside Terraform takes the assignment out of the state with one warning ' +
+      'naming it; a plan that still declares it warns and never fails, so `terraform destroy` keeps working, and applying fails for it: ' +
+      'remove the block, or replace it with a `removed` block.',
     attributes: {
       id: { type: 'string', computed: true, description: 'The user GUID.' },
       user: {
@@ -75,8 +86,17 @@ async function resolveUser(exchange: ExchangeSession, identity: string): Promise
   );
 }
 
+/** A user no lookup finds, and no refresh in this process saw deleted (then the refresh warned: vanished.ts). */
 function userNotFound(identity: string): DiagnosticError {
-  return new DiagnosticError(errorDiagnostic(`User "${identity}" not found`, 'Check the spelling, or use the user principal name or GUID of an existing user.', ['user']));
+  return new DiagnosticError(
+    errorDiagnostic(
+      `User "${identity}" not found`,
+      'Check the spelling, or use the user principal name or GUID of an existing user. ' +
+        'If Terraform assigned the user a policy before, the user was deleted outside Terraform: remove the resource block (or replace it with a `removed` block); ' +
+        '`terraform destroy -refresh=false` destroys the rest meanwhile.',
+      ['user'],
+    ),
+  );
 }
 
 /** RFC 3339 without milliseconds: what the attribute shows and what Exchange stores (whole seconds). */
@@ -166,9 +186,11 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
     // Resolve a new user while planning, so a misspelled user fails the plan rather than the apply.
     if (!prior && client && typeof planned.user === 'string' && isKnown(planned.user)) {
       const user = await resolveUser(exchangeSession({ client, signal, warn }), planned.user);
-      if (!user) throw userNotFound(planned.user);
-      planned.id = user.guid;
-      planned.user_principal_name = user.userPrincipalName;
+      if (user) {
+        planned.id = user.guid;
+        planned.user_principal_name = user.userPrincipalName;
+      } else if (!hasVanished(client, 'user', planned.user)) throw userNotFound(planned.user);
+      // else the refresh has just said the user was deleted outside Terraform: warned there, never an error
     }
   },
 
@@ -186,10 +208,28 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
     const identity = readString(context.state, 'user')!;
     const user = await resolveUser(exchange, readString(context.state, 'id') ?? identity);
     if (!user) {
-      context.warn(`User "${identity}" no longer exists`, 'The user was deleted outside Terraform, so the assignment is removed from the state. Remove it from the configuration too.');
+      noteVanished(context.client, 'user', identity, readString(context.state, 'id'));
+      const what = 'their policy assignment (this exchangeonline_authentication_policy_assignment)';
+      const warning = vanishedWarning('user', identity, what);
+      context.warn(warning.summary, warning.detail);
       return null;
     }
-    const current = await policyInState(exchange, user.authenticationPolicy, readString(context.state, 'authentication_policy'), readString(context.state, 'authentication_policy_guid'));
+    const configured = readString(context.state, 'authentication_policy');
+    const configuredGuid = readString(context.state, 'authentication_policy_guid');
+    const current = await policyInState(exchange, user.authenticationPolicy, configured, configuredGuid);
+    const deleted = await deletedPolicy(exchange, context.state, current);
+    if (deleted) {
+      // The assignment went with the policy: gone from the state, like a deleted user's.
+      noteVanished(context.client, 'policy', configured, deleted);
+      const warning = vanishedWarning(
+        'policy',
+        configured ?? deleted,
+        `its assignment to "${identity}" (this exchangeonline_authentication_policy_assignment)`,
+        deletedPolicyFix(context.client, configured),
+      );
+      context.warn(warning.summary, warning.detail);
+      return null;
+    }
     return stateFrom(user, {
       user: identity,
       policy: current.name,

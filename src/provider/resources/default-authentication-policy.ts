@@ -15,7 +15,15 @@ import { assertImportTenant, exchangeSession, type ExchangeClient } from '../exc
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedDefaultDetachment } from './authentication-policy';
-import { assertPolicyExistsAtPlan, emptyPolicyDiagnostics, policyInState, policyNotFound } from '../policy-reference';
+import {
+  assertPolicyExistsAtPlan,
+  deletedPolicy,
+  deletedPolicyFix,
+  emptyPolicyDiagnostics,
+  policyInState,
+  policyNotFound,
+} from '../policy-reference';
+import { noteVanished, vanishedWarning } from './vanished';
 
 export const defaultAuthenticationPolicySchema: Schema = {
   version: 0,
@@ -23,7 +31,10 @@ export const defaultAuthenticationPolicySchema: Schema = {
     description:
       "The organization's default authentication policy: it applies to every user without a policy of their own (`Set-OrganizationConfig " +
       '-DefaultAuthenticationPolicy`). One per tenant: creating it replaces whatever default is set. Destroying it clears the default. ' +
-      'Changes apply within 24 hours. Import with the tenant domain or id.',
+      'Changes apply within 24 hours. Import with the tenant domain or id. ' +
+      'A default policy deleted outside Terraform (and not managed in this configuration) takes this resource out of the state with one ' +
+      'warning naming it; a plan that still declares it warns and never fails, so `terraform destroy` keeps working, and applying fails: ' +
+      'name another policy, or remove the block.',
     attributes: {
       id: { type: 'string', computed: true, description: "The tenant (the provider's `organization`)." },
       authentication_policy: {
@@ -89,7 +100,22 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
   },
 
   async read(context) {
-    const current = await readDefault(exchangeSession(context), readString(context.state, 'authentication_policy'), readString(context.state, 'authentication_policy_guid'));
+    const exchange = exchangeSession(context);
+    const configured = readString(context.state, 'authentication_policy');
+    const current = await readDefault(exchange, configured, readString(context.state, 'authentication_policy_guid'));
+    const deleted = await deletedPolicy(exchange, context.state, current);
+    if (deleted) {
+      // The default went with the policy: gone from the state, like a deleted mailbox's override.
+      noteVanished(context.client, 'policy', configured, deleted);
+      const warning = vanishedWarning(
+        'policy',
+        configured ?? deleted,
+        'the organization default it was (this exchangeonline_default_authentication_policy)',
+        deletedPolicyFix(context.client, configured),
+      );
+      context.warn(warning.summary, warning.detail);
+      return null;
+    }
     return { id: context.client.organization, authentication_policy: current.name, authentication_policy_guid: current.guid };
   },
 

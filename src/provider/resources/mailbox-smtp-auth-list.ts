@@ -27,6 +27,8 @@ import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../
 
 /** What `out_of_sync` and `stray_mailboxes` say about a mailbox. */
 const NOT_FOUND = 'not found';
+/** Found at an earlier refresh or apply, not found now: deleted outside Terraform (vanished.ts). Kept until unlisted. */
+const DELETED = 'deleted';
 const AMBIGUOUS = 'ambiguous';
 const UNKNOWN = 'unknown';
 
@@ -41,7 +43,12 @@ export const mailboxSmtpAuthListSchema: Schema = {
       'Mailboxes removed from the list return to the organization setting; with `exclusive = true`, so does every other mailbox with the same setting. ' +
       'Scales to tens of thousands of mailboxes: the state keeps only the mailboxes that are out of line. ' +
       'Import with `enabled` or `disabled` to adopt every mailbox that has that setting now, or with `enabled:<mailbox>,<mailbox>,...` ' +
-      '(or `disabled:` / `inherit:`) to adopt exactly the mailboxes named.',
+      '(or `disabled:` / `inherit:`) to adopt exactly the mailboxes named. ' +
+      'Members are found by their identity as written at every refresh (no GUID is pinned): a renamed mailbox is still found ' +
+      'while the identity listed remains one of its addresses (kept as a secondary address); otherwise it shows as `"deleted"` ' +
+      'and the list no longer touches it, not even on destroy. ' +
+      'A listed mailbox deleted outside Terraform shows as `"deleted"` in `out_of_sync` with one warning naming it; plans warn and never fail, ' +
+      'so `terraform destroy` keeps working, and applying fails for it (the other mailboxes are still applied) until it is removed from `identities`.',
     attributes: {
       id: { type: 'string', computed: true, description: 'A random identifier for this list.' },
       identities: {
@@ -68,7 +75,8 @@ export const mailboxSmtpAuthListSchema: Schema = {
         computed: true,
         description:
           'Listed mailboxes whose setting differs from the list\'s, as the last refresh found them: identity → `"enabled"`, `"disabled"`, `"inherit"`, ' +
-          '`"not found"`, `"ambiguous"` (the identity names several mailboxes) or `"unknown"` (a write failed). ' +
+          '`"not found"`, `"deleted"` (found before, deleted outside Terraform since), `"ambiguous"` (the identity names several mailboxes) ' +
+          'or `"unknown"` (a write failed). ' +
           'The plan shows each one leaving this map: those are the mailboxes the apply changes besides the ones added to `identities`. ' +
           'Empty after a successful apply; after a partial failure it holds the mailboxes that failed.',
       },
@@ -124,6 +132,52 @@ function identityWarning(identity: string, problem: string): Diagnostic {
       'Applying will fail for it; the other mailboxes are still applied.',
     path: ['identities'],
   };
+}
+
+/** Whether an identity resolved to a mailbox when `word` (its `out_of_sync` entry; undefined: in line) was recorded. */
+function wasFound(word: CtyValue | undefined): boolean {
+  return word === undefined || word === DELETED || settingOf(word) !== undefined;
+}
+
+/**
+ * One warning for listed mailboxes deleted outside Terraform (one diagnostic each for a few, one for many: a tenant's
+ * leavers can be hundreds).
+ */
+function deletedWarnings(identities: readonly string[]): Diagnostic[] {
+  const fix = (it: string): string =>
+    `Remove ${it} from \`identities\` ` +
+    '(or from the file `provider::exchangeonline::mailbox_list(file(...))` reads). ' +
+    `Until then ${it} is gone from this list's state but for \`"deleted"\` in \`out_of_sync\`, ` +
+    `nothing is set for ${it} ` +
+    `and applying fails for ${it} (the other mailboxes are still applied); \`terraform destroy\` is not affected.`;
+  if (identities.length <= 10) {
+    return identities.map((identity) => ({
+      severity: 'warning' as const,
+      summary: `Mailbox "${identity}" was deleted outside Terraform`,
+      detail: `No mailbox has this identity any more (deleted, or renamed without keeping it as an address). ${fix('it')}`,
+      path: ['identities'],
+    }));
+  }
+  const shown = identities.slice(0, 50).map((identity) => `"${identity}"`).join(', ');
+  const more = identities.length > 50 ? `, and ${identities.length - 50} more,` : '';
+  return [
+    {
+      severity: 'warning',
+      summary: `${identities.length} listed mailboxes were deleted outside Terraform`,
+      detail: `No mailbox has any of ${shown}${more} as an identity any more (deleted, or renamed). ${fix('them')}`,
+      path: ['identities'],
+    },
+  ];
+}
+
+/** Applying a list that still names a deleted mailbox: nothing is sent for it. */
+function deletedError(identity: string): Diagnostic {
+  return errorDiagnostic(
+    `Mailbox "${identity}" no longer exists`,
+    'It was deleted outside Terraform, so nothing was set for it (the other mailboxes were applied). ' +
+      'Remove it from `identities`.',
+    ['identities'],
+  );
 }
 
 function failureDiagnostic(label: string, value: Setting, error: ExchangeError): Diagnostic {
@@ -219,7 +273,14 @@ async function converge(context: OperationContext<ExchangeClient>, id: string, p
   const priorOutOfSync = entries(prior?.out_of_sync);
 
   const writes: Array<SmtpAuthChange & { label: string }> = [];
+  const diagnostics: Diagnostic[] = [];
+  const outOfSync: ObjectValue = {};
   for (const identity of identities) {
+    if (priorListed.has(identity) && priorOutOfSync[identity] === DELETED) {
+      diagnostics.push(deletedError(identity));
+      outOfSync[identity] = DELETED;
+      continue;
+    }
     const inLine = priorListed.has(identity) && before === wanted && !(identity in priorOutOfSync);
     if (!inLine) writes.push({ identity, value: wanted, label: identity });
   }
@@ -240,8 +301,6 @@ async function converge(context: OperationContext<ExchangeClient>, id: string, p
   const resetResults = await client.mailboxes.setSmtpAuth(exchange, resetList.map((r) => ({ identity: r.mailbox.guid, value: null })));
   const writeResults = await client.mailboxes.setSmtpAuth(exchange, writes);
 
-  const diagnostics: Diagnostic[] = [];
-  const outOfSync: ObjectValue = {};
   writeResults.forEach((error, index) => {
     if (!error) return;
     const { identity, label } = writes[index];
@@ -366,12 +425,16 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     // Lookups in the decoded maps themselves: no 60,000-entry Set is built for a list that did not change.
     const listed = entries(planned.identities);
     const priorListed = entries(prior?.identities);
+    const deleted: string[] = [];
     for (const [identity, found] of Object.entries(entries(prior?.out_of_sync))) {
-      if ((found === NOT_FOUND || found === AMBIGUOUS) && Object.hasOwn(listed, identity) && Object.hasOwn(priorListed, identity)) {
+      if (!Object.hasOwn(listed, identity) || !Object.hasOwn(priorListed, identity)) continue;
+      if (found === DELETED) deleted.push(identity);
+      if (found === NOT_FOUND || found === AMBIGUOUS) {
         const diagnostic = identityWarning(identity, found);
         warn(diagnostic.summary, diagnostic.detail, diagnostic.path);
       }
     }
+    for (const diagnostic of deletedWarnings(deleted)) warn(diagnostic.summary, diagnostic.detail, diagnostic.path);
     // New identities: checked when the tenant is already read (free) or few are new (a lookup each). A large
     // new list is checked by the apply, which reports every mailbox that fails.
     const added = identities.filter((identity) => !Object.hasOwn(priorListed, identity) && !identityProblem(identity));
@@ -407,8 +470,10 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const value = listSetting(state);
     const resolved = await resolveAll(client, exchange, identities);
     const outOfSync: ObjectValue = {};
+    const before = entries(state.out_of_sync);
     for (const [identity, resolution] of resolved) {
-      if (resolution.kind !== 'one') outOfSync[identity] = unresolvedWord(resolution);
+      if (resolution.kind === 'none' && wasFound(before[identity])) outOfSync[identity] = DELETED;
+      else if (resolution.kind !== 'one') outOfSync[identity] = unresolvedWord(resolution);
       else if (resolution.mailbox.smtpClientAuthenticationDisabled !== value) outOfSync[identity] = settingWord(resolution.mailbox.smtpClientAuthenticationDisabled);
     }
     // With `exclusive`, every other mailbox carrying the setting; otherwise the unfinished resets of an earlier

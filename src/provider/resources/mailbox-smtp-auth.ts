@@ -7,6 +7,7 @@
  * per-process mailbox snapshot, so a thousand of these cost a handful of calls, not a thousand.
  */
 import { claimMailbox } from '../mailbox-claims';
+import { REMOVE_BLOCK, hasVanished, noteVanished, vanishedWarning } from './vanished';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { effectiveSmtpAuthEnabled, identityProblem, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
@@ -20,7 +21,11 @@ export const mailboxSmtpAuthSchema: Schema = {
   block: {
     description:
       "One mailbox's SMTP AUTH setting, which wins over the organization's. Leave `smtp_client_authentication_disabled` unset to make the mailbox " +
-      'follow the organization (`$null`). Destroying the resource returns the mailbox to that. Import with any identity of the mailbox.',
+      'follow the organization (`$null`). Destroying the resource returns the mailbox to that. Import with any identity of the mailbox. ' +
+      'The mailbox GUID found at create pins it, so a changed address or user principal name is followed. ' +
+      'A mailbox deleted outside Terraform leaves the state with one warning naming it; a plan that still declares it warns and never fails, ' +
+      'so `terraform destroy` keeps working (Terraform plans the configuration before every destroy), and applying fails for it: ' +
+      'remove the block, or replace it with a `removed` block.',
     attributes: {
       id: { type: 'string', computed: true, description: 'The mailbox GUID.' },
       identity: {
@@ -60,10 +65,26 @@ async function resolveMailbox(client: ExchangeClient, exchange: ExchangeSession,
   );
 }
 
+/**
+ * An identity no lookup finds, that no refresh in this process saw deleted (then the refresh warned: vanished.ts):
+ * most likely a typo, or a mailbox deleted after an apply already dropped it from the state.
+ */
 function notFound(identity: string): DiagnosticError {
   return new DiagnosticError(
-    errorDiagnostic(`Mailbox "${identity}" not found`, 'Check the spelling, or use the user principal name, primary SMTP address or GUID of an existing mailbox.', ['identity']),
+    errorDiagnostic(
+      `Mailbox "${identity}" not found`,
+      'Check the spelling, or use the user principal name, primary SMTP address or GUID of an existing mailbox. ' +
+        'If Terraform managed this mailbox before, it was deleted outside Terraform: remove the resource block ' +
+        '(or replace it with a `removed` block); `terraform destroy -refresh=false` destroys the rest meanwhile.',
+      ['identity'],
+    ),
   );
+}
+
+/** Gone when applying: the plan found the mailbox, or the refresh warned that it was deleted, so this is no typo. */
+function goneAtApply(identity: string): DiagnosticError {
+  const detail = `It was deleted outside Terraform; nothing was set. ${REMOVE_BLOCK}`;
+  return new DiagnosticError(errorDiagnostic(`Mailbox "${identity}" no longer exists`, detail, ['identity']));
 }
 
 async function stateFor(client: ExchangeClient, exchange: ExchangeSession, identity: string, mailbox: CasMailbox): Promise<ObjectValue> {
@@ -82,7 +103,7 @@ async function apply(context: OperationContext<ExchangeClient>, identity: string
   const exchange = exchangeSession(context);
   // After create, the GUID pins the mailbox even if its addresses change.
   const mailbox = await resolveMailbox(context.client, exchange, guid ?? identity);
-  if (!mailbox) throw notFound(identity);
+  if (!mailbox) throw goneAtApply(identity);
   if (mailbox.smtpClientAuthenticationDisabled !== wanted) {
     await context.client.mailboxes.setOne(exchange, { identity: mailbox.guid, value: wanted });
   }
@@ -112,10 +133,12 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
     if (!prior && client && typeof planned.identity === 'string') {
       const exchange = exchangeSession({ client, signal, warn });
       const mailbox = await resolveMailbox(client, exchange, planned.identity);
-      if (!mailbox) throw notFound(planned.identity);
-      planned.id = mailbox.guid;
-      planned.guid = mailbox.guid;
-      planned.primary_smtp_address = mailbox.primarySmtpAddress;
+      if (mailbox) {
+        planned.id = mailbox.guid;
+        planned.guid = mailbox.guid;
+        planned.primary_smtp_address = mailbox.primarySmtpAddress;
+      } else if (!hasVanished(client, 'mailbox', planned.identity)) throw notFound(planned.identity);
+      // else the refresh has just said it was deleted outside Terraform: warned there, never an error
     }
     if (client && typeof planned.identity === 'string' && isKnown(planned.identity) && isKnown(wanted)) {
       const keys = [planned.identity, ...(typeof planned.guid === 'string' && isKnown(planned.guid) ? [planned.guid] : [])];
@@ -133,7 +156,10 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
     const identity = readString(context.state, 'identity')!;
     const mailbox = await resolveMailbox(context.client, exchange, guid ?? identity);
     if (!mailbox) {
-      context.warn(`Mailbox "${identity}" no longer exists`, 'It was removed from Exchange Online outside Terraform, so it is removed from the state. Remove it from the configuration too.');
+      noteVanished(context.client, 'mailbox', identity, guid);
+      const what = 'its SMTP AUTH setting (this exchangeonline_mailbox_smtp_auth)';
+      const warning = vanishedWarning('mailbox', identity, what);
+      context.warn(warning.summary, warning.detail);
       return null;
     }
     return stateFor(context.client, exchange, identity, mailbox);

@@ -1,0 +1,297 @@
+/**
+ * Objects deleted outside Terraform, end to end with the real terraform and the emulator, over both bridges (the
+ * same definitions run once over REST and once over the PowerShell bridge's stand-in): a mailbox under the single
+ * override and under the list, a user with a policy, a policy while assigned, the organization default policy.
+ * For each: `terraform plan` warns once, naming the object, that it was deleted outside Terraform and is gone from
+ * the state, with the fix (remove the block or a `removed` block) and no spelling hint; it never fails; and
+ * `terraform destroy` succeeds (Terraform plans the configuration, refreshing first, before every destroy).
+ */
+import { REQUIRED_PROVIDERS, TerraformWorkspace, type PlanJson, type RunResult } from '../support/terraform';
+import { DEMO_TENANT, bridgeEnvironment, startTestEmulator, type TestEmulator } from '../support/emulator';
+
+/** Terraform's boxed diagnostics as one line of text. */
+function flat(result: RunResult): string {
+  return `${result.stdout}\n${result.stderr}`.replace(/\s*│\s*/g, ' ').replace(/\s+/g, ' ');
+}
+
+/**
+ * What every plan of a configuration still naming a vanished object shows: one warning naming it, saying it is gone
+ * from the state, with the fix; no error and no spelling hint.
+ */
+function expectVanishedWarning(result: RunResult, summary: string, fix: RegExp = REMOVE_BLOCK): void {
+  const text = flat(result);
+  expect(text.split(`Warning: ${summary}`)).toHaveLength(2); // exactly once
+  expect(text).toMatch(/gone from (the|this list's) state/);
+  expect(text).toMatch(fix);
+  expect(text).not.toMatch(/Error:/);
+  expect(text).not.toMatch(/spelling|Check the name/i);
+}
+
+const REMOVE_BLOCK = /Remove its resource block from the configuration, or replace the block with a `removed` block/;
+
+function deleteRecipient(emulator: TestEmulator, identity: string): Promise<unknown> {
+  return emulator.inspect.request('DELETE', `/_emulator/tenants/${encodeURIComponent(DEMO_TENANT)}/recipients/${encodeURIComponent(identity)}`);
+}
+
+const main = (body: string): Record<string, string> => ({ 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\n${body}` });
+
+describe.each(['rest', 'powershell'])('objects deleted outside Terraform, over the %s bridge', (bridge) => {
+  let emulator: TestEmulator;
+  let env: Record<string, string>;
+  beforeEach(async () => {
+    emulator = await startTestEmulator();
+    // EXO_BRIDGE set either way, so `npm run test:powershell` (which exports it) still runs the REST half over REST.
+    env = { ...emulator.providerEnv, EXO_BRIDGE: 'rest', ...bridgeEnvironment(bridge) };
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  /** Applies `files`, runs `vanish`, checks the plan's warning, then that destroy (and its plan) succeed. */
+  async function vanishThenDestroy(
+    files: Record<string, string>,
+    vanish: () => Promise<unknown>,
+    summary: string,
+    checkPlan: (planned: Awaited<ReturnType<TerraformWorkspace['plan']>>) => void,
+    fix?: RegExp,
+    fixed?: Record<string, string>,
+  ): Promise<void> {
+    const tf = new TerraformWorkspace(files, env);
+    try {
+      await tf.init();
+      await tf.apply();
+      await vanish();
+      const planned = await tf.plan(2);
+      expectVanishedWarning(planned.result, summary, fix);
+      checkPlan(planned);
+      if (fixed) {
+        // The fix the warning gives plans no change (the refresh warns until an apply stores the state without it);
+        // then back to the configuration that still names it.
+        tf.write(fixed);
+        expect(Object.values(actions(await tf.plan(0)))).toEqual([['no-op']]);
+        tf.write(files);
+      }
+      // Terraform plans the configuration (refreshing first) before destroying: that plan must not fail either.
+      const destroyPlan = await tf.expect(['plan', '-destroy', '-no-color', '-input=false']);
+      expect(flat(destroyPlan)).not.toMatch(/Error:/);
+      const destroyed = await tf.destroy();
+      expect(flat(destroyed)).toMatch(/Destroy complete!/);
+      expect((await tf.state()).values?.root_module?.resources ?? []).toEqual([]);
+    } finally {
+      tf.cleanup();
+    }
+  }
+
+  const actions = (planned: { plan: PlanJson }): Record<string, string[]> =>
+    Object.fromEntries(planned.plan.resource_changes!.map((c) => [c.address, c.change.actions]));
+
+  test('a mailbox with a single override', async () => {
+    await vanishThenDestroy(
+      main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
+  identity                            = "sean@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+resource "exchangeonline_mailbox_smtp_auth" "chris" {
+  identity                            = "chris@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+`),
+      () => deleteRecipient(emulator, 'sean@contoso.com'),
+      'Mailbox "sean@contoso.com" was deleted outside Terraform',
+      (planned) => expect(actions(planned)).toEqual({ 'exchangeonline_mailbox_smtp_auth.sean': ['create'], 'exchangeonline_mailbox_smtp_auth.chris': ['no-op'] }),
+      undefined,
+      main(`removed {
+  from = exchangeonline_mailbox_smtp_auth.sean
+}
+resource "exchangeonline_mailbox_smtp_auth" "chris" {
+  identity                            = "chris@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+`),
+    );
+    expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
+  });
+
+  test('a mailbox in a list', async () => {
+    await vanishThenDestroy(
+      main(`resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
+  identities                          = { "sean@contoso.com" = "", "chris@contoso.com" = "" }
+  smtp_client_authentication_disabled = false
+}
+`),
+      () => deleteRecipient(emulator, 'sean@contoso.com'),
+      'Mailbox "sean@contoso.com" was deleted outside Terraform',
+      (planned) => {
+        const change = planned.plan.resource_changes![0].change;
+        expect(change.actions).toEqual(['update']);
+        expect([change.before.out_of_sync, change.after.out_of_sync]).toEqual([{ 'sean@contoso.com': 'deleted' }, {}]);
+      },
+      /Remove it from `identities` \(or from the file `provider::exchangeonline::mailbox_list\(file\(\.\.\.\)\)` reads\)/,
+    );
+    expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
+  });
+
+  test('a user assigned a policy', async () => {
+    await vanishThenDestroy(
+      main(`resource "exchangeonline_authentication_policy" "legacy" {
+  name                 = "Scanner Basic SMTP"
+  allow_basic_auth_smtp = true
+}
+resource "exchangeonline_authentication_policy_assignment" "scanner" {
+  user                  = "scanner@contoso.com"
+  authentication_policy = exchangeonline_authentication_policy.legacy.name
+}
+`),
+      () => deleteRecipient(emulator, 'scanner@contoso.com'),
+      'User "scanner@contoso.com" was deleted outside Terraform',
+      (planned) => expect(actions(planned)['exchangeonline_authentication_policy_assignment.scanner']).toEqual(['create']),
+    );
+    expect(await emulator.inspect.authenticationPolicy('Scanner Basic SMTP')).toBeUndefined();
+  });
+
+  test('a policy deleted while assigned', async () => {
+    await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Kept Outside' });
+    await vanishThenDestroy(
+      main(`resource "exchangeonline_authentication_policy_assignment" "scanner" {
+  user                  = "scanner@contoso.com"
+  authentication_policy = "Kept Outside"
+}
+`),
+      () => emulator.inspect.invoke('Remove-AuthenticationPolicy', { Identity: 'Kept Outside' }),
+      'Authentication policy "Kept Outside" was deleted outside Terraform',
+      (planned) => expect(actions(planned)).toEqual({ 'exchangeonline_authentication_policy_assignment.scanner': ['create'] }),
+    );
+    expect((await emulator.inspect.recipient('scanner@contoso.com')).AuthenticationPolicy).toBeNull();
+  });
+
+  test('a policy managed here, deleted while assigned: the plan recreates both, and applying restores them', async () => {
+    const tf = new TerraformWorkspace(
+      main(`resource "exchangeonline_authentication_policy" "legacy" {
+  name                  = "Managed Here"
+  allow_basic_auth_smtp = true
+}
+resource "exchangeonline_authentication_policy_assignment" "scanner" {
+  user                  = "scanner@contoso.com"
+  authentication_policy = exchangeonline_authentication_policy.legacy.name
+}
+`),
+      env,
+    );
+    try {
+      await tf.init();
+      await tf.apply();
+      await emulator.inspect.invoke('Remove-AuthenticationPolicy', { Identity: 'Managed Here' });
+      const planned = await tf.plan(2);
+      expectVanishedWarning(planned.result, 'Authentication policy "Managed Here" was deleted outside Terraform', /This configuration creates the policy again/);
+      expect(flat(planned.result)).not.toMatch(/Remove its resource block/);
+      expect(actions(planned)).toEqual({
+        'exchangeonline_authentication_policy.legacy': ['create'],
+        'exchangeonline_authentication_policy_assignment.scanner': ['create'],
+      });
+      await tf.apply();
+      expect((await emulator.inspect.recipient('scanner@contoso.com')).AuthenticationPolicy).toBe('Managed Here');
+      await tf.plan(0);
+    } finally {
+      tf.cleanup();
+    }
+  });
+
+  test('the organization default policy', async () => {
+    await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Org Default Outside' });
+    await vanishThenDestroy(
+      main(`resource "exchangeonline_default_authentication_policy" "org" {
+  authentication_policy = "Org Default Outside"
+}
+`),
+      () => emulator.inspect.invoke('Remove-AuthenticationPolicy', { Identity: 'Org Default Outside' }),
+      'Authentication policy "Org Default Outside" was deleted outside Terraform',
+      (planned) => expect(actions(planned)).toEqual({ 'exchangeonline_default_authentication_policy.org': ['create'] }),
+    );
+  });
+
+  test('a renamed mailbox: the single resource follows its GUID; the list follows a kept old address, else reports it deleted', async () => {
+    const tf = new TerraformWorkspace(
+      main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
+  identity                            = "sean@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
+  identities                          = { "chris@contoso.com" = "", "akol@contoso.com" = "" }
+  smtp_client_authentication_disabled = false
+}
+`),
+      env,
+    );
+    const rename = (from: string, to: string, keepOld: boolean): Promise<unknown> =>
+      emulator.inspect.setRecipient(from, {
+        UserPrincipalName: to,
+        PrimarySmtpAddress: to,
+        EmailAddresses: [`SMTP:${to}`, ...(keepOld ? [`smtp:${from}`] : [])],
+      });
+    try {
+      await tf.init();
+      await tf.apply();
+      await rename('sean@contoso.com', 'sean.murphy@contoso.com', false);
+      await rename('chris@contoso.com', 'chris.new@contoso.com', true);
+      await rename('akol@contoso.com', 'akol.new@contoso.com', false);
+
+      const planned = await tf.plan(2);
+      const byAddress = Object.fromEntries(planned.plan.resource_changes!.map((c) => [c.address, c.change]));
+      expect(byAddress['exchangeonline_mailbox_smtp_auth.sean'].actions).toEqual(['no-op']);
+      expect(byAddress['exchangeonline_mailbox_smtp_auth.sean'].before.primary_smtp_address).toBe('sean.murphy@contoso.com');
+      expect(byAddress['exchangeonline_mailbox_smtp_auth_list.allowed'].before.out_of_sync).toEqual({ 'akol@contoso.com': 'deleted' });
+      expectVanishedWarning(planned.result, 'Mailbox "akol@contoso.com" was deleted outside Terraform', /Remove it from `identities`/);
+
+      await tf.destroy();
+      // Sean by GUID and Chris by the address he kept go back to inherit; the list lost track of Akol.
+      const after = await emulator.inspect.tenant();
+      const setting = (upn: string): unknown => after.recipients.find((r) => r.UserPrincipalName === upn)!.SmtpClientAuthenticationDisabled;
+      expect([setting('sean.murphy@contoso.com'), setting('chris.new@contoso.com'), setting('akol.new@contoso.com')]).toEqual([null, null, false]);
+    } finally {
+      tf.cleanup();
+    }
+  });
+});
+
+describe('a deleted mailbox still declared after an apply stored the state without it', () => {
+  let emulator: TestEmulator;
+  beforeEach(async () => {
+    emulator = await startTestEmulator();
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  // A later process cannot tell this mailbox from a typo (nothing in the state names it any more), so its plan-time
+  // lookup fails as for a new identity; the error then says how to destroy the rest, and that works.
+  test('applying fails for it, and the error names the way to destroy the rest', async () => {
+    const tf = new TerraformWorkspace(
+      main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
+  identity                            = "sean@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+resource "exchangeonline_mailbox_smtp_auth" "chris" {
+  identity                            = "chris@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+`),
+      { ...emulator.providerEnv, EXO_BRIDGE: 'rest' },
+    );
+    try {
+      await tf.init();
+      await tf.apply();
+      await deleteRecipient(emulator, 'sean@contoso.com');
+      const applied = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
+      expect(applied.code).toBe(1);
+      expect(flat(applied)).toContain('Warning: Mailbox "sean@contoso.com" was deleted outside Terraform');
+      expect(flat(applied)).toContain('If Terraform managed this mailbox before, it was deleted outside Terraform');
+      expect(flat(applied)).toContain('`terraform destroy -refresh=false` destroys the rest meanwhile');
+
+      const destroyed = await tf.expect(['destroy', '-refresh=false', '-no-color', '-input=false', '-auto-approve']);
+      expect(flat(destroyed)).toMatch(/Destroy complete! Resources: 1 destroyed/);
+      expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
+    } finally {
+      tf.cleanup();
+    }
+  });
+});
