@@ -38,6 +38,13 @@ async function main(): Promise<void> {
   await serveProvider({ handler, logger, onShutdown: () => process.exit(0) });
 }
 
+// `--version` (Terraform never passes arguments): the Node runtime this executable runs on, since a release
+// executable embeds its own (README, "Install the provider").
+if (process.argv[2] === '--version') {
+  process.stdout.write(`exoform provider, Node ${process.version} (${process.platform}-${process.arch})\n`);
+  process.exit(0);
+}
+
 main().catch((error: unknown) => {
   if (error instanceof HandshakeError) {
     process.stderr.write(error.message + '\n');

@@ -73,21 +73,34 @@ function firstLine(command: string, args: string[], env: NodeJS.ProcessEnv = sta
  * measured in rounds (with the Node-script package as a third candidate), rotating the order, so all see the same
  * load. The figure is the ratio of the medians. Both sides run with `startupEnvironment()`; when this machine sets
  * NODE_EXTRA_CA_CERTS, the release executable and the baseline also run with it in the same rounds, for the note.
+ *
+ * The release embeds Node 24 (scripts/release/node-runtime.ts). The same provider built on the Node running this
+ * script (Node 20 here, past its end of life) runs in the same rounds against its own `node -e`: the
+ * "startup-ratio-node20" figure, so the embedded runtime's ratio is compared with Node 20's under the same load.
  */
 export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
-  const { hostProviderExecutable } = await import('../release');
+  const { hostProviderExecutable, hostTarget, providerApplication } = await import('../release');
+  const { buildSea, hostPlatform, nodeBinaryVersion } = await import('../release/sea');
   const executable = await hostProviderExecutable();
+  const runtime = hostTarget().nodeBinary;
+  const oldExecutable = buildSea(await providerApplication(), { platform: hostPlatform(), nodeBinary: process.execPath }, { allowEndOfLife: true });
   const clientCertificate = createServerCertificate().certificatePem;
-  const bare = (): Promise<number> => firstLine(process.execPath, ['-e', 'console.log(1)']);
+  const bare = (): Promise<number> => firstLine(runtime, ['-e', 'console.log(1)']);
   const release = (): Promise<number> => startOnce(executable, clientCertificate);
+  const oldBare = (): Promise<number> => firstLine(process.execPath, ['-e', 'console.log(1)']);
+  const oldRelease = (): Promise<number> => startOnce(oldExecutable, clientCertificate);
   // The Node-script package (npm run package) in the same rounds, for comparison.
   const script = (): Promise<number> => startOnce(providerExecutable(), clientCertificate);
   const bareTimes: number[] = [];
   const releaseTimes: number[] = [];
+  const oldBareTimes: number[] = [];
+  const oldReleaseTimes: number[] = [];
   const scriptTimes: number[] = [];
   const candidates: Array<[() => Promise<number>, number[]]> = [
     [bare, bareTimes],
     [release, releaseTimes],
+    [oldBare, oldBareTimes],
+    [oldRelease, oldReleaseTimes],
     [script, scriptTimes],
   ];
   const extraCa = process.env.NODE_EXTRA_CA_CERTS;
@@ -95,7 +108,7 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
   const releaseExtraCaTimes: number[] = [];
   if (extraCa) {
     candidates.push(
-      [() => firstLine(process.execPath, ['-e', 'console.log(1)'], process.env), bareExtraCaTimes],
+      [() => firstLine(runtime, ['-e', 'console.log(1)'], process.env), bareExtraCaTimes],
       [() => startOnce(executable, clientCertificate, process.env), releaseExtraCaTimes],
     );
   }
@@ -108,19 +121,32 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
     }
   }
   const pairRatios = releaseTimes.map((time, i) => time / bareTimes[i]);
+  const ratio = median(releaseTimes) / median(bareTimes);
+  const oldRatio = median(oldReleaseTimes) / median(oldBareTimes);
   const withExtraCa = extraCa
     ? `; with NODE_EXTRA_CA_CERTS as set here: release ${median(releaseExtraCaTimes).toFixed(1)} ms ÷ node -e ${median(bareExtraCaTimes).toFixed(1)} ms = ${(median(releaseExtraCaTimes) / median(bareExtraCaTimes)).toFixed(2)}×`
     : '';
   return [
     {
       id: 'startup-ratio',
-      label: `release executable start → handshake ÷ node -e, medians of ${runs} rounds`,
-      value: median(releaseTimes) / median(bareTimes),
+      label: `release executable (Node ${nodeBinaryVersion(runtime)}) start → handshake ÷ its node -e, medians of ${runs} rounds`,
+      value: ratio,
       unit: '×',
       target: 1.2,
       note:
         `release executable ${median(releaseTimes).toFixed(1)} ms, node -e ${median(bareTimes).toFixed(1)} ms (both without NODE_EXTRA_CA_CERTS); median of per-round ratios ${median(pairRatios).toFixed(2)}; ` +
         `Node-script package in the same rounds ${median(scriptTimes).toFixed(1)} ms = ${(median(scriptTimes) / median(bareTimes)).toFixed(2)}×${withExtraCa}`,
+    },
+    {
+      id: 'startup-ratio-node20',
+      label: `the same provider built on Node ${process.version} ÷ its node -e, in the same rounds`,
+      value: oldRatio,
+      unit: '×',
+      target: null,
+      note:
+        `Node ${process.version} executable ${median(oldReleaseTimes).toFixed(1)} ms, its node -e ${median(oldBareTimes).toFixed(1)} ms; ` +
+        `embedded-runtime ratio ${ratio.toFixed(2)}× vs ${oldRatio.toFixed(2)}× (${ratio <= oldRatio ? 'no worse' : 'worse'}); ` +
+        `absolute: ${median(releaseTimes).toFixed(1)} ms vs ${median(oldReleaseTimes).toFixed(1)} ms`,
     },
   ];
 }

@@ -2,11 +2,13 @@
  * Self-contained executables with Node's single-executable applications (node:sea): a copy of a Node binary with
  * our bundle injected as the NODE_SEA_BLOB resource (with postject), so users need no Node on PATH.
  *
- * - The blob is made by the Node running this script (`node --experimental-sea-config`), so the target's Node binary
- *   must be the same Node version (checked: the blob format and V8's code cache are tied to it).
- * - V8's code cache goes into the blob when the target is this machine's platform; for other platforms it is left
- *   out, because a code cache only loads on the platform that produced it (Node's SEA documentation). Building on
- *   the target platform itself (e.g. on a macOS runner) gives that platform the cache too.
+ * - The blob is made by the embedded Node itself when the target is this machine's platform (`<target node>
+ *   --experimental-sea-config`), so the blob format and V8's code cache come from the Node that will load them, not
+ *   from the Node running this script. For another platform it is made by this platform's Node binary package of
+ *   the same version (scripts/release/node-runtime.ts), without a code cache: a code cache only loads on the
+ *   platform that produced it (Node's SEA documentation). The release workflow builds each platform on a runner
+ *   of that platform, so every published executable has its own cache.
+ * - The embedded Node must be a supported line (scripts/release/node-runtime.ts refuses one past end of life).
  * - macOS binaries carry a code signature that injection invalidates, and arm64 macOS refuses to run unsigned code:
  *   the signature is removed before and an ad-hoc one made after with `codesign` (only on macOS). Windows:
  *   node.exe's Authenticode signature is removed with `osslsigncode` (or `signtool` on Windows) before injection;
@@ -20,6 +22,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST, ROOT } from '../package';
+import { RUNTIME_PACKAGES, checkRuntimeSupported, fetchRuntimePackage } from './node-runtime';
 
 /** The SEA sentinel compiled into every Node binary that supports single-executable applications. */
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -42,6 +45,10 @@ export interface SeaTarget {
 export interface SeaOptions {
   /** Accept a darwin build that could not be re-signed here (it must be signed on macOS before it runs there). */
   allowUnsignedDarwin?: boolean;
+  /** For a target of another platform: the Node that makes the blob (default: from the npm registry, same version). */
+  blobNode?: string;
+  /** Only for the start-up benchmark's comparison with an old Node: skip the end-of-life check. */
+  allowEndOfLife?: boolean;
   log?: (line: string) => void;
 }
 
@@ -73,15 +80,22 @@ function available(command: string): boolean {
   return spawnSync(process.platform === 'win32' ? 'where' : 'which', [command], { stdio: 'ignore' }).status === 0;
 }
 
-function cacheKey(application: SeaApplication, target: SeaTarget, useCodeCache: boolean): string {
+function cacheKey(application: SeaApplication, target: SeaTarget, blobNode: string, useCodeCache: boolean): string {
   const hash = createHash('sha256');
   const binary = statSync(target.nodeBinary);
-  hash.update(JSON.stringify([target.platform, target.nodeBinary, binary.size, binary.mtimeMs, process.version, useCodeCache]));
+  hash.update(JSON.stringify([target.platform, target.nodeBinary, binary.size, binary.mtimeMs, blobNode, useCodeCache]));
   hash.update(readFileSync(__filename));
   hash.update(readFileSync(join(ROOT, 'node_modules/postject/package.json')));
   hash.update(application.main);
   for (const name of Object.keys(application.assets).sort()) hash.update(`\0${name}\0`).update(application.assets[name]);
   return hash.digest('hex').slice(0, 16);
+}
+
+/** This machine's Node binary package at `version` (v-prefixed), to make the blob for another platform's target. */
+function hostRuntimeOfVersion(version: string, platform: string, log: (line: string) => void): string {
+  const host = RUNTIME_PACKAGES[hostPlatform()];
+  if (!host) throw new Error(`${platform}: no Node binary package for this machine (${hostPlatform()}) to make the blob with; pass blobNode`);
+  return fetchRuntimePackage(host.name, version.slice(1), host.binary, log);
 }
 
 /**
@@ -91,16 +105,22 @@ function cacheKey(application: SeaApplication, target: SeaTarget, useCodeCache: 
 export function buildSea(application: SeaApplication, target: SeaTarget, options: SeaOptions = {}): string {
   const log = options.log ?? (() => undefined);
   const version = nodeBinaryVersion(target.nodeBinary);
-  if (version !== process.version) {
+  if (!version) throw new Error(`--node-binary ${target.nodeBinary}: no Node version found in it; is it a Node executable?`);
+  if (!options.allowEndOfLife) checkRuntimeSupported(version);
+  const useCodeCache = target.platform === hostPlatform();
+  const blobNode = useCodeCache ? target.nodeBinary : (options.blobNode ?? hostRuntimeOfVersion(version, target.platform, log));
+  const blobVersion = nodeBinaryVersion(blobNode);
+  if (blobVersion !== version) {
     throw new Error(
-      `--node-binary ${target.nodeBinary} is Node ${version ?? '(version not found)'}, but this script runs on Node ${process.version}. ` +
-        `A single-executable blob only works in the Node version that made it: run the release with Node ${version ?? 'of that version'}, or pass a ${process.version} binary for ${target.platform}.`,
+      `${target.platform}: the blob would be made by Node ${blobVersion ?? '(unknown)'} (${blobNode}) but the executable embeds Node ${version}. ` +
+        'A single-executable blob only works in the Node version that made it: build that platform on a runner of that platform.',
     );
   }
-  const useCodeCache = target.platform === hostPlatform();
-  const key = cacheKey(application, target, useCodeCache);
+  const key = cacheKey(application, target, blobNode, useCodeCache);
   const cacheDirectory = join(DIST, 'sea-cache', target.platform);
-  const cached = join(cacheDirectory, `${application.name}-${key}`);
+  // One cache entry per application and embedded Node (the bench keeps a Node 20 build beside the release's).
+  const prefix = `${application.name}-${version}-`;
+  const cached = join(cacheDirectory, `${prefix}${key}`);
   if (existsSync(cached)) {
     log(`${application.name} ${target.platform}: cached single executable ${cached}`);
     return cached;
@@ -117,7 +137,7 @@ export function buildSea(application: SeaApplication, target: SeaTarget, options
     }
     const config = { main: join(work, 'main.js'), output: join(work, 'sea.blob'), disableExperimentalSEAWarning: true, useCodeCache, useSnapshot: false, assets };
     writeFileSync(join(work, 'sea-config.json'), JSON.stringify(config, null, 2));
-    run(process.execPath, ['--experimental-sea-config', join(work, 'sea-config.json')], 'making the single-executable blob');
+    run(blobNode, ['--experimental-sea-config', join(work, 'sea-config.json')], 'making the single-executable blob');
 
     const executable = join(work, 'app');
     copyFileSync(target.nodeBinary, executable);
@@ -148,7 +168,7 @@ export function buildSea(application: SeaApplication, target: SeaTarget, options
 
     mkdirSync(cacheDirectory, { recursive: true });
     for (const old of readdirSync(cacheDirectory)) {
-      if (old.startsWith(`${application.name}-`)) rmSync(join(cacheDirectory, old), { force: true });
+      if (old.startsWith(prefix)) rmSync(join(cacheDirectory, old), { force: true });
     }
     // Through a temporary name in the cache directory: a rename across file systems (tmp → dist) fails.
     copyFileSync(executable, `${cached}.${process.pid}.tmp`);

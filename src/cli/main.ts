@@ -33,6 +33,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.stderr(`${topLevelHelp()}\n`);
     return EXIT_USAGE;
   }
+  if (name === '--version') {
+    // The runtime matters: a release executable embeds its own Node (README, "Install the provider").
+    io.stdout(`exoform, Node ${process.version} (${process.platform}-${process.arch})\n`);
+    return EXIT_OK;
+  }
   if (name === '--help' || name === '-h' || name === 'help') {
     io.stdout(`${topLevelHelp()}\n`);
     return EXIT_OK;

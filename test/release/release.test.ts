@@ -71,7 +71,9 @@ describe('npm run release', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test('artifacts are named as the Terraform Registry expects, with the version from package.json', () => {
+  // The rules below are the Terraform Registry's for provider releases ("Publishing Providers": release assets);
+  // the OpenTofu registry ingests the same GitHub release assets (SHA256SUMS, its .sig, the zips).
+  test('registry rules — file naming: terraform-provider-{TYPE}_{VERSION}_{OS}_{ARCH}.zip holding terraform-provider-{TYPE}_v{VERSION}; {TYPE}_{VERSION}_manifest.json; {TYPE}_{VERSION}_SHA256SUMS(.sig); the version from package.json', () => {
     expect(VERSION).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
     expect(readdirSync(release).sort()).toEqual(
       [
@@ -100,7 +102,21 @@ describe('npm run release', () => {
     expect(readFileSync(join(ROOT, 'terraform-registry-manifest.json'), 'utf8')).toBe(readFileSync(join(release, `terraform-provider-exchangeonline_${VERSION}_manifest.json`), 'utf8'));
   });
 
-  test('SHA256SUMS verifies with sha256sum and its signature with gpg; a changed file fails both', () => {
+  test('registry rules — manifest: version 1 with metadata.protocol_versions ["6.0"], the repository\'s terraform-registry-manifest.json', () => {
+    const manifest = JSON.parse(readFileSync(join(release, `terraform-provider-exchangeonline_${VERSION}_manifest.json`), 'utf8'));
+    expect(manifest).toEqual({ version: 1, metadata: { protocol_versions: ['6.0'] } });
+  });
+
+  test('registry rules — .sig: a binary (not ASCII-armoured) detached GPG signature of SHA256SUMS', () => {
+    const sig = readFileSync(join(release, `terraform-provider-exchangeonline_${VERSION}_SHA256SUMS.sig`));
+    expect(sig.subarray(0, 5).toString('latin1')).not.toBe('-----');
+    expect(sig[0] & 0x80).toBe(0x80); // an OpenPGP packet tag byte
+    const packets = run('gpg', ['--batch', '--list-packets', join(release, `terraform-provider-exchangeonline_${VERSION}_SHA256SUMS.sig`)], { env: { ...process.env, GNUPGHOME: gnupg } });
+    expect(packets.stdout).toMatch(/:signature packet:/);
+    expect(packets.stdout).not.toMatch(/:literal data packet:/); // detached: the signed data is not inside
+  });
+
+  test('registry rules — SHA256SUMS: every zip and the manifest, verifying with sha256sum; its signature with gpg; a changed file fails both', () => {
     const sums = `terraform-provider-exchangeonline_${VERSION}_SHA256SUMS`;
     const lines = readFileSync(join(release, sums), 'utf8').trim().split('\n');
     expect(lines.map((line) => line.replace(/^[0-9a-f]{64} {2}/, '')).sort()).toEqual(

@@ -1,7 +1,9 @@
 # Sourced by every step script: where exoform is, how terraform runs, where a stack's outputs go.
 #
-#   EXOFORM_HOME           an exoform checkout after `npm ci && npm run package` (scripts/setup.sh does both);
-#                          default: the checkout these scripts live in
+#   EXOFORM_BIN            the directory holding the released exoform executable (scripts/install-release.sh sets
+#                          it and EXOFORM_TF_CLI_CONFIG: no Node, no checkout)
+#   EXOFORM_HOME           otherwise, an exoform checkout after `npm ci && npm run package` (scripts/setup.sh does
+#                          both); default: the checkout these scripts live in
 #   EXOFORM_TF_CLI_CONFIG  the Terraform CLI config with exoform's filesystem mirror; default $EXOFORM_HOME/dist/terraform.rc
 #   EXOFORM_OUT            where plans, logs and reports are written, one directory per stack; default ./exoform-out
 #   EXOFORM_BACKEND_CONFIG optional file passed to `terraform init -backend-config=` (remote state in CI)
@@ -10,7 +12,7 @@
 set -euo pipefail
 
 SCRIPTS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-EXOFORM_HOME="$(cd "${EXOFORM_HOME:-$SCRIPTS_DIR/../../..}" && pwd)"
+EXOFORM_HOME="$(cd "${EXOFORM_HOME:-$SCRIPTS_DIR/../../..}" 2>/dev/null && pwd || echo "${EXOFORM_HOME:-}")"
 # Set our own: a CI image (or this machine) may preset TF_CLI_CONFIG_FILE to a config without the mirror.
 export TF_CLI_CONFIG_FILE="${EXOFORM_TF_CLI_CONFIG:-$EXOFORM_HOME/dist/terraform.rc}"
 export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
@@ -20,9 +22,14 @@ fail() {
   exit 1
 }
 
-# The exoform command from the checkout, as the README says (never through npx: an unrelated public npm package is named exoform).
+# The exoform command: the released executable (EXOFORM_BIN), or the checkout's as the README says (never through
+# npx: an unrelated public npm package is named exoform).
 exoform() {
-  node "$EXOFORM_HOME/bin/exoform.js" "$@"
+  if [[ -n "${EXOFORM_BIN:-}" ]]; then
+    "$EXOFORM_BIN/exoform" "$@"
+  else
+    node "$EXOFORM_HOME/bin/exoform.js" "$@"
+  fi
 }
 
 # stack_dir <path>: checks the argument and sets STACK (absolute), STACK_NAME and OUT (created).
@@ -32,7 +39,7 @@ stack_dir() {
   STACK="$(cd "$1" && pwd)"
   STACK_NAME="$(basename "$STACK")"
   OUT="$(mkdir -p "${EXOFORM_OUT:-$PWD/exoform-out}/$STACK_NAME" && cd "${EXOFORM_OUT:-$PWD/exoform-out}/$STACK_NAME" && pwd)"
-  [[ -f "$TF_CLI_CONFIG_FILE" ]] || fail "no Terraform CLI config at $TF_CLI_CONFIG_FILE: run scripts/setup.sh (npm ci && npm run package in $EXOFORM_HOME) first"
+  [[ -f "$TF_CLI_CONFIG_FILE" ]] || fail "no Terraform CLI config at $TF_CLI_CONFIG_FILE: run scripts/install-release.sh (or scripts/setup.sh in an exoform checkout) first"
   load_stack_env
 }
 
