@@ -201,6 +201,7 @@ export async function benchP4(runs = 1): Promise<Figure[]> {
   const changes = 5000;
   const times: number[] = [];
   const concurrency: number[] = [];
+  let confirmation = '';
   for (let run = 0; run < runs; run++) {
     const bench = await setUp(tenantSize, null);
     try {
@@ -215,6 +216,11 @@ export async function benchP4(runs = 1): Promise<Figure[]> {
       resetStats(bench);
       times.push(await terraform(bench.dir, ['apply', '-auto-approve', '-input=false', '-no-color'], bench.env));
       concurrency.push(bench.emulator.control.stats.snapshot().maxInFlight);
+      const reads = bench.emulator.control.calls.list({ cmdlet: 'Get-CASMailbox' }).calls;
+      const filtered = reads.filter((c) => c.parameters?.Filter !== undefined).length;
+      const whole = reads.filter((c) => c.parameters?.Filter === undefined && c.parameters?.Identity === undefined && c.page === 0).length;
+      confirmation = `write confirmation: ${filtered} filtered Get-CASMailbox reads, ${whole} reads of every mailbox; ` +
+        `${bench.emulator.control.stats.snapshot().totalRequests} HTTP requests in all`;
       const applied = bench.emulator.control.store.findTenant(TENANT)!.recipients.filter((r) => r.SmtpClientAuthenticationDisabled === false).length;
       if (applied !== changes) throw new Error(`P4: expected ${changes} mailboxes enabled, found ${applied}`);
     } finally {
@@ -222,7 +228,7 @@ export async function benchP4(runs = 1): Promise<Figure[]> {
     }
   }
   return [
-    { id: 'P4', label: `apply of ${changes} mailbox changes (tenant of ${tenantSize}), 250 ms/call`, value: median(times) / 1000, unit: 's', target: 60 },
+    { id: 'P4', label: `apply of ${changes} mailbox changes (tenant of ${tenantSize}), 250 ms/call`, value: median(times) / 1000, unit: 's', target: 35, note: confirmation },
     {
       id: 'P4-max-concurrent',
       label: 'most requests in flight at once during that apply',

@@ -4,7 +4,7 @@
  * headers, the exact error body, a 3xx. With EXO_BRIDGE=powershell the reads go through the PowerShell bridge and
  * the wire-level checks are skipped (the module owns the wire).
  */
-import type { JsonValue } from '../bridge/bridge';
+import type { JsonValue, Row } from '../bridge/bridge';
 import { resolveCloud, isCloudHost, type Cloud } from '../bridge/clouds';
 import { ConfigurationError, ExchangeError, NotFoundError } from '../bridge/errors';
 import { isSet } from '../bridge/settings';
@@ -13,9 +13,11 @@ import { adminApiPath, isGuid, parseEndpoint, validateOrganization } from '../br
 import { networkErrorToExchangeError } from '../bridge/rest/http-client';
 import { anchorMailboxFor, decodeTokenClaims, delegatedUser, type TokenClaims } from '../bridge/rest/token-claims';
 import { redactText, WireRecorder } from '../bridge/rest/wire-record';
+import { describeUnknownProperty, scanRows, type UnknownProperty } from '../exchange/watched-properties';
 import { newRequestId, type RawRequest, type RawResponse } from './raw-http';
 
-export type CheckStatus = 'pass' | 'fail' | 'skip';
+/** warn: nothing failed, but something needs a person's eye (an SMTP or auth property exoform does not model). */
+export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn';
 
 export interface DoctorCheck {
   id: string;
@@ -35,6 +37,8 @@ export interface DoctorReport {
   endpoint: string;
   checks: DoctorCheck[];
   recorded?: string;
+  /** Properties on the rows read, named for SMTP, Basic/legacy auth or OAuth, that exoform does not model. */
+  unknownProperties: UnknownProperty[];
 }
 
 export interface DoctorOptions {
@@ -71,7 +75,15 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
     environment: environment.EXO_ENVIRONMENT,
   };
   const bridge = (environment.EXO_BRIDGE ?? '').trim().toLowerCase() || 'rest';
-  const report: DoctorReport = { ok: false, bridge, cloud: '', organization: settings.organization ?? '', endpoint: '', checks };
+  const report: DoctorReport = {
+    ok: false,
+    bridge,
+    cloud: '',
+    organization: settings.organization ?? '',
+    endpoint: '',
+    checks,
+    unknownProperties: [],
+  };
   const finish = (): DoctorReport => {
     report.ok = checks.length > 0 && checks.every((check) => check.status !== 'fail');
     return report;
@@ -98,7 +110,7 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
   checks.push({ id: 'settings', title: 'Provider settings', status: 'pass', detail: `${cloud.label} (${cloud.exchangeEnvironmentName}), ${endpoint.origin}, bridge ${bridge}` });
 
   if (bridge === 'powershell') {
-    await runPowerShellChecks(environment, organization, checks);
+    await runPowerShellChecks(environment, organization, checks, report.unknownProperties);
     if (options.recordPath) checks.push(skipped('record', 'Recording (--record)', 'nothing recorded: with EXO_BRIDGE=powershell the module owns the wire'));
     return finish();
   }
@@ -178,11 +190,18 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
     const pageSize = read.paged ? options.pageSize : 1000;
     try {
       const response = await invoke(id, invokeUrl, read.cmdlet, read.parameters, pageSize);
-      checks.push(await readCheck(id, read.cmdlet, response, { endpoint, cloud, pageSize, follow: (url) => invoke(`${id}:nextLink`, url, read.cmdlet, read.parameters, pageSize) }));
+      const follow = (url: URL): Promise<RawResponse> =>
+        invoke(`${id}:nextLink`, url, read.cmdlet, read.parameters, pageSize);
+      const context = { endpoint, cloud, pageSize, follow };
+      checks.push(await readCheck(id, read.cmdlet, response, context, report.unknownProperties));
     } catch (error) {
       checks.push(failure(id, `${read.cmdlet}`, networkErrorToExchangeError(error, endpoint.origin)));
     }
   }
+
+  // Where a property was seen names the tenant's objects: redacted like everything else with --redact-tenant.
+  report.unknownProperties = report.unknownProperties.map((found) => ({ ...found, seenOn: shown(found.seenOn) }));
+  checks.push(watchCheck(report.unknownProperties));
 
   // A deliberate not-found: which error form does this tenant answer with?
   try {
@@ -310,6 +329,7 @@ async function readCheck(
   cmdlet: string,
   response: RawResponse,
   context: { endpoint: URL; cloud: Cloud; pageSize: number; follow(url: URL): Promise<RawResponse> },
+  unknown: UnknownProperty[],
 ): Promise<DoctorCheck> {
   if (response.status < 200 || response.status >= 300) return httpFailure(id, cmdlet, response);
   const body = parseJson(response.body) as { value?: unknown; '@odata.nextLink'?: unknown; '@adminapi.warnings'?: unknown; '@adminapi.errors'?: unknown } | undefined;
@@ -317,6 +337,8 @@ async function readCheck(
     return { id, title: cmdlet, status: 'fail', detail: `HTTP ${response.status} without a "value" array`, remedy: 'Record the exchange with --record and report it.' };
   }
   const facts: Record<string, unknown> = { rows: body.value.length };
+  const rows = body.value.filter((row): row is Row => typeof row === 'object' && row !== null && !Array.isArray(row));
+  unknown.push(...scanRows(cmdlet, rows));
   if (Array.isArray(body['@adminapi.warnings'])) facts.warnings = body['@adminapi.warnings'].length;
   if (Array.isArray(body['@adminapi.errors']) && body['@adminapi.errors'].length > 0) {
     return { id, title: cmdlet, status: 'fail', detail: `HTTP 200 with ${body['@adminapi.errors'].length} @adminapi.errors`, remedy: 'Record the exchange with --record and report it: the service failed the call inside a 200.', facts };
@@ -440,7 +462,12 @@ function httpFailure(id: string, title: string, response: RawResponse): DoctorCh
 }
 
 /** Reads through the PowerShell bridge (the module owns the wire, so the wire-level checks are skipped). */
-async function runPowerShellChecks(environment: NodeJS.ProcessEnv, organization: string, checks: DoctorCheck[]): Promise<void> {
+async function runPowerShellChecks(
+  environment: NodeJS.ProcessEnv,
+  organization: string,
+  checks: DoctorCheck[],
+  unknown: UnknownProperty[],
+): Promise<void> {
   const { createPowerShellBridge } = require('../bridge/powershell/create-powershell-bridge') as typeof import('../bridge/powershell/create-powershell-bridge');
   let bridge;
   try {
@@ -468,11 +495,13 @@ async function runPowerShellChecks(environment: NodeJS.ProcessEnv, organization:
     for (const read of READS) {
       try {
         const result = await bridge.invoke(read.cmdlet, read.parameters);
+        unknown.push(...scanRows(read.cmdlet, result.rows));
         checks.push({ id: `read:${read.cmdlet}`, title: read.cmdlet, status: 'pass', detail: `${result.rows.length} row(s) through Connect-ExchangeOnline`, facts: { rows: result.rows.length } });
       } catch (error) {
         checks.push(failure(`read:${read.cmdlet}`, read.cmdlet, error));
       }
     }
+    checks.push(watchCheck(unknown));
     try {
       await bridge.invoke('Get-User', { Identity: randomGuid() });
       checks.push({ id: 'not-found', title: 'Not-found error', status: 'fail', detail: 'a random identity was "found"', remedy: 'Report it.' });
@@ -484,6 +513,28 @@ async function runPowerShellChecks(environment: NodeJS.ProcessEnv, organization:
   }
   const why = 'with EXO_BRIDGE=powershell the module owns the wire; run doctor with the REST bridge settings to check it';
   checks.push(skipped('redirect', 'Regional redirect (module-file probe)', why), skipped('batch', '$batch of two reads', why));
+}
+
+/**
+ * The December 2026 watch: Microsoft has not said which setting the switch changes. A property exoform does not know,
+ * with a name about SMTP, Basic/legacy auth or OAuth, may be it: a warning, not a failure (exoform still works).
+ */
+function watchCheck(unknown: readonly UnknownProperty[]): DoctorCheck {
+  const title = 'Watch for the December 2026 switch (SMTP and auth properties)';
+  if (unknown.length === 0) {
+    const detail = 'every SMTP, Basic/legacy auth and OAuth property read is one exoform knows';
+    return { id: 'watch', title, status: 'pass', detail };
+  }
+  return {
+    id: 'watch',
+    title,
+    status: 'warn',
+    detail: unknown.map(describeUnknownProperty).join(' '),
+    remedy:
+      'Read docs/guides/december-2026.md ("A property exoform does not know"), check Microsoft\'s announcements, ' +
+      'and report the property to exoform.',
+    facts: { unknownProperties: unknown },
+  };
 }
 
 function failure(id: string, title: string, error: unknown): DoctorCheck {
@@ -526,7 +577,15 @@ export function renderTable(report: DoctorReport): string {
     lines.push('', 'What to do:');
     for (const check of failures) lines.push(`  ${check.title}: ${check.remedy ?? 'see the detail above.'}`);
   }
+  const warnings = report.checks.filter((check) => check.status === 'warn');
+  if (warnings.length > 0) {
+    lines.push('', 'Look at:');
+    for (const check of warnings) lines.push(`  ${check.title}: ${check.remedy ?? 'see the detail above.'}`);
+  }
   const passed = report.checks.filter((check) => check.status === 'pass').length;
-  lines.push('', `${passed} passed, ${failures.length} failed, ${report.checks.length - passed - failures.length} skipped.${report.recorded ? ` Redacted exchange written to ${report.recorded}.` : ''}`);
+  const others = report.checks.length - passed - failures.length - warnings.length;
+  const recorded = report.recorded ? ` Redacted exchange written to ${report.recorded}.` : '';
+  const counts = `${passed} passed, ${failures.length} failed, ${warnings.length} warned, ${others} skipped.`;
+  lines.push('', `${counts}${recorded}`);
   return `${lines.join('\n')}\n`;
 }

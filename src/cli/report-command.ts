@@ -2,7 +2,7 @@
  * `exoform report`: who breaks when Basic SMTP AUTH is disabled by default at the end of December 2026.
  * Everything heavy (bridges, Graph, emulator, renderers) is imported when the command runs, not when the CLI starts.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Verdict } from '../exchange/readiness';
@@ -35,6 +35,9 @@ Output:
   --json <file> --csv <file> --html <file>   Also write these files.
   --allow-list <path>        Suggested allow list(s) in the seeds' format: a file for one tenant, a directory
                              of <name>.txt for a fleet.
+  --compare <earlier.json>   Also show what changed since an earlier --json report, per tenant and mailbox:
+                             fixed, newly breaking, verdict moves, Basic SMTP sign-ins before → after
+                             (in the table, the JSON's "comparison" and the HTML's trend).
   --fail-on <breaks|at-risk> Exit 1 when any tenant's verdict is that bad or worse.
   --quiet                    No progress lines on stderr.
   -h, --help                 Show this help.
@@ -54,6 +57,7 @@ interface ReportArgs {
   csv?: string;
   html?: string;
   allowList?: string;
+  compare?: string;
   failOn?: Verdict;
   quiet: boolean;
 }
@@ -69,6 +73,7 @@ export function parseReportArgs(args: string[]): { help: true } | { help: false;
         tenant: { type: 'string' }, fleet: { type: 'string' }, demo: { type: 'boolean' }, endpoint: { type: 'string' },
         'graph-endpoint': { type: 'string' }, parallel: { type: 'string' }, format: { type: 'string' }, json: { type: 'string' },
         csv: { type: 'string' }, html: { type: 'string' }, 'allow-list': { type: 'string' }, 'fail-on': { type: 'string' },
+        compare: { type: 'string' },
         quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -84,7 +89,8 @@ export function parseReportArgs(args: string[]): { help: true } | { help: false;
   if (failOn !== undefined && failOn !== 'breaks' && failOn !== 'at-risk') throw new UsageError(`--fail-on must be breaks or at-risk, got "${failOn}".`, 'report');
   const parallelText = (values.parallel as string | undefined) ?? '8';
   if (!/^\d+$/.test(parallelText) || Number(parallelText) < 1 || Number(parallelText) > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, got "${parallelText}".`, 'report');
-  for (const flag of ['tenant', 'fleet', 'endpoint', 'graph-endpoint', 'json', 'csv', 'html', 'allow-list']) {
+  const paths = ['tenant', 'fleet', 'endpoint', 'graph-endpoint', 'json', 'csv', 'html', 'allow-list', 'compare'];
+  for (const flag of paths) {
     if (values[flag] !== undefined && String(values[flag]).trim() === '') throw new UsageError(`--${flag} must not be empty.`, 'report');
   }
   return {
@@ -101,15 +107,22 @@ export function parseReportArgs(args: string[]): { help: true } | { help: false;
       csv: values.csv as string | undefined,
       html: values.html as string | undefined,
       allowList: values['allow-list'] as string | undefined,
+      compare: values.compare as string | undefined,
       failOn: failOn as Verdict | undefined,
       quiet: values.quiet === true,
     },
   };
 }
 
-function write(path: string, text: string): void {
+function write(path: string, text: string | Iterable<string>): void {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
+  if (typeof text === 'string') return writeFileSync(path, text);
+  const fd = openSync(path, 'w');
+  try {
+    for (const chunk of text) writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export const reportCommand: CliCommand = {
@@ -128,9 +141,28 @@ export const reportCommand: CliCommand = {
     const { runReadinessReport, failOnMet } = require('../report/run') as typeof import('../report/run');
     const { renderTerminal, renderCsv, renderAllowList } = require('../report/render-text') as typeof import('../report/render-text');
     const { renderHtml } = require('../report/render-html') as typeof import('../report/render-html');
+    const { renderJsonChunks } = require('../report/render-json') as typeof import('../report/render-json');
 
     let closeEmulator: (() => Promise<void>) | undefined;
     try {
+      // The earlier report is read first: a wrong path fails before any tenant is read.
+      let earlier: import('../report/model').ReadinessReport | undefined;
+      if (options.compare) {
+        const { parseEarlierReport } = require('../report/compare') as typeof import('../report/compare');
+        const { ConfigurationError } = require('../bridge/errors') as typeof import('../bridge/errors');
+        let text: string;
+        try {
+          text = readFileSync(options.compare, 'utf8');
+        } catch (error) {
+          const why = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+          throw new ConfigurationError(
+            `--compare: cannot read ${options.compare} (${why}).`,
+            'Give the path of an earlier `exoform report --json <file>`.',
+            ['compare'],
+          );
+        }
+        earlier = parseEarlierReport(text, options.compare);
+      }
       let targets;
       if (options.demo) {
         const { startEmulator } = require('../emulator') as typeof import('../emulator');
@@ -144,10 +176,20 @@ export const reportCommand: CliCommand = {
         targets = [targetFromEnvironment(process.env, { tenant: options.tenant, endpoint: options.endpoint, graphEndpoint: options.graphEndpoint })];
       }
       const report = await runReadinessReport(targets, { parallel: options.parallel, progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`) });
+      if (earlier) {
+        const { compareReports } = require('../report/compare') as typeof import('../report/compare');
+        report.comparison = compareReports(earlier, report);
+      }
 
-      const renderers = { table: () => renderTerminal(report), json: () => `${JSON.stringify(report, null, 2)}\n`, csv: () => renderCsv(report), html: () => renderHtml(report) };
-      io.stdout(renderers[options.format]());
-      if (options.json) write(options.json, renderers.json());
+      // JSON goes out a tenant at a time: a large fleet's report is longer than one string may be.
+      const renderers = {
+        table: () => renderTerminal(report),
+        csv: () => renderCsv(report),
+        html: () => renderHtml(report),
+      };
+      if (options.format === 'json') for (const chunk of renderJsonChunks(report)) io.stdout(chunk);
+      else io.stdout(renderers[options.format]());
+      if (options.json) write(options.json, renderJsonChunks(report));
       if (options.csv) write(options.csv, renderers.csv());
       if (options.html) write(options.html, renderers.html());
       if (options.allowList) {

@@ -10,7 +10,12 @@ import { RecipientRecord, RecipientTypeDetails } from './model';
 import { resolveRecipient } from './recipients';
 import { buildRecipient } from './seed';
 import { exchangeTimestamp } from './tenant-store';
-import type { Tenant } from './tenant-store';
+import { UNMODELLED_PROPERTY_CMDLETS, type Tenant, type UnmodelledPropertyCmdlet } from './tenant-store';
+import type { JsonValue } from '../bridge/bridge';
+import { renderAuthenticationPolicy } from './cmdlets/authentication-policy';
+import { renderOrganizationConfig } from './cmdlets/organization-config';
+import { renderTransportConfig } from './cmdlets/transport-config';
+import { BASIC_AUTH_SWITCHES, type AuthenticationPolicyRecord } from './model';
 import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject } from './validate';
 
 export interface InspectionAnswer {
@@ -35,6 +40,10 @@ export async function handleInspection(
       return patchTransportConfig(control, findTenant(control, segments[1]!), body());
     case 'PATCH tenants/:/organization-config':
       return patchOrganizationConfig(control, findTenant(control, segments[1]!), body());
+    case 'PUT tenants/:/unmodelled-properties':
+      return putUnmodelledProperties(findTenant(control, segments[1]!), body());
+    case 'POST tenants/:/switch':
+      return flipSwitch(control, findTenant(control, segments[1]!), body());
     case 'PATCH tenants/:/recipients/:':
       return patchRecipient(control, findTenant(control, segments[1]!), segments[3]!, body());
     case 'POST tenants/:/recipients':
@@ -253,6 +262,98 @@ async function patchRecipient(control: EmulatorControl, tenant: Tenant, identity
   });
   await saved(control);
   return ok({ revision: tenant.revision, recipient: updated });
+}
+
+/** A policy record to render a Get-AuthenticationPolicy row from, for its property names. */
+const SAMPLE_POLICY = {
+  Name: 'x',
+  Guid: '',
+  DistinguishedName: '',
+  WhenChangedUTC: '',
+  ...Object.fromEntries(BASIC_AUTH_SWITCHES.map((s) => [s, false])),
+} as AuthenticationPolicyRecord;
+
+/** The properties a modelled row already has: an unmodelled property may not replace one of them. */
+function modelledNames(tenant: Tenant, cmdlet: UnmodelledPropertyCmdlet): Set<string> {
+  const saved = tenant.unmodelledProperties;
+  tenant.unmodelledProperties = {};
+  try {
+    const row = cmdlet === 'Get-TransportConfig' ? renderTransportConfig(tenant)
+      : cmdlet === 'Get-OrganizationConfig' ? renderOrganizationConfig(tenant)
+      : renderAuthenticationPolicy(SAMPLE_POLICY, tenant);
+    return new Set(Object.keys(row).map((name) => name.toLowerCase()));
+  } finally {
+    tenant.unmodelledProperties = saved;
+  }
+}
+
+/**
+ * Replaces the properties the emulator adds, unmodelled, to the rows of Get-TransportConfig, Get-OrganizationConfig
+ * or every Get-AuthenticationPolicy row: a property the real service might start returning (FIDELITY.md, "The December
+ * 2026 switch"). In memory only. Body: {"Get-TransportConfig": {"SmtpBasicAuthX": true}}; {} removes them all.
+ */
+function putUnmodelledProperties(tenant: Tenant, input: unknown): InspectionAnswer {
+  const spec = requireObject(input, '{"Get-TransportConfig":{"SmtpClientBasicAuthenticationDisabled":true}}');
+  const problems = new Problems();
+  checkKnownKeys(spec, UNMODELLED_PROPERTY_CMDLETS, '', problems);
+  const next: Partial<Record<UnmodelledPropertyCmdlet, Record<string, JsonValue>>> = {};
+  for (const cmdlet of UNMODELLED_PROPERTY_CMDLETS) {
+    const properties = spec[cmdlet];
+    if (properties === undefined) continue;
+    if (!isPlainObject(properties)) {
+      problems.add(cmdlet, `must be an object of property names and values, got ${describeValue(properties)}`);
+      continue;
+    }
+    const taken = modelledNames(tenant, cmdlet);
+    for (const [name, value] of Object.entries(properties)) {
+      const path = `${cmdlet}.${name}`;
+      if (!/^[A-Za-z][A-Za-z0-9]{0,127}$/.test(name)) {
+        problems.add(path, 'must be a property name (letters and digits)');
+      }
+      else if (taken.has(name.toLowerCase())) {
+        problems.add(path, 'is a property the emulator models; change it through its own route or cmdlet');
+      }
+      else if (value !== null && typeof value === 'object') {
+        problems.add(path, 'must be a string, number, Boolean or null');
+      }
+    }
+    next[cmdlet] = properties as Record<string, JsonValue>;
+  }
+  rejectProblems(problems, 'unmodelled-properties body');
+  tenant.unmodelledProperties = next;
+  return ok({ tenant: tenant.initialDomain, unmodelledProperties: next });
+}
+
+/**
+ * The end-of-December-2026 switch as the emulator guesses it (FIDELITY.md: Microsoft has not said which setting
+ * changes). `organization`: SmtpClientAuthenticationDisabled becomes true org-wide; `authentication-policies`:
+ * AllowBasicAuthSmtp becomes false on every policy; `both`. A mailbox's own explicit setting is left as it is.
+ */
+async function flipSwitch(control: EmulatorControl, tenant: Tenant, input: unknown): Promise<InspectionAnswer> {
+  const spec = requireObject(input ?? {}, '{"flip":"organization"}');
+  const problems = new Problems();
+  checkKnownKeys(spec, ['flip'], '', problems);
+  const flip = spec.flip ?? 'both';
+  if (flip !== 'organization' && flip !== 'authentication-policies' && flip !== 'both') {
+    problems.add('flip', `must be "organization", "authentication-policies" or "both", got ${describeValue(flip)}`);
+  }
+  rejectProblems(problems, 'switch request');
+  const now = new Date();
+  const changed: string[] = [];
+  const organization = flip !== 'authentication-policies';
+  if (organization && tenant.setTransportConfig({ SmtpClientAuthenticationDisabled: true }, now)) {
+    changed.push('Get-TransportConfig SmtpClientAuthenticationDisabled: false -> true');
+  }
+  if (flip !== 'organization') {
+    for (const policy of [...tenant.authenticationPolicies]) {
+      if (policy.AllowBasicAuthSmtp) {
+        tenant.updatePolicy(policy, { AllowBasicAuthSmtp: false }, now);
+        changed.push(`authentication policy ${policy.Name} AllowBasicAuthSmtp: true -> false`);
+      }
+    }
+  }
+  await saved(control);
+  return ok({ tenant: tenant.initialDomain, flip, revision: tenant.revision, changed });
 }
 
 /**

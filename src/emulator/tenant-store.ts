@@ -11,6 +11,7 @@ import { JOURNAL_SUFFIX, TenantChanges, encodeGroup, readJournal, replayJournal,
 import {
   AuthenticationPolicyRecord, BasicAuthSwitch, OrganizationConfigState, RecipientRecord, TenantState, TransportConfigState, freezeDeep,
 } from './model';
+import type { JsonValue } from '../bridge/bridge';
 import { RecipientIndex } from './recipients';
 import { buildTenantsFromFixture } from './seed';
 import { SeedRecord, StateDocument, StateFileError, parseStateFile, serializeState } from './state-file';
@@ -27,6 +28,14 @@ export type RecipientPatch = Partial<
 >;
 export type PolicyPatch = Partial<Record<BasicAuthSwitch, boolean>>;
 
+/** The Get- cmdlets whose rows can carry unmodelled properties (Tenant.unmodelledProperties). */
+export const UNMODELLED_PROPERTY_CMDLETS = [
+  'Get-TransportConfig',
+  'Get-OrganizationConfig',
+  'Get-AuthenticationPolicy',
+] as const;
+export type UnmodelledPropertyCmdlet = (typeof UNMODELLED_PROPERTY_CMDLETS)[number];
+
 /** One tenant's live state. Every mutation goes through a method here so that the revision and the writer know. */
 export class Tenant {
   readonly tenantId: string;
@@ -41,6 +50,12 @@ export class Tenant {
   private positions: Map<RecipientRecord, number> | undefined;
   /** What changed since the last journal write; undefined when nothing is persisted (in-memory store). */
   private pending: PendingChanges | undefined;
+  /**
+   * Properties the emulator does not model, added to the rows of a Get- cmdlet (the inspection API's
+   * unmodelled-properties route): how a test feeds a property the real service might start returning. Kept in memory
+   * only, never in the state file.
+   */
+  unmodelledProperties: Readonly<Partial<Record<UnmodelledPropertyCmdlet, Readonly<Record<string, JsonValue>>>>> = {};
 
   constructor(state: TenantState, private readonly onChange: () => void, trackChanges = false) {
     this.tenantId = state.tenantId;

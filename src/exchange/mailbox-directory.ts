@@ -14,8 +14,8 @@
  * and every identity the rows already name costs none. A UPN that is also another mailbox's address resolves to
  * that mailbox here (the rows cannot show the clash); the service's Set-CASMailbox would call it ambiguous.
  */
-import { invokeEach, type CmdletRequest, type ExchangeBridge } from '../bridge/bridge';
-import { ExchangeError, NotFoundError, isExchangeError } from '../bridge/errors';
+import { invokeEach, type CmdletRequest, type CmdletResult, type ExchangeBridge } from '../bridge/bridge';
+import { ExchangeError, InvalidInputError, NotFoundError, isExchangeError } from '../bridge/errors';
 import { CAS_MAILBOX_PROPERTIES, casMailboxFromRow, findCasMailbox, listCasMailboxes, setSmtpAuthRequest, type CasMailbox, type SmtpAuthOverride } from './cas-mailbox';
 import { confirmWrite } from './confirm';
 import { text } from './row';
@@ -360,37 +360,172 @@ class WarningRelay {
   }
 }
 
-/** Changes up to this many are confirmed with `Get-CASMailbox -Identity` lookups (sent 10 to a `$batch`); more with one bulk read per round. */
+/** Changes up to this many are confirmed with `Get-CASMailbox -Identity` lookups (sent 10 to a `$batch`). */
 export const CONFIRM_LOOKUP_LIMIT = 20;
 
 /**
+ * Comparisons per `Get-CASMailbox -Filter` of a confirmation read (about 4.5 KB of filter at 45 characters each).
+ * The longest filter the service accepts is not documented; a refused one makes the confirmation read every mailbox.
+ */
+export const CONFIRM_FILTER_CLAUSES = 100;
+
+/**
+ * An address that can be written into a filter as it is: no quote, space or backtick, nothing OPATH or PowerShell
+ * could read as anything but text. Other identity forms are never put in a filter (see filterClause).
+ */
+const PLAIN_ADDRESS = /^[A-Za-z0-9._+-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
+
+/**
+ * The OPATH comparison that selects the mailbox `identity` names, for the identity forms a filter can compare
+ * (docs `filter-properties.md`: Guid and EmailAddresses are filterable on Get-CASMailbox); undefined for the rest.
+ * Only values matching GUID or PLAIN_ADDRESS are written into the filter, so nothing needs escaping.
+ */
+function filterClause(identity: string): string | undefined {
+  if (GUID.test(identity)) return `Guid -eq '${identity.toLowerCase()}'`;
+  if (identity.length <= 254 && PLAIN_ADDRESS.test(identity)) return `EmailAddresses -eq '${identity}'`;
+  return undefined;
+}
+
+/**
  * Reads until the service shows the applied changes (confirm.ts): the next plan refreshes in a new process, and a
- * lagging read there would show drift that isn't there or hide a change still to make. Few changes are looked up
- * by identity, batched like the writes (10 single-resource writes cost one `$batch` to write and one per round to
- * confirm); more cost one bulk read per round. A mailbox no read finds (or finds twice) is not waited for; a lookup that fails counts
- * as not yet confirmed (the write itself was acknowledged).
+ * lagging read there would show drift that isn't there or hide a change still to make. Each round reads only the
+ * changes not yet confirmed:
+ * - few changes: `Get-CASMailbox -Identity` each, batched like the writes (10 single-resource writes cost one
+ *   `$batch` to write and one per round to confirm);
+ * - more: `Get-CASMailbox -Filter` with up to 100 `Guid -eq` / `EmailAddresses -eq` comparisons joined by `-or`,
+ *   10 filters to a `$batch` (5,000 changes: 50 filters in 5 requests, instead of 60 pages of a 60,000-mailbox
+ *   tenant). A change the filter cannot name or did not find (a UPN that is not an address, a name, an Entra object
+ *   id) is looked up by identity, once: its mailbox GUID then names it in later rounds. Should more than a few need
+ *   that, the round reads every mailbox and user principal name instead, and learns their GUIDs; should the service
+ *   refuse a filter, every round does (slower, never wrong).
+ * A mailbox no read finds (or finds twice) is not waited for; a read that fails counts as not yet confirmed (the
+ * write itself was acknowledged).
  */
 export async function confirmSmtpAuthWrites(session: ExchangeSession, applied: readonly SmtpAuthChange[]): Promise<void> {
   if (applied.length === 0) return;
+  let pending = [...applied];
+  /** The mailbox GUID a change's identity was found to name, so later rounds filter on it. */
+  const learned = new Map<SmtpAuthChange, string>();
+  let filtersRefused = false;
   await confirmWrite(session, `Set-CASMailbox (${applied.length} mailbox${applied.length === 1 ? '' : 'es'})`, async () => {
-    if (applied.length <= CONFIRM_LOOKUP_LIMIT) {
-      const requests: CmdletRequest[] = applied.map((change) => ({ cmdlet: 'Get-CASMailbox', parameters: { Identity: change.identity } }));
-      const options = { signal: session.signal, select: CAS_MAILBOX_PROPERTIES };
-      const results = session.bridge.invokeBatch ? await session.bridge.invokeBatch(requests, options) : await invokeEach(session.bridge, requests, options);
-      return results.every((result, index) => {
-        if (result instanceof NotFoundError) return true;
-        if (isExchangeError(result)) return false;
-        const found = result.rows.map(casMailboxFromRow);
-        return found.length !== 1 || found[0]!.smtpClientAuthenticationDisabled === applied[index]!.value;
-      });
-    }
-    // A fresh read each round, indexed as the directory indexes its own (no cached snapshot: it would not lag).
-    const snapshot = new Snapshot();
-    await listCasMailboxes(session, (mailbox) => snapshot.addMailbox(mailbox));
-    return applied.every((change) => {
-      const found = snapshot.lookup(change.identity);
-      return found.length !== 1 || found[0]!.smtpClientAuthenticationDisabled === change.value;
+    let outcome: RoundOutcome;
+    if (pending.length <= CONFIRM_LOOKUP_LIMIT) outcome = await confirmByIdentity(session, pending);
+    else if (filtersRefused) outcome = 'read-everything';
+    else outcome = await confirmByFilter(session, pending, learned);
+    if (outcome === 'refused') filtersRefused = true;
+    if (typeof outcome === 'string') outcome = await confirmByReadingEverything(session, pending, learned);
+    pending = outcome;
+    return pending.length === 0;
+  });
+}
+
+/**
+ * The changes still to confirm after a round; 'refused' when the service refused a filter (read every mailbox from
+ * now on); 'read-everything' when this round should read every mailbox (too many changes the rows do not name).
+ */
+type RoundOutcome = SmtpAuthChange[] | 'refused' | 'read-everything';
+
+/** Whether a read shows `change`: true when it shows the value, or when it finds no single mailbox to wait for. */
+function shows(found: readonly CasMailbox[], change: SmtpAuthChange): boolean {
+  return found.length !== 1 || found[0]!.smtpClientAuthenticationDisabled === change.value;
+}
+
+/** Get-CASMailbox reads, 10 to a `$batch` where the bridge batches, trimmed to the properties the directory reads. */
+async function invokeAll(session: ExchangeSession, requests: CmdletRequest[]): Promise<Array<CmdletResult | ExchangeError>> {
+  const options = { signal: session.signal, select: CAS_MAILBOX_PROPERTIES };
+  const bridge = session.bridge;
+  return bridge.invokeBatch ? bridge.invokeBatch(requests, options) : invokeEach(bridge, requests, options);
+}
+
+const lookupRequest = (change: SmtpAuthChange): CmdletRequest => ({
+  cmdlet: 'Get-CASMailbox',
+  parameters: { Identity: change.identity },
+});
+
+async function confirmByIdentity(
+  session: ExchangeSession,
+  changes: readonly SmtpAuthChange[],
+): Promise<SmtpAuthChange[]> {
+  const results = await invokeAll(session, changes.map(lookupRequest));
+  return changes.filter((change, index) => {
+    const result = results[index]!;
+    if (result instanceof NotFoundError) return false;
+    if (isExchangeError(result)) return true;
+    return !shows(result.rows.map(casMailboxFromRow), change);
+  });
+}
+
+async function confirmByFilter(
+  session: ExchangeSession,
+  changes: readonly SmtpAuthChange[],
+  learned: Map<SmtpAuthChange, string>,
+): Promise<RoundOutcome> {
+  const clauses = new Map<SmtpAuthChange, string>();
+  const unnamed: SmtpAuthChange[] = [];
+  for (const change of changes) {
+    const clause = filterClause(learned.get(change) ?? change.identity);
+    if (clause) clauses.set(change, clause);
+    else unnamed.push(change);
+  }
+  const distinct = [...new Set(clauses.values())];
+  const requests: CmdletRequest[] = [];
+  for (let start = 0; start < distinct.length; start += CONFIRM_FILTER_CLAUSES) {
+    const filter = distinct.slice(start, start + CONFIRM_FILTER_CLAUSES).join(' -or ');
+    requests.push({ cmdlet: 'Get-CASMailbox', parameters: { Filter: filter, ResultSize: 'Unlimited' } });
+  }
+  const results = await invokeAll(session, requests);
+  if (results.some((result) => result instanceof InvalidInputError)) return 'refused';
+  // A filter that selects nothing answers an empty list; a not-found answer would say the same.
+  const failed = results.some((result) => isExchangeError(result) && !(result instanceof NotFoundError));
+  const snapshot = new Snapshot();
+  for (const result of results) {
+    if (!isExchangeError(result)) for (const row of result.rows) snapshot.addMailbox(casMailboxFromRow(row));
+  }
+  const left: SmtpAuthChange[] = [];
+  for (const [change] of clauses) {
+    const found = snapshot.lookup(learned.get(change) ?? change.identity);
+    if (found.length === 0 && !failed) unnamed.push(change); // a form the rows don't carry: find it by identity
+    else if (found.length === 0 || !shows(found, change)) left.push(change);
+  }
+  if (unnamed.length > CONFIRM_LOOKUP_LIMIT) return 'read-everything';
+  if (unnamed.length > 0) {
+    const lookups = await invokeAll(session, unnamed.map(lookupRequest));
+    unnamed.forEach((change, index) => {
+      const result = lookups[index]!;
+      if (result instanceof NotFoundError) return;
+      if (isExchangeError(result)) return void left.push(change);
+      const found = result.rows.map(casMailboxFromRow);
+      if (found.length === 1) learned.set(change, found[0]!.guid);
+      if (!shows(found, change)) left.push(change);
     });
+  }
+  return left;
+}
+
+/**
+ * One paged read of every mailbox, indexed as the directory indexes its own (a cached snapshot would not lag). Changes
+ * it does not name (user principal names that are not addresses) cost one paged `Get-User` read of every user
+ * principal name, as in MailboxDirectory; each change's mailbox GUID is then remembered, so later rounds filter on it.
+ */
+async function confirmByReadingEverything(
+  session: ExchangeSession,
+  changes: readonly SmtpAuthChange[],
+  learned: Map<SmtpAuthChange, string>,
+): Promise<SmtpAuthChange[]> {
+  const snapshot = new Snapshot();
+  await listCasMailboxes(session, (mailbox) => snapshot.addMailbox(mailbox));
+  const nameOf = (change: SmtpAuthChange): string => learned.get(change) ?? change.identity;
+  if (changes.some((change) => snapshot.lookup(nameOf(change)).length === 0)) {
+    for (const row of await invoke(session, 'Get-User', { ResultSize: 'Unlimited' }, ['UserPrincipalName', 'Guid'])) {
+      const upn = text(row, 'UserPrincipalName');
+      const mailbox = snapshot.byGuid.get(text(row, 'Guid')?.toLowerCase() ?? '');
+      if (upn && mailbox) snapshot.learn(upn, mailbox);
+    }
+  }
+  return changes.filter((change) => {
+    const found = snapshot.lookup(nameOf(change));
+    if (found.length === 1) learned.set(change, found[0]!.guid);
+    return !shows(found, change);
   });
 }
 

@@ -16,6 +16,8 @@ import { applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type Verdict
 import type { ExchangeSession } from '../exchange/session';
 import { readTransportConfig } from '../exchange/transport-config';
 import { text } from '../exchange/row';
+import { remediesFor } from '../exchange/remedies';
+import { scanRows, type UnknownProperty } from '../exchange/watched-properties';
 import type { GraphClient } from '../graph/graph-client';
 import { EVIDENCE_DAYS, type Unavailable } from '../graph/smtp-evidence';
 import { evidenceSource, mailboxUsage, readTenantEvidence, securityDefaultsState } from '../graph/tenant-evidence';
@@ -100,7 +102,12 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
   try {
     counting = new CountingBridge(new ConcurrencyLimitedBridge(target.bridge(), { maxConcurrent: target.maxConcurrentRequests ?? 4 }));
     graph = target.graph();
-    const session: ExchangeSession = { bridge: counting, signal: options.signal };
+    const unknownProperties: UnknownProperty[] = [];
+    const session: ExchangeSession = {
+      bridge: counting,
+      signal: options.signal,
+      observe: (cmdlet, rows) => unknownProperties.push(...scanRows(cmdlet, rows)),
+    };
 
     const [mailboxes, userIndex, policies, orgDefault, transport, evidence] = await Promise.all([
       listCasMailboxes(session),
@@ -148,6 +155,7 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
         decidedBy: readiness.decidedBy,
         verdict: readiness.verdict,
         reason: readiness.reason,
+        remedies: remediesFor(readiness.verdict, user?.recipientTypeDetails ?? null),
         usage: usageOut,
       };
     });
@@ -165,6 +173,7 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
       signIns: signIns.available ? { available: true, count: signIns.signIns } : sourceState(signIns),
       usageReport: usageReport ? sourceState(usageReport) : { available: false, reason: 'not read: the sign-in log was available' },
     };
+    report.unknownProperties = unknownProperties;
     report.counts = countRows(rows);
     report.verdict = tenantVerdict(rows.map((r) => r.verdict));
     report.mailboxes = rows;

@@ -5,6 +5,9 @@
  */
 import type { SettingWord } from '../exchange/cas-mailbox';
 import type { DecidedBy, SecurityDefaultsState, Verdict } from '../exchange/readiness';
+import type { UnknownProperty } from '../exchange/watched-properties';
+import type { Remedy, RemedyId } from '../exchange/remedies';
+import type { ReportComparison } from './compare';
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -28,6 +31,8 @@ export interface MailboxReadiness {
   decidedBy: DecidedBy;
   verdict: Verdict;
   reason: string;
+  /** The ways out (ids of the report's `remedies`), none when ready. */
+  remedies: readonly RemedyId[];
   usage: {
     source: 'signins' | 'usage-report' | 'none-available';
     successfulSignIns?: number;
@@ -73,6 +78,12 @@ export interface TenantReadiness {
     decidedBy: Partial<Record<DecidedBy, number>>;
   };
   mailboxes?: MailboxReadiness[];
+  /**
+   * Properties on the rows read whole (Get-TransportConfig, Get-OrganizationConfig, Get-AuthenticationPolicy) whose
+   * names concern SMTP, Basic/legacy auth or OAuth and that exoform does not model: perhaps Microsoft's December 2026
+   * switch. The verdicts may not yet account for them.
+   */
+  unknownProperties?: UnknownProperty[];
   /** Calls made: Exchange cmdlet pages and Graph requests. */
   requests: { exchange: number; graph: number };
   durationMs: number;
@@ -86,6 +97,10 @@ export interface ReadinessReport {
   change: string;
   totals: { tenants: number; notRead: number; mailboxes: number; verdicts: VerdictCounts; tenantVerdicts: VerdictCounts };
   tenants: TenantReadiness[];
+  /** Every way out a mailbox's `remedies` may name, with the title of Microsoft's page for it. */
+  remedies: readonly Remedy[];
+  /** With `--compare <earlier.json>`: what changed since that report. */
+  comparison?: ReportComparison;
 }
 
 export const CHANGE_DESCRIPTION =

@@ -3,6 +3,9 @@
  * CDNs), so it can be mailed, archived as a CI artifact, or opened offline. One card per tenant, each with two bar
  * charts read at a glance: the effective state of its mailboxes and their verdicts. Every value is escaped.
  */
+import { remedy } from '../exchange/remedies';
+import { describeUnknownProperty } from '../exchange/watched-properties';
+import type { MailboxChange, ReportComparison, TenantComparison } from './compare';
 import type { MailboxReadiness, ReadinessReport, TenantReadiness } from './model';
 
 const COLORS = {
@@ -75,6 +78,84 @@ function usageCell(m: MailboxReadiness): string {
   return 'no evidence';
 }
 
+/** Each way out by name, Microsoft's page title beside it (and what to do in the tooltip). */
+function waysCell(m: MailboxReadiness): string {
+  return (m.remedies ?? [])
+    .map((id) => {
+      const r = remedy(id);
+      return `<span class="way" data-remedy="${esc(id)}" title="${esc(r.action)}">` +
+        `${esc(r.name)} <cite>${esc(r.microsoftPage)}</cite></span>`;
+    })
+    .join('');
+}
+
+/** The December 2026 watch: properties exoform does not model, in a box that is hard to miss. */
+function unknownBox(t: TenantReadiness): string {
+  const found = t.unknownProperties ?? [];
+  if (found.length === 0) return '';
+  const items = found
+    .map((p) => `<li data-property="${esc(p.property)}" data-cmdlet="${esc(p.cmdlet)}">` +
+      `${esc(describeUnknownProperty(p))}</li>`)
+    .join('');
+  return `<div class="watch" data-unmodelled="${found.length}">` +
+    `<b>Unmodelled SMTP/auth properties: perhaps Microsoft's switch.</b><ul>${items}</ul></div>`;
+}
+
+/** "before → after" with the change as ▼ (fewer: good) or ▲ (more) beside it. */
+function signed(before: number | null, after: number | null): string {
+  if (before === null || after === null) return `${before ?? '–'} → ${after ?? '–'}`;
+  const delta = after - before;
+  const [name, mark] = delta < 0 ? ['down', '▼'] : delta > 0 ? ['up', '▲'] : ['flat', '='];
+  return `${before} → ${after} <span class="${name}">${mark}${delta === 0 ? '' : Math.abs(delta)}</span>`;
+}
+
+function changeRow(m: MailboxChange): string {
+  return `<tr class="${esc(m.change)}" data-change="${esc(m.change)}" data-mailbox="${esc(m.userPrincipalName)}">` +
+    `<td>${esc(m.userPrincipalName)}</td><td>${esc(m.change)}</td>` +
+    `<td>${esc(m.verdictBefore ?? '–')} → ${esc(m.verdictAfter ?? '–')}</td>` +
+    `<td>${signed(m.signInsBefore, m.signInsAfter)}</td></tr>`;
+}
+
+/** One tenant's trend: its verdict bar then and now, one above the other, and the mailboxes that changed. */
+function trendRow(t: TenantComparison): string {
+  const bars = t.countsBefore && t.countsAfter
+    ? bar('before', 'Then', verdictSegments(t.countsBefore)) + bar('after', 'Now', verdictSegments(t.countsAfter))
+    : `<p>Not read ${t.countsBefore ? 'now' : 'then'}: no trend.</p>`;
+  const changes = t.mailboxes.slice(0, ACTION_ROWS).map(changeRow).join('');
+  const head = '<thead><tr><th>Mailbox</th><th>Change</th><th>Verdict</th><th>Basic SMTP sign-ins</th></tr></thead>';
+  return `<section class="trend" data-trend-tenant="${esc(t.tenant)}" data-fixed="${t.changes.fixed}" ` +
+    `data-newly-breaking="${t.changes.newlyBreaking}"><header><h3>${esc(t.name)}</h3>` +
+    `<span>${esc(t.verdictBefore ?? 'not read')} → ${esc(t.verdictAfter ?? 'not read')}; ` +
+    `Basic SMTP sign-ins ${signed(t.signInsBefore, t.signInsAfter)}</span></header>` +
+    `<div class="charts">${bars}</div>` +
+    (changes ? `<table>${head}<tbody>${changes}</tbody></table>` : '<p>No mailbox changed.</p>') +
+    '</section>';
+}
+
+function comparisonSection(c: ReportComparison): string {
+  const x = c.totals.changes;
+  const breaking = signed(c.totals.verdictsBefore.breaks, c.totals.verdictsAfter.breaks);
+  return `<section class="comparison" data-comparison="${esc(c.earlierGeneratedAt)}">` +
+    `<h2>Since ${esc(c.earlierGeneratedAt)}</h2>` +
+    `<div class="summary"><div class="tile ready" data-change="fixed"><b>${x.fixed}</b>fixed</div>` +
+    `<div class="tile breaks" data-change="newly-breaking"><b>${x.newlyBreaking}</b>newly breaking</div>` +
+    `<div class="tile"><b>${breaking}</b>mailboxes breaking</div>` +
+    `<div class="tile"><b>${signed(c.totals.signInsBefore, c.totals.signInsAfter)}</b>Basic SMTP sign-ins</div></div>` +
+    `<div class="grid">${c.tenants.map(trendRow).join('')}</div></section>`;
+}
+
+function waysOutSection(report: ReadinessReport): string {
+  const used = new Set(report.tenants.flatMap((t) => (t.mailboxes ?? []).flatMap((m) => m.remedies ?? [])));
+  const listed = report.remedies.filter((r) => used.has(r.id));
+  if (listed.length === 0) return '';
+  const entries = listed
+    .map((r) => `<dt data-remedy="${esc(r.id)}">${esc(r.name)} — <cite>${esc(r.microsoftPage)}</cite></dt>` +
+      `<dd>${esc(r.action)}</dd>`)
+    .join('');
+  return `<section class="ways-out"><h2>Ways out</h2><dl>${entries}</dl>` +
+    '<p>What each costs and what exoform manages for it: docs/guides/december-2026.md.</p></section>';
+}
+
 function tenantCard(t: TenantReadiness): string {
   if (t.status !== 'ok') {
     return `<section class="tenant notread" data-tenant="${esc(t.tenant)}" data-status="${esc(t.status)}"><header><h2>${esc(t.name)} <small>${esc(t.tenant)}</small></h2>` +
@@ -92,10 +173,17 @@ function tenantCard(t: TenantReadiness): string {
   const action = mailboxes.filter((m) => m.verdict !== 'ready');
   const rows = action
     .slice(0, ACTION_ROWS)
-    .map((m) => `<tr class="${m.verdict}"><td>${esc(m.userPrincipalName)}</td><td>${m.recipientTypeDetails === 'SharedMailbox' ? 'shared' : 'user'}</td><td>${esc(m.smtpAuthSetting)}</td><td>${esc(m.decidedBy)}</td><td>${esc(usageCell(m))}</td><td><span class="pill ${m.verdict}">${esc(m.verdict)}</span></td></tr>`)
+    .map((m) => `<tr class="${m.verdict}" data-mailbox="${esc(m.userPrincipalName)}">` +
+      `<td>${esc(m.userPrincipalName)}</td>` +
+      `<td>${m.recipientTypeDetails === 'SharedMailbox' ? 'shared' : 'user'}</td><td>${esc(m.smtpAuthSetting)}</td>` +
+      `<td>${esc(m.decidedBy)}</td><td>${esc(usageCell(m))}</td>` +
+      `<td><span class="pill ${m.verdict}">${esc(m.verdict)}</span></td>` +
+      `<td class="ways">${waysCell(m)}</td></tr>`)
     .join('');
   const table = action.length
-    ? `<details${action.length <= 12 ? ' open' : ''}><summary>${action.length} mailbox(es) to act on</summary><table><thead><tr><th>Mailbox</th><th>Type</th><th>Own setting</th><th>Decided by</th><th>Usage (30 days)</th><th>Verdict</th></tr></thead><tbody>${rows}</tbody></table>` +
+    ? `<details${action.length <= 12 ? ' open' : ''}><summary>${action.length} mailbox(es) to act on</summary>` +
+      '<table><thead><tr><th>Mailbox</th><th>Type</th><th>Own setting</th><th>Decided by</th><th>Usage (30 days)</th>' +
+      `<th>Verdict</th><th>Ways out</th></tr></thead><tbody>${rows}</tbody></table>` +
       `${action.length > ACTION_ROWS ? `<p>… and ${action.length - ACTION_ROWS} more in the JSON or CSV report.</p>` : ''}</details>`
     : '<p class="ok">Nothing to act on.</p>';
   return `<section class="tenant" data-tenant="${esc(t.tenant)}" data-status="ok" data-verdict="${esc(t.verdict)}">` +
@@ -103,7 +191,7 @@ function tenantCard(t: TenantReadiness): string {
     `<ul class="facts"><li>SMTP AUTH org-wide: <b>${o.smtpClientAuthenticationDisabled ? 'off' : 'on'}</b></li><li>Legacy TLS: <b>${o.allowLegacyTlsClients ? 'allowed' : 'off'}</b></li>` +
     `<li>Default policy: <b>${esc(o.defaultAuthenticationPolicy ?? 'none')}</b></li><li>Security defaults: <b>${esc(o.securityDefaults)}</b></li>` +
     `<li>${c.mailboxes} mailboxes (${c.sharedMailboxes} shared)</li></ul>` +
-    `<p class="evidence">${esc(evidence)}</p>` +
+    `<p class="evidence">${esc(evidence)}</p>${unknownBox(t)}` +
     `<div class="charts">${bar('effective', 'Effective state', effectiveSegments(mailboxes))}${bar('verdicts', 'Verdict for end of December 2026', verdictSegments(c.verdicts))}</div>` +
     `${table}</section>`;
 }
@@ -134,6 +222,14 @@ details{margin-top:10px}summary{cursor:pointer;font-weight:600;font-size:14px}
 table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:6px}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eceef2}th{color:#5b6475;font-weight:600}td:nth-child(6){white-space:nowrap}td:first-child{word-break:break-all}
 .pill{border-radius:10px;padding:0 8px;color:#fff;font-size:11.5px}.pill.breaks{background:${COLORS.breaks}}.pill.at-risk{background:${COLORS['at-risk']}}
 .ok{color:${COLORS.ready};font-weight:600}
+.way{display:block;white-space:nowrap}.way cite{color:#5b6475;font-size:11px}
+.watch{background:#fff4e5;border-left:4px solid ${COLORS['at-risk']};padding:6px 10px;margin:6px 0;font-size:13px}
+.watch ul{margin:4px 0 0 16px;padding:0}
+.comparison{margin-bottom:18px}
+.trend{background:#fff;border-radius:10px;padding:12px 16px;box-shadow:0 1px 3px rgba(0,0,0,.1)}
+.trend h3{margin:0;font-size:16px}.down{color:${COLORS.ready}}.up{color:${COLORS.breaks}}.flat{color:#5b6475}
+.ways-out{background:#fff;border-radius:10px;padding:12px 18px;margin-top:16px}
+.ways-out dt{font-weight:600;margin-top:6px}.ways-out dd{margin:0 0 0 12px}
 footer{color:#5b6475;font-size:12px;margin-top:20px}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -149,7 +245,9 @@ footer{color:#5b6475;font-size:12px;margin-top:20px}`;
 <div class="tile notread" data-verdict="not-read"><b>${t.notRead}</b>tenant(s) not read</div>
 <div class="tile"><b>${t.verdicts.breaks} / ${t.verdicts['at-risk']}</b>mailboxes break / at risk of ${t.mailboxes}</div>
 </div>
+${report.comparison ? comparisonSection(report.comparison) : ''}
 <div class="grid">${report.tenants.map(tenantCard).join('\n')}</div>
+${waysOutSection(report)}
 <footer>Breaks: Basic SMTP AUTH is allowed and was used in the window. At risk: allowed, no evidence either way. Ready: not allowed, or not used. Generated by exoform (schema version ${report.schemaVersion}).</footer>
 </main></body></html>
 `;

@@ -2,6 +2,9 @@
  * The report as text: the terminal table, CSV (one row per mailbox), and the suggested allow-list file(s) in the
  * seeds' format (one mailbox a line, `#` comments), ready for the mailbox_smtp_auth_list resource.
  */
+import { remedy } from '../exchange/remedies';
+import { describeUnknownProperty } from '../exchange/watched-properties';
+import type { ReportComparison } from './compare';
 import type { MailboxReadiness, ReadinessReport, TenantReadiness } from './model';
 
 const SETTING_LABEL = { enabled: 'enabled', disabled: 'disabled', inherit: 'inherit' } as const;
@@ -50,12 +53,18 @@ function tenantText(t: TenantReadiness, rowsLimit: number): string {
       `SMTP AUTH effectively on ${c.effectiveSmtpAuth}; Basic SMTP effectively allowed ${c.effectiveBasicSmtp}`,
     `   verdicts: ${c.verdicts.breaks} breaks, ${c.verdicts['at-risk']} at risk, ${c.verdicts.ready} ready`,
   ];
+  for (const found of t.unknownProperties ?? []) {
+    lines.push(`   UNMODELLED PROPERTY: ${describeUnknownProperty(found)}`);
+  }
   const mailboxes = t.mailboxes ?? [];
   const listed = mailboxes.length <= rowsLimit ? mailboxes : mailboxes.filter((m) => m.verdict !== 'ready').slice(0, rowsLimit);
   if (listed.length) {
     lines.push(
       table(
-        ['  mailbox', 'type', 'own setting', 'SMTP AUTH', 'Basic SMTP', 'decided by', 'usage (30 days)', 'verdict'],
+        [
+          '  mailbox', 'type', 'own setting', 'SMTP AUTH', 'Basic SMTP', 'decided by', 'usage (30 days)', 'verdict',
+          'ways out',
+        ],
         listed.map((m) => [
           `  ${m.userPrincipalName}`,
           m.recipientTypeDetails === 'SharedMailbox' ? 'shared' : m.recipientTypeDetails === 'UserMailbox' ? 'user' : (m.recipientTypeDetails ?? '?'),
@@ -65,12 +74,62 @@ function tenantText(t: TenantReadiness, rowsLimit: number): string {
           m.decidedBy + (m.authenticationPolicy && (m.decidedBy === 'user-policy' || m.decidedBy === 'org-default-policy') ? ` (${m.authenticationPolicy})` : ''),
           usageText(m),
           m.verdict,
+          (m.remedies ?? []).join(', '),
         ]),
       ),
     );
   }
   if (listed.length < mailboxes.length) lines.push(`   … ${mailboxes.length - listed.length} more mailboxes not listed here (use --format json or csv for all).`);
   return lines.join('\n');
+}
+
+/** The ways out named in the table, each with Microsoft's page title (search it on Microsoft Learn). */
+function waysOutText(report: ReadinessReport): string[] {
+  const used = new Set(report.tenants.flatMap((t) => (t.mailboxes ?? []).flatMap((m) => m.remedies ?? [])));
+  if (used.size === 0) return [];
+  const lines = ['Ways out (docs/guides/december-2026.md says what each costs; Microsoft\'s page title in quotes):'];
+  for (const r of report.remedies.filter((entry) => used.has(entry.id))) {
+    lines.push(`  ${r.id.padEnd(19)} ${r.name}, "${r.microsoftPage}": ${r.action}`);
+  }
+  return [...lines, ''];
+}
+
+const arrow = (before: number | null, after: number | null): string => `${before ?? '–'} → ${after ?? '–'}`;
+
+/** The --compare section: per tenant a line, per changed mailbox a row. */
+export function comparisonText(c: ReportComparison, rowsLimit = TERMINAL_ROWS): string[] {
+  const x = c.totals.changes;
+  const { verdictsBefore: before, verdictsAfter: after } = c.totals;
+  const lines = [
+    `Since ${c.earlierGeneratedAt}: ${x.fixed} fixed, ${x.newlyBreaking} newly breaking, ` +
+      `${x.verdictMoved} other verdict moves; mailboxes breaking ${arrow(before.breaks, after.breaks)}, ` +
+      `at risk ${arrow(before['at-risk'], after['at-risk'])}; ` +
+      `Basic SMTP sign-ins ${arrow(c.totals.signInsBefore, c.totals.signInsAfter)}`,
+  ];
+  for (const t of c.tenants) {
+    const breaks = arrow(t.countsBefore?.breaks ?? null, t.countsAfter?.breaks ?? null);
+    const atRisk = arrow(t.countsBefore?.['at-risk'] ?? null, t.countsAfter?.['at-risk'] ?? null);
+    lines.push(
+      `  ${t.name}: ${t.verdictBefore ?? 'not read'} → ${t.verdictAfter ?? 'not read'}; breaks ${breaks}, ` +
+        `at risk ${atRisk}; sign-ins ${arrow(t.signInsBefore, t.signInsAfter)}; ` +
+        `${t.changes.fixed} fixed, ${t.changes.newlyBreaking} newly breaking`,
+    );
+  }
+  const rows = c.tenants.flatMap((t) =>
+    t.mailboxes.map((m) => [
+      `  ${t.name}`,
+      m.userPrincipalName,
+      m.change,
+      `${m.verdictBefore ?? '–'} → ${m.verdictAfter ?? '–'}`,
+      arrow(m.signInsBefore, m.signInsAfter),
+    ]),
+  );
+  if (rows.length) {
+    const headers = ['  tenant', 'mailbox', 'change', 'verdict', 'Basic SMTP sign-ins'];
+    lines.push('', table(headers, rows.slice(0, rowsLimit)));
+    if (rows.length > rowsLimit) lines.push(`  … ${rows.length - rowsLimit} more changes (see --format json).`);
+  } else lines.push('  No mailbox changed.');
+  return [...lines, ''];
 }
 
 export function renderTerminal(report: ReadinessReport, rowsLimit = TERMINAL_ROWS): string {
@@ -82,6 +141,8 @@ export function renderTerminal(report: ReadinessReport, rowsLimit = TERMINAL_ROW
     `Fleet: ${t.tenants} tenant(s)${t.notRead ? `, ${t.notRead} NOT READ` : ''}; tenants: ${t.tenantVerdicts.breaks} breaks, ${t.tenantVerdicts['at-risk']} at risk, ${t.tenantVerdicts.ready} ready; ` +
       `mailboxes: ${t.verdicts.breaks} breaks, ${t.verdicts['at-risk']} at risk, ${t.verdicts.ready} ready (of ${t.mailboxes})`,
     '',
+    ...waysOutText(report),
+    ...(report.comparison ? comparisonText(report.comparison, rowsLimit) : []),
   ].join('\n');
 }
 
@@ -95,14 +156,25 @@ function cell(value: string | number | boolean | null | undefined): string {
 export const CSV_COLUMNS = [
   'tenant', 'tenantName', 'tenantStatus', 'userPrincipalName', 'primarySmtpAddress', 'recipientTypeDetails', 'smtpAuthSetting',
   'authenticationPolicy', 'authenticationPolicyAppliesAs', 'effectiveSmtpAuth', 'effectiveBasicSmtp', 'decidedBy', 'verdict',
-  'usageSource', 'successfulSignIns', 'failedSignIns', 'smtpUsed', 'lastUsed', 'reason',
+  'usageSource', 'successfulSignIns', 'failedSignIns', 'smtpUsed', 'lastUsed', 'reason', 'remedies',
+  'unmodelledProperties',
 ] as const;
+
+/** A mailbox's ways out in one cell: `name ("Microsoft page title")`, separated by ` | `. */
+function remediesCell(m: MailboxReadiness): string {
+  return (m.remedies ?? []).map((id) => `${remedy(id).name} ("${remedy(id).microsoftPage}")`).join(' | ');
+}
+
+function unknownCell(t: TenantReadiness): string {
+  return (t.unknownProperties ?? []).map((p) => `${p.cmdlet} ${p.property}=${p.value} (on ${p.seenOn})`).join(' | ');
+}
 
 export function renderCsv(report: ReadinessReport): string {
   const lines = [CSV_COLUMNS.join(',')];
   for (const t of report.tenants) {
     if (t.status !== 'ok') {
-      lines.push([t.tenant, t.name, t.status, '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', t.error].map(cell).join(','));
+      const empty = Array<string>(15).fill('');
+      lines.push([t.tenant, t.name, t.status, ...empty, t.error, '', ''].map(cell).join(','));
       continue;
     }
     for (const m of t.mailboxes ?? []) {
@@ -111,6 +183,7 @@ export function renderCsv(report: ReadinessReport): string {
           t.tenant, t.name, t.status, m.userPrincipalName, m.primarySmtpAddress, m.recipientTypeDetails, m.smtpAuthSetting, m.authenticationPolicy,
           m.authenticationPolicyAppliesAs, m.effectiveSmtpAuth, m.effectiveBasicSmtp, m.decidedBy, m.verdict, m.usage.source,
           m.usage.successfulSignIns, m.usage.failedSignIns, m.usage.smtpUsed, m.usage.lastUsed, m.reason,
+          remediesCell(m), unknownCell(t),
         ].map(cell).join(','),
       );
     }

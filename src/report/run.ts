@@ -6,6 +6,7 @@ import { tenantVerdict, type Verdict } from '../exchange/readiness';
 import { readTenantReadiness, type TenantTarget } from './collect';
 import { CHANGE_DESCRIPTION, REPORT_SCHEMA_VERSION, type ReadinessReport, type TenantReadiness } from './model';
 import { EVIDENCE_DAYS } from '../graph/smtp-evidence';
+import { REMEDIES } from '../exchange/remedies';
 
 export interface RunOptions {
   /** Tenants read at once. @default 8 */
@@ -71,6 +72,7 @@ export async function runReadinessReport(targets: readonly TenantTarget[], optio
     change: CHANGE_DESCRIPTION,
     totals: { tenants: results.length, notRead: results.filter((t) => t.status !== 'ok').length, mailboxes, verdicts, tenantVerdicts },
     tenants: results,
+    remedies: REMEDIES,
   };
 }
 

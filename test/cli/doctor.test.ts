@@ -106,7 +106,7 @@ describe('exoform doctor', () => {
       expect(text.toLowerCase()).not.toContain(DEMO_TENANT);
       expect(text.toLowerCase()).not.toContain(DEMO_TENANT_ID);
     }
-    expect(run.stdout).toMatch(/14 passed, 0 failed/);
+    expect(run.stdout).toMatch(/15 passed, 0 failed, 0 warned/);
   });
 
   test('an expired token: fails with "get a fresh access token"', async () => {

@@ -32,10 +32,35 @@ describe('Get-CASMailbox (read-only)', () => {
     expect(answer.body['@adminapi.warnings']).toEqual([RESULT_SIZE_EXCEEDED_WARNING]);
   });
 
-  it('rejects -Filter as a real parameter the emulator does not model', async () => {
-    const answer = await emu.invoke(DEMO, 'Get-CASMailbox', { Filter: "Name -like 's*'" });
-    expect(answer.status).toBe(400);
-    expect(answer.body.error.details[0].message).toContain('does not model it');
+  it('-Filter: Guid and EmailAddresses -eq comparisons joined by -or select exactly those mailboxes, in one call', async () => {
+    const sean = (await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean@contoso.com' })).body.value[0];
+    const filter = `(Guid -eq '${sean.Guid.toUpperCase()}') -or EmailAddresses -eq 'info@contoso.com' -or EmailAddresses -eq "smtp:SEAN@contoso.onmicrosoft.com"`;
+    const answer = await emu.invoke(DEMO, 'Get-CASMailbox', { Filter: filter, ResultSize: 'Unlimited' });
+    expect(answer.status).toBe(200);
+    expect(answer.body.value.map((row: { Name: string }) => row.Name).sort()).toEqual(['info', 'sean']);
+  });
+
+  it('-Filter matching nothing answers an empty list, not an error; the Entra object id is not the Guid property', async () => {
+    const sean = (await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean@contoso.com' })).body.value[0];
+    for (const filter of ["EmailAddresses -eq 'nobody@contoso.com'", `Guid -eq '${sean.ExternalDirectoryObjectId}'`, "EmailAddresses -eq 'jdoe@contoso.com'"]) {
+      const answer = await emu.invoke(DEMO, 'Get-CASMailbox', { Filter: filter });
+      expect(answer.status).toBe(200);
+      expect(answer.body.value).toEqual([]);
+    }
+  });
+
+  it('-Filter with -Identity keeps only the mailboxes both select', async () => {
+    const both = await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean', Filter: "EmailAddresses -eq 'sean@contoso.com' -or EmailAddresses -eq 'info@contoso.com'" });
+    expect(both.body.value.map((row: { Name: string }) => row.Name)).toEqual(['sean']);
+  });
+
+  it('refuses -Filter forms it does not evaluate with a 400 that names the supported form, instead of guessing', async () => {
+    for (const filter of ["Name -like 's*'", "Guid -ne 'x'", "Guid -eq 'a' -and Guid -eq 'b'", "Guid -eq 'a' -or", "(Guid -eq 'a'", 'Guid -eq a', "Guid -eq 'a"]) {
+      const answer = await emu.invoke(DEMO, 'Get-CASMailbox', { Filter: filter });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.details[0].message).toContain('Invalid filter syntax');
+      expect(answer.body.error.details[0].message).toContain('src/emulator/FIDELITY.md');
+    }
   });
 });
 

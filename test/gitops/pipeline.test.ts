@@ -153,7 +153,9 @@ describe('examples/gitops', () => {
         expect({ run, script: called && scripts.has(called[1]) }).toEqual({ run, script: true });
       }
       const scriptOf = (name: string): Array<{ run: string; if?: string }> => runs.filter((s) => s.run.includes(`/${name}`));
-      expect(scriptOf('report.sh').every((s) => /always\(\)/.test(s.if ?? ''))).toBe(true); // published even when drift fails the job
+      expect(scriptOf('report-compare.sh').length).toBe(1); // the nightly report, compared with the last night's
+      // Published even when drift fails the job.
+      expect(scriptOf('report-compare.sh').every((s) => /always\(\)/.test(s.if ?? ''))).toBe(true);
       expect(scriptOf('drift.sh').length).toBe(1);
       expect(text).toMatch(/actions\/upload-artifact@v4/);
     }

@@ -110,6 +110,10 @@ describe('exoform report over a fleet', () => {
     expect(validateJsonSchema(schema, broken)).toEqual(expect.arrayContaining([expect.stringContaining('"fine" is not one of'), '$.totals: missing notRead']));
   });
 
+  it('prints exactly what JSON.stringify would, though it writes a tenant at a time (1,000 tenants exceed one string)', () => {
+    expect(run.stdout).toBe(`${JSON.stringify(report, null, 2)}\n`);
+  });
+
   it("matches the emulator's state: mailboxes, shared mailboxes, own settings and effective SMTP AUTH", () => {
     for (const fixture of READINESS_FLEET_FIXTURE.tenants) {
       const state = emulator.control.store.findTenant(fixture.domain)!;

@@ -11,10 +11,15 @@ output "readiness" {
   }
 }
 
-# Fail the pipeline's plan while a mailbox still signs in with Basic SMTP AUTH and nothing keeps it working.
-check "nobody_breaks" {
+# Warn in every plan while a mailbox still signs in with Basic SMTP AUTH, naming each one. A check block warns, it
+# never fails the plan; its own data source is read in every plan, even when nothing else changes.
+check "smtp_auth_december_2026" {
+  data "exchangeonline_smtp_auth_readiness" "breaks" {
+    verdict = "breaks"
+  }
+
   assert {
-    condition     = data.exchangeonline_smtp_auth_readiness.tenant.summary.breaks == 0
-    error_message = "Basic SMTP AUTH still in use: ${join(", ", [for m in data.exchangeonline_smtp_auth_readiness.tenant.mailboxes : "${m.primary_smtp_address} (${m.basic_smtp_sign_ins} sign-ins, last ${m.last_used})" if m.verdict == "breaks"])}"
+    condition     = length(data.exchangeonline_smtp_auth_readiness.breaks.mailboxes) == 0
+    error_message = "These mailboxes sign in with Basic SMTP AUTH, which Microsoft disables by default at the end of December 2026: ${join(", ", [for m in data.exchangeonline_smtp_auth_readiness.breaks.mailboxes : "${m.primary_smtp_address} (${m.basic_smtp_sign_ins} sign-ins, last ${m.last_used})"])}. Ways out: exoform report, docs/guides/december-2026.md."
   }
 }

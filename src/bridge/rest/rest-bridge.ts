@@ -146,7 +146,7 @@ export class RestBridge implements ExchangeBridge {
     const calls: Array<{ index: number; call: PreparedCall }> = [];
     requests.forEach((request, index) => {
       try {
-        calls.push({ index, call: prepareCall(request.cmdlet, request.parameters) });
+        calls.push({ index, call: prepareCall(request.cmdlet, request.parameters, options.select) });
       } catch (error) {
         results[index] = asExchangeError(error);
       }

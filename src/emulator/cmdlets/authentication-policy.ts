@@ -41,7 +41,7 @@ export function renderAuthenticationPolicy(policy: AuthenticationPolicyRecord, t
     WhenChangedUTC: policy.WhenChangedUTC,
     IsValid: true,
     ObjectState: 'Unchanged',
-  });
+  }, tenant.unmodelledProperties['Get-AuthenticationPolicy']);
   return row;
 }
 

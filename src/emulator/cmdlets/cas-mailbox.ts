@@ -20,6 +20,8 @@
 import type { JsonValue } from '../../bridge/bridge';
 import { wireErrors } from '../errors';
 import { EMULATED_FOREST, EMULATED_SERVER, RecipientRecord, isMailbox } from '../model';
+import { normalizeGuid } from '../ids';
+import { parseEqualityDisjunction } from '../opath';
 import { resolveRecipient } from '../recipients';
 import type { Tenant } from '../tenant-store';
 import { BoundParameters, CmdletDefinition, eagerRows, lazyPropertyRows, type PropertyGetters } from './registry';
@@ -164,16 +166,52 @@ function mailboxesFor(tenant: Tenant, identity: string | null | undefined): read
   return matches;
 }
 
-/** Of the catalog's 14 Get-CASMailbox parameters, Identity and ResultSize are modelled; the other 12 answer "not modelled". */
+/** The properties Get-CASMailbox -Filter compares here (docs `filter-properties.md` lists both for Get-CASMailbox). */
+const CAS_FILTER_PROPERTIES = ['Guid', 'EmailAddresses'] as const;
+
+/**
+ * Mailboxes a `-Filter` of `Guid -eq` / `EmailAddresses -eq` comparisons joined by `-or` selects, in the order the
+ * comparisons name them; none is an empty answer, not an error. Guid is the object's own GUID (not the Exchange
+ * GUID or the Entra object id); an address matches any proxy address, with or without its `smtp:` prefix.
+ */
+function filteredMailboxes(tenant: Tenant, filter: string, within?: readonly RecipientRecord[]): RecipientRecord[] {
+  const selected = new Set<RecipientRecord>();
+  const index = tenant.recipientIndex();
+  for (const { property, value } of parseEqualityDisjunction(filter, CAS_FILTER_PROPERTIES)) {
+    if (property === 'Guid') {
+      const guid = normalizeGuid(value);
+      if (guid) for (const r of index.lookup(guid)) if (r.Guid.toLowerCase() === guid) selected.add(r);
+    } else {
+      const address = value.replace(/^smtp:/i, '').toLowerCase();
+      for (const r of index.lookup(address)) {
+        if (r.EmailAddresses.some((a) => a.replace(/^smtp:/i, '').toLowerCase() === address)) selected.add(r);
+      }
+    }
+  }
+  const allowed = within && new Set(within); // with -Identity: only what it names
+  return [...selected].filter((r) => isMailbox(r) && (!allowed || allowed.has(r)));
+}
+
+/**
+ * Of the catalog's 14 Get-CASMailbox parameters, Identity, Filter (see filteredMailboxes) and ResultSize are
+ * modelled; the other 11 answer "not modelled".
+ */
 export const getCasMailbox: CmdletDefinition = {
   name: 'Get-CASMailbox',
   parameters: {
     Identity: { type: 'String', nullable: true },
+    Filter: { type: 'String' },
     ResultSize: { type: 'Unlimited' },
   },
   run: ({ tenant }, parameters) => {
     const warnings: string[] = [];
-    const matches = limitResults(mailboxesFor(tenant, parameters.Identity as string | null | undefined), parameters.ResultSize, warnings);
+    const identity = parameters.Identity as string | null | undefined;
+    const filter = parameters.Filter as string | undefined;
+    let found: readonly RecipientRecord[];
+    if (filter === undefined) found = mailboxesFor(tenant, identity);
+    else if (identity === undefined) found = filteredMailboxes(tenant, filter);
+    else found = filteredMailboxes(tenant, filter, mailboxesFor(tenant, identity));
+    const matches = limitResults(found, parameters.ResultSize, warnings);
     return { rows: lazyPropertyRows(matches, CAS_MAILBOX_PROPERTIES, tenant), warnings };
   },
 };

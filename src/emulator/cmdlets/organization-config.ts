@@ -45,6 +45,7 @@ export function renderOrganizationConfig(tenant: Tenant): Row {
     WhenChangedUTC: SEED_TIMESTAMP,
     IsValid: true,
     ObjectState: 'Unchanged',
+    ...tenant.unmodelledProperties['Get-OrganizationConfig'],
   };
 }
 

@@ -44,6 +44,7 @@ export function renderTransportConfig(tenant: Tenant): Row {
     WhenChangedUTC: config.WhenChangedUTC,
     IsValid: true,
     ObjectState: 'Unchanged',
+    ...tenant.unmodelledProperties['Get-TransportConfig'],
   };
 }
 

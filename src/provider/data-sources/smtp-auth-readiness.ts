@@ -23,6 +23,9 @@ import { settingWord } from '../../exchange/cas-mailbox';
 import { readDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import { VERDICTS, applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type Verdict } from '../../exchange/readiness';
 import { listUsers, type DirectoryUser } from '../../exchange/user';
+import type { ExchangeSession } from '../../exchange/session';
+import { readTransportConfig } from '../../exchange/transport-config';
+import { describeUnknownProperty, scanRows, type UnknownProperty } from '../../exchange/watched-properties';
 import { exchangeSession, type ExchangeClient } from '../exchange-client';
 import type { DataSourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString } from '../framework/values';
@@ -68,7 +71,10 @@ export const smtpAuthReadinessSchema: Schema = {
       'and Entra security defaults), which setting decided, its Basic SMTP sign-ins of the last 30 days, and a verdict (`breaks`, `at-risk`, `ready`); ' +
       'plus the tenant\'s counts. The same rules and reads as `exoform report`. Read in pages, never a call per mailbox. Security defaults and usage ' +
       'evidence come from Microsoft Graph (Policy.Read.All, AuditLog.Read.All with Entra ID P1/P2, else Reports.Read.All); a missing permission or ' +
-      'licence is "no evidence available" (`at-risk`), never "no usage".',
+      'licence is "no evidence available" (`at-risk`), never "no usage". A property on the transport config, ' +
+      'organization config or authentication policy rows whose name concerns SMTP, Basic or legacy authentication, ' +
+      'or OAuth and that exoform does not model (perhaps Microsoft\'s December 2026 switch) is reported as a ' +
+      'warning naming it and where it was seen: the verdicts may not yet account for it.',
     attributes: {
       id: { type: 'string', computed: true, description: "The tenant (the provider's `organization`)." },
       verdict: {
@@ -156,12 +162,18 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
   },
 
   async read(context) {
-    const exchange = exchangeSession(context);
+    // The December 2026 watch: the whole rows of the transport config, org config and policies are looked at.
+    const unknownProperties: UnknownProperty[] = [];
+    const exchange: ExchangeSession = {
+      ...exchangeSession(context),
+      observe: (cmdlet, rows) => unknownProperties.push(...scanRows(cmdlet, rows)),
+    };
     const directory = context.client.mailboxes;
     const readGraph = readBool(context.config, 'read_graph') !== false;
     const [mailboxes, orgDisabled, users, policies, orgDefault, graph] = await Promise.all([
       directory.all(exchange),
-      directory.orgSmtpAuthDisabled(exchange),
+      // Read here, not from the directory's cache, so the watch sees this plan's row.
+      readTransportConfig(exchange).then((transport) => transport.smtpClientAuthenticationDisabled),
       listUsers(exchange),
       listAuthenticationPolicies(exchange),
       readDefaultAuthenticationPolicy(exchange),
@@ -215,6 +227,11 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
       };
     });
     rows.sort((a, b) => a.primary_smtp_address.localeCompare(b.primary_smtp_address));
+
+    for (const found of unknownProperties) {
+      const detail = `${describeUnknownProperty(found)} See docs/guides/december-2026.md.`;
+      context.warn(`Unmodelled property ${found.property} on ${found.cmdlet}`, detail);
+    }
 
     const count = (test: (row: (typeof rows)[number]) => boolean): number => rows.filter(test).length;
     const wanted = readString(context.config, 'verdict') as Verdict | undefined;

@@ -100,6 +100,13 @@ describe('RestBridge.invokeBatch', () => {
     });
   });
 
+  it('trims each item\'s rows with the caller\'s $select on the item URL, as a single call does', async () => {
+    await start(batchResponder((identity) => rows(identity)));
+    await bridge.invokeBatch([{ cmdlet: 'Get-CASMailbox', parameters: { Filter: "Guid -eq 'x'" } }], { select: ['Guid', 'SmtpClientAuthenticationDisabled'] });
+    const [item] = (server.json(0) as { requests: BatchItem[] }).requests;
+    expect(item!.url).toBe(`${server.url}${INVOKE_PATH}?$select=Guid,SmtpClientAuthenticationDisabled`);
+  });
+
   it('maps mixed item statuses and retries only the throttled item, honouring its Retry-After', async () => {
     await start(
       batchResponder((identity, seen) => {
