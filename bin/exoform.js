@@ -12,7 +12,7 @@ function loadCli() {
   if (process.env.EXOFORM_CLI_FROM_SOURCE !== '1' && existsSync(built)) return require(built);
   try {
     require('tsx/cjs');
-  } catch (error) {
+  } catch {
     process.stderr.write(
       'exoform: dist/cli.js is missing and tsx is not installed, so the TypeScript sources cannot run.\n' +
         "Run 'npm install' in the exoform checkout (or build the package) and try again.\n",

@@ -1,6 +1,7 @@
 /**
  * Regenerates docs/report-demo.png: the demo fleet's HTML report (`exoform report --demo --format html`) as headless
- * Chromium shows it. Needs Debian's chromium package. Run: npx tsx scripts/report-screenshot.ts
+ * Chromium shows it (the Chromium that @sparticuz/chromium ships, through scripts/headless-chromium.mjs).
+ * Run: npx tsx scripts/report-screenshot.ts
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -18,10 +19,8 @@ try {
   const page = join(directory, 'report.html');
   writeFileSync(page, report.stdout);
   const output = join(ROOT, 'docs', 'report-demo.png');
-  const shot = spawnSync('chromium', [
-    '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run', `--user-data-dir=${join(directory, 'profile')}`,
-    '--force-device-scale-factor=1', '--window-size=1240,1240', `--screenshot=${output}`, `file://${page}`,
-  ], { encoding: 'utf8' });
+  const headless = join(ROOT, 'scripts', 'headless-chromium.mjs');
+  const shot = spawnSync(process.execPath, [headless, 'screenshot', page, output, '1240x1240'], { encoding: 'utf8' });
   if (shot.status !== 0) throw new Error(`chromium failed: ${shot.stderr}`);
   process.stdout.write(`${output}: ${Math.round(statSync(output).size / 1024)} KB\n`);
 } finally {

@@ -2,38 +2,22 @@
  * The provider process: Terraform execs this (through the packaged terraform-provider-exchangeonline),
  * reads the handshake line from stdout, and drives it over gRPC until it calls Shutdown.
  */
-import { appendFileSync, readFileSync } from 'node:fs';
 import { HandshakeError } from './protocol/handshake';
 import { createLogger, levelFromEnvironment } from './protocol/logging';
 import type { ProviderHandler } from './protocol/provider-handler';
 import { serveProvider } from './protocol/provider-server';
-import { createProviderHandler } from './provider/framework/provider-handler';
+import { createProviderHandler } from './provider/framework/create-provider-handler';
 import { createExoformProvider } from './provider/provider';
 
 /**
  * A provider holds a 60,000-member list three times over during a plan (config, prior state, proposed state) and
- * Terraform runs several providers at once: V8's memory-lean heap growth keeps the peak near the live data (about
- * 145 MiB instead of 210 MiB for that plan) at no measurable cost in speed. A runtime flag, because the release
- * executable (a Node single-executable application) cannot carry command-line flags; set after the handshake line,
- * since loading node:v8 costs a few milliseconds of the start Terraform waits on.
+ * Terraform runs several providers at once: V8's memory-lean heap growth keeps the peak near the live data, at no
+ * measurable cost in speed (figures and how to measure them: docs/performance.md). A runtime flag, because the
+ * release executable (a Node single-executable application) cannot carry command-line flags; set after the
+ * handshake line, since loading node:v8 costs a few milliseconds of the start Terraform waits on.
  */
 function leanHeap(): void {
   (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--optimize-for-size');
-}
-
-/**
- * This process's own peak RSS, for the benchmarks. On Linux getrusage's maxRSS also counts the process image it was
- * started from: a provider forked by Terraform in the middle of a large plan reports Terraform's RSS (over 150 MiB)
- * as its own. The high-water mark of its own memory map (VmHWM) is what the provider used.
- */
-function peakRssKiB(): number {
-  try {
-    const found = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (found) return Number(found[1]);
-  } catch {
-    // not Linux: getrusage is all there is
-  }
-  return process.resourceUsage().maxRSS;
 }
 
 async function main(): Promise<void> {
@@ -46,9 +30,6 @@ async function main(): Promise<void> {
   setInterval(() => {
     if (process.ppid !== parent) process.exit(1);
   }, 2000).unref();
-  // Benchmarks measure each provider process's peak memory; nothing is written unless they ask.
-  const rssFile = process.env.EXOFORM_PEAK_RSS_FILE;
-  if (rssFile) process.on('exit', () => appendFileSync(rssFile, JSON.stringify({ pid: process.pid, maxRssKiB: peakRssKiB() }) + '\n'));
   // Built right after the handshake line, off the start-up path Terraform waits on.
   const handler = (): ProviderHandler => {
     leanHeap();

@@ -92,7 +92,7 @@ test('every resource page has frontmatter, Example Usage, Schema and Import; dat
     if (where.startsWith('docs/resources/')) {
       expect({ where, headings: headings.filter((h) => ['## Example Usage', '## Schema', '## Import'].includes(h)) }).toEqual({ where, headings: ['## Example Usage', '## Schema', '## Import'] });
       expect(text).toMatch(/```shell\nterraform import exchangeonline_\w+\.\w+ /);
-      expect(text).toMatch(/```hcl\nimport \{\n  to = exchangeonline_\w+\.\w+\n  id = ".+"\n\}\n```/);
+      expect(text).toMatch(/```hcl\nimport \{\n {2}to = exchangeonline_\w+\.\w+\n {2}id = ".+"\n\}\n```/);
     }
     if (where.startsWith('docs/data-sources/')) expect({ where, headings: headings.filter((h) => ['## Example Usage', '## Schema'].includes(h)) }).toEqual({ where, headings: ['## Example Usage', '## Schema'] });
     if (/^docs\/(resources|data-sources)\//.test(where)) {

@@ -70,6 +70,9 @@ const resetStats = (bench: Bench): void => {
   bench.emulator.control.stats.clear();
 };
 
+/** Records each provider process's own peak RSS (VmHWM) when it exits; see the file. */
+const PEAK_RSS_PRELOAD = join(__dirname, 'peak-rss-preload.cjs');
+
 function peakRss(file: string): number {
   if (!existsSync(file)) return NaN;
   const lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean);
@@ -125,7 +128,8 @@ async function plans(bench: Bench, runs: number, rssName: string): Promise<{ tim
   for (let run = 0; run < runs; run++) {
     resetStats(bench);
     const rssFile = join(bench.dir, `${rssName}-${run}.jsonl`);
-    result.times.push(await terraform(bench.dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], { ...bench.env, EXOFORM_PEAK_RSS_FILE: rssFile }));
+    const measured = { ...bench.env, EXOFORM_PEAK_RSS_FILE: rssFile, NODE_OPTIONS: `--require ${PEAK_RSS_PRELOAD}` };
+    result.times.push(await terraform(bench.dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], measured));
     result.calls.push(bench.emulator.control.stats.snapshot().totalRequests); // round trips: each page and each $batch is one
     result.rss.push(peakRss(rssFile));
   }

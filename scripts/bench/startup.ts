@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServerCertificate } from '../../src/protocol/certificate';
+import { createServerCertificate } from '../../src/protocol/server-certificate';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../src/protocol/handshake';
 import { providerExecutable } from '../package';
 import { median, type Figure } from './report';

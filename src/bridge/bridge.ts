@@ -38,6 +38,11 @@ export interface InvokeOptions {
    * result; a bridge that does not returns them in the result as usual, so callers take rows from both.
    */
   onRows?: (rows: Row[]) => void;
+  /**
+   * Called once, when the call's first request has been handed to the network (a read started ahead of need lets it
+   * get there before the caller goes on with other work). Optional for bridges: callers must not wait on it alone.
+   */
+  onSent?: () => void;
 }
 
 /**

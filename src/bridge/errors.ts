@@ -150,3 +150,6 @@ export function unknownTenantRemedy(): string {
 export function isExchangeError(error: unknown): error is ExchangeError {
   return error instanceof ExchangeError;
 }
+
+/** The error code proxy.ts gives a CONNECT the proxy answered with anything but 200, so the error names the proxy as the fix. */
+export const PROXY_REFUSED = 'ERR_EXOFORM_PROXY_REFUSED';

@@ -14,7 +14,7 @@ import { networkErrorToExchangeError } from '../bridge/rest/http-client';
 import { anchorMailboxFor, decodeTokenClaims, delegatedUser, type TokenClaims } from '../bridge/rest/token-claims';
 import { redactText, WireRecorder } from '../bridge/rest/wire-record';
 import { describeUnknownProperty, scanRows, type UnknownProperty } from '../exchange/watched-properties';
-import { newRequestId, type RawRequest, type RawResponse } from './doctor';
+import { newRequestId, type RawRequest, type RawResponse } from './raw-http';
 
 /** warn: nothing failed, but something needs a person's eye (an SMTP or auth property exoform does not model). */
 export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn';

@@ -42,7 +42,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.stdout(`${topLevelHelp()}\n`);
     return EXIT_OK;
   }
-  const command = Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     io.stderr(`exoform: unknown command '${name}'.\n\n${topLevelHelp()}\n`);
     return EXIT_USAGE;

@@ -116,7 +116,10 @@ export function parseReportArgs(args: string[]): { help: true } | { help: false;
 
 function write(path: string, text: string | Iterable<string>): void {
   mkdirSync(dirname(path), { recursive: true });
-  if (typeof text === 'string') return writeFileSync(path, text);
+  if (typeof text === 'string') {
+    writeFileSync(path, text);
+    return;
+  }
   const fd = openSync(path, 'w');
   try {
     for (const chunk of text) writeSync(fd, chunk);

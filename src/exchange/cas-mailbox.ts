@@ -140,13 +140,18 @@ export function casMailboxFromRow(row: Row): CasMailbox {
  * converted as it arrives (InvokeOptions.onRows), so the rows of a large tenant are never all held at once. With
  * `each`, every mailbox is handed to it as its page arrives (and the array returned is empty).
  */
-export async function listCasMailboxes(session: ExchangeSession, each?: (mailbox: CasMailbox) => void): Promise<CasMailbox[]> {
+export async function listCasMailboxes(
+  session: ExchangeSession,
+  each?: (mailbox: CasMailbox) => void,
+  onSent?: () => void,
+): Promise<CasMailbox[]> {
   const mailboxes: CasMailbox[] = [];
   const take = each ?? ((mailbox: CasMailbox) => void mailboxes.push(mailbox));
   const convert = (rows: Row[]): void => {
     for (const row of rows) take(casMailboxFromRow(row));
   };
-  const result = await session.bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' }, { signal: session.signal, select: CAS_MAILBOX_PROPERTIES, onRows: convert });
+  const options = { signal: session.signal, select: CAS_MAILBOX_PROPERTIES, onRows: convert, onSent };
+  const result = await session.bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' }, options);
   convert(result.rows); // a bridge that does not stream returns them here
   for (const warning of result.warnings) session.warn?.(`Get-CASMailbox: ${warning}`);
   return mailboxes;

@@ -150,11 +150,12 @@ export class MailboxDirectory {
    * before anyone asks for it. Terraform upgrades a list's state just before it refreshes it and
    * spends about a second on its own work in between, which this read overlaps. The first caller that needs the
    * snapshot makes it an ordinary read (and gets its warnings); the returned `abandon` stops it if no caller has by
-   * then (Terraform went on to plan or apply without refreshing). The read stops with `lifetime` (the provider's).
+   * then (Terraform went on to plan or apply without refreshing). `sent` resolves once the read's first request is on
+   * the wire (as the bridge reports it), or the read has ended. The read stops with `lifetime` (the provider's).
    * Only over a bridge that cancels cheaply: abandoning a PowerShell read would kill its session. Undefined when
    * nothing was started (few identities, the read made or under way already, or a bridge that cannot cancel cheaply).
    */
-  prefetch(count: number, lifetime: AbortSignal): (() => void) | undefined {
+  prefetch(count: number, lifetime: AbortSignal): { abandon: () => void; sent: Promise<void> } | undefined {
     if (count <= this.bulkThreshold || this.snapshot || lifetime.aborted || !this.bridge.cancelsCheaply) return undefined;
     const controller = new AbortController();
     const stop = (): void => controller.abort();
@@ -163,18 +164,22 @@ export class MailboxDirectory {
     const speculative = { controller, relay };
     this.speculative = speculative;
     this.debug?.('reading every mailbox ahead of the refresh Terraform is expected to ask for next');
-    const snapshot = this.loadSnapshot({ bridge: this.bridge, signal: controller.signal, warn: relay.warn });
-    snapshot.then(
-      () => lifetime.removeEventListener('abort', stop),
-      () => lifetime.removeEventListener('abort', stop),
-    );
-    return () => {
+    let reportSent = (): void => undefined;
+    const sent = new Promise<void>((resolve) => (reportSent = resolve));
+    const snapshot = this.loadSnapshot({ bridge: this.bridge, signal: controller.signal, warn: relay.warn }, reportSent);
+    const ended = (): void => {
+      lifetime.removeEventListener('abort', stop);
+      reportSent();
+    };
+    snapshot.then(ended, ended);
+    const abandon = (): void => {
       if (this.speculative !== speculative) return; // claimed, or already abandoned
       this.speculative = undefined;
       this.snapshot = undefined;
       controller.abort();
       this.debug?.('Terraform went on without refreshing: stopped the bulk read started ahead of it');
     };
+    return { abandon, sent };
   }
 
   /** Every mailbox (one bulk read per process). */
@@ -322,11 +327,13 @@ export class MailboxDirectory {
     this.debug?.('the bulk read started ahead of the refresh serves it');
   }
 
-  private loadSnapshot(session: ExchangeSession): Promise<Snapshot> {
+  /** `onSent`: told when the bulk read's first request is on the wire (only if this call starts the read). */
+  private loadSnapshot(session: ExchangeSession, onSent?: () => void): Promise<Snapshot> {
     this.claim(session);
     if (!this.snapshot) {
       const snapshot = new Snapshot();
-      const loading = listCasMailboxes(session, (mailbox) => snapshot.addMailbox(this.current(mailbox))).then(() => snapshot);
+      const add = (mailbox: CasMailbox): void => snapshot.addMailbox(this.current(mailbox));
+      const loading = listCasMailboxes(session, add, onSent).then(() => snapshot);
       this.snapshot = loading;
       // A failed read is retried by the next caller (unless another read has replaced it, e.g. after an abandoned prefetch).
       loading.catch(() => this.snapshot === loading && (this.snapshot = undefined));

@@ -9,7 +9,7 @@ import type { JsonValue, Row } from '../bridge/bridge';
  * match wins; otherwise the first name equal ignoring case.
  */
 export function property(row: Row, name: string): JsonValue | undefined {
-  if (Object.prototype.hasOwnProperty.call(row, name)) return row[name];
+  if (Object.hasOwn(row, name)) return row[name];
   const lower = name.toLowerCase();
   for (const key of Object.keys(row)) if (key.toLowerCase() === lower) return row[key];
   return undefined;

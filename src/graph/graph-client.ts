@@ -30,7 +30,7 @@ export class GraphRequestError extends Error {
  * premium licence or SKU (Authentication_RequestFromNonPremiumTenantOrB2CTenant, "Tenant does not have a SKU capable
  * of ...") = a missing licence.
  */
-export function classifyGraphError(status: number, code: string, message: string): GraphRequestError['kind'] {
+export function classifyGraphError(_status: number, code: string, message: string): GraphRequestError['kind'] {
   if (/NonPremium|premium licen[cs]e|SKU capable/i.test(`${code} ${message}`)) return 'licence';
   // Only Authorization_RequestDenied names a missing permission; a bare 403 (no JSON body) is said as such.
   if (/Authorization_RequestDenied/i.test(code)) return 'permission';

@@ -59,7 +59,7 @@ const compiledTypes = new Map<string, Compiled>();
 function compiled(typeName: string): Compiled {
   let c = compiledTypes.get(typeName);
   if (c !== undefined) return c;
-  if (!Object.prototype.hasOwnProperty.call(messages, typeName)) throw new Error(`protobuf: unknown message type ${typeName}`);
+  if (!Object.hasOwn(messages, typeName)) throw new Error(`protobuf: unknown message type ${typeName}`);
   const fields: Field[] = [];
   const byNumber: (Field | undefined)[] = [];
   for (const d of messages[typeName]) {

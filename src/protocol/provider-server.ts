@@ -3,7 +3,7 @@
  * stdio and broker services, the handshake, StopProvider and shutdown.
  */
 import { writeSync } from 'node:fs';
-import { createServerCertificate } from './certificate';
+import { createServerCertificate } from './server-certificate';
 import { DiagnosticError, diagnosticToProto, attributePathToProto, errorDiagnostic, type Diagnostic } from './diagnostics';
 import { GrpcError, GrpcServer, GrpcStatus, type CallContext, type MethodDescriptor } from './grpc-server';
 import { formatHandshakeLine, readHandshakeEnvironment } from './handshake';

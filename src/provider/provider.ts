@@ -6,8 +6,8 @@ import { redactUrlCredentials, showSettingValue } from '../bridge/redact';
 import { scrubSecrets } from '../bridge/rest/logging';
 import type { ExchangeBridge } from '../bridge/bridge';
 import { ConcurrencyLimitedBridge } from '../bridge/limited-bridge';
+import type { ExchangeClient } from './exchange-client';
 import { MailboxDirectory } from '../exchange/mailbox-directory';
-import type { ExchangeSession } from '../exchange/session';
 import { ConfigurationError, isExchangeError } from '../bridge/errors';
 import { createRestBridge } from '../bridge/rest/create-rest-bridge';
 import { resolveCloud, type Cloud } from '../bridge/clouds';
@@ -17,7 +17,6 @@ import type { PowerShellBridgeRuntimeOptions } from '../bridge/powershell/create
 import { errorDiagnostic, type Diagnostic } from '../protocol/diagnostics';
 import type { LogFields, Logger } from '../protocol/logging';
 import type { Schema } from '../protocol/schema';
-import type { GraphSettings } from '../graph/graph-auth';
 import { DiagnosticError, type ProviderDefinition } from './framework/resource';
 import { readBool, readString, type ObjectValue } from './framework/values';
 import { transportConfigResource } from './resources/transport-config';
@@ -32,28 +31,7 @@ import { authenticationPoliciesDataSource } from './data-sources/authentication-
 import { mailboxListFunction } from './functions/mailbox-list';
 import { smtpAuthReadinessDataSource } from './data-sources/smtp-auth-readiness';
 
-/** What every resource receives once the provider is configured. */
-export interface ExchangeClient {
-  readonly organization: string;
-  /** Limited to `max_concurrent_requests` calls in flight for this tenant. */
-  readonly bridge: ExchangeBridge;
-  /** This process's view of the tenant's mailboxes: one bulk read, shared by every mailbox resource. */
-  readonly mailboxes: MailboxDirectory;
-  /** Host name legacy-TLS SMTP clients use in this tenant's cloud; null where the cloud has no legacy endpoint. */
-  readonly legacyTlsHost: string | null;
-  /** The cloud's name for messages (e.g. "Microsoft 365 GCC High"). */
-  readonly cloudLabel: string;
-  /**
-   * Resolves once the service has answered for this tenant in this process; before a create is planned, so an
-   * unknown `organization` (or refused credentials) fails the plan rather than the apply.
-   */
-  readonly tenantAnswered: (signal: AbortSignal) => Promise<void>;
-  /**
-   * The credential settings a Microsoft Graph token is obtained with, for the readiness data source (src/graph/
-   * graph-auth.ts builds the client when that data source reads; nothing of Graph is loaded before).
-   */
-  readonly graph?: GraphSettings;
-}
+export type { ExchangeClient } from './exchange-client';
 
 /**
  * At most one cheap call per process, and none when any call has been answered (a refresh read): the
@@ -66,31 +44,6 @@ function tenantCheck(bridge: ConcurrencyLimitedBridge, mailboxes: MailboxDirecto
     if (bridge.answered) return;
     await mailboxes.orgSmtpAuthDisabled({ bridge, signal });
   };
-}
-
-/**
- * One call's view of the tenant for the exchange layer: the client's bridge, the call's cancellation signal, and
- * service warnings turned into Terraform warnings.
- */
-export function exchangeSession(context: {
-  client: ExchangeClient;
-  signal: AbortSignal;
-  warn(summary: string, detail?: string): void;
-}): ExchangeSession {
-  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
-}
-
-/** Refuses an import ID that is not this provider's tenant (singleton resources import with the tenant's name). */
-export function assertImportTenant(context: { id: string; client: ExchangeClient }): void {
-  const id = context.id.trim();
-  if (id.toLowerCase() === context.client.organization.toLowerCase()) return;
-  throw new DiagnosticError(
-    errorDiagnostic(
-      'Import ID names a different tenant',
-      `The import ID is "${id}", but this provider is configured for "${context.client.organization}". Import with the provider's organization ` +
-        '(for another tenant, use a provider alias configured for it).',
-    ),
-  );
 }
 
 /** Attribute name → environment variable that supplies it when the block leaves it out. */

@@ -164,9 +164,21 @@ describe('MailboxDirectory.prefetch', () => {
     expect(log).toEqual([expect.stringMatching(/ahead of the refresh/), expect.stringMatching(/serves it/)]);
   });
 
+  it("reports its first request sent (the REST bridge's signal) while the read is still under way", async () => {
+    const directory = new MailboxDirectory(bridge);
+    const { sent } = directory.prefetch(COUNT, lifetime.signal)!;
+    await sent;
+    // The request is on the wire but no page has come back yet (each takes 100 ms): the signal is not the read's end.
+    expect(emu.emulator.control.calls.list().calls.filter((c) => c.cmdlet === 'Get-CASMailbox').length).toBeLessThanOrEqual(1);
+    const identities = Array.from({ length: COUNT }, (_, i) => address(i + 1));
+    const resolved = await directory.resolveMany({ bridge }, identities);
+    expect([...resolved.values()].every((r) => r.kind === 'one')).toBe(true);
+    expect(pagesRead()).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('abandoned (no refresh came), stops reading and leaves no snapshot; the next caller reads afresh', async () => {
     const directory = new MailboxDirectory(bridge);
-    const abandon = directory.prefetch(COUNT, lifetime.signal)!;
+    const { abandon } = directory.prefetch(COUNT, lifetime.signal)!;
     await new Promise((resolve) => setTimeout(resolve, 150));
     abandon();
     expect(directory.loaded).toBe(false);

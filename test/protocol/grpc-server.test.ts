@@ -2,7 +2,7 @@
  * The hand-written gRPC server on node:http2, with test handlers: framing, status codes in trailers, errors,
  * cancellation, and mutual TLS that admits only the pinned client certificate.
  */
-import { createServerCertificate } from '../../src/protocol/certificate';
+import { createServerCertificate } from '../../src/protocol/server-certificate';
 import { GrpcError, GrpcServer, GrpcStatus, type CallContext } from '../../src/protocol/grpc-server';
 import { formatHandshakeLine } from '../../src/protocol/handshake';
 import type { LogLevel, Logger } from '../../src/protocol/logging';

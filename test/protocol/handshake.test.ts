@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { providerExecutable } from '../../scripts/package';
-import { createServerCertificate } from '../../src/protocol/certificate';
+import { createServerCertificate } from '../../src/protocol/server-certificate';
 import {
   HandshakeError,
   MAGIC_COOKIE_KEY,

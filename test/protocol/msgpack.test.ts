@@ -259,7 +259,42 @@ describe('decodeDynamicValue', () => {
  * proposed...). A large map or array seen again byte for byte is the same value: decoded once, shared, and frozen so
  * that no caller can change it under another.
  */
+/**
+ * The decoder as the provider runs it: the Jest config sets EXOFORM_TEST_FREEZE_DECODED for every other test, which
+ * freezes every decoded container; these tests are about which containers production shares and freezes.
+ */
+function productionDecoder(): typeof import('../../src/protocol/msgpack') {
+  const saved = process.env.EXOFORM_TEST_FREEZE_DECODED;
+  delete process.env.EXOFORM_TEST_FREEZE_DECODED;
+  try {
+    let loaded: typeof import('../../src/protocol/msgpack') | undefined;
+    jest.isolateModules(() => {
+      loaded = require('../../src/protocol/msgpack');
+    });
+    return loaded!;
+  } finally {
+    if (saved !== undefined) process.env.EXOFORM_TEST_FREEZE_DECODED = saved;
+  }
+}
+
+describe('decodeMsgpack under test: every decoded map and array is frozen', () => {
+  it('so code that changes a decoded value fails in a small test, not only on a large tenant', () => {
+    expect(process.env.EXOFORM_TEST_FREEZE_DECODED).toBe('1');
+    const decoded = decodeMsgpack(encodeMsgpack({ id: 'x', identities: { 'a@example.com': '' }, tags: ['t'] })) as Record<string, any>;
+    expect(Object.isFrozen(decoded)).toBe(true);
+    expect(Object.isFrozen(decoded.identities)).toBe(true);
+    expect(Object.isFrozen(decoded.tags)).toBe(true);
+    expect(() => {
+      decoded.identities['new@example.com'] = '';
+    }).toThrow(TypeError);
+    expect(() => decoded.tags.push('u')).toThrow(TypeError);
+    // Frozen values still encode to the same bytes.
+    expect(decodeMsgpack(encodeMsgpack(decoded))).toEqual(decoded);
+  });
+});
+
 describe('decodeMsgpack: large maps and arrays decoded once', () => {
+  const { decodeMsgpack, encodeMsgpack } = productionDecoder();
   const members = (count: number, prefix = 'user'): Record<string, string> =>
     Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${String(i).padStart(5, '0')}@example.com`, '']));
 

@@ -13,7 +13,7 @@ import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { PROVIDER_VERSION, ROOT } from '../../scripts/package';
-import { createServerCertificate } from '../../src/protocol/certificate';
+import { createServerCertificate } from '../../src/protocol/server-certificate';
 import { writeZip } from '../../scripts/release/zip';
 import { h1Hash } from '../../scripts/release';
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
@@ -119,7 +119,7 @@ describe('npm run release', () => {
   test('registry rules — SHA256SUMS: every zip and the manifest, verifying with sha256sum; its signature with gpg; a changed file fails both', () => {
     const sums = `terraform-provider-exchangeonline_${VERSION}_SHA256SUMS`;
     const lines = readFileSync(join(release, sums), 'utf8').trim().split('\n');
-    expect(lines.map((line) => line.replace(/^[0-9a-f]{64}  /, '')).sort()).toEqual(
+    expect(lines.map((line) => line.replace(/^[0-9a-f]{64} {2}/, '')).sort()).toEqual(
       [ZIP, `exoform_${VERSION}_${PLATFORM}.zip`, `terraform-provider-exchangeonline_${VERSION}_manifest.json`].sort(),
     );
     const checked = run('sha256sum', ['-c', sums], { cwd: release });

@@ -1,7 +1,9 @@
 /**
- * The HTML report in a real browser: Debian's Chromium, headless. The page `exoform report --demo --format html`
- * writes is loaded from disk with no network; Chromium's DOM must hold one card and two charts per tenant with the
- * numbers of the JSON report, and its screenshot must show the verdict colours (what a person reads at a glance).
+ * The HTML report in a real browser: the Chromium that @sparticuz/chromium ships, headless, driven by
+ * puppeteer-core through scripts/headless-chromium.mjs (a child process: both packages are ES modules). The page
+ * `exoform report --demo --format html` writes is loaded from disk and may request nothing else; Chromium's DOM must
+ * hold one card and two charts per tenant with the numbers of the JSON report, and its screenshot must show the
+ * verdict colours (what a person reads at a glance).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,19 +12,14 @@ import type { ReadinessReport } from '../../src/report/model';
 import { BIN, tempDir } from '../emulator/helpers';
 import { countColour, decodePng } from '../support/png';
 
-function chromiumBinary(): string {
-  for (const name of ['chromium', 'chromium-browser']) {
-    if (spawnSync('sh', ['-c', `command -v ${name}`]).status === 0) return name;
-  }
-  throw new Error('Chromium is not installed: apt-get install -y chromium (the CI script .ci/run installs it).');
-}
+const HEADLESS_CHROMIUM = join(__dirname, '..', '..', 'scripts', 'headless-chromium.mjs');
 
-function chromium(args: string[], profile: string): { stdout: string; status: number | null; stderr: string } {
-  const result = spawnSync(
-    chromiumBinary(),
-    ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run', `--user-data-dir=${profile}`, '--force-device-scale-factor=1', ...args],
-    { encoding: 'utf8', timeout: 60_000, maxBuffer: 20 * 1024 * 1024 },
-  );
+function chromium(args: string[]): { stdout: string; status: number | null; stderr: string } {
+  const result = spawnSync(process.execPath, [HEADLESS_CHROMIUM, ...args], {
+    encoding: 'utf8',
+    timeout: 90_000,
+    maxBuffer: 20 * 1024 * 1024,
+  });
   return { stdout: result.stdout, status: result.status, stderr: result.stderr };
 }
 
@@ -56,7 +53,8 @@ describe('the HTML report in headless Chromium', () => {
   });
 
   it("Chromium's DOM has a card and two charts per tenant with the JSON report's numbers", () => {
-    const dom = chromium(['--dump-dom', `file://${join(dir.path, 'report.html')}`], join(dir.path, 'profile-dom'));
+    const dom = chromium(['dom', join(dir.path, 'report.html')]);
+    expect(dom.stderr).toBe('');
     expect(dom.status).toBe(0);
     for (const tenant of report.tenants) {
       const start = dom.stdout.indexOf(`data-tenant="${tenant.tenant}"`);
@@ -78,7 +76,8 @@ describe('the HTML report in headless Chromium', () => {
 
   it('renders the charts: the screenshot shows breaks, at-risk and ready in their colours', () => {
     const png = join(dir.path, 'shot.png');
-    const shot = chromium([`--screenshot=${png}`, '--window-size=1280,1400', `file://${join(dir.path, 'report.html')}`], join(dir.path, 'profile-shot'));
+    const shot = chromium(['screenshot', join(dir.path, 'report.html'), png, '1280x1400']);
+    expect(shot.stderr).toBe('');
     expect(shot.status).toBe(0);
     const pixels = decodePng(readFileSync(png));
     expect([pixels.width, pixels.height]).toEqual([1280, 1400]);

@@ -12,13 +12,13 @@ import * as http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST } from '../../scripts/package';
-import { createServerCertificate, toPem } from '../../src/protocol/certificate';
+import { createServerCertificate, toPem } from '../../src/protocol/server-certificate';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../src/protocol/handshake';
 import { silentLogger, type Logger } from '../../src/protocol/logging';
 import { decodeMsgpack, encodeMsgpack, type CtyValue } from '../../src/protocol/msgpack';
 import { decodeMessage, encodeMessage, methodDescriptor } from '../../src/protocol/protobuf';
 import { serveProvider, type RunningProvider } from '../../src/protocol/provider-server';
-import { createProviderHandler } from '../../src/provider/framework/provider-handler';
+import { createProviderHandler } from '../../src/provider/framework/create-provider-handler';
 import { createExoformProvider } from '../../src/provider/provider';
 import { DEMO_TENANT, EmulatorInspector, TEST_TOKEN, type TestEmulator } from './emulator';
 

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cloudOfHost, isInitialDomain, resolveCloud, type Cloud } from '../clouds';
 import { ConfigurationError } from '../errors';
-import { loadCertificate } from '../rest/certificate';
+import { loadCertificate } from '../rest/client-certificate';
 import { isSet, normalizeAccessToken } from '../settings';
 import { isGuid, parseEndpoint, validateOrganization } from '../rest/endpoint';
 import type { AuthenticationKind } from './error-mapping';

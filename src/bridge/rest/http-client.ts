@@ -10,7 +10,7 @@
 
 import type * as http from 'node:http';
 import type * as https from 'node:https';
-import { CancelledError, ExchangeError, TransientError, UnreachableError } from '../errors';
+import { CancelledError, ExchangeError, PROXY_REFUSED, TransientError, UnreachableError } from '../errors';
 import { wireRecorder } from './wire-record';
 
 export interface HttpResponse {
@@ -28,6 +28,8 @@ export interface HttpPost {
   signal?: AbortSignal;
   /** Named in the errors this request fails with. */
   cmdlet?: string;
+  /** Called when the whole request has been written to the socket. */
+  onSent?: () => void;
 }
 
 export class HttpClient {
@@ -91,6 +93,7 @@ export class HttpClient {
           finish(undefined, response);
         });
       });
+      if (request.onSent) req.once('finish', request.onSent);
       req.end(body);
     });
   }
@@ -110,8 +113,8 @@ export class HttpClient {
 }
 
 /**
- * node:http or node:https, loaded on the first request: node:https pulls in node:tls (~10 ms), which the provider's
- * start-up (paid 3–5 times per terraform command) should not pay for a request it may never make.
+ * node:http or node:https, loaded on the first request: node:https pulls in node:tls (docs/performance.md), which
+ * the provider's start-up (paid 3–5 times per terraform command) should not pay for a request it may never make.
  */
 export function transportFor(url: URL): typeof http | typeof https {
   return url.protocol === 'https:' ? (require('node:https') as typeof https) : (require('node:http') as typeof http);
@@ -132,8 +135,6 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return flat;
 }
 
-/** The error code proxy.ts gives a CONNECT the proxy answered with anything but 200, so the error names the proxy as the fix. */
-export const PROXY_REFUSED = 'ERR_EXOFORM_PROXY_REFUSED';
 
 // A dropped connection mid-call is worth retrying; a host that cannot be found or trusted is not.
 const TRANSIENT_CODES: Record<string, string> = {

@@ -13,7 +13,7 @@ export {
   type TokenProvider,
   type TokenRequestOptions,
 } from './token-provider';
-export { loadCertificate, type LoadedCertificate } from './certificate';
+export { loadCertificate, type LoadedCertificate } from './client-certificate';
 export type { ConfidentialClient, ConfidentialClientFactory } from './msal-client';
 export type { BridgeLogger, LogFields, LogLevel } from './logging';
 export { DEFAULT_ENDPOINT, isLoopbackHost, parseEndpoint, validateOrganization } from './endpoint';

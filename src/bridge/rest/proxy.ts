@@ -16,8 +16,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { ConfigurationError } from '../errors';
-import { PROXY_REFUSED } from './http-client';
+import { ConfigurationError, PROXY_REFUSED } from '../errors';
 
 type Protocol = 'http:' | 'https:';
 

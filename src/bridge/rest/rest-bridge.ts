@@ -123,24 +123,12 @@ export class RestBridge implements ExchangeBridge {
     const call = prepareCall(cmdlet, parameters, options.select);
     const budget: RetryBudget = { waitedMs: 0 };
     this.logger?.('debug', `invoking ${cmdlet}`, { cmdlet, parameters: parametersForLog(parameters) });
-    // Pages are asked for early only for reads: a continuation of any other cmdlet is sent only once its page is parsed.
-    const early: EarlyPages | undefined = /^get-/i.test(cmdlet)
-      ? new EarlyPages(
-          (url, signal) => this.retry.run((attempt) => this.postInvoke(url, call, attempt, early), { signal, cmdlet, budget }),
-          (link, answeredBy) => this.resolveNextLink(link, answeredBy, cmdlet),
-          options.signal,
-        )
-      : undefined;
-    try {
-      const first = await this.retry.run((attempt) => this.postInvoke(this.invokeCommandUrl(call), call, attempt, early), {
-        signal: options.signal,
-        cmdlet,
-        budget,
-      });
-      return await this.collectPages(first, call, options.signal, budget, options.onRows, early);
-    } finally {
-      early?.cancel(); // a page asked for early that the call did not use (it failed, or the link was not the one parsed)
-    }
+    const first = await this.retry.run((attempt) => this.postInvoke(this.invokeCommandUrl(call), call, attempt, options.onSent), {
+      signal: options.signal,
+      cmdlet,
+      budget,
+    });
+    return await this.collectPages(first, call, options.signal, budget, options.onRows);
   }
 
   /**
@@ -292,7 +280,6 @@ export class RestBridge implements ExchangeBridge {
     signal: AbortSignal | undefined,
     budget: RetryBudget,
     onRows?: (rows: Row[]) => void,
-    early?: EarlyPages,
   ): Promise<CmdletResult> {
     const rows: Row[] = [];
     const take = onRows ?? ((page: Row[]) => void rows.push(...page));
@@ -308,8 +295,8 @@ export class RestBridge implements ExchangeBridge {
           throw new ServiceBugError(`Exchange Online returned the same @odata.nextLink twice for ${call.cmdlet}.`, 'Apply again; report it if it persists.', call.cmdlet);
         }
         previous = url.href;
-        next = early?.take(url) ?? this.retry.run((attempt) => this.postInvoke(url, call, attempt, early), { signal, cmdlet: call.cmdlet, budget });
-        next.catch(() => undefined); // awaited below; if take() throws first, its failure is not left unhandled
+        next = this.retry.run((attempt) => this.postInvoke(url, call, attempt), { signal, cmdlet: call.cmdlet, budget });
+        next.catch(() => undefined); // awaited below; if converting this page throws first, no rejection is left unhandled
         // The request is written once the promise chain above has run: let it go out before the rows are converted.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -342,17 +329,13 @@ export class RestBridge implements ExchangeBridge {
     return url;
   }
 
-  /** `early` sees a 2xx answer's text before it is parsed, and is told when the parsed page turns out to be a failure. */
-  private async postInvoke(url: URL, call: PreparedCall, attempt: AttemptContext, early?: EarlyPages): Promise<AnsweredPage> {
+  /** `onSent`: told when the request is on the wire (InvokeOptions.onSent; later calls are harmless). */
+  private async postInvoke(url: URL, call: PreparedCall, attempt: AttemptContext, onSent?: () => void): Promise<AnsweredPage> {
     const body = JSON.stringify({ CmdletInput: call.cmdletInput });
     const headers = { 'X-CmdletName': call.cmdlet, Prefer: `odata.maxpagesize=${this.pageSize}` };
-    const { parsed, answeredBy, requestId } = await this.post(url, () => body, call.cmdlet, attempt, this.timeoutFor([call.cmdlet]), headers, early?.onBody);
-    try {
-      return { ...this.successfulPage(parsed, call.cmdlet, requestId), answeredBy };
-    } catch (error) {
-      early?.cancel(); // `@adminapi.errors` on a 200: the page it linked to is not wanted (the attempt may be retried)
-      throw error;
-    }
+    const timeoutMs = this.timeoutFor([call.cmdlet]);
+    const { parsed, answeredBy, requestId } = await this.post(url, () => body, call.cmdlet, attempt, timeoutMs, headers, onSent);
+    return { ...this.successfulPage(parsed, call.cmdlet, requestId), answeredBy };
   }
 
   /**
@@ -395,7 +378,7 @@ export class RestBridge implements ExchangeBridge {
     attempt: AttemptContext,
     timeoutMs: number,
     extraHeaders: Record<string, string>,
-    onBody?: (body: string, answeredBy: URL) => boolean,
+    onSent?: () => void,
   ): Promise<{ parsed: unknown; answeredBy: URL; requestId: string }> {
     const { token, anchor } = await this.authorize(attempt, cmdlet);
     const requestId = randomUUID();
@@ -413,7 +396,7 @@ export class RestBridge implements ExchangeBridge {
     let url = target;
     for (let redirects = 0; ; redirects++) {
       const started = this.clock.now();
-      const response = await this.http.post({ url, body: bodyFor(url, headers), signal: attempt.signal, cmdlet, timeoutMs, headers });
+      const response = await this.http.post({ url, body: bodyFor(url, headers), signal: attempt.signal, cmdlet, timeoutMs, headers, onSent });
       // Rate headers (goexo reads them) are for diagnosis only: logged at debug, never shown to the user.
       this.logger?.('debug', `${cmdlet} answered HTTP ${response.status}`, {
         cmdlet,
@@ -429,8 +412,6 @@ export class RestBridge implements ExchangeBridge {
         url = this.redirectTarget(response.headers['location'], url, redirects, cmdlet);
         continue;
       }
-      // The next page, asked for from this text: let that request go out before this page is parsed.
-      if (response.status >= 200 && response.status < 300 && onBody?.(response.body, url)) await new Promise<void>((resolve) => setImmediate(resolve));
       const parsed = tryParseJson(response.body);
       if (response.status >= 200 && response.status < 300) return { parsed, answeredBy: url, requestId };
       // The retry after a 401 was refused too: a provider that cannot renew its token says why (expired or not).
@@ -507,69 +488,4 @@ export class RestBridge implements ExchangeBridge {
 function asExchangeError(error: unknown): ExchangeError {
   if (error instanceof ExchangeError) return error;
   return new ServiceBugError(`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, 'Report this exoform bug.', undefined, { cause: error });
-}
-
-/**
- * Asks for the next page as soon as a page's text has arrived, from the `@odata.nextLink` found in the text, rather
- * than after parsing it: parsing 1,000 rows takes milliseconds of every page of a 60-page read. The parsed page then
- * confirms the link (take); a page that fails, or links elsewhere, cancels the early request, which was a read.
- */
-class EarlyPages {
-  private pending?: { href: string; page: Promise<AnsweredPage>; controller: AbortController };
-
-  constructor(
-    private readonly request: (url: URL, signal: AbortSignal) => Promise<AnsweredPage>,
-    private readonly resolve: (link: string, answeredBy: URL) => URL,
-    private readonly signal: AbortSignal | undefined,
-  ) {}
-
-  /** Sees a page's text; true when it asked for the next page. */
-  readonly onBody = (body: string, answeredBy: URL): boolean => {
-    this.cancel();
-    const link = nextLinkIn(body);
-    if (link === undefined || this.signal?.aborted) return false;
-    let url: URL;
-    try {
-      url = this.resolve(link, answeredBy);
-    } catch {
-      return false; // a link the bridge refuses: the parsed page reports it
-    }
-    const controller = new AbortController();
-    const page = this.request(url, this.signal ? AbortSignal.any([this.signal, controller.signal]) : controller.signal);
-    page.catch(() => undefined); // awaited by take(), or cancelled
-    this.pending = { href: url.href, page, controller };
-    return true;
-  };
-
-  /** The page asked for early, if it is `url`'s; otherwise the early request is cancelled. */
-  take(url: URL): Promise<AnsweredPage> | undefined {
-    const pending = this.pending;
-    this.pending = undefined;
-    if (pending?.href === url.href) return pending.page;
-    pending?.controller.abort();
-    return undefined;
-  }
-
-  cancel(): void {
-    this.pending?.controller.abort();
-    this.pending = undefined;
-  }
-}
-
-const NEXT_LINK_KEY = /"@odata\.nextLink"\s*:\s*"/g;
-
-/** The one top-level-looking `@odata.nextLink` in a page's text, unescaped; undefined when there is none or several. */
-export function nextLinkIn(body: string): string | undefined {
-  NEXT_LINK_KEY.lastIndex = 0;
-  const found = NEXT_LINK_KEY.exec(body);
-  if (!found || NEXT_LINK_KEY.exec(body)) return undefined;
-  const start = found.index + found[0].length - 1; // the opening quote
-  let end = start + 1;
-  while (end < body.length && body[end] !== '"') end += body[end] === '\\' ? 2 : 1;
-  try {
-    const link: unknown = JSON.parse(body.slice(start, end + 1));
-    return typeof link === 'string' && link !== '' ? link : undefined;
-  } catch {
-    return undefined;
-  }
 }

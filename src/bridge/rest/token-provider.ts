@@ -8,7 +8,7 @@
 import type { Configuration } from '@azure/msal-node';
 import { AuthenticationError, CancelledError, ConfigurationError } from '../errors';
 import { normalizeAccessToken } from '../settings';
-import { loadCertificate, type LoadedCertificate } from './certificate';
+import { loadCertificate, type LoadedCertificate } from './client-certificate';
 import { validateOrganization, isGuid } from './endpoint';
 import { createMsalClient, msalErrorToExchangeError, type ConfidentialClient, type ConfidentialClientFactory } from './msal-client';
 

@@ -1,9 +1,10 @@
 /**
- * What a resource or data source file provides. The framework (provider-handler.ts) turns these into the
+ * What a resource or data source file provides. The framework (create-provider-handler.ts) turns these into the
  * protocol's RPCs: planning rules, state shaping, error reporting and import are handled once, here.
  */
 import type { AttributePath, Diagnostic } from '../../protocol/diagnostics';
 import type { FunctionSchema, Schema } from '../../protocol/schema';
+import type { Prefetch } from './prefetches';
 import type { CtyValue, ObjectValue } from './values';
 
 export { DiagnosticError } from '../../protocol/diagnostics';
@@ -55,11 +56,12 @@ export interface ResourceDefinition<Client> {
   /**
    * Terraform upgrades a stored state just before it refreshes it, then spends a while on its own work before
    * ReadResource arrives (about a second for a 60,000-member list). Starts the reads `read` will need, so they run
-   * in that time, and returns a function that abandons them. The framework calls it when the next call for this
-   * resource type is not ReadResource: Terraform also upgrades before it applies, or plans with `-refresh=false`.
-   * `lifetime` is the provider's, not the UpgradeResourceState call's.
+   * in that time, and returns them as a Prefetch (prefetches.ts). The framework answers once the bridge reports the
+   * first request sent, and abandons the reads when the next call for this resource type is not ReadResource:
+   * Terraform also upgrades before it applies, or plans with `-refresh=false`. `lifetime` is the provider's, not the
+   * UpgradeResourceState call's.
    */
-  prefetchRead?(context: { client: Client; state: ObjectValue; lifetime: AbortSignal }): (() => void) | undefined;
+  prefetchRead?(context: { client: Client; state: ObjectValue; lifetime: AbortSignal }): Prefetch | undefined;
   /** Static checks; the config may contain unknown values. */
   validate?(config: ObjectValue): Diagnostic[];
   /** Resource-specific plan rules (derived values, refusals). Runs for create and update. */

@@ -15,7 +15,7 @@ import { identityProblem } from '../../exchange/cas-mailbox';
 import { confirmWrite } from '../../exchange/confirm';
 import type { ExchangeSession } from '../../exchange/session';
 import { findUsers, setUser, type DirectoryUser } from '../../exchange/user';
-import { exchangeSession, type ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedUserDetachment } from './authentication-policy';
@@ -26,7 +26,7 @@ import {
   emptyPolicyDiagnostics,
   policyInState,
   policyNotFound,
-} from './policy-reference';
+} from '../policy-reference';
 import { hasVanished, noteVanished, vanishedWarning } from './vanished';
 
 export const authenticationPolicyAssignmentSchema: Schema = {

@@ -11,7 +11,7 @@ import { findAuthenticationPolicy, refersToPolicy, type AuthenticationPolicy } f
 import { confirmWrite } from '../../exchange/confirm';
 import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import type { ExchangeSession } from '../../exchange/session';
-import { assertImportTenant, exchangeSession, type ExchangeClient } from '../provider';
+import { assertImportTenant, exchangeSession, type ExchangeClient } from '../exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedDefaultDetachment } from './authentication-policy';
@@ -22,7 +22,7 @@ import {
   emptyPolicyDiagnostics,
   policyInState,
   policyNotFound,
-} from './policy-reference';
+} from '../policy-reference';
 import { noteVanished, vanishedWarning } from './vanished';
 
 export const defaultAuthenticationPolicySchema: Schema = {

@@ -13,7 +13,7 @@
  * beyond what is out of line: `out_of_sync` (listed mailboxes whose setting differs) and `stray_mailboxes`. A
  * no-op plan costs one bulk read in refresh; planning reads nothing; applying reads nothing unless `exclusive`.
  */
-import { claimMailbox } from './mailbox-claims';
+import { claimMailbox } from '../mailbox-claims';
 import { randomUUID } from 'node:crypto';
 import type { ExchangeError } from '../../bridge/errors';
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
@@ -21,7 +21,7 @@ import type { Schema } from '../../protocol/schema';
 import { DISABLED, ENABLED, INHERIT, identityProblem, settingWord, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
 import { confirmSmtpAuthWrites, identityForms, type Resolution, type SmtpAuthChange } from '../../exchange/mailbox-directory';
 import type { ExchangeSession } from '../../exchange/session';
-import { exchangeSession, type ExchangeClient } from '../provider';
+import { exchangeSession, type ExchangeClient } from '../exchange-client';
 import { DiagnosticError, PartialResultError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
 

@@ -9,7 +9,7 @@ import { createServer as createHttpsServer, request as httpsRequest } from 'node
 import { connect, type Socket } from 'node:net';
 import { createRestBridge } from '../../../src/bridge/rest/create-rest-bridge';
 import { bypassesProxy, createProxyAgent, proxyUrlFor } from '../../../src/bridge/rest/proxy';
-import { createServerCertificate } from '../../../src/protocol/certificate';
+import { createServerCertificate } from '../../../src/protocol/server-certificate';
 import { DEMO_TENANT, startTestEmulator } from '../../support/emulator';
 
 interface Tunnel {

@@ -7,6 +7,7 @@ import { errorDiagnostic, hasErrors, warningDiagnostic, type AttributePath, type
 import type { ProviderHandler, ProviderSchemas } from '../../protocol/provider-handler';
 import { assertValidSchema } from '../../protocol/schema';
 import { DiagnosticError, FunctionArgumentError, PartialResultError, type DataSourceDefinition, type FunctionDefinition, type ProviderDefinition, type ResourceDefinition } from './resource';
+import { Prefetches } from './prefetches';
 import { Unknown, asObject, conformToBlock, containsUnknown, valuesEqual, type CtyValue, type ObjectValue } from './values';
 
 class Collector {
@@ -35,14 +36,8 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
   let configureError: Diagnostic | null = null;
 
   /** Reads started at UpgradeResourceState (prefetchRead), by resource type, until that type's next call. */
-  const prefetches = new Map<string, Array<() => void>>();
-  /** The type's next call has come: a ReadResource uses the prefetched reads, any other call abandons them. */
-  function settlePrefetches(typeName: string, refreshing: boolean): void {
-    const abandons = prefetches.get(typeName);
-    if (!abandons) return;
-    prefetches.delete(typeName);
-    if (!refreshing) for (const abandon of abandons) abandon();
-  }
+  const prefetches = new Prefetches();
+  const settlePrefetches = (typeName: string, refreshing: boolean): void => prefetches.settle(typeName, refreshing);
 
   function resource(typeName: string): ResourceDefinition<Client> {
     const found = resources.get(typeName);
@@ -124,13 +119,8 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       // Older versions are reshaped by the resource's own upgrade; then the object is fitted to the current attributes.
       const upgraded = version < definitionOf.schema.version && definitionOf.upgradeState ? definitionOf.upgradeState(version, raw) : raw;
       if (client && definitionOf.prefetchRead) {
-        const abandon = definitionOf.prefetchRead({ client, state: upgraded, lifetime: options.lifetime });
-        if (abandon) {
-          prefetches.set(typeName, [...(prefetches.get(typeName) ?? []), abandon]);
-          // Let its first request reach the wire (connect, then write: two turns of the event loop) before this call
-          // encodes the state it answers with, which takes tens of milliseconds for a large list.
-          for (let turn = 0; turn < 2; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
-        }
+        const prefetch = definitionOf.prefetchRead({ client, state: upgraded, lifetime: options.lifetime });
+        if (prefetch) await prefetches.started(typeName, prefetch);
       }
       return { state: conformToBlock(definitionOf.schema.block, upgraded), diagnostics: [] };
     },

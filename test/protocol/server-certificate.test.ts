@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import * as http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { createServerCertificate, parsePrivateKey, toPem } from '../../src/protocol/certificate';
+import { createServerCertificate, parsePrivateKey, toPem } from '../../src/protocol/server-certificate';
 
 const OID_SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const OID_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';

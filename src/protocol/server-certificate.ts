@@ -33,7 +33,7 @@ export interface ServerCertificate {
 //         subjectAltName: DNS localhost, IP 127.0.0.1 } }
 //     signatureAlgorithm ecdsa-with-SHA256
 //     signature BIT STRING (0 unused bits) <DER ECDSA signature, 70–72 bytes> }
-// test/protocol/certificate.test.ts parses the result as X.509 and checks each of these fields.
+// test/protocol/server-certificate.test.ts parses the result as X.509 and checks each of these fields.
 
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 

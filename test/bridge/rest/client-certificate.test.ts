@@ -4,7 +4,7 @@ import { createPrivateKey, generateKeyPairSync, X509Certificate } from 'node:cry
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigurationError } from '../../../src/bridge/errors';
-import { loadCertificate } from '../../../src/bridge/rest/certificate';
+import { loadCertificate } from '../../../src/bridge/rest/client-certificate';
 import { makeCertificate, writeTemp, type TestCertificate } from '../helpers/certificates';
 
 // These tests need the openssl command (present on the project's machines); without it they fail rather than skip.
