@@ -58,7 +58,17 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', ...[...ACCEPTANCE, ...PACKAGING].map(regex)],
     },
-    { ...shared, displayName: 'acceptance', testMatch: ACCEPTANCE.map(glob), globalSetup: '<rootDir>/test/global-setup.ts' },
-    { ...shared, displayName: 'packaging', testMatch: PACKAGING.map(glob), globalSetup: '<rootDir>/test/global-setup.ts' },
+    {
+      ...shared,
+      displayName: 'acceptance',
+      testMatch: ACCEPTANCE.map(glob),
+      globalSetup: '<rootDir>/test/global-setup.ts',
+    },
+    {
+      ...shared,
+      displayName: 'packaging',
+      testMatch: PACKAGING.map(glob),
+      globalSetup: '<rootDir>/test/global-setup.ts',
+    },
   ],
 };

@@ -17,7 +17,11 @@ async function benchTransportPlan(): Promise<Figure[]> {
   const directory = mkdtempSync(join(tmpdir(), 'exoform-bench-emu-'));
   const emulator = await startEmulator({ dataFile: join(directory, 'state.json'), seed: 'demo', token: 'bench-token' });
   try {
-    return await benchPlan({ EXO_ENDPOINT: emulator.url, EXO_ORGANIZATION: 'contoso.onmicrosoft.com', EXO_ACCESS_TOKEN: 'bench-token' });
+    return await benchPlan({
+      EXO_ENDPOINT: emulator.url,
+      EXO_ORGANIZATION: 'contoso.onmicrosoft.com',
+      EXO_ACCESS_TOKEN: 'bench-token',
+    });
   } finally {
     await emulator.close();
     rmSync(directory, { recursive: true, force: true });

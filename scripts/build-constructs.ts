@@ -26,10 +26,17 @@ export type ConstructsFlavour = 'cdktf' | 'cdktn';
 export const CONSTRUCTS_SOURCE = join(ROOT, 'constructs');
 export const CONSTRUCTS_DIST = join(DIST, 'constructs');
 
-const ROOT_PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; license: string; dependencies: Record<string, string> };
+const ROOT_PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  license: string;
+  dependencies: Record<string, string>;
+};
 
 /** Everything that differs between the two flavours. */
-export const FLAVOURS: Record<ConstructsFlavour, { name: string; frontEnd: string; peerDependencies: Record<string, string> }> = {
+export const FLAVOURS: Record<
+  ConstructsFlavour,
+  { name: string; frontEnd: string; peerDependencies: Record<string, string> }
+> = {
   cdktf: {
     name: '@exoform/cdktf-constructs',
     frontEnd: 'CDKTF 0.21 (cdktf, cdktf-cli)',
@@ -80,7 +87,11 @@ function compile(outDir: string): void {
   const emitted = program.emit();
   const diagnostics = [...ts.getPreEmitDiagnostics(program), ...emitted.diagnostics];
   if (diagnostics.length) {
-    const host: ts.FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' };
+    const host: ts.FormatDiagnosticsHost = {
+      getCanonicalFileName: (f) => f,
+      getCurrentDirectory: () => ROOT,
+      getNewLine: () => '\n',
+    };
     throw new Error(`constructs/ does not compile:\n${ts.formatDiagnostics(diagnostics, host)}`);
   }
 }
@@ -128,7 +139,9 @@ function readme(flavour: ConstructsFlavour): string {
     '',
     `exoform's constructs for ${frontEnd}, built from the exoform repository's \`constructs/\` by \`npm run constructs\`.`,
     '',
-    `Peers: ${Object.entries(peerDependencies).map(([n, r]) => `\`${n}@${r}\``).join(', ')}.`,
+    `Peers: ${Object.entries(peerDependencies)
+      .map(([n, r]) => `\`${n}@${r}\``)
+      .join(', ')}.`,
     '',
     '```ts',
     `import { App, TerraformStack } from '${module}';`,
@@ -166,7 +179,10 @@ export function buildConstructPackages(destination = CONSTRUCTS_DIST): Record<Co
     writeFileSync(join(target, 'package.json'), packageJson(flavour));
     writeFileSync(join(target, 'README.md'), readme(flavour));
     // npm pack (no scripts run: the package has none) writes <scope>-<name>-<version>.tgz into CONSTRUCTS_DIST.
-    execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], { cwd: target, stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', destination], {
+      cwd: target,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     tarballs[flavour] = constructsTarball(flavour, destination);
     statSync(tarballs[flavour]); // throws if npm named it otherwise
   }
@@ -177,9 +193,14 @@ export function buildConstructPackages(destination = CONSTRUCTS_DIST): Record<Co
 if (require.main === module) {
   try {
     const tarballs = buildConstructPackages();
-    for (const [flavour, path] of Object.entries(tarballs)) process.stdout.write(`${FLAVOURS[flavour as ConstructsFlavour].name}: ${relative(process.cwd(), path).split(sep).join('/')}\n`);
+    for (const [flavour, path] of Object.entries(tarballs))
+      process.stdout.write(
+        `${FLAVOURS[flavour as ConstructsFlavour].name}: ${relative(process.cwd(), path).split(sep).join('/')}\n`,
+      );
   } catch (error) {
-    process.stderr.write(`building the construct packages failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `building the construct packages failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   }
 }

@@ -36,22 +36,45 @@ const SUBCATEGORIES: Record<string, string> = {
  * must match the resource's importState). Every resource needs an entry: generation fails otherwise.
  */
 export const IMPORTS: Record<string, { name: string; id: string; what: string }> = {
-  transport_config: { name: 'org', id: 'contoso.onmicrosoft.com', what: "the tenant's initial domain or tenant id (the provider's `organization`)" },
-  mailbox_smtp_auth: { name: 'scanner', id: 'scanner@contoso.com', what: 'any identity of the mailbox: primary SMTP address, user principal name, alias or GUID' },
+  transport_config: {
+    name: 'org',
+    id: 'contoso.onmicrosoft.com',
+    what: "the tenant's initial domain or tenant id (the provider's `organization`)",
+  },
+  mailbox_smtp_auth: {
+    name: 'scanner',
+    id: 'scanner@contoso.com',
+    what: 'any identity of the mailbox: primary SMTP address, user principal name, alias or GUID',
+  },
   mailbox_smtp_auth_list: {
     name: 'allowed',
     id: 'enabled:scanner@contoso.com,sean@contoso.com',
-    what: '`<setting>:<mailbox>,<mailbox>` (`enabled`, `disabled` or `inherit`, then exactly the mailboxes to adopt; with `terraform plan -generate-config-out` this writes the tenant\'s current exceptions as a list to review), or `enabled` / `disabled` alone (every mailbox whose SMTP AUTH is explicitly so)',
+    what: "`<setting>:<mailbox>,<mailbox>` (`enabled`, `disabled` or `inherit`, then exactly the mailboxes to adopt; with `terraform plan -generate-config-out` this writes the tenant's current exceptions as a list to review), or `enabled` / `disabled` alone (every mailbox whose SMTP AUTH is explicitly so)",
   },
-  authentication_policy: { name: 'legacy_mail_clients', id: 'Allow Basic POP IMAP SMTP', what: 'the policy name or its GUID' },
-  authentication_policy_assignment: { name: 'scanner', id: 'scanner@contoso.com', what: 'the user principal name or GUID of a user who has an authentication policy' },
-  default_authentication_policy: { name: 'org', id: 'contoso.onmicrosoft.com', what: "the tenant's initial domain or tenant id" },
+  authentication_policy: {
+    name: 'legacy_mail_clients',
+    id: 'Allow Basic POP IMAP SMTP',
+    what: 'the policy name or its GUID',
+  },
+  authentication_policy_assignment: {
+    name: 'scanner',
+    id: 'scanner@contoso.com',
+    what: 'the user principal name or GUID of a user who has an authentication policy',
+  },
+  default_authentication_policy: {
+    name: 'org',
+    id: 'contoso.onmicrosoft.com',
+    what: "the tenant's initial domain or tenant id",
+  },
 };
 
 function typeName(type: CtyType): string {
   if (typeof type === 'string') return type;
   const [kind, inner] = type;
-  if (kind === 'object') return `object({ ${Object.entries(inner as Record<string, CtyType>).map(([k, v]) => `${k} = ${typeName(v)}`).join(', ')} })`;
+  if (kind === 'object')
+    return `object({ ${Object.entries(inner as Record<string, CtyType>)
+      .map(([k, v]) => `${k} = ${typeName(v)}`)
+      .join(', ')} })`;
   return `${kind}(${typeName(inner as CtyType)})`;
 }
 
@@ -70,7 +93,9 @@ function schemaSection(schema: Schema): string[] {
   ];
   const lines: string[] = ['## Schema', ''];
   for (const [title, belongs] of groups) {
-    const names = Object.keys(schema.block.attributes).filter((name) => belongs(schema.block.attributes[name])).sort();
+    const names = Object.keys(schema.block.attributes)
+      .filter((name) => belongs(schema.block.attributes[name]))
+      .sort();
     if (!names.length) continue;
     lines.push(`### ${title}`, '', ...names.map((name) => attributeLine(name, schema.block.attributes[name])), '');
   }
@@ -87,7 +112,16 @@ function exampleFile(path: string): string[] {
 function frontmatter(title: string, subcategory: string, description: string): string[] {
   // The description is one YAML block scalar; its first sentence is what the registry lists.
   const summary = description.split(/(?<=\.)\s/)[0]!;
-  return ['---', MARKER, `page_title: "${title}"`, `subcategory: "${subcategory}"`, 'description: |-', `  ${summary}`, '---', ''];
+  return [
+    '---',
+    MARKER,
+    `page_title: "${title}"`,
+    `subcategory: "${subcategory}"`,
+    'description: |-',
+    `  ${summary}`,
+    '---',
+    '',
+  ];
 }
 
 function importSection(short: string): string[] {
@@ -169,7 +203,8 @@ function indexPage(provider: ReturnType<typeof createExoformProvider>): string {
     lines.push('');
   }
   lines.push('## Schema', '', '### Optional', '');
-  for (const name of Object.keys(provider.schema.block.attributes).sort()) lines.push(attributeLine(name, provider.schema.block.attributes[name]));
+  for (const name of Object.keys(provider.schema.block.attributes).sort())
+    lines.push(attributeLine(name, provider.schema.block.attributes[name]));
   lines.push('', '## Environment variables', '', '| setting | environment variable |', '| --- | --- |');
   for (const [name, variable] of Object.entries(PROVIDER_ENVIRONMENT)) lines.push(`| \`${name}\` | \`${variable}\` |`);
   lines.push(
@@ -183,31 +218,33 @@ function indexPage(provider: ReturnType<typeof createExoformProvider>): string {
 
 function functionPage(name: string, schema: FunctionSchema): string {
   const call = `provider::exchangeonline::${name}(${schema.parameters.map((p) => p.name).join(', ')})`;
-  return [
-    ...frontmatter(`${name} function - ${PROVIDER_NAME}`, '', schema.summary),
-    `# Function: ${name}`,
-    '',
-    schema.summary,
-    '',
-    'Provider-defined functions need Terraform 1.8 or later. They need no provider configuration: the provider only has to be in `required_providers`.',
-    '',
-    '```text',
-    `${call} → ${typeName(schema.returnType)}`,
-    '```',
-    '',
-    schema.description,
-    '',
-    '## Example Usage',
-    '',
-    ...exampleFile(`functions/${name}.tf`),
-    '## Arguments',
-    '',
-    ...schema.parameters.map((p) => `- \`${p.name}\` (${typeName(p.type)}) ${p.description}`),
-    '',
-    '## Result',
-    '',
-    `${typeName(schema.returnType)}`,
-  ].join('\n') + '\n';
+  return (
+    [
+      ...frontmatter(`${name} function - ${PROVIDER_NAME}`, '', schema.summary),
+      `# Function: ${name}`,
+      '',
+      schema.summary,
+      '',
+      'Provider-defined functions need Terraform 1.8 or later. They need no provider configuration: the provider only has to be in `required_providers`.',
+      '',
+      '```text',
+      `${call} → ${typeName(schema.returnType)}`,
+      '```',
+      '',
+      schema.description,
+      '',
+      '## Example Usage',
+      '',
+      ...exampleFile(`functions/${name}.tf`),
+      '## Arguments',
+      '',
+      ...schema.parameters.map((p) => `- \`${p.name}\` (${typeName(p.type)}) ${p.description}`),
+      '',
+      '## Result',
+      '',
+      `${typeName(schema.returnType)}`,
+    ].join('\n') + '\n'
+  );
 }
 
 export function generateDocs(): Map<string, string> {
@@ -219,9 +256,13 @@ export function generateDocs(): Map<string, string> {
   }
   for (const dataSource of provider.dataSources) {
     const short = dataSource.typeName.replace(`${PROVIDER_NAME}_`, '');
-    files.set(join('docs', 'data-sources', `${short}.md`), page('data-sources', dataSource.typeName, dataSource.schema));
+    files.set(
+      join('docs', 'data-sources', `${short}.md`),
+      page('data-sources', dataSource.typeName, dataSource.schema),
+    );
   }
-  for (const fn of provider.functions ?? []) files.set(join('docs', 'functions', `${fn.name}.md`), functionPage(fn.name, fn.schema));
+  for (const fn of provider.functions ?? [])
+    files.set(join('docs', 'functions', `${fn.name}.md`), functionPage(fn.name, fn.schema));
   files.set(join('docs', 'index.md'), indexPage(provider));
   return files;
 }
@@ -241,7 +282,9 @@ if (require.main === module) {
     }
   }
   if (stale.length) {
-    process.stderr.write(`Generated docs are stale: ${stale.join(', ')}. Run \`npm run docs\` and commit the result.\n`);
+    process.stderr.write(
+      `Generated docs are stale: ${stale.join(', ')}. Run \`npm run docs\` and commit the result.\n`,
+    );
     process.exit(1);
   }
 }

@@ -98,7 +98,9 @@ function describeField(field: protobuf.Field, where: string): string {
   const parts = [`name: ${q(field.name)}`, `number: ${field.id}`];
   if (field instanceof protobuf.MapField) {
     if (!SCALARS.has(field.keyType) || field.keyType === 'bytes' || field.keyType === 'double') {
-      throw new Error(`generate-protocol: ${where} has map key type ${field.keyType}, which the codec does not support`);
+      throw new Error(
+        `generate-protocol: ${where} has map key type ${field.keyType}, which the codec does not support`,
+      );
     }
     const value = typeRef(field, where);
     const map = [`keyType: ${q(field.keyType)}`, `valueType: ${q(value.type)}`];
@@ -176,7 +178,11 @@ function renderTree(tree: EnumTree, indent: string): string {
 }
 
 export function protoFiles(): string[] {
-  return fs.readdirSync(protoDir).filter((f) => f.endsWith('.proto')).sort().map((f) => path.join(protoDir, f));
+  return fs
+    .readdirSync(protoDir)
+    .filter((f) => f.endsWith('.proto'))
+    .sort()
+    .map((f) => path.join(protoDir, f));
 }
 
 /** The full text of descriptors.ts; a pure function of the .proto files. */

@@ -30,11 +30,27 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DIST, PROVIDER_VERSION, ROOT, SIDE_BUNDLES, bundle, sideBundlePlugin } from './package';
 import { RUNTIME_LINE, RUNTIME_PACKAGES, checkRuntimeSupported, fetchRuntime } from './release/node-runtime';
-import { buildSea, executableName, hostPlatform, nodeBinaryVersion, type SeaApplication, type SeaTarget } from './release/sea';
+import {
+  buildSea,
+  executableName,
+  hostPlatform,
+  nodeBinaryVersion,
+  type SeaApplication,
+  type SeaTarget,
+} from './release/sea';
 import { writeZip, type ZipEntry } from './release/zip';
 
 export const PROVIDER_TYPE = 'exchangeonline';
@@ -104,7 +120,11 @@ const CLI_ENTRY = join(ROOT, 'src/cli/main.ts'); // runs itself: in a single exe
 
 /** The provider's single executable: the provider bundle, with the side bundles as embedded assets. */
 export async function providerApplication(): Promise<SeaApplication> {
-  const provider = { name: 'provider', main: await bundle('src/main.ts', BANNER, [sideBundlePlugin]), assets: {} as Record<string, Buffer> };
+  const provider = {
+    name: 'provider',
+    main: await bundle('src/main.ts', BANNER, [sideBundlePlugin]),
+    assets: {} as Record<string, Buffer>,
+  };
   for (const [moduleName, file] of Object.entries(SIDE_BUNDLES)) {
     provider.assets[file] = await bundle(require.resolve(moduleName, { paths: [ROOT] }), BANNER);
   }
@@ -127,21 +147,33 @@ export function hostTarget(log?: (line: string) => void): SeaTarget {
 
 /** The file names of one platform's two executables, as they go into the zips and into --native directories. */
 export function executableNames(version: string, platform: string): { provider: string; cli: string } {
-  return { provider: executableName(`${PROVIDER_BINARY}_v${version}`, platform), cli: executableName('exoform', platform) };
+  return {
+    provider: executableName(`${PROVIDER_BINARY}_v${version}`, platform),
+    cli: executableName('exoform', platform),
+  };
 }
 
 /**
  * Refuses to release a version that is not what the tag says, or that CHANGELOG.md has no "## <version>" section
  * for (users read what changed there; the GitHub release notes point to it).
  */
-export function checkReleaseVersion(version: string, tag?: string, changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8')): void {
-  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version)) throw new Error(`package.json version "${version}" is not a semantic version (x.y.z)`);
+export function checkReleaseVersion(
+  version: string,
+  tag?: string,
+  changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8'),
+): void {
+  if (!/^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(version))
+    throw new Error(`package.json version "${version}" is not a semantic version (x.y.z)`);
   if (tag !== undefined && tag !== `v${version}`) {
-    throw new Error(`tag ${tag} does not match package.json's version ${version}: tag v${version}, or set "version" in package.json to ${tag.replace(/^v/, '')} and tag again`);
+    throw new Error(
+      `tag ${tag} does not match package.json's version ${version}: tag v${version}, or set "version" in package.json to ${tag.replace(/^v/, '')} and tag again`,
+    );
   }
   const escaped = version.replace(/[.+-]/g, (c) => `\\${c}`);
   if (!new RegExp(`^## \\[?v?${escaped}\\]?(\\s|$)`, 'm').test(changelog)) {
-    throw new Error(`CHANGELOG.md has no "## ${version}" section: move the "Unreleased" entries under "## ${version}" before releasing`);
+    throw new Error(
+      `CHANGELOG.md has no "## ${version}" section: move the "Unreleased" entries under "## ${version}" before releasing`,
+    );
   }
 }
 
@@ -149,7 +181,11 @@ export function checkReleaseVersion(version: string, tag?: string, changelog = r
  * This machine's two executables into <directory>/<os_arch>/, with runtime.json naming the embedded Node: one
  * runner's share of a release (scripts/release/build-native.sh), assembled later with --prebuilt.
  */
-export async function buildNative(directory: string, target: SeaTarget, options: { log?: (line: string) => void; allowUnsignedDarwin?: boolean } = {}): Promise<string> {
+export async function buildNative(
+  directory: string,
+  target: SeaTarget,
+  options: { log?: (line: string) => void; allowUnsignedDarwin?: boolean } = {},
+): Promise<string> {
   const names = executableNames(PROVIDER_VERSION, target.platform);
   const out = join(directory, target.platform);
   rmSync(out, { recursive: true, force: true });
@@ -157,8 +193,13 @@ export async function buildNative(directory: string, target: SeaTarget, options:
   const seaOptions = { log: options.log, allowUnsignedDarwin: options.allowUnsignedDarwin };
   copyFileSync(buildSea(await providerApplication(), target, seaOptions), join(out, names.provider));
   copyFileSync(buildSea(await cliApplication(), target, seaOptions), join(out, names.cli));
-  writeFileSync(join(out, 'runtime.json'), JSON.stringify({ platform: target.platform, node: nodeBinaryVersion(target.nodeBinary) }, null, 2) + '\n');
-  options.log?.(`${target.platform}: ${join(out, names.provider)}, ${join(out, names.cli)} (Node ${nodeBinaryVersion(target.nodeBinary)})`);
+  writeFileSync(
+    join(out, 'runtime.json'),
+    JSON.stringify({ platform: target.platform, node: nodeBinaryVersion(target.nodeBinary) }, null, 2) + '\n',
+  );
+  options.log?.(
+    `${target.platform}: ${join(out, names.provider)}, ${join(out, names.cli)} (Node ${nodeBinaryVersion(target.nodeBinary)})`,
+  );
   return out;
 }
 
@@ -184,23 +225,32 @@ export async function buildRelease(options: ReleaseOptions = {}): Promise<Releas
       const names = executableNames(version, platform);
       const provider = join(options.prebuilt, platform, names.provider);
       const cli = join(options.prebuilt, platform, names.cli);
-      if (!PLATFORM_NAME.test(platform)) throw new Error(`--prebuilt ${options.prebuilt}/${platform}: not a platform name like linux_amd64`);
+      if (!PLATFORM_NAME.test(platform))
+        throw new Error(`--prebuilt ${options.prebuilt}/${platform}: not a platform name like linux_amd64`);
       if (!existsSync(provider) || !existsSync(cli)) {
-        throw new Error(`--prebuilt ${options.prebuilt}/${platform} lacks ${names.provider} or ${names.cli}: was it built by --native for version ${version}?`);
+        throw new Error(
+          `--prebuilt ${options.prebuilt}/${platform} lacks ${names.provider} or ${names.cli}: was it built by --native for version ${version}?`,
+        );
       }
       // The runner checked its runtime when it built; the assembly checks again on the day of the release.
-      const runtime = JSON.parse(readFileSync(join(options.prebuilt, platform, 'runtime.json'), 'utf8')) as { node: string };
+      const runtime = JSON.parse(readFileSync(join(options.prebuilt, platform, 'runtime.json'), 'utf8')) as {
+        node: string;
+      };
       checkRuntimeSupported(runtime.node);
       executables[platform] = { provider: readFileSync(provider), cli: readFileSync(cli) };
     }
-    if (Object.keys(executables).length === 0) throw new Error(`--prebuilt ${options.prebuilt} holds no <os_arch> directories`);
+    if (Object.keys(executables).length === 0)
+      throw new Error(`--prebuilt ${options.prebuilt} holds no <os_arch> directories`);
   } else {
     const targets = options.targets?.length ? options.targets : [hostTarget(log)];
     const provider = await providerApplication();
     const cli = await cliApplication();
     const seaOptions = { allowUnsignedDarwin: options.allowUnsignedDarwin, log };
     for (const target of targets) {
-      executables[target.platform] = { provider: readFileSync(buildSea(provider, target, seaOptions)), cli: readFileSync(buildSea(cli, target, seaOptions)) };
+      executables[target.platform] = {
+        provider: readFileSync(buildSea(provider, target, seaOptions)),
+        cli: readFileSync(buildSea(cli, target, seaOptions)),
+      };
     }
   }
 
@@ -235,7 +285,9 @@ export async function buildRelease(options: ReleaseOptions = {}): Promise<Releas
   const manifest = join(directory, `${PROVIDER_BINARY}_${version}_manifest.json`);
   writeFileSync(manifest, registryManifest());
 
-  const listed = [...Object.values(providerZips), ...Object.values(cliZips), manifest].map((path) => path.slice(directory.length + 1)).sort();
+  const listed = [...Object.values(providerZips), ...Object.values(cliZips), manifest]
+    .map((path) => path.slice(directory.length + 1))
+    .sort();
   const sums = join(directory, `${PROVIDER_BINARY}_${version}_SHA256SUMS`);
   writeFileSync(sums, listed.map((name) => `${sha256(readFileSync(join(directory, name)))}  ${name}\n`).join(''));
 
@@ -243,9 +295,15 @@ export async function buildRelease(options: ReleaseOptions = {}): Promise<Releas
   const gpgKey = options.gpgKey ?? process.env.GPG_FINGERPRINT;
   if (gpgKey) {
     signature = `${sums}.sig`;
-    const result = spawnSync('gpg', ['--batch', '--yes', '--local-user', gpgKey, '--output', signature, '--detach-sign', sums], { encoding: 'utf8' });
+    const result = spawnSync(
+      'gpg',
+      ['--batch', '--yes', '--local-user', gpgKey, '--output', signature, '--detach-sign', sums],
+      { encoding: 'utf8' },
+    );
     if (result.error || result.status !== 0) {
-      throw new Error(`signing ${sums} with GPG key ${gpgKey} failed: ${result.error?.message ?? result.stderr.trim()}. Check the key is in the keyring (GNUPGHOME) and needs no passphrase prompt.`);
+      throw new Error(
+        `signing ${sums} with GPG key ${gpgKey} failed: ${result.error?.message ?? result.stderr.trim()}. Check the key is in the keyring (GNUPGHOME) and needs no passphrase prompt.`,
+      );
     }
     log(`signed: ${signature}`);
   }
@@ -256,9 +314,13 @@ export async function buildRelease(options: ReleaseOptions = {}): Promise<Releas
   for (const host of MIRROR_HOSTS) {
     const providerDirectory = join(mirror, host, PROVIDER_NAMESPACE, PROVIDER_TYPE);
     mkdirSync(providerDirectory, { recursive: true });
-    writeFileSync(join(providerDirectory, 'index.json'), JSON.stringify({ versions: { [version]: {} } }, null, 2) + '\n');
+    writeFileSync(
+      join(providerDirectory, 'index.json'),
+      JSON.stringify({ versions: { [version]: {} } }, null, 2) + '\n',
+    );
     writeFileSync(join(providerDirectory, `${version}.json`), JSON.stringify({ archives }, null, 2) + '\n');
-    for (const zip of Object.values(providerZips)) placeFile(zip, join(providerDirectory, zip.slice(directory.length + 1)));
+    for (const zip of Object.values(providerZips))
+      placeFile(zip, join(providerDirectory, zip.slice(directory.length + 1)));
   }
   log(`release ${version}: ${directory}`);
   return { directory, version, providerZips, cliZips, manifest, sums, signature, mirror };
@@ -277,11 +339,15 @@ function parseArguments(argv: string[]): ReleaseOptions & { native?: string } {
     };
     if (flag === '--platform') {
       const platform = value();
-      if (!PLATFORM_NAME.test(platform)) throw new Error(`--platform ${platform} is not a Terraform platform name like linux_amd64 or windows_amd64`);
+      if (!PLATFORM_NAME.test(platform))
+        throw new Error(`--platform ${platform} is not a Terraform platform name like linux_amd64 or windows_amd64`);
       options.targets!.push({ platform, nodeBinary: '' });
     } else if (flag === '--node-binary') {
       const target = options.targets!.at(-1);
-      if (!target || target.nodeBinary) throw new Error('--node-binary must follow --platform <os_arch> (e.g. --platform darwin_arm64 --node-binary ./node)');
+      if (!target || target.nodeBinary)
+        throw new Error(
+          '--node-binary must follow --platform <os_arch> (e.g. --platform darwin_arm64 --node-binary ./node)',
+        );
       target.nodeBinary = resolve(value());
     } else if (flag === '--gpg-key') options.gpgKey = value();
     else if (flag === '--allow-unsigned-darwin') options.allowUnsignedDarwin = true;
@@ -292,7 +358,9 @@ function parseArguments(argv: string[]): ReleaseOptions & { native?: string } {
     else throw new Error(`unknown option ${flag}; see the header of scripts/release.ts`);
   }
   // A platform without --node-binary embeds that platform's Node from the npm registry.
-  for (const target of options.targets!) if (!target.nodeBinary) target.nodeBinary = fetchRuntime(target.platform, (line) => process.stdout.write(`${line}\n`));
+  for (const target of options.targets!)
+    if (!target.nodeBinary)
+      target.nodeBinary = fetchRuntime(target.platform, (line) => process.stdout.write(`${line}\n`));
   return options;
 }
 
@@ -302,10 +370,14 @@ function parseArguments(argv: string[]): ReleaseOptions & { native?: string } {
  */
 function nativeTarget(): SeaTarget {
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
-  if (process.env.EXOFORM_NODE_BINARY) return { platform: hostPlatform(), nodeBinary: resolve(process.env.EXOFORM_NODE_BINARY) };
+  if (process.env.EXOFORM_NODE_BINARY)
+    return { platform: hostPlatform(), nodeBinary: resolve(process.env.EXOFORM_NODE_BINARY) };
   if (RUNTIME_PACKAGES[hostPlatform()]) return hostTarget(log);
-  if (process.versions.node.split('.')[0] === String(RUNTIME_LINE)) return { platform: hostPlatform(), nodeBinary: process.execPath };
-  throw new Error(`${hostPlatform()}: no Node ${RUNTIME_LINE} package in the npm registry; run with Node ${RUNTIME_LINE} or set EXOFORM_NODE_BINARY`);
+  if (process.versions.node.split('.')[0] === String(RUNTIME_LINE))
+    return { platform: hostPlatform(), nodeBinary: process.execPath };
+  throw new Error(
+    `${hostPlatform()}: no Node ${RUNTIME_LINE} package in the npm registry; run with Node ${RUNTIME_LINE} or set EXOFORM_NODE_BINARY`,
+  );
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -313,7 +385,10 @@ async function main(argv: string[]): Promise<void> {
   if (options.native) {
     checkReleaseVersion(PROVIDER_VERSION, options.tag);
     const target = options.targets!.find((t) => t.platform === hostPlatform()) ?? nativeTarget();
-    await buildNative(options.native, target, { allowUnsignedDarwin: options.allowUnsignedDarwin, log: (line) => process.stdout.write(`${line}\n`) });
+    await buildNative(options.native, target, {
+      allowUnsignedDarwin: options.allowUnsignedDarwin,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
     return;
   }
   await buildRelease(options);

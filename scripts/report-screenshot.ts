@@ -11,10 +11,14 @@ import { ROOT } from './package';
 
 const directory = mkdtempSync(join(tmpdir(), 'exoform-screenshot-'));
 try {
-  const report = spawnSync(process.execPath, [join(ROOT, 'bin', 'exoform.js'), 'report', '--demo', '--format', 'html', '--quiet'], {
-    encoding: 'utf8',
-    env: { ...process.env, EXOFORM_CLI_FROM_SOURCE: '1' },
-  });
+  const report = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin', 'exoform.js'), 'report', '--demo', '--format', 'html', '--quiet'],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, EXOFORM_CLI_FROM_SOURCE: '1' },
+    },
+  );
   if (report.status !== 0) throw new Error(`exoform report --demo failed: ${report.stderr}`);
   const page = join(directory, 'report.html');
   writeFileSync(page, report.stdout);

@@ -22,7 +22,12 @@ import { join, resolve } from 'node:path';
 import type { ExchangeBridge } from '../src/bridge/bridge';
 import { createRestBridge, type RestBridgeSettings } from '../src/bridge/rest/create-rest-bridge';
 import { startEmulator, type RunningEmulator } from '../src/emulator';
-import { effectiveSmtpAuthEnabled, listCasMailboxes, type CasMailbox, type SmtpAuthOverride } from '../src/exchange/cas-mailbox';
+import {
+  effectiveSmtpAuthEnabled,
+  listCasMailboxes,
+  type CasMailbox,
+  type SmtpAuthOverride,
+} from '../src/exchange/cas-mailbox';
 import { readTransportConfig, type TransportConfigSettings } from '../src/exchange/transport-config';
 import { ROOT, cliConfigPath, packageProvider, terraformSettings } from './package';
 
@@ -45,7 +50,9 @@ function parseArguments(argv: string[]): Options {
     else throw new Error(`unknown argument ${argument}. Usage: npm start [-- --tenant <domain> [--auto-approve]]`);
   }
   if (options.tenant !== undefined && !/^[a-z0-9.-]+\.[a-z]{2,}$|^[0-9a-f-]{36}$/i.test(options.tenant)) {
-    throw new Error(`--tenant needs the tenant's initial domain (contoso.onmicrosoft.com) or id, got ${JSON.stringify(options.tenant)}`);
+    throw new Error(
+      `--tenant needs the tenant's initial domain (contoso.onmicrosoft.com) or id, got ${JSON.stringify(options.tenant)}`,
+    );
   }
   return options;
 }
@@ -59,18 +66,32 @@ export function rootAppCommand(): { command: string; entry: string } {
   return { command: `${join(ROOT, 'node_modules', '.bin', 'tsx')} ${entry}`, entry };
 }
 
-function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, interactive: boolean): Promise<void> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  interactive: boolean,
+): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     process.stdout.write(`\n$ ${[command.replace(`${ROOT}/node_modules/.bin/`, 'npx '), ...args].join(' ')}\n`);
     const child = spawn(command, args, { cwd, env, stdio: [interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
     child.on('error', (error) => reject(new Error(`could not run ${command}: ${error.message}`)));
-    child.on('close', (code) => (code === 0 ? resolvePromise() : reject(new Error(`cdktf ${args[0]} exited with ${code}; its output is above.`))));
+    child.on('close', (code) =>
+      code === 0 ? resolvePromise() : reject(new Error(`cdktf ${args[0]} exited with ${code}; its output is above.`)),
+    );
   });
 }
 
 function requireTerraform(): void {
-  const result = spawnSync('terraform', ['version'], { stdio: 'ignore', env: { ...process.env, TF_CLI_CONFIG_FILE: cliConfigPath() } });
-  if (result.error || result.status !== 0) throw new Error('terraform is not on PATH. Install Terraform 1.11 or later (cdktf drives it) and run npm start again.');
+  const result = spawnSync('terraform', ['version'], {
+    stdio: 'ignore',
+    env: { ...process.env, TF_CLI_CONFIG_FILE: cliConfigPath() },
+  });
+  if (result.error || result.status !== 0)
+    throw new Error(
+      'terraform is not on PATH. Install Terraform 1.11 or later (cdktf drives it) and run npm start again.',
+    );
 }
 
 interface Posture {
@@ -87,9 +108,12 @@ async function readPosture(bridge: ExchangeBridge): Promise<Posture> {
 const word = (value: SmtpAuthOverride): string => (value === null ? 'inherit' : value ? 'disabled' : 'enabled');
 
 export function formatPosture(tenant: string, before: Posture | undefined, after: Posture): string {
-  const smtp = (s: TransportConfigSettings): string => `${s.smtpClientAuthenticationDisabled ? 'disabled' : 'ENABLED'} (SmtpClientAuthenticationDisabled=${s.smtpClientAuthenticationDisabled})`;
-  const legacy = (s: TransportConfigSettings): string => `${s.allowLegacyTlsClients ? 'ALLOWED' : 'not allowed'} (AllowLegacyTLSClients=${s.allowLegacyTlsClients})`;
-  const change = <T>(describe: (s: T) => string, was: T | undefined, now: T): string => (was === undefined || describe(was) === describe(now) ? describe(now) : `${describe(was)} → ${describe(now)}`);
+  const smtp = (s: TransportConfigSettings): string =>
+    `${s.smtpClientAuthenticationDisabled ? 'disabled' : 'ENABLED'} (SmtpClientAuthenticationDisabled=${s.smtpClientAuthenticationDisabled})`;
+  const legacy = (s: TransportConfigSettings): string =>
+    `${s.allowLegacyTlsClients ? 'ALLOWED' : 'not allowed'} (AllowLegacyTLSClients=${s.allowLegacyTlsClients})`;
+  const change = <T>(describe: (s: T) => string, was: T | undefined, now: T): string =>
+    was === undefined || describe(was) === describe(now) ? describe(now) : `${describe(was)} → ${describe(now)}`;
   const orgDisabled = after.transport.smtpClientAuthenticationDisabled;
   const previous = new Map(before?.mailboxes.map((m) => [m.guid, m.smtpClientAuthenticationDisabled]) ?? []);
   const rows = after.mailboxes.map((mailbox) => {
@@ -97,7 +121,10 @@ export function formatPosture(tenant: string, before: Posture | undefined, after
     const was = previous.has(mailbox.guid) ? previous.get(mailbox.guid)! : own;
     return { address: mailbox.primarySmtpAddress, own, was, effective: effectiveSmtpAuthEnabled(own, orgDisabled) };
   });
-  const listed = rows.length <= LIST_EVERY_MAILBOX_UP_TO ? rows : rows.filter((r) => r.own !== null || r.was !== null || r.effective);
+  const listed =
+    rows.length <= LIST_EVERY_MAILBOX_UP_TO
+      ? rows
+      : rows.filter((r) => r.own !== null || r.was !== null || r.effective);
   const width = Math.max(7, ...listed.map((r) => r.address.length)) + 2;
   const lines = [
     '',
@@ -106,9 +133,15 @@ export function formatPosture(tenant: string, before: Posture | undefined, after
     `  Legacy TLS clients          : ${change(legacy, before?.transport, after.transport)}`,
     '',
     `  ${'Mailbox'.padEnd(width)}${'Own setting'.padEnd(22)}Effective SMTP AUTH`,
-    ...listed.map((r) => `  ${r.address.padEnd(width)}${(r.was === r.own ? word(r.own) : `${word(r.was)} → ${word(r.own)}`).padEnd(22)}${r.effective ? 'ENABLED' : 'disabled'}`),
+    ...listed.map(
+      (r) =>
+        `  ${r.address.padEnd(width)}${(r.was === r.own ? word(r.own) : `${word(r.was)} → ${word(r.own)}`).padEnd(22)}${r.effective ? 'ENABLED' : 'disabled'}`,
+    ),
   ];
-  if (listed.length < rows.length) lines.push(`  ... and ${rows.length - listed.length} more mailboxes that follow the organization (SMTP AUTH disabled)`);
+  if (listed.length < rows.length)
+    lines.push(
+      `  ... and ${rows.length - listed.length} more mailboxes that follow the organization (SMTP AUTH disabled)`,
+    );
   const count = (predicate: (r: (typeof rows)[number]) => boolean): number => rows.filter(predicate).length;
   lines.push(
     '',
@@ -134,7 +167,8 @@ async function main(): Promise<void> {
 
   // Nothing from the caller's EXO_* variables leaks into the demo; a real tenant uses exactly them.
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) if (!realTenant && (name.startsWith('EXO_') || name === 'EXOFORM_ALLOW_LIST')) delete env[name];
+  for (const name of Object.keys(env))
+    if (!realTenant && (name.startsWith('EXO_') || name === 'EXOFORM_ALLOW_LIST')) delete env[name];
   let emulator: RunningEmulator | undefined;
   let settings: RestBridgeSettings;
   if (realTenant) {
@@ -168,7 +202,16 @@ async function main(): Promise<void> {
     const app = rootAppCommand();
     writeFileSync(
       join(workDirectory, 'cdktf.json'),
-      JSON.stringify({ language: 'typescript', app: app.command, sendCrashReports: 'false', '//': `the root app of ${join(ROOT, 'cdktf.json')}, run from here by npm start` }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          language: 'typescript',
+          app: app.command,
+          sendCrashReports: 'false',
+          '//': `the root app of ${join(ROOT, 'cdktf.json')}, run from here by npm start`,
+        },
+        null,
+        2,
+      ) + '\n',
     );
     await run(
       join(ROOT, 'node_modules', '.bin', 'cdktf'),
@@ -198,7 +241,9 @@ async function printReadiness(settings: RestBridgeSettings & { graphAccessToken?
   const { renderTerminal } = await import('../src/report/render-text');
   const report = await runReadinessReport([targetFor(settings)]);
   process.stdout.write(`\n${renderTerminal(report)}`);
-  process.stdout.write('Whole fleets, JSON/CSV/HTML and a suggested allow list: npm exec -- exoform report --help (docs/report.md).\n');
+  process.stdout.write(
+    'Whole fleets, JSON/CSV/HTML and a suggested allow list: npm exec -- exoform report --help (docs/report.md).\n',
+  );
 }
 
 if (require.main === module) {

@@ -50,6 +50,8 @@ main().catch((error: unknown) => {
     process.stderr.write(error.message + '\n');
     process.exit(1);
   }
-  process.stderr.write(`exoform provider failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `exoform provider failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

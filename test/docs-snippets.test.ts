@@ -42,7 +42,14 @@ function hclBlocks(file: string): Snippet[] {
     const indent = /^\s*/.exec(lines[i]!)![0].length;
     let end = start;
     while (end < lines.length && !/^\s*```\s*$/.test(lines[end]!)) end++;
-    blocks.push({ where: `${relative(ROOT, file)}:${start}`, text: lines.slice(start, end).map((line) => line.slice(indent)).join('\n') + '\n' });
+    blocks.push({
+      where: `${relative(ROOT, file)}:${start}`,
+      text:
+        lines
+          .slice(start, end)
+          .map((line) => line.slice(indent))
+          .join('\n') + '\n',
+    });
     i = end;
   }
   return blocks;
@@ -51,10 +58,17 @@ function hclBlocks(file: string): Snippet[] {
 const FILES = [join(ROOT, 'README.md'), ...markdownFiles(join(ROOT, 'docs'))];
 
 /** The configurations to check: each snippet, with the rules from the header applied. */
-type Configuration = { where: string; snippet: string; files: Record<string, string>; validatedWithImport: boolean; cliConfig: boolean };
+type Configuration = {
+  where: string;
+  snippet: string;
+  files: Record<string, string>;
+  validatedWithImport: boolean;
+  cliConfig: boolean;
+};
 
 /** Top-level blocks of Terraform's CLI configuration file, never of a module. */
-const CLI_CONFIG = /^\s*(provider_installation|credentials|credentials_helper|plugin_cache_dir|disable_checkpoint|host)\b/m;
+const CLI_CONFIG =
+  /^\s*(provider_installation|credentials|credentials_helper|plugin_cache_dir|disable_checkpoint|host)\b/m;
 
 function configurations(): Configuration[] {
   const out: Configuration[] = [];
@@ -68,7 +82,13 @@ function configurations(): Configuration[] {
       const files: Record<string, string> = { 'main.tf': config };
       if (!/required_providers/.test(config)) files['providers.tf'] = REQUIRED_PROVIDERS;
       // A resource page's Example Usage is validated as part of its import configuration (it is the same text plus the block).
-      out.push({ where: block.where, snippet: block.text, files, validatedWithImport: resourcePage && hasImport && index === 0, cliConfig: CLI_CONFIG.test(block.text) });
+      out.push({
+        where: block.where,
+        snippet: block.text,
+        files,
+        validatedWithImport: resourcePage && hasImport && index === 0,
+        cliConfig: CLI_CONFIG.test(block.text),
+      });
     });
   }
   return out;
@@ -77,12 +97,19 @@ function configurations(): Configuration[] {
 test('every resource page has frontmatter, Example Usage, Schema and Import; data sources and the index have theirs', () => {
   const pages = markdownFiles(join(ROOT, 'docs')).filter((file) => !file.includes(`${join('docs', 'examples')}`));
   const resourcePages = pages.filter((file) => relative(ROOT, file).startsWith('docs/resources/'));
-  expect(resourcePages.map((file) => relative(join(ROOT, 'docs', 'resources'), file).replace(/\.md$/, '')).sort()).toEqual(Object.keys(IMPORTS).sort());
+  expect(
+    resourcePages.map((file) => relative(join(ROOT, 'docs', 'resources'), file).replace(/\.md$/, '')).sort(),
+  ).toEqual(Object.keys(IMPORTS).sort());
   for (const file of pages) {
     const text = readFileSync(file, 'utf8');
     const where = relative(ROOT, file);
     const frontmatter = /^---\n([\s\S]*?)\n---\n/.exec(text)?.[1] ?? '';
-    expect({ where, page_title: /^page_title: ".+"$/m.test(frontmatter), subcategory: /^subcategory: ".*"$/m.test(frontmatter), description: /^description: /m.test(frontmatter) }).toEqual({
+    expect({
+      where,
+      page_title: /^page_title: ".+"$/m.test(frontmatter),
+      subcategory: /^subcategory: ".*"$/m.test(frontmatter),
+      description: /^description: /m.test(frontmatter),
+    }).toEqual({
       where,
       page_title: true,
       subcategory: true,
@@ -90,13 +117,21 @@ test('every resource page has frontmatter, Example Usage, Schema and Import; dat
     });
     const headings = text.split('\n').filter((line) => /^##+ /.test(line));
     if (where.startsWith('docs/resources/')) {
-      expect({ where, headings: headings.filter((h) => ['## Example Usage', '## Schema', '## Import'].includes(h)) }).toEqual({ where, headings: ['## Example Usage', '## Schema', '## Import'] });
+      expect({
+        where,
+        headings: headings.filter((h) => ['## Example Usage', '## Schema', '## Import'].includes(h)),
+      }).toEqual({ where, headings: ['## Example Usage', '## Schema', '## Import'] });
       expect(text).toMatch(/```shell\nterraform import exchangeonline_\w+\.\w+ /);
       expect(text).toMatch(/```hcl\nimport \{\n {2}to = exchangeonline_\w+\.\w+\n {2}id = ".+"\n\}\n```/);
     }
-    if (where.startsWith('docs/data-sources/')) expect({ where, headings: headings.filter((h) => ['## Example Usage', '## Schema'].includes(h)) }).toEqual({ where, headings: ['## Example Usage', '## Schema'] });
+    if (where.startsWith('docs/data-sources/'))
+      expect({ where, headings: headings.filter((h) => ['## Example Usage', '## Schema'].includes(h)) }).toEqual({
+        where,
+        headings: ['## Example Usage', '## Schema'],
+      });
     if (/^docs\/(resources|data-sources)\//.test(where)) {
-      for (const group of headings.filter((h) => h.startsWith('### '))) expect(['### Required', '### Optional', '### Read-Only']).toContain(group);
+      for (const group of headings.filter((h) => h.startsWith('### ')))
+        expect(['### Required', '### Optional', '### Read-Only']).toContain(group);
     }
   }
   // The index shows one provider configuration per way to sign in, and every generated page is committed.
@@ -113,7 +148,10 @@ describe('HCL snippets in README.md and docs/', () => {
     const tf = new TerraformWorkspace(files);
     try {
       const result = await tf.run(['fmt', '-check', '-list=true', '-no-color']);
-      const unformatted = result.stdout.split('\n').filter(Boolean).map((name) => all[Number(/snippet-(\d+)\.tf/.exec(name)![1])]!.where);
+      const unformatted = result.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((name) => all[Number(/snippet-(\d+)\.tf/.exec(name)![1])]!.where);
       expect(unformatted).toEqual([]);
       expect(result.code).toBe(0);
     } finally {
@@ -140,9 +178,11 @@ describe('HCL snippets in README.md and docs/', () => {
       };
       // Three at a time: each validate is mostly terraform and provider start-up.
       const queue = all.filter((config) => !config.validatedWithImport && !config.cliConfig);
-      await Promise.all([1, 2, 3].map(async () => {
-        for (let next = queue.shift(); next; next = queue.shift()) await validate(next);
-      }));
+      await Promise.all(
+        [1, 2, 3].map(async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) await validate(next);
+        }),
+      );
     } finally {
       base.cleanup();
     }

@@ -21,7 +21,10 @@ interface Scenario {
 const SCENARIOS: Record<string, Scenario> = {
   quickstart: {
     async after(inspect) {
-      expect((await inspect.tenant()).transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: true, AllowLegacyTLSClients: false });
+      expect((await inspect.tenant()).transportConfig).toMatchObject({
+        SmtpClientAuthenticationDisabled: true,
+        AllowLegacyTLSClients: false,
+      });
     },
   },
   'org-off-allow-list': {
@@ -38,10 +41,16 @@ const SCENARIOS: Record<string, Scenario> = {
       });
       expect(outputs.allowed_mailboxes).toEqual(['scanner@contoso.com', 'sean@contoso.com']);
       // The allow list is the Notepad-saved file (byte-order mark, CRLF) read by provider::exchangeonline::mailbox_list.
-      expect(outputs.allow_list_notes).toEqual({ 'scanner@contoso.com': 'the multifunction printer in the office', 'sean@contoso.com': 'line-of-business app that sends appointment reminders' });
+      expect(outputs.allow_list_notes).toEqual({
+        'scanner@contoso.com': 'the multifunction printer in the office',
+        'sean@contoso.com': 'line-of-business app that sends appointment reminders',
+      });
     },
     async destroyed(inspect) {
-      expect(await inspect.overrides(['scanner@contoso.com', 'sean@contoso.com'])).toEqual({ 'scanner@contoso.com': null, 'sean@contoso.com': null });
+      expect(await inspect.overrides(['scanner@contoso.com', 'sean@contoso.com'])).toEqual({
+        'scanner@contoso.com': null,
+        'sean@contoso.com': null,
+      });
     },
   },
   'disable-one-mailbox': {
@@ -84,7 +93,14 @@ const SCENARIOS: Record<string, Scenario> = {
       expect(outputs.usage_evidence).toBe('signins');
       expect(outputs.breaks).toEqual({ 'scanner@contoso.com': 90 });
       expect(outputs.at_risk).toEqual({});
-      expect(outputs.readiness_summary).toEqual({ mailboxes: 9, effective_smtp_auth: 2, effective_basic_smtp: 2, breaks: 1, at_risk: 0, ready: 8 });
+      expect(outputs.readiness_summary).toEqual({
+        mailboxes: 9,
+        effective_smtp_auth: 2,
+        effective_basic_smtp: 2,
+        breaks: 1,
+        at_risk: 0,
+        ready: 8,
+      });
     },
   },
   'legacy-tls': {
@@ -103,7 +119,13 @@ const SCENARIOS: Record<string, Scenario> = {
     async after(inspect) {
       const tenant = await inspect.tenant();
       const policy = tenant.authenticationPolicies.find((p) => p.Name === 'Allow Basic POP IMAP SMTP');
-      expect(policy).toMatchObject({ AllowBasicAuthPop: true, AllowBasicAuthImap: true, AllowBasicAuthSmtp: true, AllowBasicAuthActiveSync: false, AllowBasicAuthMapi: false });
+      expect(policy).toMatchObject({
+        AllowBasicAuthPop: true,
+        AllowBasicAuthImap: true,
+        AllowBasicAuthSmtp: true,
+        AllowBasicAuthActiveSync: false,
+        AllowBasicAuthMapi: false,
+      });
       const sean = tenant.recipients.find((r) => r.UserPrincipalName === 'sean@contoso.com')!;
       expect(sean.AuthenticationPolicy).toBe('Allow Basic POP IMAP SMTP');
       expect(Date.now() - Date.parse(sean.STSRefreshTokensValidFrom)).toBeLessThan(10 * 60_000); // revoked just now
@@ -111,12 +133,17 @@ const SCENARIOS: Record<string, Scenario> = {
     async destroyed(inspect) {
       const tenant = await inspect.tenant();
       expect(tenant.authenticationPolicies).toEqual([]);
-      expect(tenant.recipients.find((r) => r.UserPrincipalName === 'sean@contoso.com')!.AuthenticationPolicy).toBeNull();
+      expect(
+        tenant.recipients.find((r) => r.UserPrincipalName === 'sean@contoso.com')!.AuthenticationPolicy,
+      ).toBeNull();
     },
   },
 };
 
-const directories = readdirSync(EXAMPLES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const directories = readdirSync(EXAMPLES, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 test('every example has a scenario here, and every scenario an example', () => {
   expect(directories).toEqual(Object.keys(SCENARIOS).sort());
@@ -133,13 +160,17 @@ describe.each(directories)('examples/hcl/%s', (name) => {
 
   test('applies against the emulator, plans no changes afterwards, and destroys', async () => {
     const scenario = SCENARIOS[name];
-    const files = Object.fromEntries(readdirSync(join(EXAMPLES, name)).map((file) => [file, readFileSync(join(EXAMPLES, name, file), 'utf8')]));
+    const files = Object.fromEntries(
+      readdirSync(join(EXAMPLES, name)).map((file) => [file, readFileSync(join(EXAMPLES, name, file), 'utf8')]),
+    );
     const tf = new TerraformWorkspace(files, emulator.providerEnv);
     try {
       await scenario.before?.(emulator.inspect);
       await tf.init();
       await tf.apply();
-      const outputs = Object.fromEntries(Object.entries((await tf.state()).values?.outputs ?? {}).map(([key, output]) => [key, output.value]));
+      const outputs = Object.fromEntries(
+        Object.entries((await tf.state()).values?.outputs ?? {}).map(([key, output]) => [key, output.value]),
+      );
       await scenario.after(emulator.inspect, outputs);
       await tf.plan(0);
       await tf.destroy();

@@ -27,12 +27,15 @@ function readmeTier(): Map<string, string> {
 describe('the PowerShell tier', () => {
   const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['test:powershell']!;
 
-  test('npm run test:powershell runs exactly the README\'s files, by path, through the pwsh double', () => {
+  test("npm run test:powershell runs exactly the README's files, by path, through the pwsh double", () => {
     expect(script).toMatch(/\bEXOFORM_TEST_BRIDGE=powershell\b/);
     expect(script).toMatch(/\bEXO_BRIDGE=powershell\b/);
     expect(script).toMatch(/EXO_POWERSHELL_PATH=\S*test\/support\/pwsh-stand-in\/pwsh-stand-in\.js/);
     expect(script).toMatch(/\bjest (--maxWorkers=\d+ )?--runTestsByPath /);
-    const files = script.slice(script.indexOf('--runTestsByPath') + '--runTestsByPath'.length).trim().split(/\s+/);
+    const files = script
+      .slice(script.indexOf('--runTestsByPath') + '--runTestsByPath'.length)
+      .trim()
+      .split(/\s+/);
     expect([...readmeTier().keys()].sort()).toEqual([...files].sort());
     for (const file of files) expect({ file, exists: existsSync(join(ROOT, file)) }).toEqual({ file, exists: true });
   });
@@ -45,7 +48,9 @@ describe('the PowerShell tier', () => {
   });
 
   test('.ci/run runs the tier after npm test', () => {
-    const lines = read('.ci/run').split('\n').map((line) => line.trim());
+    const lines = read('.ci/run')
+      .split('\n')
+      .map((line) => line.trim());
     const test = lines.indexOf('npm test');
     const tier = lines.indexOf('npm run test:powershell');
     expect(test).toBeGreaterThan(0);

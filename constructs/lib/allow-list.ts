@@ -22,13 +22,15 @@ const DOMAIN_LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
  * Control characters and the invisible ones that survive copy-paste from web pages and spreadsheets: soft hyphen,
  * zero-width and direction marks, no-break spaces, word joiners, byte-order marks.
  */
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00a0\u00ad\u2007\u200b-\u200f\u2028\u2029\u202a-\u202f\u2060-\u2064\ufeff]/u;
+const INVISIBLE =
+  /[\u0000-\u001f\u007f-\u009f\u00a0\u00ad\u2007\u200b-\u200f\u2028\u2029\u202a-\u202f\u2060-\u2064\ufeff]/u;
 const MAX_ADDRESS_LENGTH = 320;
 /**
  * Plain ASCII addresses, which nearly every line is: accepted here without the checks below (each of which such an
  * address passes), so a 60,000-line list parses in a fraction of the time.
  */
-const SIMPLE_ADDRESS = /^[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
+const SIMPLE_ADDRESS =
+  /^[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/;
 
 const CHARACTER_NAMES: Readonly<Record<number, string>> = {
   0x09: 'a tab',
@@ -49,7 +51,9 @@ const CHARACTER_NAMES: Readonly<Record<number, string>> = {
 function describeCharacter(character: string): string {
   const code = character.codePointAt(0)!;
   const point = `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
-  const name = CHARACTER_NAMES[code] ?? (code < 0x20 || (code >= 0x7f && code <= 0x9f) ? 'a control character' : 'an invisible character');
+  const name =
+    CHARACTER_NAMES[code] ??
+    (code < 0x20 || (code >= 0x7f && code <= 0x9f) ? 'a control character' : 'an invisible character');
   return `${name} (${point})`;
 }
 
@@ -63,10 +67,12 @@ export function mailboxEntryProblem(entry: string): string | undefined {
   const invisible = INVISIBLE.exec(entry);
   if (invisible) return `contains ${describeCharacter(invisible[0])}; retype the line`;
   if (GUID.test(entry)) return undefined;
-  if (entry.length > MAX_ADDRESS_LENGTH) return `is ${entry.length} characters long; a mailbox address has at most ${MAX_ADDRESS_LENGTH}`;
+  if (entry.length > MAX_ADDRESS_LENGTH)
+    return `is ${entry.length} characters long; a mailbox address has at most ${MAX_ADDRESS_LENGTH}`;
   if (/^mailto:/i.test(entry)) return `starts with "mailto:"; keep only the address`;
   const angle = /<([^<>\s]+@[^<>\s]+)>/.exec(entry);
-  if (angle || /["<>]/.test(entry)) return `looks like a display name with an address; keep only the address${angle ? ` (${angle[1]})` : ''}`;
+  if (angle || /["<>]/.test(entry))
+    return `looks like a display name with an address; keep only the address${angle ? ` (${angle[1]})` : ''}`;
   if (/[,;]/.test(entry)) return 'contains "," or ";": put one mailbox on each line, not a list';
   if (/\s/u.test(entry)) return 'contains white space: put one mailbox on each line';
   const at = entry.lastIndexOf('@');
@@ -80,12 +86,15 @@ export function mailboxEntryProblem(entry: string): string | undefined {
     const bad = [...local].find((c) => !LOCAL_PART.test(c));
     return `has a character a mailbox address cannot contain before the "@": ${JSON.stringify(bad)}`;
   }
-  if (local.startsWith('.') || local.endsWith('.') || local.includes('..')) return 'has a misplaced "." before the "@" (at the start, the end, or two in a row)';
+  if (local.startsWith('.') || local.endsWith('.') || local.includes('..'))
+    return 'has a misplaced "." before the "@" (at the start, the end, or two in a row)';
   if (domain === '') return 'has nothing after the "@"';
   const labels = domain.split('.');
-  if (labels.length < 2) return `has the domain "${domain}" with no dot; use the full domain, e.g. ${local}@${domain}.com`;
+  if (labels.length < 2)
+    return `has the domain "${domain}" with no dot; use the full domain, e.g. ${local}@${domain}.com`;
   const badLabel = labels.find((label) => !DOMAIN_LABEL.test(label));
-  if (badLabel !== undefined) return `has an invalid domain "${domain}"${badLabel === '' ? ' (an empty part between dots)' : ` (the part "${badLabel}")`}`;
+  if (badLabel !== undefined)
+    return `has an invalid domain "${domain}"${badLabel === '' ? ' (an empty part between dots)' : ` (the part "${badLabel}")`}`;
   if (!/^[\p{L}]{2,}$/u.test(labels[labels.length - 1]) && !/^xn--/i.test(labels[labels.length - 1])) {
     return `has a domain "${domain}" that does not end in a top-level domain such as .com`;
   }
@@ -138,7 +147,9 @@ export function parseAllowList(text: string): ParsedAllowList {
       const mailbox = comment ? trimBlanks(content.slice(0, comment.index)) : content;
       const note = comment ? trimBlanks(content.slice(comment.index + 2)) : '';
       const hidden = note === '' ? null : INVISIBLE.exec(note);
-      const problem = mailboxEntryProblem(mailbox) ?? (hidden ? `has a comment that contains ${describeCharacter(hidden[0])}; retype it` : undefined);
+      const problem =
+        mailboxEntryProblem(mailbox) ??
+        (hidden ? `has a comment that contains ${describeCharacter(hidden[0])}; retype it` : undefined);
       if (problem) {
         problems.push({ line, text: raw, problem });
         return;
@@ -146,7 +157,10 @@ export function parseAllowList(text: string): ParsedAllowList {
       const key = mailbox.toLowerCase();
       const earlier = first.get(key);
       if (earlier) {
-        const spelling = earlier.mailbox === mailbox ? '' : ` (as ${JSON.stringify(earlier.mailbox)}; addresses are not case-sensitive)`;
+        const spelling =
+          earlier.mailbox === mailbox
+            ? ''
+            : ` (as ${JSON.stringify(earlier.mailbox)}; addresses are not case-sensitive)`;
         problems.push({ line, text: raw, problem: `repeats line ${earlier.line}${spelling}; keep one` });
         return;
       }

@@ -65,7 +65,9 @@ export class MailboxList {
     try {
       text = readFileSync(path, 'utf8');
     } catch (error) {
-      throw new Error(`Cannot read the mailbox list ${path}: ${(error as Error).message}. Check the path (relative paths are relative to the current directory).`);
+      throw new Error(
+        `Cannot read the mailbox list ${path}: ${(error as Error).message}. Check the path (relative paths are relative to the current directory).`,
+      );
     }
     return MailboxList.fromText(text, path);
   }
@@ -73,12 +75,15 @@ export class MailboxList {
   /** Parses text in the file format; `source` names it in errors. */
   static fromText(text: string, source = 'mailbox list'): MailboxList {
     const entries: RawEntry[] = [];
-    text.replace(/^\ufeff/, '').split(/\r\n|\n|\r/).forEach((raw, index) => {
-      // "# ..." after white space is a comment; a "#" inside an address (legal in a local part) is not.
-      const line = raw.replace(/\s#.*$/u, '').trim();
-      if (line === '' || line.startsWith('#')) return;
-      entries.push({ line: index + 1, entry: line });
-    });
+    text
+      .replace(/^\ufeff/, '')
+      .split(/\r\n|\n|\r/)
+      .forEach((raw, index) => {
+        // "# ..." after white space is a comment; a "#" inside an address (legal in a local part) is not.
+        const line = raw.replace(/\s#.*$/u, '').trim();
+        if (line === '' || line.startsWith('#')) return;
+        entries.push({ line: index + 1, entry: line });
+      });
     return new MailboxList(source, entries, 'line');
   }
 
@@ -89,7 +94,10 @@ export class MailboxList {
   static fromArray(entries: readonly string[], source = 'mailbox array'): MailboxList {
     return new MailboxList(
       source,
-      entries.map((entry, index) => ({ line: index + 1, entry: typeof entry === 'string' ? entry.trim() : String(entry) })),
+      entries.map((entry, index) => ({
+        line: index + 1,
+        entry: typeof entry === 'string' ? entry.trim() : String(entry),
+      })),
       'entry',
     );
   }
@@ -142,7 +150,10 @@ export class MailboxList {
   /** One line per duplicate, for warnings: `allow.txt: line 7 "Sean@contoso.com" repeats line 2 "sean@contoso.com"`. */
   describeDuplicates(): string[] {
     const unit = this.unit;
-    return this.duplicates.map((d) => `${this.source}: ${unit} ${d.line} ${JSON.stringify(d.entry)} repeats ${unit} ${d.firstLine} ${JSON.stringify(d.first)}`);
+    return this.duplicates.map(
+      (d) =>
+        `${this.source}: ${unit} ${d.line} ${JSON.stringify(d.entry)} repeats ${unit} ${d.firstLine} ${JSON.stringify(d.first)}`,
+    );
   }
 
   toArray(): string[] {

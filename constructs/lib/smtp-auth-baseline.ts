@@ -35,20 +35,21 @@ export type BasicAuthProtocol =
   | 'web-services';
 
 /** Every BasicAuthProtocol, with the config property of the generated AuthenticationPolicy it sets. */
-export const BASIC_AUTH_PROTOCOLS: Readonly<Record<BasicAuthProtocol, keyof AuthenticationPolicyConfig>> = Object.freeze({
-  'active-sync': 'allowBasicAuthActiveSync',
-  autodiscover: 'allowBasicAuthAutodiscover',
-  imap: 'allowBasicAuthImap',
-  mapi: 'allowBasicAuthMapi',
-  'offline-address-book': 'allowBasicAuthOfflineAddressBook',
-  'outlook-service': 'allowBasicAuthOutlookService',
-  pop: 'allowBasicAuthPop',
-  powershell: 'allowBasicAuthPowershell',
-  'reporting-web-services': 'allowBasicAuthReportingWebServices',
-  rpc: 'allowBasicAuthRpc',
-  smtp: 'allowBasicAuthSmtp',
-  'web-services': 'allowBasicAuthWebServices',
-});
+export const BASIC_AUTH_PROTOCOLS: Readonly<Record<BasicAuthProtocol, keyof AuthenticationPolicyConfig>> =
+  Object.freeze({
+    'active-sync': 'allowBasicAuthActiveSync',
+    autodiscover: 'allowBasicAuthAutodiscover',
+    imap: 'allowBasicAuthImap',
+    mapi: 'allowBasicAuthMapi',
+    'offline-address-book': 'allowBasicAuthOfflineAddressBook',
+    'outlook-service': 'allowBasicAuthOutlookService',
+    pop: 'allowBasicAuthPop',
+    powershell: 'allowBasicAuthPowershell',
+    'reporting-web-services': 'allowBasicAuthReportingWebServices',
+    rpc: 'allowBasicAuthRpc',
+    smtp: 'allowBasicAuthSmtp',
+    'web-services': 'allowBasicAuthWebServices',
+  });
 
 export interface BaselineAuthenticationPolicy {
   /** The policy name, at most 64 characters. Exchange cannot rename a policy: changing it replaces the policy. */
@@ -119,11 +120,19 @@ export interface SmtpAuthBaselineProps {
 }
 
 /** Turns a list-or-array prop into a MailboxList, rethrowing list errors with the construct path and the prop name. */
-function mailboxListOf(scope: Construct, prop: string, value: MailboxList | readonly string[] | undefined): MailboxList {
+function mailboxListOf(
+  scope: Construct,
+  prop: string,
+  value: MailboxList | readonly string[] | undefined,
+): MailboxList {
   if (value === undefined) return MailboxList.fromArray([], prop);
   if (MailboxList.isMailboxList(value)) return value;
   if (!Array.isArray(value)) {
-    throw new ConstructValidationError(scope.node.path, `${prop} must be a MailboxList or an array of addresses, got ${typeof value}.`, `Pass MailboxList.fromFile(path) or ['a@contoso.com', ...].`);
+    throw new ConstructValidationError(
+      scope.node.path,
+      `${prop} must be a MailboxList or an array of addresses, got ${typeof value}.`,
+      `Pass MailboxList.fromFile(path) or ['a@contoso.com', ...].`,
+    );
   }
   try {
     return MailboxList.fromArray(value, prop);
@@ -212,16 +221,27 @@ export class SmtpAuthBaseline extends Construct {
         throw new ConstructValidationError(
           path,
           `authenticationPolicy.allowBasicAuth has unknown protocol(s) ${unknown.map((p) => JSON.stringify(p)).join(', ')}.`,
-          `Use only ${Object.keys(BASIC_AUTH_PROTOCOLS).map((p) => `'${p}'`).join(', ')}.`,
+          `Use only ${Object.keys(BASIC_AUTH_PROTOCOLS)
+            .map((p) => `'${p}'`)
+            .join(', ')}.`,
         );
       }
       const switches: Record<string, boolean> = {};
-      for (const [protocol, property] of Object.entries(BASIC_AUTH_PROTOCOLS)) switches[property] = protocols.includes(protocol as BasicAuthProtocol);
-      this.authenticationPolicy = new AuthenticationPolicy(this, 'authentication-policy', { provider, name, ...switches });
+      for (const [protocol, property] of Object.entries(BASIC_AUTH_PROTOCOLS))
+        switches[property] = protocols.includes(protocol as BasicAuthProtocol);
+      this.authenticationPolicy = new AuthenticationPolicy(this, 'authentication-policy', {
+        provider,
+        name,
+        ...switches,
+      });
 
-      const assignTo = policy.assignTo === undefined ? this.allowedMailboxes : mailboxListOf(this, 'authenticationPolicy.assignTo', policy.assignTo);
+      const assignTo =
+        policy.assignTo === undefined
+          ? this.allowedMailboxes
+          : mailboxListOf(this, 'authenticationPolicy.assignTo', policy.assignTo);
       if (policy.assignTo !== undefined && assignTo !== this.allowedMailboxes) {
-        for (const line of assignTo.describeDuplicates()) Annotations.of(this).addWarning(`${line}: listed twice; the policy is assigned once.`);
+        for (const line of assignTo.describeDuplicates())
+          Annotations.of(this).addWarning(`${line}: listed twice; the policy is assigned once.`);
       }
       for (const user of assignTo) {
         assignments.push(

@@ -226,7 +226,10 @@ function checkBackend(value: unknown, where: string, problems: Problems): void {
   }
   const prefix = value.keyPrefix;
   if (prefix !== undefined && (typeof prefix !== 'string' || !/^[A-Za-z0-9_./-]*$/.test(prefix))) {
-    problems.add(joinPath(where, 'keyPrefix'), `must be letters, digits, '_', '.', '/' or '-', got ${describeValue(prefix)}`);
+    problems.add(
+      joinPath(where, 'keyPrefix'),
+      `must be letters, digits, '_', '.', '/' or '-', got ${describeValue(prefix)}`,
+    );
   }
   if (value.config !== undefined && !isPlainObject(value.config)) {
     problems.add(joinPath(where, 'config'), `must be an object of settings, got ${describeValue(value.config)}`);
@@ -269,18 +272,42 @@ function configureBackend(stack: TenantStack, backend: FleetBackend): void {
         workspaces: new NamedRemoteWorkspace(`${prefix}${stack.tenantName}`),
       } as never);
       break;
-    case 'pg':
+    case 'pg': {
       // pg creates the schema with the name as it is: letters, digits and '_' only.
       const schemaName = `${prefix}${stack.tenantName}`.replace(/[^A-Za-z0-9_]/g, '_');
       new PgBackend(stack, { ...config, schemaName } as never);
       break;
+    }
   }
 }
-const TENANT_KEYS = ['tenant', 'name', 'wave', 'credentials', 'endpoint', 'maxConcurrentRequests', 'allowList', 'baseline'] as const;
+
+const TENANT_KEYS = [
+  'tenant',
+  'name',
+  'wave',
+  'credentials',
+  'endpoint',
+  'maxConcurrentRequests',
+  'allowList',
+  'baseline',
+] as const;
 const DEFAULTS_KEYS = ['credentials', 'endpoint', 'maxConcurrentRequests', 'baseline'] as const;
-const CREDENTIAL_KEYS = ['accessToken', 'clientId', 'certificatePath', 'certificatePassword', 'clientSecret', 'federatedTokenFile'] as const;
+const CREDENTIAL_KEYS = [
+  'accessToken',
+  'clientId',
+  'certificatePath',
+  'certificatePassword',
+  'clientSecret',
+  'federatedTokenFile',
+] as const;
 const SECRET_KEYS = ['accessToken', 'certificatePassword', 'clientSecret'] as const;
-const BASELINE_KEYS = ['disableSmtpAuthOrgWide', 'exclusive', 'allowLegacyTlsClients', 'restoreOnDestroy', 'authenticationPolicy'] as const;
+const BASELINE_KEYS = [
+  'disableSmtpAuthOrgWide',
+  'exclusive',
+  'allowLegacyTlsClients',
+  'restoreOnDestroy',
+  'authenticationPolicy',
+] as const;
 const POLICY_KEYS = ['name', 'allowBasicAuth', 'assignTo', 'revokeRefreshTokens', 'organizationDefault'] as const;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
@@ -291,7 +318,13 @@ export function defaultTenantName(tenant: string): string {
   if (GUID.test(tenant)) return `tenant-${tenant.slice(0, 8).toLowerCase()}`;
   const domain = tenant.toLowerCase();
   const short = domain.endsWith('.onmicrosoft.com') ? domain.slice(0, -'.onmicrosoft.com'.length) : domain;
-  return short.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '') || 'tenant';
+  return (
+    short
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40)
+      .replace(/-+$/, '') || 'tenant'
+  );
 }
 
 function describeSecretReferenceProblem(value: unknown, where: string, problems: Problems, secret: boolean): void {
@@ -319,7 +352,12 @@ function describeSecretReferenceProblem(value: unknown, where: string, problems:
   } else if (keys[0] === 'env' && !ENV_REFERENCE.test(reference)) {
     problems.add(
       joinPath(where, 'env'),
-      `"${reference}" is not a TF_VAR_ variable: Terraform reads input variables only from TF_VAR_<name> environment variables. Use e.g. "TF_VAR_${reference.replace(/^TF_VAR_/i, '').replace(/[^A-Za-z0-9_-]/g, '_').toLowerCase() || 'exo_token'}" and export that`,
+      `"${reference}" is not a TF_VAR_ variable: Terraform reads input variables only from TF_VAR_<name> environment variables. Use e.g. "TF_VAR_${
+        reference
+          .replace(/^TF_VAR_/i, '')
+          .replace(/[^A-Za-z0-9_-]/g, '_')
+          .toLowerCase() || 'exo_token'
+      }" and export that`,
     );
   }
 }
@@ -327,28 +365,61 @@ function describeSecretReferenceProblem(value: unknown, where: string, problems:
 function checkCredentials(value: unknown, where: string, problems: Problems): TenantCredentials | undefined {
   if (value === undefined) return undefined;
   if (!isPlainObject(value)) {
-    problems.add(where, `must be an object with accessToken, or clientId with certificatePath or clientSecret; got ${describeValue(value)}`);
+    problems.add(
+      where,
+      `must be an object with accessToken, or clientId with certificatePath or clientSecret; got ${describeValue(value)}`,
+    );
     return undefined;
   }
   checkKnownKeys(value, CREDENTIAL_KEYS, where, problems);
-  for (const key of SECRET_KEYS) if (value[key] !== undefined) describeSecretReferenceProblem(value[key], joinPath(where, key), problems, true);
-  if (value.clientId !== undefined) describeSecretReferenceProblem(value.clientId, joinPath(where, 'clientId'), problems, false);
-  if (value.certificatePath !== undefined && (typeof value.certificatePath !== 'string' || value.certificatePath.trim() === '')) {
-    problems.add(joinPath(where, 'certificatePath'), `must be the path of the certificate file, got ${describeValue(value.certificatePath)}`);
+  for (const key of SECRET_KEYS)
+    if (value[key] !== undefined) describeSecretReferenceProblem(value[key], joinPath(where, key), problems, true);
+  if (value.clientId !== undefined)
+    describeSecretReferenceProblem(value.clientId, joinPath(where, 'clientId'), problems, false);
+  if (
+    value.certificatePath !== undefined &&
+    (typeof value.certificatePath !== 'string' || value.certificatePath.trim() === '')
+  ) {
+    problems.add(
+      joinPath(where, 'certificatePath'),
+      `must be the path of the certificate file, got ${describeValue(value.certificatePath)}`,
+    );
   }
-  if (value.federatedTokenFile !== undefined && (typeof value.federatedTokenFile !== 'string' || value.federatedTokenFile.trim() === '')) {
-    problems.add(joinPath(where, 'federatedTokenFile'), `must be the path of the file your CI writes its OIDC token to, got ${describeValue(value.federatedTokenFile)}`);
+  if (
+    value.federatedTokenFile !== undefined &&
+    (typeof value.federatedTokenFile !== 'string' || value.federatedTokenFile.trim() === '')
+  ) {
+    problems.add(
+      joinPath(where, 'federatedTokenFile'),
+      `must be the path of the file your CI writes its OIDC token to, got ${describeValue(value.federatedTokenFile)}`,
+    );
   }
   const has = (key: string): boolean => value[key] !== undefined && value[key] !== null;
   const appCredentials = ['certificatePath', 'clientSecret', 'federatedTokenFile'].filter(has);
   if (has('accessToken') && (has('clientId') || appCredentials.length)) {
-    problems.add(where, 'give either accessToken, or clientId with certificatePath, clientSecret or federatedTokenFile, not both');
+    problems.add(
+      where,
+      'give either accessToken, or clientId with certificatePath, clientSecret or federatedTokenFile, not both',
+    );
   } else if (!has('accessToken')) {
-    if (!has('clientId')) problems.add(where, 'has no accessToken and no clientId: give accessToken, or clientId with certificatePath, clientSecret or federatedTokenFile');
-    else if (appCredentials.length > 1) problems.add(where, `give one of ${appCredentials.join(', ')}, not ${appCredentials.length === 2 ? 'both' : 'several'}`);
-    else if (!appCredentials.length) problems.add(where, 'clientId needs certificatePath (with certificatePassword if the file has one), clientSecret or federatedTokenFile');
+    if (!has('clientId'))
+      problems.add(
+        where,
+        'has no accessToken and no clientId: give accessToken, or clientId with certificatePath, clientSecret or federatedTokenFile',
+      );
+    else if (appCredentials.length > 1)
+      problems.add(
+        where,
+        `give one of ${appCredentials.join(', ')}, not ${appCredentials.length === 2 ? 'both' : 'several'}`,
+      );
+    else if (!appCredentials.length)
+      problems.add(
+        where,
+        'clientId needs certificatePath (with certificatePassword if the file has one), clientSecret or federatedTokenFile',
+      );
   }
-  if (has('certificatePassword') && !has('certificatePath')) problems.add(joinPath(where, 'certificatePassword'), 'is only used with certificatePath');
+  if (has('certificatePassword') && !has('certificatePath'))
+    problems.add(joinPath(where, 'certificatePassword'), 'is only used with certificatePath');
   return value as TenantCredentials;
 }
 
@@ -360,12 +431,14 @@ function checkEndpoint(value: unknown, where: string, problems: Problems): void 
   } catch {
     url = undefined;
   }
-  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) problems.add(where, `must be an https URL such as https://outlook.office365.com, got ${describeValue(value)}`);
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    problems.add(where, `must be an https URL such as https://outlook.office365.com, got ${describeValue(value)}`);
 }
 
 function checkMaxConcurrentRequests(value: unknown, where: string, problems: Problems): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 64) problems.add(where, `must be a whole number from 1 to 64, got ${describeValue(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 64)
+    problems.add(where, `must be a whole number from 1 to 64, got ${describeValue(value)}`);
 }
 
 function checkBaseline(value: unknown, where: string, problems: Problems): FleetBaseline | undefined {
@@ -376,23 +449,31 @@ function checkBaseline(value: unknown, where: string, problems: Problems): Fleet
   }
   checkKnownKeys(value, BASELINE_KEYS, where, problems);
   for (const key of ['disableSmtpAuthOrgWide', 'exclusive', 'allowLegacyTlsClients', 'restoreOnDestroy']) {
-    if (value[key] !== undefined && typeof value[key] !== 'boolean') problems.add(joinPath(where, key), `must be true or false, got ${describeValue(value[key])}`);
+    if (value[key] !== undefined && typeof value[key] !== 'boolean')
+      problems.add(joinPath(where, key), `must be true or false, got ${describeValue(value[key])}`);
   }
   const policy = value.authenticationPolicy;
   if (policy !== undefined) {
     const at = joinPath(where, 'authenticationPolicy');
-    if (!isPlainObject(policy)) problems.add(at, `must be an object with at least a name, got ${describeValue(policy)}`);
+    if (!isPlainObject(policy))
+      problems.add(at, `must be an object with at least a name, got ${describeValue(policy)}`);
     else {
       checkKnownKeys(policy, POLICY_KEYS, at, problems);
-      if (typeof policy.name !== 'string' || policy.name.trim() === '') problems.add(joinPath(at, 'name'), `must be the policy name, got ${describeValue(policy.name)}`);
+      if (typeof policy.name !== 'string' || policy.name.trim() === '')
+        problems.add(joinPath(at, 'name'), `must be the policy name, got ${describeValue(policy.name)}`);
       for (const key of ['allowBasicAuth', 'assignTo']) {
         const list = policy[key];
-        if (list !== undefined && !MailboxList.isMailboxList(list) && (!Array.isArray(list) || list.some((item) => typeof item !== 'string'))) {
+        if (
+          list !== undefined &&
+          !MailboxList.isMailboxList(list) &&
+          (!Array.isArray(list) || list.some((item) => typeof item !== 'string'))
+        ) {
           problems.add(joinPath(at, key), `must be a list of strings, got ${describeValue(list)}`);
         }
       }
       for (const key of ['revokeRefreshTokens', 'organizationDefault']) {
-        if (policy[key] !== undefined && typeof policy[key] !== 'boolean') problems.add(joinPath(at, key), `must be true or false, got ${describeValue(policy[key])}`);
+        if (policy[key] !== undefined && typeof policy[key] !== 'boolean')
+          problems.add(joinPath(at, key), `must be true or false, got ${describeValue(policy[key])}`);
       }
     }
   }
@@ -403,12 +484,17 @@ function checkBaseline(value: unknown, where: string, problems: Problems): Fleet
 function scanForSecrets(value: unknown, where: string, problems: Problems, seen = new Set<unknown>()): void {
   if (typeof value === 'string') {
     const kind = secretKind(value);
-    if (kind) problems.add(where, `looks like ${kind}; secrets are never written in the fleet file. Reference it under credentials as { env: TF_VAR_<name> } or { file: <path> }`);
+    if (kind)
+      problems.add(
+        where,
+        `looks like ${kind}; secrets are never written in the fleet file. Reference it under credentials as { env: TF_VAR_<name> } or { file: <path> }`,
+      );
     return;
   }
   if (value === null || typeof value !== 'object' || seen.has(value) || MailboxList.isMailboxList(value)) return;
   seen.add(value);
-  if (Array.isArray(value)) value.forEach((item, index) => scanForSecrets(item, joinPath(where, index), problems, seen));
+  if (Array.isArray(value))
+    value.forEach((item, index) => scanForSecrets(item, joinPath(where, index), problems, seen));
   else for (const [key, item] of Object.entries(value)) scanForSecrets(item, joinPath(where, key), problems, seen);
 }
 
@@ -429,7 +515,8 @@ function resolveTenants(path: string, props: TenantFleetProps, baseDirectory: st
 
   const defaults = isPlainObject(input.defaults) ? input.defaults : {};
   if (input.defaults !== undefined) {
-    if (!isPlainObject(input.defaults)) problems.add('defaults', `must be an object, got ${describeValue(input.defaults)}`);
+    if (!isPlainObject(input.defaults))
+      problems.add('defaults', `must be an object, got ${describeValue(input.defaults)}`);
     else checkKnownKeys(input.defaults, DEFAULTS_KEYS, 'defaults', problems);
   }
   const defaultCredentials = checkCredentials(defaults.credentials, 'defaults.credentials', problems);
@@ -453,18 +540,28 @@ function resolveTenants(path: string, props: TenantFleetProps, baseDirectory: st
       checkKnownKeys(entry, TENANT_KEYS, where, problems);
       const tenant = entry.tenant;
       if (typeof tenant !== 'string' || !(DOMAIN.test(tenant) || GUID.test(tenant))) {
-        problems.add(joinPath(where, 'tenant'), `must be the tenant's initial domain (contoso.onmicrosoft.com) or tenant id, got ${describeValue(tenant)}`);
+        problems.add(
+          joinPath(where, 'tenant'),
+          `must be the tenant's initial domain (contoso.onmicrosoft.com) or tenant id, got ${describeValue(tenant)}`,
+        );
         return;
       }
       where = `${where} (${tenant})`;
       const key = tenant.toLowerCase();
       const earlier = byTenant.get(key);
-      if (earlier) problems.add(where, `is already in the fleet as ${earlier}; each tenant appears once (two stacks would fight over the same settings). Remove one`);
+      if (earlier)
+        problems.add(
+          where,
+          `is already in the fleet as ${earlier}; each tenant appears once (two stacks would fight over the same settings). Remove one`,
+        );
       else byTenant.set(key, `tenants[${index}]`);
 
       const name = entry.name === undefined ? defaultTenantName(tenant) : entry.name;
       if (typeof name !== 'string' || !NAME.test(name)) {
-        problems.add(joinPath(where, 'name'), `must be 1-40 lower-case letters, digits and dashes (it names the stack and the state file), got ${describeValue(name)}`);
+        problems.add(
+          joinPath(where, 'name'),
+          `must be 1-40 lower-case letters, digits and dashes (it names the stack and the state file), got ${describeValue(name)}`,
+        );
       } else {
         const owner = byName.get(name);
         if (owner) {
@@ -476,7 +573,8 @@ function resolveTenants(path: string, props: TenantFleetProps, baseDirectory: st
       }
 
       const wave = entry.wave ?? 0;
-      if (typeof wave !== 'number' || !Number.isInteger(wave) || wave < 0 || wave > 99) problems.add(joinPath(where, 'wave'), `must be a whole number from 0 to 99, got ${describeValue(wave)}`);
+      if (typeof wave !== 'number' || !Number.isInteger(wave) || wave < 0 || wave > 99)
+        problems.add(joinPath(where, 'wave'), `must be a whole number from 0 to 99, got ${describeValue(wave)}`);
 
       const own = checkCredentials(entry.credentials, joinPath(where, 'credentials'), problems);
       const credentials = own ?? defaultCredentials;
@@ -495,11 +593,18 @@ function resolveTenants(path: string, props: TenantFleetProps, baseDirectory: st
       try {
         if (typeof allowList === 'string') {
           const file = resolvePath(baseDirectory, allowList);
-          if (!existsSync(file)) throw new Error(`the allow-list file ${file} does not exist; check the path (relative to ${baseDirectory})`);
+          if (!existsSync(file))
+            throw new Error(
+              `the allow-list file ${file} does not exist; check the path (relative to ${baseDirectory})`,
+            );
           allowedMailboxes = MailboxList.fromFile(file);
         } else if (MailboxList.isMailboxList(allowList)) allowedMailboxes = allowList;
-        else if (Array.isArray(allowList)) allowedMailboxes = MailboxList.fromArray(allowList as string[], `${where}.allowList`);
-        else if (allowList !== undefined) throw new Error(`must be the path of an allow-list file or a list of addresses, got ${describeValue(allowList)}`);
+        else if (Array.isArray(allowList))
+          allowedMailboxes = MailboxList.fromArray(allowList as string[], `${where}.allowList`);
+        else if (allowList !== undefined)
+          throw new Error(
+            `must be the path of an allow-list file or a list of addresses, got ${describeValue(allowList)}`,
+          );
       } catch (error) {
         if (error instanceof MailboxListError) {
           for (const p of error.problems) {
@@ -552,10 +657,15 @@ export class TenantStack extends TerraformStack {
     const variables = new Map<string, TerraformVariable>();
     const secret = (field: string, reference: SecretReference | string | undefined): string | undefined => {
       if (reference === undefined || typeof reference === 'string') return reference;
-      if ('file' in reference) return Fn.sensitive(Fn.trimspace(Fn.file(resolvePath(props.baseDirectory, reference.file))));
+      if ('file' in reference)
+        return Fn.sensitive(Fn.trimspace(Fn.file(resolvePath(props.baseDirectory, reference.file))));
       const match = typeof reference.env === 'string' ? ENV_REFERENCE.exec(reference.env) : null;
       if (!match) {
-        throw new ConstructValidationError(this.node.path, `the ${field} reference ${JSON.stringify(reference.env)} is not a TF_VAR_ variable.`, 'Reference secrets as { env: "TF_VAR_<name>" } or { file: "<path>" }.');
+        throw new ConstructValidationError(
+          this.node.path,
+          `the ${field} reference ${JSON.stringify(reference.env)} is not a TF_VAR_ variable.`,
+          'Reference secrets as { env: "TF_VAR_<name>" } or { file: "<path>" }.',
+        );
       }
       const name = match[1];
       let variable = variables.get(name);
@@ -581,15 +691,25 @@ export class TenantStack extends TerraformStack {
       maxConcurrentRequests: props.maxConcurrentRequests,
       accessToken: secret('access token', credentials.accessToken),
       clientId: secret('client id', credentials.clientId),
-      certificatePath: credentials.certificatePath === undefined ? undefined : resolvePath(props.baseDirectory, credentials.certificatePath),
+      certificatePath:
+        credentials.certificatePath === undefined
+          ? undefined
+          : resolvePath(props.baseDirectory, credentials.certificatePath),
       certificatePassword: secret('certificate password', credentials.certificatePassword),
       clientSecret: secret('client secret', credentials.clientSecret),
-      federatedTokenFile: credentials.federatedTokenFile === undefined ? undefined : resolvePath(props.baseDirectory, credentials.federatedTokenFile),
+      federatedTokenFile:
+        credentials.federatedTokenFile === undefined
+          ? undefined
+          : resolvePath(props.baseDirectory, credentials.federatedTokenFile),
     });
     if (typeof props.backend === 'function') props.backend(this);
     else if (props.backend) configureBackend(this, props.backend);
     else new LocalBackend(this, { path: join(props.stateDirectory, `${props.name}.tfstate`) });
-    this.baseline = new SmtpAuthBaseline(this, 'baseline', { ...props.baseline, allowedMailboxes: props.allowedMailboxes, provider: this.provider });
+    this.baseline = new SmtpAuthBaseline(this, 'baseline', {
+      ...props.baseline,
+      allowedMailboxes: props.allowedMailboxes,
+      provider: this.provider,
+    });
   }
 }
 
@@ -612,18 +732,35 @@ export class TenantFleet extends Construct {
         parsed = yaml.parse(text, { prettyErrors: true, uniqueKeys: true });
       }
     } catch (error) {
-      throw new ConstructValidationError(where, `cannot read the fleet file ${file}: ${(error as Error).message}`, 'Check the path and the YAML/JSON syntax at the position given.');
+      throw new ConstructValidationError(
+        where,
+        `cannot read the fleet file ${file}: ${(error as Error).message}`,
+        'Check the path and the YAML/JSON syntax at the position given.',
+      );
     }
     if (!isPlainObject(parsed)) {
-      throw new ConstructValidationError(where, `the fleet file ${file} must hold an object with "tenants", got ${describeValue(parsed)}`, 'See constructs/README.md, "Fleet file".');
+      throw new ConstructValidationError(
+        where,
+        `the fleet file ${file} must hold an object with "tenants", got ${describeValue(parsed)}`,
+        'See constructs/README.md, "Fleet file".',
+      );
     }
     const problems = new Problems();
     checkKnownKeys(parsed, TOP_KEYS, '', problems);
-    if (parsed.version !== undefined && parsed.version !== 1) problems.add('version', `must be 1, got ${describeValue(parsed.version)}`);
-    if (parsed.stateDirectory !== undefined && (typeof parsed.stateDirectory !== 'string' || parsed.stateDirectory.trim() === '')) {
+    if (parsed.version !== undefined && parsed.version !== 1)
+      problems.add('version', `must be 1, got ${describeValue(parsed.version)}`);
+    if (
+      parsed.stateDirectory !== undefined &&
+      (typeof parsed.stateDirectory !== 'string' || parsed.stateDirectory.trim() === '')
+    ) {
       problems.add('stateDirectory', `must be a directory path, got ${describeValue(parsed.stateDirectory)}`);
     }
-    if (!problems.ok) throw new ConstructValidationError(where, `${file} is invalid:\n${problems.format()}`, 'Correct the entries listed above (see constructs/README.md, "Fleet file").');
+    if (!problems.ok)
+      throw new ConstructValidationError(
+        where,
+        `${file} is invalid:\n${problems.format()}`,
+        'Correct the entries listed above (see constructs/README.md, "Fleet file").',
+      );
     return new TenantFleet(scope, id, {
       ...options,
       tenants: parsed.tenants as FleetTenant[],
@@ -645,7 +782,7 @@ export class TenantFleet extends Construct {
     if (!App.isApp(scope)) {
       throw new ConstructValidationError(
         this.node.path,
-        'a TenantFleet must be created directly in the App: its tenant stacks are the App\'s children, so the cdktf CLI can name, select and order them.',
+        "a TenantFleet must be created directly in the App: its tenant stacks are the App's children, so the cdktf CLI can name, select and order them.",
         'Create it with new TenantFleet(app, ...) or TenantFleet.fromFile(app, ...).',
       );
     }
@@ -674,7 +811,15 @@ export class TenantFleet extends Construct {
     for (const wave of waveNumbers) {
       const stacks = tenants
         .filter((t) => t.wave === wave)
-        .map((tenant) => new TenantStack(scope, `${id}-w${wave}-${tenant.name}`, { ...tenant, baseDirectory, stateDirectory, backend: props.backend }));
+        .map(
+          (tenant) =>
+            new TenantStack(scope, `${id}-w${wave}-${tenant.name}`, {
+              ...tenant,
+              baseDirectory,
+              stateDirectory,
+              backend: props.backend,
+            }),
+        );
       if (props.orderWaves ?? true) {
         const previous = waves[waves.length - 1] ?? [];
         for (const stack of stacks) for (const dependency of previous) stack.addDependency(dependency);

@@ -67,7 +67,12 @@ function childrenCpuSeconds(): number {
  * Runs `command` under GNU time for the peak resident set of it and the children it waited for (tsx runs the app in
  * a child node); NaN for the memory where /usr/bin/time is missing.
  */
-async function runMeasured(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<Timed & { peakMiB: number }> {
+async function runMeasured(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Timed & { peakMiB: number }> {
   const time = '/usr/bin/time';
   if (!existsSync(time)) return { ...(await run(command, args, cwd, env)), peakMiB: NaN };
   const report = join(cwd, `.peak-rss-${process.pid}`);
@@ -110,14 +115,19 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
       generatedMailboxSmtpClientAuthenticationDisabled: false,
     })),
   };
-  process.stderr.write(`${options.id} set-up: seeding the emulator with ${options.tenants} tenants × ${options.mailboxes} mailboxes ...\n`);
+  process.stderr.write(
+    `${options.id} set-up: seeding the emulator with ${options.tenants} tenants × ${options.mailboxes} mailboxes ...\n`,
+  );
   const emulator = await startEmulator({ seed: fixture, token: TOKEN });
   const emulatorHeapMiB = process.memoryUsage().heapUsed / 2 ** 20;
   try {
     mkdirSync(join(dir, 'allow'));
     const tenants = fixture.tenants.map((tenant, i) => {
       const name = tenant.domain.replace('.onmicrosoft.com', '');
-      const lines = Array.from({ length: options.mailboxes }, (_, m) => `user${String(m + 1).padStart(5, '0')}@${tenant.domain}`);
+      const lines = Array.from(
+        { length: options.mailboxes },
+        (_, m) => `user${String(m + 1).padStart(5, '0')}@${tenant.domain}`,
+      );
       writeFileSync(join(dir, 'allow', `${name}.txt`), `# ${tenant.domain}\n${lines.join('\n')}\n`);
       // Five canaries in wave 0, the rest in wave 1.
       return `  - tenant: ${tenant.domain}\n    wave: ${i < 5 ? 0 : 1}\n    allowList: allow/${name}.txt\n`;
@@ -131,26 +141,34 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
     const app = join(ROOT, 'examples', 'cdktf', 'msp-fleet', 'main.ts');
     const tsx = join(ROOT, 'node_modules', '.bin', 'tsx');
     const synth = (outdir: string): Promise<Timed> => run(tsx, [app], dir, { ...env, CDKTF_OUTDIR: outdir });
-    const stacksOf = (outdir: string): string[] => Object.keys((JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: object }).stacks).sort();
+    const stacksOf = (outdir: string): string[] =>
+      Object.keys(
+        (JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: object }).stacks,
+      ).sort();
     const terraform = (outdir: string, stack: string, args: string[], okCodes?: number[]): Promise<Timed> =>
       run('terraform', args, join(outdir, 'stacks', stack), env, okCodes);
 
     // Set-up: deploy the first stack at zero latency; the others get its state under their own names.
-    process.stderr.write(`${options.id} set-up: deploying one stack, its state copied to the other ${options.tenants - 1} ...\n`);
+    process.stderr.write(
+      `${options.id} set-up: deploying one stack, its state copied to the other ${options.tenants - 1} ...\n`,
+    );
     const setupOut = join(dir, 'setup.out');
     await synth(setupOut);
     const [firstStack] = stacksOf(setupOut);
     await terraform(setupOut, firstStack!, ['init', '-input=false', '-no-color']);
     await terraform(setupOut, firstStack!, ['apply', '-auto-approve', '-input=false', '-no-color']);
     const names = fixture.tenants.map((tenant) => tenant.domain.replace('.onmicrosoft.com', ''));
-    if (!existsSync(join(dir, 'state', `${names[0]}.tfstate`))) throw new Error(`${options.id}: no state at state/${names[0]}.tfstate (${readdirSync(dir).join(', ')})`);
+    if (!existsSync(join(dir, 'state', `${names[0]}.tfstate`)))
+      throw new Error(`${options.id}: no state at state/${names[0]}.tfstate (${readdirSync(dir).join(', ')})`);
     replicateState(join(dir, 'state'), names);
 
     // Timed: a pipeline run from a fresh checkout, every Exchange call answered after callMs.
     emulator.control.updateLatency({ callMs: options.callMs, connectMs: 0 });
     emulator.control.calls.clear();
     emulator.control.stats.clear();
-    process.stderr.write(`${options.id} timed: synth, init and plan of every stack, ${options.concurrency} at a time, ${options.callMs} ms per call ...\n`);
+    process.stderr.write(
+      `${options.id} timed: synth, init and plan of every stack, ${options.concurrency} at a time, ${options.callMs} ms per call ...\n`,
+    );
     const cpuBefore = childrenCpuSeconds();
     const ownCpuBefore = process.cpuUsage();
     const outdir = join(dir, 'cdktf.out');
@@ -158,12 +176,15 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
     const synthTime = await runMeasured(tsx, [app], dir, { ...env, CDKTF_OUTDIR: outdir });
     const cpuAfterSynth = childrenCpuSeconds();
     const stacks = stacksOf(outdir);
-    if (stacks.length !== options.tenants) throw new Error(`${options.id}: expected ${options.tenants} stacks, synthesized ${stacks.length}`);
+    if (stacks.length !== options.tenants)
+      throw new Error(`${options.id}: expected ${options.tenants} stacks, synthesized ${stacks.length}`);
     const initStarted = process.hrtime.bigint();
     await pool(stacks, options.concurrency, (stack) => terraform(outdir, stack, ['init', '-input=false', '-no-color']));
     const planStarted = process.hrtime.bigint();
     const cpuAfterInit = childrenCpuSeconds();
-    const plans = await pool(stacks, options.concurrency, (stack) => terraform(outdir, stack, ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock=false']));
+    const plans = await pool(stacks, options.concurrency, (stack) =>
+      terraform(outdir, stack, ['plan', '-input=false', '-no-color', '-detailed-exitcode', '-lock=false']),
+    );
     const finished = process.hrtime.bigint();
     const childCpu = childrenCpuSeconds() - cpuBefore;
     const ownCpu = process.cpuUsage(ownCpuBefore);
@@ -186,9 +207,27 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
           `plan ${(childCpu - (cpuAfterInit - cpuBefore)).toFixed(0)} s: ${((childCpu - (cpuAfterSynth - cpuBefore)) / options.tenants).toFixed(2)} s a stack), ` +
           `${((ownCpu.user + ownCpu.system) / 1e6).toFixed(0)} s in this process (emulator); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`,
       },
-      { id: `${id}-synth`, label: `synth of the ${options.tenants} stacks (the fleet app, as cdktf synth runs it)`, value: synthTime.ms / 1000, unit: 's', target: null },
-      { id: `${id}-synth-rss`, label: `peak memory of that synth (the app's node processes)`, value: synthTime.peakMiB, unit: 'MiB', target: null },
-      { id: `${id}-init`, label: `terraform init of every stack, ${options.concurrency} at a time`, value: seconds(initStarted, planStarted), unit: 's', target: null },
+      {
+        id: `${id}-synth`,
+        label: `synth of the ${options.tenants} stacks (the fleet app, as cdktf synth runs it)`,
+        value: synthTime.ms / 1000,
+        unit: 's',
+        target: null,
+      },
+      {
+        id: `${id}-synth-rss`,
+        label: `peak memory of that synth (the app's node processes)`,
+        value: synthTime.peakMiB,
+        unit: 'MiB',
+        target: null,
+      },
+      {
+        id: `${id}-init`,
+        label: `terraform init of every stack, ${options.concurrency} at a time`,
+        value: seconds(initStarted, planStarted),
+        unit: 's',
+        target: null,
+      },
       {
         id: `${id}-plan`,
         label: `terraform plan of every stack, ${options.concurrency} at a time`,
@@ -203,7 +242,7 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
         value: requests,
         unit: 'count',
         target: null,
-        note: `${(requests / options.tenants).toFixed(1)} per tenant = ${((requests / options.tenants) * options.callMs / 1000).toFixed(2)} s of latency per tenant plan`,
+        note: `${(requests / options.tenants).toFixed(1)} per tenant = ${(((requests / options.tenants) * options.callMs) / 1000).toFixed(2)} s of latency per tenant plan`,
       },
       {
         id: `${id}-emulator-heap`,
@@ -223,9 +262,15 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
 if (require.main === module) {
   // Quick runs: npx tsx scripts/bench/fleet.ts [tenants] [mailboxes]
   const [tenants, mailboxes] = process.argv.slice(2).map(Number);
-  benchP5({ ...(tenants ? { tenants, id: tenants === 100 ? 'P5' : `P5-${tenants}` } : {}), ...(mailboxes ? { mailboxes } : {}) }).then(
+  benchP5({
+    ...(tenants ? { tenants, id: tenants === 100 ? 'P5' : `P5-${tenants}` } : {}),
+    ...(mailboxes ? { mailboxes } : {}),
+  }).then(
     (figures) => {
-      for (const figure of figures) process.stdout.write(`${figure.id}\t${figure.value.toFixed(2)} ${figure.unit}${figure.note ? `\t${figure.note}` : ''}\n`);
+      for (const figure of figures)
+        process.stdout.write(
+          `${figure.id}\t${figure.value.toFixed(2)} ${figure.unit}${figure.note ? `\t${figure.note}` : ''}\n`,
+        );
     },
     (error: unknown) => {
       process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

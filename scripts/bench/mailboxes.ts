@@ -30,7 +30,10 @@ resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
 `;
 
 /** The same list read with the provider's mailbox_list function, as the docs and examples write it (P1-function). */
-const ALLOW_LIST_FUNCTION_TF = ALLOW_LIST_TF.replace(/identities( +)= .*/, 'identities$1= provider::exchangeonline::mailbox_list(file("${path.module}/allow-smtp-auth.txt"))');
+const ALLOW_LIST_FUNCTION_TF = ALLOW_LIST_TF.replace(
+  /identities( +)= .*/,
+  'identities$1= provider::exchangeonline::mailbox_list(file("${path.module}/allow-smtp-auth.txt"))',
+);
 
 interface Bench {
   emulator: RunningEmulator;
@@ -64,7 +67,8 @@ async function setUp(mailboxes: number, generatedSetting: boolean | null): Promi
   };
 }
 
-const setLatency = (bench: Bench, callMs: number): void => void bench.emulator.control.updateLatency({ callMs, connectMs: 0, pageSize: 1000 });
+const setLatency = (bench: Bench, callMs: number): void =>
+  void bench.emulator.control.updateLatency({ callMs, connectMs: 0, pageSize: 1000 });
 const resetStats = (bench: Bench): void => {
   bench.emulator.control.calls.clear();
   bench.emulator.control.stats.clear();
@@ -86,13 +90,14 @@ export async function benchP1(runs = 3): Promise<Figure[]> {
   try {
     const lines = Array.from({ length: count }, (_, i) => upn(i + 1));
     writeFileSync(join(bench.dir, 'allow-smtp-auth.txt'), lines.join('\n') + '\n');
-    writeFileSync(
-      join(bench.dir, 'main.tf'),
-      ALLOW_LIST_TF,
-    );
+    writeFileSync(join(bench.dir, 'main.tf'), ALLOW_LIST_TF);
     await terraform(bench.dir, ['init', '-input=false', '-no-color'], bench.env);
     // Adopt the 60,000 existing settings (no writes); the configuration matches, so the plans below are no-ops.
-    await terraform(bench.dir, ['import', '-input=false', '-no-color', 'exchangeonline_mailbox_smtp_auth_list.allowed', 'enabled'], bench.env);
+    await terraform(
+      bench.dir,
+      ['import', '-input=false', '-no-color', 'exchangeonline_mailbox_smtp_auth_list.allowed', 'enabled'],
+      bench.env,
+    );
 
     setLatency(bench, 250);
     const { times, calls, rss } = await plans(bench, runs, 'rss');
@@ -103,11 +108,41 @@ export async function benchP1(runs = 3): Promise<Figure[]> {
     const trimmed = await pageBytes(bench, CAS_MAILBOX_PROPERTIES);
     const whole = await pageBytes(bench);
     return [
-      { id: 'P1', label: `plan, 60,000 mailboxes in one list resource, 250 ms/call, median of ${runs}`, value: median(times) / 1000, unit: 's', target: 20 },
-      { id: 'P1-calls', label: 'bridge calls during that plan (emulator call log)', value: median(calls), unit: 'count', target: 1 + Math.ceil(count / 1000) + 2 },
-      { id: 'P1-rss', label: "peak RSS of the provider process during that plan", value: median(rss), unit: 'MiB', target: 150 },
-      { id: 'P1-function', label: 'the same plan with identities = provider::exchangeonline::mailbox_list(file(...))', value: median(functionTimes) / 1000, unit: 's', target: null },
-      { id: 'P1-function-rss', label: 'peak RSS of any provider process during that plan', value: median(functionRss), unit: 'MiB', target: null },
+      {
+        id: 'P1',
+        label: `plan, 60,000 mailboxes in one list resource, 250 ms/call, median of ${runs}`,
+        value: median(times) / 1000,
+        unit: 's',
+        target: 20,
+      },
+      {
+        id: 'P1-calls',
+        label: 'bridge calls during that plan (emulator call log)',
+        value: median(calls),
+        unit: 'count',
+        target: 1 + Math.ceil(count / 1000) + 2,
+      },
+      {
+        id: 'P1-rss',
+        label: 'peak RSS of the provider process during that plan',
+        value: median(rss),
+        unit: 'MiB',
+        target: 150,
+      },
+      {
+        id: 'P1-function',
+        label: 'the same plan with identities = provider::exchangeonline::mailbox_list(file(...))',
+        value: median(functionTimes) / 1000,
+        unit: 's',
+        target: null,
+      },
+      {
+        id: 'P1-function-rss',
+        label: 'peak RSS of any provider process during that plan',
+        value: median(functionRss),
+        unit: 'MiB',
+        target: null,
+      },
       {
         id: 'P1-page-bytes',
         label: 'bytes of one 1,000-row Get-CASMailbox page as the provider reads it ($select)',
@@ -123,13 +158,19 @@ export async function benchP1(runs = 3): Promise<Figure[]> {
 }
 
 /** `runs` no-op plans: each one's wall time (ms), round trips to the emulator, and peak RSS of any provider process (MiB). */
-async function plans(bench: Bench, runs: number, rssName: string): Promise<{ times: number[]; calls: number[]; rss: number[] }> {
+async function plans(
+  bench: Bench,
+  runs: number,
+  rssName: string,
+): Promise<{ times: number[]; calls: number[]; rss: number[] }> {
   const result = { times: [] as number[], calls: [] as number[], rss: [] as number[] };
   for (let run = 0; run < runs; run++) {
     resetStats(bench);
     const rssFile = join(bench.dir, `${rssName}-${run}.jsonl`);
     const measured = { ...bench.env, EXOFORM_PEAK_RSS_FILE: rssFile, NODE_OPTIONS: `--require ${PEAK_RSS_PRELOAD}` };
-    result.times.push(await terraform(bench.dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], measured));
+    result.times.push(
+      await terraform(bench.dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], measured),
+    );
     result.calls.push(bench.emulator.control.stats.snapshot().totalRequests); // round trips: each page and each $batch is one
     result.rss.push(peakRss(rssFile));
   }
@@ -141,7 +182,11 @@ async function pageBytes(bench: Bench, select?: readonly string[]): Promise<numb
   const query = select ? `?$select=${select.join(',')}` : '';
   const response = await fetch(`${bench.emulator.url}/adminapi/beta/${TENANT}/InvokeCommand${query}`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${bench.env.EXO_ACCESS_TOKEN}`, 'content-type': 'application/json', prefer: 'odata.maxpagesize=1000' },
+    headers: {
+      authorization: `Bearer ${bench.env.EXO_ACCESS_TOKEN}`,
+      'content-type': 'application/json',
+      prefer: 'odata.maxpagesize=1000',
+    },
     body: JSON.stringify({ CmdletInput: { CmdletName: 'Get-CASMailbox', Parameters: { ResultSize: 'Unlimited' } } }),
   });
   const body = Buffer.from(await response.arrayBuffer());
@@ -167,8 +212,14 @@ resource "exchangeonline_mailbox_smtp_auth" "each" {
 }
 `,
     );
-    writeFileSync(join(builtinDir, 'main.tf'), `resource "terraform_data" "each" {\n  for_each = toset(${set})\n  input    = each.key\n}\n`);
-    for (const [dir, env] of [[bench.dir, bench.env], [builtinDir, {}]] as const) {
+    writeFileSync(
+      join(builtinDir, 'main.tf'),
+      `resource "terraform_data" "each" {\n  for_each = toset(${set})\n  input    = each.key\n}\n`,
+    );
+    for (const [dir, env] of [
+      [bench.dir, bench.env],
+      [builtinDir, {}],
+    ] as const) {
       await terraform(dir, ['init', '-input=false', '-no-color'], env);
       await terraform(dir, ['apply', '-auto-approve', '-input=false', '-no-color'], env);
     }
@@ -207,10 +258,7 @@ export async function benchP4(runs = 1): Promise<Figure[]> {
     try {
       const lines = Array.from({ length: changes }, (_, i) => upn(i + 1));
       writeFileSync(join(bench.dir, 'allow-smtp-auth.txt'), lines.join('\n') + '\n');
-      writeFileSync(
-        join(bench.dir, 'main.tf'),
-        ALLOW_LIST_TF,
-      );
+      writeFileSync(join(bench.dir, 'main.tf'), ALLOW_LIST_TF);
       await terraform(bench.dir, ['init', '-input=false', '-no-color'], bench.env);
       setLatency(bench, 250);
       resetStats(bench);
@@ -218,17 +266,29 @@ export async function benchP4(runs = 1): Promise<Figure[]> {
       concurrency.push(bench.emulator.control.stats.snapshot().maxInFlight);
       const reads = bench.emulator.control.calls.list({ cmdlet: 'Get-CASMailbox' }).calls;
       const filtered = reads.filter((c) => c.parameters?.Filter !== undefined).length;
-      const whole = reads.filter((c) => c.parameters?.Filter === undefined && c.parameters?.Identity === undefined && c.page === 0).length;
-      confirmation = `write confirmation: ${filtered} filtered Get-CASMailbox reads, ${whole} reads of every mailbox; ` +
+      const whole = reads.filter(
+        (c) => c.parameters?.Filter === undefined && c.parameters?.Identity === undefined && c.page === 0,
+      ).length;
+      confirmation =
+        `write confirmation: ${filtered} filtered Get-CASMailbox reads, ${whole} reads of every mailbox; ` +
         `${bench.emulator.control.stats.snapshot().totalRequests} HTTP requests in all`;
-      const applied = bench.emulator.control.store.findTenant(TENANT)!.recipients.filter((r) => r.SmtpClientAuthenticationDisabled === false).length;
+      const applied = bench.emulator.control.store
+        .findTenant(TENANT)!
+        .recipients.filter((r) => r.SmtpClientAuthenticationDisabled === false).length;
       if (applied !== changes) throw new Error(`P4: expected ${changes} mailboxes enabled, found ${applied}`);
     } finally {
       await bench.close();
     }
   }
   return [
-    { id: 'P4', label: `apply of ${changes} mailbox changes (tenant of ${tenantSize}), 250 ms/call`, value: median(times) / 1000, unit: 's', target: 35, note: confirmation },
+    {
+      id: 'P4',
+      label: `apply of ${changes} mailbox changes (tenant of ${tenantSize}), 250 ms/call`,
+      value: median(times) / 1000,
+      unit: 's',
+      target: 35,
+      note: confirmation,
+    },
     {
       id: 'P4-max-concurrent',
       label: 'most requests in flight at once during that apply',

@@ -20,4 +20,5 @@ function peakRssKiB() {
 }
 
 const file = process.env.EXOFORM_PEAK_RSS_FILE;
-if (file) process.on('exit', () => appendFileSync(file, `${JSON.stringify({ pid: process.pid, maxRssKiB: peakRssKiB() })}\n`));
+if (file)
+  process.on('exit', () => appendFileSync(file, `${JSON.stringify({ pid: process.pid, maxRssKiB: peakRssKiB() })}\n`));

@@ -15,7 +15,13 @@ export interface Timed {
 }
 
 /** Runs a command asynchronously (the emulator may live in this same process); its wall time and output. */
-export function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, okCodes = [0]): Promise<Timed> {
+export function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  okCodes = [0],
+): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -44,7 +50,8 @@ async function timePlans(mainTf: string, env: Record<string, string>, runs: numb
     await terraform(dir, ['init', '-input=false', '-no-color'], env);
     await terraform(dir, ['apply', '-auto-approve', '-input=false', '-no-color'], env);
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) times.push(await terraform(dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], env));
+    for (let i = 0; i < runs; i++)
+      times.push(await terraform(dir, ['plan', '-input=false', '-no-color', '-detailed-exitcode'], env));
     return median(times);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -67,8 +74,20 @@ export async function benchPlan(providerEnv: Record<string, string>, runs = 5): 
   );
   const builtin = await timePlans(`resource "terraform_data" "one" {\n  input = "x"\n}\n`, {}, runs);
   return [
-    { id: 'plan-transport-config', label: `terraform plan, 1 transport config with state, median of ${runs}`, value: transport, unit: 'ms', target: null },
-    { id: 'plan-terraform-data', label: `terraform plan, 1 terraform_data with state, median of ${runs}`, value: builtin, unit: 'ms', target: null },
+    {
+      id: 'plan-transport-config',
+      label: `terraform plan, 1 transport config with state, median of ${runs}`,
+      value: transport,
+      unit: 'ms',
+      target: null,
+    },
+    {
+      id: 'plan-terraform-data',
+      label: `terraform plan, 1 terraform_data with state, median of ${runs}`,
+      value: builtin,
+      unit: 'ms',
+      target: null,
+    },
     {
       id: 'plan-transport-config-overhead',
       label: 'difference: the provider processes and their calls',

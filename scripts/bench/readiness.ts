@@ -42,7 +42,10 @@ async function withCpu<T>(work: () => Promise<T>): Promise<{ result: T; note: st
   const own = process.cpuUsage(ownBefore);
   const child = childrenCpuSeconds() - childBefore;
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-  return { result, note: `CPU: emulator ${((own.user + own.system) / 1e6).toFixed(1)} s, CLI ${child.toFixed(1)} s; load average ${load} on ${cpus().length} cores` };
+  return {
+    result,
+    note: `CPU: emulator ${((own.user + own.system) / 1e6).toFixed(1)} s, CLI ${child.toFixed(1)} s; load average ${load} on ${cpus().length} cores`,
+  };
 }
 
 /** What the benchmarks check in a report: its totals, and per tenant the requests and sign-ins read. */
@@ -62,7 +65,8 @@ export async function summarize(file: string): Promise<ReportSummary> {
   for await (const line of createInterface({ input: createReadStream(file) })) {
     const indent = line.length - line.trimStart().length;
     const level = indent / 2;
-    if (level === 2 && line.trim().startsWith('{') && keys[1] === 'tenants') summary.tenants.push({ requests: { exchange: 0, graph: 0 } });
+    if (level === 2 && line.trim().startsWith('{') && keys[1] === 'tenants')
+      summary.tenants.push({ requests: { exchange: 0, graph: 0 } });
     const match = /^ *"([^"]+)": (.*?),?$/.exec(line);
     if (!match) continue;
     const [, key, value] = match as unknown as [string, string, string];
@@ -73,7 +77,8 @@ export async function summarize(file: string): Promise<ReportSummary> {
     const tenant = summary.tenants[summary.tenants.length - 1];
     if (!tenant || keys[1] !== 'tenants') continue;
     if (level === 4 && keys[3] === 'requests' && (key === 'exchange' || key === 'graph')) tenant.requests[key] = number;
-    if (level === 5 && keys[3] === 'evidence' && keys[4] === 'signIns' && key === 'count') tenant.evidence = { signIns: { count: number } };
+    if (level === 5 && keys[3] === 'evidence' && keys[4] === 'signIns' && key === 'count')
+      tenant.evidence = { signIns: { count: number } };
   }
   return summary;
 }
@@ -85,10 +90,14 @@ function timeReport(args: string[], env: Record<string, string>): Promise<{ seco
   return new Promise<{ seconds: number; report: ReportSummary }>((resolve, reject) => {
     const started = process.hrtime.bigint();
     // dist/cli.js: the bundled command a packaged install runs (npm run bench builds it first).
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'report', ...args, '--format', 'json', '--quiet'], {
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-      stdio: ['ignore', fd, 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'dist', 'cli.js'), 'report', ...args, '--format', 'json', '--quiet'],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+        stdio: ['ignore', fd, 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
@@ -105,35 +114,47 @@ function timeReport(args: string[], env: Record<string, string>): Promise<{ seco
 
 export async function benchReportTenant(): Promise<Figure[]> {
   const fixture: FixtureDocument = {
-    tenants: [{
-      domain: 'bigcorp.onmicrosoft.com',
-      transportConfig: { SmtpClientAuthenticationDisabled: false },
-      generatedMailboxes: 60_000,
-      graph: { generatedSignIns: { users: 2_000, perDay: 2 } },
-    }],
+    tenants: [
+      {
+        domain: 'bigcorp.onmicrosoft.com',
+        transportConfig: { SmtpClientAuthenticationDisabled: false },
+        generatedMailboxes: 60_000,
+        graph: { generatedSignIns: { users: 2_000, perDay: 2 } },
+      },
+    ],
   };
   const directory = mkdtempSync(join(tmpdir(), 'exoform-bench-report-'));
-  const emulator = await startEmulator({ dataFile: join(directory, 'state.json'), seed: fixture, token: TOKEN, latency: { callMs: CALL_MS } });
+  const emulator = await startEmulator({
+    dataFile: join(directory, 'state.json'),
+    seed: fixture,
+    token: TOKEN,
+    latency: { callMs: CALL_MS },
+  });
   try {
     const times: number[] = [];
     let last;
     let cpu = '';
     for (let i = 0; i < RUNS; i++) {
-      const measured = await withCpu(() => timeReport(['--tenant', 'bigcorp.onmicrosoft.com'], { EXO_ENDPOINT: emulator.url, EXO_ACCESS_TOKEN: TOKEN }));
+      const measured = await withCpu(() =>
+        timeReport(['--tenant', 'bigcorp.onmicrosoft.com'], { EXO_ENDPOINT: emulator.url, EXO_ACCESS_TOKEN: TOKEN }),
+      );
       last = measured.result;
       cpu = measured.note;
-      if (last.report.totals.mailboxes !== 60_000) throw new Error(`report-tenant: expected 60000 mailboxes, got ${last.report.totals.mailboxes}`);
+      if (last.report.totals.mailboxes !== 60_000)
+        throw new Error(`report-tenant: expected 60000 mailboxes, got ${last.report.totals.mailboxes}`);
       times.push(last.seconds);
     }
     const t = last!.report.tenants[0]!;
-    return [{
-      id: 'report-tenant',
-      label: 'exoform report, 60,000 mailboxes + 30 days of sign-ins, 250 ms/call',
-      value: median(times),
-      unit: 's',
-      target: 25,
-      note: `runs ${times.map((s) => s.toFixed(1)).join(', ')} s; ${t.requests.exchange} Exchange pages, ${t.requests.graph} Graph requests, ${t.evidence?.signIns?.count} sign-ins; last run ${cpu}`,
-    }];
+    return [
+      {
+        id: 'report-tenant',
+        label: 'exoform report, 60,000 mailboxes + 30 days of sign-ins, 250 ms/call',
+        value: median(times),
+        unit: 's',
+        target: 25,
+        note: `runs ${times.map((s) => s.toFixed(1)).join(', ')} s; ${t.requests.exchange} Exchange pages, ${t.requests.graph} Graph requests, ${t.evidence?.signIns?.count} sign-ins; last run ${cpu}`,
+      },
+    ];
   } finally {
     await emulator.close();
     rmSync(directory, { recursive: true, force: true });
@@ -158,26 +179,42 @@ export async function benchReportFleet(tenants = 100): Promise<Figure[]> {
   const emulatorHeapMiB = process.memoryUsage().heapUsed / 2 ** 20;
   try {
     const fleetFile = join(directory, 'fleet.yaml');
-    writeFileSync(fleetFile, ['version: 1', 'defaults:', `  endpoint: ${emulator.url}`, '  credentials:', '    accessToken: { env: TF_VAR_exo_token }', 'tenants:', ...Array.from({ length: tenants }, (_, i) => `  - tenant: ${domain(i)}`)].join('\n'));
+    writeFileSync(
+      fleetFile,
+      [
+        'version: 1',
+        'defaults:',
+        `  endpoint: ${emulator.url}`,
+        '  credentials:',
+        '    accessToken: { env: TF_VAR_exo_token }',
+        'tenants:',
+        ...Array.from({ length: tenants }, (_, i) => `  - tenant: ${domain(i)}`),
+      ].join('\n'),
+    );
     const times: number[] = [];
     let last;
     let cpu = '';
     for (let i = 0; i < RUNS; i++) {
-      const measured = await withCpu(() => timeReport(['--fleet', fleetFile, '--parallel', '8'], { TF_VAR_exo_token: TOKEN }));
+      const measured = await withCpu(() =>
+        timeReport(['--fleet', fleetFile, '--parallel', '8'], { TF_VAR_exo_token: TOKEN }),
+      );
       last = measured.result;
       cpu = measured.note;
-      if (last.report.totals.mailboxes !== tenants * 1_000 || last.report.totals.notRead !== 0) throw new Error(`${id}: not every tenant was read`);
+      if (last.report.totals.mailboxes !== tenants * 1_000 || last.report.totals.notRead !== 0)
+        throw new Error(`${id}: not every tenant was read`);
       times.push(last.seconds);
     }
     const calls = last!.report.tenants.reduce((n, t) => n + t.requests.exchange + t.requests.graph, 0);
-    return [{
-      id,
-      label: `exoform report, ${tenants.toLocaleString('en-US')} tenants × 1,000 mailboxes, 8 at a time, 250 ms/call`,
-      value: median(times),
-      unit: 's',
-      target: 180,
-      note: `runs ${times.map((s) => s.toFixed(1)).join(', ')} s; ${calls} calls in all; last run ${cpu}; emulator heap ${emulatorHeapMiB.toFixed(0)} MiB (one process)`,
-    }];
+    return [
+      {
+        id,
+        label: `exoform report, ${tenants.toLocaleString('en-US')} tenants × 1,000 mailboxes, 8 at a time, 250 ms/call`,
+        value: median(times),
+        unit: 's',
+        target: 180,
+        note: `runs ${times.map((s) => s.toFixed(1)).join(', ')} s; ${calls} calls in all; last run ${cpu}; emulator heap ${emulatorHeapMiB.toFixed(0)} MiB (one process)`,
+      },
+    ];
   } finally {
     await emulator.close();
     rmSync(directory, { recursive: true, force: true });

@@ -21,11 +21,18 @@ export function median(values: number[]): number {
 
 export function printFigure(figure: Figure, json: boolean): void {
   if (json) {
-    process.stdout.write(JSON.stringify({ id: figure.id, value: round(figure.value), unit: figure.unit, target: figure.target }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ id: figure.id, value: round(figure.value), unit: figure.unit, target: figure.target }) + '\n',
+    );
     return;
   }
-  const target = figure.target === null ? '' : `  (target ≤ ${figure.target} ${figure.unit}: ${figure.value <= figure.target ? 'met' : 'MISSED'})`;
-  process.stdout.write(`${figure.id.padEnd(24)} ${figure.label.padEnd(60)} ${String(round(figure.value)).padStart(10)} ${figure.unit}${target}\n`);
+  const target =
+    figure.target === null
+      ? ''
+      : `  (target ≤ ${figure.target} ${figure.unit}: ${figure.value <= figure.target ? 'met' : 'MISSED'})`;
+  process.stdout.write(
+    `${figure.id.padEnd(24)} ${figure.label.padEnd(60)} ${String(round(figure.value)).padStart(10)} ${figure.unit}${target}\n`,
+  );
   if (figure.note) process.stdout.write(`${''.padEnd(25)}${figure.note}\n`);
 }
 

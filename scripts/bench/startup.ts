@@ -44,7 +44,12 @@ function startOnce(
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(executable, [], {
-      env: { ...env, [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: '5,6', PLUGIN_CLIENT_CERT: clientCertificatePem },
+      env: {
+        ...env,
+        [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE,
+        PLUGIN_PROTOCOL_VERSIONS: '5,6',
+        PLUGIN_CLIENT_CERT: clientCertificatePem,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     child.on('error', reject);
@@ -53,7 +58,8 @@ function startOnce(
       const cpu = mainThreadCpuMs(child.pid);
       if (cpu !== undefined) cpuTimes?.push(cpu);
       child.kill('SIGKILL');
-      if (!chunk.toString().startsWith('1|6|tcp|')) reject(new Error(`unexpected handshake: ${chunk.toString().slice(0, 80)}`));
+      if (!chunk.toString().startsWith('1|6|tcp|'))
+        reject(new Error(`unexpected handshake: ${chunk.toString().slice(0, 80)}`));
       else resolve(elapsed);
     });
   });
@@ -76,7 +82,12 @@ export async function benchStartup(runs = 21): Promise<Figure> {
 }
 
 /** Start → first stdout line of `command`, for the bare-Node baseline. */
-function firstLine(command: string, args: string[], env: NodeJS.ProcessEnv = startupEnvironment(), cpuTimes?: number[]): Promise<number> {
+function firstLine(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = startupEnvironment(),
+  cpuTimes?: number[],
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -109,7 +120,11 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
   const { buildSea, hostPlatform, nodeBinaryVersion } = await import('../release/sea');
   const executable = await hostProviderExecutable();
   const runtime = hostTarget().nodeBinary;
-  const oldExecutable = buildSea(await providerApplication(), { platform: hostPlatform(), nodeBinary: process.execPath }, { allowEndOfLife: true });
+  const oldExecutable = buildSea(
+    await providerApplication(),
+    { platform: hostPlatform(), nodeBinary: process.execPath },
+    { allowEndOfLife: true },
+  );
   const clientCertificate = createServerCertificate().certificatePem;
   // Main-thread CPU milliseconds at the first line, per candidate (Linux only; empty elsewhere).
   const cpu = { bare: [] as number[], release: [] as number[], oldBare: [] as number[], oldRelease: [] as number[] };
@@ -154,7 +169,10 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
   const oldRatio = median(oldReleaseTimes) / median(oldBareTimes);
   // Wall time under a loaded machine mostly measures the queue for a core; CPU time is the work itself.
   const cpuNote =
-    cpu.release.length === runs && cpu.oldRelease.length === runs && cpu.bare.length === runs && cpu.oldBare.length === runs
+    cpu.release.length === runs &&
+    cpu.oldRelease.length === runs &&
+    cpu.bare.length === runs &&
+    cpu.oldBare.length === runs
       ? `; main-thread CPU to the line (medians): Node ${nodeBinaryVersion(runtime)} ${median(cpu.release).toFixed(1)} ÷ ` +
         `${median(cpu.bare).toFixed(1)} ms = ${(median(cpu.release) / median(cpu.bare)).toFixed(2)}×, ` +
         `Node ${process.version} ${median(cpu.oldRelease).toFixed(1)} ÷ ${median(cpu.oldBare).toFixed(1)} ms = ` +
@@ -195,7 +213,9 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
  */
 export async function benchStartupFirstCall(runs = 21): Promise<Figure[]> {
   const { hostProviderExecutable } = await import('../release');
-  const { createClientIdentity, parseHandshakeLine, pluginEnvironment, PluginClient } = await import('../../test/support/plugin-client');
+  const { createClientIdentity, parseHandshakeLine, pluginEnvironment, PluginClient } = await import(
+    '../../test/support/plugin-client'
+  );
   const executable = await hostProviderExecutable();
   const identity = createClientIdentity();
   const env = { ...startupEnvironment(), ...pluginEnvironment(identity) };
@@ -211,12 +231,15 @@ export async function benchStartupFirstCall(runs = 21): Promise<Figure[]> {
           const client = await PluginClient.connect(parseHandshakeLine(chunk.toString().split('\n')[0]), { identity });
           try {
             const result = await client.call('/tfplugin6.Provider/GetProviderSchema', {});
-            if (result.status !== 0) throw new Error(`GetProviderSchema answered gRPC status ${result.status}: ${result.message}`);
+            if (result.status !== 0)
+              throw new Error(`GetProviderSchema answered gRPC status ${result.status}: ${result.message}`);
             return { handshake, firstCall: elapsed() };
           } finally {
             client.close();
           }
-        })().then(resolve, reject).finally(() => child.kill('SIGKILL'));
+        })()
+          .then(resolve, reject)
+          .finally(() => child.kill('SIGKILL'));
       });
     });
   await once(); // warm the file cache

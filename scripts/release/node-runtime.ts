@@ -11,7 +11,17 @@
  * - A release refuses a runtime whose line is past its end of life, or a line this table does not know.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -136,8 +146,10 @@ export function fileFromTarball(tar: Buffer, wanted: string): Buffer | undefined
     const name = longName ?? (prefix ? `${prefix}/${text(0, 100)}` : text(0, 100));
     const body = tar.subarray(offset + 512, offset + 512 + size);
     longName = undefined;
-    if (type === 'x') longName = /\d+ path=([^\n]*)\n/.exec(body.toString('utf8'))?.[1]; // pax extended header
-    else if (type === 'L') longName = body.toString('utf8').replace(/\0.*$/s, ''); // GNU long name
+    if (type === 'x')
+      longName = /\d+ path=([^\n]*)\n/.exec(body.toString('utf8'))?.[1]; // pax extended header
+    else if (type === 'L')
+      longName = body.toString('utf8').replace(/\0.*$/s, ''); // GNU long name
     else if ((type === '0' || type === '') && name === wanted) return Buffer.from(body);
     offset += 512 + Math.ceil(size / 512) * 512;
   }

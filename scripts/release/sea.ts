@@ -18,7 +18,19 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DIST, ROOT } from '../package';
@@ -73,7 +85,8 @@ export function nodeBinaryVersion(nodeBinary: string): string | undefined {
 function run(command: string, args: string[], what: string): void {
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw new Error(`${what}: could not run ${command}: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`${what} failed (${command} exited ${result.status}):\n${result.stderr}${result.stdout}`);
+  if (result.status !== 0)
+    throw new Error(`${what} failed (${command} exited ${result.status}):\n${result.stderr}${result.stdout}`);
 }
 
 function available(command: string): boolean {
@@ -83,18 +96,24 @@ function available(command: string): boolean {
 function cacheKey(application: SeaApplication, target: SeaTarget, blobNode: string, useCodeCache: boolean): string {
   const hash = createHash('sha256');
   const binary = statSync(target.nodeBinary);
-  hash.update(JSON.stringify([target.platform, target.nodeBinary, binary.size, binary.mtimeMs, blobNode, useCodeCache]));
+  hash.update(
+    JSON.stringify([target.platform, target.nodeBinary, binary.size, binary.mtimeMs, blobNode, useCodeCache]),
+  );
   hash.update(readFileSync(__filename));
   hash.update(readFileSync(join(ROOT, 'node_modules/postject/package.json')));
   hash.update(application.main);
-  for (const name of Object.keys(application.assets).sort()) hash.update(`\0${name}\0`).update(application.assets[name]);
+  for (const name of Object.keys(application.assets).sort())
+    hash.update(`\0${name}\0`).update(application.assets[name]);
   return hash.digest('hex').slice(0, 16);
 }
 
 /** This machine's Node binary package at `version` (v-prefixed), to make the blob for another platform's target. */
 function hostRuntimeOfVersion(version: string, platform: string, log: (line: string) => void): string {
   const host = RUNTIME_PACKAGES[hostPlatform()];
-  if (!host) throw new Error(`${platform}: no Node binary package for this machine (${hostPlatform()}) to make the blob with; pass blobNode`);
+  if (!host)
+    throw new Error(
+      `${platform}: no Node binary package for this machine (${hostPlatform()}) to make the blob with; pass blobNode`,
+    );
   return fetchRuntimePackage(host.name, version.slice(1), host.binary, log);
 }
 
@@ -105,10 +124,13 @@ function hostRuntimeOfVersion(version: string, platform: string, log: (line: str
 export function buildSea(application: SeaApplication, target: SeaTarget, options: SeaOptions = {}): string {
   const log = options.log ?? (() => undefined);
   const version = nodeBinaryVersion(target.nodeBinary);
-  if (!version) throw new Error(`--node-binary ${target.nodeBinary}: no Node version found in it; is it a Node executable?`);
+  if (!version)
+    throw new Error(`--node-binary ${target.nodeBinary}: no Node version found in it; is it a Node executable?`);
   if (!options.allowEndOfLife) checkRuntimeSupported(version);
   const useCodeCache = target.platform === hostPlatform();
-  const blobNode = useCodeCache ? target.nodeBinary : (options.blobNode ?? hostRuntimeOfVersion(version, target.platform, log));
+  const blobNode = useCodeCache
+    ? target.nodeBinary
+    : (options.blobNode ?? hostRuntimeOfVersion(version, target.platform, log));
   const blobVersion = nodeBinaryVersion(blobNode);
   if (blobVersion !== version) {
     throw new Error(
@@ -135,7 +157,14 @@ export function buildSea(application: SeaApplication, target: SeaTarget, options
       mkdirSync(join(work, 'assets'), { recursive: true });
       writeFileSync(assets[name], content);
     }
-    const config = { main: join(work, 'main.js'), output: join(work, 'sea.blob'), disableExperimentalSEAWarning: true, useCodeCache, useSnapshot: false, assets };
+    const config = {
+      main: join(work, 'main.js'),
+      output: join(work, 'sea.blob'),
+      disableExperimentalSEAWarning: true,
+      useCodeCache,
+      useSnapshot: false,
+      assets,
+    };
     writeFileSync(join(work, 'sea-config.json'), JSON.stringify(config, null, 2));
     run(blobNode, ['--experimental-sea-config', join(work, 'sea-config.json')], 'making the single-executable blob');
 
@@ -156,15 +185,23 @@ export function buildSea(application: SeaApplication, target: SeaTarget, options
     if (windows) {
       if (available('signtool')) run('signtool', ['remove', '/s', executable], 'removing the Windows signature');
       else if (available('osslsigncode')) {
-        run('osslsigncode', ['remove-signature', '-in', executable, '-out', `${executable}.unsigned`], 'removing the Windows signature');
+        run(
+          'osslsigncode',
+          ['remove-signature', '-in', executable, '-out', `${executable}.unsigned`],
+          'removing the Windows signature',
+        );
         renameSync(`${executable}.unsigned`, executable);
-      } else log(`${target.platform}: neither signtool nor osslsigncode found; node.exe's signature is left in place (invalid after injection)`);
+      } else
+        log(
+          `${target.platform}: neither signtool nor osslsigncode found; node.exe's signature is left in place (invalid after injection)`,
+        );
     }
     const postject = join(ROOT, 'node_modules/postject/dist/cli.js');
     const postjectArgs = [postject, executable, 'NODE_SEA_BLOB', join(work, 'sea.blob'), '--sentinel-fuse', SEA_FUSE];
     if (darwin) postjectArgs.push('--macho-segment-name', 'NODE_SEA');
     run(process.execPath, postjectArgs, 'injecting the blob with postject');
-    if (darwin && available('codesign')) run('codesign', ['--sign', '-', executable], 'ad-hoc signing the macOS executable');
+    if (darwin && available('codesign'))
+      run('codesign', ['--sign', '-', executable], 'ad-hoc signing the macOS executable');
 
     mkdirSync(cacheDirectory, { recursive: true });
     for (const old of readdirSync(cacheDirectory)) {
@@ -174,7 +211,9 @@ export function buildSea(application: SeaApplication, target: SeaTarget, options
     copyFileSync(executable, `${cached}.${process.pid}.tmp`);
     chmodSync(`${cached}.${process.pid}.tmp`, 0o755);
     renameSync(`${cached}.${process.pid}.tmp`, cached);
-    log(`${application.name} ${target.platform}: built single executable (code cache ${useCodeCache ? 'on' : 'off: not this platform'})`);
+    log(
+      `${application.name} ${target.platform}: built single executable (code cache ${useCodeCache ? 'on' : 'off: not this platform'})`,
+    );
     return cached;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -22,7 +22,8 @@ const VERSION_MADE_BY = (3 << 8) | 20; // 3 = Unix, so the external attributes c
 const UTF8_NAMES = 1 << 11;
 
 export function writeZip(entries: readonly ZipEntry[]): Buffer {
-  if (entries.some((entry) => entry.content.length >= 0xffffffff)) throw new Error('zip entries of 4 GiB or more need zip64, which this writer does not produce');
+  if (entries.some((entry) => entry.content.length >= 0xffffffff))
+    throw new Error('zip entries of 4 GiB or more need zip64, which this writer does not produce');
   const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -66,7 +67,8 @@ export function writeZip(entries: readonly ZipEntry[]): Buffer {
     offset += local.length + name.length + compressed.length;
   }
   const centralSize = centrals.reduce((sum, part) => sum + part.length, 0);
-  if (offset >= 0xffffffff) throw new Error('zip archives of 4 GiB or more need zip64, which this writer does not produce');
+  if (offset >= 0xffffffff)
+    throw new Error('zip archives of 4 GiB or more need zip64, which this writer does not produce');
   const end = Buffer.alloc(22);
   end.writeUInt32LE(0x06054b50, 0);
   end.writeUInt16LE(sorted.length, 8);

@@ -66,7 +66,10 @@ export interface ExchangeBridge {
    * the cmdlet's result or the typed error it failed with (one failure does not fail the others). Only cancellation
    * rejects the whole call. Bridges without a batch transport leave it out; callers fall back to `invoke` per item.
    */
-  invokeBatch?(requests: readonly CmdletRequest[], options?: InvokeOptions): Promise<Array<CmdletResult | ExchangeError>>;
+  invokeBatch?(
+    requests: readonly CmdletRequest[],
+    options?: InvokeOptions,
+  ): Promise<Array<CmdletResult | ExchangeError>>;
   /**
    * True when cancelling a call costs little (an HTTP request), so a read may be started before it is known to be
    * needed (MailboxDirectory.prefetch). Cancelling a PowerShell call kills its session, which takes seconds to replace.
@@ -81,7 +84,11 @@ export interface ExchangeBridge {
  * result shape (parallel to `requests`; a typed error stands in for an item that failed). Cancellation and errors
  * that are not ExchangeErrors reject the whole call.
  */
-export async function invokeEach(bridge: ExchangeBridge, requests: readonly CmdletRequest[], options?: InvokeOptions): Promise<Array<CmdletResult | ExchangeError>> {
+export async function invokeEach(
+  bridge: ExchangeBridge,
+  requests: readonly CmdletRequest[],
+  options?: InvokeOptions,
+): Promise<Array<CmdletResult | ExchangeError>> {
   const results: Array<CmdletResult | ExchangeError> = [];
   for (const request of requests) {
     try {

@@ -130,7 +130,17 @@ const ALIASES: Readonly<Record<string, Cloud['id']>> = {
   '21vianet': 'china',
 };
 
-export const ENVIRONMENT_NAMES = ['O365Default', 'O365USGovGCCHigh', 'O365USGovDoD', 'O365China', 'commercial', 'gcc', 'gcchigh', 'dod', 'china'] as const;
+export const ENVIRONMENT_NAMES = [
+  'O365Default',
+  'O365USGovGCCHigh',
+  'O365USGovDoD',
+  'O365China',
+  'commercial',
+  'gcc',
+  'gcchigh',
+  'dod',
+  'china',
+] as const;
 
 /** The cloud named by the `environment` setting; undefined when unset. */
 export function parseEnvironment(value: string | undefined): Cloud | undefined {

@@ -38,7 +38,13 @@ export class NotFoundError extends ExchangeError {
 /** The service asked us to slow down (HTTP 429). `retryAfterMs` comes from the Retry-After header. */
 export class ThrottledError extends ExchangeError {
   readonly kind = 'throttled' as const;
-  constructor(message: string, remedy: string, readonly retryAfterMs: number | undefined, cmdlet?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    remedy: string,
+    readonly retryAfterMs: number | undefined,
+    cmdlet?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, remedy, cmdlet, options);
   }
 }
@@ -46,7 +52,13 @@ export class ThrottledError extends ExchangeError {
 /** The token or credentials were refused (HTTP 401/403) or could not be obtained. */
 export class AuthenticationError extends ExchangeError {
   readonly kind = 'authentication' as const;
-  constructor(message: string, remedy: string, readonly status?: number, cmdlet?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    remedy: string,
+    readonly status?: number,
+    cmdlet?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, remedy, cmdlet, options);
   }
 }
@@ -70,7 +82,11 @@ export class ServiceBugError extends ExchangeError {
 export class CancelledError extends ExchangeError {
   readonly kind = 'cancelled' as const;
   constructor(cmdlet?: string) {
-    super('The operation was cancelled because Terraform asked the provider to stop.', 'Run the command again when ready.', cmdlet);
+    super(
+      'The operation was cancelled because Terraform asked the provider to stop.',
+      'Run the command again when ready.',
+      cmdlet,
+    );
   }
 }
 
@@ -140,9 +156,9 @@ export function unknownTenantError(organization: string, evidence: string, cmdle
 /** What to do about an unknown tenant: the setting, its variable, and the forms it takes. */
 export function unknownTenantRemedy(): string {
   return (
-    'Set `organization` (or the EXO_ORGANIZATION environment variable) to the tenant\'s initial domain, ' +
+    "Set `organization` (or the EXO_ORGANIZATION environment variable) to the tenant's initial domain, " +
     '`<name>.onmicrosoft.com` (`<name>.onmicrosoft.us` in GCC High and DoD; listed in the Microsoft 365 admin center under Settings > Domains), ' +
-    'or to its tenant ID (a GUID, on the Overview page of the Entra admin center). Check its spelling, and that `environment` names the tenant\'s cloud. ' +
+    "or to its tenant ID (a GUID, on the Overview page of the Entra admin center). Check its spelling, and that `environment` names the tenant's cloud. " +
     'This is not a permission problem.'
   );
 }

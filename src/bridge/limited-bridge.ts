@@ -4,7 +4,15 @@
  * default and a bulk resource may want hundreds. Every HTTP request (a single cmdlet or one `$batch` of up to
  * BATCH_LIMIT cmdlets) holds one permit, so the tenant never sees more than `maxConcurrent` at once.
  */
-import { BATCH_LIMIT, invokeEach, type CmdletParameters, type CmdletRequest, type CmdletResult, type ExchangeBridge, type InvokeOptions } from './bridge';
+import {
+  BATCH_LIMIT,
+  invokeEach,
+  type CmdletParameters,
+  type CmdletRequest,
+  type CmdletResult,
+  type ExchangeBridge,
+  type InvokeOptions,
+} from './bridge';
 import { CancelledError, isExchangeError, type ExchangeError } from './errors';
 import { positiveInteger } from './validate';
 
@@ -88,7 +96,10 @@ export class ConcurrencyLimitedBridge implements ExchangeBridge {
     }
   }
 
-  constructor(private readonly inner: ExchangeBridge, options: LimitOptions) {
+  constructor(
+    private readonly inner: ExchangeBridge,
+    options: LimitOptions,
+  ) {
     this.semaphore = new Semaphore(options.maxConcurrent);
   }
 
@@ -113,16 +124,27 @@ export class ConcurrencyLimitedBridge implements ExchangeBridge {
   }
 
   /** Splits into batches of BATCH_LIMIT, each one permit; results stay parallel to `requests`. */
-  async invokeBatch(requests: readonly CmdletRequest[], options?: InvokeOptions): Promise<Array<CmdletResult | ExchangeError>> {
+  async invokeBatch(
+    requests: readonly CmdletRequest[],
+    options?: InvokeOptions,
+  ): Promise<Array<CmdletResult | ExchangeError>> {
     const chunks: CmdletRequest[][] = [];
-    for (let start = 0; start < requests.length; start += BATCH_LIMIT) chunks.push(requests.slice(start, start + BATCH_LIMIT));
-    const results = await Promise.all(chunks.map((chunk) => this.semaphore.run(() => this.runChunk(chunk, options), options?.signal)));
+    for (let start = 0; start < requests.length; start += BATCH_LIMIT)
+      chunks.push(requests.slice(start, start + BATCH_LIMIT));
+    const results = await Promise.all(
+      chunks.map((chunk) => this.semaphore.run(() => this.runChunk(chunk, options), options?.signal)),
+    );
     return results.flat();
   }
 
-  private async runChunk(chunk: CmdletRequest[], options?: InvokeOptions): Promise<Array<CmdletResult | ExchangeError>> {
+  private async runChunk(
+    chunk: CmdletRequest[],
+    options?: InvokeOptions,
+  ): Promise<Array<CmdletResult | ExchangeError>> {
     return this.track(async () => {
-      const results = await (this.inner.invokeBatch ? this.inner.invokeBatch(chunk, options) : invokeEach(this.inner, chunk, options));
+      const results = await (this.inner.invokeBatch
+        ? this.inner.invokeBatch(chunk, options)
+        : invokeEach(this.inner, chunk, options));
       if (results.some((result) => !isExchangeError(result))) this.answered = true;
       return results;
     });

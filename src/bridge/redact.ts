@@ -19,5 +19,7 @@ export function redactUrlCredentials(text: string): string {
  */
 export function showSettingValue(value: unknown): string {
   const text = String(value);
-  return /^[\w.-]{1,64}$/.test(text) ? JSON.stringify(text) : `(${text.length} characters, not shown: it may contain a secret)`;
+  return /^[\w.-]{1,64}$/.test(text)
+    ? JSON.stringify(text)
+    : `(${text.length} characters, not shown: it may contain a secret)`;
 }

@@ -102,7 +102,9 @@ const DEFAULT_RETRY_OPTIONS = {
   maxThrottledRetries: 30,
 } as const;
 
-export type Decision = { retry: true; delayMs: number; reason: string; forceTokenRefresh: boolean } | { retry: false; error: Error };
+export type Decision =
+  | { retry: true; delayMs: number; reason: string; forceTokenRefresh: boolean }
+  | { retry: false; error: Error };
 
 /** What one logical call (or one $batch item) has spent so far; see RetryPolicy.newTally. */
 export interface FailureCounts {
@@ -122,9 +124,15 @@ export class RetryPolicy {
 
   constructor(options: RetryPolicyOptions = {}) {
     this.maxAttempts = positiveInteger('maxAttempts', options.maxAttempts ?? DEFAULT_RETRY_OPTIONS.maxAttempts);
-    this.initialBackoffMs = nonNegative('initialBackoffMs', options.initialBackoffMs ?? DEFAULT_RETRY_OPTIONS.initialBackoffMs);
+    this.initialBackoffMs = nonNegative(
+      'initialBackoffMs',
+      options.initialBackoffMs ?? DEFAULT_RETRY_OPTIONS.initialBackoffMs,
+    );
     this.maxTotalWaitMs = nonNegative('maxTotalWaitMs', options.maxTotalWaitMs ?? DEFAULT_RETRY_OPTIONS.maxTotalWaitMs);
-    this.maxThrottledRetries = nonNegative('maxThrottledRetries', options.maxThrottledRetries ?? DEFAULT_RETRY_OPTIONS.maxThrottledRetries);
+    this.maxThrottledRetries = nonNegative(
+      'maxThrottledRetries',
+      options.maxThrottledRetries ?? DEFAULT_RETRY_OPTIONS.maxThrottledRetries,
+    );
     this.tokenRetryPauseMs = nonNegative('tokenRetryPauseMs', options.tokenRetryPauseMs ?? TOKEN_RETRY_PAUSE_MS);
     this.clock = options.clock ?? systemClock;
     this.onRetry = options.onRetry;
@@ -139,9 +147,15 @@ export class RetryPolicy {
    * The decision for one failed item under its own tally, logged like a retry of `run` when it is one. The caller
    * does the waiting (a $batch round waits once for the longest of its items) and adds it to each item's budget.
    */
-  decideItem(error: unknown, tally: { counts: FailureCounts; budget: RetryBudget }, cmdlet: string, attempt: number): Decision {
+  decideItem(
+    error: unknown,
+    tally: { counts: FailureCounts; budget: RetryBudget },
+    cmdlet: string,
+    attempt: number,
+  ): Decision {
     const decision = this.decide(error, tally.counts, tally.budget, cmdlet);
-    if (decision.retry) this.onRetry?.({ attempt, delayMs: decision.delayMs, reason: decision.reason, error: error as ExchangeError });
+    if (decision.retry)
+      this.onRetry?.({ attempt, delayMs: decision.delayMs, reason: decision.reason, error: error as ExchangeError });
     return decision;
   }
 
@@ -177,13 +191,19 @@ export class RetryPolicy {
   }
 
   private decide(error: unknown, counts: FailureCounts, budget: RetryBudget, cmdlet: string | undefined): Decision {
-    if (!(error instanceof ExchangeError)) return { retry: false, error: error instanceof Error ? error : new Error(String(error)) };
+    if (!(error instanceof ExchangeError))
+      return { retry: false, error: error instanceof Error ? error : new Error(String(error)) };
 
     if (error instanceof AuthenticationError) {
       // Only a token the service refused is worth refreshing; a credential Entra refused stays refused.
       if (error.status !== 401 || counts.tokenRefreshed) return { retry: false, error };
       counts.tokenRefreshed = true;
-      return { retry: true, delayMs: this.tokenRetryPauseMs, reason: 'token refused (HTTP 401); renewing it once after a short pause', forceTokenRefresh: true };
+      return {
+        retry: true,
+        delayMs: this.tokenRetryPauseMs,
+        reason: 'token refused (HTTP 401); renewing it once after a short pause',
+        forceTokenRefresh: true,
+      };
     }
 
     if (error instanceof ThrottledError) {
@@ -192,7 +212,8 @@ export class RetryPolicy {
       if (counts.throttled > this.maxThrottledRetries || budget.waitedMs + delayMs > this.maxTotalWaitMs) {
         return { retry: false, error: this.throttleBudgetExceeded(error, delayMs, budget, cmdlet) };
       }
-      const source = error.retryAfterMs === undefined ? 'no Retry-After, backing off' : `Retry-After ${formatSeconds(delayMs)}`;
+      const source =
+        error.retryAfterMs === undefined ? 'no Retry-After, backing off' : `Retry-After ${formatSeconds(delayMs)}`;
       return { retry: true, delayMs, reason: `throttled (HTTP 429), ${source}`, forceTokenRefresh: false };
     }
 
@@ -224,7 +245,12 @@ export class RetryPolicy {
     return this.initialBackoffMs * 2 ** (failureNumber - 1);
   }
 
-  private throttleBudgetExceeded(error: ThrottledError, delayMs: number, budget: RetryBudget, cmdlet: string | undefined): ThrottledError {
+  private throttleBudgetExceeded(
+    error: ThrottledError,
+    delayMs: number,
+    budget: RetryBudget,
+    cmdlet: string | undefined,
+  ): ThrottledError {
     return new ThrottledError(
       `Exchange Online is throttling this tenant and asked to wait ${formatSeconds(delayMs)}; ` +
         `with ${formatSeconds(budget.waitedMs)} already waited that exceeds the ${formatSeconds(this.maxTotalWaitMs)} retry budget, so the call was not retried.`,
@@ -241,14 +267,22 @@ export class RetryPolicy {
  * The policy a bridge runs its calls under: the caller's retry options on the bridge's clock, with every retry logged
  * as a warning through the bridge's logger before the caller's own `onRetry` (if any) is called.
  */
-export function createBridgeRetryPolicy(settings: { retry?: Omit<RetryPolicyOptions, 'clock'>; clock: Clock; logger?: BridgeLogger }): RetryPolicy {
+export function createBridgeRetryPolicy(settings: {
+  retry?: Omit<RetryPolicyOptions, 'clock'>;
+  clock: Clock;
+  logger?: BridgeLogger;
+}): RetryPolicy {
   const { retry, clock, logger } = settings;
   const onRetry = retry?.onRetry;
   return new RetryPolicy({
     ...retry,
     clock,
     onRetry: (event) => {
-      logger?.('warn', `retrying after ${event.reason}`, { attempt: event.attempt, delayMs: event.delayMs, cmdlet: event.error.cmdlet });
+      logger?.('warn', `retrying after ${event.reason}`, {
+        attempt: event.attempt,
+        delayMs: event.delayMs,
+        cmdlet: event.error.cmdlet,
+      });
       onRetry?.(event);
     },
   });

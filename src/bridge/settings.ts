@@ -17,10 +17,14 @@ export function isSet(value: string | undefined | null): boolean {
  * the user could sign in with on this bridge (e.g. "use client credentials").
  */
 export function normalizeAccessToken(accessToken: string, alternative: string): string {
-  const token = String(accessToken ?? '').trim().replace(/^Bearer\s+/i, '');
+  const token = String(accessToken ?? '')
+    .trim()
+    .replace(/^Bearer\s+/i, '');
   if (!isHeaderSafe(token)) {
     throw new ConfigurationError(
-      token === '' ? 'The `access_token` setting is empty.' : 'The `access_token` setting is not a well-formed token (it contains spaces or non-ASCII characters).',
+      token === ''
+        ? 'The `access_token` setting is empty.'
+        : 'The `access_token` setting is not a well-formed token (it contains spaces or non-ASCII characters).',
       `Set \`access_token\` to the raw access token for https://outlook.office365.com (without quotes), or ${alternative}.`,
       ['access_token'],
     );

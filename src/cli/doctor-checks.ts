@@ -95,7 +95,11 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
   let endpoint: URL;
   try {
     if (bridge !== 'rest' && bridge !== 'powershell') {
-      throw new ConfigurationError(`EXO_BRIDGE is ${JSON.stringify(bridge)}.`, 'Set EXO_BRIDGE to rest (the default) or powershell.', ['bridge']);
+      throw new ConfigurationError(
+        `EXO_BRIDGE is ${JSON.stringify(bridge)}.`,
+        'Set EXO_BRIDGE to rest (the default) or powershell.',
+        ['bridge'],
+      );
     }
     organization = validateOrganization(settings.organization ?? '');
     cloud = resolveCloud(settings.environment, settings.endpoint);
@@ -107,11 +111,23 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
   report.cloud = cloud.label;
   report.organization = organization;
   report.endpoint = endpoint.origin;
-  checks.push({ id: 'settings', title: 'Provider settings', status: 'pass', detail: `${cloud.label} (${cloud.exchangeEnvironmentName}), ${endpoint.origin}, bridge ${bridge}` });
+  checks.push({
+    id: 'settings',
+    title: 'Provider settings',
+    status: 'pass',
+    detail: `${cloud.label} (${cloud.exchangeEnvironmentName}), ${endpoint.origin}, bridge ${bridge}`,
+  });
 
   if (bridge === 'powershell') {
     await runPowerShellChecks(environment, organization, checks, report.unknownProperties);
-    if (options.recordPath) checks.push(skipped('record', 'Recording (--record)', 'nothing recorded: with EXO_BRIDGE=powershell the module owns the wire'));
+    if (options.recordPath)
+      checks.push(
+        skipped(
+          'record',
+          'Recording (--record)',
+          'nothing recorded: with EXO_BRIDGE=powershell the module owns the wire',
+        ),
+      );
     return finish();
   }
 
@@ -130,7 +146,12 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
   const tenants = options.redactTenant ? [organization, ...(claims?.tid ? [claims.tid] : [])] : [];
   const shown = (text: string): string => (tenants.length > 0 ? redactText(text, { tenants }) : text);
   report.organization = shown(organization);
-  checks.push({ id: 'token', title: 'Access token', status: 'pass', detail: `obtained from ${shown(describe)}; ${claims ? 'a JWT (claims below)' : 'opaque (no claims to read)'}` });
+  checks.push({
+    id: 'token',
+    title: 'Access token',
+    status: 'pass',
+    detail: `obtained from ${shown(describe)}; ${claims ? 'a JWT (claims below)' : 'opaque (no claims to read)'}`,
+  });
   checks.push(...claimChecks(claims, organization, cloud, shown));
 
   const recorder = options.recordPath
@@ -155,15 +176,31 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
   });
   const send = async (label: string, request: RawRequest): Promise<RawResponse> => {
     const response = await options.http.request(request);
-    recorder?.record(request.method, { url: request.url, headers: request.headers, body: request.body ?? '' }, response, label);
+    recorder?.record(
+      request.method,
+      { url: request.url, headers: request.headers, body: request.body ?? '' },
+      response,
+      label,
+    );
     return response;
   };
-  const invoke = (label: string, url: URL, cmdlet: string, parameters: Record<string, unknown>, pageSize: number): Promise<RawResponse> =>
+  const invoke = (
+    label: string,
+    url: URL,
+    cmdlet: string,
+    parameters: Record<string, unknown>,
+    pageSize: number,
+  ): Promise<RawResponse> =>
     send(label, {
       method: 'POST',
       url,
       timeoutMs,
-      headers: { ...baseHeaders(), 'Content-Type': 'application/json', 'X-CmdletName': cmdlet, Prefer: `odata.maxpagesize=${pageSize}` },
+      headers: {
+        ...baseHeaders(),
+        'Content-Type': 'application/json',
+        'X-CmdletName': cmdlet,
+        Prefer: `odata.maxpagesize=${pageSize}`,
+      },
       body: JSON.stringify({ CmdletInput: { CmdletName: cmdlet, Parameters: parameters } }),
     });
   const invokeUrl = new URL(adminApiPath(organization, 'InvokeCommand'), endpoint);
@@ -178,7 +215,13 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
     });
     checks.push(redirectCheck(probe, endpoint, cloud, shown));
   } catch (error) {
-    checks.push(failure('redirect', 'Reach the admin API (module-file probe)', networkErrorToExchangeError(error, endpoint.origin)));
+    checks.push(
+      failure(
+        'redirect',
+        'Reach the admin API (module-file probe)',
+        networkErrorToExchangeError(error, endpoint.origin),
+      ),
+    );
     checks.push(skipped('reads', 'Reads, not-found and $batch', 'the admin API could not be reached'));
     recorder?.flush();
     return finish();
@@ -217,7 +260,12 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
       id: String(index + 1),
       method: 'POST',
       url: invokeUrl.href,
-      headers: { ...baseHeaders(), 'Content-Type': 'application/json', 'X-CmdletName': cmdlet, Prefer: 'odata.maxpagesize=1000' },
+      headers: {
+        ...baseHeaders(),
+        'Content-Type': 'application/json',
+        'X-CmdletName': cmdlet,
+        Prefer: 'odata.maxpagesize=1000',
+      },
       body: { CmdletInput: { CmdletName: cmdlet, Parameters: {} } },
     }));
     const response = await send('batch', {
@@ -235,10 +283,20 @@ export async function runDoctor(environment: NodeJS.ProcessEnv, options: DoctorO
   return finish();
 }
 
-function claimChecks(claims: TokenClaims | undefined, organization: string, cloud: Cloud, shown: (text: string) => string): DoctorCheck[] {
+function claimChecks(
+  claims: TokenClaims | undefined,
+  organization: string,
+  cloud: Cloud,
+  shown: (text: string) => string,
+): DoctorCheck[] {
   if (!claims) {
     const why = 'the token is not a JWT, so its claims cannot be read (a test token, or an emulator token)';
-    return [skipped('token-expiry', 'Token expiry', why), skipped('token-tenant', 'Token tenant', why), skipped('token-audience', 'Token audience', why), skipped('token-roles', 'Token roles', why)];
+    return [
+      skipped('token-expiry', 'Token expiry', why),
+      skipped('token-tenant', 'Token tenant', why),
+      skipped('token-audience', 'Token audience', why),
+      skipped('token-roles', 'Token roles', why),
+    ];
   }
   const checks: DoctorCheck[] = [];
   const now = Date.now() / 1000;
@@ -249,9 +307,16 @@ function claimChecks(claims: TokenClaims | undefined, organization: string, clou
       title: 'Token expiry',
       status: 'fail',
       detail: `expired at ${new Date(claims.exp * 1000).toISOString()}`,
-      remedy: 'Get a fresh access token (they live 60 to 90 minutes) into EXO_ACCESS_TOKEN, or let exoform obtain and renew tokens: set EXO_CLIENT_ID with EXO_CLIENT_SECRET or EXO_CERTIFICATE_PATH.',
+      remedy:
+        'Get a fresh access token (they live 60 to 90 minutes) into EXO_ACCESS_TOKEN, or let exoform obtain and renew tokens: set EXO_CLIENT_ID with EXO_CLIENT_SECRET or EXO_CERTIFICATE_PATH.',
     });
-  } else checks.push({ id: 'token-expiry', title: 'Token expiry', status: 'pass', detail: `valid for ${Math.floor((claims.exp - now) / 60)} more minutes` });
+  } else
+    checks.push({
+      id: 'token-expiry',
+      title: 'Token expiry',
+      status: 'pass',
+      detail: `valid for ${Math.floor((claims.exp - now) / 60)} more minutes`,
+    });
 
   if (claims.tid === undefined) checks.push(skipped('token-tenant', 'Token tenant', 'the token has no tid claim'));
   else if (isGuid(organization) && claims.tid.toLowerCase() !== organization.toLowerCase()) {
@@ -260,17 +325,31 @@ function claimChecks(claims: TokenClaims | undefined, organization: string, clou
       title: 'Token tenant',
       status: 'fail',
       detail: shown(`the token was issued for tenant ${claims.tid}, but EXO_ORGANIZATION is ${organization}`),
-      remedy: 'Set EXO_ORGANIZATION to the tenant the credentials belong to (its tenant id or .onmicrosoft.com domain), or use credentials of that tenant.',
+      remedy:
+        'Set EXO_ORGANIZATION to the tenant the credentials belong to (its tenant id or .onmicrosoft.com domain), or use credentials of that tenant.',
     });
   } else {
-    const note = isGuid(organization) ? 'matches EXO_ORGANIZATION' : 'EXO_ORGANIZATION is a domain; the reads below show whether it is this tenant';
-    checks.push({ id: 'token-tenant', title: 'Token tenant', status: 'pass', detail: shown(`tenant ${claims.tid} (${note})`), facts: { tid: shown(claims.tid) } });
+    const note = isGuid(organization)
+      ? 'matches EXO_ORGANIZATION'
+      : 'EXO_ORGANIZATION is a domain; the reads below show whether it is this tenant';
+    checks.push({
+      id: 'token-tenant',
+      title: 'Token tenant',
+      status: 'pass',
+      detail: shown(`tenant ${claims.tid} (${note})`),
+      facts: { tid: shown(claims.tid) },
+    });
   }
 
   const resource = cloud.scope.replace(/\/\.default$/, '');
   if (claims.aud === undefined) checks.push(skipped('token-audience', 'Token audience', 'the token has no aud claim'));
   else if (claims.aud.replace(/\/$/, '').toLowerCase() === resource.toLowerCase() || claims.aud === EXCHANGE_APP_ID) {
-    checks.push({ id: 'token-audience', title: 'Token audience', status: 'pass', detail: `${claims.aud} (Exchange Online)` });
+    checks.push({
+      id: 'token-audience',
+      title: 'Token audience',
+      status: 'pass',
+      detail: `${claims.aud} (Exchange Online)`,
+    });
   } else {
     checks.push({
       id: 'token-audience',
@@ -282,16 +361,27 @@ function claimChecks(claims: TokenClaims | undefined, organization: string, clou
   }
 
   if (delegatedUser(claims) !== undefined) {
-    checks.push({ id: 'token-roles', title: 'Token roles', status: 'pass', detail: `a delegated user token (scopes: ${claims.scp ?? 'none'}); requests are anchored to the signed-in user` });
+    checks.push({
+      id: 'token-roles',
+      title: 'Token roles',
+      status: 'pass',
+      detail: `a delegated user token (scopes: ${claims.scp ?? 'none'}); requests are anchored to the signed-in user`,
+    });
   } else if ((claims.roles ?? []).includes('Exchange.ManageAsApp')) {
-    checks.push({ id: 'token-roles', title: 'Token roles', status: 'pass', detail: `app-only with ${(claims.roles ?? []).join(', ')}` });
+    checks.push({
+      id: 'token-roles',
+      title: 'Token roles',
+      status: 'pass',
+      detail: `app-only with ${(claims.roles ?? []).join(', ')}`,
+    });
   } else {
     checks.push({
       id: 'token-roles',
       title: 'Token roles',
       status: 'fail',
       detail: `app-only token without Exchange.ManageAsApp (roles: ${(claims.roles ?? []).join(', ') || 'none'})`,
-      remedy: 'In the app registration add the Office 365 Exchange Online application permission Exchange.ManageAsApp and grant admin consent; then assign an Exchange role (e.g. Exchange Administrator) to the app\'s service principal.',
+      remedy:
+        "In the app registration add the Office 365 Exchange Online application permission Exchange.ManageAsApp and grant admin consent; then assign an Exchange role (e.g. Exchange Administrator) to the app's service principal.",
     });
   }
   return checks;
@@ -307,20 +397,41 @@ function redirectCheck(probe: RawResponse, endpoint: URL, cloud: Cloud, shown: (
     } catch {
       target = undefined;
     }
-    if (!target) return { id: 'redirect', title, status: 'fail', detail: `HTTP ${probe.status} without a usable Location`, remedy: 'Record the exchange with --record and report it.' };
+    if (!target)
+      return {
+        id: 'redirect',
+        title,
+        status: 'fail',
+        detail: `HTTP ${probe.status} without a usable Location`,
+        remedy: 'Record the exchange with --record and report it.',
+      };
     if (!isCloudHost(cloud, target.hostname) && target.origin !== endpoint.origin) {
       return {
         id: 'redirect',
         title,
         status: 'fail',
         detail: shown(`HTTP ${probe.status} to ${target.host}, outside ${cloud.label}`),
-        remedy: 'Check EXO_ENVIRONMENT and EXO_ENDPOINT (a proxy may be rewriting the answer); record with --record and report it.',
+        remedy:
+          'Check EXO_ENVIRONMENT and EXO_ENDPOINT (a proxy may be rewriting the answer); record with --record and report it.',
         facts: { redirectHost: shown(target.host) },
       };
     }
-    return { id: 'redirect', title, status: 'pass', detail: shown(`HTTP ${probe.status}: this tenant's host is ${target.host}`), facts: { redirectHost: shown(target.host), status: probe.status } };
+    return {
+      id: 'redirect',
+      title,
+      status: 'pass',
+      detail: shown(`HTTP ${probe.status}: this tenant's host is ${target.host}`),
+      facts: { redirectHost: shown(target.host), status: probe.status },
+    };
   }
-  if (probe.status >= 200 && probe.status < 300) return { id: 'redirect', title, status: 'pass', detail: `HTTP ${probe.status}: no tenant-specific host`, facts: { status: probe.status } };
+  if (probe.status >= 200 && probe.status < 300)
+    return {
+      id: 'redirect',
+      title,
+      status: 'pass',
+      detail: `HTTP ${probe.status}: no tenant-specific host`,
+      facts: { status: probe.status },
+    };
   return httpFailure('redirect', title, probe);
 }
 
@@ -332,16 +443,31 @@ async function readCheck(
   unknown: UnknownProperty[],
 ): Promise<DoctorCheck> {
   if (response.status < 200 || response.status >= 300) return httpFailure(id, cmdlet, response);
-  const body = parseJson(response.body) as { value?: unknown; '@odata.nextLink'?: unknown; '@adminapi.warnings'?: unknown; '@adminapi.errors'?: unknown } | undefined;
+  const body = parseJson(response.body) as
+    | { value?: unknown; '@odata.nextLink'?: unknown; '@adminapi.warnings'?: unknown; '@adminapi.errors'?: unknown }
+    | undefined;
   if (!body || !Array.isArray(body.value)) {
-    return { id, title: cmdlet, status: 'fail', detail: `HTTP ${response.status} without a "value" array`, remedy: 'Record the exchange with --record and report it.' };
+    return {
+      id,
+      title: cmdlet,
+      status: 'fail',
+      detail: `HTTP ${response.status} without a "value" array`,
+      remedy: 'Record the exchange with --record and report it.',
+    };
   }
   const facts: Record<string, unknown> = { rows: body.value.length };
   const rows = body.value.filter((row): row is Row => typeof row === 'object' && row !== null && !Array.isArray(row));
   unknown.push(...scanRows(cmdlet, rows));
   if (Array.isArray(body['@adminapi.warnings'])) facts.warnings = body['@adminapi.warnings'].length;
   if (Array.isArray(body['@adminapi.errors']) && body['@adminapi.errors'].length > 0) {
-    return { id, title: cmdlet, status: 'fail', detail: `HTTP 200 with ${body['@adminapi.errors'].length} @adminapi.errors`, remedy: 'Record the exchange with --record and report it: the service failed the call inside a 200.', facts };
+    return {
+      id,
+      title: cmdlet,
+      status: 'fail',
+      detail: `HTTP 200 with ${body['@adminapi.errors'].length} @adminapi.errors`,
+      remedy: 'Record the exchange with --record and report it: the service failed the call inside a 200.',
+      facts,
+    };
   }
   let detail = `HTTP ${response.status}, ${body.value.length} row(s) on the first page`;
   const nextLink = typeof body['@odata.nextLink'] === 'string' ? body['@odata.nextLink'] : undefined;
@@ -350,20 +476,40 @@ async function readCheck(
     try {
       url = new URL(nextLink, context.endpoint);
     } catch {
-      return { id, title: cmdlet, status: 'fail', detail: 'an unreadable @odata.nextLink', remedy: 'Record the exchange with --record and report it.', facts };
+      return {
+        id,
+        title: cmdlet,
+        status: 'fail',
+        detail: 'an unreadable @odata.nextLink',
+        remedy: 'Record the exchange with --record and report it.',
+        facts,
+      };
     }
     const sameOrigin = url.origin === context.endpoint.origin;
     const sameCloud = isCloudHost(context.cloud, url.hostname);
-    facts.nextLink = { host: url.hostname, port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port), sameOrigin, sameCloud };
+    facts.nextLink = {
+      host: url.hostname,
+      port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
+      sameOrigin,
+      sameCloud,
+    };
     detail += `; nextLink on ${url.host} (${sameOrigin ? 'same origin' : sameCloud ? 'same cloud' : 'ANOTHER host'})`;
     if (!sameOrigin && !sameCloud) {
-      return { id, title: cmdlet, status: 'fail', detail, remedy: 'The token is never sent to a host outside the cloud; record the exchange with --record and report it.', facts };
+      return {
+        id,
+        title: cmdlet,
+        status: 'fail',
+        detail,
+        remedy: 'The token is never sent to a host outside the cloud; record the exchange with --record and report it.',
+        facts,
+      };
     }
     // goexo rewrites port 446 to 443 before following; doctor follows once the same way.
     if (url.port === '446') url.port = '';
     const next = await context.follow(url);
     facts.nextPageStatus = next.status;
-    if (next.status < 200 || next.status >= 300) return { ...httpFailure(id, cmdlet, next), detail: `${detail}; following it: HTTP ${next.status}`, facts };
+    if (next.status < 200 || next.status >= 300)
+      return { ...httpFailure(id, cmdlet, next), detail: `${detail}; following it: HTTP ${next.status}`, facts };
     detail += '; followed: HTTP 200';
   } else if (context.pageSize < 1000) {
     detail += `; no nextLink (fewer than ${context.pageSize + 1} rows, or the page size was not honoured)`;
@@ -375,7 +521,9 @@ async function readCheck(
 export function errorForm(body: unknown): 'pipe' | 'json-in-details' | 'bare' | 'unknown' {
   const error = (body as { error?: { details?: Array<{ message?: unknown }> } } | undefined)?.error;
   if (!error || typeof error !== 'object') return 'unknown';
-  const message = Array.isArray(error.details) ? error.details.find((detail) => typeof detail?.message === 'string')?.message : undefined;
+  const message = Array.isArray(error.details)
+    ? error.details.find((detail) => typeof detail?.message === 'string')?.message
+    : undefined;
   if (typeof message !== 'string') return 'bare';
   const parsed = parseJson(message);
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return 'json-in-details';
@@ -386,32 +534,68 @@ export function errorForm(body: unknown): 'pipe' | 'json-in-details' | 'bare' | 
 function notFoundCheck(response: RawResponse): DoctorCheck {
   const title = 'Not-found error form (Get-User -Identity <random GUID>)';
   if (response.status >= 200 && response.status < 300) {
-    return { id: 'not-found', title, status: 'fail', detail: `HTTP ${response.status}: a random identity was "found"`, remedy: 'Record the exchange with --record and report it.' };
+    return {
+      id: 'not-found',
+      title,
+      status: 'fail',
+      detail: `HTTP ${response.status}: a random identity was "found"`,
+      remedy: 'Record the exchange with --record and report it.',
+    };
   }
-  if (response.status === 401 || response.status === 403 || response.status === 429 || response.status >= 500) return httpFailure('not-found', title, response);
+  if (response.status === 401 || response.status === 403 || response.status === 429 || response.status >= 500)
+    return httpFailure('not-found', title, response);
   const body = parseJson(response.body);
   const form = errorForm(body);
   const code = (body as { error?: { code?: unknown } } | undefined)?.error?.code;
   const facts = { status: response.status, code: typeof code === 'string' ? code : null, form };
   if (form === 'unknown') {
-    return { id: 'not-found', title, status: 'fail', detail: `HTTP ${response.status} in a form exoform does not know`, remedy: 'Record the exchange with --record and report it.', facts };
+    return {
+      id: 'not-found',
+      title,
+      status: 'fail',
+      detail: `HTTP ${response.status} in a form exoform does not know`,
+      remedy: 'Record the exchange with --record and report it.',
+      facts,
+    };
   }
-  return { id: 'not-found', title, status: 'pass', detail: `HTTP ${response.status}, ${form} form${typeof code === 'string' ? `, code ${code}` : ''}`, facts };
+  return {
+    id: 'not-found',
+    title,
+    status: 'pass',
+    detail: `HTTP ${response.status}, ${form} form${typeof code === 'string' ? `, code ${code}` : ''}`,
+    facts,
+  };
 }
 
 function batchCheck(response: RawResponse): DoctorCheck {
   const title = '$batch of two reads (absolute URLs, full headers)';
   if (response.status < 200 || response.status >= 300) return httpFailure('batch', title, response);
-  const body = parseJson(response.body) as { responses?: Array<{ id?: unknown; status?: unknown; headers?: unknown; body?: unknown }> } | undefined;
+  const body = parseJson(response.body) as
+    | { responses?: Array<{ id?: unknown; status?: unknown; headers?: unknown; body?: unknown }> }
+    | undefined;
   const responses = Array.isArray(body?.responses) ? body!.responses : undefined;
-  if (!responses) return { id: 'batch', title, status: 'fail', detail: `HTTP ${response.status} without "responses"`, remedy: 'Record the exchange with --record and report it.' };
+  if (!responses)
+    return {
+      id: 'batch',
+      title,
+      status: 'fail',
+      detail: `HTTP ${response.status} without "responses"`,
+      remedy: 'Record the exchange with --record and report it.',
+    };
   const statuses = responses.map((item) => Number(item?.status));
   const facts = { itemStatuses: statuses };
   const failed = responses.find((item) => !(Number(item?.status) >= 200 && Number(item?.status) < 300));
   if (failed && Number(failed.status) >= 400) {
     // An item's own answer says why (a 403 in every item is a permission problem, not a batch-form problem).
-    const headers = typeof failed.headers === 'object' && failed.headers !== null ? lowerCaseKeys(failed.headers as Record<string, unknown>) : {};
-    const item = httpFailure('batch', title, { status: Number(failed.status), headers, body: typeof failed.body === 'string' ? failed.body : JSON.stringify(failed.body ?? '') });
+    const headers =
+      typeof failed.headers === 'object' && failed.headers !== null
+        ? lowerCaseKeys(failed.headers as Record<string, unknown>)
+        : {};
+    const item = httpFailure('batch', title, {
+      status: Number(failed.status),
+      headers,
+      body: typeof failed.body === 'string' ? failed.body : JSON.stringify(failed.body ?? ''),
+    });
     return { ...item, detail: `item statuses ${statuses.join(', ')}; first failure: ${item.detail}`, facts };
   }
   if (responses.length !== 2 || failed) {
@@ -442,9 +626,11 @@ function httpFailure(id: string, title: string, response: RawResponse): DoctorCh
   const detail = `HTTP ${response.status}${clues.length > 0 ? ` (${clues.join('; ')})` : response.body.replace(/\0/g, '').trim() === '' ? ' with an empty body' : ''}`;
   let remedy: string;
   if (response.status === 401) {
-    remedy = 'The service refused the token: if it expired, get a fresh one; check it was issued for this tenant (EXO_ORGANIZATION) and for Exchange Online in this cloud (EXO_ENVIRONMENT).';
+    remedy =
+      'The service refused the token: if it expired, get a fresh one; check it was issued for this tenant (EXO_ORGANIZATION) and for Exchange Online in this cloud (EXO_ENVIRONMENT).';
   } else if (response.status === 403 && code !== undefined && /tenant/i.test(code)) {
-    remedy = 'Check EXO_ORGANIZATION: it must be the tenant the credentials belong to (its tenant id or .onmicrosoft.com domain).';
+    remedy =
+      'Check EXO_ORGANIZATION: it must be the tenant the credentials belong to (its tenant id or .onmicrosoft.com domain).';
   } else if (response.status === 403) {
     remedy =
       'Access denied. Usually the app lacks the Exchange.ManageAsApp permission (with admin consent) or an Exchange role (e.g. Exchange Administrator) on its service principal; ' +
@@ -468,7 +654,8 @@ async function runPowerShellChecks(
   checks: DoctorCheck[],
   unknown: UnknownProperty[],
 ): Promise<void> {
-  const { createPowerShellBridge } = require('../bridge/powershell/create-powershell-bridge') as typeof import('../bridge/powershell/create-powershell-bridge');
+  const { createPowerShellBridge } =
+    require('../bridge/powershell/create-powershell-bridge') as typeof import('../bridge/powershell/create-powershell-bridge');
   let bridge;
   try {
     bridge = createPowerShellBridge(
@@ -496,7 +683,13 @@ async function runPowerShellChecks(
       try {
         const result = await bridge.invoke(read.cmdlet, read.parameters);
         unknown.push(...scanRows(read.cmdlet, result.rows));
-        checks.push({ id: `read:${read.cmdlet}`, title: read.cmdlet, status: 'pass', detail: `${result.rows.length} row(s) through Connect-ExchangeOnline`, facts: { rows: result.rows.length } });
+        checks.push({
+          id: `read:${read.cmdlet}`,
+          title: read.cmdlet,
+          status: 'pass',
+          detail: `${result.rows.length} row(s) through Connect-ExchangeOnline`,
+          facts: { rows: result.rows.length },
+        });
       } catch (error) {
         checks.push(failure(`read:${read.cmdlet}`, read.cmdlet, error));
       }
@@ -504,15 +697,29 @@ async function runPowerShellChecks(
     checks.push(watchCheck(unknown));
     try {
       await bridge.invoke('Get-User', { Identity: randomGuid() });
-      checks.push({ id: 'not-found', title: 'Not-found error', status: 'fail', detail: 'a random identity was "found"', remedy: 'Report it.' });
+      checks.push({
+        id: 'not-found',
+        title: 'Not-found error',
+        status: 'fail',
+        detail: 'a random identity was "found"',
+        remedy: 'Report it.',
+      });
     } catch (error) {
-      checks.push(error instanceof NotFoundError ? { id: 'not-found', title: 'Not-found error', status: 'pass', detail: 'recognised as not-found' } : failure('not-found', 'Not-found error', error));
+      checks.push(
+        error instanceof NotFoundError
+          ? { id: 'not-found', title: 'Not-found error', status: 'pass', detail: 'recognised as not-found' }
+          : failure('not-found', 'Not-found error', error),
+      );
     }
   } finally {
     await bridge.close();
   }
-  const why = 'with EXO_BRIDGE=powershell the module owns the wire; run doctor with the REST bridge settings to check it';
-  checks.push(skipped('redirect', 'Regional redirect (module-file probe)', why), skipped('batch', '$batch of two reads', why));
+  const why =
+    'with EXO_BRIDGE=powershell the module owns the wire; run doctor with the REST bridge settings to check it';
+  checks.push(
+    skipped('redirect', 'Regional redirect (module-file probe)', why),
+    skipped('batch', '$batch of two reads', why),
+  );
 }
 
 /**
@@ -539,7 +746,13 @@ function watchCheck(unknown: readonly UnknownProperty[]): DoctorCheck {
 
 function failure(id: string, title: string, error: unknown): DoctorCheck {
   if (error instanceof ExchangeError) return { id, title, status: 'fail', detail: error.message, remedy: error.remedy };
-  return { id, title, status: 'fail', detail: error instanceof Error ? error.message : String(error), remedy: 'Record the exchange with --record and report it.' };
+  return {
+    id,
+    title,
+    status: 'fail',
+    detail: error instanceof Error ? error.message : String(error),
+    remedy: 'Record the exchange with --record and report it.',
+  };
 }
 
 function skipped(id: string, title: string, why: string): DoctorCheck {

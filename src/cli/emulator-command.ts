@@ -52,7 +52,9 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
-export function parseEmulatorArgs(args: string[]): { help: true } | { help: false; options: EmulatorOptions & { dataFile: string } } {
+export function parseEmulatorArgs(
+  args: string[],
+): { help: true } | { help: false; options: EmulatorOptions & { dataFile: string } } {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -78,9 +80,14 @@ export function parseEmulatorArgs(args: string[]): { help: true } | { help: fals
   }
   if (values.help) return { help: true };
   const dataFile = values.data as string | undefined;
-  if (!dataFile) throw new UsageError('--data <file> is required: the emulator keeps its tenants in that file across restarts.', 'emulator');
+  if (!dataFile)
+    throw new UsageError(
+      '--data <file> is required: the emulator keeps its tenants in that file across restarts.',
+      'emulator',
+    );
   const token = values.token as string | undefined;
-  if (token !== undefined && (token === '' || /\s/.test(token))) throw new UsageError('--token must be non-empty and contain no whitespace.', 'emulator');
+  if (token !== undefined && (token === '' || /\s/.test(token)))
+    throw new UsageError('--token must be non-empty and contain no whitespace.', 'emulator');
   const host = values.host as string | undefined;
   if (host !== undefined && host.trim() === '') throw new UsageError('--host must not be empty.', 'emulator');
   const latency: { callMs?: number; connectMs?: number; pageSize?: number; replicationLagMs?: number } = {};
@@ -150,8 +157,10 @@ async function runEmulator(args: string[], io: CliIo): Promise<number> {
   if (emulator.tenantHostUrl) lines.push(`tenant-specific host (redirect target): ${emulator.tenantHostUrl}`);
   lines.push('tenants:');
   for (const t of emulator.tenants()) {
-    lines.push(`  ${t.initialDomain}  id ${t.tenantId}  domains ${t.domains.join(', ')}  ` +
-      `(mailboxes: ${t.mailboxes}, users without mailbox: ${t.usersWithoutMailbox}, authentication policies: ${t.authenticationPolicies})`);
+    lines.push(
+      `  ${t.initialDomain}  id ${t.tenantId}  domains ${t.domains.join(', ')}  ` +
+        `(mailboxes: ${t.mailboxes}, users without mailbox: ${t.usersWithoutMailbox}, authentication policies: ${t.authenticationPolicies})`,
+    );
   }
   lines.push(`inspection: ${emulator.url}/_emulator/tenants (same token)`, 'Press Ctrl+C to stop.');
   io.stdout(`${lines.join('\n')}\n`);

@@ -12,7 +12,10 @@ export const processIo: CliIo = {
 
 /** Wrong flags or arguments: the CLI prints the message and a pointer to --help, and exits with status 2. */
 export class UsageError extends Error {
-  constructor(message: string, readonly command?: string) {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

@@ -30,7 +30,11 @@ export function rawRequest(request: RawRequest): Promise<RawResponse> {
       headers: { ...request.headers, ...(body ? { 'Content-Length': String(body.length) } : {}) },
       timeout: request.timeoutMs,
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer within ${Math.round(request.timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' })));
+    req.on('timeout', () =>
+      req.destroy(
+        Object.assign(new Error(`no answer within ${Math.round(request.timeoutMs / 1000)} s`), { code: 'ETIMEDOUT' }),
+      ),
+    );
     req.on('error', reject);
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
@@ -38,7 +42,8 @@ export function rawRequest(request: RawRequest): Promise<RawResponse> {
       res.on('error', reject);
       res.on('end', () => {
         const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+        for (const [name, value] of Object.entries(res.headers))
+          if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
         resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString('utf8') });
       });
     });

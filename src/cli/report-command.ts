@@ -70,28 +70,44 @@ export function parseReportArgs(args: string[]): { help: true } | { help: false;
       strict: true,
       allowPositionals: false,
       options: {
-        tenant: { type: 'string' }, fleet: { type: 'string' }, demo: { type: 'boolean' }, endpoint: { type: 'string' },
-        'graph-endpoint': { type: 'string' }, parallel: { type: 'string' }, format: { type: 'string' }, json: { type: 'string' },
-        csv: { type: 'string' }, html: { type: 'string' }, 'allow-list': { type: 'string' }, 'fail-on': { type: 'string' },
+        tenant: { type: 'string' },
+        fleet: { type: 'string' },
+        demo: { type: 'boolean' },
+        endpoint: { type: 'string' },
+        'graph-endpoint': { type: 'string' },
+        parallel: { type: 'string' },
+        format: { type: 'string' },
+        json: { type: 'string' },
+        csv: { type: 'string' },
+        html: { type: 'string' },
+        'allow-list': { type: 'string' },
+        'fail-on': { type: 'string' },
         compare: { type: 'string' },
-        quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (error) {
     throw new UsageError((error as Error).message, 'report');
   }
   if (values.help) return { help: true };
-  const sources = [values.tenant !== undefined, values.fleet !== undefined, values.demo === true].filter(Boolean).length;
+  const sources = [values.tenant !== undefined, values.fleet !== undefined, values.demo === true].filter(
+    Boolean,
+  ).length;
   if (sources > 1) throw new UsageError('Give only one of --tenant, --fleet and --demo.', 'report');
   const format = (values.format as string | undefined) ?? 'table';
-  if (!['table', 'json', 'csv', 'html'].includes(format)) throw new UsageError(`--format must be table, json, csv or html, got "${format}".`, 'report');
+  if (!['table', 'json', 'csv', 'html'].includes(format))
+    throw new UsageError(`--format must be table, json, csv or html, got "${format}".`, 'report');
   const failOn = values['fail-on'] as string | undefined;
-  if (failOn !== undefined && failOn !== 'breaks' && failOn !== 'at-risk') throw new UsageError(`--fail-on must be breaks or at-risk, got "${failOn}".`, 'report');
+  if (failOn !== undefined && failOn !== 'breaks' && failOn !== 'at-risk')
+    throw new UsageError(`--fail-on must be breaks or at-risk, got "${failOn}".`, 'report');
   const parallelText = (values.parallel as string | undefined) ?? '8';
-  if (!/^\d+$/.test(parallelText) || Number(parallelText) < 1 || Number(parallelText) > 64) throw new UsageError(`--parallel must be a whole number from 1 to 64, got "${parallelText}".`, 'report');
+  if (!/^\d+$/.test(parallelText) || Number(parallelText) < 1 || Number(parallelText) > 64)
+    throw new UsageError(`--parallel must be a whole number from 1 to 64, got "${parallelText}".`, 'report');
   const paths = ['tenant', 'fleet', 'endpoint', 'graph-endpoint', 'json', 'csv', 'html', 'allow-list', 'compare'];
   for (const flag of paths) {
-    if (values[flag] !== undefined && String(values[flag]).trim() === '') throw new UsageError(`--${flag} must not be empty.`, 'report');
+    if (values[flag] !== undefined && String(values[flag]).trim() === '')
+      throw new UsageError(`--${flag} must not be empty.`, 'report');
   }
   return {
     help: false,
@@ -140,9 +156,11 @@ export const reportCommand: CliCommand = {
       return EXIT_OK;
     }
     const options = parsed.options;
-    const { targetFor, targetFromEnvironment, targetsFromFleetFile } = require('../report/targets') as typeof import('../report/targets');
+    const { targetFor, targetFromEnvironment, targetsFromFleetFile } =
+      require('../report/targets') as typeof import('../report/targets');
     const { runReadinessReport, failOnMet } = require('../report/run') as typeof import('../report/run');
-    const { renderTerminal, renderCsv, renderAllowList } = require('../report/render-text') as typeof import('../report/render-text');
+    const { renderTerminal, renderCsv, renderAllowList } =
+      require('../report/render-text') as typeof import('../report/render-text');
     const { renderHtml } = require('../report/render-html') as typeof import('../report/render-html');
     const { renderJsonChunks } = require('../report/render-json') as typeof import('../report/render-json');
 
@@ -172,13 +190,27 @@ export const reportCommand: CliCommand = {
         const { DEMO_FLEET_FIXTURE } = require('../report/demo-fleet') as typeof import('../report/demo-fleet');
         const emulator = await startEmulator({ seed: DEMO_FLEET_FIXTURE });
         closeEmulator = () => emulator.close();
-        targets = DEMO_FLEET_FIXTURE.tenants.map((t) => targetFor({ organization: t.domain, accessToken: emulator.token, endpoint: emulator.url }));
+        targets = DEMO_FLEET_FIXTURE.tenants.map((t) =>
+          targetFor({ organization: t.domain, accessToken: emulator.token, endpoint: emulator.url }),
+        );
       } else if (options.fleet) {
-        targets = targetsFromFleetFile(options.fleet, process.env, { endpoint: options.endpoint, graphEndpoint: options.graphEndpoint });
+        targets = targetsFromFleetFile(options.fleet, process.env, {
+          endpoint: options.endpoint,
+          graphEndpoint: options.graphEndpoint,
+        });
       } else {
-        targets = [targetFromEnvironment(process.env, { tenant: options.tenant, endpoint: options.endpoint, graphEndpoint: options.graphEndpoint })];
+        targets = [
+          targetFromEnvironment(process.env, {
+            tenant: options.tenant,
+            endpoint: options.endpoint,
+            graphEndpoint: options.graphEndpoint,
+          }),
+        ];
       }
-      const report = await runReadinessReport(targets, { parallel: options.parallel, progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`) });
+      const report = await runReadinessReport(targets, {
+        parallel: options.parallel,
+        progress: options.quiet ? undefined : (line) => io.stderr(`${line}\n`),
+      });
       if (earlier) {
         const { compareReports } = require('../report/compare') as typeof import('../report/compare');
         report.comparison = compareReports(earlier, report);
@@ -196,8 +228,11 @@ export const reportCommand: CliCommand = {
       if (options.csv) write(options.csv, renderers.csv());
       if (options.html) write(options.html, renderers.html());
       if (options.allowList) {
-        if (report.tenants.length === 1 && !options.fleet && !options.demo) write(options.allowList, renderAllowList(report.tenants[0]!, report.generatedAt));
-        else for (const tenant of report.tenants) write(join(options.allowList, `${tenant.name}.txt`), renderAllowList(tenant, report.generatedAt));
+        if (report.tenants.length === 1 && !options.fleet && !options.demo)
+          write(options.allowList, renderAllowList(report.tenants[0]!, report.generatedAt));
+        else
+          for (const tenant of report.tenants)
+            write(join(options.allowList, `${tenant.name}.txt`), renderAllowList(tenant, report.generatedAt));
       }
       if (failOnMet(report, options.failOn)) {
         if (!options.quiet) io.stderr(`--fail-on ${options.failOn}: met.\n`);

@@ -51,6 +51,7 @@ export function checkEmulatorToken(given: string, key: string, nowSeconds: numbe
     return { ok: false, reason: 'the token payload is not JSON' };
   }
   if (typeof claims.exp === 'number' && claims.exp <= nowSeconds) return { ok: false, reason: 'the token has expired' };
-  if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds + 300) return { ok: false, reason: 'the token is not valid yet' };
+  if (typeof claims.nbf === 'number' && claims.nbf > nowSeconds + 300)
+    return { ok: false, reason: 'the token is not valid yet' };
   return { ok: true, claims };
 }

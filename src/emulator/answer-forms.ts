@@ -38,12 +38,15 @@ export type Dialect = ReadonlySet<DialectForm>;
  * the valid ones.
  */
 export function parseDialect(spec: string | readonly string[] | undefined): Dialect {
-  const words = (typeof spec === 'string' ? spec.split(',') : (spec ?? [])).map((word) => word.trim()).filter((word) => word !== '');
+  const words = (typeof spec === 'string' ? spec.split(',') : (spec ?? []))
+    .map((word) => word.trim())
+    .filter((word) => word !== '');
   const forms = new Set<DialectForm>();
   for (const word of words) {
     const mix = DIALECT_MIXES[word.toLowerCase()];
     if (mix) mix.forEach((form) => forms.add(form));
-    else if ((DIALECT_FORMS as readonly string[]).includes(word.toLowerCase())) forms.add(word.toLowerCase() as DialectForm);
+    else if ((DIALECT_FORMS as readonly string[]).includes(word.toLowerCase()))
+      forms.add(word.toLowerCase() as DialectForm);
     else {
       throw new Error(
         `Unknown answer dialect "${word}". Use a comma-separated list of ${DIALECT_FORMS.join(', ')}, or one of the mixes ${Object.keys(DIALECT_MIXES).join(', ')}.`,
@@ -57,7 +60,8 @@ export function parseDialect(spec: string | readonly string[] | undefined): Dial
 export const ODATA_SERVICE_EXCEPTION = 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException';
 
 /** The tenant concurrency sentence (the module, ExoHelper and Scuba retry it whatever the status). */
-export const CONCURRENCY_SENTENCE = 'You have reached the maximum number of concurrent requests per tenant. Please wait and try again';
+export const CONCURRENCY_SENTENCE =
+  'You have reached the maximum number of concurrent requests per tenant. Please wait and try again';
 
 /** The warning on every non-final page when the page size is smaller than the result (module; CIPP reads warnings). */
 export const MORE_RESULTS_WARNING =
@@ -74,7 +78,11 @@ function pipeToJson(message: string): string {
 export function toJsonDetails(body: object): object {
   const error = (body as Partial<ErrorBody>).error;
   if (!error?.details) return body;
-  const details: ErrorDetail[] = error.details.map((detail) => ({ ...detail, code: 'Context', message: pipeToJson(detail.message) }));
+  const details: ErrorDetail[] = error.details.map((detail) => ({
+    ...detail,
+    code: 'Context',
+    message: pipeToJson(detail.message),
+  }));
   return { error: { ...error, details, innererror: { message: error.message, type: 'ODataServiceException' } } };
 }
 
@@ -107,7 +115,15 @@ export class RateHeaders {
 // ---- Per-fault-rule answer forms ------------------------------------------------------------------------------
 
 /** What a fault rule's `form` may ask for; see FIDELITY.md, "Answer forms". */
-export const FAULT_FORMS = ['pipe', 'json-details', 'no-details', 'empty-body', 'nul-body', 'adminapi-errors', 'redirect'] as const;
+export const FAULT_FORMS = [
+  'pipe',
+  'json-details',
+  'no-details',
+  'empty-body',
+  'nul-body',
+  'adminapi-errors',
+  'redirect',
+] as const;
 export type FaultForm = (typeof FAULT_FORMS)[number];
 
 /** Statuses only meaningful with a form: 200 carries `@adminapi.errors`, 3xx redirects. */
@@ -124,7 +140,12 @@ export function defaultFaultForm(status: number): FaultForm | undefined {
  * Re-shapes the error a fault rule produces (`base`, pipe form) into the rule's form. `redirectTo` is the URL on the
  * tenant-specific host for the same request (undefined when the emulator has no such listener).
  */
-export function shapeFault(base: WireError, form: FaultForm | undefined, diagnostics: string | null, redirectTo: string | undefined): WireError {
+export function shapeFault(
+  base: WireError,
+  form: FaultForm | undefined,
+  diagnostics: string | null,
+  redirectTo: string | undefined,
+): WireError {
   const headers: Record<string, string> = { ...base.headers };
   if (diagnostics !== null) headers['x-ms-diagnostics'] = diagnostics;
   const status = base.status;
@@ -136,7 +157,12 @@ export function shapeFault(base: WireError, form: FaultForm | undefined, diagnos
       return new WireError(status, toJsonDetails(base.body) as ErrorBody, headers, { keepForm: true });
     case 'no-details': {
       const { code } = base.body.error;
-      return new WireError(status, { error: { code, message: base.message, innererror: { type: ODATA_SERVICE_EXCEPTION } } } as ErrorBody, headers, { keepForm: true });
+      return new WireError(
+        status,
+        { error: { code, message: base.message, innererror: { type: ODATA_SERVICE_EXCEPTION } } } as ErrorBody,
+        headers,
+        { keepForm: true },
+      );
     }
     case 'empty-body':
       return new WireError(status, base.body, headers, { rawBody: '' });
@@ -144,13 +170,36 @@ export function shapeFault(base: WireError, form: FaultForm | undefined, diagnos
       // A NUL-padded body as an unattributed live test recorded it: the length is arbitrary.
       return new WireError(status, base.body, headers, { rawBody: '\u0000'.repeat(16) });
     case 'adminapi-errors':
-      return new WireError(200, { value: [], '@adminapi.errors': base.body.error.details?.map((detail) => detail.message) ?? [base.message] } as unknown as ErrorBody, headers, {
-        keepForm: true,
-      });
+      return new WireError(
+        200,
+        {
+          value: [],
+          '@adminapi.errors': base.body.error.details?.map((detail) => detail.message) ?? [base.message],
+        } as unknown as ErrorBody,
+        headers,
+        {
+          keepForm: true,
+        },
+      );
     case 'redirect':
       if (redirectTo === undefined) {
-        return new WireError(500, { error: { code: 'InternalServerError', message: 'This fault rule asks for a redirect, but the emulator has no tenant-specific host listener (it needs an IPv4 loopback --host such as 127.0.0.1, and 127.0.0.2 free on the same port).' } }, {});
+        return new WireError(
+          500,
+          {
+            error: {
+              code: 'InternalServerError',
+              message:
+                'This fault rule asks for a redirect, but the emulator has no tenant-specific host listener (it needs an IPv4 loopback --host such as 127.0.0.1, and 127.0.0.2 free on the same port).',
+            },
+          },
+          {},
+        );
       }
-      return new WireError(status >= 300 && status < 400 ? status : 302, { error: { code: 'Redirect', message: `Moved to ${redirectTo}` } }, { ...headers, Location: redirectTo }, { rawBody: '' });
+      return new WireError(
+        status >= 300 && status < 400 ? status : 302,
+        { error: { code: 'Redirect', message: `Moved to ${redirectTo}` } },
+        { ...headers, Location: redirectTo },
+        { rawBody: '' },
+      );
   }
 }

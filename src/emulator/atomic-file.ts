@@ -46,7 +46,8 @@ export async function syncDirectory(directory: string): Promise<void> {
   } catch (error) {
     // Windows cannot open or fsync a directory; its rename is already durable enough (MoveFileEx semantics).
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF' && code !== 'EACCES') throw error;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL' && code !== 'EBADF' && code !== 'EACCES')
+      throw error;
   } finally {
     await handle?.close();
   }
@@ -101,7 +102,10 @@ export class DataFileLock {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'EEXIST') {
-          throw new StateFileError(dataFile, `Cannot create lock file ${lockPath} (${(error as Error).message}). Check that the directory exists and is writable.`);
+          throw new StateFileError(
+            dataFile,
+            `Cannot create lock file ${lockPath} (${(error as Error).message}). Check that the directory exists and is writable.`,
+          );
         }
       }
       let owner = NaN;

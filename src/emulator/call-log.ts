@@ -127,7 +127,8 @@ export class RequestStats {
     this.totalRequests = 0;
     this.maxInFlight = this.inFlight;
     this.byStatus.clear();
-    for (const [id, t] of this.perTenant) this.perTenant.set(id, { calls: 0, inFlight: t.inFlight, maxInFlight: t.inFlight });
+    for (const [id, t] of this.perTenant)
+      this.perTenant.set(id, { calls: 0, inFlight: t.inFlight, maxInFlight: t.inFlight });
   }
 
   private tenant(tenantId: string): TenantStats {

@@ -27,11 +27,19 @@ export const DEFAULT_LATENCY: LatencySettings = { callMs: 0, connectMs: 0, pageS
 
 /** `base` with the fields of `input` applied, after checking them; throws a 400 WireError listing the problems. */
 export function validateLatency(input: unknown, base: LatencySettings): LatencySettings {
-  if (!isPlainObject(input)) throw wireErrors.badInspectionRequest(`Expected {"callMs":N,"connectMs":N,"pageSize":N,"replicationLagMs":N} (each optional), got ${describeValue(input)}.`);
+  if (!isPlainObject(input))
+    throw wireErrors.badInspectionRequest(
+      `Expected {"callMs":N,"connectMs":N,"pageSize":N,"replicationLagMs":N} (each optional), got ${describeValue(input)}.`,
+    );
   const problems = new Problems();
   checkKnownKeys(input, ['callMs', 'connectMs', 'pageSize', 'replicationLagMs'], '', problems);
   const next: Record<string, number> = { ...base };
-  for (const [key, min] of [['callMs', 0], ['connectMs', 0], ['pageSize', 1], ['replicationLagMs', 0]] as const) {
+  for (const [key, min] of [
+    ['callMs', 0],
+    ['connectMs', 0],
+    ['pageSize', 1],
+    ['replicationLagMs', 0],
+  ] as const) {
     const value = input[key];
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > 600_000) {

@@ -44,18 +44,28 @@ export class CursorStore {
   }
 
   /** The page a skiptoken points at, after checking it belongs to this tenant and cmdlet. Refreshes the TTL. */
-  resume(token: string, tenantId: string, cmdlet: string, now = Date.now()): PageRequest & { token(offset: number): string } {
+  resume(
+    token: string,
+    tenantId: string,
+    cmdlet: string,
+    now = Date.now(),
+  ): PageRequest & { token(offset: number): string } {
     const decoded = decodeToken(token);
     const cursor = decoded && this.cursors.get(decoded.id);
     if (!decoded || !cursor || cursor.expiresAt < now) {
       if (decoded) this.cursors.delete(decoded.id);
-      throw wireErrors.invalidSkipToken(`it is unknown or has expired (listings are kept ${Math.round(this.ttlMs / 1000)} s after their last page request, and an emulator restart or reset forgets them)`);
+      throw wireErrors.invalidSkipToken(
+        `it is unknown or has expired (listings are kept ${Math.round(this.ttlMs / 1000)} s after their last page request, and an emulator restart or reset forgets them)`,
+      );
     }
     if (cursor.tenantId !== tenantId) throw wireErrors.invalidSkipToken('it belongs to a listing of another tenant');
     if (cursor.cmdlet.toLowerCase() !== cmdlet.toLowerCase()) {
-      throw wireErrors.invalidSkipToken(`it continues a ${cursor.cmdlet} listing but this request runs ${cmdlet}; POST the same body to @odata.nextLink`);
+      throw wireErrors.invalidSkipToken(
+        `it continues a ${cursor.cmdlet} listing but this request runs ${cmdlet}; POST the same body to @odata.nextLink`,
+      );
     }
-    if (decoded.offset > cursor.rows.count) throw wireErrors.invalidSkipToken('its position is past the end of the listing');
+    if (decoded.offset > cursor.rows.count)
+      throw wireErrors.invalidSkipToken('its position is past the end of the listing');
     cursor.expiresAt = now + this.ttlMs;
     return {
       rows: cursor.rows,

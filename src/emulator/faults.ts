@@ -43,7 +43,20 @@ export interface FaultRule {
   fired: number;
 }
 
-const RULE_KEYS = ['cmdlet', 'tenant', 'nth', 'times', 'status', 'retryAfterSeconds', 'message', 'exceptionType', 'when', 'every', 'reset', ...answerFormKeys()];
+const RULE_KEYS = [
+  'cmdlet',
+  'tenant',
+  'nth',
+  'times',
+  'status',
+  'retryAfterSeconds',
+  'message',
+  'exceptionType',
+  'when',
+  'every',
+  'reset',
+  ...answerFormKeys(),
+];
 
 /** Thrown for a rule with `reset: true`: the server destroys the connection instead of answering. */
 export class ConnectionResetFault extends Error {
@@ -55,10 +68,16 @@ export class ConnectionResetFault extends Error {
 const DEFAULT_EXCEPTIONS: Record<number, [string, string]> = {
   400: ['System.Management.Automation.RemoteException', 'The request could not be processed.'],
   403: ['System.UnauthorizedAccessException', 'The caller is not authorized to run this cmdlet.'],
-  404: ['Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException', "The operation couldn't be performed because the object couldn't be found."],
+  404: [
+    'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException',
+    "The operation couldn't be performed because the object couldn't be found.",
+  ],
   500: ['System.Management.Automation.RemoteException', 'An internal server error occurred. The operation failed.'],
   502: ['System.Net.WebException', 'The remote server returned an error: (502) Bad Gateway.'],
-  503: ['System.Management.Automation.RemoteException', 'The service is temporarily unavailable. Please try again later.'],
+  503: [
+    'System.Management.Automation.RemoteException',
+    'The service is temporarily unavailable. Please try again later.',
+  ],
   504: ['System.TimeoutException', 'The operation has timed out.'],
 };
 
@@ -73,25 +92,30 @@ export class FaultInjector {
   add(input: unknown, resolveTenant: (key: string) => string | undefined): FaultRule {
     const problems = new Problems();
     if (!isPlainObject(input)) {
-      throw wireErrors.badInspectionRequest(`A fault rule must be a JSON object like {"cmdlet":"Set-TransportConfig","nth":3,"status":429}, got ${describeValue(input)}.`);
+      throw wireErrors.badInspectionRequest(
+        `A fault rule must be a JSON object like {"cmdlet":"Set-TransportConfig","nth":3,"status":429}, got ${describeValue(input)}.`,
+      );
     }
     checkKnownKeys(input, RULE_KEYS, '', problems);
     const positive = (key: string, fallback: number): number => {
       const value = input[key];
       if (value === undefined) return fallback;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) problems.add(key, `must be a whole number from 1, got ${describeValue(value)}`);
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+        problems.add(key, `must be a whole number from 1, got ${describeValue(value)}`);
       return value as number;
     };
     const text = (key: string): string | null => {
       const value = input[key];
       if (value === undefined || value === null) return null;
-      if (typeof value !== 'string' || value === '') problems.add(key, `must be a non-empty string, got ${describeValue(value)}`);
+      if (typeof value !== 'string' || value === '')
+        problems.add(key, `must be a non-empty string, got ${describeValue(value)}`);
       return value as string;
     };
     const reset = input.reset ?? false;
     if (typeof reset !== 'boolean') problems.add('reset', `must be true or false, got ${describeValue(reset)}`);
     const status = (reset === true && input.status === undefined ? 503 : input.status) as FaultStatus;
-    if (!RULE_STATUSES.includes(status)) problems.add('status', `must be one of ${RULE_STATUSES.join(', ')}, got ${describeValue(input.status)}`);
+    if (!RULE_STATUSES.includes(status))
+      problems.add('status', `must be one of ${RULE_STATUSES.join(', ')}, got ${describeValue(input.status)}`);
     let tenant: string | null = null;
     const tenantKey = text('tenant');
     if (tenantKey !== null) {
@@ -101,11 +125,13 @@ export class FaultInjector {
     let retryAfterSeconds: number | null = null;
     if (input.retryAfterSeconds !== undefined && input.retryAfterSeconds !== null) {
       const r = input.retryAfterSeconds;
-      if (typeof r !== 'number' || !Number.isInteger(r) || r < 0) problems.add('retryAfterSeconds', `must be a whole number of seconds from 0, got ${describeValue(r)}`);
+      if (typeof r !== 'number' || !Number.isInteger(r) || r < 0)
+        problems.add('retryAfterSeconds', `must be a whole number of seconds from 0, got ${describeValue(r)}`);
       retryAfterSeconds = r as number;
     }
     const when = input.when ?? 'before';
-    if (when !== 'before' && when !== 'after') problems.add('when', `must be "before" or "after", got ${describeValue(when)}`);
+    if (when !== 'before' && when !== 'after')
+      problems.add('when', `must be "before" or "after", got ${describeValue(when)}`);
     const rule: FaultRule = {
       id: `f${this.nextId}`,
       cmdlet: text('cmdlet'),
@@ -154,7 +180,10 @@ export class FaultInjector {
       if (rule.tenant !== null && rule.tenant !== tenantId) continue;
       rule.matched++;
       if (firing || rule.matched < rule.nth) continue;
-      const due = rule.every === null ? rule.matched < rule.nth + rule.times : (rule.matched - rule.nth) % rule.every === 0 && rule.fired < rule.times;
+      const due =
+        rule.every === null
+          ? rule.matched < rule.nth + rule.times
+          : (rule.matched - rule.nth) % rule.every === 0 && rule.fired < rule.times;
       if (due) firing = rule;
     }
     if (firing) firing.fired++;
@@ -169,12 +198,16 @@ export class FaultInjector {
 export function faultError(rule: FaultRule, redirectTo?: string): WireError | ConnectionResetFault {
   if (rule.reset) return new ConnectionResetFault(rule);
   const form = rule.form ?? defaultFaultForm(rule.status);
-  const base = baseFaultError({ ...rule, status: form === 'adminapi-errors' || form === 'redirect' ? 400 : rule.status } as FaultRule);
+  const base = baseFaultError({
+    ...rule,
+    status: form === 'adminapi-errors' || form === 'redirect' ? 400 : rule.status,
+  } as FaultRule);
   return form === undefined && rule.diagnostics === null ? base : shapeFault(base, form, rule.diagnostics, redirectTo);
 }
 
 function baseFaultError(rule: FaultRule): WireError {
-  const retryHeader: Record<string, string> = rule.retryAfterSeconds !== null ? { 'Retry-After': String(rule.retryAfterSeconds) } : {};
+  const retryHeader: Record<string, string> =
+    rule.retryAfterSeconds !== null ? { 'Retry-After': String(rule.retryAfterSeconds) } : {};
   if (rule.status === 429) return wireErrors.throttled(rule.retryAfterSeconds ?? 1, rule.message ?? undefined);
   if (rule.status === 401) {
     const error = wireErrors.unauthorized(rule.message ?? 'the token has expired');
@@ -182,7 +215,10 @@ function baseFaultError(rule: FaultRule): WireError {
   }
   const [exceptionType, text] = DEFAULT_EXCEPTIONS[rule.status]!;
   // The service's NullReferenceException (the known Set-AuthenticationPolicy defect) needs only its message.
-  const inferred = rule.message !== null && /^Object reference not set to an instance of an object\.?$/.test(rule.message) ? 'System.NullReferenceException' : exceptionType;
+  const inferred =
+    rule.message !== null && /^Object reference not set to an instance of an object\.?$/.test(rule.message)
+      ? 'System.NullReferenceException'
+      : exceptionType;
   const error = wireErrors.cmdletException(rule.status, rule.exceptionType ?? inferred, rule.message ?? text);
   return new WireError(error.status, error.body, retryHeader);
 }
@@ -193,7 +229,11 @@ function answerFormKeys(): string[] {
   return ['form', 'diagnostics'];
 }
 
-function readAnswerForm(input: Record<string, unknown>, status: number, problems: Problems): { form: FaultForm | null; diagnostics: string | null } {
+function readAnswerForm(
+  input: Record<string, unknown>,
+  status: number,
+  problems: Problems,
+): { form: FaultForm | null; diagnostics: string | null } {
   let form: FaultForm | null = null;
   if (input.form !== undefined && input.form !== null) {
     if (typeof input.form !== 'string' || !(FAULT_FORMS as readonly string[]).includes(input.form)) {
@@ -201,14 +241,18 @@ function readAnswerForm(input: Record<string, unknown>, status: number, problems
     } else form = input.form as FaultForm;
   }
   const implied = defaultFaultForm(status);
-  if (implied !== undefined && form !== null && form !== implied) problems.add('form', `status ${status} answers in the "${implied}" form only`);
+  if (implied !== undefined && form !== null && form !== implied)
+    problems.add('form', `status ${status} answers in the "${implied}" form only`);
   if ((form === 'adminapi-errors' && status !== 200) || (form === 'redirect' && !(status >= 300 && status < 400))) {
     problems.add('status', `the "${form}" form needs status ${form === 'redirect' ? '301, 302, 307 or 308' : '200'}`);
   }
   let diagnostics: string | null = null;
   if (input.diagnostics !== undefined && input.diagnostics !== null) {
     if (typeof input.diagnostics !== 'string' || input.diagnostics === '' || /[\r\n]/.test(input.diagnostics)) {
-      problems.add('diagnostics', `must be a one-line non-empty string (the x-ms-diagnostics header), got ${describeValue(input.diagnostics)}`);
+      problems.add(
+        'diagnostics',
+        `must be a one-line non-empty string (the x-ms-diagnostics header), got ${describeValue(input.diagnostics)}`,
+      );
     } else diagnostics = input.diagnostics;
   }
   return { form, diagnostics };

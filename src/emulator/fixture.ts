@@ -9,7 +9,15 @@ import { readFileSync } from 'node:fs';
 import { FixtureGraph, validateGraphFixture } from './graph';
 import { isGuid } from './ids';
 import { BASIC_AUTH_SWITCHES, BasicAuthSwitch } from './model';
-import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject, joinPath } from './validate';
+import {
+  Problems,
+  checkBoolean,
+  checkKnownKeys,
+  checkString,
+  describeValue,
+  isPlainObject,
+  joinPath,
+} from './validate';
 
 export interface FixtureMailbox {
   upn: string;
@@ -60,7 +68,10 @@ export interface FixtureDocument {
 }
 
 export class FixtureError extends Error {
-  constructor(readonly source: string, readonly problems: string) {
+  constructor(
+    readonly source: string,
+    readonly problems: string,
+  ) {
     super(
       `Seed fixture ${source} is invalid:\n${problems}\n` +
         'Fix the fixture (the format is described in src/emulator/README.md, section "Seed fixtures") and start the emulator again.',
@@ -72,8 +83,17 @@ export class FixtureError extends Error {
 export const MAX_GENERATED_MAILBOXES = 1_000_000;
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const TENANT_KEYS = [
-  'domain', 'tenantId', 'domains', 'transportConfig', 'organizationConfig', 'mailboxes', 'users',
-  'authenticationPolicies', 'generatedMailboxes', 'generatedMailboxDomain', 'generatedMailboxSmtpClientAuthenticationDisabled',
+  'domain',
+  'tenantId',
+  'domains',
+  'transportConfig',
+  'organizationConfig',
+  'mailboxes',
+  'users',
+  'authenticationPolicies',
+  'generatedMailboxes',
+  'generatedMailboxDomain',
+  'generatedMailboxSmtpClientAuthenticationDisabled',
   'graph',
 ] as const;
 
@@ -113,7 +133,11 @@ export function validateFixture(value: unknown, source: string): FixtureDocument
 }
 
 function validateTenant(
-  tenant: unknown, path: string, problems: Problems, seenDomains: Map<string, string>, seenIds: Map<string, string>,
+  tenant: unknown,
+  path: string,
+  problems: Problems,
+  seenDomains: Map<string, string>,
+  seenIds: Map<string, string>,
 ): void {
   if (!isPlainObject(tenant)) {
     problems.add(path, `must be an object with at least "domain", got ${describeValue(tenant)}`);
@@ -128,13 +152,17 @@ function validateTenant(
     }
     const key = domain.toLowerCase();
     const owner = seenDomains.get(key);
-    if (owner) problems.add(domainPath, `domain "${domain}" is already used by ${owner}; every domain belongs to one tenant`);
+    if (owner)
+      problems.add(domainPath, `domain "${domain}" is already used by ${owner}; every domain belongs to one tenant`);
     seenDomains.set(key, domainPath);
     domains.push(key);
   };
   claimDomain(tenant.domain, joinPath(path, 'domain'));
   if (typeof tenant.domain === 'string' && !tenant.domain.toLowerCase().endsWith('.onmicrosoft.com')) {
-    problems.add(joinPath(path, 'domain'), `must be the initial "<name>.onmicrosoft.com" domain; list vanity domains under "domains"`);
+    problems.add(
+      joinPath(path, 'domain'),
+      `must be the initial "<name>.onmicrosoft.com" domain; list vanity domains under "domains"`,
+    );
   }
   if (tenant.domains !== undefined) {
     if (!Array.isArray(tenant.domains)) problems.add(joinPath(path, 'domains'), `must be an array of domain names`);
@@ -143,7 +171,10 @@ function validateTenant(
   if (tenant.tenantId !== undefined) {
     const idPath = joinPath(path, 'tenantId');
     if (typeof tenant.tenantId !== 'string' || !isGuid(tenant.tenantId)) {
-      problems.add(idPath, `must be a GUID like "6f1c3f0e-2b1a-4c8e-9d3b-5a7e0c2f4b18", got ${describeValue(tenant.tenantId)}`);
+      problems.add(
+        idPath,
+        `must be a GUID like "6f1c3f0e-2b1a-4c8e-9d3b-5a7e0c2f4b18", got ${describeValue(tenant.tenantId)}`,
+      );
     } else {
       const owner = seenIds.get(tenant.tenantId.toLowerCase());
       if (owner) problems.add(idPath, `tenant id is already used by ${owner}`);
@@ -151,7 +182,11 @@ function validateTenant(
     }
   }
 
-  const policyNames = validatePolicies(tenant.authenticationPolicies, joinPath(path, 'authenticationPolicies'), problems);
+  const policyNames = validatePolicies(
+    tenant.authenticationPolicies,
+    joinPath(path, 'authenticationPolicies'),
+    problems,
+  );
   const checkPolicyRef = (ref: unknown, refPath: string): void => {
     checkString(ref, refPath, problems, { nullable: true });
     if (typeof ref === 'string' && !policyNames.has(ref.toLowerCase())) {
@@ -166,10 +201,16 @@ function validateTenant(
     else {
       checkKnownKeys(transport, ['SmtpClientAuthenticationDisabled', 'AllowLegacyTLSClients'], tPath, problems);
       if ('SmtpClientAuthenticationDisabled' in transport) {
-        checkBoolean(transport.SmtpClientAuthenticationDisabled, joinPath(tPath, 'SmtpClientAuthenticationDisabled'), problems);
+        checkBoolean(
+          transport.SmtpClientAuthenticationDisabled,
+          joinPath(tPath, 'SmtpClientAuthenticationDisabled'),
+          problems,
+        );
       }
       if ('AllowLegacyTLSClients' in transport) {
-        checkBoolean(transport.AllowLegacyTLSClients, joinPath(tPath, 'AllowLegacyTLSClients'), problems, { nullable: true });
+        checkBoolean(transport.AllowLegacyTLSClients, joinPath(tPath, 'AllowLegacyTLSClients'), problems, {
+          nullable: true,
+        });
       }
     }
   }
@@ -179,7 +220,8 @@ function validateTenant(
     if (!isPlainObject(org)) problems.add(oPath, 'must be an object');
     else {
       checkKnownKeys(org, ['DefaultAuthenticationPolicy'], oPath, problems);
-      if ('DefaultAuthenticationPolicy' in org) checkPolicyRef(org.DefaultAuthenticationPolicy, joinPath(oPath, 'DefaultAuthenticationPolicy'));
+      if ('DefaultAuthenticationPolicy' in org)
+        checkPolicyRef(org.DefaultAuthenticationPolicy, joinPath(oPath, 'DefaultAuthenticationPolicy'));
     }
   }
 
@@ -193,7 +235,8 @@ function validateTenant(
     }
     list.forEach((entry, i) => {
       const entryPath = `${listPath}[${i}]`;
-      const item: Record<string, unknown> | undefined = typeof entry === 'string' ? { upn: entry } : isPlainObject(entry) ? entry : undefined;
+      const item: Record<string, unknown> | undefined =
+        typeof entry === 'string' ? { upn: entry } : isPlainObject(entry) ? entry : undefined;
       if (!item) {
         problems.add(entryPath, `must be a UPN string or an object with "upn", got ${describeValue(entry)}`);
         return;
@@ -207,27 +250,46 @@ function validateTenant(
       if (typeof upn !== 'string' || at <= 0) {
         problems.add(upnPath, `must be a user principal name like "sean@contoso.com", got ${describeValue(upn)}`);
       } else if (!domains.includes(upn.slice(at + 1).toLowerCase())) {
-        problems.add(upnPath, `domain "${upn.slice(at + 1)}" is not one of this tenant's domains (${domains.join(', ')}); add it to "domains"`);
+        problems.add(
+          upnPath,
+          `domain "${upn.slice(at + 1)}" is not one of this tenant's domains (${domains.join(', ')}); add it to "domains"`,
+        );
       } else if (upns.has(upn.toLowerCase())) {
         problems.add(upnPath, `"${upn}" is listed twice in this tenant`);
       } else upns.add(upn.toLowerCase());
       if ('primarySmtpAddress' in item) {
         const address = item.primarySmtpAddress;
         const addressAt = typeof address === 'string' ? address.lastIndexOf('@') : -1;
-        if (typeof address !== 'string' || addressAt <= 0 || !domains.includes(address.slice(addressAt + 1).toLowerCase())) {
-          problems.add(joinPath(entryPath, 'primarySmtpAddress'), `must be an address in one of this tenant's domains (${domains.join(', ')}), got ${describeValue(address)}`);
+        if (
+          typeof address !== 'string' ||
+          addressAt <= 0 ||
+          !domains.includes(address.slice(addressAt + 1).toLowerCase())
+        ) {
+          problems.add(
+            joinPath(entryPath, 'primarySmtpAddress'),
+            `must be an address in one of this tenant's domains (${domains.join(', ')}), got ${describeValue(address)}`,
+          );
         }
       }
       for (const field of ['displayName', 'alias', 'name'] as const) {
         if (field in item) checkString(item[field], joinPath(entryPath, field), problems, { maxLength: 256 });
       }
       if ('type' in item && item.type !== 'UserMailbox' && item.type !== 'SharedMailbox') {
-        problems.add(joinPath(entryPath, 'type'), `must be "UserMailbox" or "SharedMailbox", got ${describeValue(item.type)}`);
+        problems.add(
+          joinPath(entryPath, 'type'),
+          `must be "UserMailbox" or "SharedMailbox", got ${describeValue(item.type)}`,
+        );
       }
       if ('SmtpClientAuthenticationDisabled' in item) {
-        checkBoolean(item.SmtpClientAuthenticationDisabled, joinPath(entryPath, 'SmtpClientAuthenticationDisabled'), problems, { nullable: true });
+        checkBoolean(
+          item.SmtpClientAuthenticationDisabled,
+          joinPath(entryPath, 'SmtpClientAuthenticationDisabled'),
+          problems,
+          { nullable: true },
+        );
       }
-      if ('AuthenticationPolicy' in item) checkPolicyRef(item.AuthenticationPolicy, joinPath(entryPath, 'AuthenticationPolicy'));
+      if ('AuthenticationPolicy' in item)
+        checkPolicyRef(item.AuthenticationPolicy, joinPath(entryPath, 'AuthenticationPolicy'));
     });
   };
   checkPeople(tenant.mailboxes, 'mailboxes');
@@ -236,18 +298,30 @@ function validateTenant(
   if (tenant.generatedMailboxes !== undefined) {
     const n = tenant.generatedMailboxes;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > MAX_GENERATED_MAILBOXES) {
-      problems.add(joinPath(path, 'generatedMailboxes'), `must be a whole number from 0 to ${MAX_GENERATED_MAILBOXES}, got ${describeValue(n)}`);
+      problems.add(
+        joinPath(path, 'generatedMailboxes'),
+        `must be a whole number from 0 to ${MAX_GENERATED_MAILBOXES}, got ${describeValue(n)}`,
+      );
     }
   }
   const generatedSetting = tenant.generatedMailboxSmtpClientAuthenticationDisabled;
   if (generatedSetting !== undefined && generatedSetting !== null && typeof generatedSetting !== 'boolean') {
-    problems.add(joinPath(path, 'generatedMailboxSmtpClientAuthenticationDisabled'), `must be true, false or null, got ${describeValue(generatedSetting)}`);
+    problems.add(
+      joinPath(path, 'generatedMailboxSmtpClientAuthenticationDisabled'),
+      `must be true, false or null, got ${describeValue(generatedSetting)}`,
+    );
   }
   validateGraphFixture(tenant.graph, joinPath(path, 'graph'), problems);
   if (tenant.generatedMailboxDomain !== undefined) {
     const gPath = joinPath(path, 'generatedMailboxDomain');
-    if (typeof tenant.generatedMailboxDomain !== 'string' || !domains.includes(tenant.generatedMailboxDomain.toLowerCase())) {
-      problems.add(gPath, `must be one of this tenant's domains (${domains.join(', ')}), got ${describeValue(tenant.generatedMailboxDomain)}`);
+    if (
+      typeof tenant.generatedMailboxDomain !== 'string' ||
+      !domains.includes(tenant.generatedMailboxDomain.toLowerCase())
+    ) {
+      problems.add(
+        gPath,
+        `must be one of this tenant's domains (${domains.join(', ')}), got ${describeValue(tenant.generatedMailboxDomain)}`,
+      );
     }
   }
 }
@@ -262,7 +336,8 @@ function validatePolicies(list: unknown, path: string, problems: Problems): Set<
   }
   list.forEach((entry, i) => {
     const entryPath = `${path}[${i}]`;
-    const item: Record<string, unknown> | undefined = typeof entry === 'string' ? { name: entry } : isPlainObject(entry) ? entry : undefined;
+    const item: Record<string, unknown> | undefined =
+      typeof entry === 'string' ? { name: entry } : isPlainObject(entry) ? entry : undefined;
     if (!item) {
       problems.add(entryPath, `must be a policy name or an object with "name", got ${describeValue(entry)}`);
       return;

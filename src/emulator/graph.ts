@@ -48,7 +48,15 @@ export interface FixtureGraph {
   smtpAppUsers?: string[];
 }
 
-export const GRAPH_KEYS = ['securityDefaults', 'missingPermissions', 'premiumLicence', 'concealedReportNames', 'signIns', 'generatedSignIns', 'smtpAppUsers'] as const;
+export const GRAPH_KEYS = [
+  'securityDefaults',
+  'missingPermissions',
+  'premiumLicence',
+  'concealedReportNames',
+  'signIns',
+  'generatedSignIns',
+  'smtpAppUsers',
+] as const;
 
 /** Checks a tenant's `graph` section (called from the fixture validator). */
 export function validateGraphFixture(value: unknown, path: string, problems: Problems): void {
@@ -64,7 +72,10 @@ export function validateGraphFixture(value: unknown, path: string, problems: Pro
   if (value.missingPermissions !== undefined) {
     const list = value.missingPermissions;
     if (!Array.isArray(list) || list.some((p) => !(GRAPH_PERMISSIONS as readonly unknown[]).includes(p))) {
-      problems.add(joinPath(path, 'missingPermissions'), `must be a list of ${GRAPH_PERMISSIONS.join(', ')}, got ${describeValue(list)}`);
+      problems.add(
+        joinPath(path, 'missingPermissions'),
+        `must be a list of ${GRAPH_PERMISSIONS.join(', ')}, got ${describeValue(list)}`,
+      );
     }
   }
   if (value.signIns !== undefined) {
@@ -72,13 +83,21 @@ export function validateGraphFixture(value: unknown, path: string, problems: Pro
     else {
       value.signIns.forEach((entry, i) => {
         const p = `${joinPath(path, 'signIns')}[${i}]`;
-        if (!isPlainObject(entry)) return problems.add(p, `must be an object with "upn" and "hoursAgo", got ${describeValue(entry)}`);
+        if (!isPlainObject(entry))
+          return problems.add(p, `must be an object with "upn" and "hoursAgo", got ${describeValue(entry)}`);
         checkKnownKeys(entry, ['upn', 'hoursAgo', 'status', 'clientAppUsed', 'appDisplayName'], p, problems);
-        if (typeof entry.upn !== 'string' || !entry.upn.includes('@')) problems.add(joinPath(p, 'upn'), `must be a user principal name, got ${describeValue(entry.upn)}`);
-        if (typeof entry.hoursAgo !== 'number' || !(entry.hoursAgo >= 0) || entry.hoursAgo > 24 * 365) problems.add(joinPath(p, 'hoursAgo'), `must be a number of hours from 0 to 8760, got ${describeValue(entry.hoursAgo)}`);
-        if (entry.status !== undefined && entry.status !== 'success' && entry.status !== 'failure') problems.add(joinPath(p, 'status'), `must be "success" or "failure", got ${describeValue(entry.status)}`);
+        if (typeof entry.upn !== 'string' || !entry.upn.includes('@'))
+          problems.add(joinPath(p, 'upn'), `must be a user principal name, got ${describeValue(entry.upn)}`);
+        if (typeof entry.hoursAgo !== 'number' || !(entry.hoursAgo >= 0) || entry.hoursAgo > 24 * 365)
+          problems.add(
+            joinPath(p, 'hoursAgo'),
+            `must be a number of hours from 0 to 8760, got ${describeValue(entry.hoursAgo)}`,
+          );
+        if (entry.status !== undefined && entry.status !== 'success' && entry.status !== 'failure')
+          problems.add(joinPath(p, 'status'), `must be "success" or "failure", got ${describeValue(entry.status)}`);
         for (const key of ['clientAppUsed', 'appDisplayName'] as const) {
-          if (entry[key] !== undefined && typeof entry[key] !== 'string') problems.add(joinPath(p, key), `must be a string, got ${describeValue(entry[key])}`);
+          if (entry[key] !== undefined && typeof entry[key] !== 'string')
+            problems.add(joinPath(p, key), `must be a string, got ${describeValue(entry[key])}`);
         }
       });
     }
@@ -91,11 +110,15 @@ export function validateGraphFixture(value: unknown, path: string, problems: Pro
       checkKnownKeys(g, ['users', 'perDay'], p, problems);
       for (const key of ['users', 'perDay'] as const) {
         const n = g[key];
-        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1_000_000) problems.add(joinPath(p, key), `must be a whole number from 0 to 1000000, got ${describeValue(n)}`);
+        if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1_000_000)
+          problems.add(joinPath(p, key), `must be a whole number from 0 to 1000000, got ${describeValue(n)}`);
       }
     }
   }
-  if (value.smtpAppUsers !== undefined && (!Array.isArray(value.smtpAppUsers) || value.smtpAppUsers.some((u) => typeof u !== 'string'))) {
+  if (
+    value.smtpAppUsers !== undefined &&
+    (!Array.isArray(value.smtpAppUsers) || value.smtpAppUsers.some((u) => typeof u !== 'string'))
+  ) {
     problems.add(joinPath(path, 'smtpAppUsers'), 'must be a list of user principal names');
   }
 }
@@ -130,24 +153,36 @@ function signInsOf(tenant: Tenant, graph: FixtureGraph, now: number): SignInReco
   };
   const fixed = graph.signIns ?? [];
   fixed.forEach((s, i) =>
-    add(s.upn, now - s.hoursAgo * 3_600_000, s.clientAppUsed ?? 'Authenticated SMTP', s.status === 'failure' ? 50126 : 0, s.appDisplayName ?? '', i),
+    add(
+      s.upn,
+      now - s.hoursAgo * 3_600_000,
+      s.clientAppUsed ?? 'Authenticated SMTP',
+      s.status === 'failure' ? 50126 : 0,
+      s.appDisplayName ?? '',
+      i,
+    ),
   );
   const generated = graph.generatedSignIns;
   if (generated && generated.users > 0 && generated.perDay > 0) {
-    const mailboxes = tenant.recipients.filter((r) => r.RecipientTypeDetails === 'UserMailbox').slice(0, generated.users);
+    const mailboxes = tenant.recipients
+      .filter((r) => r.RecipientTypeDetails === 'UserMailbox')
+      .slice(0, generated.users);
     const step = 86_400_000 / generated.perDay;
     let n = fixed.length;
     for (const mailbox of mailboxes) {
       // Spread over the 30 days before the request; each user gets its own phase so pages mix users.
       const phase = (n * 7919) % step;
-      for (let t = now - 30 * 86_400_000 + phase + 60_000; t < now; t += step) add(mailbox.UserPrincipalName, t, 'Authenticated SMTP', 0, '', n++);
+      for (let t = now - 30 * 86_400_000 + phase + 60_000; t < now; t += step)
+        add(mailbox.UserPrincipalName, t, 'Authenticated SMTP', 0, '', n++);
     }
   }
   return records.sort((a, b) => b.at - a.at);
 }
 
 /** A filter term the sign-in endpoint accepts here: the ones exoform sends (GRAPH.md). */
-type Term = { property: 'clientAppUsed' | 'userPrincipalName'; value: string } | { property: 'createdDateTime'; op: 'ge' | 'gt' | 'lt' | 'le'; value: number };
+type Term =
+  | { property: 'clientAppUsed' | 'userPrincipalName'; value: string }
+  | { property: 'createdDateTime'; op: 'ge' | 'gt' | 'lt' | 'le'; value: number };
 
 /**
  * Parses `clientAppUsed eq 'Authenticated SMTP' and createdDateTime ge 2026-11-03T00:00:00Z [and createdDateTime lt ...]`.
@@ -155,21 +190,40 @@ type Term = { property: 'clientAppUsed' | 'userPrincipalName'; value: string } |
  */
 export function parseSignInFilter(filter: string): Term[] {
   const terms: Term[] = [];
-  const pattern = /\s*(clientAppUsed|userPrincipalName|createdDateTime)\s+(eq|ge|gt|lt|le)\s+('(?:[^']|'')*'|\d{4}-\d{2}-\d{2}T[0-9:.]+Z)\s*(and\s+|$)/iy;
+  const pattern =
+    /\s*(clientAppUsed|userPrincipalName|createdDateTime)\s+(eq|ge|gt|lt|le)\s+('(?:[^']|'')*'|\d{4}-\d{2}-\d{2}T[0-9:.]+Z)\s*(and\s+|$)/iy;
   let index = 0;
   while (index < filter.length) {
     pattern.lastIndex = index;
     const match = pattern.exec(filter);
-    if (!match) throw new GraphError(400, 'BadRequest', `Invalid filter clause: the emulator understands only "clientAppUsed eq '...'", "userPrincipalName eq '...'" and "createdDateTime ge|gt|lt|le <UTC time>" joined by "and" (near position ${index}).`);
+    if (!match)
+      throw new GraphError(
+        400,
+        'BadRequest',
+        `Invalid filter clause: the emulator understands only "clientAppUsed eq '...'", "userPrincipalName eq '...'" and "createdDateTime ge|gt|lt|le <UTC time>" joined by "and" (near position ${index}).`,
+      );
     const [, rawProperty, op, literal, joiner] = match;
     const property = rawProperty.toLowerCase();
     if (property === 'createddatetime') {
       const at = Date.parse(literal);
-      if (literal.startsWith("'") || Number.isNaN(at)) throw new GraphError(400, 'BadRequest', `Invalid filter clause: createdDateTime needs an unquoted UTC time, got ${literal}.`);
+      if (literal.startsWith("'") || Number.isNaN(at))
+        throw new GraphError(
+          400,
+          'BadRequest',
+          `Invalid filter clause: createdDateTime needs an unquoted UTC time, got ${literal}.`,
+        );
       terms.push({ property: 'createdDateTime', op: op.toLowerCase() as 'ge', value: at });
     } else {
-      if (op.toLowerCase() !== 'eq' || !literal.startsWith("'")) throw new GraphError(400, 'BadRequest', `Invalid filter clause: ${rawProperty} supports only eq with a quoted string.`);
-      terms.push({ property: property === 'clientappused' ? 'clientAppUsed' : 'userPrincipalName', value: literal.slice(1, -1).replace(/''/g, "'") });
+      if (op.toLowerCase() !== 'eq' || !literal.startsWith("'"))
+        throw new GraphError(
+          400,
+          'BadRequest',
+          `Invalid filter clause: ${rawProperty} supports only eq with a quoted string.`,
+        );
+      terms.push({
+        property: property === 'clientappused' ? 'clientAppUsed' : 'userPrincipalName',
+        value: literal.slice(1, -1).replace(/''/g, "'"),
+      });
     }
     index = pattern.lastIndex;
     if (joiner === '' && index < filter.length) throw new GraphError(400, 'BadRequest', 'Invalid filter clause.');
@@ -181,23 +235,45 @@ export function parseSignInFilter(filter: string): Term[] {
 function matches(record: SignInRecord, terms: readonly Term[]): boolean {
   return terms.every((term) => {
     switch (term.property) {
-      case 'clientAppUsed': return record.clientAppUsed === term.value;
-      case 'userPrincipalName': return record.userPrincipalName.toLowerCase() === term.value.toLowerCase();
+      case 'clientAppUsed':
+        return record.clientAppUsed === term.value;
+      case 'userPrincipalName':
+        return record.userPrincipalName.toLowerCase() === term.value.toLowerCase();
       case 'createdDateTime':
-        return term.op === 'ge' ? record.at >= term.value : term.op === 'gt' ? record.at > term.value : term.op === 'lt' ? record.at < term.value : record.at <= term.value;
+        return term.op === 'ge'
+          ? record.at >= term.value
+          : term.op === 'gt'
+            ? record.at > term.value
+            : term.op === 'lt'
+              ? record.at < term.value
+              : record.at <= term.value;
     }
   });
 }
 
 export class GraphError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 /** Graph's error envelope (Learn, "Microsoft Graph error responses and resource types"). */
 function graphErrorBody(error: GraphError): object {
-  return { error: { code: error.code, message: error.message, innerError: { date: new Date().toISOString().replace(/\.\d{3}Z$/, ''), 'request-id': randomUUID(), 'client-request-id': randomUUID() } } };
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      innerError: {
+        date: new Date().toISOString().replace(/\.\d{3}Z$/, ''),
+        'request-id': randomUUID(),
+        'client-request-id': randomUUID(),
+      },
+    },
+  };
 }
 
 const PAGE_MAX = 1000;
@@ -227,14 +303,27 @@ export class GraphEmulator {
   constructor(private readonly control: EmulatorControl) {}
 
   /** Handles `/graph/...`; `segments` excludes the leading `graph`. */
-  async handle(method: string, segments: string[], url: URL, request: IncomingMessage, response: ServerResponse, authenticated: () => void): Promise<void> {
+  async handle(
+    method: string,
+    segments: string[],
+    url: URL,
+    request: IncomingMessage,
+    response: ServerResponse,
+    authenticated: () => void,
+  ): Promise<void> {
     try {
       if (segments[0] === '_download') return this.download(segments, response);
       authenticated();
-      if (method !== 'GET') throw new GraphError(405, 'Request_BadRequest', `The emulated Graph endpoints answer GET only, not ${method}.`);
+      if (method !== 'GET')
+        throw new GraphError(405, 'Request_BadRequest', `The emulated Graph endpoints answer GET only, not ${method}.`);
       const [tenantSegment, version, ...rest] = segments;
       const tenant = tenantSegment ? this.control.store.findTenant(tenantSegment) : undefined;
-      if (!tenant) throw new GraphError(400, 'InvalidAuthenticationToken', `No tenant "${tenantSegment ?? ''}" in this emulator (the Graph path is /graph/{tenant}/v1.0/...).`);
+      if (!tenant)
+        throw new GraphError(
+          400,
+          'InvalidAuthenticationToken',
+          `No tenant "${tenantSegment ?? ''}" in this emulator (the Graph path is /graph/{tenant}/v1.0/...).`,
+        );
       if (version !== 'v1.0') throw new GraphError(400, 'BadRequest', `Only v1.0 is emulated, not "${version ?? ''}".`);
       const graph = this.graphOf(tenant);
       const path = rest.join('/');
@@ -246,7 +335,8 @@ export class GraphEmulator {
           '@odata.context': `${base}/$metadata#policies/identitySecurityDefaultsEnforcementPolicy/$entity`,
           id: '00000000-0000-0000-0000-000000000005',
           displayName: 'Security Defaults',
-          description: 'Security defaults is a set of basic identity security mechanisms recommended by Microsoft. When enabled, these recommendations will be automatically enforced in your organization. Administrators and users will be better protected from common identity related attacks.',
+          description:
+            'Security defaults is a set of basic identity security mechanisms recommended by Microsoft. When enabled, these recommendations will be automatically enforced in your organization. Administrators and users will be better protected from common identity related attacks.',
           isEnabled: graph.securityDefaults ?? false,
         });
       }
@@ -258,18 +348,27 @@ export class GraphEmulator {
         response.end();
         return;
       }
-      throw new GraphError(400, 'BadRequest', `Resource not found for the segment '${rest[0] ?? ''}' (the emulator serves auditLogs/signIns, policies/identitySecurityDefaultsEnforcementPolicy and reports/getEmailAppUsageUserDetail).`);
+      throw new GraphError(
+        400,
+        'BadRequest',
+        `Resource not found for the segment '${rest[0] ?? ''}' (the emulator serves auditLogs/signIns, policies/identitySecurityDefaultsEnforcementPolicy and reports/getEmailAppUsageUserDetail).`,
+      );
     } catch (error) {
       const status = (error as { status?: number }).status;
-      const graphError = error instanceof GraphError ? error
-        : status === 401 ? new GraphError(401, 'InvalidAuthenticationToken', (error as Error).message)
-        : new GraphError(500, 'InternalServerError', (error as Error).message);
+      const graphError =
+        error instanceof GraphError
+          ? error
+          : status === 401
+            ? new GraphError(401, 'InvalidAuthenticationToken', (error as Error).message)
+            : new GraphError(500, 'InternalServerError', (error as Error).message);
       send(response, graphError.status, graphErrorBody(graphError));
     }
   }
 
   private graphOf(tenant: Tenant): FixtureGraph {
-    const fixture = this.control.store.seed.fixture.tenants.find((t: FixtureTenant) => t.domain.toLowerCase() === tenant.initialDomain.toLowerCase());
+    const fixture = this.control.store.seed.fixture.tenants.find(
+      (t: FixtureTenant) => t.domain.toLowerCase() === tenant.initialDomain.toLowerCase(),
+    );
     return fixture?.graph ?? {};
   }
 
@@ -291,7 +390,11 @@ export class GraphEmulator {
   private signIns(tenant: Tenant, graph: FixtureGraph, url: URL, base: string, response: ServerResponse): void {
     this.require(graph, 'AuditLog.Read.All');
     if (graph.premiumLicence === false) {
-      throw new GraphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', "Neither tenant is B2C or tenant doesn't have premium license");
+      throw new GraphError(
+        403,
+        'Authentication_RequestFromNonPremiumTenantOrB2CTenant',
+        "Neither tenant is B2C or tenant doesn't have premium license",
+      );
     }
     const skipToken = url.searchParams.get('$skiptoken');
     const top = Math.min(Number(url.searchParams.get('$top') ?? PAGE_MAX) || PAGE_MAX, PAGE_MAX);
@@ -300,7 +403,8 @@ export class GraphEmulator {
     if (skipToken) {
       const [token, at] = skipToken.split('.');
       const cursor = this.cursors.get(token ?? '');
-      if (!cursor) throw new GraphError(400, 'BadRequest', 'The $skiptoken is not valid or has expired; start the listing again.');
+      if (!cursor)
+        throw new GraphError(400, 'BadRequest', 'The $skiptoken is not valid or has expired; start the listing again.');
       records = cursor;
       offset = Number(at) || 0;
     } else {
@@ -311,25 +415,38 @@ export class GraphEmulator {
     const page = records.slice(offset, offset + top);
     // $select trims each item to the properties asked for (OData; Graph supports it on signIns). Kept in the nextLink.
     const selectParam = url.searchParams.get('$select');
-    const select = selectParam ? selectParam.split(',').map((p) => p.trim()).filter(Boolean) : undefined;
-    const next = offset + top < records.length
-      ? `${base}/auditLogs/signIns?$top=${top}${select ? `&$select=${encodeURIComponent(select.join(','))}` : ''}&$skiptoken=${skipToken ? skipToken.split('.')[0] : this.cursors.put(records)}.${offset + top}`
+    const select = selectParam
+      ? selectParam
+          .split(',')
+          .map((p) => p.trim())
+          .filter(Boolean)
       : undefined;
+    const next =
+      offset + top < records.length
+        ? `${base}/auditLogs/signIns?$top=${top}${select ? `&$select=${encodeURIComponent(select.join(','))}` : ''}&$skiptoken=${skipToken ? skipToken.split('.')[0] : this.cursors.put(records)}.${offset + top}`
+        : undefined;
     send(response, 200, {
       '@odata.context': `${base}/$metadata#auditLogs/signIns`,
-      value: page.map((r) => project(select, {
-        id: signInId(tenant.tenantId, r.n),
-        createdDateTime: new Date(r.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        userDisplayName: r.userPrincipalName.split('@')[0],
-        userPrincipalName: r.userPrincipalName,
-        userId: r.userId,
-        appId: '00000000-0000-0000-0000-000000000000',
-        appDisplayName: r.appDisplayName,
-        ipAddress: '203.0.113.10',
-        clientAppUsed: r.clientAppUsed,
-        isInteractive: true,
-        status: { errorCode: r.errorCode, failureReason: r.errorCode === 0 ? 'Other.' : 'Error validating credentials due to invalid username or password.', additionalDetails: null },
-      })),
+      value: page.map((r) =>
+        project(select, {
+          id: signInId(tenant.tenantId, r.n),
+          createdDateTime: new Date(r.at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          userDisplayName: r.userPrincipalName.split('@')[0],
+          userPrincipalName: r.userPrincipalName,
+          userId: r.userId,
+          appId: '00000000-0000-0000-0000-000000000000',
+          appDisplayName: r.appDisplayName,
+          ipAddress: '203.0.113.10',
+          clientAppUsed: r.clientAppUsed,
+          isInteractive: true,
+          status: {
+            errorCode: r.errorCode,
+            failureReason:
+              r.errorCode === 0 ? 'Other.' : 'Error validating credentials due to invalid username or password.',
+            additionalDetails: null,
+          },
+        }),
+      ),
       ...(next ? { '@odata.nextLink': next } : {}),
     });
   }
@@ -350,16 +467,40 @@ export class GraphEmulator {
     }
     const extra = new Set((graph.smtpAppUsers ?? []).map((u) => u.toLowerCase()));
     const refresh = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const header = 'Report Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Last Activity Date,Mail For Mac,Outlook For Mac,Outlook For Windows,Outlook For Mobile,Other For Mobile,Outlook For Web,POP3 App,IMAP4 App,SMTP App,Report Period';
+    const header =
+      'Report Refresh Date,User Principal Name,Display Name,Is Deleted,Deleted Date,Last Activity Date,Mail For Mac,Outlook For Mac,Outlook For Windows,Outlook For Mobile,Other For Mobile,Outlook For Web,POP3 App,IMAP4 App,SMTP App,Report Period';
     const lines = [header];
     for (const recipient of tenant.recipients) {
       if (recipient.RecipientTypeDetails === 'User') continue;
       const key = recipient.UserPrincipalName.toLowerCase();
       const smtp = lastSmtp.has(key) || extra.has(key);
       const last = lastSmtp.has(key) ? new Date(lastSmtp.get(key)!).toISOString().slice(0, 10) : smtp ? refresh : '';
-      const upn = graph.concealedReportNames ? deterministicGuid('concealed', key).replace(/-/g, '').toUpperCase() : recipient.UserPrincipalName;
-      const name = graph.concealedReportNames ? deterministicGuid('concealed-name', key).replace(/-/g, '').toUpperCase() : recipient.DisplayName;
-      lines.push([refresh, upn, csvField(name), 'False', '', last, '', '', smtp ? '' : 'Yes', '', '', '', '', '', smtp ? 'Yes' : '', String(days)].join(','));
+      const upn = graph.concealedReportNames
+        ? deterministicGuid('concealed', key).replace(/-/g, '').toUpperCase()
+        : recipient.UserPrincipalName;
+      const name = graph.concealedReportNames
+        ? deterministicGuid('concealed-name', key).replace(/-/g, '').toUpperCase()
+        : recipient.DisplayName;
+      lines.push(
+        [
+          refresh,
+          upn,
+          csvField(name),
+          'False',
+          '',
+          last,
+          '',
+          '',
+          smtp ? '' : 'Yes',
+          '',
+          '',
+          '',
+          '',
+          '',
+          smtp ? 'Yes' : '',
+          String(days),
+        ].join(','),
+      );
     }
     const body = `\ufeff${lines.join('\r\n')}\r\n`;
     response.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': Buffer.byteLength(body) });
@@ -378,7 +519,12 @@ function project(select: string[] | undefined, item: Record<string, unknown>): R
   const out: Record<string, unknown> = {};
   for (const key of select) {
     const found = Object.keys(item).find((k) => k.toLowerCase() === key.toLowerCase());
-    if (!found) throw new GraphError(400, 'BadRequest', `Could not find a property named '${key}' on type 'microsoft.graph.signIn'.`);
+    if (!found)
+      throw new GraphError(
+        400,
+        'BadRequest',
+        `Could not find a property named '${key}' on type 'microsoft.graph.signIn'.`,
+      );
     out[found] = item[found];
   }
   return out;
@@ -391,6 +537,11 @@ function csvField(value: string): string {
 function send(response: ServerResponse, status: number, body: object): void {
   if (response.headersSent) return;
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'request-id': randomUUID() });
+  response.writeHead(status, {
+    'Content-Type':
+      'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+    'request-id': randomUUID(),
+  });
   response.end(text);
 }

@@ -27,7 +27,10 @@ export function readBody(request: IncomingMessage): Promise<string> {
 }
 
 /** Parsed JSON, `undefined` for an empty body; throws a 400 WireError naming the JSON problem. */
-export function parseJsonBody(text: string, describe: (reason: string) => WireError = wireErrors.malformedBody): unknown {
+export function parseJsonBody(
+  text: string,
+  describe: (reason: string) => WireError = wireErrors.malformedBody,
+): unknown {
   if (text.trim() === '') return undefined;
   try {
     return JSON.parse(text);
@@ -36,12 +39,22 @@ export function parseJsonBody(text: string, describe: (reason: string) => WireEr
   }
 }
 
-export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   sendJsonText(response, status, JSON.stringify(body), headers);
 }
 
 /** A JSON body serialized beforehand (a read's page is rendered within its modelled time, not after it). */
-export function sendJsonText(response: ServerResponse, status: number, body: string | Buffer, headers: Record<string, string> = {}): void {
+export function sendJsonText(
+  response: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): void {
   if (response.headersSent) return;
   response.writeHead(status, {
     'Content-Type': 'application/json; odata.metadata=minimal; odata.streaming=true; charset=utf-8',
@@ -53,7 +66,12 @@ export function sendJsonText(response: ServerResponse, status: number, body: str
 }
 
 /** A body sent as it is (an empty or NUL-padded answer, a redirect), with the same standard headers. */
-export function sendRaw(response: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+export function sendRaw(
+  response: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
   if (response.headersSent) return;
   response.writeHead(status, { 'Content-Length': Buffer.byteLength(body), 'request-id': randomUUID(), ...headers });
   response.end(body);

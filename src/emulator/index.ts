@@ -81,7 +81,8 @@ export function resolveSeed(seed: EmulatorOptions['seed']): SeedRecord {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token ?? randomBytes(24).toString('base64url');
-  if (token.trim() === '' || /\s/.test(token)) throw new Error('The emulator token must be non-empty and contain no whitespace.');
+  if (token.trim() === '' || /\s/.test(token))
+    throw new Error('The emulator token must be non-empty and contain no whitespace.');
   const latency = validateLatency({ ...options.latency }, DEFAULT_LATENCY);
   const dialect = parseDialect(options.dialect);
   const dataFile = options.dataFile === undefined ? undefined : resolve(options.dataFile);
@@ -101,7 +102,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   } catch (error) {
     await store.close();
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`Port ${options.port} on ${host} is already in use. Choose another port, or 0 for any free port.`);
+    if (code === 'EADDRINUSE')
+      throw new Error(
+        `Port ${options.port} on ${host} is already in use. Choose another port, or 0 for any free port.`,
+      );
     if (code === 'EADDRNOTAVAIL') throw new Error(`Cannot listen on ${host}: no such address on this machine.`);
     throw error;
   }
@@ -112,7 +116,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   if (tenantHostUrl === undefined && dialect.has('redirect')) {
     wire.server.close();
     await store.close();
-    throw new Error(`The redirect dialect needs a tenant-specific host: listen on an IPv4 loopback address such as 127.0.0.1 (the emulator adds 127.0.0.2 on port ${port}), with that address and port free.`);
+    throw new Error(
+      `The redirect dialect needs a tenant-specific host: listen on an IPv4 loopback address such as 127.0.0.1 (the emulator adds 127.0.0.2 on port ${port}), with that address and port free.`,
+    );
   }
 
   let closing: Promise<void> | undefined;
@@ -129,7 +135,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     close: () =>
       (closing ??= (async () => {
         const closed = new Promise<void>((done) => wire.server.close(() => done()));
-        const tenantHostClosed = wire.tenantHostServer.listening ? new Promise<void>((done) => wire.tenantHostServer.close(() => done())) : Promise.resolve();
+        const tenantHostClosed = wire.tenantHostServer.listening
+          ? new Promise<void>((done) => wire.tenantHostServer.close(() => done()))
+          : Promise.resolve();
         // Latency timers of requests in flight are cleared now, not left to fire into a closed emulator.
         wire.abortAll();
         wire.server.closeAllConnections();

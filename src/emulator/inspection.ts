@@ -27,10 +27,15 @@ export interface InspectionAnswer {
 const ok = (body: unknown, status = 200): InspectionAnswer => ({ status, body });
 
 export async function handleInspection(
-  control: EmulatorControl, method: string, segments: string[], query: URLSearchParams, bodyText: string,
+  control: EmulatorControl,
+  method: string,
+  segments: string[],
+  query: URLSearchParams,
+  bodyText: string,
 ): Promise<InspectionAnswer> {
   const route = `${method} ${segments.map((s, i) => (i > 0 && ['tenants', 'recipients', 'faults'].includes(segments[i - 1]!) ? ':' : s)).join('/')}`;
-  const body = (): unknown => parseJsonBody(bodyText, (reason) => wireErrors.badInspectionRequest(`The request body is not valid: ${reason}.`));
+  const body = (): unknown =>
+    parseJsonBody(bodyText, (reason) => wireErrors.badInspectionRequest(`The request body is not valid: ${reason}.`));
   switch (route) {
     case 'GET tenants':
       return ok({ tenants: control.tenantSummaries() });
@@ -53,24 +58,33 @@ export async function handleInspection(
     case 'POST reset': {
       const input = body() ?? {};
       const scope = isPlainObject(input) ? (input.scope ?? 'all') : undefined;
-      if (scope !== 'all' && scope !== 'state') throw wireErrors.badInspectionRequest(`Expected {"scope":"all"} or {"scope":"state"}, got ${describeValue(input)}.`);
+      if (scope !== 'all' && scope !== 'state')
+        throw wireErrors.badInspectionRequest(
+          `Expected {"scope":"all"} or {"scope":"state"}, got ${describeValue(input)}.`,
+        );
       await control.reset(scope);
       return ok({ reset: scope, tenants: control.tenantSummaries() });
     }
     case 'GET calls': {
       const limit = query.get('limit');
       const tenantKey = query.get('tenant');
-      return ok(control.calls.list({
-        cmdlet: query.get('cmdlet') ?? undefined,
-        tenantId: tenantKey ? findTenant(control, tenantKey).tenantId : undefined,
-        limit: limit !== null && /^\d+$/.test(limit) ? Number(limit) : undefined,
-      }));
+      return ok(
+        control.calls.list({
+          cmdlet: query.get('cmdlet') ?? undefined,
+          tenantId: tenantKey ? findTenant(control, tenantKey).tenantId : undefined,
+          limit: limit !== null && /^\d+$/.test(limit) ? Number(limit) : undefined,
+        }),
+      );
     }
     case 'DELETE calls':
       control.calls.clear();
       return ok({ cleared: true });
     case 'GET stats':
-      return ok({ ...control.stats.snapshot(), stateWrites: control.store.writeCount, persistence: control.store.persistenceStats });
+      return ok({
+        ...control.stats.snapshot(),
+        stateWrites: control.store.writeCount,
+        persistence: control.store.persistenceStats,
+      });
     case 'DELETE stats':
       control.stats.clear();
       return ok({ cleared: true });
@@ -83,7 +97,11 @@ export async function handleInspection(
       return ok({ rules: control.faults.list() });
     case 'POST faults': {
       const input = body();
-      const list = Array.isArray(input) ? input : isPlainObject(input) && Array.isArray(input.rules) ? input.rules : [input];
+      const list = Array.isArray(input)
+        ? input
+        : isPlainObject(input) && Array.isArray(input.rules)
+          ? input.rules
+          : [input];
       const added = list.map((rule) => control.addFault(rule));
       return ok({ rules: added }, 201);
     }
@@ -91,7 +109,8 @@ export async function handleInspection(
       control.faults.clear();
       return ok({ cleared: true });
     case 'DELETE faults/:':
-      if (!control.faults.remove(segments[1]!)) throw wireErrors.inspectionNotFound(`No fault rule "${segments[1]}". GET /_emulator/faults lists them.`);
+      if (!control.faults.remove(segments[1]!))
+        throw wireErrors.inspectionNotFound(`No fault rule "${segments[1]}". GET /_emulator/faults lists them.`);
       return ok({ removed: segments[1] });
     default:
       throw wireErrors.routeNotFound(method, `/_emulator/${segments.join('/')}`);
@@ -109,7 +128,8 @@ function findTenant(control: EmulatorControl, key: string): Tenant {
 }
 
 function requireObject(input: unknown, example: string): Record<string, unknown> {
-  if (!isPlainObject(input)) throw wireErrors.badInspectionRequest(`Expected a JSON object like ${example}, got ${describeValue(input)}.`);
+  if (!isPlainObject(input))
+    throw wireErrors.badInspectionRequest(`Expected a JSON object like ${example}, got ${describeValue(input)}.`);
   return input;
 }
 
@@ -125,14 +145,23 @@ async function saved(control: EmulatorControl): Promise<void> {
   }
 }
 
-async function patchTransportConfig(control: EmulatorControl, tenant: Tenant, input: unknown): Promise<InspectionAnswer> {
+async function patchTransportConfig(
+  control: EmulatorControl,
+  tenant: Tenant,
+  input: unknown,
+): Promise<InspectionAnswer> {
   const patch = requireObject(input, '{"SmtpClientAuthenticationDisabled":false,"AllowLegacyTLSClients":null}');
   const problems = new Problems();
   checkKnownKeys(patch, ['SmtpClientAuthenticationDisabled', 'AllowLegacyTLSClients'], '', problems);
-  if ('SmtpClientAuthenticationDisabled' in patch) checkBoolean(patch.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled', problems);
-  if ('AllowLegacyTLSClients' in patch) checkBoolean(patch.AllowLegacyTLSClients, 'AllowLegacyTLSClients', problems, { nullable: true });
+  if ('SmtpClientAuthenticationDisabled' in patch)
+    checkBoolean(patch.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled', problems);
+  if ('AllowLegacyTLSClients' in patch)
+    checkBoolean(patch.AllowLegacyTLSClients, 'AllowLegacyTLSClients', problems, { nullable: true });
   rejectProblems(problems, 'transport-config patch');
-  tenant.setTransportConfig(patch as { SmtpClientAuthenticationDisabled?: boolean; AllowLegacyTLSClients?: boolean | null }, new Date());
+  tenant.setTransportConfig(
+    patch as { SmtpClientAuthenticationDisabled?: boolean; AllowLegacyTLSClients?: boolean | null },
+    new Date(),
+  );
   await saved(control);
   return ok({ revision: tenant.revision, transportConfig: tenant.transportConfig });
 }
@@ -149,14 +178,21 @@ function policyName(tenant: Tenant, name: string | null): string | null {
   return policy.Name;
 }
 
-async function patchOrganizationConfig(control: EmulatorControl, tenant: Tenant, input: unknown): Promise<InspectionAnswer> {
+async function patchOrganizationConfig(
+  control: EmulatorControl,
+  tenant: Tenant,
+  input: unknown,
+): Promise<InspectionAnswer> {
   const patch = requireObject(input, '{"DefaultAuthenticationPolicy":null}');
   const problems = new Problems();
   checkKnownKeys(patch, ['DefaultAuthenticationPolicy'], '', problems);
-  if ('DefaultAuthenticationPolicy' in patch) checkString(patch.DefaultAuthenticationPolicy, 'DefaultAuthenticationPolicy', problems, { nullable: true });
+  if ('DefaultAuthenticationPolicy' in patch)
+    checkString(patch.DefaultAuthenticationPolicy, 'DefaultAuthenticationPolicy', problems, { nullable: true });
   rejectProblems(problems, 'organization-config patch');
   if ('DefaultAuthenticationPolicy' in patch) {
-    tenant.setOrganizationConfig({ DefaultAuthenticationPolicy: policyName(tenant, patch.DefaultAuthenticationPolicy as string | null) });
+    tenant.setOrganizationConfig({
+      DefaultAuthenticationPolicy: policyName(tenant, patch.DefaultAuthenticationPolicy as string | null),
+    });
   }
   await saved(control);
   return ok({ revision: tenant.revision, organizationConfig: tenant.organizationConfig });
@@ -166,7 +202,9 @@ async function patchOrganizationConfig(control: EmulatorControl, tenant: Tenant,
 function oneRecipient(tenant: Tenant, identity: string): RecipientRecord {
   const resolution = resolveRecipient(tenant, identity);
   if (resolution.kind === 'none' || resolution.kind === 'all') {
-    throw wireErrors.inspectionNotFound(`No recipient "${identity}" in tenant ${tenant.initialDomain}. Use a UPN, email address, alias or GUID.`);
+    throw wireErrors.inspectionNotFound(
+      `No recipient "${identity}" in tenant ${tenant.initialDomain}. Use a UPN, email address, alias or GUID.`,
+    );
   }
   if (resolution.kind === 'ambiguous') {
     throw wireErrors.inspectionAmbiguous(
@@ -182,28 +220,45 @@ const RECIPIENT_TYPES: readonly RecipientTypeDetails[] = ['UserMailbox', 'Shared
 async function addRecipient(control: EmulatorControl, tenant: Tenant, input: unknown): Promise<InspectionAnswer> {
   const spec = requireObject(input, '{"upn":"new.user@contoso.com","type":"UserMailbox"}');
   const problems = new Problems();
-  checkKnownKeys(spec, ['upn', 'type', 'displayName', 'alias', 'name', 'SmtpClientAuthenticationDisabled', 'AuthenticationPolicy'], '', problems);
+  checkKnownKeys(
+    spec,
+    ['upn', 'type', 'displayName', 'alias', 'name', 'SmtpClientAuthenticationDisabled', 'AuthenticationPolicy'],
+    '',
+    problems,
+  );
   checkString(spec.upn, 'upn', problems);
   const upn = typeof spec.upn === 'string' ? spec.upn : '';
   const at = upn.lastIndexOf('@');
-  if (upn !== '' && (at < 1 || at === upn.length - 1 || /\s/.test(upn))) problems.add('upn', `must look like user@domain, got ${describeValue(upn)}`);
+  if (upn !== '' && (at < 1 || at === upn.length - 1 || /\s/.test(upn)))
+    problems.add('upn', `must look like user@domain, got ${describeValue(upn)}`);
   else if (upn !== '' && !tenant.domains.some((d) => d.toLowerCase() === upn.slice(at + 1).toLowerCase())) {
-    problems.add('upn', `must use one of the tenant's domains (${tenant.domains.join(', ')}), got ${describeValue(upn)}`);
+    problems.add(
+      'upn',
+      `must use one of the tenant's domains (${tenant.domains.join(', ')}), got ${describeValue(upn)}`,
+    );
   }
   const type = (spec.type ?? 'UserMailbox') as RecipientTypeDetails;
-  if (!RECIPIENT_TYPES.includes(type)) problems.add('type', `must be "UserMailbox", "SharedMailbox" or "User", got ${describeValue(spec.type)}`);
-  for (const key of ['displayName', 'alias', 'name']) if (key in spec) checkString(spec[key], key, problems, { maxLength: 256 });
+  if (!RECIPIENT_TYPES.includes(type))
+    problems.add('type', `must be "UserMailbox", "SharedMailbox" or "User", got ${describeValue(spec.type)}`);
+  for (const key of ['displayName', 'alias', 'name'])
+    if (key in spec) checkString(spec[key], key, problems, { maxLength: 256 });
   if ('SmtpClientAuthenticationDisabled' in spec) {
-    checkBoolean(spec.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled', problems, { nullable: true });
-    if (type === 'User' && spec.SmtpClientAuthenticationDisabled !== null) problems.add('SmtpClientAuthenticationDisabled', 'a user without a mailbox has no SMTP AUTH setting');
+    checkBoolean(spec.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled', problems, {
+      nullable: true,
+    });
+    if (type === 'User' && spec.SmtpClientAuthenticationDisabled !== null)
+      problems.add('SmtpClientAuthenticationDisabled', 'a user without a mailbox has no SMTP AUTH setting');
   }
-  if ('AuthenticationPolicy' in spec) checkString(spec.AuthenticationPolicy, 'AuthenticationPolicy', problems, { nullable: true });
+  if ('AuthenticationPolicy' in spec)
+    checkString(spec.AuthenticationPolicy, 'AuthenticationPolicy', problems, { nullable: true });
   rejectProblems(problems, 'recipient');
 
   const localPart = upn.slice(0, at);
   const alias = (spec.alias as string | undefined) ?? localPart;
   const name = (spec.name as string | undefined) ?? alias;
-  const taken = [upn, alias, name, `${alias}@${tenant.initialDomain}`].filter((key) => tenant.recipientIndex().lookup(key).length > 0);
+  const taken = [upn, alias, name, `${alias}@${tenant.initialDomain}`].filter(
+    (key) => tenant.recipientIndex().lookup(key).length > 0,
+  );
   if (taken.length > 0) {
     throw wireErrors.inspectionConflict(
       `Tenant ${tenant.initialDomain} already has a recipient with the UPN, alias, name or address ${taken.map((t) => `"${t}"`).join(', ')}; ` +
@@ -211,19 +266,22 @@ async function addRecipient(control: EmulatorControl, tenant: Tenant, input: unk
     );
   }
   const now = new Date();
-  const recipient = tenant.addRecipient(buildRecipient({
-    tenantId: tenant.tenantId,
-    initialDomain: tenant.initialDomain,
-    upn,
-    alias,
-    name,
-    displayName: (spec.displayName as string | undefined) ?? localPart,
-    type,
-    override: type === 'User' ? null : ((spec.SmtpClientAuthenticationDisabled as boolean | null | undefined) ?? null),
-    policy: 'AuthenticationPolicy' in spec ? policyName(tenant, spec.AuthenticationPolicy as string | null) : null,
-    salt: `revision-${tenant.revision}`,
-    created: exchangeTimestamp(now),
-  }));
+  const recipient = tenant.addRecipient(
+    buildRecipient({
+      tenantId: tenant.tenantId,
+      initialDomain: tenant.initialDomain,
+      upn,
+      alias,
+      name,
+      displayName: (spec.displayName as string | undefined) ?? localPart,
+      type,
+      override:
+        type === 'User' ? null : ((spec.SmtpClientAuthenticationDisabled as boolean | null | undefined) ?? null),
+      policy: 'AuthenticationPolicy' in spec ? policyName(tenant, spec.AuthenticationPolicy as string | null) : null,
+      salt: `revision-${tenant.revision}`,
+      created: exchangeTimestamp(now),
+    }),
+  );
   await saved(control);
   return ok({ revision: tenant.revision, recipient }, 201);
 }
@@ -236,27 +294,57 @@ async function deleteRecipient(control: EmulatorControl, tenant: Tenant, identit
   return ok({ revision: tenant.revision, removed: recipient });
 }
 
-async function patchRecipient(control: EmulatorControl, tenant: Tenant, identity: string, input: unknown): Promise<InspectionAnswer> {
+async function patchRecipient(
+  control: EmulatorControl,
+  tenant: Tenant,
+  identity: string,
+  input: unknown,
+): Promise<InspectionAnswer> {
   const patch = requireObject(input, '{"SmtpClientAuthenticationDisabled":false}');
   const problems = new Problems();
-  checkKnownKeys(patch, ['SmtpClientAuthenticationDisabled', 'AuthenticationPolicy', 'STSRefreshTokensValidFrom', 'PrimarySmtpAddress', 'EmailAddresses', 'UserPrincipalName'], '', problems);
-  if ('SmtpClientAuthenticationDisabled' in patch) checkBoolean(patch.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled', problems, { nullable: true });
-  if ('AuthenticationPolicy' in patch) checkString(patch.AuthenticationPolicy, 'AuthenticationPolicy', problems, { nullable: true });
+  checkKnownKeys(
+    patch,
+    [
+      'SmtpClientAuthenticationDisabled',
+      'AuthenticationPolicy',
+      'STSRefreshTokensValidFrom',
+      'PrimarySmtpAddress',
+      'EmailAddresses',
+      'UserPrincipalName',
+    ],
+    '',
+    problems,
+  );
+  if ('SmtpClientAuthenticationDisabled' in patch)
+    checkBoolean(patch.SmtpClientAuthenticationDisabled, 'SmtpClientAuthenticationDisabled', problems, {
+      nullable: true,
+    });
+  if ('AuthenticationPolicy' in patch)
+    checkString(patch.AuthenticationPolicy, 'AuthenticationPolicy', problems, { nullable: true });
   if ('STSRefreshTokensValidFrom' in patch) {
     const value = patch.STSRefreshTokensValidFrom;
-    if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) problems.add('STSRefreshTokensValidFrom', `must be an ISO 8601 date, got ${describeValue(value)}`);
+    if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+      problems.add('STSRefreshTokensValidFrom', `must be an ISO 8601 date, got ${describeValue(value)}`);
   }
   const addresses = addressesPatch(patch, problems);
   rejectProblems(problems, 'recipient patch');
 
   const recipient = oneRecipient(tenant, identity);
-  if (addresses && recipient.PrimarySmtpAddress === null) throw wireErrors.badInspectionRequest(`${recipient.UserPrincipalName} has no mailbox, so it has no addresses.`);
-  if ('SmtpClientAuthenticationDisabled' in patch && recipient.RecipientTypeDetails === 'User' && patch.SmtpClientAuthenticationDisabled !== null) {
-    throw wireErrors.badInspectionRequest(`${recipient.UserPrincipalName} has no mailbox, so it has no SMTP AUTH setting.`);
+  if (addresses && recipient.PrimarySmtpAddress === null)
+    throw wireErrors.badInspectionRequest(`${recipient.UserPrincipalName} has no mailbox, so it has no addresses.`);
+  if (
+    'SmtpClientAuthenticationDisabled' in patch &&
+    recipient.RecipientTypeDetails === 'User' &&
+    patch.SmtpClientAuthenticationDisabled !== null
+  ) {
+    throw wireErrors.badInspectionRequest(
+      `${recipient.UserPrincipalName} has no mailbox, so it has no SMTP AUTH setting.`,
+    );
   }
   const updated = tenant.updateRecipient(recipient, {
     SmtpClientAuthenticationDisabled: patch.SmtpClientAuthenticationDisabled as boolean | null | undefined,
-    AuthenticationPolicy: 'AuthenticationPolicy' in patch ? policyName(tenant, patch.AuthenticationPolicy as string | null) : undefined,
+    AuthenticationPolicy:
+      'AuthenticationPolicy' in patch ? policyName(tenant, patch.AuthenticationPolicy as string | null) : undefined,
     STSRefreshTokensValidFrom: patch.STSRefreshTokensValidFrom as string | undefined,
     ...addresses,
   });
@@ -278,9 +366,12 @@ function modelledNames(tenant: Tenant, cmdlet: UnmodelledPropertyCmdlet): Set<st
   const saved = tenant.unmodelledProperties;
   tenant.unmodelledProperties = {};
   try {
-    const row = cmdlet === 'Get-TransportConfig' ? renderTransportConfig(tenant)
-      : cmdlet === 'Get-OrganizationConfig' ? renderOrganizationConfig(tenant)
-      : renderAuthenticationPolicy(SAMPLE_POLICY, tenant);
+    const row =
+      cmdlet === 'Get-TransportConfig'
+        ? renderTransportConfig(tenant)
+        : cmdlet === 'Get-OrganizationConfig'
+          ? renderOrganizationConfig(tenant)
+          : renderAuthenticationPolicy(SAMPLE_POLICY, tenant);
     return new Set(Object.keys(row).map((name) => name.toLowerCase()));
   } finally {
     tenant.unmodelledProperties = saved;
@@ -309,11 +400,9 @@ function putUnmodelledProperties(tenant: Tenant, input: unknown): InspectionAnsw
       const path = `${cmdlet}.${name}`;
       if (!/^[A-Za-z][A-Za-z0-9]{0,127}$/.test(name)) {
         problems.add(path, 'must be a property name (letters and digits)');
-      }
-      else if (taken.has(name.toLowerCase())) {
+      } else if (taken.has(name.toLowerCase())) {
         problems.add(path, 'is a property the emulator models; change it through its own route or cmdlet');
-      }
-      else if (value !== null && typeof value === 'object') {
+      } else if (value !== null && typeof value === 'object') {
         problems.add(path, 'must be a string, number, Boolean or null');
       }
     }
@@ -364,18 +453,33 @@ function addressesPatch(
   patch: Record<string, unknown>,
   problems: Problems,
 ): { PrimarySmtpAddress: string; EmailAddresses: string[]; UserPrincipalName?: string } | undefined {
-  if (!('PrimarySmtpAddress' in patch) && !('EmailAddresses' in patch) && !('UserPrincipalName' in patch)) return undefined;
+  if (!('PrimarySmtpAddress' in patch) && !('EmailAddresses' in patch) && !('UserPrincipalName' in patch))
+    return undefined;
   const upn = patch.UserPrincipalName;
   if (upn !== undefined && (typeof upn !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(upn))) {
     problems.add('UserPrincipalName', `must be user@domain, got ${describeValue(upn)}`);
   }
   const primary = patch.PrimarySmtpAddress;
   const addresses = patch.EmailAddresses;
-  if (typeof primary !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(primary)) problems.add('PrimarySmtpAddress', `must be an SMTP address, got ${describeValue(primary)}`);
-  if (!Array.isArray(addresses) || !addresses.every((a) => typeof a === 'string' && /^smtp:[^@\s]+@[^@\s]+$/i.test(a))) {
+  if (typeof primary !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(primary))
+    problems.add('PrimarySmtpAddress', `must be an SMTP address, got ${describeValue(primary)}`);
+  if (
+    !Array.isArray(addresses) ||
+    !addresses.every((a) => typeof a === 'string' && /^smtp:[^@\s]+@[^@\s]+$/i.test(a))
+  ) {
     problems.add('EmailAddresses', `must be a list of "SMTP:"/"smtp:" addresses, got ${describeValue(addresses)}`);
-  } else if (addresses.filter((a) => a === `SMTP:${String(primary)}`).length !== 1 || addresses.filter((a) => a.startsWith('SMTP:')).length !== 1) {
-    problems.add('EmailAddresses', 'must hold the primary address once, as "SMTP:<PrimarySmtpAddress>", and every other address as "smtp:"');
+  } else if (
+    addresses.filter((a) => a === `SMTP:${String(primary)}`).length !== 1 ||
+    addresses.filter((a) => a.startsWith('SMTP:')).length !== 1
+  ) {
+    problems.add(
+      'EmailAddresses',
+      'must hold the primary address once, as "SMTP:<PrimarySmtpAddress>", and every other address as "smtp:"',
+    );
   }
-  return { PrimarySmtpAddress: primary as string, EmailAddresses: addresses as string[], UserPrincipalName: upn as string | undefined };
+  return {
+    PrimarySmtpAddress: primary as string,
+    EmailAddresses: addresses as string[],
+    UserPrincipalName: upn as string | undefined,
+  };
 }

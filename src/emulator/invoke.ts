@@ -71,7 +71,8 @@ export class UnparsableBody {
 
 export function parseCmdletInput(body: unknown): CmdletInput {
   if (body instanceof UnparsableBody) throw wireErrors.malformedBody(body.reason);
-  if (!isPlainObject(body) || !isPlainObject(body.CmdletInput)) throw wireErrors.malformedBody('"CmdletInput" must be an object');
+  if (!isPlainObject(body) || !isPlainObject(body.CmdletInput))
+    throw wireErrors.malformedBody('"CmdletInput" must be an object');
   const { CmdletName, Parameters } = body.CmdletInput;
   if (typeof CmdletName !== 'string' || CmdletName.trim() === '') {
     throw wireErrors.malformedBody('"CmdletInput.CmdletName" must be a non-empty string');
@@ -99,7 +100,8 @@ export async function invokeCommand(control: EmulatorControl, request: InvokeReq
     input = parseCmdletInput(request.body);
     const fault = control.faults.check(input.name, request.tenant.tenantId);
     if (fault) faultId = fault.id;
-    const redirectTo = request.tenantHostBaseUrl === undefined ? undefined : invokeUrl(request.tenantHostBaseUrl, request);
+    const redirectTo =
+      request.tenantHostBaseUrl === undefined ? undefined : invokeUrl(request.tenantHostBaseUrl, request);
     if (fault && fault.when === 'before') throw faultError(fault, redirectTo);
     const answer = await answerCall(control, request, input);
     page = answer.page;
@@ -108,7 +110,13 @@ export async function invokeCommand(control: EmulatorControl, request: InvokeReq
   } catch (error) {
     if (error instanceof ConnectionResetFault) throw error; // no answer at all: the server drops the connection
     const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
-    response = { status: wire.status, headers: { ...wire.headers }, body: wire.body, rawBody: wire.options.rawBody, keepForm: wire.options.keepForm };
+    response = {
+      status: wire.status,
+      headers: { ...wire.headers },
+      body: wire.body,
+      rawBody: wire.options.rawBody,
+      keepForm: wire.options.keepForm,
+    };
   }
   const parsed = input;
   const finish = (final: InvokeResponse): void => {
@@ -139,7 +147,11 @@ export async function awaitDurable(control: EmulatorControl): Promise<void> {
   }
 }
 
-async function answerCall(control: EmulatorControl, request: InvokeRequest, input: CmdletInput): Promise<{ response: InvokeResponse; page: number }> {
+async function answerCall(
+  control: EmulatorControl,
+  request: InvokeRequest,
+  input: CmdletInput,
+): Promise<{ response: InvokeResponse; page: number }> {
   const definition = CMDLETS.find(input.name);
   if (!definition) throw wireErrors.cmdletNotServed(input.name);
   const parameters = bindParameters(definition, input.parameters);
@@ -195,7 +207,10 @@ async function answerCall(control: EmulatorControl, request: InvokeRequest, inpu
 /** The names in a `$select` option (`A,B`), or undefined when there is none. */
 function selectedProperties(select: string | null | undefined): string[] | undefined {
   if (select === null || select === undefined) return undefined;
-  const names = select.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = select
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   return names.length > 0 ? names : undefined;
 }
 
@@ -213,7 +228,11 @@ function invokePath(base: string, request: InvokeRequest): string {
 function invokeUrl(base: string, request: InvokeRequest): string {
   const url = invokePath(base, request);
   const select = selectQuery(selectedProperties(request.select));
-  return request.skipToken === null ? (select ? `${url}?${select.slice(1)}` : url) : `${url}?$skiptoken=${encodeURIComponent(request.skipToken)}${select}`;
+  return request.skipToken === null
+    ? select
+      ? `${url}?${select.slice(1)}`
+      : url
+    : `${url}?$skiptoken=${encodeURIComponent(request.skipToken)}${select}`;
 }
 
 function withPort(base: string, port: string): string {

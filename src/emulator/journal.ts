@@ -22,7 +22,12 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, ftruncateSync } from 'node:fs';
 import {
-  AuthenticationPolicyRecord, OrganizationConfigState, RecipientRecord, TenantState, TransportConfigState, freezeDeep,
+  AuthenticationPolicyRecord,
+  OrganizationConfigState,
+  RecipientRecord,
+  TenantState,
+  TransportConfigState,
+  freezeDeep,
 } from './model';
 import { StateDocument, StateFileError, checkJournalTenant, parseStateFile } from './state-file';
 import { Problems, isPlainObject } from './validate';
@@ -65,7 +70,13 @@ function decodeLine(line: string): JournalGroup | undefined {
   if (checksum(json) !== line.slice(0, 16)) return undefined;
   try {
     const group = JSON.parse(json) as JournalGroup;
-    if (!isPlainObject(group) || typeof group.seq !== 'number' || typeof group.lineage !== 'string' || !isPlainObject(group.tenants)) return undefined;
+    if (
+      !isPlainObject(group) ||
+      typeof group.seq !== 'number' ||
+      typeof group.lineage !== 'string' ||
+      !isPlainObject(group.tenants)
+    )
+      return undefined;
     return group;
   } catch {
     return undefined;
@@ -99,11 +110,18 @@ export function readJournal(journalPath: string, dataFile: string): JournalConte
     if (!group) {
       // Damaged. Acceptable only as the unacknowledged tail: nothing intact may follow it.
       const rest = buffer.subarray(end + 1);
-      const intactLater = newline >= 0 && rest.toString('utf8').split('\n').some((l) => decodeLine(l) !== undefined);
+      const intactLater =
+        newline >= 0 &&
+        rest
+          .toString('utf8')
+          .split('\n')
+          .some((l) => decodeLine(l) !== undefined);
       if (intactLater) {
-        throw new StateFileError(dataFile,
+        throw new StateFileError(
+          dataFile,
           `Journal ${journalPath} is damaged: line ${lineNumber} is unreadable but later lines are intact, so acknowledged changes ` +
-            `would be lost by ignoring it. ${MOVE_AWAY(dataFile, journalPath)}`);
+            `would be lost by ignoring it. ${MOVE_AWAY(dataFile, journalPath)}`,
+        );
       }
       return { groups, validBytes: offset, tornBytes: buffer.length - offset };
     }
@@ -118,13 +136,27 @@ export function readJournal(journalPath: string, dataFile: string): JournalConte
  * is ignored, not cut off). For tests and tools that look at the state on disk while the emulator runs or after a
  * kill -9: the state file alone lacks whatever is still in the journal.
  */
-export function readPersistedState(dataFile: string): StateDocument & { journalEntries: number; tornJournalBytes: number } {
+export function readPersistedState(
+  dataFile: string,
+): StateDocument & { journalEntries: number; tornJournalBytes: number } {
   const document = parseStateFile(readFileSync(dataFile, 'utf8'), dataFile);
   const journalPath = `${dataFile}${JOURNAL_SUFFIX}`;
   const journal = readJournal(journalPath, dataFile);
   const journalSeq = document.journalSeq ?? 0;
-  const replayed = replayJournal(document.tenants, journal.groups, { lineage: document.lineage, journalSeq }, journalPath, dataFile);
-  return { ...document, tenants: replayed.tenants, journalSeq: replayed.lastSeq, journalEntries: replayed.lastSeq - journalSeq, tornJournalBytes: journal.tornBytes };
+  const replayed = replayJournal(
+    document.tenants,
+    journal.groups,
+    { lineage: document.lineage, journalSeq },
+    journalPath,
+    dataFile,
+  );
+  return {
+    ...document,
+    tenants: replayed.tenants,
+    journalSeq: replayed.lastSeq,
+    journalEntries: replayed.lastSeq - journalSeq,
+    tornJournalBytes: journal.tornBytes,
+  };
 }
 
 /** Cuts a torn tail off the journal (durably) so that the next append starts on a clean line. */
@@ -143,21 +175,33 @@ export function truncateJournal(journalPath: string, length: number): void {
  * continue without gaps; returns the tenants (frozen) and the last seq.
  */
 export function replayJournal(
-  tenants: readonly TenantState[], groups: readonly JournalGroup[], snapshot: { lineage: string | undefined; journalSeq: number },
-  journalPath: string, dataFile: string,
+  tenants: readonly TenantState[],
+  groups: readonly JournalGroup[],
+  snapshot: { lineage: string | undefined; journalSeq: number },
+  journalPath: string,
+  dataFile: string,
 ): { tenants: TenantState[]; lastSeq: number } {
   const fail = (why: string): never => {
-    throw new StateFileError(dataFile, `Journal ${journalPath} does not fit state file ${dataFile}: ${why}. ${MOVE_AWAY(dataFile, journalPath)}`);
+    throw new StateFileError(
+      dataFile,
+      `Journal ${journalPath} does not fit state file ${dataFile}: ${why}. ${MOVE_AWAY(dataFile, journalPath)}`,
+    );
   };
   let lastSeq = snapshot.journalSeq;
   const pending = groups.filter((g) => g.seq > snapshot.journalSeq);
   if (pending.length === 0) return { tenants: [...tenants], lastSeq };
-  if (snapshot.lineage === undefined) fail('the state file was written by an exoform without journal support (version 1)');
-  const mutable = new Map(tenants.map((t) => [t.tenantId, {
-    ...t,
-    recipients: [...t.recipients],
-    authenticationPolicies: [...t.authenticationPolicies],
-  }]));
+  if (snapshot.lineage === undefined)
+    fail('the state file was written by an exoform without journal support (version 1)');
+  const mutable = new Map(
+    tenants.map((t) => [
+      t.tenantId,
+      {
+        ...t,
+        recipients: [...t.recipients],
+        authenticationPolicies: [...t.authenticationPolicies],
+      },
+    ]),
+  );
   const positions = new Map<string, Map<string, number>>();
   const positionsOf = (tenantId: string, list: readonly { Guid: string }[], kind: string): Map<string, number> => {
     const key = `${tenantId}/${kind}`;
@@ -169,12 +213,16 @@ export function replayJournal(
     return map;
   };
   for (const group of pending) {
-    if (group.lineage !== snapshot.lineage) fail(`its line with seq ${group.seq} belongs to another state file (lineage ${group.lineage}, expected ${snapshot.lineage})`);
+    if (group.lineage !== snapshot.lineage)
+      fail(
+        `its line with seq ${group.seq} belongs to another state file (lineage ${group.lineage}, expected ${snapshot.lineage})`,
+      );
     if (group.seq !== lastSeq + 1) fail(`it continues at seq ${group.seq} but the state file ends at seq ${lastSeq}`);
     lastSeq = group.seq;
     for (const [tenantId, changes] of Object.entries(group.tenants)) {
       const tenant = mutable.get(tenantId);
-      if (!tenant) fail(`its line with seq ${group.seq} changes tenant ${tenantId}, which the state file does not have`);
+      if (!tenant)
+        fail(`its line with seq ${group.seq} changes tenant ${tenantId}, which the state file does not have`);
       const problems = new Problems();
       checkJournalTenant(changes, `journal seq ${group.seq}, tenant ${tenantId}`, problems);
       if (!problems.ok) fail(`its line with seq ${group.seq} is not valid:\n${problems.format()}`);
@@ -182,16 +230,34 @@ export function replayJournal(
       t.revision = changes.revision;
       if (changes.transportConfig) t.transportConfig = changes.transportConfig;
       if (changes.organizationConfig) t.organizationConfig = changes.organizationConfig;
-      applyList(t.recipients, changes.recipients, changes.removedRecipients, () => positionsOf(tenantId, t.recipients, 'r'), (key) => positions.delete(`${tenantId}/${key}`), 'r');
-      applyList(t.authenticationPolicies, changes.authenticationPolicies, changes.removedAuthenticationPolicies, () => positionsOf(tenantId, t.authenticationPolicies, 'p'), (key) => positions.delete(`${tenantId}/${key}`), 'p');
+      applyList(
+        t.recipients,
+        changes.recipients,
+        changes.removedRecipients,
+        () => positionsOf(tenantId, t.recipients, 'r'),
+        (key) => positions.delete(`${tenantId}/${key}`),
+        'r',
+      );
+      applyList(
+        t.authenticationPolicies,
+        changes.authenticationPolicies,
+        changes.removedAuthenticationPolicies,
+        () => positionsOf(tenantId, t.authenticationPolicies, 'p'),
+        (key) => positions.delete(`${tenantId}/${key}`),
+        'p',
+      );
     }
   }
   return { tenants: tenants.map((t) => freezeDeep(mutable.get(t.tenantId)!) as TenantState), lastSeq };
 }
 
 function applyList<T extends { Guid: string }>(
-  list: T[], upserts: readonly T[] | undefined, removals: readonly string[] | undefined,
-  positions: () => Map<string, number>, invalidate: (kind: string) => void, kind: string,
+  list: T[],
+  upserts: readonly T[] | undefined,
+  removals: readonly string[] | undefined,
+  positions: () => Map<string, number>,
+  invalidate: (kind: string) => void,
+  kind: string,
 ): void {
   for (const record of upserts ?? []) {
     const map = positions();

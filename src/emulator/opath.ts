@@ -15,7 +15,7 @@ export interface AuthenticationPolicyFilter {
 }
 
 export const SUPPORTED_FILTER_HINT =
-  "The exoform emulator evaluates only \"AuthenticationPolicy -eq '<policy DN, name or GUID>'\" (or -ne, or $null as the value) in -Filter; " +
+  'The exoform emulator evaluates only "AuthenticationPolicy -eq \'<policy DN, name or GUID>\'" (or -ne, or $null as the value) in -Filter; ' +
   'see src/emulator/FIDELITY.md.';
 
 export function parseAuthenticationPolicyFilter(filter: string): AuthenticationPolicyFilter {
@@ -28,9 +28,11 @@ export function parseAuthenticationPolicyFilter(filter: string): AuthenticationP
   const head = /^([A-Za-z][A-Za-z0-9]*)\s+-([A-Za-z]+)\s+/.exec(text);
   if (!head) return fail('Expected "<Property> -<operator> <value>".');
   const [matched, property, operatorText] = head as unknown as [string, string, string];
-  if (property.toLowerCase() !== 'authenticationpolicy') return fail(`The property '${property}' is not supported by the emulator.`);
+  if (property.toLowerCase() !== 'authenticationpolicy')
+    return fail(`The property '${property}' is not supported by the emulator.`);
   const operator = operatorText.toLowerCase();
-  if (operator !== 'eq' && operator !== 'ne') return fail(`The operator '-${operatorText}' is not supported by the emulator.`);
+  if (operator !== 'eq' && operator !== 'ne')
+    return fail(`The operator '-${operatorText}' is not supported by the emulator.`);
   const rest = text.slice(matched.length);
   let value: string | null;
   let consumed: number;
@@ -62,7 +64,8 @@ export function parseAuthenticationPolicyFilter(filter: string): AuthenticationP
     return fail("The value must be a quoted string ('...') or $null.");
   }
   const trailing = rest.slice(consumed).trim();
-  if (trailing !== '') return fail(`Unexpected text after the value: '${trailing}' (-and/-or are not supported by the emulator).`);
+  if (trailing !== '')
+    return fail(`Unexpected text after the value: '${trailing}' (-and/-or are not supported by the emulator).`);
   return { operator, value };
 }
 
@@ -83,7 +86,7 @@ export interface EqualityClause {
 export function parseEqualityDisjunction(filter: string, properties: readonly string[]): EqualityClause[] {
   const hint =
     `The exoform emulator evaluates only "${properties.map((p) => `${p} -eq '<value>'`).join('" or "')}" comparisons ` +
-    'joined by -or in this cmdlet\'s -Filter; see src/emulator/FIDELITY.md.';
+    "joined by -or in this cmdlet's -Filter; see src/emulator/FIDELITY.md.";
   const fail = (reason: string): never => {
     throw wireErrors.invalidFilter(filter, `${reason} ${hint}`);
   };

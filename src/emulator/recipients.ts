@@ -53,12 +53,14 @@ export class RecipientIndex {
 
   add(recipient: RecipientRecord): void {
     this.forEachKey(recipient, (key) => insert(this.byKey, key, recipient));
-    for (const key of [recipient.SamAccountName, recipient.Alias, recipient.Name]) insert(this.byAccount, key.toLowerCase(), recipient);
+    for (const key of [recipient.SamAccountName, recipient.Alias, recipient.Name])
+      insert(this.byAccount, key.toLowerCase(), recipient);
   }
 
   remove(recipient: RecipientRecord): void {
     this.forEachKey(recipient, (key) => pull(this.byKey, key, recipient));
-    for (const key of [recipient.SamAccountName, recipient.Alias, recipient.Name]) pull(this.byAccount, key.toLowerCase(), recipient);
+    for (const key of [recipient.SamAccountName, recipient.Alias, recipient.Name])
+      pull(this.byAccount, key.toLowerCase(), recipient);
   }
 
   lookup(identity: string): RecipientRecord[] {
@@ -73,9 +75,17 @@ export class RecipientIndex {
   }
 
   private forEachKey(recipient: RecipientRecord, visit: (key: string) => void): void {
-    for (const id of [recipient.Guid, recipient.ExchangeObjectId, recipient.ExternalDirectoryObjectId]) visit(id.toLowerCase());
+    for (const id of [recipient.Guid, recipient.ExchangeObjectId, recipient.ExternalDirectoryObjectId])
+      visit(id.toLowerCase());
     const name = recipient.Name.toLowerCase();
-    for (const text of [name, recipient.Alias, recipient.DistinguishedName, recipient.LegacyExchangeDN, recipient.SamAccountName, recipient.UserPrincipalName]) {
+    for (const text of [
+      name,
+      recipient.Alias,
+      recipient.DistinguishedName,
+      recipient.LegacyExchangeDN,
+      recipient.SamAccountName,
+      recipient.UserPrincipalName,
+    ]) {
       visit(text.toLowerCase());
     }
     visit(this.canonicalPrefix + name);

@@ -7,10 +7,19 @@
  */
 import { FixtureDocument, FixtureError, FixtureMailbox, FixturePolicy, FixtureTenant, FixtureUser } from './fixture';
 import {
-  deterministicGuid, legacyExchangeDn, policyDistinguishedName, recipientDistinguishedName, samAccountName,
+  deterministicGuid,
+  legacyExchangeDn,
+  policyDistinguishedName,
+  recipientDistinguishedName,
+  samAccountName,
 } from './ids';
 import {
-  AuthenticationPolicyRecord, BASIC_AUTH_SWITCHES, BasicAuthSwitch, RecipientRecord, RecipientTypeDetails, TenantState,
+  AuthenticationPolicyRecord,
+  BASIC_AUTH_SWITCHES,
+  BasicAuthSwitch,
+  RecipientRecord,
+  RecipientTypeDetails,
+  TenantState,
   freezeDeep,
 } from './model';
 
@@ -62,7 +71,9 @@ function buildTenant(fixture: FixtureTenant, source: string): TenantState {
   const initialDomain = fixture.domain;
   // Without an explicit id the tenant id derives from the domain, so the same fixture always yields the same id.
   const tenantId = (fixture.tenantId ?? deterministicGuid('tenant', initialDomain.toLowerCase())).toLowerCase();
-  const policies = (fixture.authenticationPolicies ?? []).map((p) => buildPolicy(typeof p === 'string' ? { name: p } : p, tenantId, initialDomain));
+  const policies = (fixture.authenticationPolicies ?? []).map((p) =>
+    buildPolicy(typeof p === 'string' ? { name: p } : p, tenantId, initialDomain),
+  );
   const canonicalPolicyName = (name: string | null | undefined): string | null => {
     if (name === null || name === undefined) return null;
     return policies.find((p) => p.Name.toLowerCase() === name.toLowerCase())?.Name ?? name;
@@ -86,7 +97,12 @@ function buildTenant(fixture: FixtureTenant, source: string): TenantState {
     names.add(name.toLowerCase());
     recipients.push(
       buildRecipient({
-        tenantId, initialDomain, upn: entry.upn, alias, name, type,
+        tenantId,
+        initialDomain,
+        upn: entry.upn,
+        alias,
+        name,
+        type,
         primarySmtpAddress: 'primarySmtpAddress' in entry ? entry.primarySmtpAddress : undefined,
         displayName: entry.displayName ?? defaultDisplayName(localPart),
         override,
@@ -106,7 +122,11 @@ function buildTenant(fixture: FixtureTenant, source: string): TenantState {
     const width = Math.max(5, String(count).length);
     for (let i = 1; i <= count; i++) {
       const number = String(i).padStart(width, '0');
-      add({ upn: `user${number}@${domain}`, displayName: `User ${number}` }, 'UserMailbox', fixture.generatedMailboxSmtpClientAuthenticationDisabled ?? null);
+      add(
+        { upn: `user${number}@${domain}`, displayName: `User ${number}` },
+        'UserMailbox',
+        fixture.generatedMailboxSmtpClientAuthenticationDisabled ?? null,
+      );
     }
   }
 
@@ -121,18 +141,22 @@ function buildTenant(fixture: FixtureTenant, source: string): TenantState {
       Guid: deterministicGuid(tenantId, 'transport-config'),
       WhenChangedUTC: SEED_TIMESTAMP,
     },
-    organizationConfig: { DefaultAuthenticationPolicy: canonicalPolicyName(fixture.organizationConfig?.DefaultAuthenticationPolicy) },
+    organizationConfig: {
+      DefaultAuthenticationPolicy: canonicalPolicyName(fixture.organizationConfig?.DefaultAuthenticationPolicy),
+    },
     recipients,
     authenticationPolicies: policies,
   });
 }
 
 function defaultDisplayName(localPart: string): string {
-  return localPart
-    .split(/[._-]+/)
-    .filter(Boolean)
-    .map((w) => w[0]!.toUpperCase() + w.slice(1))
-    .join(' ') || localPart;
+  return (
+    localPart
+      .split(/[._-]+/)
+      .filter(Boolean)
+      .map((w) => w[0]!.toUpperCase() + w.slice(1))
+      .join(' ') || localPart
+  );
 }
 
 interface RecipientSpec {

@@ -35,7 +35,8 @@ interface ApiRoute {
 
 /** Matches `/adminapi/beta/{tenant}/InvokeCommand|$batch`, case-insensitively; undefined for other paths. */
 export function matchApiRoute(segments: readonly string[]): ApiRoute | undefined {
-  if (segments.length !== 4 || segments[0]!.toLowerCase() !== 'adminapi' || segments[1]!.toLowerCase() !== 'beta') return undefined;
+  if (segments.length !== 4 || segments[0]!.toLowerCase() !== 'adminapi' || segments[1]!.toLowerCase() !== 'beta')
+    return undefined;
   const last = segments[3]!.toLowerCase();
   if (last === 'invokecommand') return { tenantSegment: segments[2]!, operation: 'InvokeCommand' };
   if (last === '$batch') return { tenantSegment: segments[2]!, operation: '$batch' };
@@ -69,7 +70,10 @@ export class WireServer {
   /** Microsoft Graph's sign-in log, security defaults and usage report, under /graph/ (graph.ts). */
   private readonly graph: GraphEmulator;
 
-  constructor(private readonly control: EmulatorControl, token: string) {
+  constructor(
+    private readonly control: EmulatorControl,
+    token: string,
+  ) {
     this.token = token;
     this.graph = new GraphEmulator(control);
     const listen = (listener: Listener): Server => {
@@ -97,13 +101,18 @@ export class WireServer {
   private prepareAnswer(answer: Answer, api = true): (response: ServerResponse) => void {
     const rawBody = answer.rawBody ?? answer.options?.rawBody;
     const keepForm = answer.keepForm ?? answer.options?.keepForm;
-    const headers = { ...(api && this.control.dialect.has('rate-headers') ? this.control.rateHeaders.next() : {}), ...answer.headers };
+    const headers = {
+      ...(api && this.control.dialect.has('rate-headers') ? this.control.rateHeaders.next() : {}),
+      ...answer.headers,
+    };
     if (rawBody !== undefined) return (response) => sendRaw(response, answer.status, rawBody, headers);
     // Encoded to bytes here too: turning a 300 KB page into UTF-8 at send time took milliseconds outside the call's time.
-    const bytes = Buffer.from(JSON.stringify(keepForm ? answer.body : renderBody(answer.body, answer.status, this.control.dialect)), 'utf8');
+    const bytes = Buffer.from(
+      JSON.stringify(keepForm ? answer.body : renderBody(answer.body, answer.status, this.control.dialect)),
+      'utf8',
+    );
     return (response) => sendJsonText(response, answer.status, bytes, headers);
   }
-
 
   /** Ends every latency wait at once and makes the waiting handlers give up (emulator.close()). */
   abortAll(): void {
@@ -125,7 +134,12 @@ export class WireServer {
     }
   }
 
-  private async handleRequest(request: IncomingMessage, response: ServerResponse, signal: AbortSignal, listener: Listener): Promise<void> {
+  private async handleRequest(
+    request: IncomingMessage,
+    response: ServerResponse,
+    signal: AbortSignal,
+    listener: Listener,
+  ): Promise<void> {
     const socket = request.socket;
     if (!this.warmSockets.has(socket)) {
       this.warmSockets.add(socket);
@@ -152,7 +166,11 @@ export class WireServer {
 
     if (segments[0] === '_emulator') {
       const answer = await handleInspection(this.control, method, segments.slice(1), url.searchParams, bodyText);
-      this.sendAnswer(response, { ...answer, body: answer.body as object, headers: answer.headers ?? {}, keepForm: true }, false);
+      this.sendAnswer(
+        response,
+        { ...answer, body: answer.body as object, headers: answer.headers ?? {}, keepForm: true },
+        false,
+      );
       return;
     }
     const moduleFile = matchModuleFileRoute(segments);
@@ -172,8 +190,14 @@ export class WireServer {
     const baseUrl = `http://${request.headers.host ?? this.hostForLinks()}`;
     if (listener === 'endpoint' && this.control.dialect.has('redirect')) {
       // Dialect `redirect`: the endpoint sends the tenant to its own host, as Scuba and goexo saw (status unknown: 302).
-      if (!this.tenantHostBaseUrl) throw wireErrors.internal('the redirect dialect is on but the tenant-specific host is not listening');
-      this.sendAnswer(response, { status: 302, body: {}, headers: { Location: `${this.tenantHostBaseUrl}${request.url ?? '/'}` }, rawBody: '' });
+      if (!this.tenantHostBaseUrl)
+        throw wireErrors.internal('the redirect dialect is on but the tenant-specific host is not listening');
+      this.sendAnswer(response, {
+        status: 302,
+        body: {},
+        headers: { Location: `${this.tenantHostBaseUrl}${request.url ?? '/'}` },
+        rawBody: '',
+      });
       return;
     }
 
@@ -204,11 +228,18 @@ export class WireServer {
         });
         // A read that fails (not found...) takes its time too; a page is serialized within that time.
         const prepared = call.then((answer) => this.prepareAnswer(answer));
-        const send = readOnly ? await prepared.finally(() => delay(this.control.latency.callMs - (performance.now() - arrived), signal)) : await prepared;
+        const send = readOnly
+          ? await prepared.finally(() => delay(this.control.latency.callMs - (performance.now() - arrived), signal))
+          : await prepared;
         if (signal.aborted) return;
         send(response);
       } else {
-        const answer = await this.handleBatch(route.tenantSegment, bodyText, headerValue(request.headers.prefer), baseUrl);
+        const answer = await this.handleBatch(
+          route.tenantSegment,
+          bodyText,
+          headerValue(request.headers.prefer),
+          baseUrl,
+        );
         this.sendAnswer(response, { status: 200, body: answer, headers: {}, keepForm: true });
       }
     } finally {
@@ -232,7 +263,11 @@ export class WireServer {
 
   private resolveTenant(segment: string): Tenant {
     const tenant = this.control.store.findTenant(segment);
-    if (!tenant) throw wireErrors.tenantNotFound(segment, this.control.store.tenants.map((t) => t.initialDomain));
+    if (!tenant)
+      throw wireErrors.tenantNotFound(
+        segment,
+        this.control.store.tenants.map((t) => t.initialDomain),
+      );
     return tenant;
   }
 
@@ -245,9 +280,16 @@ export class WireServer {
   }
 
   /** Items run one after another, each answered independently (its own status), as with odata.continue-on-error. */
-  private async handleBatch(outerTenant: string, bodyText: string, outerPrefer: string | undefined, baseUrl: string): Promise<object> {
+  private async handleBatch(
+    outerTenant: string,
+    bodyText: string,
+    outerPrefer: string | undefined,
+    baseUrl: string,
+  ): Promise<object> {
     const batchError = (reason: string): WireError =>
-      wireErrors.badInspectionRequest(`The $batch request is not valid: ${reason}. Send {"requests":[{"id":"1","method":"POST","url":"InvokeCommand","body":{"CmdletInput":{...}}}]}.`);
+      wireErrors.badInspectionRequest(
+        `The $batch request is not valid: ${reason}. Send {"requests":[{"id":"1","method":"POST","url":"InvokeCommand","body":{"CmdletInput":{...}}}]}.`,
+      );
     const body = parseJsonBody(bodyText, batchError);
     if (!isPlainObject(body) || !Array.isArray(body.requests)) throw batchError('"requests" must be an array');
     const requests = body.requests;
@@ -256,7 +298,8 @@ export class WireServer {
     }
     const ids = new Set<string>();
     for (const [i, item] of requests.entries()) {
-      if (!isPlainObject(item) || typeof item.id !== 'string' || item.id === '') throw batchError(`requests[${i}] needs a non-empty string "id"`);
+      if (!isPlainObject(item) || typeof item.id !== 'string' || item.id === '')
+        throw batchError(`requests[${i}] needs a non-empty string "id"`);
       if (ids.has(item.id)) throw batchError(`the id "${item.id}" is used twice`);
       ids.add(item.id);
     }
@@ -270,7 +313,16 @@ export class WireServer {
       } catch (error) {
         if (error instanceof ConnectionResetFault) throw error; // the whole batch's connection goes, items before it applied
         const wire = error instanceof WireError ? error : wireErrors.internal((error as Error).message);
-        answers.push({ id: item.id, answer: { status: wire.status, headers: { ...wire.headers }, body: wire.body, rawBody: wire.options.rawBody, keepForm: wire.options.keepForm } });
+        answers.push({
+          id: item.id,
+          answer: {
+            status: wire.status,
+            headers: { ...wire.headers },
+            body: wire.body,
+            rawBody: wire.options.rawBody,
+            keepForm: wire.options.keepForm,
+          },
+        });
       }
     }
     let notSaved: WireError | undefined;
@@ -278,19 +330,28 @@ export class WireServer {
     const responses = answers.map(({ id, answer, finish }) => {
       const final: InvokeResponse = notSaved ? { status: notSaved.status, headers: {}, body: notSaved.body } : answer;
       finish?.(final);
-      const body = final.rawBody ?? (final.keepForm ? final.body : renderBody(final.body, final.status, this.control.dialect));
+      const body =
+        final.rawBody ?? (final.keepForm ? final.body : renderBody(final.body, final.status, this.control.dialect));
       return { id, status: final.status, headers: { 'Content-Type': 'application/json', ...final.headers }, body };
     });
     return { responses };
   }
 
-  private async answerBatchItem(item: Record<string, unknown>, outerTenant: string, outerPrefer: string | undefined, baseUrl: string): Promise<DeferredInvokeResponse> {
+  private async answerBatchItem(
+    item: Record<string, unknown>,
+    outerTenant: string,
+    outerPrefer: string | undefined,
+    baseUrl: string,
+  ): Promise<DeferredInvokeResponse> {
     const method = typeof item.method === 'string' ? item.method.toUpperCase() : 'POST';
     if (method !== 'POST') throw wireErrors.methodNotAllowed(method, 'POST');
     if (typeof item.url !== 'string' || item.url === '') {
-      throw wireErrors.badInspectionRequest(`The batch item's "url" must be a string such as "InvokeCommand" or "/adminapi/beta/${outerTenant}/InvokeCommand", got ${describeValue(item.url)}.`);
+      throw wireErrors.badInspectionRequest(
+        `The batch item's "url" must be a string such as "InvokeCommand" or "/adminapi/beta/${outerTenant}/InvokeCommand", got ${describeValue(item.url)}.`,
+      );
     }
-    if (this.control.dialect.has('strict-batch')) this.checkObservedBatchItem(item, this.resolveTenant(outerTenant), baseUrl);
+    if (this.control.dialect.has('strict-batch'))
+      this.checkObservedBatchItem(item, this.resolveTenant(outerTenant), baseUrl);
     // Relative URLs are relative to the batch's own tenant path, as OData resolves them.
     const url = new URL(item.url, `http://emulator.invalid/adminapi/beta/${encodeURIComponent(outerTenant)}/`);
     const route = matchApiRoute(pathSegments(url.pathname));
@@ -300,8 +361,12 @@ export class WireServer {
     const tenant = this.resolveTenant(route.tenantSegment);
     const headers = isPlainObject(item.headers) ? item.headers : {};
     const preferKey = Object.keys(headers).find((k) => k.toLowerCase() === 'prefer');
-    const prefer = preferKey !== undefined && typeof headers[preferKey] === 'string' ? (headers[preferKey] as string) : outerPrefer;
-    const itemBody = typeof item.body === 'string' ? UnparsableBody.parse(item.body) : item.body ?? new UnparsableBody('the batch item has no "body"');
+    const prefer =
+      preferKey !== undefined && typeof headers[preferKey] === 'string' ? (headers[preferKey] as string) : outerPrefer;
+    const itemBody =
+      typeof item.body === 'string'
+        ? UnparsableBody.parse(item.body)
+        : (item.body ?? new UnparsableBody('the batch item has no "body"'));
     return invokeCommand(this.control, {
       tenantSegment: route.tenantSegment,
       tenant,
@@ -331,8 +396,18 @@ export class WireServer {
       absolute = undefined;
     }
     const route = absolute && matchApiRoute(pathSegments(absolute.pathname));
-    const ownHosts = [new URL(baseUrl).host, this.hostForLinks(), this.tenantHostBaseUrl && new URL(this.tenantHostBaseUrl).host];
-    if (!absolute || !route || route.operation !== 'InvokeCommand' || !ownHosts.includes(absolute.host) || this.control.store.findTenant(route.tenantSegment) !== outerTenant) {
+    const ownHosts = [
+      new URL(baseUrl).host,
+      this.hostForLinks(),
+      this.tenantHostBaseUrl && new URL(this.tenantHostBaseUrl).host,
+    ];
+    if (
+      !absolute ||
+      !route ||
+      route.operation !== 'InvokeCommand' ||
+      !ownHosts.includes(absolute.host) ||
+      this.control.store.findTenant(route.tenantSegment) !== outerTenant
+    ) {
       throw new WireError(400, {
         error: {
           code: 'BadRequest',
@@ -349,19 +424,24 @@ export class WireServer {
       this.checkToken(typeof authorization === 'string' ? authorization : undefined);
     } catch (error) {
       const wire = error as WireError;
-      throw new WireError(401, {
-        error: {
-          code: wire.body.error.code,
-          message: `${wire.body.error.message} (strict-batch dialect: every observed client repeats Authorization in each batch item; ${unknownNote}.)`,
+      throw new WireError(
+        401,
+        {
+          error: {
+            code: wire.body.error.code,
+            message: `${wire.body.error.message} (strict-batch dialect: every observed client repeats Authorization in each batch item; ${unknownNote}.)`,
+          },
         },
-      }, wire.headers);
+        wire.headers,
+      );
     }
   }
 }
 
 /** `GET /AdminApi/v1.0/{tenant}/EXOModuleFile` (case-insensitive): the tenant segment, else undefined. */
 function matchModuleFileRoute(segments: readonly string[]): string | undefined {
-  if (segments.length !== 4 || segments[0]!.toLowerCase() !== 'adminapi' || segments[1]!.toLowerCase() !== 'v1.0') return undefined;
+  if (segments.length !== 4 || segments[0]!.toLowerCase() !== 'adminapi' || segments[1]!.toLowerCase() !== 'v1.0')
+    return undefined;
   return segments[3]!.toLowerCase() === 'exomodulefile' ? segments[2]! : undefined;
 }
 
@@ -371,7 +451,11 @@ function matchModuleFileRoute(segments: readonly string[]): string | undefined {
  * answers 200. The real 200 body is unknown (Scuba ignores it); this one is a small JSON object.
  */
 function moduleFileAnswer(tenant: Tenant): { status: number; body: unknown; headers: Record<string, string> } {
-  return { status: 200, body: { tenantId: tenant.tenantId, note: 'exoform emulator: no tenant-specific redirect' }, headers: {} };
+  return {
+    status: 200,
+    body: { tenantId: tenant.tenantId, note: 'exoform emulator: no tenant-specific redirect' },
+    headers: {},
+  };
 }
 
 function headerValue(value: string | string[] | undefined): string | undefined {

@@ -36,7 +36,10 @@ export interface StateDocument {
 }
 
 export class StateFileError extends Error {
-  constructor(readonly path: string, message: string) {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
     super(message);
     this.name = 'StateFileError';
   }
@@ -88,7 +91,10 @@ export function parseStateFile(text: string, path: string): StateDocument {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new StateFileError(path, `State file ${path} is not valid JSON (${(error as Error).message}). ${MOVE_AWAY(path)}`);
+    throw new StateFileError(
+      path,
+      `State file ${path} is not valid JSON (${(error as Error).message}). ${MOVE_AWAY(path)}`,
+    );
   }
   if (!isPlainObject(parsed) || parsed.format !== STATE_FORMAT) {
     const format = isPlainObject(parsed) ? describeValue(parsed.format) : 'missing';
@@ -110,7 +116,8 @@ export function parseStateFile(text: string, path: string): StateDocument {
   const problems = new Problems();
   checkSeed(parsed.seed, problems);
   if (parsed.version === 2) {
-    if (typeof parsed.lineage !== 'string' || parsed.lineage === '') problems.add('lineage', `must be a non-empty string, got ${describeValue(parsed.lineage)}`);
+    if (typeof parsed.lineage !== 'string' || parsed.lineage === '')
+      problems.add('lineage', `must be a non-empty string, got ${describeValue(parsed.lineage)}`);
     if (typeof parsed.journalSeq !== 'number' || !Number.isInteger(parsed.journalSeq) || parsed.journalSeq < 0) {
       problems.add('journalSeq', `must be a whole number from 0, got ${describeValue(parsed.journalSeq)}`);
     }
@@ -129,14 +136,24 @@ export function parseStateFile(text: string, path: string): StateDocument {
 }
 
 function checkSeed(seed: unknown, problems: Problems): void {
-  if (!isPlainObject(seed) || typeof seed.source !== 'string' || !isPlainObject(seed.fixture) || !Array.isArray(seed.fixture.tenants)) {
+  if (
+    !isPlainObject(seed) ||
+    typeof seed.source !== 'string' ||
+    !isPlainObject(seed.fixture) ||
+    !Array.isArray(seed.fixture.tenants)
+  ) {
     problems.add('seed', 'must be {"source": string, "fixture": {"tenants": [...]}}');
   }
 }
 
 type FieldKind = 'string' | 'guid' | 'boolean' | 'string|null' | 'boolean|null' | 'string[]' | 'count';
 
-function checkFields(object: unknown, fields: Record<string, FieldKind>, path: string, problems: Problems): object is Record<string, unknown> {
+function checkFields(
+  object: unknown,
+  fields: Record<string, FieldKind>,
+  path: string,
+  problems: Problems,
+): object is Record<string, unknown> {
   if (!isPlainObject(object)) {
     problems.add(path, `must be an object, got ${describeValue(object)}`);
     return false;
@@ -144,33 +161,62 @@ function checkFields(object: unknown, fields: Record<string, FieldKind>, path: s
   for (const [key, kind] of Object.entries(fields)) {
     const value = object[key];
     const ok =
-      kind === 'string' ? typeof value === 'string'
-      : kind === 'guid' ? typeof value === 'string' && isGuid(value)
-      : kind === 'boolean' ? typeof value === 'boolean'
-      : kind === 'string|null' ? value === null || typeof value === 'string'
-      : kind === 'boolean|null' ? value === null || typeof value === 'boolean'
-      : kind === 'count' ? typeof value === 'number' && Number.isInteger(value) && value >= 0
-      : Array.isArray(value) && value.every((v) => typeof v === 'string');
+      kind === 'string'
+        ? typeof value === 'string'
+        : kind === 'guid'
+          ? typeof value === 'string' && isGuid(value)
+          : kind === 'boolean'
+            ? typeof value === 'boolean'
+            : kind === 'string|null'
+              ? value === null || typeof value === 'string'
+              : kind === 'boolean|null'
+                ? value === null || typeof value === 'boolean'
+                : kind === 'count'
+                  ? typeof value === 'number' && Number.isInteger(value) && value >= 0
+                  : Array.isArray(value) && value.every((v) => typeof v === 'string');
     if (!ok) problems.add(joinPath(path, key), `must be ${kind}, got ${describeValue(value)}`);
   }
   return true;
 }
 
-const TENANT_FIELDS: Record<string, FieldKind> = { tenantId: 'guid', initialDomain: 'string', domains: 'string[]', revision: 'count' };
+const TENANT_FIELDS: Record<string, FieldKind> = {
+  tenantId: 'guid',
+  initialDomain: 'string',
+  domains: 'string[]',
+  revision: 'count',
+};
 const RECIPIENT_FIELDS: Record<keyof RecipientRecord, FieldKind> = {
-  Guid: 'guid', ExchangeObjectId: 'guid', ExternalDirectoryObjectId: 'guid', Name: 'string', Alias: 'string',
-  DisplayName: 'string', UserPrincipalName: 'string', PrimarySmtpAddress: 'string|null', EmailAddresses: 'string[]',
-  DistinguishedName: 'string', LegacyExchangeDN: 'string', SamAccountName: 'string', RecipientTypeDetails: 'string',
-  SmtpClientAuthenticationDisabled: 'boolean|null', AuthenticationPolicy: 'string|null',
-  STSRefreshTokensValidFrom: 'string', WhenCreatedUTC: 'string',
+  Guid: 'guid',
+  ExchangeObjectId: 'guid',
+  ExternalDirectoryObjectId: 'guid',
+  Name: 'string',
+  Alias: 'string',
+  DisplayName: 'string',
+  UserPrincipalName: 'string',
+  PrimarySmtpAddress: 'string|null',
+  EmailAddresses: 'string[]',
+  DistinguishedName: 'string',
+  LegacyExchangeDN: 'string',
+  SamAccountName: 'string',
+  RecipientTypeDetails: 'string',
+  SmtpClientAuthenticationDisabled: 'boolean|null',
+  AuthenticationPolicy: 'string|null',
+  STSRefreshTokensValidFrom: 'string',
+  WhenCreatedUTC: 'string',
 };
 const POLICY_FIELDS = {
-  Name: 'string', Guid: 'guid', DistinguishedName: 'string', WhenChangedUTC: 'string',
+  Name: 'string',
+  Guid: 'guid',
+  DistinguishedName: 'string',
+  WhenChangedUTC: 'string',
   ...Object.fromEntries(BASIC_AUTH_SWITCHES.map((s) => [s, 'boolean'])),
 } as Record<keyof AuthenticationPolicyRecord, FieldKind>;
 
 const TRANSPORT_FIELDS: Record<string, FieldKind> = {
-  SmtpClientAuthenticationDisabled: 'boolean', AllowLegacyTLSClients: 'boolean|null', Guid: 'guid', WhenChangedUTC: 'string',
+  SmtpClientAuthenticationDisabled: 'boolean',
+  AllowLegacyTLSClients: 'boolean|null',
+  Guid: 'guid',
+  WhenChangedUTC: 'string',
 };
 const ORGANIZATION_FIELDS: Record<string, FieldKind> = { DefaultAuthenticationPolicy: 'string|null' };
 const RECIPIENT_TYPES = ['UserMailbox', 'SharedMailbox', 'User'];
@@ -178,9 +224,14 @@ const RECIPIENT_TYPES = ['UserMailbox', 'SharedMailbox', 'User'];
 /** Checks one tenant's entry in a journal line (journal.ts) with the same rules as the state file. */
 export function checkJournalTenant(changes: unknown, path: string, problems: Problems): void {
   if (!checkFields(changes, { revision: 'count' }, path, problems)) return;
-  if (changes.transportConfig !== undefined) checkFields(changes.transportConfig, TRANSPORT_FIELDS, joinPath(path, 'transportConfig'), problems);
-  if (changes.organizationConfig !== undefined) checkFields(changes.organizationConfig, ORGANIZATION_FIELDS, joinPath(path, 'organizationConfig'), problems);
-  for (const [key, fields] of [['recipients', RECIPIENT_FIELDS], ['authenticationPolicies', POLICY_FIELDS]] as const) {
+  if (changes.transportConfig !== undefined)
+    checkFields(changes.transportConfig, TRANSPORT_FIELDS, joinPath(path, 'transportConfig'), problems);
+  if (changes.organizationConfig !== undefined)
+    checkFields(changes.organizationConfig, ORGANIZATION_FIELDS, joinPath(path, 'organizationConfig'), problems);
+  for (const [key, fields] of [
+    ['recipients', RECIPIENT_FIELDS],
+    ['authenticationPolicies', POLICY_FIELDS],
+  ] as const) {
     const list = changes[key];
     if (list === undefined) continue;
     if (!Array.isArray(list)) problems.add(joinPath(path, key), 'must be an array');
@@ -189,7 +240,10 @@ export function checkJournalTenant(changes: unknown, path: string, problems: Pro
   if (Array.isArray(changes.recipients)) {
     changes.recipients.forEach((r: unknown, i: number) => {
       if (isPlainObject(r) && !RECIPIENT_TYPES.includes(r.RecipientTypeDetails as string)) {
-        problems.add(`${path}.recipients[${i}].RecipientTypeDetails`, `must be UserMailbox, SharedMailbox or User, got ${describeValue(r.RecipientTypeDetails)}`);
+        problems.add(
+          `${path}.recipients[${i}].RecipientTypeDetails`,
+          `must be UserMailbox, SharedMailbox or User, got ${describeValue(r.RecipientTypeDetails)}`,
+        );
       }
     });
   }
@@ -205,7 +259,10 @@ function checkTenant(tenant: unknown, path: string, problems: Problems): void {
   if (!checkFields(tenant, TENANT_FIELDS, path, problems)) return;
   checkFields(tenant.transportConfig, TRANSPORT_FIELDS, joinPath(path, 'transportConfig'), problems);
   checkFields(tenant.organizationConfig, ORGANIZATION_FIELDS, joinPath(path, 'organizationConfig'), problems);
-  for (const [key, fields] of [['recipients', RECIPIENT_FIELDS], ['authenticationPolicies', POLICY_FIELDS]] as const) {
+  for (const [key, fields] of [
+    ['recipients', RECIPIENT_FIELDS],
+    ['authenticationPolicies', POLICY_FIELDS],
+  ] as const) {
     const list = tenant[key];
     if (!Array.isArray(list)) problems.add(joinPath(path, key), 'must be an array');
     else list.forEach((item, i) => checkFields(item, fields, `${path}.${key}[${i}]`, problems));
@@ -213,7 +270,10 @@ function checkTenant(tenant: unknown, path: string, problems: Problems): void {
   if (Array.isArray(tenant.recipients)) {
     tenant.recipients.forEach((r: unknown, i: number) => {
       if (isPlainObject(r) && !RECIPIENT_TYPES.includes(r.RecipientTypeDetails as string)) {
-        problems.add(`${path}.recipients[${i}].RecipientTypeDetails`, `must be UserMailbox, SharedMailbox or User, got ${describeValue(r.RecipientTypeDetails)}`);
+        problems.add(
+          `${path}.recipients[${i}].RecipientTypeDetails`,
+          `must be UserMailbox, SharedMailbox or User, got ${describeValue(r.RecipientTypeDetails)}`,
+        );
       }
     });
   }

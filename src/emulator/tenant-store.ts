@@ -9,7 +9,13 @@ import { dirname } from 'node:path';
 import { DataFileLock, removeStaleTempFiles, syncDirectory, writeFileAtomically } from './atomic-file';
 import { JOURNAL_SUFFIX, TenantChanges, encodeGroup, readJournal, replayJournal, truncateJournal } from './journal';
 import {
-  AuthenticationPolicyRecord, BasicAuthSwitch, OrganizationConfigState, RecipientRecord, TenantState, TransportConfigState, freezeDeep,
+  AuthenticationPolicyRecord,
+  BasicAuthSwitch,
+  OrganizationConfigState,
+  RecipientRecord,
+  TenantState,
+  TransportConfigState,
+  freezeDeep,
 } from './model';
 import type { JsonValue } from '../bridge/bridge';
 import { RecipientIndex } from './recipients';
@@ -21,10 +27,20 @@ export function exchangeTimestamp(date: Date): string {
   return date.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
 }
 
-export type TransportConfigPatch = Partial<Pick<TransportConfigState, 'SmtpClientAuthenticationDisabled' | 'AllowLegacyTLSClients'>>;
+export type TransportConfigPatch = Partial<
+  Pick<TransportConfigState, 'SmtpClientAuthenticationDisabled' | 'AllowLegacyTLSClients'>
+>;
 export type OrganizationConfigPatch = Partial<OrganizationConfigState>;
 export type RecipientPatch = Partial<
-  Pick<RecipientRecord, 'SmtpClientAuthenticationDisabled' | 'AuthenticationPolicy' | 'STSRefreshTokensValidFrom' | 'PrimarySmtpAddress' | 'EmailAddresses' | 'UserPrincipalName'>
+  Pick<
+    RecipientRecord,
+    | 'SmtpClientAuthenticationDisabled'
+    | 'AuthenticationPolicy'
+    | 'STSRefreshTokensValidFrom'
+    | 'PrimarySmtpAddress'
+    | 'EmailAddresses'
+    | 'UserPrincipalName'
+  >
 >;
 export type PolicyPatch = Partial<Record<BasicAuthSwitch, boolean>>;
 
@@ -57,7 +73,11 @@ export class Tenant {
    */
   unmodelledProperties: Readonly<Partial<Record<UnmodelledPropertyCmdlet, Readonly<Record<string, JsonValue>>>>> = {};
 
-  constructor(state: TenantState, private readonly onChange: () => void, trackChanges = false) {
+  constructor(
+    state: TenantState,
+    private readonly onChange: () => void,
+    trackChanges = false,
+  ) {
     this.tenantId = state.tenantId;
     this.initialDomain = state.initialDomain;
     this.domains = state.domains;
@@ -163,7 +183,10 @@ export class Tenant {
   /** Sets switches; returns the new record, or the same one when nothing changed. */
   updatePolicy(policy: AuthenticationPolicyRecord, patch: PolicyPatch, now: Date): AuthenticationPolicyRecord {
     const position = this.policyList.indexOf(policy);
-    if (position < 0) throw new Error(`Authentication policy ${policy.Name} is not (or no longer) part of tenant ${this.initialDomain}.`);
+    if (position < 0)
+      throw new Error(
+        `Authentication policy ${policy.Name} is not (or no longer) part of tenant ${this.initialDomain}.`,
+      );
     const next = { ...policy, ...definedOnly(patch) };
     if (sameValues(policy, next)) return policy;
     const frozen = freezeDeep({ ...next, WhenChangedUTC: exchangeTimestamp(now) });
@@ -179,7 +202,10 @@ export class Tenant {
    */
   removePolicy(policy: AuthenticationPolicyRecord): { clearedAssignments: number; clearedDefault: boolean } {
     const position = this.policyList.indexOf(policy);
-    if (position < 0) throw new Error(`Authentication policy ${policy.Name} is not (or no longer) part of tenant ${this.initialDomain}.`);
+    if (position < 0)
+      throw new Error(
+        `Authentication policy ${policy.Name} is not (or no longer) part of tenant ${this.initialDomain}.`,
+      );
     const name = policy.Name.toLowerCase();
     let clearedAssignments = 0;
     for (const recipient of [...this.recipientList]) {
@@ -188,8 +214,9 @@ export class Tenant {
         clearedAssignments++;
       }
     }
-    const clearedDefault = this.organization.DefaultAuthenticationPolicy?.toLowerCase() === name
-      && this.setOrganizationConfig({ DefaultAuthenticationPolicy: null });
+    const clearedDefault =
+      this.organization.DefaultAuthenticationPolicy?.toLowerCase() === name &&
+      this.setOrganizationConfig({ DefaultAuthenticationPolicy: null });
     this.policyList.splice(position, 1);
     this.pending?.policies.set(policy.Guid.toLowerCase(), null);
     this.changed();
@@ -236,7 +263,10 @@ export class Tenant {
   private positionOf(recipient: RecipientRecord): number {
     this.positions ??= new Map(this.recipientList.map((r, i) => [r, i]));
     const position = this.positions.get(recipient);
-    if (position === undefined) throw new Error(`Recipient ${recipient.UserPrincipalName} is not (or no longer) part of tenant ${this.initialDomain}.`);
+    if (position === undefined)
+      throw new Error(
+        `Recipient ${recipient.UserPrincipalName} is not (or no longer) part of tenant ${this.initialDomain}.`,
+      );
     return position;
   }
 
@@ -327,11 +357,22 @@ export class TenantStore {
   private needsSnapshot = false;
   private journal: { handle: FileHandle; ino: number; dev: number } | undefined;
   private snapshotIdentity: { ino: number; dev: number } | undefined;
-  private readonly stats: PersistenceStats = { stateWrites: 0, journalAppends: 0, snapshots: 0, journalBytes: 0, snapshotBytes: 0 };
+  private readonly stats: PersistenceStats = {
+    stateWrites: 0,
+    journalAppends: 0,
+    snapshots: 0,
+    journalBytes: 0,
+    snapshotBytes: 0,
+  };
   private readonly compactBytes: number | undefined;
   private readonly log: (line: string) => void;
 
-  private constructor(private readonly dataFile: string | undefined, seed: SeedRecord, options: TenantStoreOptions, private readonly lock?: DataFileLock) {
+  private constructor(
+    private readonly dataFile: string | undefined,
+    seed: SeedRecord,
+    options: TenantStoreOptions,
+    private readonly lock?: DataFileLock,
+  ) {
     this.seedRecord = seed;
     this.journalPath = dataFile === undefined ? undefined : `${dataFile}${JOURNAL_SUFFIX}`;
     this.compactBytes = options.journalCompactBytes;
@@ -360,15 +401,24 @@ export class TenantStore {
       if (text.trim() !== '') {
         const document = parseStateFile(text, dataFile);
         const journal = readJournal(journalPath, dataFile);
-        const replayed = replayJournal(document.tenants, journal.groups, { lineage: document.lineage, journalSeq: document.journalSeq ?? 0 }, journalPath, dataFile);
+        const replayed = replayJournal(
+          document.tenants,
+          journal.groups,
+          { lineage: document.lineage, journalSeq: document.journalSeq ?? 0 },
+          journalPath,
+          dataFile,
+        );
         const store = new TenantStore(dataFile, document.seed, options, lock);
         store.install(replayed.tenants);
         store.seq = replayed.lastSeq;
-        if (document.lineage === undefined) store.needsSnapshot = true; // a version 1 file: upgraded by the first write
+        if (document.lineage === undefined)
+          store.needsSnapshot = true; // a version 1 file: upgraded by the first write
         else store.lineage = document.lineage;
         if (journal.tornBytes > 0) {
           truncateJournal(journalPath, journal.validBytes);
-          log(`state: dropped an incomplete last journal entry (${journal.tornBytes} bytes) left by an interrupted write; it had not been acknowledged`);
+          log(
+            `state: dropped an incomplete last journal entry (${journal.tornBytes} bytes) left by an interrupted write; it had not been acknowledged`,
+          );
         }
         const snapshotStat = statSync(dataFile);
         store.snapshotIdentity = { ino: snapshotStat.ino, dev: snapshotStat.dev };
@@ -380,9 +430,13 @@ export class TenantStore {
           store.stats.journalBytes = journalStat.size;
         }
         const replayedCount = replayed.lastSeq - (document.journalSeq ?? 0);
-        log(`state: resumed ${document.tenants.length} tenant(s) from ${dataFile}${replayedCount > 0 ? ` and ${replayedCount} journal entr${replayedCount === 1 ? 'y' : 'ies'}` : ''}`);
+        log(
+          `state: resumed ${document.tenants.length} tenant(s) from ${dataFile}${replayedCount > 0 ? ` and ${replayedCount} journal entr${replayedCount === 1 ? 'y' : 'ies'}` : ''}`,
+        );
         if (options.explicitSeed !== undefined) {
-          log(`state: seed ${options.explicitSeed} ignored because ${dataFile} already exists; delete that file to reseed`);
+          log(
+            `state: seed ${options.explicitSeed} ignored because ${dataFile} already exists; delete that file to reseed`,
+          );
         }
         return store;
       }
@@ -437,7 +491,12 @@ export class TenantStore {
   }
 
   snapshot(): StateDocument {
-    return { seed: this.seedRecord, tenants: this.tenantList.map((t) => t.toState()), lineage: this.lineage, journalSeq: this.seq };
+    return {
+      seed: this.seedRecord,
+      tenants: this.tenantList.map((t) => t.toState()),
+      lineage: this.lineage,
+      journalSeq: this.seq,
+    };
   }
 
   /** Resolves once every change made so far is on disk; rejects if that write failed. */
@@ -460,7 +519,11 @@ export class TenantStore {
       if (this.dataFile && (this.journal || this.stats.journalBytes > 0)) {
         this.needsSnapshot = true;
         this.markChanged();
-        await this.durable().catch((error: Error) => this.log(`state: could not compact the journal on close (${error.message}); it is kept and replayed on the next start`));
+        await this.durable().catch((error: Error) =>
+          this.log(
+            `state: could not compact the journal on close (${error.message}); it is kept and replayed on the next start`,
+          ),
+        );
       }
     } finally {
       await this.journal?.handle.close().catch(() => undefined);
@@ -524,7 +587,9 @@ export class TenantStore {
   /** One group commit. Returns the generation it made durable. */
   private async persist(): Promise<number> {
     if (!this.needsSnapshot && !(await this.filesIntact())) {
-      this.log(`state: ${this.dataFile} or its journal was changed or removed by something else; writing a complete new state file`);
+      this.log(
+        `state: ${this.dataFile} or its journal was changed or removed by something else; writing a complete new state file`,
+      );
       this.needsSnapshot = true;
     }
     const limit = this.compactBytes ?? Math.max(DEFAULT_JOURNAL_COMPACT_BYTES, this.stats.snapshotBytes);
@@ -549,7 +614,9 @@ export class TenantStore {
     if (!any) return generation;
     // The seq is taken even if the append fails, so the snapshot that repairs the failure skips a half-written line.
     this.seq++;
-    await this.append(encodeGroup({ lineage: this.lineage, seq: this.seq, savedAt: new Date().toISOString(), tenants }));
+    await this.append(
+      encodeGroup({ lineage: this.lineage, seq: this.seq, savedAt: new Date().toISOString(), tenants }),
+    );
     return generation;
   }
 
@@ -604,7 +671,12 @@ export class TenantStore {
   private async filesIntact(): Promise<boolean> {
     try {
       const snapshot = await stat(this.dataFile!);
-      if (!this.snapshotIdentity || snapshot.ino !== this.snapshotIdentity.ino || snapshot.dev !== this.snapshotIdentity.dev) return false;
+      if (
+        !this.snapshotIdentity ||
+        snapshot.ino !== this.snapshotIdentity.ino ||
+        snapshot.dev !== this.snapshotIdentity.dev
+      )
+        return false;
       if (this.journal) {
         const journal = await stat(this.journalPath!);
         if (journal.ino !== this.journal.ino || journal.dev !== this.journal.dev) return false;

@@ -43,24 +43,41 @@ export function joinPath(base: string, key: string | number): string {
 }
 
 /** Reports keys not in `allowed` (keys starting with `$`, like `$comment`, are always allowed). */
-export function checkKnownKeys(object: Record<string, unknown>, allowed: readonly string[], path: string, problems: Problems): void {
+export function checkKnownKeys(
+  object: Record<string, unknown>,
+  allowed: readonly string[],
+  path: string,
+  problems: Problems,
+): void {
   for (const key of Object.keys(object)) {
     if (key.startsWith('$') || allowed.includes(key)) continue;
     const hint = allowed.find((a) => a.toLowerCase() === key.toLowerCase());
     problems.add(
       joinPath(path, key),
-      hint ? `unknown key; did you mean "${hint}"? (keys are case-sensitive)` : `unknown key; expected one of ${allowed.join(', ')}`,
+      hint
+        ? `unknown key; did you mean "${hint}"? (keys are case-sensitive)`
+        : `unknown key; expected one of ${allowed.join(', ')}`,
     );
   }
 }
 
-export function checkBoolean(value: unknown, path: string, problems: Problems, options: { nullable?: boolean } = {}): void {
+export function checkBoolean(
+  value: unknown,
+  path: string,
+  problems: Problems,
+  options: { nullable?: boolean } = {},
+): void {
   if (typeof value === 'boolean') return;
   if (value === null && options.nullable) return;
   problems.add(path, `must be true or false${options.nullable ? ' or null' : ''}, got ${describeValue(value)}`);
 }
 
-export function checkString(value: unknown, path: string, problems: Problems, options: { nullable?: boolean; maxLength?: number } = {}): void {
+export function checkString(
+  value: unknown,
+  path: string,
+  problems: Problems,
+  options: { nullable?: boolean; maxLength?: number } = {},
+): void {
   if (value === null && options.nullable) return;
   if (typeof value !== 'string' || value.length === 0) {
     problems.add(path, `must be a non-empty string${options.nullable ? ' or null' : ''}, got ${describeValue(value)}`);

@@ -59,7 +59,7 @@ export function assertPolicyIdentity(identity: string): void {
   if (problem) {
     throw new InvalidInputError(
       `The authentication policy identity ${JSON.stringify(identity.slice(0, 80))} ${problem}.`,
-      "Name the policy by its name, distinguished name or GUID.",
+      'Name the policy by its name, distinguished name or GUID.',
       'Get-AuthenticationPolicy',
     );
   }
@@ -79,21 +79,35 @@ export function authenticationPolicyFromRow(row: Row): AuthenticationPolicy {
   if (!name || !guid) throw new Error('an authentication policy row came back without Name or Guid');
   const switches = {} as BasicAuthSwitches;
   for (const name of BASIC_AUTH_SWITCHES) switches[name] = switchValue(property(row, name), name);
-  return { name, guid: guid.toLowerCase(), distinguishedName: text(row, 'DistinguishedName') ?? text(row, 'Identity') ?? name, switches };
+  return {
+    name,
+    guid: guid.toLowerCase(),
+    distinguishedName: text(row, 'DistinguishedName') ?? text(row, 'Identity') ?? name,
+    switches,
+  };
 }
 
 /**
  * True when `reference` (what Get-User / Get-OrganizationConfig report for a policy: its name, distinguished name or
  * GUID, depending on the serializer) names `policy`. Exchange compares names case-insensitively.
  */
-export function refersToPolicy(reference: string | null | undefined, policy: Pick<AuthenticationPolicy, 'name' | 'guid' | 'distinguishedName'>): boolean {
+export function refersToPolicy(
+  reference: string | null | undefined,
+  policy: Pick<AuthenticationPolicy, 'name' | 'guid' | 'distinguishedName'>,
+): boolean {
   if (!reference) return false;
-  const key = reference.trim().replace(/^\{(.*)\}$/, '$1').toLowerCase();
+  const key = reference
+    .trim()
+    .replace(/^\{(.*)\}$/, '$1')
+    .toLowerCase();
   return key === policy.guid || key === policy.name.toLowerCase() || key === policy.distinguishedName.toLowerCase();
 }
 
 /** One policy by name, distinguished name or GUID; undefined when there is none. */
-export async function findAuthenticationPolicy(session: ExchangeSession, identity: string): Promise<AuthenticationPolicy | undefined> {
+export async function findAuthenticationPolicy(
+  session: ExchangeSession,
+  identity: string,
+): Promise<AuthenticationPolicy | undefined> {
   assertPolicyIdentity(identity);
   let rows: Row[];
   try {
@@ -149,7 +163,12 @@ export async function newAuthenticationPolicy(
   options: { clock?: Clock } = {},
 ): Promise<AuthenticationPolicy> {
   const problem = policyNameProblem(name);
-  if (problem) throw new InvalidInputError(`The authentication policy name ${JSON.stringify(name.slice(0, 80))} ${problem}.`, 'Choose another name.', 'New-AuthenticationPolicy');
+  if (problem)
+    throw new InvalidInputError(
+      `The authentication policy name ${JSON.stringify(name.slice(0, 80))} ${problem}.`,
+      'Choose another name.',
+      'New-AuthenticationPolicy',
+    );
   const parameters: Record<string, JsonValue> = { Name: name };
   for (const property of BASIC_AUTH_SWITCHES) if (switches[property]) parameters[property] = true;
   const clock = options.clock ?? systemClock;
@@ -161,14 +180,17 @@ export async function newAuthenticationPolicy(
       if (rows.length > 0) return authenticationPolicyFromRow(rows[0]);
       // Some serializers answer New-* with no object: read it back (a fresh object can take a moment to replicate).
       const created = await findAuthenticationPolicy(session, name);
-      if (!created) throw new Error(`New-AuthenticationPolicy succeeded but the policy "${name}" could not be read back`);
+      if (!created)
+        throw new Error(`New-AuthenticationPolicy succeeded but the policy "${name}" could not be read back`);
       return created;
     } catch (error) {
       if (!(error instanceof TransientError) && !(answerLost && isAlreadyExists(error))) throw error;
       answerLost = true;
       const found = await findAuthenticationPolicy(session, name);
       if (found && sameSwitches(found.switches, switches)) {
-        session.warn?.(`New-AuthenticationPolicy: the answer was lost (${(error as Error).message}); the policy "${found.name}" it created was found and adopted.`);
+        session.warn?.(
+          `New-AuthenticationPolicy: the answer was lost (${(error as Error).message}); the policy "${found.name}" it created was found and adopted.`,
+        );
         return found;
       }
       if (found) {
@@ -198,7 +220,11 @@ export const DEFAULT_SERVICE_BUG_ATTEMPTS = 4;
 
 /** Set-AuthenticationPolicy kept failing with a service defect: nothing was changed. */
 export class AuthenticationPolicyUpdateError extends ServiceBugError {
-  constructor(readonly attempts: number, readonly last: ServiceBugError, readonly knownDefect: boolean) {
+  constructor(
+    readonly attempts: number,
+    readonly last: ServiceBugError,
+    readonly knownDefect: boolean,
+  ) {
     super(
       `Set-AuthenticationPolicy failed ${attempts} time${attempts === 1 ? '' : 's'} in a row: ${last.message}`,
       last.remedy,
@@ -236,8 +262,11 @@ export async function setAuthenticationPolicy(
       return attempt;
     } catch (error) {
       if (!(error instanceof ServiceBugError)) throw error;
-      if (attempt >= attempts) throw new AuthenticationPolicyUpdateError(attempt, error, isObjectReferenceDefect(error));
-      session.warn?.(`Set-AuthenticationPolicy failed (attempt ${attempt} of ${attempts}): ${error.message} Retrying in ${delay / 1000} s.`);
+      if (attempt >= attempts)
+        throw new AuthenticationPolicyUpdateError(attempt, error, isObjectReferenceDefect(error));
+      session.warn?.(
+        `Set-AuthenticationPolicy failed (attempt ${attempt} of ${attempts}): ${error.message} Retrying in ${delay / 1000} s.`,
+      );
       await clock.sleep(delay, session.signal);
       delay *= 2;
     }
@@ -254,7 +283,11 @@ export function isObjectReferenceDefect(error: ServiceBugError): boolean {
  * A policy that is already gone is deleted: that is the goal. After a transient failure (the answer may be lost) the
  * tenant is asked whether the policy is still there before Remove- is sent again.
  */
-export async function removeAuthenticationPolicy(session: ExchangeSession, identity: string, options: { clock?: Clock } = {}): Promise<void> {
+export async function removeAuthenticationPolicy(
+  session: ExchangeSession,
+  identity: string,
+  options: { clock?: Clock } = {},
+): Promise<void> {
   assertPolicyIdentity(identity);
   const clock = options.clock ?? systemClock;
   let wait = LOST_ANSWER_FIRST_WAIT_MS;

@@ -77,7 +77,12 @@ function invisibleProblem(identity: string): string | undefined {
   const found = INVISIBLE_CHARACTER.exec(identity);
   if (!found) return undefined;
   const last = identity.length - 1;
-  const at = found.index === 0 ? 'at the start' : found.index === last ? 'at the end' : `after "${identity.slice(0, found.index)}"`;
+  const at =
+    found.index === 0
+      ? 'at the start'
+      : found.index === last
+        ? 'at the end'
+        : `after "${identity.slice(0, found.index)}"`;
   return (
     `contains ${INVISIBLE[found[0]]}. Most editors do not show it as such; it is ${at}. ` +
     'Read allow-list files with `provider::exchangeonline::mailbox_list(file("..."))`, which drops a byte order mark ' +
@@ -85,7 +90,11 @@ function invisibleProblem(identity: string): string | undefined {
   );
 }
 
-export function identityProblem(identity: string, maxLength = MAX_IDENTITY_LENGTH, what = 'identities'): string | undefined {
+export function identityProblem(
+  identity: string,
+  maxLength = MAX_IDENTITY_LENGTH,
+  what = 'identities',
+): string | undefined {
   if (identity.length <= maxLength && PLAIN_IDENTITY.test(identity)) return undefined;
   const invisible = invisibleProblem(identity);
   if (invisible) return invisible;
@@ -101,7 +110,7 @@ export function assertIdentity(identity: string): void {
   if (problem) {
     throw new InvalidInputError(
       `The mailbox identity ${JSON.stringify(identity.slice(0, 80))}${identity.length > 80 ? '…' : ''} ${problem}.`,
-      'Use the mailbox\'s user principal name, primary SMTP address or GUID.',
+      "Use the mailbox's user principal name, primary SMTP address or GUID.",
     );
   }
 }
@@ -110,7 +119,9 @@ function override(value: JsonValue | undefined): SmtpAuthOverride {
   if (value === null || value === undefined || value === '') return null;
   const parsed = booleanOf(value);
   if (parsed !== undefined) return parsed;
-  throw new Error(`SmtpClientAuthenticationDisabled came back as ${JSON.stringify(value)}; expected true, false or null`);
+  throw new Error(
+    `SmtpClientAuthenticationDisabled came back as ${JSON.stringify(value)}; expected true, false or null`,
+  );
 }
 
 export function casMailboxFromRow(row: Row): CasMailbox {
@@ -129,7 +140,11 @@ export function casMailboxFromRow(row: Row): CasMailbox {
     primarySmtpAddress: primary,
     emailAddresses: addresses
       .filter((address): address is string => typeof address === 'string' && /^smtp:/i.test(address))
-      .map((address) => (address.length - 5 === primary.length && address.slice(5).toLowerCase() === primary.toLowerCase() ? primary : address.slice(5))),
+      .map((address) =>
+        address.length - 5 === primary.length && address.slice(5).toLowerCase() === primary.toLowerCase()
+          ? primary
+          : address.slice(5),
+      ),
     externalDirectoryObjectId: text(row, 'ExternalDirectoryObjectId'),
     smtpClientAuthenticationDisabled: override(property(row, 'SmtpClientAuthenticationDisabled')),
   };
@@ -172,7 +187,10 @@ export async function findCasMailbox(session: ExchangeSession, identity: string)
   }
 }
 
-export function setSmtpAuthRequest(identity: string, value: SmtpAuthOverride): { cmdlet: string; parameters: Record<string, JsonValue> } {
+export function setSmtpAuthRequest(
+  identity: string,
+  value: SmtpAuthOverride,
+): { cmdlet: string; parameters: Record<string, JsonValue> } {
   return { cmdlet: 'Set-CASMailbox', parameters: { Identity: identity, SmtpClientAuthenticationDisabled: value } };
 }
 

@@ -21,7 +21,12 @@ export interface ConfirmOptions {
 }
 
 /** Runs `visible` until it returns true or the wait bound is spent; returns whether the write was confirmed. */
-export async function confirmWrite(session: ExchangeSession, what: string, visible: () => Promise<boolean>, options: ConfirmOptions = {}): Promise<boolean> {
+export async function confirmWrite(
+  session: ExchangeSession,
+  what: string,
+  visible: () => Promise<boolean>,
+  options: ConfirmOptions = {},
+): Promise<boolean> {
   const clock = options.clock ?? systemClock;
   const maxWaitMs = options.maxWaitMs ?? CONFIRM_MAX_WAIT_MS;
   let wait = options.firstWaitMs ?? CONFIRM_FIRST_WAIT_MS;

@@ -16,7 +16,15 @@
  */
 import { invokeEach, type CmdletRequest, type CmdletResult, type ExchangeBridge } from '../bridge/bridge';
 import { ExchangeError, InvalidInputError, NotFoundError, isExchangeError } from '../bridge/errors';
-import { CAS_MAILBOX_PROPERTIES, casMailboxFromRow, findCasMailbox, listCasMailboxes, setSmtpAuthRequest, type CasMailbox, type SmtpAuthOverride } from './cas-mailbox';
+import {
+  CAS_MAILBOX_PROPERTIES,
+  casMailboxFromRow,
+  findCasMailbox,
+  listCasMailboxes,
+  setSmtpAuthRequest,
+  type CasMailbox,
+  type SmtpAuthOverride,
+} from './cas-mailbox';
 import { confirmWrite } from './confirm';
 import { text } from './row';
 import { invoke, type ExchangeSession } from './session';
@@ -43,7 +51,15 @@ export interface DirectoryOptions {
 /** The identity forms a mailbox can be named by here, lower-cased (Exchange identities are not case-sensitive). */
 export function identityForms(mailbox: CasMailbox): Set<string> {
   return new Set(
-    [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.externalDirectoryObjectId, ...mailbox.emailAddresses, ...(mailbox.resolvedAs ?? [])]
+    [
+      mailbox.guid,
+      mailbox.primarySmtpAddress,
+      mailbox.identity,
+      mailbox.name,
+      mailbox.externalDirectoryObjectId,
+      ...mailbox.emailAddresses,
+      ...(mailbox.resolvedAs ?? []),
+    ]
       .filter((key): key is string => Boolean(key))
       .map((key) => key.toLowerCase()),
   );
@@ -69,7 +85,13 @@ class Snapshot {
   private add(mailbox: CasMailbox): void {
     this.byGuid.set(mailbox.guid, mailbox);
     // identityForms without its Set: this runs 60,000 times on a large tenant. index() ignores a repeated key.
-    for (const form of [mailbox.guid, mailbox.primarySmtpAddress, mailbox.identity, mailbox.name, mailbox.externalDirectoryObjectId]) {
+    for (const form of [
+      mailbox.guid,
+      mailbox.primarySmtpAddress,
+      mailbox.identity,
+      mailbox.name,
+      mailbox.externalDirectoryObjectId,
+    ]) {
       if (form) this.index(form.toLowerCase(), mailbox);
     }
     for (const form of mailbox.emailAddresses) this.index(form.toLowerCase(), mailbox);
@@ -132,7 +154,10 @@ export class MailboxDirectory {
   private readonly bulkThreshold: number;
   private readonly debug?: (message: string) => void;
 
-  constructor(private readonly bridge: ExchangeBridge, options: DirectoryOptions = {}) {
+  constructor(
+    private readonly bridge: ExchangeBridge,
+    options: DirectoryOptions = {},
+  ) {
     this.bulkThreshold = options.bulkThreshold ?? 8;
     this.debug = options.debug;
   }
@@ -156,7 +181,8 @@ export class MailboxDirectory {
    * nothing was started (few identities, the read made or under way already, or a bridge that cannot cancel cheaply).
    */
   prefetch(count: number, lifetime: AbortSignal): { abandon: () => void; sent: Promise<void> } | undefined {
-    if (count <= this.bulkThreshold || this.snapshot || lifetime.aborted || !this.bridge.cancelsCheaply) return undefined;
+    if (count <= this.bulkThreshold || this.snapshot || lifetime.aborted || !this.bridge.cancelsCheaply)
+      return undefined;
     const controller = new AbortController();
     const stop = (): void => controller.abort();
     lifetime.addEventListener('abort', stop, { once: true });
@@ -166,7 +192,10 @@ export class MailboxDirectory {
     this.debug?.('reading every mailbox ahead of the refresh Terraform is expected to ask for next');
     let reportSent = (): void => undefined;
     const sent = new Promise<void>((resolve) => (reportSent = resolve));
-    const snapshot = this.loadSnapshot({ bridge: this.bridge, signal: controller.signal, warn: relay.warn }, reportSent);
+    const snapshot = this.loadSnapshot(
+      { bridge: this.bridge, signal: controller.signal, warn: relay.warn },
+      reportSent,
+    );
     const ended = (): void => {
       lifetime.removeEventListener('abort', stop);
       reportSent();
@@ -244,7 +273,10 @@ export class MailboxDirectory {
    * match no row and are skipped.
    */
   private indexUserPrincipalNames(session: ExchangeSession, snapshot: Snapshot): Promise<void> {
-    snapshot.upnsIndexed ??= invoke(session, 'Get-User', { ResultSize: 'Unlimited' }, ['UserPrincipalName', 'Guid']).then((rows) => {
+    snapshot.upnsIndexed ??= invoke(session, 'Get-User', { ResultSize: 'Unlimited' }, [
+      'UserPrincipalName',
+      'Guid',
+    ]).then((rows) => {
       for (const row of rows) {
         const upn = text(row, 'UserPrincipalName');
         const mailbox = snapshot.byGuid.get(text(row, 'Guid')?.toLowerCase() ?? '');
@@ -275,10 +307,15 @@ export class MailboxDirectory {
    * entry per change, parallel to `changes`: undefined when applied, else the typed error. Never throws for a
    * single item's failure, so callers can record exactly what was applied.
    */
-  async setSmtpAuth(session: ExchangeSession, changes: readonly SmtpAuthChange[]): Promise<Array<ExchangeError | undefined>> {
+  async setSmtpAuth(
+    session: ExchangeSession,
+    changes: readonly SmtpAuthChange[],
+  ): Promise<Array<ExchangeError | undefined>> {
     const requests: CmdletRequest[] = changes.map((change) => setSmtpAuthRequest(change.identity, change.value));
     const options = { signal: session.signal };
-    const results = this.bridge.invokeBatch ? await this.bridge.invokeBatch(requests, options) : await invokeEach(this.bridge, requests, options);
+    const results = this.bridge.invokeBatch
+      ? await this.bridge.invokeBatch(requests, options)
+      : await invokeEach(this.bridge, requests, options);
     return results.map((result, index) => {
       if (isExchangeError(result)) return result;
       for (const warning of result.warnings ?? []) session.warn?.(`Set-CASMailbox: ${warning}`);
@@ -297,7 +334,10 @@ export class MailboxDirectory {
 
   private readonly batcher = new WriteBatcher(async (session, changes) => {
     const results = await this.setSmtpAuth(session, changes);
-    await confirmSmtpAuthWrites(session, changes.filter((_, index) => !results[index]));
+    await confirmSmtpAuthWrites(
+      session,
+      changes.filter((_, index) => !results[index]),
+    );
     return results;
   });
 
@@ -316,7 +356,9 @@ export class MailboxDirectory {
   private readonly written = new Map<string, SmtpAuthOverride>();
 
   private current(mailbox: CasMailbox): CasMailbox {
-    return this.written.has(mailbox.guid) ? { ...mailbox, smtpClientAuthenticationDisabled: this.written.get(mailbox.guid)! } : mailbox;
+    return this.written.has(mailbox.guid)
+      ? { ...mailbox, smtpClientAuthenticationDisabled: this.written.get(mailbox.guid)! }
+      : mailbox;
   }
 
   /** A caller needs the prefetched read: it is an ordinary read from now on, and its warnings are this caller's. */
@@ -401,22 +443,29 @@ function filterClause(identity: string): string | undefined {
  * A mailbox no read finds (or finds twice) is not waited for; a read that fails counts as not yet confirmed (the
  * write itself was acknowledged).
  */
-export async function confirmSmtpAuthWrites(session: ExchangeSession, applied: readonly SmtpAuthChange[]): Promise<void> {
+export async function confirmSmtpAuthWrites(
+  session: ExchangeSession,
+  applied: readonly SmtpAuthChange[],
+): Promise<void> {
   if (applied.length === 0) return;
   let pending = [...applied];
   /** The mailbox GUID a change's identity was found to name, so later rounds filter on it. */
   const learned = new Map<SmtpAuthChange, string>();
   let filtersRefused = false;
-  await confirmWrite(session, `Set-CASMailbox (${applied.length} mailbox${applied.length === 1 ? '' : 'es'})`, async () => {
-    let outcome: RoundOutcome;
-    if (pending.length <= CONFIRM_LOOKUP_LIMIT) outcome = await confirmByIdentity(session, pending);
-    else if (filtersRefused) outcome = 'read-everything';
-    else outcome = await confirmByFilter(session, pending, learned);
-    if (outcome === 'refused') filtersRefused = true;
-    if (typeof outcome === 'string') outcome = await confirmByReadingEverything(session, pending, learned);
-    pending = outcome;
-    return pending.length === 0;
-  });
+  await confirmWrite(
+    session,
+    `Set-CASMailbox (${applied.length} mailbox${applied.length === 1 ? '' : 'es'})`,
+    async () => {
+      let outcome: RoundOutcome;
+      if (pending.length <= CONFIRM_LOOKUP_LIMIT) outcome = await confirmByIdentity(session, pending);
+      else if (filtersRefused) outcome = 'read-everything';
+      else outcome = await confirmByFilter(session, pending, learned);
+      if (outcome === 'refused') filtersRefused = true;
+      if (typeof outcome === 'string') outcome = await confirmByReadingEverything(session, pending, learned);
+      pending = outcome;
+      return pending.length === 0;
+    },
+  );
 }
 
 /**
@@ -431,7 +480,10 @@ function shows(found: readonly CasMailbox[], change: SmtpAuthChange): boolean {
 }
 
 /** Get-CASMailbox reads, 10 to a `$batch` where the bridge batches, trimmed to the properties the directory reads. */
-async function invokeAll(session: ExchangeSession, requests: CmdletRequest[]): Promise<Array<CmdletResult | ExchangeError>> {
+async function invokeAll(
+  session: ExchangeSession,
+  requests: CmdletRequest[],
+): Promise<Array<CmdletResult | ExchangeError>> {
   const options = { signal: session.signal, select: CAS_MAILBOX_PROPERTIES };
   const bridge = session.bridge;
   return bridge.invokeBatch ? bridge.invokeBatch(requests, options) : invokeEach(bridge, requests, options);
@@ -484,7 +536,8 @@ async function confirmByFilter(
   const left: SmtpAuthChange[] = [];
   for (const [change] of clauses) {
     const found = snapshot.lookup(learned.get(change) ?? change.identity);
-    if (found.length === 0 && !failed) unnamed.push(change); // a form the rows don't carry: find it by identity
+    if (found.length === 0 && !failed)
+      unnamed.push(change); // a form the rows don't carry: find it by identity
     else if (found.length === 0 || !shows(found, change)) left.push(change);
   }
   if (unnamed.length > CONFIRM_LOOKUP_LIMIT) return 'read-everything';
@@ -534,9 +587,19 @@ async function confirmByReadingEverything(
  * once) and sends them together, so 10 mailbox resources cost one `$batch` request instead of 10 calls.
  */
 class WriteBatcher {
-  private pending: Array<{ session: ExchangeSession; change: SmtpAuthChange; resolve: () => void; reject: (error: unknown) => void }> = [];
+  private pending: Array<{
+    session: ExchangeSession;
+    change: SmtpAuthChange;
+    resolve: () => void;
+    reject: (error: unknown) => void;
+  }> = [];
 
-  constructor(private readonly flushChanges: (session: ExchangeSession, changes: SmtpAuthChange[]) => Promise<Array<ExchangeError | undefined>>) {}
+  constructor(
+    private readonly flushChanges: (
+      session: ExchangeSession,
+      changes: SmtpAuthChange[],
+    ) => Promise<Array<ExchangeError | undefined>>,
+  ) {}
 
   add(session: ExchangeSession, change: SmtpAuthChange): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -550,7 +613,10 @@ class WriteBatcher {
     this.pending = [];
     // Each item keeps its own session (signal, warnings); the batch runs under the first one's signal.
     try {
-      const results = await this.flushChanges(items[0].session, items.map((item) => item.change));
+      const results = await this.flushChanges(
+        items[0].session,
+        items.map((item) => item.change),
+      );
       items.forEach((item, index) => (results[index] ? item.reject(results[index]) : item.resolve()));
     } catch (error) {
       for (const item of items) item.reject(error);

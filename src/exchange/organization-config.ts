@@ -8,10 +8,14 @@ import { invoke, type ExchangeSession } from './session';
 /** The default policy as Exchange reports it (its name or distinguished name), or null when there is none. */
 export async function readDefaultAuthenticationPolicy(session: ExchangeSession): Promise<string | null> {
   const rows = await invoke(session, 'Get-OrganizationConfig');
-  if (rows.length !== 1) throw new Error(`Get-OrganizationConfig returned ${rows.length} objects; expected exactly one`);
+  if (rows.length !== 1)
+    throw new Error(`Get-OrganizationConfig returned ${rows.length} objects; expected exactly one`);
   const value = property(rows[0], 'DefaultAuthenticationPolicy');
   if (value === null || value === undefined || value === '') return null;
-  if (typeof value !== 'string') throw new Error(`Get-OrganizationConfig returned ${JSON.stringify(value)} for DefaultAuthenticationPolicy; expected a policy name or null`);
+  if (typeof value !== 'string')
+    throw new Error(
+      `Get-OrganizationConfig returned ${JSON.stringify(value)} for DefaultAuthenticationPolicy; expected a policy name or null`,
+    );
   return value;
 }
 

@@ -78,13 +78,15 @@ export interface Readiness {
 
 export function evaluateMailboxReadiness(input: ReadinessInput): Readiness {
   const smtpSetBy: DecidedBy = input.mailboxSetting === 'inherit' ? 'organization' : 'mailbox';
-  const effectiveSmtpAuth = input.mailboxSetting === 'inherit' ? !input.orgSmtpAuthDisabled : input.mailboxSetting === 'enabled';
+  const effectiveSmtpAuth =
+    input.mailboxSetting === 'inherit' ? !input.orgSmtpAuthDisabled : input.mailboxSetting === 'enabled';
   const uncertain = input.securityDefaults === 'unknown';
 
   let decidedBy: DecidedBy = smtpSetBy;
   let blockedBy: string | undefined;
   if (!effectiveSmtpAuth) {
-    blockedBy = smtpSetBy === 'mailbox' ? "SMTP AUTH is disabled on the mailbox" : 'SMTP AUTH is disabled for the organization';
+    blockedBy =
+      smtpSetBy === 'mailbox' ? 'SMTP AUTH is disabled on the mailbox' : 'SMTP AUTH is disabled for the organization';
   } else if (input.securityDefaults === 'enabled') {
     decidedBy = 'security-defaults';
     blockedBy = 'Entra security defaults block legacy (Basic) authentication';
@@ -96,21 +98,44 @@ export function evaluateMailboxReadiness(input: ReadinessInput): Readiness {
   const base = { effectiveSmtpAuth, effectiveBasicSmtp, decidedBy, uncertain };
 
   if (!effectiveBasicSmtp) {
-    const tried = input.usage.kind === 'signins' && input.usage.failedSignIns > 0 ? ` (${input.usage.failedSignIns} failed Basic SMTP sign-in(s) seen: a device still tries)` : '';
+    const tried =
+      input.usage.kind === 'signins' && input.usage.failedSignIns > 0
+        ? ` (${input.usage.failedSignIns} failed Basic SMTP sign-in(s) seen: a device still tries)`
+        : '';
     return { ...base, verdict: 'ready', reason: `Basic SMTP is already blocked: ${blockedBy}${tried}.` };
   }
   const usage = input.usage;
   switch (usage.kind) {
     case 'signins':
       return usage.successfulSignIns > 0
-        ? { ...base, verdict: 'breaks', reason: `${usage.successfulSignIns} Basic SMTP sign-in(s) in the window, last ${usage.lastUsed ?? 'unknown'}; Basic SMTP is disabled by default at the end of December 2026.` }
-        : { ...base, verdict: 'ready', reason: 'Basic SMTP is allowed but the sign-in log shows no Basic SMTP use in the window.' };
+        ? {
+            ...base,
+            verdict: 'breaks',
+            reason: `${usage.successfulSignIns} Basic SMTP sign-in(s) in the window, last ${usage.lastUsed ?? 'unknown'}; Basic SMTP is disabled by default at the end of December 2026.`,
+          }
+        : {
+            ...base,
+            verdict: 'ready',
+            reason: 'Basic SMTP is allowed but the sign-in log shows no Basic SMTP use in the window.',
+          };
     case 'usage-report':
       return usage.smtpUsed
-        ? { ...base, verdict: 'at-risk', reason: `The usage report shows SMTP use${usage.lastUsed ? ` (last ${usage.lastUsed})` : ''}; it does not say whether Basic or OAuth.` }
-        : { ...base, verdict: 'ready', reason: 'Basic SMTP is allowed but the usage report shows no SMTP use in the window.' };
+        ? {
+            ...base,
+            verdict: 'at-risk',
+            reason: `The usage report shows SMTP use${usage.lastUsed ? ` (last ${usage.lastUsed})` : ''}; it does not say whether Basic or OAuth.`,
+          }
+        : {
+            ...base,
+            verdict: 'ready',
+            reason: 'Basic SMTP is allowed but the usage report shows no SMTP use in the window.',
+          };
     case 'none-available':
-      return { ...base, verdict: 'at-risk', reason: `Basic SMTP is allowed and no usage evidence is available (${usage.reason}).` };
+      return {
+        ...base,
+        verdict: 'at-risk',
+        reason: `Basic SMTP is allowed and no usage evidence is available (${usage.reason}).`,
+      };
   }
 }
 
@@ -133,7 +158,10 @@ export function applicablePolicy(
   orgDefault: string | null,
   policies: ReadonlyMap<string, { name: string; allowBasicAuthSmtp: boolean }>,
 ): ApplicablePolicy | null {
-  for (const [reference, appliesAs] of [[userPolicy, 'user'], [orgDefault, 'org-default']] as const) {
+  for (const [reference, appliesAs] of [
+    [userPolicy, 'user'],
+    [orgDefault, 'org-default'],
+  ] as const) {
     if (!reference) continue;
     const found = policies.get(reference.toLowerCase()) ?? policies.get(policyNameFromDn(reference).toLowerCase());
     if (found) return { name: found.name, allowBasicAuthSmtp: found.allowBasicAuthSmtp, appliesAs };

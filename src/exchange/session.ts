@@ -16,8 +16,17 @@ export interface ExchangeSession {
 }
 
 /** Runs a cmdlet; `select` names the row properties the caller reads (see InvokeOptions.select). */
-export async function invoke(session: ExchangeSession, cmdlet: string, parameters: CmdletParameters = {}, select?: readonly string[]): Promise<Row[]> {
-  const result = await session.bridge.invoke(cmdlet, parameters, select ? { signal: session.signal, select } : { signal: session.signal });
+export async function invoke(
+  session: ExchangeSession,
+  cmdlet: string,
+  parameters: CmdletParameters = {},
+  select?: readonly string[],
+): Promise<Row[]> {
+  const result = await session.bridge.invoke(
+    cmdlet,
+    parameters,
+    select ? { signal: session.signal, select } : { signal: session.signal },
+  );
   for (const warning of result.warnings) session.warn?.(`${cmdlet}: ${warning}`);
   if (!select) session.observe?.(cmdlet, result.rows);
   return result.rows;

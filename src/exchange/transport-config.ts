@@ -20,16 +20,24 @@ export async function readTransportConfig(session: ExchangeSession): Promise<Tra
   const row = rows[0];
   const legacyTls = property(row, 'AllowLegacyTLSClients');
   return {
-    smtpClientAuthenticationDisabled: expectBoolean(property(row, 'SmtpClientAuthenticationDisabled'), 'SmtpClientAuthenticationDisabled'),
-    allowLegacyTlsClients: legacyTls === null || legacyTls === undefined ? false : expectBoolean(legacyTls, 'AllowLegacyTLSClients'),
+    smtpClientAuthenticationDisabled: expectBoolean(
+      property(row, 'SmtpClientAuthenticationDisabled'),
+      'SmtpClientAuthenticationDisabled',
+    ),
+    allowLegacyTlsClients:
+      legacyTls === null || legacyTls === undefined ? false : expectBoolean(legacyTls, 'AllowLegacyTLSClients'),
     allowLegacyTlsClientsNotSet: legacyTls === null || legacyTls === undefined,
   };
 }
 
 /** Sets only the settings given; sends nothing when nothing is given. */
-export async function setTransportConfig(session: ExchangeSession, changes: Partial<TransportConfigSettings>): Promise<void> {
+export async function setTransportConfig(
+  session: ExchangeSession,
+  changes: Partial<TransportConfigSettings>,
+): Promise<void> {
   const parameters: Record<string, JsonValue> = {};
-  if (changes.smtpClientAuthenticationDisabled !== undefined) parameters.SmtpClientAuthenticationDisabled = changes.smtpClientAuthenticationDisabled;
+  if (changes.smtpClientAuthenticationDisabled !== undefined)
+    parameters.SmtpClientAuthenticationDisabled = changes.smtpClientAuthenticationDisabled;
   if (changes.allowLegacyTlsClients !== undefined) parameters.AllowLegacyTLSClients = changes.allowLegacyTlsClients;
   if (Object.keys(parameters).length === 0) return;
   await invoke(session, 'Set-TransportConfig', parameters);

@@ -86,13 +86,20 @@ export async function listUsersWithAuthenticationPolicy(
   policy: { distinguishedName: string; matches(reference: string | null): boolean },
 ): Promise<DirectoryUser[]> {
   if (policy.distinguishedName.trim() === '') {
-    throw new InvalidInputError('The authentication policy has no distinguished name to filter users on.', 'Report this exoform bug.', 'Get-User');
+    throw new InvalidInputError(
+      'The authentication policy has no distinguished name to filter users on.',
+      'Report this exoform bug.',
+      'Get-User',
+    );
   }
   if (AMBIGUOUS_QUOTES.test(policy.distinguishedName)) {
     const rows = await invoke(session, 'Get-User', { ResultSize: 'Unlimited' });
     return rows.map(userFromRow).filter((user) => policy.matches(user.authenticationPolicy));
   }
-  const rows = await invoke(session, 'Get-User', { Filter: `AuthenticationPolicy -eq ${opathString(policy.distinguishedName)}`, ResultSize: 'Unlimited' });
+  const rows = await invoke(session, 'Get-User', {
+    Filter: `AuthenticationPolicy -eq ${opathString(policy.distinguishedName)}`,
+    ResultSize: 'Unlimited',
+  });
   return rows.map(userFromRow);
 }
 
@@ -106,14 +113,27 @@ export async function listUsers(session: ExchangeSession): Promise<DirectoryUser
     for (const row of rows) users.push(userFromRow(row));
   };
   // `$select` trims a tenant's worth of rows to what userFromRow reads; each page is converted as it arrives.
-  const result = await session.bridge.invoke('Get-User', { ResultSize: 'Unlimited' }, { signal: session.signal, select: USER_ROW_PROPERTIES, onRows: convert });
+  const result = await session.bridge.invoke(
+    'Get-User',
+    { ResultSize: 'Unlimited' },
+    { signal: session.signal, select: USER_ROW_PROPERTIES, onRows: convert },
+  );
   convert(result.rows); // a bridge that does not stream returns them here
   for (const warning of result.warnings) session.warn?.(`Get-User: ${warning}`);
   return users;
 }
 
 /** What userFromRow reads of a Get-User row. */
-const USER_ROW_PROPERTIES = ['Guid', 'ExchangeObjectId', 'ExternalDirectoryObjectId', 'UserPrincipalName', 'WindowsLiveID', 'Identity', 'AuthenticationPolicy', 'StsRefreshTokensValidFrom'] as const;
+const USER_ROW_PROPERTIES = [
+  'Guid',
+  'ExchangeObjectId',
+  'ExternalDirectoryObjectId',
+  'UserPrincipalName',
+  'WindowsLiveID',
+  'Identity',
+  'AuthenticationPolicy',
+  'StsRefreshTokensValidFrom',
+] as const;
 
 export interface UserChanges {
   /** A policy identity (name, distinguished name or GUID), or null to remove the user's policy. */
@@ -127,7 +147,8 @@ export async function setUser(session: ExchangeSession, identity: string, change
   assertUserIdentity(identity, 'Set-User');
   const parameters: Record<string, JsonValue> = { Identity: identity };
   if (changes.authenticationPolicy !== undefined) parameters.AuthenticationPolicy = changes.authenticationPolicy;
-  if (changes.stsRefreshTokensValidFrom !== undefined) parameters.STSRefreshTokensValidFrom = changes.stsRefreshTokensValidFrom.toISOString();
+  if (changes.stsRefreshTokensValidFrom !== undefined)
+    parameters.STSRefreshTokensValidFrom = changes.stsRefreshTokensValidFrom.toISOString();
   if (Object.keys(parameters).length === 1) return;
   await invoke(session, 'Set-User', parameters);
 }

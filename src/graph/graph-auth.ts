@@ -59,17 +59,31 @@ export function graphBaseUrl(settings: GraphSettings): string {
     try {
       url = new URL(explicit);
     } catch {
-      throw new ConfigurationError(`EXO_GRAPH_ENDPOINT ${JSON.stringify(explicit.slice(0, 120))} is not a URL.`, `Set it to ${DEFAULT_GRAPH_ENDPOINT} (the default) or an emulator's http://127.0.0.1:<port>/graph.`, ['graph_endpoint']);
+      throw new ConfigurationError(
+        `EXO_GRAPH_ENDPOINT ${JSON.stringify(explicit.slice(0, 120))} is not a URL.`,
+        `Set it to ${DEFAULT_GRAPH_ENDPOINT} (the default) or an emulator's http://127.0.0.1:<port>/graph.`,
+        ['graph_endpoint'],
+      );
     }
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-      throw new ConfigurationError('EXO_GRAPH_ENDPOINT uses plain http on a non-loopback host, which would send the token unencrypted.', 'Use https://, or http only for a local emulator.', ['graph_endpoint']);
+      throw new ConfigurationError(
+        'EXO_GRAPH_ENDPOINT uses plain http on a non-loopback host, which would send the token unencrypted.',
+        'Use https://, or http only for a local emulator.',
+        ['graph_endpoint'],
+      );
     }
-    if (url.username || url.password || url.search) throw new ConfigurationError('EXO_GRAPH_ENDPOINT contains credentials or a query.', 'Give only scheme, host, port and path.', ['graph_endpoint']);
+    if (url.username || url.password || url.search)
+      throw new ConfigurationError(
+        'EXO_GRAPH_ENDPOINT contains credentials or a query.',
+        'Give only scheme, host, port and path.',
+        ['graph_endpoint'],
+      );
     const base = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
     // The emulator serves every tenant under /graph/{tenant}: the tenant comes from the path there, not the token.
     return /\/graph$/i.test(base) ? `${base}/${encodeURIComponent(organization)}` : base;
   }
-  if (loopbackEndpoint(settings)) return `${new URL(settings.endpoint!).origin}/graph/${encodeURIComponent(organization)}`;
+  if (loopbackEndpoint(settings))
+    return `${new URL(settings.endpoint!).origin}/graph/${encodeURIComponent(organization)}`;
   return GRAPH_HOSTS[resolveCloud(settings.environment, set(settings.endpoint)).id];
 }
 
@@ -79,19 +93,30 @@ export function graphBaseUrl(settings: GraphSettings): string {
  */
 export function graphTokenProvider(settings: GraphSettings, remedy: string): TokenProvider | Unavailable {
   if (set(settings.graphAccessToken)) return new StaticTokenProvider(settings.graphAccessToken!);
-  if (settings.noGraphReason) return { available: false, reason: `no Graph token: ${settings.noGraphReason} (${remedy})` };
+  if (settings.noGraphReason)
+    return { available: false, reason: `no Graph token: ${settings.noGraphReason} (${remedy})` };
   if (isSet(settings.clientId)) {
     // An Entra app: the credential the Exchange bridge signs in with, asked for the Graph resource's scope
     // (https://graph.microsoft.com/.default, or the national cloud's) at the cloud's authority.
     const cloud = resolveCloud(settings.environment, set(settings.endpoint));
-    return createTokenProvider({ ...settings, accessToken: undefined }, undefined, { ...cloud, scope: `${GRAPH_HOSTS[cloud.id]}/.default` });
+    return createTokenProvider({ ...settings, accessToken: undefined }, undefined, {
+      ...cloud,
+      scope: `${GRAPH_HOSTS[cloud.id]}/.default`,
+    });
   }
   if (set(settings.accessToken) && loopbackEndpoint(settings)) return new StaticTokenProvider(settings.accessToken!);
-  return { available: false, reason: `no Graph token: an Exchange access token cannot call Microsoft Graph (${remedy})` };
+  return {
+    available: false,
+    reason: `no Graph token: an Exchange access token cannot call Microsoft Graph (${remedy})`,
+  };
 }
 
 /** A Graph client for these settings (its requests end when `signal` aborts), or why there is none. Throws ConfigurationError for a malformed Graph endpoint. */
-export function createGraphClient(settings: GraphSettings, remedy: string, signal?: AbortSignal): GraphClient | Unavailable {
+export function createGraphClient(
+  settings: GraphSettings,
+  remedy: string,
+  signal?: AbortSignal,
+): GraphClient | Unavailable {
   const provider = graphTokenProvider(settings, remedy);
   if ('available' in provider) return provider;
   return new GraphClient({ baseUrl: graphBaseUrl(settings), tokenProvider: provider, signal });

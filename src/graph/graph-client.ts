@@ -59,7 +59,9 @@ export class GraphClient {
 
   /** `path` starts after `/v1.0/`; `query` values are encoded here (callers never splice text into the URL). */
   url(path: string, query: Record<string, string> = {}): string {
-    const search = Object.entries(query).map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&');
+    const search = Object.entries(query)
+      .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+      .join('&');
     return `${this.base}/v1.0/${path}${search ? `?${search}` : ''}`;
   }
 
@@ -77,7 +79,12 @@ export class GraphClient {
       const link = page['@odata.nextLink'];
       next = typeof link === 'string' ? link : undefined;
       if (next && new URL(next).origin !== this.origin) {
-        throw new GraphRequestError(0, 'UnexpectedNextLink', `Graph returned a nextLink on another host (${new URL(next).host}); the token is not sent there.`, 'other');
+        throw new GraphRequestError(
+          0,
+          'UnexpectedNextLink',
+          `Graph returned a nextLink on another host (${new URL(next).host}); the token is not sent there.`,
+          'other',
+        );
       }
     }
   }
@@ -90,10 +97,22 @@ export class GraphClient {
     const response = await this.send(url, false);
     if (response.status >= 300 && response.status < 400) {
       const location = response.headers.get('location');
-      if (!location) throw new GraphRequestError(response.status, 'NoLocation', 'Graph redirected the report request without a Location.', 'other');
+      if (!location)
+        throw new GraphRequestError(
+          response.status,
+          'NoLocation',
+          'Graph redirected the report request without a Location.',
+          'other',
+        );
       const download = await fetch(new URL(location, url), { signal: this.options.signal });
       this.requests++;
-      if (!download.ok) throw new GraphRequestError(download.status, 'DownloadFailed', `The report download answered HTTP ${download.status}.`, 'other');
+      if (!download.ok)
+        throw new GraphRequestError(
+          download.status,
+          'DownloadFailed',
+          `The report download answered HTTP ${download.status}.`,
+          'other',
+        );
       return download.text();
     }
     return response.text();
@@ -102,20 +121,34 @@ export class GraphClient {
   private async send(url: string, followRedirects: boolean): Promise<Response> {
     const attempts = this.options.attempts ?? 4;
     for (let attempt = 1; ; attempt++) {
-      const token = await this.options.tokenProvider.getToken({ forceRefresh: attempt > 1 && this.lastStatus === 401, signal: this.options.signal });
+      const token = await this.options.tokenProvider.getToken({
+        forceRefresh: attempt > 1 && this.lastStatus === 401,
+        signal: this.options.signal,
+      });
       this.requests++;
       const response = await fetch(url, {
-        headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', 'client-request-id': crypto.randomUUID() },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          Accept: 'application/json',
+          'client-request-id': crypto.randomUUID(),
+        },
         redirect: followRedirects ? 'error' : 'manual',
         signal: this.options.signal,
       });
       this.lastStatus = response.status;
       if (response.ok || (response.status >= 300 && response.status < 400)) return response;
-      const retryable = response.status === 429 || response.status === 503 || response.status === 504 || (response.status === 401 && attempt === 1);
+      const retryable =
+        response.status === 429 ||
+        response.status === 503 ||
+        response.status === 504 ||
+        (response.status === 401 && attempt === 1);
       if (retryable && attempt < attempts) {
         await response.arrayBuffer().catch(() => undefined);
         const after = Number(response.headers.get('retry-after'));
-        await sleep(Number.isFinite(after) && after > 0 ? Math.min(after, 60) * 1000 : 500 * 2 ** attempt, this.options.signal);
+        await sleep(
+          Number.isFinite(after) && after > 0 ? Math.min(after, 60) * 1000 : 500 * 2 ** attempt,
+          this.options.signal,
+        );
         continue;
       }
       let code = `HTTP${response.status}`;
@@ -137,6 +170,13 @@ export class GraphClient {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }

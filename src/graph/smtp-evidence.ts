@@ -11,17 +11,27 @@ function unavailable(error: unknown, permission: string, licence?: string): Unav
   if (error instanceof GraphRequestError) {
     if (error.kind === 'licence') return { available: false, reason: `no ${licence ?? 'licence'} (${error.code})` };
     if (error.kind === 'permission') return { available: false, reason: `the app lacks ${permission} (${error.code})` };
-    if (error.status === 403) return { available: false, reason: `Graph refused with HTTP 403 (${error.code}): the app lacks ${permission}${licence ? ` or the tenant lacks the ${licence}` : ''}` };
-    return { available: false, reason: `Graph answered ${error.status || ''} ${error.code}: ${error.message}`.replace(/\s+/g, ' ').trim() };
+    if (error.status === 403)
+      return {
+        available: false,
+        reason: `Graph refused with HTTP 403 (${error.code}): the app lacks ${permission}${licence ? ` or the tenant lacks the ${licence}` : ''}`,
+      };
+    return {
+      available: false,
+      reason: `Graph answered ${error.status || ''} ${error.code}: ${error.message}`.replace(/\s+/g, ' ').trim(),
+    };
   }
   return { available: false, reason: `Graph could not be read: ${(error as Error).message}` };
 }
 
 /** GET /v1.0/policies/identitySecurityDefaultsEnforcementPolicy (Policy.Read.All) → isEnabled. */
-export async function readSecurityDefaults(client: GraphClient): Promise<{ available: true; enabled: boolean } | Unavailable> {
+export async function readSecurityDefaults(
+  client: GraphClient,
+): Promise<{ available: true; enabled: boolean } | Unavailable> {
   try {
     const policy = await client.getJson(client.url('policies/identitySecurityDefaultsEnforcementPolicy'));
-    if (typeof policy.isEnabled !== 'boolean') return { available: false, reason: 'the security defaults policy came back without isEnabled' };
+    if (typeof policy.isEnabled !== 'boolean')
+      return { available: false, reason: 'the security defaults policy came back without isEnabled' };
     return { available: true, enabled: policy.isEnabled };
   } catch (error) {
     return unavailable(error, 'Policy.Read.All');
@@ -67,7 +77,13 @@ export async function readSmtpSignIns(
   const readSlice = async (i: number): Promise<void> => {
     const from = new Date(start + i * width);
     const to = i === slices - 1 ? new Date(now.getTime() + 60_000) : new Date(start + (i + 1) * width);
-    for await (const page of client.pages(client.url('auditLogs/signIns', { $filter: signInFilter(from, to), $select: 'userPrincipalName,createdDateTime,status', $top: '1000' }))) {
+    for await (const page of client.pages(
+      client.url('auditLogs/signIns', {
+        $filter: signInFilter(from, to),
+        $select: 'userPrincipalName,createdDateTime,status',
+        $top: '1000',
+      }),
+    )) {
       for (const item of page as Array<Record<string, unknown>>) {
         const upn = typeof item.userPrincipalName === 'string' ? item.userPrincipalName.toLowerCase() : undefined;
         if (!upn) continue;
@@ -87,7 +103,8 @@ export async function readSmtpSignIns(
   try {
     await Promise.all(Array.from({ length: slices }, (_, i) => readSlice(i)));
     const result = new Map<string, SignInSummary>();
-    for (const [upn, s] of byUser) result.set(upn, { successful: s.successful, failed: s.failed, lastUsed: s.lastSuccess ?? s.lastAttempt });
+    for (const [upn, s] of byUser)
+      result.set(upn, { successful: s.successful, failed: s.failed, lastUsed: s.lastSuccess ?? s.lastAttempt });
     return { available: true, byUser: result, signIns };
   } catch (error) {
     return unavailable(error, 'AuditLog.Read.All', 'Entra ID P1/P2 licence');
@@ -104,7 +121,9 @@ export interface AppUsage {
  * column says the user submitted mail over SMTP AUTH, not whether Basic or OAuth: a weaker signal than sign-ins.
  * With concealed names (the admin center's privacy setting) the rows cannot be matched to mailboxes: unavailable.
  */
-export async function readEmailAppUsage(client: GraphClient): Promise<{ available: true; byUser: Map<string, AppUsage> } | Unavailable> {
+export async function readEmailAppUsage(
+  client: GraphClient,
+): Promise<{ available: true; byUser: Map<string, AppUsage> } | Unavailable> {
   let text: string;
   try {
     text = await client.getReportText(client.url("reports/getEmailAppUsageUserDetail(period='D30')"));
@@ -117,7 +136,8 @@ export async function readEmailAppUsage(client: GraphClient): Promise<{ availabl
   const upnAt = column('User Principal Name');
   const smtpAt = column('SMTP App');
   const lastAt = column('Last Activity Date');
-  if (upnAt < 0 || smtpAt < 0) return { available: false, reason: 'the usage report has no "User Principal Name" or "SMTP App" column' };
+  if (upnAt < 0 || smtpAt < 0)
+    return { available: false, reason: 'the usage report has no "User Principal Name" or "SMTP App" column' };
   const byUser = new Map<string, AppUsage>();
   let named = 0;
   for (const row of rows) {
@@ -125,10 +145,16 @@ export async function readEmailAppUsage(client: GraphClient): Promise<{ availabl
     if (!upn) continue;
     if (upn.includes('@')) named++;
     const value = (row[smtpAt] ?? '').trim();
-    byUser.set(upn.toLowerCase(), { smtpUsed: value !== '' && !/^(no|false|0)$/i.test(value), lastActivity: lastAt >= 0 && row[lastAt] ? row[lastAt] : undefined });
+    byUser.set(upn.toLowerCase(), {
+      smtpUsed: value !== '' && !/^(no|false|0)$/i.test(value),
+      lastActivity: lastAt >= 0 && row[lastAt] ? row[lastAt] : undefined,
+    });
   }
   if (byUser.size > 0 && named === 0) {
-    return { available: false, reason: 'the usage report conceals user names (Microsoft 365 admin center > Settings > Org settings > Reports)' };
+    return {
+      available: false,
+      reason: 'the usage report conceals user names (Microsoft 365 admin center > Settings > Org settings > Reports)',
+    };
   }
   return { available: true, byUser };
 }
@@ -142,17 +168,26 @@ export function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (quoted) {
-      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (c === '"') quoted = false;
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
       else field += c;
     } else if (c === '"') quoted = true;
-    else if (c === ',') { row.push(field); field = ''; }
-    else if (c === '\n' || c === '\r') {
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field); field = '';
-      rows.push(row); row = [];
+      row.push(field);
+      field = '';
+      rows.push(row);
+      row = [];
     } else field += c;
   }
-  if (field !== '' || row.length) { row.push(field); rows.push(row); }
+  if (field !== '' || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows.filter((r) => !(r.length === 1 && r[0] === ''));
 }

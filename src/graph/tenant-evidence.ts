@@ -10,7 +10,14 @@
  */
 import type { SecurityDefaultsState, UsageEvidence } from '../exchange/readiness';
 import type { GraphClient } from './graph-client';
-import { readEmailAppUsage, readSecurityDefaults, readSmtpSignIns, type AppUsage, type SignInSummary, type Unavailable } from './smtp-evidence';
+import {
+  readEmailAppUsage,
+  readSecurityDefaults,
+  readSmtpSignIns,
+  type AppUsage,
+  type SignInSummary,
+  type Unavailable,
+} from './smtp-evidence';
 
 export interface TenantEvidence {
   securityDefaults: { available: true; enabled: boolean } | Unavailable;
@@ -32,9 +39,15 @@ export interface MailboxUsage {
 }
 
 /** Reads the tenant's Graph evidence; with no client (`graph` says why), everything is unavailable for that reason. */
-export async function readTenantEvidence(graph: GraphClient | Unavailable, options: { now?: Date } = {}): Promise<TenantEvidence> {
+export async function readTenantEvidence(
+  graph: GraphClient | Unavailable,
+  options: { now?: Date } = {},
+): Promise<TenantEvidence> {
   if ('available' in graph) return { securityDefaults: graph, signIns: graph, usageReport: graph };
-  const [securityDefaults, signIns] = await Promise.all([readSecurityDefaults(graph), readSmtpSignIns(graph, { now: options.now })]);
+  const [securityDefaults, signIns] = await Promise.all([
+    readSecurityDefaults(graph),
+    readSmtpSignIns(graph, { now: options.now }),
+  ]);
   const usageReport = signIns.available ? undefined : await readEmailAppUsage(graph);
   return { securityDefaults, signIns, usageReport };
 }
@@ -49,7 +62,9 @@ export function evidenceSource(evidence: TenantEvidence): EvidenceSource {
 
 /** Why there is no usage evidence (every unreadable source's reason), or '' when there is some. */
 export function noEvidenceReason(evidence: TenantEvidence): string {
-  const reasons = [evidence.signIns, evidence.usageReport].filter((s): s is Unavailable => s !== undefined && !s.available).map((s) => s.reason);
+  const reasons = [evidence.signIns, evidence.usageReport]
+    .filter((s): s is Unavailable => s !== undefined && !s.available)
+    .map((s) => s.reason);
   return [...new Set(reasons)].join('; ');
 }
 
@@ -57,19 +72,49 @@ export function noEvidenceReason(evidence: TenantEvidence): string {
  * The evidence for one mailbox. `keys`: the names the logs may know the user by (user principal name, primary SMTP
  * address), in order of preference; matched lower-cased.
  */
-export function mailboxUsage(evidence: TenantEvidence, keys: readonly string[]): { usage: UsageEvidence; out: MailboxUsage } {
+export function mailboxUsage(
+  evidence: TenantEvidence,
+  keys: readonly string[],
+): { usage: UsageEvidence; out: MailboxUsage } {
   const lower = keys.map((k) => k.toLowerCase());
   const signIns = evidence.signIns;
   if (signIns.available) {
     const found = lower.map((k) => signIns.byUser.get(k)).find(Boolean);
-    const usage: UsageEvidence = { kind: 'signins', successfulSignIns: found?.successful ?? 0, failedSignIns: found?.failed ?? 0, lastUsed: found?.lastUsed };
-    return { usage, out: { source: 'signins', successfulSignIns: usage.successfulSignIns, failedSignIns: usage.failedSignIns, ...(found?.lastUsed ? { lastUsed: found.lastUsed } : {}) } };
+    const usage: UsageEvidence = {
+      kind: 'signins',
+      successfulSignIns: found?.successful ?? 0,
+      failedSignIns: found?.failed ?? 0,
+      lastUsed: found?.lastUsed,
+    };
+    return {
+      usage,
+      out: {
+        source: 'signins',
+        successfulSignIns: usage.successfulSignIns,
+        failedSignIns: usage.failedSignIns,
+        ...(found?.lastUsed ? { lastUsed: found.lastUsed } : {}),
+      },
+    };
   }
   const report = evidence.usageReport;
   if (report?.available) {
     const found = lower.map((k) => report.byUser.get(k)).find(Boolean);
-    const usage: UsageEvidence = { kind: 'usage-report', smtpUsed: found?.smtpUsed ?? false, lastUsed: found?.smtpUsed ? found.lastActivity : undefined };
-    return { usage, out: { source: 'usage-report', smtpUsed: usage.smtpUsed, ...(usage.lastUsed ? { lastUsed: usage.lastUsed } : {}) } };
+    const usage: UsageEvidence = {
+      kind: 'usage-report',
+      smtpUsed: found?.smtpUsed ?? false,
+      lastUsed: found?.smtpUsed ? found.lastActivity : undefined,
+    };
+    return {
+      usage,
+      out: {
+        source: 'usage-report',
+        smtpUsed: usage.smtpUsed,
+        ...(usage.lastUsed ? { lastUsed: usage.lastUsed } : {}),
+      },
+    };
   }
-  return { usage: { kind: 'none-available', reason: noEvidenceReason(evidence) || 'no usage evidence could be read' }, out: { source: 'none-available' } };
+  return {
+    usage: { kind: 'none-available', reason: noEvidenceReason(evidence) || 'no usage evidence could be read' },
+    out: { source: 'none-available' },
+  };
 }

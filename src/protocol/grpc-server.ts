@@ -34,7 +34,10 @@ export const GrpcStatus = {
 } as const;
 
 export class GrpcError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -92,7 +95,10 @@ export class GrpcServer {
   private readonly sessions = new Set<http2.ServerHttp2Session>();
   private readonly closing = new AbortController();
 
-  constructor(private readonly material: TlsMaterial, private readonly logger: Logger) {
+  constructor(
+    private readonly material: TlsMaterial,
+    private readonly logger: Logger,
+  ) {
     // Decoded now, so a malformed PLUGIN_CLIENT_CERT fails the start instead of every connection.
     this.clientCertificateDer = certificateDer(material.clientCertificatePem);
     this.listener = net.createServer((socket) => this.accept(socket));
@@ -175,7 +181,9 @@ export class GrpcServer {
     gate.on('secureConnection', (socket: tls.TLSSocket) => {
       const presented = socket.getPeerX509Certificate();
       if (!presented || !presented.raw.equals(this.clientCertificateDer)) {
-        const error = presented ? 'the client certificate is not the one in PLUGIN_CLIENT_CERT' : 'no client certificate';
+        const error = presented
+          ? 'the client certificate is not the one in PLUGIN_CLIENT_CERT'
+          : 'no client certificate';
         this.logger.log('warn', 'TLS client rejected', { error });
         socket.destroy();
         return;
@@ -285,7 +293,9 @@ export class GrpcServer {
     const code = error instanceof GrpcError ? error.code : GrpcStatus.INTERNAL;
     const message = error instanceof Error ? error.message : String(error);
     if (!(error instanceof GrpcError)) {
-      this.logger.log('error', 'internal error in gRPC handler', { error: error instanceof Error ? (error.stack ?? message) : message });
+      this.logger.log('error', 'internal error in gRPC handler', {
+        error: error instanceof Error ? (error.stack ?? message) : message,
+      });
     }
     this.respondTrailersOnly(stream, code, message);
   }
@@ -293,7 +303,12 @@ export class GrpcServer {
   private respondTrailersOnly(stream: http2.ServerHttp2Stream, code: number, message: string): void {
     if (stream.closed || stream.destroyed || stream.headersSent) return;
     stream.respond(
-      { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(code), 'grpc-message': encodeURIComponent(message) },
+      {
+        ':status': 200,
+        'content-type': 'application/grpc',
+        'grpc-status': String(code),
+        'grpc-message': encodeURIComponent(message),
+      },
       { endStream: true },
     );
   }
@@ -344,9 +359,11 @@ class UnaryMessageReader {
       this.headerBytes += n;
       offset = n;
       if (this.headerBytes < 5) return;
-      if (this.header[0] !== 0) throw new GrpcError(GrpcStatus.UNIMPLEMENTED, 'compressed gRPC messages are not supported');
+      if (this.header[0] !== 0)
+        throw new GrpcError(GrpcStatus.UNIMPLEMENTED, 'compressed gRPC messages are not supported');
       const length = this.header.readUInt32BE(1);
-      if (length > MAX_MESSAGE_BYTES) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `message of ${length} bytes exceeds the limit`);
+      if (length > MAX_MESSAGE_BYTES)
+        throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `message of ${length} bytes exceeds the limit`);
       this.body = Buffer.allocUnsafe(length);
     }
     const body = this.body!;
@@ -359,8 +376,10 @@ class UnaryMessageReader {
   /** The whole message, once the stream has ended; exactly one complete message is a valid unary request. */
   message(): Buffer {
     if (this.headerBytes === 0) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'expected one request message, got 0');
-    if (this.headerBytes < 5 || this.bodyBytes < this.body!.length) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'the request message is incomplete');
-    if (this.extra > 0) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'expected one request message, got more than one');
+    if (this.headerBytes < 5 || this.bodyBytes < this.body!.length)
+      throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'the request message is incomplete');
+    if (this.extra > 0)
+      throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, 'expected one request message, got more than one');
     return this.body!;
   }
 }
@@ -382,7 +401,8 @@ class MessageReader {
     while (data.length >= 5) {
       if (data[0] !== 0) throw new GrpcError(GrpcStatus.UNIMPLEMENTED, 'compressed gRPC messages are not supported');
       const length = data.readUInt32BE(1);
-      if (length > MAX_MESSAGE_BYTES) throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `message of ${length} bytes exceeds the limit`);
+      if (length > MAX_MESSAGE_BYTES)
+        throw new GrpcError(GrpcStatus.INVALID_ARGUMENT, `message of ${length} bytes exceeds the limit`);
       if (data.length < 5 + length) break;
       messages.push(data.subarray(5, 5 + length));
       data = data.subarray(5 + length);

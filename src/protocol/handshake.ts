@@ -23,7 +23,9 @@ export function readHandshakeEnvironment(env: NodeJS.ProcessEnv): HandshakeEnvir
         'Install it into a Terraform provider mirror and let the terraform CLI start it (README: "Install the provider").',
     );
   }
-  const offered = (env.PLUGIN_PROTOCOL_VERSIONS ?? String(APP_PROTOCOL_VERSION)).split(',').map((v) => Number(v.trim()));
+  const offered = (env.PLUGIN_PROTOCOL_VERSIONS ?? String(APP_PROTOCOL_VERSION))
+    .split(',')
+    .map((v) => Number(v.trim()));
   if (!offered.includes(APP_PROTOCOL_VERSION)) {
     throw new HandshakeError(
       `This provider speaks plugin protocol ${APP_PROTOCOL_VERSION}; Terraform offered ${env.PLUGIN_PROTOCOL_VERSIONS}. ` +
@@ -32,13 +34,18 @@ export function readHandshakeEnvironment(env: NodeJS.ProcessEnv): HandshakeEnvir
   }
   const clientCertificatePem = env.PLUGIN_CLIENT_CERT;
   if (!clientCertificatePem) {
-    throw new HandshakeError('PLUGIN_CLIENT_CERT is not set: this provider requires Terraform\'s automatic mutual TLS (Terraform 0.15 or later).');
+    throw new HandshakeError(
+      "PLUGIN_CLIENT_CERT is not set: this provider requires Terraform's automatic mutual TLS (Terraform 0.15 or later).",
+    );
   }
   return { clientCertificatePem };
 }
 
 /** The line Terraform reads from stdout: core version, app version, network, address, protocol, server cert. */
-export function formatHandshakeLine(address: { network: 'tcp' | 'unix'; address: string }, serverCertificateDer: Buffer): string {
+export function formatHandshakeLine(
+  address: { network: 'tcp' | 'unix'; address: string },
+  serverCertificateDer: Buffer,
+): string {
   // go-plugin decodes the certificate with unpadded base64 (RawStdEncoding); padding makes it fail.
   const certificate = serverCertificateDer.toString('base64').replace(/=+$/, '');
   return [CORE_PROTOCOL_VERSION, APP_PROTOCOL_VERSION, address.network, address.address, 'grpc', certificate].join('|');

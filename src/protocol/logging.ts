@@ -33,8 +33,15 @@ export function createLogger(
     enabled: (level) => RANK[level] >= threshold,
     log(level, message, fields) {
       if (RANK[level] < threshold) return;
-      const entry: Record<string, unknown> = { '@level': level, '@message': redactUrlCredentials(message), '@module': module, '@timestamp': hclogTimestamp(new Date()) };
-      if (fields) for (const [key, value] of Object.entries(fields)) if (value !== undefined) entry[key] = typeof value === 'string' ? redactUrlCredentials(value) : value;
+      const entry: Record<string, unknown> = {
+        '@level': level,
+        '@message': redactUrlCredentials(message),
+        '@module': module,
+        '@timestamp': hclogTimestamp(new Date()),
+      };
+      if (fields)
+        for (const [key, value] of Object.entries(fields))
+          if (value !== undefined) entry[key] = typeof value === 'string' ? redactUrlCredentials(value) : value;
       write(JSON.stringify(entry) + '\n');
     },
   };

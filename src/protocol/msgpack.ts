@@ -28,7 +28,9 @@ export class Unknown {
   constructor(raw?: Uint8Array) {
     const bytes = new Uint8Array(raw ?? PLAIN_UNKNOWN);
     if (bytes.length < 3 || extensionLength(bytes, 0) !== bytes.length) {
-      throw new Error(`msgpack: Unknown needs the bytes of exactly one msgpack extension, got ${Buffer.from(bytes).toString('hex') || 'none'}`);
+      throw new Error(
+        `msgpack: Unknown needs the bytes of exactly one msgpack extension, got ${Buffer.from(bytes).toString('hex') || 'none'}`,
+      );
     }
     this.raw = bytes;
   }
@@ -45,7 +47,14 @@ export function isUnknown(value: unknown): value is Unknown {
   return value instanceof Unknown;
 }
 
-export type CtyValue = null | boolean | number | string | Unknown | readonly CtyValue[] | { readonly [key: string]: CtyValue };
+export type CtyValue =
+  | null
+  | boolean
+  | number
+  | string
+  | Unknown
+  | readonly CtyValue[]
+  | { readonly [key: string]: CtyValue };
 
 /** Total length of the extension starting at `at`, or -1 if the bytes there are no (complete) extension. */
 function extensionLength(b: Uint8Array, at: number): number {
@@ -54,7 +63,9 @@ function extensionLength(b: Uint8Array, at: number): number {
   if (code >= 0xd4 && code <= 0xd8) total = 2 + (1 << (code - 0xd4));
   else if (code === 0xc7) total = at + 1 < b.length ? 3 + b[at + 1] : Infinity;
   else if (code === 0xc8) total = at + 2 < b.length ? 4 + ((b[at + 1] << 8) | b[at + 2]) : Infinity;
-  else if (code === 0xc9) total = at + 4 < b.length ? 6 + (((b[at + 1] << 24) | (b[at + 2] << 16) | (b[at + 3] << 8) | b[at + 4]) >>> 0) : Infinity;
+  else if (code === 0xc9)
+    total =
+      at + 4 < b.length ? 6 + (((b[at + 1] << 24) | (b[at + 2] << 16) | (b[at + 3] << 8) | b[at + 4]) >>> 0) : Infinity;
   else return -1;
   return at + total <= b.length ? total : -1;
 }
@@ -87,7 +98,8 @@ class RecentContainers {
   find(buf: Buffer, at: number): { value: CtyValue; length: number } | undefined {
     for (const entry of this.entries) {
       const length = entry.bytes.length;
-      if (at + length <= buf.length && buf.compare(entry.bytes, 0, length, at, at + length) === 0) return { value: entry.value, length };
+      if (at + length <= buf.length && buf.compare(entry.bytes, 0, length, at, at + length) === 0)
+        return { value: entry.value, length };
     }
     return undefined;
   }
@@ -135,7 +147,12 @@ class Decoder {
     }
     const [containers, bins] = [this.containers, this.bins];
     const value = decode();
-    recentContainers.remember(this.buf.subarray(start, this.pos), value, this.containers - containers > 1, this.bins > bins);
+    recentContainers.remember(
+      this.buf.subarray(start, this.pos),
+      value,
+      this.containers - containers > 1,
+      this.bins > bins,
+    );
     return value;
   }
 
@@ -163,28 +180,71 @@ class Decoder {
     if (b >= 0x90 && b <= 0x9f) return this.array(b & 0x0f);
     if (b >= 0x80 && b <= 0x8f) return this.map(b & 0x0f);
     switch (b) {
-      case 0xc0: return null;
-      case 0xc2: return false;
-      case 0xc3: return true;
-      case 0xd9: return this.str(this.uint(1, 'str8 length'), 'str8');
-      case 0xda: return this.str(this.uint(2, 'str16 length'), 'str16');
-      case 0xdb: return this.str(this.uint(4, 'str32 length'), 'str32');
-      case 0xc4: this.bins++; return this.str(this.uint(1, 'bin8 length'), 'bin8');
-      case 0xc5: this.bins++; return this.str(this.uint(2, 'bin16 length'), 'bin16');
-      case 0xc6: this.bins++; return this.str(this.uint(4, 'bin32 length'), 'bin32');
-      case 0xdc: { const n = this.uint(2, 'array16 length'); return this.large(start, n, () => this.array(n)); }
-      case 0xdd: { const n = this.uint(4, 'array32 length'); return this.large(start, n, () => this.array(n)); }
-      case 0xde: { const n = this.uint(2, 'map16 length'); return this.large(start, n, () => this.map(n)); }
-      case 0xdf: { const n = this.uint(4, 'map32 length'); return this.large(start, n, () => this.map(n)); }
-      case 0xcc: return this.uint(1, 'uint8');
-      case 0xcd: return this.uint(2, 'uint16');
-      case 0xce: return this.uint(4, 'uint32');
-      case 0xd0: this.need(1, 'int8'); return buf.readInt8(this.pos++);
-      case 0xd1: this.need(2, 'int16'); this.pos += 2; return buf.readInt16BE(this.pos - 2);
-      case 0xd2: this.need(4, 'int32'); this.pos += 4; return buf.readInt32BE(this.pos - 4);
-      case 0xcf: case 0xd3: return this.int64(b === 0xd3);
-      case 0xca: this.need(4, 'float32'); this.pos += 4; return buf.readFloatBE(this.pos - 4);
-      case 0xcb: this.need(8, 'float64'); this.pos += 8; return buf.readDoubleBE(this.pos - 8);
+      case 0xc0:
+        return null;
+      case 0xc2:
+        return false;
+      case 0xc3:
+        return true;
+      case 0xd9:
+        return this.str(this.uint(1, 'str8 length'), 'str8');
+      case 0xda:
+        return this.str(this.uint(2, 'str16 length'), 'str16');
+      case 0xdb:
+        return this.str(this.uint(4, 'str32 length'), 'str32');
+      case 0xc4:
+        this.bins++;
+        return this.str(this.uint(1, 'bin8 length'), 'bin8');
+      case 0xc5:
+        this.bins++;
+        return this.str(this.uint(2, 'bin16 length'), 'bin16');
+      case 0xc6:
+        this.bins++;
+        return this.str(this.uint(4, 'bin32 length'), 'bin32');
+      case 0xdc: {
+        const n = this.uint(2, 'array16 length');
+        return this.large(start, n, () => this.array(n));
+      }
+      case 0xdd: {
+        const n = this.uint(4, 'array32 length');
+        return this.large(start, n, () => this.array(n));
+      }
+      case 0xde: {
+        const n = this.uint(2, 'map16 length');
+        return this.large(start, n, () => this.map(n));
+      }
+      case 0xdf: {
+        const n = this.uint(4, 'map32 length');
+        return this.large(start, n, () => this.map(n));
+      }
+      case 0xcc:
+        return this.uint(1, 'uint8');
+      case 0xcd:
+        return this.uint(2, 'uint16');
+      case 0xce:
+        return this.uint(4, 'uint32');
+      case 0xd0:
+        this.need(1, 'int8');
+        return buf.readInt8(this.pos++);
+      case 0xd1:
+        this.need(2, 'int16');
+        this.pos += 2;
+        return buf.readInt16BE(this.pos - 2);
+      case 0xd2:
+        this.need(4, 'int32');
+        this.pos += 4;
+        return buf.readInt32BE(this.pos - 4);
+      case 0xcf:
+      case 0xd3:
+        return this.int64(b === 0xd3);
+      case 0xca:
+        this.need(4, 'float32');
+        this.pos += 4;
+        return buf.readFloatBE(this.pos - 4);
+      case 0xcb:
+        this.need(8, 'float64');
+        this.pos += 8;
+        return buf.readDoubleBE(this.pos - 8);
     }
     const length = extensionLength(buf, start);
     if (length < 0) {
@@ -197,7 +257,9 @@ class Decoder {
 
   str(length: number, form: string): string {
     this.need(length, `${form} data (${length} bytes)`);
-    const { buf } = this, start = this.pos, end = (this.pos += length);
+    const { buf } = this,
+      start = this.pos,
+      end = (this.pos += length);
     // Attribute names and most values are short ASCII; building those directly beats a UTF-8 decoder call.
     if (length <= 16) {
       let s = '';
@@ -244,11 +306,14 @@ class Decoder {
       const at = this.pos;
       const key = this.value();
       if (typeof key !== 'string') {
-        throw new Error(`msgpack: map key at byte ${at} is ${key === null ? 'nil' : typeof key}; cty maps and objects have string keys`);
+        throw new Error(
+          `msgpack: map key at byte ${at} is ${key === null ? 'nil' : typeof key}; cty maps and objects have string keys`,
+        );
       }
       const value = this.value();
       // Keys come from the peer: '__proto__' must become an own property, not replace the prototype.
-      if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+      if (key === '__proto__')
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       else out[key] = value;
     }
     return FREEZE_EVERY_CONTAINER ? Object.freeze(out) : out;
@@ -268,7 +333,8 @@ export function decodeMsgpack(bytes: Uint8Array): CtyValue {
 /** The value of a tfplugin6.DynamicValue: msgpack when present, else JSON text (legacy state), else null. */
 export function decodeDynamicValue(dv: { msgpack?: Uint8Array; json?: Uint8Array } | null | undefined): CtyValue {
   if (dv?.msgpack && dv.msgpack.length > 0) return decodeMsgpack(dv.msgpack);
-  if (dv?.json && dv.json.length > 0) return JSON.parse(Buffer.from(dv.json.buffer, dv.json.byteOffset, dv.json.byteLength).toString('utf8'));
+  if (dv?.json && dv.json.length > 0)
+    return JSON.parse(Buffer.from(dv.json.buffer, dv.json.byteOffset, dv.json.byteLength).toString('utf8'));
   return null;
 }
 
@@ -363,7 +429,8 @@ class Encoder {
     // Short ASCII (attribute names, most values) needs no byte-length pass: write it straight after a fixstr header.
     if (s.length < 32) {
       this.ensure(1 + s.length);
-      const { buf } = this, start = this.pos;
+      const { buf } = this,
+        start = this.pos;
       let i = 0;
       for (let c; i < s.length && (c = s.charCodeAt(i)) < 0x80; i++) buf[start + 1 + i] = c;
       if (i === s.length) {
@@ -385,15 +452,33 @@ class Encoder {
     if (Number.isInteger(n) && n >= -(2 ** 63) && n < 2 ** 63) {
       if (n >= 0) {
         if (n <= 0x7f) buf[this.pos++] = n;
-        else if (n <= 0xff) { buf[this.pos++] = 0xcc; buf[this.pos++] = n; }
-        else if (n <= 0xffff) { buf[this.pos++] = 0xcd; this.pos = buf.writeUInt16BE(n, this.pos); }
-        else if (n <= 0xffffffff) { buf[this.pos++] = 0xce; this.pos = buf.writeUInt32BE(n, this.pos); }
-        else { buf[this.pos++] = 0xcf; this.int64(n); }
+        else if (n <= 0xff) {
+          buf[this.pos++] = 0xcc;
+          buf[this.pos++] = n;
+        } else if (n <= 0xffff) {
+          buf[this.pos++] = 0xcd;
+          this.pos = buf.writeUInt16BE(n, this.pos);
+        } else if (n <= 0xffffffff) {
+          buf[this.pos++] = 0xce;
+          this.pos = buf.writeUInt32BE(n, this.pos);
+        } else {
+          buf[this.pos++] = 0xcf;
+          this.int64(n);
+        }
       } else if (n >= -32) buf[this.pos++] = n & 0xff;
-      else if (n >= -0x80) { buf[this.pos++] = 0xd0; this.pos = buf.writeInt8(n, this.pos); }
-      else if (n >= -0x8000) { buf[this.pos++] = 0xd1; this.pos = buf.writeInt16BE(n, this.pos); }
-      else if (n >= -0x80000000) { buf[this.pos++] = 0xd2; this.pos = buf.writeInt32BE(n, this.pos); }
-      else { buf[this.pos++] = 0xd3; this.int64(n); }
+      else if (n >= -0x80) {
+        buf[this.pos++] = 0xd0;
+        this.pos = buf.writeInt8(n, this.pos);
+      } else if (n >= -0x8000) {
+        buf[this.pos++] = 0xd1;
+        this.pos = buf.writeInt16BE(n, this.pos);
+      } else if (n >= -0x80000000) {
+        buf[this.pos++] = 0xd2;
+        this.pos = buf.writeInt32BE(n, this.pos);
+      } else {
+        buf[this.pos++] = 0xd3;
+        this.int64(n);
+      }
     } else if (Number.isNaN(n)) {
       throw new EncodeError('cannot encode NaN: cty has no NaN');
     } else {
@@ -418,10 +503,11 @@ class EncodeError extends Error {
 function byCodePoint(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i), y = b.charCodeAt(i);
+    const x = a.charCodeAt(i),
+      y = b.charCodeAt(i);
     if (x === y) continue;
     // A surrogate (D800–DFFF) stands for a code point above U+FFFF, so it sorts after U+E000–U+FFFF.
-    if (x >= 0xd800 && y >= 0xd800 && (x < 0xe000) !== (y < 0xe000)) return x < 0xe000 ? 1 : -1;
+    if (x >= 0xd800 && y >= 0xd800 && x < 0xe000 !== y < 0xe000) return x < 0xe000 ? 1 : -1;
     return x - y;
   }
   return a.length - b.length;

@@ -18,7 +18,9 @@ import { messages, type FieldType } from './generated/descriptors';
 export { enums, grpc, methodDescriptor, methods, plugin, tfplugin6 } from './generated/descriptors';
 export type { FieldDescriptor, FieldType, MethodDescriptor, ScalarType } from './generated/descriptors';
 
-const VARINT = 0, I64 = 1, LEN = 2;
+const VARINT = 0,
+  I64 = 1,
+  LEN = 2;
 const TWO_32 = 4294967296;
 /** A 64-bit value whose high word reaches this is at least 2^53. */
 const UNSAFE_HI = 0x200000;
@@ -46,8 +48,16 @@ interface Compiled {
   readonly collections: readonly Field[];
 }
 
-function field(path: string, name: string, num: number, type: FieldType, messageType: string | undefined,
-  repeated: boolean, presence: boolean, map?: Field['map']): Field {
+function field(
+  path: string,
+  name: string,
+  num: number,
+  type: FieldType,
+  messageType: string | undefined,
+  repeated: boolean,
+  presence: boolean,
+  map?: Field['map'],
+): Field {
   const wire = type === 'double' ? I64 : type === 'string' || type === 'bytes' || type === 'message' ? LEN : VARINT;
   const packed = repeated && wire !== LEN;
   return { name, path, type, messageType, repeated, presence, packed, wire, tag: num * 8 + (packed ? LEN : wire), map };
@@ -66,9 +76,9 @@ function compiled(typeName: string): Compiled {
     const path = `${typeName}.${d.name}`;
     const f = d.map
       ? field(path, d.name, d.number, 'message', undefined, true, false, {
-        key: field(`${path} (map key)`, 'key', 1, d.map.keyType, undefined, false, true),
-        value: field(`${path} (map value)`, 'value', 2, d.map.valueType, d.map.valueMessageType, false, true),
-      })
+          key: field(`${path} (map key)`, 'key', 1, d.map.keyType, undefined, false, true),
+          value: field(`${path} (map value)`, 'value', 2, d.map.valueType, d.map.valueMessageType, false, true),
+        })
       : field(path, d.name, d.number, d.type, d.messageType, !!d.repeated, !!(d.optional || d.oneof));
     fields.push(f);
     byNumber[d.number] = f;
@@ -228,7 +238,8 @@ function writeValue(w: Writer, f: Field, v: any): void {
   switch (f.type) {
     case 'string':
       if (typeof v !== 'string') throw new Error(`protobuf: ${f.path} must be a string, got ${describe(v)}`);
-      if (v.length <= 42) { // at most 126 UTF-8 bytes: the length fits the one byte reserved for it
+      if (v.length <= 42) {
+        // at most 126 UTF-8 bytes: the length fits the one byte reserved for it
         const at = w.beginLength();
         w.utf8(v);
         w.buf[at] = w.pos - at - 1;
@@ -239,7 +250,8 @@ function writeValue(w: Writer, f: Field, v: any): void {
       return;
     case 'bytes': {
       const bytes = typeof v === 'string' ? Buffer.from(v) : v;
-      if (!(bytes instanceof Uint8Array)) throw new Error(`protobuf: ${f.path} must be a Uint8Array or string, got ${describe(v)}`);
+      if (!(bytes instanceof Uint8Array))
+        throw new Error(`protobuf: ${f.path} must be a Uint8Array or string, got ${describe(v)}`);
       w.varint32(bytes.length);
       w.ensure(bytes.length);
       w.buf.set(bytes, w.pos);
@@ -295,8 +307,12 @@ class Reader {
   }
 
   varint(): void {
-    const buf = this.buf, limit = this.limit;
-    let pos = this.pos, lo = 0, hi = 0, b = 0x80;
+    const buf = this.buf,
+      limit = this.limit;
+    let pos = this.pos,
+      lo = 0,
+      hi = 0,
+      b = 0x80;
     for (let shift = 0; shift < 28 && b >= 0x80; shift += 7) {
       if (pos >= limit) throw this.truncated('a varint');
       b = buf[pos++];
@@ -329,16 +345,26 @@ class Reader {
 
   skip(wire: number, fieldNumber: number): void {
     switch (wire) {
-      case VARINT: this.varint(); return;
-      case I64: this.advance(8); return;
-      case LEN: this.pos = this.length(); return;
-      case 5: this.advance(4); return;
+      case VARINT:
+        this.varint();
+        return;
+      case I64:
+        this.advance(8);
+        return;
+      case LEN:
+        this.pos = this.length();
+        return;
+      case 5:
+        this.advance(4);
+        return;
       case 3: // a proto2 group: skip fields up to its end tag
         for (;;) {
           this.varint();
-          const w = this.lo & 7, n = this.lo >>> 3;
+          const w = this.lo & 7,
+            n = this.lo >>> 3;
           if (w === 4) {
-            if (n !== fieldNumber) throw new Error(`protobuf: mismatched group end at byte ${this.pos} in ${this.what}`);
+            if (n !== fieldNumber)
+              throw new Error(`protobuf: mismatched group end at byte ${this.pos} in ${this.what}`);
             return;
           }
           this.skip(w, n);
@@ -384,7 +410,8 @@ function decodeFields(r: Reader, type: Compiled, end: number): Record<string, un
   while (r.pos < end) {
     r.what = type.name;
     r.varint();
-    const wire = r.lo & 7, num = r.lo >>> 3;
+    const wire = r.lo & 7,
+      num = r.lo >>> 3;
     const f = r.hi === 0 ? type.byNumber[num] : undefined;
     if (f === undefined) {
       r.skip(wire, num);
@@ -397,8 +424,10 @@ function decodeFields(r: Reader, type: Compiled, end: number): Record<string, un
     } else if (wire === f.wire) {
       if (f.repeated) (obj[f.name] as unknown[]).push(readValue(r, f));
       else obj[f.name] = readValue(r, f);
-    } else if (f.packed && wire === LEN) { // packed, or unpacked above: decoders must accept both
-      const list = obj[f.name] as unknown[], packedEnd = r.length();
+    } else if (f.packed && wire === LEN) {
+      // packed, or unpacked above: decoders must accept both
+      const list = obj[f.name] as unknown[],
+        packedEnd = r.length();
       r.limit = packedEnd;
       while (r.pos < packedEnd) list.push(readValue(r, f));
       r.limit = end;
@@ -412,12 +441,14 @@ function decodeFields(r: Reader, type: Compiled, end: number): Record<string, un
 
 function decodeMapEntry(r: Reader, f: Field, target: Record<string, unknown>): void {
   const { key: kf, value: vf } = f.map!;
-  const end = r.length(), outerLimit = r.limit;
+  const end = r.length(),
+    outerLimit = r.limit;
   r.limit = end;
   let key: unknown, value: unknown;
   while (r.pos < end) {
     r.varint();
-    const wire = r.lo & 7, num = r.lo >>> 3;
+    const wire = r.lo & 7,
+      num = r.lo >>> 3;
     if (num === 1 && wire === kf.wire && r.hi === 0) key = readValue(r, kf);
     else if (num === 2 && wire === vf.wire && r.hi === 0) value = readValue(r, vf);
     else r.skip(wire, num);
@@ -426,24 +457,35 @@ function decodeMapEntry(r: Reader, f: Field, target: Record<string, unknown>): v
   // A missing key or value stands for its default, as for any proto3 field.
   key ??= kf.type === 'string' ? '' : kf.type === 'bool' ? false : 0;
   if (value === undefined) {
-    value = vf.type === 'message' ? decodeFields(r, compiled(vf.messageType!), r.pos)
-      : vf.type === 'string' ? '' : vf.type === 'bytes' ? Buffer.alloc(0) : vf.type === 'bool' ? false : 0;
+    value =
+      vf.type === 'message'
+        ? decodeFields(r, compiled(vf.messageType!), r.pos)
+        : vf.type === 'string'
+          ? ''
+          : vf.type === 'bytes'
+            ? Buffer.alloc(0)
+            : vf.type === 'bool'
+              ? false
+              : 0;
   }
   const k = String(key);
   // A map key comes from the peer: '__proto__' must become an own property, not replace the prototype.
-  if (k === '__proto__') Object.defineProperty(target, k, { value, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__')
+    Object.defineProperty(target, k, { value, enumerable: true, writable: true, configurable: true });
   else target[k] = value;
 }
 
 function readValue(r: Reader, f: Field): unknown {
   switch (f.type) {
     case 'string': {
-      const end = r.length(), start = r.pos;
+      const end = r.length(),
+        start = r.pos;
       r.pos = end;
       return r.buf.toString('utf8', start, end);
     }
     case 'bytes': {
-      const end = r.length(), start = r.pos;
+      const end = r.length(),
+        start = r.pos;
       r.pos = end;
       // A copy: callers keep these (private state, msgpack) after the request buffer is released or reused.
       return Buffer.from(r.buf.subarray(start, end));
@@ -460,10 +502,15 @@ function readValue(r: Reader, f: Field): unknown {
   }
   r.varint();
   switch (f.type) {
-    case 'bool': return (r.lo | r.hi) !== 0;
-    case 'uint32': return r.lo;
-    case 'int64': return r.int64(true);
-    case 'uint64': return r.int64(false);
-    default: return r.lo | 0; // int32 and enum: the low 32 bits, signed
+    case 'bool':
+      return (r.lo | r.hi) !== 0;
+    case 'uint32':
+      return r.lo;
+    case 'int64':
+      return r.int64(true);
+    case 'uint64':
+      return r.int64(false);
+    default:
+      return r.lo | 0; // int32 and enum: the low 32 bits, signed
   }
 }

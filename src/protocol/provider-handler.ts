@@ -60,11 +60,22 @@ export interface ProviderHandler {
    * `rawState` is the stored state as parsed JSON, written by schema version `version`. `lifetime` is aborted when the
    * provider stops: work this call starts for the calls that follow it (a prefetch) may outlive the call.
    */
-  upgradeResourceState(typeName: string, version: number, rawState: unknown, options: { lifetime: AbortSignal }): Promise<Result & { state: CtyValue }>;
+  upgradeResourceState(
+    typeName: string,
+    version: number,
+    rawState: unknown,
+    options: { lifetime: AbortSignal },
+  ): Promise<Result & { state: CtyValue }>;
   readResource(request: ReadResourceRequest): Promise<Result & { state: CtyValue; private?: Uint8Array }>;
-  planResourceChange(request: PlanResourceChangeRequest): Promise<Result & { planned: CtyValue; requiresReplace: AttributePath[]; plannedPrivate?: Uint8Array }>;
+  planResourceChange(
+    request: PlanResourceChangeRequest,
+  ): Promise<Result & { planned: CtyValue; requiresReplace: AttributePath[]; plannedPrivate?: Uint8Array }>;
   applyResourceChange(request: ApplyResourceChangeRequest): Promise<Result & { state: CtyValue; private?: Uint8Array }>;
-  importResourceState(typeName: string, id: string, options: CallOptions): Promise<Result & { resources: Array<{ typeName: string; state: CtyValue; private?: Uint8Array }> }>;
+  importResourceState(
+    typeName: string,
+    id: string,
+    options: CallOptions,
+  ): Promise<Result & { resources: Array<{ typeName: string; state: CtyValue; private?: Uint8Array }> }>;
   readDataSource(typeName: string, config: CtyValue, options: CallOptions): Promise<Result & { state: CtyValue }>;
   /** Runs a provider-defined function on known, non-null arguments; either a result or a failure. */
   callFunction(name: string, args: CtyValue[]): Promise<{ result: CtyValue } | { error: FunctionFailure }>;

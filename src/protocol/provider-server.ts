@@ -4,7 +4,13 @@
  */
 import { writeSync } from 'node:fs';
 import { createServerCertificate } from './server-certificate';
-import { DiagnosticError, diagnosticToProto, attributePathToProto, errorDiagnostic, type Diagnostic } from './diagnostics';
+import {
+  DiagnosticError,
+  diagnosticToProto,
+  attributePathToProto,
+  errorDiagnostic,
+  type Diagnostic,
+} from './diagnostics';
 import { GrpcError, GrpcServer, GrpcStatus, type CallContext, type MethodDescriptor } from './grpc-server';
 import { formatHandshakeLine, readHandshakeEnvironment } from './handshake';
 import type { Logger } from './logging';
@@ -62,11 +68,16 @@ export interface RunningProvider {
 export async function serveProvider(options: ServeOptions): Promise<RunningProvider> {
   const { logger } = options;
   let built: ProviderHandler | undefined;
-  const handler = (): ProviderHandler => (built ??= typeof options.handler === 'function' ? options.handler() : options.handler);
+  const handler = (): ProviderHandler =>
+    (built ??= typeof options.handler === 'function' ? options.handler() : options.handler);
   const environment = readHandshakeEnvironment(options.env ?? process.env);
   const certificate = createServerCertificate();
   const server = new GrpcServer(
-    { certificatePem: certificate.certificatePem, privateKeyPem: certificate.privateKeyPem, clientCertificatePem: environment.clientCertificatePem },
+    {
+      certificatePem: certificate.certificatePem,
+      privateKeyPem: certificate.privateKeyPem,
+      clientCertificatePem: environment.clientCertificatePem,
+    },
     logger,
   );
   // StopProvider cancels everything in flight; calls that start afterwards fail fast.
@@ -85,7 +96,8 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
         // Every response type carries diagnostics; report crashes there so Terraform shows them properly.
         return { diagnostics: diagnostics([crashDiagnostic(error, name)]) };
       } finally {
-        if (logger.enabled('debug')) logger.log('debug', 'rpc', { rpc: name, type: request?.type_name, ms: Date.now() - started });
+        if (logger.enabled('debug'))
+          logger.log('debug', 'rpc', { rpc: name, type: request?.type_name, ms: Date.now() - started });
       }
     });
   };
@@ -147,13 +159,17 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
         diagnostics: diagnostics([
           errorDiagnostic(
             'Unsupported state format',
-            flat ? 'This state was written in the pre-0.12 flatmap format, which exoform never wrote. Remove the resource from state and import it.' : 'The stored state is empty.',
+            flat
+              ? 'This state was written in the pre-0.12 flatmap format, which exoform never wrote. Remove the resource from state and import it.'
+              : 'The stored state is empty.',
           ),
         ]),
       };
     }
     const raw = JSON.parse(Buffer.from(rawJson).toString('utf8')) as unknown;
-    const result = await handler().upgradeResourceState(request.type_name, Number(request.version ?? 0), raw, { lifetime: stopping.signal });
+    const result = await handler().upgradeResourceState(request.type_name, Number(request.version ?? 0), raw, {
+      lifetime: stopping.signal,
+    });
     return { upgraded_state: encodeDynamic(result.state), diagnostics: diagnostics(result.diagnostics) };
   });
 
@@ -164,7 +180,11 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
       private: request.private,
       signal: signalFor(call),
     });
-    return { new_state: encodeDynamic(result.state), private: result.private, diagnostics: diagnostics(result.diagnostics) };
+    return {
+      new_state: encodeDynamic(result.state),
+      private: result.private,
+      diagnostics: diagnostics(result.diagnostics),
+    };
   });
 
   unary('PlanResourceChange', async (request, call) => {
@@ -193,11 +213,17 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
       plannedPrivate: request.planned_private,
       signal: signalFor(call),
     });
-    return { new_state: encodeDynamic(result.state), private: result.private, diagnostics: diagnostics(result.diagnostics) };
+    return {
+      new_state: encodeDynamic(result.state),
+      private: result.private,
+      diagnostics: diagnostics(result.diagnostics),
+    };
   });
 
   unary('ImportResourceState', async (request, call) => {
-    const result = await handler().importResourceState(request.type_name, request.id ?? '', { signal: signalFor(call) });
+    const result = await handler().importResourceState(request.type_name, request.id ?? '', {
+      signal: signalFor(call),
+    });
     return {
       imported_resources: result.resources.map((resource) => ({
         type_name: resource.typeName,
@@ -209,7 +235,9 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   });
 
   unary('ReadDataSource', async (request, call) => {
-    const result = await handler().readDataSource(request.type_name, decodeDynamic(request.config), { signal: signalFor(call) });
+    const result = await handler().readDataSource(request.type_name, decodeDynamic(request.config), {
+      signal: signalFor(call),
+    });
     return { state: encodeDynamic(result.state), diagnostics: diagnostics(result.diagnostics) };
   });
 
@@ -258,7 +286,9 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
         handler();
       } catch (error) {
         // The first call builds it again and reports the failure as its diagnostic.
-        logger.log('error', 'could not build the provider', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        logger.log('error', 'could not build the provider', {
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        });
       }
     });
   }

@@ -102,16 +102,27 @@ export function schemaToProto(schema: Schema): object {
 }
 
 /** Names Terraform reserves for meta-arguments in resource and data blocks; an attribute cannot use them. */
-const RESERVED_NAMES = new Set(['count', 'for_each', 'depends_on', 'lifecycle', 'provider', 'provisioner', 'connection']);
+const RESERVED_NAMES = new Set([
+  'count',
+  'for_each',
+  'depends_on',
+  'lifecycle',
+  'provider',
+  'provisioner',
+  'connection',
+]);
 
 /** Schema mistakes are programming errors; catch them at start-up of tests rather than in Terraform. */
 export function assertValidSchema(name: string, schema: Schema): void {
   for (const [attributeName, attribute] of Object.entries(schema.block.attributes)) {
     const where = `${name}.${attributeName}`;
     if (!/^[a-z][a-z0-9_]*$/.test(attributeName)) throw new Error(`${where}: attribute names are lower_snake_case`);
-    if (RESERVED_NAMES.has(attributeName)) throw new Error(`${where}: "${attributeName}" is reserved by Terraform for a meta-argument`);
-    if (!attribute.required && !attribute.optional && !attribute.computed) throw new Error(`${where}: must be required, optional or computed`);
-    if (attribute.required && (attribute.optional || attribute.computed)) throw new Error(`${where}: required excludes optional and computed`);
+    if (RESERVED_NAMES.has(attributeName))
+      throw new Error(`${where}: "${attributeName}" is reserved by Terraform for a meta-argument`);
+    if (!attribute.required && !attribute.optional && !attribute.computed)
+      throw new Error(`${where}: must be required, optional or computed`);
+    if (attribute.required && (attribute.optional || attribute.computed))
+      throw new Error(`${where}: required excludes optional and computed`);
     if (!attribute.description) throw new Error(`${where}: every attribute needs a description`);
   }
 }

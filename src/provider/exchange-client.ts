@@ -41,7 +41,11 @@ export function exchangeSession(context: {
   signal: AbortSignal;
   warn(summary: string, detail?: string): void;
 }): ExchangeSession {
-  return { bridge: context.client.bridge, signal: context.signal, warn: (message) => context.warn('Exchange Online warning', message) };
+  return {
+    bridge: context.client.bridge,
+    signal: context.signal,
+    warn: (message) => context.warn('Exchange Online warning', message),
+  };
 }
 
 /** Refuses an import ID that is not this provider's tenant (singleton resources import with the tenant's name). */

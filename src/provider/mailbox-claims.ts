@@ -43,7 +43,13 @@ function settingText(value: boolean | null): string {
  * Registers that `owner` wants `value` for the mailbox named by each of `keys` (identity as written, GUID...).
  * Throws a DiagnosticError when another claimant wants a different value for any of them.
  */
-export function claimMailbox(client: object, keys: readonly string[], value: boolean | null, owner: string, by: string): void {
+export function claimMailbox(
+  client: object,
+  keys: readonly string[],
+  value: boolean | null,
+  owner: string,
+  by: string,
+): void {
   let registry = registries.get(client);
   if (!registry) registries.set(client, (registry = {}));
   const claim: Claim = { value, by, owner }; // one record for all the keys

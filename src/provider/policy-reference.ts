@@ -21,12 +21,17 @@ export async function policyInState(
   configuredGuid: string | undefined,
 ): Promise<{ name: string | null; guid: string | null }> {
   if (!reference) return { name: null, guid: null };
-  if (configured && configuredGuid && refersToPolicy(reference, { name: configured, guid: configuredGuid, distinguishedName: '' })) {
+  if (
+    configured &&
+    configuredGuid &&
+    refersToPolicy(reference, { name: configured, guid: configuredGuid, distinguishedName: '' })
+  ) {
     return { name: configured, guid: configuredGuid };
   }
   const policy = await findAuthenticationPolicy(exchange, reference);
   if (!policy) return { name: reference, guid: null };
-  if (configured && (policy.guid === configuredGuid || refersToPolicy(configured, policy))) return { name: configured, guid: policy.guid };
+  if (configured && (policy.guid === configuredGuid || refersToPolicy(configured, policy)))
+    return { name: configured, guid: policy.guid };
   return { name: policy.name, guid: policy.guid };
 }
 
@@ -64,7 +69,13 @@ export async function deletedPolicy(
 /** An empty `authentication_policy`, refused at validation. */
 export function emptyPolicyDiagnostics(config: ObjectValue): Diagnostic[] {
   if (typeof config.authentication_policy === 'string' && config.authentication_policy.trim() === '') {
-    return [errorDiagnostic('Invalid authentication policy', 'authentication_policy is empty. Give the policy name, or reference an exchangeonline_authentication_policy.', ['authentication_policy'])];
+    return [
+      errorDiagnostic(
+        'Invalid authentication policy',
+        'authentication_policy is empty. Give the policy name, or reference an exchangeonline_authentication_policy.',
+        ['authentication_policy'],
+      ),
+    ];
   }
   return [];
 }

@@ -37,7 +37,10 @@ export type { ExchangeClient } from './exchange-client';
  * At most one cheap call per process, and none when any call has been answered (a refresh read): the
  * organization's SMTP AUTH value, which the mailbox resources read anyway (MailboxDirectory caches it).
  */
-function tenantCheck(bridge: ConcurrencyLimitedBridge, mailboxes: MailboxDirectory): (signal: AbortSignal) => Promise<void> {
+function tenantCheck(
+  bridge: ConcurrencyLimitedBridge,
+  mailboxes: MailboxDirectory,
+): (signal: AbortSignal) => Promise<void> {
   return async (signal) => {
     // A call already in flight (a refresh running beside this plan) answers the question as well as a new one.
     while (!bridge.answered && bridge.inFlightCount > 0) await bridge.nextSettled();
@@ -79,17 +82,43 @@ export const providerSchema: Schema = {
     description:
       'Manages Exchange Online SMTP AUTH settings. Authenticate with an access token, or an Entra app (`client_id`) with a certificate or a client secret.',
     attributes: {
-      organization: { type: 'string', optional: true, description: `The tenant: its initial domain (\`contoso.onmicrosoft.com\`) or tenant id. Required. ${env('organization')}` },
-      access_token: { type: 'string', optional: true, sensitive: true, description: `A ready OAuth access token for \`https://outlook.office365.com\`. ${env('access_token')}` },
-      client_id: { type: 'string', optional: true, description: `Application (client) id of an Entra app with Exchange.ManageAsApp. ${env('client_id')}` },
-      client_secret: { type: 'string', optional: true, sensitive: true, description: `Client secret of the app in \`client_id\`. ${env('client_secret')}` },
-      certificate_path: { type: 'string', optional: true, description: `Path to the app's certificate: a PFX/P12 file, or PEM with the private key. ${env('certificate_path')}` },
-      certificate_password: { type: 'string', optional: true, sensitive: true, description: `Password of the certificate file, if any. ${env('certificate_password')}` },
+      organization: {
+        type: 'string',
+        optional: true,
+        description: `The tenant: its initial domain (\`contoso.onmicrosoft.com\`) or tenant id. Required. ${env('organization')}`,
+      },
+      access_token: {
+        type: 'string',
+        optional: true,
+        sensitive: true,
+        description: `A ready OAuth access token for \`https://outlook.office365.com\`. ${env('access_token')}`,
+      },
+      client_id: {
+        type: 'string',
+        optional: true,
+        description: `Application (client) id of an Entra app with Exchange.ManageAsApp. ${env('client_id')}`,
+      },
+      client_secret: {
+        type: 'string',
+        optional: true,
+        sensitive: true,
+        description: `Client secret of the app in \`client_id\`. ${env('client_secret')}`,
+      },
+      certificate_path: {
+        type: 'string',
+        optional: true,
+        description: `Path to the app's certificate: a PFX/P12 file, or PEM with the private key. ${env('certificate_path')}`,
+      },
+      certificate_password: {
+        type: 'string',
+        optional: true,
+        sensitive: true,
+        description: `Password of the certificate file, if any. ${env('certificate_password')}`,
+      },
       federated_token_file: {
         type: 'string',
         optional: true,
-        description:
-          `Workload identity federation: a file holding an OIDC ID token (a JWT) that your CI or Kubernetes issues, sent to Entra ID as the client assertion of the app in \`client_id\`, so no secret is stored anywhere. Read again for every token request (CI tokens rotate). ${env('federated_token_file')} When no other credential is configured, \`AZURE_FEDERATED_TOKEN_FILE\` (with \`AZURE_CLIENT_ID\`), as set by AKS workload identity, is used; failing that, in a GitHub Actions job with \`id-token: write\` and \`client_id\` set, the token is requested from the job's OIDC endpoint (\`ACTIONS_ID_TOKEN_REQUEST_URL\`) for every token request.`,
+        description: `Workload identity federation: a file holding an OIDC ID token (a JWT) that your CI or Kubernetes issues, sent to Entra ID as the client assertion of the app in \`client_id\`, so no secret is stored anywhere. Read again for every token request (CI tokens rotate). ${env('federated_token_file')} When no other credential is configured, \`AZURE_FEDERATED_TOKEN_FILE\` (with \`AZURE_CLIENT_ID\`), as set by AKS workload identity, is used; failing that, in a GitHub Actions job with \`id-token: write\` and \`client_id\` set, the token is requested from the job's OIDC endpoint (\`ACTIONS_ID_TOKEN_REQUEST_URL\`) for every token request.`,
       },
       endpoint: {
         type: 'string',
@@ -154,7 +183,10 @@ export function settingFrom(config: ObjectValue, name: string, environment: Node
 
 function maxConcurrentRequests(config: ObjectValue, environment: NodeJS.ProcessEnv): number {
   const configured = config.max_concurrent_requests;
-  const raw = typeof configured === 'number' || typeof configured === 'string' ? configured : environment[PROVIDER_ENVIRONMENT.max_concurrent_requests];
+  const raw =
+    typeof configured === 'number' || typeof configured === 'string'
+      ? configured
+      : environment[PROVIDER_ENVIRONMENT.max_concurrent_requests];
   if (raw === undefined || raw === '') return DEFAULT_MAX_CONCURRENT_REQUESTS;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 64) {
@@ -196,10 +228,14 @@ function bridgeSetting(setting: (name: string) => string | undefined): (typeof B
 }
 
 /** Settings only the PowerShell bridge understands are refused with the REST bridge rather than silently ignored. */
-function rejectPowerShellOnlySettings(setting: (name: string) => string | undefined, managedIdentity: boolean | undefined): void {
-  const set = [setting('user_principal_name') !== undefined ? 'user_principal_name' : undefined, managedIdentity === true ? 'managed_identity' : undefined].filter(
-    (name): name is string => name !== undefined,
-  );
+function rejectPowerShellOnlySettings(
+  setting: (name: string) => string | undefined,
+  managedIdentity: boolean | undefined,
+): void {
+  const set = [
+    setting('user_principal_name') !== undefined ? 'user_principal_name' : undefined,
+    managedIdentity === true ? 'managed_identity' : undefined,
+  ].filter((name): name is string => name !== undefined);
   if (set.length === 0) return;
   throw new ConfigurationError(
     `\`${set[0]}\` needs bridge = "powershell": the REST bridge signs in with \`access_token\`, or \`client_id\` with \`client_secret\` or \`certificate_path\`.`,
@@ -222,7 +258,10 @@ function federatedSettings(
   if (configured !== undefined) return { federatedTokenFile: configured };
   if (credentials.accessToken || credentials.clientSecret || credentials.certificatePath) return {};
   if (environment.AZURE_FEDERATED_TOKEN_FILE) {
-    return { federatedTokenFile: environment.AZURE_FEDERATED_TOKEN_FILE, clientId: credentials.clientId ?? (environment.AZURE_CLIENT_ID || undefined) };
+    return {
+      federatedTokenFile: environment.AZURE_FEDERATED_TOKEN_FILE,
+      clientId: credentials.clientId ?? (environment.AZURE_CLIENT_ID || undefined),
+    };
   }
   const url = environment.ACTIONS_ID_TOKEN_REQUEST_URL;
   const bearer = environment.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
@@ -240,8 +279,12 @@ function rejectFederatedWithPowerShell(federatedTokenFile: string | undefined): 
 }
 
 /** Builds the PowerShell bridge; its module (and node-powershell) is loaded only here, when the block asks for it. */
-function createConfiguredPowerShellBridge(settings: PowerShellBridgeSettings, runtime: PowerShellBridgeRuntimeOptions): ExchangeBridge {
-  const { createPowerShellBridge } = require('../bridge/powershell/create-powershell-bridge') as typeof import('../bridge/powershell/create-powershell-bridge');
+function createConfiguredPowerShellBridge(
+  settings: PowerShellBridgeSettings,
+  runtime: PowerShellBridgeRuntimeOptions,
+): ExchangeBridge {
+  const { createPowerShellBridge } =
+    require('../bridge/powershell/create-powershell-bridge') as typeof import('../bridge/powershell/create-powershell-bridge');
   return createPowerShellBridge(settings, runtime);
 }
 
@@ -254,14 +297,19 @@ export function legacyTlsHostFor(endpoint: string | undefined, environment?: str
  * EXOFORM_RETRY_BACKOFF_MS: the first transient-failure backoff (default 2000 ms, doubling). Not a provider setting:
  * it exists so fault-injection tests and benchmarks against the emulator can run thousands of retries in seconds.
  */
-function retryTuning(environment: NodeJS.ProcessEnv): { initialBackoffMs?: number; tokenRetryPauseMs?: number } | undefined {
+function retryTuning(
+  environment: NodeJS.ProcessEnv,
+): { initialBackoffMs?: number; tokenRetryPauseMs?: number } | undefined {
   const raw = environment.EXOFORM_RETRY_BACKOFF_MS;
   if (raw === undefined || !/^\d{1,6}$/.test(raw.trim())) return undefined;
   const ms = Number(raw.trim());
   return { initialBackoffMs: ms, tokenRetryPauseMs: Math.min(ms, 1_000) };
 }
 
-export function createExoformProvider(logger: Logger, environment: NodeJS.ProcessEnv = process.env): ProviderDefinition<ExchangeClient> {
+export function createExoformProvider(
+  logger: Logger,
+  environment: NodeJS.ProcessEnv = process.env,
+): ProviderDefinition<ExchangeClient> {
   return {
     schema: providerSchema,
     resources: [
@@ -272,14 +320,22 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
       authenticationPolicyAssignmentResource,
       defaultAuthenticationPolicyResource,
     ],
-    dataSources: [transportConfigDataSource, casMailboxesDataSource, authenticationPoliciesDataSource, smtpAuthReadinessDataSource],
+    dataSources: [
+      transportConfigDataSource,
+      casMailboxesDataSource,
+      authenticationPoliciesDataSource,
+      smtpAuthReadinessDataSource,
+    ],
     functions: [mailboxListFunction],
 
     async configure(config) {
       const setting = (name: string): string | undefined => settingFrom(config, name, environment);
       try {
-        const bridgeLogger = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, unknown>): void =>
-          logger.log(level, message, flattenFields(fields));
+        const bridgeLogger = (
+          level: 'debug' | 'info' | 'warn' | 'error',
+          message: string,
+          fields: Record<string, unknown>,
+        ): void => logger.log(level, message, flattenFields(fields));
         const managedIdentity = managedIdentitySetting(config, environment);
         const maxConcurrent = maxConcurrentRequests(config, environment);
         // What both bridges read: the tenant, the credentials and the endpoint.
@@ -305,11 +361,19 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
               userPrincipalName: setting('user_principal_name'),
               powershellPath: setting('powershell_path'),
             },
-            { checkCertificateNow: true, maxSessions: Math.min(maxConcurrent, MAX_POWERSHELL_SESSIONS), logger: bridgeLogger, retry: retryTuning(environment) },
+            {
+              checkCertificateNow: true,
+              maxSessions: Math.min(maxConcurrent, MAX_POWERSHELL_SESSIONS),
+              logger: bridgeLogger,
+              retry: retryTuning(environment),
+            },
           );
         } else {
           rejectPowerShellOnlySettings(setting, managedIdentity);
-          bridge = createRestBridge({ ...credentials, ...federatedSettings(credentials, setting('federated_token_file'), environment) }, { checkCertificateNow: true, logger: bridgeLogger, retry: retryTuning(environment) });
+          bridge = createRestBridge(
+            { ...credentials, ...federatedSettings(credentials, setting('federated_token_file'), environment) },
+            { checkCertificateNow: true, logger: bridgeLogger, retry: retryTuning(environment) },
+          );
         }
         const limited = new ConcurrencyLimitedBridge(bridge, { maxConcurrent });
         const mailboxes = new MailboxDirectory(limited, { debug: (message) => logger.log('debug', message, {}) });
@@ -326,9 +390,12 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
             graphAccessToken: setting('graph_access_token'),
             ...(usesPowerShell ? {} : federatedSettings(credentials, setting('federated_token_file'), environment)),
             // An interactive or managed-identity sign-in to Exchange leaves the provider with no app to ask for a Graph token.
-            noGraphReason: setting('user_principal_name') !== undefined
-              ? 'the provider signs in to Exchange interactively (`user_principal_name`)'
-              : managedIdentity === true ? 'the provider signs in to Exchange with a managed identity' : undefined,
+            noGraphReason:
+              setting('user_principal_name') !== undefined
+                ? 'the provider signs in to Exchange interactively (`user_principal_name`)'
+                : managedIdentity === true
+                  ? 'the provider signs in to Exchange with a managed identity'
+                  : undefined,
           },
         };
       } catch (error) {
@@ -336,12 +403,19 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
           const attribute = error.attributes[0];
           const variable = attribute ? PROVIDER_ENVIRONMENT[attribute] : undefined;
           // Whatever path produced the message, no credential-carrying setting is echoed raw.
-          const secrets = ['access_token', 'client_secret', 'certificate_password', 'endpoint', 'graph_access_token'].map(setting);
+          const secrets = [
+            'access_token',
+            'client_secret',
+            'certificate_password',
+            'endpoint',
+            'graph_access_token',
+          ].map(setting);
           const detail = scrubSecrets(redactUrlCredentials(`${error.message}\n\n${error.remedy}`), secrets);
           throw new DiagnosticError(
             errorDiagnostic(
               'Invalid exchangeonline provider configuration',
-              detail + (variable ? `\n(\`${attribute}\` can also come from the ${variable} environment variable.)` : ''),
+              detail +
+                (variable ? `\n(\`${attribute}\` can also come from the ${variable} environment variable.)` : ''),
               attribute && config[attribute] !== undefined && config[attribute] !== null ? [attribute] : undefined,
             ),
           );
@@ -365,7 +439,10 @@ export function createExoformProvider(logger: Logger, environment: NodeJS.Proces
 function flattenFields(fields: Record<string, unknown>): LogFields {
   const out: LogFields = {};
   for (const [key, value] of Object.entries(fields)) {
-    out[key] = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : JSON.stringify(value);
+    out[key] =
+      typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        ? value
+        : JSON.stringify(value);
   }
   return out;
 }
@@ -386,8 +463,14 @@ const SUMMARY: Record<string, string> = {
 export function describeExchangeError(error: unknown, operation: string): Diagnostic {
   if (isExchangeError(error)) {
     const cmdlet = error.cmdlet ? ` (${error.cmdlet})` : '';
-    return errorDiagnostic(`${SUMMARY[error.kind] ?? 'Exchange Online error'}: could not ${operation}${cmdlet}`, `${error.message}\n\n${error.remedy}`);
+    return errorDiagnostic(
+      `${SUMMARY[error.kind] ?? 'Exchange Online error'}: could not ${operation}${cmdlet}`,
+      `${error.message}\n\n${error.remedy}`,
+    );
   }
   const message = error instanceof Error ? error.message : String(error);
-  return errorDiagnostic(`Could not ${operation}`, `${message}\n\nIf this persists, report it with the Terraform log (TF_LOG_PROVIDER=debug).`);
+  return errorDiagnostic(
+    `Could not ${operation}`,
+    `${message}\n\nIf this persists, report it with the Terraform log (TF_LOG_PROVIDER=debug).`,
+  );
 }

@@ -69,7 +69,14 @@ class CountingBridge implements ExchangeBridge {
 }
 
 /** What the report reads of Get-User: `$select` trims a 60,000-row read to these (CIPP and ExoHelper trim the same way). */
-const USER_PROPERTIES = ['UserPrincipalName', 'DisplayName', 'RecipientTypeDetails', 'AuthenticationPolicy', 'ExternalDirectoryObjectId', 'WindowsEmailAddress'] as const;
+const USER_PROPERTIES = [
+  'UserPrincipalName',
+  'DisplayName',
+  'RecipientTypeDetails',
+  'AuthenticationPolicy',
+  'ExternalDirectoryObjectId',
+  'WindowsEmailAddress',
+] as const;
 
 /**
  * Every user, indexed by directory object id, user principal name and primary address (lower-cased): one paged
@@ -85,22 +92,38 @@ async function readUserIndex(session: ExchangeSession): Promise<Map<string, User
         recipientTypeDetails: text(row, 'RecipientTypeDetails') ?? null,
         authenticationPolicy: text(row, 'AuthenticationPolicy') ?? null,
       };
-      for (const key of [text(row, 'ExternalDirectoryObjectId'), user.upn, text(row, 'WindowsEmailAddress')]) if (key) index.set(key.toLowerCase(), user);
+      for (const key of [text(row, 'ExternalDirectoryObjectId'), user.upn, text(row, 'WindowsEmailAddress')])
+        if (key) index.set(key.toLowerCase(), user);
     }
   };
-  const result = await session.bridge.invoke('Get-User', { ResultSize: 'Unlimited' }, { signal: session.signal, select: USER_PROPERTIES, onRows: add });
+  const result = await session.bridge.invoke(
+    'Get-User',
+    { ResultSize: 'Unlimited' },
+    { signal: session.signal, select: USER_PROPERTIES, onRows: add },
+  );
   add(result.rows); // a bridge that does not stream returns them here
   for (const warning of result.warnings) session.warn?.(`Get-User: ${warning}`);
   return index;
 }
 
-export async function readTenantReadiness(target: TenantTarget, options: { now?: Date; signal?: AbortSignal } = {}): Promise<TenantReadiness> {
+export async function readTenantReadiness(
+  target: TenantTarget,
+  options: { now?: Date; signal?: AbortSignal } = {},
+): Promise<TenantReadiness> {
   const started = Date.now();
-  const report: TenantReadiness = { tenant: target.tenant, name: target.name, status: 'ok', requests: { exchange: 0, graph: 0 }, durationMs: 0 };
+  const report: TenantReadiness = {
+    tenant: target.tenant,
+    name: target.name,
+    status: 'ok',
+    requests: { exchange: 0, graph: 0 },
+    durationMs: 0,
+  };
   let counting: CountingBridge | undefined;
   let graph: GraphClient | Unavailable | undefined;
   try {
-    counting = new CountingBridge(new ConcurrencyLimitedBridge(target.bridge(), { maxConcurrent: target.maxConcurrentRequests ?? 4 }));
+    counting = new CountingBridge(
+      new ConcurrencyLimitedBridge(target.bridge(), { maxConcurrent: target.maxConcurrentRequests ?? 4 }),
+    );
     graph = target.graph();
     const unknownProperties: UnknownProperty[] = [];
     const session: ExchangeSession = {
@@ -121,7 +144,8 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
     const policyIndex = new Map<string, { name: string; allowBasicAuthSmtp: boolean }>();
     for (const policy of policies) {
       const entry = { name: policy.name, allowBasicAuthSmtp: policy.switches.AllowBasicAuthSmtp };
-      for (const key of [policy.name, policy.distinguishedName, policy.guid]) if (key) policyIndex.set(key.toLowerCase(), entry);
+      for (const key of [policy.name, policy.distinguishedName, policy.guid])
+        if (key) policyIndex.set(key.toLowerCase(), entry);
     }
     const securityState = securityDefaultsState(evidence);
     const { securityDefaults, signIns, usageReport } = evidence;
@@ -159,7 +183,10 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
         usage: usageOut,
       };
     });
-    rows.sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || a.userPrincipalName.localeCompare(b.userPrincipalName));
+    rows.sort(
+      (a, b) =>
+        VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || a.userPrincipalName.localeCompare(b.userPrincipalName),
+    );
 
     report.organization = {
       smtpClientAuthenticationDisabled: transport.smtpClientAuthenticationDisabled,
@@ -171,7 +198,9 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
       source: evidenceSource(evidence),
       securityDefaults: sourceState(securityDefaults),
       signIns: signIns.available ? { available: true, count: signIns.signIns } : sourceState(signIns),
-      usageReport: usageReport ? sourceState(usageReport) : { available: false, reason: 'not read: the sign-in log was available' },
+      usageReport: usageReport
+        ? sourceState(usageReport)
+        : { available: false, reason: 'not read: the sign-in log was available' },
     };
     report.unknownProperties = unknownProperties;
     report.counts = countRows(rows);
@@ -190,7 +219,10 @@ export async function readTenantReadiness(target: TenantTarget, options: { now?:
 
 const VERDICT_ORDER: Record<Verdict, number> = { breaks: 0, 'at-risk': 1, ready: 2 };
 
-function sourceState(value: { available: boolean; reason?: string } | Unavailable): { available: boolean; reason?: string } {
+function sourceState(value: { available: boolean; reason?: string } | Unavailable): {
+  available: boolean;
+  reason?: string;
+} {
   return value.available ? { available: true } : { available: false, reason: (value as Unavailable).reason };
 }
 
@@ -218,7 +250,13 @@ function countRows(rows: MailboxReadiness[]): NonNullable<TenantReadiness['count
 function isUnreachable(error: unknown): boolean {
   if (error instanceof UnreachableError) return true;
   const code = (error as { cause?: { code?: string } })?.cause?.code ?? (error as { code?: string })?.code;
-  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ETIMEDOUT' || code === 'ECONNRESET';
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN' ||
+    code === 'ETIMEDOUT' ||
+    code === 'ECONNRESET'
+  );
 }
 
 /** The error in one line with its remedy; ExchangeError messages never carry secrets. */

@@ -107,7 +107,7 @@ const COUNTER: Record<MailboxChangeKind, keyof ChangeCounts> = {
 };
 
 function signIns(m: MailboxReadiness | undefined): number | null {
-  return m && m.usage.source === 'signins' ? m.usage.successfulSignIns ?? 0 : null;
+  return m && m.usage.source === 'signins' ? (m.usage.successfulSignIns ?? 0) : null;
 }
 
 function tenantSignIns(t: TenantReadiness | undefined): number | null {

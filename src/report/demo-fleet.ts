@@ -14,7 +14,8 @@
  */
 import type { FixtureDocument } from '../emulator/fixture';
 
-const every = (hours: number, days = 30, offset = 1): number[] => Array.from({ length: Math.floor((days * 24) / hours) }, (_, i) => offset + i * hours);
+const every = (hours: number, days = 30, offset = 1): number[] =>
+  Array.from({ length: Math.floor((days * 24) / hours) }, (_, i) => offset + i * hours);
 
 export const DEMO_FLEET_FIXTURE: FixtureDocument = {
   tenants: [
@@ -43,14 +44,16 @@ export const DEMO_FLEET_FIXTURE: FixtureDocument = {
       domain: 'fabrikam.onmicrosoft.com',
       domains: ['fabrikam.com'],
       transportConfig: { SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true },
-      authenticationPolicies: [
-        { name: 'Allow Basic SMTP', AllowBasicAuthSmtp: true },
-        { name: 'Block Basic auth' },
-      ],
+      authenticationPolicies: [{ name: 'Allow Basic SMTP', AllowBasicAuthSmtp: true }, { name: 'Block Basic auth' }],
       organizationConfig: { DefaultAuthenticationPolicy: 'Allow Basic SMTP' },
       mailboxes: [
         { upn: 'invoices@fabrikam.com', displayName: 'Invoicing app' },
-        { upn: 'printer@fabrikam.com', displayName: 'Floor 2 printer', SmtpClientAuthenticationDisabled: false, AuthenticationPolicy: 'Block Basic auth' },
+        {
+          upn: 'printer@fabrikam.com',
+          displayName: 'Floor 2 printer',
+          SmtpClientAuthenticationDisabled: false,
+          AuthenticationPolicy: 'Block Basic auth',
+        },
         { upn: 'helpdesk@fabrikam.com', type: 'SharedMailbox', displayName: 'Help desk' },
         { upn: 'alice@fabrikam.com', displayName: 'Alice Ciccu' },
         { upn: 'bob@fabrikam.com', displayName: 'Bob Kelly', SmtpClientAuthenticationDisabled: true },
@@ -60,7 +63,11 @@ export const DEMO_FLEET_FIXTURE: FixtureDocument = {
         signIns: [
           ...every(4).map((hoursAgo) => ({ upn: 'invoices@fabrikam.com', hoursAgo })),
           ...every(24, 30, 3).map((hoursAgo) => ({ upn: 'helpdesk@fabrikam.com', hoursAgo })),
-          ...every(12, 30, 2).map((hoursAgo) => ({ upn: 'printer@fabrikam.com', hoursAgo, status: 'failure' as const })),
+          ...every(12, 30, 2).map((hoursAgo) => ({
+            upn: 'printer@fabrikam.com',
+            hoursAgo,
+            status: 'failure' as const,
+          })),
         ],
       },
     },
@@ -86,7 +93,10 @@ export const DEMO_FLEET_FIXTURE: FixtureDocument = {
         { upn: 'dana@woodgrovebank.com', displayName: 'Dana Birkby' },
         { upn: 'erik@woodgrovebank.com', displayName: 'Erik Nason' },
       ],
-      graph: { missingPermissions: ['AuditLog.Read.All', 'Policy.Read.All'], smtpAppUsers: ['labels@woodgrovebank.com'] },
+      graph: {
+        missingPermissions: ['AuditLog.Read.All', 'Policy.Read.All'],
+        smtpAppUsers: ['labels@woodgrovebank.com'],
+      },
     },
   ],
 };

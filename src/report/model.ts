@@ -95,7 +95,13 @@ export interface ReadinessReport {
   evidenceWindowDays: number;
   /** The change the verdicts are about. */
   change: string;
-  totals: { tenants: number; notRead: number; mailboxes: number; verdicts: VerdictCounts; tenantVerdicts: VerdictCounts };
+  totals: {
+    tenants: number;
+    notRead: number;
+    mailboxes: number;
+    verdicts: VerdictCounts;
+    tenantVerdicts: VerdictCounts;
+  };
   tenants: TenantReadiness[];
   /** Every way out a mailbox's `remedies` may name, with the title of Microsoft's page for it. */
   remedies: readonly Remedy[];

@@ -18,7 +18,10 @@ const COLORS = {
 } as const;
 
 function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 interface Segment {
@@ -38,7 +41,10 @@ function bar(chart: string, title: string, segments: Segment[]): string {
     .map((s) => {
       const w = total ? Math.max(2, (s.count / total) * width) : 0;
       const rect = `<rect x="${x.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="26" fill="${s.color}" data-segment="${esc(s.key)}" data-count="${s.count}"><title>${esc(s.label)}: ${s.count}</title></rect>`;
-      const label = w > 34 ? `<text x="${(x + w / 2).toFixed(1)}" y="18" text-anchor="middle" fill="#fff" font-size="13" font-weight="600">${s.count}</text>` : '';
+      const label =
+        w > 34
+          ? `<text x="${(x + w / 2).toFixed(1)}" y="18" text-anchor="middle" fill="#fff" font-size="13" font-weight="600">${s.count}</text>`
+          : '';
       x += w;
       return rect + label;
     })
@@ -46,9 +52,11 @@ function bar(chart: string, title: string, segments: Segment[]): string {
   const legend = segments
     .map((s) => `<span class="key"><i style="background:${s.color}"></i>${esc(s.label)} <b>${s.count}</b></span>`)
     .join('');
-  return `<figure class="chart" data-chart="${esc(chart)}" data-total="${total}"><figcaption>${esc(title)}</figcaption>` +
+  return (
+    `<figure class="chart" data-chart="${esc(chart)}" data-total="${total}"><figcaption>${esc(title)}</figcaption>` +
     `<svg role="img" aria-label="${esc(title)}" width="${width}" height="26" viewBox="0 0 ${width} 26" xmlns="http://www.w3.org/2000/svg">` +
-    `<rect x="0" y="0" width="${width}" height="26" fill="#eee"/>${rects}</svg><div class="legend">${legend}</div></figure>`;
+    `<rect x="0" y="0" width="${width}" height="26" fill="#eee"/>${rects}</svg><div class="legend">${legend}</div></figure>`
+  );
 }
 
 function effectiveSegments(mailboxes: MailboxReadiness[]): Segment[] {
@@ -73,8 +81,12 @@ function verdictSegments(counts: { breaks: number; 'at-risk': number; ready: num
 const ACTION_ROWS = 50;
 
 function usageCell(m: MailboxReadiness): string {
-  if (m.usage.source === 'signins') return `${m.usage.successfulSignIns} sign-ins${m.usage.failedSignIns ? ` (+${m.usage.failedSignIns} failed)` : ''}${m.usage.lastUsed ? `, last ${m.usage.lastUsed.slice(5, 10)}` : ''}`;
-  if (m.usage.source === 'usage-report') return m.usage.smtpUsed ? `SMTP used${m.usage.lastUsed ? ` ${m.usage.lastUsed.slice(5, 10)}` : ''} (report)` : 'no SMTP (report)';
+  if (m.usage.source === 'signins')
+    return `${m.usage.successfulSignIns} sign-ins${m.usage.failedSignIns ? ` (+${m.usage.failedSignIns} failed)` : ''}${m.usage.lastUsed ? `, last ${m.usage.lastUsed.slice(5, 10)}` : ''}`;
+  if (m.usage.source === 'usage-report')
+    return m.usage.smtpUsed
+      ? `SMTP used${m.usage.lastUsed ? ` ${m.usage.lastUsed.slice(5, 10)}` : ''} (report)`
+      : 'no SMTP (report)';
   return 'no evidence';
 }
 
@@ -83,8 +95,10 @@ function waysCell(m: MailboxReadiness): string {
   return (m.remedies ?? [])
     .map((id) => {
       const r = remedy(id);
-      return `<span class="way" data-remedy="${esc(id)}" title="${esc(r.action)}">` +
-        `${esc(r.name)} <cite>${esc(r.microsoftPage)}</cite></span>`;
+      return (
+        `<span class="way" data-remedy="${esc(id)}" title="${esc(r.action)}">` +
+        `${esc(r.name)} <cite>${esc(r.microsoftPage)}</cite></span>`
+      );
     })
     .join('');
 }
@@ -94,11 +108,16 @@ function unknownBox(t: TenantReadiness): string {
   const found = t.unknownProperties ?? [];
   if (found.length === 0) return '';
   const items = found
-    .map((p) => `<li data-property="${esc(p.property)}" data-cmdlet="${esc(p.cmdlet)}">` +
-      `${esc(describeUnknownProperty(p))}</li>`)
+    .map(
+      (p) =>
+        `<li data-property="${esc(p.property)}" data-cmdlet="${esc(p.cmdlet)}">` +
+        `${esc(describeUnknownProperty(p))}</li>`,
+    )
     .join('');
-  return `<div class="watch" data-unmodelled="${found.length}">` +
-    `<b>Unmodelled SMTP/auth properties: perhaps Microsoft's switch.</b><ul>${items}</ul></div>`;
+  return (
+    `<div class="watch" data-unmodelled="${found.length}">` +
+    `<b>Unmodelled SMTP/auth properties: perhaps Microsoft's switch.</b><ul>${items}</ul></div>`
+  );
 }
 
 /** "before → after" with the change as ▼ (fewer: good) or ▲ (more) beside it. */
@@ -110,38 +129,45 @@ function signed(before: number | null, after: number | null): string {
 }
 
 function changeRow(m: MailboxChange): string {
-  return `<tr class="${esc(m.change)}" data-change="${esc(m.change)}" data-mailbox="${esc(m.userPrincipalName)}">` +
+  return (
+    `<tr class="${esc(m.change)}" data-change="${esc(m.change)}" data-mailbox="${esc(m.userPrincipalName)}">` +
     `<td>${esc(m.userPrincipalName)}</td><td>${esc(m.change)}</td>` +
     `<td>${esc(m.verdictBefore ?? '–')} → ${esc(m.verdictAfter ?? '–')}</td>` +
-    `<td>${signed(m.signInsBefore, m.signInsAfter)}</td></tr>`;
+    `<td>${signed(m.signInsBefore, m.signInsAfter)}</td></tr>`
+  );
 }
 
 /** One tenant's trend: its verdict bar then and now, one above the other, and the mailboxes that changed. */
 function trendRow(t: TenantComparison): string {
-  const bars = t.countsBefore && t.countsAfter
-    ? bar('before', 'Then', verdictSegments(t.countsBefore)) + bar('after', 'Now', verdictSegments(t.countsAfter))
-    : `<p>Not read ${t.countsBefore ? 'now' : 'then'}: no trend.</p>`;
+  const bars =
+    t.countsBefore && t.countsAfter
+      ? bar('before', 'Then', verdictSegments(t.countsBefore)) + bar('after', 'Now', verdictSegments(t.countsAfter))
+      : `<p>Not read ${t.countsBefore ? 'now' : 'then'}: no trend.</p>`;
   const changes = t.mailboxes.slice(0, ACTION_ROWS).map(changeRow).join('');
   const head = '<thead><tr><th>Mailbox</th><th>Change</th><th>Verdict</th><th>Basic SMTP sign-ins</th></tr></thead>';
-  return `<section class="trend" data-trend-tenant="${esc(t.tenant)}" data-fixed="${t.changes.fixed}" ` +
+  return (
+    `<section class="trend" data-trend-tenant="${esc(t.tenant)}" data-fixed="${t.changes.fixed}" ` +
     `data-newly-breaking="${t.changes.newlyBreaking}"><header><h3>${esc(t.name)}</h3>` +
     `<span>${esc(t.verdictBefore ?? 'not read')} → ${esc(t.verdictAfter ?? 'not read')}; ` +
     `Basic SMTP sign-ins ${signed(t.signInsBefore, t.signInsAfter)}</span></header>` +
     `<div class="charts">${bars}</div>` +
     (changes ? `<table>${head}<tbody>${changes}</tbody></table>` : '<p>No mailbox changed.</p>') +
-    '</section>';
+    '</section>'
+  );
 }
 
 function comparisonSection(c: ReportComparison): string {
   const x = c.totals.changes;
   const breaking = signed(c.totals.verdictsBefore.breaks, c.totals.verdictsAfter.breaks);
-  return `<section class="comparison" data-comparison="${esc(c.earlierGeneratedAt)}">` +
+  return (
+    `<section class="comparison" data-comparison="${esc(c.earlierGeneratedAt)}">` +
     `<h2>Since ${esc(c.earlierGeneratedAt)}</h2>` +
     `<div class="summary"><div class="tile ready" data-change="fixed"><b>${x.fixed}</b>fixed</div>` +
     `<div class="tile breaks" data-change="newly-breaking"><b>${x.newlyBreaking}</b>newly breaking</div>` +
     `<div class="tile"><b>${breaking}</b>mailboxes breaking</div>` +
     `<div class="tile"><b>${signed(c.totals.signInsBefore, c.totals.signInsAfter)}</b>Basic SMTP sign-ins</div></div>` +
-    `<div class="grid">${c.tenants.map(trendRow).join('')}</div></section>`;
+    `<div class="grid">${c.tenants.map(trendRow).join('')}</div></section>`
+  );
 }
 
 function waysOutSection(report: ReadinessReport): string {
@@ -149,36 +175,48 @@ function waysOutSection(report: ReadinessReport): string {
   const listed = report.remedies.filter((r) => used.has(r.id));
   if (listed.length === 0) return '';
   const entries = listed
-    .map((r) => `<dt data-remedy="${esc(r.id)}">${esc(r.name)} — <cite>${esc(r.microsoftPage)}</cite></dt>` +
-      `<dd>${esc(r.action)}</dd>`)
+    .map(
+      (r) =>
+        `<dt data-remedy="${esc(r.id)}">${esc(r.name)} — <cite>${esc(r.microsoftPage)}</cite></dt>` +
+        `<dd>${esc(r.action)}</dd>`,
+    )
     .join('');
-  return `<section class="ways-out"><h2>Ways out</h2><dl>${entries}</dl>` +
-    '<p>What each costs and what exoform manages for it: docs/guides/december-2026.md.</p></section>';
+  return (
+    `<section class="ways-out"><h2>Ways out</h2><dl>${entries}</dl>` +
+    '<p>What each costs and what exoform manages for it: docs/guides/december-2026.md.</p></section>'
+  );
 }
 
 function tenantCard(t: TenantReadiness): string {
   if (t.status !== 'ok') {
-    return `<section class="tenant notread" data-tenant="${esc(t.tenant)}" data-status="${esc(t.status)}"><header><h2>${esc(t.name)} <small>${esc(t.tenant)}</small></h2>` +
+    return (
+      `<section class="tenant notread" data-tenant="${esc(t.tenant)}" data-status="${esc(t.status)}"><header><h2>${esc(t.name)} <small>${esc(t.tenant)}</small></h2>` +
       `<span class="badge notread">${t.status === 'unreachable' ? 'Unreachable' : 'Not read'}</span></header><p class="error">${esc(t.error)}</p>` +
-      '<p>Nothing is known about this tenant\'s readiness until it can be read.</p></section>';
+      "<p>Nothing is known about this tenant's readiness until it can be read.</p></section>"
+    );
   }
   const o = t.organization!;
   const c = t.counts!;
   const e = t.evidence!;
   const mailboxes = t.mailboxes ?? [];
   const evidence =
-    e.source === 'signins' ? `Entra sign-ins: ${e.signIns.count ?? 0} Basic SMTP sign-ins in 30 days`
-    : e.source === 'usage-report' ? `Usage report only (sign-ins: ${e.signIns.reason})`
-    : `No evidence available (${[e.signIns.reason, e.usageReport.reason].filter(Boolean).join('; ')})`;
+    e.source === 'signins'
+      ? `Entra sign-ins: ${e.signIns.count ?? 0} Basic SMTP sign-ins in 30 days`
+      : e.source === 'usage-report'
+        ? `Usage report only (sign-ins: ${e.signIns.reason})`
+        : `No evidence available (${[e.signIns.reason, e.usageReport.reason].filter(Boolean).join('; ')})`;
   const action = mailboxes.filter((m) => m.verdict !== 'ready');
   const rows = action
     .slice(0, ACTION_ROWS)
-    .map((m) => `<tr class="${m.verdict}" data-mailbox="${esc(m.userPrincipalName)}">` +
-      `<td>${esc(m.userPrincipalName)}</td>` +
-      `<td>${m.recipientTypeDetails === 'SharedMailbox' ? 'shared' : 'user'}</td><td>${esc(m.smtpAuthSetting)}</td>` +
-      `<td>${esc(m.decidedBy)}</td><td>${esc(usageCell(m))}</td>` +
-      `<td><span class="pill ${m.verdict}">${esc(m.verdict)}</span></td>` +
-      `<td class="ways">${waysCell(m)}</td></tr>`)
+    .map(
+      (m) =>
+        `<tr class="${m.verdict}" data-mailbox="${esc(m.userPrincipalName)}">` +
+        `<td>${esc(m.userPrincipalName)}</td>` +
+        `<td>${m.recipientTypeDetails === 'SharedMailbox' ? 'shared' : 'user'}</td><td>${esc(m.smtpAuthSetting)}</td>` +
+        `<td>${esc(m.decidedBy)}</td><td>${esc(usageCell(m))}</td>` +
+        `<td><span class="pill ${m.verdict}">${esc(m.verdict)}</span></td>` +
+        `<td class="ways">${waysCell(m)}</td></tr>`,
+    )
     .join('');
   const table = action.length
     ? `<details${action.length <= 12 ? ' open' : ''}><summary>${action.length} mailbox(es) to act on</summary>` +
@@ -186,14 +224,16 @@ function tenantCard(t: TenantReadiness): string {
       `<th>Verdict</th><th>Ways out</th></tr></thead><tbody>${rows}</tbody></table>` +
       `${action.length > ACTION_ROWS ? `<p>… and ${action.length - ACTION_ROWS} more in the JSON or CSV report.</p>` : ''}</details>`
     : '<p class="ok">Nothing to act on.</p>';
-  return `<section class="tenant" data-tenant="${esc(t.tenant)}" data-status="ok" data-verdict="${esc(t.verdict)}">` +
+  return (
+    `<section class="tenant" data-tenant="${esc(t.tenant)}" data-status="ok" data-verdict="${esc(t.verdict)}">` +
     `<header><h2>${esc(t.name)} <small>${esc(t.tenant)}</small></h2><span class="badge ${esc(t.verdict)}">${t.verdict === 'breaks' ? 'Breaks' : t.verdict === 'at-risk' ? 'At risk' : 'Ready'}</span></header>` +
     `<ul class="facts"><li>SMTP AUTH org-wide: <b>${o.smtpClientAuthenticationDisabled ? 'off' : 'on'}</b></li><li>Legacy TLS: <b>${o.allowLegacyTlsClients ? 'allowed' : 'off'}</b></li>` +
     `<li>Default policy: <b>${esc(o.defaultAuthenticationPolicy ?? 'none')}</b></li><li>Security defaults: <b>${esc(o.securityDefaults)}</b></li>` +
     `<li>${c.mailboxes} mailboxes (${c.sharedMailboxes} shared)</li></ul>` +
     `<p class="evidence">${esc(evidence)}</p>${unknownBox(t)}` +
     `<div class="charts">${bar('effective', 'Effective state', effectiveSegments(mailboxes))}${bar('verdicts', 'Verdict for end of December 2026', verdictSegments(c.verdicts))}</div>` +
-    `${table}</section>`;
+    `${table}</section>`
+  );
 }
 
 export function renderHtml(report: ReadinessReport): string {

@@ -7,7 +7,9 @@ import type { ReadinessReport } from './model';
 
 /** `JSON.stringify(value, null, 2)` for a value nested `depth` levels deep: its inner lines indented to match. */
 function nested(value: unknown, depth: number): string {
-  return JSON.stringify(value, null, 2).split('\n').join(`\n${'  '.repeat(depth)}`);
+  return JSON.stringify(value, null, 2)
+    .split('\n')
+    .join(`\n${'  '.repeat(depth)}`);
 }
 
 export function* renderJsonChunks(report: ReadinessReport): Generator<string> {

@@ -15,7 +15,11 @@ function yesNo(value: boolean): string {
 
 function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -25,7 +29,9 @@ function usageText(m: MailboxReadiness): string {
       if (!m.usage.successfulSignIns && !m.usage.failedSignIns) return 'none';
       return `${m.usage.successfulSignIns} ok/${m.usage.failedSignIns} failed${m.usage.lastUsed ? `, last ${m.usage.lastUsed.slice(0, 10)}` : ''}`;
     case 'usage-report':
-      return m.usage.smtpUsed ? `SMTP used${m.usage.lastUsed ? ` ${m.usage.lastUsed}` : ''} (report)` : 'no SMTP (report)';
+      return m.usage.smtpUsed
+        ? `SMTP used${m.usage.lastUsed ? ` ${m.usage.lastUsed}` : ''} (report)`
+        : 'no SMTP (report)';
     default:
       return 'no evidence';
   }
@@ -36,14 +42,17 @@ export const TERMINAL_ROWS = 40;
 
 function tenantText(t: TenantReadiness, rowsLimit: number): string {
   const head = `== ${t.name} (${t.tenant})`;
-  if (t.status !== 'ok') return `${head}: ${t.status.toUpperCase()}\n   ${t.error ?? ''}\n   Not read: nothing is known about this tenant's readiness.`;
+  if (t.status !== 'ok')
+    return `${head}: ${t.status.toUpperCase()}\n   ${t.error ?? ''}\n   Not read: nothing is known about this tenant's readiness.`;
   const o = t.organization!;
   const c = t.counts!;
   const e = t.evidence!;
   const evidence =
-    e.source === 'signins' ? `Entra sign-ins (${e.signIns.count ?? 0} Basic SMTP sign-ins in 30 days)`
-    : e.source === 'usage-report' ? `email-app usage report only (sign-ins: ${e.signIns.reason})`
-    : `none available (${[e.signIns.reason, e.usageReport.reason].filter(Boolean).join('; ')})`;
+    e.source === 'signins'
+      ? `Entra sign-ins (${e.signIns.count ?? 0} Basic SMTP sign-ins in 30 days)`
+      : e.source === 'usage-report'
+        ? `email-app usage report only (sign-ins: ${e.signIns.reason})`
+        : `none available (${[e.signIns.reason, e.usageReport.reason].filter(Boolean).join('; ')})`;
   const lines = [
     `${head}: ${t.verdict!.toUpperCase()}`,
     `   SMTP AUTH org-wide: ${o.smtpClientAuthenticationDisabled ? 'disabled' : 'enabled'}   legacy TLS clients: ${o.allowLegacyTlsClients ? 'allowed' : 'not allowed'}   ` +
@@ -57,21 +66,36 @@ function tenantText(t: TenantReadiness, rowsLimit: number): string {
     lines.push(`   UNMODELLED PROPERTY: ${describeUnknownProperty(found)}`);
   }
   const mailboxes = t.mailboxes ?? [];
-  const listed = mailboxes.length <= rowsLimit ? mailboxes : mailboxes.filter((m) => m.verdict !== 'ready').slice(0, rowsLimit);
+  const listed =
+    mailboxes.length <= rowsLimit ? mailboxes : mailboxes.filter((m) => m.verdict !== 'ready').slice(0, rowsLimit);
   if (listed.length) {
     lines.push(
       table(
         [
-          '  mailbox', 'type', 'own setting', 'SMTP AUTH', 'Basic SMTP', 'decided by', 'usage (30 days)', 'verdict',
+          '  mailbox',
+          'type',
+          'own setting',
+          'SMTP AUTH',
+          'Basic SMTP',
+          'decided by',
+          'usage (30 days)',
+          'verdict',
           'ways out',
         ],
         listed.map((m) => [
           `  ${m.userPrincipalName}`,
-          m.recipientTypeDetails === 'SharedMailbox' ? 'shared' : m.recipientTypeDetails === 'UserMailbox' ? 'user' : (m.recipientTypeDetails ?? '?'),
+          m.recipientTypeDetails === 'SharedMailbox'
+            ? 'shared'
+            : m.recipientTypeDetails === 'UserMailbox'
+              ? 'user'
+              : (m.recipientTypeDetails ?? '?'),
           SETTING_LABEL[m.smtpAuthSetting],
           yesNo(m.effectiveSmtpAuth),
           m.effectiveBasicSmtp ? (m.effectiveBasicSmtpUncertain ? 'allowed?' : 'allowed') : 'blocked',
-          m.decidedBy + (m.authenticationPolicy && (m.decidedBy === 'user-policy' || m.decidedBy === 'org-default-policy') ? ` (${m.authenticationPolicy})` : ''),
+          m.decidedBy +
+            (m.authenticationPolicy && (m.decidedBy === 'user-policy' || m.decidedBy === 'org-default-policy')
+              ? ` (${m.authenticationPolicy})`
+              : ''),
           usageText(m),
           m.verdict,
           (m.remedies ?? []).join(', '),
@@ -79,7 +103,10 @@ function tenantText(t: TenantReadiness, rowsLimit: number): string {
       ),
     );
   }
-  if (listed.length < mailboxes.length) lines.push(`   … ${mailboxes.length - listed.length} more mailboxes not listed here (use --format json or csv for all).`);
+  if (listed.length < mailboxes.length)
+    lines.push(
+      `   … ${mailboxes.length - listed.length} more mailboxes not listed here (use --format json or csv for all).`,
+    );
   return lines.join('\n');
 }
 
@@ -87,7 +114,7 @@ function tenantText(t: TenantReadiness, rowsLimit: number): string {
 function waysOutText(report: ReadinessReport): string[] {
   const used = new Set(report.tenants.flatMap((t) => (t.mailboxes ?? []).flatMap((m) => m.remedies ?? [])));
   if (used.size === 0) return [];
-  const lines = ['Ways out (docs/guides/december-2026.md says what each costs; Microsoft\'s page title in quotes):'];
+  const lines = ["Ways out (docs/guides/december-2026.md says what each costs; Microsoft's page title in quotes):"];
   for (const r of report.remedies.filter((entry) => used.has(entry.id))) {
     lines.push(`  ${r.id.padEnd(19)} ${r.name}, "${r.microsoftPage}": ${r.action}`);
   }
@@ -154,9 +181,26 @@ function cell(value: string | number | boolean | null | undefined): string {
 }
 
 export const CSV_COLUMNS = [
-  'tenant', 'tenantName', 'tenantStatus', 'userPrincipalName', 'primarySmtpAddress', 'recipientTypeDetails', 'smtpAuthSetting',
-  'authenticationPolicy', 'authenticationPolicyAppliesAs', 'effectiveSmtpAuth', 'effectiveBasicSmtp', 'decidedBy', 'verdict',
-  'usageSource', 'successfulSignIns', 'failedSignIns', 'smtpUsed', 'lastUsed', 'reason', 'remedies',
+  'tenant',
+  'tenantName',
+  'tenantStatus',
+  'userPrincipalName',
+  'primarySmtpAddress',
+  'recipientTypeDetails',
+  'smtpAuthSetting',
+  'authenticationPolicy',
+  'authenticationPolicyAppliesAs',
+  'effectiveSmtpAuth',
+  'effectiveBasicSmtp',
+  'decidedBy',
+  'verdict',
+  'usageSource',
+  'successfulSignIns',
+  'failedSignIns',
+  'smtpUsed',
+  'lastUsed',
+  'reason',
+  'remedies',
   'unmodelledProperties',
 ] as const;
 
@@ -180,11 +224,30 @@ export function renderCsv(report: ReadinessReport): string {
     for (const m of t.mailboxes ?? []) {
       lines.push(
         [
-          t.tenant, t.name, t.status, m.userPrincipalName, m.primarySmtpAddress, m.recipientTypeDetails, m.smtpAuthSetting, m.authenticationPolicy,
-          m.authenticationPolicyAppliesAs, m.effectiveSmtpAuth, m.effectiveBasicSmtp, m.decidedBy, m.verdict, m.usage.source,
-          m.usage.successfulSignIns, m.usage.failedSignIns, m.usage.smtpUsed, m.usage.lastUsed, m.reason,
-          remediesCell(m), unknownCell(t),
-        ].map(cell).join(','),
+          t.tenant,
+          t.name,
+          t.status,
+          m.userPrincipalName,
+          m.primarySmtpAddress,
+          m.recipientTypeDetails,
+          m.smtpAuthSetting,
+          m.authenticationPolicy,
+          m.authenticationPolicyAppliesAs,
+          m.effectiveSmtpAuth,
+          m.effectiveBasicSmtp,
+          m.decidedBy,
+          m.verdict,
+          m.usage.source,
+          m.usage.successfulSignIns,
+          m.usage.failedSignIns,
+          m.usage.smtpUsed,
+          m.usage.lastUsed,
+          m.reason,
+          remediesCell(m),
+          unknownCell(t),
+        ]
+          .map(cell)
+          .join(','),
       );
     }
   }
@@ -204,20 +267,28 @@ export function renderAllowList(t: TenantReadiness, generatedAt: string): string
     '# One mailbox a line; text after # is a comment. Review before use: keep only mailboxes whose device or app',
     '# cannot move to OAuth yet. Format: the allow-list files read by the mailbox_smtp_auth_list resource.',
   ];
-  if (t.status !== 'ok') return `${lines.join('\n')}\n# NOT READ (${t.status}): ${(t.error ?? '').replace(/[\r\n]+/g, ' ')}\n`;
+  if (t.status !== 'ok')
+    return `${lines.join('\n')}\n# NOT READ (${t.status}): ${(t.error ?? '').replace(/[\r\n]+/g, ' ')}\n`;
   const mailboxes = t.mailboxes ?? [];
   const needed = mailboxes.filter((m) => m.verdict === 'breaks' || (m.verdict === 'at-risk' && m.usage.smtpUsed));
   const unknown = mailboxes.filter((m) => m.verdict === 'at-risk' && !m.usage.smtpUsed);
   lines.push('');
   if (needed.length === 0) lines.push('# No mailbox with evidence of SMTP use needs an exception.');
   for (const m of needed) {
-    const why = m.usage.source === 'signins' ? `${m.usage.successfulSignIns} Basic SMTP sign-ins, last ${m.usage.lastUsed?.slice(0, 10) ?? '?'}` : `SMTP use in the usage report${m.usage.lastUsed ? `, last ${m.usage.lastUsed}` : ''}`;
+    const why =
+      m.usage.source === 'signins'
+        ? `${m.usage.successfulSignIns} Basic SMTP sign-ins, last ${m.usage.lastUsed?.slice(0, 10) ?? '?'}`
+        : `SMTP use in the usage report${m.usage.lastUsed ? `, last ${m.usage.lastUsed}` : ''}`;
     lines.push(`${m.userPrincipalName}    # ${m.verdict}: ${why}`);
   }
   if (unknown.length) {
-    lines.push('', `# At risk, no usage evidence either way (${unknown.length}): uncomment those that send mail over SMTP AUTH.`);
+    lines.push(
+      '',
+      `# At risk, no usage evidence either way (${unknown.length}): uncomment those that send mail over SMTP AUTH.`,
+    );
     for (const m of unknown.slice(0, REVIEW_LINES)) lines.push(`# ${m.userPrincipalName}`);
-    if (unknown.length > REVIEW_LINES) lines.push(`# … and ${unknown.length - REVIEW_LINES} more (see the JSON or CSV report).`);
+    if (unknown.length > REVIEW_LINES)
+      lines.push(`# … and ${unknown.length - REVIEW_LINES} more (see the JSON or CSV report).`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -18,7 +18,10 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-export async function runReadinessReport(targets: readonly TenantTarget[], options: RunOptions = {}): Promise<ReadinessReport> {
+export async function runReadinessReport(
+  targets: readonly TenantTarget[],
+  options: RunOptions = {},
+): Promise<ReadinessReport> {
   const results: TenantReadiness[] = new Array(targets.length);
   const parallel = Math.max(1, Math.min(options.parallel ?? 8, targets.length || 1));
   let next = 0;
@@ -31,7 +34,9 @@ export async function runReadinessReport(targets: readonly TenantTarget[], optio
     ? setInterval(() => {
         const now = Date.now();
         if (inFlight.size === 0) return;
-        options.progress!(`… still reading: ${[...inFlight.values()].map(({ name, since }) => `${name} (${Math.round((now - since) / 1000)} s)`).join(', ')}`);
+        options.progress!(
+          `… still reading: ${[...inFlight.values()].map(({ name, since }) => `${name} (${Math.round((now - since) / 1000)} s)`).join(', ')}`,
+        );
       }, options.progressIntervalMs ?? 10_000)
     : undefined;
   ticker?.unref();
@@ -43,10 +48,13 @@ export async function runReadinessReport(targets: readonly TenantTarget[], optio
       inFlight.delete(index);
       results[index] = result;
       done++;
-      const what = result.status === 'ok'
-        ? `${result.verdict} (${result.counts!.mailboxes} mailboxes: ${result.counts!.verdicts.breaks} breaks, ${result.counts!.verdicts['at-risk']} at risk; ${result.requests.exchange} Exchange page(s), ${result.requests.graph} Graph request(s))`
-        : `${result.status.toUpperCase()}: ${result.error}`;
-      options.progress?.(`[${done}/${targets.length}] ${result.name}: ${what} in ${(result.durationMs / 1000).toFixed(1)} s`);
+      const what =
+        result.status === 'ok'
+          ? `${result.verdict} (${result.counts!.mailboxes} mailboxes: ${result.counts!.verdicts.breaks} breaks, ${result.counts!.verdicts['at-risk']} at risk; ${result.requests.exchange} Exchange page(s), ${result.requests.graph} Graph request(s))`
+          : `${result.status.toUpperCase()}: ${result.error}`;
+      options.progress?.(
+        `[${done}/${targets.length}] ${result.name}: ${what} in ${(result.durationMs / 1000).toFixed(1)} s`,
+      );
     }
   };
   try {
@@ -70,7 +78,13 @@ export async function runReadinessReport(targets: readonly TenantTarget[], optio
     generatedAt: (options.now ?? new Date()).toISOString(),
     evidenceWindowDays: EVIDENCE_DAYS,
     change: CHANGE_DESCRIPTION,
-    totals: { tenants: results.length, notRead: results.filter((t) => t.status !== 'ok').length, mailboxes, verdicts, tenantVerdicts },
+    totals: {
+      tenants: results.length,
+      notRead: results.filter((t) => t.status !== 'ok').length,
+      mailboxes,
+      verdicts,
+      tenantVerdicts,
+    },
     tenants: results,
     remedies: REMEDIES,
   };

@@ -22,7 +22,8 @@ export interface TargetSettings extends RestBridgeSettings {
 
 export { graphBaseUrl };
 
-const set = (value: string | undefined): string | undefined => (value !== undefined && value.trim() !== '' ? value : undefined);
+const set = (value: string | undefined): string | undefined =>
+  value !== undefined && value.trim() !== '' ? value : undefined;
 
 /** What the report says to supply when it has only an Exchange access token. */
 const GRAPH_REMEDY = 'set EXO_GRAPH_ACCESS_TOKEN, or use client credentials';
@@ -49,14 +50,26 @@ export function targetFor(settings: TargetSettings): TenantTarget {
 
 /** `contoso` for contoso.onmicrosoft.com (TenantFleet's rule for stack names). */
 export function defaultName(tenant: string): string {
-  return tenant.split('.')[0]!.toLowerCase().replace(/[^a-z0-9-]/g, '-') || 'tenant';
+  return (
+    tenant
+      .split('.')[0]!
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-') || 'tenant'
+  );
 }
 
 /** One tenant from the provider's environment variables (the flags given win). */
-export function targetFromEnvironment(env: NodeJS.ProcessEnv, overrides: { tenant?: string; endpoint?: string; graphEndpoint?: string }): TenantTarget {
+export function targetFromEnvironment(
+  env: NodeJS.ProcessEnv,
+  overrides: { tenant?: string; endpoint?: string; graphEndpoint?: string },
+): TenantTarget {
   const organization = overrides.tenant ?? set(env.EXO_ORGANIZATION);
   if (!organization) {
-    throw new ConfigurationError('No tenant to report on.', 'Pass --tenant <domain>, set EXO_ORGANIZATION, or pass --fleet <file>.', ['organization']);
+    throw new ConfigurationError(
+      'No tenant to report on.',
+      'Pass --tenant <domain>, set EXO_ORGANIZATION, or pass --fleet <file>.',
+      ['organization'],
+    );
   }
   const max = set(env.EXO_MAX_CONCURRENT_REQUESTS);
   return targetFor({
@@ -80,30 +93,56 @@ type SecretReference = { env: string } | { file: string };
  * maxConcurrentRequests, with `defaults`); the baseline and allow-list keys are TenantFleet's and ignored here.
  * A secret that can't be resolved fails that tenant alone, reported as such, not the run.
  */
-export function targetsFromFleetFile(path: string, env: NodeJS.ProcessEnv, overrides: { endpoint?: string; graphEndpoint?: string }): TenantTarget[] {
+export function targetsFromFleetFile(
+  path: string,
+  env: NodeJS.ProcessEnv,
+  overrides: { endpoint?: string; graphEndpoint?: string },
+): TenantTarget[] {
   const file = resolve(path);
   let parsed: unknown;
   try {
     const text = readFileSync(file, 'utf8');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    parsed = extname(file).toLowerCase() === '.json' ? JSON.parse(text) : (require('yaml') as typeof import('yaml')).parse(text, { uniqueKeys: true });
+    parsed =
+      extname(file).toLowerCase() === '.json'
+        ? JSON.parse(text)
+        : (require('yaml') as typeof import('yaml')).parse(text, { uniqueKeys: true });
   } catch (error) {
-    throw new ConfigurationError(`Cannot read the fleet file ${file}: ${(error as Error).message}`, 'Check the path and the YAML/JSON syntax.', ['fleet']);
+    throw new ConfigurationError(
+      `Cannot read the fleet file ${file}: ${(error as Error).message}`,
+      'Check the path and the YAML/JSON syntax.',
+      ['fleet'],
+    );
   }
   const fleet = parsed as { tenants?: unknown; defaults?: Record<string, unknown> };
   if (!fleet || typeof fleet !== 'object' || !Array.isArray(fleet.tenants) || fleet.tenants.length === 0) {
-    throw new ConfigurationError(`The fleet file ${file} has no "tenants" list.`, 'See constructs/README.md, "Fleet file".', ['fleet']);
+    throw new ConfigurationError(
+      `The fleet file ${file} has no "tenants" list.`,
+      'See constructs/README.md, "Fleet file".',
+      ['fleet'],
+    );
   }
   const base = dirname(file);
   const defaults = (fleet.defaults ?? {}) as Record<string, unknown>;
   return fleet.tenants.map((entry, index) => {
     const t = entry as Record<string, unknown>;
     if (!t || typeof t.tenant !== 'string' || t.tenant.trim() === '') {
-      throw new ConfigurationError(`tenants[${index}] in ${file} has no "tenant".`, 'Give each tenant its initial domain or tenant id.', ['fleet']);
+      throw new ConfigurationError(
+        `tenants[${index}] in ${file} has no "tenant".`,
+        'Give each tenant its initial domain or tenant id.',
+        ['fleet'],
+      );
     }
-    const credentials = { ...((defaults.credentials ?? {}) as Record<string, unknown>), ...((t.credentials ?? {}) as Record<string, unknown>) };
+    const credentials = {
+      ...((defaults.credentials ?? {}) as Record<string, unknown>),
+      ...((t.credentials ?? {}) as Record<string, unknown>),
+    };
     const name = typeof t.name === 'string' ? t.name : defaultName(t.tenant);
-    const endpoint = overrides.endpoint ?? (t.endpoint as string | undefined) ?? (defaults.endpoint as string | undefined) ?? set(env.EXO_ENDPOINT);
+    const endpoint =
+      overrides.endpoint ??
+      (t.endpoint as string | undefined) ??
+      (defaults.endpoint as string | undefined) ??
+      set(env.EXO_ENDPOINT);
     const max = (t.maxConcurrentRequests ?? defaults.maxConcurrentRequests) as number | undefined;
     const secret = (field: string): string | undefined => {
       const reference = credentials[field] as SecretReference | string | undefined;
@@ -111,18 +150,31 @@ export function targetsFromFleetFile(path: string, env: NodeJS.ProcessEnv, overr
       if (typeof reference === 'string') {
         // Only the client id may be written inline; a secret in the file would end up in repositories and CI logs.
         if (field === 'clientId') return reference;
-        throw new ConfigurationError(`The fleet's ${field} for ${t.tenant} is written inline; secrets are never accepted in the fleet file.`, `Reference it instead: { env: TF_VAR_<name> } or { file: <path> }.`, [field]);
+        throw new ConfigurationError(
+          `The fleet's ${field} for ${t.tenant} is written inline; secrets are never accepted in the fleet file.`,
+          `Reference it instead: { env: TF_VAR_<name> } or { file: <path> }.`,
+          [field],
+        );
       }
       if ('env' in reference) {
         const value = set(env[reference.env]);
-        if (value === undefined) throw new ConfigurationError(`The fleet's ${field} for ${t.tenant} comes from ${reference.env}, which is not set.`, `Export ${reference.env} before running the report.`, [field]);
+        if (value === undefined)
+          throw new ConfigurationError(
+            `The fleet's ${field} for ${t.tenant} comes from ${reference.env}, which is not set.`,
+            `Export ${reference.env} before running the report.`,
+            [field],
+          );
         return value;
       }
       const secretPath = isAbsolute(reference.file) ? reference.file : resolve(base, reference.file);
       try {
         return readFileSync(secretPath, 'utf8').trim();
       } catch (error) {
-        throw new ConfigurationError(`The fleet's ${field} for ${t.tenant} is read from ${secretPath}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, 'Check the file path in the fleet file.', [field]);
+        throw new ConfigurationError(
+          `The fleet's ${field} for ${t.tenant} is read from ${secretPath}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+          'Check the file path in the fleet file.',
+          [field],
+        );
       }
     };
     const certificatePath = credentials.certificatePath as string | undefined;
@@ -135,12 +187,22 @@ export function targetsFromFleetFile(path: string, env: NodeJS.ProcessEnv, overr
         accessToken: secret('accessToken'),
         clientId: secret('clientId'),
         clientSecret: secret('clientSecret'),
-        certificatePath: certificatePath ? (isAbsolute(certificatePath) ? certificatePath : resolve(base, certificatePath)) : undefined,
+        certificatePath: certificatePath
+          ? isAbsolute(certificatePath)
+            ? certificatePath
+            : resolve(base, certificatePath)
+          : undefined,
         certificatePassword: secret('certificatePassword'),
         endpoint,
         graphEndpoint: overrides.graphEndpoint ?? set(env.EXO_GRAPH_ENDPOINT),
         maxConcurrentRequests: max,
       }));
-    return { tenant: t.tenant, name, maxConcurrentRequests: max, bridge: () => resolveTarget().bridge(), graph: () => resolveTarget().graph() };
+    return {
+      tenant: t.tenant,
+      name,
+      maxConcurrentRequests: max,
+      bridge: () => resolveTarget().bridge(),
+      graph: () => resolveTarget().graph(),
+    };
   });
 }

@@ -11,7 +11,9 @@ const ADDRESS = 'exchangeonline_authentication_policy_assignment.scanner';
 const LEGACY = "Scanner's Basic POP/IMAP/SMTP";
 const BLOCK = 'Block Basic Auth';
 
-function config(assignment: { policy: 'legacy' | 'block'; revoke?: boolean; user?: string } | null): Record<string, string> {
+function config(
+  assignment: { policy: 'legacy' | 'block'; revoke?: boolean; user?: string } | null,
+): Record<string, string> {
   const block =
     assignment === null
       ? ''
@@ -58,13 +60,25 @@ describe('exchangeonline_authentication_policy_assignment', () => {
       const seededTokens = (await emulator.inspect.recipient('scanner@contoso.com')).STSRefreshTokensValidFrom;
       const planned = await tf.plan(2);
       const change = planned.plan.resource_changes!.find((c) => c.address === ADDRESS)!;
-      expect(change.change.after).toMatchObject({ user: 'scanner@contoso.com', user_principal_name: 'scanner@contoso.com', revoke_refresh_tokens: true });
-      expect(change.change.after_unknown).toMatchObject({ refresh_tokens_revoked_at: true, authentication_policy_guid: true });
+      expect(change.change.after).toMatchObject({
+        user: 'scanner@contoso.com',
+        user_principal_name: 'scanner@contoso.com',
+        revoke_refresh_tokens: true,
+      });
+      expect(change.change.after_unknown).toMatchObject({
+        refresh_tokens_revoked_at: true,
+        authentication_policy_guid: true,
+      });
 
       const start = secondsAgo(Date.now());
       await tf.apply();
       const policy = await emulator.inspect.authenticationPolicy(LEGACY);
-      expect(policy).toMatchObject({ AllowBasicAuthPop: true, AllowBasicAuthImap: true, AllowBasicAuthSmtp: true, AllowBasicAuthMapi: false });
+      expect(policy).toMatchObject({
+        AllowBasicAuthPop: true,
+        AllowBasicAuthImap: true,
+        AllowBasicAuthSmtp: true,
+        AllowBasicAuthMapi: false,
+      });
       const scanner = await emulator.inspect.recipient('scanner@contoso.com');
       expect(scanner.AuthenticationPolicy).toBe(LEGACY);
       expect(scanner.STSRefreshTokensValidFrom).not.toBe(seededTokens);
@@ -88,11 +102,17 @@ describe('exchangeonline_authentication_policy_assignment', () => {
       expect((await emulator.inspect.tenant()).revision).toBe(revision);
 
       // Someone removes the user's policy in PowerShell: the plan puts it back (and revokes again).
-      await emulator.inspect.setRecipient('scanner@contoso.com', { AuthenticationPolicy: null, STSRefreshTokensValidFrom: '2020-01-01T00:00:00Z' });
+      await emulator.inspect.setRecipient('scanner@contoso.com', {
+        AuthenticationPolicy: null,
+        STSRefreshTokensValidFrom: '2020-01-01T00:00:00Z',
+      });
       const removed = await tf.plan(2);
       const repair = removed.plan.resource_changes!.find((c) => c.address === ADDRESS)!;
       expect(repair.change.actions).toEqual(['update']);
-      expect([repair.change.before.authentication_policy, repair.change.after.authentication_policy]).toEqual([null, LEGACY]);
+      expect([repair.change.before.authentication_policy, repair.change.after.authentication_policy]).toEqual([
+        null,
+        LEGACY,
+      ]);
       expect(removed.plan.resource_drift?.map((d) => d.address)).toEqual([ADDRESS]);
       await tf.apply();
       const repaired = await emulator.inspect.recipient('scanner@contoso.com');
@@ -103,7 +123,10 @@ describe('exchangeonline_authentication_policy_assignment', () => {
       await emulator.inspect.setRecipient('scanner@contoso.com', { AuthenticationPolicy: BLOCK });
       const moved = await tf.plan(2);
       const back = moved.plan.resource_changes!.find((c) => c.address === ADDRESS)!;
-      expect([back.change.before.authentication_policy, back.change.after.authentication_policy]).toEqual([BLOCK, LEGACY]);
+      expect([back.change.before.authentication_policy, back.change.after.authentication_policy]).toEqual([
+        BLOCK,
+        LEGACY,
+      ]);
       await tf.apply();
       expect((await emulator.inspect.recipient('scanner@contoso.com')).AuthenticationPolicy).toBe(LEGACY);
       await tf.plan(0);
@@ -117,8 +140,15 @@ describe('exchangeonline_authentication_policy_assignment', () => {
       expect((await emulator.inspect.recipient('scanner@contoso.com')).AuthenticationPolicy).toBe(BLOCK);
       const setUser = await emulator.inspect.callsTo('Set-User');
       expect(setUser).toHaveLength(1);
-      expect(Object.keys(setUser[0].parameters).sort()).toEqual(['AuthenticationPolicy', 'Identity', 'STSRefreshTokensValidFrom']);
-      expect(await tf.resourceValues(ADDRESS)).toMatchObject({ id: scanner.Guid.toLowerCase(), authentication_policy: BLOCK });
+      expect(Object.keys(setUser[0].parameters).sort()).toEqual([
+        'AuthenticationPolicy',
+        'Identity',
+        'STSRefreshTokensValidFrom',
+      ]);
+      expect(await tf.resourceValues(ADDRESS)).toMatchObject({
+        id: scanner.Guid.toLowerCase(),
+        authentication_policy: BLOCK,
+      });
 
       // Turning revocation off changes nothing in Exchange.
       await emulator.inspect.clearCalls();
@@ -132,24 +162,33 @@ describe('exchangeonline_authentication_policy_assignment', () => {
       await tf.destroy();
       const tenant = await emulator.inspect.tenant();
       expect(tenant.authenticationPolicies).toEqual([]);
-      expect(tenant.recipients.find((r) => r.UserPrincipalName === 'scanner@contoso.com')!.AuthenticationPolicy).toBeNull();
+      expect(
+        tenant.recipients.find((r) => r.UserPrincipalName === 'scanner@contoso.com')!.AuthenticationPolicy,
+      ).toBeNull();
     } finally {
       tf.cleanup();
     }
   });
 
-  test('destroying only the assignment clears the user\'s policy and keeps the policies', async () => {
+  test("destroying only the assignment clears the user's policy and keeps the policies", async () => {
     const tf = new TerraformWorkspace(config({ policy: 'legacy' }), emulator.providerEnv);
     try {
       await tf.init();
       await tf.apply();
       const before = await emulator.inspect.recipient('scanner@contoso.com');
       expect(before.AuthenticationPolicy).toBe(LEGACY);
-      expect(await tf.resourceValues(ADDRESS)).toMatchObject({ revoke_refresh_tokens: false, refresh_tokens_revoked_at: null });
+      expect(await tf.resourceValues(ADDRESS)).toMatchObject({
+        revoke_refresh_tokens: false,
+        refresh_tokens_revoked_at: null,
+      });
 
       tf.write(config(null));
       const planned = await tf.plan(2);
-      expect(planned.plan.resource_changes!.filter((c) => c.change.actions[0] !== 'no-op').map((c) => [c.address, c.change.actions])).toEqual([[ADDRESS, ['delete']]]);
+      expect(
+        planned.plan
+          .resource_changes!.filter((c) => c.change.actions[0] !== 'no-op')
+          .map((c) => [c.address, c.change.actions]),
+      ).toEqual([[ADDRESS, ['delete']]]);
       await tf.apply();
       const after = await emulator.inspect.recipient('scanner@contoso.com');
       expect(after.AuthenticationPolicy).toBeNull();
@@ -177,7 +216,13 @@ resource "exchangeonline_authentication_policy_assignment" "chris" {
     try {
       await tf.init();
       const revision = (await emulator.inspect.tenant()).revision;
-      await tf.expect(['import', '-no-color', '-input=false', 'exchangeonline_authentication_policy_assignment.chris', 'chris@contoso.com']);
+      await tf.expect([
+        'import',
+        '-no-color',
+        '-input=false',
+        'exchangeonline_authentication_policy_assignment.chris',
+        'chris@contoso.com',
+      ]);
       const chris = await emulator.inspect.recipient('chris@contoso.com');
       expect(await tf.resourceValues('exchangeonline_authentication_policy_assignment.chris')).toMatchObject({
         id: chris.Guid.toLowerCase(),
@@ -189,8 +234,16 @@ resource "exchangeonline_authentication_policy_assignment" "chris" {
       expect((await emulator.inspect.tenant()).revision).toBe(revision);
       await tf.plan(0);
 
-      tf.write({ 'sean.tf': `resource "exchangeonline_authentication_policy_assignment" "sean" {\n  user = "sean@contoso.com"\n  authentication_policy = ${JSON.stringify(LEGACY)}\n}\n` });
-      const nothing = await tf.run(['import', '-no-color', '-input=false', 'exchangeonline_authentication_policy_assignment.sean', 'sean@contoso.com']);
+      tf.write({
+        'sean.tf': `resource "exchangeonline_authentication_policy_assignment" "sean" {\n  user = "sean@contoso.com"\n  authentication_policy = ${JSON.stringify(LEGACY)}\n}\n`,
+      });
+      const nothing = await tf.run([
+        'import',
+        '-no-color',
+        '-input=false',
+        'exchangeonline_authentication_policy_assignment.sean',
+        'sean@contoso.com',
+      ]);
       expect(nothing.code).toBe(1);
       expect(nothing.stderr.replace(/\s*│\s*/g, ' ')).toMatch(/User "sean@contoso.com" has no authentication policy/);
     } finally {
@@ -235,7 +288,9 @@ import {
       // The next Get-User answers as for a deleted user (ManagementObjectNotFoundException).
       await emulator.inspect.addFault({ cmdlet: 'Get-User', nth: 1, times: 1, status: 404 });
       const planned = await tf.plan(2);
-      expect(planned.result.stdout.replace(/\s*│\s*/g, ' ')).toMatch(/User "scanner@contoso.com" was deleted outside Terraform/);
+      expect(planned.result.stdout.replace(/\s*│\s*/g, ' ')).toMatch(
+        /User "scanner@contoso.com" was deleted outside Terraform/,
+      );
       expect(planned.plan.resource_changes!.find((c) => c.address === ADDRESS)!.change.actions).toEqual(['create']);
 
       tf.write(config({ policy: 'legacy', user: 'nobody@contoso.com' }));

@@ -20,7 +20,11 @@ describe('data exchangeonline_authentication_policies', () => {
 
   test('lists every policy with its switches, whether it is the default, and its users', async () => {
     await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: BLOCK });
-    await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: PRINTERS, AllowBasicAuthSmtp: true, AllowBasicAuthPop: true });
+    await emulator.inspect.invoke('New-AuthenticationPolicy', {
+      Name: PRINTERS,
+      AllowBasicAuthSmtp: true,
+      AllowBasicAuthPop: true,
+    });
     await emulator.inspect.setRecipient('scanner@contoso.com', { AuthenticationPolicy: PRINTERS });
     await emulator.inspect.setRecipient('jdoe@contoso.com', { AuthenticationPolicy: PRINTERS });
     await emulator.inspect.setRecipient('sean@contoso.com', { AuthenticationPolicy: BLOCK });
@@ -46,12 +50,22 @@ output "basic_smtp_allowed_for" {
       await tf.init();
       await tf.apply();
       const outputs = (await tf.state()).values!.outputs!;
-      const all = outputs.all.value as { id: string; names: string[]; default_policy: string; policies: Array<Record<string, unknown>> };
+      const all = outputs.all.value as {
+        id: string;
+        names: string[];
+        default_policy: string;
+        policies: Array<Record<string, unknown>>;
+      };
       const printers = await emulator.inspect.authenticationPolicy(PRINTERS);
       expect(all.id).toBe(DEMO_TENANT);
       expect(all.names).toEqual([BLOCK, PRINTERS]);
       expect(all.default_policy).toBe(BLOCK);
-      expect(all.policies[0]).toMatchObject({ name: BLOCK, is_default: true, assigned_users: ['sean@contoso.com'], allow_basic_auth_smtp: false });
+      expect(all.policies[0]).toMatchObject({
+        name: BLOCK,
+        is_default: true,
+        assigned_users: ['sean@contoso.com'],
+        allow_basic_auth_smtp: false,
+      });
       expect(all.policies[1]).toMatchObject({
         name: PRINTERS,
         guid: printers!.Guid.toLowerCase(),
@@ -67,7 +81,10 @@ output "basic_smtp_allowed_for" {
 
       // One filtered Get-User per policy, the quotes in the DN doubled inside the OPATH literal, never an unlimited scan.
       const filters = (await emulator.inspect.callsTo('Get-User')).map((c) => c.parameters);
-      expect(filters).toContainEqual({ Filter: `AuthenticationPolicy -eq '${printers!.DistinguishedName.replace(/'/g, "''")}'`, ResultSize: 'Unlimited' });
+      expect(filters).toContainEqual({
+        Filter: `AuthenticationPolicy -eq '${printers!.DistinguishedName.replace(/'/g, "''")}'`,
+        ResultSize: 'Unlimited',
+      });
       expect(filters.every((p) => typeof p.Filter === 'string')).toBe(true);
       expect(await emulator.inspect.callsTo('Get-AuthenticationPolicy')).toEqual(
         expect.arrayContaining([expect.objectContaining({ parameters: {} })]),

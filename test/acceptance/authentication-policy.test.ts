@@ -21,7 +21,9 @@ function config(policy: PolicyConfig): Record<string, string> {
   const lines = [`  name = ${JSON.stringify(policy.name ?? NAME)}`];
   for (const [attribute, value] of Object.entries(policy.switches ?? {})) lines.push(`  ${attribute} = ${value}`);
   if (policy.detach !== undefined) lines.push(`  detach_on_destroy = ${policy.detach}`);
-  return { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\nresource "exchangeonline_authentication_policy" "legacy" {\n${lines.join('\n')}\n}\n` };
+  return {
+    'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\nresource "exchangeonline_authentication_policy" "legacy" {\n${lines.join('\n')}\n}\n`,
+  };
 }
 
 const POP_IMAP_SMTP = { allow_basic_auth_pop: true, allow_basic_auth_imap: true, allow_basic_auth_smtp: true };
@@ -45,7 +47,12 @@ describe('exchangeonline_authentication_policy', () => {
       await tf.init();
       const planned = await tf.plan(2);
       expect(planned.plan.resource_changes?.map((c) => [c.address, c.change.actions])).toEqual([[ADDRESS, ['create']]]);
-      expect(planned.plan.resource_changes![0].change.after).toMatchObject({ name: NAME, allow_basic_auth_pop: true, allow_basic_auth_rpc: false, detach_on_destroy: false });
+      expect(planned.plan.resource_changes![0].change.after).toMatchObject({
+        name: NAME,
+        allow_basic_auth_pop: true,
+        allow_basic_auth_rpc: false,
+        detach_on_destroy: false,
+      });
 
       await tf.apply();
       const created = await record();
@@ -78,18 +85,30 @@ describe('exchangeonline_authentication_policy', () => {
       const drifted = await tf.plan(2);
       const change = drifted.plan.resource_changes!.find((c) => c.address === ADDRESS)!;
       expect(change.change.actions).toEqual(['update']);
-      expect([change.change.before.allow_basic_auth_smtp, change.change.after.allow_basic_auth_smtp]).toEqual([false, true]);
+      expect([change.change.before.allow_basic_auth_smtp, change.change.after.allow_basic_auth_smtp]).toEqual([
+        false,
+        true,
+      ]);
       expect(drifted.plan.resource_drift?.map((d) => d.address)).toEqual([ADDRESS]);
       await tf.apply();
       expect((await record())!.AllowBasicAuthSmtp).toBe(true);
       await tf.plan(0);
 
-      tf.write(config({ switches: { allow_basic_auth_pop: true, allow_basic_auth_smtp: true, allow_basic_auth_active_sync: true } }));
+      tf.write(
+        config({
+          switches: { allow_basic_auth_pop: true, allow_basic_auth_smtp: true, allow_basic_auth_active_sync: true },
+        }),
+      );
       const update = await tf.plan(2);
       expect(update.plan.resource_changes![0].change.actions).toEqual(['update']);
       await tf.apply();
       const updated = await record();
-      expect(updated).toMatchObject({ Guid: created!.Guid, AllowBasicAuthImap: false, AllowBasicAuthActiveSync: true, AllowBasicAuthPop: true });
+      expect(updated).toMatchObject({
+        Guid: created!.Guid,
+        AllowBasicAuthImap: false,
+        AllowBasicAuthActiveSync: true,
+        AllowBasicAuthPop: true,
+      });
       expect(await emulator.inspect.callsTo('New-AuthenticationPolicy')).toHaveLength(1);
       expect(await emulator.inspect.callsTo('Remove-AuthenticationPolicy')).toHaveLength(0);
       await tf.plan(0);
@@ -110,14 +129,25 @@ describe('exchangeonline_authentication_policy', () => {
       await tf.apply();
       const before = await record();
       await emulator.inspect.clearCalls();
-      await emulator.inspect.addFault({ cmdlet: 'Set-AuthenticationPolicy', nth: 1, times: 1, status: 500, message: OBJECT_REFERENCE });
+      await emulator.inspect.addFault({
+        cmdlet: 'Set-AuthenticationPolicy',
+        nth: 1,
+        times: 1,
+        status: 500,
+        message: OBJECT_REFERENCE,
+      });
 
       tf.write(config({ switches: { ...POP_IMAP_SMTP, allow_basic_auth_smtp: false } }));
       const applied = await tf.apply();
       expect(applied.stdout).toMatch(/Set-AuthenticationPolicy failed \(attempt 1 of 4\)/);
       expect((await emulator.inspect.callsTo('Set-AuthenticationPolicy')).map((c) => c.status)).toEqual([500, 200]);
       const after = await record();
-      expect(after).toMatchObject({ Guid: before!.Guid, DistinguishedName: before!.DistinguishedName, AllowBasicAuthSmtp: false, AllowBasicAuthPop: true });
+      expect(after).toMatchObject({
+        Guid: before!.Guid,
+        DistinguishedName: before!.DistinguishedName,
+        AllowBasicAuthSmtp: false,
+        AllowBasicAuthPop: true,
+      });
       expect(await emulator.inspect.callsTo('Remove-AuthenticationPolicy')).toHaveLength(0);
       expect(await emulator.inspect.callsTo('New-AuthenticationPolicy')).toHaveLength(0);
       await tf.plan(0);
@@ -135,7 +165,12 @@ describe('exchangeonline_authentication_policy', () => {
       // Assigned, so that recreating it would visibly lose the assignment.
       await emulator.inspect.setRecipient('sean@contoso.com', { AuthenticationPolicy: NAME });
       await emulator.inspect.clearCalls();
-      await emulator.inspect.addFault({ cmdlet: 'Set-AuthenticationPolicy', times: 100, status: 500, message: OBJECT_REFERENCE });
+      await emulator.inspect.addFault({
+        cmdlet: 'Set-AuthenticationPolicy',
+        times: 100,
+        status: 500,
+        message: OBJECT_REFERENCE,
+      });
 
       tf.write(config({ switches: { ...POP_IMAP_SMTP, allow_basic_auth_smtp: false } }));
       const failed = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
@@ -146,7 +181,9 @@ describe('exchangeonline_authentication_policy', () => {
       expect(output).toMatch(/known Exchange Online defect/);
       expect(output).toMatch(/does not delete and recreate it/);
 
-      expect((await emulator.inspect.callsTo('Set-AuthenticationPolicy')).map((c) => c.status)).toEqual([500, 500, 500, 500]);
+      expect((await emulator.inspect.callsTo('Set-AuthenticationPolicy')).map((c) => c.status)).toEqual([
+        500, 500, 500, 500,
+      ]);
       expect(await emulator.inspect.callsTo('Remove-AuthenticationPolicy')).toHaveLength(0);
       expect(await emulator.inspect.callsTo('New-AuthenticationPolicy')).toHaveLength(0);
       expect(await record()).toEqual(before);
@@ -174,7 +211,9 @@ describe('exchangeonline_authentication_policy', () => {
       const planned = await tf.run(['plan', '-destroy', '-no-color', '-input=false']);
       expect(planned.code).toBe(1);
       const refusal = planned.stderr.replace(/\s*│\s*/g, ' ');
-      expect(refusal).toMatch(/Authentication policy "Contractors' POP, IMAP & SMTP" is in use and cannot be destroyed/);
+      expect(refusal).toMatch(
+        /Authentication policy "Contractors' POP, IMAP & SMTP" is in use and cannot be destroyed/,
+      );
       expect(refusal).toMatch(/assigned to 2 users \(jdoe@contoso\.com, sean@contoso\.com\)/);
       expect(refusal).toMatch(/detach_on_destroy = true/);
 
@@ -205,7 +244,9 @@ describe('exchangeonline_authentication_policy', () => {
       await emulator.inspect.setRecipient('akol@contoso.com', { AuthenticationPolicy: NAME });
       const late = await tf.run(['apply', '-no-color', '-input=false', 'destroy.tfplan']);
       expect(late.code).toBe(1);
-      expect(late.stderr.replace(/\s*│\s*/g, ' ')).toMatch(/is in use and cannot be destroyed.*assigned to 1 user \(akol@contoso\.com\)/s);
+      expect(late.stderr.replace(/\s*│\s*/g, ' ')).toMatch(
+        /is in use and cannot be destroyed.*assigned to 1 user \(akol@contoso\.com\)/s,
+      );
       expect(await record()).toBeDefined();
       expect(await emulator.inspect.callsTo('Remove-AuthenticationPolicy')).toHaveLength(0);
 
@@ -235,16 +276,26 @@ describe('exchangeonline_authentication_policy', () => {
       expect(tenant.authenticationPolicies).toEqual([]);
       expect(tenant.organizationConfig.DefaultAuthenticationPolicy).toBeNull();
       expect(tenant.recipients.filter((r) => r.AuthenticationPolicy !== null)).toEqual([]);
-      expect((await emulator.inspect.callsTo('Set-User')).map((c) => c.parameters.AuthenticationPolicy)).toEqual([null, null]);
+      expect((await emulator.inspect.callsTo('Set-User')).map((c) => c.parameters.AuthenticationPolicy)).toEqual([
+        null,
+        null,
+      ]);
     } finally {
       tf.cleanup();
     }
   });
 
   test('import by name, with the CLI and with an import block and -generate-config-out', async () => {
-    await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: NAME, AllowBasicAuthSmtp: true, AllowBasicAuthPop: true });
+    await emulator.inspect.invoke('New-AuthenticationPolicy', {
+      Name: NAME,
+      AllowBasicAuthSmtp: true,
+      AllowBasicAuthPop: true,
+    });
     const existing = await record();
-    const tf = new TerraformWorkspace(config({ switches: { allow_basic_auth_smtp: true, allow_basic_auth_pop: true } }), emulator.providerEnv);
+    const tf = new TerraformWorkspace(
+      config({ switches: { allow_basic_auth_smtp: true, allow_basic_auth_pop: true } }),
+      emulator.providerEnv,
+    );
     try {
       await tf.init();
       // Creating it again fails the plan, and says how to adopt it.
@@ -265,8 +316,16 @@ describe('exchangeonline_authentication_policy', () => {
       expect((await emulator.inspect.tenant()).revision).toBe(revision); // import only reads
       await tf.plan(0);
 
-      tf.write({ 'other.tf': 'resource "exchangeonline_authentication_policy" "other" {\n  name = "No such policy"\n}\n' });
-      const missing = await tf.run(['import', '-no-color', '-input=false', 'exchangeonline_authentication_policy.other', 'No such policy']);
+      tf.write({
+        'other.tf': 'resource "exchangeonline_authentication_policy" "other" {\n  name = "No such policy"\n}\n',
+      });
+      const missing = await tf.run([
+        'import',
+        '-no-color',
+        '-input=false',
+        'exchangeonline_authentication_policy.other',
+        'No such policy',
+      ]);
       expect(missing.code).toBe(1);
       expect(missing.stderr.replace(/\s*│\s*/g, ' ')).toMatch(/Authentication policy "No such policy" not found/);
     } finally {
@@ -274,7 +333,9 @@ describe('exchangeonline_authentication_policy', () => {
     }
 
     const generated = new TerraformWorkspace(
-      { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\nimport {\n  to = ${ADDRESS}\n  id = ${JSON.stringify(NAME)}\n}\n` },
+      {
+        'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\nimport {\n  to = ${ADDRESS}\n  id = ${JSON.stringify(NAME)}\n}\n`,
+      },
       emulator.providerEnv,
     );
     try {
@@ -301,7 +362,9 @@ describe('exchangeonline_authentication_policy', () => {
       await tf.init();
       const tooLong = await tf.run(['validate', '-no-color']);
       expect(tooLong.code).toBe(1);
-      expect(tooLong.stderr.replace(/\s*│\s*/g, ' ')).toMatch(/Invalid authentication policy name.*65 characters long; authentication policy names are at most 64/s);
+      expect(tooLong.stderr.replace(/\s*│\s*/g, ' ')).toMatch(
+        /Invalid authentication policy name.*65 characters long; authentication policy names are at most 64/s,
+      );
       tf.write(config({ name: ' ' }));
       const blank = await tf.run(['validate', '-no-color']);
       expect(blank.code).toBe(1);

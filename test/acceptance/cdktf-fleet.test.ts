@@ -38,7 +38,12 @@ describe('CDKTF fleet with the cdktf CLI', () => {
     cpSync(join(EXAMPLE, 'allow'), join(work, 'allow'), { recursive: true });
     writeFileSync(
       join(work, 'cdktf.json'),
-      JSON.stringify({ language: 'typescript', app: `${join(ROOT, 'node_modules', '.bin', 'tsx')} ${join(EXAMPLE, 'main.ts')}`, projectId: 'exoform-acceptance', sendCrashReports: 'false' }),
+      JSON.stringify({
+        language: 'typescript',
+        app: `${join(ROOT, 'node_modules', '.bin', 'tsx')} ${join(EXAMPLE, 'main.ts')}`,
+        projectId: 'exoform-acceptance',
+        sendCrashReports: 'false',
+      }),
     );
   });
   afterEach(async () => {
@@ -74,16 +79,23 @@ describe('CDKTF fleet with the cdktf CLI', () => {
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
       child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(output) : reject(new Error(`cdktf ${args.join(' ')} exited ${code}:\n${output.slice(-6000)}`))));
+      child.on('close', (code) =>
+        code === 0
+          ? resolve(output)
+          : reject(new Error(`cdktf ${args.join(' ')} exited ${code}:\n${output.slice(-6000)}`)),
+      );
     });
   }
 
-  const deploy = (): Promise<string> => cdktf(['deploy', 'fleet-*', '--auto-approve', '--skip-provider-lock', '--no-color']);
+  const deploy = (): Promise<string> =>
+    cdktf(['deploy', 'fleet-*', '--auto-approve', '--skip-provider-lock', '--no-color']);
 
   async function overrides(tenant: string): Promise<Record<string, boolean>> {
     const state = await emulator.inspect.tenant(tenant);
     return Object.fromEntries(
-      state.recipients.filter((r) => r.SmtpClientAuthenticationDisabled !== null && r.SmtpClientAuthenticationDisabled !== undefined).map((r) => [r.UserPrincipalName, r.SmtpClientAuthenticationDisabled]),
+      state.recipients
+        .filter((r) => r.SmtpClientAuthenticationDisabled !== null && r.SmtpClientAuthenticationDisabled !== undefined)
+        .map((r) => [r.UserPrincipalName, r.SmtpClientAuthenticationDisabled]),
     ) as Record<string, boolean>;
   }
 
@@ -104,13 +116,20 @@ describe('CDKTF fleet with the cdktf CLI', () => {
     expect(Math.max(...seqs(TENANTS[0]))).toBeLessThan(Math.min(...seqs(TENANTS[1]), ...seqs(TENANTS[2])));
 
     // Each tenant has its own state file; no token reached cdktf.out/ or the state.
-    expect(readdirSync(join(work, 'state')).filter((f) => f.endsWith('.tfstate')).sort()).toEqual(['contoso.tfstate', 'fabrikam.tfstate', 'northwind.tfstate']);
+    expect(
+      readdirSync(join(work, 'state'))
+        .filter((f) => f.endsWith('.tfstate'))
+        .sort(),
+    ).toEqual(['contoso.tfstate', 'fabrikam.tfstate', 'northwind.tfstate']);
     for (const file of [...allFiles(join(work, 'cdktf.out')), ...allFiles(join(work, 'state'))]) {
       expect({ file, leaks: readFileSync(file, 'utf8').includes(emulator.token) }).toEqual({ file, leaks: false });
     }
 
     // Fabrikam's allow list changes: alerts@ goes, frontdesk@ comes.
-    writeFileSync(join(work, 'allow', 'fabrikam.txt'), '# Fabrikam\nprinter@fabrikam.com\nfrontdesk@fabrikam.com  # new kiosk\n');
+    writeFileSync(
+      join(work, 'allow', 'fabrikam.txt'),
+      '# Fabrikam\nprinter@fabrikam.com\nfrontdesk@fabrikam.com  # new kiosk\n',
+    );
     const revisions = new Map(states.map((s) => [s.initialDomain, s.revision]));
     await emulator.inspect.clearCalls();
     const output = await deploy();
@@ -132,7 +151,10 @@ describe('CDKTF fleet with the cdktf CLI', () => {
 
   test("a listed mailbox deleted outside Terraform: the tenant's diff names it, and destroying the fleet succeeds", async () => {
     await deploy();
-    await emulator.inspect.request('DELETE', '/_emulator/tenants/fabrikam.onmicrosoft.com/recipients/alerts%40fabrikam.com');
+    await emulator.inspect.request(
+      'DELETE',
+      '/_emulator/tenants/fabrikam.onmicrosoft.com/recipients/alerts%40fabrikam.com',
+    );
 
     const diff = await cdktf(['diff', 'fleet-w1-fabrikam', '--skip-provider-lock', '--no-color']);
     expect(diff.replace(/\s+/g, ' ')).toContain('Mailbox "alerts@fabrikam.com" was deleted outside Terraform');

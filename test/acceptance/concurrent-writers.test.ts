@@ -32,7 +32,10 @@ describe('concurrent writers and replication lag (R6)', () => {
   });
 
   test('a saved plan applied after another writer changed what it leaves out: no inconsistent result', async () => {
-    const tf = new TerraformWorkspace({ 'main.tf': transportTf('  smtp_client_authentication_disabled = false') }, emulator.providerEnv);
+    const tf = new TerraformWorkspace(
+      { 'main.tf': transportTf('  smtp_client_authentication_disabled = false') },
+      emulator.providerEnv,
+    );
     try {
       await tf.init();
       await tf.apply();
@@ -42,7 +45,10 @@ describe('concurrent writers and replication lag (R6)', () => {
       await emulator.inspect.setTransportConfig({ AllowLegacyTLSClients: true }); // behind the saved plan
       const applied = await tf.expect(['apply', '-no-color', '-input=false', 'tfplan']);
       expect(applied.stdout).not.toMatch(/inconsistent/i);
-      expect(await tf.resourceValues('exchangeonline_transport_config.org')).toMatchObject({ smtp_client_authentication_disabled: true, allow_legacy_tls_clients: true });
+      expect(await tf.resourceValues('exchangeonline_transport_config.org')).toMatchObject({
+        smtp_client_authentication_disabled: true,
+        allow_legacy_tls_clients: true,
+      });
       await tf.plan(0);
     } finally {
       tf.cleanup();
@@ -64,16 +70,21 @@ describe('concurrent writers and replication lag (R6)', () => {
       for (let index = 1; index < 12; index++) {
         const tf = new TerraformWorkspace({ 'main.tf': transportTf(configs[index % 2]![0]!) }, emulator.providerEnv);
         cpSync(join(first.dir, '.terraform'), join(tf.dir, '.terraform'), { recursive: true, verbatimSymlinks: true });
-        for (const file of ['.terraform.lock.hcl', 'terraform.tfstate']) cpSync(join(first.dir, file), join(tf.dir, file));
+        for (const file of ['.terraform.lock.hcl', 'terraform.tfstate'])
+          cpSync(join(first.dir, file), join(tf.dir, file));
         workspaces.push(tf);
       }
       const outputs: string[] = [];
       workspaces.forEach((tf, index) => tf.write({ 'main.tf': transportTf(configs[index % 2]![1]!) }));
-      const results = await Promise.all(workspaces.map((tf) => tf.run(['apply', '-no-color', '-input=false', '-auto-approve'])));
+      const results = await Promise.all(
+        workspaces.map((tf) => tf.run(['apply', '-no-color', '-input=false', '-auto-approve'])),
+      );
       for (const result of results) outputs.push(result.stdout + result.stderr);
       expect(results.map((result) => result.code)).toEqual(workspaces.map(() => 0));
       expect(outputs.filter((output) => /inconsistent result/i.test(output))).toEqual([]);
-      console.log(`R6: ${outputs.length} concurrent applies (updates of two configurations), 0 inconsistent-result errors`);
+      console.log(
+        `R6: ${outputs.length} concurrent applies (updates of two configurations), 0 inconsistent-result errors`,
+      );
     } finally {
       for (const tf of workspaces) tf.cleanup();
     }
@@ -90,10 +101,15 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
 ${setting}
 }
 `;
-    const tf = new TerraformWorkspace({ 'main.tf': listTf('  smtp_client_authentication_disabled = false') }, emulator.providerEnv);
+    const tf = new TerraformWorkspace(
+      { 'main.tf': listTf('  smtp_client_authentication_disabled = false') },
+      emulator.providerEnv,
+    );
     try {
       const mailboxes = async (): Promise<Array<boolean | null>> =>
-        (await emulator.inspect.tenant()).recipients.filter((r) => identities.includes(r.UserPrincipalName)).map((r) => r.SmtpClientAuthenticationDisabled ?? null);
+        (await emulator.inspect.tenant()).recipients
+          .filter((r) => identities.includes(r.UserPrincipalName))
+          .map((r) => r.SmtpClientAuthenticationDisabled ?? null);
       await tf.init();
       const started = Date.now();
       await tf.apply();
@@ -104,7 +120,9 @@ ${setting}
       expect(back.stdout).toMatch(/1 changed/);
       expect(new Set(await mailboxes())).toEqual(new Set([null]));
       await tf.plan(0);
-      console.log(`R6 lag: 3000 ms replication lag, 100 mailboxes set and returned to inherit, plans empty; ${Date.now() - started} ms`);
+      console.log(
+        `R6 lag: 3000 ms replication lag, 100 mailboxes set and returned to inherit, plans empty; ${Date.now() - started} ms`,
+      );
     } finally {
       await emulator.inspect.setReplicationLag(0);
       tf.cleanup();

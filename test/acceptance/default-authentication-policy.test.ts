@@ -44,7 +44,8 @@ describe('exchangeonline_default_authentication_policy', () => {
     await emulator.stop();
   });
 
-  const orgDefault = async (): Promise<string | null> => (await emulator.inspect.tenant()).organizationConfig.DefaultAuthenticationPolicy;
+  const orgDefault = async (): Promise<string | null> =>
+    (await emulator.inspect.tenant()).organizationConfig.DefaultAuthenticationPolicy;
 
   test('lifecycle: set, no-op plan, drift, update, destroy everything clears the default before deleting policies', async () => {
     const tf = new TerraformWorkspace(config('block'), emulator.providerEnv);
@@ -52,12 +53,19 @@ describe('exchangeonline_default_authentication_policy', () => {
       await tf.init();
       expect(await orgDefault()).toBeNull();
       const planned = await tf.plan(2);
-      expect(planned.plan.resource_changes!.find((c) => c.address === ADDRESS)!.change.after).toMatchObject({ id: DEMO_TENANT, authentication_policy: BLOCK });
+      expect(planned.plan.resource_changes!.find((c) => c.address === ADDRESS)!.change.after).toMatchObject({
+        id: DEMO_TENANT,
+        authentication_policy: BLOCK,
+      });
 
       await tf.apply();
       expect(await orgDefault()).toBe(BLOCK);
       const block = await emulator.inspect.authenticationPolicy(BLOCK);
-      expect(await tf.resourceValues(ADDRESS)).toEqual({ id: DEMO_TENANT, authentication_policy: BLOCK, authentication_policy_guid: block!.Guid.toLowerCase() });
+      expect(await tf.resourceValues(ADDRESS)).toEqual({
+        id: DEMO_TENANT,
+        authentication_policy: BLOCK,
+        authentication_policy_guid: block!.Guid.toLowerCase(),
+      });
 
       const revision = (await emulator.inspect.tenant()).revision;
       await tf.plan(0);
@@ -68,7 +76,10 @@ describe('exchangeonline_default_authentication_policy', () => {
       const cleared = await tf.plan(2);
       const change = cleared.plan.resource_changes!.find((c) => c.address === ADDRESS)!;
       expect(change.change.actions).toEqual(['update']);
-      expect([change.change.before.authentication_policy, change.change.after.authentication_policy]).toEqual([null, BLOCK]);
+      expect([change.change.before.authentication_policy, change.change.after.authentication_policy]).toEqual([
+        null,
+        BLOCK,
+      ]);
       expect(cleared.plan.resource_drift?.map((d) => d.address)).toEqual([ADDRESS]);
       await tf.apply();
       expect(await orgDefault()).toBe(BLOCK);
@@ -77,7 +88,10 @@ describe('exchangeonline_default_authentication_policy', () => {
       await emulator.inspect.setOrganizationConfig({ DefaultAuthenticationPolicy: PRINTERS });
       const changed = await tf.plan(2);
       const back = changed.plan.resource_changes!.find((c) => c.address === ADDRESS)!;
-      expect([back.change.before.authentication_policy, back.change.after.authentication_policy]).toEqual([PRINTERS, BLOCK]);
+      expect([back.change.before.authentication_policy, back.change.after.authentication_policy]).toEqual([
+        PRINTERS,
+        BLOCK,
+      ]);
       await tf.apply();
       expect(await orgDefault()).toBe(BLOCK);
       await tf.plan(0);
@@ -142,8 +156,16 @@ resource "exchangeonline_default_authentication_policy" "org" {
       expect((await emulator.inspect.tenant()).revision).toBe(revision);
       await tf.plan(0);
 
-      tf.write({ 'other.tf': `resource "exchangeonline_default_authentication_policy" "other" {\n  authentication_policy = ${JSON.stringify(BLOCK)}\n}\n` });
-      const wrong = await tf.run(['import', '-no-color', '-input=false', 'exchangeonline_default_authentication_policy.other', 'fabrikam.onmicrosoft.com']);
+      tf.write({
+        'other.tf': `resource "exchangeonline_default_authentication_policy" "other" {\n  authentication_policy = ${JSON.stringify(BLOCK)}\n}\n`,
+      });
+      const wrong = await tf.run([
+        'import',
+        '-no-color',
+        '-input=false',
+        'exchangeonline_default_authentication_policy.other',
+        'fabrikam.onmicrosoft.com',
+      ]);
       expect(wrong.code).toBe(1);
       expect(wrong.stderr.replace(/\s*│\s*/g, ' ')).toMatch(/Import ID names a different tenant/);
     } finally {
@@ -151,7 +173,9 @@ resource "exchangeonline_default_authentication_policy" "org" {
     }
 
     const generated = new TerraformWorkspace(
-      { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\nimport {\n  to = ${ADDRESS}\n  id = "${DEMO_TENANT}"\n}\n` },
+      {
+        'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\nimport {\n  to = ${ADDRESS}\n  id = "${DEMO_TENANT}"\n}\n`,
+      },
       emulator.providerEnv,
     );
     try {

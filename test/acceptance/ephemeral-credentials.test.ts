@@ -33,7 +33,10 @@ describe('a token in an input variable and the saved plan file', () => {
 
   const planWith = async (ephemeral: boolean): Promise<{ tf: TerraformWorkspace; shown: string }> => {
     // The token comes only from the variable: EXO_ACCESS_TOKEN is cleared.
-    const tf = new TerraformWorkspace({ 'main.tf': config(ephemeral) }, { ...emulator.providerEnv, EXO_ACCESS_TOKEN: '', TF_VAR_exo_access_token: emulator.token });
+    const tf = new TerraformWorkspace(
+      { 'main.tf': config(ephemeral) },
+      { ...emulator.providerEnv, EXO_ACCESS_TOKEN: '', TF_VAR_exo_access_token: emulator.token },
+    );
     await tf.init();
     await tf.plan(2);
     const shown = (await tf.expect(['show', '-json', 'tfplan'])).stdout;
@@ -54,7 +57,9 @@ describe('a token in an input variable and the saved plan file', () => {
     try {
       expect(shown).not.toContain(emulator.token);
       expect(JSON.parse(shown).variables?.exo_access_token).toBeUndefined();
-      const without = await tf.run(['apply', '-no-color', '-input=false', 'tfplan'], { TF_VAR_exo_access_token: undefined as unknown as string }); // unset
+      const without = await tf.run(['apply', '-no-color', '-input=false', 'tfplan'], {
+        TF_VAR_exo_access_token: undefined as unknown as string,
+      }); // unset
       expect(without.code).toBe(1);
       expect(without.stderr).toContain('The ephemeral input variable "exo_access_token" was set during the plan');
       await tf.expect(['apply', '-no-color', '-input=false', 'tfplan']);

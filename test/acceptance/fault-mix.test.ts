@@ -22,7 +22,10 @@ describe('fault mix (R1)', () => {
   });
 
   test('1,000 mailbox changes under 429/503/lost answers/401/resets converge in the first apply, without collateral', async () => {
-    const identities = Array.from({ length: MAILBOXES }, (_, i) => `user${String(i + 1).padStart(5, '0')}@${DEMO_TENANT}`);
+    const identities = Array.from(
+      { length: MAILBOXES },
+      (_, i) => `user${String(i + 1).padStart(5, '0')}@${DEMO_TENANT}`,
+    );
     const tf = new TerraformWorkspace(
       {
         'main.tf': `${REQUIRED_PROVIDERS}
@@ -54,7 +57,11 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
       expect(applied.stdout).toMatch(/Apply complete! Resources: 1 added/);
       const output = (applied.stdout + applied.stderr).split('\n');
       // A retried lost answer meets "no settings ... have been modified" (Exchange's own warning): that one is expected.
-      expect(output.filter((line) => /Error|No result was recorded|Could not set|failed/.test(line)).map((line) => `${line}\n${output.slice(output.indexOf(line), output.indexOf(line) + 8).join('\n')}`)).toEqual([]);
+      expect(
+        output
+          .filter((line) => /Error|No result was recorded|Could not set|failed/.test(line))
+          .map((line) => `${line}\n${output.slice(output.indexOf(line), output.indexOf(line) + 8).join('\n')}`),
+      ).toEqual([]);
 
       const rules = await emulator.inspect.faults();
       const injected = rules.reduce((sum, rule) => sum + rule.fired, 0);
@@ -63,7 +70,9 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
       expect(calls.filter((call) => call.parameters.SmtpClientAuthenticationDisabled !== false)).toEqual([]);
       // The emulator holds every change, and the state claims nothing more.
       const tenant = await emulator.inspect.tenant();
-      const values = tenant.recipients.filter((r) => r.UserPrincipalName.startsWith('user')).map((r) => r.SmtpClientAuthenticationDisabled);
+      const values = tenant.recipients
+        .filter((r) => r.UserPrincipalName.startsWith('user'))
+        .map((r) => r.SmtpClientAuthenticationDisabled);
       expect(values.filter((value) => value === false)).toHaveLength(MAILBOXES);
       const state = await tf.resourceValues('exchangeonline_mailbox_smtp_auth_list.devices');
       expect(state.out_of_sync).toEqual({});

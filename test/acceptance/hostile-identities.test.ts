@@ -47,39 +47,55 @@ describe('hostile identities', () => {
   });
 
   async function plan(identity: string): Promise<{ code: number; stderr: string; identitiesSent: unknown[] }> {
-    const tf = new TerraformWorkspace({ 'main.tf': MAIN_TF, 'terraform.tfvars.json': JSON.stringify({ identity }) }, emulator.providerEnv);
+    const tf = new TerraformWorkspace(
+      { 'main.tf': MAIN_TF, 'terraform.tfvars.json': JSON.stringify({ identity }) },
+      emulator.providerEnv,
+    );
     try {
       await tf.init();
       await emulator.inspect.clearCalls();
       const result = await tf.run(['plan', '-no-color', '-input=false']);
       const { calls } = await emulator.inspect.calls();
-      return { code: result.code, stderr: result.stderr, identitiesSent: calls.map((c) => c.parameters?.Identity).filter((v) => v !== undefined) };
+      return {
+        code: result.code,
+        stderr: result.stderr,
+        identitiesSent: calls.map((c) => c.parameters?.Identity).filter((v) => v !== undefined),
+      };
     } finally {
       tf.cleanup();
     }
   }
 
-  test.each(Object.entries(PASSED_THROUGH))('%s: reaches the emulator byte-exact as a parameter value', async (_name, identity) => {
-    const result = await plan(identity);
-    expect(result.identitiesSent).toContain(identity);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain('not found');
-    // Nothing was changed by it.
-    expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
-  });
+  test.each(Object.entries(PASSED_THROUGH))(
+    '%s: reaches the emulator byte-exact as a parameter value',
+    async (_name, identity) => {
+      const result = await plan(identity);
+      expect(result.identitiesSent).toContain(identity);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('not found');
+      // Nothing was changed by it.
+      expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
+    },
+  );
 
-  test.each(Object.entries(REFUSED))('%s: refused with a clear error before any call', async (_name, { identity, reason }) => {
-    const result = await plan(identity);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/Invalid mailbox identity/);
-    expect(result.stderr.replace(/[│\s]+/g, ' ')).toMatch(reason);
-    expect(result.identitiesSent).not.toContain(identity);
-  });
+  test.each(Object.entries(REFUSED))(
+    '%s: refused with a clear error before any call',
+    async (_name, { identity, reason }) => {
+      const result = await plan(identity);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/Invalid mailbox identity/);
+      expect(result.stderr.replace(/[│\s]+/g, ' ')).toMatch(reason);
+      expect(result.identitiesSent).not.toContain(identity);
+    },
+  );
 
   test('a real mailbox with an apostrophe and non-ASCII letters is managed like any other', async () => {
     for (const upn of [`o'brien@contoso.com`, 'zoë@contoso.com']) {
       await emulator.inspect.request('POST', '/_emulator/tenants/contoso.onmicrosoft.com/recipients', { upn });
-      const tf = new TerraformWorkspace({ 'main.tf': MAIN_TF, 'terraform.tfvars.json': JSON.stringify({ identity: upn }) }, emulator.providerEnv);
+      const tf = new TerraformWorkspace(
+        { 'main.tf': MAIN_TF, 'terraform.tfvars.json': JSON.stringify({ identity: upn }) },
+        emulator.providerEnv,
+      );
       try {
         await tf.init();
         await tf.apply();
@@ -107,7 +123,13 @@ resource "exchangeonline_mailbox_smtp_auth_list" "hostile" {
 
     test('every hostile identity reaches Set-CASMailbox byte-exact, fails alone as not found, and changes nothing else', async () => {
       const identities = Object.fromEntries(Object.values(PASSED_THROUGH).map((identity) => [identity, '']));
-      const tf = new TerraformWorkspace({ 'main.tf': LIST_TF, 'terraform.tfvars.json': JSON.stringify({ identities: { ...identities, 'sean@contoso.com': '' } }) }, emulator.providerEnv);
+      const tf = new TerraformWorkspace(
+        {
+          'main.tf': LIST_TF,
+          'terraform.tfvars.json': JSON.stringify({ identities: { ...identities, 'sean@contoso.com': '' } }),
+        },
+        emulator.providerEnv,
+      );
       try {
         await tf.init();
         await emulator.inspect.clearCalls();
@@ -116,12 +138,17 @@ resource "exchangeonline_mailbox_smtp_auth_list" "hostile" {
         expect(result.code).toBe(0);
         const sent = (await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.Identity);
         expect(sent.sort()).toEqual([...Object.values(PASSED_THROUGH), 'sean@contoso.com'].sort());
-        expect(((result.stdout + result.stderr).match(/Warning: Could not set SMTP AUTH for/g) ?? []).length).toBe(Object.keys(PASSED_THROUGH).length);
+        expect(((result.stdout + result.stderr).match(/Warning: Could not set SMTP AUTH for/g) ?? []).length).toBe(
+          Object.keys(PASSED_THROUGH).length,
+        );
         expect((await tf.run(['plan', '-no-color', '-input=false', '-detailed-exitcode'])).code).toBe(2); // the failures stay visible
         expect((await tf.resourceValues('exchangeonline_mailbox_smtp_auth_list.hostile')).out_of_sync).toEqual(
           Object.fromEntries(Object.values(PASSED_THROUGH).map((identity) => [identity, 'not found'])),
         );
-        expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': null });
+        expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({
+          'sean@contoso.com': false,
+          'chris@contoso.com': null,
+        });
         await tf.destroy();
       } finally {
         tf.cleanup();
@@ -130,7 +157,13 @@ resource "exchangeonline_mailbox_smtp_auth_list" "hostile" {
 
     test('identities that can never name a mailbox are refused, each with its reason, before any call', async () => {
       const identities = Object.fromEntries(Object.values(REFUSED).map(({ identity }) => [identity, '']));
-      const tf = new TerraformWorkspace({ 'main.tf': LIST_TF, 'terraform.tfvars.json': JSON.stringify({ identities: { ...identities, 'sean@contoso.com': '' } }) }, emulator.providerEnv);
+      const tf = new TerraformWorkspace(
+        {
+          'main.tf': LIST_TF,
+          'terraform.tfvars.json': JSON.stringify({ identities: { ...identities, 'sean@contoso.com': '' } }),
+        },
+        emulator.providerEnv,
+      );
       try {
         await tf.init();
         await emulator.inspect.clearCalls();

@@ -7,7 +7,8 @@
 import { REQUIRED_PROVIDERS, TerraformWorkspace, type RunResult } from '../support/terraform';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
 
-const flat = (result: RunResult): string => `${result.stdout}\n${result.stderr}`.replace(/\s*│\s*/g, ' ').replace(/\s+/g, ' ');
+const flat = (result: RunResult): string =>
+  `${result.stdout}\n${result.stderr}`.replace(/\s*│\s*/g, ' ').replace(/\s+/g, ' ');
 
 const NOTEPAD_FILE = '\ufeffsean@contoso.com\r\nchris@contoso.com\r\n';
 
@@ -32,15 +33,21 @@ describe('invisible characters in identities', () => {
   });
 
   test('a Notepad allow list read with split and trimspace names the byte order mark and mailbox_list', async () => {
-    const split = '{ for line in split("\\n", file("${path.module}/allow.txt")) : trimspace(line) => "" if trimspace(line) != "" }';
-    const tf = new TerraformWorkspace({ 'main.tf': listReading(split), 'allow.txt': NOTEPAD_FILE }, emulator.providerEnv);
+    const split =
+      '{ for line in split("\\n", file("${path.module}/allow.txt")) : trimspace(line) => "" if trimspace(line) != "" }';
+    const tf = new TerraformWorkspace(
+      { 'main.tf': listReading(split), 'allow.txt': NOTEPAD_FILE },
+      emulator.providerEnv,
+    );
     try {
       await tf.init();
       const failed = await tf.run(['plan', '-no-color', '-input=false']);
       expect(failed.code).toBe(1);
       const text = flat(failed);
       expect(text).toContain('Error: Invalid mailbox identity in `identities`');
-      expect(text).toContain('contains a byte order mark (U+FEFF): Windows Notepad starts the files it saves as UTF-8 with one');
+      expect(text).toContain(
+        'contains a byte order mark (U+FEFF): Windows Notepad starts the files it saves as UTF-8 with one',
+      );
       expect(text).toContain('it is at the start');
       expect(text).toContain('provider::exchangeonline::mailbox_list(file("..."))');
       expect(text).not.toContain('white space');
@@ -48,15 +55,28 @@ describe('invisible characters in identities', () => {
       // The remedy the error gives works on the same file.
       tf.write({ 'main.tf': listReading('provider::exchangeonline::mailbox_list(file("${path.module}/allow.txt"))') });
       const planned = await tf.plan(2);
-      expect(Object.keys(planned.plan.resource_changes![0].change.after.identities)).toEqual(['chris@contoso.com', 'sean@contoso.com']);
+      expect(Object.keys(planned.plan.resource_changes![0].change.after.identities)).toEqual([
+        'chris@contoso.com',
+        'sean@contoso.com',
+      ]);
     } finally {
       tf.cleanup();
     }
   });
 
   test.each([
-    ['a zero-width space', 'sean@contoso.com\\u200b', 'a zero-width space (U+200B), which text copied from a web page', 'at the end'],
-    ['a no-break space', 'sean\\u00a0@contoso.com', 'a no-break space (U+00A0), which text copied from a web page', 'after "sean"'],
+    [
+      'a zero-width space',
+      'sean@contoso.com\\u200b',
+      'a zero-width space (U+200B), which text copied from a web page',
+      'at the end',
+    ],
+    [
+      'a no-break space',
+      'sean\\u00a0@contoso.com',
+      'a no-break space (U+00A0), which text copied from a web page',
+      'after "sean"',
+    ],
   ])('%s in a single identity is named with its code point and origin', async (_name, identity, named, where) => {
     const tf = new TerraformWorkspace(
       {

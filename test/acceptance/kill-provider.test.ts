@@ -31,14 +31,20 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 describe('kill -9 of the provider during apply (R2)', () => {
   let emulator: TestEmulator;
   beforeAll(async () => {
-    emulator = await startTestEmulator({ seed: { tenants: [{ domain: DEMO_TENANT, generatedMailboxes: MAILBOXES }] }, latency: { callMs: 120 } });
+    emulator = await startTestEmulator({
+      seed: { tenants: [{ domain: DEMO_TENANT, generatedMailboxes: MAILBOXES }] },
+      latency: { callMs: 120 },
+    });
   });
   afterAll(async () => {
     await emulator.stop();
   });
 
   test('10 kill points: state never ahead of the tenant, the rerun converges', async () => {
-    const identities = Array.from({ length: MAILBOXES }, (_, i) => `user${String(i + 1).padStart(5, '0')}@${DEMO_TENANT}`);
+    const identities = Array.from(
+      { length: MAILBOXES },
+      (_, i) => `user${String(i + 1).padStart(5, '0')}@${DEMO_TENANT}`,
+    );
     const config = (value: boolean): string => `${REQUIRED_PROVIDERS}
 provider "exchangeonline" {}
 
@@ -47,10 +53,21 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
   smtp_client_authentication_disabled = ${value}
 }
 `;
-    const tf = new TerraformWorkspace({ 'main.tf': config(false), 'devices.txt': identities.join('\n') + '\n' }, emulator.providerEnv);
+    const tf = new TerraformWorkspace(
+      { 'main.tf': config(false), 'devices.txt': identities.join('\n') + '\n' },
+      emulator.providerEnv,
+    );
     const tenantValues = async (): Promise<Map<string, boolean | null>> =>
-      new Map((await emulator.inspect.tenant()).recipients.map((r) => [r.UserPrincipalName, r.SmtpClientAuthenticationDisabled ?? null]));
-    const setCalls = async (): Promise<number> => (await emulator.inspect.request<{ counts: Record<string, number> }>('GET', '/_emulator/calls?limit=1')).counts['Set-CASMailbox'] ?? 0;
+      new Map(
+        (await emulator.inspect.tenant()).recipients.map((r) => [
+          r.UserPrincipalName,
+          r.SmtpClientAuthenticationDisabled ?? null,
+        ]),
+      );
+    const setCalls = async (): Promise<number> =>
+      (await emulator.inspect.request<{ counts: Record<string, number> }>('GET', '/_emulator/calls?limit=1')).counts[
+        'Set-CASMailbox'
+      ] ?? 0;
     try {
       await tf.init();
       await tf.apply();
@@ -65,7 +82,11 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
         value = !value;
         tf.write({ 'main.tf': config(value) });
         // Every member carries the other value, so each run has all 200 writes ahead of it (an earlier kill left some done).
-        await Promise.all(identities.map((identity) => emulator.inspect.setRecipient(identity, { SmtpClientAuthenticationDisabled: !value })));
+        await Promise.all(
+          identities.map((identity) =>
+            emulator.inspect.setRecipient(identity, { SmtpClientAuthenticationDisabled: !value }),
+          ),
+        );
         const base = await setCalls();
         const run = tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
         let done = false;
@@ -81,14 +102,17 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
         killed += pids.length;
         const result = await run;
         progress.push(`${point}:${pids.length}:${result.code}:${Date.now() - started}`);
-        if (pids.length === 0) progress.push(`(run ${point} output: ${(result.stdout + result.stderr).replace(/\s+/g, ' ').slice(-300)})`);
+        if (pids.length === 0)
+          progress.push(`(run ${point} output: ${(result.stdout + result.stderr).replace(/\s+/g, ' ').slice(-300)})`);
         await emulator.inspect.clearCalls();
         // The invariant: a state that claims the new value for the list is backed by the tenant for every member.
         const state = await tf.resourceValues(ADDRESS);
         if (result.code === 0 || state.smtp_client_authentication_disabled === value) {
           const tenant = await tenantValues();
           const outOfSync = state.out_of_sync as Record<string, string>;
-          for (const identity of identities) if (!(identity in outOfSync)) expect([identity, tenant.get(identity)]).toEqual([identity, state.smtp_client_authentication_disabled]);
+          for (const identity of identities)
+            if (!(identity in outOfSync))
+              expect([identity, tenant.get(identity)]).toEqual([identity, state.smtp_client_authentication_disabled]);
         } else {
           expect(state.smtp_client_authentication_disabled).toBe(!value); // the prior, fully applied value
         }
@@ -100,7 +124,9 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
       const tenant = await tenantValues();
       expect(identities.filter((identity) => tenant.get(identity) !== value)).toEqual([]);
       await tf.plan(0);
-      console.log(`R2: ${points.length} kill points, ${killed} provider processes killed with SIGKILL, converged after; ${Date.now() - started} ms`);
+      console.log(
+        `R2: ${points.length} kill points, ${killed} provider processes killed with SIGKILL, converged after; ${Date.now() - started} ms`,
+      );
     } finally {
       tf.cleanup();
     }

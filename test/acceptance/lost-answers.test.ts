@@ -38,7 +38,9 @@ resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
 
 /** One lost answer (applied, then 504 / a reset) on the first call of each cmdlet. */
 function lostAnswers(cmdlets: string[]): Array<Record<string, unknown>> {
-  return cmdlets.map((cmdlet, index) => (index % 2 === 0 ? { cmdlet, when: 'after', status: 504 } : { cmdlet, when: 'after', reset: true }));
+  return cmdlets.map((cmdlet, index) =>
+    index % 2 === 0 ? { cmdlet, when: 'after', status: 504 } : { cmdlet, when: 'after', reset: true },
+  );
 }
 
 describe('lost answers (R1c), fixed-token 401, provider warnings in terraform logs', () => {
@@ -51,11 +53,20 @@ describe('lost answers (R1c), fixed-token 401, provider warnings in terraform lo
   });
 
   test('every create and delete converges in the same apply when its answer is lost', async () => {
-    const tf = new TerraformWorkspace({ 'main.tf': MAIN_TF }, { ...emulator.providerEnv, EXOFORM_RETRY_BACKOFF_MS: '100' });
+    const tf = new TerraformWorkspace(
+      { 'main.tf': MAIN_TF },
+      { ...emulator.providerEnv, EXOFORM_RETRY_BACKOFF_MS: '100' },
+    );
     try {
       await tf.init();
       await emulator.inspect.addFault(
-        lostAnswers(['New-AuthenticationPolicy', 'Set-User', 'Set-OrganizationConfig', 'Set-TransportConfig', 'Set-CASMailbox']),
+        lostAnswers([
+          'New-AuthenticationPolicy',
+          'Set-User',
+          'Set-OrganizationConfig',
+          'Set-TransportConfig',
+          'Set-CASMailbox',
+        ]),
       );
       const started = Date.now();
       const applied = await tf.apply();
@@ -67,22 +78,32 @@ describe('lost answers (R1c), fixed-token 401, provider warnings in terraform lo
       const policy = await emulator.inspect.authenticationPolicy(POLICY);
       expect(policy?.AllowBasicAuthSmtp).toBe(true);
       expect((await emulator.inspect.recipient('scanner@contoso.com')).AuthenticationPolicy).toBeTruthy();
-      expect(await emulator.inspect.overrides(['sean@contoso.com', 'scanner@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'scanner@contoso.com': false });
+      expect(await emulator.inspect.overrides(['sean@contoso.com', 'scanner@contoso.com'])).toEqual({
+        'sean@contoso.com': false,
+        'scanner@contoso.com': false,
+      });
       expect((await emulator.inspect.tenant()).transportConfig.AllowLegacyTLSClients).toBe(true);
       expect(await emulator.inspect.callsTo('New-AuthenticationPolicy')).toHaveLength(1); // adopted, not sent twice
       await tf.plan(0);
 
       await emulator.inspect.clearFaults();
-      await emulator.inspect.addFault(lostAnswers(['Remove-AuthenticationPolicy', 'Set-User', 'Set-OrganizationConfig', 'Set-CASMailbox']));
+      await emulator.inspect.addFault(
+        lostAnswers(['Remove-AuthenticationPolicy', 'Set-User', 'Set-OrganizationConfig', 'Set-CASMailbox']),
+      );
       const destroyed = await tf.destroy();
       const deleteRules = await emulator.inspect.faults();
       expect(deleteRules.map((rule) => [rule.cmdlet, rule.fired])).toEqual(deleteRules.map((rule) => [rule.cmdlet, 1]));
       const deleteFaults = deleteRules.length;
       expect(destroyed.stdout).toMatch(/Destroy complete! Resources: 5 destroyed/);
       expect(await emulator.inspect.authenticationPolicy(POLICY)).toBeUndefined();
-      expect(await emulator.inspect.overrides(['sean@contoso.com', 'scanner@contoso.com'])).toEqual({ 'sean@contoso.com': null, 'scanner@contoso.com': null });
+      expect(await emulator.inspect.overrides(['sean@contoso.com', 'scanner@contoso.com'])).toEqual({
+        'sean@contoso.com': null,
+        'scanner@contoso.com': null,
+      });
       // Figures for the report.
-      console.log(`R1c: ${createFaults + deleteFaults} lost answers injected (apply ${createFaults}, destroy ${deleteFaults}); converged; ${Date.now() - started} ms`);
+      console.log(
+        `R1c: ${createFaults + deleteFaults} lost answers injected (apply ${createFaults}, destroy ${deleteFaults}); converged; ${Date.now() - started} ms`,
+      );
     } finally {
       await emulator.inspect.clearFaults();
       tf.cleanup();
@@ -105,10 +126,18 @@ data "exchangeonline_transport_config" "org" {}
       const planned = await tf.run(['plan', '-no-color', '-input=false'], { TF_LOG_PROVIDER: 'WARN' });
       expect(planned.code).toBe(0);
       // Terraform re-emits a parsed hclog line with its own prefix and level; an unparsed one would only show at DEBUG.
-      const warning = planned.stderr.split('\n').find((line) => /\[WARN\]\s+provider\.terraform-provider-exchangeonline.*retrying after token refused \(HTTP 401\)/.test(line));
+      const warning = planned.stderr
+        .split('\n')
+        .find((line) =>
+          /\[WARN\]\s+provider\.terraform-provider-exchangeonline.*retrying after token refused \(HTTP 401\)/.test(
+            line,
+          ),
+        );
       expect(warning).toBeDefined();
       expect(planned.stderr).not.toContain(emulator.token);
-      expect(await emulator.inspect.callsTo('Get-TransportConfig')).toEqual(expect.arrayContaining([expect.objectContaining({ status: 401 })]));
+      expect(await emulator.inspect.callsTo('Get-TransportConfig')).toEqual(
+        expect.arrayContaining([expect.objectContaining({ status: 401 })]),
+      );
     } finally {
       await emulator.inspect.clearFaults();
       tf.cleanup();

@@ -60,8 +60,12 @@ test('mailbox_list: a Notepad-saved allow list becomes the identities map; bad l
     expect(message).toContain('The mailbox list has 4 bad lines');
     expect(message).toContain('line 3: "kim\\u{200B}@contoso.com" contains a zero-width space (U+200B)');
     expect(message).toContain('line 4: "printer@contoso.com\\u{A0}" contains a no-break space (U+00A0)');
-    expect(message).toContain('line 5: "SEAN@contoso.com # again" repeats line 2 (as "sean@contoso.com"; addresses are not case-sensitive)');
-    expect(message).toContain('line 6: "Chris Green <chris@contoso.com>" looks like a display name with an address; keep only the address (chris@contoso.com)');
+    expect(message).toContain(
+      'line 5: "SEAN@contoso.com # again" repeats line 2 (as "sean@contoso.com"; addresses are not case-sensitive)',
+    );
+    expect(message).toContain(
+      'line 6: "Chris Green <chris@contoso.com>" looks like a display name with an address; keep only the address (chris@contoso.com)',
+    );
     expect(message).not.toContain('line 7');
   } finally {
     tf.cleanup();

@@ -7,7 +7,14 @@ import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { bridgeEnvironment, startTestEmulator, type TestEmulator } from '../support/emulator';
 import { ADDRESS, files, MAIN_TF, type ListState } from '../support/smtp-auth-list';
 
-const ALL = ['sean@contoso.com', 'chris@contoso.com', 'akol@contoso.com', 'tjohnston@contoso.com', 'kakers@contoso.com', 'scanner@contoso.com'];
+const ALL = [
+  'sean@contoso.com',
+  'chris@contoso.com',
+  'akol@contoso.com',
+  'tjohnston@contoso.com',
+  'kakers@contoso.com',
+  'scanner@contoso.com',
+];
 
 describe('exchangeonline_mailbox_smtp_auth_list', () => {
   let emulator: TestEmulator;
@@ -28,7 +35,10 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       const after = created.plan.resource_changes![0].change.after;
       expect(after.identities).toEqual({ 'scanner@contoso.com': '', 'sean@contoso.com': '' });
       // On create these are known after apply: a create that fails for some members records them there (no taint).
-      expect(created.plan.resource_changes![0].change.after_unknown).toMatchObject({ out_of_sync: true, stray_mailboxes: true });
+      expect(created.plan.resource_changes![0].change.after_unknown).toMatchObject({
+        out_of_sync: true,
+        stray_mailboxes: true,
+      });
 
       await tf.apply();
       expect(await emulator.inspect.overrides(ALL)).toEqual({
@@ -53,14 +63,22 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       expect(drifted.result.stdout).toMatch(/- "sean@contoso.com" = "inherit"/);
       expect(drifted.result.stdout).toMatch(/- "chris@contoso.com" = "enabled"/);
       await tf.apply();
-      expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': null });
+      expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({
+        'sean@contoso.com': false,
+        'chris@contoso.com': null,
+      });
 
       // The scanner leaves the list: it returns to the org setting. Only that mailbox is written.
       tf.write(files(['sean@contoso.com']));
       await emulator.inspect.clearCalls();
       await tf.apply();
-      expect(await emulator.inspect.overrides(['sean@contoso.com', 'scanner@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'scanner@contoso.com': null });
-      expect((await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.SmtpClientAuthenticationDisabled)).toEqual([null]);
+      expect(await emulator.inspect.overrides(['sean@contoso.com', 'scanner@contoso.com'])).toEqual({
+        'sean@contoso.com': false,
+        'scanner@contoso.com': null,
+      });
+      expect(
+        (await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.SmtpClientAuthenticationDisabled),
+      ).toEqual([null]);
       await tf.plan(0);
 
       await tf.destroy();
@@ -72,14 +90,20 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
 
   test('a mailbox still listed under another identity is not reset when one of its identities leaves the list', async () => {
     const sean = await emulator.inspect.recipient('sean@contoso.com');
-    const tf = new TerraformWorkspace(files(['sean@contoso.com', sean.Guid, 'chris@contoso.com']), emulator.providerEnv);
+    const tf = new TerraformWorkspace(
+      files(['sean@contoso.com', sean.Guid, 'chris@contoso.com']),
+      emulator.providerEnv,
+    );
     try {
       await tf.init();
       await tf.apply();
       tf.write(files([sean.Guid, 'chris@contoso.com']));
       await emulator.inspect.clearCalls();
       await tf.apply();
-      expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': false });
+      expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({
+        'sean@contoso.com': false,
+        'chris@contoso.com': false,
+      });
       expect(await emulator.inspect.callsTo('Set-CASMailbox')).toEqual([]);
       await tf.plan(0);
     } finally {
@@ -99,8 +123,13 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       const failed = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(/Could not set SMTP AUTH for ghost@contoso.com/);
-      expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': false });
-      expect(((await tf.resourceValues(ADDRESS)) as ListState).out_of_sync).toEqual({ 'ghost@contoso.com': 'not found' });
+      expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({
+        'sean@contoso.com': false,
+        'chris@contoso.com': false,
+      });
+      expect(((await tf.resourceValues(ADDRESS)) as ListState).out_of_sync).toEqual({
+        'ghost@contoso.com': 'not found',
+      });
 
       // Still wrong, still shown: every plan says so until the list is fixed.
       const again = await tf.plan(2);
@@ -118,7 +147,9 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
     await emulator.inspect.setRecipient('akol@contoso.com', { SmtpClientAuthenticationDisabled: false });
     await emulator.inspect.setRecipient('scanner@contoso.com', { SmtpClientAuthenticationDisabled: false });
     const tf = new TerraformWorkspace(
-      { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nimport {\n  to = ${ADDRESS}\n  id = "enabled"\n}\n` },
+      {
+        'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nimport {\n  to = ${ADDRESS}\n  id = "enabled"\n}\n`,
+      },
       emulator.providerEnv,
     );
     try {
@@ -132,13 +163,19 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       await tf.plan(0);
 
       const cli = new TerraformWorkspace(
-        { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nresource "exchangeonline_mailbox_smtp_auth_list" "allowed" {\n  identities = { "akol@contoso.com" = "", "scanner@contoso.com" = "" }\n  smtp_client_authentication_disabled = false\n}\n` },
+        {
+          'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nresource "exchangeonline_mailbox_smtp_auth_list" "allowed" {\n  identities = { "akol@contoso.com" = "", "scanner@contoso.com" = "" }\n  smtp_client_authentication_disabled = false\n}\n`,
+        },
         emulator.providerEnv,
       );
       try {
         await cli.init();
         await cli.expect(['import', '-no-color', '-input=false', ADDRESS, 'enabled']);
-        expect(await cli.resourceValues(ADDRESS)).toMatchObject({ identities: { 'akol@contoso.com': '', 'scanner@contoso.com': '' }, smtp_client_authentication_disabled: false, exclusive: false });
+        expect(await cli.resourceValues(ADDRESS)).toMatchObject({
+          identities: { 'akol@contoso.com': '', 'scanner@contoso.com': '' },
+          smtp_client_authentication_disabled: false,
+          exclusive: false,
+        });
         await cli.plan(0);
       } finally {
         cli.cleanup();
@@ -149,9 +186,14 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
   });
 
   test('import by name ("enabled:a,b"): -generate-config-out writes exactly those exceptions as a list to review and keep', async () => {
-    for (const upn of ['akol@contoso.com', 'scanner@contoso.com', 'kakers@contoso.com']) await emulator.inspect.setRecipient(upn, { SmtpClientAuthenticationDisabled: false });
-    const block = (id: string): string => `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nimport {\n  to = ${ADDRESS}\n  id = "${id}"\n}\n`;
-    const tf = new TerraformWorkspace({ 'main.tf': block('enabled: scanner@contoso.com, AKOL@contoso.com') }, emulator.providerEnv);
+    for (const upn of ['akol@contoso.com', 'scanner@contoso.com', 'kakers@contoso.com'])
+      await emulator.inspect.setRecipient(upn, { SmtpClientAuthenticationDisabled: false });
+    const block = (id: string): string =>
+      `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nimport {\n  to = ${ADDRESS}\n  id = "${id}"\n}\n`;
+    const tf = new TerraformWorkspace(
+      { 'main.tf': block('enabled: scanner@contoso.com, AKOL@contoso.com') },
+      emulator.providerEnv,
+    );
     try {
       await tf.init();
       const planned = await tf.plan(2, ['-generate-config-out=generated.tf']);
@@ -159,21 +201,29 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       const generated = tf.read('generated.tf');
       expect(generated).toMatch(/resource "exchangeonline_mailbox_smtp_auth_list" "allowed" \{/);
       const identities = /identities\s*=\s*\{([^}]*)\}/.exec(generated)![1];
-      expect(identities.match(/"[^"]+"\s*=\s*""/g)!.map((pair) => pair.replace(/\s+/g, ' '))).toEqual(['"AKOL@contoso.com" = ""', '"scanner@contoso.com" = ""']);
+      expect(identities.match(/"[^"]+"\s*=\s*""/g)!.map((pair) => pair.replace(/\s+/g, ' '))).toEqual([
+        '"AKOL@contoso.com" = ""',
+        '"scanner@contoso.com" = ""',
+      ]);
       expect(generated).not.toMatch(/kakers/); // enabled too, but not named: not adopted
       expect(generated).toMatch(/smtp_client_authentication_disabled\s*=\s*false/);
       expect(generated).toMatch(/exclusive\s*=\s*false/);
       expect(generated).not.toMatch(/out_of_sync|stray_mailboxes|\bid\s*=/); // computed only: not written
       await tf.apply();
       await tf.plan(0);
-      expect(await emulator.inspect.overrides(['akol@contoso.com', 'scanner@contoso.com', 'kakers@contoso.com'])).toEqual({
+      expect(
+        await emulator.inspect.overrides(['akol@contoso.com', 'scanner@contoso.com', 'kakers@contoso.com']),
+      ).toEqual({
         'akol@contoso.com': false,
         'scanner@contoso.com': false,
         'kakers@contoso.com': false,
       });
 
       // A name that finds no mailbox refuses the import, naming it; a bad form names the accepted ones.
-      tf.write({ 'main.tf': block('disabled:nobody@contoso.com,sean@contoso.com').replace('allowed', 'blocked'), 'generated.tf': '' });
+      tf.write({
+        'main.tf': block('disabled:nobody@contoso.com,sean@contoso.com').replace('allowed', 'blocked'),
+        'generated.tf': '',
+      });
       const missing = await tf.run(['plan', '-no-color', '-input=false', '-generate-config-out=blocked.tf']);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/Import ID names mailboxes that cannot be adopted/);
@@ -210,7 +260,13 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
                 identities: ['sean@contoso.com'],
                 smtp_client_authentication_disabled: false,
                 exclusive: false,
-                mailboxes: { 'sean@contoso.com': { guid: sean.Guid, primary_smtp_address: 'sean@contoso.com', smtp_client_authentication_disabled: false } },
+                mailboxes: {
+                  'sean@contoso.com': {
+                    guid: sean.Guid,
+                    primary_smtp_address: 'sean@contoso.com',
+                    smtp_client_authentication_disabled: false,
+                  },
+                },
                 stray_mailboxes: [],
               },
               sensitive_attributes: [],
@@ -250,9 +306,14 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       await tf.init();
       const fromFile = await tf.run(['plan', '-no-color', '-input=false']);
       expect(fromFile.code).toBe(1);
-      expect(fromFile.stderr.replace(/\s+/g, ' ')).toMatch(/line 3: "Sean@Contoso.com" repeats line 2 \(as "sean@contoso.com"; addresses are not case-sensitive\)/);
+      expect(fromFile.stderr.replace(/\s+/g, ' ')).toMatch(
+        /line 3: "Sean@Contoso.com" repeats line 2 \(as "sean@contoso.com"; addresses are not case-sensitive\)/,
+      );
       tf.write({
-        'main.tf': MAIN_TF.replace(/identities\s*=.*\n/, 'identities = { "sean@contoso.com" = "", "Sean@Contoso.com" = "" }\n'),
+        'main.tf': MAIN_TF.replace(
+          /identities\s*=.*\n/,
+          'identities = { "sean@contoso.com" = "", "Sean@Contoso.com" = "" }\n',
+        ),
       });
       const literal = await tf.run(['plan', '-no-color', '-input=false']);
       expect(literal.code).toBe(1);
@@ -271,10 +332,16 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       await emulator.inspect.request('PATCH', '/_emulator/latency', { callMs: 150, pageSize: 2 });
       // Bulk reads begun: first pages of Get-CASMailbox -ResultSize Unlimited (each later page is logged with its number).
       const bulkReads = async (): Promise<number> =>
-        (await emulator.inspect.callsTo('Get-CASMailbox')).filter((c) => c.parameters.ResultSize === 'Unlimited' && !(c as { page?: number }).page).length;
+        (await emulator.inspect.callsTo('Get-CASMailbox')).filter(
+          (c) => c.parameters.ResultSize === 'Unlimited' && !(c as { page?: number }).page,
+        ).length;
       const logged = async (args: string[], name: string): Promise<string[]> => {
-        const result = await tf.run([...args, '-no-color', '-input=false'], { TF_LOG: 'debug', TF_LOG_PATH: `${tf.dir}/${name}` });
-        if (result.code !== 0) throw new Error(`terraform ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
+        const result = await tf.run([...args, '-no-color', '-input=false'], {
+          TF_LOG: 'debug',
+          TF_LOG_PATH: `${tf.dir}/${name}`,
+        });
+        if (result.code !== 0)
+          throw new Error(`terraform ${args.join(' ')} exited ${result.code}\n${result.stdout}\n${result.stderr}`);
         return tf.read(name).split('\n');
       };
       const index = (lines: string[], pattern: RegExp): number => lines.findIndex((line) => pattern.test(line));
@@ -297,8 +364,13 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       // -refresh=false: Terraform upgrades the state, then validates and plans. The read started for nothing is stopped.
       tf.write(files(['sean@contoso.com', 'scanner@contoso.com', 'chris@contoso.com']));
       const apply = await logged(['apply', '-auto-approve', '-refresh=false'], 'apply.log');
-      expect(apply.filter((line) => /stopped the bulk read started ahead of it/.test(line)).length).toBeGreaterThanOrEqual(1);
-      expect(await emulator.inspect.overrides(['chris@contoso.com', 'sean@contoso.com'])).toEqual({ 'chris@contoso.com': false, 'sean@contoso.com': false });
+      expect(
+        apply.filter((line) => /stopped the bulk read started ahead of it/.test(line)).length,
+      ).toBeGreaterThanOrEqual(1);
+      expect(await emulator.inspect.overrides(['chris@contoso.com', 'sean@contoso.com'])).toEqual({
+        'chris@contoso.com': false,
+        'sean@contoso.com': false,
+      });
       await tf.plan(0);
     } finally {
       tf.cleanup();

@@ -10,7 +10,8 @@ const MAILBOXES = ['sean@contoso.com', 'chris@contoso.com', 'akol@contoso.com'];
 function config(values: Record<string, boolean | null>): Record<string, string> {
   const blocks = Object.entries(values).map(([upn, value]) => {
     const name = upn.split('@')[0];
-    const setting = value === null ? '  # no setting: follows the organization' : `  smtp_client_authentication_disabled = ${value}`;
+    const setting =
+      value === null ? '  # no setting: follows the organization' : `  smtp_client_authentication_disabled = ${value}`;
     return `resource "exchangeonline_mailbox_smtp_auth" "${name}" {\n  identity = "${upn}"\n${setting}\n}\n`;
   });
   return { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\n${blocks.join('\n')}` };
@@ -27,17 +28,28 @@ describe('exchangeonline_mailbox_smtp_auth', () => {
 
   test('lifecycle: enabled, disabled and inherit; drift; update; destroy returns mailboxes to inherit', async () => {
     await emulator.inspect.setRecipient('akol@contoso.com', { SmtpClientAuthenticationDisabled: false });
-    const tf = new TerraformWorkspace(config({ 'sean@contoso.com': false, 'chris@contoso.com': true, 'akol@contoso.com': null }), emulator.providerEnv);
+    const tf = new TerraformWorkspace(
+      config({ 'sean@contoso.com': false, 'chris@contoso.com': true, 'akol@contoso.com': null }),
+      emulator.providerEnv,
+    );
     try {
       await tf.init();
       const planned = await tf.plan(2);
       expect(planned.plan.resource_changes?.map((c) => c.change.actions[0])).toEqual(['create', 'create', 'create']);
       const sean = planned.plan.resource_changes!.find((c) => c.address.endsWith('.sean'))!;
-      expect(sean.change.after).toMatchObject({ identity: 'sean@contoso.com', smtp_client_authentication_disabled: false, effective_smtp_auth_enabled: true });
+      expect(sean.change.after).toMatchObject({
+        identity: 'sean@contoso.com',
+        smtp_client_authentication_disabled: false,
+        effective_smtp_auth_enabled: true,
+      });
       expect(sean.change.after.guid).toMatch(/^[0-9a-f-]{36}$/); // resolved while planning
 
       await tf.apply();
-      expect(await emulator.inspect.overrides(MAILBOXES)).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': true, 'akol@contoso.com': null });
+      expect(await emulator.inspect.overrides(MAILBOXES)).toEqual({
+        'sean@contoso.com': false,
+        'chris@contoso.com': true,
+        'akol@contoso.com': null,
+      });
       expect(await tf.resourceValues('exchangeonline_mailbox_smtp_auth.akol')).toMatchObject({
         smtp_client_authentication_disabled: null,
         effective_smtp_auth_enabled: false, // the demo tenant has SMTP AUTH off org-wide
@@ -49,7 +61,10 @@ describe('exchangeonline_mailbox_smtp_auth', () => {
       const drifted = await tf.plan(2);
       const change = drifted.plan.resource_changes!.find((c) => c.address.endsWith('.sean'))!;
       expect(change.change.actions).toEqual(['update']);
-      expect([change.change.before.smtp_client_authentication_disabled, change.change.after.smtp_client_authentication_disabled]).toEqual([null, false]);
+      expect([
+        change.change.before.smtp_client_authentication_disabled,
+        change.change.after.smtp_client_authentication_disabled,
+      ]).toEqual([null, false]);
       await tf.apply();
       expect((await emulator.inspect.recipient('sean@contoso.com')).SmtpClientAuthenticationDisabled).toBe(false);
 
@@ -59,7 +74,11 @@ describe('exchangeonline_mailbox_smtp_auth', () => {
       await tf.plan(0);
 
       await tf.destroy();
-      expect(await emulator.inspect.overrides(MAILBOXES)).toEqual({ 'sean@contoso.com': null, 'chris@contoso.com': null, 'akol@contoso.com': null });
+      expect(await emulator.inspect.overrides(MAILBOXES)).toEqual({
+        'sean@contoso.com': null,
+        'chris@contoso.com': null,
+        'akol@contoso.com': null,
+      });
     } finally {
       tf.cleanup();
     }
@@ -90,7 +109,9 @@ resource "exchangeonline_mailbox_smtp_auth" "after" {
     try {
       await tf.init();
       await tf.apply();
-      expect((await tf.resourceValues('exchangeonline_mailbox_smtp_auth.after')).effective_smtp_auth_enabled).toBe(false);
+      expect((await tf.resourceValues('exchangeonline_mailbox_smtp_auth.after')).effective_smtp_auth_enabled).toBe(
+        false,
+      );
       await tf.plan(0);
     } finally {
       tf.cleanup();
@@ -114,7 +135,9 @@ resource "exchangeonline_mailbox_smtp_auth" "after" {
     await emulator.inspect.setRecipient('kakers@contoso.com', { SmtpClientAuthenticationDisabled: false });
     const guid = (await emulator.inspect.recipient('kakers@contoso.com')).Guid;
     const tf = new TerraformWorkspace(
-      { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nresource "exchangeonline_mailbox_smtp_auth" "kim" {\n  identity = "${guid}"\n  smtp_client_authentication_disabled = false\n}\n` },
+      {
+        'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nresource "exchangeonline_mailbox_smtp_auth" "kim" {\n  identity = "${guid}"\n  smtp_client_authentication_disabled = false\n}\n`,
+      },
       emulator.providerEnv,
     );
     try {
@@ -136,7 +159,9 @@ resource "exchangeonline_mailbox_smtp_auth" "after" {
   test('an import block with -generate-config-out produces a complete resource', async () => {
     await emulator.inspect.setRecipient('tjohnston@contoso.com', { SmtpClientAuthenticationDisabled: true });
     const tf = new TerraformWorkspace(
-      { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nimport {\n  to = exchangeonline_mailbox_smtp_auth.terry\n  id = "tjohnston@contoso.com"\n}\n` },
+      {
+        'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\nimport {\n  to = exchangeonline_mailbox_smtp_auth.terry\n  id = "tjohnston@contoso.com"\n}\n`,
+      },
       emulator.providerEnv,
     );
     try {

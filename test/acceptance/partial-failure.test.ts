@@ -25,17 +25,39 @@ describe('partial failure of a mailbox_smtp_auth_list apply', () => {
     try {
       await tf.init();
       await tf.apply();
-      tf.write(files(['sean@contoso.com', 'chris@contoso.com', 'akol@contoso.com', 'tjohnston@contoso.com', 'kakers@contoso.com']));
+      tf.write(
+        files([
+          'sean@contoso.com',
+          'chris@contoso.com',
+          'akol@contoso.com',
+          'tjohnston@contoso.com',
+          'kakers@contoso.com',
+        ]),
+      );
       // The 2nd Set-CASMailbox of the next apply is refused (not retryable).
-      await emulator.inspect.addFault({ cmdlet: 'Set-CASMailbox', nth: 2, times: 1, status: 400, message: 'Simulated rejection of one mailbox.' });
+      await emulator.inspect.addFault({
+        cmdlet: 'Set-CASMailbox',
+        nth: 2,
+        times: 1,
+        status: 400,
+        message: 'Simulated rejection of one mailbox.',
+      });
       const failed = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
       expect(failed.code).toBe(1);
       expect(failed.stderr).toMatch(/Could not set SMTP AUTH for/);
       expect((failed.stderr.match(/Could not set SMTP AUTH for/g) ?? []).length).toBe(1);
 
-      const overrides = await emulator.inspect.overrides(['akol@contoso.com', 'tjohnston@contoso.com', 'kakers@contoso.com']);
-      const applied = Object.entries(overrides).filter(([, value]) => value === false).map(([upn]) => upn);
-      const notApplied = Object.entries(overrides).filter(([, value]) => value === null).map(([upn]) => upn);
+      const overrides = await emulator.inspect.overrides([
+        'akol@contoso.com',
+        'tjohnston@contoso.com',
+        'kakers@contoso.com',
+      ]);
+      const applied = Object.entries(overrides)
+        .filter(([, value]) => value === false)
+        .map(([upn]) => upn);
+      const notApplied = Object.entries(overrides)
+        .filter(([, value]) => value === null)
+        .map(([upn]) => upn);
       expect([applied.length, notApplied.length]).toEqual([2, 1]);
       // The state says exactly that: the one that failed is out of sync, the rest are in line.
       const state = (await tf.resourceValues(ADDRESS)) as ListState;
@@ -47,7 +69,9 @@ describe('partial failure of a mailbox_smtp_auth_list apply', () => {
       await emulator.inspect.clearCalls();
       await tf.apply();
       expect(await emulator.inspect.overrides([notApplied[0]])).toEqual({ [notApplied[0]]: false });
-      expect((await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.Identity)).toEqual([notApplied[0]]);
+      expect((await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.Identity)).toEqual([
+        notApplied[0],
+      ]);
       await tf.plan(0);
     } finally {
       tf.cleanup();

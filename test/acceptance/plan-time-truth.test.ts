@@ -41,11 +41,17 @@ resource "exchangeonline_mailbox_smtp_auth" "sean" {
       const planned = await tf.run(['plan', '-no-color', '-input=false']);
       expect(planned.code).toBe(1);
       const text = flatten(planned.stderr);
-      expect(text).toMatch(/Mailbox "Sean@contoso.com" is managed twice with different values|Mailbox "sean@contoso.com" is managed twice with different values/);
+      expect(text).toMatch(
+        /Mailbox "Sean@contoso.com" is managed twice with different values|Mailbox "sean@contoso.com" is managed twice with different values/,
+      );
       expect(text).toMatch(/exchangeonline_mailbox_smtp_auth(_list)?\.(sean|allowed)/); // terraform names the failing address
       expect(text).toMatch(/an exchangeonline_mailbox_smtp_auth(_list)? \(/); // the provider names the other claimant
       // The same value twice is no conflict.
-      tf.write({ 'main.tf': tf.read('main.tf').replace('smtp_client_authentication_disabled = true', 'smtp_client_authentication_disabled = false') });
+      tf.write({
+        'main.tf': tf
+          .read('main.tf')
+          .replace('smtp_client_authentication_disabled = true', 'smtp_client_authentication_disabled = false'),
+      });
       await tf.plan(2);
     } finally {
       tf.cleanup();
@@ -75,7 +81,9 @@ resource "exchangeonline_default_authentication_policy" "org" {
       const planned = await tf.run(['plan', '-no-color', '-input=false']);
       expect(planned.code).toBe(1);
       const text = flatten(planned.stderr);
-      expect(text).toMatch(/Authentication policy "No Such Policy" not found.*exchangeonline_authentication_policy_assignment\.scanner|exchangeonline_authentication_policy_assignment\.scanner.*Authentication policy "No Such Policy" not found/);
+      expect(text).toMatch(
+        /Authentication policy "No Such Policy" not found.*exchangeonline_authentication_policy_assignment\.scanner|exchangeonline_authentication_policy_assignment\.scanner.*Authentication policy "No Such Policy" not found/,
+      );
       expect(text).toMatch(/exchangeonline_default_authentication_policy\.org/);
       expect(await emulator.inspect.callsTo('Set-User')).toEqual([]);
       tf.write({ 'main.tf': config('exchangeonline_authentication_policy.created.name') });
@@ -100,15 +108,22 @@ resource "exchangeonline_transport_config" "org" {
 `;
     // REST bridge whatever EXOFORM_TEST_BRIDGE says: the pwsh stand-in models no unknown tenant.
     const rest = { EXO_BRIDGE: 'rest', EXO_POWERSHELL_PATH: '' };
-    const tf = new TerraformWorkspace({ 'main.tf': config }, { ...emulator.providerEnv, ...rest, EXO_ORGANIZATION: 'fabrikam.onmicrosoft.com' });
+    const tf = new TerraformWorkspace(
+      { 'main.tf': config },
+      { ...emulator.providerEnv, ...rest, EXO_ORGANIZATION: 'fabrikam.onmicrosoft.com' },
+    );
     try {
       await tf.init();
       await emulator.inspect.clearCalls();
       const planned = await tf.run(['plan', '-no-color', '-input=false']);
       expect(planned.code).toBe(1);
       const text = flatten(planned.stderr);
-      expect(text).toMatch(/The tenant "fabrikam\.onmicrosoft\.com" \(the `organization` setting\) is unknown to Exchange Online/);
-      expect(text).toMatch(/Set `organization` \(or the EXO_ORGANIZATION environment variable\) to the tenant's initial domain, `<name>\.onmicrosoft\.com`/);
+      expect(text).toMatch(
+        /The tenant "fabrikam\.onmicrosoft\.com" \(the `organization` setting\) is unknown to Exchange Online/,
+      );
+      expect(text).toMatch(
+        /Set `organization` \(or the EXO_ORGANIZATION environment variable\) to the tenant's initial domain, `<name>\.onmicrosoft\.com`/,
+      );
       expect(text).not.toMatch(/Exchange role|Exchange Administrator|Assign the app/); // not a role remedy
       expect((await emulator.inspect.calls()).calls.filter((call) => !/^Get-/.test(call.cmdlet))).toEqual([]);
 
@@ -122,10 +137,15 @@ resource "exchangeonline_transport_config" "org" {
         // ... and once the service has answered in this process (the refresh, which the new resource's plan follows
         // through its reference), the check costs nothing more.
         await known.apply();
-        known.write({ 'main.tf': `${config}\nresource "exchangeonline_authentication_policy" "new" {\n  name = "After \${exchangeonline_transport_config.org.id}"\n}\n` });
+        known.write({
+          'main.tf': `${config}\nresource "exchangeonline_authentication_policy" "new" {\n  name = "After \${exchangeonline_transport_config.org.id}"\n}\n`,
+        });
         await emulator.inspect.clearCalls();
         await known.plan(2);
-        expect((await emulator.inspect.calls()).calls.map((call) => call.cmdlet)).toEqual(['Get-TransportConfig', 'Get-AuthenticationPolicy']);
+        expect((await emulator.inspect.calls()).calls.map((call) => call.cmdlet)).toEqual([
+          'Get-TransportConfig',
+          'Get-AuthenticationPolicy',
+        ]);
       } finally {
         known.cleanup();
       }

@@ -84,7 +84,10 @@ describe('bridge = "powershell" through the pwsh stand-in', () => {
       const created = await tf.plan(2);
       expect(created.plan.resource_changes?.map((c) => c.change.actions)).toEqual([['create']]);
       await tf.apply();
-      expect((await emulator.inspect.tenant()).transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: true, AllowLegacyTLSClients: true });
+      expect((await emulator.inspect.tenant()).transportConfig).toMatchObject({
+        SmtpClientAuthenticationDisabled: true,
+        AllowLegacyTLSClients: true,
+      });
       expect(await tf.resourceValues('exchangeonline_transport_config.org')).toMatchObject({
         id: DEMO_TENANT,
         allow_legacy_tls_clients: true,
@@ -104,7 +107,9 @@ describe('bridge = "powershell" through the pwsh stand-in', () => {
       await tf.destroy();
       expect((await tf.state()).values?.root_module?.resources ?? []).toEqual([]);
 
-      const calls = events().filter((e) => e.event === 'call').map((e) => e.cmdlet);
+      const calls = events()
+        .filter((e) => e.event === 'call')
+        .map((e) => e.cmdlet);
       expect(calls).toContain('Get-TransportConfig');
       expect(calls).toContain('Set-TransportConfig');
       expectSessionsClosedCleanly();
@@ -118,23 +123,37 @@ describe('bridge = "powershell" through the pwsh stand-in', () => {
     const config = (sean: boolean | null, chris: boolean | null): Record<string, string> => {
       const block = (upn: string, value: boolean | null): string =>
         `resource "exchangeonline_mailbox_smtp_auth" "${upn.split('@')[0]}" {\n  identity = "${upn}"\n${value === null ? '' : `  smtp_client_authentication_disabled = ${value}\n`}}\n`;
-      return { 'main.tf': `${REQUIRED_PROVIDERS}\n${providerBlock}\n${block(mailboxes[0]!, sean)}\n${block(mailboxes[1]!, chris)}` };
+      return {
+        'main.tf': `${REQUIRED_PROVIDERS}\n${providerBlock}\n${block(mailboxes[0]!, sean)}\n${block(mailboxes[1]!, chris)}`,
+      };
     };
     const tf = new TerraformWorkspace(config(false, true), environment());
     try {
       await tf.init();
       await tf.apply();
-      expect(await emulator.inspect.overrides(mailboxes)).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': true });
-      expect(await tf.resourceValues('exchangeonline_mailbox_smtp_auth.sean')).toMatchObject({ primary_smtp_address: 'sean@contoso.com', effective_smtp_auth_enabled: true });
+      expect(await emulator.inspect.overrides(mailboxes)).toEqual({
+        'sean@contoso.com': false,
+        'chris@contoso.com': true,
+      });
+      expect(await tf.resourceValues('exchangeonline_mailbox_smtp_auth.sean')).toMatchObject({
+        primary_smtp_address: 'sean@contoso.com',
+        effective_smtp_auth_enabled: true,
+      });
       await tf.plan(0);
 
       await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: null });
       await tf.plan(2);
       tf.write(config(false, null));
       await tf.apply();
-      expect(await emulator.inspect.overrides(mailboxes)).toEqual({ 'sean@contoso.com': false, 'chris@contoso.com': null });
+      expect(await emulator.inspect.overrides(mailboxes)).toEqual({
+        'sean@contoso.com': false,
+        'chris@contoso.com': null,
+      });
       await tf.destroy();
-      expect(await emulator.inspect.overrides(mailboxes)).toEqual({ 'sean@contoso.com': null, 'chris@contoso.com': null });
+      expect(await emulator.inspect.overrides(mailboxes)).toEqual({
+        'sean@contoso.com': null,
+        'chris@contoso.com': null,
+      });
       expectSessionsClosedCleanly();
     } finally {
       tf.cleanup();
@@ -166,17 +185,23 @@ describe('bridge = "powershell" through the pwsh stand-in', () => {
 
   test('the token never appears in output, trace logs or state; a wrong one is reported as refused credentials', async () => {
     const tf = new TerraformWorkspace(
-      { 'main.tf': `${REQUIRED_PROVIDERS}\n${providerBlock}\nresource "exchangeonline_transport_config" "org" {\n  smtp_client_authentication_disabled = true\n}\n` },
+      {
+        'main.tf': `${REQUIRED_PROVIDERS}\n${providerBlock}\nresource "exchangeonline_transport_config" "org" {\n  smtp_client_authentication_disabled = true\n}\n`,
+      },
       { ...environment(), TF_LOG: 'trace' },
     );
     try {
       await tf.init();
       const applied = await tf.apply();
       const shown = await tf.expect(['show', '-json']);
-      expect(applied.stdout + applied.stderr + shown.stdout + tf.read('terraform.tfstate') + readFileSync(logFile, 'utf8')).not.toContain(emulator.token);
+      expect(
+        applied.stdout + applied.stderr + shown.stdout + tf.read('terraform.tfstate') + readFileSync(logFile, 'utf8'),
+      ).not.toContain(emulator.token);
 
       const wrong = 'wrong-token-value-8812';
-      const failed = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve', '-refresh=true'], { EXO_ACCESS_TOKEN: wrong });
+      const failed = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve', '-refresh=true'], {
+        EXO_ACCESS_TOKEN: wrong,
+      });
       expect(failed.code).toBe(1);
       expect(flatten(failed.stderr)).toMatch(/refused the credentials/);
       expect(failed.stdout + failed.stderr + readFileSync(logFile, 'utf8')).not.toContain(wrong);
@@ -196,7 +221,9 @@ describe('bridge = "powershell" through the pwsh stand-in', () => {
       await tf.init();
       const result = await tf.run(['plan', '-no-color', '-input=false']);
       expect(result.code).toBe(1);
-      expect(flatten(result.stderr)).toMatch(/`client_secret` cannot be used with bridge = "powershell": Connect-ExchangeOnline has no client-secret sign-in/);
+      expect(flatten(result.stderr)).toMatch(
+        /`client_secret` cannot be used with bridge = "powershell": Connect-ExchangeOnline has no client-secret sign-in/,
+      );
     } finally {
       tf.cleanup();
     }

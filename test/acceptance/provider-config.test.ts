@@ -35,11 +35,20 @@ describe('provider configuration errors', () => {
   });
 
   /** Runs the command (plan by default) and returns its folded error output; it must fail. */
-  async function planError(providerBlock: string, env: Record<string, string | undefined>, command = 'plan'): Promise<string> {
+  async function planError(
+    providerBlock: string,
+    env: Record<string, string | undefined>,
+    command = 'plan',
+  ): Promise<string> {
     const tf = workspace(providerBlock, { ...noEnvironment, ...env });
     try {
       await tf.init();
-      const result = await tf.run([command, '-no-color', '-input=false', ...(command === 'apply' ? ['-auto-approve'] : [])]);
+      const result = await tf.run([
+        command,
+        '-no-color',
+        '-input=false',
+        ...(command === 'apply' ? ['-auto-approve'] : []),
+      ]);
       expect(result.code).toBe(1);
       return flatten(result.stderr);
     } finally {
@@ -51,7 +60,10 @@ describe('provider configuration errors', () => {
     const legacyTls = (environment: string): string =>
       `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "${emulator.url}"\n  environment = "${environment}"\n}\n` +
       'resource "exchangeonline_transport_config" "org" {\n  allow_legacy_tls_clients = true\n}\n';
-    const tf = new TerraformWorkspace({ 'main.tf': legacyTls('O365USGovGCCHigh') }, { ...noEnvironment, EXO_ACCESS_TOKEN: emulator.token });
+    const tf = new TerraformWorkspace(
+      { 'main.tf': legacyTls('O365USGovGCCHigh') },
+      { ...noEnvironment, EXO_ACCESS_TOKEN: emulator.token },
+    );
     try {
       await tf.init();
       const result = await tf.run(['plan', '-no-color', '-input=false']);
@@ -70,14 +82,20 @@ describe('provider configuration errors', () => {
   });
 
   test('an unknown environment names the setting, its variable and the accepted names', async () => {
-    const message = await planError(`provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "${emulator.url}"\n  access_token = "x"\n}`, { EXO_ENVIRONMENT: 'AzureCloud' });
+    const message = await planError(
+      `provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "${emulator.url}"\n  access_token = "x"\n}`,
+      { EXO_ENVIRONMENT: 'AzureCloud' },
+    );
     expect(message).toMatch(/`environment` setting "AzureCloud" is not a Microsoft 365 cloud/);
     expect(message).toMatch(/O365USGovGCCHigh/);
     expect(message).toMatch(/EXO_ENVIRONMENT/);
   });
 
   test('missing organization names the setting and its environment variable', async () => {
-    const message = await planError(`provider "exchangeonline" {\n  endpoint = "${emulator.url}"\n  access_token = "x"\n}`, {});
+    const message = await planError(
+      `provider "exchangeonline" {\n  endpoint = "${emulator.url}"\n  access_token = "x"\n}`,
+      {},
+    );
     expect(message).toMatch(/Invalid exchangeonline provider configuration/);
     expect(message).toMatch(/`organization` setting is not set/);
     expect(message).toMatch(/EXO_ORGANIZATION/);
@@ -103,18 +121,24 @@ describe('provider configuration errors', () => {
 
   // A plan that only creates makes one cheap call before planning (the tenant check), so this fails the plan.
   test('an unreachable endpoint says which endpoint and what to check', async () => {
-    const message = await planError(`provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "http://127.0.0.1:9"\n  access_token = "x"\n}`, {});
+    const message = await planError(
+      `provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "http://127.0.0.1:9"\n  access_token = "x"\n}`,
+      {},
+    );
     expect(message).toMatch(/Cannot reach Exchange Online/);
     expect(message).toMatch(/127\.0\.0\.1:9/);
   });
 
   test('a wrong token is reported as refused credentials, and the token appears nowhere', async () => {
     const secret = 'wrong-token-value-5521';
-    const tf = workspace(`provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "${emulator.url}"\n}`, {
-      ...noEnvironment,
-      EXO_ACCESS_TOKEN: secret,
-      TF_LOG: 'trace',
-    });
+    const tf = workspace(
+      `provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "${emulator.url}"\n}`,
+      {
+        ...noEnvironment,
+        EXO_ACCESS_TOKEN: secret,
+        TF_LOG: 'trace',
+      },
+    );
     try {
       await tf.init();
       const result = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
@@ -127,15 +151,20 @@ describe('provider configuration errors', () => {
   });
 
   test('a token given in the provider block is kept out of plan output, logs and state', async () => {
-    const tf = workspace(`provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "${emulator.url}"\n  access_token = "${emulator.token}"\n}`, {
-      ...noEnvironment,
-      TF_LOG: 'trace',
-    });
+    const tf = workspace(
+      `provider "exchangeonline" {\n  organization = "${DEMO_TENANT}"\n  endpoint = "${emulator.url}"\n  access_token = "${emulator.token}"\n}`,
+      {
+        ...noEnvironment,
+        TF_LOG: 'trace',
+      },
+    );
     try {
       await tf.init();
       const applied = await tf.apply();
       const shown = await tf.expect(['show', '-json']);
-      expect(applied.stdout + applied.stderr + shown.stdout + tf.read('terraform.tfstate')).not.toContain(emulator.token);
+      expect(applied.stdout + applied.stderr + shown.stdout + tf.read('terraform.tfstate')).not.toContain(
+        emulator.token,
+      );
     } finally {
       tf.cleanup();
     }
@@ -156,7 +185,21 @@ describe('certificate credentials through the packaged provider', () => {
       const result = spawnSync('openssl', args, { encoding: 'utf8' });
       if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
     };
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=exoform-test']);
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=exoform-test',
+    ]);
     openssl(['pkcs12', '-export', '-inkey', key, '-in', cert, '-out', pfxPath, '-passout', `pass:${password}`]);
   });
   afterAll(async () => {
@@ -180,7 +223,13 @@ provider "exchangeonline" {
 }
 ${RESOURCE}`,
       },
-      { EXO_ENDPOINT: undefined, EXO_ORGANIZATION: undefined, EXO_ACCESS_TOKEN: undefined, TF_VAR_certificate_password: certificatePassword, EXOFORM_RETRY_BACKOFF_MS: '10' },
+      {
+        EXO_ENDPOINT: undefined,
+        EXO_ORGANIZATION: undefined,
+        EXO_ACCESS_TOKEN: undefined,
+        TF_VAR_certificate_password: certificatePassword,
+        EXOFORM_RETRY_BACKOFF_MS: '10',
+      },
     );
   }
 
@@ -229,7 +278,14 @@ ${RESOURCE}`,
 
   test('the MSAL side bundle shipped beside the provider loads', () => {
     const bundle = join(providerExecutable(), '..', 'exoform-msal.js');
-    const result = spawnSync('node', ['-e', `const m = require(${JSON.stringify(bundle)}); process.stdout.write(typeof m.ConfidentialClientApplication)`], { encoding: 'utf8' });
+    const result = spawnSync(
+      'node',
+      [
+        '-e',
+        `const m = require(${JSON.stringify(bundle)}); process.stdout.write(typeof m.ConfidentialClientApplication)`,
+      ],
+      { encoding: 'utf8' },
+    );
     expect(result.stdout).toBe('function');
   });
 });

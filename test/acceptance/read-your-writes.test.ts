@@ -56,7 +56,11 @@ describe('read-your-writes with 3 s of replication lag (R6)', () => {
   });
 
   /** What the tenant really holds (the inspection routes read the current state, never a lagging replica). */
-  async function tenantValues(): Promise<{ mailbox: boolean | null; userPolicy: string | null; orgDefault: string | null }> {
+  async function tenantValues(): Promise<{
+    mailbox: boolean | null;
+    userPolicy: string | null;
+    orgDefault: string | null;
+  }> {
     const tenant = await emulator.inspect.tenant();
     const find = (upn: string) => tenant.recipients.find((r) => r.UserPrincipalName === upn)!;
     return {
@@ -93,7 +97,9 @@ describe('read-your-writes with 3 s of replication lag (R6)', () => {
       expect(again.userPolicy).not.toBeNull();
       expect(again.orgDefault).toBe(POLICY);
       await tf.plan(0);
-      console.log(`R6 read-your-writes: 3000 ms replication lag, 3 applies and 3 empty plans over 3 resources; ${Date.now() - started} ms`);
+      console.log(
+        `R6 read-your-writes: 3000 ms replication lag, 3 applies and 3 empty plans over 3 resources; ${Date.now() - started} ms`,
+      );
     } finally {
       await emulator.inspect.setReplicationLag(0);
       tf.cleanup();

@@ -74,7 +74,10 @@ function zipEntries(file: Buffer): Array<{ name: string; text: string }> {
 }
 
 /** A CONNECT proxy that tunnels only requests carrying its Basic credentials (407 otherwise), counting tunnels. */
-async function startProxy(user: string, password: string): Promise<{ server: Server; url: (u: string, p: string) => string; tunnels: () => number }> {
+async function startProxy(
+  user: string,
+  password: string,
+): Promise<{ server: Server; url: (u: string, p: string) => string; tunnels: () => number }> {
   let tunnels = 0;
   const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   const server = createServer((_, response) => response.writeHead(405).end());
@@ -149,7 +152,11 @@ describe('no secret in state, plan, plan JSON, trace logs or errors (R3/R4)', ()
     proxy = await startProxy(PROXY_USER, PROXY_PASSWORD);
     directory = mkdtempSync(join(tmpdir(), 'exoform-secrets-'));
     writePfx(join(directory, 'app.pfx'), CERTIFICATE_PASSWORD);
-    token = mintEmulatorToken(EMULATOR_KEY, { aud: 'https://outlook.office365.com', exp: Math.floor(Date.now() / 1000) + 3600, roles: ['Exchange.ManageAsApp'] });
+    token = mintEmulatorToken(EMULATOR_KEY, {
+      aud: 'https://outlook.office365.com',
+      exp: Math.floor(Date.now() / 1000) + 3600,
+      roles: ['Exchange.ManageAsApp'],
+    });
   });
   afterAll(async () => {
     await emulator.stop();
@@ -180,11 +187,23 @@ describe('no secret in state, plan, plan JSON, trace logs or errors (R3/R4)', ()
     const artefacts: Array<{ name: string; text: string }> = [];
     let runs = 0;
     /** One terraform run with its own trace log file; stdout, stderr and the log become artefacts. */
-    const run = async (name: string, args: string[], env: Record<string, string | undefined>, expectedCode: number): Promise<RunResult> => {
+    const run = async (
+      name: string,
+      args: string[],
+      env: Record<string, string | undefined>,
+      expectedCode: number,
+    ): Promise<RunResult> => {
       const logPath = join(directory, `trace-${++runs}.log`);
       const result = await tf.run(args, { ...(env as Record<string, string>), TF_LOG_PATH: logPath });
-      artefacts.push({ name: `${name}: stdout`, text: result.stdout }, { name: `${name}: stderr`, text: result.stderr }, { name: `${name}: TF_LOG=trace`, text: readFileSync(logPath, 'latin1') });
-      if (result.code !== expectedCode) throw new Error(`${name}: terraform ${args.join(' ')} exited ${result.code}, expected ${expectedCode}\n${result.stdout}\n${result.stderr}`);
+      artefacts.push(
+        { name: `${name}: stdout`, text: result.stdout },
+        { name: `${name}: stderr`, text: result.stderr },
+        { name: `${name}: TF_LOG=trace`, text: readFileSync(logPath, 'latin1') },
+      );
+      if (result.code !== expectedCode)
+        throw new Error(
+          `${name}: terraform ${args.join(' ')} exited ${result.code}, expected ${expectedCode}\n${result.stdout}\n${result.stderr}`,
+        );
       return result;
     };
     const flat = (result: RunResult): string => result.stderr.replace(/[│╷╵]/g, ' ').replace(/\s+/g, ' ');
@@ -195,12 +214,14 @@ describe('no secret in state, plan, plan JSON, trace logs or errors (R3/R4)', ()
       // Success: the token through an ephemeral variable, every call through the proxy with user:password in its URL.
       await run('plan -out', ['plan', '-no-color', '-input=false', '-out=tfplan'], withToken, 0);
       const planFile = readFileSync(join(tf.dir, 'tfplan'));
-      for (const entry of zipEntries(planFile)) artefacts.push({ name: `saved plan file: ${entry.name}`, text: entry.text });
+      for (const entry of zipEntries(planFile))
+        artefacts.push({ name: `saved plan file: ${entry.name}`, text: entry.text });
       const shownPlan = await run('show -json tfplan', ['show', '-json', 'tfplan'], withToken, 0);
-      expect(JSON.parse(shownPlan.stdout).resource_changes.map((change: { address: string }) => change.address).sort()).toEqual([
-        'exchangeonline_mailbox_smtp_auth.chris',
-        'exchangeonline_transport_config.org',
-      ]);
+      expect(
+        JSON.parse(shownPlan.stdout)
+          .resource_changes.map((change: { address: string }) => change.address)
+          .sort(),
+      ).toEqual(['exchangeonline_mailbox_smtp_auth.chris', 'exchangeonline_transport_config.org']);
       await run('apply tfplan', ['apply', '-no-color', '-input=false', 'tfplan'], withToken, 0);
       expect((await emulator.inspect.tenant()).transportConfig.SmtpClientAuthenticationDisabled).toBe(true);
       artefacts.push({ name: 'terraform.tfstate', text: tf.read('terraform.tfstate') });
@@ -208,22 +229,57 @@ describe('no secret in state, plan, plan JSON, trace logs or errors (R3/R4)', ()
       expect(proxy.tunnels()).toBeGreaterThan(0); // the proxy credentials were really used
 
       // Failing runs: each must fail, and say why, without the secret.
-      const wrongToken = await run('wrong token', ['apply', '-no-color', '-input=false', '-auto-approve'], { TF_VAR_exo_access_token: WRONG_TOKEN }, 1);
+      const wrongToken = await run(
+        'wrong token',
+        ['apply', '-no-color', '-input=false', '-auto-approve'],
+        { TF_VAR_exo_access_token: WRONG_TOKEN },
+        1,
+      );
       expect(flat(wrongToken)).toMatch(/refused/);
-      const clientSecret = await run('client secret (EXO_*)', ['plan', '-no-color', '-input=false'], { EXO_CLIENT_ID: CLIENT_ID, EXO_CLIENT_SECRET: CLIENT_SECRET }, 1);
+      const clientSecret = await run(
+        'client secret (EXO_*)',
+        ['plan', '-no-color', '-input=false'],
+        { EXO_CLIENT_ID: CLIENT_ID, EXO_CLIENT_SECRET: CLIENT_SECRET },
+        1,
+      );
       expect(flat(clientSecret)).toMatch(/Microsoft Entra ID|login\.microsoftonline\.com/);
       const certificate = { EXO_CLIENT_ID: CLIENT_ID, EXO_CERTIFICATE_PATH: join(directory, 'app.pfx') };
-      const certificateRun = await run('certificate, ephemeral password', ['plan', '-no-color', '-input=false'], { ...certificate, TF_VAR_exo_certificate_password: CERTIFICATE_PASSWORD }, 1);
+      const certificateRun = await run(
+        'certificate, ephemeral password',
+        ['plan', '-no-color', '-input=false'],
+        { ...certificate, TF_VAR_exo_certificate_password: CERTIFICATE_PASSWORD },
+        1,
+      );
       expect(flat(certificateRun)).toMatch(/Microsoft Entra ID|login\.microsoftonline\.com/); // the PFX opened; only Entra ID is out of reach
-      const wrongPassword = await run('certificate, wrong password (EXO_*)', ['plan', '-no-color', '-input=false'], { ...certificate, EXO_CERTIFICATE_PASSWORD: WRONG_CERTIFICATE_PASSWORD }, 1);
+      const wrongPassword = await run(
+        'certificate, wrong password (EXO_*)',
+        ['plan', '-no-color', '-input=false'],
+        { ...certificate, EXO_CERTIFICATE_PASSWORD: WRONG_CERTIFICATE_PASSWORD },
+        1,
+      );
       expect(flat(wrongPassword)).toMatch(/certificate_password/);
       const endpointCredentials = `http://${ENDPOINT_USER}:${ENDPOINT_PASSWORD}@${new URL(emulator.url).host}`;
-      const endpointRun = await run('endpoint with user:password', ['plan', '-no-color', '-input=false'], { ...withToken, EXO_ENDPOINT: endpointCredentials }, 1);
+      const endpointRun = await run(
+        'endpoint with user:password',
+        ['plan', '-no-color', '-input=false'],
+        { ...withToken, EXO_ENDPOINT: endpointCredentials },
+        1,
+      );
       expect(flat(endpointRun)).toMatch(/contains credentials/);
-      const unparsable = await run('endpoint that does not parse', ['plan', '-no-color', '-input=false'], { ...withToken, EXO_ENDPOINT: `http://${ENDPOINT_USER}:${ENDPOINT_PASSWORD}@[::1` }, 1);
+      const unparsable = await run(
+        'endpoint that does not parse',
+        ['plan', '-no-color', '-input=false'],
+        { ...withToken, EXO_ENDPOINT: `http://${ENDPOINT_USER}:${ENDPOINT_PASSWORD}@[::1` },
+        1,
+      );
       expect(flat(unparsable)).toMatch(/is not a URL/);
       const wrongProxy = proxy.url(PROXY_USER, `${PROXY_PASSWORD}-wrong`);
-      const proxyRun = await run('proxy refusing its credentials', ['plan', '-no-color', '-input=false'], { ...withToken, HTTP_PROXY: wrongProxy, HTTPS_PROXY: wrongProxy }, 1);
+      const proxyRun = await run(
+        'proxy refusing its credentials',
+        ['plan', '-no-color', '-input=false'],
+        { ...withToken, HTTP_PROXY: wrongProxy, HTTPS_PROXY: wrongProxy },
+        1,
+      );
       expect(flat(proxyRun)).toMatch(/refused to tunnel .* HTTP 407 .*Check the proxy credentials/);
       expect(readdirSync(directory).filter((name) => name.startsWith('trace-')).length).toBe(runs);
 
@@ -246,13 +302,16 @@ describe('no secret in state, plan, plan JSON, trace logs or errors (R3/R4)', ()
         for (const form of encodedForms(secret)) {
           for (const artefact of artefacts) {
             searched++;
-            if (artefact.text.includes(form)) leaks.push(`${secretName} (as ${form === secret ? 'itself' : form}) in ${artefact.name}`);
+            if (artefact.text.includes(form))
+              leaks.push(`${secretName} (as ${form === secret ? 'itself' : form}) in ${artefact.name}`);
           }
         }
       }
       expect(leaks).toEqual([]);
       const bytes = artefacts.reduce((sum, artefact) => sum + artefact.text.length, 0);
-      console.log(`R3/R4 secrets: ${runs} terraform runs (${runs - 1 - 7} successful after init, 7 failing), ${artefacts.length} artefacts (${(bytes / 1e6).toFixed(1)} MB), ${Object.keys(secrets).length} secrets, ${searched} searches: 0 leaks`);
+      console.log(
+        `R3/R4 secrets: ${runs} terraform runs (${runs - 1 - 7} successful after init, 7 failing), ${artefacts.length} artefacts (${(bytes / 1e6).toFixed(1)} MB), ${Object.keys(secrets).length} secrets, ${searched} searches: 0 leaks`,
+      );
     } finally {
       tf.cleanup();
     }
@@ -261,7 +320,13 @@ describe('no secret in state, plan, plan JSON, trace logs or errors (R3/R4)', ()
   test('control: a token in a variable that is only sensitive is in the saved plan, and the search finds it', async () => {
     const tf = new TerraformWorkspace(
       { 'main.tf': config('sensitive only') },
-      { EXO_BRIDGE: 'rest', EXO_ACCESS_TOKEN: undefined, EXO_ORGANIZATION: DEMO_TENANT, EXO_ENDPOINT: emulator.url, TF_VAR_exo_access_token: token },
+      {
+        EXO_BRIDGE: 'rest',
+        EXO_ACCESS_TOKEN: undefined,
+        EXO_ORGANIZATION: DEMO_TENANT,
+        EXO_ENDPOINT: emulator.url,
+        TF_VAR_exo_access_token: token,
+      },
     );
     try {
       await tf.init();

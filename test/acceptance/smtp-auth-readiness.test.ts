@@ -76,7 +76,8 @@ describe('exchangeonline_smtp_auth_readiness', () => {
       await tf.init();
       await admin.clearCalls();
       await tf.apply();
-      const read = async (): Promise<Readiness> => JSON.parse((await tf.expect(['output', '-json', 'readiness'])).stdout) as Readiness;
+      const read = async (): Promise<Readiness> =>
+        JSON.parse((await tf.expect(['output', '-json', 'readiness'])).stdout) as Readiness;
       let r = await read();
       expect(r.evidence).toBe('not read');
       expect(r.defaults).toBe('not read');
@@ -88,14 +89,23 @@ describe('exchangeonline_smtp_auth_readiness', () => {
       expect(r.by_address['chris@contoso.com']).toEqual(['disabled', null, false, false, 'mailbox', 'ready']);
       expect(r.by_address['info@contoso.com']).toEqual(['inherit', null, false, false, 'organization', 'ready']); // a shared mailbox
       expect(Object.keys(r.by_address)).toHaveLength(9); // mailboxes only: jdoe has no mailbox
-      expect(r.summary).toEqual({ mailboxes: 9, effective_smtp_auth: 2, effective_basic_smtp: 1, breaks: 0, at_risk: 1, ready: 8 });
+      expect(r.summary).toEqual({
+        mailboxes: 9,
+        effective_smtp_auth: 2,
+        effective_basic_smtp: 1,
+        breaks: 0,
+        at_risk: 1,
+        ready: 8,
+      });
       expect(r.tenant).toBe('at-risk');
       expect(r.at_risk).toEqual(['scanner@contoso.com']);
 
       // Page reads, never a call per mailbox: no read names an identity.
       const reads = (await admin.calls()).calls.filter((c) => c.cmdlet.startsWith('Get-'));
       expect(reads.filter((c) => 'Identity' in c.parameters)).toEqual([]);
-      expect(reads.filter((c) => c.cmdlet === 'Get-User').every((c) => c.parameters.ResultSize === 'Unlimited')).toBe(true);
+      expect(reads.filter((c) => c.cmdlet === 'Get-User').every((c) => c.parameters.ResultSize === 'Unlimited')).toBe(
+        true,
+      );
 
       // SMTP AUTH on for the organization, and a default policy that blocks Basic SMTP; the printers' policy for the scanner.
       await admin.invoke('Set-TransportConfig', { SmtpClientAuthenticationDisabled: false });
@@ -105,10 +115,24 @@ describe('exchangeonline_smtp_auth_readiness', () => {
       await tf.apply();
       r = await read();
       expect(r.default).toBe('Block Basic');
-      expect(r.by_address['kakers@contoso.com']).toEqual(['inherit', 'Block Basic', true, false, 'org-default-policy', 'ready']);
+      expect(r.by_address['kakers@contoso.com']).toEqual([
+        'inherit',
+        'Block Basic',
+        true,
+        false,
+        'org-default-policy',
+        'ready',
+      ]);
       expect(r.by_address['scanner@contoso.com']).toEqual(['enabled', 'Printers', true, true, 'mailbox', 'at-risk']);
       expect(r.by_address['akol@contoso.com']).toEqual(['disabled', 'Block Basic', false, false, 'mailbox', 'ready']);
-      expect(r.summary).toEqual({ mailboxes: 9, effective_smtp_auth: 7, effective_basic_smtp: 1, breaks: 0, at_risk: 1, ready: 8 });
+      expect(r.summary).toEqual({
+        mailboxes: 9,
+        effective_smtp_auth: 7,
+        effective_basic_smtp: 1,
+        breaks: 0,
+        at_risk: 1,
+        ready: 8,
+      });
     } finally {
       tf.cleanup();
     }

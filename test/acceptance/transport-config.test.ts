@@ -79,11 +79,17 @@ describe('exchangeonline_transport_config', () => {
       expect(updated.plan.resource_changes![0].change.after.legacy_tls_client_endpoint).toBeNull();
       await tf.apply();
       expect((await emulator.inspect.tenant()).transportConfig.AllowLegacyTLSClients).toBe(false);
-      expect(await tf.resourceValues(ADDRESS)).toMatchObject({ allow_legacy_tls_clients: false, legacy_tls_client_endpoint: null });
+      expect(await tf.resourceValues(ADDRESS)).toMatchObject({
+        allow_legacy_tls_clients: false,
+        legacy_tls_client_endpoint: null,
+      });
 
       await tf.destroy();
       const afterDestroy = await emulator.inspect.tenant();
-      expect(afterDestroy.transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: true, AllowLegacyTLSClients: false });
+      expect(afterDestroy.transportConfig).toMatchObject({
+        SmtpClientAuthenticationDisabled: true,
+        AllowLegacyTLSClients: false,
+      });
       expect((await tf.state()).values?.root_module?.resources ?? []).toEqual([]);
     } finally {
       tf.cleanup();
@@ -96,12 +102,18 @@ describe('exchangeonline_transport_config', () => {
     try {
       await tf.init();
       await tf.apply();
-      expect((await emulator.inspect.tenant()).transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: true, AllowLegacyTLSClients: false });
+      expect((await emulator.inspect.tenant()).transportConfig).toMatchObject({
+        SmtpClientAuthenticationDisabled: true,
+        AllowLegacyTLSClients: false,
+      });
       expect(await tf.resourceValues(ADDRESS)).toMatchObject({
         original_settings: { smtp_client_authentication_disabled: false, allow_legacy_tls_clients: true },
       });
       await tf.destroy();
-      expect((await emulator.inspect.tenant()).transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true });
+      expect((await emulator.inspect.tenant()).transportConfig).toMatchObject({
+        SmtpClientAuthenticationDisabled: false,
+        AllowLegacyTLSClients: true,
+      });
     } finally {
       tf.cleanup();
     }
@@ -124,7 +136,13 @@ describe('exchangeonline_transport_config', () => {
       expect((await emulator.inspect.tenant()).revision).toBe(revision); // import only reads
       await tf.plan(0);
 
-      const wrong = await tf.run(['import', '-no-color', '-input=false', 'exchangeonline_transport_config.other', 'fabrikam.onmicrosoft.com']);
+      const wrong = await tf.run([
+        'import',
+        '-no-color',
+        '-input=false',
+        'exchangeonline_transport_config.other',
+        'fabrikam.onmicrosoft.com',
+      ]);
       expect(wrong.code).toBe(1);
     } finally {
       tf.cleanup();
@@ -156,7 +174,10 @@ import {
       expect(generated).toMatch(/restore_on_destroy\s*=\s*false/);
       await tf.apply();
       await tf.plan(0);
-      expect(await tf.resourceValues(ADDRESS)).toMatchObject({ id: DEMO_TENANT, smtp_client_authentication_disabled: true });
+      expect(await tf.resourceValues(ADDRESS)).toMatchObject({
+        id: DEMO_TENANT,
+        smtp_client_authentication_disabled: true,
+      });
     } finally {
       tf.cleanup();
     }

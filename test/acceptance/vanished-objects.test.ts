@@ -30,10 +30,15 @@ function expectVanishedWarning(result: RunResult, summary: string, fix: RegExp =
 const REMOVE_BLOCK = /Remove its resource block from the configuration, or replace the block with a `removed` block/;
 
 function deleteRecipient(emulator: TestEmulator, identity: string): Promise<unknown> {
-  return emulator.inspect.request('DELETE', `/_emulator/tenants/${encodeURIComponent(DEMO_TENANT)}/recipients/${encodeURIComponent(identity)}`);
+  return emulator.inspect.request(
+    'DELETE',
+    `/_emulator/tenants/${encodeURIComponent(DEMO_TENANT)}/recipients/${encodeURIComponent(identity)}`,
+  );
 }
 
-const main = (body: string): Record<string, string> => ({ 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\n${body}` });
+const main = (body: string): Record<string, string> => ({
+  'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\n${body}`,
+});
 
 describe.each(['rest', 'powershell'])('objects deleted outside Terraform, over the %s bridge', (bridge) => {
   let emulator: TestEmulator;
@@ -98,7 +103,11 @@ resource "exchangeonline_mailbox_smtp_auth" "chris" {
 `),
       () => deleteRecipient(emulator, 'sean@contoso.com'),
       'Mailbox "sean@contoso.com" was deleted outside Terraform',
-      (planned) => expect(actions(planned)).toEqual({ 'exchangeonline_mailbox_smtp_auth.sean': ['create'], 'exchangeonline_mailbox_smtp_auth.chris': ['no-op'] }),
+      (planned) =>
+        expect(actions(planned)).toEqual({
+          'exchangeonline_mailbox_smtp_auth.sean': ['create'],
+          'exchangeonline_mailbox_smtp_auth.chris': ['no-op'],
+        }),
       undefined,
       main(`removed {
   from = exchangeonline_mailbox_smtp_auth.sean
@@ -144,7 +153,8 @@ resource "exchangeonline_authentication_policy_assignment" "scanner" {
 `),
       () => deleteRecipient(emulator, 'scanner@contoso.com'),
       'User "scanner@contoso.com" was deleted outside Terraform',
-      (planned) => expect(actions(planned)['exchangeonline_authentication_policy_assignment.scanner']).toEqual(['create']),
+      (planned) =>
+        expect(actions(planned)['exchangeonline_authentication_policy_assignment.scanner']).toEqual(['create']),
     );
     expect(await emulator.inspect.authenticationPolicy('Scanner Basic SMTP')).toBeUndefined();
   });
@@ -159,7 +169,8 @@ resource "exchangeonline_authentication_policy_assignment" "scanner" {
 `),
       () => emulator.inspect.invoke('Remove-AuthenticationPolicy', { Identity: 'Kept Outside' }),
       'Authentication policy "Kept Outside" was deleted outside Terraform',
-      (planned) => expect(actions(planned)).toEqual({ 'exchangeonline_authentication_policy_assignment.scanner': ['create'] }),
+      (planned) =>
+        expect(actions(planned)).toEqual({ 'exchangeonline_authentication_policy_assignment.scanner': ['create'] }),
     );
     expect((await emulator.inspect.recipient('scanner@contoso.com')).AuthenticationPolicy).toBeNull();
   });
@@ -182,7 +193,11 @@ resource "exchangeonline_authentication_policy_assignment" "scanner" {
       await tf.apply();
       await emulator.inspect.invoke('Remove-AuthenticationPolicy', { Identity: 'Managed Here' });
       const planned = await tf.plan(2);
-      expectVanishedWarning(planned.result, 'Authentication policy "Managed Here" was deleted outside Terraform', /This configuration creates the policy again/);
+      expectVanishedWarning(
+        planned.result,
+        'Authentication policy "Managed Here" was deleted outside Terraform',
+        /This configuration creates the policy again/,
+      );
       expect(flat(planned.result)).not.toMatch(/Remove its resource block/);
       expect(actions(planned)).toEqual({
         'exchangeonline_authentication_policy.legacy': ['create'],
@@ -238,15 +253,28 @@ resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
       const planned = await tf.plan(2);
       const byAddress = Object.fromEntries(planned.plan.resource_changes!.map((c) => [c.address, c.change]));
       expect(byAddress['exchangeonline_mailbox_smtp_auth.sean'].actions).toEqual(['no-op']);
-      expect(byAddress['exchangeonline_mailbox_smtp_auth.sean'].before.primary_smtp_address).toBe('sean.murphy@contoso.com');
-      expect(byAddress['exchangeonline_mailbox_smtp_auth_list.allowed'].before.out_of_sync).toEqual({ 'akol@contoso.com': 'deleted' });
-      expectVanishedWarning(planned.result, 'Mailbox "akol@contoso.com" was deleted outside Terraform', /Remove it from `identities`/);
+      expect(byAddress['exchangeonline_mailbox_smtp_auth.sean'].before.primary_smtp_address).toBe(
+        'sean.murphy@contoso.com',
+      );
+      expect(byAddress['exchangeonline_mailbox_smtp_auth_list.allowed'].before.out_of_sync).toEqual({
+        'akol@contoso.com': 'deleted',
+      });
+      expectVanishedWarning(
+        planned.result,
+        'Mailbox "akol@contoso.com" was deleted outside Terraform',
+        /Remove it from `identities`/,
+      );
 
       await tf.destroy();
       // Sean by GUID and Chris by the address he kept go back to inherit; the list lost track of Akol.
       const after = await emulator.inspect.tenant();
-      const setting = (upn: string): unknown => after.recipients.find((r) => r.UserPrincipalName === upn)!.SmtpClientAuthenticationDisabled;
-      expect([setting('sean.murphy@contoso.com'), setting('chris.new@contoso.com'), setting('akol.new@contoso.com')]).toEqual([null, null, false]);
+      const setting = (upn: string): unknown =>
+        after.recipients.find((r) => r.UserPrincipalName === upn)!.SmtpClientAuthenticationDisabled;
+      expect([
+        setting('sean.murphy@contoso.com'),
+        setting('chris.new@contoso.com'),
+        setting('akol.new@contoso.com'),
+      ]).toEqual([null, null, false]);
     } finally {
       tf.cleanup();
     }

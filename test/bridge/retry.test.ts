@@ -10,7 +10,13 @@ import {
   UnreachableError,
   type ExchangeError,
 } from '../../src/bridge/errors';
-import { isIdempotentCmdlet, isTransientExceptionName, RetryPolicy, type AttemptContext, type RetryEvent } from '../../src/bridge/retry';
+import {
+  isIdempotentCmdlet,
+  isTransientExceptionName,
+  RetryPolicy,
+  type AttemptContext,
+  type RetryEvent,
+} from '../../src/bridge/retry';
 import { FakeClock } from './helpers/fake-clock';
 
 /** An operation that fails with the given errors in turn, then returns 'done'. */
@@ -25,7 +31,8 @@ function failing(...errors: ExchangeError[]) {
   return { operation, contexts };
 }
 
-const throttled = (seconds?: number) => new ThrottledError('slow down', 'wait', seconds === undefined ? undefined : seconds * 1000, 'Get-X');
+const throttled = (seconds?: number) =>
+  new ThrottledError('slow down', 'wait', seconds === undefined ? undefined : seconds * 1000, 'Get-X');
 const unavailable = () => new TransientError('HTTP 503', 'try later', 'Get-X');
 const unauthorized = () => new AuthenticationError('401', 'refresh', 401, 'Get-X');
 
@@ -71,7 +78,9 @@ describe('RetryPolicy', () => {
   });
 
   it('does not repeat a New-/Remove- call that failed transiently (its answer may be lost); Set- is repeated', async () => {
-    const { operation: create, contexts: createTries } = failing(new TransientError('HTTP 504', 'retry', 'New-AuthenticationPolicy'));
+    const { operation: create, contexts: createTries } = failing(
+      new TransientError('HTTP 504', 'retry', 'New-AuthenticationPolicy'),
+    );
     await expect(policy.run(create, { cmdlet: 'New-AuthenticationPolicy' })).rejects.toBeInstanceOf(TransientError);
     expect(createTries).toHaveLength(1);
     const { operation: remove } = failing(new TransientError('reset', 'retry'));
@@ -91,7 +100,10 @@ describe('RetryPolicy', () => {
   });
 
   it('does not refresh on 403 or on a credential Entra ID refused', async () => {
-    for (const error of [new AuthenticationError('403', 'role', 403), new AuthenticationError('AADSTS7000215', 'secret')]) {
+    for (const error of [
+      new AuthenticationError('403', 'role', 403),
+      new AuthenticationError('AADSTS7000215', 'secret'),
+    ]) {
       const { operation, contexts } = failing(error);
       await expect(policy.run(operation)).rejects.toBe(error);
       expect(contexts).toHaveLength(1);
@@ -105,7 +117,14 @@ describe('RetryPolicy', () => {
   });
 
   it('retries 503 five times in all with 2/4/8/16 s backoff, then gives up with the last error', async () => {
-    const { operation, contexts } = failing(unavailable(), unavailable(), unavailable(), unavailable(), unavailable(), unavailable());
+    const { operation, contexts } = failing(
+      unavailable(),
+      unavailable(),
+      unavailable(),
+      unavailable(),
+      unavailable(),
+      unavailable(),
+    );
     const error = await policy.run(operation, { cmdlet: 'Get-X' }).catch((e: unknown) => e);
     expect(contexts).toHaveLength(5);
     expect(clock.sleeps).toEqual([2000, 4000, 8000, 16000]);
@@ -146,7 +165,9 @@ describe('RetryPolicy', () => {
     it('fails at once with a ThrottledError and a remedy when honouring Retry-After would exceed it', async () => {
       const bounded = new RetryPolicy({ clock, maxTotalWaitMs: 60_000 });
       const { operation, contexts } = failing(throttled(30), throttled(31));
-      const error = (await bounded.run(operation, { cmdlet: 'Set-CASMailbox' }).catch((e: unknown) => e)) as ThrottledError;
+      const error = (await bounded
+        .run(operation, { cmdlet: 'Set-CASMailbox' })
+        .catch((e: unknown) => e)) as ThrottledError;
       expect(contexts).toHaveLength(2);
       expect(clock.sleeps).toEqual([30_000]); // it did not sleep the 31 s it would then fail after
       expect(error).toBeInstanceOf(ThrottledError);

@@ -24,8 +24,17 @@ interface DoctorRun {
 
 /** Runs the CLI with only the given EXO_* variables (none inherited from the test's environment). */
 function doctor(args: string[], variables: Record<string, string>): Promise<DoctorRun> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, EXOFORM_CLI_FROM_SOURCE: '1', ...variables };
-  const child = spawn(process.execPath, [BIN, 'doctor', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    EXOFORM_CLI_FROM_SOURCE: '1',
+    ...variables,
+  };
+  const child = spawn(process.execPath, [BIN, 'doctor', ...args], {
+    cwd: REPO,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -33,7 +42,13 @@ function doctor(args: string[], variables: Record<string, string>): Promise<Doct
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-type Check = { id: string; status: 'pass' | 'fail' | 'skip'; detail: string; remedy?: string; facts?: Record<string, unknown> };
+type Check = {
+  id: string;
+  status: 'pass' | 'fail' | 'skip';
+  detail: string;
+  remedy?: string;
+  facts?: Record<string, unknown>;
+};
 
 function checks(run: DoctorRun): Map<string, Check> {
   const report = JSON.parse(run.stdout) as { checks: Check[] };
@@ -64,7 +79,11 @@ describe('exoform doctor', () => {
   });
   afterEach(() => emulator.inspect.clearFaults());
 
-  const base = (token: string, organization = DEMO_TENANT): Record<string, string> => ({ EXO_ENDPOINT: emulator.url, EXO_ORGANIZATION: organization, EXO_ACCESS_TOKEN: token });
+  const base = (token: string, organization = DEMO_TENANT): Record<string, string> => ({
+    EXO_ENDPOINT: emulator.url,
+    EXO_ORGANIZATION: organization,
+    EXO_ACCESS_TOKEN: token,
+  });
 
   test('passes on a healthy setup, reads every claim, and records a transcript without the token', async () => {
     const token = mintEmulatorToken(emulator.token, appClaims());
@@ -73,12 +92,32 @@ describe('exoform doctor', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const result = checks(run);
-    for (const id of ['settings', 'token', 'token-expiry', 'token-tenant', 'token-audience', 'token-roles', 'redirect', 'read:Get-TransportConfig', 'read:Get-CASMailbox', 'read:Get-User', 'read:Get-AuthenticationPolicy', 'read:Get-OrganizationConfig', 'not-found', 'batch']) {
+    for (const id of [
+      'settings',
+      'token',
+      'token-expiry',
+      'token-tenant',
+      'token-audience',
+      'token-roles',
+      'redirect',
+      'read:Get-TransportConfig',
+      'read:Get-CASMailbox',
+      'read:Get-User',
+      'read:Get-AuthenticationPolicy',
+      'read:Get-OrganizationConfig',
+      'not-found',
+      'batch',
+    ]) {
       expect([id, result.get(id)?.status]).toEqual([id, 'pass']);
     }
     // A small page size shows a real nextLink even in the demo tenant; its host and port are reported.
     const port = Number(new URL(emulator.url).port);
-    expect(result.get('read:Get-CASMailbox')!.facts!.nextLink).toEqual({ host: '127.0.0.1', port, sameOrigin: true, sameCloud: false });
+    expect(result.get('read:Get-CASMailbox')!.facts!.nextLink).toEqual({
+      host: '127.0.0.1',
+      port,
+      sameOrigin: true,
+      sameCloud: false,
+    });
     expect(result.get('not-found')!.facts).toMatchObject({ status: 404, form: 'pipe' });
     expect(result.get('batch')!.facts).toEqual({ itemStatuses: [200, 200] });
 
@@ -87,14 +126,20 @@ describe('exoform doctor', () => {
     for (const secret of [token, payload!, signature!, emulator.token]) expect(text).not.toContain(secret);
     expect(header!.length).toBeGreaterThan(0);
     expect(text).not.toMatch(/"authorization"\s*:\s*"(?!\[redacted\])/i);
-    const transcript = JSON.parse(text) as { format: string; exchanges: Array<{ label: string; request: { headers: Record<string, string>; body: unknown } }> };
+    const transcript = JSON.parse(text) as {
+      format: string;
+      exchanges: Array<{ label: string; request: { headers: Record<string, string>; body: unknown } }>;
+    };
     expect(transcript.format).toBe('exoform-wire-transcript/1');
     expect(transcript.exchanges.map((exchange) => exchange.label)).toEqual(
       expect.arrayContaining(['redirect', 'read:Get-CASMailbox', 'read:Get-CASMailbox:nextLink', 'not-found', 'batch']),
     );
-    for (const exchange of transcript.exchanges) expect(Object.keys(exchange.request.headers).map((name) => name.toLowerCase())).not.toContain('authorization');
+    for (const exchange of transcript.exchanges)
+      expect(Object.keys(exchange.request.headers).map((name) => name.toLowerCase())).not.toContain('authorization');
     // The batch items carried Authorization (the observed form): the record keeps the key, never the value.
-    expect(JSON.stringify(transcript.exchanges.find((exchange) => exchange.label === 'batch')!.request.body)).toContain('"Authorization":"[redacted]"');
+    expect(JSON.stringify(transcript.exchanges.find((exchange) => exchange.label === 'batch')!.request.body)).toContain(
+      '"Authorization":"[redacted]"',
+    );
   });
 
   test('--redact-tenant removes the tenant domain and id from the output and the record', async () => {
@@ -113,9 +158,16 @@ describe('exoform doctor', () => {
     const run = await doctor(['--json'], base(mintEmulatorToken(emulator.token, appClaims({ exp: now() - 600 }))));
     expect(run.code).toBe(1);
     const result = checks(run);
-    expect(result.get('token-expiry')).toMatchObject({ status: 'fail', remedy: expect.stringMatching(/fresh access token/) });
+    expect(result.get('token-expiry')).toMatchObject({
+      status: 'fail',
+      remedy: expect.stringMatching(/fresh access token/),
+    });
     // The service says so too: every call answers 401 with the token remedy.
-    expect(result.get('read:Get-TransportConfig')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/HTTP 401.*expired/), remedy: expect.stringMatching(/refused the token/) });
+    expect(result.get('read:Get-TransportConfig')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringMatching(/HTTP 401.*expired/),
+      remedy: expect.stringMatching(/refused the token/),
+    });
   });
 
   test('the wrong tenant: the token is for another tenant than EXO_ORGANIZATION', async () => {
@@ -123,8 +175,14 @@ describe('exoform doctor', () => {
     const run = await doctor(['--json'], base(mintEmulatorToken(emulator.token, appClaims()), otherTenant));
     expect(run.code).toBe(1);
     const result = checks(run);
-    expect(result.get('token-tenant')).toMatchObject({ status: 'fail', remedy: expect.stringMatching(/Set EXO_ORGANIZATION to the tenant the credentials belong to/) });
-    expect(result.get('read:Get-TransportConfig')).toMatchObject({ status: 'fail', remedy: expect.stringMatching(/EXO_ORGANIZATION/) });
+    expect(result.get('token-tenant')).toMatchObject({
+      status: 'fail',
+      remedy: expect.stringMatching(/Set EXO_ORGANIZATION to the tenant the credentials belong to/),
+    });
+    expect(result.get('read:Get-TransportConfig')).toMatchObject({
+      status: 'fail',
+      remedy: expect.stringMatching(/EXO_ORGANIZATION/),
+    });
   });
 
   test('no role: the service answers 403 and the remedy names Exchange.ManageAsApp and a role', async () => {
@@ -132,9 +190,16 @@ describe('exoform doctor', () => {
     const run = await doctor(['--json'], base(mintEmulatorToken(emulator.token, appClaims({ roles: [] }))));
     expect(run.code).toBe(1);
     const result = checks(run);
-    expect(result.get('token-roles')).toMatchObject({ status: 'fail', remedy: expect.stringMatching(/Exchange\.ManageAsApp.*admin consent/) });
+    expect(result.get('token-roles')).toMatchObject({
+      status: 'fail',
+      remedy: expect.stringMatching(/Exchange\.ManageAsApp.*admin consent/),
+    });
     for (const id of ['read:Get-TransportConfig', 'read:Get-CASMailbox', 'batch']) {
-      expect(result.get(id)).toMatchObject({ status: 'fail', detail: expect.stringMatching(/HTTP 403/), remedy: expect.stringMatching(/Exchange\.ManageAsApp.*Exchange role/) });
+      expect(result.get(id)).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/HTTP 403/),
+        remedy: expect.stringMatching(/Exchange\.ManageAsApp.*Exchange role/),
+      });
     }
   });
 
@@ -142,7 +207,9 @@ describe('exoform doctor', () => {
     const port = await closedPort();
     const run = await doctor([], { ...base(emulator.token), EXO_ENDPOINT: `http://127.0.0.1:${port}` });
     expect(run.code).toBe(1);
-    expect(run.stdout).toMatch(/Reach the admin API \(module-file probe\)\s+FAIL\s+Could not reach http:\/\/127\.0\.0\.1:\d+: connection refused/);
+    expect(run.stdout).toMatch(
+      /Reach the admin API \(module-file probe\)\s+FAIL\s+Could not reach http:\/\/127\.0\.0\.1:\d+: connection refused/,
+    );
     expect(run.stdout).toMatch(/What to do:\n.*Check the `endpoint` setting and the network/);
     expect(run.stdout).toMatch(/Reads, not-found and \$batch\s+SKIP/);
   });
@@ -160,10 +227,17 @@ describe('exoform doctor', () => {
           res.writeHead(302, { Location: location }).end();
           return;
         }
-        const answer = await fetch(emulator.url + req.url, { method: req.method, headers: req.headers as Record<string, string>, body: req.method === 'POST' ? Buffer.concat(chunks) : undefined });
+        const answer = await fetch(emulator.url + req.url, {
+          method: req.method,
+          headers: req.headers as Record<string, string>,
+          body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
+        });
         let text = await answer.text();
-        if (nextLinkHost) text = text.replace(/"@odata\.nextLink":"http:\/\/[^/]+/, `"@odata.nextLink":"https://${nextLinkHost}`);
-        res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(text);
+        if (nextLinkHost)
+          text = text.replace(/"@odata\.nextLink":"http:\/\/[^/]+/, `"@odata.nextLink":"https://${nextLinkHost}`);
+        res
+          .writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' })
+          .end(text);
       });
     });
     await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
@@ -171,18 +245,27 @@ describe('exoform doctor', () => {
     try {
       const env = { ...base(emulator.token), EXO_ENDPOINT: frontUrl };
       const redirected = checks(await doctor(['--json'], env));
-      expect(redirected.get('redirect')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/this tenant's host is nampr01\.outlook\.office365\.com/), facts: { redirectHost: 'nampr01.outlook.office365.com', status: 302 } });
+      expect(redirected.get('redirect')).toMatchObject({
+        status: 'pass',
+        detail: expect.stringMatching(/this tenant's host is nampr01\.outlook\.office365\.com/),
+        facts: { redirectHost: 'nampr01.outlook.office365.com', status: 302 },
+      });
 
       location = 'https://outlook.office365.com.evil.example/x';
       nextLinkHost = 'evil.example:446';
       const run = await doctor(['--json'], env);
       expect(run.code).toBe(1);
       const offCloud = checks(run);
-      expect(offCloud.get('redirect')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/outside Microsoft 365 \(worldwide\)/) });
+      expect(offCloud.get('redirect')).toMatchObject({
+        status: 'fail',
+        detail: expect.stringMatching(/outside Microsoft 365 \(worldwide\)/),
+      });
       expect(offCloud.get('read:Get-CASMailbox')).toMatchObject({
         status: 'fail',
         detail: expect.stringMatching(/nextLink on evil\.example:446 \(ANOTHER host\)/),
-        facts: expect.objectContaining({ nextLink: { host: 'evil.example', port: 446, sameOrigin: false, sameCloud: false } }),
+        facts: expect.objectContaining({
+          nextLink: { host: 'evil.example', port: 446, sameOrigin: false, sameCloud: false },
+        }),
       });
     } finally {
       await new Promise<void>((resolve) => front.close(() => resolve()));
@@ -190,10 +273,21 @@ describe('exoform doctor', () => {
   });
 
   test('with the PowerShell bridge (the pwsh stand-in): the reads and the not-found go through the module; wire checks are skipped', async () => {
-    const run = await doctor(['--json'], { ...base(emulator.token), EXO_BRIDGE: 'powershell', EXO_POWERSHELL_PATH: PWSH_STAND_IN });
+    const run = await doctor(['--json'], {
+      ...base(emulator.token),
+      EXO_BRIDGE: 'powershell',
+      EXO_POWERSHELL_PATH: PWSH_STAND_IN,
+    });
     expect(run.code).toBe(0);
     const result = checks(run);
-    for (const id of ['read:Get-TransportConfig', 'read:Get-CASMailbox', 'read:Get-User', 'read:Get-AuthenticationPolicy', 'read:Get-OrganizationConfig', 'not-found']) {
+    for (const id of [
+      'read:Get-TransportConfig',
+      'read:Get-CASMailbox',
+      'read:Get-User',
+      'read:Get-AuthenticationPolicy',
+      'read:Get-OrganizationConfig',
+      'not-found',
+    ]) {
       expect([id, result.get(id)?.status]).toEqual([id, 'pass']);
     }
     expect(result.get('redirect')?.status).toBe('skip');

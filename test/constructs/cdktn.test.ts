@@ -13,7 +13,15 @@ import { delimiter, join } from 'node:path';
 import { FLAVOURS, buildConstructPackages } from '../../scripts/build-constructs';
 import { cliConfigPath } from '../../scripts/package';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
-import { cdkCliEnv, consumerTsconfig, expectQuickstartPlan, npmInstall, quickstartApp, run, ScratchApp } from '../support/scratch-app';
+import {
+  cdkCliEnv,
+  consumerTsconfig,
+  expectQuickstartPlan,
+  npmInstall,
+  quickstartApp,
+  run,
+  ScratchApp,
+} from '../support/scratch-app';
 
 const ROOT = join(__dirname, '..', '..');
 const NODE_PACKAGE = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}@22.23.3`;
@@ -44,7 +52,12 @@ describe('a fresh CDK Terrain app using the packed constructs', () => {
     app = new ScratchApp('exoform-cdktn-app-', {
       'main.ts': quickstartApp('cdktn', FLAVOURS.cdktn.name),
       'tsconfig.json': consumerTsconfig([]),
-      'cdktf.json': JSON.stringify({ language: 'typescript', app: 'node build/main.js', projectId: 'exoform-cdktn-test', sendCrashReports: 'false' }),
+      'cdktf.json': JSON.stringify({
+        language: 'typescript',
+        app: 'node build/main.js',
+        projectId: 'exoform-cdktn-test',
+        sendCrashReports: 'false',
+      }),
     });
     await app.install([tarballs.cdktn, 'cdktn@0.24.0', 'constructs@10.7.0']);
   });
@@ -57,12 +70,17 @@ describe('a fresh CDK Terrain app using the packed constructs', () => {
   test('the tools are Node 22.19+ from the npm package and cdktn-cli 0.24', async () => {
     const env = { ...process.env, PATH: `${tools.nodeBin}${delimiter}${process.env.PATH}` };
     expect((await run('node', ['--version'], { cwd: app.dir, env })).trim()).toMatch(/^v22\.(19|[2-9]\d)\./);
-    expect(await run(tools.cdktn, ['--version'], { cwd: app.dir, env: cdkCliEnv({ PATH: env.PATH }) })).toContain('0.24.0');
+    expect(await run(tools.cdktn, ['--version'], { cwd: app.dir, env: cdkCliEnv({ PATH: env.PATH }) })).toContain(
+      '0.24.0',
+    );
   });
 
   test('tsc type-checks the app against cdktn, cdktn synth writes the stack, terraform plans it against the emulator', async () => {
     await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', '.'], { cwd: app.dir });
-    const env = cdkCliEnv({ PATH: `${tools.nodeBin}${delimiter}${process.env.PATH}`, TF_CLI_CONFIG_FILE: cliConfigPath() });
+    const env = cdkCliEnv({
+      PATH: `${tools.nodeBin}${delimiter}${process.env.PATH}`,
+      TF_CLI_CONFIG_FILE: cliConfigPath(),
+    });
     await run(tools.cdktn, ['synth'], { cwd: app.dir, env });
     const stack = readFileSync(join(app.dir, 'cdktf.out', 'stacks', 'contoso', 'cdk.tf.json'), 'utf8');
     expect(JSON.parse(stack)['//'].metadata.version).toBe('0.24.0'); // synthesized by cdktn, not cdktf

@@ -33,23 +33,38 @@ interface Scenario {
 }
 
 interface Manifest {
-  stacks: Record<string, { dependencies: string[]; annotations: Array<{ level: string; message: string; constructPath: string }>; synthesizedStackPath: string }>;
+  stacks: Record<
+    string,
+    {
+      dependencies: string[];
+      annotations: Array<{ level: string; message: string; constructPath: string }>;
+      synthesizedStackPath: string;
+    }
+  >;
 }
 
 const overrides = async (inspect: EmulatorInspector, tenant: string): Promise<Record<string, boolean>> => {
   const state = await inspect.tenant(tenant);
   return Object.fromEntries(
-    state.recipients.filter((r) => r.SmtpClientAuthenticationDisabled !== null && r.SmtpClientAuthenticationDisabled !== undefined).map((r) => [r.UserPrincipalName, r.SmtpClientAuthenticationDisabled]),
+    state.recipients
+      .filter((r) => r.SmtpClientAuthenticationDisabled !== null && r.SmtpClientAuthenticationDisabled !== undefined)
+      .map((r) => [r.UserPrincipalName, r.SmtpClientAuthenticationDisabled]),
   ) as Record<string, boolean>;
 };
 
 const SCENARIOS: Record<string, Scenario> = {
   quickstart: {
     async after(inspect, outputs) {
-      expect((await inspect.tenant()).transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: true, AllowLegacyTLSClients: false });
+      expect((await inspect.tenant()).transportConfig).toMatchObject({
+        SmtpClientAuthenticationDisabled: true,
+        AllowLegacyTLSClients: false,
+      });
       expect(await overrides(inspect, 'contoso.onmicrosoft.com')).toEqual({ 'scanner@contoso.com': false });
       expect(outputs.quickstart.smtp_auth_disabled_org_wide).toBe(true);
-      expect(outputs.quickstart.original_settings).toEqual({ smtp_client_authentication_disabled: true, allow_legacy_tls_clients: false });
+      expect(outputs.quickstart.original_settings).toEqual({
+        smtp_client_authentication_disabled: true,
+        allow_legacy_tls_clients: false,
+      });
     },
     async destroyed(inspect) {
       expect(await overrides(inspect, 'contoso.onmicrosoft.com')).toEqual({});
@@ -58,15 +73,26 @@ const SCENARIOS: Record<string, Scenario> = {
   'allow-list-file': {
     synthesized(manifest) {
       expect(manifest.stacks['allow-list-file'].annotations).toEqual([
-        expect.objectContaining({ level: '@cdktf/warn', constructPath: 'allow-list-file/baseline', message: expect.stringContaining('line 8 "Scanner@Contoso.com" repeats line 4') }),
+        expect.objectContaining({
+          level: '@cdktf/warn',
+          constructPath: 'allow-list-file/baseline',
+          message: expect.stringContaining('line 8 "Scanner@Contoso.com" repeats line 4'),
+        }),
       ]);
     },
     async before(inspect) {
       await inspect.setRecipient('kakers@contoso.com', { SmtpClientAuthenticationDisabled: false }); // enabled by hand: exclusive resets it
     },
     async after(inspect, outputs) {
-      expect(await overrides(inspect, 'contoso.onmicrosoft.com')).toEqual({ 'scanner@contoso.com': false, 'sean@contoso.com': false });
-      expect(await inspect.authenticationPolicy('Allow Basic SMTP')).toMatchObject({ AllowBasicAuthSmtp: true, AllowBasicAuthPop: false, AllowBasicAuthImap: false });
+      expect(await overrides(inspect, 'contoso.onmicrosoft.com')).toEqual({
+        'scanner@contoso.com': false,
+        'sean@contoso.com': false,
+      });
+      expect(await inspect.authenticationPolicy('Allow Basic SMTP')).toMatchObject({
+        AllowBasicAuthSmtp: true,
+        AllowBasicAuthPop: false,
+        AllowBasicAuthImap: false,
+      });
       expect((await inspect.recipient('scanner@contoso.com')).AuthenticationPolicy).toBe('Allow Basic SMTP');
       expect((await inspect.recipient('sean@contoso.com')).AuthenticationPolicy).toBe('Allow Basic SMTP');
       expect((await inspect.recipient('chris@contoso.com')).AuthenticationPolicy).toBeNull();
@@ -80,7 +106,10 @@ const SCENARIOS: Record<string, Scenario> = {
   },
   'legacy-tls': {
     async after(inspect, outputs) {
-      expect((await inspect.tenant()).transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: true, AllowLegacyTLSClients: true });
+      expect((await inspect.tenant()).transportConfig).toMatchObject({
+        SmtpClientAuthenticationDisabled: true,
+        AllowLegacyTLSClients: true,
+      });
       expect(await overrides(inspect, 'contoso.onmicrosoft.com')).toEqual({ 'scanner@contoso.com': false });
       expect(outputs['legacy-tls'].legacy_endpoint).toMatchObject({ host: 'smtp-legacy.office365.com', port: 25 });
     },
@@ -105,7 +134,9 @@ const SCENARIOS: Record<string, Scenario> = {
       };
     },
     synthesized(manifest) {
-      expect(Object.fromEntries(Object.entries(manifest.stacks).map(([name, stack]) => [name, stack.dependencies]))).toEqual({
+      expect(
+        Object.fromEntries(Object.entries(manifest.stacks).map(([name, stack]) => [name, stack.dependencies])),
+      ).toEqual({
         'fleet-w0-contoso': [],
         'fleet-w1-fabrikam': ['fleet-w0-contoso'],
         'fleet-w1-northwind': ['fleet-w0-contoso'],
@@ -121,16 +152,24 @@ const SCENARIOS: Record<string, Scenario> = {
       ]);
       expect(await overrides(inspect, tenants[0])).toEqual({ 'scanner@contoso.com': false });
       // dave@ and legacyapp@ were enabled by hand: exclusive returned them to the organization setting.
-      expect(await overrides(inspect, tenants[1])).toEqual({ 'printer@fabrikam.com': false, 'alerts@fabrikam.com': false });
+      expect(await overrides(inspect, tenants[1])).toEqual({
+        'printer@fabrikam.com': false,
+        'alerts@fabrikam.com': false,
+      });
       expect(await overrides(inspect, tenants[2])).toEqual({ 'labels@northwind.com': false });
     },
     async destroyed(inspect) {
-      for (const tenant of ['contoso', 'fabrikam', 'northwind']) expect(await overrides(inspect, `${tenant}.onmicrosoft.com`)).toEqual({});
+      for (const tenant of ['contoso', 'fabrikam', 'northwind'])
+        expect(await overrides(inspect, `${tenant}.onmicrosoft.com`)).toEqual({});
     },
   },
 };
 
-function synthesize(example: string, work: string, env: Record<string, string>): Promise<{ code: number; output: string }> {
+function synthesize(
+  example: string,
+  work: string,
+  env: Record<string, string>,
+): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(TSX, [join(EXAMPLES, example, 'main.ts')], {
       cwd: work,
@@ -150,7 +189,9 @@ function deploymentOrder(manifest: Manifest): string[] {
   const order: string[] = [];
   const pending = new Set(Object.keys(manifest.stacks));
   while (pending.size) {
-    const ready = [...pending].filter((name) => manifest.stacks[name].dependencies.every((d) => order.includes(d))).sort();
+    const ready = [...pending]
+      .filter((name) => manifest.stacks[name].dependencies.every((d) => order.includes(d)))
+      .sort();
     if (!ready.length) throw new Error(`dependency cycle among ${[...pending].join(', ')}`);
     for (const name of ready) {
       order.push(name);
@@ -160,13 +201,19 @@ function deploymentOrder(manifest: Manifest): string[] {
   return order;
 }
 
-const directories = readdirSync(EXAMPLES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const directories = readdirSync(EXAMPLES, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 
 test('every CDKTF example has a scenario here, a main.ts and a cdktf.json, and every scenario an example', () => {
   expect(directories).toEqual(Object.keys(SCENARIOS).sort());
   for (const name of directories) {
     expect(existsSync(join(EXAMPLES, name, 'main.ts'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(EXAMPLES, name, 'cdktf.json'), 'utf8'))).toMatchObject({ language: 'typescript', app: 'npx tsx main.ts' });
+    expect(JSON.parse(readFileSync(join(EXAMPLES, name, 'cdktf.json'), 'utf8'))).toMatchObject({
+      language: 'typescript',
+      app: 'npx tsx main.ts',
+    });
   }
 });
 
@@ -195,7 +242,13 @@ describe.each(directories)('examples/cdktf/%s', (name) => {
 
     const order = deploymentOrder(manifest);
     const workspaces = new Map(
-      order.map((stack) => [stack, new TerraformWorkspace({ 'cdk.tf.json': readFileSync(join(outdir, manifest.stacks[stack].synthesizedStackPath), 'utf8') }, env)]),
+      order.map((stack) => [
+        stack,
+        new TerraformWorkspace(
+          { 'cdk.tf.json': readFileSync(join(outdir, manifest.stacks[stack].synthesizedStackPath), 'utf8') },
+          env,
+        ),
+      ]),
     );
     try {
       await scenario.before?.(emulator.inspect);
@@ -204,7 +257,9 @@ describe.each(directories)('examples/cdktf/%s', (name) => {
         const tf = workspaces.get(stack)!;
         await tf.init();
         await tf.apply();
-        outputs[stack] = Object.fromEntries(Object.entries((await tf.state()).values?.outputs ?? {}).map(([key, output]) => [key, output.value]));
+        outputs[stack] = Object.fromEntries(
+          Object.entries((await tf.state()).values?.outputs ?? {}).map(([key, output]) => [key, output.value]),
+        );
       }
       await scenario.after(emulator.inspect, outputs);
       for (const stack of order) await workspaces.get(stack)!.plan(0);

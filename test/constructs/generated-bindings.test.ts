@@ -7,7 +7,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing, TerraformOutput, TerraformStack } from 'cdktf';
-import { MARKER, compareBindings, generateBindings, readProviderSchema, writeBindings, type ProviderSchemaJson } from '../../scripts/generate-bindings';
+import {
+  MARKER,
+  compareBindings,
+  generateBindings,
+  readProviderSchema,
+  writeBindings,
+  type ProviderSchemaJson,
+} from '../../scripts/generate-bindings';
 import { PROVIDER_SOURCE, cliConfigPath } from '../../scripts/package';
 import { dataExchangeonlineCasMailboxes, mailboxSmtpAuth, provider } from '../../constructs';
 
@@ -31,7 +38,10 @@ test('every generated file says so in its first line, naming the script', () => 
 });
 
 test('every resource and data source of the schema has its binding, and nothing else does', () => {
-  const providerSchema = schema.provider_schemas[PROVIDER_SOURCE] as { resource_schemas: object; data_source_schemas: object };
+  const providerSchema = schema.provider_schemas[PROVIDER_SOURCE] as {
+    resource_schemas: object;
+    data_source_schemas: object;
+  };
   const kebab = (type: string): string => type.replace(/^exchangeonline_/, '').replace(/_/g, '-');
   const expected = [
     ...Object.keys(providerSchema.resource_schemas).map((type) => `${kebab(type)}/index.ts`),
@@ -64,14 +74,24 @@ test('the drift check reports stale, missing and extra files', () => {
 test('the L1 classes synthesize against the local provider', () => {
   const stack = new TerraformStack(Testing.app(), 'l1');
   new provider.ExchangeonlineProvider(stack, 'exchangeonline', { organization: 'contoso.onmicrosoft.com' });
-  const mailbox = new mailboxSmtpAuth.MailboxSmtpAuth(stack, 'chris', { identity: 'chris@contoso.com', smtpClientAuthenticationDisabled: true });
-  const inherit = new dataExchangeonlineCasMailboxes.DataExchangeonlineCasMailboxes(stack, 'inherit', { smtpAuthSetting: 'inherit' });
+  const mailbox = new mailboxSmtpAuth.MailboxSmtpAuth(stack, 'chris', {
+    identity: 'chris@contoso.com',
+    smtpClientAuthenticationDisabled: true,
+  });
+  const inherit = new dataExchangeonlineCasMailboxes.DataExchangeonlineCasMailboxes(stack, 'inherit', {
+    smtpAuthSetting: 'inherit',
+  });
   new TerraformOutput(stack, 'inheriting', { value: inherit.primarySmtpAddresses });
   new TerraformOutput(stack, 'chris_effective', { value: mailbox.effectiveSmtpAuthEnabled });
   const json = JSON.parse(Testing.synth(stack));
   expect(json.output.inheriting.value).toBe('${data.exchangeonline_cas_mailboxes.inherit.primary_smtp_addresses}');
-  expect(json.output.chris_effective.value).toBe('${exchangeonline_mailbox_smtp_auth.chris.effective_smtp_auth_enabled}');
-  expect(json.resource.exchangeonline_mailbox_smtp_auth.chris).toMatchObject({ identity: 'chris@contoso.com', smtp_client_authentication_disabled: true });
+  expect(json.output.chris_effective.value).toBe(
+    '${exchangeonline_mailbox_smtp_auth.chris.effective_smtp_auth_enabled}',
+  );
+  expect(json.resource.exchangeonline_mailbox_smtp_auth.chris).toMatchObject({
+    identity: 'chris@contoso.com',
+    smtp_client_authentication_disabled: true,
+  });
   expect(json.data.exchangeonline_cas_mailboxes.inherit).toMatchObject({ smtp_auth_setting: 'inherit' });
   expect(json.terraform.required_providers.exchangeonline.source).toBe('exoform/exchangeonline');
 });
@@ -85,7 +105,13 @@ test('an attribute named like a meta-argument (count, provider, ...) gets an Att
         provider: { version: 0, block: { attributes: {}, description_kind: 'plain' } },
         resource_schemas: {},
         data_source_schemas: {
-          exchangeonline_things: { version: 0, block: { attributes: { id: attribute('string'), count: attribute('number'), provider: attribute('string') }, description_kind: 'plain' } },
+          exchangeonline_things: {
+            version: 0,
+            block: {
+              attributes: { id: attribute('string'), count: attribute('number'), provider: attribute('string') },
+              description_kind: 'plain',
+            },
+          },
         },
       },
     },

@@ -17,7 +17,15 @@ function errorOf(run: () => unknown): MailboxListError {
 describe('MailboxList.fromText / fromFile', () => {
   test('trims, skips blank lines and # comments (whole-line and after an address), keeps order', () => {
     const list = MailboxList.fromText(
-      ['# allowed devices', '', '  scanner@contoso.com  ', 'sean@contoso.com   # CRM mail-out', '\t', '#printer@contoso.com', 'akol@contoso.com'].join('\n'),
+      [
+        '# allowed devices',
+        '',
+        '  scanner@contoso.com  ',
+        'sean@contoso.com   # CRM mail-out',
+        '\t',
+        '#printer@contoso.com',
+        'akol@contoso.com',
+      ].join('\n'),
     );
     expect(list.mailboxes).toEqual(['scanner@contoso.com', 'sean@contoso.com', 'akol@contoso.com']);
     expect(list.size).toBe(3);
@@ -25,24 +33,40 @@ describe('MailboxList.fromText / fromFile', () => {
   });
 
   test('reads CRLF and CR line ends and a UTF-8 BOM', () => {
-    expect(MailboxList.fromText('\ufeffa@contoso.com\r\nb@contoso.com\rc@contoso.com\r\n').mailboxes).toEqual(['a@contoso.com', 'b@contoso.com', 'c@contoso.com']);
+    expect(MailboxList.fromText('\ufeffa@contoso.com\r\nb@contoso.com\rc@contoso.com\r\n').mailboxes).toEqual([
+      'a@contoso.com',
+      'b@contoso.com',
+      'c@contoso.com',
+    ]);
   });
 
   test('de-duplicates case-insensitively, keeps the first spelling and records every duplicate with both line numbers', () => {
-    const list = MailboxList.fromText('Scanner@Contoso.com\nsean@contoso.com\nscanner@contoso.com\nSEAN@CONTOSO.COM\n', 'allow.txt');
+    const list = MailboxList.fromText(
+      'Scanner@Contoso.com\nsean@contoso.com\nscanner@contoso.com\nSEAN@CONTOSO.COM\n',
+      'allow.txt',
+    );
     expect(list.mailboxes).toEqual(['Scanner@Contoso.com', 'sean@contoso.com']);
     expect(list.duplicates).toEqual([
       { line: 3, entry: 'scanner@contoso.com', firstLine: 1, first: 'Scanner@Contoso.com' },
       { line: 4, entry: 'SEAN@CONTOSO.COM', firstLine: 2, first: 'sean@contoso.com' },
     ]);
-    expect(list.describeDuplicates()[0]).toBe('allow.txt: line 3 "scanner@contoso.com" repeats line 1 "Scanner@Contoso.com"');
+    expect(list.describeDuplicates()[0]).toBe(
+      'allow.txt: line 3 "scanner@contoso.com" repeats line 1 "Scanner@Contoso.com"',
+    );
     expect(list.has('SCANNER@contoso.COM')).toBe(true);
     expect(list.has('chris@contoso.com')).toBe(false);
   });
 
   test('accepts mailbox GUIDs, internationalised addresses and a "#" inside a local part', () => {
-    const list = MailboxList.fromText('6f1c3f0e-2b1a-4c8e-9d3b-5a7e0c2f4b18\nbjörn@müller.de\nteam#1@contoso.com\nx+tag@sub.contoso.co.uk');
-    expect(list.mailboxes).toEqual(['6f1c3f0e-2b1a-4c8e-9d3b-5a7e0c2f4b18', 'björn@müller.de', 'team#1@contoso.com', 'x+tag@sub.contoso.co.uk']);
+    const list = MailboxList.fromText(
+      '6f1c3f0e-2b1a-4c8e-9d3b-5a7e0c2f4b18\nbjörn@müller.de\nteam#1@contoso.com\nx+tag@sub.contoso.co.uk',
+    );
+    expect(list.mailboxes).toEqual([
+      '6f1c3f0e-2b1a-4c8e-9d3b-5a7e0c2f4b18',
+      'björn@müller.de',
+      'team#1@contoso.com',
+      'x+tag@sub.contoso.co.uk',
+    ]);
   });
 
   test('a malformed line is an error with its line number, never dropped; every bad line is reported at once', () => {
@@ -79,7 +103,9 @@ describe('MailboxList.fromText / fromFile', () => {
       expect(error.source).toBe(file);
       expect(error.message).toContain(`${file}: 1 entry is not a mailbox`);
       expect(error.message).toContain('line 2: "bad@@contoso.com" has more than one "@"');
-      expect(() => MailboxList.fromFile(join(directory, 'missing.txt'))).toThrow(/Cannot read the mailbox list .*missing\.txt/);
+      expect(() => MailboxList.fromFile(join(directory, 'missing.txt'))).toThrow(
+        /Cannot read the mailbox list .*missing\.txt/,
+      );
       writeFileSync(file, '# only comments\n\n');
       expect(MailboxList.fromFile(file).mailboxes).toEqual([]);
     } finally {

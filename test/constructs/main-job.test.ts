@@ -32,20 +32,35 @@ const mailbox = (address: string, value: boolean | null): CasMailbox => ({
 test('the posture printout: org values before → after, each mailbox with its own setting and effective state', () => {
   const text = formatPosture(
     'contoso.onmicrosoft.com',
-    { transport: { smtpClientAuthenticationDisabled: false, allowLegacyTlsClients: false }, mailboxes: [mailbox('a@contoso.com', null), mailbox('b@contoso.com', false), mailbox('c@contoso.com', null)] },
-    { transport: { smtpClientAuthenticationDisabled: true, allowLegacyTlsClients: false }, mailboxes: [mailbox('a@contoso.com', false), mailbox('b@contoso.com', null), mailbox('c@contoso.com', true)] },
+    {
+      transport: { smtpClientAuthenticationDisabled: false, allowLegacyTlsClients: false },
+      mailboxes: [mailbox('a@contoso.com', null), mailbox('b@contoso.com', false), mailbox('c@contoso.com', null)],
+    },
+    {
+      transport: { smtpClientAuthenticationDisabled: true, allowLegacyTlsClients: false },
+      mailboxes: [mailbox('a@contoso.com', false), mailbox('b@contoso.com', null), mailbox('c@contoso.com', true)],
+    },
   );
-  expect(text).toContain('Organization-wide SMTP AUTH : ENABLED (SmtpClientAuthenticationDisabled=false) → disabled (SmtpClientAuthenticationDisabled=true)');
+  expect(text).toContain(
+    'Organization-wide SMTP AUTH : ENABLED (SmtpClientAuthenticationDisabled=false) → disabled (SmtpClientAuthenticationDisabled=true)',
+  );
   expect(text).toContain('Legacy TLS clients          : not allowed (AllowLegacyTLSClients=false)\n');
   expect(text).toMatch(/a@contoso\.com\s+inherit → enabled\s+ENABLED/);
   expect(text).toMatch(/b@contoso\.com\s+enabled → inherit\s+disabled/);
   expect(text).toMatch(/c@contoso\.com\s+inherit → disabled\s+disabled/);
-  expect(text).toContain('1 of 3 mailboxes can use SMTP AUTH; 1 enabled on their own, 1 disabled on their own, 1 follow the organization.');
+  expect(text).toContain(
+    '1 of 3 mailboxes can use SMTP AUTH; 1 enabled on their own, 1 disabled on their own, 1 follow the organization.',
+  );
 });
 
 test('a large tenant lists only the mailboxes with their own setting or SMTP AUTH on, and counts the rest', () => {
-  const many = Array.from({ length: 100 }, (_, i) => mailbox(`user${String(i).padStart(3, '0')}@contoso.com`, i === 7 ? false : null));
-  const text = formatPosture('contoso.onmicrosoft.com', undefined, { transport: { smtpClientAuthenticationDisabled: true, allowLegacyTlsClients: false }, mailboxes: many });
+  const many = Array.from({ length: 100 }, (_, i) =>
+    mailbox(`user${String(i).padStart(3, '0')}@contoso.com`, i === 7 ? false : null),
+  );
+  const text = formatPosture('contoso.onmicrosoft.com', undefined, {
+    transport: { smtpClientAuthenticationDisabled: true, allowLegacyTlsClients: false },
+    mailboxes: many,
+  });
   expect(text).toMatch(/user007@contoso\.com\s+enabled\s+ENABLED/);
   expect(text).not.toContain('user008@contoso.com');
   expect(text).toContain('... and 99 more mailboxes that follow the organization');
@@ -58,7 +73,13 @@ test('npm start deploys the root app with cdktf against the demo tenant and prin
       const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), [join(ROOT, 'scripts', 'start.ts')], {
         cwd: ROOT,
         // Credentials in the caller's environment must not reach the demo.
-        env: { ...process.env, EXOFORM_START_DIRECTORY: directory, EXO_ORGANIZATION: 'real.onmicrosoft.com', EXO_CLIENT_ID: 'not-used', FORCE_COLOR: '0' },
+        env: {
+          ...process.env,
+          EXOFORM_START_DIRECTORY: directory,
+          EXO_ORGANIZATION: 'real.onmicrosoft.com',
+          EXO_CLIENT_ID: 'not-used',
+          FORCE_COLOR: '0',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let text = '';
@@ -77,7 +98,9 @@ test('npm start deploys the root app with cdktf against the demo tenant and prin
     expect(output).toMatch(/== contoso \(contoso\.onmicrosoft\.com\): BREAKS/);
     expect(output).toMatch(/scanner@contoso\.com\s+user\s+enabled\s+on\s+allowed\s+mailbox\s+90 ok\/0 failed.*breaks/);
     expect(existsSync(join(directory, 'terraform.quickstart.tfstate'))).toBe(true);
-    expect(JSON.parse(readFileSync(join(directory, 'outputs.json'), 'utf8'))).toMatchObject({ quickstart: { smtp_auth_disabled_org_wide: true } });
+    expect(JSON.parse(readFileSync(join(directory, 'outputs.json'), 'utf8'))).toMatchObject({
+      quickstart: { smtp_auth_disabled_org_wide: true },
+    });
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }

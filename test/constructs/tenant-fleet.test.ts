@@ -6,7 +6,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, S3Backend, Testing, TerraformStack } from 'cdktf';
-import { ConstructValidationError, TenantFleet, defaultTenantName, type TenantFleetProps, type TenantStack } from '../../constructs';
+import {
+  ConstructValidationError,
+  TenantFleet,
+  defaultTenantName,
+  type TenantFleetProps,
+  type TenantStack,
+} from '../../constructs';
 
 interface StackJson {
   provider: { exchangeonline: Array<Record<string, unknown>> };
@@ -100,14 +106,32 @@ describe('TenantFleet.fromFile', () => {
     for (const stack of fleet.stacks) expect(stack.node.scope).toBe(app); // siblings in the App, so the cdktf CLI sees them
 
     const contoso = synth(fleet.stacks[0]);
-    expect(contoso.provider.exchangeonline).toEqual([{ organization: 'contoso.onmicrosoft.com', access_token: '${var.contoso_token}' }]);
+    expect(contoso.provider.exchangeonline).toEqual([
+      { organization: 'contoso.onmicrosoft.com', access_token: '${var.contoso_token}' },
+    ]);
     expect(contoso.variable).toEqual({
-      contoso_token: expect.objectContaining({ type: 'string', sensitive: true, ephemeral: true, nullable: false, description: expect.stringContaining('export TF_VAR_contoso_token') }),
+      contoso_token: expect.objectContaining({
+        type: 'string',
+        sensitive: true,
+        ephemeral: true,
+        nullable: false,
+        description: expect.stringContaining('export TF_VAR_contoso_token'),
+      }),
     });
     expect(contoso.terraform.backend).toEqual({ local: { path: join(directory, 'tf-state', 'contoso.tfstate') } });
-    expect(contoso.terraform.required_providers.exchangeonline).toEqual({ source: 'exoform/exchangeonline', version: expect.any(String) });
-    expect(only(contoso, 'exchangeonline_mailbox_smtp_auth_list')).toMatchObject({ identities: { 'scanner@contoso.com': '' }, exclusive: true, provider: 'exchangeonline' });
-    expect(only(contoso, 'exchangeonline_transport_config')).toMatchObject({ smtp_client_authentication_disabled: true, allow_legacy_tls_clients: false });
+    expect(contoso.terraform.required_providers.exchangeonline).toEqual({
+      source: 'exoform/exchangeonline',
+      version: expect.any(String),
+    });
+    expect(only(contoso, 'exchangeonline_mailbox_smtp_auth_list')).toMatchObject({
+      identities: { 'scanner@contoso.com': '' },
+      exclusive: true,
+      provider: 'exchangeonline',
+    });
+    expect(only(contoso, 'exchangeonline_transport_config')).toMatchObject({
+      smtp_client_authentication_disabled: true,
+      allow_legacy_tls_clients: false,
+    });
 
     // fabrikam: the defaults' app credentials (paths resolved against the fleet file), its own baseline overrides.
     const fabrikam = synth(fleet.stacks[1]);
@@ -121,8 +145,13 @@ describe('TenantFleet.fromFile', () => {
     ]);
     expect(Object.keys(fabrikam.variable ?? {})).toEqual(['msp_cert_password']);
     expect(only(fabrikam, 'exchangeonline_transport_config')).toMatchObject({ allow_legacy_tls_clients: true });
-    expect(only(fabrikam, 'exchangeonline_mailbox_smtp_auth_list')).toMatchObject({ identities: { 'printer@fabrikam.com': '', 'alerts@fabrikam.com': '' } });
-    expect(only(fabrikam, 'exchangeonline_authentication_policy')).toMatchObject({ name: 'Allow Basic SMTP', allow_basic_auth_smtp: true });
+    expect(only(fabrikam, 'exchangeonline_mailbox_smtp_auth_list')).toMatchObject({
+      identities: { 'printer@fabrikam.com': '', 'alerts@fabrikam.com': '' },
+    });
+    expect(only(fabrikam, 'exchangeonline_authentication_policy')).toMatchObject({
+      name: 'Allow Basic SMTP',
+      allow_basic_auth_smtp: true,
+    });
     expect(Object.keys(fabrikam.resource.exchangeonline_authentication_policy_assignment)).toHaveLength(2);
 
     // northwind: by tenant id, a secret read from a file at plan time, its own endpoint and concurrency.
@@ -154,7 +183,9 @@ describe('TenantFleet.fromFile', () => {
     expect(fleet.stacks[0].dependencies).toEqual([]);
     expect(fleet.stacks[1].dependencies).toEqual([fleet.stacks[0]]);
     expect(fleet.stacks[2].dependencies).toEqual([fleet.stacks[0]]);
-    const unordered = TenantFleet.fromFile(Testing.app(), 'fleet', join(directory, 'fleet.yaml'), { orderWaves: false });
+    const unordered = TenantFleet.fromFile(Testing.app(), 'fleet', join(directory, 'fleet.yaml'), {
+      orderWaves: false,
+    });
     expect(unordered.stacks.every((stack) => stack.dependencies.length === 0)).toBe(true);
   });
 
@@ -163,8 +194,12 @@ describe('TenantFleet.fromFile', () => {
     const app = new App({ outdir, stackTraces: false });
     TenantFleet.fromFile(app, 'fleet', writeFleet('fleet.yaml', FLEET_YAML));
     app.synth();
-    const manifest = JSON.parse(require('node:fs').readFileSync(join(outdir, 'manifest.json'), 'utf8')) as { stacks: Record<string, { dependencies: string[] }> };
-    expect(Object.fromEntries(Object.entries(manifest.stacks).map(([name, stack]) => [name, stack.dependencies]))).toEqual({
+    const manifest = JSON.parse(require('node:fs').readFileSync(join(outdir, 'manifest.json'), 'utf8')) as {
+      stacks: Record<string, { dependencies: string[] }>;
+    };
+    expect(
+      Object.fromEntries(Object.entries(manifest.stacks).map(([name, stack]) => [name, stack.dependencies])),
+    ).toEqual({
       'fleet-w0-contoso': [],
       'fleet-w1-fabrikam': ['fleet-w0-contoso'],
       'fleet-w1-northwind': ['fleet-w0-contoso'],
@@ -174,14 +209,21 @@ describe('TenantFleet.fromFile', () => {
   test('JSON fleet files work too, and a backend hook replaces the local state files', () => {
     const path = writeFleet(
       'fleet.json',
-      JSON.stringify({ tenants: [{ tenant: 'contoso.onmicrosoft.com', credentials: { accessToken: { file: '/run/secrets/contoso' } } }] }),
+      JSON.stringify({
+        tenants: [
+          { tenant: 'contoso.onmicrosoft.com', credentials: { accessToken: { file: '/run/secrets/contoso' } } },
+        ],
+      }),
     );
     const fleet = TenantFleet.fromFile(Testing.app(), 'msp', path, {
-      backend: (stack) => new S3Backend(stack, { bucket: 'msp-state', key: `exoform/${stack.tenantName}.tfstate`, region: 'eu-west-1' }),
+      backend: (stack) =>
+        new S3Backend(stack, { bucket: 'msp-state', key: `exoform/${stack.tenantName}.tfstate`, region: 'eu-west-1' }),
     });
     const json = synth(fleet.stacks[0]);
     expect(fleet.stacks[0].node.id).toBe('msp-w0-contoso');
-    expect(json.terraform.backend).toEqual({ s3: { bucket: 'msp-state', key: 'exoform/contoso.tfstate', region: 'eu-west-1' } });
+    expect(json.terraform.backend).toEqual({
+      s3: { bucket: 'msp-state', key: 'exoform/contoso.tfstate', region: 'eu-west-1' },
+    });
     expect(json.provider.exchangeonline[0].access_token).toBe('${sensitive(trimspace(file("/run/secrets/contoso")))}');
   });
 
@@ -193,37 +235,58 @@ describe('TenantFleet.fromFile', () => {
     credentials: { accessToken: { env: TF_VAR_fabrikam } }
 `;
     const backends = (backend: string): Array<Record<string, unknown>> =>
-      TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('fleet.yaml', `${backend}\n${tenants}`)).stacks.map((stack) => synth(stack).terraform.backend);
+      TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('fleet.yaml', `${backend}\n${tenants}`)).stacks.map(
+        (stack) => synth(stack).terraform.backend,
+      );
     const azurerm = `backend:
   type: azurerm
   config: { resource_group_name: rg-state, storage_account_name: stexoform, container_name: tfstate, use_azuread_auth: true }`;
     expect(backends(azurerm)).toEqual(
       ['contoso', 'fabrikam'].map((name) => ({
-        azurerm: { resource_group_name: 'rg-state', storage_account_name: 'stexoform', container_name: 'tfstate', use_azuread_auth: true, key: `exoform/${name}.tfstate` },
+        azurerm: {
+          resource_group_name: 'rg-state',
+          storage_account_name: 'stexoform',
+          container_name: 'tfstate',
+          use_azuread_auth: true,
+          key: `exoform/${name}.tfstate`,
+        },
       })),
     );
-    expect(backends('backend: { type: s3, keyPrefix: msp/, config: { bucket: msp-state, region: eu-west-1, use_lockfile: true } }')[1]).toEqual({
+    expect(
+      backends(
+        'backend: { type: s3, keyPrefix: msp/, config: { bucket: msp-state, region: eu-west-1, use_lockfile: true } }',
+      )[1],
+    ).toEqual({
       s3: { bucket: 'msp-state', region: 'eu-west-1', use_lockfile: true, key: 'msp/fabrikam.tfstate' },
     });
-    expect(backends('backend: { type: remote, config: { hostname: app.terraform.io, organization: contoso-msp } }')[0]).toEqual({
+    expect(
+      backends('backend: { type: remote, config: { hostname: app.terraform.io, organization: contoso-msp } }')[0],
+    ).toEqual({
       remote: { hostname: 'app.terraform.io', organization: 'contoso-msp', workspaces: { name: 'exoform-contoso' } },
     });
     expect(backends('backend: { type: pg }')[1]).toEqual({ pg: { schema_name: 'exoform_fabrikam' } }); // conn_str from PG_CONN_STR
     // The option replaces the file's backend.
     const path = writeFleet('fleet.yaml', `backend: { type: pg }\n${tenants}`);
-    const fleet = TenantFleet.fromFile(Testing.app(), 'fleet', path, { backend: { type: 's3', config: { bucket: 'b' } } });
+    const fleet = TenantFleet.fromFile(Testing.app(), 'fleet', path, {
+      backend: { type: 's3', config: { bucket: 'b' } },
+    });
     // s3 locks only when asked: the fleet asks for its lock file unless a DynamoDB table is named.
-    expect(synth(fleet.stacks[0]).terraform.backend).toEqual({ s3: { bucket: 'b', use_lockfile: true, key: 'exoform/contoso.tfstate' } });
+    expect(synth(fleet.stacks[0]).terraform.backend).toEqual({
+      s3: { bucket: 'b', use_lockfile: true, key: 'exoform/contoso.tfstate' },
+    });
     expect(backends('backend: { type: s3, config: { bucket: b, dynamodb_table: locks } }')[0]).toEqual({
       s3: { bucket: 'b', dynamodb_table: 'locks', key: 'exoform/contoso.tfstate' },
     });
   });
 
   test('no backend: an error in CI, where local state is lost with the job; outside CI local state files and a warning', () => {
-    const text = 'tenants:\n  - tenant: contoso.onmicrosoft.com\n    credentials: { accessToken: { env: TF_VAR_contoso } }\n';
+    const text =
+      'tenants:\n  - tenant: contoso.onmicrosoft.com\n    credentials: { accessToken: { env: TF_VAR_contoso } }\n';
     const path = writeFleet('fleet.yaml', text);
     const local = TenantFleet.fromFile(Testing.app(), 'fleet', path);
-    expect(synth(local.stacks[0]).terraform.backend).toEqual({ local: { path: join(directory, 'state', 'contoso.tfstate') } });
+    expect(synth(local.stacks[0]).terraform.backend).toEqual({
+      local: { path: join(directory, 'state', 'contoso.tfstate') },
+    });
     expect(local.node.metadata.map((entry) => entry.data)).toEqual([
       `no backend: each tenant's state is a local file under ${join(directory, 'state')}. Add a backend (constructs/README.md, "State") before a pipeline runs this fleet.`,
     ]);
@@ -232,11 +295,19 @@ describe('TenantFleet.fromFile', () => {
       Object.assign(process.env, variables);
       try {
         const error = fleetError(() => TenantFleet.fromFile(Testing.app(), 'fleet', path));
-        expect(error.message).toContain('names no backend, and this runs in CI, where local state files are lost with the job');
+        expect(error.message).toContain(
+          'names no backend, and this runs in CI, where local state files are lost with the job',
+        );
         expect(error.message).toContain('Add a backend (fleet file: backend: { type: azurerm | s3 | remote | pg');
         // Local state on purpose (a runner that keeps its disk): stateDirectory says so, and is accepted.
-        const chosen = TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('local.yaml', `stateDirectory: /var/lib/exoform\n${text}`));
-        expect(synth(chosen.stacks[0]).terraform.backend).toEqual({ local: { path: '/var/lib/exoform/contoso.tfstate' } });
+        const chosen = TenantFleet.fromFile(
+          Testing.app(),
+          'fleet',
+          writeFleet('local.yaml', `stateDirectory: /var/lib/exoform\n${text}`),
+        );
+        expect(synth(chosen.stacks[0]).terraform.backend).toEqual({
+          local: { path: '/var/lib/exoform/contoso.tfstate' },
+        });
       } finally {
         for (const name of Object.keys(variables)) delete process.env[name];
       }
@@ -255,11 +326,22 @@ describe('TenantFleet.fromFile', () => {
     );
     const json = synth(TenantFleet.fromFile(Testing.app(), 'fleet', path).stacks[0]);
     expect(json.provider.exchangeonline).toEqual([
-      { organization: 'contoso.onmicrosoft.com', client_id: '11111111-2222-3333-4444-555555555555', federated_token_file: join(directory, 'ci', 'oidc-token') },
+      {
+        organization: 'contoso.onmicrosoft.com',
+        client_id: '11111111-2222-3333-4444-555555555555',
+        federated_token_file: join(directory, 'ci', 'oidc-token'),
+      },
     ]);
     expect(json.variable).toBeUndefined();
     const error = fleetError(() =>
-      TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('bad.yaml', `tenants:\n  - tenant: a.onmicrosoft.com\n    credentials: { clientId: x, federatedTokenFile: t, clientSecret: { env: TF_VAR_s } }\n`)),
+      TenantFleet.fromFile(
+        Testing.app(),
+        'fleet',
+        writeFleet(
+          'bad.yaml',
+          `tenants:\n  - tenant: a.onmicrosoft.com\n    credentials: { clientId: x, federatedTokenFile: t, clientSecret: { env: TF_VAR_s } }\n`,
+        ),
+      ),
     );
     expect(error.message).toContain('give one of clientSecret, federatedTokenFile, not both');
   });
@@ -277,10 +359,19 @@ describe('TenantFleet bad input: every problem listed, with where it is and what
 
   test('a tenant without credentials (and no defaults)', () => {
     const error = fleetError(() =>
-      TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('fleet.yaml', `tenants:\n  - tenant: contoso.onmicrosoft.com\n    credentials: { accessToken: { env: TF_VAR_a } }\n  - tenant: fabrikam.onmicrosoft.com\n`)),
+      TenantFleet.fromFile(
+        Testing.app(),
+        'fleet',
+        writeFleet(
+          'fleet.yaml',
+          `tenants:\n  - tenant: contoso.onmicrosoft.com\n    credentials: { accessToken: { env: TF_VAR_a } }\n  - tenant: fabrikam.onmicrosoft.com\n`,
+        ),
+      ),
     );
     expect(error.constructPath).toBe('fleet');
-    expect(error.message).toContain('tenants[1] (fabrikam.onmicrosoft.com): has no credentials and the fleet has no defaults.credentials');
+    expect(error.message).toContain(
+      'tenants[1] (fabrikam.onmicrosoft.com): has no credentials and the fleet has no defaults.credentials',
+    );
     expect(error.fix).toContain('constructs/README.md');
   });
 
@@ -301,12 +392,17 @@ tenants:
         ),
       ),
     );
-    expect(error.message).toContain('tenants[1] (Contoso.OnMicrosoft.com): is already in the fleet as tenants[0]; each tenant appears once');
-    expect(error.message).toContain('tenants[2] (contoso.com).name: "contoso" is already the name of tenants[0] (contoso.onmicrosoft.com)');
+    expect(error.message).toContain(
+      'tenants[1] (Contoso.OnMicrosoft.com): is already in the fleet as tenants[0]; each tenant appears once',
+    );
+    expect(error.message).toContain(
+      'tenants[2] (contoso.com).name: "contoso" is already the name of tenants[0] (contoso.onmicrosoft.com)',
+    );
   });
 
   test('an inline secret in the fleet file is rejected, wherever it is', () => {
-    const jwt = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL291dGxvb2sub2ZmaWNlMzY1LmNvbSJ9.c2lnbmF0dXJl';
+    const jwt =
+      'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL291dGxvb2sub2ZmaWNlMzY1LmNvbSJ9.c2lnbmF0dXJl';
     const error = fleetError(() =>
       TenantFleet.fromFile(
         Testing.app(),
@@ -330,8 +426,12 @@ tenants:
       ),
     );
     expect(error.message).toContain('tenants[0].credentials.accessToken: looks like an access token (JWT)');
-    expect(error.message).toContain('tenants[0] (contoso.onmicrosoft.com).credentials.accessToken: an inline secret is not accepted');
-    expect(error.message).toContain('tenants[1] (fabrikam.onmicrosoft.com).credentials.clientSecret: an inline secret is not accepted');
+    expect(error.message).toContain(
+      'tenants[0] (contoso.onmicrosoft.com).credentials.accessToken: an inline secret is not accepted',
+    );
+    expect(error.message).toContain(
+      'tenants[1] (fabrikam.onmicrosoft.com).credentials.clientSecret: an inline secret is not accepted',
+    );
     expect(error.message).toContain('tenants[2].baseline.authenticationPolicy.name: looks like an Entra client secret');
     expect(error.message).not.toContain('plain-text-secret');
     expect(error.message).not.toContain(jwt);
@@ -342,7 +442,10 @@ tenants:
       TenantFleet.fromFile(
         Testing.app(),
         'fleet',
-        writeFleet('fleet.yaml', tenant(`    password: hunter2\n    credentials: { accessToken: { env: CONTOSO_TOKEN } }\n`)),
+        writeFleet(
+          'fleet.yaml',
+          tenant(`    password: hunter2\n    credentials: { accessToken: { env: CONTOSO_TOKEN } }\n`),
+        ),
       ),
     );
     expect(error.message).toContain('tenants[0].password: secrets are never written in the fleet file');
@@ -372,16 +475,29 @@ tenants:
     );
     expect(error.message).toContain('tenants[0] (a.onmicrosoft.com).credentials: clientId needs certificatePath');
     expect(error.message).toContain('tenants[1] (b.onmicrosoft.com).credentials: give either accessToken, or clientId');
-    expect(error.message).toContain('tenants[2] (c.onmicrosoft.com).credentials: give one of certificatePath, clientSecret, not both');
-    expect(error.message).toContain('tenants[3] (d.onmicrosoft.com).credentials.accessToken: must have exactly one key, env or file');
+    expect(error.message).toContain(
+      'tenants[2] (c.onmicrosoft.com).credentials: give one of certificatePath, clientSecret, not both',
+    );
+    expect(error.message).toContain(
+      'tenants[3] (d.onmicrosoft.com).credentials.accessToken: must have exactly one key, env or file',
+    );
   });
 
   test('a malformed line in an allow-list file, with file and line number', () => {
     writeFileSync(join(directory, 'allow', 'bad.txt'), 'scanner@contoso.com\n\nsean@contoso\n');
     const error = fleetError(() =>
-      TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('fleet.yaml', tenant(`    allowList: allow/bad.txt\n    credentials: { accessToken: { env: TF_VAR_t } }\n`))),
+      TenantFleet.fromFile(
+        Testing.app(),
+        'fleet',
+        writeFleet(
+          'fleet.yaml',
+          tenant(`    allowList: allow/bad.txt\n    credentials: { accessToken: { env: TF_VAR_t } }\n`),
+        ),
+      ),
     );
-    expect(error.message).toContain(`tenants[0] (contoso.onmicrosoft.com).allowList: ${join(directory, 'allow', 'bad.txt')}:3: "sean@contoso" has the domain "contoso" with no dot`);
+    expect(error.message).toContain(
+      `tenants[0] (contoso.onmicrosoft.com).allowList: ${join(directory, 'allow', 'bad.txt')}:3: "sean@contoso" has the domain "contoso" with no dot`,
+    );
   });
 
   test('a missing allow-list file, unknown keys, bad waves, endpoints and names', () => {
@@ -435,24 +551,47 @@ tenants:
       ),
     ).message;
     expect(message).toContain("backend.keyPrefix: must be letters, digits, '_', '.', '/' or '-'");
-    expect(message).toContain('backend.config.access_key: is a secret and would be written into cdktf.out/: leave it out and give it to the backend as ARM_ACCESS_KEY');
-    expect(message).toContain('backend.config.key: is set per tenant by the fleet (<keyPrefix><tenant name>); remove it, or set keyPrefix');
+    expect(message).toContain(
+      'backend.config.access_key: is a secret and would be written into cdktf.out/: leave it out and give it to the backend as ARM_ACCESS_KEY',
+    );
+    expect(message).toContain(
+      'backend.config.key: is set per tenant by the fleet (<keyPrefix><tenant name>); remove it, or set keyPrefix',
+    );
     expect(message).toContain('backend.config.container: must be a string, number or true/false');
-    expect(message).toContain('stateDirectory: is for local state files and the fleet has a backend: remove one of them');
+    expect(message).toContain(
+      'stateDirectory: is for local state files and the fleet has a backend: remove one of them',
+    );
     const type = fleetError(() =>
-      TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('fleet.yaml', 'backend: { type: consul, conf: {} }\ntenants:\n  - tenant: a.onmicrosoft.com\n    credentials: { accessToken: { env: TF_VAR_a } }\n')),
+      TenantFleet.fromFile(
+        Testing.app(),
+        'fleet',
+        writeFleet(
+          'fleet.yaml',
+          'backend: { type: consul, conf: {} }\ntenants:\n  - tenant: a.onmicrosoft.com\n    credentials: { accessToken: { env: TF_VAR_a } }\n',
+        ),
+      ),
     ).message;
-    expect(type).toContain('backend.type: must be one of azurerm, s3, remote, pg (remote is HCP Terraform), got "consul"');
+    expect(type).toContain(
+      'backend.type: must be one of azurerm, s3, remote, pg (remote is HCP Terraform), got "consul"',
+    );
     expect(type).toMatch(/backend\.conf: .*config/);
   });
 
   test('file-level problems: syntax, version, top-level keys, empty tenant list', () => {
-    expect(fleetError(() => TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('f.yaml', 'tenants: [\n'))).problem).toContain('cannot read the fleet file');
-    const topLevel = fleetError(() => TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('f.yaml', 'version: 2\ntenant: x\n'))).message;
+    expect(
+      fleetError(() => TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('f.yaml', 'tenants: [\n'))).problem,
+    ).toContain('cannot read the fleet file');
+    const topLevel = fleetError(() =>
+      TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('f.yaml', 'version: 2\ntenant: x\n')),
+    ).message;
     expect(topLevel).toContain('version: must be 1, got 2');
     expect(topLevel).toContain('tenant: unknown key; did you mean "tenants"?');
-    expect(fleetError(() => TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('f.yaml', 'tenants: []\n'))).message).toContain('tenants: must be a non-empty list');
-    expect(fleetError(() => TenantFleet.fromFile(Testing.app(), 'fleet', join(directory, 'missing.yaml'))).problem).toContain('cannot read the fleet file');
+    expect(
+      fleetError(() => TenantFleet.fromFile(Testing.app(), 'fleet', writeFleet('f.yaml', 'tenants: []\n'))).message,
+    ).toContain('tenants: must be a non-empty list');
+    expect(
+      fleetError(() => TenantFleet.fromFile(Testing.app(), 'fleet', join(directory, 'missing.yaml'))).problem,
+    ).toContain('cannot read the fleet file');
   });
 
   test('baseline settings are validated by SmtpAuthBaseline, naming the tenant stack', () => {
@@ -460,7 +599,12 @@ tenants:
       TenantFleet.fromFile(
         Testing.app(),
         'fleet',
-        writeFleet('fleet.yaml', tenant(`    credentials: { accessToken: { env: TF_VAR_t } }\n    baseline: { authenticationPolicy: { name: P, allowBasicAuth: [ftp] } }\n`)),
+        writeFleet(
+          'fleet.yaml',
+          tenant(
+            `    credentials: { accessToken: { env: TF_VAR_t } }\n    baseline: { authenticationPolicy: { name: P, allowBasicAuth: [ftp] } }\n`,
+          ),
+        ),
       ),
     );
     expect(error.constructPath).toBe('fleet-w0-contoso/baseline');
@@ -469,7 +613,9 @@ tenants:
 
   test('the fleet must be created in the App', () => {
     const app = Testing.app();
-    const props: TenantFleetProps = { tenants: [{ tenant: 'contoso.onmicrosoft.com', credentials: { accessToken: { env: 'TF_VAR_t' } } }] };
+    const props: TenantFleetProps = {
+      tenants: [{ tenant: 'contoso.onmicrosoft.com', credentials: { accessToken: { env: 'TF_VAR_t' } } }],
+    };
     const error = fleetError(() => new TenantFleet(new TerraformStack(app, 'stack'), 'fleet', props));
     expect(error.constructPath).toBe('stack/fleet');
     expect(error.fix).toContain('new TenantFleet(app, ...)');
@@ -477,7 +623,10 @@ tenants:
 
   test('typed props get the same checks as the file (an inline secret passed with a cast)', () => {
     const error = fleetError(
-      () => new TenantFleet(Testing.app(), 'fleet', { tenants: [{ tenant: 'contoso.onmicrosoft.com', credentials: { accessToken: 'secret' as never } }] }),
+      () =>
+        new TenantFleet(Testing.app(), 'fleet', {
+          tenants: [{ tenant: 'contoso.onmicrosoft.com', credentials: { accessToken: 'secret' as never } }],
+        }),
     );
     expect(error.message).toContain('TenantFleet props is invalid');
     expect(error.message).toContain('credentials.accessToken: an inline secret is not accepted');

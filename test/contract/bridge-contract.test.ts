@@ -28,12 +28,27 @@ async function observe(target: Target, kind: BridgeKind, scenario: (typeof SCENA
     const outcomes = await scenario.run(lane);
     scenario.check(outcomes, lane);
     if (!lane.inspect) return { outcomes };
-    const log = await lane.inspect.request<{ calls: Array<{ cmdlet: string; parameters: unknown; status: number; page?: unknown }> }>('GET', '/_emulator/calls');
+    const log = await lane.inspect.request<{
+      calls: Array<{ cmdlet: string; parameters: unknown; status: number; page?: unknown }>;
+    }>('GET', '/_emulator/calls');
     const tenant = await lane.inspect.tenant();
     return {
       outcomes,
-      calls: log.calls.map((entry) => ({ cmdlet: entry.cmdlet, parameters: entry.parameters, status: entry.status, page: entry.page ?? null })),
-      tenant: { ...tenant, revision: undefined, transportConfig: { ...tenant.transportConfig, WhenChangedUTC: undefined }, authenticationPolicies: tenant.authenticationPolicies.map((policy) => ({ ...policy, WhenChangedUTC: undefined })) },
+      calls: log.calls.map((entry) => ({
+        cmdlet: entry.cmdlet,
+        parameters: entry.parameters,
+        status: entry.status,
+        page: entry.page ?? null,
+      })),
+      tenant: {
+        ...tenant,
+        revision: undefined,
+        transportConfig: { ...tenant.transportConfig, WhenChangedUTC: undefined },
+        authenticationPolicies: tenant.authenticationPolicies.map((policy) => ({
+          ...policy,
+          WhenChangedUTC: undefined,
+        })),
+      },
     };
   } finally {
     await lane.close();
@@ -55,7 +70,9 @@ describe.each(targets.map((target) => [target.name, target] as const))('bridge c
     const rest = observed.rest!;
     const powershell = observed.powershell!;
     if (target.real) {
-      expect(project(powershell.outcomes, scenario.realProperties)).toEqual(project(rest.outcomes, scenario.realProperties));
+      expect(project(powershell.outcomes, scenario.realProperties)).toEqual(
+        project(rest.outcomes, scenario.realProperties),
+      );
     } else {
       expect(powershell.outcomes).toEqual(rest.outcomes);
       expect(powershell.calls).toEqual(rest.calls);

@@ -34,10 +34,17 @@ const VOLATILE = /^When(Changed|Created)|ValidFrom$/;
  * One call and its outcome. With `select` the REST bridge trims rows with `$select` and the PowerShell bridge returns
  * whole rows (InvokeOptions.select); the outcome keeps only the selected properties, which both bridges must agree on.
  */
-export async function call(bridge: ExchangeBridge, cmdlet: string, parameters: CmdletParameters = {}, select?: readonly string[]): Promise<Outcome> {
+export async function call(
+  bridge: ExchangeBridge,
+  cmdlet: string,
+  parameters: CmdletParameters = {},
+  select?: readonly string[],
+): Promise<Outcome> {
   try {
     const result = await bridge.invoke(cmdlet, parameters, select ? { select } : {});
-    const rows = select ? result.rows.map((row) => Object.fromEntries(select.map((name) => [name, row[name] ?? null]))) : result.rows;
+    const rows = select
+      ? result.rows.map((row) => Object.fromEntries(select.map((name) => [name, row[name] ?? null])))
+      : result.rows;
     return { ok: true, rows: rows.map(maskVolatile), warnings: result.warnings };
   } catch (error) {
     if (!isExchangeError(error)) throw error;
@@ -45,13 +52,16 @@ export async function call(bridge: ExchangeBridge, cmdlet: string, parameters: C
     // words its own diagnosis (the REST bridge's "fixed token cannot be renewed" names no cmdlet, for example);
     // what resources act on is the kind.
     const serviceWorded = error.kind === 'not-found' || error.kind === 'invalid-input' || error.kind === 'service-bug';
-    return serviceWorded ? { ok: false, kind: error.kind, cmdlet: error.cmdlet, message: error.message } : { ok: false, kind: error.kind, cmdlet: undefined };
+    return serviceWorded
+      ? { ok: false, kind: error.kind, cmdlet: error.cmdlet, message: error.message }
+      : { ok: false, kind: error.kind, cmdlet: undefined };
   }
 }
 
 function maskVolatile(row: Row): Row {
   const masked: Row = {};
-  for (const [key, value] of Object.entries(row)) masked[key] = VOLATILE.test(key) && typeof value === 'string' ? '<time>' : value;
+  for (const [key, value] of Object.entries(row))
+    masked[key] = VOLATILE.test(key) && typeof value === 'string' ? '<time>' : value;
   return masked;
 }
 
@@ -99,7 +109,9 @@ export const SCENARIOS: Scenario[] = [
     realProperties: [],
     async run({ bridge }) {
       const before = await call(bridge, 'Get-TransportConfig');
-      const set = await call(bridge, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: value(before, 'SmtpClientAuthenticationDisabled') as boolean });
+      const set = await call(bridge, 'Set-TransportConfig', {
+        SmtpClientAuthenticationDisabled: value(before, 'SmtpClientAuthenticationDisabled') as boolean,
+      });
       return [before, set];
     },
     check: ([, set]) => {
@@ -136,7 +148,14 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'Get-CASMailbox trimmed with $select to what the provider reads',
     realProperties: ['PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'SmtpClientAuthenticationDisabled'],
-    run: async ({ bridge, mailbox }) => [await call(bridge, 'Get-CASMailbox', { Identity: mailbox }, ['Guid', 'PrimarySmtpAddress', 'ExternalDirectoryObjectId', 'SmtpClientAuthenticationDisabled'])],
+    run: async ({ bridge, mailbox }) => [
+      await call(bridge, 'Get-CASMailbox', { Identity: mailbox }, [
+        'Guid',
+        'PrimarySmtpAddress',
+        'ExternalDirectoryObjectId',
+        'SmtpClientAuthenticationDisabled',
+      ]),
+    ],
     check: ([outcome]) => {
       expect(rowsOf(outcome)).toHaveLength(1);
       expect(rowsOf(outcome)[0]).toHaveProperty('SmtpClientAuthenticationDisabled');
@@ -146,7 +165,13 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'Get-CASMailbox -ResultSize Unlimited lists every mailbox',
     realProperties: ['ExternalDirectoryObjectId', 'SmtpClientAuthenticationDisabled'],
-    run: async ({ bridge }) => [await call(bridge, 'Get-CASMailbox', { ResultSize: 'Unlimited' }, ['Guid', 'ExternalDirectoryObjectId', 'SmtpClientAuthenticationDisabled'])],
+    run: async ({ bridge }) => [
+      await call(bridge, 'Get-CASMailbox', { ResultSize: 'Unlimited' }, [
+        'Guid',
+        'ExternalDirectoryObjectId',
+        'SmtpClientAuthenticationDisabled',
+      ]),
+    ],
     check: ([outcome]) => expect(rowsOf(outcome).length).toBeGreaterThan(0),
   },
   {
@@ -158,22 +183,28 @@ export const SCENARIOS: Scenario[] = [
     name: 'hostile identities are data: each is NotFound, none changes anything',
     async run({ bridge }) {
       const outcomes: Outcome[] = [];
-      for (const identity of HOSTILE_IDENTITIES) outcomes.push(await call(bridge, 'Get-CASMailbox', { Identity: identity }));
+      for (const identity of HOSTILE_IDENTITIES)
+        outcomes.push(await call(bridge, 'Get-CASMailbox', { Identity: identity }));
       return outcomes;
     },
     check: (outcomes, lane) => {
       expect(outcomes.map(kindOf)).toEqual(HOSTILE_IDENTITIES.map(() => 'not-found'));
-      if (lane.inspect) expect(outcomes.every((outcome) => !outcome.ok && outcome.message?.includes('couldn\'t be found'))).toBe(true);
+      if (lane.inspect)
+        expect(outcomes.every((outcome) => !outcome.ok && outcome.message?.includes("couldn't be found"))).toBe(true);
     },
   },
   {
     name: 'an unknown parameter is InvalidInput',
-    run: async ({ bridge, mailbox }) => [await call(bridge, 'Get-CASMailbox', { Identity: mailbox, NoSuchParameter: true })],
+    run: async ({ bridge, mailbox }) => [
+      await call(bridge, 'Get-CASMailbox', { Identity: mailbox, NoSuchParameter: true }),
+    ],
     check: ([outcome]) => expect(kindOf(outcome)).toBe('invalid-input'),
   },
   {
     name: 'a value of the wrong type is InvalidInput',
-    run: async ({ bridge, mailbox }) => [await call(bridge, 'Set-CASMailbox', { Identity: mailbox, SmtpClientAuthenticationDisabled: 'maybe' })],
+    run: async ({ bridge, mailbox }) => [
+      await call(bridge, 'Set-CASMailbox', { Identity: mailbox, SmtpClientAuthenticationDisabled: 'maybe' }),
+    ],
     check: ([outcome]) => expect(kindOf(outcome)).toBe('invalid-input'),
   },
   {
@@ -188,7 +219,9 @@ export const SCENARIOS: Scenario[] = [
       steps.push(await call(bridge, 'Get-CASMailbox', { Identity: mailbox }));
       steps.push(await call(bridge, 'Set-CASMailbox', { Identity: mailbox, SmtpClientAuthenticationDisabled: null }));
       steps.push(await call(bridge, 'Get-CASMailbox', { Identity: mailbox }));
-      steps.push(await call(bridge, 'Set-CASMailbox', { Identity: mailbox, SmtpClientAuthenticationDisabled: original }));
+      steps.push(
+        await call(bridge, 'Set-CASMailbox', { Identity: mailbox, SmtpClientAuthenticationDisabled: original }),
+      );
       return steps;
     },
     check: (steps) => {
@@ -206,7 +239,12 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'Get-User -Filter with quotes in the OPATH string',
     realProperties: ['UserPrincipalName'],
-    run: async ({ bridge }) => [await call(bridge, 'Get-User', { Filter: "AuthenticationPolicy -eq 'CN=O''Brien\"s $(policy),CN=Auth Policies'", ResultSize: 'Unlimited' })],
+    run: async ({ bridge }) => [
+      await call(bridge, 'Get-User', {
+        Filter: "AuthenticationPolicy -eq 'CN=O''Brien\"s $(policy),CN=Auth Policies'",
+        ResultSize: 'Unlimited',
+      }),
+    ],
     check: ([outcome]) => expect(['ok', 'invalid-input']).toContain(kindOf(outcome)),
   },
   {
@@ -229,7 +267,11 @@ export const SCENARIOS: Scenario[] = [
       const name = 'exoform-contract-policy';
       return [
         await call(bridge, 'New-AuthenticationPolicy', { Name: name, AllowBasicAuthSmtp: true }),
-        await call(bridge, 'Set-AuthenticationPolicy', { Identity: name, AllowBasicAuthSmtp: false, AllowBasicAuthPop: true }),
+        await call(bridge, 'Set-AuthenticationPolicy', {
+          Identity: name,
+          AllowBasicAuthSmtp: false,
+          AllowBasicAuthPop: true,
+        }),
         await call(bridge, 'Get-AuthenticationPolicy', { Identity: name }),
         await call(bridge, 'Remove-AuthenticationPolicy', { Identity: name }),
         await call(bridge, 'Get-AuthenticationPolicy', { Identity: name }),
@@ -295,7 +337,9 @@ export const SCENARIOS: Scenario[] = [
     async run({ bridge, inspect }) {
       await inspect!.addFault({ cmdlet: 'New-AuthenticationPolicy', reset: true, when: 'after', times: 1 });
       const created = await call(bridge, 'New-AuthenticationPolicy', { Name: 'exoform-contract-lost-answer' });
-      const found = await call(bridge, 'Get-AuthenticationPolicy', { Identity: 'exoform-contract-lost-answer' }, ['Name']);
+      const found = await call(bridge, 'Get-AuthenticationPolicy', { Identity: 'exoform-contract-lost-answer' }, [
+        'Name',
+      ]);
       await call(bridge, 'Remove-AuthenticationPolicy', { Identity: 'exoform-contract-lost-answer' });
       return [created, found];
     },
@@ -305,7 +349,7 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'transient failures that never end: TransientError after the policy\'s tries',
+    name: "transient failures that never end: TransientError after the policy's tries",
     emulatorOnly: true,
     async run({ bridge, inspect }) {
       await inspect!.addFault({ cmdlet: 'Get-TransportConfig', status: 504, times: 10 });
@@ -317,7 +361,12 @@ export const SCENARIOS: Scenario[] = [
     name: 'the Set-AuthenticationPolicy null-reference defect is a ServiceBug',
     emulatorOnly: true,
     async run({ bridge, inspect }) {
-      await inspect!.addFault({ cmdlet: 'Set-TransportConfig', status: 500, message: 'Object reference not set to an instance of an object.', exceptionType: 'System.NullReferenceException' });
+      await inspect!.addFault({
+        cmdlet: 'Set-TransportConfig',
+        status: 500,
+        message: 'Object reference not set to an instance of an object.',
+        exceptionType: 'System.NullReferenceException',
+      });
       return [await call(bridge, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: true })];
     },
     check: ([outcome]) => expect(kindOf(outcome)).toBe('service-bug'),
@@ -345,7 +394,10 @@ export const SCENARIOS: Scenario[] = [
     emulatorOnly: true,
     async run({ bridge, inspect }) {
       await inspect!.request('PUT', '/_emulator/latency', { pageSize: 2 });
-      return [await call(bridge, 'Get-CASMailbox', { ResultSize: 'Unlimited' }), await call(bridge, 'Get-User', { ResultSize: 'Unlimited' })];
+      return [
+        await call(bridge, 'Get-CASMailbox', { ResultSize: 'Unlimited' }),
+        await call(bridge, 'Get-User', { ResultSize: 'Unlimited' }),
+      ];
     },
     check: ([mailboxes, users]) => {
       expect(rowsOf(mailboxes).length).toBeGreaterThan(2);
@@ -361,7 +413,9 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'an organization the service does not know is a configuration error of `organization` (the tenant remedy), never NotFound',
     emulatorOnly: true,
-    run: async (lane) => [await call(lane.bridgeWith({ organization: 'fabrikam.onmicrosoft.com' }), 'Get-TransportConfig')],
+    run: async (lane) => [
+      await call(lane.bridgeWith({ organization: 'fabrikam.onmicrosoft.com' }), 'Get-TransportConfig'),
+    ],
     check: ([outcome]) => expect(kindOf(outcome)).toBe('configuration'),
   },
 ];

@@ -51,10 +51,25 @@ export interface Target {
 
 const FAST_RETRY = { initialBackoffMs: 10 };
 
-function makeBridge(kind: BridgeKind, settings: { organization: string; endpoint?: string; accessToken?: string; clientId?: string; certificatePath?: string; certificatePassword?: string }, pwsh: string, real: boolean): ExchangeBridge {
+function makeBridge(
+  kind: BridgeKind,
+  settings: {
+    organization: string;
+    endpoint?: string;
+    accessToken?: string;
+    clientId?: string;
+    certificatePath?: string;
+    certificatePassword?: string;
+  },
+  pwsh: string,
+  real: boolean,
+): ExchangeBridge {
   const retry = real ? {} : { retry: FAST_RETRY };
   if (kind === 'rest') return createRestBridge(settings, { ...retry, checkCertificateNow: true });
-  return createPowerShellBridge({ ...settings, powershellPath: pwsh }, { ...retry, checkCertificateNow: true, timeouts: real ? {} : { callMs: 30_000 } });
+  return createPowerShellBridge(
+    { ...settings, powershellPath: pwsh },
+    { ...retry, checkCertificateNow: true, timeouts: real ? {} : { callMs: 30_000 } },
+  );
 }
 
 export const emulatorTarget: Target = {
@@ -67,7 +82,16 @@ export const emulatorTarget: Target = {
     const pwsh = process.env.EXOFORM_CONTRACT_EMULATOR_PWSH || STAND_IN;
     const bridges: ExchangeBridge[] = [];
     const build = (overrides: CredentialOverrides = {}): ExchangeBridge => {
-      const bridge = makeBridge(kind, { organization: overrides.organization ?? organization, endpoint: emulator.url, accessToken: overrides.accessToken ?? token }, pwsh, false);
+      const bridge = makeBridge(
+        kind,
+        {
+          organization: overrides.organization ?? organization,
+          endpoint: emulator.url,
+          accessToken: overrides.accessToken ?? token,
+        },
+        pwsh,
+        false,
+      );
       bridges.push(bridge);
       return bridge;
     };

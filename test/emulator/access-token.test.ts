@@ -13,11 +13,18 @@ describe('emulator access tokens', () => {
   });
   afterAll(() => emulator.stop());
 
-  async function call(token: string, path = `/adminapi/beta/${DEMO_TENANT}/InvokeCommand`, method = 'POST'): Promise<{ status: number; body: any; headers: Headers }> {
+  async function call(
+    token: string,
+    path = `/adminapi/beta/${DEMO_TENANT}/InvokeCommand`,
+    method = 'POST',
+  ): Promise<{ status: number; body: any; headers: Headers }> {
     const response = await fetch(emulator.url + path, {
       method,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: method === 'POST' ? JSON.stringify({ CmdletInput: { CmdletName: 'Get-TransportConfig', Parameters: {} } }) : undefined,
+      body:
+        method === 'POST'
+          ? JSON.stringify({ CmdletInput: { CmdletName: 'Get-TransportConfig', Parameters: {} } })
+          : undefined,
     });
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined, headers: response.headers };
@@ -33,7 +40,11 @@ describe('emulator access tokens', () => {
   test.each([
     ['a wrong signature', () => mintEmulatorToken('another-key', { exp: now() + 600 }), /signature is not valid/],
     ['an expired token', () => mintEmulatorToken(emulator.token, { exp: now() - 1 }), /has expired/],
-    ['a token of another tenant', () => mintEmulatorToken(emulator.token, { tid: '11111111-2222-4333-8444-555555555555' }), /another tenant/],
+    [
+      'a token of another tenant',
+      () => mintEmulatorToken(emulator.token, { tid: '11111111-2222-4333-8444-555555555555' }),
+      /another tenant/,
+    ],
   ])('%s: 401 with WWW-Authenticate invalid_token', async (_what, token, reason) => {
     const answer = await call(token());
     expect(answer.status).toBe(401);
@@ -43,7 +54,9 @@ describe('emulator access tokens', () => {
 
   test('the module-file probe (GET /AdminApi/v1.0/{tenant}/EXOModuleFile) answers 200 for a known tenant, 403 for an unknown one', async () => {
     expect((await call(emulator.token, `/AdminApi/v1.0/${DEMO_TENANT}/EXOModuleFile`, 'GET')).status).toBe(200);
-    expect((await call(emulator.token, `/AdminApi/v1.0/fabrikam.onmicrosoft.com/EXOModuleFile`, 'GET')).status).toBe(403);
+    expect((await call(emulator.token, `/AdminApi/v1.0/fabrikam.onmicrosoft.com/EXOModuleFile`, 'GET')).status).toBe(
+      403,
+    );
     expect((await call(emulator.token, `/AdminApi/v1.0/${DEMO_TENANT}/EXOModuleFile`, 'POST')).status).toBe(405);
   });
 });

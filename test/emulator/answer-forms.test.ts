@@ -34,13 +34,17 @@ describe('answer dialects', () => {
   it('the CLI takes --dialect and refuses an unknown form as a usage error', () => {
     const parsed = parseEmulatorArgs(['--data', 'x.json', '--dialect', 'strictest']);
     expect(parsed.help === false && parsed.options.dialect).toBe('strictest');
-    expect(() => parseEmulatorArgs(['--data', 'x.json', '--dialect', 'nope'])).toThrow(/--dialect: Unknown answer dialect/);
+    expect(() => parseEmulatorArgs(['--data', 'x.json', '--dialect', 'nope'])).toThrow(
+      /--dialect: Unknown answer dialect/,
+    );
   });
 
   it('json-details: cmdlet errors carry the JSON string form in details[].message', async () => {
     emulator = await startEmulator({ token: TOKEN, dialect: 'json-details' });
     const answer = await post(emulator.url, 'Get-User', { Identity: 'nobody@contoso.com' });
-    const body = (await answer.json()) as { error: { details: Array<{ code: string; message: string }>; innererror: { type: string } } };
+    const body = (await answer.json()) as {
+      error: { details: Array<{ code: string; message: string }>; innererror: { type: string } };
+    };
     expect(answer.status).toBe(404);
     expect(body.error.details[0]!.code).toBe('Context');
     expect(JSON.parse(body.error.details[0]!.message)).toMatchObject({
@@ -63,14 +67,23 @@ describe('answer dialects', () => {
 
   it('page-warnings and port-446: non-final pages warn and link to port 446; the last page does neither', async () => {
     emulator = await startEmulator({ token: TOKEN, dialect: 'page-warnings,port-446', latency: { pageSize: 3 } });
-    const page = (await (await post(emulator.url, 'Get-User', { ResultSize: 'Unlimited' })).json()) as Record<string, unknown>;
-    expect(page['@adminapi.warnings']).toEqual([expect.stringMatching(/^There are more results available than are currently displayed/)]);
+    const page = (await (await post(emulator.url, 'Get-User', { ResultSize: 'Unlimited' })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(page['@adminapi.warnings']).toEqual([
+      expect.stringMatching(/^There are more results available than are currently displayed/),
+    ]);
     const next = new URL(page['@odata.nextLink'] as string);
     expect(next.port).toBe('446');
     next.port = String(emulator.port);
     let last: Record<string, unknown> = page;
     for (let link: URL | undefined = next; link; ) {
-      const response = await fetch(link, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ CmdletInput: { CmdletName: 'Get-User', Parameters: { ResultSize: 'Unlimited' } } }) });
+      const response = await fetch(link, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ CmdletInput: { CmdletName: 'Get-User', Parameters: { ResultSize: 'Unlimited' } } }),
+      });
       last = (await response.json()) as Record<string, unknown>;
       link = last['@odata.nextLink'] ? new URL(last['@odata.nextLink'] as string) : undefined;
       if (link) link.port = String(emulator.port);
@@ -88,7 +101,12 @@ describe('answer dialects', () => {
 
   it('fault rule forms: an empty 403 with x-ms-diagnostics, a NUL-padded one, @adminapi.errors in a 200', async () => {
     emulator = await startEmulator({ token: TOKEN });
-    emulator.control.addFault({ cmdlet: 'Get-TransportConfig', status: 403, form: 'empty-body', diagnostics: 'reason="x"' });
+    emulator.control.addFault({
+      cmdlet: 'Get-TransportConfig',
+      status: 403,
+      form: 'empty-body',
+      diagnostics: 'reason="x"',
+    });
     emulator.control.addFault({ cmdlet: 'Get-User', status: 403, form: 'nul-body' });
     emulator.control.addFault({ cmdlet: 'Get-OrganizationConfig', status: 200, message: 'partly failed' });
     const empty = await post(emulator.url, 'Get-TransportConfig');
@@ -98,14 +116,23 @@ describe('answer dialects', () => {
     expect(await nul.text()).toMatch(/^\u0000+$/);
     const inside = await post(emulator.url, 'Get-OrganizationConfig');
     expect(inside.status).toBe(200);
-    expect(await inside.json()).toEqual({ value: [], '@adminapi.errors': ['|System.Management.Automation.RemoteException|partly failed'] });
+    expect(await inside.json()).toEqual({
+      value: [],
+      '@adminapi.errors': ['|System.Management.Automation.RemoteException|partly failed'],
+    });
   });
 
   it('refuses inconsistent fault rule forms with the reason', async () => {
     emulator = await startEmulator({ token: TOKEN });
-    expect(() => emulator!.control.addFault({ status: 403, form: 'redirect' })).toThrow(/needs status 301, 302, 307 or 308/);
-    expect(() => emulator!.control.addFault({ status: 200, form: 'empty-body' })).toThrow(/status 200 answers in the "adminapi-errors" form only/);
-    expect(() => emulator!.control.addFault({ status: 403, form: 'html' })).toThrow(/form: must be one of pipe, json-details/);
+    expect(() => emulator!.control.addFault({ status: 403, form: 'redirect' })).toThrow(
+      /needs status 301, 302, 307 or 308/,
+    );
+    expect(() => emulator!.control.addFault({ status: 200, form: 'empty-body' })).toThrow(
+      /status 200 answers in the "adminapi-errors" form only/,
+    );
+    expect(() => emulator!.control.addFault({ status: 403, form: 'html' })).toThrow(
+      /form: must be one of pipe, json-details/,
+    );
     expect(() => emulator!.control.addFault({ status: 403, diagnostics: 'a\r\nSet-Cookie: x' })).toThrow(/diagnostics/);
   });
 });

@@ -18,18 +18,34 @@ describe('exoform CLI', () => {
 
   it('prints the URL as the first stdout line, serves, and exits 0 on SIGTERM after saving', async () => {
     const dataFile = join(dir.path, 'state.json');
-    const cli = await spawnCli(['emulator', '--data', dataFile, '--token', TOKEN, '--page-size', '4', '--latency-ms', '1']);
+    const cli = await spawnCli([
+      'emulator',
+      '--data',
+      dataFile,
+      '--token',
+      TOKEN,
+      '--page-size',
+      '4',
+      '--latency-ms',
+      '1',
+    ]);
     expect(cli.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const answer = await request(`${cli.url}/adminapi/beta/${DEMO}/InvokeCommand`, { body: cmdletBody('Get-CASMailbox', { ResultSize: 'Unlimited' }) });
+    const answer = await request(`${cli.url}/adminapi/beta/${DEMO}/InvokeCommand`, {
+      body: cmdletBody('Get-CASMailbox', { ResultSize: 'Unlimited' }),
+    });
     expect(answer.body.value).toHaveLength(4);
-    await request(`${cli.url}/adminapi/beta/${DEMO}/InvokeCommand`, { body: cmdletBody('Set-TransportConfig', { SmtpClientAuthenticationDisabled: false }) });
+    await request(`${cli.url}/adminapi/beta/${DEMO}/InvokeCommand`, {
+      body: cmdletBody('Set-TransportConfig', { SmtpClientAuthenticationDisabled: false }),
+    });
     await new Promise((r) => setTimeout(r, 100));
     expect(cli.stdout()).toContain(`token: ${TOKEN}`);
     expect(cli.stdout()).toContain('contoso.onmicrosoft.com');
     expect(cli.stderr()).toContain('seeded 1 tenant(s) from demo');
     cli.child.kill('SIGTERM');
     expect((await cli.exited).code).toBe(0);
-    expect(JSON.parse(readFileSync(dataFile, 'utf8')).tenants[0].transportConfig.SmtpClientAuthenticationDisabled).toBe(false);
+    expect(JSON.parse(readFileSync(dataFile, 'utf8')).tenants[0].transportConfig.SmtpClientAuthenticationDisabled).toBe(
+      false,
+    );
     expect(existsSync(`${dataFile}.lock`)).toBe(false);
   });
 
@@ -46,7 +62,15 @@ describe('exoform CLI', () => {
   });
 
   it('warns when listening on a non-loopback address', async () => {
-    const cli = await spawnCli(['emulator', '--data', join(dir.path, 'state.json'), '--host', '0.0.0.0', '--token', TOKEN]);
+    const cli = await spawnCli([
+      'emulator',
+      '--data',
+      join(dir.path, 'state.json'),
+      '--host',
+      '0.0.0.0',
+      '--token',
+      TOKEN,
+    ]);
     expect(cli.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
     expect(cli.stderr()).toContain('warning: listening on 0.0.0.0, not loopback');
     cli.child.kill('SIGTERM');
@@ -72,16 +96,48 @@ describe('exoform CLI', () => {
   it('documents every option in --help', async () => {
     const io = captureIo();
     expect(await main(['emulator', '--help'], io)).toBe(0);
-    for (const flag of ['--data', '--seed', '--port', '--host', '--token', '--latency-ms', '--connect-latency-ms', '--page-size']) expect(io.out).toContain(flag);
+    for (const flag of [
+      '--data',
+      '--seed',
+      '--port',
+      '--host',
+      '--token',
+      '--latency-ms',
+      '--connect-latency-ms',
+      '--page-size',
+    ])
+      expect(io.out).toContain(flag);
     const top = captureIo();
     expect(await main(['--help'], top)).toBe(0);
     expect(top.out).toContain('emulator');
   });
 
   it('parses flags into startEmulator options', () => {
-    expect(parseEmulatorArgs(['--data', 's.json', '--seed', 'f.json', '--port', '8080', '--latency-ms', '5', '--connect-latency-ms', '7', '--page-size', '50'])).toEqual({
+    expect(
+      parseEmulatorArgs([
+        '--data',
+        's.json',
+        '--seed',
+        'f.json',
+        '--port',
+        '8080',
+        '--latency-ms',
+        '5',
+        '--connect-latency-ms',
+        '7',
+        '--page-size',
+        '50',
+      ]),
+    ).toEqual({
       help: false,
-      options: { dataFile: 's.json', seed: 'f.json', port: 8080, host: '127.0.0.1', token: undefined, latency: { callMs: 5, connectMs: 7, pageSize: 50 } },
+      options: {
+        dataFile: 's.json',
+        seed: 'f.json',
+        port: 8080,
+        host: '127.0.0.1',
+        token: undefined,
+        latency: { callMs: 5, connectMs: 7, pageSize: 50 },
+      },
     });
   });
 
@@ -94,7 +150,9 @@ describe('exoform CLI', () => {
     const result = spawnSync(process.execPath, [join(dir.path, 'bin', 'exoform.js'), '--help'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('Usage: exoform <command>');
-    const bad = spawnSync(process.execPath, [join(dir.path, 'bin', 'exoform.js'), 'emulator', '--nope'], { encoding: 'utf8' });
+    const bad = spawnSync(process.execPath, [join(dir.path, 'bin', 'exoform.js'), 'emulator', '--nope'], {
+      encoding: 'utf8',
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain("Unknown option '--nope'");
   });

@@ -10,10 +10,13 @@ async function main(): Promise<void> {
   const emulator = await startEmulator({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
   process.stdout.write(`${emulator.url}\n`);
   process.on('SIGTERM', () => {
-    void emulator.close().then(() => process.exit(0), (error: Error) => {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    });
+    void emulator.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        process.stderr.write(`${error.message}\n`);
+        process.exit(1);
+      },
+    );
   });
 }
 

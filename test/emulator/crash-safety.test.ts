@@ -11,14 +11,26 @@ import { readPersistedState } from '../../src/emulator';
 import { CliChild, TOKEN, cmdletBody, request, spawnCli, spawnEmulatorChild, tempDir } from './helpers';
 
 const ROUNDS = 20;
-const TRANSPORT_TENANTS = ['crash1.onmicrosoft.com', 'crash2.onmicrosoft.com', 'crash3.onmicrosoft.com', 'crash4.onmicrosoft.com'];
+const TRANSPORT_TENANTS = [
+  'crash1.onmicrosoft.com',
+  'crash2.onmicrosoft.com',
+  'crash3.onmicrosoft.com',
+  'crash4.onmicrosoft.com',
+];
 const MAILBOX_TENANT = 'mailboxes.onmicrosoft.com';
 const MAILBOXES = 4000;
 /** Set-CASMailbox items per $batch request. */
 const BATCH = 5;
 
 /** Consecutive states always differ, so every acknowledged Set changes the state and bumps the revision by one. */
-const CYCLE: Array<[boolean, boolean | null]> = [[true, null], [true, false], [true, true], [false, null], [false, false], [false, true]];
+const CYCLE: Array<[boolean, boolean | null]> = [
+  [true, null],
+  [true, false],
+  [true, true],
+  [false, null],
+  [false, false],
+  [false, true],
+];
 
 interface TransportModel {
   /** Value and revision the file must show if nothing after them was acknowledged... */
@@ -50,10 +62,18 @@ async function crashRounds(dir: string, run: CrashRun): Promise<{ journalRounds:
     // (one block so the body keeps its indentation from when it was the test itself)
     const dataFile = join(dir, 'state.json');
     const fixtureFile = join(dir, 'fixture.json');
-    writeFileSync(fixtureFile, JSON.stringify({
-      tenants: [...TRANSPORT_TENANTS.map((domain) => ({ domain })), { domain: MAILBOX_TENANT, generatedMailboxes: MAILBOXES }],
-    }));
-    const models = new Map<string, TransportModel>(TRANSPORT_TENANTS.map((t) => [t, { value: CYCLE[0]!, revision: 0, inFlight: null }]));
+    writeFileSync(
+      fixtureFile,
+      JSON.stringify({
+        tenants: [
+          ...TRANSPORT_TENANTS.map((domain) => ({ domain })),
+          { domain: MAILBOX_TENANT, generatedMailboxes: MAILBOXES },
+        ],
+      }),
+    );
+    const models = new Map<string, TransportModel>(
+      TRANSPORT_TENANTS.map((t) => [t, { value: CYCLE[0]!, revision: 0, inFlight: null }]),
+    );
     const ackedMailboxes: number[] = [];
     const ackedBatchMailboxes: number[] = [];
     let nextMailbox = 1;
@@ -76,7 +96,10 @@ async function crashRounds(dir: string, run: CrashRun): Promise<{ journalRounds:
           model.inFlight = next;
           try {
             const answer = await request(`${cli.url}/adminapi/beta/${tenant}/InvokeCommand`, {
-              body: cmdletBody('Set-TransportConfig', { SmtpClientAuthenticationDisabled: next[0], AllowLegacyTLSClients: next[1] }),
+              body: cmdletBody('Set-TransportConfig', {
+                SmtpClientAuthenticationDisabled: next[0],
+                AllowLegacyTLSClients: next[1],
+              }),
               timeoutMs: REQUEST_TIMEOUT_MS,
             });
             if (answer.status !== 200) throw new Error(`unexpected ${answer.status}: ${JSON.stringify(answer.body)}`);
@@ -95,11 +118,14 @@ async function crashRounds(dir: string, run: CrashRun): Promise<{ journalRounds:
         while (!killed && nextMailbox <= nextBatchMailbox) {
           const n = nextMailbox++;
           try {
-            const answer = await request(`${cli.url}/_emulator/tenants/${MAILBOX_TENANT}/recipients/${encodeURIComponent(upn(n))}`, {
-              method: 'PATCH',
-              body: { SmtpClientAuthenticationDisabled: false },
-              timeoutMs: REQUEST_TIMEOUT_MS,
-            });
+            const answer = await request(
+              `${cli.url}/_emulator/tenants/${MAILBOX_TENANT}/recipients/${encodeURIComponent(upn(n))}`,
+              {
+                method: 'PATCH',
+                body: { SmtpClientAuthenticationDisabled: false },
+                timeoutMs: REQUEST_TIMEOUT_MS,
+              },
+            );
             if (answer.status !== 200) throw new Error(`unexpected ${answer.status}: ${JSON.stringify(answer.body)}`);
           } catch (error) {
             if (killed) return;
@@ -115,14 +141,24 @@ async function crashRounds(dir: string, run: CrashRun): Promise<{ journalRounds:
           const numbers = Array.from({ length: BATCH }, () => nextBatchMailbox--);
           try {
             const answer = await request(`${cli.url}/adminapi/beta/${MAILBOX_TENANT}/$batch`, {
-              body: { requests: numbers.map((n, i) => ({ id: String(i), method: 'POST', url: 'InvokeCommand', body: cmdletBody('Set-CASMailbox', { Identity: upn(n), SmtpClientAuthenticationDisabled: true }) })) },
+              body: {
+                requests: numbers.map((n, i) => ({
+                  id: String(i),
+                  method: 'POST',
+                  url: 'InvokeCommand',
+                  body: cmdletBody('Set-CASMailbox', { Identity: upn(n), SmtpClientAuthenticationDisabled: true }),
+                })),
+              },
               timeoutMs: REQUEST_TIMEOUT_MS,
             });
             const statuses = answer.body?.responses?.map((r: { status: number }) => r.status);
-            if (answer.status !== 200 || statuses.some((st: number) => st !== 200)) throw new Error(`unexpected ${answer.status}: ${JSON.stringify(answer.body)}`);
+            if (answer.status !== 200 || statuses.some((st: number) => st !== 200))
+              throw new Error(`unexpected ${answer.status}: ${JSON.stringify(answer.body)}`);
           } catch (error) {
             if (killed) return;
-            throw new Error(`round ${round}, batch ${numbers.join(',')}: ${(error as Error).message}; emulator stderr: ${cli.stderr()}`);
+            throw new Error(
+              `round ${round}, batch ${numbers.join(',')}: ${(error as Error).message}; emulator stderr: ${cli.stderr()}`,
+            );
           }
           ackedBatchMailboxes.push(...numbers);
           totalAcknowledged += numbers.length;
@@ -147,12 +183,19 @@ async function crashRounds(dir: string, run: CrashRun): Promise<{ journalRounds:
       if (rawSeq > snapshotSeq) compactedRounds++;
       snapshotSeq = rawSeq;
       const tenants = new Map<string, any>(state.tenants.map((t: any) => [t.initialDomain, t]));
-      const mailboxes = new Map<string, any>(tenants.get(MAILBOX_TENANT).recipients.map((r: any) => [r.UserPrincipalName, r]));
-      for (const n of ackedMailboxes) expect([upn(n), mailboxes.get(upn(n)).SmtpClientAuthenticationDisabled]).toEqual([upn(n), false]);
-      for (const n of ackedBatchMailboxes) expect([upn(n), mailboxes.get(upn(n)).SmtpClientAuthenticationDisabled]).toEqual([upn(n), true]);
+      const mailboxes = new Map<string, any>(
+        tenants.get(MAILBOX_TENANT).recipients.map((r: any) => [r.UserPrincipalName, r]),
+      );
+      for (const n of ackedMailboxes)
+        expect([upn(n), mailboxes.get(upn(n)).SmtpClientAuthenticationDisabled]).toEqual([upn(n), false]);
+      for (const n of ackedBatchMailboxes)
+        expect([upn(n), mailboxes.get(upn(n)).SmtpClientAuthenticationDisabled]).toEqual([upn(n), true]);
       for (const [tenant, model] of models) {
         const onDisk = tenants.get(tenant);
-        const value: [boolean, boolean | null] = [onDisk.transportConfig.SmtpClientAuthenticationDisabled, onDisk.transportConfig.AllowLegacyTLSClients];
+        const value: [boolean, boolean | null] = [
+          onDisk.transportConfig.SmtpClientAuthenticationDisabled,
+          onDisk.transportConfig.AllowLegacyTLSClients,
+        ];
         if (onDisk.revision === model.revision) {
           expect([tenant, value]).toEqual([tenant, model.value]);
         } else {
@@ -171,9 +214,13 @@ async function crashRounds(dir: string, run: CrashRun): Promise<{ journalRounds:
 
     // A final start resumes the state file, and a clean stop exits 0.
     const cli = await run.spawnRound(dataFile, fixtureFile);
-    const answer = await request(`${cli.url}/adminapi/beta/${TRANSPORT_TENANTS[0]}/InvokeCommand`, { body: cmdletBody('Get-TransportConfig') });
+    const answer = await request(`${cli.url}/adminapi/beta/${TRANSPORT_TENANTS[0]}/InvokeCommand`, {
+      body: cmdletBody('Get-TransportConfig'),
+    });
     const model = models.get(TRANSPORT_TENANTS[0]!)!;
-    expect([answer.body.value[0].SmtpClientAuthenticationDisabled, answer.body.value[0].AllowLegacyTLSClients]).toEqual(model.value);
+    expect([answer.body.value[0].SmtpClientAuthenticationDisabled, answer.body.value[0].AllowLegacyTLSClients]).toEqual(
+      model.value,
+    );
     cli.child.kill('SIGTERM');
     expect((await cli.exited).code).toBe(0);
     return { journalRounds, compactedRounds };
@@ -188,7 +235,8 @@ describe('crash safety (kill -9)', () => {
     const path = join(dir.path, 'cli');
     mkdirSync(path);
     const { journalRounds } = await crashRounds(path, {
-      spawnRound: (dataFile, fixtureFile) => spawnCli(['emulator', '--data', dataFile, '--seed', fixtureFile, '--token', TOKEN]),
+      spawnRound: (dataFile, fixtureFile) =>
+        spawnCli(['emulator', '--data', dataFile, '--seed', fixtureFile, '--token', TOKEN]),
       batches: false,
     });
     // Most rounds end with acknowledged changes only in the journal: it is what is being tested.
@@ -200,7 +248,8 @@ describe('crash safety (kill -9)', () => {
     mkdirSync(path);
     const { compactedRounds } = await crashRounds(path, {
       // A 16 KB journal limit: the 4 MB state file is rewritten every few group commits, so kills land mid-compaction.
-      spawnRound: (dataFile, fixtureFile) => spawnEmulatorChild({ dataFile, seed: fixtureFile, token: TOKEN, journalCompactBytes: 16 * 1024 }),
+      spawnRound: (dataFile, fixtureFile) =>
+        spawnEmulatorChild({ dataFile, seed: fixtureFile, token: TOKEN, journalCompactBytes: 16 * 1024 }),
       batches: true,
     });
     // Timing-dependent (kills come at random moments, some at once): at least a couple of rounds must have compacted.

@@ -15,7 +15,7 @@ describe('the December 2026 switch in the emulator', () => {
   });
   const route = (name: string): string => `/_emulator/tenants/${DEMO_TENANT}/${name}`;
 
-  test("the flip: SMTP AUTH off for the org, Basic SMTP off in every policy; mailbox settings stay", async () => {
+  test('the flip: SMTP AUTH off for the org, Basic SMTP off in every policy; mailbox settings stay', async () => {
     const admin = emulator.inspect;
     await admin.invoke('Set-TransportConfig', { SmtpClientAuthenticationDisabled: false });
     await admin.invoke('New-AuthenticationPolicy', {

@@ -20,39 +20,73 @@ describe('seed fixtures', () => {
     const [tenant] = buildTenantsFromFixture(DEMO_FIXTURE, 'demo');
     expect(tenant!.initialDomain).toBe('contoso.onmicrosoft.com');
     expect(tenant!.domains).toEqual(['contoso.onmicrosoft.com', 'contoso.com']);
-    expect(tenant!.transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: true, AllowLegacyTLSClients: null });
+    expect(tenant!.transportConfig).toMatchObject({
+      SmtpClientAuthenticationDisabled: true,
+      AllowLegacyTLSClients: null,
+    });
     const byUpn = new Map(tenant!.recipients.map((r) => [r.UserPrincipalName, r]));
-    for (const upn of ['sean@contoso.com', 'chris@contoso.com', 'akol@contoso.com', 'tjohnston@contoso.com', 'kakers@contoso.com', 'scanner@contoso.com']) {
+    for (const upn of [
+      'sean@contoso.com',
+      'chris@contoso.com',
+      'akol@contoso.com',
+      'tjohnston@contoso.com',
+      'kakers@contoso.com',
+      'scanner@contoso.com',
+    ]) {
       expect(byUpn.get(upn)?.RecipientTypeDetails).toBe('UserMailbox');
     }
     expect(byUpn.get('info@contoso.com')?.RecipientTypeDetails).toBe('SharedMailbox');
     expect(byUpn.get('jdoe@contoso.com')).toMatchObject({ RecipientTypeDetails: 'User', PrimarySmtpAddress: null });
-    expect(tenant!.recipients.every((r) => r.SmtpClientAuthenticationDisabled === null && r.AuthenticationPolicy === null)).toBe(true);
+    expect(
+      tenant!.recipients.every((r) => r.SmtpClientAuthenticationDisabled === null && r.AuthenticationPolicy === null),
+    ).toBe(true);
     expect(tenant!.authenticationPolicies).toEqual([]);
     // Deterministic: the same seed builds the same GUIDs (reset relies on it).
     expect(buildTenantsFromFixture(DEMO_FIXTURE, 'demo')).toEqual([tenant]);
   });
 
   it('builds policies, overrides, assignments and users from a full fixture', () => {
-    const [tenant] = buildTenantsFromFixture(validateFixture({
-      tenants: [{
-        domain: 'fabrikam.onmicrosoft.com',
-        domains: ['fabrikam.com'],
-        transportConfig: { SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true },
-        organizationConfig: { DefaultAuthenticationPolicy: 'Block Basic Auth' },
-        authenticationPolicies: ['Block Basic Auth', { name: 'Allow SMTP', AllowBasicAuthSmtp: true }],
-        mailboxes: ['a@fabrikam.com', { upn: 'printer@fabrikam.com', SmtpClientAuthenticationDisabled: false, AuthenticationPolicy: 'allow smtp' }],
-        users: [{ upn: 'nomail@fabrikam.com', displayName: 'No Mail' }],
-      }],
-    }, 'test'), 'test');
-    expect(tenant!.transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true });
+    const [tenant] = buildTenantsFromFixture(
+      validateFixture(
+        {
+          tenants: [
+            {
+              domain: 'fabrikam.onmicrosoft.com',
+              domains: ['fabrikam.com'],
+              transportConfig: { SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true },
+              organizationConfig: { DefaultAuthenticationPolicy: 'Block Basic Auth' },
+              authenticationPolicies: ['Block Basic Auth', { name: 'Allow SMTP', AllowBasicAuthSmtp: true }],
+              mailboxes: [
+                'a@fabrikam.com',
+                {
+                  upn: 'printer@fabrikam.com',
+                  SmtpClientAuthenticationDisabled: false,
+                  AuthenticationPolicy: 'allow smtp',
+                },
+              ],
+              users: [{ upn: 'nomail@fabrikam.com', displayName: 'No Mail' }],
+            },
+          ],
+        },
+        'test',
+      ),
+      'test',
+    );
+    expect(tenant!.transportConfig).toMatchObject({
+      SmtpClientAuthenticationDisabled: false,
+      AllowLegacyTLSClients: true,
+    });
     expect(tenant!.organizationConfig.DefaultAuthenticationPolicy).toBe('Block Basic Auth');
     expect(tenant!.authenticationPolicies.map((p) => [p.Name, p.AllowBasicAuthSmtp, p.AllowBasicAuthImap])).toEqual([
       ['Block Basic Auth', false, false],
       ['Allow SMTP', true, false],
     ]);
     const printer = tenant!.recipients.find((r) => r.Alias === 'printer')!;
-    expect(printer).toMatchObject({ SmtpClientAuthenticationDisabled: false, AuthenticationPolicy: 'Allow SMTP', DisplayName: 'Printer' });
+    expect(printer).toMatchObject({
+      SmtpClientAuthenticationDisabled: false,
+      AuthenticationPolicy: 'Allow SMTP',
+      DisplayName: 'Printer',
+    });
   });
 
   it('lists every problem with its JSON path and what to fix', () => {
@@ -62,7 +96,12 @@ describe('seed fixtures', () => {
           domain: 'contoso.com',
           tenantId: 'not-a-guid',
           transportConfig: { SmtpClientAuthenticationDisabled: 'yes', allowLegacyTLSClients: true },
-          mailboxes: ['sean@contoso.com', 'sean@contoso.com', { upn: 'x@elsewhere.com' }, { upn: 'y@contoso.com', type: 'Shared' }],
+          mailboxes: [
+            'sean@contoso.com',
+            'sean@contoso.com',
+            { upn: 'x@elsewhere.com' },
+            { upn: 'y@contoso.com', type: 'Shared' },
+          ],
           users: [42],
           authenticationPolicies: [{ name: 'x'.repeat(65) }],
           organizationConfig: { DefaultAuthenticationPolicy: 'Missing' },
@@ -91,8 +130,14 @@ describe('seed fixtures', () => {
 
   it('rejects domains shared between tenants and an empty tenant list', () => {
     expect(problemsOf({ tenants: [] })).toContain('tenants: must be a non-empty array');
-    expect(problemsOf({ tenants: [{ domain: 'a.onmicrosoft.com', domains: ['x.com'] }, { domain: 'b.onmicrosoft.com', domains: ['X.com'] }] }))
-      .toContain('tenants[1].domains[0]: domain "X.com" is already used by tenants[0].domains[0]');
+    expect(
+      problemsOf({
+        tenants: [
+          { domain: 'a.onmicrosoft.com', domains: ['x.com'] },
+          { domain: 'b.onmicrosoft.com', domains: ['X.com'] },
+        ],
+      }),
+    ).toContain('tenants[1].domains[0]: domain "X.com" is already used by tenants[0].domains[0]');
   });
 
   it('the CLI names the fixture file and the problem, and exits 1', async () => {
@@ -100,11 +145,29 @@ describe('seed fixtures', () => {
     try {
       const fixture = join(dir.path, 'fixture.json');
       writeFileSync(fixture, JSON.stringify({ tenants: [{ domain: 'a.onmicrosoft.com', mailboxes: ['bob'] }] }));
-      const result = await runCli(['emulator', '--data', join(dir.path, 'state.json'), '--seed', fixture, '--token', TOKEN]);
+      const result = await runCli([
+        'emulator',
+        '--data',
+        join(dir.path, 'state.json'),
+        '--seed',
+        fixture,
+        '--token',
+        TOKEN,
+      ]);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`Seed fixture ${fixture} is invalid`);
-      expect(result.stderr).toContain('tenants[0].mailboxes[0]: must be a user principal name like "sean@contoso.com", got "bob"');
-      const missing = await runCli(['emulator', '--data', join(dir.path, 'state.json'), '--seed', join(dir.path, 'nope.json'), '--token', TOKEN]);
+      expect(result.stderr).toContain(
+        'tenants[0].mailboxes[0]: must be a user principal name like "sean@contoso.com", got "bob"',
+      );
+      const missing = await runCli([
+        'emulator',
+        '--data',
+        join(dir.path, 'state.json'),
+        '--seed',
+        join(dir.path, 'nope.json'),
+        '--token',
+        TOKEN,
+      ]);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('the file cannot be read');
     } finally {
@@ -116,10 +179,17 @@ describe('seed fixtures', () => {
     const dir = tempDir();
     try {
       const dataFile = join(dir.path, 'state.json');
-      const emu = await TestEmulator.start({ dataFile, seed: { tenants: [{ domain: 'load.onmicrosoft.com', domains: ['load.com'], generatedMailboxes: 60_000 }] } });
+      const emu = await TestEmulator.start({
+        dataFile,
+        seed: { tenants: [{ domain: 'load.onmicrosoft.com', domains: ['load.com'], generatedMailboxes: 60_000 }] },
+      });
       expect(emu.emulator.tenants()[0]!.mailboxes).toBe(60_000);
       const one = await emu.invoke('load.com', 'Get-CASMailbox', { Identity: 'user59999@load.com' });
-      expect(one.body.value[0]).toMatchObject({ Name: 'user59999', PrimarySmtpAddress: 'user59999@load.com', SmtpClientAuthenticationDisabled: null });
+      expect(one.body.value[0]).toMatchObject({
+        Name: 'user59999',
+        PrimarySmtpAddress: 'user59999@load.com',
+        SmtpClientAuthenticationDisabled: null,
+      });
       const page = await emu.invoke('load.com', 'Get-CASMailbox', { ResultSize: 'Unlimited' });
       expect(page.body.value).toHaveLength(1000);
       expect(page.body['@odata.nextLink']).toBeDefined();
@@ -139,7 +209,12 @@ describe('seed fixtures', () => {
       const first = await startEmulator({ dataFile, token: TOKEN });
       await first.close();
       const lines: string[] = [];
-      const second = await startEmulator({ dataFile, token: TOKEN, seed: join(dir.path, 'missing.json'), log: (l) => lines.push(l) });
+      const second = await startEmulator({
+        dataFile,
+        token: TOKEN,
+        seed: join(dir.path, 'missing.json'),
+        log: (l) => lines.push(l),
+      });
       expect(lines.some((l) => l.includes('missing.json ignored because'))).toBe(true);
       await second.close();
     } finally {

@@ -27,31 +27,47 @@ const FIXTURE: FixtureDocument = {
         ],
       },
     },
-    { domain: 'locked.onmicrosoft.com', mailboxes: ['a@locked.onmicrosoft.com'], graph: { missingPermissions: ['AuditLog.Read.All', 'Policy.Read.All', 'Reports.Read.All'] } },
-    { domain: 'basic.onmicrosoft.com', mailboxes: ['a@basic.onmicrosoft.com'], graph: { premiumLicence: false, concealedReportNames: true } },
+    {
+      domain: 'locked.onmicrosoft.com',
+      mailboxes: ['a@locked.onmicrosoft.com'],
+      graph: { missingPermissions: ['AuditLog.Read.All', 'Policy.Read.All', 'Reports.Read.All'] },
+    },
+    {
+      domain: 'basic.onmicrosoft.com',
+      mailboxes: ['a@basic.onmicrosoft.com'],
+      graph: { premiumLicence: false, concealedReportNames: true },
+    },
   ],
 };
 
 describe('emulated Microsoft Graph', () => {
   let emulator: TestEmulator;
-  const client = (tenant: string): GraphClient => new GraphClient({ baseUrl: `${emulator.url}/graph/${tenant}`, tokenProvider: new StaticTokenProvider(TOKEN) });
-  const get = (path: string, token: string | null = TOKEN) => fetch(`${emulator.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'manual' });
+  const client = (tenant: string): GraphClient =>
+    new GraphClient({ baseUrl: `${emulator.url}/graph/${tenant}`, tokenProvider: new StaticTokenProvider(TOKEN) });
+  const get = (path: string, token: string | null = TOKEN) =>
+    fetch(`${emulator.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'manual' });
 
   beforeAll(async () => {
     emulator = await TestEmulator.start({ seed: FIXTURE });
   });
   afterAll(() => emulator.close());
 
-  it('refuses a request without the token in Graph\'s error envelope', async () => {
-    const response = await get('/graph/graph.onmicrosoft.com/v1.0/policies/identitySecurityDefaultsEnforcementPolicy', null);
+  it("refuses a request without the token in Graph's error envelope", async () => {
+    const response = await get(
+      '/graph/graph.onmicrosoft.com/v1.0/policies/identitySecurityDefaultsEnforcementPolicy',
+      null,
+    );
     expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: { code: 'InvalidAuthenticationToken', innerError: { 'request-id': expect.any(String) } } });
+    expect(await response.json()).toMatchObject({
+      error: { code: 'InvalidAuthenticationToken', innerError: { 'request-id': expect.any(String) } },
+    });
   });
 
   it('pages the sign-in log newest first, 1000 a page, with absolute nextLinks that keep $select', async () => {
     const now = Date.now();
     const filter = signInFilter(new Date(now - 30 * 86_400_000), new Date(now + 60_000));
-    let url: string | undefined = `${emulator.url}/graph/graph.onmicrosoft.com/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$select=userPrincipalName,createdDateTime,status`;
+    let url: string | undefined =
+      `${emulator.url}/graph/graph.onmicrosoft.com/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(filter)}&$select=userPrincipalName,createdDateTime,status`;
     const items: Array<Record<string, unknown>> = [];
     let pages = 0;
     while (url) {
@@ -73,12 +89,23 @@ describe('emulated Microsoft Graph', () => {
 
   it('takes the filter exactly as sent: quotes doubled inside literals, anything else is an invalid filter clause', async () => {
     const upnFilter = `clientAppUsed eq 'Authenticated SMTP' and userPrincipalName eq 'o''brien@graph.onmicrosoft.com'`;
-    const ok = await get(`/graph/graph.onmicrosoft.com/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(upnFilter)}`);
+    const ok = await get(
+      `/graph/graph.onmicrosoft.com/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(upnFilter)}`,
+    );
     expect(((await ok.json()) as { value: unknown[] }).value).toHaveLength(3);
-    for (const bad of [`clientAppUsed eq 'x' or 1 eq 1`, `clientAppUsed eq 'Authenticated SMTP') or (true`, `clientAppUsed ne 'x'`, `createdDateTime ge '2026-01-01T00:00:00Z'`]) {
-      const response = await get(`/graph/graph.onmicrosoft.com/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(bad)}`);
+    for (const bad of [
+      `clientAppUsed eq 'x' or 1 eq 1`,
+      `clientAppUsed eq 'Authenticated SMTP') or (true`,
+      `clientAppUsed ne 'x'`,
+      `createdDateTime ge '2026-01-01T00:00:00Z'`,
+    ]) {
+      const response = await get(
+        `/graph/graph.onmicrosoft.com/v1.0/auditLogs/signIns?$filter=${encodeURIComponent(bad)}`,
+      );
       expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({ error: { code: 'BadRequest', message: expect.stringContaining('Invalid filter clause') } });
+      expect(await response.json()).toMatchObject({
+        error: { code: 'BadRequest', message: expect.stringContaining('Invalid filter clause') },
+      });
     }
   });
 
@@ -92,11 +119,23 @@ describe('emulated Microsoft Graph', () => {
     expect(await readSecurityDefaults(graph)).toEqual({ available: true, enabled: true });
 
     const locked = client('locked.onmicrosoft.com');
-    expect(await readSmtpSignIns(locked)).toEqual({ available: false, reason: 'the app lacks AuditLog.Read.All (Authorization_RequestDenied)' });
-    expect(await readSecurityDefaults(locked)).toEqual({ available: false, reason: 'the app lacks Policy.Read.All (Authorization_RequestDenied)' });
-    expect(await readEmailAppUsage(locked)).toEqual({ available: false, reason: 'the app lacks Reports.Read.All (Authorization_RequestDenied)' });
+    expect(await readSmtpSignIns(locked)).toEqual({
+      available: false,
+      reason: 'the app lacks AuditLog.Read.All (Authorization_RequestDenied)',
+    });
+    expect(await readSecurityDefaults(locked)).toEqual({
+      available: false,
+      reason: 'the app lacks Policy.Read.All (Authorization_RequestDenied)',
+    });
+    expect(await readEmailAppUsage(locked)).toEqual({
+      available: false,
+      reason: 'the app lacks Reports.Read.All (Authorization_RequestDenied)',
+    });
     const basic = client('basic.onmicrosoft.com');
-    expect(await readSmtpSignIns(basic)).toEqual({ available: false, reason: 'no Entra ID P1/P2 licence (Authentication_RequestFromNonPremiumTenantOrB2CTenant)' });
+    expect(await readSmtpSignIns(basic)).toEqual({
+      available: false,
+      reason: 'no Entra ID P1/P2 licence (Authentication_RequestFromNonPremiumTenantOrB2CTenant)',
+    });
     expect(await readSecurityDefaults(basic)).toEqual({ available: true, enabled: false });
   });
 
@@ -110,7 +149,10 @@ describe('emulated Microsoft Graph', () => {
     if (!usage.available) throw new Error(usage.reason);
     expect(usage.byUser.get('user00001@graph.onmicrosoft.com')).toMatchObject({ smtpUsed: true });
     expect(usage.byUser.get('user00030@graph.onmicrosoft.com')).toMatchObject({ smtpUsed: false });
-    expect(await readEmailAppUsage(client('basic.onmicrosoft.com'))).toEqual({ available: false, reason: expect.stringContaining('conceals user names') });
+    expect(await readEmailAppUsage(client('basic.onmicrosoft.com'))).toEqual({
+      available: false,
+      reason: expect.stringContaining('conceals user names'),
+    });
   });
 
   it('never follows a nextLink to another host with the token', async () => {
@@ -123,9 +165,18 @@ describe('emulated Microsoft Graph', () => {
     await new Promise<void>((done) => other.listen(0, '127.0.0.1', () => done()));
     try {
       const port = (other.address() as { port: number }).port;
-      const graph = new GraphClient({ baseUrl: `http://127.0.0.1:${port}`, tokenProvider: new StaticTokenProvider('secret-token') });
+      const graph = new GraphClient({
+        baseUrl: `http://127.0.0.1:${port}`,
+        tokenProvider: new StaticTokenProvider('secret-token'),
+      });
       const pages = graph.pages(graph.url('auditLogs/signIns'));
-      await expect((async () => { for await (const _ of pages) { /* read all */ } })()).rejects.toThrow(GraphRequestError);
+      await expect(
+        (async () => {
+          for await (const _ of pages) {
+            /* read all */
+          }
+        })(),
+      ).rejects.toThrow(GraphRequestError);
       expect(seen).toEqual(['Bearer secret-token']);
     } finally {
       other.close();

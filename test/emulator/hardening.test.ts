@@ -5,7 +5,12 @@
 import { connect } from 'node:net';
 import { createServer } from 'node:http';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { applyTimeouts, HEADERS_TIMEOUT_MS, IDLE_SOCKET_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from '../../src/emulator/hardening';
+import {
+  applyTimeouts,
+  HEADERS_TIMEOUT_MS,
+  IDLE_SOCKET_TIMEOUT_MS,
+  REQUEST_TIMEOUT_MS,
+} from '../../src/emulator/hardening';
 
 const TOKEN = 'hardening-test-token';
 
@@ -49,7 +54,11 @@ describe('emulator hardening', () => {
   test('half-sent and idle requests time out (the server settings, and a half-sent request on a short timeout)', async () => {
     const server = createServer({ connectionsCheckingInterval: 50 }, () => undefined);
     applyTimeouts(server);
-    expect([server.requestTimeout, server.headersTimeout, server.timeout]).toEqual([REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, IDLE_SOCKET_TIMEOUT_MS]);
+    expect([server.requestTimeout, server.headersTimeout, server.timeout]).toEqual([
+      REQUEST_TIMEOUT_MS,
+      HEADERS_TIMEOUT_MS,
+      IDLE_SOCKET_TIMEOUT_MS,
+    ]);
     // The same mechanism with a short bound: Node answers 408 and closes a request whose body never completes.
     server.requestTimeout = 300;
     server.headersTimeout = 200;
@@ -57,7 +66,9 @@ describe('emulator hardening', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const port = (server.address() as { port: number }).port;
     const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf'));
+      const socket = connect(port, '127.0.0.1', () =>
+        socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhalf'),
+      );
       let text = '';
       socket.on('data', (chunk) => (text += chunk.toString('utf8')));
       socket.on('close', () => resolve(text));

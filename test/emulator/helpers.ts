@@ -26,7 +26,14 @@ export function tempDir(prefix = 'exoform-emu-test-'): { path: string; remove():
 
 export async function request<T = any>(
   url: string,
-  init: { method?: string; body?: unknown; rawBody?: string; token?: string | null; headers?: Record<string, string>; timeoutMs?: number } = {},
+  init: {
+    method?: string;
+    body?: unknown;
+    rawBody?: string;
+    token?: string | null;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
 ): Promise<HttpAnswer<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
   const token = init.token === undefined ? TOKEN : init.token;
@@ -48,7 +55,10 @@ export function cmdletBody(name: string, parameters: Record<string, unknown> = {
 
 /** A started in-process emulator plus shortcuts. */
 export class TestEmulator {
-  private constructor(readonly emulator: RunningEmulator, private readonly dir?: { remove(): void }) {}
+  private constructor(
+    readonly emulator: RunningEmulator,
+    private readonly dir?: { remove(): void },
+  ) {}
 
   static async start(options: EmulatorOptions = {}, dir?: { remove(): void }): Promise<TestEmulator> {
     return new TestEmulator(await startEmulator({ token: TOKEN, seed: 'demo', ...options }), dir);
@@ -58,8 +68,16 @@ export class TestEmulator {
     return this.emulator.url;
   }
 
-  invoke<T = any>(tenant: string, name: string, parameters: Record<string, unknown> = {}, headers?: Record<string, string>): Promise<HttpAnswer<T>> {
-    return request<T>(`${this.url}/adminapi/beta/${encodeURIComponent(tenant)}/InvokeCommand`, { body: cmdletBody(name, parameters), headers });
+  invoke<T = any>(
+    tenant: string,
+    name: string,
+    parameters: Record<string, unknown> = {},
+    headers?: Record<string, string>,
+  ): Promise<HttpAnswer<T>> {
+    return request<T>(`${this.url}/adminapi/beta/${encodeURIComponent(tenant)}/InvokeCommand`, {
+      body: cmdletBody(name, parameters),
+      headers,
+    });
   }
 
   inspect<T = any>(method: string, path: string, body?: unknown): Promise<HttpAnswer<T>> {
@@ -102,7 +120,10 @@ function spawnNode(args: string[], timeoutMs: number): Promise<CliChild> {
     child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`CLI printed no URL within ${timeoutMs} ms. stderr: ${err}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`CLI printed no URL within ${timeoutMs} ms. stderr: ${err}`)),
+      timeoutMs,
+    );
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -120,7 +141,10 @@ function spawnNode(args: string[], timeoutMs: number): Promise<CliChild> {
 }
 
 /** Runs the CLI to completion (for commands that exit by themselves). */
-export function runCli(args: string[], options: { fromSource?: boolean } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCli(
+  args: string[],
+  options: { fromSource?: boolean } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env = options.fromSource === false ? process.env : FROM_SOURCE;
   const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

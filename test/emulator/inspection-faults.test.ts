@@ -24,35 +24,65 @@ describe('inspection API', () => {
       },
     ]);
     const state = await emu.inspect('GET', 'tenants/contoso.com');
-    expect(state.body.transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: true, AllowLegacyTLSClients: null });
+    expect(state.body.transportConfig).toMatchObject({
+      SmtpClientAuthenticationDisabled: true,
+      AllowLegacyTLSClients: null,
+    });
     expect(state.body.organizationConfig).toEqual({ DefaultAuthenticationPolicy: null });
     const upns = state.body.recipients.map((r: any) => r.UserPrincipalName);
-    expect(upns).toEqual(expect.arrayContaining(['sean@contoso.com', 'chris@contoso.com', 'akol@contoso.com', 'tjohnston@contoso.com', 'kakers@contoso.com', 'info@contoso.com', 'jdoe@contoso.com']));
-    expect(state.body.recipients.find((r: any) => r.UserPrincipalName === 'info@contoso.com').RecipientTypeDetails).toBe('SharedMailbox');
+    expect(upns).toEqual(
+      expect.arrayContaining([
+        'sean@contoso.com',
+        'chris@contoso.com',
+        'akol@contoso.com',
+        'tjohnston@contoso.com',
+        'kakers@contoso.com',
+        'info@contoso.com',
+        'jdoe@contoso.com',
+      ]),
+    );
+    expect(
+      state.body.recipients.find((r: any) => r.UserPrincipalName === 'info@contoso.com').RecipientTypeDetails,
+    ).toBe('SharedMailbox');
     expect(state.body.recipients.every((r: any) => r.SmtpClientAuthenticationDisabled === null)).toBe(true);
     expect((await emu.inspect('GET', 'tenants/nope.com')).status).toBe(404);
   });
 
-  it('changes transport config behind the provider\'s back (drift) and validates the patch', async () => {
-    const patched = await emu.inspect('PATCH', 'tenants/contoso.com/transport-config', { SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true });
+  it("changes transport config behind the provider's back (drift) and validates the patch", async () => {
+    const patched = await emu.inspect('PATCH', 'tenants/contoso.com/transport-config', {
+      SmtpClientAuthenticationDisabled: false,
+      AllowLegacyTLSClients: true,
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.revision).toBe(1);
     const read = await emu.invoke(DEMO, 'Get-TransportConfig');
     expect(read.body.value[0]).toMatchObject({ SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true });
-    const bad = await emu.inspect('PATCH', 'tenants/contoso.com/transport-config', { SmtpClientAuthenticationDisabled: null, Smtp: 1 });
+    const bad = await emu.inspect('PATCH', 'tenants/contoso.com/transport-config', {
+      SmtpClientAuthenticationDisabled: null,
+      Smtp: 1,
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toContain('SmtpClientAuthenticationDisabled: must be true or false');
     expect(bad.body.error.message).toContain('Smtp: unknown key');
   });
 
-  it('changes a recipient override behind the provider\'s back', async () => {
-    const patched = await emu.inspect('PATCH', 'tenants/contoso.com/recipients/SEAN@contoso.com', { SmtpClientAuthenticationDisabled: false });
-    expect(patched.body.recipient).toMatchObject({ UserPrincipalName: 'sean@contoso.com', SmtpClientAuthenticationDisabled: false });
+  it("changes a recipient override behind the provider's back", async () => {
+    const patched = await emu.inspect('PATCH', 'tenants/contoso.com/recipients/SEAN@contoso.com', {
+      SmtpClientAuthenticationDisabled: false,
+    });
+    expect(patched.body.recipient).toMatchObject({
+      UserPrincipalName: 'sean@contoso.com',
+      SmtpClientAuthenticationDisabled: false,
+    });
     const read = await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: 'sean' });
     expect(read.body.value[0].SmtpClientAuthenticationDisabled).toBe(false);
-    const noMailbox = await emu.inspect('PATCH', 'tenants/contoso.com/recipients/jdoe@contoso.com', { SmtpClientAuthenticationDisabled: true });
+    const noMailbox = await emu.inspect('PATCH', 'tenants/contoso.com/recipients/jdoe@contoso.com', {
+      SmtpClientAuthenticationDisabled: true,
+    });
     expect(noMailbox.status).toBe(400);
-    const noPolicy = await emu.inspect('PATCH', 'tenants/contoso.com/recipients/sean@contoso.com', { AuthenticationPolicy: 'Missing' });
+    const noPolicy = await emu.inspect('PATCH', 'tenants/contoso.com/recipients/sean@contoso.com', {
+      AuthenticationPolicy: 'Missing',
+    });
     expect(noPolicy.body.error.message).toContain('has no authentication policy "Missing"');
   });
 
@@ -65,11 +95,20 @@ describe('inspection API', () => {
     expect(log.body.total).toBe(4);
     expect(log.body.counts).toEqual({ 'Get-TransportConfig': 2, 'Set-TransportConfig': 1, 'Get-Nothing': 1 });
     expect(log.body.calls[1]).toMatchObject({
-      tenantId: DEMO_TENANT_ID, tenant: 'contoso.com', cmdlet: 'Set-TransportConfig',
-      parameters: { SmtpClientAuthenticationDisabled: false }, status: 200, via: 'InvokeCommand', fault: null, error: null,
+      tenantId: DEMO_TENANT_ID,
+      tenant: 'contoso.com',
+      cmdlet: 'Set-TransportConfig',
+      parameters: { SmtpClientAuthenticationDisabled: false },
+      status: 200,
+      via: 'InvokeCommand',
+      fault: null,
+      error: null,
     });
     expect(typeof log.body.calls[1].time).toBe('string');
-    expect(log.body.calls[3]).toMatchObject({ status: 403, error: "'Get-Nothing' is not a cmdlet this endpoint serves" });
+    expect(log.body.calls[3]).toMatchObject({
+      status: 403,
+      error: "'Get-Nothing' is not a cmdlet this endpoint serves",
+    });
     const filtered = await emu.inspect('GET', 'calls?cmdlet=set-transportconfig');
     expect(filtered.body.calls).toHaveLength(1);
     await emu.inspect('DELETE', 'calls');
@@ -93,7 +132,12 @@ describe('inspection API', () => {
     const reset = await emu.inspect('POST', 'reset');
     expect(reset.body.reset).toBe('all');
     expect((await emu.inspect('GET', 'faults')).body.rules).toEqual([]);
-    expect((await emu.inspect('GET', 'latency')).body).toEqual({ callMs: 0, connectMs: 0, pageSize: 1000, replicationLagMs: 0 });
+    expect((await emu.inspect('GET', 'latency')).body).toEqual({
+      callMs: 0,
+      connectMs: 0,
+      pageSize: 1000,
+      replicationLagMs: 0,
+    });
     expect((await emu.invoke(DEMO, 'Get-TransportConfig')).body.value[0].SmtpClientAuthenticationDisabled).toBe(true);
     expect((await emu.inspect('GET', 'calls')).body.total).toBe(1);
   });
@@ -116,7 +160,13 @@ describe('deterministic faults', () => {
   beforeEach(() => emu.inspect('POST', 'reset'));
 
   it('fails exactly the nth matching call with 429 and Retry-After, once', async () => {
-    const added = await emu.inspect('POST', 'faults', { cmdlet: 'Set-TransportConfig', nth: 3, times: 1, status: 429, retryAfterSeconds: 1 });
+    const added = await emu.inspect('POST', 'faults', {
+      cmdlet: 'Set-TransportConfig',
+      nth: 3,
+      times: 1,
+      status: 429,
+      retryAfterSeconds: 1,
+    });
     expect(added.status).toBe(201);
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
@@ -155,17 +205,27 @@ describe('deterministic faults', () => {
 
   it('injects a 500 with the given message and a 401 with WWW-Authenticate, times in a row', async () => {
     await emu.inspect('POST', 'faults', [
-      { cmdlet: 'Set-TransportConfig', status: 500, message: 'Object reference not set to an instance of an object.', exceptionType: 'System.NullReferenceException', times: 2 },
+      {
+        cmdlet: 'Set-TransportConfig',
+        status: 500,
+        message: 'Object reference not set to an instance of an object.',
+        exceptionType: 'System.NullReferenceException',
+        times: 2,
+      },
       { cmdlet: 'Get-TransportConfig', status: 401 },
     ]);
     for (let i = 0; i < 2; i++) {
       const answer = await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false });
       expect(answer.status).toBe(500);
       expect(answer.body.error.details[0]).toEqual({
-        code: 'Server', target: '', message: '|System.NullReferenceException|Object reference not set to an instance of an object.',
+        code: 'Server',
+        target: '',
+        message: '|System.NullReferenceException|Object reference not set to an instance of an object.',
       });
     }
-    expect((await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false })).status).toBe(200);
+    expect((await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false })).status).toBe(
+      200,
+    );
     const unauthorized = await emu.invoke(DEMO, 'Get-TransportConfig');
     expect(unauthorized.status).toBe(401);
     expect(unauthorized.headers.get('www-authenticate')).toContain('Bearer');
@@ -180,7 +240,12 @@ describe('deterministic faults', () => {
     expect((await emu.invoke(DEMO, 'Get-TransportConfig')).status).toBe(200);
     const bad = await emu.inspect('POST', 'faults', { status: 418, nth: 0, tenant: 'fabrikam.com', probability: 0.5 });
     expect(bad.status).toBe(400);
-    for (const text of ['status: must be one of', 'nth: must be a whole number from 1', 'tenant: no tenant "fabrikam.com"', 'probability: unknown key']) {
+    for (const text of [
+      'status: must be one of',
+      'nth: must be a whole number from 1',
+      'tenant: no tenant "fabrikam.com"',
+      'probability: unknown key',
+    ]) {
       expect(bad.body.error.message).toContain(text);
     }
     await emu.inspect('POST', 'faults', { status: 503 });
@@ -214,7 +279,11 @@ describe('latency model', () => {
         const body = JSON.stringify(cmdletBody('Get-TransportConfig'));
         const req = httpRequest(
           `${emu.url}/adminapi/beta/${DEMO}/InvokeCommand`,
-          { method: 'POST', agent, headers: { authorization: `Bearer ${TOKEN}`, 'content-length': Buffer.byteLength(body) } },
+          {
+            method: 'POST',
+            agent,
+            headers: { authorization: `Bearer ${TOKEN}`, 'content-length': Buffer.byteLength(body) },
+          },
           (res: IncomingMessage) => {
             res.resume();
             res.on('end', () => resolve(Date.now() - started));

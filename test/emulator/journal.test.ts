@@ -3,7 +3,16 @@
  * the ways a journal can fail to fit its state file. "Crash images" are taken by copying the state file and journal
  * while the emulator runs (every acknowledged change is on disk at that point), as a kill -9 would leave them.
  */
-import { appendFileSync, copyFileSync, existsSync, readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { StateFileError, readPersistedState, startEmulator } from '../../src/emulator';
 import { DEMO, TOKEN, TestEmulator, tempDir } from './helpers';
@@ -33,7 +42,10 @@ describe('state journal', () => {
 
   async function setOverrides(emu: TestEmulator, from: number, to: number, value: boolean): Promise<void> {
     for (let n = from; n <= to; n++) {
-      const answer = await emu.invoke(T, 'Set-CASMailbox', { Identity: upn(n), SmtpClientAuthenticationDisabled: value });
+      const answer = await emu.invoke(T, 'Set-CASMailbox', {
+        Identity: upn(n),
+        SmtpClientAuthenticationDisabled: value,
+      });
       expect(answer.status).toBe(200);
     }
   }
@@ -55,7 +67,14 @@ describe('state journal', () => {
     const resumed = await startEmulator({ dataFile: image, token: TOKEN, log: (l) => lines2.push(l) });
     expect(lines2.join('\n')).toContain('and 5 journal entries');
     const recipients = resumed.control.store.tenants[0]!.recipients;
-    expect(recipients.slice(0, 6).map((r) => r.SmtpClientAuthenticationDisabled)).toEqual([false, false, false, false, false, null]);
+    expect(recipients.slice(0, 6).map((r) => r.SmtpClientAuthenticationDisabled)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      null,
+    ]);
     expect(resumed.tenants()[0]!.revision).toBe(5);
     await resumed.close();
   });
@@ -67,7 +86,11 @@ describe('state journal', () => {
     await emu.close();
     const intact = readFileSync(`${image}.journal`, 'utf8');
     const imageSnapshot = readFileSync(image);
-    for (const torn of [intact.split('\n')[0]!.slice(0, 40), `0123456789abcdef {"lineage":"x","seq":4}\n`, '\u0000\u0000\u0000\u0000']) {
+    for (const torn of [
+      intact.split('\n')[0]!.slice(0, 40),
+      `0123456789abcdef {"lineage":"x","seq":4}\n`,
+      '\u0000\u0000\u0000\u0000',
+    ]) {
       writeFileSync(`${image}.journal`, intact + torn);
       expect(readPersistedState(image).tornJournalBytes).toBe(Buffer.byteLength(torn));
       const log: string[] = [];
@@ -96,7 +119,9 @@ describe('state journal', () => {
     writeFileSync(`${image}.journal`, damaged);
     const error = await startEmulator({ dataFile: image, token: TOKEN }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StateFileError);
-    expect((error as Error).message).toContain(`Journal ${image}.journal is damaged: line 2 is unreadable but later lines are intact`);
+    expect((error as Error).message).toContain(
+      `Journal ${image}.journal is damaged: line 2 is unreadable but later lines are intact`,
+    );
     expect((error as Error).message).toContain('move both away');
     expect(readFileSync(`${image}.journal`, 'utf8')).toBe(damaged);
     expect(existsSync(`${image}.lock`)).toBe(false);
@@ -118,7 +143,13 @@ describe('state journal', () => {
     let error = await startEmulator({ dataFile: image, token: TOKEN }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/does not fit state file .*belongs to another state file/);
 
-    writeFileSync(`${image}.journal`, mine.split('\n').filter((_, i) => i !== 1).join('\n'));
+    writeFileSync(
+      `${image}.journal`,
+      mine
+        .split('\n')
+        .filter((_, i) => i !== 1)
+        .join('\n'),
+    );
     error = await startEmulator({ dataFile: image, token: TOKEN }).catch((e: unknown) => e);
     expect((error as Error).message).toContain('it continues at seq 3 but the state file ends at seq 1');
   });
@@ -164,7 +195,9 @@ describe('state journal', () => {
     const image = crashImage('image.json');
     await emu.close();
     const resumed = await TestEmulator.start({ dataFile: image });
-    expect(resumed.emulator.control.store.tenants[0]!.recipients.every((r) => r.SmtpClientAuthenticationDisabled === false)).toBe(true);
+    expect(
+      resumed.emulator.control.store.tenants[0]!.recipients.every((r) => r.SmtpClientAuthenticationDisabled === false),
+    ).toBe(true);
     expect(resumed.emulator.tenants()[0]!.revision).toBe(50);
     await resumed.close();
   });
@@ -174,7 +207,11 @@ describe('state journal', () => {
     await emu.invoke(T, 'New-AuthenticationPolicy', { Name: 'Keep', AllowBasicAuthSmtp: true });
     await emu.invoke(T, 'New-AuthenticationPolicy', { Name: 'Drop' });
     await emu.invoke(T, 'Set-AuthenticationPolicy', { Identity: 'Keep', AllowBasicAuthPop: true });
-    await emu.invoke(T, 'Set-User', { Identity: upn(1), AuthenticationPolicy: 'Drop', STSRefreshTokensValidFrom: '2026-05-01T00:00:00Z' });
+    await emu.invoke(T, 'Set-User', {
+      Identity: upn(1),
+      AuthenticationPolicy: 'Drop',
+      STSRefreshTokensValidFrom: '2026-05-01T00:00:00Z',
+    });
     await emu.invoke(T, 'Set-OrganizationConfig', { DefaultAuthenticationPolicy: 'Keep' });
     await emu.invoke(T, 'Remove-AuthenticationPolicy', { Identity: 'Drop' });
     await emu.invoke(T, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false });
@@ -186,7 +223,9 @@ describe('state journal', () => {
     const resumed = await TestEmulator.start({ dataFile: image });
     expect((await resumed.inspect('GET', `tenants/${T}`)).body).toEqual(live);
     await resumed.close();
-    expect(JSON.parse(readFileSync(image, 'utf8')).tenants[0].recipients.map((r: any) => r.UserPrincipalName)).toEqual(live.recipients.map((r: any) => r.UserPrincipalName));
+    expect(JSON.parse(readFileSync(image, 'utf8')).tenants[0].recipients.map((r: any) => r.UserPrincipalName)).toEqual(
+      live.recipients.map((r: any) => r.UserPrincipalName),
+    );
   });
 
   it('notices a journal deleted behind its back and writes a complete state file instead of appending to a ghost', async () => {
@@ -195,7 +234,11 @@ describe('state journal', () => {
     unlinkSync(journal);
     await setOverrides(emu, 3, 3, false);
     const onDisk = readPersistedState(dataFile);
-    expect(onDisk.tenants[0]!.recipients.slice(0, 3).map((r) => r.SmtpClientAuthenticationDisabled)).toEqual([false, false, false]);
+    expect(onDisk.tenants[0]!.recipients.slice(0, 3).map((r) => r.SmtpClientAuthenticationDisabled)).toEqual([
+      false,
+      false,
+      false,
+    ]);
     expect((await emu.inspect('GET', 'stats')).body.persistence.snapshots).toBe(2);
     await emu.close();
   });
@@ -212,9 +255,15 @@ describe('state journal', () => {
     const { lineage: _lineage, journalSeq: _seq, ...rest } = v2;
     writeFileSync(dataFile, JSON.stringify({ ...rest, version: 1 }));
     const old = await TestEmulator.start({ dataFile });
-    expect((await old.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false })).status).toBe(200);
+    expect((await old.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false })).status).toBe(
+      200,
+    );
     const upgraded = JSON.parse(readFileSync(dataFile, 'utf8'));
-    expect(upgraded).toMatchObject({ version: 2, journalSeq: 0, tenants: [{ transportConfig: { SmtpClientAuthenticationDisabled: false } }] });
+    expect(upgraded).toMatchObject({
+      version: 2,
+      journalSeq: 0,
+      tenants: [{ transportConfig: { SmtpClientAuthenticationDisabled: false } }],
+    });
     expect(typeof upgraded.lineage).toBe('string');
     await old.close();
   });

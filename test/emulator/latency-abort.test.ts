@@ -5,7 +5,8 @@
 import { RunningEmulator, startEmulator } from '../../src/emulator';
 import { DEMO, TOKEN, TestEmulator, cmdletBody } from './helpers';
 
-const inFlightCount = (emulator: RunningEmulator): number => (emulator.control.stats.snapshot() as { inFlight: number }).inFlight;
+const inFlightCount = (emulator: RunningEmulator): number =>
+  (emulator.control.stats.snapshot() as { inFlight: number }).inFlight;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
@@ -20,9 +21,13 @@ describe('latency timers', () => {
   it('an in-process emulator with 20 s latency closes promptly with a request in flight', async () => {
     const emulator = await startEmulator({ token: TOKEN, latency: { callMs: 20_000 } });
     const inFlight = fetch(`${emulator.url}/adminapi/beta/${DEMO}/InvokeCommand`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
       body: JSON.stringify(cmdletBody('Set-TransportConfig', { SmtpClientAuthenticationDisabled: false })),
-    }).then(() => 'answered', () => 'failed');
+    }).then(
+      () => 'answered',
+      () => 'failed',
+    );
     await waitFor(async () => inFlightCount(emulator) === 1);
     const started = Date.now();
     await emulator.close();
@@ -36,8 +41,13 @@ describe('latency timers', () => {
   it('also while a new connection waits out its connect latency', async () => {
     const emulator = await startEmulator({ token: TOKEN, latency: { connectMs: 20_000 } });
     const inFlight = fetch(`${emulator.url}/adminapi/beta/${DEMO}/InvokeCommand`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(cmdletBody('Get-TransportConfig')),
-    }).then(() => 'answered', () => 'failed');
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify(cmdletBody('Get-TransportConfig')),
+    }).then(
+      () => 'answered',
+      () => 'failed',
+    );
     await sleep(200);
     const started = Date.now();
     await emulator.close();
@@ -50,7 +60,9 @@ describe('latency timers', () => {
     try {
       const controller = new AbortController();
       const request = fetch(`${emu.url}/adminapi/beta/${DEMO}/InvokeCommand`, {
-        method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, signal: controller.signal,
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        signal: controller.signal,
         body: JSON.stringify(cmdletBody('Set-TransportConfig', { SmtpClientAuthenticationDisabled: false })),
       }).catch(() => undefined);
       await waitFor(async () => inFlightCount(emu.emulator) === 1);

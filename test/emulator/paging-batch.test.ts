@@ -37,15 +37,20 @@ describe('paging', () => {
     expect(first.body.value).toHaveLength(10);
     const { rows, links } = await followAll(first, cmdletBody('Get-CASMailbox', ALL));
     expect(links).toHaveLength(2);
-    for (const link of links) expect(link.startsWith(`${emu.url}/adminapi/beta/paging.com/InvokeCommand?$skiptoken=`)).toBe(true);
-    expect(rows.map((r) => r.Name)).toEqual(Array.from({ length: 25 }, (_, i) => `user${String(i + 1).padStart(5, '0')}`));
+    for (const link of links)
+      expect(link.startsWith(`${emu.url}/adminapi/beta/paging.com/InvokeCommand?$skiptoken=`)).toBe(true);
+    expect(rows.map((r) => r.Name)).toEqual(
+      Array.from({ length: 25 }, (_, i) => `user${String(i + 1).padStart(5, '0')}`),
+    );
     const calls = await emu.inspect('GET', 'calls');
     expect(calls.body.calls.map((c: any) => c.page)).toEqual([0, 1, 2]);
   });
 
   it('serves later pages from a snapshot: changes after page 1 do not show up on page 2', async () => {
     const first = await emu.invoke('paging.com', 'Get-CASMailbox', ALL, { prefer: 'odata.maxpagesize=10' });
-    await emu.inspect('PATCH', 'tenants/paging.com/recipients/user00015@paging.com', { SmtpClientAuthenticationDisabled: false });
+    await emu.inspect('PATCH', 'tenants/paging.com/recipients/user00015@paging.com', {
+      SmtpClientAuthenticationDisabled: false,
+    });
     const second = await request(first.body['@odata.nextLink'], { body: cmdletBody('Get-CASMailbox', ALL) });
     expect(second.body.value.find((r: any) => r.Name === 'user00015').SmtpClientAuthenticationDisabled).toBeNull();
     const fresh = await emu.invoke('paging.com', 'Get-CASMailbox', { Identity: 'user00015@paging.com' });
@@ -69,13 +74,18 @@ describe('paging', () => {
   });
 
   it('rejects an unknown, foreign or mismatched skiptoken with 400 and a clear message', async () => {
-    const unknown = await request(`${emu.url}/adminapi/beta/paging.com/InvokeCommand?$skiptoken=bogus`, { body: cmdletBody('Get-CASMailbox', ALL) });
+    const unknown = await request(`${emu.url}/adminapi/beta/paging.com/InvokeCommand?$skiptoken=bogus`, {
+      body: cmdletBody('Get-CASMailbox', ALL),
+    });
     expect(unknown.status).toBe(400);
     expect(unknown.body.error.code).toBe('InvalidSkipToken');
     expect(unknown.body.error.message).toContain('unknown or has expired');
     const first = await emu.invoke('paging.com', 'Get-CASMailbox', ALL, { prefer: 'odata.maxpagesize=10' });
     const token = new URL(first.body['@odata.nextLink']).searchParams.get('$skiptoken');
-    const otherTenant = await request(`${emu.url}/adminapi/beta/big.onmicrosoft.com/InvokeCommand?$skiptoken=${token}`, { body: cmdletBody('Get-CASMailbox', ALL) });
+    const otherTenant = await request(
+      `${emu.url}/adminapi/beta/big.onmicrosoft.com/InvokeCommand?$skiptoken=${token}`,
+      { body: cmdletBody('Get-CASMailbox', ALL) },
+    );
     expect(otherTenant.status).toBe(400);
     expect(otherTenant.body.error.message).toContain('another tenant');
     const otherCmdlet = await request(first.body['@odata.nextLink'], { body: cmdletBody('Get-TransportConfig') });
@@ -94,7 +104,10 @@ describe('paging', () => {
   it('stops at 1000 objects without -ResultSize and warns like Exchange; pages through 1500 with Unlimited', async () => {
     // Trimmed with $select (kept by the next links): whole ~3.4 KB rows would make the pages slow next to the 400 ms cursor lifetime.
     const url = `${emu.url}/adminapi/beta/big.onmicrosoft.com/InvokeCommand?$select=Guid`;
-    const limited = await request(url, { body: cmdletBody('Get-CASMailbox', {}), headers: { prefer: 'odata.maxpagesize=400' } });
+    const limited = await request(url, {
+      body: cmdletBody('Get-CASMailbox', {}),
+      headers: { prefer: 'odata.maxpagesize=400' },
+    });
     expect(limited.body['@adminapi.warnings']).toEqual([RESULT_SIZE_DEFAULT_WARNING]);
     const limitedRows = await followAll(limited, cmdletBody('Get-CASMailbox', {}));
     expect(limitedRows.rows).toHaveLength(1000);
@@ -119,12 +132,32 @@ describe('$batch', () => {
       headers: { prefer: 'odata.continue-on-error' },
       body: {
         requests: [
-          { id: '1', method: 'POST', url: 'InvokeCommand', body: cmdletBody('Set-TransportConfig', { SmtpClientAuthenticationDisabled: false }) },
-          { id: '2', method: 'POST', url: '/adminapi/beta/paging.com/InvokeCommand', body: cmdletBody('Get-CASMailbox', { Identity: 'ghost@paging.com' }) },
-          { id: '3', method: 'POST', url: `${emu.url}/adminapi/beta/paging.onmicrosoft.com/InvokeCommand`, body: cmdletBody('Get-TransportConfig') },
+          {
+            id: '1',
+            method: 'POST',
+            url: 'InvokeCommand',
+            body: cmdletBody('Set-TransportConfig', { SmtpClientAuthenticationDisabled: false }),
+          },
+          {
+            id: '2',
+            method: 'POST',
+            url: '/adminapi/beta/paging.com/InvokeCommand',
+            body: cmdletBody('Get-CASMailbox', { Identity: 'ghost@paging.com' }),
+          },
+          {
+            id: '3',
+            method: 'POST',
+            url: `${emu.url}/adminapi/beta/paging.onmicrosoft.com/InvokeCommand`,
+            body: cmdletBody('Get-TransportConfig'),
+          },
           { id: '4', method: 'POST', url: 'InvokeCommand', body: cmdletBody('Get-TransportConfig') },
           { id: '5', method: 'POST', url: 'InvokeCommand', body: cmdletBody('Get-Bogus') },
-          { id: '6', method: 'POST', url: '/adminapi/beta/nobody.onmicrosoft.com/InvokeCommand', body: cmdletBody('Get-TransportConfig') },
+          {
+            id: '6',
+            method: 'POST',
+            url: '/adminapi/beta/nobody.onmicrosoft.com/InvokeCommand',
+            body: cmdletBody('Get-TransportConfig'),
+          },
           { id: '7', method: 'GET', url: 'InvokeCommand', body: cmdletBody('Get-TransportConfig') },
         ],
       },
@@ -148,7 +181,17 @@ describe('$batch', () => {
 
   it('pages inside a batch item with the item Prefer header', async () => {
     const answer = await request(batchUrl(), {
-      body: { requests: [{ id: 'a', method: 'POST', url: 'InvokeCommand', headers: { Prefer: 'odata.maxpagesize=5' }, body: cmdletBody('Get-CASMailbox', ALL) }] },
+      body: {
+        requests: [
+          {
+            id: 'a',
+            method: 'POST',
+            url: 'InvokeCommand',
+            headers: { Prefer: 'odata.maxpagesize=5' },
+            body: cmdletBody('Get-CASMailbox', ALL),
+          },
+        ],
+      },
     });
     const item = answer.body.responses[0];
     expect(item.body.value).toHaveLength(5);
@@ -156,11 +199,20 @@ describe('$batch', () => {
   });
 
   it('rejects more than 20 requests, an empty batch, duplicate ids and a malformed body with 400', async () => {
-    const item = (id: string) => ({ id, method: 'POST', url: 'InvokeCommand', body: cmdletBody('Get-TransportConfig') });
-    const tooMany = await request(batchUrl(), { body: { requests: Array.from({ length: 21 }, (_, i) => item(String(i))) } });
+    const item = (id: string) => ({
+      id,
+      method: 'POST',
+      url: 'InvokeCommand',
+      body: cmdletBody('Get-TransportConfig'),
+    });
+    const tooMany = await request(batchUrl(), {
+      body: { requests: Array.from({ length: 21 }, (_, i) => item(String(i))) },
+    });
     expect(tooMany.status).toBe(400);
     expect(tooMany.body.error.message).toContain('1 to 20');
-    const twenty = await request(batchUrl(), { body: { requests: Array.from({ length: 20 }, (_, i) => item(String(i))) } });
+    const twenty = await request(batchUrl(), {
+      body: { requests: Array.from({ length: 20 }, (_, i) => item(String(i))) },
+    });
     expect(twenty.status).toBe(200);
     expect((await request(batchUrl(), { body: { requests: [] } })).status).toBe(400);
     const duplicate = await request(batchUrl(), { body: { requests: [item('1'), item('1')] } });
@@ -171,7 +223,12 @@ describe('$batch', () => {
   it('counts a batch as one call for the latency model', async () => {
     await emu.inspect('PUT', 'latency', { callMs: 150 });
     const started = Date.now();
-    const item = (id: string) => ({ id, method: 'POST', url: 'InvokeCommand', body: cmdletBody('Get-TransportConfig') });
+    const item = (id: string) => ({
+      id,
+      method: 'POST',
+      url: 'InvokeCommand',
+      body: cmdletBody('Get-TransportConfig'),
+    });
     await request(batchUrl(), { body: { requests: [item('1'), item('2'), item('3'), item('4')] } });
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(140);

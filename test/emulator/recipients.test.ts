@@ -29,9 +29,12 @@ describe('resolveRecipient', () => {
     expect(resolveRecipient(tenant, identity)).toEqual({ kind: 'one', recipient: sean });
   });
 
-  it.each([[null], [undefined], [''], ['   ']])('reports "all" for the empty identity %p (the documented Get- pitfall)', (identity) => {
-    expect(resolveRecipient(tenant, identity)).toEqual({ kind: 'all' });
-  });
+  it.each([[null], [undefined], [''], ['   ']])(
+    'reports "all" for the empty identity %p (the documented Get- pitfall)',
+    (identity) => {
+      expect(resolveRecipient(tenant, identity)).toEqual({ kind: 'all' });
+    },
+  );
 
   it('reports none for unknown identities and does not treat wildcards or prefixes as matches', () => {
     expect(resolveRecipient(tenant, 'nobody@contoso.com').kind).toBe('none');
@@ -41,13 +44,27 @@ describe('resolveRecipient', () => {
   });
 
   it('reports ambiguous when one identity names several recipients', () => {
-    const [state] = buildTenantsFromFixture({
-      tenants: [{ domain: 'amb.onmicrosoft.com', mailboxes: [{ upn: 'a@amb.onmicrosoft.com', name: 'shared-name' }, { upn: 'shared-name@amb.onmicrosoft.com', name: 'other' }] }],
-    }, 'test');
+    const [state] = buildTenantsFromFixture(
+      {
+        tenants: [
+          {
+            domain: 'amb.onmicrosoft.com',
+            mailboxes: [
+              { upn: 'a@amb.onmicrosoft.com', name: 'shared-name' },
+              { upn: 'shared-name@amb.onmicrosoft.com', name: 'other' },
+            ],
+          },
+        ],
+      },
+      'test',
+    );
     const ambiguous = new Tenant(state!, () => undefined);
     const result = resolveRecipient(ambiguous, 'shared-name');
     expect(result.kind).toBe('ambiguous');
-    expect(result.kind === 'ambiguous' && result.matches.map((r) => r.UserPrincipalName).sort()).toEqual(['a@amb.onmicrosoft.com', 'shared-name@amb.onmicrosoft.com']);
+    expect(result.kind === 'ambiguous' && result.matches.map((r) => r.UserPrincipalName).sort()).toEqual([
+      'a@amb.onmicrosoft.com',
+      'shared-name@amb.onmicrosoft.com',
+    ]);
   });
 
   it('keeps the index current when a recipient record is replaced', () => {
@@ -55,7 +72,9 @@ describe('resolveRecipient', () => {
     const live = new Tenant(buildTenantsFromFixture(DEMO_FIXTURE, 'demo')[0]!, () => changes++);
     const before = resolveRecipient(live, 'chris');
     expect(before.kind).toBe('one');
-    const updated = live.updateRecipient((before as { recipient: any }).recipient, { SmtpClientAuthenticationDisabled: false });
+    const updated = live.updateRecipient((before as { recipient: any }).recipient, {
+      SmtpClientAuthenticationDisabled: false,
+    });
     expect(resolveRecipient(live, 'chris@contoso.com')).toEqual({ kind: 'one', recipient: updated });
     expect(Object.isFrozen(updated)).toBe(true);
     expect(changes).toBe(1);

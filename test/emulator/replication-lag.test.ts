@@ -14,14 +14,19 @@ describe('replication lag and steady-rate faults', () => {
     await emu.close();
   });
 
-  const orgDisabled = async (): Promise<boolean> => (await emu.invoke(DEMO, 'Get-TransportConfig')).body.value[0].SmtpClientAuthenticationDisabled;
+  const orgDisabled = async (): Promise<boolean> =>
+    (await emu.invoke(DEMO, 'Get-TransportConfig')).body.value[0].SmtpClientAuthenticationDisabled;
 
   test('reads lag a write by the configured time; writes and the inspection API see it at once', async () => {
     expect((await emu.inspect('PATCH', 'latency', { replicationLagMs: 400 })).body.replicationLagMs).toBe(400);
     expect(await orgDisabled()).toBe(true);
-    expect((await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false })).status).toBe(200);
+    expect((await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false })).status).toBe(
+      200,
+    );
     expect(await orgDisabled()).toBe(true); // the replica has not seen it yet
-    expect((await emu.inspect('GET', `tenants/${DEMO}`)).body.transportConfig.SmtpClientAuthenticationDisabled).toBe(false);
+    expect((await emu.inspect('GET', `tenants/${DEMO}`)).body.transportConfig.SmtpClientAuthenticationDisabled).toBe(
+      false,
+    );
     // A second write within the window still reads as "no change" on the writable copy.
     const again = await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false });
     expect(JSON.stringify(again.body)).toContain('no settings');

@@ -18,7 +18,9 @@ describe('Get-/Set-TransportConfig', () => {
 
   it('returns the defaults of a tenant created after January 2020', async () => {
     const answer = await emu.invoke(DEMO, 'Get-TransportConfig');
-    expect(answer.body['@odata.context']).toBe(`${emu.url}/adminapi/beta/${DEMO}/$metadata#Collection(Exchange.GenericHashTable)`);
+    expect(answer.body['@odata.context']).toBe(
+      `${emu.url}/adminapi/beta/${DEMO}/$metadata#Collection(Exchange.GenericHashTable)`,
+    );
     expect(answer.body['@odata.nextLink']).toBeUndefined();
     expect(answer.body['@adminapi.warnings']).toBeUndefined();
     const row = answer.body.value[0];
@@ -33,7 +35,10 @@ describe('Get-/Set-TransportConfig', () => {
   });
 
   it('Set-TransportConfig changes the values, answers value: [] and bumps the tenant revision', async () => {
-    const set = await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true });
+    const set = await emu.invoke(DEMO, 'Set-TransportConfig', {
+      SmtpClientAuthenticationDisabled: false,
+      AllowLegacyTLSClients: true,
+    });
     expect(set.status).toBe(200);
     expect(set.body.value).toEqual([]);
     expect(set.body['@adminapi.warnings']).toBeUndefined();
@@ -54,7 +59,7 @@ describe('Get-/Set-TransportConfig', () => {
     expect(answer.body.error.code).toBe('BadRequest');
     expect(answer.body.error.details[0].message).toBe(
       'ParameterArgumentTransformationError|System.Management.Automation.ParameterBindingArgumentTransformationException|' +
-        "Cannot process argument transformation on parameter 'SmtpClientAuthenticationDisabled'. Cannot convert value \"\" to type " +
+        'Cannot process argument transformation on parameter \'SmtpClientAuthenticationDisabled\'. Cannot convert value "" to type ' +
         '"System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.',
     );
     expect((await read()).SmtpClientAuthenticationDisabled).toBe(true);
@@ -64,7 +69,7 @@ describe('Get-/Set-TransportConfig', () => {
     const text = await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: 'false' });
     expect(text.status).toBe(400);
     expect(text.body.error.details[0].message).toContain(
-      "Cannot process argument transformation on parameter 'SmtpClientAuthenticationDisabled'. Cannot convert value \"System.String\" to type \"System.Boolean\"",
+      'Cannot process argument transformation on parameter \'SmtpClientAuthenticationDisabled\'. Cannot convert value "System.String" to type "System.Boolean"',
     );
     const number = await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: 0 });
     expect(number.status).toBe(200);
@@ -79,7 +84,9 @@ describe('Get-/Set-TransportConfig', () => {
     );
     const unmodelled = await emu.invoke(DEMO, 'Set-TransportConfig', { MaxRecipientEnvelopeLimit: 500 });
     expect(unmodelled.status).toBe(400);
-    expect(unmodelled.body.error.details[0].message).toContain("A parameter cannot be found that matches parameter name 'MaxRecipientEnvelopeLimit'.");
+    expect(unmodelled.body.error.details[0].message).toContain(
+      "A parameter cannot be found that matches parameter name 'MaxRecipientEnvelopeLimit'.",
+    );
     expect(unmodelled.body.error.details[0].message).toContain('does not model it');
   });
 
@@ -87,15 +94,27 @@ describe('Get-/Set-TransportConfig', () => {
     const answer = await emu.invoke(DEMO, 'set-transportconfig', { smtpclientauthenticationdisabled: false });
     expect(answer.status).toBe(200);
     expect((await read()).SmtpClientAuthenticationDisabled).toBe(false);
-    const twice = await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: true, smtpClientAuthenticationDisabled: false });
+    const twice = await emu.invoke(DEMO, 'Set-TransportConfig', {
+      SmtpClientAuthenticationDisabled: true,
+      smtpClientAuthenticationDisabled: false,
+    });
     expect(twice.status).toBe(400);
-    expect(twice.body.error.details[0].message).toContain("parameter 'SmtpClientAuthenticationDisabled' is specified more than once");
+    expect(twice.body.error.details[0].message).toContain(
+      "parameter 'SmtpClientAuthenticationDisabled' is specified more than once",
+    );
   });
 
   it('ignores -Identity, like the real cmdlet, and accepts common parameters', async () => {
     // The catalog's Set-TransportConfig has no -Identity.
-    expect((await emu.invoke(DEMO, 'Set-TransportConfig', { Identity: 'whatever', SmtpClientAuthenticationDisabled: false })).status).toBe(400);
-    const answer = await emu.invoke(DEMO, 'Set-TransportConfig', { SmtpClientAuthenticationDisabled: false, ErrorAction: 'Stop', Confirm: false });
+    expect(
+      (await emu.invoke(DEMO, 'Set-TransportConfig', { Identity: 'whatever', SmtpClientAuthenticationDisabled: false }))
+        .status,
+    ).toBe(400);
+    const answer = await emu.invoke(DEMO, 'Set-TransportConfig', {
+      SmtpClientAuthenticationDisabled: false,
+      ErrorAction: 'Stop',
+      Confirm: false,
+    });
     expect(answer.status).toBe(200);
     expect((await read()).SmtpClientAuthenticationDisabled).toBe(false);
   });

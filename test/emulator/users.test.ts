@@ -7,19 +7,21 @@ const T = 'fabrikam.onmicrosoft.com';
 /** A policy name with a quote in it: the filter must escape it as '' (OPATH), and the emulator must unescape it. */
 const QUOTED = "O'Brien's printers";
 const FIXTURE: FixtureDocument = {
-  tenants: [{
-    domain: T,
-    domains: ['fabrikam.com'],
-    authenticationPolicies: ['Block Basic Auth', { name: QUOTED, AllowBasicAuthSmtp: true }],
-    organizationConfig: { DefaultAuthenticationPolicy: 'Block Basic Auth' },
-    mailboxes: [
-      { upn: 'alex@fabrikam.com', AuthenticationPolicy: 'Block Basic Auth' },
-      { upn: 'printer@fabrikam.com', AuthenticationPolicy: QUOTED },
-      { upn: 'scanner@fabrikam.com', AuthenticationPolicy: QUOTED },
-      { upn: 'sales@fabrikam.com', type: 'SharedMailbox' },
-    ],
-    users: [{ upn: 'contractor@fabrikam.com', displayName: 'A Contractor' }],
-  }],
+  tenants: [
+    {
+      domain: T,
+      domains: ['fabrikam.com'],
+      authenticationPolicies: ['Block Basic Auth', { name: QUOTED, AllowBasicAuthSmtp: true }],
+      organizationConfig: { DefaultAuthenticationPolicy: 'Block Basic Auth' },
+      mailboxes: [
+        { upn: 'alex@fabrikam.com', AuthenticationPolicy: 'Block Basic Auth' },
+        { upn: 'printer@fabrikam.com', AuthenticationPolicy: QUOTED },
+        { upn: 'scanner@fabrikam.com', AuthenticationPolicy: QUOTED },
+        { upn: 'sales@fabrikam.com', type: 'SharedMailbox' },
+      ],
+      users: [{ upn: 'contractor@fabrikam.com', displayName: 'A Contractor' }],
+    },
+  ],
 };
 
 describe('Get-User', () => {
@@ -37,28 +39,50 @@ describe('Get-User', () => {
   it('lists every user, mailbox or not, with the documented properties; the assigned policy shows by name', async () => {
     const answer = await emu.invoke(T, 'Get-User');
     expect(answer.status).toBe(200);
-    expect(upns(answer)).toEqual(['alex@fabrikam.com', 'contractor@fabrikam.com', 'printer@fabrikam.com', 'sales@fabrikam.com', 'scanner@fabrikam.com']);
+    expect(upns(answer)).toEqual([
+      'alex@fabrikam.com',
+      'contractor@fabrikam.com',
+      'printer@fabrikam.com',
+      'sales@fabrikam.com',
+      'scanner@fabrikam.com',
+    ]);
     const contractor = answer.body.value.find((r: any) => r.UserPrincipalName === 'contractor@fabrikam.com');
     expect(contractor).toMatchObject({
-      Identity: 'contractor', Name: 'contractor', DisplayName: 'A Contractor', RecipientType: 'User', RecipientTypeDetails: 'User',
-      AuthenticationPolicy: null, STSRefreshTokensValidFrom: '2021-06-01T08:00:00.0000000Z',
+      Identity: 'contractor',
+      Name: 'contractor',
+      DisplayName: 'A Contractor',
+      RecipientType: 'User',
+      RecipientTypeDetails: 'User',
+      AuthenticationPolicy: null,
+      STSRefreshTokensValidFrom: '2021-06-01T08:00:00.0000000Z',
     });
     for (const key of ['Guid', 'ExternalDirectoryObjectId']) expect(contractor[key]).toMatch(/^[0-9a-f-]{36}$/);
     const printer = answer.body.value.find((r: any) => r.UserPrincipalName === 'printer@fabrikam.com');
     expect(printer).toMatchObject({ RecipientTypeDetails: 'UserMailbox', AuthenticationPolicy: QUOTED });
-    expect(answer.body.value.find((r: any) => r.Name === 'sales')).toMatchObject({ RecipientType: 'UserMailbox', RecipientTypeDetails: 'SharedMailbox' });
+    expect(answer.body.value.find((r: any) => r.Name === 'sales')).toMatchObject({
+      RecipientType: 'UserMailbox',
+      RecipientTypeDetails: 'SharedMailbox',
+    });
   });
 
   it('finds one user by any identity form, 404 for an unknown one, and all for an empty identity', async () => {
     const state = (await emu.inspect('GET', `tenants/${T}`)).body;
     const contractor = state.recipients.find((r: any) => r.Name === 'contractor');
-    for (const identity of ['contractor', 'CONTRACTOR@fabrikam.com', contractor.Guid, contractor.ExternalDirectoryObjectId, contractor.DistinguishedName]) {
+    for (const identity of [
+      'contractor',
+      'CONTRACTOR@fabrikam.com',
+      contractor.Guid,
+      contractor.ExternalDirectoryObjectId,
+      contractor.DistinguishedName,
+    ]) {
       const answer = await emu.invoke(T, 'Get-User', { Identity: identity });
       expect([identity, upns(answer)]).toEqual([identity, ['contractor@fabrikam.com']]);
     }
     const missing = await emu.invoke(T, 'Get-User', { Identity: 'ghost@fabrikam.com' });
     expect(missing.status).toBe(404);
-    expect(missing.body.error.details[0].message).toContain("ManagementObjectNotFoundException|The operation couldn't be performed because object 'ghost@fabrikam.com' couldn't be found");
+    expect(missing.body.error.details[0].message).toContain(
+      "ManagementObjectNotFoundException|The operation couldn't be performed because object 'ghost@fabrikam.com' couldn't be found",
+    );
     expect((await emu.invoke(T, 'Get-User', { Identity: '' })).body.value).toHaveLength(5);
   });
 
@@ -66,29 +90,59 @@ describe('Get-User', () => {
     const quoted = policies[QUOTED];
     const literal = (value: string): string => `'${value.replace(/'/g, "''")}'`;
     for (const value of [quoted.DistinguishedName, QUOTED, quoted.Guid, QUOTED.toUpperCase()]) {
-      const answer = await emu.invoke(T, 'Get-User', { Filter: `AuthenticationPolicy -eq ${literal(value)}`, ResultSize: 'Unlimited' });
-      expect([value, answer.status, upns(answer)]).toEqual([value, 200, ['printer@fabrikam.com', 'scanner@fabrikam.com']]);
+      const answer = await emu.invoke(T, 'Get-User', {
+        Filter: `AuthenticationPolicy -eq ${literal(value)}`,
+        ResultSize: 'Unlimited',
+      });
+      expect([value, answer.status, upns(answer)]).toEqual([
+        value,
+        200,
+        ['printer@fabrikam.com', 'scanner@fabrikam.com'],
+      ]);
     }
-    const block = await emu.invoke(T, 'Get-User', { Filter: `AuthenticationPolicy -eq '${policies['Block Basic Auth'].DistinguishedName}'` });
+    const block = await emu.invoke(T, 'Get-User', {
+      Filter: `AuthenticationPolicy -eq '${policies['Block Basic Auth'].DistinguishedName}'`,
+    });
     expect(upns(block)).toEqual(['alex@fabrikam.com']); // the org default is not an assignment
     const doubleQuoted = await emu.invoke(T, 'Get-User', { Filter: `{ (authenticationpolicy -EQ "${QUOTED}") }` });
     expect(upns(doubleQuoted)).toEqual(['printer@fabrikam.com', 'scanner@fabrikam.com']);
   });
 
   it('supports -ne (which includes users without a policy, as OPATH does) and $null', async () => {
-    const ne = await emu.invoke(T, 'Get-User', { Filter: `AuthenticationPolicy -ne '${policies['Block Basic Auth'].DistinguishedName}'` });
-    expect(upns(ne)).toEqual(['contractor@fabrikam.com', 'printer@fabrikam.com', 'sales@fabrikam.com', 'scanner@fabrikam.com']);
-    expect(upns(await emu.invoke(T, 'Get-User', { Filter: 'AuthenticationPolicy -eq $null' }))).toEqual(['contractor@fabrikam.com', 'sales@fabrikam.com']);
-    expect(upns(await emu.invoke(T, 'Get-User', { Filter: 'AuthenticationPolicy -ne $null' }))).toEqual(['alex@fabrikam.com', 'printer@fabrikam.com', 'scanner@fabrikam.com']);
+    const ne = await emu.invoke(T, 'Get-User', {
+      Filter: `AuthenticationPolicy -ne '${policies['Block Basic Auth'].DistinguishedName}'`,
+    });
+    expect(upns(ne)).toEqual([
+      'contractor@fabrikam.com',
+      'printer@fabrikam.com',
+      'sales@fabrikam.com',
+      'scanner@fabrikam.com',
+    ]);
+    expect(upns(await emu.invoke(T, 'Get-User', { Filter: 'AuthenticationPolicy -eq $null' }))).toEqual([
+      'contractor@fabrikam.com',
+      'sales@fabrikam.com',
+    ]);
+    expect(upns(await emu.invoke(T, 'Get-User', { Filter: 'AuthenticationPolicy -ne $null' }))).toEqual([
+      'alex@fabrikam.com',
+      'printer@fabrikam.com',
+      'scanner@fabrikam.com',
+    ]);
     // A policy that does not exist is assigned to nobody.
-    expect((await emu.invoke(T, 'Get-User', { Filter: "AuthenticationPolicy -eq 'CN=Nope,CN=Auth Policies'" })).body.value).toEqual([]);
+    expect(
+      (await emu.invoke(T, 'Get-User', { Filter: "AuthenticationPolicy -eq 'CN=Nope,CN=Auth Policies'" })).body.value,
+    ).toEqual([]);
     // Filter and identity together: the identity's matches, filtered.
-    expect((await emu.invoke(T, 'Get-User', { Identity: 'alex', Filter: 'AuthenticationPolicy -eq $null' })).body.value).toEqual([]);
+    expect(
+      (await emu.invoke(T, 'Get-User', { Identity: 'alex', Filter: 'AuthenticationPolicy -eq $null' })).body.value,
+    ).toEqual([]);
   });
 
   it('refuses filters it cannot evaluate with a clear 400 instead of guessing', async () => {
     for (const [filter, text] of [
-      ["UserPrincipalName -eq 'alex@fabrikam.com'", "The property 'UserPrincipalName' is not supported by the emulator."],
+      [
+        "UserPrincipalName -eq 'alex@fabrikam.com'",
+        "The property 'UserPrincipalName' is not supported by the emulator.",
+      ],
       ["AuthenticationPolicy -like 'Block*'", "The operator '-like' is not supported"],
       ["AuthenticationPolicy -eq 'a' -and AuthenticationPolicy -eq 'b'", '-and/-or are not supported'],
       ["AuthenticationPolicy -eq 'unterminated", 'is not terminated'],
@@ -108,7 +162,9 @@ describe('Get-User', () => {
 describe('Get-User and Get-CASMailbox -ResultSize', () => {
   let emu: TestEmulator;
   beforeAll(async () => {
-    emu = await TestEmulator.start({ seed: { tenants: [{ domain: 'many.onmicrosoft.com', generatedMailboxes: 1005 }] } });
+    emu = await TestEmulator.start({
+      seed: { tenants: [{ domain: 'many.onmicrosoft.com', generatedMailboxes: 1005 }] },
+    });
   });
   afterAll(() => emu.close());
 
@@ -118,7 +174,12 @@ describe('Get-User and Get-CASMailbox -ResultSize', () => {
       expect(first.body.value).toHaveLength(1000);
       expect(first.body['@adminapi.warnings']).toEqual([RESULT_SIZE_DEFAULT_WARNING]);
       expect(first.body['@odata.nextLink']).toBeUndefined();
-      const all = await emu.invoke('many.onmicrosoft.com', cmdlet, { ResultSize: 'Unlimited' }, { prefer: 'odata.maxpagesize=1000' });
+      const all = await emu.invoke(
+        'many.onmicrosoft.com',
+        cmdlet,
+        { ResultSize: 'Unlimited' },
+        { prefer: 'odata.maxpagesize=1000' },
+      );
       expect(all.body['@odata.nextLink']).toBeDefined();
       expect(all.body['@adminapi.warnings']).toBeUndefined();
     }
@@ -135,26 +196,34 @@ describe('Set-User', () => {
   });
   afterAll(() => emu.close());
   beforeEach(() => emu.inspect('POST', 'reset'));
-  const user = async (identity: string): Promise<any> => (await emu.invoke(T, 'Get-User', { Identity: identity })).body.value[0];
+  const user = async (identity: string): Promise<any> =>
+    (await emu.invoke(T, 'Get-User', { Identity: identity })).body.value[0];
 
   it('assigns a policy by name, DN or GUID and removes it with $null; works for users without a mailbox', async () => {
     const state = (await emu.inspect('GET', `tenants/${T}`)).body;
     const quoted = state.authenticationPolicies.find((p: any) => p.Name === QUOTED);
     for (const value of ['block basic auth', quoted.DistinguishedName, quoted.Guid]) {
-      const answer = await emu.invoke(T, 'Set-User', { Identity: 'contractor@fabrikam.com', AuthenticationPolicy: value });
+      const answer = await emu.invoke(T, 'Set-User', {
+        Identity: 'contractor@fabrikam.com',
+        AuthenticationPolicy: value,
+      });
       expect([value, answer.status, answer.body.value]).toEqual([value, 200, []]);
     }
     expect((await user('contractor')).AuthenticationPolicy).toBe(QUOTED);
     expect((await emu.invoke(T, 'Set-User', { Identity: 'contractor', AuthenticationPolicy: null })).status).toBe(200);
     expect((await user('contractor')).AuthenticationPolicy).toBeNull();
     const again = await emu.invoke(T, 'Set-User', { Identity: 'contractor', AuthenticationPolicy: null });
-    expect(again.body['@adminapi.warnings']).toEqual(["The command completed successfully but no settings of 'contractor' have been modified."]);
+    expect(again.body['@adminapi.warnings']).toEqual([
+      "The command completed successfully but no settings of 'contractor' have been modified.",
+    ]);
   });
 
   it('answers 404 naming an unknown policy, and 400 for an empty one', async () => {
     const answer = await emu.invoke(T, 'Set-User', { Identity: 'alex', AuthenticationPolicy: 'No Such Policy' });
     expect(answer.status).toBe(404);
-    expect(answer.body.error.details[0].message).toContain("ManagementObjectNotFoundException|The operation couldn't be performed because object 'No Such Policy' couldn't be found");
+    expect(answer.body.error.details[0].message).toContain(
+      "ManagementObjectNotFoundException|The operation couldn't be performed because object 'No Such Policy' couldn't be found",
+    );
     const empty = await emu.invoke(T, 'Set-User', { Identity: 'alex', AuthenticationPolicy: '' });
     expect(empty.status).toBe(400);
     expect((await user('alex')).AuthenticationPolicy).toBe('Block Basic Auth');
@@ -169,7 +238,10 @@ describe('Set-User', () => {
       ['3/1/2026 10:15:30 PM', '2026-03-01T22:15:30.000Z'],
       ['2026-03-01T10:15:30.1234567Z', '2026-03-01T10:15:30.123Z'],
     ]) {
-      const answer = await emu.invoke(T, 'Set-User', { Identity: 'alex@fabrikam.com', STSRefreshTokensValidFrom: given });
+      const answer = await emu.invoke(T, 'Set-User', {
+        Identity: 'alex@fabrikam.com',
+        STSRefreshTokensValidFrom: given,
+      });
       expect([given, answer.status]).toEqual([given, 200]);
       expect([given, (await user('alex')).STSRefreshTokensValidFrom]).toEqual([given, stored]);
     }
@@ -183,9 +255,16 @@ describe('Set-User', () => {
   });
 
   it('sets policy and token revocation in one call, and refuses an unknown or missing identity', async () => {
-    const answer = await emu.invoke(T, 'Set-User', { Identity: 'printer', AuthenticationPolicy: 'Block Basic Auth', STSRefreshTokensValidFrom: '2026-01-02T03:04:05Z' });
+    const answer = await emu.invoke(T, 'Set-User', {
+      Identity: 'printer',
+      AuthenticationPolicy: 'Block Basic Auth',
+      STSRefreshTokensValidFrom: '2026-01-02T03:04:05Z',
+    });
     expect(answer.status).toBe(200);
-    expect(await user('printer')).toMatchObject({ AuthenticationPolicy: 'Block Basic Auth', STSRefreshTokensValidFrom: '2026-01-02T03:04:05.000Z' });
+    expect(await user('printer')).toMatchObject({
+      AuthenticationPolicy: 'Block Basic Auth',
+      STSRefreshTokensValidFrom: '2026-01-02T03:04:05.000Z',
+    });
     expect((await emu.invoke(T, 'Set-User', { Identity: 'ghost', AuthenticationPolicy: null })).status).toBe(404);
     expect((await emu.invoke(T, 'Set-User', { AuthenticationPolicy: null })).status).toBe(400);
   });

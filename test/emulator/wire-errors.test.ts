@@ -27,14 +27,20 @@ describe('wire format errors', () => {
     const none = await request(invokeUrl, { body: cmdletBody('Get-TransportConfig'), token: null });
     expect(none.status).toBe(401);
     expect(none.body.error.message).toContain('no Authorization header');
-    const basic = await request(invokeUrl, { body: cmdletBody('Get-TransportConfig'), token: null, headers: { authorization: `Basic ${TOKEN}` } });
+    const basic = await request(invokeUrl, {
+      body: cmdletBody('Get-TransportConfig'),
+      token: null,
+      headers: { authorization: `Basic ${TOKEN}` },
+    });
     expect(basic.status).toBe(401);
     const inspection = await request(`${emu.url}/_emulator/tenants`, { method: 'GET', token: 'nope' });
     expect(inspection.status).toBe(401);
   });
 
   it('answers an unknown tenant with 403 TenantNotFound naming the known tenants', async () => {
-    const answer = await request(`${emu.url}/adminapi/beta/fabrikam.onmicrosoft.com/InvokeCommand`, { body: cmdletBody('Get-TransportConfig') });
+    const answer = await request(`${emu.url}/adminapi/beta/fabrikam.onmicrosoft.com/InvokeCommand`, {
+      body: cmdletBody('Get-TransportConfig'),
+    });
     expect(answer.status).toBe(403);
     expect(answer.body.error.code).toBe('TenantNotFound');
     expect(answer.body.error.message).toContain("Tenant 'fabrikam.onmicrosoft.com' does not exist on this emulator");
@@ -65,7 +71,8 @@ describe('wire format errors', () => {
           },
         ],
         innererror: {
-          message: "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on 'EMUPR01MB0001.EMUPR01A001.PROD.OUTLOOK.COM'.",
+          message:
+            "The operation couldn't be performed because object 'nobody@contoso.com' couldn't be found on 'EMUPR01MB0001.EMUPR01A001.PROD.OUTLOOK.COM'.",
           type: 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException',
         },
       },
@@ -77,7 +84,11 @@ describe('wire format errors', () => {
     ['empty', '', 'it is empty'],
     ['no CmdletInput', '{"Cmdlet":"Get-TransportConfig"}', '"CmdletInput" must be an object'],
     ['no CmdletName', '{"CmdletInput":{"Parameters":{}}}', '"CmdletInput.CmdletName" must be a non-empty string'],
-    ['Parameters not an object', '{"CmdletInput":{"CmdletName":"Get-TransportConfig","Parameters":[1]}}', '"CmdletInput.Parameters" must be an object'],
+    [
+      'Parameters not an object',
+      '{"CmdletInput":{"CmdletName":"Get-TransportConfig","Parameters":[1]}}',
+      '"CmdletInput.Parameters" must be an object',
+    ],
   ])('answers a malformed body (%s) with 400', async (_name, rawBody, expected) => {
     const answer = await request(invokeUrl, { rawBody });
     expect(answer.status).toBe(400);
@@ -89,7 +100,9 @@ describe('wire format errors', () => {
     const get = await request(invokeUrl, { method: 'GET' });
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
-    const unknown = await request(`${emu.url}/adminapi/v2/${DEMO}/InvokeCommand`, { body: cmdletBody('Get-TransportConfig') });
+    const unknown = await request(`${emu.url}/adminapi/v2/${DEMO}/InvokeCommand`, {
+      body: cmdletBody('Get-TransportConfig'),
+    });
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.message).toContain('No route for POST /adminapi/v2/');
   });
@@ -97,11 +110,13 @@ describe('wire format errors', () => {
   it('answers a wrong type for a Get parameter with 400 and a remedy', async () => {
     const answer = await emu.invoke(DEMO, 'Get-CASMailbox', { ResultSize: 'lots' });
     expect(answer.status).toBe(400);
-    expect(answer.body.error.details[0].message).toContain("Cannot process argument transformation on parameter 'ResultSize'.");
+    expect(answer.body.error.details[0].message).toContain(
+      "Cannot process argument transformation on parameter 'ResultSize'.",
+    );
   });
 
   it('keeps parameter strings byte-exact (identity with quotes, unicode and backslashes is echoed untouched)', async () => {
-    const identity = "O'Brien \\ \"ü\" ${x} `; Remove-Mailbox";
+    const identity = 'O\'Brien \\ "ü" ${x} `; Remove-Mailbox';
     const answer = await emu.invoke(DEMO, 'Get-CASMailbox', { Identity: identity });
     expect(answer.status).toBe(404);
     expect(answer.body.error.details[0].message).toContain(`object '${identity}' couldn't be found`);

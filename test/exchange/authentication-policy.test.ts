@@ -13,7 +13,10 @@ import {
   refersToPolicy,
   setAuthenticationPolicy,
 } from '../../src/exchange/authentication-policy';
-import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../src/exchange/organization-config';
+import {
+  readDefaultAuthenticationPolicy,
+  setDefaultAuthenticationPolicy,
+} from '../../src/exchange/organization-config';
 import { findUsers, listUsersWithAuthenticationPolicy, opathString, setUser } from '../../src/exchange/user';
 import { FakeClock } from '../bridge/helpers/fake-clock';
 
@@ -47,13 +50,22 @@ const POLICY_ROW: Row = {
 };
 
 const objectReference = (): ServiceBugError =>
-  new ServiceBugError('Set-AuthenticationPolicy failed inside Exchange Online: Object reference not set to an instance of an object.', 'Apply again.', 'Set-AuthenticationPolicy');
+  new ServiceBugError(
+    'Set-AuthenticationPolicy failed inside Exchange Online: Object reference not set to an instance of an object.',
+    'Apply again.',
+    'Set-AuthenticationPolicy',
+  );
 
 describe('authentication policies', () => {
   test('rows: switches default to false, "True" strings are read, the GUID is lower-cased', () => {
     const policy = authenticationPolicyFromRow(POLICY_ROW);
     expect(policy.guid).toBe('5e0c7c0b-1d1a-4b7e-9c1e-111111111111');
-    expect(policy.switches).toMatchObject({ AllowBasicAuthPop: true, AllowBasicAuthSmtp: true, AllowBasicAuthImap: false, AllowBasicAuthRpc: false });
+    expect(policy.switches).toMatchObject({
+      AllowBasicAuthPop: true,
+      AllowBasicAuthSmtp: true,
+      AllowBasicAuthImap: false,
+      AllowBasicAuthRpc: false,
+    });
     expect(refersToPolicy("o'brien's pop", policy)).toBe(true);
     expect(refersToPolicy(DN.toUpperCase(), policy)).toBe(true);
     expect(refersToPolicy('{5E0C7C0B-1D1A-4B7E-9C1E-111111111111}', policy)).toBe(true);
@@ -89,7 +101,9 @@ describe('authentication policies', () => {
     const bridge = new ScriptedBridge([[POLICY_ROW]]);
     const switches = { ...authenticationPolicyFromRow({ Name: 'x', Guid: 'g' }).switches, AllowBasicAuthPop: true };
     await newAuthenticationPolicy({ bridge }, "O'Brien's POP", switches);
-    expect(bridge.calls).toEqual([{ cmdlet: 'New-AuthenticationPolicy', parameters: { Name: "O'Brien's POP", AllowBasicAuthPop: true } }]);
+    expect(bridge.calls).toEqual([
+      { cmdlet: 'New-AuthenticationPolicy', parameters: { Name: "O'Brien's POP", AllowBasicAuthPop: true } },
+    ]);
   });
 
   describe('Set-AuthenticationPolicy and its known defect', () => {
@@ -97,19 +111,43 @@ describe('authentication policies', () => {
       const clock = new FakeClock();
       const bridge = new ScriptedBridge([objectReference(), objectReference(), []]);
       const warnings: string[] = [];
-      const calls = await setAuthenticationPolicy({ bridge, warn: (m) => warnings.push(m) }, 'guid-1', { AllowBasicAuthSmtp: false, AllowBasicAuthPop: true }, { clock });
+      const calls = await setAuthenticationPolicy(
+        { bridge, warn: (m) => warnings.push(m) },
+        'guid-1',
+        { AllowBasicAuthSmtp: false, AllowBasicAuthPop: true },
+        { clock },
+      );
       expect(calls).toBe(3);
       expect(clock.sleeps).toEqual([1000, 2000]);
-      expect(bridge.calls.map((c) => c.cmdlet)).toEqual(['Set-AuthenticationPolicy', 'Set-AuthenticationPolicy', 'Set-AuthenticationPolicy']);
-      expect(bridge.calls[0].parameters).toEqual({ Identity: 'guid-1', AllowBasicAuthPop: true, AllowBasicAuthSmtp: false });
+      expect(bridge.calls.map((c) => c.cmdlet)).toEqual([
+        'Set-AuthenticationPolicy',
+        'Set-AuthenticationPolicy',
+        'Set-AuthenticationPolicy',
+      ]);
+      expect(bridge.calls[0].parameters).toEqual({
+        Identity: 'guid-1',
+        AllowBasicAuthPop: true,
+        AllowBasicAuthSmtp: false,
+      });
       expect(warnings).toHaveLength(2);
       expect(warnings[0]).toMatch(/attempt 1 of 4/);
     });
 
     test('when it persists: a typed error after four calls, and never a Remove-/New-', async () => {
       const clock = new FakeClock();
-      const bridge = new ScriptedBridge([objectReference(), objectReference(), objectReference(), objectReference(), []]);
-      const failure = await setAuthenticationPolicy({ bridge }, 'guid-1', { AllowBasicAuthSmtp: true }, { clock }).catch((e: unknown) => e);
+      const bridge = new ScriptedBridge([
+        objectReference(),
+        objectReference(),
+        objectReference(),
+        objectReference(),
+        [],
+      ]);
+      const failure = await setAuthenticationPolicy(
+        { bridge },
+        'guid-1',
+        { AllowBasicAuthSmtp: true },
+        { clock },
+      ).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(AuthenticationPolicyUpdateError);
       expect((failure as AuthenticationPolicyUpdateError).attempts).toBe(4);
       expect((failure as AuthenticationPolicyUpdateError).knownDefect).toBe(true);
@@ -118,10 +156,12 @@ describe('authentication policies', () => {
       expect(new Set(bridge.calls.map((c) => c.cmdlet))).toEqual(new Set(['Set-AuthenticationPolicy']));
     });
 
-    test('other failures are not this loop\'s business (the bridge already retried transient ones)', async () => {
+    test("other failures are not this loop's business (the bridge already retried transient ones)", async () => {
       const clock = new FakeClock();
       const bridge = new ScriptedBridge([new TransientError('503', 'later'), []]);
-      await expect(setAuthenticationPolicy({ bridge }, 'guid-1', { AllowBasicAuthSmtp: true }, { clock })).rejects.toBeInstanceOf(TransientError);
+      await expect(
+        setAuthenticationPolicy({ bridge }, 'guid-1', { AllowBasicAuthSmtp: true }, { clock }),
+      ).rejects.toBeInstanceOf(TransientError);
       expect(bridge.calls).toHaveLength(1);
     });
 
@@ -136,7 +176,12 @@ describe('authentication policies', () => {
       const started = clock.holdSleeps();
       const controller = new AbortController();
       const bridge = new ScriptedBridge([objectReference(), []]);
-      const result = setAuthenticationPolicy({ bridge, signal: controller.signal }, 'guid-1', { AllowBasicAuthSmtp: true }, { clock });
+      const result = setAuthenticationPolicy(
+        { bridge, signal: controller.signal },
+        'guid-1',
+        { AllowBasicAuthSmtp: true },
+        { clock },
+      );
       await started;
       controller.abort();
       await expect(result).rejects.toMatchObject({ kind: 'cancelled' });
@@ -153,11 +198,19 @@ describe('users and the OPATH filter', () => {
   });
 
   test('assigned users: one filtered, unlimited Get-User on the escaped distinguished name', async () => {
-    const bridge = new ScriptedBridge([[{ Guid: 'AAA', UserPrincipalName: 'sean@contoso.com', AuthenticationPolicy: "O'Brien's POP" }]]);
+    const bridge = new ScriptedBridge([
+      [{ Guid: 'AAA', UserPrincipalName: 'sean@contoso.com', AuthenticationPolicy: "O'Brien's POP" }],
+    ]);
     const users = await listUsersWithAuthenticationPolicy({ bridge }, { distinguishedName: DN, matches: () => true });
     expect(users.map((u) => [u.guid, u.userPrincipalName])).toEqual([['aaa', 'sean@contoso.com']]);
     expect(bridge.calls).toEqual([
-      { cmdlet: 'Get-User', parameters: { Filter: `AuthenticationPolicy -eq 'CN=O''Brien''s POP,CN=Auth Policies,CN=Configuration,CN=contoso.onmicrosoft.com,CN=ConfigurationUnits,DC=EMU'`, ResultSize: 'Unlimited' } },
+      {
+        cmdlet: 'Get-User',
+        parameters: {
+          Filter: `AuthenticationPolicy -eq 'CN=O''Brien''s POP,CN=Auth Policies,CN=Configuration,CN=contoso.onmicrosoft.com,CN=ConfigurationUnits,DC=EMU'`,
+          ResultSize: 'Unlimited',
+        },
+      },
     ]);
   });
 
@@ -168,26 +221,46 @@ describe('users and the OPATH filter', () => {
         { Guid: 'B', UserPrincipalName: 'b@contoso.com', AuthenticationPolicy: null },
       ],
     ]);
-    const users = await listUsersWithAuthenticationPolicy({ bridge }, { distinguishedName: 'CN=Kev’s,CN=Auth Policies', matches: (r) => r === 'Kev’s' });
+    const users = await listUsersWithAuthenticationPolicy(
+      { bridge },
+      { distinguishedName: 'CN=Kev’s,CN=Auth Policies', matches: (r) => r === 'Kev’s' },
+    );
     expect(users.map((u) => u.userPrincipalName)).toEqual(['a@contoso.com']);
     expect(bridge.calls).toEqual([{ cmdlet: 'Get-User', parameters: { ResultSize: 'Unlimited' } }]);
   });
 
   test('Set-User: policy and token revocation in one call; null clears the policy', async () => {
     const bridge = new ScriptedBridge([[], []]);
-    await setUser({ bridge }, 'sean@contoso.com', { authenticationPolicy: 'p-guid', stsRefreshTokensValidFrom: new Date('2026-03-01T10:00:00Z') });
+    await setUser({ bridge }, 'sean@contoso.com', {
+      authenticationPolicy: 'p-guid',
+      stsRefreshTokensValidFrom: new Date('2026-03-01T10:00:00Z'),
+    });
     await setUser({ bridge }, 'sean@contoso.com', { authenticationPolicy: null });
     expect(bridge.calls).toEqual([
-      { cmdlet: 'Set-User', parameters: { Identity: 'sean@contoso.com', AuthenticationPolicy: 'p-guid', STSRefreshTokensValidFrom: '2026-03-01T10:00:00.000Z' } },
+      {
+        cmdlet: 'Set-User',
+        parameters: {
+          Identity: 'sean@contoso.com',
+          AuthenticationPolicy: 'p-guid',
+          STSRefreshTokensValidFrom: '2026-03-01T10:00:00.000Z',
+        },
+      },
       { cmdlet: 'Set-User', parameters: { Identity: 'sean@contoso.com', AuthenticationPolicy: null } },
     ]);
   });
 
   test('the org default: null when unset, cleared with null', async () => {
-    const bridge = new ScriptedBridge([[{ DefaultAuthenticationPolicy: null }], [{ DefaultAuthenticationPolicy: 'Block Basic' }], []]);
+    const bridge = new ScriptedBridge([
+      [{ DefaultAuthenticationPolicy: null }],
+      [{ DefaultAuthenticationPolicy: 'Block Basic' }],
+      [],
+    ]);
     expect(await readDefaultAuthenticationPolicy({ bridge })).toBeNull();
     expect(await readDefaultAuthenticationPolicy({ bridge })).toBe('Block Basic');
     await setDefaultAuthenticationPolicy({ bridge }, null);
-    expect(bridge.calls[2]).toEqual({ cmdlet: 'Set-OrganizationConfig', parameters: { DefaultAuthenticationPolicy: null } });
+    expect(bridge.calls[2]).toEqual({
+      cmdlet: 'Set-OrganizationConfig',
+      parameters: { DefaultAuthenticationPolicy: null },
+    });
   });
 });

@@ -7,7 +7,13 @@
 import type { CallRecord } from '../../src/emulator/call-log';
 import { RestBridge } from '../../src/bridge/rest/rest-bridge';
 import { StaticTokenProvider } from '../../src/bridge/rest/token-provider';
-import { CONFIRM_FILTER_CLAUSES, CONFIRM_LOOKUP_LIMIT, MailboxDirectory, confirmSmtpAuthWrites, type SmtpAuthChange } from '../../src/exchange/mailbox-directory';
+import {
+  CONFIRM_FILTER_CLAUSES,
+  CONFIRM_LOOKUP_LIMIT,
+  MailboxDirectory,
+  confirmSmtpAuthWrites,
+  type SmtpAuthChange,
+} from '../../src/exchange/mailbox-directory';
 import type { ExchangeSession } from '../../src/exchange/session';
 import { TestEmulator, TOKEN } from '../emulator/helpers';
 
@@ -27,11 +33,16 @@ describe('confirmSmtpAuthWrites past a few changes: filtered reads of the change
   beforeAll(async () => {
     emu = await TestEmulator.start({
       seed: {
-        tenants: [{
-          domain: TENANT,
-          domains: ['corp.example', 'example.com'],
-          mailboxes: Array.from({ length: COUNT }, (_, i) => ({ upn: upn(i + 1), primarySmtpAddress: address(i + 1) })),
-        }],
+        tenants: [
+          {
+            domain: TENANT,
+            domains: ['corp.example', 'example.com'],
+            mailboxes: Array.from({ length: COUNT }, (_, i) => ({
+              upn: upn(i + 1),
+              primarySmtpAddress: address(i + 1),
+            })),
+          },
+        ],
       },
     });
   });
@@ -48,9 +59,11 @@ describe('confirmSmtpAuthWrites past a few changes: filtered reads of the change
     await bridge.close();
   });
 
-  const reads = (): CallRecord[] => emu.emulator.control.calls.list().calls.filter((c) => c.cmdlet === 'Get-CASMailbox');
+  const reads = (): CallRecord[] =>
+    emu.emulator.control.calls.list().calls.filter((c) => c.cmdlet === 'Get-CASMailbox');
   const filterOf = (call: CallRecord): string | undefined => (call.parameters as { Filter?: string }).Filter;
-  const wholeTenantReads = (): CallRecord[] => reads().filter((c) => !filterOf(c) && !(c.parameters as { Identity?: string }).Identity);
+  const wholeTenantReads = (): CallRecord[] =>
+    reads().filter((c) => !filterOf(c) && !(c.parameters as { Identity?: string }).Identity);
 
   /** Writes the changes, then confirms them under `LAG_MS` of lag; returns how long the confirmation took. */
   async function writeAndConfirm(changes: SmtpAuthChange[]): Promise<number> {
@@ -64,8 +77,13 @@ describe('confirmSmtpAuthWrites past a few changes: filtered reads of the change
 
   /** What a lagging read shows now, per change: every write must be visible once the confirmation returns. */
   async function visible(changes: SmtpAuthChange[]): Promise<boolean[]> {
-    const results = await bridge.invokeBatch(changes.map((c) => ({ cmdlet: 'Get-CASMailbox', parameters: { Identity: c.identity } })));
-    return results.map((result, index) => !(result instanceof Error) && result.rows[0]?.SmtpClientAuthenticationDisabled === changes[index]!.value);
+    const results = await bridge.invokeBatch(
+      changes.map((c) => ({ cmdlet: 'Get-CASMailbox', parameters: { Identity: c.identity } })),
+    );
+    return results.map(
+      (result, index) =>
+        !(result instanceof Error) && result.rows[0]?.SmtpClientAuthenticationDisabled === changes[index]!.value,
+    );
   }
 
   it('250 changes named by address: 3 filters of at most 100 comparisons per round, never the whole tenant, and waits out the lag', async () => {
@@ -77,7 +95,9 @@ describe('confirmSmtpAuthWrites past a few changes: filtered reads of the change
     expect(filters.every((filter) => filter !== undefined)).toBe(true);
     expect(filters.length).toBeGreaterThanOrEqual(2 * Math.ceil(250 / CONFIRM_FILTER_CLAUSES)); // at least two rounds
     expect(Math.max(...filters.map((f) => f!.split(' -or ').length))).toBe(CONFIRM_FILTER_CLAUSES);
-    expect(filters[0]).toMatch(/^EmailAddresses -eq 'user\.1@example\.com' -or EmailAddresses -eq 'user\.2@example\.com'/);
+    expect(filters[0]).toMatch(
+      /^EmailAddresses -eq 'user\.1@example\.com' -or EmailAddresses -eq 'user\.2@example\.com'/,
+    );
     expect(reads().every((c) => c.via === '$batch')).toBe(true);
     expect(warnings).toEqual([]);
     expect(await visible(changes)).toEqual(changes.map(() => true));
@@ -110,7 +130,9 @@ describe('confirmSmtpAuthWrites past a few changes: filtered reads of the change
     await writeAndConfirm(changes);
     expect(wholeTenantReads()).toEqual([]);
     const lookups = reads().filter((c) => (c.parameters as { Identity?: string }).Identity);
-    expect(lookups.map((c) => (c.parameters as { Identity: string }).Identity).sort()).toEqual(byUpn.map((c) => c.identity).sort());
+    expect(lookups.map((c) => (c.parameters as { Identity: string }).Identity).sort()).toEqual(
+      byUpn.map((c) => c.identity).sort(),
+    );
     const later = reads().filter(filterOf).slice(1).map(filterOf).join(' -or ');
     expect(later).toMatch(/Guid -eq '[0-9a-f-]{36}'/); // the UPNs' mailboxes, by the GUID their lookup returned
     expect(warnings).toEqual([]);
@@ -125,16 +147,27 @@ describe('confirmSmtpAuthWrites past a few changes: filtered reads of the change
     expect(users.map((c) => c.parameters)).toEqual([{ ResultSize: 'Unlimited' }]);
     // The first round filters by address and finds none of them; after the whole read, later rounds filter by GUID.
     const all = reads();
-    const later = all.slice(all.indexOf(wholeTenantReads()[0]!) + 1).filter(filterOf).map(filterOf);
+    const later = all
+      .slice(all.indexOf(wholeTenantReads()[0]!) + 1)
+      .filter(filterOf)
+      .map(filterOf);
     expect(later.length).toBeGreaterThanOrEqual(1); // the lag outlasts that round: the next one filters
-    expect(later.join(' -or ').split(' -or ').every((clause) => /^Guid -eq '[0-9a-f-]{36}'$/.test(clause))).toBe(true);
+    expect(
+      later
+        .join(' -or ')
+        .split(' -or ')
+        .every((clause) => /^Guid -eq '[0-9a-f-]{36}'$/.test(clause)),
+    ).toBe(true);
     expect(warnings).toEqual([]);
     expect(await visible(changes)).toEqual(changes.map(() => true));
   });
 
   it('identities with characters a filter would need to escape are never written into one', async () => {
     const odd = [`o'brien@example.com`, 'name with space', 'x@example.com` -or Guid -ne `'];
-    const changes = [...odd, ...Array.from({ length: 30 }, (_, i) => address(i + 1))].map((identity) => ({ identity, value: true }));
+    const changes = [...odd, ...Array.from({ length: 30 }, (_, i) => address(i + 1))].map((identity) => ({
+      identity,
+      value: true,
+    }));
     await emu.inspect('PATCH', 'latency', { replicationLagMs: 0 });
     // Only the real mailboxes are written; the odd identities are confirmed as "no such mailbox" (not waited for).
     await new MailboxDirectory(bridge).setSmtpAuth(session, changes.slice(odd.length));
@@ -142,7 +175,9 @@ describe('confirmSmtpAuthWrites past a few changes: filtered reads of the change
     await confirmSmtpAuthWrites(session, changes);
     const filters = reads().map(filterOf).filter(Boolean).join(' ');
     for (const identity of odd) expect(filters).not.toContain(identity);
-    const lookups = reads().filter((c) => (c.parameters as { Identity?: string }).Identity).map((c) => (c.parameters as { Identity: string }).Identity);
+    const lookups = reads()
+      .filter((c) => (c.parameters as { Identity?: string }).Identity)
+      .map((c) => (c.parameters as { Identity: string }).Identity);
     expect(lookups.sort()).toEqual([...odd].sort()); // sent as a JSON parameter value, never as filter text
   });
 

@@ -27,15 +27,17 @@ describe('MailboxDirectory over the REST bridge and the emulator', () => {
   beforeAll(async () => {
     emu = await TestEmulator.start({
       seed: {
-        tenants: [{
-          domain: TENANT,
-          domains: ['corp.example', 'example.com'],
-          mailboxes: [
-            ...Array.from({ length: COUNT }, (_, i) => ({ upn: upn(i + 1), primarySmtpAddress: address(i + 1) })),
-            { upn: 'same@example.com', SmtpClientAuthenticationDisabled: true },
-          ],
-          users: ['nomailbox@corp.example'],
-        }],
+        tenants: [
+          {
+            domain: TENANT,
+            domains: ['corp.example', 'example.com'],
+            mailboxes: [
+              ...Array.from({ length: COUNT }, (_, i) => ({ upn: upn(i + 1), primarySmtpAddress: address(i + 1) })),
+              { upn: 'same@example.com', SmtpClientAuthenticationDisabled: true },
+            ],
+            users: ['nomailbox@corp.example'],
+          },
+        ],
       },
     });
   });
@@ -49,22 +51,33 @@ describe('MailboxDirectory over the REST bridge and the emulator', () => {
   afterEach(() => bridge.close());
 
   const calls = (): CallRecord[] => emu.emulator.control.calls.list().calls;
-  const summary = (): string[] => calls().map((c) => `${c.cmdlet} ${JSON.stringify(c.parameters)}${c.page ? ` page ${c.page}` : ''}`);
+  const summary = (): string[] =>
+    calls().map((c) => `${c.cmdlet} ${JSON.stringify(c.parameters)}${c.page ? ` page ${c.page}` : ''}`);
 
   it('asks the service to trim Get-CASMailbox rows with $select, and reads them', async () => {
     const select = [...CAS_MAILBOX_PROPERTIES];
     const { rows } = await bridge.invoke('Get-CASMailbox', { Identity: upn(1) }, { select });
     expect(rows).toHaveLength(1);
     expect(Object.keys(rows[0]!).sort()).toEqual([...select].sort());
-    const [mailbox] = (await new MailboxDirectory(bridge).all(session)).filter((m) => m.primarySmtpAddress === address(1));
-    expect(mailbox).toMatchObject({ primarySmtpAddress: address(1), emailAddresses: [address(1), `u1@${TENANT}`], smtpClientAuthenticationDisabled: null });
+    const [mailbox] = (await new MailboxDirectory(bridge).all(session)).filter(
+      (m) => m.primarySmtpAddress === address(1),
+    );
+    expect(mailbox).toMatchObject({
+      primarySmtpAddress: address(1),
+      emailAddresses: [address(1), `u1@${TENANT}`],
+      smtpClientAuthenticationDisabled: null,
+    });
     expect(mailbox!.externalDirectoryObjectId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('hands each page to onRows as it arrives (nothing accumulated) when the caller asks for it', async () => {
     await emu.emulator.control.updateLatency({ pageSize: 7 });
     const pages: number[] = [];
-    const result = await bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' }, { select: ['Guid'], onRows: (rows) => pages.push(rows.length) });
+    const result = await bridge.invoke(
+      'Get-CASMailbox',
+      { ResultSize: 'Unlimited' },
+      { select: ['Guid'], onRows: (rows) => pages.push(rows.length) },
+    );
     expect(pages).toEqual([7, 7, 7, 7, 3]);
     expect(result.rows).toEqual([]);
   });
@@ -73,7 +86,10 @@ describe('MailboxDirectory over the REST bridge and the emulator', () => {
     await emu.emulator.control.updateLatency({ pageSize: 7 });
     const directory = new MailboxDirectory(bridge, { bulkThreshold: 2 });
     await directory.prepareFor(session, COUNT);
-    expect(summary()).toEqual(['Get-CASMailbox {"ResultSize":"Unlimited"}', ...[1, 2, 3, 4].map((page) => `Get-CASMailbox {"ResultSize":"Unlimited"} page ${page}`)]);
+    expect(summary()).toEqual([
+      'Get-CASMailbox {"ResultSize":"Unlimited"}',
+      ...[1, 2, 3, 4].map((page) => `Get-CASMailbox {"ResultSize":"Unlimited"} page ${page}`),
+    ]);
     const all = await directory.all(session);
     expect(all).toHaveLength(COUNT + 1);
     emu.emulator.control.calls.clear();
@@ -102,7 +118,9 @@ describe('MailboxDirectory over the REST bridge and the emulator', () => {
     await directory.prepareFor(session, COUNT);
     emu.emulator.control.calls.clear();
     const resolved = await Promise.all(Array.from({ length: COUNT }, (_, i) => directory.resolve(session, upn(i + 1))));
-    expect(resolved.map((r) => (r.kind === 'one' ? r.mailbox.primarySmtpAddress : r.kind))).toEqual(Array.from({ length: COUNT }, (_, i) => address(i + 1)));
+    expect(resolved.map((r) => (r.kind === 'one' ? r.mailbox.primarySmtpAddress : r.kind))).toEqual(
+      Array.from({ length: COUNT }, (_, i) => address(i + 1)),
+    );
     const byCmdlet = emu.emulator.control.calls.list().counts;
     expect(byCmdlet['Get-User']).toBe(1);
     expect(byCmdlet['Get-CASMailbox'] ?? 0).toBeLessThanOrEqual(3);
@@ -113,11 +131,20 @@ describe('MailboxDirectory over the REST bridge and the emulator', () => {
     const found = await directory.resolve(session, upn(2));
     expect(found).toMatchObject({ kind: 'one', mailbox: { primarySmtpAddress: address(2) } });
     if (found.kind === 'one') expect(identityForms(found.mailbox).has(upn(2))).toBe(true);
-    expect(await directory.setSmtpAuth(session, [{ identity: upn(2), value: false }, { identity: address(3), value: true }])).toEqual([undefined, undefined]);
+    expect(
+      await directory.setSmtpAuth(session, [
+        { identity: upn(2), value: false },
+        { identity: address(3), value: true },
+      ]),
+    ).toEqual([undefined, undefined]);
     const batch = calls().filter((c) => c.via === '$batch');
-    expect(batch.map((c) => [c.cmdlet, c.status])).toEqual([['Set-CASMailbox', 200], ['Set-CASMailbox', 200]]);
+    expect(batch.map((c) => [c.cmdlet, c.status])).toEqual([
+      ['Set-CASMailbox', 200],
+      ['Set-CASMailbox', 200],
+    ]);
     const state = await emu.inspect('GET', `tenants/${TENANT}`);
-    const override = (primary: string): unknown => state.body.recipients.find((r: any) => r.PrimarySmtpAddress === primary).SmtpClientAuthenticationDisabled;
+    const override = (primary: string): unknown =>
+      state.body.recipients.find((r: any) => r.PrimarySmtpAddress === primary).SmtpClientAuthenticationDisabled;
     expect([override(address(2)), override(address(3))]).toEqual([false, true]);
   });
 });
@@ -134,7 +161,15 @@ describe('MailboxDirectory.prefetch', () => {
 
   beforeAll(async () => {
     emu = await TestEmulator.start({
-      seed: { tenants: [{ domain: TENANT, domains: ['example.com'], mailboxes: Array.from({ length: COUNT }, (_, i) => ({ upn: address(i + 1) })) }] },
+      seed: {
+        tenants: [
+          {
+            domain: TENANT,
+            domains: ['example.com'],
+            mailboxes: Array.from({ length: COUNT }, (_, i) => ({ upn: address(i + 1) })),
+          },
+        ],
+      },
     });
   });
   afterAll(async () => {
@@ -149,7 +184,10 @@ describe('MailboxDirectory.prefetch', () => {
   afterEach(() => bridge.close());
 
   const pagesRead = (): number[] =>
-    emu.emulator.control.calls.list().calls.filter((c) => c.cmdlet === 'Get-CASMailbox').map((c) => c.page ?? 0);
+    emu.emulator.control.calls
+      .list()
+      .calls.filter((c) => c.cmdlet === 'Get-CASMailbox')
+      .map((c) => c.page ?? 0);
 
   it('serves the caller that comes next: one bulk read, whatever the caller asks', async () => {
     const log: string[] = [];
@@ -169,7 +207,9 @@ describe('MailboxDirectory.prefetch', () => {
     const { sent } = directory.prefetch(COUNT, lifetime.signal)!;
     await sent;
     // The request is on the wire but no page has come back yet (each takes 100 ms): the signal is not the read's end.
-    expect(emu.emulator.control.calls.list().calls.filter((c) => c.cmdlet === 'Get-CASMailbox').length).toBeLessThanOrEqual(1);
+    expect(
+      emu.emulator.control.calls.list().calls.filter((c) => c.cmdlet === 'Get-CASMailbox').length,
+    ).toBeLessThanOrEqual(1);
     const identities = Array.from({ length: COUNT }, (_, i) => address(i + 1));
     const resolved = await directory.resolveMany({ bridge }, identities);
     expect([...resolved.values()].every((r) => r.kind === 'one')).toBe(true);
@@ -230,7 +270,12 @@ describe('MailboxDirectory.prefetch', () => {
     const fake: ExchangeBridge = {
       organization: TENANT,
       cancelsCheaply: true,
-      invoke: async () => ({ rows: [{ Guid: '00000000-0000-0000-0000-000000000001', PrimarySmtpAddress: 'a@example.com', EmailAddresses: [] }], warnings: ['the service said so'] }),
+      invoke: async () => ({
+        rows: [
+          { Guid: '00000000-0000-0000-0000-000000000001', PrimarySmtpAddress: 'a@example.com', EmailAddresses: [] },
+        ],
+        warnings: ['the service said so'],
+      }),
       close: async () => undefined,
     };
     const directory = new MailboxDirectory(fake);

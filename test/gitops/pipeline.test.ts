@@ -33,7 +33,11 @@ describe('examples/gitops', () => {
   /** Runs a step script from the copied example directory, as a workflow `run:` line does. */
   const stepWith = (extra: NodeJS.ProcessEnv, script: string, ...args: string[]): Promise<Run> =>
     new Promise((resolve, reject) => {
-      const child = spawn('bash', [join(work, 'scripts', script), ...args], { cwd: work, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', [join(work, 'scripts', script), ...args], {
+        cwd: work,
+        env: { ...env, ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -47,7 +51,10 @@ describe('examples/gitops', () => {
   beforeAll(async () => {
     emulator = await startTestEmulator({ seed: FLEET_FIXTURE });
     work = mkdtempSync(join(tmpdir(), 'exoform-gitops-'));
-    cpSync(GITOPS, work, { recursive: true, filter: (source) => !/(\.terraform|terraform\.tfstate|exoform-out)/.test(source) });
+    cpSync(GITOPS, work, {
+      recursive: true,
+      filter: (source) => !/(\.terraform|terraform\.tfstate|exoform-out)/.test(source),
+    });
     const { EXO_ORGANIZATION: _organization, ...provider } = emulator.providerEnv; // the stack's stack.env names the tenant
     env = {
       ...process.env,
@@ -83,18 +90,27 @@ describe('examples/gitops', () => {
     expect(out('fabrikam', 'exitcode').trim()).toBe('2');
     expect(out('fabrikam', 'plan.txt')).toMatch(/Plan: 2 to add, 0 to change, 0 to destroy/);
     const plan = JSON.parse(out('fabrikam', 'plan.json'));
-    const list = plan.resource_changes.find((c: { address: string }) => c.address === 'exchangeonline_mailbox_smtp_auth_list.allowed');
+    const list = plan.resource_changes.find(
+      (c: { address: string }) => c.address === 'exchangeonline_mailbox_smtp_auth_list.allowed',
+    );
     expect(list.change.after.identities).toEqual({ 'printer@fabrikam.com': 'reception printer' });
     expect(existsSync(join(work, 'out', 'fabrikam', 'tfplan'))).toBe(true);
-    expect((await emulator.inspect.tenant('fabrikam.onmicrosoft.com')).transportConfig.SmtpClientAuthenticationDisabled).toBe(false); // a plan changes nothing
+    expect(
+      (await emulator.inspect.tenant('fabrikam.onmicrosoft.com')).transportConfig.SmtpClientAuthenticationDisabled,
+    ).toBe(false); // a plan changes nothing
 
     // Merge: apply the contoso stack; the tenant now matches the repository.
     const applied = await step('apply.sh', 'stacks/contoso');
     expect(applied.code).toBe(0);
     expect(applied.stdout).toMatch(/Apply complete! Resources: 2 added/);
     const contoso = await emulator.inspect.tenant('contoso.onmicrosoft.com');
-    expect(contoso.transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: true, AllowLegacyTLSClients: false });
-    expect(await emulator.inspect.overrides(['scanner@contoso.com', 'sean@contoso.com'], 'contoso.onmicrosoft.com')).toEqual({ 'scanner@contoso.com': false, 'sean@contoso.com': null });
+    expect(contoso.transportConfig).toMatchObject({
+      SmtpClientAuthenticationDisabled: true,
+      AllowLegacyTLSClients: false,
+    });
+    expect(
+      await emulator.inspect.overrides(['scanner@contoso.com', 'sean@contoso.com'], 'contoso.onmicrosoft.com'),
+    ).toEqual({ 'scanner@contoso.com': false, 'sean@contoso.com': null });
 
     // Nightly, nothing changed: exit 0.
     const clean = await step('drift.sh', 'stacks/contoso');
@@ -102,19 +118,25 @@ describe('examples/gitops', () => {
     expect(out('contoso', 'drift-exitcode').trim()).toBe('0');
 
     // Someone enables SMTP AUTH for Sean in the admin center: the nightly job exits 2 and names him.
-    await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: false }, 'contoso.onmicrosoft.com');
+    await emulator.inspect.setRecipient(
+      'sean@contoso.com',
+      { SmtpClientAuthenticationDisabled: false },
+      'contoso.onmicrosoft.com',
+    );
     const drifted = await step('drift.sh', 'stacks/contoso');
     expect(drifted.code).toBe(2);
     expect(drifted.stdout).toMatch(/::warning::contoso has drifted/);
     expect(out('contoso', 'drift.txt')).toMatch(/"sean@contoso.com" = "enabled"/);
-    expect(readFileSync(join(work, 'summary.md'), 'utf8')).toMatch(/### exoform drift: contoso\n\n```[\s\S]*sean@contoso.com/);
+    expect(readFileSync(join(work, 'summary.md'), 'utf8')).toMatch(
+      /### exoform drift: contoso\n\n```[\s\S]*sean@contoso.com/,
+    );
 
     // Merge again (the fix): the drift is gone.
     expect((await step('apply.sh', 'stacks/contoso')).code).toBe(0);
     expect((await step('drift.sh', 'stacks/contoso')).code).toBe(0);
   });
 
-  test('the readiness report step calls `exoform report` from the checkout for the stack\'s tenant and writes every output', async () => {
+  test("the readiness report step calls `exoform report` from the checkout for the stack's tenant and writes every output", async () => {
     const report = await step('report.sh', 'stacks/contoso');
     // Every output is written for the stack's tenant, and the suggested allow list is in the format the stack's
     // mailbox_list reads.
@@ -133,7 +155,10 @@ describe('examples/gitops', () => {
     expect(missing.stderr).toMatch(/stack directory 'stacks\/nowhere' does not exist/);
 
     cpSync(join(work, 'stacks', 'contoso'), join(work, 'leaky', 'contoso'), { recursive: true });
-    writeFileSync(join(work, 'leaky', 'contoso', 'stack.env'), 'EXO_ORGANIZATION=contoso.onmicrosoft.com\nEXO_CLIENT_SECRET=hunter2\n');
+    writeFileSync(
+      join(work, 'leaky', 'contoso', 'stack.env'),
+      'EXO_ORGANIZATION=contoso.onmicrosoft.com\nEXO_CLIENT_SECRET=hunter2\n',
+    );
     const leaky = await step('plan.sh', 'leaky/contoso');
     expect(leaky.code).toBe(1);
     expect(leaky.stderr).toMatch(/stack.env line 2: EXO_CLIENT_SECRET is a secret/);
@@ -173,14 +198,18 @@ describe('examples/gitops', () => {
     }
   });
 
-  test('each backend gets the tenant\'s own key, and s3 its lock file unless DynamoDB is named (backends not reachable here)', () => {
+  test("each backend gets the tenant's own key, and s3 its lock file unless DynamoDB is named (backends not reachable here)", () => {
     const keyFor = (backend: string, settings: string): string => {
       const file = join(work, `${backend}.tfbackend`);
       writeFileSync(file, settings);
-      const result = spawnSync('bash', ['-c', `source "${join(work, 'scripts', 'common.sh')}"; BACKEND=${backend}; STACK_NAME=contoso; backend_key`], {
-        env: { ...env, EXOFORM_BACKEND_CONFIG: file },
-        encoding: 'utf8',
-      });
+      const result = spawnSync(
+        'bash',
+        ['-c', `source "${join(work, 'scripts', 'common.sh')}"; BACKEND=${backend}; STACK_NAME=contoso; backend_key`],
+        {
+          env: { ...env, EXOFORM_BACKEND_CONFIG: file },
+          encoding: 'utf8',
+        },
+      );
       expect(result.status).toBe(0);
       return result.stdout;
     };
@@ -200,11 +229,22 @@ describe('examples/gitops', () => {
     expect(shardJob.strategy.matrix).toEqual({ shard: '${{ fromJSON(needs.stacks.outputs.shards) }}' });
     expect(shardJob.strategy['fail-fast']).toBe(false);
     expect(shardJob.env.SHARD_STACKS).toBe("${{ join(matrix.shard.stacks, ' ') }}");
-    const shardRuns = shardJob.steps.filter((s: { run?: string }) => s.run?.includes('shard.sh')).map((s: { run: string }) => s.run);
-    expect(shardRuns.every((run: string) => /^\$SCRIPTS\/shard\.sh (plan|apply|drift|report-compare) stacks \$SHARD_STACKS$/.test(run))).toBe(true);
-    expect(shardJob.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/upload-artifact')).with.name).toBe('exoform-shard-${{ matrix.shard.shard }}');
+    const shardRuns = shardJob.steps
+      .filter((s: { run?: string }) => s.run?.includes('shard.sh'))
+      .map((s: { run: string }) => s.run);
+    expect(
+      shardRuns.every((run: string) =>
+        /^\$SCRIPTS\/shard\.sh (plan|apply|drift|report-compare) stacks \$SHARD_STACKS$/.test(run),
+      ),
+    ).toBe(true);
+    expect(shardJob.steps.find((s: { uses?: string }) => s.uses?.startsWith('actions/upload-artifact')).with.name).toBe(
+      'exoform-shard-${{ matrix.shard.shard }}',
+    );
 
-    const listing = (count: number, maxJobs?: string): { stacks: string[]; shards: Array<{ shard: number; stacks: string[] }> } => {
+    const listing = (
+      count: number,
+      maxJobs?: string,
+    ): { stacks: string[]; shards: Array<{ shard: number; stacks: string[] }> } => {
       const root = mkdtempSync(join(tmpdir(), 'exoform-fleet-'));
       try {
         for (let i = 1; i <= count; i++) {
@@ -217,13 +257,23 @@ describe('examples/gitops', () => {
           encoding: 'utf8',
         });
         expect(result.status).toBe(0);
-        const lines = Object.fromEntries(readFileSync(output, 'utf8').trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
+        const lines = Object.fromEntries(
+          readFileSync(output, 'utf8')
+            .trim()
+            .split('\n')
+            .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+        );
         return { stacks: JSON.parse(lines.stacks), shards: JSON.parse(lines.shards) };
       } finally {
         rmSync(root, { recursive: true, force: true });
       }
     };
-    for (const [count, jobs, perJob] of [[300, 150, 2], [256, 256, 1], [257, 129, 2], [1000, 250, 4]] as const) {
+    for (const [count, jobs, perJob] of [
+      [300, 150, 2],
+      [256, 256, 1],
+      [257, 129, 2],
+      [1000, 250, 4],
+    ] as const) {
       const { stacks, shards } = listing(count);
       expect({ count, jobs: shards.length }).toEqual({ count, jobs });
       expect(shards.length).toBeLessThanOrEqual(256);
@@ -244,7 +294,15 @@ describe('examples/gitops', () => {
     writeFileSync(join(work, 'stacks', 'broken', 'allow-smtp-auth.txt'), 'Scanner <scanner@contoso.com>\n');
     const outDir = join(work, 'shard-out');
     try {
-      const shard = await stepWith({ EXOFORM_OUT: outDir }, 'shard.sh', 'plan', 'stacks', 'broken', 'contoso', 'fabrikam');
+      const shard = await stepWith(
+        { EXOFORM_OUT: outDir },
+        'shard.sh',
+        'plan',
+        'stacks',
+        'broken',
+        'contoso',
+        'fabrikam',
+      );
       expect(shard.code).toBe(1);
       expect(shard.stdout).toMatch(/::error::plan failed for broken \(exit 1\); the shard's other tenants go on/);
       expect(shard.stdout).toMatch(/plan: 3 tenants, not 0: broken/);
@@ -268,13 +326,18 @@ describe('examples/gitops', () => {
 
   test('nightly drift names a listed mailbox deleted outside Terraform, as drift (exit 2), not as a failed plan', async () => {
     // After the first test applied contoso: the scanner's mailbox is deleted in the admin center.
-    await emulator.inspect.request('DELETE', '/_emulator/tenants/contoso.onmicrosoft.com/recipients/scanner%40contoso.com');
+    await emulator.inspect.request(
+      'DELETE',
+      '/_emulator/tenants/contoso.onmicrosoft.com/recipients/scanner%40contoso.com',
+    );
     const drifted = await step('drift.sh', 'stacks/contoso');
     expect(drifted.code).toBe(2);
     const named = 'Mailbox "scanner@contoso.com" was deleted outside Terraform';
     expect(drifted.stdout).toContain(`::warning::contoso: ${named}; remove it from the stack`);
     expect(drifted.stderr).not.toMatch(/::error::/);
     expect(out('contoso', 'deleted.txt')).toBe(`${named}\n`);
-    expect(readFileSync(join(work, 'summary.md'), 'utf8')).toContain(`### exoform drift: contoso\n\n- ${named}\n\`\`\``);
+    expect(readFileSync(join(work, 'summary.md'), 'utf8')).toContain(
+      `### exoform drift: contoso\n\n- ${named}\n\`\`\``,
+    );
   });
 });

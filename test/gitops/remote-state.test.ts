@@ -48,7 +48,10 @@ describe('examples/gitops on the pg backend', () => {
   /** A CI job: a fresh copy of the repository (no .terraform/, no local state), running one step script. */
   const job = (script: string, args: string[], extra: NodeJS.ProcessEnv = {}): Job => {
     const checkout = join(work, `runner-${++runners}`);
-    cpSync(GITOPS, checkout, { recursive: true, filter: (source) => !/(\.terraform|terraform\.tfstate|exoform-out)/.test(source) });
+    cpSync(GITOPS, checkout, {
+      recursive: true,
+      filter: (source) => !/(\.terraform|terraform\.tfstate|exoform-out)/.test(source),
+    });
     // detached: the job is its own process group, so a kill reaches bash, terraform and the provider together,
     // as a CI runner that kills a job does.
     const child = spawn('bash', [join(checkout, 'scripts', script), ...args], {
@@ -78,14 +81,23 @@ describe('examples/gitops on the pg backend', () => {
   };
 
   const state = async (workspace: string): Promise<StateFile | undefined> => {
-    const rows = await postgres.query<{ data: string }>('SELECT data FROM terraform_remote_state.states WHERE name = $1', [workspace]);
+    const rows = await postgres.query<{ data: string }>(
+      'SELECT data FROM terraform_remote_state.states WHERE name = $1',
+      [workspace],
+    );
     return rows.length && rows[0].data ? (JSON.parse(rows[0].data) as StateFile) : undefined;
   };
   const managed = async (workspace: string): Promise<string[]> =>
-    ((await state(workspace))?.resources ?? []).filter((r) => !('mode' in r) || (r as { mode?: string }).mode === 'managed').map((r) => `${r.type}.${r.name}`).sort();
+    ((await state(workspace))?.resources ?? [])
+      .filter((r) => !('mode' in r) || (r as { mode?: string }).mode === 'managed')
+      .map((r) => `${r.type}.${r.name}`)
+      .sort();
   const advisoryLocks = async (): Promise<number> =>
-    Number((await postgres.query<{ n: string }>("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'"))[0].n);
-  const setLatency = (callMs: number): Promise<unknown> => emulator.inspect.request('PATCH', '/_emulator/latency', { callMs });
+    Number(
+      (await postgres.query<{ n: string }>("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory'"))[0].n,
+    );
+  const setLatency = (callMs: number): Promise<unknown> =>
+    emulator.inspect.request('PATCH', '/_emulator/latency', { callMs });
 
   beforeAll(async () => {
     [postgres, emulator] = await Promise.all([startTestPostgres(), startTestEmulator({ seed: FLEET_FIXTURE })]);
@@ -116,7 +128,9 @@ describe('examples/gitops on the pg backend', () => {
   test('in CI a step without a backend fails and says how to configure one, before touching the tenant', async () => {
     const run = await job('plan.sh', ['stacks/contoso'], { EXOFORM_BACKEND: '' }).done;
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/contoso: no remote state configured\. Set EXOFORM_BACKEND \(azurerm, s3, remote, pg\) and EXOFORM_BACKEND_CONFIG/);
+    expect(run.stderr).toMatch(
+      /contoso: no remote state configured\. Set EXOFORM_BACKEND \(azurerm, s3, remote, pg\) and EXOFORM_BACKEND_CONFIG/,
+    );
     const unknown = await job('plan.sh', ['stacks/contoso'], { EXOFORM_BACKEND: 'consul' }).done;
     expect(unknown.stderr).toMatch(/EXOFORM_BACKEND='consul' is not supported/);
     // A secret in the settings file would be recorded in every saved plan (an uploaded artifact): refused, unshown.
@@ -124,13 +138,18 @@ describe('examples/gitops on the pg backend', () => {
     writeFileSync(leaky, `# state\nconn_str = "postgres://postgres:hunter2@127.0.0.1:${postgres.port}/postgres"\n`);
     const refused = await job('plan.sh', ['stacks/contoso'], { EXOFORM_BACKEND_CONFIG: leaky }).done;
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/EXOFORM_BACKEND_CONFIG line 2 holds a secret, which Terraform would write into every saved plan/);
+    expect(refused.stderr).toMatch(
+      /EXOFORM_BACKEND_CONFIG line 2 holds a secret, which Terraform would write into every saved plan/,
+    );
     expect(refused.stdout + refused.stderr).not.toMatch(/hunter2/);
     writeFileSync(leaky, 'storage_account_name = "st"\n  access_key = "abc"\n');
-    expect((await job('plan.sh', ['stacks/contoso'], { EXOFORM_BACKEND: 'azurerm', EXOFORM_BACKEND_CONFIG: leaky }).done).stderr).toMatch(/line 2 holds a secret/);
+    expect(
+      (await job('plan.sh', ['stacks/contoso'], { EXOFORM_BACKEND: 'azurerm', EXOFORM_BACKEND_CONFIG: leaky }).done)
+        .stderr,
+    ).toMatch(/line 2 holds a secret/);
   });
 
-  test('plan, apply and the nightly drift check, each in a fresh job, share the tenant\'s state through the backend', async () => {
+  test("plan, apply and the nightly drift check, each in a fresh job, share the tenant's state through the backend", async () => {
     const planned = job('plan.sh', ['stacks/contoso']);
     const plan = await planned.done;
     expect(plan).toMatchObject({ code: 0 });
@@ -141,7 +160,10 @@ describe('examples/gitops on the pg backend', () => {
     expect(applied.code).toBe(0);
     expect(applied.stdout).toMatch(/Apply complete! Resources: 2 added/);
     // The state is in PostgreSQL under the tenant's own workspace, and nowhere in the job's checkout.
-    expect(await managed('exoform-contoso')).toEqual(['exchangeonline_mailbox_smtp_auth_list.allowed', 'exchangeonline_transport_config.org']);
+    expect(await managed('exoform-contoso')).toEqual([
+      'exchangeonline_mailbox_smtp_auth_list.allowed',
+      'exchangeonline_transport_config.org',
+    ]);
     expect(await managed('exoform-fabrikam')).toEqual([]);
     expect(existsSync(join(work, `runner-${runners}`, 'stacks', 'contoso', 'terraform.tfstate'))).toBe(false);
 
@@ -151,7 +173,11 @@ describe('examples/gitops on the pg backend', () => {
     expect(clean.code).toBe(0);
 
     // Someone enables SMTP AUTH for Sean in the admin center: the nightly job finds it.
-    await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: false }, 'contoso.onmicrosoft.com');
+    await emulator.inspect.setRecipient(
+      'sean@contoso.com',
+      { SmtpClientAuthenticationDisabled: false },
+      'contoso.onmicrosoft.com',
+    );
     const drifted = await step('drift.sh', 'stacks/contoso');
     expect(drifted.code).toBe(2);
     expect(drifted.stdout).toMatch(/::warning::contoso has drifted/);
@@ -178,7 +204,9 @@ describe('examples/gitops on the pg backend', () => {
       expect(first.child.exitCode).toBeNull(); // still applying, still holding the lock
       await setLatency(0);
       expect(failed.code).toBe(1);
-      expect(failed.stderr).toMatch(/::error::fabrikam: the tenant's state is locked by another run \(lock ID [0-9a-f-]{36}\); waited 0s/);
+      expect(failed.stderr).toMatch(
+        /::error::fabrikam: the tenant's state is locked by another run \(lock ID [0-9a-f-]{36}\); waited 0s/,
+      );
       expect(failed.stdout).toMatch(/Error acquiring the state lock/);
       expect(failed.stdout).not.toMatch(/Apply complete|Creating\.\.\./);
 
@@ -192,14 +220,23 @@ describe('examples/gitops on the pg backend', () => {
     } finally {
       await setLatency(0);
     }
-    expect(await managed('exoform-fabrikam')).toEqual(['exchangeonline_mailbox_smtp_auth_list.allowed', 'exchangeonline_transport_config.org']);
-    expect((await emulator.inspect.tenant('fabrikam.onmicrosoft.com')).transportConfig.SmtpClientAuthenticationDisabled).toBe(true);
+    expect(await managed('exoform-fabrikam')).toEqual([
+      'exchangeonline_mailbox_smtp_auth_list.allowed',
+      'exchangeonline_transport_config.org',
+    ]);
+    expect(
+      (await emulator.inspect.tenant('fabrikam.onmicrosoft.com')).transportConfig.SmtpClientAuthenticationDisabled,
+    ).toBe(true);
     expect((await step('drift.sh', 'stacks/fabrikam')).code).toBe(0);
     expect(await advisoryLocks()).toBe(0);
   });
 
   test('a job killed with SIGKILL mid-apply: its database session ends with it, so the lock goes too; the next apply converges', async () => {
-    await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: false }, 'contoso.onmicrosoft.com');
+    await emulator.inspect.setRecipient(
+      'sean@contoso.com',
+      { SmtpClientAuthenticationDisabled: false },
+      'contoso.onmicrosoft.com',
+    );
     await setLatency(1500);
     try {
       const killed = job('apply.sh', ['stacks/contoso']);
@@ -214,7 +251,9 @@ describe('examples/gitops on the pg backend', () => {
     }
     const next = await step('apply.sh', 'stacks/contoso');
     expect(next.code).toBe(0);
-    expect(await emulator.inspect.overrides(['sean@contoso.com'], 'contoso.onmicrosoft.com')).toEqual({ 'sean@contoso.com': null });
+    expect(await emulator.inspect.overrides(['sean@contoso.com'], 'contoso.onmicrosoft.com')).toEqual({
+      'sean@contoso.com': null,
+    });
     expect((await step('drift.sh', 'stacks/contoso')).code).toBe(0);
   });
 
@@ -235,7 +274,11 @@ describe('examples/gitops on the pg backend', () => {
     const { port } = proxy.address() as { port: number };
     writeFileSync(viaProxy, `conn_str = "postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable"\n`);
     try {
-      await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: false }, 'contoso.onmicrosoft.com');
+      await emulator.inspect.setRecipient(
+        'sean@contoso.com',
+        { SmtpClientAuthenticationDisabled: false },
+        'contoso.onmicrosoft.com',
+      );
       await setLatency(1500);
       const vanished = job('apply.sh', ['stacks/contoso'], { EXOFORM_BACKEND_CONFIG: viaProxy });
       await waitFor('the apply to start writing', () => /Modifying\.\.\./.test(vanished.output()));
@@ -247,13 +290,18 @@ describe('examples/gitops on the pg backend', () => {
       // The next run fails and names the lock and the way out.
       const blocked = await job('apply.sh', ['stacks/contoso'], { EXOFORM_LOCK_TIMEOUT: '2s' }).done;
       expect(blocked.code).toBe(1);
-      const reported = /state is locked by another run \(lock ID ([0-9a-f-]{36})\); waited 2s\. If no run is in progress, the lock is stale: clear it with scripts\/unlock\.sh stacks\/contoso \1/.exec(blocked.stderr);
+      const reported =
+        /state is locked by another run \(lock ID ([0-9a-f-]{36})\); waited 2s\. If no run is in progress, the lock is stale: clear it with scripts\/unlock\.sh stacks\/contoso \1/.exec(
+          blocked.stderr,
+        );
       expect(reported).not.toBeNull();
 
       // unlock.sh refuses to pretend: terraform force-unlock cannot release a pg advisory lock of another session.
       const unlock = await step('unlock.sh', 'stacks/contoso', reported![1]);
       expect(unlock.code).toBe(1);
-      expect(unlock.stderr).toMatch(/terraform force-unlock cannot release another run's lock\. .*README, "A stuck lock".*exoform-contoso/);
+      expect(unlock.stderr).toMatch(
+        /terraform force-unlock cannot release another run's lock\. .*README, "A stuck lock".*exoform-contoso/,
+      );
 
       // The documented step for pg: end the session that holds the workspace's lock (README, "A stuck lock").
       const readme = readFileSync(join(GITOPS, 'README.md'), 'utf8');
@@ -265,7 +313,9 @@ describe('examples/gitops on the pg backend', () => {
 
       const next = await step('apply.sh', 'stacks/contoso');
       expect(next.code).toBe(0);
-      expect(await emulator.inspect.overrides(['sean@contoso.com'], 'contoso.onmicrosoft.com')).toEqual({ 'sean@contoso.com': null });
+      expect(await emulator.inspect.overrides(['sean@contoso.com'], 'contoso.onmicrosoft.com')).toEqual({
+        'sean@contoso.com': null,
+      });
       expect((await step('drift.sh', 'stacks/contoso')).code).toBe(0);
     } finally {
       await setLatency(0);
@@ -287,10 +337,20 @@ describe('examples/gitops on the pg backend', () => {
     app.synth();
     const terraform = (stack: string, ...args: string[]): Promise<Run> =>
       new Promise((resolve, reject) => {
-        const child = spawn('terraform', [`-chdir=${join(outdir, 'stacks', stack)}`, ...args, '-input=false', '-no-color'], {
-          env: { ...env, PG_CONN_STR: postgres.connectionString, TF_VAR_exo_token: emulator.token, TF_CLI_CONFIG_FILE: cliConfigPath(), EXO_ACCESS_TOKEN: '' },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const child = spawn(
+          'terraform',
+          [`-chdir=${join(outdir, 'stacks', stack)}`, ...args, '-input=false', '-no-color'],
+          {
+            env: {
+              ...env,
+              PG_CONN_STR: postgres.connectionString,
+              TF_VAR_exo_token: emulator.token,
+              TF_CLI_CONFIG_FILE: cliConfigPath(),
+              EXO_ACCESS_TOKEN: '',
+            },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -298,7 +358,9 @@ describe('examples/gitops on the pg backend', () => {
         child.on('error', reject);
         child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
       });
-    expect(readFileSync(join(outdir, 'stacks', 'fleet-w0-northwind', 'cdk.tf.json'), 'utf8')).not.toContain(String(postgres.port));
+    expect(readFileSync(join(outdir, 'stacks', 'fleet-w0-northwind', 'cdk.tf.json'), 'utf8')).not.toContain(
+      String(postgres.port),
+    );
     for (const stack of fleet.stacks.map((s) => s.node.id)) {
       const init = await terraform(stack, 'init');
       expect({ stack, code: init.code, stderr: init.stderr }).toMatchObject({ stack, code: 0 });
@@ -314,7 +376,9 @@ describe('examples/gitops on the pg backend', () => {
     for (const schema of ['exoform_fabrikam', 'exoform_northwind']) {
       const rows = await postgres.query<{ data: string }>(`SELECT data FROM ${schema}.states WHERE name = 'default'`);
       const resources = (JSON.parse(rows[0].data) as StateFile).resources.map((r) => r.type);
-      expect(resources).toEqual(expect.arrayContaining(['exchangeonline_transport_config', 'exchangeonline_mailbox_smtp_auth_list']));
+      expect(resources).toEqual(
+        expect.arrayContaining(['exchangeonline_transport_config', 'exchangeonline_mailbox_smtp_auth_list']),
+      );
     }
   });
 });

@@ -36,7 +36,9 @@ describe('parseCsv (RFC 4180)', () => {
 describe('classifyGraphError', () => {
   it('names a missing licence, a missing permission, and anything else', () => {
     expect(classifyGraphError(403, 'Authentication_RequestFromNonPremiumTenantOrB2CTenant', '')).toBe('licence');
-    expect(classifyGraphError(403, '', 'Tenant does not have a SKU capable of directory audit reports')).toBe('licence');
+    expect(classifyGraphError(403, '', 'Tenant does not have a SKU capable of directory audit reports')).toBe(
+      'licence',
+    );
     expect(classifyGraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges')).toBe('permission');
     expect(classifyGraphError(403, '', '')).toBe('other'); // a bare 403 names no permission
     expect(classifyGraphError(500, 'InternalServerError', 'boom')).toBe('other');

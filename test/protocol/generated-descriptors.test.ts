@@ -30,7 +30,10 @@ describe('src/protocol/generated/descriptors.ts', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'exoform-descriptors-'));
     try {
       const stale = path.join(dir, 'descriptors.ts');
-      fs.writeFileSync(stale, fs.readFileSync(defaultOutput, 'utf8').replace("number: 11, type: 'bool'", "number: 12, type: 'bool'"));
+      fs.writeFileSync(
+        stale,
+        fs.readFileSync(defaultOutput, 'utf8').replace("number: 11, type: 'bool'", "number: 12, type: 'bool'"),
+      );
       const failed = runGenerator('--check', '--out', stale);
       expect(failed.status).toBe(1);
       expect(failed.stderr).toContain('is stale: run npm run generate');
@@ -63,15 +66,41 @@ describe('src/protocol/generated/descriptors.ts', () => {
   });
 
   test('serves every RPC of tfplugin6.8 and the go-plugin services', () => {
-    const provider = Object.values(methods).filter((m) => m.service === 'tfplugin6.Provider').map((m) => m.method).sort();
+    const provider = Object.values(methods)
+      .filter((m) => m.service === 'tfplugin6.Provider')
+      .map((m) => m.method)
+      .sort();
     expect(provider).toEqual([
-      'ApplyResourceChange', 'CallFunction', 'CloseEphemeralResource', 'ConfigureProvider', 'GetFunctions', 'GetMetadata',
-      'GetProviderSchema', 'ImportResourceState', 'MoveResourceState', 'OpenEphemeralResource', 'PlanResourceChange',
-      'ReadDataSource', 'ReadResource', 'RenewEphemeralResource', 'StopProvider', 'UpgradeResourceState',
-      'ValidateDataResourceConfig', 'ValidateEphemeralResourceConfig', 'ValidateProviderConfig', 'ValidateResourceConfig',
+      'ApplyResourceChange',
+      'CallFunction',
+      'CloseEphemeralResource',
+      'ConfigureProvider',
+      'GetFunctions',
+      'GetMetadata',
+      'GetProviderSchema',
+      'ImportResourceState',
+      'MoveResourceState',
+      'OpenEphemeralResource',
+      'PlanResourceChange',
+      'ReadDataSource',
+      'ReadResource',
+      'RenewEphemeralResource',
+      'StopProvider',
+      'UpgradeResourceState',
+      'ValidateDataResourceConfig',
+      'ValidateEphemeralResourceConfig',
+      'ValidateProviderConfig',
+      'ValidateResourceConfig',
     ]);
-    expect(Object.keys(methods).filter((p) => !p.startsWith('/tfplugin6.')).sort()).toEqual([
-      '/grpc.health.v1.Health/Check', '/plugin.GRPCBroker/StartStream', '/plugin.GRPCController/Shutdown', '/plugin.GRPCStdio/StreamStdio',
+    expect(
+      Object.keys(methods)
+        .filter((p) => !p.startsWith('/tfplugin6.'))
+        .sort(),
+    ).toEqual([
+      '/grpc.health.v1.Health/Check',
+      '/plugin.GRPCBroker/StartStream',
+      '/plugin.GRPCController/Shutdown',
+      '/plugin.GRPCStdio/StreamStdio',
     ]);
   });
 
@@ -97,9 +126,18 @@ describe('src/protocol/generated/descriptors.ts', () => {
   });
 
   test('presence is explicit where proto3 says so', () => {
-    const flags = (message: string) => Object.fromEntries(messages[message].map((f) => [f.name, f.optional ?? f.oneof ?? false]));
-    expect(flags('tfplugin6.AttributePath.Step')).toEqual({ attribute_name: 'selector', element_key_string: 'selector', element_key_int: 'selector' });
+    const flags = (message: string) =>
+      Object.fromEntries(messages[message].map((f) => [f.name, f.optional ?? f.oneof ?? false]));
+    expect(flags('tfplugin6.AttributePath.Step')).toEqual({
+      attribute_name: 'selector',
+      element_key_string: 'selector',
+      element_key_int: 'selector',
+    });
     expect(flags('tfplugin6.FunctionError')).toEqual({ text: false, function_argument: true });
-    expect(flags('tfplugin6.RenewEphemeralResource.Response')).toEqual({ diagnostics: false, renew_at: true, private: true });
+    expect(flags('tfplugin6.RenewEphemeralResource.Response')).toEqual({
+      diagnostics: false,
+      renew_at: true,
+      private: true,
+    });
   });
 });

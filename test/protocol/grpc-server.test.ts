@@ -7,7 +7,15 @@ import { GrpcError, GrpcServer, GrpcStatus, type CallContext } from '../../src/p
 import { formatHandshakeLine } from '../../src/protocol/handshake';
 import type { LogLevel, Logger } from '../../src/protocol/logging';
 import { encodeMessage, methodDescriptor } from '../../src/protocol/protobuf';
-import { createClientIdentity, frame, parseHandshakeLine, PluginClient, within, type ClientIdentity, type Handshake } from '../support/plugin-client';
+import {
+  createClientIdentity,
+  frame,
+  parseHandshakeLine,
+  PluginClient,
+  within,
+  type ClientIdentity,
+  type Handshake,
+} from '../support/plugin-client';
 
 /** A logger that keeps what it is told, to assert on server-side events (a rejected TLS client). */
 function recordingLogger(): Logger & { entries: Array<{ level: LogLevel; message: string; fields?: object }> } {
@@ -33,7 +41,11 @@ describe('GrpcServer', () => {
     logger = recordingLogger();
     const certificate = createServerCertificate();
     server = new GrpcServer(
-      { certificatePem: certificate.certificatePem, privateKeyPem: certificate.privateKeyPem, clientCertificatePem: identity.certificatePem },
+      {
+        certificatePem: certificate.certificatePem,
+        privateKeyPem: certificate.privateKeyPem,
+        clientCertificatePem: identity.certificatePem,
+      },
       logger,
     );
     server.addUnary(methodDescriptor(GET_METADATA), async () => ({
@@ -100,7 +112,9 @@ describe('GrpcServer', () => {
     const result = await client.call(VALIDATE, { type_name: 'crash' });
     expect(result.status).toBe(GrpcStatus.INTERNAL);
     expect(result.message).toBe('handler crashed');
-    expect(logger.entries.some((e) => e.level === 'error' && e.message === 'internal error in gRPC handler')).toBe(true);
+    expect(logger.entries.some((e) => e.level === 'error' && e.message === 'internal error in gRPC handler')).toBe(
+      true,
+    );
   });
 
   test('two request messages in one unary call are refused with INVALID_ARGUMENT', async () => {
@@ -125,12 +139,18 @@ describe('GrpcServer', () => {
     const many = Array.from({ length: 40_000 }, (_, i) => ({ type_name: `resource_${i}_${'x'.repeat(100)}` }));
     const certificate = createServerCertificate();
     const big = new GrpcServer(
-      { certificatePem: certificate.certificatePem, privateKeyPem: certificate.privateKeyPem, clientCertificatePem: identity.certificatePem },
+      {
+        certificatePem: certificate.certificatePem,
+        privateKeyPem: certificate.privateKeyPem,
+        clientCertificatePem: identity.certificatePem,
+      },
       logger,
     );
     big.addUnary(methodDescriptor(GET_METADATA), async () => ({ resources: many }));
     const address = await big.listen();
-    const bigClient = await PluginClient.connect(parseHandshakeLine(formatHandshakeLine(address, certificate.der)), { identity });
+    const bigClient = await PluginClient.connect(parseHandshakeLine(formatHandshakeLine(address, certificate.der)), {
+      identity,
+    });
     try {
       const response = await bigClient.unary(GET_METADATA);
       expect(response.resources).toHaveLength(many.length);
@@ -142,14 +162,18 @@ describe('GrpcServer', () => {
   });
 
   test('a client cancelling its call (RST_STREAM) aborts the handler’s signal', async () => {
-    await expect(client.callRaw(STOP, encodeMessage('tfplugin6.StopProvider.Request', {}), 300)).rejects.toThrow(/no answer within 300 ms/);
+    await expect(client.callRaw(STOP, encodeMessage('tfplugin6.StopProvider.Request', {}), 300)).rejects.toThrow(
+      /no answer within 300 ms/,
+    );
     expect(slowCall.context?.path).toBe(STOP);
     await within(slowCall.aborted, 2_000, 'abort of the cancelled call');
     expect(slowCall.context?.signal.aborted).toBe(true);
   });
 
   test('a call cancelled by the client leaves the session usable', async () => {
-    await expect(client.callRaw(STOP, encodeMessage('tfplugin6.StopProvider.Request', {}), 300)).rejects.toThrow(/no answer within 300 ms/);
+    await expect(client.callRaw(STOP, encodeMessage('tfplugin6.StopProvider.Request', {}), 300)).rejects.toThrow(
+      /no answer within 300 ms/,
+    );
     expect((await client.call(GET_METADATA)).status).toBe(GrpcStatus.OK);
   });
 
@@ -163,7 +187,9 @@ describe('GrpcServer', () => {
 
   test('a client that does not trust the pinned certificate refuses the server', async () => {
     const stranger = createServerCertificate();
-    await expect(PluginClient.connect(handshake, { identity, trust: stranger.certificatePem })).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
+    await expect(PluginClient.connect(handshake, { identity, trust: stranger.certificatePem })).rejects.toThrow(
+      /self[- ]signed|unable to verify|certificate/i,
+    );
   });
 
   /** The TLS handshake or the first call fails with a connection error, never with a gRPC status. */
@@ -183,7 +209,10 @@ describe('GrpcServer', () => {
     // A connection-level error (reset, TLS alert), not a timeout and not a gRPC status.
     expect(failure).toBeDefined();
     expect(String(failure)).not.toMatch(/no answer within/);
-    const after = await waitFor(() => logger.entries.filter((e) => e.message === 'TLS client rejected').length, (n) => n > before);
+    const after = await waitFor(
+      () => logger.entries.filter((e) => e.message === 'TLS client rejected').length,
+      (n) => n > before,
+    );
     expect(after).toBe(before + 1);
   }
 });
@@ -191,8 +220,14 @@ describe('GrpcServer', () => {
 describe('GrpcServer client certificate', () => {
   test('a malformed client certificate fails construction, naming PLUGIN_CLIENT_CERT', () => {
     const certificate = createServerCertificate();
-    const material = { certificatePem: certificate.certificatePem, privateKeyPem: certificate.privateKeyPem, clientCertificatePem: 'not a certificate' };
-    expect(() => new GrpcServer(material, recordingLogger())).toThrow(/PLUGIN_CLIENT_CERT\) is not a PEM X\.509 certificate/);
+    const material = {
+      certificatePem: certificate.certificatePem,
+      privateKeyPem: certificate.privateKeyPem,
+      clientCertificatePem: 'not a certificate',
+    };
+    expect(() => new GrpcServer(material, recordingLogger())).toThrow(
+      /PLUGIN_CLIENT_CERT\) is not a PEM X\.509 certificate/,
+    );
   });
 });
 
@@ -201,7 +236,11 @@ describe('GrpcServer.close', () => {
     const identity = createClientIdentity();
     const certificate = createServerCertificate();
     const server = new GrpcServer(
-      { certificatePem: certificate.certificatePem, privateKeyPem: certificate.privateKeyPem, clientCertificatePem: identity.certificatePem },
+      {
+        certificatePem: certificate.certificatePem,
+        privateKeyPem: certificate.privateKeyPem,
+        clientCertificatePem: identity.certificatePem,
+      },
       recordingLogger(),
     );
     let aborted!: () => void;
@@ -210,10 +249,12 @@ describe('GrpcServer.close', () => {
     const startedPromise = new Promise<void>((resolve) => (started = resolve));
     server.addUnary(methodDescriptor(STOP), (_request, context) => {
       started();
-      return new Promise((resolve) => context.signal.addEventListener('abort', () => {
-        aborted();
-        resolve({ Error: 'stopped' });
-      }));
+      return new Promise((resolve) =>
+        context.signal.addEventListener('abort', () => {
+          aborted();
+          resolve({ Error: 'stopped' });
+        }),
+      );
     });
     const address = await server.listen();
     const handshake = parseHandshakeLine(formatHandshakeLine(address, certificate.der));
@@ -225,7 +266,9 @@ describe('GrpcServer.close', () => {
       await within(abortedPromise, 5_000, 'abort on close');
       await within(closed, 5_000, 'server close');
       await within(call, 6_000, 'the in-flight call settling');
-      await expect(PluginClient.connect(handshake, { identity, connectTimeoutMs: 2_000 })).rejects.toThrow(/ECONNREFUSED/);
+      await expect(PluginClient.connect(handshake, { identity, connectTimeoutMs: 2_000 })).rejects.toThrow(
+        /ECONNREFUSED/,
+      );
     } finally {
       client.close();
     }

@@ -13,7 +13,14 @@ import {
   formatHandshakeLine,
   readHandshakeEnvironment,
 } from '../../src/protocol/handshake';
-import { childBaseEnvironment, createClientIdentity, parseHandshakeLine, pluginEnvironment, runProcess, startInProcessProvider } from '../support/plugin-client';
+import {
+  childBaseEnvironment,
+  createClientIdentity,
+  parseHandshakeLine,
+  pluginEnvironment,
+  runProcess,
+  startInProcessProvider,
+} from '../support/plugin-client';
 
 const clientPem = createClientIdentity().certificatePem;
 const terraformEnv = (overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
@@ -46,7 +53,9 @@ describe('readHandshakeEnvironment', () => {
   });
 
   test('a wrong cookie value is refused like a missing one', () => {
-    expect(refusal(terraformEnv({ [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE.slice(1) })).message).toMatch(/Terraform plugin/);
+    expect(refusal(terraformEnv({ [MAGIC_COOKIE_KEY]: MAGIC_COOKIE_VALUE.slice(1) })).message).toMatch(
+      /Terraform plugin/,
+    );
   });
 
   test('a protocol list without 6 is refused, naming what was offered', () => {
@@ -84,9 +93,17 @@ describe('formatHandshakeLine', () => {
     const certificate = createServerCertificate();
     const line = formatHandshakeLine({ network: 'tcp', address: '127.0.0.1:40000' }, certificate.der);
     const parsed = parseHandshakeLine(line);
-    expect(parsed).toMatchObject({ coreVersion: 1, protocolVersion: 6, network: 'tcp', address: '127.0.0.1:40000', protocol: 'grpc' });
+    expect(parsed).toMatchObject({
+      coreVersion: 1,
+      protocolVersion: 6,
+      network: 'tcp',
+      address: '127.0.0.1:40000',
+      protocol: 'grpc',
+    });
     expect(parsed.serverCertificateDer).toEqual(certificate.der);
-    expect(new X509Certificate(parsed.serverCertificateDer).fingerprint256).toBe(new X509Certificate(certificate.certificatePem).fingerprint256);
+    expect(new X509Certificate(parsed.serverCertificateDer).fingerprint256).toBe(
+      new X509Certificate(certificate.certificatePem).fingerprint256,
+    );
   });
 
   test('serveProvider writes exactly one such line for the port it listens on, with its own certificate', async () => {
@@ -122,7 +139,11 @@ describe('the packaged provider executable', () => {
   });
 
   test('offered only protocol 5: exit code 1, nothing on stdout', async () => {
-    const env = { ...childBaseEnvironment(), ...pluginEnvironment(createClientIdentity()), PLUGIN_PROTOCOL_VERSIONS: '5' };
+    const env = {
+      ...childBaseEnvironment(),
+      ...pluginEnvironment(createClientIdentity()),
+      PLUGIN_PROTOCOL_VERSIONS: '5',
+    };
     const result = await runProcess(executable, env);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/speaks plugin protocol 6/);

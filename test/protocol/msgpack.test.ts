@@ -1,4 +1,11 @@
-import { decodeDynamicValue, decodeMsgpack, encodeMsgpack, isUnknown, Unknown, type CtyValue } from '../../src/protocol/msgpack';
+import {
+  decodeDynamicValue,
+  decodeMsgpack,
+  encodeMsgpack,
+  isUnknown,
+  Unknown,
+  type CtyValue,
+} from '../../src/protocol/msgpack';
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
 const bin = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/\s+/g, ''), 'hex'));
@@ -85,7 +92,8 @@ describe('encodeMsgpack: canonical forms, as Go cty writes them', () => {
     expect(hex(encodeMsgpack(new Array(16).fill(1)))).toBe('dc0010' + '01'.repeat(16));
     expect(hex(encodeMsgpack(new Array(65536).fill(null)).subarray(0, 5))).toBe('dd00010000');
     expect(hex(encodeMsgpack({}))).toBe('80');
-    const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i).padStart(5, '0')}`, i]));
+    const keys = (n: number) =>
+      Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${String(i).padStart(5, '0')}`, i]));
     expect(hex(encodeMsgpack(keys(15)).subarray(0, 1))).toBe('8f');
     expect(hex(encodeMsgpack(keys(16)).subarray(0, 3))).toBe('de0010');
     const big = keys(65536);
@@ -154,8 +162,17 @@ describe('decodeMsgpack', () => {
   });
 
   test('every extension form is an Unknown that keeps its exact bytes', () => {
-    for (const h of ['d40000', 'd50c0102', 'd60c01020304', 'd70c0102030405060708', 'd80c' + '00'.repeat(16),
-      REFINED.replace(/ /g, ''), 'c8000c0c' + '01'.repeat(12), 'c9000000020c8000', 'c7000c']) {
+    for (const h of [
+      'd40000',
+      'd50c0102',
+      'd60c01020304',
+      'd70c0102030405060708',
+      'd80c' + '00'.repeat(16),
+      REFINED.replace(/ /g, ''),
+      'c8000c0c' + '01'.repeat(12),
+      'c9000000020c8000',
+      'c7000c',
+    ]) {
       const value = decodeMsgpack(bin(h));
       expect(isUnknown(value)).toBe(true);
       expect(hex((value as Unknown).raw)).toBe(h);
@@ -180,15 +197,21 @@ describe('decodeMsgpack', () => {
     expect(() => decodeMsgpack(bin('da00'))).toThrow('msgpack: truncated input at byte 1 while reading str16 length');
     expect(() => decodeMsgpack(bin('92a161'))).toThrow('msgpack: truncated input at byte 3 while reading a value');
     expect(() => decodeMsgpack(bin('dd7fffffff'))).toThrow('while reading 2147483647 array elements');
-    expect(() => decodeMsgpack(bin('a5616263'))).toThrow('truncated input at byte 1 while reading fixstr data (5 bytes)');
+    expect(() => decodeMsgpack(bin('a5616263'))).toThrow(
+      'truncated input at byte 1 while reading fixstr data (5 bytes)',
+    );
     expect(() => decodeMsgpack(bin('c70a0c00'))).toThrow('truncated input at byte 0 while reading an extension');
     expect(() => decodeMsgpack(bin('c0c0'))).toThrow('msgpack: 1 unexpected bytes after the value, from byte 1');
     expect(() => decodeMsgpack(bin('c1'))).toThrow('msgpack: invalid type code 0xc1 at byte 0');
-    expect(() => decodeMsgpack(bin('81 01 c3'))).toThrow('msgpack: map key at byte 1 is number; cty maps and objects have string keys');
+    expect(() => decodeMsgpack(bin('81 01 c3'))).toThrow(
+      'msgpack: map key at byte 1 is number; cty maps and objects have string keys',
+    );
   });
 
   test('the Unknown constructor accepts only one complete extension', () => {
-    expect(() => new Unknown(bin('c0'))).toThrow('msgpack: Unknown needs the bytes of exactly one msgpack extension, got c0');
+    expect(() => new Unknown(bin('c0'))).toThrow(
+      'msgpack: Unknown needs the bytes of exactly one msgpack extension, got c0',
+    );
     expect(() => new Unknown(bin('d4000000'))).toThrow('got d4000000');
     const source = bin('d40000');
     const unknown = new Unknown(source);
@@ -202,13 +225,22 @@ describe('Terraform-shaped values', () => {
     // Built as cty writes it: attributes sorted, nil for null, unknowns anywhere.
     const h = [
       '87',
-      'a7 61 6c 69 61 73 65 73', '92 a1 61', REFINED, //                         aliases: ["a", <refined unknown>]
-      'a7 65 6e 61 62 6c 65 64', 'c3', //                                         enabled: true
-      'a2 69 64', 'd4 00 00', //                                                   id: <unknown>
-      'a4 6e 61 6d 65', 'c0', //                                                   name: null
-      'a5 70 6f 72 74 73', '93 19 cd 01 d1 cc 80', //                              ports: [25, 465, 128]
-      'a5 72 75 6c 65 73', '91 83 a6 61 63 74 69 6f 6e a5 61 6c 6c 6f 77 a4 74 61 67 73 c0 a6 77 65 69 67 68 74 cb 3f e0 00 00 00 00 00 00',
-      'a4 74 61 67 73', '82 a3 65 6e 76 a4 70 72 6f 64 a5 6f 77 6e 65 72', REFINED,
+      'a7 61 6c 69 61 73 65 73',
+      '92 a1 61',
+      REFINED, //                         aliases: ["a", <refined unknown>]
+      'a7 65 6e 61 62 6c 65 64',
+      'c3', //                                         enabled: true
+      'a2 69 64',
+      'd4 00 00', //                                                   id: <unknown>
+      'a4 6e 61 6d 65',
+      'c0', //                                                   name: null
+      'a5 70 6f 72 74 73',
+      '93 19 cd 01 d1 cc 80', //                              ports: [25, 465, 128]
+      'a5 72 75 6c 65 73',
+      '91 83 a6 61 63 74 69 6f 6e a5 61 6c 6c 6f 77 a4 74 61 67 73 c0 a6 77 65 69 67 68 74 cb 3f e0 00 00 00 00 00 00',
+      'a4 74 61 67 73',
+      '82 a3 65 6e 76 a4 70 72 6f 64 a5 6f 77 6e 65 72',
+      REFINED,
     ].join(' ');
     const value = expectRoundTrip(h) as Record<string, CtyValue>;
     expect(Object.keys(value)).toEqual(['aliases', 'enabled', 'id', 'name', 'ports', 'rules', 'tags']);
@@ -225,16 +257,52 @@ describe('Terraform-shaped values', () => {
 
   test('a large nested value survives decode → encode → decode', () => {
     // Exactly n UTF-8 bytes each, mixing 2-, 3- and 4-byte characters: 'ß€😀x' is 10 bytes.
-    const strings = [0, 31, 32, 255, 256, 65535, 65536].map((n) => 'ß€😀x'.repeat(Math.floor(n / 10)) + 'x'.repeat(n % 10));
+    const strings = [0, 31, 32, 255, 256, 65535, 65536].map(
+      (n) => 'ß€😀x'.repeat(Math.floor(n / 10)) + 'x'.repeat(n % 10),
+    );
     expect(strings.map((s) => Buffer.byteLength(s))).toEqual([0, 31, 32, 255, 256, 65535, 65536]);
-    expect(strings.map((s) => hex(encodeMsgpack(s).subarray(0, 1)))).toEqual(['a0', 'bf', 'd9', 'd9', 'da', 'da', 'db']);
-    const ints = [0, 1, 127, 128, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, Number.MAX_SAFE_INTEGER,
-      -1, -32, -33, -128, -129, -32768, -32769, -(2 ** 31), -(2 ** 31) - 1, Number.MIN_SAFE_INTEGER];
+    expect(strings.map((s) => hex(encodeMsgpack(s).subarray(0, 1)))).toEqual([
+      'a0',
+      'bf',
+      'd9',
+      'd9',
+      'da',
+      'da',
+      'db',
+    ]);
+    const ints = [
+      0,
+      1,
+      127,
+      128,
+      255,
+      256,
+      65535,
+      65536,
+      2 ** 32 - 1,
+      2 ** 32,
+      Number.MAX_SAFE_INTEGER,
+      -1,
+      -32,
+      -33,
+      -128,
+      -129,
+      -32768,
+      -32769,
+      -(2 ** 31),
+      -(2 ** 31) - 1,
+      Number.MIN_SAFE_INTEGER,
+    ];
     const value: CtyValue = {
       strings,
       ints,
       floats: [0.1, -2.5e-300, 1.7976931348623157e308, 5e-324],
-      list_of_objects: Array.from({ length: 40 }, (_, i) => ({ index: i, name: `item-${i}`, nothing: null, unknown: Unknown.plain })),
+      list_of_objects: Array.from({ length: 40 }, (_, i) => ({
+        index: i,
+        name: `item-${i}`,
+        nothing: null,
+        unknown: Unknown.plain,
+      })),
       map_of_objects: { a: { x: [] }, 'b.c': { x: [true, false] } },
       nested: { deeper: { deepest: [[[new Unknown(bin(REFINED))]]] } },
     };
@@ -248,7 +316,11 @@ describe('Terraform-shaped values', () => {
 describe('decodeDynamicValue', () => {
   test('prefers msgpack, falls back to JSON text, and treats an empty value as null', () => {
     expect(decodeDynamicValue({ msgpack: bin('81a178c3'), json: Buffer.from('{"x":false}') })).toEqual({ x: true });
-    expect(decodeDynamicValue({ json: Buffer.from('{"id":"a","n":3,"l":[1.5]}') })).toEqual({ id: 'a', n: 3, l: [1.5] });
+    expect(decodeDynamicValue({ json: Buffer.from('{"id":"a","n":3,"l":[1.5]}') })).toEqual({
+      id: 'a',
+      n: 3,
+      l: [1.5],
+    });
     expect(decodeDynamicValue({ msgpack: new Uint8Array(0) })).toBeNull();
     expect(decodeDynamicValue(undefined)).toBeNull();
   });
@@ -280,7 +352,9 @@ function productionDecoder(): typeof import('../../src/protocol/msgpack') {
 describe('decodeMsgpack under test: every decoded map and array is frozen', () => {
   it('so code that changes a decoded value fails in a small test, not only on a large tenant', () => {
     expect(process.env.EXOFORM_TEST_FREEZE_DECODED).toBe('1');
-    const decoded = decodeMsgpack(encodeMsgpack({ id: 'x', identities: { 'a@example.com': '' }, tags: ['t'] })) as Record<string, any>;
+    const decoded = decodeMsgpack(
+      encodeMsgpack({ id: 'x', identities: { 'a@example.com': '' }, tags: ['t'] }),
+    ) as Record<string, any>;
     expect(Object.isFrozen(decoded)).toBe(true);
     expect(Object.isFrozen(decoded.identities)).toBe(true);
     expect(Object.isFrozen(decoded.tags)).toBe(true);
@@ -296,12 +370,16 @@ describe('decodeMsgpack under test: every decoded map and array is frozen', () =
 describe('decodeMsgpack: large maps and arrays decoded once', () => {
   const { decodeMsgpack, encodeMsgpack } = productionDecoder();
   const members = (count: number, prefix = 'user'): Record<string, string> =>
-    Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${String(i).padStart(5, '0')}@example.com`, '']));
+    Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [`${prefix}${String(i).padStart(5, '0')}@example.com`, '']),
+    );
 
   it('gives back the same frozen value for the same bytes, wherever they sit in the message', () => {
     const identities = members(5000);
     const state = decodeMsgpack(encodeMsgpack({ id: 'x', identities })) as Record<string, any>;
-    const plan = decodeMsgpack(encodeMsgpack({ config: { identities }, prior: { id: 'x', identities, out_of_sync: {} } })) as Record<string, any>;
+    const plan = decodeMsgpack(
+      encodeMsgpack({ config: { identities }, prior: { id: 'x', identities, out_of_sync: {} } }),
+    ) as Record<string, any>;
     expect(state.identities).toEqual(identities);
     expect(plan.config.identities).toBe(state.identities);
     expect(plan.prior.identities).toBe(state.identities);
@@ -339,7 +417,16 @@ describe('decodeMsgpack: large maps and arrays decoded once', () => {
     expect(Object.isFrozen(decoded.identities)).toBe(true);
     expect(hex(encodeMsgpack({ ...decoded, id: 'x' }))).toBe(hex(canonical));
     // A bin string inside is encoded back as str, so such a value is encoded afresh.
-    const binMap = Buffer.concat([Buffer.from([0xde, 0x10, 0x00]), ...Array.from({ length: 4096 }, (_, i) => Buffer.concat([Buffer.from([0xa5]), Buffer.from(`k${String(i).padStart(4, '0')}`), Buffer.from([0xc4, 0x01, 0x61])]))]);
+    const binMap = Buffer.concat([
+      Buffer.from([0xde, 0x10, 0x00]),
+      ...Array.from({ length: 4096 }, (_, i) =>
+        Buffer.concat([
+          Buffer.from([0xa5]),
+          Buffer.from(`k${String(i).padStart(4, '0')}`),
+          Buffer.from([0xc4, 0x01, 0x61]),
+        ]),
+      ),
+    ]);
     const withBin = decodeMsgpack(binMap) as Record<string, string>;
     expect(withBin.k0001).toBe('a');
     expect(hex(encodeMsgpack(withBin))).not.toBe(hex(binMap));

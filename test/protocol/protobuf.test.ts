@@ -2,7 +2,15 @@ import * as path from 'node:path';
 import * as protobuf from 'protobufjs';
 import { encodeMsgpack, decodeMsgpack } from '../../src/protocol/msgpack';
 import {
-  decodeMessage, encodeMessage, enums, grpc, methodDescriptor, methods, plugin, tfplugin6, type FieldDescriptor,
+  decodeMessage,
+  encodeMessage,
+  enums,
+  grpc,
+  methodDescriptor,
+  methods,
+  plugin,
+  tfplugin6,
+  type FieldDescriptor,
 } from '../../src/protocol/protobuf';
 
 // The protocol has no repeated scalars or non-string map keys; a test-only message covers those code paths.
@@ -28,7 +36,9 @@ jest.mock('../../src/protocol/generated/descriptors', () => {
     { name: 'names', number: 10, type: 'string', repeated: true },
     { name: 'by_id', number: 11, type: 'message', map: { keyType: 'int64', valueType: 'string' } },
     {
-      name: 'severities', number: 12, type: 'message',
+      name: 'severities',
+      number: 12,
+      type: 'message',
       map: { keyType: 'string', valueType: 'enum', valueEnumType: 'tfplugin6.Diagnostic.Severity' },
     },
     { name: 'far', number: 300, type: 'string' },
@@ -49,13 +59,19 @@ function varint(n: bigint): string {
 const reference = (() => {
   const root = new protobuf.Root();
   const dir = path.join(__dirname, '../../src/protocol');
-  root.loadSync(['tfplugin6.proto', 'go-plugin.proto', 'grpc-health.proto'].map((f) => path.join(dir, f)), { keepCase: true });
+  root.loadSync(
+    ['tfplugin6.proto', 'go-plugin.proto', 'grpc-health.proto'].map((f) => path.join(dir, f)),
+    { keepCase: true },
+  );
   protobuf.parse(TEST_PROTO, root, { keepCase: true });
   root.resolveAll();
   return {
-    encode: (type: string, value: object) => root.lookupType(type).encode(root.lookupType(type).fromObject(value)).finish(),
+    encode: (type: string, value: object) =>
+      root.lookupType(type).encode(root.lookupType(type).fromObject(value)).finish(),
     decode: (type: string, bytes: Uint8Array) =>
-      root.lookupType(type).toObject(root.lookupType(type).decode(bytes), { longs: Number, arrays: true, objects: true }),
+      root
+        .lookupType(type)
+        .toObject(root.lookupType(type).decode(bytes), { longs: Number, arrays: true, objects: true }),
   };
 })();
 
@@ -75,9 +91,15 @@ describe('encodeMessage / decodeMessage: wire bytes', () => {
   });
 
   test('proto3 defaults are omitted unless the field has explicit presence', () => {
-    expect(hex(encodeMessage('tfplugin6.Diagnostic', { severity: 0, summary: '', detail: undefined, attribute: null }))).toBe('');
-    expect(hex(encodeMessage('tfplugin6.DynamicValue', { msgpack: new Uint8Array(0), json: Buffer.alloc(0) }))).toBe('');
-    expect(hex(encodeMessage('tfplugin6.ServerCapabilities', { plan_destroy: false, move_resource_state: true }))).toBe('1801');
+    expect(
+      hex(encodeMessage('tfplugin6.Diagnostic', { severity: 0, summary: '', detail: undefined, attribute: null })),
+    ).toBe('');
+    expect(hex(encodeMessage('tfplugin6.DynamicValue', { msgpack: new Uint8Array(0), json: Buffer.alloc(0) }))).toBe(
+      '',
+    );
+    expect(hex(encodeMessage('tfplugin6.ServerCapabilities', { plan_destroy: false, move_resource_state: true }))).toBe(
+      '1801',
+    );
     // proto3 `optional`: 0 is a value.
     expect(hex(encodeMessage('tfplugin6.FunctionError', { text: '', function_argument: 0 }))).toBe('1000');
     expect(decodeMessage('tfplugin6.FunctionError', bin('1000'))).toEqual({ function_argument: 0 });
@@ -89,7 +111,11 @@ describe('encodeMessage / decodeMessage: wire bytes', () => {
   test('absent fields decode as undefined, repeated as [] and maps as {}', () => {
     const decoded = decodeMessage('tfplugin6.GetProviderSchema.Response', new Uint8Array(0));
     expect(decoded).toStrictEqual({
-      resource_schemas: {}, data_source_schemas: {}, diagnostics: [], functions: {}, ephemeral_resource_schemas: {},
+      resource_schemas: {},
+      data_source_schemas: {},
+      diagnostics: [],
+      functions: {},
+      ephemeral_resource_schemas: {},
     });
     expect(decoded.provider).toBeUndefined();
   });
@@ -97,8 +123,19 @@ describe('encodeMessage / decodeMessage: wire bytes', () => {
   test('int64: negative numbers take ten bytes; safe-integer bounds round-trip; beyond them decoding throws', () => {
     expect(hex(encodeMessage('tfplugin6.Schema.Block', { version: -1 }))).toBe('08ffffffffffffffffff01');
     expect(hex(encodeMessage('tfplugin6.Schema.Block', { version: 300 }))).toBe('08ac02');
-    expect(hex(encodeMessage('tfplugin6.Schema.Block', { version: Number.MAX_SAFE_INTEGER }))).toBe('08ffffffffffffff0f');
-    for (const version of [0x7fffffff, 0x80000000, 2 ** 32, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER, -(2 ** 31), Number.MIN_SAFE_INTEGER, -5]) {
+    expect(hex(encodeMessage('tfplugin6.Schema.Block', { version: Number.MAX_SAFE_INTEGER }))).toBe(
+      '08ffffffffffffff0f',
+    );
+    for (const version of [
+      0x7fffffff,
+      0x80000000,
+      2 ** 32,
+      2 ** 40 + 3,
+      Number.MAX_SAFE_INTEGER,
+      -(2 ** 31),
+      Number.MIN_SAFE_INTEGER,
+      -5,
+    ]) {
       const bytes = encodeMessage('tfplugin6.Schema.Block', { version });
       expect(decodeMessage('tfplugin6.Schema.Block', bytes).version).toBe(version);
       expect(hex(reference.encode('tfplugin6.Schema.Block', { version }))).toBe(hex(bytes));
@@ -106,8 +143,12 @@ describe('encodeMessage / decodeMessage: wire bytes', () => {
     expect(() => decodeMessage('tfplugin6.Schema.Block', bin('08' + varint(2n ** 53n)))).toThrow(
       'protobuf: tfplugin6.Schema.Block.version is 9007199254740992, beyond Number.MAX_SAFE_INTEGER',
     );
-    expect(() => decodeMessage('tfplugin6.Schema.Block', bin('08' + varint(2n ** 64n - 2n ** 53n)))).toThrow('is -9007199254740992,');
-    expect(decodeMessage('tfplugin6.Schema.Block', bin('08' + varint(2n ** 64n - 2n ** 53n + 1n))).version).toBe(Number.MIN_SAFE_INTEGER);
+    expect(() => decodeMessage('tfplugin6.Schema.Block', bin('08' + varint(2n ** 64n - 2n ** 53n)))).toThrow(
+      'is -9007199254740992,',
+    );
+    expect(decodeMessage('tfplugin6.Schema.Block', bin('08' + varint(2n ** 64n - 2n ** 53n + 1n))).version).toBe(
+      Number.MIN_SAFE_INTEGER,
+    );
     expect(() => encodeMessage('tfplugin6.Schema.Block', { version: 2 ** 53 })).toThrow(
       'protobuf: tfplugin6.Schema.Block.version (int64) must be an integer from -9007199254740991 to 9007199254740991, got number 9007199254740992',
     );
@@ -115,9 +156,19 @@ describe('encodeMessage / decodeMessage: wire bytes', () => {
 
   test('scalars, packed and unpacked repeated fields, integer map keys and multi-byte tags', () => {
     const value = {
-      i32: -7, i64: -(2 ** 40), u32: 0xffffffff, u64: 2 ** 50, d: -1.25, b: true,
-      ints: [1, -1, 300, 2 ** 45], flags: [true, false, true], doubles: [0.5, -0], names: ['a', '', 'ü'],
-      by_id: { '-3': 'minus three', 7: 'seven' }, severities: { a: severity.WARNING, b: severity.INVALID }, far: 'x',
+      i32: -7,
+      i64: -(2 ** 40),
+      u32: 0xffffffff,
+      u64: 2 ** 50,
+      d: -1.25,
+      b: true,
+      ints: [1, -1, 300, 2 ** 45],
+      flags: [true, false, true],
+      doubles: [0.5, -0],
+      names: ['a', '', 'ü'],
+      by_id: { '-3': 'minus three', 7: 'seven' },
+      severities: { a: severity.WARNING, b: severity.INVALID },
+      far: 'x',
     };
     const bytes = encodeMessage('test.Scalars', value);
     expect(hex(bytes)).toBe(hex(reference.encode('test.Scalars', value)));
@@ -131,29 +182,35 @@ describe('encodeMessage / decodeMessage: wire bytes', () => {
     expect(rest).toEqual(expected);
     // Unpacked encodings of packable fields must be accepted too, and mixed with packed ones.
     expect(decodeMessage('test.Scalars', bin('3801 3802 3a020304 4001 4a08000000000000f03f'))).toMatchObject({
-      ints: [1, 2, 3, 4], flags: [true], doubles: [1],
+      ints: [1, 2, 3, 4],
+      flags: [true],
+      doubles: [1],
     });
   });
 
   test('uint32 and enum boundaries', () => {
     expect(hex(encodeMessage('plugin.ConnInfo', { service_id: 0xffffffff }))).toBe('08ffffffff0f');
     expect(decodeMessage('plugin.ConnInfo', bin('08ffffffff0f')).service_id).toBe(0xffffffff);
-    expect(() => encodeMessage('plugin.ConnInfo', { service_id: -1 })).toThrow('must be an integer from 0 to 4294967295, got number -1');
+    expect(() => encodeMessage('plugin.ConnInfo', { service_id: -1 })).toThrow(
+      'must be an integer from 0 to 4294967295, got number -1',
+    );
     expect(hex(encodeMessage('test.Scalars', { i32: -1 }))).toBe('08ffffffffffffffffff01');
     expect(decodeMessage('test.Scalars', bin('08ffffffffffffffffff01')).i32).toBe(-1);
     expect(decodeMessage('tfplugin6.Diagnostic', bin('0863')).severity).toBe(99); // unknown enum values pass through
   });
 
   test('unknown field numbers of every wire type are skipped, and so are known fields with the wrong wire type', () => {
-    const bytes = bin([
-      '0a03d40000', //        msgpack (1), len 3
-      '9806 9601', //         field 99, varint 150
-      'a106 0102030405060708', // field 100, fixed64
-      'aa06 02abcd', //       field 101, length-delimited
-      'b506 01020304', //     field 102, fixed32
-      'bb06 0801 bc06', //    field 103, a group holding a varint field
-      '1005', //              json (2) sent as a varint: not what the schema says, so skipped
-    ].join(''));
+    const bytes = bin(
+      [
+        '0a03d40000', //        msgpack (1), len 3
+        '9806 9601', //         field 99, varint 150
+        'a106 0102030405060708', // field 100, fixed64
+        'aa06 02abcd', //       field 101, length-delimited
+        'b506 01020304', //     field 102, fixed32
+        'bb06 0801 bc06', //    field 103, a group holding a varint field
+        '1005', //              json (2) sent as a varint: not what the schema says, so skipped
+      ].join(''),
+    );
     expect(decodeMessage('tfplugin6.DynamicValue', bytes)).toEqual({ msgpack: bin('d40000') });
   });
 
@@ -168,28 +225,46 @@ describe('encodeMessage / decodeMessage: wire bytes', () => {
     expect(Object.getOwnPropertyDescriptor(hostile.flatmap, '__proto__')?.value).toBe('x');
     // Missing key or value in an entry: the defaults.
     expect(decodeMessage('tfplugin6.RawState', bin('1200')).flatmap).toEqual({ '': '' });
-    expect(decodeMessage('tfplugin6.GetProviderSchema.Response', bin('1203 0a0161')).resource_schemas).toEqual({ a: {} });
+    expect(decodeMessage('tfplugin6.GetProviderSchema.Response', bin('1203 0a0161')).resource_schemas).toEqual({
+      a: {},
+    });
   });
 
   test('malformed input and wrong values fail with what and where', () => {
     expect(() => decodeMessage('tfplugin6.DynamicValue', bin('0a05d400'))).toThrow(
       'protobuf: truncated input at byte 2 while reading 5 bytes announced by a length prefix of tfplugin6.DynamicValue.msgpack',
     );
-    expect(() => decodeMessage('tfplugin6.Schema.Block', bin('08ff'))).toThrow('truncated input at byte 1 while reading a varint of tfplugin6.Schema.Block.version');
-    expect(() => decodeMessage('tfplugin6.Diagnostic', bin('2202 0a05'))).toThrow('while reading 5 bytes announced by a length prefix of tfplugin6.AttributePath.steps');
-    expect(() => decodeMessage('tfplugin6.Schema.Block', bin('08ffffffffffffffffffff01'))).toThrow('protobuf: varint longer than 10 bytes');
-    expect(() => decodeMessage('tfplugin6.DynamicValue', bin('0f'))).toThrow('protobuf: invalid wire type 7 at byte 1 in tfplugin6.DynamicValue');
-    expect(() => decodeMessage('tfplugin6.Nope', new Uint8Array(0))).toThrow('protobuf: unknown message type tfplugin6.Nope');
+    expect(() => decodeMessage('tfplugin6.Schema.Block', bin('08ff'))).toThrow(
+      'truncated input at byte 1 while reading a varint of tfplugin6.Schema.Block.version',
+    );
+    expect(() => decodeMessage('tfplugin6.Diagnostic', bin('2202 0a05'))).toThrow(
+      'while reading 5 bytes announced by a length prefix of tfplugin6.AttributePath.steps',
+    );
+    expect(() => decodeMessage('tfplugin6.Schema.Block', bin('08ffffffffffffffffffff01'))).toThrow(
+      'protobuf: varint longer than 10 bytes',
+    );
+    expect(() => decodeMessage('tfplugin6.DynamicValue', bin('0f'))).toThrow(
+      'protobuf: invalid wire type 7 at byte 1 in tfplugin6.DynamicValue',
+    );
+    expect(() => decodeMessage('tfplugin6.Nope', new Uint8Array(0))).toThrow(
+      'protobuf: unknown message type tfplugin6.Nope',
+    );
     expect(() => encodeMessage('toString', {})).toThrow('protobuf: unknown message type toString');
-    expect(() => encodeMessage('tfplugin6.Diagnostic', { summary: 5 })).toThrow('protobuf: tfplugin6.Diagnostic.summary must be a string, got number 5');
-    expect(() => encodeMessage('tfplugin6.Diagnostic', { severity: 1.5 })).toThrow('tfplugin6.Diagnostic.severity (enum) must be an integer');
+    expect(() => encodeMessage('tfplugin6.Diagnostic', { summary: 5 })).toThrow(
+      'protobuf: tfplugin6.Diagnostic.summary must be a string, got number 5',
+    );
+    expect(() => encodeMessage('tfplugin6.Diagnostic', { severity: 1.5 })).toThrow(
+      'tfplugin6.Diagnostic.severity (enum) must be an integer',
+    );
     expect(() => encodeMessage('tfplugin6.ValidateResourceConfig.Response', { diagnostics: {} })).toThrow(
       'protobuf: tfplugin6.ValidateResourceConfig.Response.diagnostics is repeated and must be an array, got object',
     );
     expect(() => encodeMessage('tfplugin6.ValidateResourceConfig.Response', { diagnostics: [null] })).toThrow(
       'protobuf: tfplugin6.Diagnostic must be an object, got null',
     );
-    expect(() => encodeMessage('tfplugin6.DynamicValue', { msgpack: [1] })).toThrow('must be a Uint8Array or string, got an array');
+    expect(() => encodeMessage('tfplugin6.DynamicValue', { msgpack: [1] })).toThrow(
+      'must be a Uint8Array or string, got an array',
+    );
   });
 
   test('bytes fields accept a string as UTF-8, and decode to copies', () => {
@@ -207,7 +282,13 @@ describe('Terraform-shaped messages', () => {
     provider: {
       block: {
         attributes: [
-          { name: 'organization', type: stringType, description: 'The **tenant**', required: true, description_kind: tfplugin6.StringKind.MARKDOWN },
+          {
+            name: 'organization',
+            type: stringType,
+            description: 'The **tenant**',
+            required: true,
+            description_kind: tfplugin6.StringKind.MARKDOWN,
+          },
           { name: 'client_secret', type: stringType, optional: true, sensitive: true },
         ],
         block_types: [],
@@ -235,13 +316,21 @@ describe('Terraform-shaped messages', () => {
               type_name: 'rule',
               nesting: tfplugin6.Schema.NestedBlock.NestingMode.LIST,
               max_items: 10,
-              block: { attributes: [{ name: 'name', type: stringType, required: true }], block_types: [], description: 'ü'.repeat(300) },
+              block: {
+                attributes: [{ name: 'name', type: stringType, required: true }],
+                block_types: [],
+                description: 'ü'.repeat(300),
+              },
             },
           ],
         },
       },
     },
-    data_source_schemas: { exoform_mailbox: { block: { attributes: [{ name: 'address', type: stringType, required: true }], block_types: [] } } },
+    data_source_schemas: {
+      exoform_mailbox: {
+        block: { attributes: [{ name: 'address', type: stringType, required: true }], block_types: [] },
+      },
+    },
     functions: {
       parse_address: {
         parameters: [{ name: 'input', type: stringType, allow_null_value: true }],
@@ -250,7 +339,13 @@ describe('Terraform-shaped messages', () => {
       },
     },
     ephemeral_resource_schemas: {},
-    diagnostics: [{ severity: severity.WARNING, summary: 'preview', attribute: { steps: [{ attribute_name: 'rules' }, { element_key_int: 2 }, { element_key_string: 'k' }] } }],
+    diagnostics: [
+      {
+        severity: severity.WARNING,
+        summary: 'preview',
+        attribute: { steps: [{ attribute_name: 'rules' }, { element_key_int: 2 }, { element_key_string: 'k' }] },
+      },
+    ],
     server_capabilities: { plan_destroy: true, get_provider_schema_optional: true },
   };
 
@@ -265,8 +360,16 @@ describe('Terraform-shaped messages', () => {
       attributes: [{ name: 'enabled', type: Buffer.from('"bool"'), required: true }],
       nesting: 1,
     });
-    expect(decoded.functions.parse_address.parameters[0]).toEqual({ name: 'input', type: stringType, allow_null_value: true });
-    expect(decoded.diagnostics[0].attribute.steps).toEqual([{ attribute_name: 'rules' }, { element_key_int: 2 }, { element_key_string: 'k' }]);
+    expect(decoded.functions.parse_address.parameters[0]).toEqual({
+      name: 'input',
+      type: stringType,
+      allow_null_value: true,
+    });
+    expect(decoded.diagnostics[0].attribute.steps).toEqual([
+      { attribute_name: 'rules' },
+      { element_key_int: 2 },
+      { element_key_string: 'k' },
+    ]);
   });
 
   test('PlanResourceChange.Request from Terraform decodes, and its msgpack values (refined unknowns included) re-encode exactly', () => {
@@ -305,23 +408,40 @@ describe('Terraform-shaped messages', () => {
     for (const size of [127, 128, 16383, 16384, 3 * 1024 * 1024]) {
       const msgpack = Buffer.alloc(size, 0xc0);
       const bytes = encodeMessage('tfplugin6.ApplyResourceChange.Response', {
-        new_state: { msgpack }, private: Buffer.from('p'), diagnostics: [{ summary: 's'.repeat(size % 1000) }],
+        new_state: { msgpack },
+        private: Buffer.from('p'),
+        diagnostics: [{ summary: 's'.repeat(size % 1000) }],
       });
       const decoded = decodeMessage('tfplugin6.ApplyResourceChange.Response', bytes);
       expect(decoded.new_state.msgpack.equals(msgpack)).toBe(true);
       expect(decoded.private.toString()).toBe('p');
       expect(decoded.diagnostics[0].summary).toBe('s'.repeat(size % 1000));
-      expect(hex(bytes)).toBe(hex(reference.encode('tfplugin6.ApplyResourceChange.Response', {
-        new_state: { msgpack }, private: Buffer.from('p'), diagnostics: [{ summary: 's'.repeat(size % 1000) }],
-      })));
+      expect(hex(bytes)).toBe(
+        hex(
+          reference.encode('tfplugin6.ApplyResourceChange.Response', {
+            new_state: { msgpack },
+            private: Buffer.from('p'),
+            diagnostics: [{ summary: 's'.repeat(size % 1000) }],
+          }),
+        ),
+      );
     }
     expect(hex(encodeMessage('tfplugin6.DynamicValue', { json: '{}' }))).toBe('12027b7d');
   });
 
   test('encoding from inside a value being encoded (a getter) is safe', () => {
-    const inner = { get summary() { return hex(encodeMessage('tfplugin6.DynamicValue', { json: 'x'.repeat(100) })).slice(0, 8); } };
-    const bytes = encodeMessage('tfplugin6.ValidateResourceConfig.Response', { diagnostics: [inner, { summary: 'after' }] });
-    expect(decodeMessage('tfplugin6.ValidateResourceConfig.Response', bytes).diagnostics).toEqual([{ summary: '12647878' }, { summary: 'after' }]);
+    const inner = {
+      get summary() {
+        return hex(encodeMessage('tfplugin6.DynamicValue', { json: 'x'.repeat(100) })).slice(0, 8);
+      },
+    };
+    const bytes = encodeMessage('tfplugin6.ValidateResourceConfig.Response', {
+      diagnostics: [inner, { summary: 'after' }],
+    });
+    expect(decodeMessage('tfplugin6.ValidateResourceConfig.Response', bytes).diagnostics).toEqual([
+      { summary: '12647878' },
+      { summary: 'after' },
+    ]);
   });
 });
 
@@ -339,15 +459,31 @@ describe('generated constants', () => {
 
   test('methods are keyed by HTTP/2 path', () => {
     expect(methodDescriptor('/tfplugin6.Provider/PlanResourceChange')).toEqual({
-      path: '/tfplugin6.Provider/PlanResourceChange', service: 'tfplugin6.Provider', method: 'PlanResourceChange',
-      requestType: 'tfplugin6.PlanResourceChange.Request', responseType: 'tfplugin6.PlanResourceChange.Response',
-      requestStream: false, responseStream: false,
+      path: '/tfplugin6.Provider/PlanResourceChange',
+      service: 'tfplugin6.Provider',
+      method: 'PlanResourceChange',
+      requestType: 'tfplugin6.PlanResourceChange.Request',
+      responseType: 'tfplugin6.PlanResourceChange.Response',
+      requestStream: false,
+      responseStream: false,
     });
-    expect(methods['/plugin.GRPCStdio/StreamStdio']).toMatchObject({ requestType: 'google.protobuf.Empty', responseType: 'plugin.StdioData', responseStream: true });
+    expect(methods['/plugin.GRPCStdio/StreamStdio']).toMatchObject({
+      requestType: 'google.protobuf.Empty',
+      responseType: 'plugin.StdioData',
+      responseStream: true,
+    });
     expect(methods['/plugin.GRPCBroker/StartStream']).toMatchObject({ requestStream: true, responseStream: true });
     expect(() => methodDescriptor('/tfplugin6.Provider/Nope')).toThrow('no gRPC method /tfplugin6.Provider/Nope');
     expect(() => methodDescriptor('toString')).toThrow('no gRPC method toString');
-    expect(hex(encodeMessage('grpc.health.v1.HealthCheckResponse', { status: grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING }))).toBe('0801');
-    expect(hex(encodeMessage('plugin.StdioData', { channel: plugin.StdioData.Channel.STDERR, data: Buffer.from('hi') }))).toBe('080212026869');
+    expect(
+      hex(
+        encodeMessage('grpc.health.v1.HealthCheckResponse', {
+          status: grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING,
+        }),
+      ),
+    ).toBe('0801');
+    expect(
+      hex(encodeMessage('plugin.StdioData', { channel: plugin.StdioData.Channel.STDERR, data: Buffer.from('hi') })),
+    ).toBe('080212026869');
   });
 });

@@ -33,7 +33,18 @@ const DATA_SOURCE_TYPES = DEFINED.dataSources.map((d) => d.typeName);
 const PROVIDER_ATTRIBUTES = Object.keys(providerSchema.block.attributes).sort();
 
 /** The provider block as Terraform sends it: every attribute present, nil where unset. */
-type ProviderSettings = Partial<Record<'organization' | 'access_token' | 'client_id' | 'client_secret' | 'certificate_path' | 'certificate_password' | 'endpoint', string>>;
+type ProviderSettings = Partial<
+  Record<
+    | 'organization'
+    | 'access_token'
+    | 'client_id'
+    | 'client_secret'
+    | 'certificate_path'
+    | 'certificate_password'
+    | 'endpoint',
+    string
+  >
+>;
 function providerConfig(values: ProviderSettings): CtyValue {
   return {
     organization: values.organization ?? null,
@@ -63,11 +74,20 @@ function errors(diagnostics: DiagnosticMessage[] | undefined): DiagnosticMessage
 }
 
 function expectNoErrors(response: { diagnostics?: DiagnosticMessage[] }): void {
-  if (errors(response.diagnostics).length) throw new Error(`unexpected error diagnostics:\n${describeDiagnostics(response.diagnostics)}`);
+  if (errors(response.diagnostics).length)
+    throw new Error(`unexpected error diagnostics:\n${describeDiagnostics(response.diagnostics)}`);
 }
 
-interface AttributeMessage { name: string; type: Buffer; optional?: boolean; computed?: boolean; required?: boolean; sensitive?: boolean }
-const attributeNames = (schema: { block: { attributes: AttributeMessage[] } }): string[] => schema.block.attributes.map((a) => a.name);
+interface AttributeMessage {
+  name: string;
+  type: Buffer;
+  optional?: boolean;
+  computed?: boolean;
+  required?: boolean;
+  sensitive?: boolean;
+}
+const attributeNames = (schema: { block: { attributes: AttributeMessage[] } }): string[] =>
+  schema.block.attributes.map((a) => a.name);
 
 describe('provider server, in process', () => {
   let emulator: TestEmulator;
@@ -90,21 +110,43 @@ describe('provider server, in process', () => {
       const response = await client.unary(P('GetProviderSchema'));
       expect(response.diagnostics).toEqual([]);
       expect(attributeNames(response.provider)).toEqual(PROVIDER_ATTRIBUTES);
-      expect(PROVIDER_ATTRIBUTES).toEqual(expect.arrayContaining(['access_token', 'certificate_password', 'certificate_path', 'client_id', 'client_secret', 'endpoint', 'organization']));
+      expect(PROVIDER_ATTRIBUTES).toEqual(
+        expect.arrayContaining([
+          'access_token',
+          'certificate_password',
+          'certificate_path',
+          'client_id',
+          'client_secret',
+          'endpoint',
+          'organization',
+        ]),
+      );
       const organization = response.provider.block.attributes.find((a: AttributeMessage) => a.name === 'organization');
       expect(Buffer.from(organization.type).toString()).toBe('"string"');
       expect(organization.optional).toBe(true);
-      expect(response.provider.block.attributes.find((a: AttributeMessage) => a.name === 'access_token').sensitive).toBe(true);
+      expect(
+        response.provider.block.attributes.find((a: AttributeMessage) => a.name === 'access_token').sensitive,
+      ).toBe(true);
 
       expect(Object.keys(response.resource_schemas)).toEqual(RESOURCE_TYPES);
       expect(Object.keys(response.data_source_schemas)).toEqual(DATA_SOURCE_TYPES);
       expect(RESOURCE_TYPES).toContain(RESOURCE);
       expect(DATA_SOURCE_TYPES).toContain(RESOURCE);
       expect(attributeNames(response.resource_schemas[RESOURCE])).toEqual([
-        'allow_legacy_tls_clients', 'id', 'legacy_tls_client_endpoint', 'original_settings', 'restore_on_destroy', 'smtp_client_authentication_disabled',
+        'allow_legacy_tls_clients',
+        'id',
+        'legacy_tls_client_endpoint',
+        'original_settings',
+        'restore_on_destroy',
+        'smtp_client_authentication_disabled',
       ]);
-      const endpoint = response.resource_schemas[RESOURCE].block.attributes.find((a: AttributeMessage) => a.name === 'legacy_tls_client_endpoint');
-      expect(JSON.parse(Buffer.from(endpoint.type).toString())).toEqual(['object', { host: 'string', port: 'number', tls_versions: ['list', 'string'] }]);
+      const endpoint = response.resource_schemas[RESOURCE].block.attributes.find(
+        (a: AttributeMessage) => a.name === 'legacy_tls_client_endpoint',
+      );
+      expect(JSON.parse(Buffer.from(endpoint.type).toString())).toEqual([
+        'object',
+        { host: 'string', port: 'number', tls_versions: ['list', 'string'] },
+      ]);
       expect(response.resource_schemas[RESOURCE].block.description_kind).toBe(enums['tfplugin6.StringKind'].MARKDOWN);
 
       expect(response.server_capabilities).toMatchObject({ plan_destroy: true, get_provider_schema_optional: true });
@@ -121,15 +163,23 @@ describe('provider server, in process', () => {
       const response = await client.unary(P('GetFunctions'));
       expect(Object.keys(response.functions)).toEqual(['mailbox_list']);
       const signature = response.functions.mailbox_list;
-      expect(signature.parameters.map((p: { name: string; type: Uint8Array }) => [p.name, Buffer.from(p.type).toString()])).toEqual([['text', '"string"']]);
+      expect(
+        signature.parameters.map((p: { name: string; type: Uint8Array }) => [p.name, Buffer.from(p.type).toString()]),
+      ).toEqual([['text', '"string"']]);
       expect(Buffer.from(signature.return.type).toString()).toBe('["map","string"]');
       expect(Object.keys((await client.unary(P('GetProviderSchema'))).functions)).toEqual(['mailbox_list']);
       expect((await client.unary(P('GetMetadata'))).functions).toEqual([{ name: 'mailbox_list' }]);
 
-      const ok = await client.unary(P('CallFunction'), { name: 'mailbox_list', arguments: [dynamic('\ufeffa@contoso.com\r\nb@contoso.com # printer\r\n')] });
+      const ok = await client.unary(P('CallFunction'), {
+        name: 'mailbox_list',
+        arguments: [dynamic('\ufeffa@contoso.com\r\nb@contoso.com # printer\r\n')],
+      });
       expect(ok.error).toBeUndefined();
       expect(fromDynamic(ok.result)).toEqual({ 'a@contoso.com': '', 'b@contoso.com': 'printer' });
-      const bad = await client.unary(P('CallFunction'), { name: 'mailbox_list', arguments: [dynamic('a@contoso.com\nnot an address\n')] });
+      const bad = await client.unary(P('CallFunction'), {
+        name: 'mailbox_list',
+        arguments: [dynamic('a@contoso.com\nnot an address\n')],
+      });
       expect(bad.error.function_argument).toBe(0);
       expect(bad.error.text).toMatch(/line 2: "not an address" contains white space/);
     });
@@ -166,12 +216,17 @@ describe('provider server, in process', () => {
 
   describe('validation', () => {
     test('ValidateProviderConfig accepts a full provider object', async () => {
-      const response = await client.unary(P('ValidateProviderConfig'), { config: dynamic(providerConfig({ organization: DEMO_TENANT })) });
+      const response = await client.unary(P('ValidateProviderConfig'), {
+        config: dynamic(providerConfig({ organization: DEMO_TENANT })),
+      });
       expect(response.diagnostics).toEqual([]);
     });
 
     test('ValidateResourceConfig accepts a transport config, also with unknown values', async () => {
-      const plain = await client.unary(P('ValidateResourceConfig'), { type_name: RESOURCE, config: dynamic(resourceConfig({ smtp: true })) });
+      const plain = await client.unary(P('ValidateResourceConfig'), {
+        type_name: RESOURCE,
+        config: dynamic(resourceConfig({ smtp: true })),
+      });
       expect(plain.diagnostics).toEqual([]);
       const withUnknown = await client.unary(P('ValidateResourceConfig'), {
         type_name: RESOURCE,
@@ -183,13 +238,21 @@ describe('provider server, in process', () => {
     test('ValidateDataResourceConfig accepts the data source', async () => {
       const response = await client.unary(P('ValidateDataResourceConfig'), {
         type_name: RESOURCE,
-        config: dynamic({ id: null, smtp_client_authentication_disabled: null, allow_legacy_tls_clients: null, legacy_tls_client_endpoint: null }),
+        config: dynamic({
+          id: null,
+          smtp_client_authentication_disabled: null,
+          allow_legacy_tls_clients: null,
+          legacy_tls_client_endpoint: null,
+        }),
       });
       expect(errors(response.diagnostics)).toEqual([]);
     });
 
     test('an unknown resource type is an error diagnostic naming it, not a gRPC failure', async () => {
-      const result = await client.call(P('ValidateResourceConfig'), { type_name: 'exchangeonline_nope', config: dynamic({}) });
+      const result = await client.call(P('ValidateResourceConfig'), {
+        type_name: 'exchangeonline_nope',
+        config: dynamic({}),
+      });
       expect(result.status).toBe(0);
       const found = errors(result.response.diagnostics);
       expect(found).toHaveLength(1);
@@ -202,7 +265,10 @@ describe('provider server, in process', () => {
     async function configure(values: ProviderSettings): Promise<DiagnosticMessage[]> {
       const fresh = await startInProcessProvider();
       try {
-        const response = await fresh.client.unary(P('ConfigureProvider'), { terraform_version: '1.11.4', config: dynamic(providerConfig(values)) });
+        const response = await fresh.client.unary(P('ConfigureProvider'), {
+          terraform_version: '1.11.4',
+          config: dynamic(providerConfig(values)),
+        });
         return response.diagnostics;
       } finally {
         await fresh.stop();
@@ -212,16 +278,27 @@ describe('provider server, in process', () => {
     test('missing organization: an error naming the setting and EXO_ORGANIZATION, with no attribute path (it is not in the config)', async () => {
       const diagnostics = await configure({ endpoint: emulator.url, access_token: 'x' });
       expect(diagnostics).toHaveLength(1);
-      expect(diagnostics[0]).toMatchObject({ severity: ERROR, summary: 'Invalid exchangeonline provider configuration' });
+      expect(diagnostics[0]).toMatchObject({
+        severity: ERROR,
+        summary: 'Invalid exchangeonline provider configuration',
+      });
       expect(diagnostics[0].detail).toMatch(/organization/);
       expect(diagnostics[0].detail).toMatch(/EXO_ORGANIZATION/);
       expect(diagnostics[0].attribute).toBeUndefined();
     });
 
     test('conflicting credentials: the diagnostic points at access_token with an attribute-name step', async () => {
-      const diagnostics = await configure({ organization: DEMO_TENANT, endpoint: emulator.url, access_token: 'x', client_secret: 'y' });
+      const diagnostics = await configure({
+        organization: DEMO_TENANT,
+        endpoint: emulator.url,
+        access_token: 'x',
+        client_secret: 'y',
+      });
       expect(diagnostics).toHaveLength(1);
-      expect(diagnostics[0]).toMatchObject({ severity: ERROR, summary: 'Invalid exchangeonline provider configuration' });
+      expect(diagnostics[0]).toMatchObject({
+        severity: ERROR,
+        summary: 'Invalid exchangeonline provider configuration',
+      });
       expect(diagnostics[0].detail).toMatch(/access_token.*client_secret/s);
       expect(diagnostics[0].attribute).toEqual({ steps: [{ attribute_name: 'access_token' }] });
     });
@@ -235,7 +312,9 @@ describe('provider server, in process', () => {
     test('ConfigureProvider with a full msgpack object (nil for unset) succeeds', async () => {
       const response = await client.unary(P('ConfigureProvider'), {
         terraform_version: '1.11.4',
-        config: dynamic(providerConfig({ organization: DEMO_TENANT, endpoint: emulator.url, access_token: emulator.token })),
+        config: dynamic(
+          providerConfig({ organization: DEMO_TENANT, endpoint: emulator.url, access_token: emulator.token }),
+        ),
       });
       expect(response.diagnostics).toEqual([]);
     });
@@ -281,7 +360,10 @@ describe('provider server, in process', () => {
         legacy_tls_client_endpoint: { host: 'smtp-legacy.office365.com', port: 25, tls_versions: ['1.0', '1.1'] },
       });
       const tenant = await emulator.inspect.tenant();
-      expect(tenant.transportConfig).toMatchObject({ SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true });
+      expect(tenant.transportConfig).toMatchObject({
+        SmtpClientAuthenticationDisabled: false,
+        AllowLegacyTLSClients: true,
+      });
       const calls = await emulator.inspect.request<{ counts: Record<string, number> }>('GET', '/_emulator/calls');
       expect(calls.counts['Set-TransportConfig']).toBe(1);
     });
@@ -298,7 +380,10 @@ describe('provider server, in process', () => {
       expectNoErrors(response);
       const value = fromDynamic(response.new_state) as Record<string, CtyValue>;
       expect(value.smtp_client_authentication_disabled).toBe(true);
-      expect(value.original_settings).toEqual({ smtp_client_authentication_disabled: true, allow_legacy_tls_clients: false });
+      expect(value.original_settings).toEqual({
+        smtp_client_authentication_disabled: true,
+        allow_legacy_tls_clients: false,
+      });
       state = response.new_state;
     });
 
@@ -306,16 +391,26 @@ describe('provider server, in process', () => {
       const plan = await client.unary(P('PlanResourceChange'), {
         type_name: RESOURCE,
         prior_state: state,
-        proposed_new_state: dynamic({ ...(fromDynamic(state) as Record<string, CtyValue>), smtp_client_authentication_disabled: false }),
+        proposed_new_state: dynamic({
+          ...(fromDynamic(state) as Record<string, CtyValue>),
+          smtp_client_authentication_disabled: false,
+        }),
         config: dynamic(config),
       });
       expectNoErrors(plan);
-      expect((fromDynamic(plan.planned_state) as Record<string, CtyValue>).smtp_client_authentication_disabled).toBe(false);
+      expect((fromDynamic(plan.planned_state) as Record<string, CtyValue>).smtp_client_authentication_disabled).toBe(
+        false,
+      );
       const apply = await client.unary(P('ApplyResourceChange'), {
-        type_name: RESOURCE, prior_state: state, planned_state: plan.planned_state, config: dynamic(config),
+        type_name: RESOURCE,
+        prior_state: state,
+        planned_state: plan.planned_state,
+        config: dynamic(config),
       });
       expectNoErrors(apply);
-      expect((fromDynamic(apply.new_state) as Record<string, CtyValue>).smtp_client_authentication_disabled).toBe(false);
+      expect((fromDynamic(apply.new_state) as Record<string, CtyValue>).smtp_client_authentication_disabled).toBe(
+        false,
+      );
       expect((await emulator.inspect.tenant()).transportConfig.SmtpClientAuthenticationDisabled).toBe(false);
       state = apply.new_state;
     });
@@ -323,7 +418,9 @@ describe('provider server, in process', () => {
     test('UpgradeResourceState takes stored JSON and answers msgpack', async () => {
       const stored = { ...(fromDynamic(state) as Record<string, unknown>), dropped_attribute: 'gone' };
       const response = await client.unary(P('UpgradeResourceState'), {
-        type_name: RESOURCE, version: 0, raw_state: { json: Buffer.from(JSON.stringify(stored)) },
+        type_name: RESOURCE,
+        version: 0,
+        raw_state: { json: Buffer.from(JSON.stringify(stored)) },
       });
       expectNoErrors(response);
       expect(fromDynamic(response.upgraded_state)).toEqual(fromDynamic(state));
@@ -334,29 +431,56 @@ describe('provider server, in process', () => {
       expectNoErrors(imported);
       expect(imported.imported_resources).toHaveLength(1);
       expect(imported.imported_resources[0].type_name).toBe(RESOURCE);
-      expect(fromDynamic(imported.imported_resources[0].state)).toMatchObject({ id: DEMO_TENANT, smtp_client_authentication_disabled: false });
+      expect(fromDynamic(imported.imported_resources[0].state)).toMatchObject({
+        id: DEMO_TENANT,
+        smtp_client_authentication_disabled: false,
+      });
 
-      const other = await client.unary(P('ImportResourceState'), { type_name: RESOURCE, id: 'fabrikam.onmicrosoft.com' });
+      const other = await client.unary(P('ImportResourceState'), {
+        type_name: RESOURCE,
+        id: 'fabrikam.onmicrosoft.com',
+      });
       expect(other.imported_resources).toEqual([]);
-      expect(errors(other.diagnostics)).toEqual([expect.objectContaining({ summary: 'Import ID names a different tenant' })]);
+      expect(errors(other.diagnostics)).toEqual([
+        expect.objectContaining({ summary: 'Import ID names a different tenant' }),
+      ]);
     });
 
     test('ReadDataSource reads the tenant', async () => {
       const response = await client.unary(P('ReadDataSource'), {
         type_name: RESOURCE,
-        config: dynamic({ id: null, smtp_client_authentication_disabled: null, allow_legacy_tls_clients: null, legacy_tls_client_endpoint: null }),
+        config: dynamic({
+          id: null,
+          smtp_client_authentication_disabled: null,
+          allow_legacy_tls_clients: null,
+          legacy_tls_client_endpoint: null,
+        }),
       });
       expectNoErrors(response);
-      expect(fromDynamic(response.state)).toMatchObject({ id: DEMO_TENANT, smtp_client_authentication_disabled: false, allow_legacy_tls_clients: true });
+      expect(fromDynamic(response.state)).toMatchObject({
+        id: DEMO_TENANT,
+        smtp_client_authentication_disabled: false,
+        allow_legacy_tls_clients: true,
+      });
     });
 
     test('restore_on_destroy without original_settings: the error points at restore_on_destroy', async () => {
-      const broken = { ...(fromDynamic(state) as Record<string, CtyValue>), restore_on_destroy: true, original_settings: null };
+      const broken = {
+        ...(fromDynamic(state) as Record<string, CtyValue>),
+        restore_on_destroy: true,
+        original_settings: null,
+      };
       const response = await client.unary(P('ApplyResourceChange'), {
-        type_name: RESOURCE, prior_state: dynamic(broken), planned_state: dynamic(null), config: dynamic(null),
+        type_name: RESOURCE,
+        prior_state: dynamic(broken),
+        planned_state: dynamic(null),
+        config: dynamic(null),
       });
       expect(errors(response.diagnostics)).toEqual([
-        expect.objectContaining({ summary: 'Cannot restore the original transport settings', attribute: { steps: [{ attribute_name: 'restore_on_destroy' }] } }),
+        expect.objectContaining({
+          summary: 'Cannot restore the original transport settings',
+          attribute: { steps: [{ attribute_name: 'restore_on_destroy' }] },
+        }),
       ]);
       // A failed delete keeps the resource in state.
       expect(fromDynamic(response.new_state)).toEqual(broken);
@@ -365,12 +489,18 @@ describe('provider server, in process', () => {
     test('destroy (plan_destroy): nil proposed plans nil, applying nil removes it and leaves the tenant as it is', async () => {
       const revision = (await emulator.inspect.tenant()).revision;
       const plan = await client.unary(P('PlanResourceChange'), {
-        type_name: RESOURCE, prior_state: state, proposed_new_state: dynamic(null), config: dynamic(null),
+        type_name: RESOURCE,
+        prior_state: state,
+        proposed_new_state: dynamic(null),
+        config: dynamic(null),
       });
       expectNoErrors(plan);
       expect(fromDynamic(plan.planned_state)).toBeNull();
       const apply = await client.unary(P('ApplyResourceChange'), {
-        type_name: RESOURCE, prior_state: state, planned_state: dynamic(null), config: dynamic(null),
+        type_name: RESOURCE,
+        prior_state: state,
+        planned_state: dynamic(null),
+        config: dynamic(null),
       });
       expectNoErrors(apply);
       expect(fromDynamic(apply.new_state)).toBeNull();
@@ -390,7 +520,9 @@ describe('shutdown', () => {
         (async () => {
           for (;;) {
             try {
-              (await PluginClient.connect(running.handshake, { identity: running.identity, connectTimeoutMs: 1_000 })).close();
+              (
+                await PluginClient.connect(running.handshake, { identity: running.identity, connectTimeoutMs: 1_000 })
+              ).close();
             } catch (error) {
               return error;
             }

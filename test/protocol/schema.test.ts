@@ -3,7 +3,13 @@
  * attributes in sorted order; and the start-up checks that catch schema mistakes.
  */
 import { decodeMessage, encodeMessage, enums } from '../../src/protocol/protobuf';
-import { assertValidSchema, schemaToProto, typeToJson, type AttributeSchema, type Schema } from '../../src/protocol/schema';
+import {
+  assertValidSchema,
+  schemaToProto,
+  typeToJson,
+  type AttributeSchema,
+  type Schema,
+} from '../../src/protocol/schema';
 import { providerSchema } from '../../src/provider/provider';
 import { transportConfigSchema } from '../../src/provider/resources/transport-config';
 
@@ -22,7 +28,14 @@ interface ProtoAttribute {
 }
 interface ProtoSchema {
   version: number;
-  block: { version: number; description: string; description_kind: number; deprecated: boolean; attributes: ProtoAttribute[]; block_types: unknown[] };
+  block: {
+    version: number;
+    description: string;
+    description_kind: number;
+    deprecated: boolean;
+    attributes: ProtoAttribute[];
+    block_types: unknown[];
+  };
 }
 
 const SAMPLE: Schema = {
@@ -36,7 +49,11 @@ const SAMPLE: Schema = {
       tags: { type: ['map', 'string'], optional: true, description: 'Tags.' },
       names: { type: ['list', 'string'], computed: true, description: 'Names.' },
       ids: { type: ['set', 'number'], optional: true, description: 'Ids.' },
-      endpoint: { type: ['object', { host: 'string', port: 'number', tls: ['list', 'string'] }], computed: true, description: 'Where.' },
+      endpoint: {
+        type: ['object', { host: 'string', port: 'number', tls: ['list', 'string'] }],
+        computed: true,
+        description: 'Where.',
+      },
       enabled: { type: 'bool', optional: true, description: 'On or off.' },
     },
   },
@@ -79,11 +96,20 @@ describe('schemaToProto', () => {
     expect(byName('names').type.toString()).toBe('["list","string"]');
     expect(byName('ids').type.toString()).toBe('["set","number"]');
     expect(byName('tags').type.toString()).toBe('["map","string"]');
-    expect(JSON.parse(byName('endpoint').type.toString())).toEqual(['object', { host: 'string', port: 'number', tls: ['list', 'string'] }]);
+    expect(JSON.parse(byName('endpoint').type.toString())).toEqual([
+      'object',
+      { host: 'string', port: 'number', tls: ['list', 'string'] },
+    ]);
   });
 
   test('flags are explicit booleans, false when not set', () => {
-    expect(byName('zeta')).toMatchObject({ required: true, optional: false, computed: false, sensitive: false, deprecated: false });
+    expect(byName('zeta')).toMatchObject({
+      required: true,
+      optional: false,
+      computed: false,
+      sensitive: false,
+      deprecated: false,
+    });
     expect(byName('alpha')).toMatchObject({ required: false, optional: true, computed: true, sensitive: false });
     expect(byName('secret')).toMatchObject({ optional: true, sensitive: true, deprecated: true });
     expect(byName('names')).toMatchObject({ required: false, optional: false, computed: true });
@@ -123,16 +149,29 @@ describe('schemaToProto', () => {
   test('the provider schemas convert: the exchangeonline provider block and exchangeonline_transport_config', () => {
     const provider = schemaToProto(providerSchema) as ProtoSchema;
     expect(provider.block.attributes.map((a) => a.name)).toEqual(Object.keys(providerSchema.block.attributes).sort());
-    expect(provider.block.attributes.map((a) => a.name)).toEqual(expect.arrayContaining(['access_token', 'certificate_path', 'endpoint', 'organization']));
-    expect(provider.block.attributes.filter((a) => a.sensitive).map((a) => a.name)).toEqual(['access_token', 'certificate_password', 'client_secret', 'graph_access_token']);
+    expect(provider.block.attributes.map((a) => a.name)).toEqual(
+      expect.arrayContaining(['access_token', 'certificate_path', 'endpoint', 'organization']),
+    );
+    expect(provider.block.attributes.filter((a) => a.sensitive).map((a) => a.name)).toEqual([
+      'access_token',
+      'certificate_password',
+      'client_secret',
+      'graph_access_token',
+    ]);
     const resource = schemaToProto(transportConfigSchema) as ProtoSchema;
     const endpoint = resource.block.attributes.find((a) => a.name === 'legacy_tls_client_endpoint')!;
-    expect(JSON.parse(endpoint.type.toString())).toEqual(['object', { host: 'string', port: 'number', tls_versions: ['list', 'string'] }]);
+    expect(JSON.parse(endpoint.type.toString())).toEqual([
+      'object',
+      { host: 'string', port: 'number', tls_versions: ['list', 'string'] },
+    ]);
   });
 });
 
 describe('assertValidSchema', () => {
-  const withAttribute = (name: string, attribute: AttributeSchema): Schema => ({ version: 0, block: { description: 'd', attributes: { [name]: attribute } } });
+  const withAttribute = (name: string, attribute: AttributeSchema): Schema => ({
+    version: 0,
+    block: { description: 'd', attributes: { [name]: attribute } },
+  });
 
   test('accepts well-formed schemas, including the provider’s own', () => {
     expect(() => assertValidSchema('sample', SAMPLE)).not.toThrow();
@@ -140,32 +179,48 @@ describe('assertValidSchema', () => {
     expect(() => assertValidSchema('exchangeonline_transport_config', transportConfigSchema)).not.toThrow();
   });
 
-  test.each(['Name', 'camelCase', '1st', '_x', 'with-dash', 'with space', ''])('refuses the attribute name %j', (name) => {
-    expect(() => assertValidSchema('res', withAttribute(name, { type: 'string', optional: true, description: 'x' }))).toThrow(
-      `res.${name}: attribute names are lower_snake_case`,
-    );
-  });
+  test.each(['Name', 'camelCase', '1st', '_x', 'with-dash', 'with space', ''])(
+    'refuses the attribute name %j',
+    (name) => {
+      expect(() =>
+        assertValidSchema('res', withAttribute(name, { type: 'string', optional: true, description: 'x' })),
+      ).toThrow(`res.${name}: attribute names are lower_snake_case`);
+    },
+  );
 
   test('an attribute must be required, optional or computed', () => {
-    expect(() => assertValidSchema('res', withAttribute('a', { type: 'string', description: 'x' }))).toThrow('res.a: must be required, optional or computed');
+    expect(() => assertValidSchema('res', withAttribute('a', { type: 'string', description: 'x' }))).toThrow(
+      'res.a: must be required, optional or computed',
+    );
   });
 
   test('required excludes optional and computed', () => {
-    expect(() => assertValidSchema('res', withAttribute('a', { type: 'string', required: true, optional: true, description: 'x' }))).toThrow(
-      'res.a: required excludes optional and computed',
-    );
-    expect(() => assertValidSchema('res', withAttribute('a', { type: 'string', required: true, computed: true, description: 'x' }))).toThrow(
-      'res.a: required excludes optional and computed',
-    );
+    expect(() =>
+      assertValidSchema(
+        'res',
+        withAttribute('a', { type: 'string', required: true, optional: true, description: 'x' }),
+      ),
+    ).toThrow('res.a: required excludes optional and computed');
+    expect(() =>
+      assertValidSchema(
+        'res',
+        withAttribute('a', { type: 'string', required: true, computed: true, description: 'x' }),
+      ),
+    ).toThrow('res.a: required excludes optional and computed');
   });
 
   test('every attribute needs a description', () => {
-    expect(() => assertValidSchema('res', withAttribute('a', { type: 'string', optional: true, description: '' }))).toThrow(
-      'res.a: every attribute needs a description',
-    );
+    expect(() =>
+      assertValidSchema('res', withAttribute('a', { type: 'string', optional: true, description: '' })),
+    ).toThrow('res.a: every attribute needs a description');
   });
 
   test('optional + computed together is allowed', () => {
-    expect(() => assertValidSchema('res', withAttribute('a', { type: 'string', optional: true, computed: true, description: 'x' }))).not.toThrow();
+    expect(() =>
+      assertValidSchema(
+        'res',
+        withAttribute('a', { type: 'string', optional: true, computed: true, description: 'x' }),
+      ),
+    ).not.toThrow();
   });
 });

@@ -131,7 +131,10 @@ describe('a TLS handshake with the certificate', () => {
     const http2Server = http2.createSecureServer({ key: server.privateKeyPem, cert: server.certificatePem });
     await new Promise<void>((resolve) => http2Server.listen(0, '127.0.0.1', resolve));
     const port = (http2Server.address() as AddressInfo).port;
-    const session = http2.connect(`https://127.0.0.1:${port}`, { ca: [server.certificatePem], servername: 'example.com' });
+    const session = http2.connect(`https://127.0.0.1:${port}`, {
+      ca: [server.certificatePem],
+      servername: 'example.com',
+    });
     try {
       const error = await new Promise<Error>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('neither connected nor failed within 5 s')), 5_000);

@@ -10,7 +10,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { providerExecutable } from '../../scripts/package';
-import { childBaseEnvironment, createClientIdentity, parseHandshakeLine, pluginEnvironment, PluginClient, within } from '../support/plugin-client';
+import {
+  childBaseEnvironment,
+  createClientIdentity,
+  parseHandshakeLine,
+  pluginEnvironment,
+  PluginClient,
+  within,
+} from '../support/plugin-client';
 
 const MARKER = 'MODULES-AT-HANDSHAKE ';
 
@@ -52,7 +59,9 @@ fs.writeSync = (fd, ...rest) => {
             stdout += chunk;
             if (stdout.includes('\n')) resolve(stdout.slice(0, stdout.indexOf('\n')));
           });
-          child.once('exit', (code) => reject(new Error(`provider exited with ${code} before its handshake; stderr:\n${stderr}`)));
+          child.once('exit', (code) =>
+            reject(new Error(`provider exited with ${code} before its handshake; stderr:\n${stderr}`)),
+          );
         }),
         10_000,
         'the handshake line',
@@ -62,7 +71,8 @@ fs.writeSync = (fd, ...rest) => {
       const loaded = JSON.parse(recorded!.slice(MARKER.length)) as string[];
       expect(loaded).toContain('NativeModule net');
       expect(loaded).toContain('NativeModule crypto'); // the certificate in the line needs it
-      for (const heavy of ['NativeModule tls', 'NativeModule _tls_wrap', 'NativeModule http2', 'NativeModule https']) expect(loaded).not.toContain(heavy);
+      for (const heavy of ['NativeModule tls', 'NativeModule _tls_wrap', 'NativeModule http2', 'NativeModule https'])
+        expect(loaded).not.toContain(heavy);
 
       const client = await PluginClient.connect(parseHandshakeLine(line), { identity });
       try {

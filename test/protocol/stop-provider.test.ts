@@ -53,14 +53,20 @@ async function configure(client: PluginClient, emulator: TestEmulator): Promise<
   const response = await client.unary(P('ConfigureProvider'), {
     terraform_version: '1.11.4',
     config: dynamic({
-      organization: DEMO_TENANT, endpoint: emulator.url, access_token: emulator.token,
-      client_id: null, client_secret: null, certificate_path: null, certificate_password: null,
+      organization: DEMO_TENANT,
+      endpoint: emulator.url,
+      access_token: emulator.token,
+      client_id: null,
+      client_secret: null,
+      certificate_path: null,
+      certificate_password: null,
     }),
   });
   expect(response.diagnostics).toEqual([]);
 }
 
-const stats = (emulator: TestEmulator): Promise<EmulatorStats> => emulator.inspect.request<EmulatorStats>('GET', '/_emulator/stats');
+const stats = (emulator: TestEmulator): Promise<EmulatorStats> =>
+  emulator.inspect.request<EmulatorStats>('GET', '/_emulator/stats');
 
 /** Waits (bounded) until the emulator holds a request, i.e. the provider's call is really waiting on the service. */
 async function waitForRequestInFlight(emulator: TestEmulator): Promise<void> {
@@ -98,15 +104,25 @@ describe('StopProvider', () => {
       const { client } = running;
       await configure(client, emulator);
       const plan = await client.unary(P('PlanResourceChange'), {
-        type_name: RESOURCE, prior_state: dynamic(null), proposed_new_state: dynamic(CONFIG), config: dynamic(CONFIG),
+        type_name: RESOURCE,
+        prior_state: dynamic(null),
+        proposed_new_state: dynamic(CONFIG),
+        config: dynamic(CONFIG),
       });
       expect(describeDiagnostics(plan.diagnostics)).toBe('(none)');
       const revision = (await emulator.inspect.tenant()).revision;
 
       await emulator.inspect.request('PUT', '/_emulator/latency', { callMs: SLOW_CALL_MS });
-      const apply = client.call(P('ApplyResourceChange'), {
-        type_name: RESOURCE, prior_state: dynamic(null), planned_state: plan.planned_state, config: dynamic(CONFIG),
-      }, SLOW_CALL_MS + 10_000);
+      const apply = client.call(
+        P('ApplyResourceChange'),
+        {
+          type_name: RESOURCE,
+          prior_state: dynamic(null),
+          planned_state: plan.planned_state,
+          config: dynamic(CONFIG),
+        },
+        SLOW_CALL_MS + 10_000,
+      );
       await waitForRequestInFlight(emulator);
 
       const stop = await client.call(P('StopProvider'), {});
@@ -141,7 +157,11 @@ describe('StopProvider', () => {
       const { client } = provider;
       await configure(client, emulator);
       await emulator.inspect.request('PUT', '/_emulator/latency', { callMs: SLOW_CALL_MS });
-      const read = client.call(P('ReadResource'), { type_name: RESOURCE, current_state: dynamic(STATE) }, SLOW_CALL_MS + 10_000);
+      const read = client.call(
+        P('ReadResource'),
+        { type_name: RESOURCE, current_state: dynamic(STATE) },
+        SLOW_CALL_MS + 10_000,
+      );
       await waitForRequestInFlight(emulator);
 
       expect((await client.call(P('StopProvider'), {})).status).toBe(0);
@@ -151,7 +171,10 @@ describe('StopProvider', () => {
 
       const apply = await within(
         client.call(P('ApplyResourceChange'), {
-          type_name: RESOURCE, prior_state: dynamic(STATE), planned_state: dynamic({ ...STATE, smtp_client_authentication_disabled: false }), config: dynamic(CONFIG),
+          type_name: RESOURCE,
+          prior_state: dynamic(STATE),
+          planned_state: dynamic({ ...STATE, smtp_client_authentication_disabled: false }),
+          config: dynamic(CONFIG),
         }),
         PROMPT_MS,
         'an ApplyResourceChange after StopProvider answering',

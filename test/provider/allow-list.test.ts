@@ -3,7 +3,9 @@ import { parseAllowList } from '../../src/exchange/allow-list';
 
 describe('parseAllowList', () => {
   test('byte-order mark, CRLF, lone CR, blank lines, whole-line and trailing comments', () => {
-    const parsed = parseAllowList('\ufeff# list\r\n\r\na@contoso.com\r\n\tb@contoso.com\t#  note  \rc#not-a-comment@contoso.com\n');
+    const parsed = parseAllowList(
+      '\ufeff# list\r\n\r\na@contoso.com\r\n\tb@contoso.com\t#  note  \rc#not-a-comment@contoso.com\n',
+    );
     expect(parsed.problems).toEqual([]);
     expect(parsed.entries).toEqual([
       { line: 3, mailbox: 'a@contoso.com', note: '' },
@@ -13,7 +15,9 @@ describe('parseAllowList', () => {
   });
 
   test('every bad line is named with its number: duplicates across case, invisible characters, a BOM mid-file', () => {
-    const parsed = parseAllowList('a@contoso.com\nA@CONTOSO.COM\n\u00a0b@contoso.com\n\ufeffc@contoso.com\nd@contoso.com # note\u200b\ne\u0007@contoso.com\na@contoso.com\n');
+    const parsed = parseAllowList(
+      'a@contoso.com\nA@CONTOSO.COM\n\u00a0b@contoso.com\n\ufeffc@contoso.com\nd@contoso.com # note\u200b\ne\u0007@contoso.com\na@contoso.com\n',
+    );
     expect(parsed.entries.map((e) => e.mailbox)).toEqual(['a@contoso.com']);
     expect(parsed.problems.map((p) => [p.line, p.problem])).toEqual([
       [2, 'repeats line 1 (as "a@contoso.com"; addresses are not case-sensitive); keep one'],

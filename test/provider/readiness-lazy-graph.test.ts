@@ -16,9 +16,15 @@ import { createLogger } from '../../src/protocol/logging';
 import type { ObjectValue } from '../../src/provider/framework/values';
 
 it('no Graph module loads at provider start-up or configure; the data source loads them when it reads', async () => {
-  const provider = createExoformProvider(createLogger('error', () => undefined), {});
+  const provider = createExoformProvider(
+    createLogger('error', () => undefined),
+    {},
+  );
   const config: ObjectValue = Object.fromEntries(Object.keys(PROVIDER_ENVIRONMENT).map((name) => [name, null]));
-  const client = await provider.configure({ ...config, organization: 'contoso.onmicrosoft.com', access_token: 'exchange-token' }, { signal: new AbortController().signal, terraformVersion: '1.11.4' });
+  const client = await provider.configure(
+    { ...config, organization: 'contoso.onmicrosoft.com', access_token: 'exchange-token' },
+    { signal: new AbortController().signal, terraformVersion: '1.11.4' },
+  );
   expect(mockLoaded).toEqual([]);
   const read = await readGraphEvidence(client); // only an Exchange token: nothing is called
   expect(read.client).toBe(false);

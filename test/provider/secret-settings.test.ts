@@ -24,20 +24,31 @@ function emptyConfig(): ObjectValue {
 }
 
 async function configureText(config: ObjectValue, environment: NodeJS.ProcessEnv, lines: string[]): Promise<string> {
-  const provider = createExoformProvider(createLogger('trace', (line) => lines.push(line)), environment);
+  const provider = createExoformProvider(
+    createLogger('trace', (line) => lines.push(line)),
+    environment,
+  );
   const diagnostics = provider.validateConfig?.(config) ?? [];
   let text = diagnostics.map((d) => `${d.summary} ${d.detail ?? ''}`).join('\n');
   try {
-    const client = await provider.configure(config, { signal: new AbortController().signal, terraformVersion: '1.11.4' });
+    const client = await provider.configure(config, {
+      signal: new AbortController().signal,
+      terraformVersion: '1.11.4',
+    });
     await provider.close?.(client);
   } catch (error) {
-    text += error instanceof DiagnosticError ? `${error.diagnostic.summary} ${error.diagnostic.detail ?? ''}` : provider.describeError(error, 'configure').detail ?? String(error);
+    text +=
+      error instanceof DiagnosticError
+        ? `${error.diagnostic.summary} ${error.diagnostic.detail ?? ''}`
+        : (provider.describeError(error, 'configure').detail ?? String(error));
   }
   return text;
 }
 
 describe('credential-carrying settings are never echoed in errors or logs', () => {
-  const settings = Object.keys(PROVIDER_ENVIRONMENT).filter((name) => name !== 'managed_identity' && name !== 'max_concurrent_requests');
+  const settings = Object.keys(PROVIDER_ENVIRONMENT).filter(
+    (name) => name !== 'managed_identity' && name !== 'max_concurrent_requests',
+  );
 
   test.each(settings)('%s, from the block and from its environment variable', async (name) => {
     let errors = 0;
@@ -68,7 +79,10 @@ describe('credential-carrying settings are never echoed in errors or logs', () =
   });
 
   test('numeric and boolean settings refuse hostile text without echoing it', async () => {
-    for (const [name, variable] of [['max_concurrent_requests', 'EXO_MAX_CONCURRENT_REQUESTS'], ['managed_identity', 'EXO_MANAGED_IDENTITY']] as const) {
+    for (const [name, variable] of [
+      ['max_concurrent_requests', 'EXO_MAX_CONCURRENT_REQUESTS'],
+      ['managed_identity', 'EXO_MANAGED_IDENTITY'],
+    ] as const) {
       const text = await configureText({ ...emptyConfig(), ...BASE }, { [variable]: `https://admin:${SECRET}@x` }, []);
       expect(text).toContain(name === 'max_concurrent_requests' ? 'max_concurrent_requests' : 'EXO_MANAGED_IDENTITY');
       expect(text).not.toContain(SECRET);

@@ -12,7 +12,10 @@ const NPX = 'np' + 'x';
 const FORBIDDEN = new RegExp(`${NPX}(?:\\s+-\\S+(?:\\s+[^-\\s]\\S*)?)*\\s+exoform(?![-\\w])`, 'i');
 
 test('no file in the repository runs the unrelated public exoform package through npx', () => {
-  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' });
+  const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   expect(listed.status).toBe(0);
   const files = listed.stdout.split('\0').filter((file) => file && file !== 'package-lock.json');
   expect(files.length).toBeGreaterThan(100);
@@ -32,10 +35,20 @@ test('no file in the repository runs the unrelated public exoform package throug
 });
 
 test('the check catches the forms it is meant to catch', () => {
-  for (const line of [`${NPX} exoform emulator`, `run \`${NPX} --yes exoform\``, `${NPX.toUpperCase()}  exoform --help`, `${NPX} -p foo exoform`]) {
+  for (const line of [
+    `${NPX} exoform emulator`,
+    `run \`${NPX} --yes exoform\``,
+    `${NPX.toUpperCase()}  exoform --help`,
+    `${NPX} -p foo exoform`,
+  ]) {
     expect(FORBIDDEN.test(line)).toBe(true);
   }
-  for (const line of ['node bin/exoform.js emulator', `${NPX} cdktf deploy`, `${NPX} exoform-exchangeonline`, './exoform emulator']) {
+  for (const line of [
+    'node bin/exoform.js emulator',
+    `${NPX} cdktf deploy`,
+    `${NPX} exoform-exchangeonline`,
+    './exoform emulator',
+  ]) {
     expect(FORBIDDEN.test(line)).toBe(false);
   }
 });

@@ -33,7 +33,9 @@ describe('the embedded Node runtime', () => {
     expect(ran.stdout.trim()).toBe(`v${runtime.version} Krypton`); // Node 24's LTS name
     expect(checkRuntimeSupported(`v${runtime.version}`)).toBe(NODE_END_OF_LIFE[RUNTIME_LINE]);
     // A second call takes the cached binary and fetches nothing.
-    expect(fetchRuntimePackage(runtime.name, runtime.version, runtime.binary, (line) => logged.push(line), work)).toBe(node);
+    expect(fetchRuntimePackage(runtime.name, runtime.version, runtime.binary, (line) => logged.push(line), work)).toBe(
+      node,
+    );
     expect(logged).toHaveLength(1);
     // Every pinned package is of the embedded line.
     for (const pinned of Object.values(RUNTIME_PACKAGES)) if (pinned) expect(pinned.version).toMatch(/^24\./);
@@ -53,7 +55,9 @@ describe('the embedded Node runtime', () => {
     writeFileSync(join(deep, 'long.txt'), 'long name');
     for (const format of ['ustar', 'pax', 'gnu']) {
       const archive = join(work, `${format}.tar`);
-      const made = spawnSync('tar', [`--format=${format}`, '-cf', archive, '-C', tree, 'package'], { encoding: 'utf8' });
+      const made = spawnSync('tar', [`--format=${format}`, '-cf', archive, '-C', tree, 'package'], {
+        encoding: 'utf8',
+      });
       expect(made.status).toBe(0);
       const tar = readFileSync(archive);
       expect(fileFromTarball(tar, 'package/short.txt')?.toString()).toBe('short');

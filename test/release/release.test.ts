@@ -8,7 +8,16 @@
  * source change pays for building them.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
@@ -24,7 +33,11 @@ const PLATFORM = 'linux_amd64';
 const SOURCE = 'registry.terraform.io/exoform/exchangeonline';
 const ZIP = `terraform-provider-exchangeonline_${VERSION}_${PLATFORM}.zip`;
 
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { status: number; stdout: string; stderr: string } {
+function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): { status: number; stdout: string; stderr: string } {
   const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, ...options });
   if (result.error) throw result.error;
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
@@ -59,11 +72,37 @@ describe('npm run release', () => {
     gnupg = join(work, 'gnupg');
     mkdirSync(gnupg, { mode: 0o700 });
     const env = { ...process.env, GNUPGHOME: gnupg };
-    const generated = run('gpg', ['--batch', '--passphrase', '', '--quick-generate-key', 'exoform release test <release-test@example.invalid>', 'ed25519', 'sign', '1d'], { env });
+    const generated = run(
+      'gpg',
+      [
+        '--batch',
+        '--passphrase',
+        '',
+        '--quick-generate-key',
+        'exoform release test <release-test@example.invalid>',
+        'ed25519',
+        'sign',
+        '1d',
+      ],
+      { env },
+    );
     if (generated.status !== 0) throw new Error(`gpg key generation failed: ${generated.stderr}`);
-    fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(run('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env }).stdout)![1];
+    fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(
+      run('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env }).stdout,
+    )![1];
 
-    const built = run(process.execPath, [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts/release.ts'), '--gpg-key', fingerprint, '--out', release], { cwd: ROOT, env });
+    const built = run(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
+        join(ROOT, 'scripts/release.ts'),
+        '--gpg-key',
+        fingerprint,
+        '--out',
+        release,
+      ],
+      { cwd: ROOT, env },
+    );
     if (built.status !== 0) throw new Error(`npm run release failed:\n${built.stderr}${built.stdout}`);
   }, 300_000);
 
@@ -90,20 +129,29 @@ describe('npm run release', () => {
     const listing = run('unzip', ['-Z', join(release, ZIP)]);
     expect(listing.status).toBe(0);
     const entries = listing.stdout.split('\n').filter((line) => /^[-d]r/.test(line));
-    expect(entries.map((line) => line.split(/\s+/).pop()).sort()).toEqual(['LICENSE', `terraform-provider-exchangeonline_v${VERSION}`]);
+    expect(entries.map((line) => line.split(/\s+/).pop()).sort()).toEqual([
+      'LICENSE',
+      `terraform-provider-exchangeonline_v${VERSION}`,
+    ]);
     expect(entries.find((line) => line.endsWith(`_v${VERSION}`))).toMatch(/^-rwxr-xr-x/);
     expect(run('unzip', ['-tq', join(release, ZIP)]).status).toBe(0);
 
     const cliListing = run('unzip', ['-Z1', join(release, `exoform_${VERSION}_${PLATFORM}.zip`)]);
     expect(cliListing.stdout.trim().split('\n').sort()).toEqual(['LICENSE', 'exoform']);
 
-    const manifest = JSON.parse(readFileSync(join(release, `terraform-provider-exchangeonline_${VERSION}_manifest.json`), 'utf8'));
+    const manifest = JSON.parse(
+      readFileSync(join(release, `terraform-provider-exchangeonline_${VERSION}_manifest.json`), 'utf8'),
+    );
     expect(manifest).toEqual({ version: 1, metadata: { protocol_versions: ['6.0'] } });
-    expect(readFileSync(join(ROOT, 'terraform-registry-manifest.json'), 'utf8')).toBe(readFileSync(join(release, `terraform-provider-exchangeonline_${VERSION}_manifest.json`), 'utf8'));
+    expect(readFileSync(join(ROOT, 'terraform-registry-manifest.json'), 'utf8')).toBe(
+      readFileSync(join(release, `terraform-provider-exchangeonline_${VERSION}_manifest.json`), 'utf8'),
+    );
   });
 
   test('registry rules — manifest: version 1 with metadata.protocol_versions ["6.0"], the repository\'s terraform-registry-manifest.json', () => {
-    const manifest = JSON.parse(readFileSync(join(release, `terraform-provider-exchangeonline_${VERSION}_manifest.json`), 'utf8'));
+    const manifest = JSON.parse(
+      readFileSync(join(release, `terraform-provider-exchangeonline_${VERSION}_manifest.json`), 'utf8'),
+    );
     expect(manifest).toEqual({ version: 1, metadata: { protocol_versions: ['6.0'] } });
   });
 
@@ -111,7 +159,11 @@ describe('npm run release', () => {
     const sig = readFileSync(join(release, `terraform-provider-exchangeonline_${VERSION}_SHA256SUMS.sig`));
     expect(sig.subarray(0, 5).toString('latin1')).not.toBe('-----');
     expect(sig[0] & 0x80).toBe(0x80); // an OpenPGP packet tag byte
-    const packets = run('gpg', ['--batch', '--list-packets', join(release, `terraform-provider-exchangeonline_${VERSION}_SHA256SUMS.sig`)], { env: { ...process.env, GNUPGHOME: gnupg } });
+    const packets = run(
+      'gpg',
+      ['--batch', '--list-packets', join(release, `terraform-provider-exchangeonline_${VERSION}_SHA256SUMS.sig`)],
+      { env: { ...process.env, GNUPGHOME: gnupg } },
+    );
     expect(packets.stdout).toMatch(/:signature packet:/);
     expect(packets.stdout).not.toMatch(/:literal data packet:/); // detached: the signed data is not inside
   });
@@ -127,12 +179,19 @@ describe('npm run release', () => {
     expect(checked.status).toBe(0);
 
     const env = { ...process.env, GNUPGHOME: gnupg };
-    const verified = run('gpg', ['--batch', '--status-fd', '1', '--verify', join(release, `${sums}.sig`), join(release, sums)], { env });
+    const verified = run(
+      'gpg',
+      ['--batch', '--status-fd', '1', '--verify', join(release, `${sums}.sig`), join(release, sums)],
+      { env },
+    );
     expect(verified.status).toBe(0);
     expect(verified.stdout).toContain(`VALIDSIG ${fingerprint}`);
 
     const tampered = join(work, 'tampered');
-    writeFileSync(tampered, readFileSync(join(release, sums), 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    writeFileSync(
+      tampered,
+      readFileSync(join(release, sums), 'utf8').replace(/^./, (c) => (c === '0' ? '1' : '0')),
+    );
     expect(run('gpg', ['--batch', '--verify', join(release, `${sums}.sig`), tampered], { env }).status).not.toBe(0);
     const changed = join(work, 'changed-release');
     mkdirSync(changed);
@@ -185,9 +244,15 @@ resource "exchangeonline_transport_config" "org" {
       symlinkSync(which('terraform'), join(bin, 'terraform'));
       expect(run('/bin/sh', ['-c', 'command -v node || echo none'], { env: { PATH: bin } }).stdout.trim()).toBe('none');
       const config = join(work, 'filesystem-mirror.tfrc');
-      writeFileSync(config, cliConfig(`filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["${SOURCE}"]\n  }`));
+      writeFileSync(
+        config,
+        cliConfig(`filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["${SOURCE}"]\n  }`),
+      );
 
-      const tf = new TerraformWorkspace({ 'main.tf': main }, { ...emulator.providerEnv, PATH: bin, TF_CLI_CONFIG_FILE: config });
+      const tf = new TerraformWorkspace(
+        { 'main.tf': main },
+        { ...emulator.providerEnv, PATH: bin, TF_CLI_CONFIG_FILE: config },
+      );
       try {
         const init = await tf.init();
         expect(init.stdout).toContain(`Installed exoform/exchangeonline v${VERSION} (unauthenticated)`);
@@ -204,8 +269,35 @@ resource "exchangeonline_transport_config" "org" {
       // a wrong password must come back as the provider's own error about certificate_password.
       const pfx = join(work, 'app.pfx');
       const openssl = (args: string[]): void => expect(run('openssl', args).status).toBe(0);
-      openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(work, 'key.pem'), '-out', join(work, 'cert.pem'), '-days', '2', '-subj', '/CN=exoform-release-test']);
-      openssl(['pkcs12', '-export', '-inkey', join(work, 'key.pem'), '-in', join(work, 'cert.pem'), '-out', pfx, '-passout', 'pass:right-password']);
+      openssl([
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(work, 'key.pem'),
+        '-out',
+        join(work, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=exoform-release-test',
+      ]);
+      openssl([
+        'pkcs12',
+        '-export',
+        '-inkey',
+        join(work, 'key.pem'),
+        '-in',
+        join(work, 'cert.pem'),
+        '-out',
+        pfx,
+        '-passout',
+        'pass:right-password',
+      ]);
       const withCertificate = new TerraformWorkspace(
         {
           'main.tf': `${REQUIRED_PROVIDERS}
@@ -219,7 +311,13 @@ provider "exchangeonline" {
 data "exchangeonline_transport_config" "org" {}
 `,
         },
-        { PATH: bin, TF_CLI_CONFIG_FILE: config, EXO_ENDPOINT: undefined, EXO_ORGANIZATION: undefined, EXO_ACCESS_TOKEN: undefined },
+        {
+          PATH: bin,
+          TF_CLI_CONFIG_FILE: config,
+          EXO_ENDPOINT: undefined,
+          EXO_ORGANIZATION: undefined,
+          EXO_ACCESS_TOKEN: undefined,
+        },
       );
       try {
         await withCertificate.init();
@@ -240,21 +338,32 @@ data "exchangeonline_transport_config" "org" {}
       const mirrorRoot = join(release, 'mirror');
       const overrides = new Map<string, string>();
       // A static file server and nothing more, as any web host would be.
-      const server: Server = createServer({ key: certificate.privateKeyPem, cert: certificate.certificatePem }, (request, response) => {
-        const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'https://localhost').pathname));
-        requested.push(path);
-        try {
-          const body = overrides.get(path) ?? readFileSync(join(mirrorRoot, path));
-          response.writeHead(200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/zip' }).end(body);
-        } catch {
-          response.writeHead(404).end();
-        }
-      });
+      const server: Server = createServer(
+        { key: certificate.privateKeyPem, cert: certificate.certificatePem },
+        (request, response) => {
+          const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'https://localhost').pathname));
+          requested.push(path);
+          try {
+            const body = overrides.get(path) ?? readFileSync(join(mirrorRoot, path));
+            response
+              .writeHead(200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/zip' })
+              .end(body);
+          } catch {
+            response.writeHead(404).end();
+          }
+        },
+      );
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       const port = (server.address() as { port: number }).port;
       const config = join(work, 'network-mirror.tfrc');
-      writeFileSync(config, cliConfig(`network_mirror {\n    url     = "https://localhost:${port}/"\n    include = ["${SOURCE}"]\n  }`));
-      const tf = new TerraformWorkspace({ 'main.tf': main }, { ...emulator.providerEnv, TF_CLI_CONFIG_FILE: config, SSL_CERT_FILE: certificateFile });
+      writeFileSync(
+        config,
+        cliConfig(`network_mirror {\n    url     = "https://localhost:${port}/"\n    include = ["${SOURCE}"]\n  }`),
+      );
+      const tf = new TerraformWorkspace(
+        { 'main.tf': main },
+        { ...emulator.providerEnv, TF_CLI_CONFIG_FILE: config, SSL_CERT_FILE: certificateFile },
+      );
       try {
         const init = await tf.init();
         expect(init.stdout).toContain(`Installed exoform/exchangeonline v${VERSION}`);
@@ -272,8 +381,14 @@ data "exchangeonline_transport_config" "org" {}
         expect(tf.read('.terraform.lock.hcl')).toContain(`"${versionDocument.archives[PLATFORM].hashes[0]}"`);
 
         // Terraform checks the download against the mirror's hashes: a wrong zh: hash stops the install.
-        overrides.set(`/${SOURCE}/${VERSION}.json`, JSON.stringify({ archives: { [PLATFORM]: { url: ZIP, hashes: [`zh:${'0'.repeat(64)}`] } } }));
-        const refused = new TerraformWorkspace({ 'main.tf': main }, { ...emulator.providerEnv, TF_CLI_CONFIG_FILE: config, SSL_CERT_FILE: certificateFile });
+        overrides.set(
+          `/${SOURCE}/${VERSION}.json`,
+          JSON.stringify({ archives: { [PLATFORM]: { url: ZIP, hashes: [`zh:${'0'.repeat(64)}`] } } }),
+        );
+        const refused = new TerraformWorkspace(
+          { 'main.tf': main },
+          { ...emulator.providerEnv, TF_CLI_CONFIG_FILE: config, SSL_CERT_FILE: certificateFile },
+        );
         try {
           const result = await refused.run(['init', '-no-color', '-input=false']);
           expect(result.code).toBe(1);
@@ -291,7 +406,8 @@ data "exchangeonline_transport_config" "org" {}
       const terraformSide = join(release, 'mirror', 'registry.terraform.io/exoform/exchangeonline');
       const tofuSide = join(release, 'mirror', 'registry.opentofu.org/exoform/exchangeonline');
       expect(readdirSync(tofuSide).sort()).toEqual(readdirSync(terraformSide).sort());
-      for (const file of readdirSync(tofuSide)) expect(readFileSync(join(tofuSide, file)).equals(readFileSync(join(terraformSide, file)))).toBe(true);
+      for (const file of readdirSync(tofuSide))
+        expect(readFileSync(join(tofuSide, file)).equals(readFileSync(join(terraformSide, file)))).toBe(true);
     });
   });
 
@@ -299,11 +415,16 @@ data "exchangeonline_transport_config" "org" {}
     const unpacked = join(work, 'cli');
     expect(run('unzip', ['-q', join(release, `exoform_${VERSION}_${PLATFORM}.zip`), '-d', unpacked]).status).toBe(0);
     const exoform = join(unpacked, 'exoform');
-    const bad = run(exoform, ['emulator', '--port', 'x', '--data', join(work, 'x.json')], { env: { PATH: '/nonexistent' } });
+    const bad = run(exoform, ['emulator', '--port', 'x', '--data', join(work, 'x.json')], {
+      env: { PATH: '/nonexistent' },
+    });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--port must be a whole number');
 
-    const child = spawn(exoform, ['emulator', '--data', join(work, 'cli-state.json'), '--token', 'cli-test-token'], { env: { PATH: '/nonexistent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(exoform, ['emulator', '--data', join(work, 'cli-state.json'), '--token', 'cli-test-token'], {
+      env: { PATH: '/nonexistent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let output = '';

@@ -207,7 +207,10 @@ describe('GitHub workflows', () => {
     // A runner that embedded an end-of-life Node: the assembly refuses it too.
     const stale = join(work, 'stale-native');
     cpSync(native, stale, { recursive: true });
-    writeFileSync(join(stale, 'linux_amd64', 'runtime.json'), JSON.stringify({ platform: 'linux_amd64', node: 'v20.20.2' }));
+    writeFileSync(
+      join(stale, 'linux_amd64', 'runtime.json'),
+      JSON.stringify({ platform: 'linux_amd64', node: 'v20.20.2' }),
+    );
     const refused = run(script('assemble.sh'), [stale, join(work, 'stale-release'), TAG], { env: local });
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toContain('Node v20.20.2 reached its end of life on 2026-04-30');

@@ -19,9 +19,16 @@ test('a transcript recorded with EXOFORM_WIRE_RECORD replays to the same outcome
   process.env.EXOFORM_WIRE_RECORD = file; // read by the recorder on the first exchange of this test file's process
   const emulator = await startTestEmulator();
   try {
-    const bridge = new RestBridge({ organization: DEMO_TENANT, endpoint: emulator.url, tokenProvider: new StaticTokenProvider(emulator.token), pageSize: 2 });
+    const bridge = new RestBridge({
+      organization: DEMO_TENANT,
+      endpoint: emulator.url,
+      tokenProvider: new StaticTokenProvider(emulator.token),
+      pageSize: 2,
+    });
     const listed = await bridge.invoke('Get-CASMailbox', { ResultSize: 'Unlimited' });
-    const missing = await bridge.invoke('Get-CASMailbox', { Identity: 'nobody-here@contoso.onmicrosoft.com' }).catch((error: unknown) => error);
+    const missing = await bridge
+      .invoke('Get-CASMailbox', { Identity: 'nobody-here@contoso.onmicrosoft.com' })
+      .catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(NotFoundError);
     await bridge.close();
 
@@ -41,7 +48,13 @@ test('a transcript recorded with EXOFORM_WIRE_RECORD replays to the same outcome
       exchanges: transcript.exchanges.slice(0, pages),
     };
     expect(compare(listing.expect, await replay(listing, DEMO_TENANT))).toEqual([]);
-    const notFound: ReplayFixture = { ...listing, name: 'recorded-not-found', call: { cmdlet: 'Get-CASMailbox', parameters: { Identity: 'nobody-here@contoso.onmicrosoft.com' } }, expect: { error: 'not-found' }, exchanges: transcript.exchanges.slice(pages) };
+    const notFound: ReplayFixture = {
+      ...listing,
+      name: 'recorded-not-found',
+      call: { cmdlet: 'Get-CASMailbox', parameters: { Identity: 'nobody-here@contoso.onmicrosoft.com' } },
+      expect: { error: 'not-found' },
+      exchanges: transcript.exchanges.slice(pages),
+    };
     expect(compare(notFound.expect, await replay(notFound, DEMO_TENANT))).toEqual([]);
   } finally {
     delete process.env.EXOFORM_WIRE_RECORD;

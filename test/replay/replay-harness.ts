@@ -32,7 +32,9 @@ export interface ReplayFixture {
   /** The public client or file that shows this shape (required for the seeded corpus). */
   source: string;
   description?: string;
-  call: { cmdlet: string; parameters: CmdletParameters } | { batch: Array<{ cmdlet: string; parameters: CmdletParameters }> };
+  call:
+    | { cmdlet: string; parameters: CmdletParameters }
+    | { batch: Array<{ cmdlet: string; parameters: CmdletParameters }> };
   expect: Expectation;
   exchanges: Array<RecordedExchange & { response: RecordedExchange['response'] & { bodyText?: string } }>;
 }
@@ -79,22 +81,37 @@ export async function replay(fixture: ReplayFixture, organization = REPLAY_ORGAN
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const index = requests.push({ method: req.method ?? '', path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8'), headers: req.headers }) - 1;
+      const index =
+        requests.push({
+          method: req.method ?? '',
+          path: req.url ?? '',
+          body: Buffer.concat(chunks).toString('utf8'),
+          headers: req.headers,
+        }) - 1;
       const exchange = fixture.exchanges[index];
       if (!exchange) {
-        mismatches.push(`request #${index + 1} ${req.method} ${req.url} is beyond the transcript (${fixture.exchanges.length} exchanges)`);
+        mismatches.push(
+          `request #${index + 1} ${req.method} ${req.url} is beyond the transcript (${fixture.exchanges.length} exchanges)`,
+        );
         res.writeHead(599).end();
         return;
       }
       const expectedPath = pathOf(exchange.request.url, organization);
-      if (req.method !== exchange.request.method || decodeURIComponent(req.url ?? '') !== decodeURIComponent(expectedPath)) {
-        mismatches.push(`request #${index + 1}: ${req.method} ${req.url}, the transcript has ${exchange.request.method} ${expectedPath}`);
+      if (
+        req.method !== exchange.request.method ||
+        decodeURIComponent(req.url ?? '') !== decodeURIComponent(expectedPath)
+      ) {
+        mismatches.push(
+          `request #${index + 1}: ${req.method} ${req.url}, the transcript has ${exchange.request.method} ${expectedPath}`,
+        );
       }
       const { status, headers, body, bodyText } = exchange.response;
-      const text = bodyText !== undefined ? bodyText : body === '' || body === undefined ? '' : substitute(JSON.stringify(body));
+      const text =
+        bodyText !== undefined ? bodyText : body === '' || body === undefined ? '' : substitute(JSON.stringify(body));
       const sent: Record<string, string> = {};
       for (const [name, value] of Object.entries(headers)) {
-        if (!['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'date'].includes(name.toLowerCase())) sent[name] = substitute(value);
+        if (!['content-length', 'connection', 'keep-alive', 'transfer-encoding', 'date'].includes(name.toLowerCase()))
+          sent[name] = substitute(value);
       }
       res.writeHead(status, sent).end(text);
     });
@@ -102,7 +119,12 @@ export async function replay(fixture: ReplayFixture, organization = REPLAY_ORGAN
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clock = new FakeClock();
-  const bridge = new RestBridge({ organization, endpoint: origin, tokenProvider: new StaticTokenProvider(REPLAY_TOKEN), clock });
+  const bridge = new RestBridge({
+    organization,
+    endpoint: origin,
+    tokenProvider: new StaticTokenProvider(REPLAY_TOKEN),
+    clock,
+  });
   try {
     let outcome: ReplayResult['outcome'];
     if ('batch' in fixture.call) {
@@ -124,12 +146,19 @@ export async function replay(fixture: ReplayFixture, organization = REPLAY_ORGAN
 /** Compares an outcome with an expectation; returns the differences (empty = as expected). */
 export function compare(expectation: Expectation, result: ReplayResult): string[] {
   const problems: string[] = [...result.mismatches];
-  const one = (expected: { error: string; messageIncludes?: string } | { rows: number; warnings?: number }, actual: CmdletResult | ExchangeError, where: string): void => {
+  const one = (
+    expected: { error: string; messageIncludes?: string } | { rows: number; warnings?: number },
+    actual: CmdletResult | ExchangeError,
+    where: string,
+  ): void => {
     if ('error' in expected) {
-      if (!(actual instanceof ExchangeError)) problems.push(`${where}: expected a ${expected.error} error, got ${actual.rows.length} row(s)`);
+      if (!(actual instanceof ExchangeError))
+        problems.push(`${where}: expected a ${expected.error} error, got ${actual.rows.length} row(s)`);
       else {
-        if (expected.error !== 'any' && actual.kind !== expected.error) problems.push(`${where}: expected a ${expected.error} error, got ${actual.kind}: ${actual.message}`);
-        if (expected.messageIncludes && !actual.message.includes(expected.messageIncludes)) problems.push(`${where}: the message does not include "${expected.messageIncludes}": ${actual.message}`);
+        if (expected.error !== 'any' && actual.kind !== expected.error)
+          problems.push(`${where}: expected a ${expected.error} error, got ${actual.kind}: ${actual.message}`);
+        if (expected.messageIncludes && !actual.message.includes(expected.messageIncludes))
+          problems.push(`${where}: the message does not include "${expected.messageIncludes}": ${actual.message}`);
       }
       return;
     }
@@ -137,18 +166,28 @@ export function compare(expectation: Expectation, result: ReplayResult): string[
       problems.push(`${where}: expected ${expected.rows} row(s), got a ${actual.kind} error: ${actual.message}`);
       return;
     }
-    if (actual.rows.length !== expected.rows) problems.push(`${where}: expected ${expected.rows} row(s), got ${actual.rows.length}`);
-    if (expected.warnings !== undefined && actual.warnings.length !== expected.warnings) problems.push(`${where}: expected ${expected.warnings} warning(s), got ${JSON.stringify(actual.warnings)}`);
+    if (actual.rows.length !== expected.rows)
+      problems.push(`${where}: expected ${expected.rows} row(s), got ${actual.rows.length}`);
+    if (expected.warnings !== undefined && actual.warnings.length !== expected.warnings)
+      problems.push(`${where}: expected ${expected.warnings} warning(s), got ${JSON.stringify(actual.warnings)}`);
   };
   if ('batch' in expectation) {
     const outcomes = result.outcome as Array<CmdletResult | ExchangeError>;
     expectation.batch.forEach((expected, index) => one(expected, outcomes[index]!, `item ${index + 1}`));
   } else {
     one(expectation, result.outcome as CmdletResult | ExchangeError, 'call');
-    if ('rows' in expectation && expectation.retryWaitsMs && JSON.stringify(result.sleeps) !== JSON.stringify(expectation.retryWaitsMs)) {
+    if (
+      'rows' in expectation &&
+      expectation.retryWaitsMs &&
+      JSON.stringify(result.sleeps) !== JSON.stringify(expectation.retryWaitsMs)
+    ) {
       problems.push(`expected waits ${JSON.stringify(expectation.retryWaitsMs)}, got ${JSON.stringify(result.sleeps)}`);
     }
-    if ('rows' in expectation && expectation.samePagedBody && new Set(result.requests.map((request) => request.body)).size !== 1) {
+    if (
+      'rows' in expectation &&
+      expectation.samePagedBody &&
+      new Set(result.requests.map((request) => request.body)).size !== 1
+    ) {
       problems.push('the pages were not requested with the same body');
     }
   }

@@ -16,16 +16,31 @@ describe('replay corpus', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(13);
     for (const fixture of fixtures) {
       expect([fixture.name, fixture.format]).toEqual([fixture.name, 'exoform-wire-transcript/1']);
-      expect([fixture.name, typeof fixture.source === 'string' && fixture.source.length > 10]).toEqual([fixture.name, true]);
+      expect([fixture.name, typeof fixture.source === 'string' && fixture.source.length > 10]).toEqual([
+        fixture.name,
+        true,
+      ]);
       expect([fixture.name, fixture.exchanges.length > 0]).toEqual([fixture.name, true]);
     }
   });
 
   test('the harness notices a wrong outcome and a request that is not the recorded one', async () => {
     const fixture = fixtures.find((candidate) => candidate.name === 'not-found-pipe')!;
-    expect(compare({ rows: 1 }, await replay(fixture))).toEqual([expect.stringMatching(/expected 1 row\(s\), got a not-found error/)]);
-    const offPath = { ...fixture, exchanges: fixture.exchanges.map((exchange) => ({ ...exchange, request: { ...exchange.request, url: '/adminapi/beta/{tenant}/$batch' } })) };
-    expect(compare(fixture.expect, await replay(offPath))).toEqual([expect.stringMatching(/request #1: POST \/adminapi\/beta\/contoso\.onmicrosoft\.com\/InvokeCommand, the transcript has POST .*\$batch/)]);
+    expect(compare({ rows: 1 }, await replay(fixture))).toEqual([
+      expect.stringMatching(/expected 1 row\(s\), got a not-found error/),
+    ]);
+    const offPath = {
+      ...fixture,
+      exchanges: fixture.exchanges.map((exchange) => ({
+        ...exchange,
+        request: { ...exchange.request, url: '/adminapi/beta/{tenant}/$batch' },
+      })),
+    };
+    expect(compare(fixture.expect, await replay(offPath))).toEqual([
+      expect.stringMatching(
+        /request #1: POST \/adminapi\/beta\/contoso\.onmicrosoft\.com\/InvokeCommand, the transcript has POST .*\$batch/,
+      ),
+    ]);
   });
 
   for (const fixture of fixtures) {

@@ -15,7 +15,11 @@ const report = (tenants: unknown[]): ReadinessReport =>
 describe('renderJsonChunks', () => {
   it('joins to JSON.stringify(report, null, 2) and a newline, one piece per tenant', () => {
     const tenants = [
-      { tenant: 'a.onmicrosoft.com', mailboxes: [{ upn: 'x@a', note: 'line\nbreak', nested: { deep: [1, [2, {}]] } }], error: undefined },
+      {
+        tenant: 'a.onmicrosoft.com',
+        mailboxes: [{ upn: 'x@a', note: 'line\nbreak', nested: { deep: [1, [2, {}]] } }],
+        error: undefined,
+      },
       { tenant: 'b.onmicrosoft.com', mailboxes: [] },
     ];
     const chunks = [...renderJsonChunks(report(tenants))];

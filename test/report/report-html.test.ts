@@ -30,9 +30,13 @@ describe('the HTML report in headless Chromium', () => {
 
   beforeAll(async () => {
     const run = await new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, 'report', '--demo', '--format', 'html', '--json', join(dir.path, 'demo.json'), '--quiet'], {
-        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', EXOFORM_CLI_FROM_SOURCE: '1' },
-      });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'report', '--demo', '--format', 'html', '--json', join(dir.path, 'demo.json'), '--quiet'],
+        {
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', EXOFORM_CLI_FROM_SOURCE: '1' },
+        },
+      );
       let stdout = '';
       child.stdout.on('data', (chunk) => (stdout += chunk));
       child.on('error', reject);
@@ -68,7 +72,10 @@ describe('the HTML report in headless Chromium', () => {
         else expect(verdicts).not.toContain(`data-segment="${key}"`);
       }
       const effective = card.slice(card.indexOf('data-chart="effective"'), card.indexOf('data-chart="verdicts"'));
-      if (tenant.counts!.effectiveBasicSmtp > 0) expect(effective).toContain(`data-segment="basic-smtp-allowed" data-count="${tenant.counts!.effectiveBasicSmtp}"`);
+      if (tenant.counts!.effectiveBasicSmtp > 0)
+        expect(effective).toContain(
+          `data-segment="basic-smtp-allowed" data-count="${tenant.counts!.effectiveBasicSmtp}"`,
+        );
       expect(effective).toContain(`data-total="${tenant.counts!.mailboxes}"`);
     }
     expect(dom.stdout).toContain(`<b>${report.totals.tenantVerdicts.breaks}</b>tenant(s) break`);

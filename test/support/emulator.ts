@@ -21,7 +21,9 @@ export const PWSH_STAND_IN = join(__dirname, 'pwsh-stand-in', 'pwsh-stand-in.js'
  * (`npm run test:powershell`), which runs the README's PowerShell tier through the PowerShell bridge and the pwsh
  * stand-in.
  */
-export function bridgeEnvironment(bridge: string | undefined = process.env.EXOFORM_TEST_BRIDGE): Record<string, string> {
+export function bridgeEnvironment(
+  bridge: string | undefined = process.env.EXOFORM_TEST_BRIDGE,
+): Record<string, string> {
   if (bridge === undefined || bridge === '' || bridge === 'rest') return {};
   if (bridge === 'powershell') return { EXO_BRIDGE: 'powershell', EXO_POWERSHELL_PATH: PWSH_STAND_IN };
   throw new Error(`EXOFORM_TEST_BRIDGE must be "rest" or "powershell", got ${JSON.stringify(bridge)}`);
@@ -51,18 +53,34 @@ export function testDialect(dialect: string | undefined = process.env.EXOFORM_EM
 }
 
 export async function startTestEmulator(
-  options: { seed?: string | FixtureDocument; token?: string; dialect?: string; latency?: Partial<LatencySettings> } = {},
+  options: {
+    seed?: string | FixtureDocument;
+    token?: string;
+    dialect?: string;
+    latency?: Partial<LatencySettings>;
+  } = {},
 ): Promise<TestEmulator> {
   const directory = mkdtempSync(join(tmpdir(), 'exoform-emu-'));
   const dataFile = join(directory, 'state.json');
   const token = options.token ?? TEST_TOKEN;
-  const emulator = await startEmulator({ dataFile, seed: options.seed ?? 'demo', token, dialect: options.dialect ?? testDialect(), latency: options.latency });
+  const emulator = await startEmulator({
+    dataFile,
+    seed: options.seed ?? 'demo',
+    token,
+    dialect: options.dialect ?? testDialect(),
+    latency: options.latency,
+  });
   return {
     url: emulator.url,
     token,
     dataFile,
     inspect: new EmulatorInspector(emulator.url, token),
-    providerEnv: { EXO_ENDPOINT: emulator.url, EXO_ORGANIZATION: DEMO_TENANT, EXO_ACCESS_TOKEN: token, ...bridgeEnvironment() },
+    providerEnv: {
+      EXO_ENDPOINT: emulator.url,
+      EXO_ORGANIZATION: DEMO_TENANT,
+      EXO_ACCESS_TOKEN: token,
+      ...bridgeEnvironment(),
+    },
     async stop() {
       await emulator.close();
       rmSync(directory, { recursive: true, force: true });
@@ -71,7 +89,10 @@ export async function startTestEmulator(
 }
 
 export class EmulatorInspector {
-  constructor(private readonly url: string, private readonly token: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly token: string,
+  ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     const send = (url: string): Promise<Response> =>
@@ -97,7 +118,9 @@ export class EmulatorInspector {
 
   /** A recipient's record (mailbox or user) by UPN, as the emulator stores it. */
   async recipient(upn: string, tenant = DEMO_TENANT): Promise<TenantState['recipients'][number]> {
-    const found = (await this.tenant(tenant)).recipients.find((r) => r.UserPrincipalName.toLowerCase() === upn.toLowerCase());
+    const found = (await this.tenant(tenant)).recipients.find(
+      (r) => r.UserPrincipalName.toLowerCase() === upn.toLowerCase(),
+    );
     if (!found) throw new Error(`no recipient ${upn} in ${tenant}`);
     return found;
   }
@@ -106,12 +129,17 @@ export class EmulatorInspector {
   async overrides(upns: string[], tenant = DEMO_TENANT): Promise<Record<string, boolean | null>> {
     const state = await this.tenant(tenant);
     const out: Record<string, boolean | null> = {};
-    for (const upn of upns) out[upn] = state.recipients.find((r) => r.UserPrincipalName === upn)?.SmtpClientAuthenticationDisabled ?? null;
+    for (const upn of upns)
+      out[upn] = state.recipients.find((r) => r.UserPrincipalName === upn)?.SmtpClientAuthenticationDisabled ?? null;
     return out;
   }
 
   setRecipient(identity: string, values: Record<string, unknown>, tenant = DEMO_TENANT): Promise<unknown> {
-    return this.request('PATCH', `/_emulator/tenants/${encodeURIComponent(tenant)}/recipients/${encodeURIComponent(identity)}`, values);
+    return this.request(
+      'PATCH',
+      `/_emulator/tenants/${encodeURIComponent(tenant)}/recipients/${encodeURIComponent(identity)}`,
+      values,
+    );
   }
 
   addFault(rule: Record<string, unknown> | Array<Record<string, unknown>>): Promise<unknown> {
@@ -119,8 +147,30 @@ export class EmulatorInspector {
   }
 
   /** Fault rules with how often each matched and fired. */
-  async faults(): Promise<Array<{ id: string; cmdlet: string | null; status: number; when: string; reset: boolean; matched: number; fired: number }>> {
-    return (await this.request<{ rules: Array<{ id: string; cmdlet: string | null; status: number; when: string; reset: boolean; matched: number; fired: number }> }>('GET', '/_emulator/faults')).rules;
+  async faults(): Promise<
+    Array<{
+      id: string;
+      cmdlet: string | null;
+      status: number;
+      when: string;
+      reset: boolean;
+      matched: number;
+      fired: number;
+    }>
+  > {
+    return (
+      await this.request<{
+        rules: Array<{
+          id: string;
+          cmdlet: string | null;
+          status: number;
+          when: string;
+          reset: boolean;
+          matched: number;
+          fired: number;
+        }>;
+      }>('GET', '/_emulator/faults')
+    ).rules;
   }
 
   /** Reads (Get-*) lag writes by `ms` from now on (0 turns the model off). */
@@ -150,7 +200,10 @@ export class EmulatorInspector {
   }
 
   /** An authentication policy's record by name (case-insensitive), or undefined when the tenant has none by that name. */
-  async authenticationPolicy(name: string, tenant = DEMO_TENANT): Promise<TenantState['authenticationPolicies'][number] | undefined> {
+  async authenticationPolicy(
+    name: string,
+    tenant = DEMO_TENANT,
+  ): Promise<TenantState['authenticationPolicies'][number] | undefined> {
     return (await this.tenant(tenant)).authenticationPolicies.find((p) => p.Name.toLowerCase() === name.toLowerCase());
   }
 
@@ -158,19 +211,28 @@ export class EmulatorInspector {
    * Runs a cmdlet through the emulator's admin API, as an administrator in PowerShell would: a change behind
    * Terraform's back that, unlike the inspection routes, also shows in the call log.
    */
-  async invoke(cmdlet: string, parameters: Record<string, unknown> = {}, tenant = DEMO_TENANT): Promise<Array<Record<string, unknown>>> {
-    const answer = await this.request<{ value: Array<Record<string, unknown>> }>('POST', `/adminapi/beta/${encodeURIComponent(tenant)}/InvokeCommand`, {
-      CmdletInput: { CmdletName: cmdlet, Parameters: parameters },
-    });
+  async invoke(
+    cmdlet: string,
+    parameters: Record<string, unknown> = {},
+    tenant = DEMO_TENANT,
+  ): Promise<Array<Record<string, unknown>>> {
+    const answer = await this.request<{ value: Array<Record<string, unknown>> }>(
+      'POST',
+      `/adminapi/beta/${encodeURIComponent(tenant)}/InvokeCommand`,
+      {
+        CmdletInput: { CmdletName: cmdlet, Parameters: parameters },
+      },
+    );
     return answer.value;
   }
 
   /** The calls made to one cmdlet (oldest first) with their HTTP status, from the emulator's call log. */
-  async callsTo(cmdlet: string): Promise<Array<{ cmdlet: string; parameters: Record<string, unknown>; status: number }>> {
-    const log = await this.request<{ calls: Array<{ cmdlet: string; parameters: Record<string, unknown>; status: number }> }>(
-      'GET',
-      `/_emulator/calls?cmdlet=${encodeURIComponent(cmdlet)}`,
-    );
+  async callsTo(
+    cmdlet: string,
+  ): Promise<Array<{ cmdlet: string; parameters: Record<string, unknown>; status: number }>> {
+    const log = await this.request<{
+      calls: Array<{ cmdlet: string; parameters: Record<string, unknown>; status: number }>;
+    }>('GET', `/_emulator/calls?cmdlet=${encodeURIComponent(cmdlet)}`);
     return log.calls;
   }
 }

@@ -19,7 +19,7 @@ const RAW_TEXT = new Set(['style', 'script', 'title']);
 function decode(text: string): string {
   return text.replace(
     /&(amp|lt|gt|quot|#39);/g,
-    (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" }[name]!),
+    (_, name: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" })[name]!,
   );
 }
 

@@ -60,7 +60,8 @@ export interface Handshake {
 /** Parses `1|6|tcp|127.0.0.1:<port>|grpc|<base64 DER, unpadded>`; throws on anything else. */
 export function parseHandshakeLine(line: string): Handshake {
   const parts = line.trim().split('|');
-  if (parts.length !== 6) throw new Error(`handshake line has ${parts.length} fields, expected 6: ${JSON.stringify(line)}`);
+  if (parts.length !== 6)
+    throw new Error(`handshake line has ${parts.length} fields, expected 6: ${JSON.stringify(line)}`);
   const [core, protocolVersion, network, address, protocol, certificateBase64] = parts;
   const serverCertificateDer = Buffer.from(certificateBase64, 'base64');
   return {
@@ -112,7 +113,8 @@ export class PluginClient {
    * shows as a failed call.
    */
   static connect(handshake: Handshake, options: ConnectOptions = {}): Promise<PluginClient> {
-    if (handshake.network !== 'tcp') throw new Error(`only tcp handshakes are supported here, got ${handshake.network}`);
+    if (handshake.network !== 'tcp')
+      throw new Error(`only tcp handshakes are supported here, got ${handshake.network}`);
     const identity = options.identity ?? null;
     const timeoutMs = options.connectTimeoutMs ?? 5_000;
     return new Promise((resolve, reject) => {
@@ -195,7 +197,9 @@ export class PluginClient {
           }
           const length = data.readUInt32BE(1);
           if (data.length !== 5 + length) {
-            finish(() => reject(new Error(`${path}: response of ${data.length} bytes is not one framed message of ${length}`)));
+            finish(() =>
+              reject(new Error(`${path}: response of ${data.length} bytes is not one framed message of ${length}`)),
+            );
             return;
           }
           body = data.subarray(5);
@@ -207,7 +211,11 @@ export class PluginClient {
   }
 
   /** Calls a known method, encoding the request and decoding the response with the generated descriptors. */
-  async call<T = any>(path: string, request: object = {}, timeoutMs = DEFAULT_CALL_TIMEOUT_MS): Promise<UnaryResult<T>> {
+  async call<T = any>(
+    path: string,
+    request: object = {},
+    timeoutMs = DEFAULT_CALL_TIMEOUT_MS,
+  ): Promise<UnaryResult<T>> {
     const method = methodDescriptor(path);
     const result = await this.callRaw(path, encodeMessage(method.requestType, request), timeoutMs);
     if (result.status !== 0) return result;
@@ -246,7 +254,11 @@ export interface DiagnosticMessage {
 
 /** Readable one-line form of diagnostics, for failure messages. */
 export function describeDiagnostics(diagnostics: readonly DiagnosticMessage[] | undefined): string {
-  return (diagnostics ?? []).map((d) => `[${d.severity === 1 ? 'error' : 'warning'}] ${d.summary}: ${d.detail}`).join('\n') || '(none)';
+  return (
+    (diagnostics ?? [])
+      .map((d) => `[${d.severity === 1 ? 'error' : 'warning'}] ${d.summary}: ${d.detail}`)
+      .join('\n') || '(none)'
+  );
 }
 
 // --- Starting a provider --------------------------------------------------------------------------------------
@@ -325,7 +337,9 @@ export function runProcess(
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${executable} did not exit within ${timeoutMs} ms\n--- stdout\n${stdout}\n--- stderr\n${stderr}`));
+      reject(
+        new Error(`${executable} did not exit within ${timeoutMs} ms\n--- stdout\n${stdout}\n--- stderr\n${stderr}`),
+      );
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -348,7 +362,10 @@ export function childBaseEnvironment(): NodeJS.ProcessEnv {
 }
 
 /** Starts the real provider executable as Terraform does, waits for its handshake line and connects. */
-export async function spawnProvider(executable: string, options: { env?: NodeJS.ProcessEnv; handshakeTimeoutMs?: number } = {}): Promise<ChildProvider> {
+export async function spawnProvider(
+  executable: string,
+  options: { env?: NodeJS.ProcessEnv; handshakeTimeoutMs?: number } = {},
+): Promise<ChildProvider> {
   const identity = createClientIdentity();
   const child = spawn(executable, [], {
     env: { ...childBaseEnvironment(), ...options.env, ...pluginEnvironment(identity) },
@@ -433,10 +450,14 @@ export async function startEmulatorProcess(options: { startTimeoutMs?: number } 
   const directory = mkdtempSync(join(tmpdir(), 'exoform-emu-'));
   const dataFile = join(directory, 'state.json');
   const token = TEST_TOKEN;
-  const child = spawn(process.execPath, [join(DIST, 'cli.js'), 'emulator', '--data', dataFile, '--token', token, '--seed', 'demo'], {
-    env: childBaseEnvironment(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(DIST, 'cli.js'), 'emulator', '--data', dataFile, '--token', token, '--seed', 'demo'],
+    {
+      env: childBaseEnvironment(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -445,7 +466,10 @@ export async function startEmulatorProcess(options: { startTimeoutMs?: number } 
   try {
     url = await new Promise<string>((resolve, reject) => {
       let stdout = '';
-      const timer = setTimeout(() => reject(new Error(`the emulator printed no URL within ${timeoutMs} ms; stderr:\n${stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`the emulator printed no URL within ${timeoutMs} ms; stderr:\n${stderr}`)),
+        timeoutMs,
+      );
       child.stdout.on('data', (chunk) => {
         stdout += chunk;
         const newline = stdout.indexOf('\n');

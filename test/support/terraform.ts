@@ -37,7 +37,11 @@ export class TerraformWorkspace {
 
   run(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn('terraform', [...args], { cwd: this.dir, env: { ...this.env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('terraform', [...args], {
+        cwd: this.dir,
+        env: { ...this.env, ...extraEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -51,7 +55,9 @@ export class TerraformWorkspace {
   async expect(args: string[], expectedCode = 0): Promise<RunResult> {
     const result = await this.run(args);
     if (result.code !== expectedCode) {
-      throw new Error(`terraform ${args.join(' ')} exited ${result.code}, expected ${expectedCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+      throw new Error(
+        `terraform ${args.join(' ')} exited ${result.code}, expected ${expectedCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`,
+      );
     }
     return result;
   }
@@ -62,7 +68,10 @@ export class TerraformWorkspace {
 
   /** `terraform plan -detailed-exitcode`: 0 = no changes, 2 = changes. Returns the plan as JSON too. */
   async plan(expectedCode: 0 | 2, extra: string[] = []): Promise<{ result: RunResult; plan: PlanJson }> {
-    const result = await this.expect(['plan', '-no-color', '-input=false', '-detailed-exitcode', '-out=tfplan', ...extra], expectedCode);
+    const result = await this.expect(
+      ['plan', '-no-color', '-input=false', '-detailed-exitcode', '-out=tfplan', ...extra],
+      expectedCode,
+    );
     const shown = await this.expect(['show', '-json', 'tfplan']);
     return { result, plan: JSON.parse(shown.stdout) as PlanJson };
   }
@@ -94,12 +103,18 @@ export class TerraformWorkspace {
 }
 
 export interface PlanJson {
-  resource_changes?: Array<{ address: string; change: { actions: string[]; before: any; after: any; after_unknown: any; importing?: object } }>;
+  resource_changes?: Array<{
+    address: string;
+    change: { actions: string[]; before: any; after: any; after_unknown: any; importing?: object };
+  }>;
   resource_drift?: Array<{ address: string; change: { actions: string[]; before: any; after: any } }>;
 }
 
 export interface StateJson {
-  values?: { outputs?: Record<string, { value: unknown }>; root_module?: { resources?: Array<{ address: string; values: Record<string, unknown> }> } };
+  values?: {
+    outputs?: Record<string, { value: unknown }>;
+    root_module?: { resources?: Array<{ address: string; values: Record<string, unknown> }> };
+  };
 }
 
 /** The `required_providers` block every configuration in the tests uses. */

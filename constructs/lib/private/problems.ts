@@ -40,16 +40,27 @@ export function joinPath(base: string, key: string | number): string {
 }
 
 /** Unknown keys are mistakes (a misspelt `exclusive` must not be ignored); `$comment`-style keys are allowed. */
-export function checkKnownKeys(object: Record<string, unknown>, allowed: readonly string[], where: string, problems: Problems): void {
+export function checkKnownKeys(
+  object: Record<string, unknown>,
+  allowed: readonly string[],
+  where: string,
+  problems: Problems,
+): void {
   for (const key of Object.keys(object)) {
     if (key.startsWith('$') || allowed.includes(key)) continue;
     const near = (a: string): string => a.toLowerCase().replace(/s$/, '');
     const hint = allowed.find((a) => near(a) === near(key));
     if (/secret|password|token|private.?key/i.test(key) && !hint) {
-      problems.add(joinPath(where, key), 'secrets are never written in the fleet file; put credentials under `credentials` as references ({ env: TF_VAR_... } or { file: path })');
+      problems.add(
+        joinPath(where, key),
+        'secrets are never written in the fleet file; put credentials under `credentials` as references ({ env: TF_VAR_... } or { file: path })',
+      );
     } else {
       const note = hint && hint.toLowerCase() === key.toLowerCase() ? ' (keys are case-sensitive)' : '';
-      problems.add(joinPath(where, key), hint ? `unknown key; did you mean "${hint}"?${note}` : `unknown key; expected one of ${allowed.join(', ')}`);
+      problems.add(
+        joinPath(where, key),
+        hint ? `unknown key; did you mean "${hint}"?${note}` : `unknown key; expected one of ${allowed.join(', ')}`,
+      );
     }
   }
 }

@@ -20,10 +20,14 @@ const stack = new TerraformStack(app, 'quickstart');
 new provider.ExchangeonlineProvider(stack, 'exchangeonline');
 
 const baseline = new SmtpAuthBaseline(stack, 'baseline', {
-  allowedMailboxes: process.env.EXOFORM_ALLOW_LIST ? MailboxList.fromFile(process.env.EXOFORM_ALLOW_LIST) : ['scanner@contoso.com'],
+  allowedMailboxes: process.env.EXOFORM_ALLOW_LIST
+    ? MailboxList.fromFile(process.env.EXOFORM_ALLOW_LIST)
+    : ['scanner@contoso.com'],
 });
 
-new TerraformOutput(stack, 'smtp_auth_disabled_org_wide', { value: baseline.transportConfig.smtpClientAuthenticationDisabled });
+new TerraformOutput(stack, 'smtp_auth_disabled_org_wide', {
+  value: baseline.transportConfig.smtpClientAuthenticationDisabled,
+});
 new TerraformOutput(stack, 'original_settings', {
   description: 'What the tenant had before Terraform managed it.',
   value: baseline.transportConfig.originalSettings,

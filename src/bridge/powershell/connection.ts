@@ -59,7 +59,10 @@ export interface PowerShellConnection {
 const ONE_WAY =
   'With bridge = "powershell", use exactly one of: `access_token`; `client_id` with `certificate_path` (a PFX file); `managed_identity = true`; `user_principal_name`.';
 
-export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, options: { checkCertificateNow?: boolean } = {}): PowerShellConnection {
+export function resolvePowerShellConnection(
+  settings: PowerShellBridgeSettings,
+  options: { checkCertificateNow?: boolean } = {},
+): PowerShellConnection {
   const organization = validateOrganization(settings.organization ?? '');
   const endpoint = isSet(settings.endpoint) ? parseEndpoint(settings.endpoint!).origin : undefined;
   const cloud = resolveCloud(settings.environment, endpoint);
@@ -69,7 +72,10 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
   const clientId = isSet(settings.clientId);
   const clientSecret = isSet(settings.clientSecret);
   const certificatePath = isSet(settings.certificatePath);
-  const certificatePassword = settings.certificatePassword !== undefined && settings.certificatePassword !== null && settings.certificatePassword !== '';
+  const certificatePassword =
+    settings.certificatePassword !== undefined &&
+    settings.certificatePassword !== null &&
+    settings.certificatePassword !== '';
   const managedIdentity = settings.managedIdentity === true;
   const userPrincipalName = isSet(settings.userPrincipalName);
 
@@ -88,7 +94,11 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
   ];
   const chosen = methods.filter(([set]) => set).map(([, name]) => name);
   if (chosen.length > 1) {
-    throw new ConfigurationError(`\`${chosen[0]}\` and \`${chosen[1]}\` are both set; set only one way to sign in.`, ONE_WAY, chosen);
+    throw new ConfigurationError(
+      `\`${chosen[0]}\` and \`${chosen[1]}\` are both set; set only one way to sign in.`,
+      ONE_WAY,
+      chosen,
+    );
   }
   if (certificatePassword && !certificatePath) {
     throw new ConfigurationError(
@@ -117,11 +127,12 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
       'The `client_id` setting is not an application (client) id.',
       managedIdentity
         ? 'Set `client_id` to the client ID GUID of the user-assigned managed identity, or remove it for a system-assigned identity.'
-        : 'Set `client_id` to the Application (client) ID GUID shown on the app registration\'s Overview page.',
+        : "Set `client_id` to the Application (client) ID GUID shown on the app registration's Overview page.",
       ['client_id'],
     );
   }
-  if (certificatePath || managedIdentity) requireInitialDomain(organization, cloud, certificatePath ? 'certificate_path' : 'managed_identity');
+  if (certificatePath || managedIdentity)
+    requireInitialDomain(organization, cloud, certificatePath ? 'certificate_path' : 'managed_identity');
   // The module picks its hosts and authority from -ExchangeEnvironmentName (O365Default is its default and is left
   // out). An endpoint outside every cloud (an emulator) goes as -ConnectionUri instead: the Connect-ExchangeOnline
   // docs say -ExchangeEnvironmentName replaces -ConnectionUri and -AzureADAuthorizationEndpointUri, so they are never
@@ -153,7 +164,11 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
   }
   if (certificatePath) {
     const path = resolve(settings.certificatePath!);
-    checkPfx(path, certificatePassword ? settings.certificatePassword : undefined, options.checkCertificateNow === true);
+    checkPfx(
+      path,
+      certificatePassword ? settings.certificatePassword : undefined,
+      options.checkCertificateNow === true,
+    );
     const password = certificatePassword ? settings.certificatePassword! : undefined;
     return {
       organization,
@@ -180,7 +195,12 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
       authentication: 'managed-identity',
       executable,
       interactive: false,
-      connectPayload: { Organization: organization, ManagedIdentity: true, ...(accountId ? { ManagedIdentityAccountId: accountId } : {}), ...connectPayload },
+      connectPayload: {
+        Organization: organization,
+        ManagedIdentity: true,
+        ...(accountId ? { ManagedIdentityAccountId: accountId } : {}),
+        ...connectPayload,
+      },
       secretEnvironment: {},
       secrets: [],
       endpoint,
@@ -192,7 +212,7 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(upn) || /[\x00-\x1f\x7f]/.test(upn)) {
       throw new ConfigurationError(
         `The \`user_principal_name\` setting ${JSON.stringify(upn.slice(0, 100))} is not a user principal name.`,
-        'Set `user_principal_name` to the administrator\'s sign-in name, for example admin@contoso.onmicrosoft.com.',
+        "Set `user_principal_name` to the administrator's sign-in name, for example admin@contoso.onmicrosoft.com.",
         ['user_principal_name'],
       );
     }
@@ -215,7 +235,13 @@ export function resolvePowerShellConnection(settings: PowerShellBridgeSettings, 
       ['client_id', 'certificate_path', 'managed_identity'],
     );
   }
-  throw new ConfigurationError('No credentials are configured.', ONE_WAY, ['access_token', 'client_id', 'certificate_path', 'managed_identity', 'user_principal_name']);
+  throw new ConfigurationError('No credentials are configured.', ONE_WAY, [
+    'access_token',
+    'client_id',
+    'certificate_path',
+    'managed_identity',
+    'user_principal_name',
+  ]);
 }
 
 function isCloudEndpoint(endpoint: string): boolean {

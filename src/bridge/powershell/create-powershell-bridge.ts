@@ -12,9 +12,16 @@ export interface PowerShellBridgeRuntimeOptions extends Omit<PowerShellBridgeOpt
   checkCertificateNow?: boolean;
 }
 
-export function createPowerShellBridge(settings: PowerShellBridgeSettings, runtime: PowerShellBridgeRuntimeOptions = {}): PowerShellBridge {
+export function createPowerShellBridge(
+  settings: PowerShellBridgeSettings,
+  runtime: PowerShellBridgeRuntimeOptions = {},
+): PowerShellBridge {
   const { checkCertificateNow, ...options } = runtime;
   const connection = resolvePowerShellConnection(settings, { checkCertificateNow });
-  options.logger?.('debug', 'PowerShell bridge configured', { signIn: connection.description, executable: connection.executable, maxSessions: options.maxSessions ?? 1 });
+  options.logger?.('debug', 'PowerShell bridge configured', {
+    signIn: connection.description,
+    executable: connection.executable,
+    maxSessions: options.maxSessions ?? 1,
+  });
   return new PowerShellBridge({ ...options, connection });
 }

@@ -48,11 +48,17 @@ export interface PowerShellErrorContext {
 }
 
 /** Exception names that say "object not found" but are about something else. */
-const NOT_OBJECT_NOT_FOUND = new Set(['CommandNotFoundException', 'FileNotFoundException', 'DirectoryNotFoundException']);
+const NOT_OBJECT_NOT_FOUND = new Set([
+  'CommandNotFoundException',
+  'FileNotFoundException',
+  'DirectoryNotFoundException',
+]);
 const OBJECT_REFERENCE_BUG = 'Object reference not set to an instance of an object';
 const THROTTLED_TEXT = /\b429\b|TooManyRequests|too many requests|throttl|maximum number of concurrent|micro ?delay/i;
-const EXPIRED_TEXT = /\b401\b|unauthori[sz]ed(?!Access)|token (has )?expired|expired token|IDX10223|lifetime validation failed|invalid_token/i;
-const FORBIDDEN_TEXT = /\b403\b|forbidden|access (is )?denied|UnauthorizedAccess|isn't authorized|is not authorized|not allowed to run/i;
+const EXPIRED_TEXT =
+  /\b401\b|unauthori[sz]ed(?!Access)|token (has )?expired|expired token|IDX10223|lifetime validation failed|invalid_token/i;
+const FORBIDDEN_TEXT =
+  /\b403\b|forbidden|access (is )?denied|UnauthorizedAccess|isn't authorized|is not authorized|not allowed to run/i;
 const UNREACHABLE_TEXT = new RegExp(
   [
     'no such host',
@@ -77,7 +83,8 @@ const TLS_TEXT = new RegExp(
   ].join('|'),
   'i',
 );
-const TRANSIENT_TEXT = /\b50[234]\b|service unavailable|gateway time-?out|bad gateway|temporarily|connection (was )?reset|timed out|forcibly closed/i;
+const TRANSIENT_TEXT =
+  /\b50[234]\b|service unavailable|gateway time-?out|bad gateway|temporarily|connection (was )?reset|timed out|forcibly closed/i;
 /**
  * .NET exceptions of the transport (HttpClient and its sockets, TLS, timeouts; WCF Data Services' transport error on
  * Windows PowerShell): with no HTTP status they mean the exchange never got a complete answer.
@@ -132,7 +139,9 @@ export function needsReconnect(error: PowerShellErrorInfo): boolean {
 }
 
 function allText(error: PowerShellErrorInfo): string {
-  return [error.type, error.reason, error.errorId, error.message, error.details, ...(error.inner ?? [])].filter(Boolean).join(' | ');
+  return [error.type, error.reason, error.errorId, error.message, error.details, ...(error.inner ?? [])]
+    .filter(Boolean)
+    .join(' | ');
 }
 
 /** Maps an error a session function reported to a typed ExchangeError. */
@@ -208,7 +217,12 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
   }
   if (status === 401 || EXPIRED_TEXT.test(everything)) {
     // Reached only after the session reconnected once and the service still refused: final.
-    return new AuthenticationError(`Exchange Online refused the session's credentials: ${text}`, remedyFor(context), undefined, cmdlet);
+    return new AuthenticationError(
+      `Exchange Online refused the session's credentials: ${text}`,
+      remedyFor(context),
+      undefined,
+      cmdlet,
+    );
   }
   if (everything.includes(OBJECT_REFERENCE_BUG)) {
     return new ServiceBugError(
@@ -219,8 +233,20 @@ export function errorFromPowerShell(error: PowerShellErrorInfo, context: PowerSh
   }
   const transport = transportError(error, status, names, text, everything, scrub, cmdlet);
   if (transport) return transport;
-  if (status === 408 || status === 502 || status === 503 || status === 504 || names.some(isTransientExceptionName) || (status === undefined && TRANSIENT_TEXT.test(everything)) || names.includes('TimeoutException')) {
-    return new TransientError(withException(`Exchange Online is temporarily unable to run ${cmdlet ?? 'the cmdlet'}: ${text}`), 'Try again in a few minutes.', cmdlet);
+  if (
+    status === 408 ||
+    status === 502 ||
+    status === 503 ||
+    status === 504 ||
+    names.some(isTransientExceptionName) ||
+    (status === undefined && TRANSIENT_TEXT.test(everything)) ||
+    names.includes('TimeoutException')
+  ) {
+    return new TransientError(
+      withException(`Exchange Online is temporarily unable to run ${cmdlet ?? 'the cmdlet'}: ${text}`),
+      'Try again in a few minutes.',
+      cmdlet,
+    );
   }
   if (status !== undefined && status >= 500) {
     return new ServiceBugError(
@@ -247,17 +273,33 @@ function connectError(
   if (!/AADSTS/.test(everything)) {
     const names = exceptionNames(error);
     const scrub = (value: string): string => scrubSecrets(value, context.secrets);
-    const transport = transportError(error, status, names, text, everything, scrub, undefined, 'Connect-ExchangeOnline');
+    const transport = transportError(
+      error,
+      status,
+      names,
+      text,
+      everything,
+      scrub,
+      undefined,
+      'Connect-ExchangeOnline',
+    );
     if (transport) return transport;
   }
   if (status === 429 || THROTTLED_TEXT.test(everything)) {
-    return new ThrottledError(`Connect-ExchangeOnline was throttled: ${text}`, 'Try again in a few minutes.', retryAfterMs(error));
+    return new ThrottledError(
+      `Connect-ExchangeOnline was throttled: ${text}`,
+      'Try again in a few minutes.',
+      retryAfterMs(error),
+    );
   }
   const transientText = status === undefined && TRANSIENT_TEXT.test(everything) && !/AADSTS/.test(everything);
   if (status === 502 || status === 503 || status === 504 || transientText) {
     return new TransientError(`Connect-ExchangeOnline failed temporarily: ${text}`, 'Try again in a few minutes.');
   }
-  return new AuthenticationError(`Connect-ExchangeOnline could not sign in to ${context.organization}: ${text}`, remedyFor(context));
+  return new AuthenticationError(
+    `Connect-ExchangeOnline could not sign in to ${context.organization}: ${text}`,
+    remedyFor(context),
+  );
 }
 
 /** The HTTP status of the answer: from the exception, or from the module's own text when only that carries it. */
@@ -331,8 +373,12 @@ function remedyFor(context: PowerShellErrorContext): string {
 
 /** Retry-After from the response the exception carried, or from a "Retry-After: N" / "after N seconds" in the text. */
 function retryAfterMs(error: PowerShellErrorInfo): number | undefined {
-  if (typeof error.retryAfterSeconds === 'number' && error.retryAfterSeconds >= 0) return Math.round(error.retryAfterSeconds * 1000);
-  const match = /retry-after:?\s*(\d+(?:\.\d+)?)|(?:retry|try again) (?:after|in) (\d+(?:\.\d+)?) ?s(?:ec(?:ond)?s?)?\b/i.exec(allText(error));
+  if (typeof error.retryAfterSeconds === 'number' && error.retryAfterSeconds >= 0)
+    return Math.round(error.retryAfterSeconds * 1000);
+  const match =
+    /retry-after:?\s*(\d+(?:\.\d+)?)|(?:retry|try again) (?:after|in) (\d+(?:\.\d+)?) ?s(?:ec(?:ond)?s?)?\b/i.exec(
+      allText(error),
+    );
   const seconds = match ? Number(match[1] ?? match[2]) : NaN;
   return Number.isFinite(seconds) ? Math.round(seconds * 1000) : undefined;
 }
@@ -340,7 +386,13 @@ function retryAfterMs(error: PowerShellErrorInfo): number | undefined {
 /** The PowerShell executable could not be started at all. */
 export function startFailure(executable: string, code: string | undefined, detail: string): ConfigurationError {
   const reason =
-    code === 'ENOENT' ? 'it was not found' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code ? `${detail} (${code})` : detail;
+    code === 'ENOENT'
+      ? 'it was not found'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code
+          ? `${detail} (${code})`
+          : detail;
   return new ConfigurationError(
     `Could not start PowerShell ${JSON.stringify(executable)}: ${reason}.`,
     'Install PowerShell 7 (https://aka.ms/powershell) and set `powershell_path` to its pwsh executable (or put pwsh on PATH), or use bridge = "rest".',

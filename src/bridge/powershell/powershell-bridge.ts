@@ -84,13 +84,21 @@ export class PowerShellBridge implements ExchangeBridge {
         ),
       options.maxSessions ?? 1,
     );
-    this.retry = createBridgeRetryPolicy({ retry: options.retry, clock: options.clock ?? systemClock, logger: this.logger });
+    this.retry = createBridgeRetryPolicy({
+      retry: options.retry,
+      clock: options.clock ?? systemClock,
+      logger: this.logger,
+    });
   }
 
   async invoke(cmdlet: string, parameters: CmdletParameters, options: InvokeOptions = {}): Promise<CmdletResult> {
     const call = prepareCall(cmdlet, parameters);
     checkForPowerShell(call.cmdlet, call.parameters);
-    this.logger?.('debug', `invoking ${cmdlet}`, { cmdlet, parameters: parametersForLog(parameters), bridge: 'powershell' });
+    this.logger?.('debug', `invoking ${cmdlet}`, {
+      cmdlet,
+      parameters: parametersForLog(parameters),
+      bridge: 'powershell',
+    });
     return this.retry.run(
       async (attempt) => {
         const session = await this.pool.acquire(attempt.signal);
@@ -124,7 +132,11 @@ function checkForPowerShell(cmdlet: string, parameters: CmdletParameters): void 
   const seen = new Map<string, string>();
   for (const name of Object.keys(parameters)) {
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) {
-      throw new InvalidInputError(`${JSON.stringify(name.slice(0, 80))} is not a parameter name of ${cmdlet}.`, 'This is a bug in exoform: please report it.', cmdlet);
+      throw new InvalidInputError(
+        `${JSON.stringify(name.slice(0, 80))} is not a parameter name of ${cmdlet}.`,
+        'This is a bug in exoform: please report it.',
+        cmdlet,
+      );
     }
     const key = name.toLowerCase();
     const previous = seen.get(key);
@@ -150,6 +162,9 @@ function checkForPowerShell(cmdlet: string, parameters: CmdletParameters): void 
 function collectStrings(value: unknown): string {
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) return value.map(collectStrings).join('\u0000');
-  if (typeof value === 'object' && value !== null) return Object.entries(value).map(([key, item]) => `${key}\u0000${collectStrings(item)}`).join('\u0000');
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value)
+      .map(([key, item]) => `${key}\u0000${collectStrings(item)}`)
+      .join('\u0000');
   return '';
 }

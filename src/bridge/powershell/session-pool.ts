@@ -23,7 +23,10 @@ export class SessionPool {
   /** Closes of sessions that finished starting after close() began. */
   private readonly lateCloses: Array<Promise<void>> = [];
 
-  constructor(private readonly startSession: (signal?: AbortSignal) => Promise<PowerShellSession>, readonly maxSessions: number) {
+  constructor(
+    private readonly startSession: (signal?: AbortSignal) => Promise<PowerShellSession>,
+    readonly maxSessions: number,
+  ) {
     positiveInteger('maxSessions', maxSessions);
   }
 
@@ -67,7 +70,15 @@ export class SessionPool {
     const idle = this.idle.splice(0);
     this.count -= idle.length;
     // Sessions still starting are closed as soon as they are up (create() sees `closed`).
-    await Promise.all([...idle.map((session) => session.close()), ...[...this.starting].map((start) => start.then(() => undefined, () => undefined))]);
+    await Promise.all([
+      ...idle.map((session) => session.close()),
+      ...[...this.starting].map((start) =>
+        start.then(
+          () => undefined,
+          () => undefined,
+        ),
+      ),
+    ]);
     await Promise.all(this.lateCloses);
     for (const session of this.lent) session.kill();
   }

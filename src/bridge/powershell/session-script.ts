@@ -377,7 +377,7 @@ function decodeResult(encoded: string, what: string): ScriptResult {
   const malformed = (problem: string): ServiceBugError =>
     new ServiceBugError(
       `The PowerShell session answered ${what} with a malformed result (${problem}).`,
-      'Check that nothing in the PowerShell profile or module path replaces exoform\'s session functions; report it if it persists.',
+      "Check that nothing in the PowerShell profile or module path replaces exoform's session functions; report it if it persists.",
       what,
     );
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) throw malformed('not base64');
@@ -391,14 +391,21 @@ function decodeResult(encoded: string, what: string): ScriptResult {
   const envelope = parsed as { ok?: unknown; rows?: unknown; warnings?: unknown; error?: unknown };
   const warnings = toStringList(envelope.warnings);
   if (envelope.ok === true) {
-    const rows = envelope.rows === undefined || envelope.rows === null ? [] : Array.isArray(envelope.rows) ? envelope.rows : [envelope.rows];
-    if (!rows.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row))) throw malformed('a row is not an object');
+    const rows =
+      envelope.rows === undefined || envelope.rows === null
+        ? []
+        : Array.isArray(envelope.rows)
+          ? envelope.rows
+          : [envelope.rows];
+    if (!rows.every((row) => typeof row === 'object' && row !== null && !Array.isArray(row)))
+      throw malformed('a row is not an object');
     return { ok: true, rows: rows as Row[], warnings };
   }
   if (envelope.ok === false && typeof envelope.error === 'object' && envelope.error !== null) {
     const error = envelope.error as Record<string, unknown>;
     const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-    const number = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
+    const number = (value: unknown): number | undefined =>
+      typeof value === 'number' && Number.isFinite(value) ? value : undefined;
     return {
       ok: false,
       warnings,
@@ -422,5 +429,7 @@ function decodeResult(encoded: string, what: string): ScriptResult {
 function toStringList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   const list = Array.isArray(value) ? value : [value];
-  return list.filter((item) => item !== null && item !== undefined).map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
+  return list
+    .filter((item) => item !== null && item !== undefined)
+    .map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
 }

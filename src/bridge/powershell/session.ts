@@ -72,14 +72,21 @@ export class PowerShellSession {
   private closed = false;
   private busy = false;
 
-  private constructor(private readonly shell: ShellProcess, private readonly options: SessionOptions) {}
+  private constructor(
+    private readonly shell: ShellProcess,
+    private readonly options: SessionOptions,
+  ) {}
 
   /** Starts pwsh, defines the session functions, imports the module and connects. Kills the process on any failure. */
   static async start(options: SessionOptions, signal?: AbortSignal): Promise<PowerShellSession> {
     if (signal?.aborted) throw new CancelledError();
     let shell: ShellProcess;
     try {
-      shell = options.startShell({ executable: options.executable, interactive: options.interactive, env: options.environment });
+      shell = options.startShell({
+        executable: options.executable,
+        interactive: options.interactive,
+        env: options.environment,
+      });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       throw startFailure(options.executable, code, error instanceof Error ? error.message : String(error));
@@ -93,10 +100,13 @@ export class PowerShellSession {
       if (version?.Protocol !== SESSION_PROTOCOL_VERSION) {
         throw new ServiceBugError(
           `The PowerShell session reported protocol ${JSON.stringify(version?.Protocol)}, expected ${SESSION_PROTOCOL_VERSION}.`,
-          'Check that nothing in the PowerShell profile or module path replaces exoform\'s session functions; report it if it persists.',
+          "Check that nothing in the PowerShell profile or module path replaces exoform's session functions; report it if it persists.",
         );
       }
-      session.log('debug', 'PowerShell session started', { pwshVersion: String(version.PSVersion ?? 'unknown'), pid: shell.pid });
+      session.log('debug', 'PowerShell session started', {
+        pwshVersion: String(version.PSVersion ?? 'unknown'),
+        pid: shell.pid,
+      });
       await session.connect(signal);
       session.log('info', 'PowerShell session connected to Exchange Online', { durationMs: Date.now() - started });
       return session;
@@ -138,7 +148,12 @@ export class PowerShellSession {
           : 'retrying after token refused (HTTP 401); reconnecting the PowerShell session once',
         { cmdlet },
       );
-      await this.exchange(DISCONNECT_SCRIPT, 'Disconnect-ExchangeOnline', this.options.timeouts.closeStepMs, signal).catch((error: unknown) => {
+      await this.exchange(
+        DISCONNECT_SCRIPT,
+        'Disconnect-ExchangeOnline',
+        this.options.timeouts.closeStepMs,
+        signal,
+      ).catch((error: unknown) => {
         if (error instanceof CancelledError) throw error;
       });
       await this.connect(signal);
@@ -177,8 +192,14 @@ export class PowerShellSession {
   }
 
   private async connect(signal?: AbortSignal): Promise<void> {
-    const answer = await this.exchange(connectScript(this.options.connectPayload), 'Connect-ExchangeOnline', this.options.timeouts.connectMs, signal);
-    for (const warning of [...answer.result.warnings, ...answer.stderrLines]) this.log('warn', `Connect-ExchangeOnline: ${warning}`, {});
+    const answer = await this.exchange(
+      connectScript(this.options.connectPayload),
+      'Connect-ExchangeOnline',
+      this.options.timeouts.connectMs,
+      signal,
+    );
+    for (const warning of [...answer.result.warnings, ...answer.stderrLines])
+      this.log('warn', `Connect-ExchangeOnline: ${warning}`, {});
     if (!answer.result.ok) {
       this.kill();
       throw this.mapError(answer.result.error, undefined);
@@ -200,7 +221,12 @@ export class PowerShellSession {
    */
   private async exchange(script: string, what: string, timeoutMs: number, signal?: AbortSignal): Promise<Exchange> {
     if (signal?.aborted) throw new CancelledError(cmdletOf(what));
-    if (!this.alive) throw new TransientError(`The PowerShell session ended before ${what} could run.`, 'Apply again.', cmdletOf(what));
+    if (!this.alive)
+      throw new TransientError(
+        `The PowerShell session ended before ${what} could run.`,
+        'Apply again.',
+        cmdletOf(what),
+      );
     this.busy = true;
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
@@ -241,7 +267,10 @@ export class PowerShellSession {
         throw error;
       }
       const { result, otherLines } = readScriptOutput(output.stdout, what);
-      if (otherLines.length > 0) this.log('debug', `PowerShell output during ${what}`, { output: scrubSecrets(otherLines.join('\n').slice(0, 2000), this.options.secrets) });
+      if (otherLines.length > 0)
+        this.log('debug', `PowerShell output during ${what}`, {
+          output: scrubSecrets(otherLines.join('\n').slice(0, 2000), this.options.secrets),
+        });
       const stderrLines = output.stderr
         .split(/\r?\n/)
         .map((line) => line.trim())
@@ -264,14 +293,22 @@ export class PowerShellSession {
     }
   }
 
-  private log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: Record<string, string | number | boolean | undefined>): void {
+  private log(
+    level: 'debug' | 'info' | 'warn' | 'error',
+    message: string,
+    fields: Record<string, string | number | boolean | undefined>,
+  ): void {
     this.options.logger?.(level, message, { session: this.options.id, ...fields });
   }
 }
 
 /** Cmdlet names look like Verb-Noun; session steps ("Connect-ExchangeOnline") too, but they are not the caller's cmdlet. */
 function cmdletOf(what: string): string | undefined {
-  return /^[A-Za-z]+-[A-Za-z0-9]+$/.test(what) && what !== 'Connect-ExchangeOnline' && what !== 'Disconnect-ExchangeOnline' ? what : undefined;
+  return /^[A-Za-z]+-[A-Za-z0-9]+$/.test(what) &&
+    what !== 'Connect-ExchangeOnline' &&
+    what !== 'Disconnect-ExchangeOnline'
+    ? what
+    : undefined;
 }
 
 function describeExit(exit: { code: number | null; signal: NodeJS.Signals | null } | undefined): string {

@@ -52,7 +52,10 @@ export interface ShellStartOptions {
 export type ShellStarter = (options: ShellStartOptions) => ShellProcess;
 
 export class ShellExitedError extends Error {
-  constructor(readonly exit: ShellExit | undefined, readonly stderr: string) {
+  constructor(
+    readonly exit: ShellExit | undefined,
+    readonly stderr: string,
+  ) {
     super('the PowerShell process exited');
     this.name = 'ShellExitedError';
   }
@@ -164,5 +167,8 @@ class NodePowerShellProcess implements ShellProcess {
 
 function messageOf(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return text.replace(/^Shell process( \d+)? exited\.\s*/, '').replace(/^undefined$/, '').trim();
+  return text
+    .replace(/^Shell process( \d+)? exited\.\s*/, '')
+    .replace(/^undefined$/, '')
+    .trim();
 }

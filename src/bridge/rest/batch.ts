@@ -27,7 +27,12 @@ export function parseBatchResponse(body: unknown): Map<string, BatchItemResponse
   const byId = new Map<string, BatchItemResponse>();
   for (const item of responses) {
     if (typeof item !== 'object' || item === null) continue;
-    const { id, status, headers, body: itemBody } = item as { id?: unknown; status?: unknown; headers?: unknown; body?: unknown };
+    const {
+      id,
+      status,
+      headers,
+      body: itemBody,
+    } = item as { id?: unknown; status?: unknown; headers?: unknown; body?: unknown };
     if ((typeof id !== 'string' && typeof id !== 'number') || typeof status !== 'number') continue;
     byId.set(String(id), {
       status,

@@ -21,11 +21,18 @@ export interface LoadedCertificate {
   notAfter: Date;
 }
 
-const FIX_PATH = 'Check `certificate_path`: it must name a readable PFX (.pfx/.p12) or PEM file holding the certificate and its private key.';
+const FIX_PATH =
+  'Check `certificate_path`: it must name a readable PFX (.pfx/.p12) or PEM file holding the certificate and its private key.';
 
-export function loadCertificate(path: string, password: string | undefined, nowMs: number = Date.now()): LoadedCertificate {
+export function loadCertificate(
+  path: string,
+  password: string | undefined,
+  nowMs: number = Date.now(),
+): LoadedCertificate {
   const content = readCertificateFile(path);
-  const { key, certificates } = content.includes('-----BEGIN ') ? readPem(path, content.toString('utf8'), password) : readPfx(path, content, password);
+  const { key, certificates } = content.includes('-----BEGIN ')
+    ? readPem(path, content.toString('utf8'), password)
+    : readPfx(path, content, password);
   return describeCredential(path, key, certificates, nowMs);
 }
 
@@ -57,7 +64,9 @@ interface KeyAndCertificates {
 
 function readPem(path: string, text: string, password: string | undefined): KeyAndCertificates {
   const blocks = [...text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g)];
-  const certificates = blocks.filter((block) => block[1] === 'CERTIFICATE').map((block) => parseCertificate(path, block[0]));
+  const certificates = blocks
+    .filter((block) => block[1] === 'CERTIFICATE')
+    .map((block) => parseCertificate(path, block[0]));
   const keyBlock = blocks.find((block) => block[1]!.endsWith('PRIVATE KEY'))?.[0];
   if (!keyBlock) {
     throw new ConfigurationError(
@@ -66,10 +75,14 @@ function readPem(path: string, text: string, password: string | undefined): KeyA
       ['certificate_path'],
     );
   }
-  const encrypted = keyBlock.startsWith('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /Proc-Type:\s*4,ENCRYPTED/.test(keyBlock);
+  const encrypted =
+    keyBlock.startsWith('-----BEGIN ENCRYPTED PRIVATE KEY-----') || /Proc-Type:\s*4,ENCRYPTED/.test(keyBlock);
   if (encrypted && !password) throw passwordRequired(path);
   try {
-    return { key: createPrivateKey({ key: keyBlock, format: 'pem', passphrase: encrypted ? password : undefined }), certificates };
+    return {
+      key: createPrivateKey({ key: keyBlock, format: 'pem', passphrase: encrypted ? password : undefined }),
+      certificates,
+    };
   } catch (error) {
     if (encrypted) throw wrongPassword(path, error);
     throw new ConfigurationError(
@@ -123,7 +136,11 @@ function readPfx(path: string, der: Buffer, password: string | undefined): KeyAn
     );
   }
   const keyInfo = keyBag.key ? forge.pki.wrapRsaPrivateKey(forge.pki.privateKeyToAsn1(keyBag.key)) : keyBag.asn1;
-  const key = createPrivateKey({ key: Buffer.from(forge.asn1.toDer(keyInfo).getBytes(), 'binary'), format: 'der', type: 'pkcs8' });
+  const key = createPrivateKey({
+    key: Buffer.from(forge.asn1.toDer(keyInfo).getBytes(), 'binary'),
+    format: 'der',
+    type: 'pkcs8',
+  });
   return { key, certificates };
 }
 
@@ -140,7 +157,12 @@ function parseCertificate(path: string, source: string | Buffer): X509Certificat
   }
 }
 
-function describeCredential(path: string, key: KeyObject, certificates: X509Certificate[], nowMs: number): LoadedCertificate {
+function describeCredential(
+  path: string,
+  key: KeyObject,
+  certificates: X509Certificate[],
+  nowMs: number,
+): LoadedCertificate {
   const shown = JSON.stringify(path);
   const leaf = certificates.find((certificate) => certificate.checkPrivateKey(key));
   if (!leaf) {
@@ -185,7 +207,9 @@ function describeCredential(path: string, key: KeyObject, certificates: X509Cert
  * wrong for anything else. Swap in UTF-8 for the duration of one synchronous parse (forge is not used elsewhere).
  */
 function withUtf8Pbes2Passwords<T>(forge: Forge, parse: () => T): T {
-  const pbe = (forge.pki as unknown as { pbe: unknown }).pbe as { getCipherForPBES2: (oid: string, params: unknown, password: string) => unknown };
+  const pbe = (forge.pki as unknown as { pbe: unknown }).pbe as {
+    getCipherForPBES2: (oid: string, params: unknown, password: string) => unknown;
+  };
   const original = pbe.getCipherForPBES2;
   pbe.getCipherForPBES2 = (oid, params, password) => original(oid, params, forge.util.encodeUtf8(password));
   try {

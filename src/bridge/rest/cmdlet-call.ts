@@ -29,10 +29,19 @@ export function prepareCall(cmdlet: string, parameters: CmdletParameters, select
     );
   }
   if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) {
-    throw new InvalidInputError(`Parameters for ${cmdlet} must be an object.`, 'This is a bug in exoform: please report it.', cmdlet);
+    throw new InvalidInputError(
+      `Parameters for ${cmdlet} must be an object.`,
+      'This is a bug in exoform: please report it.',
+      cmdlet,
+    );
   }
   for (const [name, value] of Object.entries(parameters)) checkJsonValue(value, `${cmdlet} -${name}`, cmdlet);
-  return { cmdlet, parameters, cmdletInput: { CmdletName: cmdlet, Parameters: parameters }, query: selectQuery(cmdlet, select) };
+  return {
+    cmdlet,
+    parameters,
+    cmdletInput: { CmdletName: cmdlet, Parameters: parameters },
+    query: selectQuery(cmdlet, select),
+  };
 }
 
 /**
@@ -43,7 +52,11 @@ function selectQuery(cmdlet: string, select: readonly string[] | undefined): str
   if (select === undefined || select.length === 0) return '';
   for (const name of select) {
     if (typeof name !== 'string' || !PROPERTY_NAME.test(name)) {
-      throw new InvalidInputError(`${JSON.stringify(String(name).slice(0, 80))} is not a property name to select from ${cmdlet}.`, 'This is a bug in exoform: please report it.', cmdlet);
+      throw new InvalidInputError(
+        `${JSON.stringify(String(name).slice(0, 80))} is not a property name to select from ${cmdlet}.`,
+        'This is a bug in exoform: please report it.',
+        cmdlet,
+      );
     }
   }
   return `?$select=${select.map(encodeURIComponent).join(',')}`;
@@ -55,8 +68,13 @@ function selectQuery(cmdlet: string, select: readonly string[] | undefined): str
  */
 function checkJsonValue(value: JsonValue | undefined, where: string, cmdlet: string): void {
   if (value === undefined || (typeof value === 'number' && !Number.isFinite(value))) {
-    throw new InvalidInputError(`${where} is ${String(value)}, which cannot be sent to Exchange.`, 'This is a bug in exoform: please report it.', cmdlet);
+    throw new InvalidInputError(
+      `${where} is ${String(value)}, which cannot be sent to Exchange.`,
+      'This is a bug in exoform: please report it.',
+      cmdlet,
+    );
   }
   if (Array.isArray(value)) value.forEach((item) => checkJsonValue(item, where, cmdlet));
-  else if (typeof value === 'object' && value !== null) Object.values(value).forEach((item) => checkJsonValue(item, where, cmdlet));
+  else if (typeof value === 'object' && value !== null)
+    Object.values(value).forEach((item) => checkJsonValue(item, where, cmdlet));
 }

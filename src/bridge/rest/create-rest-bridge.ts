@@ -13,7 +13,12 @@ import { parseEndpoint, validateOrganization } from './endpoint';
 import type { ConfidentialClientFactory } from './msal-client';
 import { FederatedTokenProvider } from './federated-credential';
 import { RestBridge, type RestBridgeOptions } from './rest-bridge';
-import { CertificateTokenProvider, ClientSecretTokenProvider, StaticTokenProvider, type TokenProvider } from './token-provider';
+import {
+  CertificateTokenProvider,
+  ClientSecretTokenProvider,
+  StaticTokenProvider,
+  type TokenProvider,
+} from './token-provider';
 
 /** The provider settings (snake_case in the provider schema). Unset values may be undefined. */
 export interface RestBridgeSettings {
@@ -33,7 +38,8 @@ export interface RestBridgeSettings {
 }
 
 /** Everything else a RestBridge takes (logger, retry, clock...), plus the MSAL seam for tests. */
-export interface RestBridgeRuntimeOptions extends Omit<RestBridgeOptions, 'organization' | 'tokenProvider' | 'endpoint'> {
+export interface RestBridgeRuntimeOptions
+  extends Omit<RestBridgeOptions, 'organization' | 'tokenProvider' | 'endpoint'> {
   createClient?: ConfidentialClientFactory;
   /**
    * Read and check the certificate file now (path, password, key) rather than on the first call, so a bad
@@ -46,7 +52,21 @@ export interface RestBridgeRuntimeOptions extends Omit<RestBridgeOptions, 'organ
 export type RestBridgeConfig = RestBridgeSettings & RestBridgeRuntimeOptions;
 
 export function createRestBridge(config: RestBridgeConfig, runtime: RestBridgeRuntimeOptions = {}): RestBridge {
-  const { organization: configuredOrganization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, federatedTokenFile, federatedTokenRequest, endpoint, environment, createClient, checkCertificateNow, ...bridgeOptions } = {
+  const {
+    organization: configuredOrganization,
+    accessToken,
+    clientId,
+    clientSecret,
+    certificatePath,
+    certificatePassword,
+    federatedTokenFile,
+    federatedTokenRequest,
+    endpoint,
+    environment,
+    createClient,
+    checkCertificateNow,
+    ...bridgeOptions
+  } = {
     ...config,
     ...runtime,
   };
@@ -54,40 +74,82 @@ export function createRestBridge(config: RestBridgeConfig, runtime: RestBridgeRu
   if (isSet(endpoint)) parseEndpoint(endpoint!); // report a bad endpoint before looking at credentials
   const cloud = resolveCloud(environment, endpoint);
   const tokenProvider = createTokenProvider(
-    { organization, accessToken, clientId, clientSecret, certificatePath, certificatePassword, federatedTokenFile, federatedTokenRequest },
+    {
+      organization,
+      accessToken,
+      clientId,
+      clientSecret,
+      certificatePath,
+      certificatePassword,
+      federatedTokenFile,
+      federatedTokenRequest,
+    },
     createClient,
     cloud,
   );
   if (checkCertificateNow && tokenProvider instanceof CertificateTokenProvider) tokenProvider.loadCertificate();
-  return new RestBridge({ ...bridgeOptions, organization, tokenProvider, endpoint: isSet(endpoint) ? endpoint : cloud.endpoint, cloud });
+  return new RestBridge({
+    ...bridgeOptions,
+    organization,
+    tokenProvider,
+    endpoint: isSet(endpoint) ? endpoint : cloud.endpoint,
+    cloud,
+  });
 }
 
 const ONE_WAY =
   'use exactly one of: `access_token`; `client_id` with `client_secret`; `client_id` with `certificate_path`; `client_id` with `federated_token_file`.';
 
 /** `cloud` decides the Entra authority and the token scope (default: the worldwide cloud). */
-export function createTokenProvider(config: RestBridgeSettings, createClient?: ConfidentialClientFactory, cloud?: Cloud): TokenProvider {
+export function createTokenProvider(
+  config: RestBridgeSettings,
+  createClient?: ConfidentialClientFactory,
+  cloud?: Cloud,
+): TokenProvider {
   const authority = cloud ? { authorityHost: cloud.authorityHost, scope: cloud.scope } : {};
   const accessToken = isSet(config.accessToken);
   const clientId = isSet(config.clientId);
   const clientSecret = isSet(config.clientSecret);
   const certificatePath = isSet(config.certificatePath);
-  const certificatePassword = config.certificatePassword !== undefined && config.certificatePassword !== null && config.certificatePassword !== '';
+  const certificatePassword =
+    config.certificatePassword !== undefined &&
+    config.certificatePassword !== null &&
+    config.certificatePassword !== '';
 
   const conflict = (a: string, b: string): never => {
-    throw new ConfigurationError(`\`${a}\` and \`${b}\` are both set; set only one way to authenticate.`, capitalize(ONE_WAY), [a, b]);
+    throw new ConfigurationError(
+      `\`${a}\` and \`${b}\` are both set; set only one way to authenticate.`,
+      capitalize(ONE_WAY),
+      [a, b],
+    );
   };
   if (accessToken && clientSecret) conflict('access_token', 'client_secret');
   if (accessToken && certificatePath) conflict('access_token', 'certificate_path');
   if (clientSecret && certificatePath) conflict('client_secret', 'certificate_path');
   const federated = isSet(config.federatedTokenFile) || config.federatedTokenRequest !== undefined;
   if (federated) {
-    for (const [other, set] of [['access_token', accessToken], ['client_secret', clientSecret], ['certificate_path', certificatePath]] as const) if (set) conflict(other, 'federated_token_file');
+    for (const [other, set] of [
+      ['access_token', accessToken],
+      ['client_secret', clientSecret],
+      ['certificate_path', certificatePath],
+    ] as const)
+      if (set) conflict(other, 'federated_token_file');
     if (!clientId) {
-      throw new ConfigurationError('`federated_token_file` is set but `client_id` is not.', 'Set `client_id` to the Application (client) ID of the app that has the federated credential.', ['client_id', 'federated_token_file']);
+      throw new ConfigurationError(
+        '`federated_token_file` is set but `client_id` is not.',
+        'Set `client_id` to the Application (client) ID of the app that has the federated credential.',
+        ['client_id', 'federated_token_file'],
+      );
     }
-    const source = isSet(config.federatedTokenFile) ? { tokenFile: config.federatedTokenFile } : { tokenRequest: config.federatedTokenRequest };
-    return new FederatedTokenProvider({ organization: config.organization ?? '', clientId: config.clientId!, ...source, ...authority });
+    const source = isSet(config.federatedTokenFile)
+      ? { tokenFile: config.federatedTokenFile }
+      : { tokenRequest: config.federatedTokenRequest };
+    return new FederatedTokenProvider({
+      organization: config.organization ?? '',
+      clientId: config.clientId!,
+      ...source,
+      ...authority,
+    });
   }
   if (accessToken && clientId) {
     throw new ConfigurationError(
@@ -121,7 +183,13 @@ export function createTokenProvider(config: RestBridgeSettings, createClient?: C
 
   if (accessToken) return new StaticTokenProvider(config.accessToken!);
   if (clientSecret) {
-    return new ClientSecretTokenProvider({ organization: config.organization ?? '', clientId: config.clientId!, clientSecret: config.clientSecret!, createClient, ...authority });
+    return new ClientSecretTokenProvider({
+      organization: config.organization ?? '',
+      clientId: config.clientId!,
+      clientSecret: config.clientSecret!,
+      createClient,
+      ...authority,
+    });
   }
   if (certificatePath) {
     return new CertificateTokenProvider({
@@ -133,11 +201,12 @@ export function createTokenProvider(config: RestBridgeSettings, createClient?: C
       ...authority,
     });
   }
-  throw new ConfigurationError(
-    'No credentials are configured.',
-    capitalize(ONE_WAY),
-    ['access_token', 'client_id', 'client_secret', 'certificate_path'],
-  );
+  throw new ConfigurationError('No credentials are configured.', capitalize(ONE_WAY), [
+    'access_token',
+    'client_id',
+    'client_secret',
+    'certificate_path',
+  ]);
 }
 
 function capitalize(text: string): string {

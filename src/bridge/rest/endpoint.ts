@@ -24,7 +24,7 @@ export function validateOrganization(organization: string): string {
     value === ''
       ? 'The `organization` setting is not set.'
       : `The \`organization\` setting ${/^[\w.-]{1,100}$/.test(value) ? JSON.stringify(value) : `(${value.length} characters, not shown)`} is neither a domain name nor a tenant id.`,
-    'Set `organization` to the tenant\'s domain (for example contoso.onmicrosoft.com) or its tenant id (a GUID).',
+    "Set `organization` to the tenant's domain (for example contoso.onmicrosoft.com) or its tenant id (a GUID).",
     ['organization'],
   );
 }
@@ -32,7 +32,9 @@ export function validateOrganization(organization: string): string {
 function isDomainName(value: string): boolean {
   if (value.length > 253) return false;
   const labels = value.split('.');
-  return labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label)) && !/^\d+$/.test(labels[labels.length - 1]!);
+  return (
+    labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label)) && !/^\d+$/.test(labels[labels.length - 1]!)
+  );
 }
 
 /** Loopback hosts, the only ones to which plain http is allowed (a local emulator). */
@@ -60,7 +62,10 @@ export function parseEndpoint(endpoint: string): URL {
     return fail('is not a URL', `Set \`endpoint\` to an https URL such as ${DEFAULT_ENDPOINT}, or leave it unset.`);
   }
   // Scheme and host only: a path (or what a mistyped scheme turns into one) may carry a secret too.
-  shown = /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) && /^[\w.:[\]-]*$/.test(url.host) ? JSON.stringify(`${url.protocol}//${url.host}`) : shown;
+  shown =
+    /^[a-z][a-z0-9+.-]*:$/i.test(url.protocol) && /^[\w.:[\]-]*$/.test(url.host)
+      ? JSON.stringify(`${url.protocol}//${url.host}`)
+      : shown;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     fail(`uses ${url.protocol.replace(/:$/, '')}`, `Use an https URL such as ${DEFAULT_ENDPOINT}.`);
   }
@@ -71,7 +76,10 @@ export function parseEndpoint(endpoint: string): URL {
     );
   }
   if (url.username !== '' || url.password !== '') {
-    fail('contains credentials', 'Remove the user:password part; authentication is configured with the credential settings.');
+    fail(
+      'contains credentials',
+      'Remove the user:password part; authentication is configured with the credential settings.',
+    );
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
     fail('has a path, query or fragment', `Give only scheme, host and optional port, for example ${DEFAULT_ENDPOINT}.`);

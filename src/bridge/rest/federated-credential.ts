@@ -69,7 +69,11 @@ export class FederatedTokenProvider implements TokenProvider {
       );
     }
     if (!options.tokenFile && !options.tokenRequest) {
-      throw new ConfigurationError('The `federated_token_file` setting is empty.', 'Set `federated_token_file` to the file your CI writes its OIDC ID token to.', ['federated_token_file']);
+      throw new ConfigurationError(
+        'The `federated_token_file` setting is empty.',
+        'Set `federated_token_file` to the file your CI writes its OIDC ID token to.',
+        ['federated_token_file'],
+      );
     }
     this.clientId = options.clientId.trim();
     this.tokenFile = options.tokenFile;
@@ -86,7 +90,8 @@ export class FederatedTokenProvider implements TokenProvider {
 
   getToken(options: TokenRequestOptions): Promise<string> {
     if (options.signal?.aborted) return Promise.reject(new CancelledError());
-    if (!options.forceRefresh && this.cached && this.now() < this.cached.renewAt) return Promise.resolve(this.cached.token);
+    if (!options.forceRefresh && this.cached && this.now() < this.cached.renewAt)
+      return Promise.resolve(this.cached.token);
     // Concurrent callers share one request to Entra ID.
     this.inFlight ??= this.acquire(options.signal).finally(() => (this.inFlight = undefined));
     return this.inFlight;
@@ -126,36 +131,53 @@ export class FederatedTokenProvider implements TokenProvider {
     try {
       url = new URL(request.url);
     } catch {
-      return Promise.reject(new ConfigurationError('ACTIONS_ID_TOKEN_REQUEST_URL is not a URL.', 'Run Terraform in a GitHub Actions job with `permissions: id-token: write`.', ['federated_token_file']));
+      return Promise.reject(
+        new ConfigurationError(
+          'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL.',
+          'Run Terraform in a GitHub Actions job with `permissions: id-token: write`.',
+          ['federated_token_file'],
+        ),
+      );
     }
     url.searchParams.set('audience', FEDERATION_AUDIENCE);
     const transport = transportFor(url);
     const { env } = process;
-    const agent = env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy
-      ? (require('./proxy') as typeof import('./proxy')).createProxyAgent(url.protocol as 'http:' | 'https:', env)
-      : undefined;
+    const agent =
+      env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy
+        ? (require('./proxy') as typeof import('./proxy')).createProxyAgent(url.protocol as 'http:' | 'https:', env)
+        : undefined;
     const failure = (detail: string): AuthenticationError =>
       new AuthenticationError(
         `Could not get the GitHub Actions OIDC token from ${url.host}: ${detail}.`,
         'Give the job `permissions: id-token: write`, or set `federated_token_file` to a file holding the token.',
       );
     return new Promise<string>((resolve, reject) => {
-      const req = transport.get(url, { agent, signal, headers: { Authorization: `Bearer ${request.bearer}`, Accept: 'application/json' }, timeout: TOKEN_REQUEST_TIMEOUT_MS }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body += chunk));
-        res.on('end', () => {
-          agent?.destroy();
-          let value: unknown;
-          try {
-            value = (JSON.parse(body) as { value?: unknown }).value;
-          } catch {
-            value = undefined;
-          }
-          if (res.statusCode === 200 && typeof value === 'string' && value.split('.').length === 3) resolve(value);
-          else reject(failure(`HTTP ${res.statusCode}${typeof value === 'string' ? '' : ', no token in the answer'}`));
-        });
-      });
+      const req = transport.get(
+        url,
+        {
+          agent,
+          signal,
+          headers: { Authorization: `Bearer ${request.bearer}`, Accept: 'application/json' },
+          timeout: TOKEN_REQUEST_TIMEOUT_MS,
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => {
+            agent?.destroy();
+            let value: unknown;
+            try {
+              value = (JSON.parse(body) as { value?: unknown }).value;
+            } catch {
+              value = undefined;
+            }
+            if (res.statusCode === 200 && typeof value === 'string' && value.split('.').length === 3) resolve(value);
+            else
+              reject(failure(`HTTP ${res.statusCode}${typeof value === 'string' ? '' : ', no token in the answer'}`));
+          });
+        },
+      );
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
       req.on('error', (error: NodeJS.ErrnoException) => {
         agent?.destroy();
@@ -177,7 +199,13 @@ export class FederatedTokenProvider implements TokenProvider {
     const sentAt = this.now();
     let response;
     try {
-      response = await this.http.post({ url, headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' }, body, timeoutMs: TOKEN_REQUEST_TIMEOUT_MS, signal });
+      response = await this.http.post({
+        url,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+        body,
+        timeoutMs: TOKEN_REQUEST_TIMEOUT_MS,
+        signal,
+      });
     } finally {
       this.http.close();
     }
@@ -192,18 +220,32 @@ export class FederatedTokenProvider implements TokenProvider {
     }
     const lifetimeSeconds = Number(parsed.expires_in);
     const lifetimeMs = Number.isFinite(lifetimeSeconds) && lifetimeSeconds > 0 ? lifetimeSeconds * 1000 : 60 * 60_000;
-    this.cached = { token: parsed.access_token, renewAt: sentAt + Math.max(lifetimeMs - RENEW_BEFORE_MS, lifetimeMs / 2) };
+    this.cached = {
+      token: parsed.access_token,
+      renewAt: sentAt + Math.max(lifetimeMs - RENEW_BEFORE_MS, lifetimeMs / 2),
+    };
     return parsed.access_token;
   }
 
-  private rejection(status: number, parsed: { error?: unknown; error_description?: unknown }, assertion: string): AuthenticationError {
+  private rejection(
+    status: number,
+    parsed: { error?: unknown; error_description?: unknown },
+    assertion: string,
+  ): AuthenticationError {
     const code = typeof parsed.error === 'string' ? parsed.error : `HTTP ${status}`;
     // Entra descriptions end with trace and correlation ids on later lines; keep the first line, never the assertion.
-    const description = scrubSecrets(String(parsed.error_description ?? '').split(/\r?\n/)[0]!.trim(), [assertion]);
+    const description = scrubSecrets(
+      String(parsed.error_description ?? '')
+        .split(/\r?\n/)[0]!
+        .trim(),
+      [assertion],
+    );
     const aadsts = /AADSTS(\d+)/.exec(description)?.[1];
     let remedy =
       'Check that the app registration has a federated credential whose issuer, subject and audience (api://AzureADTokenExchange) match the token your CI issues.';
-    if (aadsts === '700024' || aadsts === '700027') remedy = 'The CI token in the file has expired or is not valid yet: write a fresh one right before Terraform runs.';
+    if (aadsts === '700024' || aadsts === '700027')
+      remedy =
+        'The CI token in the file has expired or is not valid yet: write a fresh one right before Terraform runs.';
     else if (aadsts === '700016') remedy = 'Check `client_id`: no app with that id exists in this tenant.';
     else if (aadsts === '90002' || aadsts === '900023') remedy = unknownTenantRemedy();
     return new AuthenticationError(

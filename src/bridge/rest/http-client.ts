@@ -85,10 +85,16 @@ export class HttpClient {
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', fail);
         // 'aborted' fires when the connection drops mid-body; treat it like a reset.
-        res.on('aborted', () => fail(Object.assign(new Error('connection closed while reading the response'), { code: 'ECONNRESET' })));
+        res.on('aborted', () =>
+          fail(Object.assign(new Error('connection closed while reading the response'), { code: 'ECONNRESET' })),
+        );
         res.on('end', () => {
           if (res.readableAborted) return;
-          const response = { status: res.statusCode ?? 0, headers: flattenHeaders(res.headers), body: Buffer.concat(chunks).toString('utf8') };
+          const response = {
+            status: res.statusCode ?? 0,
+            headers: flattenHeaders(res.headers),
+            body: Buffer.concat(chunks).toString('utf8'),
+          };
           wireRecorder()?.record('POST', request, response); // EXOFORM_WIRE_RECORD: a redacted transcript
           finish(undefined, response);
         });
@@ -107,8 +113,12 @@ export class HttpClient {
   }
 
   private agentFor(url: URL): http.Agent {
-    if (url.protocol === 'https:') return (this.httpsAgent ??= (proxyAgent('https:') as https.Agent | undefined) ?? new (transportFor(url) as typeof https).Agent({ keepAlive: true }));
-    return (this.httpAgent ??= proxyAgent('http:') ?? new (transportFor(url) as typeof http).Agent({ keepAlive: true }));
+    if (url.protocol === 'https:')
+      return (this.httpsAgent ??=
+        (proxyAgent('https:') as https.Agent | undefined) ??
+        new (transportFor(url) as typeof https).Agent({ keepAlive: true }));
+    return (this.httpAgent ??=
+      proxyAgent('http:') ?? new (transportFor(url) as typeof http).Agent({ keepAlive: true }));
   }
 }
 
@@ -135,7 +145,6 @@ function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, strin
   return flat;
 }
 
-
 // A dropped connection mid-call is worth retrying; a host that cannot be found or trusted is not.
 const TRANSIENT_CODES: Record<string, string> = {
   ECONNRESET: 'the connection was reset',
@@ -153,7 +162,8 @@ const UNREACHABLE_CODES: Record<string, string> = {
 
 /** Maps a socket/TLS error to the typed error the retry policy understands. Exported for tests. */
 export function networkErrorToExchangeError(error: unknown, origin: string, cmdlet?: string): ExchangeError {
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
   const detail = error instanceof Error ? error.message : String(error);
   const transient = TRANSIENT_CODES[code];
   if (transient) {
@@ -184,7 +194,11 @@ export function networkErrorToExchangeError(error: unknown, origin: string, cmdl
       { cause: error },
     );
   }
-  const reason = UNREACHABLE_CODES[code] ? `${UNREACHABLE_CODES[code]} (${code})` : code ? `${detail} (${code})` : detail;
+  const reason = UNREACHABLE_CODES[code]
+    ? `${UNREACHABLE_CODES[code]} (${code})`
+    : code
+      ? `${detail} (${code})`
+      : detail;
   return new UnreachableError(
     `Could not reach ${origin}: ${reason}.`,
     'Check the `endpoint` setting and the network (DNS, proxy, firewall) from where Terraform runs.',

@@ -1,7 +1,13 @@
 /** The REST implementation of the Exchange bridge. Importing this loads neither MSAL nor node-forge. */
 
 export { RestBridge, type RestBridgeOptions } from './rest-bridge';
-export { createRestBridge, createTokenProvider, type RestBridgeConfig, type RestBridgeRuntimeOptions, type RestBridgeSettings } from './create-rest-bridge';
+export {
+  createRestBridge,
+  createTokenProvider,
+  type RestBridgeConfig,
+  type RestBridgeRuntimeOptions,
+  type RestBridgeSettings,
+} from './create-rest-bridge';
 export {
   CertificateTokenProvider,
   ClientSecretTokenProvider,

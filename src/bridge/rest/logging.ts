@@ -24,7 +24,9 @@ function redactParameters(parameters: CmdletParameters): Record<string, JsonValu
 /** Redacted parameters as one bounded JSON string for a log field. */
 export function parametersForLog(parameters: CmdletParameters): string {
   const text = JSON.stringify(redactParameters(parameters));
-  return text.length > MAX_LOGGED_PARAMETERS ? `${text.slice(0, MAX_LOGGED_PARAMETERS)}... (${text.length} characters)` : text;
+  return text.length > MAX_LOGGED_PARAMETERS
+    ? `${text.slice(0, MAX_LOGGED_PARAMETERS)}... (${text.length} characters)`
+    : text;
 }
 
 /** Replaces every occurrence of each secret in `text`. Defence in depth for messages that come from libraries. */

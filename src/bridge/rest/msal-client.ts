@@ -9,7 +9,10 @@ import { scrubSecrets } from './logging';
 
 /** The part of MSAL's ConfidentialClientApplication the providers use. */
 export interface ConfidentialClient {
-  acquireTokenByClientCredential(request: { scopes: string[]; skipCache?: boolean }): Promise<{ accessToken: string } | null>;
+  acquireTokenByClientCredential(request: {
+    scopes: string[];
+    skipCache?: boolean;
+  }): Promise<{ accessToken: string } | null>;
 }
 
 /** Builds the MSAL client. Injected by tests (MSAL's call to Entra ID cannot be made offline); MSAL itself otherwise. */
@@ -46,7 +49,10 @@ export function msalErrorToExchangeError(error: unknown, context: MsalErrorConte
   if (error instanceof ExchangeError) return error;
   const shape = (typeof error === 'object' && error !== null ? error : {}) as MsalErrorShape;
   const errorCode = typeof shape.errorCode === 'string' ? shape.errorCode : '';
-  const raw = typeof shape.errorMessage === 'string' && shape.errorMessage !== '' ? shape.errorMessage : String(shape.message ?? error);
+  const raw =
+    typeof shape.errorMessage === 'string' && shape.errorMessage !== ''
+      ? shape.errorMessage
+      : String(shape.message ?? error);
   // Entra descriptions end with "Trace ID: ... Correlation ID: ... Timestamp: ..." on later lines; keep the first line.
   const description = scrubSecrets(raw.split(/\r?\n/)[0]!.trim(), context.secrets);
   const where = `Microsoft Entra ID (${context.authorityHost})`;
@@ -60,10 +66,16 @@ export function msalErrorToExchangeError(error: unknown, context: MsalErrorConte
     );
   }
   if ((typeof shape.status === 'number' && shape.status >= 500) || errorCode === 'temporarily_unavailable') {
-    return new TransientError(`${where} is temporarily unavailable: ${description}.`, 'Try again in a few minutes.', undefined, { cause: error });
+    return new TransientError(
+      `${where} is temporarily unavailable: ${description}.`,
+      'Try again in a few minutes.',
+      undefined,
+      { cause: error },
+    );
   }
   const aadsts = /AADSTS(\d+)/.exec(description)?.[1];
-  if (aadsts === '90002' || aadsts === '900023') return unknownTenantError(context.organization, `${where}: ${description}`);
+  if (aadsts === '90002' || aadsts === '900023')
+    return unknownTenantError(context.organization, `${where}: ${description}`);
   return new AuthenticationError(
     `${where} did not issue a token for app ${context.clientId} in ${context.organization}: ${description || errorCode}`,
     remedyFor(aadsts, context),
@@ -77,7 +89,7 @@ function remedyFor(aadsts: string | undefined, context: MsalErrorContext): strin
   const { organization, credentialAttribute } = context;
   switch (aadsts) {
     case '7000215':
-      return 'Check `client_secret`: it must be the secret\'s Value (not its Secret ID) from the app registration\'s Certificates & secrets page.';
+      return "Check `client_secret`: it must be the secret's Value (not its Secret ID) from the app registration's Certificates & secrets page.";
     case '7000222':
       return 'The client secret has expired: create a new one on the app registration and update `client_secret`.';
     case '700016':

@@ -29,10 +29,18 @@ export function proxyUrlFor(protocol: Protocol, environment: NodeJS.ProcessEnv):
   try {
     url = new URL(raw.includes('://') ? raw : `http://${raw}`);
   } catch {
-    throw new ConfigurationError(`The ${name} environment variable is not a URL.`, `Set ${name} to the proxy's URL, e.g. http://proxy.example.com:3128.`, []);
+    throw new ConfigurationError(
+      `The ${name} environment variable is not a URL.`,
+      `Set ${name} to the proxy's URL, e.g. http://proxy.example.com:3128.`,
+      [],
+    );
   }
   if (url.protocol !== 'http:') {
-    throw new ConfigurationError(`${name} uses ${url.protocol.replace(':', '')}; exoform speaks to proxies over http:// (CONNECT tunnels).`, `Set ${name} to an http:// proxy URL.`, []);
+    throw new ConfigurationError(
+      `${name} uses ${url.protocol.replace(':', '')}; exoform speaks to proxies over http:// (CONNECT tunnels).`,
+      `Set ${name} to an http:// proxy URL.`,
+      [],
+    );
   }
   return url;
 }
@@ -56,19 +64,38 @@ export function bypassesProxy(host: string, port: number, environment: NodeJS.Pr
 }
 
 /** Opens a CONNECT tunnel to host:port through `proxy`. */
-function tunnel(proxy: URL, host: string, port: number, callback: (error: Error | null, socket?: Duplex) => void): void {
+function tunnel(
+  proxy: URL,
+  host: string,
+  port: number,
+  callback: (error: Error | null, socket?: Duplex) => void,
+): void {
   const headers: Record<string, string> = { Host: `${host}:${port}` };
   if (proxy.username) {
-    headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
+    headers['Proxy-Authorization'] =
+      `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`;
   }
-  const request = http.request({ host: proxy.hostname, port: Number(proxy.port || 80), method: 'CONNECT', path: `${host}:${port}`, headers, agent: false });
+  const request = http.request({
+    host: proxy.hostname,
+    port: Number(proxy.port || 80),
+    method: 'CONNECT',
+    path: `${host}:${port}`,
+    headers,
+    agent: false,
+  });
   const where = `the proxy ${proxy.hostname}:${proxy.port || 80}`;
   request.once('connect', (response, socket) => {
     if (response.statusCode === 200) return callback(null, socket);
     socket.destroy();
-    const remedy = response.statusCode === 407 ? ' (proxy authentication required: put user:password in the proxy URL)' : '';
+    const remedy =
+      response.statusCode === 407 ? ' (proxy authentication required: put user:password in the proxy URL)' : '';
     // Its own code, so the error names the proxy (not the endpoint) as what to fix; never the proxy's credentials.
-    callback(Object.assign(new Error(`${where} refused to tunnel to ${host}:${port}: HTTP ${response.statusCode}${remedy}`), { code: PROXY_REFUSED, proxyStatus: response.statusCode }));
+    callback(
+      Object.assign(new Error(`${where} refused to tunnel to ${host}:${port}: HTTP ${response.statusCode}${remedy}`), {
+        code: PROXY_REFUSED,
+        proxyStatus: response.statusCode,
+      }),
+    );
   });
   // Connection errors keep their code (ECONNREFUSED, ENOTFOUND...) so http-client maps them like direct failures.
   request.once('error', (error) => callback(error));
@@ -79,12 +106,19 @@ function tunnel(proxy: URL, host: string, port: number, callback: (error: Error 
  * A keep-alive agent for `protocol` that tunnels through the environment's proxy, connecting directly to hosts
  * NO_PROXY names. `tlsOptions` (tests: a private CA) apply to the end-to-end TLS session.
  */
-export function createProxyAgent(protocol: Protocol, environment: NodeJS.ProcessEnv, tlsOptions: tls.ConnectionOptions = {}): http.Agent {
+export function createProxyAgent(
+  protocol: Protocol,
+  environment: NodeJS.ProcessEnv,
+  tlsOptions: tls.ConnectionOptions = {},
+): http.Agent {
   const proxy = proxyUrlFor(protocol, environment);
   if (protocol === 'https:') {
     const agent = new https.Agent({ keepAlive: true, ...tlsOptions });
     const direct = agent.createConnection.bind(agent);
-    agent.createConnection = ((options: tls.ConnectionOptions & { host: string; port?: number }, callback: (error: Error | null, socket?: Duplex) => void) => {
+    agent.createConnection = ((
+      options: tls.ConnectionOptions & { host: string; port?: number },
+      callback: (error: Error | null, socket?: Duplex) => void,
+    ) => {
       const port = Number(options.port || 443);
       if (!proxy || bypassesProxy(options.host, port, environment)) return direct(options as never, callback as never);
       tunnel(proxy, options.host, port, (error, socket) => {
@@ -97,7 +131,10 @@ export function createProxyAgent(protocol: Protocol, environment: NodeJS.Process
   }
   const agent = new http.Agent({ keepAlive: true });
   const direct = agent.createConnection.bind(agent);
-  agent.createConnection = ((options: { host: string; port?: number }, callback: (error: Error | null, socket?: Duplex) => void) => {
+  agent.createConnection = ((
+    options: { host: string; port?: number },
+    callback: (error: Error | null, socket?: Duplex) => void,
+  ) => {
     const port = Number(options.port || 80);
     if (!proxy || bypassesProxy(options.host, port, environment)) return direct(options as never, callback as never);
     tunnel(proxy, options.host, port, callback);

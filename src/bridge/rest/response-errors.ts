@@ -49,7 +49,9 @@ export function parseDetailMessage(message: string): ServiceErrorDetail | undefi
   if (trimmed.startsWith('{')) {
     try {
       const parsed = JSON.parse(trimmed) as Record<string, unknown>;
-      const text = [parsed['Message'], parsed['message']].find((value): value is string => typeof value === 'string' && value !== '');
+      const text = [parsed['Message'], parsed['message']].find(
+        (value): value is string => typeof value === 'string' && value !== '',
+      );
       const type = [parsed['TypeName'], parsed['ClassName'], parsed['typeName'], parsed['className']].find(
         (value): value is string => typeof value === 'string' && value !== '',
       );
@@ -148,7 +150,12 @@ export function errorFromResponse(response: ErrorResponse, context: ErrorContext
   const support = supportText(context.requestId, headers['request-id']);
 
   const tenantEvidence = unknownTenantEvidence(response, detail);
-  if (tenantEvidence !== undefined) return unknownTenantError(organization, `Exchange Online (${origin} answered HTTP ${status}: ${tenantEvidence})`, cmdlet);
+  if (tenantEvidence !== undefined)
+    return unknownTenantError(
+      organization,
+      `Exchange Online (${origin} answered HTTP ${status}: ${tenantEvidence})`,
+      cmdlet,
+    );
   if (isNotFound(status, detail) || (status === 404 && !detail?.exception && isODataNotFound(response.body))) {
     return notFound(detail?.text ?? `${cmdlet} found no such object (HTTP 404).`, organization, cmdlet);
   }
@@ -166,7 +173,7 @@ export function errorFromResponse(response: ErrorResponse, context: ErrorContext
     // Not Exchange saying "no such object": the URL is wrong. Reporting NotFound here would make resources drop state.
     return new UnreachableError(
       `${origin} answered HTTP 404 for the Exchange admin API without an Exchange error (${serviceText}).`,
-      'Check the `endpoint` and `organization` settings: the endpoint must be the Exchange Online host (https://outlook.office365.com or your cloud\'s equivalent).',
+      "Check the `endpoint` and `organization` settings: the endpoint must be the Exchange Online host (https://outlook.office365.com or your cloud's equivalent).",
       cmdlet,
     );
   }
@@ -187,7 +194,13 @@ export function errorFromResponse(response: ErrorResponse, context: ErrorContext
       cmdlet,
     );
   }
-  if (status === 502 || status === 503 || status === 504 || status === 408 || (detail?.exception && isTransientExceptionName(detail.exception))) {
+  if (
+    status === 502 ||
+    status === 503 ||
+    status === 504 ||
+    status === 408 ||
+    (detail?.exception && isTransientExceptionName(detail.exception))
+  ) {
     return new TransientError(
       withException(`Exchange Online is temporarily unable to run ${cmdlet} (HTTP ${status}): ${serviceText}`),
       'Try again in a few minutes.',
@@ -224,7 +237,10 @@ function notFound(text: string, organization: string, cmdlet: string): NotFoundE
  */
 function unknownTenantEvidence(response: ErrorResponse, detail: ServiceErrorDetail | undefined): string | undefined {
   if (response.status < 400 || response.status >= 500) return undefined;
-  const error = typeof response.body === 'object' && response.body !== null ? (response.body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
+  const error =
+    typeof response.body === 'object' && response.body !== null
+      ? (response.body as { error?: { code?: unknown; message?: unknown } }).error
+      : undefined;
   const code = typeof error?.code === 'string' ? error.code : undefined;
   const texts = [
     detail?.text,
@@ -240,7 +256,8 @@ function unknownTenantEvidence(response: ErrorResponse, detail: ServiceErrorDeta
 }
 
 /** Words that show a 403 is about permissions; without them the provider does not claim a role problem. */
-const PERMISSION_EVIDENCE = /not authori[sz]ed|access (is )?denied|permission|role|UnauthorizedAccess|insufficient privileges/i;
+const PERMISSION_EVIDENCE =
+  /not authori[sz]ed|access (is )?denied|permission|role|UnauthorizedAccess|insufficient privileges/i;
 
 /**
  * 403. The service answers it with a JSON reason, or with an empty (or NUL-padded) body and its reason only in the
@@ -248,11 +265,18 @@ const PERMISSION_EVIDENCE = /not authori[sz]ed|access (is )?denied|permission|ro
  * remedy says only what the evidence allows: the body's text and the diagnostics header are shown, and a role is
  * named as the fix only when one of them speaks of permissions.
  */
-function forbidden(detail: ServiceErrorDetail | undefined, headers: Record<string, string>, context: ErrorContext): AuthenticationError {
+function forbidden(
+  detail: ServiceErrorDetail | undefined,
+  headers: Record<string, string>,
+  context: ErrorContext,
+): AuthenticationError {
   const { cmdlet, organization } = context;
   const diagnostics = headerText(headers['x-ms-diagnostics']);
   const evidence = [detail?.text, diagnostics].filter((text): text is string => text !== undefined && text !== '');
-  const reason = evidence.length > 0 ? `: ${evidence.join('; x-ms-diagnostics: ')}` : ' with an empty body and no x-ms-diagnostics header';
+  const reason =
+    evidence.length > 0
+      ? `: ${evidence.join('; x-ms-diagnostics: ')}`
+      : ' with an empty body and no x-ms-diagnostics header';
   const message = `Exchange Online refused ${cmdlet} (HTTP 403)${reason}.${requestIds(context.requestId, headers['request-id'])}`;
   const remedy = evidence.some((text) => PERMISSION_EVIDENCE.test(text))
     ? `Assign the app's service principal an Exchange role that allows ${cmdlet} (for example the Exchange Administrator Entra role) in ${organization}; role changes can take up to an hour to apply.`
@@ -281,7 +305,10 @@ function requestIds(clientRequestId: string | undefined, serverRequestId: string
 function supportText(clientRequestId: string | undefined, serverRequestId: string | undefined): string {
   const server = headerText(serverRequestId);
   if (!clientRequestId && !server) return '';
-  const ids = [clientRequestId ? `client-request-id ${clientRequestId}` : undefined, server ? `request-id ${server}` : undefined].filter(Boolean);
+  const ids = [
+    clientRequestId ? `client-request-id ${clientRequestId}` : undefined,
+    server ? `request-id ${server}` : undefined,
+  ].filter(Boolean);
   return ` Quote ${ids.join(' and ')} if you contact Microsoft support.`;
 }
 
@@ -296,10 +323,14 @@ export function errorFromAdminApiErrors(entries: readonly unknown[], context: Er
       if (typeof entry === 'string') return parseDetailMessage(entry);
       if (typeof entry === 'object' && entry !== null) {
         const record = entry as Record<string, unknown>;
-        const text = [record['Message'], record['message'], record['ErrorMessage']].find((v): v is string => typeof v === 'string');
+        const text = [record['Message'], record['message'], record['ErrorMessage']].find(
+          (v): v is string => typeof v === 'string',
+        );
         if (text !== undefined) {
           const fromText = parseDetailMessage(text);
-          const type = [record['TypeName'], record['ClassName'], record['ExceptionType']].find((v): v is string => typeof v === 'string');
+          const type = [record['TypeName'], record['ClassName'], record['ExceptionType']].find(
+            (v): v is string => typeof v === 'string',
+          );
           return type && fromText ? { text: fromText.text, exception: shortTypeName(type) } : fromText;
         }
         return parseDetailMessage(JSON.stringify(entry));
@@ -308,13 +339,25 @@ export function errorFromAdminApiErrors(entries: readonly unknown[], context: Er
     })
     .filter((detail): detail is ServiceErrorDetail => detail !== undefined);
   const detail = details.find((d) => d.exception !== undefined) ?? details[0];
-  const text = details.length > 0 ? details.map((d) => (d.exception ? `${d.text} [${d.exception}]` : d.text)).join('; ') : 'an unreadable error entry';
+  const text =
+    details.length > 0
+      ? details.map((d) => (d.exception ? `${d.text} [${d.exception}]` : d.text)).join('; ')
+      : 'an unreadable error entry';
   if (details.some((d) => isConcurrencyLimitText(d.text))) {
-    return new ThrottledError(detail!.text, 'Lower the number of concurrent operations (for example `terraform apply -parallelism=2`) or try again later.', undefined, cmdlet);
+    return new ThrottledError(
+      detail!.text,
+      'Lower the number of concurrent operations (for example `terraform apply -parallelism=2`) or try again later.',
+      undefined,
+      cmdlet,
+    );
   }
   if (detail && isNotFound(400, detail)) return notFound(detail.text, organization, cmdlet); // by exception type only
   if (detail?.exception && isTransientExceptionName(detail.exception)) {
-    return new TransientError(`Exchange Online is temporarily unable to run ${cmdlet}: ${text}`, 'Try again in a few minutes.', cmdlet);
+    return new TransientError(
+      `Exchange Online is temporarily unable to run ${cmdlet}: ${text}`,
+      'Try again in a few minutes.',
+      cmdlet,
+    );
   }
   return new InvalidInputError(
     `${cmdlet} reported errors in an otherwise successful answer (@adminapi.errors): ${text}`,

@@ -9,7 +9,15 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { BATCH_LIMIT, type CmdletParameters, type CmdletRequest, type CmdletResult, type ExchangeBridge, type InvokeOptions, type Row } from '../bridge';
+import {
+  BATCH_LIMIT,
+  type CmdletParameters,
+  type CmdletRequest,
+  type CmdletResult,
+  type ExchangeBridge,
+  type InvokeOptions,
+  type Row,
+} from '../bridge';
 import { systemClock, type Clock } from '../clock';
 import {
   AuthenticationError,
@@ -19,7 +27,13 @@ import {
   ServiceBugError,
   UnreachableError,
 } from '../errors';
-import { createBridgeRetryPolicy, type AttemptContext, type RetryBudget, type RetryPolicy, type RetryPolicyOptions } from '../retry';
+import {
+  createBridgeRetryPolicy,
+  type AttemptContext,
+  type RetryBudget,
+  type RetryPolicy,
+  type RetryPolicyOptions,
+} from '../retry';
 import { isHeaderSafe, positiveInteger } from '../validate';
 import { adminApiPath, DEFAULT_ENDPOINT, parseEndpoint, validateOrganization } from './endpoint';
 import { isSameCloudHost, toPublicPort } from './hosts';
@@ -112,7 +126,8 @@ export class RestBridge implements ExchangeBridge {
       );
     }
     this.pageSize = positiveInteger('pageSize', options.pageSize ?? DEFAULT_PAGE_SIZE);
-    if (options.requestTimeoutMs !== undefined) this.requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs);
+    if (options.requestTimeoutMs !== undefined)
+      this.requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs);
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger;
     this.userAgent = options.userAgent ?? 'exoform';
@@ -123,11 +138,14 @@ export class RestBridge implements ExchangeBridge {
     const call = prepareCall(cmdlet, parameters, options.select);
     const budget: RetryBudget = { waitedMs: 0 };
     this.logger?.('debug', `invoking ${cmdlet}`, { cmdlet, parameters: parametersForLog(parameters) });
-    const first = await this.retry.run((attempt) => this.postInvoke(this.invokeCommandUrl(call), call, attempt, options.onSent), {
-      signal: options.signal,
-      cmdlet,
-      budget,
-    });
+    const first = await this.retry.run(
+      (attempt) => this.postInvoke(this.invokeCommandUrl(call), call, attempt, options.onSent),
+      {
+        signal: options.signal,
+        cmdlet,
+        budget,
+      },
+    );
     return await this.collectPages(first, call, options.signal, budget, options.onRows);
   }
 
@@ -141,7 +159,10 @@ export class RestBridge implements ExchangeBridge {
    * round), so there each call is a single round. The loop here serves direct use (tests, benchmarks, any caller
    * without the limiter): the endpoint refuses larger batches, and a fatal error stops the later rounds.
    */
-  async invokeBatch(requests: readonly CmdletRequest[], options: InvokeOptions = {}): Promise<Array<CmdletResult | ExchangeError>> {
+  async invokeBatch(
+    requests: readonly CmdletRequest[],
+    options: InvokeOptions = {},
+  ): Promise<Array<CmdletResult | ExchangeError>> {
     const results: Array<CmdletResult | ExchangeError | undefined> = new Array(requests.length);
     const calls: Array<{ index: number; call: PreparedCall }> = [];
     requests.forEach((request, index) => {
@@ -161,7 +182,11 @@ export class RestBridge implements ExchangeBridge {
       }
       fatal = await this.runBatchChunk(chunk, results, options.signal);
     }
-    return Array.from(results, (result) => result ?? new ServiceBugError('No result was recorded for this batch item.', 'Report this exoform bug.'));
+    return Array.from(
+      results,
+      (result) =>
+        result ?? new ServiceBugError('No result was recorded for this batch item.', 'Report this exoform bug.'),
+    );
   }
 
   async close(): Promise<void> {
@@ -191,11 +216,15 @@ export class RestBridge implements ExchangeBridge {
       let answeredBy: URL;
       try {
         const forceRefresh = renewToken;
-        ({ responses, answeredBy } = await this.retry.run((attempt) => this.postBatch(pending, { ...attempt, forceTokenRefresh: attempt.forceTokenRefresh || forceRefresh }), {
-          signal,
-          cmdlet: '$batch',
-          budget: requestBudget,
-        }));
+        ({ responses, answeredBy } = await this.retry.run(
+          (attempt) =>
+            this.postBatch(pending, { ...attempt, forceTokenRefresh: attempt.forceTokenRefresh || forceRefresh }),
+          {
+            signal,
+            cmdlet: '$batch',
+            budget: requestBudget,
+          },
+        ));
       } catch (error) {
         if (error instanceof CancelledError || !(error instanceof ExchangeError)) throw error;
         // The batch request itself failed for good: that is the outcome of the items still pending, and only theirs.
@@ -243,9 +272,17 @@ export class RestBridge implements ExchangeBridge {
     return fatal;
   }
 
-  private batchItemOutcome(response: BatchItemResponse | undefined, cmdlet: string, answeredBy: URL): AnsweredPage | ExchangeError {
+  private batchItemOutcome(
+    response: BatchItemResponse | undefined,
+    cmdlet: string,
+    answeredBy: URL,
+  ): AnsweredPage | ExchangeError {
     if (!response) {
-      return new ServiceBugError(`The $batch answer had no response for ${cmdlet}.`, 'Apply again; report it if it persists.', cmdlet);
+      return new ServiceBugError(
+        `The $batch answer had no response for ${cmdlet}.`,
+        'Apply again; report it if it persists.',
+        cmdlet,
+      );
     }
     if (response.status >= 200 && response.status < 300) {
       try {
@@ -254,14 +291,25 @@ export class RestBridge implements ExchangeBridge {
         return asExchangeError(error);
       }
     }
-    return errorFromResponse(response, { cmdlet, origin: this.endpoint, organization: this.organization, nowMs: this.clock.now() });
+    return errorFromResponse(response, {
+      cmdlet,
+      origin: this.endpoint,
+      organization: this.organization,
+      nowMs: this.clock.now(),
+    });
   }
 
   /** A 2xx page; `@adminapi.errors` on it fail the call (the module reports each entry and fails). */
   private successfulPage(body: unknown, cmdlet: string, requestId: string | undefined): ResultPage {
     const page = parseResultPage(body, cmdlet);
     if (page.errors.length > 0) {
-      throw errorFromAdminApiErrors(page.errors, { cmdlet, origin: this.endpoint, organization: this.organization, nowMs: this.clock.now(), requestId });
+      throw errorFromAdminApiErrors(page.errors, {
+        cmdlet,
+        origin: this.endpoint,
+        organization: this.organization,
+        nowMs: this.clock.now(),
+        requestId,
+      });
     }
     return page;
   }
@@ -269,7 +317,8 @@ export class RestBridge implements ExchangeBridge {
   /** The page's warnings for the user; the "more results" warning of a non-final page is dropped (logged at debug). */
   private warningsOf(page: ResultPage, cmdlet: string): string[] {
     const { shown, dropped } = pageWarnings(page);
-    if (dropped > 0) this.logger?.('debug', `dropped ${dropped} "more results available" warning(s) of a non-final page`, { cmdlet });
+    if (dropped > 0)
+      this.logger?.('debug', `dropped ${dropped} "more results available" warning(s) of a non-final page`, { cmdlet });
     return shown;
   }
 
@@ -292,10 +341,18 @@ export class RestBridge implements ExchangeBridge {
       if (page.nextLink) {
         const url = this.resolveNextLink(page.nextLink, page.answeredBy, call.cmdlet);
         if (url.href === previous) {
-          throw new ServiceBugError(`Exchange Online returned the same @odata.nextLink twice for ${call.cmdlet}.`, 'Apply again; report it if it persists.', call.cmdlet);
+          throw new ServiceBugError(
+            `Exchange Online returned the same @odata.nextLink twice for ${call.cmdlet}.`,
+            'Apply again; report it if it persists.',
+            call.cmdlet,
+          );
         }
         previous = url.href;
-        next = this.retry.run((attempt) => this.postInvoke(url, call, attempt), { signal, cmdlet: call.cmdlet, budget });
+        next = this.retry.run((attempt) => this.postInvoke(url, call, attempt), {
+          signal,
+          cmdlet: call.cmdlet,
+          budget,
+        });
         next.catch(() => undefined); // awaited below; if converting this page throws first, no rejection is left unhandled
         // The request is written once the promise chain above has run: let it go out before the rows are converted.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -317,7 +374,11 @@ export class RestBridge implements ExchangeBridge {
     try {
       url = toPublicPort(nextLink, answeredBy);
     } catch {
-      throw new ServiceBugError(`Exchange Online returned an unreadable @odata.nextLink for ${cmdlet}.`, 'Apply again; report it if it persists.', cmdlet);
+      throw new ServiceBugError(
+        `Exchange Online returned an unreadable @odata.nextLink for ${cmdlet}.`,
+        'Apply again; report it if it persists.',
+        cmdlet,
+      );
     }
     if (!isSameCloudHost(url, this.origin)) {
       throw new ServiceBugError(
@@ -330,11 +391,24 @@ export class RestBridge implements ExchangeBridge {
   }
 
   /** `onSent`: told when the request is on the wire (InvokeOptions.onSent; later calls are harmless). */
-  private async postInvoke(url: URL, call: PreparedCall, attempt: AttemptContext, onSent?: () => void): Promise<AnsweredPage> {
+  private async postInvoke(
+    url: URL,
+    call: PreparedCall,
+    attempt: AttemptContext,
+    onSent?: () => void,
+  ): Promise<AnsweredPage> {
     const body = JSON.stringify({ CmdletInput: call.cmdletInput });
     const headers = { 'X-CmdletName': call.cmdlet, Prefer: `odata.maxpagesize=${this.pageSize}` };
     const timeoutMs = this.timeoutFor([call.cmdlet]);
-    const { parsed, answeredBy, requestId } = await this.post(url, () => body, call.cmdlet, attempt, timeoutMs, headers, onSent);
+    const { parsed, answeredBy, requestId } = await this.post(
+      url,
+      () => body,
+      call.cmdlet,
+      attempt,
+      timeoutMs,
+      headers,
+      onSent,
+    );
     return { ...this.successfulPage(parsed, call.cmdlet, requestId), answeredBy };
   }
 
@@ -343,7 +417,10 @@ export class RestBridge implements ExchangeBridge {
    * absolute InvokeCommand URL of the host the batch goes to, and every item carries the full header set of the outer
    * request, Authorization included.
    */
-  private async postBatch(items: Array<{ call: PreparedCall }>, attempt: AttemptContext): Promise<{ responses: Map<string, BatchItemResponse>; answeredBy: URL }> {
+  private async postBatch(
+    items: Array<{ call: PreparedCall }>,
+    attempt: AttemptContext,
+  ): Promise<{ responses: Map<string, BatchItemResponse>; answeredBy: URL }> {
     const bodyFor = (target: URL, headers: Record<string, string>): string =>
       JSON.stringify({
         requests: items.map(({ call }, position) => ({
@@ -355,9 +432,16 @@ export class RestBridge implements ExchangeBridge {
         })),
       });
     const timeoutMs = this.timeoutFor(items.map(({ call }) => call.cmdlet));
-    const { parsed, answeredBy } = await this.post(this.url(adminApiPath(this.organization, '$batch')), bodyFor, '$batch', attempt, timeoutMs, {
-      Prefer: 'odata.continue-on-error',
-    });
+    const { parsed, answeredBy } = await this.post(
+      this.url(adminApiPath(this.organization, '$batch')),
+      bodyFor,
+      '$batch',
+      attempt,
+      timeoutMs,
+      {
+        Prefer: 'odata.continue-on-error',
+      },
+    );
     return { responses: parseBatchResponse(parsed), answeredBy };
   }
 
@@ -396,7 +480,15 @@ export class RestBridge implements ExchangeBridge {
     let url = target;
     for (let redirects = 0; ; redirects++) {
       const started = this.clock.now();
-      const response = await this.http.post({ url, body: bodyFor(url, headers), signal: attempt.signal, cmdlet, timeoutMs, headers, onSent });
+      const response = await this.http.post({
+        url,
+        body: bodyFor(url, headers),
+        signal: attempt.signal,
+        cmdlet,
+        timeoutMs,
+        headers,
+        onSent,
+      });
       // Rate headers (goexo reads them) are for diagnosis only: logged at debug, never shown to the user.
       this.logger?.('debug', `${cmdlet} answered HTTP ${response.status}`, {
         cmdlet,
@@ -415,7 +507,8 @@ export class RestBridge implements ExchangeBridge {
       const parsed = tryParseJson(response.body);
       if (response.status >= 200 && response.status < 300) return { parsed, answeredBy: url, requestId };
       // The retry after a 401 was refused too: a provider that cannot renew its token says why (expired or not).
-      if (response.status === 401 && attempt.forceTokenRefresh && this.tokenProvider.refusedTwice) throw this.tokenProvider.refusedTwice(this.clock.now(), cmdlet);
+      if (response.status === 401 && attempt.forceTokenRefresh && this.tokenProvider.refusedTwice)
+        throw this.tokenProvider.refusedTwice(this.clock.now(), cmdlet);
       throw errorFromResponse(
         { status: response.status, headers: response.headers, body: parsed },
         { cmdlet, origin: url.origin, organization: this.organization, nowMs: this.clock.now(), requestId },
@@ -429,26 +522,42 @@ export class RestBridge implements ExchangeBridge {
    */
   private redirectTarget(location: string | undefined, from: URL, redirects: number, cmdlet: string): URL {
     if (!location) {
-      throw new ServiceBugError(`Exchange Online redirected ${cmdlet} without a Location header.`, 'Apply again; report it if it persists.', cmdlet);
+      throw new ServiceBugError(
+        `Exchange Online redirected ${cmdlet} without a Location header.`,
+        'Apply again; report it if it persists.',
+        cmdlet,
+      );
     }
     if (redirects >= MAX_REDIRECTS) {
-      throw new ServiceBugError(`Exchange Online redirected ${cmdlet} more than ${MAX_REDIRECTS} times.`, 'Apply again later; report it if it persists.', cmdlet);
+      throw new ServiceBugError(
+        `Exchange Online redirected ${cmdlet} more than ${MAX_REDIRECTS} times.`,
+        'Apply again later; report it if it persists.',
+        cmdlet,
+      );
     }
     let next: URL;
     try {
       next = toPublicPort(location, from);
     } catch {
-      throw new ServiceBugError(`Exchange Online redirected ${cmdlet} to an unreadable Location.`, 'Apply again; report it if it persists.', cmdlet);
+      throw new ServiceBugError(
+        `Exchange Online redirected ${cmdlet} to an unreadable Location.`,
+        'Apply again; report it if it persists.',
+        cmdlet,
+      );
     }
     if (!isSameCloudHost(next, this.origin)) {
       throw new UnreachableError(
         `Exchange Online redirected ${cmdlet} to ${next.origin}, which is not a host of the cloud of ${this.endpoint}; the redirect was not followed, because the access token is only sent to that cloud's hosts.`,
-        'Check the `endpoint` setting (it must be your cloud\'s Exchange Online host, with no proxy in between that redirects elsewhere); if it is, report this redirect.',
+        "Check the `endpoint` setting (it must be your cloud's Exchange Online host, with no proxy in between that redirects elsewhere); if it is, report this redirect.",
         cmdlet,
       );
     }
     if (next.origin !== this.apiOrigin.origin) {
-      this.logger?.('info', `following Exchange Online to the tenant-specific host ${next.origin}`, { cmdlet, from: from.origin, to: next.origin });
+      this.logger?.('info', `following Exchange Online to the tenant-specific host ${next.origin}`, {
+        cmdlet,
+        from: from.origin,
+        to: next.origin,
+      });
       this.apiOrigin = new URL(next.origin);
     }
     return next;
@@ -461,16 +570,24 @@ export class RestBridge implements ExchangeBridge {
 
   /** The token for this attempt and the X-AnchorMailbox it calls for. */
   private async authorize(attempt: AttemptContext, cmdlet: string): Promise<{ token: string; anchor: string }> {
-    const token = await this.tokenProvider.getToken({ forceRefresh: attempt.forceTokenRefresh, signal: attempt.signal });
+    const token = await this.tokenProvider.getToken({
+      forceRefresh: attempt.forceTokenRefresh,
+      signal: attempt.signal,
+    });
     if (!isHeaderSafe(token)) {
-      throw new AuthenticationError(`${this.tokenProvider.describe()} produced a malformed access token.`, 'Check the credential settings.', undefined, cmdlet);
+      throw new AuthenticationError(
+        `${this.tokenProvider.describe()} produced a malformed access token.`,
+        'Check the credential settings.',
+        undefined,
+        cmdlet,
+      );
     }
     if (this.anchorOf?.token !== token) {
       const claims = decodeTokenClaims(token);
       if (tenantMismatch(claims, this.organization)) {
         throw new AuthenticationError(
           `The access token from ${this.tokenProvider.describe()} was issued for another tenant than \`organization\` (its tid claim differs).`,
-          'Set `organization` to the tenant the credentials belong to, or use credentials of this tenant. `exoform doctor` shows the token\'s tenant.',
+          "Set `organization` to the tenant the credentials belong to, or use credentials of this tenant. `exoform doctor` shows the token's tenant.",
           undefined,
           cmdlet,
         );
@@ -487,5 +604,10 @@ export class RestBridge implements ExchangeBridge {
 
 function asExchangeError(error: unknown): ExchangeError {
   if (error instanceof ExchangeError) return error;
-  return new ServiceBugError(`Unexpected failure: ${error instanceof Error ? error.message : String(error)}`, 'Report this exoform bug.', undefined, { cause: error });
+  return new ServiceBugError(
+    `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
+    'Report this exoform bug.',
+    undefined,
+    { cause: error },
+  );
 }

@@ -37,9 +37,13 @@ export function decodeTokenClaims(token: string): TokenClaims | undefined {
     const payload: unknown = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8'));
     if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return undefined;
     const claims = payload as Record<string, unknown>;
-    const text = (name: string): string | undefined => (typeof claims[name] === 'string' && claims[name] !== '' ? (claims[name] as string) : undefined);
-    const number = (name: string): number | undefined => (typeof claims[name] === 'number' && Number.isFinite(claims[name]) ? (claims[name] as number) : undefined);
-    const roles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : undefined;
+    const text = (name: string): string | undefined =>
+      typeof claims[name] === 'string' && claims[name] !== '' ? (claims[name] as string) : undefined;
+    const number = (name: string): number | undefined =>
+      typeof claims[name] === 'number' && Number.isFinite(claims[name]) ? (claims[name] as number) : undefined;
+    const roles = Array.isArray(claims.roles)
+      ? claims.roles.filter((role): role is string => typeof role === 'string')
+      : undefined;
     return {
       tid: text('tid'),
       aud: text('aud'),
@@ -80,5 +84,10 @@ export function anchorMailboxFor(claims: TokenClaims | undefined, organization: 
  * would fail, so the bridge says so plainly. A domain organization cannot be compared offline.
  */
 export function tenantMismatch(claims: TokenClaims | undefined, organization: string): boolean {
-  return claims?.tid !== undefined && isGuid(organization) && isGuid(claims.tid) && claims.tid.toLowerCase() !== organization.toLowerCase();
+  return (
+    claims?.tid !== undefined &&
+    isGuid(organization) &&
+    isGuid(claims.tid) &&
+    claims.tid.toLowerCase() !== organization.toLowerCase()
+  );
 }

@@ -10,7 +10,12 @@ import { AuthenticationError, CancelledError, ConfigurationError } from '../erro
 import { normalizeAccessToken } from '../settings';
 import { loadCertificate, type LoadedCertificate } from './client-certificate';
 import { validateOrganization, isGuid } from './endpoint';
-import { createMsalClient, msalErrorToExchangeError, type ConfidentialClient, type ConfidentialClientFactory } from './msal-client';
+import {
+  createMsalClient,
+  msalErrorToExchangeError,
+  type ConfidentialClient,
+  type ConfidentialClientFactory,
+} from './msal-client';
 
 export interface TokenRequestOptions {
   /** Bypass every cache: the service just refused the previous token. */
@@ -91,7 +96,7 @@ abstract class AppTokenProvider implements TokenProvider {
     if (!isGuid(String(options.clientId ?? '').trim())) {
       throw new ConfigurationError(
         'The `client_id` setting is not an application (client) id.',
-        'Set `client_id` to the Application (client) ID GUID shown on the app registration\'s Overview page.',
+        "Set `client_id` to the Application (client) ID GUID shown on the app registration's Overview page.",
         ['client_id'],
       );
     }
@@ -127,7 +132,11 @@ abstract class AppTokenProvider implements TokenProvider {
     let result: { accessToken: string } | null;
     try {
       this.client ??= this.createClient({
-        auth: { clientId: this.clientId, authority: `${this.authorityHost}/${this.organization}`, ...this.credential() },
+        auth: {
+          clientId: this.clientId,
+          authority: `${this.authorityHost}/${this.organization}`,
+          ...this.credential(),
+        },
       });
       // skipCache sends the request to Entra ID even when MSAL holds a token it still considers valid.
       result = await this.client.acquireTokenByClientCredential({ scopes: [this.scope], skipCache: forceRefresh });
@@ -155,7 +164,11 @@ export class ClientSecretTokenProvider extends AppTokenProvider {
   constructor(options: ClientSecretTokenProviderOptions) {
     super(options);
     if (!options.clientSecret) {
-      throw new ConfigurationError('The `client_secret` setting is empty.', 'Set `client_secret` to the secret\'s Value from the app registration.', ['client_secret']);
+      throw new ConfigurationError(
+        'The `client_secret` setting is empty.',
+        "Set `client_secret` to the secret's Value from the app registration.",
+        ['client_secret'],
+      );
     }
     this.clientSecret = options.clientSecret;
   }
@@ -196,7 +209,11 @@ export class CertificateTokenProvider extends AppTokenProvider {
   constructor(options: CertificateTokenProviderOptions) {
     super(options);
     if (!options.certificatePath) {
-      throw new ConfigurationError('The `certificate_path` setting is empty.', 'Set `certificate_path` to a PFX or PEM file.', ['certificate_path']);
+      throw new ConfigurationError(
+        'The `certificate_path` setting is empty.',
+        'Set `certificate_path` to a PFX or PEM file.',
+        ['certificate_path'],
+      );
     }
     this.certificatePath = options.certificatePath;
     this.certificatePassword = options.certificatePassword;
@@ -255,7 +272,8 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pro
  */
 export function describeTokenExpiry(token: string, nowMs: number): string {
   const exp = expiryClaim(token);
-  if (exp === undefined) return 'The token carries no readable `exp` claim (it is not a JSON Web Token), so whether it expired is unknown.';
+  if (exp === undefined)
+    return 'The token carries no readable `exp` claim (it is not a JSON Web Token), so whether it expired is unknown.';
   const at = new Date(exp * 1000).toISOString();
   const minutes = Math.round(Math.abs(nowMs - exp * 1000) / 60_000);
   return exp * 1000 <= nowMs

@@ -44,7 +44,8 @@ export interface WireTranscript {
 
 const REDACTED = '[redacted]';
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
-const SECRET_KEYS = /^(authorization|proxy-authorization|access_?token|refresh_?token|id_?token|client_?secret|password|certificate_?password|assertion|client_assertion)$/i;
+const SECRET_KEYS =
+  /^(authorization|proxy-authorization|access_?token|refresh_?token|id_?token|client_?secret|password|certificate_?password|assertion|client_assertion)$/i;
 const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /Bearer\s+[^\s",]+/gi;
 const SECRET_VARIABLES = ['EXO_ACCESS_TOKEN', 'EXO_CLIENT_SECRET', 'EXO_CERTIFICATE_PASSWORD'];
@@ -67,7 +68,9 @@ export function redactText(text: string, options: RedactionOptions = {}): string
   for (const tenant of options.tenants ?? []) {
     if (tenant.length < 3) continue;
     index += 1;
-    const placeholder = /^[0-9a-f-]{36}$/i.test(tenant) ? `00000000-0000-0000-0000-${String(index).padStart(12, '0')}` : `tenant${index}.example`;
+    const placeholder = /^[0-9a-f-]{36}$/i.test(tenant)
+      ? `00000000-0000-0000-0000-${String(index).padStart(12, '0')}`
+      : `tenant${index}.example`;
     out = out.replace(new RegExp(escapeRegExp(tenant), 'gi'), placeholder);
   }
   return out;
@@ -90,7 +93,8 @@ export function redactValue(value: unknown, options: RedactionOptions = {}): unk
 export function redactHeaders(headers: Record<string, string>, options: RedactionOptions = {}): Record<string, string> {
   const out: Record<string, string> = {};
   // Credential headers are left out altogether (their presence is not evidence anyone needs).
-  for (const [name, value] of Object.entries(headers)) if (!SECRET_HEADERS.has(name.toLowerCase())) out[name] = redactText(String(value), options);
+  for (const [name, value] of Object.entries(headers))
+    if (!SECRET_HEADERS.has(name.toLowerCase())) out[name] = redactText(String(value), options);
   return out;
 }
 
@@ -140,14 +144,27 @@ export class WireRecorder {
     const options: RedactionOptions = { secrets: this.secrets, tenants: this.options.tenants };
     this.exchanges.push({
       ...(label ? { label } : {}),
-      request: { method, url: redactText(String(request.url), options), headers: redactHeaders(request.headers, options), body: redactBody(request.body, options) },
-      response: { status: response.status, headers: redactHeaders(response.headers, options), body: redactBody(response.body, options) },
+      request: {
+        method,
+        url: redactText(String(request.url), options),
+        headers: redactHeaders(request.headers, options),
+        body: redactBody(request.body, options),
+      },
+      response: {
+        status: response.status,
+        headers: redactHeaders(response.headers, options),
+        body: redactBody(response.body, options),
+      },
     });
     this.flush();
   }
 
   transcript(): WireTranscript {
-    return { format: WIRE_TRANSCRIPT_FORMAT, source: this.options.source ?? 'exoform REST bridge (EXOFORM_WIRE_RECORD)', exchanges: this.exchanges };
+    return {
+      format: WIRE_TRANSCRIPT_FORMAT,
+      source: this.options.source ?? 'exoform REST bridge (EXOFORM_WIRE_RECORD)',
+      exchanges: this.exchanges,
+    };
   }
 
   /** Writes the file. A recording that cannot be written must not break the run: it warns once on stderr and stops. */
@@ -157,7 +174,9 @@ export class WireRecorder {
       writeFileSync(this.path, `${JSON.stringify(this.transcript(), null, 2)}\n`, { mode: 0o600 });
     } catch (error) {
       this.broken = true;
-      process.stderr.write(`exoform: cannot write the wire recording ${this.path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); recording stopped.\n`);
+      process.stderr.write(
+        `exoform: cannot write the wire recording ${this.path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); recording stopped.\n`,
+      );
     }
   }
 }

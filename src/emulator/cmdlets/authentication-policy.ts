@@ -20,7 +20,9 @@ import { BoundParameters, CmdletDefinition, ParameterSpec, eagerRows } from './r
 
 export const MAX_POLICY_NAME_LENGTH = 64;
 
-const SWITCH_PARAMETERS: Record<string, ParameterSpec> = Object.fromEntries(BASIC_AUTH_SWITCHES.map((s) => [s, { type: 'SwitchParameter' }]));
+const SWITCH_PARAMETERS: Record<string, ParameterSpec> = Object.fromEntries(
+  BASIC_AUTH_SWITCHES.map((s) => [s, { type: 'SwitchParameter' }]),
+);
 
 export function renderAuthenticationPolicy(policy: AuthenticationPolicyRecord, tenant: Tenant): Row {
   const row: Row = {
@@ -31,17 +33,21 @@ export function renderAuthenticationPolicy(policy: AuthenticationPolicyRecord, t
     DistinguishedName: policy.DistinguishedName,
   };
   for (const sw of BASIC_AUTH_SWITCHES) row[sw] = policy[sw];
-  Object.assign(row, {
-    AdminDisplayName: '',
-    ExchangeVersion: '0.20 (15.0.0.0)',
-    ObjectCategory: `${EMULATED_FOREST}/Configuration/Schema/ms-Exch-Auth-Policy`,
-    ObjectClass: ['top', 'msExchAuthPolicy'],
-    OrganizationId: `${EMULATED_FOREST}/Microsoft Exchange Hosted Organizations/${tenant.initialDomain} - ${EMULATED_FOREST}/ConfigurationUnits/${tenant.initialDomain}/Configuration`,
-    WhenChanged: policy.WhenChangedUTC,
-    WhenChangedUTC: policy.WhenChangedUTC,
-    IsValid: true,
-    ObjectState: 'Unchanged',
-  }, tenant.unmodelledProperties['Get-AuthenticationPolicy']);
+  Object.assign(
+    row,
+    {
+      AdminDisplayName: '',
+      ExchangeVersion: '0.20 (15.0.0.0)',
+      ObjectCategory: `${EMULATED_FOREST}/Configuration/Schema/ms-Exch-Auth-Policy`,
+      ObjectClass: ['top', 'msExchAuthPolicy'],
+      OrganizationId: `${EMULATED_FOREST}/Microsoft Exchange Hosted Organizations/${tenant.initialDomain} - ${EMULATED_FOREST}/ConfigurationUnits/${tenant.initialDomain}/Configuration`,
+      WhenChanged: policy.WhenChangedUTC,
+      WhenChangedUTC: policy.WhenChangedUTC,
+      IsValid: true,
+      ObjectState: 'Unchanged',
+    },
+    tenant.unmodelledProperties['Get-AuthenticationPolicy'],
+  );
   return row;
 }
 
@@ -68,8 +74,10 @@ export const newAuthenticationPolicy: CmdletDefinition = {
   run: ({ tenant, now }, parameters) => {
     const name = parameters.Name as string;
     if (name.length > MAX_POLICY_NAME_LENGTH) {
-      throw wireErrors.argumentValidation('Name',
-        `The character length of the ${name.length} argument is too long. Shorten the character length of the argument so it is fewer than or equal to "${MAX_POLICY_NAME_LENGTH}" characters, and then try the command again.`);
+      throw wireErrors.argumentValidation(
+        'Name',
+        `The character length of the ${name.length} argument is too long. Shorten the character length of the argument so it is fewer than or equal to "${MAX_POLICY_NAME_LENGTH}" characters, and then try the command again.`,
+      );
     }
     const existing = tenant.authenticationPolicies.find((p) => p.Name.toLowerCase() === name.toLowerCase());
     if (existing) throw wireErrors.objectAlreadyExists(existing.DistinguishedName);
@@ -103,9 +111,10 @@ export const getAuthenticationPolicy: CmdletDefinition = {
   run: ({ tenant }, parameters) => {
     const identity = parameters.Identity as string | null | undefined;
     // The pitfall: no identity, null or "" all mean "every policy".
-    const policies = identity === undefined || identity === null || identity.trim() === ''
-      ? [...tenant.authenticationPolicies]
-      : [requirePolicy(tenant, identity)];
+    const policies =
+      identity === undefined || identity === null || identity.trim() === ''
+        ? [...tenant.authenticationPolicies]
+        : [requirePolicy(tenant, identity)];
     return { rows: eagerRows(policies.map((p) => renderAuthenticationPolicy(p, tenant))), warnings: [] };
   },
 };
@@ -124,5 +133,8 @@ export const removeAuthenticationPolicy: CmdletDefinition = {
 };
 
 export const AUTHENTICATION_POLICY_CMDLETS: readonly CmdletDefinition[] = [
-  newAuthenticationPolicy, setAuthenticationPolicy, getAuthenticationPolicy, removeAuthenticationPolicy,
+  newAuthenticationPolicy,
+  setAuthenticationPolicy,
+  getAuthenticationPolicy,
+  removeAuthenticationPolicy,
 ];

@@ -31,15 +31,20 @@ export const DEFAULT_RESULT_SIZE = 1000;
 export const RESULT_SIZE_DEFAULT_WARNING =
   'By default, only the first 1000 items are returned. Use the ResultSize parameter to specify the number of items returned. ' +
   'To return all items, specify "-ResultSize Unlimited". Be aware that, depending on the actual number of items, returning all ' +
-  'items can take a long time and consume a large amount of memory. Also, we don\'t recommend storing the results in a variable. ' +
+  "items can take a long time and consume a large amount of memory. Also, we don't recommend storing the results in a variable. " +
   'Instead, pipe the results to another task or script to perform batch changes.';
 
 export const RESULT_SIZE_EXCEEDED_WARNING =
   'There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter.';
 
 /** Applies -ResultSize (default 1000, with Exchange's warnings) to a list of matches. */
-export function limitResults<T>(matches: readonly T[], resultSize: BoundParameters[string] | undefined, warnings: string[]): readonly T[] {
-  const limit = resultSize === 'Unlimited' ? Infinity : typeof resultSize === 'number' ? resultSize : DEFAULT_RESULT_SIZE;
+export function limitResults<T>(
+  matches: readonly T[],
+  resultSize: BoundParameters[string] | undefined,
+  warnings: string[],
+): readonly T[] {
+  const limit =
+    resultSize === 'Unlimited' ? Infinity : typeof resultSize === 'number' ? resultSize : DEFAULT_RESULT_SIZE;
   if (matches.length <= limit) return matches;
   warnings.push(resultSize === undefined ? RESULT_SIZE_DEFAULT_WARNING : RESULT_SIZE_EXCEEDED_WARNING);
   return matches.slice(0, limit);
@@ -49,7 +54,6 @@ export function limitResults<T>(matches: readonly T[], resultSize: BoundParamete
 export function notModifiedWarning(identity: string): string {
   return `The command completed successfully but no settings of '${identity}' have been modified.`;
 }
-
 
 const SERVER_LEGACY_DN = `/o=ExchangeLabs/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=${EMULATED_SERVER.split('.')[0]}`;
 
@@ -220,7 +224,11 @@ export const getCasMailbox: CmdletDefinition = {
 // Set-CASMailbox
 
 /** For Set- cmdlets: exactly one recipient, or the error Exchange gives (not found / ambiguous). */
-export function requireOneRecipient(tenant: Tenant, identity: string, accept: (r: RecipientRecord) => boolean): RecipientRecord {
+export function requireOneRecipient(
+  tenant: Tenant,
+  identity: string,
+  accept: (r: RecipientRecord) => boolean,
+): RecipientRecord {
   const resolution = resolveRecipient(tenant, identity);
   if (resolution.kind === 'ambiguous') {
     const candidates = resolution.matches.filter(accept);

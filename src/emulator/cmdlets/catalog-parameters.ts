@@ -37,18 +37,18 @@ const MULTI_VALUED: CatalogParameter = { type: 'System.Object', declaredType: 'M
 
 /** The 12 switches New- and Set-AuthenticationPolicy both declare (`AllowBasicAuthPowershell` with a lower-case "shell"). */
 const ALLOW_BASIC_AUTH_SWITCHES: CatalogCmdlet = {
-    AllowBasicAuthActiveSync: SWITCH,
-    AllowBasicAuthAutodiscover: SWITCH,
-    AllowBasicAuthImap: SWITCH,
-    AllowBasicAuthMapi: SWITCH,
-    AllowBasicAuthOfflineAddressBook: SWITCH,
-    AllowBasicAuthOutlookService: SWITCH,
-    AllowBasicAuthPop: SWITCH,
-    AllowBasicAuthPowershell: SWITCH,
-    AllowBasicAuthReportingWebServices: SWITCH,
-    AllowBasicAuthRpc: SWITCH,
-    AllowBasicAuthSmtp: SWITCH,
-    AllowBasicAuthWebServices: SWITCH,
+  AllowBasicAuthActiveSync: SWITCH,
+  AllowBasicAuthAutodiscover: SWITCH,
+  AllowBasicAuthImap: SWITCH,
+  AllowBasicAuthMapi: SWITCH,
+  AllowBasicAuthOfflineAddressBook: SWITCH,
+  AllowBasicAuthOutlookService: SWITCH,
+  AllowBasicAuthPop: SWITCH,
+  AllowBasicAuthPowershell: SWITCH,
+  AllowBasicAuthReportingWebServices: SWITCH,
+  AllowBasicAuthRpc: SWITCH,
+  AllowBasicAuthSmtp: SWITCH,
+  AllowBasicAuthWebServices: SWITCH,
 };
 
 /** Per cmdlet, every parameter the server's catalog lists for it: no more, no fewer. */
@@ -355,7 +355,11 @@ export const CATALOG_PARAMETERS: Readonly<Record<string, CatalogCmdlet>> = {
     RequiredCharsetCoverage: INT,
     SendFromAliasEnabled: BOOL,
     SharedDomainEmailAddressFlowEnabled: BOOL,
-    ShortenEventScopeDefault: { type: 'System.Object', declaredType: 'ShortenEventScopeMode', mandatoryInSet: 'ShortenEventScopeParameter' },
+    ShortenEventScopeDefault: {
+      type: 'System.Object',
+      declaredType: 'ShortenEventScopeMode',
+      mandatoryInSet: 'ShortenEventScopeParameter',
+    },
     SiteMailboxCreationURL: { type: 'uri', declaredType: 'Uri' },
     SmtpActionableMessagesEnabled: BOOL,
     TenantAdminNotificationForDelayedDelicensingEnabled: BOOL,

@@ -64,12 +64,18 @@ export const setOrganizationConfig: CmdletDefinition = {
   shouldProcess: true,
   run: ({ tenant }, parameters) => {
     if (!('DefaultAuthenticationPolicy' in parameters) || parameters.WhatIf === true) {
-      return { rows: eagerRows([]), warnings: parameters.WhatIf === true ? [] : [notModifiedWarning(tenant.initialDomain)] };
+      return {
+        rows: eagerRows([]),
+        warnings: parameters.WhatIf === true ? [] : [notModifiedWarning(tenant.initialDomain)],
+      };
     }
     const given = parameters.DefaultAuthenticationPolicy as string | null;
     if (given === '') {
-      throw wireErrors.argumentBinding('DefaultAuthenticationPolicy', 'ParameterArgumentValidationErrorEmptyStringNotAllowed',
-        "Cannot bind argument to parameter 'DefaultAuthenticationPolicy' because it is an empty string. Use $null to clear the default.");
+      throw wireErrors.argumentBinding(
+        'DefaultAuthenticationPolicy',
+        'ParameterArgumentValidationErrorEmptyStringNotAllowed',
+        "Cannot bind argument to parameter 'DefaultAuthenticationPolicy' because it is an empty string. Use $null to clear the default.",
+      );
     }
     let name: string | null = null;
     if (given !== null) {

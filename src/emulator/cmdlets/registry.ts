@@ -61,7 +61,8 @@ function projectRow(row: Row, names: readonly string[]): Row {
 export function eagerRows(rows: Row[]): RowSet {
   return {
     count: rows.length,
-    page: (start, end, select) => (select ? rows.slice(start, end).map((row) => projectRow(row, select)) : rows.slice(start, end)),
+    page: (start, end, select) =>
+      select ? rows.slice(start, end).map((row) => projectRow(row, select)) : rows.slice(start, end),
   };
 }
 
@@ -137,7 +138,10 @@ export class CmdletRegistry {
   private readonly byName = new Map<string, CmdletDefinition>();
 
   /** Throws when a definition strays from the server's catalog (see checkAgainstCatalog). */
-  constructor(definitions: readonly CmdletDefinition[], catalog: Readonly<Record<string, CatalogCmdlet>> = CATALOG_PARAMETERS) {
+  constructor(
+    definitions: readonly CmdletDefinition[],
+    catalog: Readonly<Record<string, CatalogCmdlet>> = CATALOG_PARAMETERS,
+  ) {
     for (const definition of definitions) {
       checkAgainstCatalog(definition, catalog[definition.name]);
       this.byName.set(definition.name.toLowerCase(), definition);
@@ -161,16 +165,20 @@ export class CmdletRegistry {
  */
 export function checkAgainstCatalog(definition: CmdletDefinition, catalog: CatalogCmdlet | undefined): void {
   const where = `Emulator cmdlet ${definition.name}`;
-  if (!catalog) throw new Error(`${where} is not in the server's cmdlet catalog (src/emulator/cmdlets/catalog-parameters.ts).`);
+  if (!catalog)
+    throw new Error(`${where} is not in the server's cmdlet catalog (src/emulator/cmdlets/catalog-parameters.ts).`);
   for (const [name, spec] of Object.entries(definition.parameters)) {
     const entry = catalog[name];
     if (!entry) throw new Error(`${where} models -${name}, which the server's catalog does not list for it.`);
     if ((spec.mandatory ?? false) !== (entry.mandatory ?? false)) {
-      throw new Error(`${where}: -${name} is ${entry.mandatory ? '' : 'not '}mandatory in the server's catalog; model it so.`);
+      throw new Error(
+        `${where}: -${name} is ${entry.mandatory ? '' : 'not '}mandatory in the server's catalog; model it so.`,
+      );
     }
   }
   for (const [name, entry] of Object.entries(catalog)) {
-    if (entry.mandatory && !(name in definition.parameters)) throw new Error(`${where} must model the catalog's mandatory -${name}.`);
+    if (entry.mandatory && !(name in definition.parameters))
+      throw new Error(`${where} must model the catalog's mandatory -${name}.`);
   }
 }
 
@@ -191,7 +199,10 @@ function catalogSpelling(cmdlet: string, given: string): string | undefined {
  * parameter the server's catalog lists but the emulator does not model gets PowerShell's unknown-parameter error with a
  * note saying so (how the service would answer is unknown: it would run the cmdlet).
  */
-export function bindParameters(definition: CmdletDefinition, raw: Readonly<Record<string, JsonValue>>): BoundParameters {
+export function bindParameters(
+  definition: CmdletDefinition,
+  raw: Readonly<Record<string, JsonValue>>,
+): BoundParameters {
   const specs: Record<string, ParameterSpec> = {
     ...COMMON_PARAMETERS,
     ...(definition.shouldProcess ? SHOULD_PROCESS_PARAMETERS : {}),
@@ -205,20 +216,27 @@ export function bindParameters(definition: CmdletDefinition, raw: Readonly<Recor
       const unmodelled = catalogSpelling(definition.name, given);
       throw wireErrors.unknownParameter(
         given,
-        unmodelled ? ` (${definition.name} has a parameter '${unmodelled}' in Exchange Online, but the exoform emulator does not model it; see src/emulator/FIDELITY.md.)` : '',
+        unmodelled
+          ? ` (${definition.name} has a parameter '${unmodelled}' in Exchange Online, but the exoform emulator does not model it; see src/emulator/FIDELITY.md.)`
+          : '',
       );
     }
     if (name in bound) {
       // Two JSON keys differing only in case name the same PowerShell parameter.
-      throw wireErrors.parameterBinding('ParameterAlreadyBound',
+      throw wireErrors.parameterBinding(
+        'ParameterAlreadyBound',
         `Cannot bind parameter because parameter '${name}' is specified more than once. To provide multiple values to parameters ` +
-          'that can accept multiple values, use the array syntax. For example, "-parameter value1,value2,value3".');
+          'that can accept multiple values, use the array syntax. For example, "-parameter value1,value2,value3".',
+      );
     }
     bound[name] = convert(name, specs[name]!, value);
   }
   for (const [name, spec] of Object.entries(specs)) {
     if (spec.mandatory && !(name in bound)) {
-      throw wireErrors.parameterBinding('MissingMandatoryParameter', `Cannot process command because of one or more missing mandatory parameters: ${name}.`);
+      throw wireErrors.parameterBinding(
+        'MissingMandatoryParameter',
+        `Cannot process command because of one or more missing mandatory parameters: ${name}.`,
+      );
     }
   }
   return bound;
@@ -237,10 +255,18 @@ function dotNetTypeOf(value: JsonValue): string {
 function convert(name: string, spec: ParameterSpec, value: JsonValue): BoundValue {
   // Mandatory parameters refuse null and "" before any conversion, with PowerShell's own texts.
   if (spec.mandatory && value === null) {
-    throw wireErrors.argumentBinding(name, 'ParameterArgumentValidationErrorNullNotAllowed', `Cannot bind argument to parameter '${name}' because it is null.`);
+    throw wireErrors.argumentBinding(
+      name,
+      'ParameterArgumentValidationErrorNullNotAllowed',
+      `Cannot bind argument to parameter '${name}' because it is null.`,
+    );
   }
   if (spec.mandatory && value === '') {
-    throw wireErrors.argumentBinding(name, 'ParameterArgumentValidationErrorEmptyStringNotAllowed', `Cannot bind argument to parameter '${name}' because it is an empty string.`);
+    throw wireErrors.argumentBinding(
+      name,
+      'ParameterArgumentValidationErrorEmptyStringNotAllowed',
+      `Cannot bind argument to parameter '${name}' because it is an empty string.`,
+    );
   }
   if (value === null) {
     if (spec.nullable) return null;
@@ -248,50 +274,72 @@ function convert(name: string, spec: ParameterSpec, value: JsonValue): BoundValu
       throw wireErrors.argumentTransformation(name, 'Cannot convert null to type "System.DateTime".');
     }
     if (spec.type === 'Boolean') {
-      throw wireErrors.argumentTransformation(name,
-        'Cannot convert value "" to type "System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.');
+      throw wireErrors.argumentTransformation(
+        name,
+        'Cannot convert value "" to type "System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.',
+      );
     }
-    throw wireErrors.argumentValidation(name, 'The argument is null. Provide a valid value for the argument, and then try running the command again.');
+    throw wireErrors.argumentValidation(
+      name,
+      'The argument is null. Provide a valid value for the argument, and then try running the command again.',
+    );
   }
   switch (spec.type) {
     case 'Boolean':
       if (typeof value === 'boolean') return value;
       if (typeof value === 'number') return value !== 0;
-      throw wireErrors.argumentTransformation(name,
-        `Cannot convert value "${dotNetTypeOf(value)}" to type "System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.`);
+      throw wireErrors.argumentTransformation(
+        name,
+        `Cannot convert value "${dotNetTypeOf(value)}" to type "System.Boolean". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.`,
+      );
     case 'SwitchParameter':
       if (typeof value === 'boolean') return value;
-      throw wireErrors.argumentTransformation(name,
-        `Cannot convert the "${describeValue(value)}" value of type "${dotNetTypeOf(value)}" to type "System.Management.Automation.SwitchParameter".`);
+      throw wireErrors.argumentTransformation(
+        name,
+        `Cannot convert the "${describeValue(value)}" value of type "${dotNetTypeOf(value)}" to type "System.Management.Automation.SwitchParameter".`,
+      );
     case 'String':
       if (typeof value === 'string') return value;
       if (typeof value === 'number') return String(value);
       if (typeof value === 'boolean') return value ? 'True' : 'False';
-      throw wireErrors.argumentTransformation(name,
-        `Cannot convert the "${dotNetTypeOf(value)}" value of type "${dotNetTypeOf(value)}" to type "System.String".`);
+      throw wireErrors.argumentTransformation(
+        name,
+        `Cannot convert the "${dotNetTypeOf(value)}" value of type "${dotNetTypeOf(value)}" to type "System.String".`,
+      );
     case 'Unlimited': {
       if (typeof value === 'string' && value.toLowerCase() === 'unlimited') return 'Unlimited';
-      const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+      const n =
+        typeof value === 'number'
+          ? value
+          : typeof value === 'string' && /^\s*\d+\s*$/.test(value)
+            ? Number(value)
+            : NaN;
       if (Number.isInteger(n) && n >= 1 && n <= 0xffffffff) return n;
-      throw wireErrors.argumentTransformation(name,
+      throw wireErrors.argumentTransformation(
+        name,
         `Cannot convert value "${typeof value === 'string' ? value : JSON.stringify(value)}" to type "Microsoft.Exchange.Data.Unlimited\`1[System.UInt32]". ` +
-          'Use a whole number from 1 or "Unlimited".');
+          'Use a whole number from 1 or "Unlimited".',
+      );
     }
     case 'StringArray': {
       const items = Array.isArray(value) ? value : [value];
       return items.map((item) => {
         if (typeof item === 'string') return item;
         if (typeof item === 'number' || typeof item === 'boolean') return String(item);
-        throw wireErrors.argumentTransformation(name,
-          `Cannot convert the "${describeValue(item)}" value of type "${dotNetTypeOf(item)}" to type "System.String".`);
+        throw wireErrors.argumentTransformation(
+          name,
+          `Cannot convert the "${describeValue(item)}" value of type "${dotNetTypeOf(item)}" to type "System.String".`,
+        );
       });
     }
     case 'DateTime': {
       const parsed = typeof value === 'string' ? parseDateTime(value) : undefined;
       if (parsed) return parsed.toISOString();
       const shown = typeof value === 'string' ? value : dotNetTypeOf(value);
-      throw wireErrors.argumentTransformation(name,
-        `Cannot convert value "${shown}" to type "System.DateTime". Error: "String '${shown}' was not recognized as a valid DateTime."`);
+      throw wireErrors.argumentTransformation(
+        name,
+        `Cannot convert value "${shown}" to type "System.DateTime". Error: "String '${shown}' was not recognized as a valid DateTime."`,
+      );
     }
   }
 }
@@ -311,7 +359,15 @@ export function parseDateTime(text: string): Date | undefined {
   const us = iso ? null : US_DATE.exec(trimmed);
   if (iso) {
     const fraction = iso[7] ? Math.floor(Number(`0${iso[7]}`) * 1000) : 0;
-    parts = [Number(iso[1]), Number(iso[2]), Number(iso[3]), Number(iso[4] ?? 0), Number(iso[5] ?? 0), Number(iso[6] ?? 0), fraction];
+    parts = [
+      Number(iso[1]),
+      Number(iso[2]),
+      Number(iso[3]),
+      Number(iso[4] ?? 0),
+      Number(iso[5] ?? 0),
+      Number(iso[6] ?? 0),
+      fraction,
+    ];
     zone = iso[8];
   } else if (us) {
     let hour = Number(us[4] ?? 0);
@@ -323,8 +379,17 @@ export function parseDateTime(text: string): Date | undefined {
   } else {
     return undefined;
   }
-  const [year, month, day, hour, minute, second, ms] = parts as [number, number, number, number, number, number, number];
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59 || year < 1) return undefined;
+  const [year, month, day, hour, minute, second, ms] = parts as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59 || year < 1)
+    return undefined;
   let time = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   const check = new Date(time);
   if (check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return undefined; // 31 February and the like

@@ -66,12 +66,18 @@ export const setTransportConfig: CmdletDefinition = {
   shouldProcess: true,
   run: ({ tenant, now }, parameters) => {
     const patch: { SmtpClientAuthenticationDisabled?: boolean; AllowLegacyTLSClients?: boolean | null } = {};
-    if ('SmtpClientAuthenticationDisabled' in parameters) patch.SmtpClientAuthenticationDisabled = parameters.SmtpClientAuthenticationDisabled as boolean;
-    if ('AllowLegacyTLSClients' in parameters) patch.AllowLegacyTLSClients = parameters.AllowLegacyTLSClients as boolean | null;
+    if ('SmtpClientAuthenticationDisabled' in parameters)
+      patch.SmtpClientAuthenticationDisabled = parameters.SmtpClientAuthenticationDisabled as boolean;
+    if ('AllowLegacyTLSClients' in parameters)
+      patch.AllowLegacyTLSClients = parameters.AllowLegacyTLSClients as boolean | null;
     if (parameters.WhatIf === true) return { rows: eagerRows([]), warnings: [] };
     const changed = tenant.setTransportConfig(patch, now);
     // The real service says so when a Set- changes nothing; providers surface it as a warning.
-    const warnings = changed ? [] : [`The command completed successfully but no settings of '${transportConfigIdentity(tenant)}' have been modified.`];
+    const warnings = changed
+      ? []
+      : [
+          `The command completed successfully but no settings of '${transportConfigIdentity(tenant)}' have been modified.`,
+        ];
     return { rows: eagerRows([]), warnings };
   },
 };

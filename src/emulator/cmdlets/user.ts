@@ -36,7 +36,8 @@ const USER_PROPERTIES: PropertyGetters<RecipientRecord> = {
   STSRefreshTokensValidFrom: (r) => r.STSRefreshTokensValidFrom,
   AccountDisabled: () => false,
   IsDirSynced: () => false,
-  OrganizationId: (_r, tenant) => `${EMULATED_FOREST}/Microsoft Exchange Hosted Organizations/${tenant.initialDomain} - ${EMULATED_FOREST}/ConfigurationUnits/${tenant.initialDomain}/Configuration`,
+  OrganizationId: (_r, tenant) =>
+    `${EMULATED_FOREST}/Microsoft Exchange Hosted Organizations/${tenant.initialDomain} - ${EMULATED_FOREST}/ConfigurationUnits/${tenant.initialDomain}/Configuration`,
   ExchangeVersion: () => '0.20 (15.0.0.0)',
   WhenCreatedUTC: (r) => r.WhenCreatedUTC,
   IsValid: () => true,
@@ -81,7 +82,8 @@ export const getUser: CmdletDefinition = {
       case 'none':
         throw wireErrors.objectNotFound(identity ?? '');
     }
-    if ('Filter' in parameters) matches = matches.filter(authenticationPolicyPredicate(tenant, parameters.Filter as string));
+    if ('Filter' in parameters)
+      matches = matches.filter(authenticationPolicyPredicate(tenant, parameters.Filter as string));
     else if (resolution.kind === 'all') matches = [...matches]; // a snapshot: paging must not see later changes
     const warnings: string[] = [];
     const limited = limitResults(matches, parameters.ResultSize, warnings);
@@ -104,8 +106,11 @@ export const setUser: CmdletDefinition = {
     if ('AuthenticationPolicy' in parameters) {
       const given = parameters.AuthenticationPolicy as string | null;
       if (given === '') {
-        throw wireErrors.argumentBinding('AuthenticationPolicy', 'ParameterArgumentValidationErrorEmptyStringNotAllowed',
-          "Cannot bind argument to parameter 'AuthenticationPolicy' because it is an empty string. Use $null to remove the assignment.");
+        throw wireErrors.argumentBinding(
+          'AuthenticationPolicy',
+          'ParameterArgumentValidationErrorEmptyStringNotAllowed',
+          "Cannot bind argument to parameter 'AuthenticationPolicy' because it is an empty string. Use $null to remove the assignment.",
+        );
       }
       if (given === null) patch.AuthenticationPolicy = null;
       else {
@@ -114,7 +119,8 @@ export const setUser: CmdletDefinition = {
         patch.AuthenticationPolicy = policy.Name;
       }
     }
-    if ('StsRefreshTokensValidFrom' in parameters) patch.STSRefreshTokensValidFrom = parameters.StsRefreshTokensValidFrom as string;
+    if ('StsRefreshTokensValidFrom' in parameters)
+      patch.STSRefreshTokensValidFrom = parameters.StsRefreshTokensValidFrom as string;
     if (parameters.WhatIf === true) return { rows: eagerRows([]), warnings: [] };
     const updated = tenant.updateRecipient(recipient, patch);
     return { rows: eagerRows([]), warnings: updated === recipient ? [notModifiedWarning(recipient.Name)] : [] };

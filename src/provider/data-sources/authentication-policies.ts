@@ -39,7 +39,11 @@ export const authenticationPoliciesSchema: Schema = {
           `switch (${SWITCH_ATTRIBUTES.map((s) => `\`${s.attribute}\``).join(', ')}).`,
       },
       names: { type: ['list', 'string'], computed: true, description: 'The policy names, sorted.' },
-      default_policy: { type: 'string', computed: true, description: 'The name of the organization default policy; null when there is none.' },
+      default_policy: {
+        type: 'string',
+        computed: true,
+        description: 'The name of the organization default policy; null when there is none.',
+      },
     },
   },
 };
@@ -50,11 +54,17 @@ export const authenticationPoliciesDataSource: DataSourceDefinition<ExchangeClie
 
   async read(context) {
     const exchange = exchangeSession(context);
-    const [policies, defaultReference] = await Promise.all([listAuthenticationPolicies(exchange), readDefaultAuthenticationPolicy(exchange)]);
+    const [policies, defaultReference] = await Promise.all([
+      listAuthenticationPolicies(exchange),
+      readDefaultAuthenticationPolicy(exchange),
+    ]);
     policies.sort((a, b) => a.name.localeCompare(b.name));
     const rows = await Promise.all(
       policies.map(async (policy) => {
-        const users = await listUsersWithAuthenticationPolicy(exchange, { distinguishedName: policy.distinguishedName, matches: (reference) => refersToPolicy(reference, policy) });
+        const users = await listUsersWithAuthenticationPolicy(exchange, {
+          distinguishedName: policy.distinguishedName,
+          matches: (reference) => refersToPolicy(reference, policy),
+        });
         const row: Record<string, string | boolean | string[]> = {
           name: policy.name,
           guid: policy.guid,

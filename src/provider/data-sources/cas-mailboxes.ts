@@ -27,7 +27,7 @@ export const casMailboxesSchema: Schema = {
   block: {
     description:
       'Every mailbox with its SMTP AUTH setting (`enabled`, `disabled` or `inherit`) and whether SMTP AUTH is effectively enabled for it ' +
-      '(its own setting, else the organization\'s). Read in bulk: one paged read, whatever the number of mailboxes.',
+      "(its own setting, else the organization's). Read in bulk: one paged read, whatever the number of mailboxes.",
     attributes: {
       id: { type: 'string', computed: true, description: 'The tenant.' },
       smtp_auth_setting: {
@@ -45,8 +45,16 @@ export const casMailboxesSchema: Schema = {
         computed: true,
         description: "The organization's `SmtpClientAuthenticationDisabled`, which mailboxes with `inherit` follow.",
       },
-      mailboxes: { type: ['list', MAILBOX_TYPE], computed: true, description: 'The matching mailboxes, sorted by primary SMTP address.' },
-      primary_smtp_addresses: { type: ['list', 'string'], computed: true, description: 'The primary SMTP addresses of `mailboxes`, for short assertions.' },
+      mailboxes: {
+        type: ['list', MAILBOX_TYPE],
+        computed: true,
+        description: 'The matching mailboxes, sorted by primary SMTP address.',
+      },
+      primary_smtp_addresses: {
+        type: ['list', 'string'],
+        computed: true,
+        description: 'The primary SMTP addresses of `mailboxes`, for short assertions.',
+      },
       total: { type: 'number', computed: true, description: 'How many mailboxes match.' },
     },
   },
@@ -60,14 +68,23 @@ export const casMailboxesDataSource: DataSourceDefinition<ExchangeClient> = {
     const diagnostics: Diagnostic[] = [];
     const setting = config.smtp_auth_setting;
     if (isKnown(setting) && setting !== null && !(SETTING_WORDS as readonly string[]).includes(setting as string)) {
-      diagnostics.push(errorDiagnostic('Invalid smtp_auth_setting', `Use one of ${SETTING_WORDS.map((w) => `"${w}"`).join(', ')}; got ${JSON.stringify(setting)}.`, ['smtp_auth_setting']));
+      diagnostics.push(
+        errorDiagnostic(
+          'Invalid smtp_auth_setting',
+          `Use one of ${SETTING_WORDS.map((w) => `"${w}"`).join(', ')}; got ${JSON.stringify(setting)}.`,
+          ['smtp_auth_setting'],
+        ),
+      );
     }
     return diagnostics;
   },
 
   async read(context) {
     const exchange = exchangeSession(context);
-    const [all, orgDisabled] = await Promise.all([context.client.mailboxes.all(exchange), context.client.mailboxes.orgSmtpAuthDisabled(exchange)]);
+    const [all, orgDisabled] = await Promise.all([
+      context.client.mailboxes.all(exchange),
+      context.client.mailboxes.orgSmtpAuthDisabled(exchange),
+    ]);
     const wantedSetting = readString(context.config, 'smtp_auth_setting');
     const wantedEffective = readBool(context.config, 'effective_smtp_auth_enabled');
     const mailboxes = all
@@ -79,7 +96,11 @@ export const casMailboxesDataSource: DataSourceDefinition<ExchangeClient> = {
         smtp_client_authentication_disabled: mailbox.smtpClientAuthenticationDisabled,
         effective_smtp_auth_enabled: effectiveSmtpAuthEnabled(mailbox.smtpClientAuthenticationDisabled, orgDisabled),
       }))
-      .filter((m) => (wantedSetting === undefined || m.smtp_auth_setting === wantedSetting) && (wantedEffective === undefined || m.effective_smtp_auth_enabled === wantedEffective))
+      .filter(
+        (m) =>
+          (wantedSetting === undefined || m.smtp_auth_setting === wantedSetting) &&
+          (wantedEffective === undefined || m.effective_smtp_auth_enabled === wantedEffective),
+      )
       .sort((a, b) => a.primary_smtp_address.localeCompare(b.primary_smtp_address));
     return {
       id: context.client.organization,

@@ -21,7 +21,13 @@ import type { Schema } from '../../protocol/schema';
 import { listAuthenticationPolicies } from '../../exchange/authentication-policy';
 import { settingWord } from '../../exchange/cas-mailbox';
 import { readDefaultAuthenticationPolicy } from '../../exchange/organization-config';
-import { VERDICTS, applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type Verdict } from '../../exchange/readiness';
+import {
+  VERDICTS,
+  applicablePolicy,
+  evaluateMailboxReadiness,
+  tenantVerdict,
+  type Verdict,
+} from '../../exchange/readiness';
 import { listUsers, type DirectoryUser } from '../../exchange/user';
 import type { ExchangeSession } from '../../exchange/session';
 import { readTransportConfig } from '../../exchange/transport-config';
@@ -59,7 +65,14 @@ const MAILBOX_TYPE = [
 
 const SUMMARY_TYPE = [
   'object',
-  { mailboxes: 'number', effective_smtp_auth: 'number', effective_basic_smtp: 'number', breaks: 'number', at_risk: 'number', ready: 'number' },
+  {
+    mailboxes: 'number',
+    effective_smtp_auth: 'number',
+    effective_basic_smtp: 'number',
+    breaks: 'number',
+    at_risk: 'number',
+    ready: 'number',
+  },
 ] as const;
 
 export const smtpAuthReadinessSchema: Schema = {
@@ -67,13 +80,13 @@ export const smtpAuthReadinessSchema: Schema = {
   block: {
     description:
       'Readiness for the end of December 2026, when Microsoft disables Basic SMTP AUTH by default: for every mailbox its own SMTP AUTH setting, ' +
-      'effective SMTP AUTH, effective Basic SMTP (also weighing the authentication policy that applies, the user\'s, else the organization default, ' +
+      "effective SMTP AUTH, effective Basic SMTP (also weighing the authentication policy that applies, the user's, else the organization default, " +
       'and Entra security defaults), which setting decided, its Basic SMTP sign-ins of the last 30 days, and a verdict (`breaks`, `at-risk`, `ready`); ' +
-      'plus the tenant\'s counts. The same rules and reads as `exoform report`. Read in pages, never a call per mailbox. Security defaults and usage ' +
+      "plus the tenant's counts. The same rules and reads as `exoform report`. Read in pages, never a call per mailbox. Security defaults and usage " +
       'evidence come from Microsoft Graph (Policy.Read.All, AuditLog.Read.All with Entra ID P1/P2, else Reports.Read.All); a missing permission or ' +
       'licence is "no evidence available" (`at-risk`), never "no usage". A property on the transport config, ' +
       'organization config or authentication policy rows whose name concerns SMTP, Basic or legacy authentication, ' +
-      'or OAuth and that exoform does not model (perhaps Microsoft\'s December 2026 switch) is reported as a ' +
+      "or OAuth and that exoform does not model (perhaps Microsoft's December 2026 switch) is reported as a " +
       'warning naming it and where it was seen: the verdicts may not yet account for it.',
     attributes: {
       id: { type: 'string', computed: true, description: "The tenant (the provider's `organization`)." },
@@ -82,17 +95,19 @@ export const smtpAuthReadinessSchema: Schema = {
         optional: true,
         description:
           'Only mailboxes with this verdict in `mailboxes` and `primary_smtp_addresses`: `breaks`, `at-risk` or `ready`. The `summary` always counts every mailbox. ' +
-          'On a large tenant set it (usually `at-risk`): Terraform\'s own handling of a list of tens of thousands of objects costs more than reading them.',
+          "On a large tenant set it (usually `at-risk`): Terraform's own handling of a list of tens of thousands of objects costs more than reading them.",
       },
       organization_smtp_client_authentication_disabled: {
         type: 'bool',
         computed: true,
-        description: "The organization's `SmtpClientAuthenticationDisabled` (Get-TransportConfig), which mailboxes with `inherit` follow.",
+        description:
+          "The organization's `SmtpClientAuthenticationDisabled` (Get-TransportConfig), which mailboxes with `inherit` follow.",
       },
       default_authentication_policy: {
         type: 'string',
         computed: true,
-        description: 'The organization default authentication policy (Get-OrganizationConfig), which applies to users without their own; null when there is none.',
+        description:
+          'The organization default authentication policy (Get-OrganizationConfig), which applies to users without their own; null when there is none.',
       },
       read_graph: {
         type: 'bool',
@@ -107,13 +122,13 @@ export const smtpAuthReadinessSchema: Schema = {
         computed: true,
         description:
           'Whether Entra security defaults (which block Basic authentication for everyone) are on: `enabled`, `disabled`, or `"not read"` (unreadable, ' +
-          'no Graph token, or `read_graph = false`; `graph_detail` says why). While not read, each affected mailbox\'s `reason` says Basic SMTP may already be blocked.',
+          "no Graph token, or `read_graph = false`; `graph_detail` says why). While not read, each affected mailbox's `reason` says Basic SMTP may already be blocked.",
       },
       usage_evidence: {
         type: 'string',
         computed: true,
         description:
-          'What the verdicts\' usage evidence comes from: `signins` (Entra sign-ins with clientAppUsed `Authenticated SMTP`), `usage-report` (the email-app usage ' +
+          "What the verdicts' usage evidence comes from: `signins` (Entra sign-ins with clientAppUsed `Authenticated SMTP`), `usage-report` (the email-app usage " +
           'report: SMTP use, Basic or OAuth not said), `none-available` (Graph refused: a missing permission or licence; `graph_detail` says which), or ' +
           '`"not read"` (no Graph token, or `read_graph = false`). Without evidence a mailbox that may use Basic SMTP is `at-risk`, never `ready`.',
       },
@@ -131,7 +146,8 @@ export const smtpAuthReadinessSchema: Schema = {
       summary: {
         type: SUMMARY_TYPE,
         computed: true,
-        description: 'Counts over every mailbox: `mailboxes`, `effective_smtp_auth`, `effective_basic_smtp`, `breaks`, `at_risk`, `ready`.',
+        description:
+          'Counts over every mailbox: `mailboxes`, `effective_smtp_auth`, `effective_basic_smtp`, `breaks`, `at_risk`, `ready`.',
       },
       mailboxes: {
         type: ['list', MAILBOX_TYPE],
@@ -141,9 +157,13 @@ export const smtpAuthReadinessSchema: Schema = {
           '`smtp_auth_setting` (`enabled`, `disabled` or `inherit`), `authentication_policy` (the policy that applies, null for none), `effective_smtp_auth`, ' +
           '`effective_basic_smtp`, `decided_by` (`mailbox`, `organization`, `user-policy`, `org-default-policy` or `security-defaults`), `verdict`, `reason` (one sentence), ' +
           '`basic_smtp_sign_ins` and `failed_basic_smtp_sign_ins` (successful and failed Basic SMTP sign-ins in the last 30 days; null unless `usage_evidence` is `signins`) ' +
-          'and `last_used` (the newest sign-in, or the usage report\'s last activity when it shows SMTP use; else null).',
+          "and `last_used` (the newest sign-in, or the usage report's last activity when it shows SMTP use; else null).",
       },
-      primary_smtp_addresses: { type: ['list', 'string'], computed: true, description: 'The primary SMTP addresses of `mailboxes`, for short assertions.' },
+      primary_smtp_addresses: {
+        type: ['list', 'string'],
+        computed: true,
+        description: 'The primary SMTP addresses of `mailboxes`, for short assertions.',
+      },
     },
   },
 };
@@ -156,7 +176,13 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
     const diagnostics: Diagnostic[] = [];
     const verdict = config.verdict;
     if (isKnown(verdict) && verdict !== null && !(VERDICTS as readonly string[]).includes(verdict as string)) {
-      diagnostics.push(errorDiagnostic('Invalid verdict', `Use one of ${VERDICTS.map((v) => `"${v}"`).join(', ')}; got ${JSON.stringify(verdict)}.`, ['verdict']));
+      diagnostics.push(
+        errorDiagnostic(
+          'Invalid verdict',
+          `Use one of ${VERDICTS.map((v) => `"${v}"`).join(', ')}; got ${JSON.stringify(verdict)}.`,
+          ['verdict'],
+        ),
+      );
     }
     return diagnostics;
   },
@@ -202,7 +228,10 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
       const policy = applicablePolicy(user?.authenticationPolicy ?? null, orgDefault, policyIndex);
       const { usage, out } = evidence
         ? graph.module.mailboxUsage(evidence, [upn, mailbox.primarySmtpAddress])
-        : { usage: { kind: 'none-available' as const, reason: 'Microsoft Graph is not read: `read_graph = false`' }, out: undefined };
+        : {
+            usage: { kind: 'none-available' as const, reason: 'Microsoft Graph is not read: `read_graph = false`' },
+            out: undefined,
+          };
       const readiness = evaluateMailboxReadiness({
         mailboxSetting: settingWord(mailbox.smtpClientAuthenticationDisabled),
         orgSmtpAuthDisabled: orgDisabled,
@@ -220,7 +249,10 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
         effective_basic_smtp: readiness.effectiveBasicSmtp,
         decided_by: readiness.decidedBy,
         verdict: readiness.verdict,
-        reason: readiness.uncertain && readiness.effectiveBasicSmtp ? `${readiness.reason} Entra security defaults were not read: if they are on, Basic SMTP is already blocked.` : readiness.reason,
+        reason:
+          readiness.uncertain && readiness.effectiveBasicSmtp
+            ? `${readiness.reason} Entra security defaults were not read: if they are on, Basic SMTP is already blocked.`
+            : readiness.reason,
         basic_smtp_sign_ins: out?.successfulSignIns ?? null,
         failed_basic_smtp_sign_ins: out?.failedSignIns ?? null,
         last_used: out?.lastUsed ?? null,
@@ -241,10 +273,13 @@ export const smtpAuthReadinessDataSource: DataSourceDefinition<ExchangeClient> =
       verdict: wanted ?? null,
       read_graph: readBool(context.config, 'read_graph') ?? null,
       organization_smtp_client_authentication_disabled: orgDisabled,
-      default_authentication_policy: orgDefault === null ? null : (applicablePolicy(null, orgDefault, policyIndex)?.name ?? orgDefault),
+      default_authentication_policy:
+        orgDefault === null ? null : (applicablePolicy(null, orgDefault, policyIndex)?.name ?? orgDefault),
       security_defaults: securityDefaults === 'unknown' ? NOT_READ : securityDefaults,
       usage_evidence: evidence && graph.client ? graph.module.evidenceSource(evidence) : NOT_READ,
-      graph_detail: readGraph ? (graph?.detail ?? null) : 'Security defaults and usage evidence: not read (`read_graph = false`).',
+      graph_detail: readGraph
+        ? (graph?.detail ?? null)
+        : 'Security defaults and usage evidence: not read (`read_graph = false`).',
       tenant_verdict: tenantVerdict(rows.map((row) => row.verdict)),
       summary: {
         mailboxes: rows.length,
@@ -267,25 +302,36 @@ type EvidenceModule = typeof import('../../graph/tenant-evidence');
  * sign-in log were both read). With no Graph token, `client` is false and nothing is called. The Graph modules are
  * required here, on first use (literal paths, so the bundle resolves them), keeping them out of provider start-up.
  */
-export async function readGraphEvidence(client: ExchangeClient, signal?: AbortSignal): Promise<{ module: EvidenceModule; evidence: TenantEvidence; client: boolean; detail: string | null }> {
+export async function readGraphEvidence(
+  client: ExchangeClient,
+  signal?: AbortSignal,
+): Promise<{ module: EvidenceModule; evidence: TenantEvidence; client: boolean; detail: string | null }> {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { createGraphClient } = require('../../graph/graph-auth') as typeof import('../../graph/graph-auth');
   const module = require('../../graph/tenant-evidence') as EvidenceModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
   let graph: ReturnType<typeof createGraphClient>;
   try {
-    graph = client.graph ? createGraphClient(client.graph, GRAPH_REMEDY, signal) : { available: false, reason: `no Graph settings were configured (${GRAPH_REMEDY})` };
+    graph = client.graph
+      ? createGraphClient(client.graph, GRAPH_REMEDY, signal)
+      : { available: false, reason: `no Graph settings were configured (${GRAPH_REMEDY})` };
   } catch (error) {
-    graph = { available: false, reason: `${(error as Error).message} ${(error as { remedy?: string }).remedy ?? ''}`.trim() };
+    graph = {
+      available: false,
+      reason: `${(error as Error).message} ${(error as { remedy?: string }).remedy ?? ''}`.trim(),
+    };
   }
   const evidence = await module.readTenantEvidence(graph);
   const problems: string[] = [];
   if ('available' in graph) problems.push(`Security defaults and usage evidence: not read: ${graph.reason}.`);
   else {
-    if (!evidence.securityDefaults.available) problems.push(`Security defaults: not read: ${evidence.securityDefaults.reason}.`);
+    if (!evidence.securityDefaults.available)
+      problems.push(`Security defaults: not read: ${evidence.securityDefaults.reason}.`);
     if (!evidence.signIns.available) {
       const report = evidence.usageReport;
-      problems.push(`Sign-ins: no evidence available: ${evidence.signIns.reason}${report?.available ? '; the usage report (a weaker signal) was read instead' : report ? `; usage report: ${report.reason}` : ''}.`);
+      problems.push(
+        `Sign-ins: no evidence available: ${evidence.signIns.reason}${report?.available ? '; the usage report (a weaker signal) was read instead' : report ? `; usage report: ${report.reason}` : ''}.`,
+      );
     }
   }
   return { module, evidence, client: !('available' in graph), detail: problems.length > 0 ? problems.join(' ') : null };

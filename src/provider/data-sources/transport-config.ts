@@ -17,13 +17,22 @@ export const transportConfigDataSource: DataSourceDefinition<ExchangeClient> = {
     block: {
       description: "Reads the tenant's transport configuration: org-wide SMTP AUTH and the legacy TLS opt-in.",
       attributes: {
-        id: { type: 'string', computed: true, description: 'The tenant (the provider\'s `organization`).' },
-        smtp_client_authentication_disabled: { type: 'bool', computed: true, description: '`true` when SMTP AUTH is off for the organization.' },
-        allow_legacy_tls_clients: { type: 'bool', computed: true, description: '`true` when legacy TLS clients may use the legacy endpoint.' },
+        id: { type: 'string', computed: true, description: "The tenant (the provider's `organization`)." },
+        smtp_client_authentication_disabled: {
+          type: 'bool',
+          computed: true,
+          description: '`true` when SMTP AUTH is off for the organization.',
+        },
+        allow_legacy_tls_clients: {
+          type: 'bool',
+          computed: true,
+          description: '`true` when legacy TLS clients may use the legacy endpoint.',
+        },
         smtp_client_authentication_enabled: {
           type: 'bool',
           computed: true,
-          description: 'The inverse of `smtp_client_authentication_disabled`, for readable assertions: what mailboxes without their own setting get.',
+          description:
+            'The inverse of `smtp_client_authentication_disabled`, for readable assertions: what mailboxes without their own setting get.',
         },
         legacy_tls_client_endpoint: resourceAttributes.legacy_tls_client_endpoint,
       },

@@ -3,12 +3,34 @@
  * computed values, replacement), state shaping, and one consistent way of reporting errors.
  */
 import { redactUrlCredentials } from '../../bridge/redact';
-import { errorDiagnostic, hasErrors, warningDiagnostic, type AttributePath, type Diagnostic } from '../../protocol/diagnostics';
+import {
+  errorDiagnostic,
+  hasErrors,
+  warningDiagnostic,
+  type AttributePath,
+  type Diagnostic,
+} from '../../protocol/diagnostics';
 import type { ProviderHandler, ProviderSchemas } from '../../protocol/provider-handler';
 import { assertValidSchema } from '../../protocol/schema';
-import { DiagnosticError, FunctionArgumentError, PartialResultError, type DataSourceDefinition, type FunctionDefinition, type ProviderDefinition, type ResourceDefinition } from './resource';
+import {
+  DiagnosticError,
+  FunctionArgumentError,
+  PartialResultError,
+  type DataSourceDefinition,
+  type FunctionDefinition,
+  type ProviderDefinition,
+  type ResourceDefinition,
+} from './resource';
 import { Prefetches } from './prefetches';
-import { Unknown, asObject, conformToBlock, containsUnknown, valuesEqual, type CtyValue, type ObjectValue } from './values';
+import {
+  Unknown,
+  asObject,
+  conformToBlock,
+  containsUnknown,
+  valuesEqual,
+  type CtyValue,
+  type ObjectValue,
+} from './values';
 
 class Collector {
   readonly diagnostics: Diagnostic[] = [];
@@ -41,13 +63,19 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
 
   function resource(typeName: string): ResourceDefinition<Client> {
     const found = resources.get(typeName);
-    if (!found) throw new DiagnosticError(errorDiagnostic(`Unknown resource type ${typeName}`, 'This provider does not implement it.'));
+    if (!found)
+      throw new DiagnosticError(
+        errorDiagnostic(`Unknown resource type ${typeName}`, 'This provider does not implement it.'),
+      );
     return found;
   }
 
   function dataSource(typeName: string): DataSourceDefinition<Client> {
     const found = dataSources.get(typeName);
-    if (!found) throw new DiagnosticError(errorDiagnostic(`Unknown data source ${typeName}`, 'This provider does not implement it.'));
+    if (!found)
+      throw new DiagnosticError(
+        errorDiagnostic(`Unknown data source ${typeName}`, 'This provider does not implement it.'),
+      );
     return found;
   }
 
@@ -55,7 +83,10 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
     if (client) return client;
     throw new DiagnosticError(
       configureError ??
-        errorDiagnostic('Provider not configured', 'The exchangeonline provider configuration must be known before resources can be read or changed.'),
+        errorDiagnostic(
+          'Provider not configured',
+          'The exchangeonline provider configuration must be known before resources can be read or changed.',
+        ),
     );
   }
 
@@ -64,9 +95,14 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
     try {
       return await run();
     } catch (error) {
-      const diagnostic = error instanceof DiagnosticError ? error.diagnostic : definition.describeError(error, operation);
+      const diagnostic =
+        error instanceof DiagnosticError ? error.diagnostic : definition.describeError(error, operation);
       // Credentials in a URL never leave in an error, whichever path wrote the text.
-      collector.diagnostics.push({ ...diagnostic, summary: redactUrlCredentials(diagnostic.summary), detail: diagnostic.detail === undefined ? undefined : redactUrlCredentials(diagnostic.detail) });
+      collector.diagnostics.push({
+        ...diagnostic,
+        summary: redactUrlCredentials(diagnostic.summary),
+        detail: diagnostic.detail === undefined ? undefined : redactUrlCredentials(diagnostic.detail),
+      });
       return undefined;
     }
   }
@@ -87,7 +123,9 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
         );
         return { diagnostics: [] }; // Terraform tolerates this until a resource needs the client.
       }
-      const configured = await guard('configure the provider', collector, () => definition.configure(asObject(config), options));
+      const configured = await guard('configure the provider', collector, () =>
+        definition.configure(asObject(config), options),
+      );
       if (configured !== undefined) client = configured;
       else configureError = collector.diagnostics.find((d) => d.severity === 'error') ?? null;
       return { diagnostics: collector.diagnostics };
@@ -117,7 +155,10 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
         };
       }
       // Older versions are reshaped by the resource's own upgrade; then the object is fitted to the current attributes.
-      const upgraded = version < definitionOf.schema.version && definitionOf.upgradeState ? definitionOf.upgradeState(version, raw) : raw;
+      const upgraded =
+        version < definitionOf.schema.version && definitionOf.upgradeState
+          ? definitionOf.upgradeState(version, raw)
+          : raw;
       if (client && definitionOf.prefetchRead) {
         const prefetch = definitionOf.prefetchRead({ client, state: upgraded, lifetime: options.lifetime });
         if (prefetch) await prefetches.started(typeName, prefetch);
@@ -133,7 +174,8 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       const result = await guard(`read ${request.typeName}`, collector, () =>
         definitionOf.read({ client: requireClient(), signal: request.signal, warn: collector.warn, state }),
       );
-      if (result === undefined) return { state: request.state, private: request.private, diagnostics: collector.diagnostics };
+      if (result === undefined)
+        return { state: request.state, private: request.private, diagnostics: collector.diagnostics };
       return {
         state: result === null ? null : conformToBlock(definitionOf.schema.block, result),
         private: request.private,
@@ -152,16 +194,31 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
             definitionOf.planDestroy!({ prior, client, signal: request.signal, warn: collector.warn }),
           );
         }
-        return { planned: null, requiresReplace: [], plannedPrivate: request.priorPrivate, diagnostics: collector.diagnostics };
+        return {
+          planned: null,
+          requiresReplace: [],
+          plannedPrivate: request.priorPrivate,
+          diagnostics: collector.diagnostics,
+        };
       }
       const config = asObject(request.config);
       const planned = planValues(definitionOf, prior, asObject(request.proposed), config);
       await guard(`plan ${request.typeName}`, collector, async () => {
-        if (!prior && client && definition.beforeCreatePlan) await definition.beforeCreatePlan(client, { signal: request.signal });
-        await definitionOf.modifyPlan?.({ prior, planned, config, client, signal: request.signal, warn: collector.warn });
+        if (!prior && client && definition.beforeCreatePlan)
+          await definition.beforeCreatePlan(client, { signal: request.signal });
+        await definitionOf.modifyPlan?.({
+          prior,
+          planned,
+          config,
+          client,
+          signal: request.signal,
+          warn: collector.warn,
+        });
       });
       const requiresReplace: AttributePath[] = prior
-        ? (definitionOf.requiresReplace ?? []).filter((name) => !valuesEqual(prior[name], planned[name])).map((name) => [name])
+        ? (definitionOf.requiresReplace ?? [])
+            .filter((name) => !valuesEqual(prior[name], planned[name]))
+            .map((name) => [name])
         : [];
       return { planned, requiresReplace, plannedPrivate: request.priorPrivate, diagnostics: collector.diagnostics };
     },
@@ -186,8 +243,14 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
             }
             return true;
           });
-          if (partial) return { state: conformToBlock(definitionOf.schema.block, partial), private: request.plannedPrivate, diagnostics: collector.diagnostics };
-          if (deleted === undefined) return { state: request.prior, private: request.plannedPrivate, diagnostics: collector.diagnostics };
+          if (partial)
+            return {
+              state: conformToBlock(definitionOf.schema.block, partial),
+              private: request.plannedPrivate,
+              diagnostics: collector.diagnostics,
+            };
+          if (deleted === undefined)
+            return { state: request.prior, private: request.plannedPrivate, diagnostics: collector.diagnostics };
         }
         return { state: null, diagnostics: collector.diagnostics };
       }
@@ -214,9 +277,16 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       }
       // Terraform's contract: every value known at plan time comes back as planned. A full success that read back
       // something else (another writer, a lagging read) keeps the plan; the next refresh shows the difference as drift.
-      const state = partial ? conformToBlock(definitionOf.schema.block, result) : keepPlannedValues(planned, conformToBlock(definitionOf.schema.block, result));
+      const state = partial
+        ? conformToBlock(definitionOf.schema.block, result)
+        : keepPlannedValues(planned, conformToBlock(definitionOf.schema.block, result));
       if (containsUnknown(state) && !hasErrors(collector.diagnostics)) {
-        collector.diagnostics.push(errorDiagnostic(`Provider bug: ${request.typeName} left a value unknown after ${operation}`, 'Please report this.'));
+        collector.diagnostics.push(
+          errorDiagnostic(
+            `Provider bug: ${request.typeName} left a value unknown after ${operation}`,
+            'Please report this.',
+          ),
+        );
       }
       return { state, private: request.plannedPrivate, diagnostics: collector.diagnostics };
     },
@@ -226,13 +296,19 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       const definitionOf = resource(typeName);
       const collector = new Collector();
       if (!definitionOf.importState) {
-        return { resources: [], diagnostics: [errorDiagnostic(`${typeName} cannot be imported`, 'Declare it in configuration instead.')] };
+        return {
+          resources: [],
+          diagnostics: [errorDiagnostic(`${typeName} cannot be imported`, 'Declare it in configuration instead.')],
+        };
       }
       const state = await guard(`import ${typeName}`, collector, () =>
         definitionOf.importState!({ client: requireClient(), signal: options.signal, warn: collector.warn, id }),
       );
       if (state === undefined) return { resources: [], diagnostics: collector.diagnostics };
-      return { resources: [{ typeName, state: conformToBlock(definitionOf.schema.block, state) }], diagnostics: collector.diagnostics };
+      return {
+        resources: [{ typeName, state: conformToBlock(definitionOf.schema.block, state) }],
+        diagnostics: collector.diagnostics,
+      };
     },
 
     async readDataSource(typeName, config, options) {
@@ -240,9 +316,17 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
       const collector = new Collector();
       const configObject = asObject(config);
       const state = await guard(`read data source ${typeName}`, collector, () =>
-        definitionOf.read({ client: requireClient(), signal: options.signal, warn: collector.warn, config: configObject }),
+        definitionOf.read({
+          client: requireClient(),
+          signal: options.signal,
+          warn: collector.warn,
+          config: configObject,
+        }),
       );
-      return { state: state === undefined ? config : conformToBlock(definitionOf.schema.block, state), diagnostics: collector.diagnostics };
+      return {
+        state: state === undefined ? config : conformToBlock(definitionOf.schema.block, state),
+        diagnostics: collector.diagnostics,
+      };
     },
 
     async callFunction(name, args) {
@@ -267,7 +351,12 @@ export function createProviderHandler<Client>(definition: ProviderDefinition<Cli
  * configuration take their default; computed values the provider will set are unknown ("known after apply")
  * unless the resource declared them stable.
  */
-function planValues<Client>(definition: ResourceDefinition<Client>, prior: ObjectValue | null, proposed: ObjectValue, config: ObjectValue): ObjectValue {
+function planValues<Client>(
+  definition: ResourceDefinition<Client>,
+  prior: ObjectValue | null,
+  proposed: ObjectValue,
+  config: ObjectValue,
+): ObjectValue {
   const planned: ObjectValue = { ...proposed };
   const attributes = definition.schema.block.attributes;
   const stable = new Set(definition.stableComputed ?? []);

@@ -14,7 +14,10 @@ export { DiagnosticError } from '../../protocol/diagnostics';
  * `diagnostics` say what failed. Terraform stores the state and shows the errors, so the next apply finishes.
  */
 export class PartialResultError extends Error {
-  constructor(readonly state: ObjectValue, readonly diagnostics: Diagnostic[]) {
+  constructor(
+    readonly state: ObjectValue,
+    readonly diagnostics: Diagnostic[],
+  ) {
     super(`${diagnostics.length} part(s) of the change failed`);
   }
 }
@@ -67,11 +70,18 @@ export interface ResourceDefinition<Client> {
   /** Resource-specific plan rules (derived values, refusals). Runs for create and update. */
   modifyPlan?(context: PlanContext<Client>): Promise<void> | void;
   /** Runs when a destroy is planned; throw DiagnosticError to refuse it. */
-  planDestroy?(context: { prior: ObjectValue; client: Client | null; signal: AbortSignal; warn: PlanContext<Client>['warn'] }): Promise<void> | void;
+  planDestroy?(context: {
+    prior: ObjectValue;
+    client: Client | null;
+    signal: AbortSignal;
+    warn: PlanContext<Client>['warn'];
+  }): Promise<void> | void;
   create(context: OperationContext<Client> & { planned: ObjectValue; config: ObjectValue }): Promise<ObjectValue>;
   /** Returns null when the object no longer exists, so Terraform drops it from state. */
   read(context: OperationContext<Client> & { state: ObjectValue }): Promise<ObjectValue | null>;
-  update(context: OperationContext<Client> & { prior: ObjectValue; planned: ObjectValue; config: ObjectValue }): Promise<ObjectValue>;
+  update(
+    context: OperationContext<Client> & { prior: ObjectValue; planned: ObjectValue; config: ObjectValue },
+  ): Promise<ObjectValue>;
   delete(context: OperationContext<Client> & { prior: ObjectValue }): Promise<void>;
   /** Turns an import id into a (possibly partial) state; Terraform reads it right after. */
   importState?(context: OperationContext<Client> & { id: string }): Promise<ObjectValue>;
@@ -89,7 +99,10 @@ export interface DataSourceDefinition<Client> {
  * (0-based) when one is given.
  */
 export class FunctionArgumentError extends Error {
-  constructor(text: string, readonly argument?: number) {
+  constructor(
+    text: string,
+    readonly argument?: number,
+  ) {
     super(text);
   }
 }

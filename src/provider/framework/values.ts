@@ -73,7 +73,8 @@ function conformToType(type: CtyType, value: CtyValue | undefined): CtyValue {
     }
     return out;
   }
-  if ((kind === 'list' || kind === 'set') && Array.isArray(value)) return value.map((item) => conformToType(inner as CtyType, item));
+  if ((kind === 'list' || kind === 'set') && Array.isArray(value))
+    return value.map((item) => conformToType(inner as CtyType, item));
   if (kind === 'map' && typeof value === 'object' && !Array.isArray(value)) {
     const out: ObjectValue = {};
     for (const [key, item] of Object.entries(value)) out[key] = conformToType(inner as CtyType, item);

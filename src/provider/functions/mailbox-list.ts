@@ -19,11 +19,13 @@ export const mailboxListSchema: FunctionSchema = {
     {
       name: 'text',
       type: 'string',
-      description: 'The allow list\'s text, usually `file("allow-smtp-auth.txt")`: one mailbox a line, UTF-8 with or without a byte-order mark, LF or CRLF line ends.',
+      description:
+        'The allow list\'s text, usually `file("allow-smtp-auth.txt")`: one mailbox a line, UTF-8 with or without a byte-order mark, LF or CRLF line ends.',
     },
   ],
   returnType: ['map', 'string'],
-  summary: 'Parses an allow-list file (one mailbox a line) into the identities map of exchangeonline_mailbox_smtp_auth_list.',
+  summary:
+    'Parses an allow-list file (one mailbox a line) into the identities map of exchangeonline_mailbox_smtp_auth_list.',
   description:
     'Reads the allow-list format: one mailbox address (user principal name or primary SMTP address) or mailbox GUID a line. ' +
     'A byte-order mark and CRLF line ends (how Notepad saves) are accepted; blank lines and lines starting with `#` are skipped; ' +
@@ -34,7 +36,10 @@ export const mailboxListSchema: FunctionSchema = {
 
 /** The line as text a person can read: invisible characters spelled out, long lines cut. */
 function shown(text: string): string {
-  const visible = text.replace(/[\u0000-\u001f\u007f-\u00a0\u00ad\u2007\u200b-\u200f\u2028\u2029\u202a-\u202f\u2060-\u2064\ufeff]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`);
+  const visible = text.replace(
+    /[\u0000-\u001f\u007f-\u00a0\u00ad\u2007\u200b-\u200f\u2028\u2029\u202a-\u202f\u2060-\u2064\ufeff]/gu,
+    (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`,
+  );
   return `"${visible.length > 100 ? `${visible.slice(0, 100)}…` : visible}"`;
 }
 
@@ -52,7 +57,8 @@ export const mailboxListFunction: FunctionDefinition = {
   name: 'mailbox_list',
   schema: mailboxListSchema,
   call([text]) {
-    if (typeof text !== 'string') throw new FunctionArgumentError('mailbox_list takes the list as a string, e.g. file("allow-smtp-auth.txt").', 0);
+    if (typeof text !== 'string')
+      throw new FunctionArgumentError('mailbox_list takes the list as a string, e.g. file("allow-smtp-auth.txt").', 0);
     const parsed = parseAllowList(text);
     if (parsed.problems.length) throw new FunctionArgumentError(describe(parsed.problems), 0);
     return Object.fromEntries(parsed.entries.map((entry) => [entry.mailbox, entry.note]));

@@ -10,7 +10,11 @@
  */
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { findAuthenticationPolicy, refersToPolicy, type AuthenticationPolicy } from '../../exchange/authentication-policy';
+import {
+  findAuthenticationPolicy,
+  refersToPolicy,
+  type AuthenticationPolicy,
+} from '../../exchange/authentication-policy';
 import { identityProblem } from '../../exchange/cas-mailbox';
 import { confirmWrite } from '../../exchange/confirm';
 import type { ExchangeSession } from '../../exchange/session';
@@ -44,7 +48,8 @@ export const authenticationPolicyAssignmentSchema: Schema = {
       user: {
         type: 'string',
         required: true,
-        description: 'The user: user principal name, primary SMTP address, GUID or any other identity Exchange accepts. Users without a mailbox work too. Changing it replaces the resource.',
+        description:
+          'The user: user principal name, primary SMTP address, GUID or any other identity Exchange accepts. Users without a mailbox work too. Changing it replaces the resource.',
       },
       authentication_policy: {
         type: 'string',
@@ -67,11 +72,14 @@ export const authenticationPolicyAssignmentSchema: Schema = {
         description: "When this resource last revoked the user's refresh tokens (RFC 3339, UTC); null if it never did.",
       },
       user_principal_name: { type: 'string', computed: true, description: "The user's principal name." },
-      authentication_policy_guid: { type: 'string', computed: true, description: 'The GUID of the policy the user has.' },
+      authentication_policy_guid: {
+        type: 'string',
+        computed: true,
+        description: 'The GUID of the policy the user has.',
+      },
     },
   },
 };
-
 
 /** Exactly one user for an identity, or undefined; several matches are the user's to disambiguate. */
 async function resolveUser(exchange: ExchangeSession, identity: string): Promise<DirectoryUser | undefined> {
@@ -80,7 +88,10 @@ async function resolveUser(exchange: ExchangeSession, identity: string): Promise
   throw new DiagnosticError(
     errorDiagnostic(
       `User identity "${identity}" matches ${users.length} users`,
-      `It matches ${users.slice(0, 5).map((u) => u.userPrincipalName).join(', ')}${users.length > 5 ? ', …' : ''}. Use a unique identity: the user principal name or GUID.`,
+      `It matches ${users
+        .slice(0, 5)
+        .map((u) => u.userPrincipalName)
+        .join(', ')}${users.length > 5 ? ', …' : ''}. Use a unique identity: the user principal name or GUID.`,
       ['user'],
     ),
   );
@@ -104,7 +115,10 @@ function rfc3339(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-function stateFrom(user: DirectoryUser, rest: { user: string; policy: string | null; policyGuid: string | null; revoke: boolean; revokedAt: string | null }): ObjectValue {
+function stateFrom(
+  user: DirectoryUser,
+  rest: { user: string; policy: string | null; policyGuid: string | null; revoke: boolean; revokedAt: string | null },
+): ObjectValue {
   return {
     id: user.guid,
     user: rest.user,
@@ -120,7 +134,11 @@ function stateFrom(user: DirectoryUser, rest: { user: string; policy: string | n
  * Reads until the service shows the user with `policy` (null: without one), so the next refresh, in a new process,
  * neither shows drift that isn't there nor hides a change still to make (confirm.ts).
  */
-async function confirmUserPolicy(exchange: ExchangeSession, userGuid: string, policy: AuthenticationPolicy | null): Promise<void> {
+async function confirmUserPolicy(
+  exchange: ExchangeSession,
+  userGuid: string,
+  policy: AuthenticationPolicy | null,
+): Promise<void> {
   await confirmWrite(exchange, 'Set-User -AuthenticationPolicy', async () => {
     const user = await resolveUser(exchange, userGuid);
     if (!user) return true; // deleted meanwhile: nothing to wait for
@@ -129,7 +147,9 @@ async function confirmUserPolicy(exchange: ExchangeSession, userGuid: string, po
 }
 
 /** Assigns the planned policy (and revokes tokens when the plan says so), then returns the new state. */
-async function assign(context: OperationContext<ExchangeClient> & { planned: ObjectValue; prior?: ObjectValue }): Promise<ObjectValue> {
+async function assign(
+  context: OperationContext<ExchangeClient> & { planned: ObjectValue; prior?: ObjectValue },
+): Promise<ObjectValue> {
   const exchange = exchangeSession(context);
   const identity = readString(context.planned, 'user')!;
   const policyIdentity = readString(context.planned, 'authentication_policy')!;
@@ -170,7 +190,14 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
     const diagnostics: Diagnostic[] = [];
     if (typeof config.user === 'string') {
       const problem = identityProblem(config.user);
-      if (problem) diagnostics.push(errorDiagnostic('Invalid user identity', `The user identity ${problem}. Use the user principal name or GUID.`, ['user']));
+      if (problem)
+        diagnostics.push(
+          errorDiagnostic(
+            'Invalid user identity',
+            `The user identity ${problem}. Use the user principal name or GUID.`,
+            ['user'],
+          ),
+        );
     }
     diagnostics.push(...emptyPolicyDiagnostics(config));
     return diagnostics;
@@ -180,7 +207,13 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
     const policyChanges = !prior || !valuesEqual(prior.authentication_policy, planned.authentication_policy);
     planned.authentication_policy_guid = policyChanges ? new Unknown() : (prior!.authentication_policy_guid ?? null);
     // Revocation happens when the assignment changes and revoke_refresh_tokens is on; toggling the flag alone does nothing.
-    if (policyChanges) await assertPolicyExistsAtPlan(client, client && exchangeSession({ client, signal, warn }), planned.authentication_policy, 'before the assignment');
+    if (policyChanges)
+      await assertPolicyExistsAtPlan(
+        client,
+        client && exchangeSession({ client, signal, warn }),
+        planned.authentication_policy,
+        'before the assignment',
+      );
     const revokes = policyChanges && planned.revoke_refresh_tokens !== false;
     planned.refresh_tokens_revoked_at = revokes ? new Unknown() : (prior?.refresh_tokens_revoked_at ?? null);
     // Resolve a new user while planning, so a misspelled user fails the plan rather than the apply.
@@ -259,9 +292,21 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
   async importState(context) {
     const exchange = exchangeSession(context);
     const problem = identityProblem(context.id);
-    if (problem) throw new DiagnosticError(errorDiagnostic('Invalid import ID', `The user identity ${problem}. Import with the user principal name or GUID.`));
+    if (problem)
+      throw new DiagnosticError(
+        errorDiagnostic(
+          'Invalid import ID',
+          `The user identity ${problem}. Import with the user principal name or GUID.`,
+        ),
+      );
     const user = await resolveUser(exchange, context.id);
-    if (!user) throw new DiagnosticError(errorDiagnostic(`User "${context.id}" not found`, 'Import with the user principal name or GUID of an existing user.'));
+    if (!user)
+      throw new DiagnosticError(
+        errorDiagnostic(
+          `User "${context.id}" not found`,
+          'Import with the user principal name or GUID of an existing user.',
+        ),
+      );
     if (!user.authenticationPolicy) {
       throw new DiagnosticError(
         errorDiagnostic(
@@ -271,6 +316,12 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
       );
     }
     const current = await policyInState(exchange, user.authenticationPolicy, undefined, undefined);
-    return stateFrom(user, { user: context.id, policy: current.name, policyGuid: current.guid, revoke: false, revokedAt: null });
+    return stateFrom(user, {
+      user: context.id,
+      policy: current.name,
+      policyGuid: current.guid,
+      revoke: false,
+      revokedAt: null,
+    });
   },
 };

@@ -36,20 +36,49 @@ import { isKnown, readBool, readString, type CtyValue, type ObjectValue } from '
 
 /** Terraform attribute ↔ Exchange switch, with what the protocol is, for the docs. */
 export const SWITCH_ATTRIBUTES: ReadonlyArray<{ attribute: string; property: BasicAuthSwitch; protocol: string }> = [
-  { attribute: 'allow_basic_auth_active_sync', property: 'AllowBasicAuthActiveSync', protocol: 'Exchange ActiveSync (mobile mail apps)' },
+  {
+    attribute: 'allow_basic_auth_active_sync',
+    property: 'AllowBasicAuthActiveSync',
+    protocol: 'Exchange ActiveSync (mobile mail apps)',
+  },
   { attribute: 'allow_basic_auth_autodiscover', property: 'AllowBasicAuthAutodiscover', protocol: 'Autodiscover' },
   { attribute: 'allow_basic_auth_imap', property: 'AllowBasicAuthImap', protocol: 'IMAP4' },
-  { attribute: 'allow_basic_auth_mapi', property: 'AllowBasicAuthMapi', protocol: 'MAPI over HTTP (Outlook for Windows)' },
-  { attribute: 'allow_basic_auth_offline_address_book', property: 'AllowBasicAuthOfflineAddressBook', protocol: 'offline address book downloads' },
-  { attribute: 'allow_basic_auth_outlook_service', property: 'AllowBasicAuthOutlookService', protocol: 'the Outlook service' },
+  {
+    attribute: 'allow_basic_auth_mapi',
+    property: 'AllowBasicAuthMapi',
+    protocol: 'MAPI over HTTP (Outlook for Windows)',
+  },
+  {
+    attribute: 'allow_basic_auth_offline_address_book',
+    property: 'AllowBasicAuthOfflineAddressBook',
+    protocol: 'offline address book downloads',
+  },
+  {
+    attribute: 'allow_basic_auth_outlook_service',
+    property: 'AllowBasicAuthOutlookService',
+    protocol: 'the Outlook service',
+  },
   { attribute: 'allow_basic_auth_pop', property: 'AllowBasicAuthPop', protocol: 'POP3' },
   { attribute: 'allow_basic_auth_powershell', property: 'AllowBasicAuthPowershell', protocol: 'remote PowerShell' },
-  { attribute: 'allow_basic_auth_reporting_web_services', property: 'AllowBasicAuthReportingWebServices', protocol: 'Reporting Web Services' },
+  {
+    attribute: 'allow_basic_auth_reporting_web_services',
+    property: 'AllowBasicAuthReportingWebServices',
+    protocol: 'Reporting Web Services',
+  },
   { attribute: 'allow_basic_auth_rpc', property: 'AllowBasicAuthRpc', protocol: 'Outlook Anywhere (RPC over HTTP)' },
-  { attribute: 'allow_basic_auth_smtp', property: 'AllowBasicAuthSmtp', protocol: 'authenticated SMTP (SMTP AUTH client submission)' },
-  { attribute: 'allow_basic_auth_web_services', property: 'AllowBasicAuthWebServices', protocol: 'Exchange Web Services (EWS)' },
+  {
+    attribute: 'allow_basic_auth_smtp',
+    property: 'AllowBasicAuthSmtp',
+    protocol: 'authenticated SMTP (SMTP AUTH client submission)',
+  },
+  {
+    attribute: 'allow_basic_auth_web_services',
+    property: 'AllowBasicAuthWebServices',
+    protocol: 'Exchange Web Services (EWS)',
+  },
 ];
-if (SWITCH_ATTRIBUTES.length !== BASIC_AUTH_SWITCHES.length) throw new Error('SWITCH_ATTRIBUTES must cover every Basic auth switch');
+if (SWITCH_ATTRIBUTES.length !== BASIC_AUTH_SWITCHES.length)
+  throw new Error('SWITCH_ATTRIBUTES must cover every Basic auth switch');
 
 /** The twelve switch attributes, for the resource (settable) or the data source (read-only). */
 export function switchAttributes(mode: 'resource' | 'data-source'): Record<string, AttributeSchema> {
@@ -63,7 +92,11 @@ export function switchAttributes(mode: 'resource' | 'data-source'): Record<strin
             computed: true,
             description: `\`true\` allows Basic authentication for ${protocol} (\`-${property}\`). Default \`false\`: blocked, as \`New-AuthenticationPolicy\` creates it.`,
           }
-        : { type: 'bool', computed: true, description: `Whether Basic authentication is allowed for ${protocol} (\`${property}\`).` };
+        : {
+            type: 'bool',
+            computed: true,
+            description: `Whether Basic authentication is allowed for ${protocol} (\`${property}\`).`,
+          };
   }
   return attributes;
 }
@@ -72,7 +105,7 @@ export const authenticationPolicySchema: Schema = {
   version: 0,
   block: {
     description:
-      'An authentication policy: the protocols that may still use Basic authentication for the users it applies to (a user\'s own policy, else the ' +
+      "An authentication policy: the protocols that may still use Basic authentication for the users it applies to (a user's own policy, else the " +
       'organization default). A new policy blocks Basic authentication for every protocol; each `allow_basic_auth_*` switch opens one. Destroy refuses ' +
       'while the policy is assigned to users or is the organization default, unless `detach_on_destroy` is `true`. Import with the policy name.',
     attributes: {
@@ -93,7 +126,12 @@ export const authenticationPolicySchema: Schema = {
           'Destroy uses the value in state, so set it and apply before destroying.',
       },
       guid: { type: 'string', computed: true, description: 'The policy GUID.' },
-      distinguished_name: { type: 'string', computed: true, description: 'The policy distinguished name: what `Get-User -Filter "AuthenticationPolicy -eq \'<DN>\'"` matches.' },
+      distinguished_name: {
+        type: 'string',
+        computed: true,
+        description:
+          'The policy distinguished name: what `Get-User -Filter "AuthenticationPolicy -eq \'<DN>\'"` matches.',
+      },
     },
   },
 };
@@ -101,7 +139,6 @@ export const authenticationPolicySchema: Schema = {
 /** Defaults for every switch and detach_on_destroy. */
 const DEFAULTS: Record<string, CtyValue> = { detach_on_destroy: false };
 for (const { attribute } of SWITCH_ATTRIBUTES) DEFAULTS[attribute] = false;
-
 
 function switchesFrom(values: ObjectValue): BasicAuthSwitches {
   const switches = {} as BasicAuthSwitches;
@@ -148,7 +185,11 @@ function detachmentsOf(client: ExchangeClient): PlannedDetachments {
 }
 
 /** Called by the assignment resource when its destroy is planned. */
-export function notePlannedUserDetachment(client: ExchangeClient | null, policyGuid: string | undefined, userGuid: string | undefined): void {
+export function notePlannedUserDetachment(
+  client: ExchangeClient | null,
+  policyGuid: string | undefined,
+  userGuid: string | undefined,
+): void {
   if (!client || !policyGuid || !userGuid) return;
   const users = detachmentsOf(client).users;
   const key = policyGuid.toLowerCase();
@@ -170,7 +211,10 @@ interface PolicyUse {
 /** Who uses the policy right now: the users it is assigned to and whether it is the org default. */
 async function policyUse(exchange: ExchangeSession, policy: AuthenticationPolicy): Promise<PolicyUse> {
   const [users, defaultPolicy] = await Promise.all([
-    listUsersWithAuthenticationPolicy(exchange, { distinguishedName: policy.distinguishedName, matches: (reference) => refersToPolicy(reference, policy) }),
+    listUsersWithAuthenticationPolicy(exchange, {
+      distinguishedName: policy.distinguishedName,
+      matches: (reference) => refersToPolicy(reference, policy),
+    }),
     readDefaultAuthenticationPolicy(exchange),
   ]);
   return { users, isDefault: refersToPolicy(defaultPolicy, policy) };
@@ -180,14 +224,19 @@ function withoutPlannedDetachments(client: ExchangeClient, policy: Authenticatio
   const planned = plannedDetachments.get(client);
   if (!planned) return use;
   const leaving = planned.users.get(policy.guid) ?? new Set<string>();
-  return { users: use.users.filter((user) => !leaving.has(user.guid)), isDefault: use.isDefault && !planned.orgDefault.has(policy.guid) };
+  return {
+    users: use.users.filter((user) => !leaving.has(user.guid)),
+    isDefault: use.isDefault && !planned.orgDefault.has(policy.guid),
+  };
 }
 
 function describeUse(use: PolicyUse): string {
   const parts: string[] = [];
   if (use.users.length > 0) {
     const names = use.users.map((u) => u.userPrincipalName).sort();
-    parts.push(`assigned to ${names.length} user${names.length === 1 ? '' : 's'} (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`);
+    parts.push(
+      `assigned to ${names.length} user${names.length === 1 ? '' : 's'} (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''})`,
+    );
   }
   if (use.isDefault) parts.push("the organization's default authentication policy");
   return parts.join(' and is ');
@@ -225,7 +274,12 @@ function detachWarning(policyName: string, use: PolicyUse): [string, string] {
 
 /** Plan-time check shared by destroy and replacement; uses the prior state's policy, reading it fresh. */
 async function checkPlannedRemoval(
-  context: { prior: ObjectValue; client: ExchangeClient; signal: AbortSignal; warn: OperationContext<ExchangeClient>['warn'] },
+  context: {
+    prior: ObjectValue;
+    client: ExchangeClient;
+    signal: AbortSignal;
+    warn: OperationContext<ExchangeClient>['warn'];
+  },
   action: 'destroy' | 'replace',
 ): Promise<void> {
   const exchange = exchangeSession(context);
@@ -251,13 +305,19 @@ async function removePolicy(context: OperationContext<ExchangeClient> & { prior:
   const use = await policyUse(exchange, policy);
   if (inUse(use)) {
     if (context.prior.detach_on_destroy !== true) throw refusal(policy.name, use, 'destroy');
-    const results = await Promise.allSettled(use.users.map((user) => setUser(exchange, user.guid, { authenticationPolicy: null })));
+    const results = await Promise.allSettled(
+      use.users.map((user) => setUser(exchange, user.guid, { authenticationPolicy: null })),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason; // the policy stays, and so does the state: the next destroy finishes the job
     if (use.isDefault) await setDefaultAuthenticationPolicy(exchange, null);
   }
   await removeAuthenticationPolicy(exchange, policy.guid);
-  await confirmWrite(exchange, 'Remove-AuthenticationPolicy', async () => (await findAuthenticationPolicy(exchange, policy.guid)) === undefined);
+  await confirmWrite(
+    exchange,
+    'Remove-AuthenticationPolicy',
+    async () => (await findAuthenticationPolicy(exchange, policy.guid)) === undefined,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -328,14 +388,21 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
     const name = readString(context.planned, 'name')!;
     const exchange = exchangeSession(context);
     const policy = await newAuthenticationPolicy(exchange, name, switchesFrom(context.planned));
-    await confirmWrite(exchange, 'New-AuthenticationPolicy', async () => (await findAuthenticationPolicy(exchange, policy.guid)) !== undefined);
+    await confirmWrite(
+      exchange,
+      'New-AuthenticationPolicy',
+      async () => (await findAuthenticationPolicy(exchange, policy.guid)) !== undefined,
+    );
     return stateFrom(policy, { name, detach: context.planned.detach_on_destroy === true });
   },
 
   async read(context) {
     const exchange = exchangeSession(context);
     const name = readString(context.state, 'name');
-    const policy = await findAuthenticationPolicy(exchange, readString(context.state, 'guid') ?? readString(context.state, 'id') ?? name!);
+    const policy = await findAuthenticationPolicy(
+      exchange,
+      readString(context.state, 'guid') ?? readString(context.state, 'id') ?? name!,
+    );
     if (!policy) {
       context.warn(
         `Authentication policy "${name}" no longer exists`,
@@ -361,7 +428,8 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
     }
     const wanted = switchesFrom(context.planned);
     const changes: Partial<BasicAuthSwitches> = {};
-    for (const property of BASIC_AUTH_SWITCHES) if (wanted[property] !== current.switches[property]) changes[property] = wanted[property];
+    for (const property of BASIC_AUTH_SWITCHES)
+      if (wanted[property] !== current.switches[property]) changes[property] = wanted[property];
     try {
       await setAuthenticationPolicy(exchange, current.guid, changes); // its default retry: 4 calls, 1 s, 2 s, 4 s apart
     } catch (error) {
@@ -386,12 +454,20 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
   async importState(context) {
     const id = context.id.trim();
     if (id === '') {
-      throw new DiagnosticError(errorDiagnostic('Invalid import ID', 'Import with the authentication policy name (or its GUID), for example `terraform import exchangeonline_authentication_policy.pop "Allow POP"`.'));
+      throw new DiagnosticError(
+        errorDiagnostic(
+          'Invalid import ID',
+          'Import with the authentication policy name (or its GUID), for example `terraform import exchangeonline_authentication_policy.pop "Allow POP"`.',
+        ),
+      );
     }
     const policy = await findAuthenticationPolicy(exchangeSession(context), id);
     if (!policy) {
       throw new DiagnosticError(
-        errorDiagnostic(`Authentication policy "${id}" not found`, 'Check the name: `Get-AuthenticationPolicy | Format-Table Name` lists the policies of the tenant.'),
+        errorDiagnostic(
+          `Authentication policy "${id}" not found`,
+          'Check the name: `Get-AuthenticationPolicy | Format-Table Name` lists the policies of the tenant.',
+        ),
       );
     }
     // Imported by name: keep that spelling (Exchange names are case-insensitive), so the configuration that names it

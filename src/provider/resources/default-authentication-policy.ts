@@ -7,7 +7,11 @@
  */
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { findAuthenticationPolicy, refersToPolicy, type AuthenticationPolicy } from '../../exchange/authentication-policy';
+import {
+  findAuthenticationPolicy,
+  refersToPolicy,
+  type AuthenticationPolicy,
+} from '../../exchange/authentication-policy';
 import { confirmWrite } from '../../exchange/confirm';
 import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import type { ExchangeSession } from '../../exchange/session';
@@ -40,7 +44,8 @@ export const defaultAuthenticationPolicySchema: Schema = {
       authentication_policy: {
         type: 'string',
         required: true,
-        description: 'The default policy: its name (or GUID). Reference the policy resource (`exchangeonline_authentication_policy.<name>.name`) so Terraform creates it first and destroys it last.',
+        description:
+          'The default policy: its name (or GUID). Reference the policy resource (`exchangeonline_authentication_policy.<name>.name`) so Terraform creates it first and destroys it last.',
       },
       authentication_policy_guid: { type: 'string', computed: true, description: 'The GUID of the default policy.' },
     },
@@ -48,7 +53,11 @@ export const defaultAuthenticationPolicySchema: Schema = {
 };
 
 /** The default as state shows it: the configured spelling while it is the same policy, else the policy's name. */
-async function readDefault(exchange: ExchangeSession, configured: string | undefined, configuredGuid: string | undefined): Promise<{ name: string | null; guid: string | null }> {
+async function readDefault(
+  exchange: ExchangeSession,
+  configured: string | undefined,
+  configuredGuid: string | undefined,
+): Promise<{ name: string | null; guid: string | null }> {
   return policyInState(exchange, await readDefaultAuthenticationPolicy(exchange), configured, configuredGuid);
 }
 
@@ -87,7 +96,13 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
     if (client) planned.id = client.organization;
     const unchanged = prior !== null && valuesEqual(prior.authentication_policy, planned.authentication_policy);
     planned.authentication_policy_guid = unchanged ? (prior!.authentication_policy_guid ?? null) : new Unknown();
-    if (!unchanged) await assertPolicyExistsAtPlan(client, client && exchangeSession({ client, signal, warn }), planned.authentication_policy, 'first');
+    if (!unchanged)
+      await assertPolicyExistsAtPlan(
+        client,
+        client && exchangeSession({ client, signal, warn }),
+        planned.authentication_policy,
+        'first',
+      );
   },
 
   planDestroy({ prior, client }) {
@@ -116,7 +131,11 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
       context.warn(warning.summary, warning.detail);
       return null;
     }
-    return { id: context.client.organization, authentication_policy: current.name, authentication_policy_guid: current.guid };
+    return {
+      id: context.client.organization,
+      authentication_policy: current.name,
+      authentication_policy_guid: current.guid,
+    };
   },
 
   async update(context) {
@@ -133,9 +152,16 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
     const current = await readDefault(exchangeSession(context), undefined, undefined);
     if (!current.name) {
       throw new DiagnosticError(
-        errorDiagnostic(`${context.client.organization} has no default authentication policy`, 'There is nothing to import. Declare the resource to set a default.'),
+        errorDiagnostic(
+          `${context.client.organization} has no default authentication policy`,
+          'There is nothing to import. Declare the resource to set a default.',
+        ),
       );
     }
-    return { id: context.client.organization, authentication_policy: current.name, authentication_policy_guid: current.guid };
+    return {
+      id: context.client.organization,
+      authentication_policy: current.name,
+      authentication_policy_guid: current.guid,
+    };
   },
 };

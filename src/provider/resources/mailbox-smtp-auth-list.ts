@@ -18,11 +18,29 @@ import { randomUUID } from 'node:crypto';
 import type { ExchangeError } from '../../bridge/errors';
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { DISABLED, ENABLED, INHERIT, identityProblem, settingWord, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
-import { confirmSmtpAuthWrites, identityForms, type Resolution, type SmtpAuthChange } from '../../exchange/mailbox-directory';
+import {
+  DISABLED,
+  ENABLED,
+  INHERIT,
+  identityProblem,
+  settingWord,
+  type CasMailbox,
+  type SmtpAuthOverride,
+} from '../../exchange/cas-mailbox';
+import {
+  confirmSmtpAuthWrites,
+  identityForms,
+  type Resolution,
+  type SmtpAuthChange,
+} from '../../exchange/mailbox-directory';
 import type { ExchangeSession } from '../../exchange/session';
 import { exchangeSession, type ExchangeClient } from '../exchange-client';
-import { DiagnosticError, PartialResultError, type OperationContext, type ResourceDefinition } from '../framework/resource';
+import {
+  DiagnosticError,
+  PartialResultError,
+  type OperationContext,
+  type ResourceDefinition,
+} from '../framework/resource';
 import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
 
 /** What `out_of_sync` and `stray_mailboxes` say about a mailbox. */
@@ -62,13 +80,15 @@ export const mailboxSmtpAuthListSchema: Schema = {
       smtp_client_authentication_disabled: {
         type: 'bool',
         optional: true,
-        description: '`false` enables SMTP AUTH for every listed mailbox, `true` disables it, unset (null) returns them to the organization setting.',
+        description:
+          '`false` enables SMTP AUTH for every listed mailbox, `true` disables it, unset (null) returns them to the organization setting.',
       },
       exclusive: {
         type: 'bool',
         optional: true,
         computed: true,
-        description: 'When `true`, every mailbox not in `identities` that carries the same setting is returned to the organization setting. Default `false`.',
+        description:
+          'When `true`, every mailbox not in `identities` that carries the same setting is returned to the organization setting. Default `false`.',
       },
       out_of_sync: {
         type: ['map', 'string'],
@@ -107,7 +127,9 @@ function listSetting(object: ObjectValue): Setting {
 
 /** A known map attribute's entries; {} for null or unknown. */
 function entries(value: CtyValue | undefined): Record<string, CtyValue> {
-  return value && typeof value === 'object' && !Array.isArray(value) && isKnown(value) ? (value as Record<string, CtyValue>) : {};
+  return value && typeof value === 'object' && !Array.isArray(value) && isKnown(value)
+    ? (value as Record<string, CtyValue>)
+    : {};
 }
 
 function identitiesOf(value: CtyValue | undefined): string[] {
@@ -115,7 +137,11 @@ function identitiesOf(value: CtyValue | undefined): string[] {
 }
 
 /** Resolves every identity (in bulk beyond a few). */
-function resolveAll(client: ExchangeClient, exchange: ExchangeSession, identities: readonly string[]): Promise<Map<string, Resolution>> {
+function resolveAll(
+  client: ExchangeClient,
+  exchange: ExchangeSession,
+  identities: readonly string[],
+): Promise<Map<string, Resolution>> {
   return client.mailboxes.resolveMany(exchange, identities);
 }
 
@@ -126,9 +152,14 @@ function unresolvedWord(resolution: Resolution): string {
 function identityWarning(identity: string, problem: string): Diagnostic {
   return {
     severity: 'warning',
-    summary: problem === AMBIGUOUS ? `Mailbox identity "${identity}" names several mailboxes` : `Mailbox "${identity}" not found`,
+    summary:
+      problem === AMBIGUOUS
+        ? `Mailbox identity "${identity}" names several mailboxes`
+        : `Mailbox "${identity}" not found`,
     detail:
-      (problem === AMBIGUOUS ? 'Use a unique identity for it: the user principal name, primary SMTP address or GUID. ' : 'Fix the spelling or remove it from the list. ') +
+      (problem === AMBIGUOUS
+        ? 'Use a unique identity for it: the user principal name, primary SMTP address or GUID. '
+        : 'Fix the spelling or remove it from the list. ') +
       'Applying will fail for it; the other mailboxes are still applied.',
     path: ['identities'],
   };
@@ -158,7 +189,10 @@ function deletedWarnings(identities: readonly string[]): Diagnostic[] {
       path: ['identities'],
     }));
   }
-  const shown = identities.slice(0, 50).map((identity) => `"${identity}"`).join(', ');
+  const shown = identities
+    .slice(0, 50)
+    .map((identity) => `"${identity}"`)
+    .join(', ');
   const more = identities.length > 50 ? `, and ${identities.length - 50} more,` : '';
   return [
     {
@@ -228,9 +262,16 @@ function memberGuids(resolved: ReadonlyMap<string, Resolution>): Set<string> {
 }
 
 /** Mailboxes outside the list (by GUID) carrying `value`: what `exclusive` returns to inherit. */
-async function strays(client: ExchangeClient, exchange: ExchangeSession, members: ReadonlySet<string>, value: Setting): Promise<CasMailbox[]> {
+async function strays(
+  client: ExchangeClient,
+  exchange: ExchangeSession,
+  members: ReadonlySet<string>,
+  value: Setting,
+): Promise<CasMailbox[]> {
   if (value === null) return [];
-  return (await client.mailboxes.all(exchange)).filter((m) => !members.has(m.guid) && m.smtpClientAuthenticationDisabled === value);
+  return (await client.mailboxes.all(exchange)).filter(
+    (m) => !members.has(m.guid) && m.smtpClientAuthenticationDisabled === value,
+  );
 }
 
 /** `stray_mailboxes` as reset candidates: address → the setting it carried. */
@@ -261,7 +302,12 @@ interface Converged {
  * missing or ambiguous one), so no read is needed: a member is written unless the refreshed prior state shows it
  * in line already. Returning removed members to inherit resolves only those.
  */
-async function converge(context: OperationContext<ExchangeClient>, id: string, planned: ObjectValue, prior: ObjectValue | null): Promise<Converged> {
+async function converge(
+  context: OperationContext<ExchangeClient>,
+  id: string,
+  planned: ObjectValue,
+  prior: ObjectValue | null,
+): Promise<Converged> {
   const client = context.client;
   const exchange = exchangeSession(context);
   const wanted = listSetting(planned);
@@ -293,12 +339,16 @@ async function converge(context: OperationContext<ExchangeClient>, id: string, p
   for (const reset of await resetsFor(client, exchange, candidates, keep)) resets.set(reset.mailbox.guid, reset);
   if (planned.exclusive === true) {
     const members = memberGuids(await resolveAll(client, exchange, identities));
-    for (const mailbox of await strays(client, exchange, members, wanted)) resets.set(mailbox.guid, { mailbox, carried: wanted });
+    for (const mailbox of await strays(client, exchange, members, wanted))
+      resets.set(mailbox.guid, { mailbox, carried: wanted });
   }
 
   // Resets first: should a reset and a write still reach the same mailbox, the listed setting wins.
   const resetList = [...resets.values()];
-  const resetResults = await client.mailboxes.setSmtpAuth(exchange, resetList.map((r) => ({ identity: r.mailbox.guid, value: null })));
+  const resetResults = await client.mailboxes.setSmtpAuth(
+    exchange,
+    resetList.map((r) => ({ identity: r.mailbox.guid, value: null })),
+  );
   const writeResults = await client.mailboxes.setSmtpAuth(exchange, writes);
 
   writeResults.forEach((error, index) => {
@@ -306,7 +356,12 @@ async function converge(context: OperationContext<ExchangeClient>, id: string, p
     const { identity, label } = writes[index];
     diagnostics.push(failureDiagnostic(label, wanted, error));
     // The mailbox keeps what it had: known from the refreshed prior state, else only what the error says.
-    const known = identity in priorOutOfSync ? priorOutOfSync[identity] : priorListed.has(identity) ? settingWord(before) : undefined;
+    const known =
+      identity in priorOutOfSync
+        ? priorOutOfSync[identity]
+        : priorListed.has(identity)
+          ? settingWord(before)
+          : undefined;
     outOfSync[identity] = error.kind === 'not-found' ? NOT_FOUND : (known ?? UNKNOWN);
   });
   const failedResets = resetList.filter((reset, index) => {
@@ -315,12 +370,21 @@ async function converge(context: OperationContext<ExchangeClient>, id: string, p
     return Boolean(error);
   });
   const applied: SmtpAuthChange[] = [
-    ...resetList.filter((_, index) => !resetResults[index]).map((reset) => ({ identity: reset.mailbox.guid, value: null })),
+    ...resetList
+      .filter((_, index) => !resetResults[index])
+      .map((reset) => ({ identity: reset.mailbox.guid, value: null })),
     ...writes.filter((_, index) => !writeResults[index]).map((write) => ({ identity: write.identity, value: wanted })),
   ];
   await confirmSmtpAuthWrites(exchange, applied);
   return {
-    state: { id, identities: planned.identities, smtp_client_authentication_disabled: wanted, exclusive: planned.exclusive === true, out_of_sync: outOfSync, stray_mailboxes: strayMap(failedResets) },
+    state: {
+      id,
+      identities: planned.identities,
+      smtp_client_authentication_disabled: wanted,
+      exclusive: planned.exclusive === true,
+      out_of_sync: outOfSync,
+      stray_mailboxes: strayMap(failedResets),
+    },
     diagnostics,
   };
 }
@@ -341,10 +405,18 @@ function parseImportId(id: string): { setting: Setting; names?: string[] } {
   const word = (colon < 0 ? id : id.slice(0, colon)).trim().toLowerCase();
   const settings: Record<string, Setting> = { [ENABLED]: false, [DISABLED]: true, [INHERIT]: null };
   if (!(word in settings) || (colon < 0 && word === INHERIT)) {
-    throw new DiagnosticError(errorDiagnostic('Invalid import ID', `${JSON.stringify(id.slice(0, 80))} is not a list import ID. ${IMPORT_ID_HELP}`));
+    throw new DiagnosticError(
+      errorDiagnostic(
+        'Invalid import ID',
+        `${JSON.stringify(id.slice(0, 80))} is not a list import ID. ${IMPORT_ID_HELP}`,
+      ),
+    );
   }
   if (colon < 0) return { setting: settings[word] };
-  const names = id.slice(colon + 1).split(',').map((name) => name.trim());
+  const names = id
+    .slice(colon + 1)
+    .split(',')
+    .map((name) => name.trim());
   const problems: string[] = [];
   const seen = new Set<string>();
   names.forEach((name, index) => {
@@ -353,7 +425,8 @@ function parseImportId(id: string): { setting: Setting; names?: string[] } {
     else if (seen.has(name.toLowerCase())) problems.push(`mailbox ${index + 1} "${name}" is named twice`);
     seen.add(name.toLowerCase());
   });
-  if (problems.length) throw new DiagnosticError(errorDiagnostic('Invalid import ID', `${problems.join('; ')}. ${IMPORT_ID_HELP}`));
+  if (problems.length)
+    throw new DiagnosticError(errorDiagnostic('Invalid import ID', `${problems.join('; ')}. ${IMPORT_ID_HELP}`));
   return { setting: settings[word], names };
 }
 
@@ -366,20 +439,28 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
   upgradeState(version, raw) {
     if (version !== 0) return raw;
     // Version 0 kept `identities` as a set and every member's GUID and setting in `mailboxes`.
-    const setting = (typeof raw.smtp_client_authentication_disabled === 'boolean' ? raw.smtp_client_authentication_disabled : null) as Setting;
-    const listOf = (value: CtyValue | undefined): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+    const setting = (
+      typeof raw.smtp_client_authentication_disabled === 'boolean' ? raw.smtp_client_authentication_disabled : null
+    ) as Setting;
+    const listOf = (value: CtyValue | undefined): string[] =>
+      Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
     const { mailboxes: _dropped, ...rest } = raw;
     return {
       ...rest,
       identities: Object.fromEntries(listOf(raw.identities).map((identity) => [identity, ''])),
       out_of_sync: {}, // the refresh that follows every upgrade fills it in
-      stray_mailboxes: Object.fromEntries(listOf(raw.stray_mailboxes).map((address) => [address, settingWord(setting)])),
+      stray_mailboxes: Object.fromEntries(
+        listOf(raw.stray_mailboxes).map((address) => [address, settingWord(setting)]),
+      ),
     };
   },
 
   prefetchRead({ client, state, lifetime }) {
     // read() resolves every member; `exclusive` reads every mailbox anyway.
-    return client.mailboxes.prefetch(state.exclusive === true ? Infinity : identitiesOf(state.identities).length, lifetime);
+    return client.mailboxes.prefetch(
+      state.exclusive === true ? Infinity : identitiesOf(state.identities).length,
+      lifetime,
+    );
   },
 
   validate(config) {
@@ -390,17 +471,34 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const capitalized = new Map<string, string>();
     for (const identity of Object.keys(listed)) {
       const problem = identityProblem(identity);
-      if (problem) diagnostics.push(errorDiagnostic('Invalid mailbox identity in `identities`', `${JSON.stringify(identity.slice(0, 80))} ${problem}.`, ['identities']));
+      if (problem)
+        diagnostics.push(
+          errorDiagnostic(
+            'Invalid mailbox identity in `identities`',
+            `${JSON.stringify(identity.slice(0, 80))} ${problem}.`,
+            ['identities'],
+          ),
+        );
       const key = identity.toLowerCase();
       if (key === identity) continue;
       const other = capitalized.get(key) ?? (Object.hasOwn(listed, key) ? key : undefined);
       if (other !== undefined) {
-        diagnostics.push(errorDiagnostic('Mailbox listed twice', `"${other}" and "${identity}" name the same mailbox (identities are not case-sensitive). Keep one.`, ['identities']));
+        diagnostics.push(
+          errorDiagnostic(
+            'Mailbox listed twice',
+            `"${other}" and "${identity}" name the same mailbox (identities are not case-sensitive). Keep one.`,
+            ['identities'],
+          ),
+        );
       } else capitalized.set(key, identity);
     }
     if (config.exclusive === true && config.smtp_client_authentication_disabled === null) {
       diagnostics.push(
-        errorDiagnostic('`exclusive` needs a setting', '`exclusive = true` returns every other mailbox with the same setting to inherit, which means nothing when the list itself inherits. Set `smtp_client_authentication_disabled`.', ['exclusive']),
+        errorDiagnostic(
+          '`exclusive` needs a setting',
+          '`exclusive = true` returns every other mailbox with the same setting to inherit, which means nothing when the list itself inherits. Set `smtp_client_authentication_disabled`.',
+          ['exclusive'],
+        ),
       );
     }
     return diagnostics;
@@ -420,7 +518,13 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const identities = identitiesOf(planned.identities);
     if (client && isKnown(planned.smtp_client_authentication_disabled)) {
       const owner = `list:${typeof planned.id === 'string' && isKnown(planned.id) ? planned.id : [...identities].sort().join('\n')}`;
-      claimMailbox(client, identities, listSetting(planned), owner, `an exchangeonline_mailbox_smtp_auth_list (which lists it)`);
+      claimMailbox(
+        client,
+        identities,
+        listSetting(planned),
+        owner,
+        `an exchangeonline_mailbox_smtp_auth_list (which lists it)`,
+      );
     }
     // Lookups in the decoded maps themselves: no 60,000-entry Set is built for a list that did not change.
     const listed = entries(planned.identities);
@@ -451,7 +555,10 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const converged = await converge(context, randomUUID(), context.planned, null);
     // No error diagnostics here (see modifyPlan): the failures are in out_of_sync, which the next plan shows leaving.
     for (const diagnostic of converged.diagnostics) {
-      context.warn(diagnostic.summary, `${diagnostic.detail ?? ''}\n\nThis list was created without them (an error would make Terraform replace the whole list). Run \`terraform apply\` again to finish.`);
+      context.warn(
+        diagnostic.summary,
+        `${diagnostic.detail ?? ''}\n\nThis list was created without them (an error would make Terraform replace the whole list). Run \`terraform apply\` again to finish.`,
+      );
     }
     if (converged.diagnostics.length > 0) {
       context.warn(
@@ -474,17 +581,25 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     for (const [identity, resolution] of resolved) {
       if (resolution.kind === 'none' && wasFound(before[identity])) outOfSync[identity] = DELETED;
       else if (resolution.kind !== 'one') outOfSync[identity] = unresolvedWord(resolution);
-      else if (resolution.mailbox.smtpClientAuthenticationDisabled !== value) outOfSync[identity] = settingWord(resolution.mailbox.smtpClientAuthenticationDisabled);
+      else if (resolution.mailbox.smtpClientAuthenticationDisabled !== value)
+        outOfSync[identity] = settingWord(resolution.mailbox.smtpClientAuthenticationDisabled);
     }
     // With `exclusive`, every other mailbox carrying the setting; otherwise the unfinished resets of an earlier
     // apply, still pending while the mailbox carries what it carried.
     const pending = pendingResets(state.stray_mailboxes);
     const stray =
       state.exclusive === true
-        ? strayMap((await strays(client, exchange, memberGuids(resolved), value)).map((mailbox) => ({ mailbox, carried: value })))
+        ? strayMap(
+            (await strays(client, exchange, memberGuids(resolved), value)).map((mailbox) => ({
+              mailbox,
+              carried: value,
+            })),
+          )
         : pending.size === 0
           ? {}
-          : strayMap(await resetsFor(client, exchange, pending, new Set(identities.map((identity) => identity.toLowerCase()))));
+          : strayMap(
+              await resetsFor(client, exchange, pending, new Set(identities.map((identity) => identity.toLowerCase()))),
+            );
     return { ...state, out_of_sync: outOfSync, stray_mailboxes: stray };
   },
 
@@ -501,7 +616,10 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const exchange = exchangeSession(context);
     // Only mailboxes still carrying this list's setting: a value someone changed since is theirs, not ours.
     const resets = await resetsFor(context.client, exchange, candidates, new Set());
-    const results = await context.client.mailboxes.setSmtpAuth(exchange, resets.map((r) => ({ identity: r.mailbox.guid, value: null })));
+    const results = await context.client.mailboxes.setSmtpAuth(
+      exchange,
+      resets.map((r) => ({ identity: r.mailbox.guid, value: null })),
+    );
     const failed: Reset[] = [];
     const diagnostics: Diagnostic[] = [];
     results.forEach((error, index) => {
@@ -509,9 +627,16 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
       failed.push(resets[index]);
       diagnostics.push(failureDiagnostic(resets[index].mailbox.primarySmtpAddress, null, error));
     });
-    await confirmSmtpAuthWrites(exchange, resets.filter((_, index) => !results[index]).map((reset) => ({ identity: reset.mailbox.guid, value: null })));
+    await confirmSmtpAuthWrites(
+      exchange,
+      resets.filter((_, index) => !results[index]).map((reset) => ({ identity: reset.mailbox.guid, value: null })),
+    );
     // What is left to undo stays in state, as strays, so the next destroy finishes it.
-    if (failed.length) throw new PartialResultError({ ...prior, identities: {}, out_of_sync: {}, stray_mailboxes: strayMap(failed) }, diagnostics);
+    if (failed.length)
+      throw new PartialResultError(
+        { ...prior, identities: {}, out_of_sync: {}, stray_mailboxes: strayMap(failed) },
+        diagnostics,
+      );
   },
 
   /**
@@ -525,7 +650,9 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const exchange = exchangeSession(context);
     let identities: string[];
     if (names === undefined) {
-      identities = (await context.client.mailboxes.all(exchange)).filter((m) => m.smtpClientAuthenticationDisabled === setting).map((m) => m.primarySmtpAddress);
+      identities = (await context.client.mailboxes.all(exchange))
+        .filter((m) => m.smtpClientAuthenticationDisabled === setting)
+        .map((m) => m.primarySmtpAddress);
     } else {
       identities = names;
       const resolved = await resolveAll(context.client, exchange, names);
@@ -534,8 +661,12 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
         throw new DiagnosticError(
           errorDiagnostic(
             'Import ID names mailboxes that cannot be adopted',
-            unresolved.map((name) => `"${name}": ${unresolvedWord(resolved.get(name)!) === AMBIGUOUS ? 'names several mailboxes; use its primary SMTP address or GUID' : 'no such mailbox'}`).join('\n') +
-              '\nFix the names in the import ID (or leave them out); nothing was imported.',
+            unresolved
+              .map(
+                (name) =>
+                  `"${name}": ${unresolvedWord(resolved.get(name)!) === AMBIGUOUS ? 'names several mailboxes; use its primary SMTP address or GUID' : 'no such mailbox'}`,
+              )
+              .join('\n') + '\nFix the names in the import ID (or leave them out); nothing was imported.',
           ),
         );
       }

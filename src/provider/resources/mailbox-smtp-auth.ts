@@ -10,7 +10,12 @@ import { claimMailbox } from '../mailbox-claims';
 import { REMOVE_BLOCK, hasVanished, noteVanished, vanishedWarning } from './vanished';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { effectiveSmtpAuthEnabled, identityProblem, type CasMailbox, type SmtpAuthOverride } from '../../exchange/cas-mailbox';
+import {
+  effectiveSmtpAuthEnabled,
+  identityProblem,
+  type CasMailbox,
+  type SmtpAuthOverride,
+} from '../../exchange/cas-mailbox';
 import type { ExchangeSession } from '../../exchange/session';
 import { exchangeSession, type ExchangeClient } from '../exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
@@ -31,34 +36,43 @@ export const mailboxSmtpAuthSchema: Schema = {
       identity: {
         type: 'string',
         required: true,
-        description: 'The mailbox: user principal name, primary SMTP address, alias, GUID or any other identity Exchange accepts. Changing it replaces the resource.',
+        description:
+          'The mailbox: user principal name, primary SMTP address, alias, GUID or any other identity Exchange accepts. Changing it replaces the resource.',
       },
       smtp_client_authentication_disabled: {
         type: 'bool',
         optional: true,
-        description: '`true` disables SMTP AUTH for this mailbox, `false` enables it, unset (null) inherits the organization setting.',
+        description:
+          '`true` disables SMTP AUTH for this mailbox, `false` enables it, unset (null) inherits the organization setting.',
       },
       guid: { type: 'string', computed: true, description: 'The mailbox GUID.' },
       primary_smtp_address: { type: 'string', computed: true, description: 'The primary SMTP address of the mailbox.' },
       effective_smtp_auth_enabled: {
         type: 'bool',
         computed: true,
-        description: 'Whether SMTP AUTH is effectively enabled: the mailbox value if set, else the organization value. (Authentication policies and security defaults can still block Basic auth.)',
+        description:
+          'Whether SMTP AUTH is effectively enabled: the mailbox value if set, else the organization value. (Authentication policies and security defaults can still block Basic auth.)',
       },
     },
   },
 };
 
-
 /** Resolves an identity to exactly one mailbox, or explains why not. */
-async function resolveMailbox(client: ExchangeClient, exchange: ExchangeSession, identity: string): Promise<CasMailbox | undefined> {
+async function resolveMailbox(
+  client: ExchangeClient,
+  exchange: ExchangeSession,
+  identity: string,
+): Promise<CasMailbox | undefined> {
   const found = await client.mailboxes.resolve(exchange, identity);
   if (found.kind === 'one') return found.mailbox;
   if (found.kind === 'none') return undefined;
   throw new DiagnosticError(
     errorDiagnostic(
       `Mailbox identity "${identity}" matches ${found.matches.length} mailboxes`,
-      `It matches ${found.matches.slice(0, 5).map((m) => m.primarySmtpAddress).join(', ')}${found.matches.length > 5 ? ', …' : ''}. ` +
+      `It matches ${found.matches
+        .slice(0, 5)
+        .map((m) => m.primarySmtpAddress)
+        .join(', ')}${found.matches.length > 5 ? ', …' : ''}. ` +
         'Use a unique identity: the user principal name, primary SMTP address or GUID.',
       ['identity'],
     ),
@@ -87,7 +101,12 @@ function goneAtApply(identity: string): DiagnosticError {
   return new DiagnosticError(errorDiagnostic(`Mailbox "${identity}" no longer exists`, detail, ['identity']));
 }
 
-async function stateFor(client: ExchangeClient, exchange: ExchangeSession, identity: string, mailbox: CasMailbox): Promise<ObjectValue> {
+async function stateFor(
+  client: ExchangeClient,
+  exchange: ExchangeSession,
+  identity: string,
+  mailbox: CasMailbox,
+): Promise<ObjectValue> {
   const orgDisabled = await client.mailboxes.orgSmtpAuthDisabled(exchange);
   return {
     id: mailbox.guid,
@@ -99,7 +118,12 @@ async function stateFor(client: ExchangeClient, exchange: ExchangeSession, ident
   };
 }
 
-async function apply(context: OperationContext<ExchangeClient>, identity: string, guid: string | undefined, wanted: SmtpAuthOverride): Promise<ObjectValue> {
+async function apply(
+  context: OperationContext<ExchangeClient>,
+  identity: string,
+  guid: string | undefined,
+  wanted: SmtpAuthOverride,
+): Promise<ObjectValue> {
   const exchange = exchangeSession(context);
   // After create, the GUID pins the mailbox even if its addresses change.
   const mailbox = await resolveMailbox(context.client, exchange, guid ?? identity);
@@ -120,7 +144,15 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
     const identity = config.identity;
     if (typeof identity !== 'string') return [];
     const problem = identityProblem(identity);
-    return problem ? [errorDiagnostic('Invalid mailbox identity', `The identity ${problem}. Use the user principal name, primary SMTP address or GUID.`, ['identity'])] : [];
+    return problem
+      ? [
+          errorDiagnostic(
+            'Invalid mailbox identity',
+            `The identity ${problem}. Use the user principal name, primary SMTP address or GUID.`,
+            ['identity'],
+          ),
+        ]
+      : [];
   },
 
   async modifyPlan({ prior, planned, client, signal, warn }) {
@@ -128,7 +160,8 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
     // A set value decides the effective state on its own; inherit depends on the org value, which another
     // resource in the same plan may change, so that is only known after apply.
     if (isKnown(wanted) && wanted !== null) planned.effective_smtp_auth_enabled = !wanted;
-    else if (!prior || prior.smtp_client_authentication_disabled !== wanted) planned.effective_smtp_auth_enabled = new Unknown();
+    else if (!prior || prior.smtp_client_authentication_disabled !== wanted)
+      planned.effective_smtp_auth_enabled = new Unknown();
     // Resolve new identities while planning, so a misspelled mailbox fails the plan rather than the apply.
     if (!prior && client && typeof planned.identity === 'string') {
       const exchange = exchangeSession({ client, signal, warn });
@@ -141,13 +174,27 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
       // else the refresh has just said it was deleted outside Terraform: warned there, never an error
     }
     if (client && typeof planned.identity === 'string' && isKnown(planned.identity) && isKnown(wanted)) {
-      const keys = [planned.identity, ...(typeof planned.guid === 'string' && isKnown(planned.guid) ? [planned.guid] : [])];
-      claimMailbox(client, keys, (wanted ?? null) as boolean | null, `mailbox:${planned.identity.toLowerCase()}`, `an exchangeonline_mailbox_smtp_auth (identity "${planned.identity}")`);
+      const keys = [
+        planned.identity,
+        ...(typeof planned.guid === 'string' && isKnown(planned.guid) ? [planned.guid] : []),
+      ];
+      claimMailbox(
+        client,
+        keys,
+        (wanted ?? null) as boolean | null,
+        `mailbox:${planned.identity.toLowerCase()}`,
+        `an exchangeonline_mailbox_smtp_auth (identity "${planned.identity}")`,
+      );
     }
   },
 
   async create(context) {
-    return apply(context, readString(context.planned, 'identity')!, undefined, readBool(context.planned, 'smtp_client_authentication_disabled') ?? null);
+    return apply(
+      context,
+      readString(context.planned, 'identity')!,
+      undefined,
+      readBool(context.planned, 'smtp_client_authentication_disabled') ?? null,
+    );
   },
 
   async read(context) {
@@ -166,7 +213,12 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
   },
 
   async update(context) {
-    return apply(context, readString(context.planned, 'identity')!, readString(context.prior, 'guid'), readBool(context.planned, 'smtp_client_authentication_disabled') ?? null);
+    return apply(
+      context,
+      readString(context.planned, 'identity')!,
+      readString(context.prior, 'guid'),
+      readBool(context.planned, 'smtp_client_authentication_disabled') ?? null,
+    );
   },
 
   async delete(context) {

@@ -13,7 +13,10 @@ import { assertImportTenant, exchangeSession, type ExchangeClient } from '../exc
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readBool, valuesEqual, type CtyValue, type ObjectValue } from '../framework/values';
 
-const SETTINGS_TYPE = ['object', { smtp_client_authentication_disabled: 'bool', allow_legacy_tls_clients: 'bool' }] as const;
+const SETTINGS_TYPE = [
+  'object',
+  { smtp_client_authentication_disabled: 'bool', allow_legacy_tls_clients: 'bool' },
+] as const;
 const LEGACY_ENDPOINT_TYPE = ['object', { host: 'string', port: 'number', tls_versions: ['list', 'string'] }] as const;
 
 export const transportConfigSchema: Schema = {
@@ -23,7 +26,7 @@ export const transportConfigSchema: Schema = {
       "The tenant's transport configuration: SMTP AUTH for the whole organization, and whether clients limited to TLS 1.0/1.1 may submit mail " +
       'through the legacy endpoint. One per tenant: creating it adopts the existing settings. Import with the tenant domain or id.',
     attributes: {
-      id: { type: 'string', computed: true, description: 'The tenant (the provider\'s `organization`).' },
+      id: { type: 'string', computed: true, description: "The tenant (the provider's `organization`)." },
       smtp_client_authentication_disabled: {
         type: 'bool',
         optional: true,
@@ -44,12 +47,14 @@ export const transportConfigSchema: Schema = {
         type: 'bool',
         optional: true,
         computed: true,
-        description: 'When `true`, destroying this resource restores `original_settings`. Default `false`: destroy stops managing and leaves the tenant as it is.',
+        description:
+          'When `true`, destroying this resource restores `original_settings`. Default `false`: destroy stops managing and leaves the tenant as it is.',
       },
       original_settings: {
         type: SETTINGS_TYPE,
         computed: true,
-        description: 'The values found when Terraform first managed (created or imported) this resource; what `restore_on_destroy` puts back.',
+        description:
+          'The values found when Terraform first managed (created or imported) this resource; what `restore_on_destroy` puts back.',
       },
       legacy_tls_client_endpoint: {
         type: LEGACY_ENDPOINT_TYPE,
@@ -62,7 +67,6 @@ export const transportConfigSchema: Schema = {
   },
 };
 
-
 export function legacyEndpointFor(client: Pick<ExchangeClient, 'legacyTlsHost'> | null, allowed: CtyValue): CtyValue {
   if (!isKnown(allowed)) return new Unknown();
   if (allowed !== true) return null;
@@ -72,7 +76,10 @@ export function legacyEndpointFor(client: Pick<ExchangeClient, 'legacyTlsHost'> 
 }
 
 /** allow_legacy_tls_clients = true in a cloud that has no legacy-TLS endpoint: refused at plan time. */
-function refuseLegacyTlsWithoutEndpoint(client: Pick<ExchangeClient, 'legacyTlsHost' | 'cloudLabel'> | null, config: ObjectValue): void {
+function refuseLegacyTlsWithoutEndpoint(
+  client: Pick<ExchangeClient, 'legacyTlsHost' | 'cloudLabel'> | null,
+  config: ObjectValue,
+): void {
   if (!client || client.legacyTlsHost !== null || config.allow_legacy_tls_clients !== true) return;
   throw new DiagnosticError(
     errorDiagnostic(
@@ -80,25 +87,34 @@ function refuseLegacyTlsWithoutEndpoint(client: Pick<ExchangeClient, 'legacyTlsH
       `allow_legacy_tls_clients = true asks for the legacy-TLS SMTP endpoint, but Microsoft offers none in ${client.cloudLabel}: GCC, GCC High ` +
         'and DoD have TLS 1.0/1.1 permanently turned off ("Opt in to the Exchange Online endpoint for legacy TLS clients using SMTP AUTH"). ' +
         'Set allow_legacy_tls_clients = false (or leave it out) and move those clients to TLS 1.2 on smtp.office365.com:587; if the tenant is ' +
-        'not in that cloud, fix the provider\'s `environment` setting.',
+        "not in that cloud, fix the provider's `environment` setting.",
       ['allow_legacy_tls_clients'],
     ),
   );
 }
 
 function settingsValue(settings: TransportConfigSettings): ObjectValue {
-  return { smtp_client_authentication_disabled: settings.smtpClientAuthenticationDisabled, allow_legacy_tls_clients: settings.allowLegacyTlsClients };
+  return {
+    smtp_client_authentication_disabled: settings.smtpClientAuthenticationDisabled,
+    allow_legacy_tls_clients: settings.allowLegacyTlsClients,
+  };
 }
 
 /** The settings the plan asks for, ignoring those the configuration leaves out. */
 function wanted(planned: ObjectValue, config: ObjectValue): Partial<TransportConfigSettings> {
   const changes: Partial<TransportConfigSettings> = {};
-  if (config.smtp_client_authentication_disabled !== null) changes.smtpClientAuthenticationDisabled = readBool(planned, 'smtp_client_authentication_disabled');
-  if (config.allow_legacy_tls_clients !== null) changes.allowLegacyTlsClients = readBool(planned, 'allow_legacy_tls_clients');
+  if (config.smtp_client_authentication_disabled !== null)
+    changes.smtpClientAuthenticationDisabled = readBool(planned, 'smtp_client_authentication_disabled');
+  if (config.allow_legacy_tls_clients !== null)
+    changes.allowLegacyTlsClients = readBool(planned, 'allow_legacy_tls_clients');
   return changes;
 }
 
-function stateFrom(client: ExchangeClient, settings: TransportConfigSettings, rest: { restore: boolean; original: CtyValue }): ObjectValue {
+function stateFrom(
+  client: ExchangeClient,
+  settings: TransportConfigSettings,
+  rest: { restore: boolean; original: CtyValue },
+): ObjectValue {
   return {
     id: client.organization,
     ...settingsValue(settings),
@@ -116,28 +132,44 @@ async function readCurrent(context: OperationContext<ExchangeClient>): Promise<T
 }
 
 /** Applies only what differs from the tenant now, then reads back what Exchange actually holds. */
-async function converge(context: OperationContext<ExchangeClient>, changes: Partial<TransportConfigSettings>, current: TransportConfigSettings): Promise<TransportConfigSettings> {
+async function converge(
+  context: OperationContext<ExchangeClient>,
+  changes: Partial<TransportConfigSettings>,
+  current: TransportConfigSettings,
+): Promise<TransportConfigSettings> {
   const needed: Partial<TransportConfigSettings> = {};
-  if (changes.smtpClientAuthenticationDisabled !== undefined && changes.smtpClientAuthenticationDisabled !== current.smtpClientAuthenticationDisabled) {
+  if (
+    changes.smtpClientAuthenticationDisabled !== undefined &&
+    changes.smtpClientAuthenticationDisabled !== current.smtpClientAuthenticationDisabled
+  ) {
     needed.smtpClientAuthenticationDisabled = changes.smtpClientAuthenticationDisabled;
   }
   // "Not set" already means disabled, but a configuration that says false gets an explicit $false written.
-  if (changes.allowLegacyTlsClients !== undefined && (changes.allowLegacyTlsClients !== current.allowLegacyTlsClients || current.allowLegacyTlsClientsNotSet)) {
+  if (
+    changes.allowLegacyTlsClients !== undefined &&
+    (changes.allowLegacyTlsClients !== current.allowLegacyTlsClients || current.allowLegacyTlsClientsNotSet)
+  ) {
     needed.allowLegacyTlsClients = changes.allowLegacyTlsClients;
   }
   if (Object.keys(needed).length === 0) return current;
   const exchange = exchangeSession(context);
   await setTransportConfig(exchange, needed);
-  if (needed.smtpClientAuthenticationDisabled !== undefined) context.client.mailboxes.noteOrgSmtpAuthDisabled(needed.smtpClientAuthenticationDisabled);
+  if (needed.smtpClientAuthenticationDisabled !== undefined)
+    context.client.mailboxes.noteOrgSmtpAuthDisabled(needed.smtpClientAuthenticationDisabled);
   await confirmWrite(exchange, 'Set-TransportConfig', async () => {
     const seen = await readTransportConfig(exchange);
     return (
-      (needed.smtpClientAuthenticationDisabled === undefined || seen.smtpClientAuthenticationDisabled === needed.smtpClientAuthenticationDisabled) &&
+      (needed.smtpClientAuthenticationDisabled === undefined ||
+        seen.smtpClientAuthenticationDisabled === needed.smtpClientAuthenticationDisabled) &&
       (needed.allowLegacyTlsClients === undefined || seen.allowLegacyTlsClients === needed.allowLegacyTlsClients)
     );
   });
   // The directory replicates: a read straight after a write can be stale, so trust what was written.
-  return { ...current, ...needed, allowLegacyTlsClientsNotSet: needed.allowLegacyTlsClients === undefined && current.allowLegacyTlsClientsNotSet };
+  return {
+    ...current,
+    ...needed,
+    allowLegacyTlsClientsNotSet: needed.allowLegacyTlsClients === undefined && current.allowLegacyTlsClientsNotSet,
+  };
 }
 
 export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
@@ -150,7 +182,12 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
     refuseLegacyTlsWithoutEndpoint(client, config);
     // An update reads the tenant again at apply time; what the configuration leaves out may have been changed by
     // another writer since this plan (or a saved plan) was made, so it is planned as unknown rather than promised.
-    if (prior && Object.keys(planned).some((name) => name !== 'legacy_tls_client_endpoint' && !valuesEqual(prior[name], planned[name]))) {
+    if (
+      prior &&
+      Object.keys(planned).some(
+        (name) => name !== 'legacy_tls_client_endpoint' && !valuesEqual(prior[name], planned[name]),
+      )
+    ) {
       for (const name of ['smtp_client_authentication_disabled', 'allow_legacy_tls_clients'] as const) {
         if (config[name] === null) planned[name] = new Unknown();
       }
@@ -162,7 +199,10 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
   async create(context) {
     const current = await readCurrent(context);
     const settings = await converge(context, wanted(context.planned, context.config), current);
-    return stateFrom(context.client, settings, { restore: context.planned.restore_on_destroy === true, original: settingsValue(current) });
+    return stateFrom(context.client, settings, {
+      restore: context.planned.restore_on_destroy === true,
+      original: settingsValue(current),
+    });
   },
 
   async read(context) {
@@ -176,7 +216,10 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
   async update(context) {
     const current = await readCurrent(context);
     const settings = await converge(context, wanted(context.planned, context.config), current);
-    return stateFrom(context.client, settings, { restore: context.planned.restore_on_destroy === true, original: context.prior.original_settings });
+    return stateFrom(context.client, settings, {
+      restore: context.planned.restore_on_destroy === true,
+      original: context.prior.original_settings,
+    });
   },
 
   async delete(context) {
@@ -194,7 +237,10 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
     const current = await readCurrent(context);
     await converge(
       context,
-      { smtpClientAuthenticationDisabled: readBool(original, 'smtp_client_authentication_disabled'), allowLegacyTlsClients: readBool(original, 'allow_legacy_tls_clients') },
+      {
+        smtpClientAuthenticationDisabled: readBool(original, 'smtp_client_authentication_disabled'),
+        allowLegacyTlsClients: readBool(original, 'allow_legacy_tls_clients'),
+      },
       current,
     );
   },

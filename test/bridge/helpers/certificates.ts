@@ -19,7 +19,9 @@ export interface TestCertificate {
   pfx(password: string | null, algorithm?: '3des' | 'aes256'): Buffer;
 }
 
-export function makeCertificate(options: { notBefore?: Date; notAfter?: Date; commonName?: string } = {}): TestCertificate {
+export function makeCertificate(
+  options: { notBefore?: Date; notAfter?: Date; commonName?: string } = {},
+): TestCertificate {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const forgeKey = forge.pki.privateKeyFromPem(keyPem);

@@ -30,7 +30,8 @@ export type Responder = (request: RecordedRequest, index: number) => Reply | Pro
 
 /** Answers with `replies` in order; a request beyond the script gets a 599 so the test fails loudly. */
 export function script(...replies: Reply[]): Responder {
-  return (_request, index) => replies[index] ?? { status: 599, body: { error: { message: `unscripted request #${index + 1}` } } };
+  return (_request, index) =>
+    replies[index] ?? { status: 599, body: { error: { message: `unscripted request #${index + 1}` } } };
 }
 
 export const ok = (value: unknown[] = [], extra: Record<string, unknown> = {}): Reply => ({
@@ -43,12 +44,20 @@ export class ExchangeTestServer {
   private readonly server: http.Server;
   private readonly hanging: http.ServerResponse[] = [];
 
-  private constructor(private respond: Responder, tls?: { key: string; cert: string }) {
+  private constructor(
+    private respond: Responder,
+    tls?: { key: string; cert: string },
+  ) {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
-        const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const recorded: RecordedRequest = {
+          method: req.method ?? '',
+          path: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        };
         const index = this.requests.push(recorded) - 1;
         void Promise.resolve(this.respond(recorded, index)).then((reply) => this.send(req, res, reply));
       });
@@ -92,7 +101,8 @@ export class ExchangeTestServer {
       this.hanging.push(res);
       return;
     }
-    const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+    const body =
+      reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     const contentType = typeof reply.body === 'string' ? 'text/plain' : 'application/json; odata.metadata=minimal';
     res.writeHead(reply.status ?? 200, { 'Content-Type': contentType, ...reply.headers });
     res.end(body);

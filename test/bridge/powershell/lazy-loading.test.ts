@@ -26,7 +26,10 @@ const options = { signal: new AbortController().signal, terraformVersion: '1.9.0
 
 test('the REST bridge loads neither the PowerShell bridge nor node-powershell', async () => {
   const provider = createExoformProvider(silent, {});
-  const client = await provider.configure({ organization: 'contoso.onmicrosoft.com', access_token: 'x', endpoint: 'http://127.0.0.1:1' }, options);
+  const client = await provider.configure(
+    { organization: 'contoso.onmicrosoft.com', access_token: 'x', endpoint: 'http://127.0.0.1:1' },
+    options,
+  );
   await provider.close?.(client);
   expect(mockLoaded).toEqual([]);
 });
@@ -36,7 +39,13 @@ test('bridge = "powershell" loads the bridge at configure time, and node-powersh
   try {
     const provider = createExoformProvider(silent, {});
     const client = await provider.configure(
-      { organization: 'contoso.onmicrosoft.com', access_token: emulator.token, endpoint: emulator.url, bridge: 'powershell', powershell_path: STAND_IN },
+      {
+        organization: 'contoso.onmicrosoft.com',
+        access_token: emulator.token,
+        endpoint: emulator.url,
+        bridge: 'powershell',
+        powershell_path: STAND_IN,
+      },
       options,
     );
     expect(mockLoaded).toEqual(['powershell bridge']);

@@ -34,14 +34,21 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
     expect(config.rows).toHaveLength(1);
     expect(config.rows[0]).toMatchObject({ SmtpClientAuthenticationDisabled: true, AllowLegacyTLSClients: null });
     const mailbox = await bridge.invoke('Get-CASMailbox', { Identity: 'sean@contoso.com' });
-    expect(mailbox.rows[0]).toMatchObject({ PrimarySmtpAddress: 'sean@contoso.com', SmtpClientAuthenticationDisabled: null });
+    expect(mailbox.rows[0]).toMatchObject({
+      PrimarySmtpAddress: 'sean@contoso.com',
+      SmtpClientAuthenticationDisabled: null,
+    });
     await bridge.invoke('Set-CASMailbox', { Identity: 'sean@contoso.com', SmtpClientAuthenticationDisabled: false });
 
     const events = harness.events();
     expect(harness.pids()).toHaveLength(1);
     expect(events.map((e) => e.event)).toEqual(['start', 'bootstrap', 'connect', 'call', 'call', 'call']);
     expect(events[0]!.args).toEqual(['-NoLogo', '-NoProfile', '-NonInteractive', '-NoExit', '-Command', '-']);
-    expect(events[2]!.payload).toEqual({ Organization: ORG, AccessTokenFromEnvironment: true, ConnectionUri: `${harness.emulator.url}/powershell-liveid/` });
+    expect(events[2]!.payload).toEqual({
+      Organization: ORG,
+      AccessTokenFromEnvironment: true,
+      ConnectionUri: `${harness.emulator.url}/powershell-liveid/`,
+    });
     expect(events.filter((e) => e.event === 'rejected')).toEqual([]);
     expect((await harness.inspect.recipient('sean@contoso.com')).SmtpClientAuthenticationDisabled).toBe(false);
     expect(bridge.sessionCount).toBe(1);
@@ -53,7 +60,12 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
     const [pid] = harness.pids();
     expect(isRunning(pid!)).toBe(true);
     await bridge.close();
-    expect(harness.events().slice(-2).map((e) => e.event)).toEqual(['disconnect', 'exit']);
+    expect(
+      harness
+        .events()
+        .slice(-2)
+        .map((e) => e.event),
+    ).toEqual(['disconnect', 'exit']);
     await eventually(() => !isRunning(pid!), 3000, 'the stand-in to exit');
     await bridge.close(); // safe twice
     await expect(bridge.invoke('Get-TransportConfig', {})).rejects.toBeInstanceOf(CancelledError);
@@ -86,7 +98,12 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
 
   test('hostile identities reach the service byte-exact and come back as NotFoundError', async () => {
     const bridge = harness.bridge();
-    const identities = ['a$(Remove-Mailbox x)@contoso.com', "o'brien\"x\"`whoami`;@contoso.com", 'zoë.数据-🙂@contoso.com', `${'$(x)'.repeat(5000)}@contoso.com`];
+    const identities = [
+      'a$(Remove-Mailbox x)@contoso.com',
+      'o\'brien"x"`whoami`;@contoso.com',
+      'zoë.数据-🙂@contoso.com',
+      `${'$(x)'.repeat(5000)}@contoso.com`,
+    ];
     for (const identity of identities) {
       await expect(bridge.invoke('Get-CASMailbox', { Identity: identity })).rejects.toBeInstanceOf(NotFoundError);
     }
@@ -97,11 +114,22 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
 
   test('errors map to the same typed errors as the REST bridge', async () => {
     const bridge = harness.bridge();
-    await expect(bridge.invoke('Get-CASMailbox', { Identity: 'nobody@contoso.com' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(bridge.invoke('Get-CASMailbox', { Identity: 'nobody@contoso.com' })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
     await expect(bridge.invoke('Get-CASMailbox', { NoSuchParameter: 1 })).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(bridge.invoke('Set-CASMailbox', { Identity: 'sean@contoso.com', SmtpClientAuthenticationDisabled: 'maybe' })).rejects.toBeInstanceOf(InvalidInputError);
-    await harness.inspect.addFault({ cmdlet: 'Set-TransportConfig', status: 500, message: 'Object reference not set to an instance of an object.', exceptionType: 'System.NullReferenceException' });
-    await expect(bridge.invoke('Set-TransportConfig', { SmtpClientAuthenticationDisabled: true })).rejects.toBeInstanceOf(ServiceBugError);
+    await expect(
+      bridge.invoke('Set-CASMailbox', { Identity: 'sean@contoso.com', SmtpClientAuthenticationDisabled: 'maybe' }),
+    ).rejects.toBeInstanceOf(InvalidInputError);
+    await harness.inspect.addFault({
+      cmdlet: 'Set-TransportConfig',
+      status: 500,
+      message: 'Object reference not set to an instance of an object.',
+      exceptionType: 'System.NullReferenceException',
+    });
+    await expect(
+      bridge.invoke('Set-TransportConfig', { SmtpClientAuthenticationDisabled: true }),
+    ).rejects.toBeInstanceOf(ServiceBugError);
     await harness.inspect.clearFaults();
     await harness.inspect.addFault({ cmdlet: 'Get-TransportConfig', status: 403 });
     const denied = await bridge.invoke('Get-TransportConfig', {}).catch((error: unknown) => error);
@@ -111,14 +139,21 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
 
   test('throttling (429 with Retry-After) and transient failures (503) are retried by the shared policy', async () => {
     const retries: string[] = [];
-    const bridge = harness.bridge({}, { retry: { initialBackoffMs: 5, onRetry: (event) => retries.push(event.reason) } });
+    const bridge = harness.bridge(
+      {},
+      { retry: { initialBackoffMs: 5, onRetry: (event) => retries.push(event.reason) } },
+    );
     await harness.inspect.addFault({ cmdlet: 'Get-TransportConfig', status: 429, retryAfterSeconds: 1, times: 1 });
     await harness.inspect.addFault({ cmdlet: 'Get-CASMailbox', status: 503, times: 2 });
     const started = Date.now();
     expect((await bridge.invoke('Get-TransportConfig', {})).rows).toHaveLength(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900); // honoured Retry-After: 1
     expect((await bridge.invoke('Get-CASMailbox', { Identity: 'sean@contoso.com' })).rows).toHaveLength(1);
-    expect(retries).toEqual(['throttled (HTTP 429), Retry-After 1 s', expect.stringMatching(/^transient failure/), expect.stringMatching(/^transient failure/)]);
+    expect(retries).toEqual([
+      'throttled (HTTP 429), Retry-After 1 s',
+      expect.stringMatching(/^transient failure/),
+      expect.stringMatching(/^transient failure/),
+    ]);
     expect(harness.pids()).toHaveLength(1); // service errors do not cost the session
   });
 
@@ -130,7 +165,15 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
     expect((error as AuthenticationError).status).toBeUndefined(); // final: the policy does not try again
     expect((error as AuthenticationError).remedy).toMatch(/access_token/);
     const events = harness.events();
-    expect(events.map((e) => e.event)).toEqual(['start', 'bootstrap', 'connect', 'call', 'disconnect', 'connect', 'call']);
+    expect(events.map((e) => e.event)).toEqual([
+      'start',
+      'bootstrap',
+      'connect',
+      'call',
+      'disconnect',
+      'connect',
+      'call',
+    ]);
     const everything = JSON.stringify(events) + JSON.stringify(harness.logs) + String(error) + (error as Error).message;
     expect(everything).not.toContain(token);
   });
@@ -139,7 +182,16 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
     harness.faults([{ on: 'call', action: 'expire', times: 1 }]);
     const bridge = harness.bridge();
     expect((await bridge.invoke('Get-TransportConfig', {})).rows).toHaveLength(1);
-    expect(harness.events().map((e) => e.event)).toEqual(['start', 'bootstrap', 'connect', 'call', 'fault', 'disconnect', 'connect', 'call']);
+    expect(harness.events().map((e) => e.event)).toEqual([
+      'start',
+      'bootstrap',
+      'connect',
+      'call',
+      'fault',
+      'disconnect',
+      'connect',
+      'call',
+    ]);
     const warning = /retrying after token refused \(HTTP 401\); reconnecting the PowerShell session once/;
     expect(harness.logs.some((log) => warning.test(log.message))).toBe(true);
     expect(harness.pids()).toHaveLength(1);
@@ -155,10 +207,15 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
   test('per-call timeout: a hung session is killed, the call fails as transient, and the retry runs in a new session', async () => {
     harness.faults([{ on: 'call', action: 'hang', times: 1 }]);
     const retries: string[] = [];
-    const bridge = harness.bridge({}, { timeouts: { callMs: 700 }, retry: { initialBackoffMs: 5, onRetry: (event) => retries.push(event.reason) } });
+    const bridge = harness.bridge(
+      {},
+      { timeouts: { callMs: 700 }, retry: { initialBackoffMs: 5, onRetry: (event) => retries.push(event.reason) } },
+    );
     const result = await bridge.invoke('Get-TransportConfig', {});
     expect(result.rows).toHaveLength(1);
-    expect(retries).toEqual([expect.stringMatching(/did not finish Get-TransportConfig within 0\.7 s; the session was stopped/)]);
+    expect(retries).toEqual([
+      expect.stringMatching(/did not finish Get-TransportConfig within 0\.7 s; the session was stopped/),
+    ]);
     const [hung, replacement] = harness.pids();
     expect(replacement).toBeDefined();
     await eventually(() => !isRunning(hung!), 3000, 'the hung stand-in to be killed');
@@ -168,17 +225,27 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
   test('a session that crashes mid-call is replaced; the error says PowerShell exited', async () => {
     harness.faults([{ on: 'call', action: 'crash', exitCode: 3, times: 1 }]);
     const retries: string[] = [];
-    const bridge = harness.bridge({}, { retry: { initialBackoffMs: 5, onRetry: (event) => retries.push(event.reason) } });
+    const bridge = harness.bridge(
+      {},
+      { retry: { initialBackoffMs: 5, onRetry: (event) => retries.push(event.reason) } },
+    );
     expect((await bridge.invoke('Get-TransportConfig', {})).rows).toHaveLength(1);
-    expect(retries).toEqual([expect.stringMatching(/PowerShell exited while running Get-TransportConfig \(exit code 3\)/)]);
+    expect(retries).toEqual([
+      expect.stringMatching(/PowerShell exited while running Get-TransportConfig \(exit code 3\)/),
+    ]);
     expect(harness.pids()).toHaveLength(2);
   });
 
   test('stderr output (e.g. micro-delay warnings) and warning-stream output surface as warnings', async () => {
-    harness.faults([{ on: 'call', action: 'stderr', text: 'WARNING: Micro delay applied. Actual delayed: 00:00:01.', times: 1 }]);
+    harness.faults([
+      { on: 'call', action: 'stderr', text: 'WARNING: Micro delay applied. Actual delayed: 00:00:01.', times: 1 },
+    ]);
     const bridge = harness.bridge();
     const result = await bridge.invoke('Set-TransportConfig', { SmtpClientAuthenticationDisabled: true });
-    expect(result.warnings).toEqual([expect.stringMatching(/no settings .* have been modified/), 'WARNING: Micro delay applied. Actual delayed: 00:00:01.']);
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/no settings .* have been modified/),
+      'WARNING: Micro delay applied. Actual delayed: 00:00:01.',
+    ]);
   });
 
   test('module noise on stdout is ignored; a session that prints no result is replaced and the call fails loudly', async () => {
@@ -190,7 +257,9 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
     expect((await bridge.invoke('Get-TransportConfig', {})).rows).toHaveLength(1);
     const error = await bridge.invoke('Get-CASMailbox', { Identity: 'sean@contoso.com' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceBugError);
-    expect((error as Error).message).toMatch(/PowerShell gave no exoform result for Get-CASMailbox; it said: this is not an exoform result/);
+    expect((error as Error).message).toMatch(
+      /PowerShell gave no exoform result for Get-CASMailbox; it said: this is not an exoform result/,
+    );
     expect((await bridge.invoke('Get-CASMailbox', { Identity: 'sean@contoso.com' })).rows).toHaveLength(1);
     expect(harness.pids()).toHaveLength(2);
   });
@@ -242,16 +311,30 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
     const error = await bridge.invoke('Get-TransportConfig', {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as ConfigurationError).attributes).toEqual(['powershell_path']);
-    expect((error as ConfigurationError).remedy).toMatch(/Install-Module ExchangeOnlineManagement -MinimumVersion 3\.1\.0/);
+    expect((error as ConfigurationError).remedy).toMatch(
+      /Install-Module ExchangeOnlineManagement -MinimumVersion 3\.1\.0/,
+    );
   });
 
   test('Connect-ExchangeOnline refusing the app: AuthenticationError with the certificate remedy, not retried', async () => {
-    harness.faults([{ on: 'connect', action: 'error', type: 'Microsoft.Identity.Client.MsalServiceException', text: "AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application." }]);
+    harness.faults([
+      {
+        on: 'connect',
+        action: 'error',
+        type: 'Microsoft.Identity.Client.MsalServiceException',
+        text: 'AADSTS700027: The certificate with identifier used to sign the client assertion is not registered on application.',
+      },
+    ]);
     const pfx = writeTemp('app.pfx', makeCertificate().pfx('pw'));
-    const bridge = harness.bridge({ clientId: '00000000-aaaa-4bbb-8ccc-111111111111', certificatePath: pfx, certificatePassword: 'pw' }, { checkCertificateNow: true });
+    const bridge = harness.bridge(
+      { clientId: '00000000-aaaa-4bbb-8ccc-111111111111', certificatePath: pfx, certificatePassword: 'pw' },
+      { checkCertificateNow: true },
+    );
     const error = await bridge.invoke('Get-TransportConfig', {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
-    expect((error as Error).message).toMatch(/Connect-ExchangeOnline could not sign in to contoso\.onmicrosoft\.com: AADSTS700027/);
+    expect((error as Error).message).toMatch(
+      /Connect-ExchangeOnline could not sign in to contoso\.onmicrosoft\.com: AADSTS700027/,
+    );
     expect((error as AuthenticationError).remedy).toMatch(/certificate_path/);
     expect(harness.events().filter((e) => e.event === 'connect')).toHaveLength(1);
   });
@@ -285,7 +368,11 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
   });
 
   test('delegated sign-in runs pwsh without -NonInteractive and passes -UserPrincipalName', async () => {
-    const bridge = harness.bridge({ userPrincipalName: 'admin@contoso.onmicrosoft.com' }, {}, { EXOFORM_STAND_IN_TOKEN: harness.emulator.token });
+    const bridge = harness.bridge(
+      { userPrincipalName: 'admin@contoso.onmicrosoft.com' },
+      {},
+      { EXOFORM_STAND_IN_TOKEN: harness.emulator.token },
+    );
     expect((await bridge.invoke('Get-TransportConfig', {})).rows).toHaveLength(1);
     const events = harness.events();
     expect(events[0]!.args).toEqual(['-NoLogo', '-NoProfile', '-NoExit', '-Command', '-']);
@@ -296,7 +383,11 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
   });
 
   test('managed identity (user-assigned) passes -ManagedIdentity -ManagedIdentityAccountId', async () => {
-    const bridge = harness.bridge({ managedIdentity: true, clientId: '11111111-aaaa-4bbb-8ccc-111111111111' }, {}, { EXOFORM_STAND_IN_TOKEN: harness.emulator.token });
+    const bridge = harness.bridge(
+      { managedIdentity: true, clientId: '11111111-aaaa-4bbb-8ccc-111111111111' },
+      {},
+      { EXOFORM_STAND_IN_TOKEN: harness.emulator.token },
+    );
     expect((await bridge.invoke('Get-TransportConfig', {})).rows).toHaveLength(1);
     expect(harness.events().find((e) => e.event === 'connect')!.payload).toEqual({
       Organization: ORG,
@@ -320,8 +411,12 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
 
   test('parameter names differing only in case, and unpaired surrogates, are refused before anything runs', async () => {
     const bridge = harness.bridge();
-    await expect(bridge.invoke('Get-CASMailbox', { Identity: 'a', identity: 'b' })).rejects.toThrow(/specified more than once/);
-    await expect(bridge.invoke('Get-CASMailbox', { Identity: 'broken \uD83D emoji' })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(bridge.invoke('Get-CASMailbox', { Identity: 'a', identity: 'b' })).rejects.toThrow(
+      /specified more than once/,
+    );
+    await expect(bridge.invoke('Get-CASMailbox', { Identity: 'broken \uD83D emoji' })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
     await expect(bridge.invoke('Remove-Item; x', {})).rejects.toBeInstanceOf(InvalidInputError);
     expect(harness.pids()).toEqual([]);
   });
@@ -329,7 +424,10 @@ describe('PowerShell bridge through node-powershell and the pwsh stand-in', () =
 
 describe('the pwsh stand-in itself rejects what the bridge does not emit', () => {
   /** Talks to the stand-in directly, the way node-powershell does, and returns what it printed. */
-  async function runStandIn(lines: string[], args = ['-NoLogo', '-NoProfile', '-NonInteractive', '-NoExit', '-Command', '-']): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  async function runStandIn(
+    lines: string[],
+    args = ['-NoLogo', '-NoProfile', '-NonInteractive', '-NoExit', '-Command', '-'],
+  ): Promise<{ stdout: string; stderr: string; code: number | null }> {
     const child = spawn(STAND_IN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -341,7 +439,11 @@ describe('the pwsh stand-in itself rejects what the bridge does not emit', () =>
   }
 
   test('echoes node-powershell delimiters and accepts the exact bootstrap', async () => {
-    const result = await runStandIn(['[Console]::Out.WriteLine("AbCdEfGh12345678")', '[Console]::Error.WriteLine("AbCdEfGh12345678")', bootstrapScript()]);
+    const result = await runStandIn([
+      '[Console]::Out.WriteLine("AbCdEfGh12345678")',
+      '[Console]::Error.WriteLine("AbCdEfGh12345678")',
+      bootstrapScript(),
+    ]);
     expect(result.stdout.split('\n')[0]).toBe('AbCdEfGh12345678');
     expect(result.stderr).toBe('AbCdEfGh12345678\n');
     expect(result.stdout).toMatch(/^EXOFORM-RESULT:/m);
@@ -353,8 +455,14 @@ describe('the pwsh stand-in itself rejects what the bridge does not emit', () =>
     ['a call spliced without the payload', "Invoke-ExoformCall 'x'; Remove-Mailbox x"],
     ['a changed bootstrap', bootstrapScript().replace(/'([A-Za-z0-9+/]{8})/, "'AAAAAAAA")],
     ['a multi-line script', 'Invoke-ExoformCall `'],
-    ['a payload with an extra key', `Invoke-ExoformCall '${Buffer.from(JSON.stringify({ Cmdlet: 'Get-User', Parameters: {}, Script: 'x' })).toString('base64')}'`],
-    ['a cmdlet name that is not Verb-Noun', `Invoke-ExoformCall '${Buffer.from(JSON.stringify({ Cmdlet: 'iex', Parameters: {} })).toString('base64')}'`],
+    [
+      'a payload with an extra key',
+      `Invoke-ExoformCall '${Buffer.from(JSON.stringify({ Cmdlet: 'Get-User', Parameters: {}, Script: 'x' })).toString('base64')}'`,
+    ],
+    [
+      'a cmdlet name that is not Verb-Noun',
+      `Invoke-ExoformCall '${Buffer.from(JSON.stringify({ Cmdlet: 'iex', Parameters: {} })).toString('base64')}'`,
+    ],
     ['non-canonical base64', "Invoke-ExoformCall 'e30'"],
   ])('rejects %s', async (_name, line) => {
     const result = await runStandIn([bootstrapScript(), line]);
@@ -368,7 +476,9 @@ describe('the pwsh stand-in itself rejects what the bridge does not emit', () =>
   });
 
   test('rejects a secret in script text', async () => {
-    const child = spawn(STAND_IN, ['-NoLogo', '-NoProfile', '-NonInteractive', '-NoExit', '-Command', '-'], { env: { ...process.env, EXOFORM_ACCESS_TOKEN: 'secret-token-1234' } });
+    const child = spawn(STAND_IN, ['-NoLogo', '-NoProfile', '-NonInteractive', '-NoExit', '-Command', '-'], {
+      env: { ...process.env, EXOFORM_ACCESS_TOKEN: 'secret-token-1234' },
+    });
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.stdin.end(`${bootstrapScript()}\nWrite-Host secret-token-1234\n`);

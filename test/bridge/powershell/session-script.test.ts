@@ -45,13 +45,13 @@ function payloadOf(script: string): unknown {
 }
 
 const HOSTILE: Record<string, string> = {
-  'subexpression (the issue\'s example)': 'a$(Remove-Mailbox x)@contoso.com',
+  "subexpression (the issue's example)": 'a$(Remove-Mailbox x)@contoso.com',
   'single quote': "o'brien@contoso.com",
   'doubled single quotes': "x''); Remove-Mailbox -Identity y; ('@contoso.com",
   'double quotes': 'say "hi"@contoso.com',
   backticks: 'a`whoami`@contoso.com',
   'backtick escape of the closing quote': "abc`'; Remove-Mailbox x; '",
-  'variable': '$env:EXOFORM_ACCESS_TOKEN',
+  variable: '$env:EXOFORM_ACCESS_TOKEN',
   'braced variable': '${function:Remove-Mailbox}',
   newline: 'sean@contoso.com\nRemove-Mailbox chris',
   'carriage return and line separator': 'a\rb\u2028c\u2029d@contoso.com',
@@ -75,22 +75,31 @@ describe('the scripts the PowerShell bridge emits', () => {
     golden('session-functions.ps1', SESSION_FUNCTIONS);
     const hash = createHash('sha256').update(SESSION_FUNCTIONS, 'utf8').digest('hex');
     const standIn = readFileSync(join(__dirname, '../../support/pwsh-stand-in/pwsh-stand-in.js'), 'utf8');
-    expect({ pinnedInStandIn: standIn.includes(`SESSION_FUNCTIONS_SHA256 = '${hash}'`), hash }).toEqual({ pinnedInStandIn: true, hash });
+    expect({ pinnedInStandIn: standIn.includes(`SESSION_FUNCTIONS_SHA256 = '${hash}'`), hash }).toEqual({
+      pinnedInStandIn: true,
+      hash,
+    });
   });
 
   test('bootstrap: one line, the session functions base64-encoded and dot-sourced', () => {
     const script = bootstrapScript();
     golden('bootstrap.txt', script);
-    expect(script).toMatch(/^\. \(\[scriptblock\]::Create\(\[System\.Text\.Encoding\]::UTF8\.GetString\(\[System\.Convert\]::FromBase64String\('[A-Za-z0-9+/]+={0,2}'\)\)\)\)$/);
+    expect(script).toMatch(
+      /^\. \(\[scriptblock\]::Create\(\[System\.Text\.Encoding\]::UTF8\.GetString\(\[System\.Convert\]::FromBase64String\('[A-Za-z0-9+/]+={0,2}'\)\)\)\)$/,
+    );
     const encoded = /'([^']+)'/.exec(script)![1]!;
     expect(Buffer.from(encoded, 'base64').toString('utf8')).toBe(SESSION_FUNCTIONS);
   });
 
   test('the session functions decode with System.Text.Json (not ConvertFrom-Json), splat, and never build script text from data', () => {
-    const code = SESSION_FUNCTIONS.split('\n').filter((line) => !line.trim().startsWith('#')).join('\n');
+    const code = SESSION_FUNCTIONS.split('\n')
+      .filter((line) => !line.trim().startsWith('#'))
+      .join('\n');
     expect(code).toContain('[System.Text.Json.JsonDocument]::Parse(');
     expect(code).not.toMatch(/ConvertFrom-Json/);
-    expect(code).not.toMatch(/Invoke-Expression|\biex\b|\[scriptblock\]::Create|AddScript|NewScriptBlock|ExpandString/i);
+    expect(code).not.toMatch(
+      /Invoke-Expression|\biex\b|\[scriptblock\]::Create|AddScript|NewScriptBlock|ExpandString/i,
+    );
     expect(SESSION_FUNCTIONS).toContain('& $command @parameters 3>&1');
     // No backtick anywhere: it is PowerShell's escape character and the source is a JS template literal.
     expect(SESSION_FUNCTIONS).not.toContain('`');
@@ -102,7 +111,9 @@ describe('the scripts the PowerShell bridge emits', () => {
     const guard = /function global:Test-ExoformModuleCommand \{[\s\S]*?\n\}\n/.exec(SESSION_FUNCTIONS)?.[0] ?? '';
     expect(guard).not.toBe('');
     // The proxy functions and the module itself, by name, as before.
-    expect(guard).toContain("$Command.ModuleName -like 'tmpEXO_*' -or $Command.ModuleName -eq 'ExchangeOnlineManagement'");
+    expect(guard).toContain(
+      "$Command.ModuleName -like 'tmpEXO_*' -or $Command.ModuleName -eq 'ExchangeOnlineManagement'",
+    );
     // Anything else only if its DLL (a cmdlet's assembly, e.g. the REST client's Get-EXO* cmdlets) or its module base is
     // under the ExchangeOnlineManagement module's directory; a path prefix with a trailing separator, so a sibling
     // directory named ExchangeOnlineManagementEvil does not pass.
@@ -110,13 +121,17 @@ describe('the scripts the PowerShell bridge emits', () => {
     expect(guard).toContain('$module.ModuleBase');
     expect(guard).toContain('$Command.DLL');
     expect(guard).toContain('$Command.Module.ModuleBase');
-    expect(guard).toMatch(/GetFullPath\(\$module\.ModuleBase\)\.TrimEnd\(\$separators\) \+ \[System\.IO\.Path\]::DirectorySeparatorChar/);
+    expect(guard).toMatch(
+      /GetFullPath\(\$module\.ModuleBase\)\.TrimEnd\(\$separators\) \+ \[System\.IO\.Path\]::DirectorySeparatorChar/,
+    );
     expect(guard).toMatch(/GetFullPath\(\$path\)\.StartsWith\(\$root, \$comparison\)/);
     expect(guard).toContain('return $false\n}');
     // And Invoke-ExoformCall refuses what the guard does not accept, before any parameter is bound.
     const call = SESSION_FUNCTIONS.slice(SESSION_FUNCTIONS.indexOf('function global:Invoke-ExoformCall'));
     expect(call.indexOf('if (-not (Test-ExoformModuleCommand $command))')).toBeGreaterThan(-1);
-    expect(call.indexOf('if (-not (Test-ExoformModuleCommand $command))')).toBeLessThan(call.indexOf('& $command @parameters'));
+    expect(call.indexOf('if (-not (Test-ExoformModuleCommand $command))')).toBeLessThan(
+      call.indexOf('& $command @parameters'),
+    );
   });
 
   test('disconnect and exit are constant', () => {
@@ -127,7 +142,11 @@ describe('the scripts the PowerShell bridge emits', () => {
   test('connect scripts carry no secret: the payload only says which environment variable holds it', () => {
     const token = 'eyJ0eXAi.secret-token-value.sig';
     const password = 'pfx-pass "quoted" $(x)';
-    const byToken = resolvePowerShellConnection({ organization: 'contoso.onmicrosoft.com', accessToken: token, endpoint: 'http://127.0.0.1:5580' });
+    const byToken = resolvePowerShellConnection({
+      organization: 'contoso.onmicrosoft.com',
+      accessToken: token,
+      endpoint: 'http://127.0.0.1:5580',
+    });
     const script = connectScript(byToken.connectPayload);
     golden('connect-access-token.txt', script);
     expect(payloadOf(script)).toEqual({
@@ -158,7 +177,10 @@ describe('the scripts the PowerShell bridge emits', () => {
   });
 
   test('golden: a cmdlet call with the hostile identity from the issue', () => {
-    const script = callScript('Set-CASMailbox', { Identity: 'a$(Remove-Mailbox x)@contoso.com', SmtpClientAuthenticationDisabled: null });
+    const script = callScript('Set-CASMailbox', {
+      Identity: 'a$(Remove-Mailbox x)@contoso.com',
+      SmtpClientAuthenticationDisabled: null,
+    });
     golden('call-hostile-identity.txt', script);
     expect(script).toBe(
       `Invoke-ExoformCall '${Buffer.from('{"Cmdlet":"Set-CASMailbox","Parameters":{"Identity":"a$(Remove-Mailbox x)@contoso.com","SmtpClientAuthenticationDisabled":null}}').toString('base64')}'`,
@@ -166,13 +188,24 @@ describe('the scripts the PowerShell bridge emits', () => {
   });
 
   test('golden: calls with switches, arrays, numbers and nested values', () => {
-    const script = callScript('Get-EXOCasMailbox', { ResultSize: 'Unlimited', Properties: ['SmtpClientAuthenticationDisabled', 'PrimarySmtpAddress'] });
+    const script = callScript('Get-EXOCasMailbox', {
+      ResultSize: 'Unlimited',
+      Properties: ['SmtpClientAuthenticationDisabled', 'PrimarySmtpAddress'],
+    });
     golden('call-list.txt', script);
-    const setUser = callScript('Set-User', { Identity: 'chris@contoso.com', AuthenticationPolicy: null, STSRefreshTokensValidFrom: '2026-01-15T12:00:00.000Z' });
+    const setUser = callScript('Set-User', {
+      Identity: 'chris@contoso.com',
+      AuthenticationPolicy: null,
+      STSRefreshTokensValidFrom: '2026-01-15T12:00:00.000Z',
+    });
     golden('call-set-user.txt', setUser);
     expect(payloadOf(setUser)).toEqual({
       Cmdlet: 'Set-User',
-      Parameters: { Identity: 'chris@contoso.com', AuthenticationPolicy: null, STSRefreshTokensValidFrom: '2026-01-15T12:00:00.000Z' },
+      Parameters: {
+        Identity: 'chris@contoso.com',
+        AuthenticationPolicy: null,
+        STSRefreshTokensValidFrom: '2026-01-15T12:00:00.000Z',
+      },
     });
   });
 
@@ -182,27 +215,64 @@ describe('the scripts the PowerShell bridge emits', () => {
       ['nested in an array', { Properties: [value, 'x'] }],
       ['nested in an object', { Add: { EmailAddresses: value } }],
     ];
-    test.each(cases)('%s: the script is the fixed shape and the value comes back byte-exact from the payload', (_where, parameters) => {
-      const script = callScript('Set-CASMailbox', parameters);
-      expect(script).toMatch(/^Invoke-ExoformCall '[A-Za-z0-9+/]*={0,2}'$/);
-      expect(script.split('\n')).toHaveLength(1);
-      expect(payloadOf(script)).toEqual({ Cmdlet: 'Set-CASMailbox', Parameters: parameters });
-      // The value (it always has a character outside the base64 alphabet) never appears in the script text.
-      expect(script.includes(value)).toBe(false);
-      expect(script.slice('Invoke-ExoformCall \''.length, -1)).toBe(encodePayload({ Cmdlet: 'Set-CASMailbox', Parameters: parameters }));
-    });
+    test.each(cases)(
+      '%s: the script is the fixed shape and the value comes back byte-exact from the payload',
+      (_where, parameters) => {
+        const script = callScript('Set-CASMailbox', parameters);
+        expect(script).toMatch(/^Invoke-ExoformCall '[A-Za-z0-9+/]*={0,2}'$/);
+        expect(script.split('\n')).toHaveLength(1);
+        expect(payloadOf(script)).toEqual({ Cmdlet: 'Set-CASMailbox', Parameters: parameters });
+        // The value (it always has a character outside the base64 alphabet) never appears in the script text.
+        expect(script.includes(value)).toBe(false);
+        expect(script.slice("Invoke-ExoformCall '".length, -1)).toBe(
+          encodePayload({ Cmdlet: 'Set-CASMailbox', Parameters: parameters }),
+        );
+      },
+    );
   });
 
   test('random strings of arbitrary code points never leave the payload (2,000 cases)', () => {
     let seed = 12345;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const alphabet = ['$', '(', ')', '`', "'", '"', ';', '\n', '\r', '{', '}', '@', '|', '&', '#', '<', '>', '\u2018', '\u2019', '\u201c', '\u201d', '\u2013', '\u0000', 'é', '数', '🙂', 'a', 'Z', '0', ' '];
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const alphabet = [
+      '$',
+      '(',
+      ')',
+      '`',
+      "'",
+      '"',
+      ';',
+      '\n',
+      '\r',
+      '{',
+      '}',
+      '@',
+      '|',
+      '&',
+      '#',
+      '<',
+      '>',
+      '\u2018',
+      '\u2019',
+      '\u201c',
+      '\u201d',
+      '\u2013',
+      '\u0000',
+      'é',
+      '数',
+      '🙂',
+      'a',
+      'Z',
+      '0',
+      ' ',
+    ];
     for (let i = 0; i < 2000; i++) {
       const length = 1 + Math.floor(random() * 40);
       let value = '';
       for (let j = 0; j < length; j++) value += alphabet[Math.floor(random() * alphabet.length)];
       const script = callScript('Get-CASMailbox', { Identity: value });
-      if (!/^Invoke-ExoformCall '[A-Za-z0-9+/]*={0,2}'$/.test(script)) throw new Error(`shape broken by ${JSON.stringify(value)}`);
+      if (!/^Invoke-ExoformCall '[A-Za-z0-9+/]*={0,2}'$/.test(script))
+        throw new Error(`shape broken by ${JSON.stringify(value)}`);
       const decoded = payloadOf(script) as { Parameters: { Identity: string } };
       if (decoded.Parameters.Identity !== value) throw new Error(`value changed: ${JSON.stringify(value)}`);
     }
@@ -210,37 +280,78 @@ describe('the scripts the PowerShell bridge emits', () => {
 });
 
 describe('reading what a session printed', () => {
-  const line = (result: unknown): string => RESULT_MARKER + Buffer.from(JSON.stringify(result), 'utf8').toString('base64');
+  const line = (result: unknown): string =>
+    RESULT_MARKER + Buffer.from(JSON.stringify(result), 'utf8').toString('base64');
 
   test('finds the result line among banners and host output, and decodes unicode exactly', () => {
     const output = readScriptOutput(
-      ['WARNING: banner text', line({ ok: true, rows: [{ Name: 'zoë 数据 🙂', Value: null, List: ['a'] }], warnings: ['w1'] }), 'trailing noise'].join('\n'),
+      [
+        'WARNING: banner text',
+        line({ ok: true, rows: [{ Name: 'zoë 数据 🙂', Value: null, List: ['a'] }], warnings: ['w1'] }),
+        'trailing noise',
+      ].join('\n'),
       'Get-Thing',
     );
-    expect(output.result).toEqual({ ok: true, rows: [{ Name: 'zoë 数据 🙂', Value: null, List: ['a'] }], warnings: ['w1'] });
+    expect(output.result).toEqual({
+      ok: true,
+      rows: [{ Name: 'zoë 数据 🙂', Value: null, List: ['a'] }],
+      warnings: ['w1'],
+    });
     expect(output.otherLines).toEqual(['WARNING: banner text', 'trailing noise']);
   });
 
   test('a single row that is not in an array is one row', () => {
-    expect(readScriptOutput(line({ ok: true, rows: { A: 1 }, warnings: 'one warning' }), 'x').result).toEqual({ ok: true, rows: [{ A: 1 }], warnings: ['one warning'] });
+    expect(readScriptOutput(line({ ok: true, rows: { A: 1 }, warnings: 'one warning' }), 'x').result).toEqual({
+      ok: true,
+      rows: [{ A: 1 }],
+      warnings: ['one warning'],
+    });
   });
 
   test('errors keep every field the mapping uses', () => {
     const result = readScriptOutput(
-      line({ ok: false, warnings: [], error: { stage: 'invoke', type: 'T', message: 'm', reason: 'R', errorId: 'E', status: 404, retryAfterSeconds: null, inner: ['I'] } }),
+      line({
+        ok: false,
+        warnings: [],
+        error: {
+          stage: 'invoke',
+          type: 'T',
+          message: 'm',
+          reason: 'R',
+          errorId: 'E',
+          status: 404,
+          retryAfterSeconds: null,
+          inner: ['I'],
+        },
+      }),
       'x',
     ).result;
     expect(result).toEqual({
       ok: false,
       warnings: [],
-      error: { stage: 'invoke', type: 'T', message: 'm', reason: 'R', category: undefined, errorId: 'E', details: undefined, inner: ['I'], status: 404, retryAfterSeconds: undefined },
+      error: {
+        stage: 'invoke',
+        type: 'T',
+        message: 'm',
+        reason: 'R',
+        category: undefined,
+        errorId: 'E',
+        details: undefined,
+        inner: ['I'],
+        status: 404,
+        retryAfterSeconds: undefined,
+      },
     });
   });
 
   test('no result line: undefined; a malformed one: ServiceBugError', () => {
     expect(readScriptOutput('just text\n', 'x').result).toBeUndefined();
     expect(() => readScriptOutput(`${RESULT_MARKER}not*base64`, 'x')).toThrow(ServiceBugError);
-    expect(() => readScriptOutput(`${RESULT_MARKER}${Buffer.from('[1]').toString('base64')}`, 'x')).toThrow(ServiceBugError);
-    expect(() => readScriptOutput(`${RESULT_MARKER}${Buffer.from('{"ok":true,"rows":[1]}').toString('base64')}`, 'x')).toThrow(/row is not an object/);
+    expect(() => readScriptOutput(`${RESULT_MARKER}${Buffer.from('[1]').toString('base64')}`, 'x')).toThrow(
+      ServiceBugError,
+    );
+    expect(() =>
+      readScriptOutput(`${RESULT_MARKER}${Buffer.from('{"ok":true,"rows":[1]}').toString('base64')}`, 'x'),
+    ).toThrow(/row is not an object/);
   });
 });

@@ -52,8 +52,18 @@ export class StandInHarness {
   }
 
   /** A bridge over the stand-in, signed in with the emulator's token unless the settings say otherwise. */
-  bridge(settings: Partial<PowerShellBridgeSettings> = {}, runtime: PowerShellBridgeRuntimeOptions = {}, extraEnvironment: Record<string, string> = {}): PowerShellBridge {
-    const hasCredential = ['accessToken', 'certificatePath', 'managedIdentity', 'userPrincipalName', 'clientSecret'].some((key) => key in settings);
+  bridge(
+    settings: Partial<PowerShellBridgeSettings> = {},
+    runtime: PowerShellBridgeRuntimeOptions = {},
+    extraEnvironment: Record<string, string> = {},
+  ): PowerShellBridge {
+    const hasCredential = [
+      'accessToken',
+      'certificatePath',
+      'managedIdentity',
+      'userPrincipalName',
+      'clientSecret',
+    ].some((key) => key in settings);
     const bridge = createPowerShellBridge(
       {
         organization: ORG,
@@ -65,7 +75,12 @@ export class StandInHarness {
       {
         logger: (level, message, fields) => this.logs.push({ level, message, fields }),
         retry: { initialBackoffMs: 5 },
-        baseEnvironment: { ...process.env, EXOFORM_STAND_IN_LOG: this.logFile, EXOFORM_STAND_IN_FAULTS: this.faultFile, ...extraEnvironment },
+        baseEnvironment: {
+          ...process.env,
+          EXOFORM_STAND_IN_LOG: this.logFile,
+          EXOFORM_STAND_IN_FAULTS: this.faultFile,
+          ...extraEnvironment,
+        },
         ...runtime,
       },
     );
@@ -87,7 +102,13 @@ export class StandInHarness {
 
   /** Stand-in processes that started, by pid. */
   pids(): number[] {
-    return [...new Set(this.events().filter((e) => e.event === 'start').map((e) => e.pid))];
+    return [
+      ...new Set(
+        this.events()
+          .filter((e) => e.event === 'start')
+          .map((e) => e.pid),
+      ),
+    ];
   }
 
   async stop(): Promise<void> {

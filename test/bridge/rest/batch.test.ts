@@ -1,8 +1,23 @@
-import { AuthenticationError, CancelledError, InvalidInputError, NotFoundError, ServiceBugError, ThrottledError, TransientError, type ExchangeError } from '../../../src/bridge/errors';
+import {
+  AuthenticationError,
+  CancelledError,
+  InvalidInputError,
+  NotFoundError,
+  ServiceBugError,
+  ThrottledError,
+  TransientError,
+  type ExchangeError,
+} from '../../../src/bridge/errors';
 import type { CmdletResult } from '../../../src/bridge/bridge';
 import { RestBridge } from '../../../src/bridge/rest/rest-bridge';
 import { StaticTokenProvider } from '../../../src/bridge/rest/token-provider';
-import { exchangeError, ExchangeTestServer, ok, type RecordedRequest, type Reply } from '../helpers/exchange-test-server';
+import {
+  exchangeError,
+  ExchangeTestServer,
+  ok,
+  type RecordedRequest,
+  type Reply,
+} from '../helpers/exchange-test-server';
 import { FakeClock } from '../helpers/fake-clock';
 
 const ORG = 'contoso.onmicrosoft.com';
@@ -36,8 +51,15 @@ function batchResponder(answer: (identity: string, seen: number) => ItemReply) {
   };
 }
 
-const rows = (identity: string): ItemReply => ({ status: 200, body: { value: [{ Identity: identity }], '@adminapi.warnings': [`warned ${identity}`] } });
-const mailboxRequests = (count: number) => Array.from({ length: count }, (_, i) => ({ cmdlet: 'Set-CASMailbox', parameters: { Identity: `user${i + 1}`, SmtpClientAuthenticationDisabled: true } }));
+const rows = (identity: string): ItemReply => ({
+  status: 200,
+  body: { value: [{ Identity: identity }], '@adminapi.warnings': [`warned ${identity}`] },
+});
+const mailboxRequests = (count: number) =>
+  Array.from({ length: count }, (_, i) => ({
+    cmdlet: 'Set-CASMailbox',
+    parameters: { Identity: `user${i + 1}`, SmtpClientAuthenticationDisabled: true },
+  }));
 
 describe('RestBridge.invokeBatch', () => {
   let server: ExchangeTestServer;
@@ -47,7 +69,13 @@ describe('RestBridge.invokeBatch', () => {
   const start = async (respond: (request: RecordedRequest) => Reply, maxTotalWaitMs?: number): Promise<void> => {
     clock = new FakeClock();
     server = await ExchangeTestServer.start(respond);
-    bridge = new RestBridge({ organization: ORG, tokenProvider: new StaticTokenProvider(TOKEN), endpoint: server.url, clock, retry: { maxTotalWaitMs } });
+    bridge = new RestBridge({
+      organization: ORG,
+      tokenProvider: new StaticTokenProvider(TOKEN),
+      endpoint: server.url,
+      clock,
+      retry: { maxTotalWaitMs },
+    });
   };
 
   afterEach(async () => {
@@ -70,7 +98,11 @@ describe('RestBridge.invokeBatch', () => {
     const request = server.requests[0]!;
     expect(request.method).toBe('POST');
     expect(request.path).toBe(BATCH_PATH);
-    expect(request.headers).toMatchObject({ authorization: `Bearer ${TOKEN}`, prefer: 'odata.continue-on-error', 'content-type': 'application/json' });
+    expect(request.headers).toMatchObject({
+      authorization: `Bearer ${TOKEN}`,
+      prefer: 'odata.continue-on-error',
+      'content-type': 'application/json',
+    });
     // CIPP's New-ExoBulkRequest and the module: absolute item URLs and the full header set, Authorization included.
     const fullHeaders = {
       Authorization: `Bearer ${TOKEN}`,
@@ -94,15 +126,22 @@ describe('RestBridge.invokeBatch', () => {
           method: 'POST',
           url: `${server.url}${INVOKE_PATH}`,
           headers: expect.objectContaining({ ...fullHeaders, 'X-CmdletName': 'Set-CASMailbox' }),
-          body: { CmdletInput: { CmdletName: 'Set-CASMailbox', Parameters: { Identity: 'bob', SmtpClientAuthenticationDisabled: null } } },
+          body: {
+            CmdletInput: {
+              CmdletName: 'Set-CASMailbox',
+              Parameters: { Identity: 'bob', SmtpClientAuthenticationDisabled: null },
+            },
+          },
         },
       ],
     });
   });
 
-  it('trims each item\'s rows with the caller\'s $select on the item URL, as a single call does', async () => {
+  it("trims each item's rows with the caller's $select on the item URL, as a single call does", async () => {
     await start(batchResponder((identity) => rows(identity)));
-    await bridge.invokeBatch([{ cmdlet: 'Get-CASMailbox', parameters: { Filter: "Guid -eq 'x'" } }], { select: ['Guid', 'SmtpClientAuthenticationDisabled'] });
+    await bridge.invokeBatch([{ cmdlet: 'Get-CASMailbox', parameters: { Filter: "Guid -eq 'x'" } }], {
+      select: ['Guid', 'SmtpClientAuthenticationDisabled'],
+    });
     const [item] = (server.json(0) as { requests: BatchItem[] }).requests;
     expect(item!.url).toBe(`${server.url}${INVOKE_PATH}?$select=Guid,SmtpClientAuthenticationDisabled`);
   });
@@ -111,18 +150,40 @@ describe('RestBridge.invokeBatch', () => {
     await start(
       batchResponder((identity, seen) => {
         if (identity === 'ghost') {
-          return { status: 404, body: exchangeError('NotFound', 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException', "The operation couldn't be performed because object 'ghost' couldn't be found.") };
+          return {
+            status: 404,
+            body: exchangeError(
+              'NotFound',
+              'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException',
+              "The operation couldn't be performed because object 'ghost' couldn't be found.",
+            ),
+          };
         }
-        if (identity === 'bad') return { status: 400, body: exchangeError('BadRequest', 'Microsoft.Exchange.Management.Tasks.ParameterBindingException', 'Cannot bind parameter.') };
+        if (identity === 'bad')
+          return {
+            status: 400,
+            body: exchangeError(
+              'BadRequest',
+              'Microsoft.Exchange.Management.Tasks.ParameterBindingException',
+              'Cannot bind parameter.',
+            ),
+          };
         if (identity === 'busy' && seen === 1) return { status: 429, headers: { 'Retry-After': '4' } };
         return rows(identity);
       }),
     );
-    const results = await bridge.invokeBatch(['alice', 'ghost', 'busy', 'bad'].map((identity) => ({ cmdlet: 'Get-CASMailbox', parameters: { Identity: identity } })));
+    const results = await bridge.invokeBatch(
+      ['alice', 'ghost', 'busy', 'bad'].map((identity) => ({
+        cmdlet: 'Get-CASMailbox',
+        parameters: { Identity: identity },
+      })),
+    );
 
     expect(results[0]).toEqual({ rows: [{ Identity: 'alice' }], warnings: ['warned alice'] });
     expect(results[1]).toBeInstanceOf(NotFoundError);
-    expect((results[1] as NotFoundError).message).toBe("The operation couldn't be performed because object 'ghost' couldn't be found.");
+    expect((results[1] as NotFoundError).message).toBe(
+      "The operation couldn't be performed because object 'ghost' couldn't be found.",
+    );
     expect(results[2]).toEqual({ rows: [{ Identity: 'busy' }], warnings: ['warned busy'] });
     expect(results[3]).toBeInstanceOf(InvalidInputError);
 
@@ -134,15 +195,29 @@ describe('RestBridge.invokeBatch', () => {
   });
 
   it('waits for the longest Retry-After when several items are throttled', async () => {
-    await start(batchResponder((identity, seen) => (seen === 1 ? { status: 429, headers: { 'retry-after': identity === 'a' ? '3' : '9' } } : rows(identity))));
-    const results = await bridge.invokeBatch([{ cmdlet: 'Get-User', parameters: { Identity: 'a' } }, { cmdlet: 'Get-User', parameters: { Identity: 'b' } }]);
+    await start(
+      batchResponder((identity, seen) =>
+        seen === 1 ? { status: 429, headers: { 'retry-after': identity === 'a' ? '3' : '9' } } : rows(identity),
+      ),
+    );
+    const results = await bridge.invokeBatch([
+      { cmdlet: 'Get-User', parameters: { Identity: 'a' } },
+      { cmdlet: 'Get-User', parameters: { Identity: 'b' } },
+    ]);
     expect(results.every((result) => !(result instanceof Error))).toBe(true);
     expect(clock.sleeps).toEqual([9000]);
   });
 
   it('gives a throttled item its ThrottledError when the wait budget runs out', async () => {
-    await start(batchResponder((identity) => (identity === 'busy' ? { status: 429, headers: { 'Retry-After': '600' } } : rows(identity))));
-    const results = await bridge.invokeBatch([{ cmdlet: 'Get-User', parameters: { Identity: 'ok' } }, { cmdlet: 'Get-User', parameters: { Identity: 'busy' } }]);
+    await start(
+      batchResponder((identity) =>
+        identity === 'busy' ? { status: 429, headers: { 'Retry-After': '600' } } : rows(identity),
+      ),
+    );
+    const results = await bridge.invokeBatch([
+      { cmdlet: 'Get-User', parameters: { Identity: 'ok' } },
+      { cmdlet: 'Get-User', parameters: { Identity: 'busy' } },
+    ]);
     expect(results[0]).toEqual({ rows: [{ Identity: 'ok' }], warnings: ['warned ok'] });
     expect(results[1]).toBeInstanceOf(ThrottledError);
     expect((results[1] as ThrottledError).retryAfterMs).toBe(600_000);
@@ -154,10 +229,20 @@ describe('RestBridge.invokeBatch', () => {
       batchResponder((identity) =>
         identity === 'flaky'
           ? { status: 503, body: 'unavailable' }
-          : { status: 500, body: exchangeError('InternalServerError', 'Microsoft.Exchange.Data.Directory.DCOverloadedException', 'busy') },
+          : {
+              status: 500,
+              body: exchangeError(
+                'InternalServerError',
+                'Microsoft.Exchange.Data.Directory.DCOverloadedException',
+                'busy',
+              ),
+            },
       ),
     );
-    const results = await bridge.invokeBatch([{ cmdlet: 'Get-User', parameters: { Identity: 'flaky' } }, { cmdlet: 'Get-Group', parameters: { Identity: 'overloaded' } }]);
+    const results = await bridge.invokeBatch([
+      { cmdlet: 'Get-User', parameters: { Identity: 'flaky' } },
+      { cmdlet: 'Get-Group', parameters: { Identity: 'overloaded' } },
+    ]);
     expect(server.requests).toHaveLength(5);
     expect(clock.sleeps).toEqual([2000, 4000, 8000, 16000]);
     expect(results[0]).toBeInstanceOf(TransientError);
@@ -169,8 +254,12 @@ describe('RestBridge.invokeBatch', () => {
   it('splits into chunks of at most 10 and keeps results in request order', async () => {
     await start(batchResponder((identity) => rows(identity)));
     const results = (await bridge.invokeBatch(mailboxRequests(23))) as CmdletResult[];
-    expect(server.requests.map((request) => (JSON.parse(request.body).requests as unknown[]).length)).toEqual([10, 10, 3]);
-    expect(results.map((result) => result.rows[0]!['Identity'])).toEqual(Array.from({ length: 23 }, (_, i) => `user${i + 1}`));
+    expect(server.requests.map((request) => (JSON.parse(request.body).requests as unknown[]).length)).toEqual([
+      10, 10, 3,
+    ]);
+    expect(results.map((result) => result.rows[0]!['Identity'])).toEqual(
+      Array.from({ length: 23 }, (_, i) => `user${i + 1}`),
+    );
   });
 
   it('fails an invalid item on its own and sends the others', async () => {
@@ -186,17 +275,27 @@ describe('RestBridge.invokeBatch', () => {
 
   it('reports an item the batch answer left out as a service bug', async () => {
     await start(() => ({ status: 200, body: { responses: [{ id: '2', status: 200, body: { value: [] } }] } }));
-    const results = await bridge.invokeBatch([{ cmdlet: 'Get-User', parameters: { Identity: 'a' } }, { cmdlet: 'Get-User', parameters: { Identity: 'b' } }]);
+    const results = await bridge.invokeBatch([
+      { cmdlet: 'Get-User', parameters: { Identity: 'a' } },
+      { cmdlet: 'Get-User', parameters: { Identity: 'b' } },
+    ]);
     expect(results[0]).toBeInstanceOf(ServiceBugError);
     expect(results[1]).toEqual({ rows: [], warnings: [] });
   });
 
   it('follows paging of an item through InvokeCommand', async () => {
-    await start(batchResponder((identity) => ({ status: 200, body: { value: [{ Identity: identity }], '@odata.nextLink': `${INVOKE_PATH}?$skiptoken=x` } })));
+    await start(
+      batchResponder((identity) => ({
+        status: 200,
+        body: { value: [{ Identity: identity }], '@odata.nextLink': `${INVOKE_PATH}?$skiptoken=x` },
+      })),
+    );
     const results = await bridge.invokeBatch([{ cmdlet: 'Get-User', parameters: { Identity: 'paged' } }]);
     expect(results[0]).toEqual({ rows: [{ Identity: 'paged' }, { page: 2 }], warnings: [] });
     expect(server.requests[1]!.path).toBe(`${INVOKE_PATH}?$skiptoken=x`);
-    expect(JSON.parse(server.requests[1]!.body)).toEqual({ CmdletInput: { CmdletName: 'Get-User', Parameters: { Identity: 'paged' } } });
+    expect(JSON.parse(server.requests[1]!.body)).toEqual({
+      CmdletInput: { CmdletName: 'Get-User', Parameters: { Identity: 'paged' } },
+    });
   });
 
   it('gives every item the authentication error of a refused batch (after one retry) and does not send the remaining chunks', async () => {

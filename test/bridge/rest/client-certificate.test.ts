@@ -27,8 +27,12 @@ describe('loadCertificate', () => {
     expect(loaded.thumbprintSha256).toMatch(/^[0-9A-F]{64}$/);
     expect(loaded.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
     // The same key, now unencrypted PKCS#8.
-    expect(createPrivateKey(loaded.privateKeyPem).export({ type: 'pkcs8', format: 'der' })).toEqual(createPrivateKey(certificate.keyPem).export({ type: 'pkcs8', format: 'der' }));
-    expect(new X509Certificate(loaded.x5c).fingerprint256).toBe(new X509Certificate(certificate.certPem).fingerprint256);
+    expect(createPrivateKey(loaded.privateKeyPem).export({ type: 'pkcs8', format: 'der' })).toEqual(
+      createPrivateKey(certificate.keyPem).export({ type: 'pkcs8', format: 'der' }),
+    );
+    expect(new X509Certificate(loaded.x5c).fingerprint256).toBe(
+      new X509Certificate(certificate.certPem).fingerprint256,
+    );
     expect(loaded.subject).toBe('CN=exoform test app');
     return loaded;
   };
@@ -44,19 +48,28 @@ describe('loadCertificate', () => {
     });
 
     it('reads a legacy encrypted PKCS#1 key (Proc-Type: 4,ENCRYPTED)', () => {
-      const legacy = createPrivateKey(certificate.keyPem).export({ type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: PASSWORD }).toString();
+      const legacy = createPrivateKey(certificate.keyPem)
+        .export({ type: 'pkcs1', format: 'pem', cipher: 'aes-128-cbc', passphrase: PASSWORD })
+        .toString();
       expect(legacy).toContain('Proc-Type: 4,ENCRYPTED');
       expectLoaded(writeTemp('app.pem', certificate.certPem + legacy), PASSWORD);
     });
 
     it('asks for certificate_password when the key is encrypted and none was given', () => {
-      const error = errorOf(() => loadCertificate(writeTemp('app.pem', certificate.certPem + certificate.encryptedKeyPem(PASSWORD)), undefined));
+      const error = errorOf(() =>
+        loadCertificate(writeTemp('app.pem', certificate.certPem + certificate.encryptedKeyPem(PASSWORD)), undefined),
+      );
       expect(error.attributes).toEqual(['certificate_password']);
       expect(error.message).toContain('password-protected');
     });
 
     it('says the password is wrong without showing it', () => {
-      const error = errorOf(() => loadCertificate(writeTemp('app.pem', certificate.certPem + certificate.encryptedKeyPem(PASSWORD)), 'not-the-password'));
+      const error = errorOf(() =>
+        loadCertificate(
+          writeTemp('app.pem', certificate.certPem + certificate.encryptedKeyPem(PASSWORD)),
+          'not-the-password',
+        ),
+      );
       expect(error.attributes).toEqual(['certificate_password']);
       expect(error.message).toContain('does not open');
       expect(`${error.message} ${error.remedy}`).not.toContain('not-the-password');
@@ -70,21 +83,31 @@ describe('loadCertificate', () => {
     });
 
     it('explains a key with no certificate, and a key that belongs to another certificate', () => {
-      expect(errorOf(() => loadCertificate(writeTemp('key.pem', certificate.keyPem), undefined)).message).toContain('no certificate');
+      expect(errorOf(() => loadCertificate(writeTemp('key.pem', certificate.keyPem), undefined)).message).toContain(
+        'no certificate',
+      );
       const other = makeCertificate();
-      expect(errorOf(() => loadCertificate(writeTemp('mixed.pem', other.certPem + certificate.keyPem), undefined)).message).toContain('does not belong');
+      expect(
+        errorOf(() => loadCertificate(writeTemp('mixed.pem', other.certPem + certificate.keyPem), undefined)).message,
+      ).toContain('does not belong');
     });
 
     it('puts the matching certificate first in x5c, followed by the rest of the chain', () => {
       const ca = makeCertificate({ commonName: 'some CA' });
-      const loaded = loadCertificate(writeTemp('chain.pem', ca.certPem + certificate.certPem + certificate.keyPem), undefined);
+      const loaded = loadCertificate(
+        writeTemp('chain.pem', ca.certPem + certificate.certPem + certificate.keyPem),
+        undefined,
+      );
       expect(loaded.thumbprintSha256).toBe(certificate.thumbprintSha256);
       const pems = loaded.x5c.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)!;
       expect(pems.map((pem) => new X509Certificate(pem).subject)).toEqual(['CN=exoform test app', 'CN=some CA']);
     });
 
     it('refuses an expired certificate, naming its thumbprint and expiry', () => {
-      const expired = makeCertificate({ notBefore: new Date(Date.UTC(2020, 0, 1)), notAfter: new Date(Date.UTC(2021, 0, 1)) });
+      const expired = makeCertificate({
+        notBefore: new Date(Date.UTC(2020, 0, 1)),
+        notAfter: new Date(Date.UTC(2021, 0, 1)),
+      });
       const error = errorOf(() => loadCertificate(writeTemp('old.pem', expired.certPem + expired.keyPem), undefined));
       expect(error.message).toContain('expired on 2021-01-01');
       expect(error.message).toContain(expired.thumbprintSha256);
@@ -119,13 +142,16 @@ describe('loadCertificate', () => {
       expect(missing.message).toContain('password-protected');
     });
 
-    itWithOpenssl('reads a PFX exported by OpenSSL 3 with its defaults (AES-256, PBKDF2, SHA-256 MAC) and a non-ASCII password', () => {
-      const dir = mkdtempSync(join(tmpdir(), 'exoform-openssl-'));
-      const pem = writeTemp('in.pem', certificate.certPem + certificate.keyPem);
-      const pfx = join(dir, 'openssl.pfx');
-      expect(runOpenssl(['pkcs12', '-export', '-in', pem, '-out', pfx, '-passout', `pass:${PASSWORD}`])).toBe(true);
-      expectLoaded(pfx, PASSWORD);
-    });
+    itWithOpenssl(
+      'reads a PFX exported by OpenSSL 3 with its defaults (AES-256, PBKDF2, SHA-256 MAC) and a non-ASCII password',
+      () => {
+        const dir = mkdtempSync(join(tmpdir(), 'exoform-openssl-'));
+        const pem = writeTemp('in.pem', certificate.certPem + certificate.keyPem);
+        const pfx = join(dir, 'openssl.pfx');
+        expect(runOpenssl(['pkcs12', '-export', '-in', pem, '-out', pfx, '-passout', `pass:${PASSWORD}`])).toBe(true);
+        expectLoaded(pfx, PASSWORD);
+      },
+    );
   });
 
   describe('unreadable files', () => {
@@ -150,7 +176,9 @@ describe('loadCertificate', () => {
     });
 
     it('explains a file that is neither PEM nor PFX', () => {
-      const error = errorOf(() => loadCertificate(writeTemp('notes.txt', 'just some text, not a certificate'), 'secret-pass'));
+      const error = errorOf(() =>
+        loadCertificate(writeTemp('notes.txt', 'just some text, not a certificate'), 'secret-pass'),
+      );
       expect(error.message).toContain('neither a PEM file nor a PFX');
       expect(error.remedy).toContain('openssl pkcs12');
       expect(error.message).not.toContain('secret-pass');
@@ -179,6 +207,8 @@ function runOpenssl(args: string[]): boolean {
 
 function opensslSelfSigned(keyPem: string): string {
   const out = join(mkdtempSync(join(tmpdir(), 'exoform-openssl-')), 'ec.crt');
-  expect(runOpenssl(['req', '-x509', '-key', writeTemp('ec.key', keyPem), '-out', out, '-subj', '/CN=ec', '-days', '2'])).toBe(true);
+  expect(
+    runOpenssl(['req', '-x509', '-key', writeTemp('ec.key', keyPem), '-out', out, '-subj', '/CN=ec', '-days', '2']),
+  ).toBe(true);
   return readFileSync(out, 'utf8');
 }

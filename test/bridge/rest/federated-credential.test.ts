@@ -18,7 +18,8 @@ import type { Logger } from '../../../src/protocol/logging';
 
 const ORG = 'contoso.onmicrosoft.com';
 const CLIENT_ID = '00000000-0000-0000-0000-0000000000aa';
-const jwt = (subject: string): string => `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: subject })).toString('base64url')}.c2lnbmF0dXJl`;
+const jwt = (subject: string): string =>
+  `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: subject })).toString('base64url')}.c2lnbmF0dXJl`;
 
 interface TokenRequest {
   path: string;
@@ -27,13 +28,19 @@ interface TokenRequest {
 }
 
 /** A fake https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token: answers with `reply(request)`. */
-async function fakeTokenEndpoint(reply: (request: TokenRequest) => { status: number; body: object }): Promise<{ url: string; requests: TokenRequest[]; close(): Promise<void> }> {
+async function fakeTokenEndpoint(
+  reply: (request: TokenRequest) => { status: number; body: object },
+): Promise<{ url: string; requests: TokenRequest[]; close(): Promise<void> }> {
   const requests: TokenRequest[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
     req.on('end', () => {
-      const request = { path: req.url ?? '', contentType: String(req.headers['content-type']), form: Object.fromEntries(new URLSearchParams(body)) };
+      const request = {
+        path: req.url ?? '',
+        contentType: String(req.headers['content-type']),
+        form: Object.fromEntries(new URLSearchParams(body)),
+      };
       requests.push(request);
       const { status, body: answer } = reply(request);
       res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer));
@@ -41,7 +48,11 @@ async function fakeTokenEndpoint(reply: (request: TokenRequest) => { status: num
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${address.port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }
 
 describe('FederatedTokenProvider', () => {
@@ -55,10 +66,19 @@ describe('FederatedTokenProvider', () => {
 
   test('sends the file as a jwt-bearer client assertion, re-reads it on every acquisition, and reuses tokens until near expiry', async () => {
     let issued = 0;
-    const entra = await fakeTokenEndpoint(() => ({ status: 200, body: { token_type: 'Bearer', expires_in: 3599, access_token: `access-${++issued}` } }));
+    const entra = await fakeTokenEndpoint(() => ({
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: 3599, access_token: `access-${++issued}` },
+    }));
     let now = 1_000_000;
     try {
-      const provider = new FederatedTokenProvider({ organization: ORG, clientId: CLIENT_ID, tokenFile, authorityHost: entra.url, now: () => now });
+      const provider = new FederatedTokenProvider({
+        organization: ORG,
+        clientId: CLIENT_ID,
+        tokenFile,
+        authorityHost: entra.url,
+        now: () => now,
+      });
       writeFileSync(tokenFile, `${jwt('repo:contoso/exo:ref:refs/heads/main')}\n`);
       expect(await provider.getToken({ forceRefresh: false })).toBe('access-1');
       expect(entra.requests[0]).toEqual({
@@ -74,7 +94,9 @@ describe('FederatedTokenProvider', () => {
       });
       // Cached: no second request while the token is fresh; concurrent callers share one request.
       now += 30 * 60_000;
-      expect(await Promise.all([provider.getToken({ forceRefresh: false }), provider.getToken({ forceRefresh: false })])).toEqual(['access-1', 'access-1']);
+      expect(
+        await Promise.all([provider.getToken({ forceRefresh: false }), provider.getToken({ forceRefresh: false })]),
+      ).toEqual(['access-1', 'access-1']);
       expect(entra.requests).toHaveLength(1);
       // The CI rotated the file: the next acquisition (forced, or near expiry) sends the new assertion.
       writeFileSync(tokenFile, jwt('rotated'));
@@ -100,7 +122,12 @@ describe('FederatedTokenProvider', () => {
     }));
     try {
       writeFileSync(tokenFile, assertion);
-      const provider = new FederatedTokenProvider({ organization: ORG, clientId: CLIENT_ID, tokenFile, authorityHost: entra.url });
+      const provider = new FederatedTokenProvider({
+        organization: ORG,
+        clientId: CLIENT_ID,
+        tokenFile,
+        authorityHost: entra.url,
+      });
       const error = await provider.getToken({ forceRefresh: false }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthenticationError);
       const text = `${(error as AuthenticationError).message} ${(error as AuthenticationError).remedy}`;
@@ -114,7 +141,12 @@ describe('FederatedTokenProvider', () => {
   });
 
   test('a missing or malformed token file is a configuration error naming federated_token_file', async () => {
-    const provider = new FederatedTokenProvider({ organization: ORG, clientId: CLIENT_ID, tokenFile, authorityHost: 'http://127.0.0.1:9' });
+    const provider = new FederatedTokenProvider({
+      organization: ORG,
+      clientId: CLIENT_ID,
+      tokenFile,
+      authorityHost: 'http://127.0.0.1:9',
+    });
     const missing = await provider.getToken({ forceRefresh: false }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ConfigurationError);
     expect((missing as ConfigurationError).attributes).toContain('federated_token_file');
@@ -125,11 +157,15 @@ describe('FederatedTokenProvider', () => {
   });
 
   test('the settings: client_id is required, and it is one credential among the others', () => {
-    expect(createTokenProvider({ organization: ORG, clientId: CLIENT_ID, federatedTokenFile: tokenFile })).toBeInstanceOf(FederatedTokenProvider);
-    expect(() => createTokenProvider({ organization: ORG, federatedTokenFile: tokenFile })).toThrow(/`federated_token_file` is set but `client_id` is not/);
-    expect(() => createTokenProvider({ organization: ORG, clientId: CLIENT_ID, clientSecret: 'x', federatedTokenFile: tokenFile })).toThrow(
-      /`client_secret` and `federated_token_file` are both set/,
+    expect(
+      createTokenProvider({ organization: ORG, clientId: CLIENT_ID, federatedTokenFile: tokenFile }),
+    ).toBeInstanceOf(FederatedTokenProvider);
+    expect(() => createTokenProvider({ organization: ORG, federatedTokenFile: tokenFile })).toThrow(
+      /`federated_token_file` is set but `client_id` is not/,
     );
+    expect(() =>
+      createTokenProvider({ organization: ORG, clientId: CLIENT_ID, clientSecret: 'x', federatedTokenFile: tokenFile }),
+    ).toThrow(/`client_secret` and `federated_token_file` are both set/);
   });
 
   test("GitHub Actions: the assertion is requested from the job's OIDC endpoint for every acquisition", async () => {
@@ -137,16 +173,30 @@ describe('FederatedTokenProvider', () => {
     let minted = 0;
     const server: Server = createServer((req, res) => {
       github.push({ url: req.url ?? '', authorization: req.headers.authorization });
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ count: 1, value: jwt(`github-${++minted}`) }));
+      res
+        .writeHead(200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ count: 1, value: jwt(`github-${++minted}`) }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const requestUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/_apis/distributedtask/token?api-version=2.0`;
-    const entra = await fakeTokenEndpoint((request) => ({ status: 200, body: { expires_in: 3599, access_token: `for-${request.form.client_assertion}` } }));
+    const entra = await fakeTokenEndpoint((request) => ({
+      status: 200,
+      body: { expires_in: 3599, access_token: `for-${request.form.client_assertion}` },
+    }));
     try {
-      const provider = createTokenProvider({ organization: ORG, clientId: CLIENT_ID, federatedTokenRequest: { url: requestUrl, bearer: 'runtime-request-token' } });
+      const provider = createTokenProvider({
+        organization: ORG,
+        clientId: CLIENT_ID,
+        federatedTokenRequest: { url: requestUrl, bearer: 'runtime-request-token' },
+      });
       expect(provider).toBeInstanceOf(FederatedTokenProvider);
       // The authority is the real one unless told otherwise; this test points it at the fake.
-      const local = new FederatedTokenProvider({ organization: ORG, clientId: CLIENT_ID, tokenRequest: { url: requestUrl, bearer: 'runtime-request-token' }, authorityHost: entra.url });
+      const local = new FederatedTokenProvider({
+        organization: ORG,
+        clientId: CLIENT_ID,
+        tokenRequest: { url: requestUrl, bearer: 'runtime-request-token' },
+        authorityHost: entra.url,
+      });
       expect(await local.getToken({ forceRefresh: false })).toBe(`for-${jwt('github-1')}`);
       expect(await local.getToken({ forceRefresh: true })).toBe(`for-${jwt('github-2')}`);
       expect(github).toHaveLength(2);
@@ -154,7 +204,10 @@ describe('FederatedTokenProvider', () => {
       expect(asked.searchParams.get('api-version')).toBe('2.0');
       expect(asked.searchParams.get('audience')).toBe('api://AzureADTokenExchange');
       expect(github[0]!.authorization).toBe('Bearer runtime-request-token');
-      expect(entra.requests.map((r) => r.form.client_assertion_type)).toEqual([CLIENT_ASSERTION_TYPE, CLIENT_ASSERTION_TYPE]);
+      expect(entra.requests.map((r) => r.form.client_assertion_type)).toEqual([
+        CLIENT_ASSERTION_TYPE,
+        CLIENT_ASSERTION_TYPE,
+      ]);
     } finally {
       await entra.close();
       await new Promise((resolve) => server.close(resolve));
@@ -172,7 +225,12 @@ describe('FederatedTokenProvider', () => {
     const bridge = new RestBridge({
       organization: ORG,
       endpoint: emulator.url,
-      tokenProvider: new FederatedTokenProvider({ organization: ORG, clientId: CLIENT_ID, tokenFile, authorityHost: entra.url }),
+      tokenProvider: new FederatedTokenProvider({
+        organization: ORG,
+        clientId: CLIENT_ID,
+        tokenFile,
+        authorityHost: entra.url,
+      }),
     });
     try {
       const result = await bridge.invoke('Get-TransportConfig', {});
@@ -191,7 +249,10 @@ describe('provider settings for federation', () => {
   const options = { signal: new AbortController().signal, terraformVersion: '1.11.4' };
   const configure = async (config: Record<string, string>, environment: NodeJS.ProcessEnv): Promise<string> => {
     try {
-      await createExoformProvider(logger, environment).configure({ organization: ORG, endpoint: 'http://127.0.0.1:1', ...config }, options);
+      await createExoformProvider(logger, environment).configure(
+        { organization: ORG, endpoint: 'http://127.0.0.1:1', ...config },
+        options,
+      );
       return 'configured';
     } catch (error) {
       if (error instanceof DiagnosticError) return `${error.diagnostic.summary}: ${error.diagnostic.detail}`;
@@ -201,17 +262,40 @@ describe('provider settings for federation', () => {
 
   test('federated_token_file / EXO_FEDERATED_TOKEN_FILE, AKS and GitHub Actions variables, and what they never override', async () => {
     expect(await configure({ client_id: CLIENT_ID, federated_token_file: '/var/run/ci/token' }, {})).toBe('configured');
-    expect(await configure({}, { EXO_CLIENT_ID: CLIENT_ID, EXO_FEDERATED_TOKEN_FILE: '/var/run/ci/token' })).toBe('configured');
-    expect(await configure({ federated_token_file: '/t' }, {})).toMatch(/`federated_token_file` is set but `client_id` is not/);
+    expect(await configure({}, { EXO_CLIENT_ID: CLIENT_ID, EXO_FEDERATED_TOKEN_FILE: '/var/run/ci/token' })).toBe(
+      'configured',
+    );
+    expect(await configure({ federated_token_file: '/t' }, {})).toMatch(
+      /`federated_token_file` is set but `client_id` is not/,
+    );
     // AKS workload identity: used when nothing else is configured, with AZURE_CLIENT_ID.
-    expect(await configure({}, { AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token', AZURE_CLIENT_ID: CLIENT_ID })).toBe('configured');
-    expect(await configure({}, { AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token' })).toMatch(/`client_id` is not/);
+    expect(
+      await configure(
+        {},
+        {
+          AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token',
+          AZURE_CLIENT_ID: CLIENT_ID,
+        },
+      ),
+    ).toBe('configured');
+    expect(
+      await configure({}, { AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token' }),
+    ).toMatch(/`client_id` is not/);
     // ...and never in the way of a credential that is configured.
-    expect(await configure({ access_token: 't' }, { AZURE_FEDERATED_TOKEN_FILE: '/x', AZURE_CLIENT_ID: CLIENT_ID })).toBe('configured');
+    expect(
+      await configure({ access_token: 't' }, { AZURE_FEDERATED_TOKEN_FILE: '/x', AZURE_CLIENT_ID: CLIENT_ID }),
+    ).toBe('configured');
     // GitHub Actions: with client_id and no other credential, the job's OIDC endpoint.
-    const github = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.actions.example/token?api-version=2.0', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'r' };
+    const github = {
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.actions.example/token?api-version=2.0',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'r',
+    };
     expect(await configure({ client_id: CLIENT_ID }, github)).toBe('configured');
-    expect(await configure({ client_id: CLIENT_ID }, {})).toMatch(/`client_id` is set without a credential[\s\S]*federated_token_file/);
-    expect(await configure({ bridge: 'powershell', client_id: CLIENT_ID, federated_token_file: '/t' }, {})).toMatch(/`federated_token_file` needs the REST bridge/);
+    expect(await configure({ client_id: CLIENT_ID }, {})).toMatch(
+      /`client_id` is set without a credential[\s\S]*federated_token_file/,
+    );
+    expect(await configure({ bridge: 'powershell', client_id: CLIENT_ID, federated_token_file: '/t' }, {})).toMatch(
+      /`federated_token_file` needs the REST bridge/,
+    );
   });
 });

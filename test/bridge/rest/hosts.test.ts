@@ -33,9 +33,17 @@ describe('isSameCloudHost: where the bearer token may go', () => {
 
 describe('toPublicPort', () => {
   it('rewrites the internal port 446 to the port the page was requested on, and resolves relative links', () => {
-    expect(toPublicPort('https://outlook.office365.com:446/a?$skiptoken=1', new URL('https://outlook.office365.com/x')).href).toBe('https://outlook.office365.com/a?$skiptoken=1');
-    expect(toPublicPort('http://127.0.0.2:446/a', new URL('http://127.0.0.2:4321/x')).href).toBe('http://127.0.0.2:4321/a');
-    expect(toPublicPort('/a?b=1', new URL('https://nam.outlook.office365.com/x')).href).toBe('https://nam.outlook.office365.com/a?b=1');
-    expect(toPublicPort('https://outlook.office365.com:8443/a', new URL('https://outlook.office365.com/x')).port).toBe('8443');
+    expect(
+      toPublicPort('https://outlook.office365.com:446/a?$skiptoken=1', new URL('https://outlook.office365.com/x')).href,
+    ).toBe('https://outlook.office365.com/a?$skiptoken=1');
+    expect(toPublicPort('http://127.0.0.2:446/a', new URL('http://127.0.0.2:4321/x')).href).toBe(
+      'http://127.0.0.2:4321/a',
+    );
+    expect(toPublicPort('/a?b=1', new URL('https://nam.outlook.office365.com/x')).href).toBe(
+      'https://nam.outlook.office365.com/a?b=1',
+    );
+    expect(toPublicPort('https://outlook.office365.com:8443/a', new URL('https://outlook.office365.com/x')).port).toBe(
+      '8443',
+    );
   });
 });

@@ -28,7 +28,11 @@ import { ExchangeTestServer, ok, script } from '../helpers/exchange-test-server'
 describe('lazy loading', () => {
   it('loads neither MSAL, node-forge nor the proxy support for a static-token bridge without a proxy variable', async () => {
     const server = await ExchangeTestServer.start(script(ok()));
-    const bridge = createRestBridge({ organization: 'contoso.onmicrosoft.com', accessToken: 'token', endpoint: server.url });
+    const bridge = createRestBridge({
+      organization: 'contoso.onmicrosoft.com',
+      accessToken: 'token',
+      endpoint: server.url,
+    });
     try {
       await bridge.invoke('Get-TransportConfig', {});
     } finally {
@@ -36,7 +40,11 @@ describe('lazy loading', () => {
       await server.close();
     }
     // Building a certificate provider does not load anything either: the file is read on first use.
-    createRestBridge({ organization: 'contoso.onmicrosoft.com', clientId: '00000000-aaaa-4bbb-8ccc-111111111111', certificatePath: '/x.pfx' });
+    createRestBridge({
+      organization: 'contoso.onmicrosoft.com',
+      clientId: '00000000-aaaa-4bbb-8ccc-111111111111',
+      certificatePath: '/x.pfx',
+    });
     expect(mockLoaded).toEqual([]);
   });
 
@@ -47,7 +55,13 @@ describe('lazy loading', () => {
     expect(() => loadCertificate(pfx, undefined)).toThrow();
     expect(mockLoaded).toEqual(['node-forge']);
 
-    createMsalClient({ auth: { clientId: '00000000-aaaa-4bbb-8ccc-111111111111', authority: 'https://login.microsoftonline.com/contoso.onmicrosoft.com', clientSecret: 'x' } });
+    createMsalClient({
+      auth: {
+        clientId: '00000000-aaaa-4bbb-8ccc-111111111111',
+        authority: 'https://login.microsoftonline.com/contoso.onmicrosoft.com',
+        clientSecret: 'x',
+      },
+    });
     expect(mockLoaded).toEqual(['node-forge', '@azure/msal-node']);
   });
 });

@@ -18,7 +18,9 @@ interface Tunnel {
 }
 
 /** A minimal CONNECT proxy: records each tunnel, optionally demands credentials. */
-async function startProxy(requiredAuthorization?: string): Promise<{ url: string; tunnels: Tunnel[]; close(): Promise<void> }> {
+async function startProxy(
+  requiredAuthorization?: string,
+): Promise<{ url: string; tunnels: Tunnel[]; close(): Promise<void> }> {
   const tunnels: Tunnel[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createHttpServer((_req, res) => res.writeHead(405).end());
@@ -73,7 +75,11 @@ describe('proxy support', () => {
     const emulator = await startTestEmulator();
     const proxy = await startProxy();
     const call = async (): Promise<void> => {
-      const bridge = createRestBridge({ organization: DEMO_TENANT, accessToken: emulator.token, endpoint: emulator.url });
+      const bridge = createRestBridge({
+        organization: DEMO_TENANT,
+        accessToken: emulator.token,
+        endpoint: emulator.url,
+      });
       try {
         const result = await bridge.invoke('Get-TransportConfig', {});
         expect(result.rows).toHaveLength(1);
@@ -97,7 +103,9 @@ describe('proxy support', () => {
 
   test('https goes through a CONNECT tunnel with TLS end to end, and proxy credentials are sent', async () => {
     const certificate = createServerCertificate();
-    const server = createHttpsServer({ cert: certificate.certificatePem, key: certificate.privateKeyPem }, (req, res) => res.end(`secure ${req.url}`));
+    const server = createHttpsServer({ cert: certificate.certificatePem, key: certificate.privateKeyPem }, (req, res) =>
+      res.end(`secure ${req.url}`),
+    );
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const port = (server.address() as { port: number }).port;
@@ -121,9 +129,15 @@ describe('proxy support', () => {
       expect(proxy.tunnels).toEqual([{ target: `localhost:${port}`, proxyAuthorization: authorization }]);
 
       // Wrong credentials: a 407 becomes an error that says what to do and does not echo the password.
-      const refused = createProxyAgent('https:', { HTTPS_PROXY: `http://svc-exo:wrong@${proxyUrl.host}` }, { ca: certificate.certificatePem });
+      const refused = createProxyAgent(
+        'https:',
+        { HTTPS_PROXY: `http://svc-exo:wrong@${proxyUrl.host}` },
+        { ca: certificate.certificatePem },
+      );
       const error = await new Promise<Error>((resolve) => {
-        httpsRequest(`https://localhost:${port}/`, { agent: refused }, () => resolve(new Error('unexpected response'))).on('error', resolve).end();
+        httpsRequest(`https://localhost:${port}/`, { agent: refused }, () => resolve(new Error('unexpected response')))
+          .on('error', resolve)
+          .end();
       });
       refused.destroy();
       expect(error.message).toContain('HTTP 407');
@@ -139,7 +153,9 @@ describe('proxy support', () => {
     expect(proxyUrlFor('https:', { HTTPS_PROXY: 'proxy.corp:3128' })?.href).toBe('http://proxy.corp:3128/');
     expect(proxyUrlFor('https:', { https_proxy: 'http://proxy.corp:8080' })?.port).toBe('8080');
     expect(proxyUrlFor('http:', { HTTPS_PROXY: 'http://proxy.corp:3128' })).toBeUndefined();
-    expect(() => proxyUrlFor('https:', { HTTPS_PROXY: 'socks5://proxy.corp:1080' })).toThrow(/HTTPS_PROXY uses socks5.*http:\/\//);
+    expect(() => proxyUrlFor('https:', { HTTPS_PROXY: 'socks5://proxy.corp:1080' })).toThrow(
+      /HTTPS_PROXY uses socks5.*http:\/\//,
+    );
     const env = { NO_PROXY: '.internal.contoso.com, login.microsoftonline.com,10.0.0.5 localhost:8080' };
     expect(bypassesProxy('api.internal.contoso.com', 443, env)).toBe(true);
     expect(bypassesProxy('login.microsoftonline.com', 443, env)).toBe(true);

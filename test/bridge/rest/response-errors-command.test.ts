@@ -6,12 +6,24 @@ test('CommandNotFoundException is not a NotFoundError', () => {
     error: {
       code: 'BadRequest',
       message: 'Error executing cmdlet',
-      details: [{ code: 'Client', target: '', message: "|System.Management.Automation.CommandNotFoundException|The term 'Get-Nothing' is not recognized as a name of a cmdlet." }],
+      details: [
+        {
+          code: 'Client',
+          target: '',
+          message:
+            "|System.Management.Automation.CommandNotFoundException|The term 'Get-Nothing' is not recognized as a name of a cmdlet.",
+        },
+      ],
     },
   };
   const error = errorFromResponse(
     { status: 400, body, headers: {} },
-    { cmdlet: 'Get-Nothing', organization: 'contoso.onmicrosoft.com', origin: 'https://outlook.office365.com', nowMs: 0 },
+    {
+      cmdlet: 'Get-Nothing',
+      organization: 'contoso.onmicrosoft.com',
+      origin: 'https://outlook.office365.com',
+      nowMs: 0,
+    },
   );
   expect(error.kind).not.toBe('not-found');
   expect(error.kind).toBe('invalid-input');

@@ -14,7 +14,11 @@ import type { RetryEvent } from '../../../src/bridge/retry';
 import { adminApiPath } from '../../../src/bridge/rest/endpoint';
 import type { LogFields, LogLevel } from '../../../src/bridge/rest/logging';
 import { RestBridge, type RestBridgeOptions } from '../../../src/bridge/rest/rest-bridge';
-import { StaticTokenProvider, type TokenProvider, type TokenRequestOptions } from '../../../src/bridge/rest/token-provider';
+import {
+  StaticTokenProvider,
+  type TokenProvider,
+  type TokenRequestOptions,
+} from '../../../src/bridge/rest/token-provider';
 import { makeCertificate } from '../helpers/certificates';
 import { exchangeError, ExchangeTestServer, ok, script, type Reply } from '../helpers/exchange-test-server';
 import { FakeClock } from '../helpers/fake-clock';
@@ -66,10 +70,17 @@ describe('RestBridge', () => {
 
   describe('request shape', () => {
     it('POSTs the CmdletInput JSON to InvokeCommand with the headers of the official module', async () => {
-      await start([ok([{ Identity: 'alice', SmtpClientAuthenticationDisabled: null }], { '@adminapi.warnings': ['Micro delay applied'] })]);
+      await start([
+        ok([{ Identity: 'alice', SmtpClientAuthenticationDisabled: null }], {
+          '@adminapi.warnings': ['Micro delay applied'],
+        }),
+      ]);
       const result = await bridge.invoke('Get-CASMailbox', { Identity: 'alice@contoso.com', ResultSize: 'Unlimited' });
 
-      expect(result).toEqual({ rows: [{ Identity: 'alice', SmtpClientAuthenticationDisabled: null }], warnings: ['Micro delay applied'] });
+      expect(result).toEqual({
+        rows: [{ Identity: 'alice', SmtpClientAuthenticationDisabled: null }],
+        warnings: ['Micro delay applied'],
+      });
       expect(server.requests).toHaveLength(1);
       const request = server.requests[0]!;
       expect(request.method).toBe('POST');
@@ -84,17 +95,33 @@ describe('RestBridge', () => {
         'content-type': 'application/json',
         'user-agent': 'exoform',
       });
-      expect(request.headers['client-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      expect(request.body).toBe('{"CmdletInput":{"CmdletName":"Get-CASMailbox","Parameters":{"Identity":"alice@contoso.com","ResultSize":"Unlimited"}}}');
+      expect(request.headers['client-request-id']).toMatch(
+        /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      );
+      expect(request.body).toBe(
+        '{"CmdletInput":{"CmdletName":"Get-CASMailbox","Parameters":{"Identity":"alice@contoso.com","ResultSize":"Unlimited"}}}',
+      );
     });
 
     it('sends switches as true and $null as JSON null, and honours pageSize, anchorMailbox and userAgent', async () => {
       await start([ok()], { pageSize: 250, anchorMailbox: 'UPN:admin@contoso.com', userAgent: 'exoform/1.2.3' });
-      await bridge.invoke('Set-CASMailbox', { Identity: 'bob', SmtpClientAuthenticationDisabled: null, Confirm: false, Force: true });
-      expect(server.json(0)).toEqual({
-        CmdletInput: { CmdletName: 'Set-CASMailbox', Parameters: { Identity: 'bob', SmtpClientAuthenticationDisabled: null, Confirm: false, Force: true } },
+      await bridge.invoke('Set-CASMailbox', {
+        Identity: 'bob',
+        SmtpClientAuthenticationDisabled: null,
+        Confirm: false,
+        Force: true,
       });
-      expect(server.requests[0]!.headers).toMatchObject({ prefer: 'odata.maxpagesize=250', 'x-anchormailbox': 'UPN:admin@contoso.com', 'user-agent': 'exoform/1.2.3' });
+      expect(server.json(0)).toEqual({
+        CmdletInput: {
+          CmdletName: 'Set-CASMailbox',
+          Parameters: { Identity: 'bob', SmtpClientAuthenticationDisabled: null, Confirm: false, Force: true },
+        },
+      });
+      expect(server.requests[0]!.headers).toMatchObject({
+        prefer: 'odata.maxpagesize=250',
+        'x-anchormailbox': 'UPN:admin@contoso.com',
+        'user-agent': 'exoform/1.2.3',
+      });
     });
 
     it('delivers hostile parameter values byte-exact inside the JSON body', async () => {
@@ -115,7 +142,9 @@ describe('RestBridge', () => {
       await bridge.invoke('Set-AuthenticationPolicy', hostile);
 
       const raw = server.requests[0]!.body;
-      expect(raw).toBe(JSON.stringify({ CmdletInput: { CmdletName: 'Set-AuthenticationPolicy', Parameters: hostile } }));
+      expect(raw).toBe(
+        JSON.stringify({ CmdletInput: { CmdletName: 'Set-AuthenticationPolicy', Parameters: hostile } }),
+      );
       expect(server.json(0).CmdletInput.Parameters).toEqual(hostile);
       expect(server.json(0).CmdletInput.CmdletName).toBe('Set-AuthenticationPolicy');
       expect(Buffer.byteLength(raw)).toBeGreaterThan(10 * 1024);
@@ -125,7 +154,9 @@ describe('RestBridge', () => {
       await start([ok(), ok()]);
       await bridge.invoke('Get-TransportConfig', {});
       await bridge.invoke('Get-TransportConfig', {});
-      expect(server.requests[0]!.headers['client-request-id']).not.toBe(server.requests[1]!.headers['client-request-id']);
+      expect(server.requests[0]!.headers['client-request-id']).not.toBe(
+        server.requests[1]!.headers['client-request-id'],
+      );
     });
 
     it('refuses a malformed cmdlet name or a value JSON cannot carry without sending anything', async () => {
@@ -133,7 +164,9 @@ describe('RestBridge', () => {
       await expect(bridge.invoke('Get-Mailbox; Remove-Mailbox', {})).rejects.toBeInstanceOf(InvalidInputError);
       await expect(bridge.invoke('Get-Mailbox\r\nX-Injected: 1', {})).rejects.toBeInstanceOf(InvalidInputError);
       await expect(bridge.invoke('Get-CASMailbox', { ResultSize: Number.NaN })).rejects.toThrow(/-ResultSize is NaN/);
-      await expect(bridge.invoke('Get-CASMailbox', { Identity: undefined as never })).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(bridge.invoke('Get-CASMailbox', { Identity: undefined as never })).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
       expect(server.requests).toHaveLength(0);
     });
   });
@@ -144,23 +177,43 @@ describe('RestBridge', () => {
       await start([ok()], { organization: tenantId });
       await bridge.invoke('Get-TransportConfig', {});
       expect(server.requests[0]!.path).toBe(`/adminapi/beta/${tenantId}/InvokeCommand`);
-      expect(server.requests[0]!.headers['x-anchormailbox']).toBe(`APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${tenantId}`);
+      expect(server.requests[0]!.headers['x-anchormailbox']).toBe(
+        `APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@${tenantId}`,
+      );
     });
 
-    it.each(['', '   ', 'contoso', 'contoso.com/../../evil', 'contoso.com?x=1', 'contoso.com#x', 'a b.com', '..', 'contoso.onmicrosoft.com/', '%2e%2e', '-bad.com', '1.2.3.4', 'x'.repeat(64) + '.com'])(
-      'refuses organization %j with a ConfigurationError naming the setting',
-      (organization) => {
-        const error = captureError(() => new RestBridge({ organization, tokenProvider: new StaticTokenProvider(TOKEN) }));
-        expect(error).toBeInstanceOf(ConfigurationError);
-        expect((error as ConfigurationError).attributes).toEqual(['organization']);
-        expect((error as ConfigurationError).message).toContain('`organization`');
-        expect((error as ConfigurationError).remedy).toContain('contoso.onmicrosoft.com');
-      },
-    );
+    it.each([
+      '',
+      '   ',
+      'contoso',
+      'contoso.com/../../evil',
+      'contoso.com?x=1',
+      'contoso.com#x',
+      'a b.com',
+      '..',
+      'contoso.onmicrosoft.com/',
+      '%2e%2e',
+      '-bad.com',
+      '1.2.3.4',
+      'x'.repeat(64) + '.com',
+    ])('refuses organization %j with a ConfigurationError naming the setting', (organization) => {
+      const error = captureError(() => new RestBridge({ organization, tokenProvider: new StaticTokenProvider(TOKEN) }));
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as ConfigurationError).attributes).toEqual(['organization']);
+      expect((error as ConfigurationError).message).toContain('`organization`');
+      expect((error as ConfigurationError).remedy).toContain('contoso.onmicrosoft.com');
+    });
 
     it('accepts domains with hyphens, digits and punycode labels', () => {
-      for (const organization of ['contoso-ltd.onmicrosoft.com', 'xn--bcher-kva.example', 'a1.b2.co.uk', 'CONTOSO.ONMICROSOFT.COM']) {
-        expect(new RestBridge({ organization, tokenProvider: new StaticTokenProvider(TOKEN) }).organization).toBe(organization);
+      for (const organization of [
+        'contoso-ltd.onmicrosoft.com',
+        'xn--bcher-kva.example',
+        'a1.b2.co.uk',
+        'CONTOSO.ONMICROSOFT.COM',
+      ]) {
+        expect(new RestBridge({ organization, tokenProvider: new StaticTokenProvider(TOKEN) }).organization).toBe(
+          organization,
+        );
       }
     });
 
@@ -171,27 +224,45 @@ describe('RestBridge', () => {
   });
 
   describe('endpoint', () => {
-    it.each(['http://outlook.office365.com', 'http://10.0.0.5:8080', 'http://localhost.evil.com', 'http://127.0.0.1.nip.io'])(
-      'refuses plain http to %s and says to use https',
-      (endpoint) => {
-        const error = captureError(() => new RestBridge({ organization: ORG, tokenProvider: new StaticTokenProvider(TOKEN), endpoint })) as ConfigurationError;
-        expect(error).toBeInstanceOf(ConfigurationError);
-        expect(error.attributes).toEqual(['endpoint']);
-        expect(error.message).toContain('plain http');
-        expect(error.remedy).toContain('https://');
-      },
-    );
+    it.each([
+      'http://outlook.office365.com',
+      'http://10.0.0.5:8080',
+      'http://localhost.evil.com',
+      'http://127.0.0.1.nip.io',
+    ])('refuses plain http to %s and says to use https', (endpoint) => {
+      const error = captureError(
+        () => new RestBridge({ organization: ORG, tokenProvider: new StaticTokenProvider(TOKEN), endpoint }),
+      ) as ConfigurationError;
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect(error.attributes).toEqual(['endpoint']);
+      expect(error.message).toContain('plain http');
+      expect(error.remedy).toContain('https://');
+    });
 
-    it.each(['http://127.0.0.1:8080', 'http://127.1.2.3', 'http://localhost:3000', 'http://[::1]:3000', 'https://outlook.office365.us', 'https://outlook.office365.com/'])(
-      'accepts %s',
-      (endpoint) => {
-        expect(() => new RestBridge({ organization: ORG, tokenProvider: new StaticTokenProvider(TOKEN), endpoint })).not.toThrow();
-      },
-    );
+    it.each([
+      'http://127.0.0.1:8080',
+      'http://127.1.2.3',
+      'http://localhost:3000',
+      'http://[::1]:3000',
+      'https://outlook.office365.us',
+      'https://outlook.office365.com/',
+    ])('accepts %s', (endpoint) => {
+      expect(
+        () => new RestBridge({ organization: ORG, tokenProvider: new StaticTokenProvider(TOKEN), endpoint }),
+      ).not.toThrow();
+    });
 
     it('refuses paths, queries, other schemes and credentials without echoing the credentials', () => {
-      for (const endpoint of ['https://outlook.office365.com/adminapi', 'https://outlook.office365.com?x=1', 'ftp://outlook.office365.com', 'not a url', 'https://user:hunter22@outlook.office365.com']) {
-        const error = captureError(() => new RestBridge({ organization: ORG, tokenProvider: new StaticTokenProvider(TOKEN), endpoint })) as ConfigurationError;
+      for (const endpoint of [
+        'https://outlook.office365.com/adminapi',
+        'https://outlook.office365.com?x=1',
+        'ftp://outlook.office365.com',
+        'not a url',
+        'https://user:hunter22@outlook.office365.com',
+      ]) {
+        const error = captureError(
+          () => new RestBridge({ organization: ORG, tokenProvider: new StaticTokenProvider(TOKEN), endpoint }),
+        ) as ConfigurationError;
         expect(error).toBeInstanceOf(ConfigurationError);
         expect(error.attributes).toEqual(['endpoint']);
         expect(`${error.message} ${error.remedy}`).not.toContain('hunter22');
@@ -227,7 +298,10 @@ describe('RestBridge', () => {
     });
 
     it('follows a relative nextLink on the same origin', async () => {
-      await start([ok([{ n: 1 }], { '@odata.nextLink': `/adminapi/beta/${ORG}/InvokeCommand?$skiptoken=2` }), ok([{ n: 2 }])]);
+      await start([
+        ok([{ n: 1 }], { '@odata.nextLink': `/adminapi/beta/${ORG}/InvokeCommand?$skiptoken=2` }),
+        ok([{ n: 2 }]),
+      ]);
       const result = await bridge.invoke('Get-User', {});
       expect(result.rows).toEqual([{ n: 1 }, { n: 2 }]);
       expect(server.requests[1]!.path).toBe(`${INVOKE_PATH}?$skiptoken=2`);
@@ -235,7 +309,10 @@ describe('RestBridge', () => {
 
     it.each([
       ['another port on the same host', (_own: string, other: string) => `${other}${INVOKE_PATH}?$skiptoken=2`],
-      ['another scheme on the same host and port', (own: string) => `${own.replace('http:', 'https:')}${INVOKE_PATH}?$skiptoken=2`],
+      [
+        'another scheme on the same host and port',
+        (own: string) => `${own.replace('http:', 'https:')}${INVOKE_PATH}?$skiptoken=2`,
+      ],
       ['another host', () => `https://evil.example${INVOKE_PATH}?$skiptoken=2`],
       ['a protocol-relative link', () => `//evil.example${INVOKE_PATH}`],
     ])('refuses a nextLink to %s, so the token is never sent there', async (_name, link) => {
@@ -254,10 +331,18 @@ describe('RestBridge', () => {
     });
 
     it('retries a throttled page without repeating the pages before it', async () => {
-      await start([ok([{ n: 1 }], { '@odata.nextLink': `/adminapi/beta/${ORG}/InvokeCommand?p=2` }), { status: 429, headers: { 'Retry-After': '2' } }, ok([{ n: 2 }])]);
+      await start([
+        ok([{ n: 1 }], { '@odata.nextLink': `/adminapi/beta/${ORG}/InvokeCommand?p=2` }),
+        { status: 429, headers: { 'Retry-After': '2' } },
+        ok([{ n: 2 }]),
+      ]);
       const result = await bridge.invoke('Get-User', {});
       expect(result.rows).toEqual([{ n: 1 }, { n: 2 }]);
-      expect(server.requests.map((request) => request.path)).toEqual([INVOKE_PATH, `${INVOKE_PATH}?p=2`, `${INVOKE_PATH}?p=2`]);
+      expect(server.requests.map((request) => request.path)).toEqual([
+        INVOKE_PATH,
+        `${INVOKE_PATH}?p=2`,
+        `${INVOKE_PATH}?p=2`,
+      ]);
       expect(clock.sleeps).toEqual([2000]);
     });
 
@@ -265,7 +350,9 @@ describe('RestBridge', () => {
       // A row carrying the key: tenant data, not a page link; the page itself has none, so the read ends here.
       const decoy = `/adminapi/beta/${ORG}/InvokeCommand?p=decoy`;
       await start([]);
-      server.setResponder((request) => (request.path.endsWith('p=decoy') ? ok([{ stolen: true }]) : ok([{ n: 1, more: { '@odata.nextLink': decoy } }])));
+      server.setResponder((request) =>
+        request.path.endsWith('p=decoy') ? ok([{ stolen: true }]) : ok([{ n: 1, more: { '@odata.nextLink': decoy } }]),
+      );
       const result = await bridge.invoke('Get-User', {});
       expect(result.rows).toEqual([{ n: 1, more: { '@odata.nextLink': decoy } }]);
       expect(server.requests.map((request) => request.path)).toEqual([INVOKE_PATH]);
@@ -276,7 +363,10 @@ describe('RestBridge', () => {
       server.setResponder((request) =>
         request.path.endsWith('p=2')
           ? ok([{ n: 2 }])
-          : ok([], { '@odata.nextLink': `/adminapi/beta/${ORG}/InvokeCommand?p=2`, '@adminapi.errors': [{ ErrorCode: 'BadThing', Message: 'the cmdlet failed on the first page' }] }),
+          : ok([], {
+              '@odata.nextLink': `/adminapi/beta/${ORG}/InvokeCommand?p=2`,
+              '@adminapi.errors': [{ ErrorCode: 'BadThing', Message: 'the cmdlet failed on the first page' }],
+            }),
       );
       const error = (await bridge.invoke('Get-User', {}).catch((e: unknown) => e)) as Error;
       expect(error).not.toBeInstanceOf(CancelledError);
@@ -300,9 +390,13 @@ describe('RestBridge', () => {
 
     it('404 with an Exchange error → NotFoundError with the human text, not retried', async () => {
       await start([{ status: 404, body: notFound }]);
-      const error = (await bridge.invoke('Get-CASMailbox', { Identity: 'ghost@contoso.com' }).catch((e: unknown) => e)) as NotFoundError;
+      const error = (await bridge
+        .invoke('Get-CASMailbox', { Identity: 'ghost@contoso.com' })
+        .catch((e: unknown) => e)) as NotFoundError;
       expect(error).toBeInstanceOf(NotFoundError);
-      expect(error.message).toBe("The operation couldn't be performed because object 'ghost@contoso.com' couldn't be found on 'AM0PR01MB1234.EURPRD01.PROD.OUTLOOK.COM'.");
+      expect(error.message).toBe(
+        "The operation couldn't be performed because object 'ghost@contoso.com' couldn't be found on 'AM0PR01MB1234.EURPRD01.PROD.OUTLOOK.COM'.",
+      );
       expect(error.cmdlet).toBe('Get-CASMailbox');
       expect(error.remedy).toContain(ORG);
       expect(server.requests).toHaveLength(1);
@@ -316,7 +410,20 @@ describe('RestBridge', () => {
     });
 
     it('429 → waits Retry-After seconds exactly, then succeeds', async () => {
-      await start([{ status: 429, headers: { 'Retry-After': '5' }, body: { error: { code: 'TooManyRequests', message: 'You have reached the maximum number of concurrent requests per tenant. Please wait and try again' } } }, ok([{ ok: true }])]);
+      await start([
+        {
+          status: 429,
+          headers: { 'Retry-After': '5' },
+          body: {
+            error: {
+              code: 'TooManyRequests',
+              message:
+                'You have reached the maximum number of concurrent requests per tenant. Please wait and try again',
+            },
+          },
+        },
+        ok([{ ok: true }]),
+      ]);
       await expect(bridge.invoke('Get-TransportConfig', {})).resolves.toEqual({ rows: [{ ok: true }], warnings: [] });
       expect(clock.sleeps).toEqual([5000]);
       expect(retries[0]).toMatchObject({ attempt: 1, delayMs: 5000 });
@@ -336,12 +443,18 @@ describe('RestBridge', () => {
       await start([{ status: 401 }, ok([{ ok: true }])], { tokenProvider: tokens });
       await bridge.invoke('Get-TransportConfig', {});
       expect(tokens.requests.map((request) => request.forceRefresh)).toEqual([false, true]);
-      expect(server.requests.map((request) => request.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+      expect(server.requests.map((request) => request.headers.authorization)).toEqual([
+        'Bearer token-1',
+        'Bearer token-2',
+      ]);
     });
 
     it('401 twice → AuthenticationError with the service reason and a remedy', async () => {
       const tokens = new CountingTokenProvider();
-      const refused = { status: 401, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The token is expired"' } };
+      const refused = {
+        status: 401,
+        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The token is expired"' },
+      };
       await start([refused, refused], { tokenProvider: tokens });
       const error = (await bridge.invoke('Get-TransportConfig', {}).catch((e: unknown) => e)) as AuthenticationError;
       expect(error).toBeInstanceOf(AuthenticationError);
@@ -363,7 +476,10 @@ describe('RestBridge', () => {
 
     it('a single 401 with a static token is survived: the same token is sent once more', async () => {
       await start([{ status: 401 }, { status: 200, body: { value: [{ Identity: 'x' }] } }]);
-      await expect(bridge.invoke('Get-TransportConfig', {})).resolves.toEqual({ rows: [{ Identity: 'x' }], warnings: [] });
+      await expect(bridge.invoke('Get-TransportConfig', {})).resolves.toEqual({
+        rows: [{ Identity: 'x' }],
+        warnings: [],
+      });
       expect(server.requests).toHaveLength(2);
     });
 
@@ -377,18 +493,30 @@ describe('RestBridge', () => {
     });
 
     it('400 → InvalidInputError with the service message, not retried', async () => {
-      const body = exchangeError('BadRequest', 'Microsoft.Exchange.Management.Tasks.NameAlreadyExistsException', "An authentication policy named 'Block' already exists.");
+      const body = exchangeError(
+        'BadRequest',
+        'Microsoft.Exchange.Management.Tasks.NameAlreadyExistsException',
+        "An authentication policy named 'Block' already exists.",
+      );
       await start([{ status: 400, body }]);
-      const error = (await bridge.invoke('New-AuthenticationPolicy', { Name: 'Block' }).catch((e: unknown) => e)) as InvalidInputError;
+      const error = (await bridge
+        .invoke('New-AuthenticationPolicy', { Name: 'Block' })
+        .catch((e: unknown) => e)) as InvalidInputError;
       expect(error).toBeInstanceOf(InvalidInputError);
       expect(error.message).toBe("An authentication policy named 'Block' already exists. [NameAlreadyExistsException]");
       expect(server.requests).toHaveLength(1);
     });
 
     it('500 "Object reference not set" → ServiceBugError, not retried (the caller decides)', async () => {
-      const body = exchangeError('InternalServerError', 'System.NullReferenceException', 'Object reference not set to an instance of an object.');
+      const body = exchangeError(
+        'InternalServerError',
+        'System.NullReferenceException',
+        'Object reference not set to an instance of an object.',
+      );
       await start([{ status: 500, body }]);
-      const error = (await bridge.invoke('Set-AuthenticationPolicy', { Identity: 'Block' }).catch((e: unknown) => e)) as ServiceBugError;
+      const error = (await bridge
+        .invoke('Set-AuthenticationPolicy', { Identity: 'Block' })
+        .catch((e: unknown) => e)) as ServiceBugError;
       expect(error).toBeInstanceOf(ServiceBugError);
       expect(error.message).toContain('Object reference not set to an instance of an object');
       expect(error.remedy).toMatch(/client-request-id [0-9a-f-]{36}/);
@@ -396,7 +524,11 @@ describe('RestBridge', () => {
     });
 
     it('500 with a transient exception → retried with backoff', async () => {
-      const body = exchangeError('InternalServerError', 'Microsoft.Exchange.Data.Directory.DCOverloadedException', 'The directory is busy.');
+      const body = exchangeError(
+        'InternalServerError',
+        'Microsoft.Exchange.Data.Directory.DCOverloadedException',
+        'The directory is busy.',
+      );
       await start([{ status: 500, body }, ok([{ ok: true }])]);
       await expect(bridge.invoke('Get-User', {})).resolves.toMatchObject({ rows: [{ ok: true }] });
       expect(clock.sleeps).toEqual([2000]);
@@ -446,7 +578,12 @@ describe('RestBridge', () => {
     it('an untrusted TLS certificate → UnreachableError about TLS', async () => {
       const certificate = makeCertificate({ commonName: '127.0.0.1' });
       server = await ExchangeTestServer.start(script(ok()), { key: certificate.keyPem, cert: certificate.certPem });
-      bridge = new RestBridge({ organization: ORG, tokenProvider: new StaticTokenProvider(TOKEN), endpoint: server.url, clock });
+      bridge = new RestBridge({
+        organization: ORG,
+        tokenProvider: new StaticTokenProvider(TOKEN),
+        endpoint: server.url,
+        clock,
+      });
       const error = (await bridge.invoke('Get-User', {}).catch((e: unknown) => e)) as UnreachableError;
       expect(error).toBeInstanceOf(UnreachableError);
       expect(error.message).toMatch(/TLS failure \((DEPTH_ZERO_SELF_SIGNED_CERT|ERR_TLS_CERT_ALTNAME_INVALID)/);
@@ -487,8 +624,15 @@ describe('RestBridge', () => {
   describe('logging', () => {
     it('logs calls and retries but never the token or secret-looking parameter values', async () => {
       const lines: Array<{ level: LogLevel; message: string; fields: LogFields }> = [];
-      await start([{ status: 503 }, ok()], { logger: (level, message, fields) => lines.push({ level, message, fields }) });
-      await bridge.invoke('Set-Thing', { Identity: 'alice', Password: 'Sup3r-S3cret!', ClientSecret: 'abc~secret~xyz', Note: 'visible' });
+      await start([{ status: 503 }, ok()], {
+        logger: (level, message, fields) => lines.push({ level, message, fields }),
+      });
+      await bridge.invoke('Set-Thing', {
+        Identity: 'alice',
+        Password: 'Sup3r-S3cret!',
+        ClientSecret: 'abc~secret~xyz',
+        Note: 'visible',
+      });
 
       const logged = JSON.stringify(lines);
       expect(logged).not.toContain(TOKEN);

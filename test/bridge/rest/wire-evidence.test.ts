@@ -3,7 +3,13 @@
  * form over real HTTP (a start-up dialect or a fault rule's `form`), and the real REST bridge must handle it. A
  * regression in the bridge's handling of any observed answer form fails the describe named after it.
  */
-import { AuthenticationError, InvalidInputError, NotFoundError, ThrottledError, UnreachableError } from '../../../src/bridge/errors';
+import {
+  AuthenticationError,
+  InvalidInputError,
+  NotFoundError,
+  ThrottledError,
+  UnreachableError,
+} from '../../../src/bridge/errors';
 import type { LogFields, LogLevel } from '../../../src/bridge/rest/logging';
 import { HttpClient, type HttpPost } from '../../../src/bridge/rest/http-client';
 import { defaultTimeoutMs, RestBridge } from '../../../src/bridge/rest/rest-bridge';
@@ -39,8 +45,13 @@ afterEach(async () => {
   await emulator?.close();
 });
 
-const failure = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
-const calls = (cmdlet: string): number => emulator.control.calls.list().calls.filter((call) => call.cmdlet === cmdlet).length;
+const failure = (promise: Promise<unknown>): Promise<unknown> =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+const calls = (cmdlet: string): number =>
+  emulator.control.calls.list().calls.filter((call) => call.cmdlet === cmdlet).length;
 
 describe('not found, pipe form (404 Ex6F9304|...ManagementObjectNotFoundException|...)', () => {
   it('is a NotFoundError carrying the service text', async () => {
@@ -70,7 +81,13 @@ describe('error, JSON-in-details form (details[].message = {"Message","TypeName"
 
   it('also when a fault rule asks for that form under the default dialect', async () => {
     await start();
-    emulator.control.addFault({ cmdlet: 'Get-User', status: 400, form: 'json-details', exceptionType: NOT_FOUND_TYPE, message: 'gone' });
+    emulator.control.addFault({
+      cmdlet: 'Get-User',
+      status: 400,
+      form: 'json-details',
+      exceptionType: NOT_FOUND_TYPE,
+      message: 'gone',
+    });
     const error = await failure(bridge.invoke('Get-User', { Identity: 'sean@contoso.com' }));
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as NotFoundError).message).toBe('gone');
@@ -87,25 +104,34 @@ describe('404 with no details ({"error":{"code":"NotFound",...,"innererror":{ODa
 });
 
 describe('forbidden / unknown cmdlet (403 with an empty or NUL-padded body, reason in x-ms-diagnostics)', () => {
-  const diagnostics = '2000003;reason="The cmdlet Get-Widget is not available in this session";error_category="invalid_request"';
+  const diagnostics =
+    '2000003;reason="The cmdlet Get-Widget is not available in this session";error_category="invalid_request"';
 
-  it.each(['empty-body', 'nul-body'] as const)('%s: shows x-ms-diagnostics and request-id, claims no role problem, is not retried', async (form) => {
-    await start();
-    emulator.control.addFault({ cmdlet: 'Get-TransportConfig', status: 403, form, diagnostics });
-    const error = (await failure(bridge.invoke('Get-TransportConfig', {}))) as AuthenticationError;
-    expect(error).toBeInstanceOf(AuthenticationError);
-    expect(error.status).toBe(403);
-    expect(error.message).toContain(`x-ms-diagnostics: ${diagnostics}`.replace('x-ms-diagnostics: ', ''));
-    expect(error.message).toMatch(/request-id [0-9a-f-]{36}/);
-    expect(error.message).not.toMatch(/\u0000/);
-    expect(error.remedy).toContain(`its diagnostics header says: ${diagnostics}`);
-    expect(error.remedy).not.toMatch(/^Assign/);
-    expect(calls('Get-TransportConfig')).toBe(1);
-  });
+  it.each(['empty-body', 'nul-body'] as const)(
+    '%s: shows x-ms-diagnostics and request-id, claims no role problem, is not retried',
+    async (form) => {
+      await start();
+      emulator.control.addFault({ cmdlet: 'Get-TransportConfig', status: 403, form, diagnostics });
+      const error = (await failure(bridge.invoke('Get-TransportConfig', {}))) as AuthenticationError;
+      expect(error).toBeInstanceOf(AuthenticationError);
+      expect(error.status).toBe(403);
+      expect(error.message).toContain(`x-ms-diagnostics: ${diagnostics}`.replace('x-ms-diagnostics: ', ''));
+      expect(error.message).toMatch(/request-id [0-9a-f-]{36}/);
+      expect(error.message).not.toMatch(/\u0000/);
+      expect(error.remedy).toContain(`its diagnostics header says: ${diagnostics}`);
+      expect(error.remedy).not.toMatch(/^Assign/);
+      expect(calls('Get-TransportConfig')).toBe(1);
+    },
+  );
 
   it('names a role as the fix only when the answer speaks of permissions', async () => {
     await start();
-    emulator.control.addFault({ cmdlet: 'Get-TransportConfig', status: 403, form: 'empty-body', diagnostics: 'reason="The user is not authorized to run Get-TransportConfig"' });
+    emulator.control.addFault({
+      cmdlet: 'Get-TransportConfig',
+      status: 403,
+      form: 'empty-body',
+      diagnostics: 'reason="The user is not authorized to run Get-TransportConfig"',
+    });
     const error = (await failure(bridge.invoke('Get-TransportConfig', {}))) as AuthenticationError;
     expect(error.remedy).toMatch(/^Assign the app's service principal an Exchange role/);
   });
@@ -145,8 +171,18 @@ describe('throttled (429 + Retry-After; the concurrency sentence retried whateve
 
   it('when the tries run out it is a ThrottledError', async () => {
     await start();
-    emulator.control.addFault({ cmdlet: 'Get-TransportConfig', status: 503, message: CONCURRENCY_SENTENCE, times: 1000 });
-    const limited = new RestBridge({ organization: ORG, tokenProvider: new StaticTokenProvider(TOKEN), endpoint: emulator.url, retry: { initialBackoffMs: 1, maxThrottledRetries: 2 } });
+    emulator.control.addFault({
+      cmdlet: 'Get-TransportConfig',
+      status: 503,
+      message: CONCURRENCY_SENTENCE,
+      times: 1000,
+    });
+    const limited = new RestBridge({
+      organization: ORG,
+      tokenProvider: new StaticTokenProvider(TOKEN),
+      endpoint: emulator.url,
+      retry: { initialBackoffMs: 1, maxThrottledRetries: 2 },
+    });
     try {
       expect(await failure(limited.invoke('Get-TransportConfig', {}))).toBeInstanceOf(ThrottledError);
     } finally {
@@ -191,7 +227,9 @@ describe('warnings (@adminapi.warnings; "There are more results available..." on
     const result = await bridge.invoke('Get-User', { ResultSize: 'Unlimited' });
     expect(result.rows).toHaveLength(all.mailboxes + all.usersWithoutMailbox);
     expect(result.warnings).toEqual([]);
-    expect(logs.some((log) => log.level === 'debug' && /dropped \d+ "more results available" warning/.test(log.message))).toBe(true);
+    expect(
+      logs.some((log) => log.level === 'debug' && /dropped \d+ "more results available" warning/.test(log.message)),
+    ).toBe(true);
   });
 
   it('keeps the warnings that are not about paging', async () => {
@@ -210,7 +248,11 @@ describe('rate headers (Rate-Limit-Limit / -Remaining / -Reset)', () => {
     expect(result.warnings).toEqual([]);
     const answered = logs.find((log) => log.message === 'Get-TransportConfig answered HTTP 200')!;
     expect(answered.level).toBe('debug');
-    expect(answered.fields).toMatchObject({ rateLimitLimit: '10000', rateLimitRemaining: expect.stringMatching(/^\d+$/), rateLimitReset: expect.stringMatching(/^\d+$/) });
+    expect(answered.fields).toMatchObject({
+      rateLimitLimit: '10000',
+      rateLimitRemaining: expect.stringMatching(/^\d+$/),
+      rateLimitReset: expect.stringMatching(/^\d+$/),
+    });
     expect(logs.filter((log) => log.level !== 'debug' && JSON.stringify(log).includes('rateLimit'))).toEqual([]);
   });
 });
@@ -220,18 +262,28 @@ describe('timeouts (960 s per call; 1,800 s for Set-OrganizationConfig)', () => 
     await start();
     const seen: Array<[string | undefined, number]> = [];
     const post = HttpClient.prototype.post;
-    const spy = jest.spyOn(HttpClient.prototype, 'post').mockImplementation(function (this: HttpClient, request: HttpPost) {
+    const spy = jest.spyOn(HttpClient.prototype, 'post').mockImplementation(function (
+      this: HttpClient,
+      request: HttpPost,
+    ) {
       seen.push([request.cmdlet, request.timeoutMs]);
       return post.call(this, request);
     });
     try {
       await bridge.invoke('Get-OrganizationConfig', {});
       await bridge.invoke('Set-OrganizationConfig', { DefaultAuthenticationPolicy: null });
-      await bridge.invokeBatch([{ cmdlet: 'Get-User', parameters: { Identity: 'sean@contoso.com' } }, { cmdlet: 'Set-OrganizationConfig', parameters: { DefaultAuthenticationPolicy: null } }]);
+      await bridge.invokeBatch([
+        { cmdlet: 'Get-User', parameters: { Identity: 'sean@contoso.com' } },
+        { cmdlet: 'Set-OrganizationConfig', parameters: { DefaultAuthenticationPolicy: null } },
+      ]);
     } finally {
       spy.mockRestore();
     }
-    expect(seen).toEqual([['Get-OrganizationConfig', 960_000], ['Set-OrganizationConfig', 1_800_000], ['$batch', 1_800_000]]);
+    expect(seen).toEqual([
+      ['Get-OrganizationConfig', 960_000],
+      ['Set-OrganizationConfig', 1_800_000],
+      ['$batch', 1_800_000],
+    ]);
     expect(defaultTimeoutMs('set-organizationconfig')).toBe(1_800_000);
   });
 });
@@ -257,8 +309,15 @@ describe('regional redirect (3xx to a tenant-specific host of the same cloud)', 
 
   it('a redirect to a host outside the cloud is refused and the token is not sent there', async () => {
     const elsewhere = await ExchangeTestServer.start(() => ({ status: 200, body: { value: [] } }));
-    const server = await ExchangeTestServer.start(() => ({ status: 302, headers: { Location: `https://outlook.example.net/adminapi/beta/${ORG}/InvokeCommand` } }));
-    const local = new RestBridge({ organization: ORG, tokenProvider: new StaticTokenProvider(TOKEN), endpoint: server.url });
+    const server = await ExchangeTestServer.start(() => ({
+      status: 302,
+      headers: { Location: `https://outlook.example.net/adminapi/beta/${ORG}/InvokeCommand` },
+    }));
+    const local = new RestBridge({
+      organization: ORG,
+      tokenProvider: new StaticTokenProvider(TOKEN),
+      endpoint: server.url,
+    });
     try {
       const error = await failure(local.invoke('Get-TransportConfig', {}));
       expect(error).toBeInstanceOf(UnreachableError);
@@ -285,7 +344,7 @@ describe('paging (@odata.nextLink on the same cloud, internal port 446)', () => 
 });
 
 describe('$batch in the observed form (strict-batch: absolute item URLs, full header set)', () => {
-  it('the bridge\'s batches are accepted', async () => {
+  it("the bridge's batches are accepted", async () => {
     await start('strict-batch,redirect');
     const results = await bridge.invokeBatch([
       { cmdlet: 'Get-User', parameters: { Identity: 'sean@contoso.com' } },
@@ -301,13 +360,33 @@ describe('$batch in the observed form (strict-batch: absolute item URLs, full he
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({
         requests: [
-          { id: '1', method: 'POST', url: 'InvokeCommand', headers: { Authorization: `Bearer ${TOKEN}` }, body: { CmdletInput: { CmdletName: 'Get-TransportConfig' } } },
-          { id: '2', method: 'POST', url: `${emulator.url}/adminapi/beta/${ORG}/InvokeCommand`, headers: {}, body: { CmdletInput: { CmdletName: 'Get-TransportConfig' } } },
-          { id: '3', method: 'POST', url: `${emulator.url}/adminapi/beta/${ORG}/InvokeCommand`, headers: { Authorization: `Bearer ${TOKEN}` }, body: { CmdletInput: { CmdletName: 'Get-TransportConfig' } } },
+          {
+            id: '1',
+            method: 'POST',
+            url: 'InvokeCommand',
+            headers: { Authorization: `Bearer ${TOKEN}` },
+            body: { CmdletInput: { CmdletName: 'Get-TransportConfig' } },
+          },
+          {
+            id: '2',
+            method: 'POST',
+            url: `${emulator.url}/adminapi/beta/${ORG}/InvokeCommand`,
+            headers: {},
+            body: { CmdletInput: { CmdletName: 'Get-TransportConfig' } },
+          },
+          {
+            id: '3',
+            method: 'POST',
+            url: `${emulator.url}/adminapi/beta/${ORG}/InvokeCommand`,
+            headers: { Authorization: `Bearer ${TOKEN}` },
+            body: { CmdletInput: { CmdletName: 'Get-TransportConfig' } },
+          },
         ],
       }),
     });
-    const { responses } = (await response.json()) as { responses: Array<{ id: string; status: number; body: { error?: { message: string } } }> };
+    const { responses } = (await response.json()) as {
+      responses: Array<{ id: string; status: number; body: { error?: { message: string } } }>;
+    };
     expect(responses.map((item) => item.status)).toEqual([400, 401, 200]);
     expect(responses[0]!.body.error!.message).toContain('unknown');
   });
@@ -316,7 +395,10 @@ describe('$batch in the observed form (strict-batch: absolute item URLs, full he
 describe('property names read case-insensitively (StsRefreshTokensValidFrom vs STSRefreshTokensValidFrom)', () => {
   it('a Get-User row read through the bridge gives the same user whichever spelling the service uses', async () => {
     await start();
-    await bridge.invoke('Set-User', { Identity: 'sean@contoso.com', STSRefreshTokensValidFrom: '2026-01-02T03:04:05Z' });
+    await bridge.invoke('Set-User', {
+      Identity: 'sean@contoso.com',
+      STSRefreshTokensValidFrom: '2026-01-02T03:04:05Z',
+    });
     const [row] = (await bridge.invoke('Get-User', { Identity: 'sean@contoso.com' })).rows;
     const served = userFromRow(row!);
     expect(served.stsRefreshTokensValidFrom).toMatch(/^2026-01-02T03:04:05/);

@@ -10,19 +10,44 @@ test('tokens, credential properties, secrets and (on request) tenant names are s
   const dir = mkdtempSync(join(tmpdir(), 'exoform-wire-'));
   try {
     const file = join(dir, 'wire.json');
-    const recorder = new WireRecorder(file, { tenants: ['contoso.onmicrosoft.com', '7c3b9a52-4f1e-4d8a-9b6c-2e5f0a1d3c84'] });
+    const recorder = new WireRecorder(file, {
+      tenants: ['contoso.onmicrosoft.com', '7c3b9a52-4f1e-4d8a-9b6c-2e5f0a1d3c84'],
+    });
     recorder.addSecret('cl1ent-s3cret-value');
     recorder.record(
       'POST',
       {
         url: 'https://outlook.office365.com/adminapi/beta/contoso.onmicrosoft.com/$batch',
-        headers: { Authorization: 'Bearer opaque-token-123456', 'X-AnchorMailbox': 'APP:SystemMailbox{x}@contoso.onmicrosoft.com' },
-        body: JSON.stringify({ requests: [{ id: '1', headers: { Authorization: 'Bearer opaque-token-123456' }, body: { note: `a ${JWT} b`, client_secret: 'x', text: 'opaque-token-123456 and cl1ent-s3cret-value' } }] }),
+        headers: {
+          Authorization: 'Bearer opaque-token-123456',
+          'X-AnchorMailbox': 'APP:SystemMailbox{x}@contoso.onmicrosoft.com',
+        },
+        body: JSON.stringify({
+          requests: [
+            {
+              id: '1',
+              headers: { Authorization: 'Bearer opaque-token-123456' },
+              body: { note: `a ${JWT} b`, client_secret: 'x', text: 'opaque-token-123456 and cl1ent-s3cret-value' },
+            },
+          ],
+        }),
       },
-      { status: 401, headers: { 'www-authenticate': 'Bearer error="invalid_token"', 'set-cookie': 'a=b' }, body: `tenant 7C3B9A52-4F1E-4D8A-9B6C-2E5F0A1D3C84 token ${JWT}` },
+      {
+        status: 401,
+        headers: { 'www-authenticate': 'Bearer error="invalid_token"', 'set-cookie': 'a=b' },
+        body: `tenant 7C3B9A52-4F1E-4D8A-9B6C-2E5F0A1D3C84 token ${JWT}`,
+      },
     );
     const text = readFileSync(file, 'utf8');
-    for (const leaked of ['opaque-token-123456', JWT, 'cl1ent-s3cret-value', 'contoso.onmicrosoft.com', '7c3b9a52', 'a=b']) expect(text.toLowerCase()).not.toContain(leaked.toLowerCase());
+    for (const leaked of [
+      'opaque-token-123456',
+      JWT,
+      'cl1ent-s3cret-value',
+      'contoso.onmicrosoft.com',
+      '7c3b9a52',
+      'a=b',
+    ])
+      expect(text.toLowerCase()).not.toContain(leaked.toLowerCase());
     const transcript = JSON.parse(text);
     const exchange = transcript.exchanges[0];
     expect(Object.keys(exchange.request.headers)).toEqual(['X-AnchorMailbox']);
@@ -52,5 +77,9 @@ test('a recording that cannot be written warns once and does not throw', () => {
   } finally {
     process.stderr.write = original;
   }
-  expect(writes).toEqual([expect.stringMatching(/cannot write the wire recording \/nonexistent-directory\/wire\.json \(ENOENT\); recording stopped/)]);
+  expect(writes).toEqual([
+    expect.stringMatching(
+      /cannot write the wire recording \/nonexistent-directory\/wire\.json \(ENOENT\); recording stopped/,
+    ),
+  ]);
 });

@@ -29,8 +29,15 @@ async function main(): Promise<void> {
   const token = 'perf-token';
   try {
     let started = Date.now();
-    const emulator = await startEmulator({ dataFile, token, seed: { tenants: [{ domain, generatedMailboxes: mailboxes }] }, latency: { callMs: latencyMs } });
-    console.log(`seeded ${mailboxes} mailboxes in ${Date.now() - started} ms; state file ${(statSync(dataFile).size / 1e6).toFixed(1)} MB`);
+    const emulator = await startEmulator({
+      dataFile,
+      token,
+      seed: { tenants: [{ domain, generatedMailboxes: mailboxes }] },
+      latency: { callMs: latencyMs },
+    });
+    console.log(
+      `seeded ${mailboxes} mailboxes in ${Date.now() - started} ms; state file ${(statSync(dataFile).size / 1e6).toFixed(1)} MB`,
+    );
     const width = Math.max(5, String(mailboxes).length);
     const upn = (n: number): string => `user${String(n).padStart(width, '0')}@${domain}`;
     const url = `${emulator.url}/adminapi/beta/${domain}/$batch`;
@@ -44,15 +51,29 @@ async function main(): Promise<void> {
         const requests = Array.from({ length: perBatch }, (_, i) => {
           const n = ((batch * perBatch + i) % mailboxes) + 1;
           return {
-            id: String(i + 1), method: 'POST', url: 'InvokeCommand',
-            body: { CmdletInput: { CmdletName: 'Set-CASMailbox', Parameters: { Identity: upn(n), SmtpClientAuthenticationDisabled: batch % 2 === 0 } } },
+            id: String(i + 1),
+            method: 'POST',
+            url: 'InvokeCommand',
+            body: {
+              CmdletInput: {
+                CmdletName: 'Set-CASMailbox',
+                Parameters: { Identity: upn(n), SmtpClientAuthenticationDisabled: batch % 2 === 0 },
+              },
+            },
           };
         });
         const t0 = performance.now();
-        const response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ requests }) });
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ requests }),
+        });
         const body = (await response.json()) as { responses: Array<{ status: number }> };
         latencies.push(performance.now() - t0);
-        if (process.env.TIMELINE && performance.now() - t0 > 200) console.log(`  slow request: batch ${batch} took ${(performance.now() - t0).toFixed(0)} ms at +${(performance.now() - t1).toFixed(0)} ms`);
+        if (process.env.TIMELINE && performance.now() - t0 > 200)
+          console.log(
+            `  slow request: batch ${batch} took ${(performance.now() - t0).toFixed(0)} ms at +${(performance.now() - t1).toFixed(0)} ms`,
+          );
         failures += body.responses.filter((r) => r.status !== 200).length + (response.status === 200 ? 0 : 1);
       }
     };
@@ -61,12 +82,17 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: concurrency }, worker));
     const elapsed = Date.now() - started;
     latencies.sort((a, b) => a - b);
-    const pct = (p: number): string => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(0);
-    const stats = await (await fetch(`${emulator.url}/_emulator/stats`, { headers: { authorization: `Bearer ${token}` } })).json() as { stateWrites: number };
+    const pct = (p: number): string =>
+      latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!.toFixed(0);
+    const stats = (await (
+      await fetch(`${emulator.url}/_emulator/stats`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { stateWrites: number };
     const journal = `${dataFile}.journal`;
-    console.log(`${batches} batches x ${perBatch} Set-CASMailbox, ${concurrency} concurrent, ${latencyMs} ms latency: ${elapsed} ms total ` +
-      `(${((batches * perBatch) / (elapsed / 1000)).toFixed(0)} changes/s); per request p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${pct(1)} ms; ` +
-      `failures ${failures}; state writes ${stats.stateWrites}; journal ${existsSync(journal) ? (statSync(journal).size / 1e6).toFixed(1) + ' MB' : 'none'}`);
+    console.log(
+      `${batches} batches x ${perBatch} Set-CASMailbox, ${concurrency} concurrent, ${latencyMs} ms latency: ${elapsed} ms total ` +
+        `(${((batches * perBatch) / (elapsed / 1000)).toFixed(0)} changes/s); per request p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${pct(1)} ms; ` +
+        `failures ${failures}; state writes ${stats.stateWrites}; journal ${existsSync(journal) ? (statSync(journal).size / 1e6).toFixed(1) + ' MB' : 'none'}`,
+    );
     started = Date.now();
     await emulator.close();
     console.log(`close: ${Date.now() - started} ms`);

@@ -42,7 +42,9 @@ const BASE64 = '[A-Za-z0-9+/]*={0,2}';
 const SHAPES = {
   outDelimiter: /^\[Console\]::Out\.WriteLine\("([0-9A-Za-z]{16})"\)$/,
   errorDelimiter: /^\[Console\]::Error\.WriteLine\("([0-9A-Za-z]{16})"\)$/,
-  bootstrap: new RegExp(`^\\. \\(\\[scriptblock\\]::Create\\(\\[System\\.Text\\.Encoding\\]::UTF8\\.GetString\\(\\[System\\.Convert\\]::FromBase64String\\('(${BASE64})'\\)\\)\\)\\)$`),
+  bootstrap: new RegExp(
+    `^\\. \\(\\[scriptblock\\]::Create\\(\\[System\\.Text\\.Encoding\\]::UTF8\\.GetString\\(\\[System\\.Convert\\]::FromBase64String\\('(${BASE64})'\\)\\)\\)\\)$`,
+  ),
   connect: new RegExp(`^Connect-ExoformSession '(${BASE64})'$`),
   call: new RegExp(`^Invoke-ExoformCall '(${BASE64})'$`),
   disconnect: /^Disconnect-ExoformSession$/,
@@ -78,7 +80,9 @@ const state = {
   connection: undefined,
 };
 /** Every secret the bridge handed over, to check no script line ever contains one. */
-const secretValues = [process.env.EXOFORM_ACCESS_TOKEN, process.env.EXOFORM_CERTIFICATE_PASSWORD].filter((value) => value && value.length >= 4);
+const secretValues = [process.env.EXOFORM_ACCESS_TOKEN, process.env.EXOFORM_CERTIFICATE_PASSWORD].filter(
+  (value) => value && value.length >= 4,
+);
 
 function log(event) {
   const file = process.env.EXOFORM_STAND_IN_LOG;
@@ -92,7 +96,9 @@ function writeResult(result) {
 /** What pwsh prints when it cannot run a line: an error on stderr, and it carries on with the next line. */
 function reject(line, why) {
   log({ event: 'rejected', why, script: line.slice(0, 200) });
-  process.stderr.write(`exoform pwsh stand-in (test double) rejected a script: ${why}: ${JSON.stringify(line.slice(0, 120))}\n`);
+  process.stderr.write(
+    `exoform pwsh stand-in (test double) rejected a script: ${why}: ${JSON.stringify(line.slice(0, 120))}\n`,
+  );
 }
 
 /** Decodes a payload; only canonical base64 of UTF-8 JSON is accepted. */
@@ -113,7 +119,12 @@ function takeFault(on, cmdlet) {
   const file = process.env.EXOFORM_STAND_IN_FAULTS;
   if (!file || !existsSync(file)) return undefined;
   const rules = JSON.parse(readFileSync(file, 'utf8'));
-  const index = rules.findIndex((rule) => rule.on === on && (rule.times ?? 1) > 0 && (!rule.cmdlet || rule.cmdlet.toLowerCase() === String(cmdlet).toLowerCase()));
+  const index = rules.findIndex(
+    (rule) =>
+      rule.on === on &&
+      (rule.times ?? 1) > 0 &&
+      (!rule.cmdlet || rule.cmdlet.toLowerCase() === String(cmdlet).toLowerCase()),
+  );
   if (index < 0) return undefined;
   const rule = rules[index];
   rules[index] = { ...rule, times: (rule.times ?? 1) - 1 };
@@ -144,16 +155,39 @@ function applyFault(rule, step) {
       process.stdout.write('this is not an exoform result\n');
       return true;
     case 'not-connected':
-      writeResult({ ok: false, error: { stage: 'session', type: 'ExoformNotConnected', message: 'The Exchange Online session is not connected.' }, warnings: [] });
+      writeResult({
+        ok: false,
+        error: {
+          stage: 'session',
+          type: 'ExoformNotConnected',
+          message: 'The Exchange Online session is not connected.',
+        },
+        warnings: [],
+      });
       return true;
     case 'expire':
-      writeResult({ ok: false, warnings: [], error: httpError(step, 401, 'Unauthorized', 'The access token has expired.', undefined) });
+      writeResult({
+        ok: false,
+        warnings: [],
+        error: httpError(step, 401, 'Unauthorized', 'The access token has expired.', undefined),
+      });
       return true;
     case 'error':
       writeResult({
         ok: false,
         warnings: [],
-        error: { stage: rule.stage ?? step, type: rule.type ?? 'System.Exception', message: rule.text ?? 'Injected failure', reason: '', category: 'NotSpecified', errorId: '', details: '', inner: [], status: rule.status ?? null, retryAfterSeconds: null },
+        error: {
+          stage: rule.stage ?? step,
+          type: rule.type ?? 'System.Exception',
+          message: rule.text ?? 'Injected failure',
+          reason: '',
+          category: 'NotSpecified',
+          errorId: '',
+          details: '',
+          inner: [],
+          status: rule.status ?? null,
+          retryAfterSeconds: null,
+        },
       });
       return true;
     default:
@@ -167,7 +201,10 @@ function bootstrap(encoded, line) {
   const source = Buffer.from(encoded, 'base64');
   const hash = createHash('sha256').update(source).digest('hex');
   if (source.toString('base64') !== encoded || hash !== SESSION_FUNCTIONS_SHA256) {
-    return reject(line, `the session functions are not the pinned version (SHA-256 ${hash}, expected ${SESSION_FUNCTIONS_SHA256})`);
+    return reject(
+      line,
+      `the session functions are not the pinned version (SHA-256 ${hash}, expected ${SESSION_FUNCTIONS_SHA256})`,
+    );
   }
   log({ event: 'bootstrap' });
   if (applyFault(takeFault('bootstrap'), 'bootstrap')) return;
@@ -180,14 +217,20 @@ function validateConnectPayload(payload) {
   for (const [key, value] of Object.entries(payload)) {
     const expected = CONNECT_KEYS[key];
     if (expected === undefined) throw new Error(`unexpected connect parameter ${key}`);
-    if (expected === true ? value !== true : typeof value !== 'string' || value === '') throw new Error(`bad value for ${key}`);
+    if (expected === true ? value !== true : typeof value !== 'string' || value === '')
+      throw new Error(`bad value for ${key}`);
   }
-  const modes = ['AccessTokenFromEnvironment', 'CertificateFilePath', 'ManagedIdentity', 'UserPrincipalName'].filter((key) => key in payload);
+  const modes = ['AccessTokenFromEnvironment', 'CertificateFilePath', 'ManagedIdentity', 'UserPrincipalName'].filter(
+    (key) => key in payload,
+  );
   if (modes.length !== 1) throw new Error(`expected exactly one sign-in method, got ${modes.join(', ') || 'none'}`);
   if ('CertificateFilePath' in payload && !('AppId' in payload)) throw new Error('CertificateFilePath without AppId');
-  if ('CertificatePasswordFromEnvironment' in payload && !('CertificateFilePath' in payload)) throw new Error('a certificate password without a certificate');
-  if (!('UserPrincipalName' in payload) && !('Organization' in payload)) throw new Error('app-only sign-in without Organization');
-  if ('ConnectionUri' in payload && 'ExchangeEnvironmentName' in payload) throw new Error('both ConnectionUri and ExchangeEnvironmentName');
+  if ('CertificatePasswordFromEnvironment' in payload && !('CertificateFilePath' in payload))
+    throw new Error('a certificate password without a certificate');
+  if (!('UserPrincipalName' in payload) && !('Organization' in payload))
+    throw new Error('app-only sign-in without Organization');
+  if ('ConnectionUri' in payload && 'ExchangeEnvironmentName' in payload)
+    throw new Error('both ConnectionUri and ExchangeEnvironmentName');
   if ('AzureADAuthorizationEndpointUri' in payload && !('ConnectionUri' in payload)) {
     throw new Error('AzureADAuthorizationEndpointUri without ConnectionUri');
   }
@@ -215,20 +258,39 @@ async function connect(encoded, line) {
   }
   const fail = (message) => {
     state.connected = false;
-    writeResult({ ok: false, warnings: [], error: { stage: 'connect', type: 'System.Exception', message, reason: '', category: 'NotSpecified', errorId: '', details: '', inner: [], status: null, retryAfterSeconds: null } });
+    writeResult({
+      ok: false,
+      warnings: [],
+      error: {
+        stage: 'connect',
+        type: 'System.Exception',
+        message,
+        reason: '',
+        category: 'NotSpecified',
+        errorId: '',
+        details: '',
+        inner: [],
+        status: null,
+        retryAfterSeconds: null,
+      },
+    });
   };
-  if (!payload.ConnectionUri) return fail('The pwsh stand-in (test double) only talks to an exoform emulator: set the provider `endpoint`.');
+  if (!payload.ConnectionUri)
+    return fail('The pwsh stand-in (test double) only talks to an exoform emulator: set the provider `endpoint`.');
   const endpoint = payload.ConnectionUri.replace(/\/powershell-liveid\/?$/, '');
   let token;
   if (payload.AccessTokenFromEnvironment) {
     token = state.accessToken;
     if (!token) return fail('Connect-ExchangeOnline: -AccessToken is empty.');
   } else {
-    if (payload.CertificateFilePath && !existsSync(payload.CertificateFilePath)) return fail(`The certificate file '${payload.CertificateFilePath}' was not found.`);
+    if (payload.CertificateFilePath && !existsSync(payload.CertificateFilePath))
+      return fail(`The certificate file '${payload.CertificateFilePath}' was not found.`);
     token = process.env.EXOFORM_STAND_IN_TOKEN;
-    if (!token) return fail('The pwsh stand-in (test double) cannot sign in to Entra ID; give it EXOFORM_STAND_IN_TOKEN.');
+    if (!token)
+      return fail('The pwsh stand-in (test double) cannot sign in to Entra ID; give it EXOFORM_STAND_IN_TOKEN.');
   }
-  const organization = payload.Organization ?? payload.UserPrincipalName.slice(payload.UserPrincipalName.indexOf('@') + 1);
+  const organization =
+    payload.Organization ?? payload.UserPrincipalName.slice(payload.UserPrincipalName.indexOf('@') + 1);
   state.connection = { endpoint, token, organization };
   state.connected = true;
   writeResult({ ok: true, rows: [], warnings: [] });
@@ -242,9 +304,11 @@ async function call(encoded, line) {
     if (!isPlainObject(payload)) throw new Error('the call payload is not an object');
     const keys = Object.keys(payload).sort().join(',');
     if (keys !== 'Cmdlet,Parameters') throw new Error(`the call payload has keys ${keys}, expected Cmdlet,Parameters`);
-    if (typeof payload.Cmdlet !== 'string' || !/^[A-Za-z]+-[A-Za-z0-9]+$/.test(payload.Cmdlet)) throw new Error('Cmdlet is not Verb-Noun');
+    if (typeof payload.Cmdlet !== 'string' || !/^[A-Za-z]+-[A-Za-z0-9]+$/.test(payload.Cmdlet))
+      throw new Error('Cmdlet is not Verb-Noun');
     if (!isPlainObject(payload.Parameters)) throw new Error('Parameters is not an object');
-    for (const name of Object.keys(payload.Parameters)) if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`bad parameter name ${JSON.stringify(name)}`);
+    for (const name of Object.keys(payload.Parameters))
+      if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) throw new Error(`bad parameter name ${JSON.stringify(name)}`);
   } catch (error) {
     return reject(line, error.message);
   }
@@ -252,13 +316,22 @@ async function call(encoded, line) {
   log({ event: 'call', cmdlet, parameters: payload.Parameters });
   if (applyFault(takeFault('call', cmdlet), 'invoke')) return;
   if (!state.connected) {
-    return writeResult({ ok: false, error: { stage: 'session', type: 'ExoformNotConnected', message: 'The Exchange Online session is not connected.' }, warnings: [] });
+    return writeResult({
+      ok: false,
+      error: {
+        stage: 'session',
+        type: 'ExoformNotConnected',
+        message: 'The Exchange Online session is not connected.',
+      },
+      warnings: [],
+    });
   }
   writeResult(await forward(cmdlet, payload.Parameters));
 }
 
 function disconnect() {
-  if (!state.bootstrapped) return reject('Disconnect-ExoformSession', 'Disconnect-ExoformSession is not defined before the bootstrap');
+  if (!state.bootstrapped)
+    return reject('Disconnect-ExoformSession', 'Disconnect-ExoformSession is not defined before the bootstrap');
   log({ event: 'disconnect', wasConnected: state.connected });
   if (applyFault(takeFault('disconnect'), 'disconnect')) return;
   state.connected = false;
@@ -295,16 +368,38 @@ async function forward(cmdlet, parameters) {
       parsed = response.text;
     }
     if (response.status < 200 || response.status >= 300) {
-      return { ok: false, warnings, error: httpError('invoke', response.status, response.statusText, parsed, response.headers['retry-after'], cmdlet) };
+      return {
+        ok: false,
+        warnings,
+        error: httpError(
+          'invoke',
+          response.status,
+          response.statusText,
+          parsed,
+          response.headers['retry-after'],
+          cmdlet,
+        ),
+      };
     }
     const page = parsed ?? {};
     const value = page.value;
     if (Array.isArray(value)) rows.push(...value);
     else if (isPlainObject(value)) rows.push(value);
-    for (const warning of [].concat(page['@adminapi.warnings'] ?? [])) warnings.push(typeof warning === 'string' ? warning : warning?.Message ?? JSON.stringify(warning));
+    for (const warning of [].concat(page['@adminapi.warnings'] ?? []))
+      warnings.push(typeof warning === 'string' ? warning : (warning?.Message ?? JSON.stringify(warning)));
     const next = page['@odata.nextLink'];
     if (!next) break;
-    if (seen.has(next)) return { ok: false, warnings, error: { stage: 'invoke', type: 'System.InvalidOperationException', message: 'The same @odata.nextLink was returned twice.', status: null } };
+    if (seen.has(next))
+      return {
+        ok: false,
+        warnings,
+        error: {
+          stage: 'invoke',
+          type: 'System.InvalidOperationException',
+          message: 'The same @odata.nextLink was returned twice.',
+          status: null,
+        },
+      };
     seen.add(next);
     url = new URL(next, endpoint).href;
   }
@@ -316,14 +411,23 @@ function post(url, body, headers) {
   const target = new URL(url);
   const transport = target.protocol === 'https:' ? require('node:https') : require('node:http');
   return new Promise((resolve, reject) => {
-    const request = transport.request(target, { method: 'POST', headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('error', reject);
-      response.on('end', () =>
-        resolve({ status: response.statusCode, statusText: response.statusMessage ?? '', headers: response.headers, text: Buffer.concat(chunks).toString('utf8') }),
-      );
-    });
+    const request = transport.request(
+      target,
+      { method: 'POST', headers: { ...headers, 'Content-Length': Buffer.byteLength(body) } },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode,
+            statusText: response.statusMessage ?? '',
+            headers: response.headers,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -390,8 +494,12 @@ function transportError(error, host) {
  */
 function httpError(stage, status, statusText, body, retryAfter, cmdlet) {
   const error = isPlainObject(body) && isPlainObject(body.error) ? body.error : undefined;
-  const detail = error && Array.isArray(error.details) && error.details[0] && typeof error.details[0].message === 'string' ? error.details[0].message : undefined;
-  const retryAfterSeconds = typeof retryAfter === 'string' && /^\d+(\.\d+)?$/.test(retryAfter.trim()) ? Number(retryAfter) : null;
+  const detail =
+    error && Array.isArray(error.details) && error.details[0] && typeof error.details[0].message === 'string'
+      ? error.details[0].message
+      : undefined;
+  const retryAfterSeconds =
+    typeof retryAfter === 'string' && /^\d+(\.\d+)?$/.test(retryAfter.trim()) ? Number(retryAfter) : null;
   if (detail && detail.split('|').length >= 3) {
     const [id, type] = detail.split('|');
     const short = type.slice(type.lastIndexOf('.') + 1);
@@ -430,7 +538,8 @@ async function handle(line) {
   let match;
   if ((match = SHAPES.errorDelimiter.exec(line))) return void process.stderr.write(`${match[1]}\n`);
   if ((match = SHAPES.outDelimiter.exec(line))) return void process.stdout.write(`${match[1]}\n`);
-  if (secretValues.some((secret) => line.includes(secret))) return reject('[redacted]', 'a secret appears in the script text');
+  if (secretValues.some((secret) => line.includes(secret)))
+    return reject('[redacted]', 'a secret appears in the script text');
   if ((match = SHAPES.bootstrap.exec(line))) return bootstrap(match[1], line);
   if ((match = SHAPES.connect.exec(line))) return connect(match[1], line);
   if ((match = SHAPES.call.exec(line))) return call(match[1], line);
@@ -445,7 +554,11 @@ async function handle(line) {
 
 function main() {
   const args = process.argv.slice(2);
-  if (!EXPECTED_ARGUMENTS.some((expected) => expected.length === args.length && expected.every((value, i) => value === args[i]))) {
+  if (
+    !EXPECTED_ARGUMENTS.some(
+      (expected) => expected.length === args.length && expected.every((value, i) => value === args[i]),
+    )
+  ) {
     process.stderr.write(`exoform pwsh stand-in (test double): unexpected arguments ${JSON.stringify(args)}\n`);
     process.exit(64);
   }
@@ -459,9 +572,11 @@ function main() {
     while ((newline = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, newline).replace(/\r$/, '');
       buffer = buffer.slice(newline + 1);
-      queue = queue.then(() => handle(line)).catch((error) => {
-        process.stderr.write(`exoform pwsh stand-in (test double) failed: ${error.stack ?? error}\n`);
-      });
+      queue = queue
+        .then(() => handle(line))
+        .catch((error) => {
+          process.stderr.write(`exoform pwsh stand-in (test double) failed: ${error.stack ?? error}\n`);
+        });
     }
   });
   // pwsh -Command - ends when its standard input closes (the provider exited or was killed).
