@@ -65,12 +65,14 @@ module.exports = {
       displayName: 'acceptance',
       testMatch: ACCEPTANCE.map(glob),
       globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
     {
       ...shared,
       displayName: 'packaging',
       testMatch: PACKAGING.map(glob),
       globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
   ],
 };
