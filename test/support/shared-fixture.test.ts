@@ -48,7 +48,7 @@ test("a failed build is every caller's error, naming the fixture", async () => {
   expect(first).toMatchObject({ status: 'rejected', reason: { message: 'npm pack failed' } });
   expect(second).toMatchObject({ status: 'rejected' });
   expect(String((second as PromiseRejectedResult).reason.message)).toMatch(
-    /shared fixture broken failed:\n[^]*npm pack failed/,
+    /shared fixture broken failed:\n[\s\S]*npm pack failed/,
   );
 });
 
