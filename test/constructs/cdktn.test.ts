@@ -58,7 +58,7 @@ describe('a fresh CDK Terrain app using the packed constructs', () => {
       }),
     });
     await app.install([tarballs.cdktn, 'cdktn@0.24.0', 'constructs@10.7.0']);
-  });
+  }, 300_000); // may wait for package.test.ts's worker building the packages
   afterAll(async () => {
     await emulator?.stop();
     app?.cleanup();
