@@ -37,7 +37,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
         'chris@contoso.com': false,
       });
       expect(await emulator.inspect.callsTo('Set-CASMailbox')).toEqual([]);
-      await tf.plan(0);
+      await tf.noChanges();
     } finally {
       tf.cleanup();
     }
@@ -69,7 +69,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       expect(again.result.stdout + again.result.stderr).toMatch(/Mailbox "ghost@contoso.com" not found/);
       tf.write(files(['sean@contoso.com', 'chris@contoso.com']));
       await tf.apply();
-      await tf.plan(0);
+      await tf.noChanges();
     } finally {
       tf.cleanup();
     }
@@ -92,7 +92,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       expect(generated).toMatch(/"scanner@contoso.com"/);
       expect(generated).toMatch(/smtp_client_authentication_disabled\s*=\s*false/);
       await tf.apply();
-      await tf.plan(0);
+      await tf.noChanges();
 
       const cli = new TerraformWorkspace(
         {
@@ -108,7 +108,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
           smtp_client_authentication_disabled: false,
           exclusive: false,
         });
-        await cli.plan(0);
+        await cli.noChanges();
       } finally {
         cli.cleanup();
       }
@@ -142,7 +142,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       expect(generated).toMatch(/exclusive\s*=\s*false/);
       expect(generated).not.toMatch(/out_of_sync|stray_mailboxes|\bid\s*=/); // computed only: not written
       await tf.apply();
-      await tf.plan(0);
+      await tf.noChanges();
       expect(
         await emulator.inspect.overrides(['akol@contoso.com', 'scanner@contoso.com', 'kakers@contoso.com']),
       ).toEqual({
@@ -216,7 +216,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
     );
     try {
       await tf.init();
-      await tf.plan(0);
+      await tf.noChanges();
       await tf.expect(['apply', '-refresh-only', '-auto-approve', '-no-color', '-input=false']);
       const saved = JSON.parse(tf.read('terraform.tfstate'));
       expect(saved.resources[0].instances[0].schema_version).toBe(1);
@@ -303,7 +303,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
         'chris@contoso.com': false,
         'sean@contoso.com': false,
       });
-      await tf.plan(0);
+      await tf.noChanges();
     } finally {
       tf.cleanup();
     }

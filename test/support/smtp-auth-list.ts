@@ -66,7 +66,7 @@ export async function allowListLifecycle(emulator: TestEmulator): Promise<void> 
       'akol@contoso.com': null,
       'tjohnston@contoso.com': null,
     });
-    await tf.plan(0);
+    await tf.noChanges();
 
     // Drift: a listed mailbox loses its setting, an unlisted one gains it. The plan names both.
     await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: null });
@@ -96,7 +96,7 @@ export async function allowListLifecycle(emulator: TestEmulator): Promise<void> 
     expect(
       (await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.SmtpClientAuthenticationDisabled),
     ).toEqual([null]);
-    await tf.plan(0);
+    await tf.noChanges();
 
     await tf.destroy();
     expect((await emulator.inspect.recipient('sean@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
