@@ -221,16 +221,26 @@ export class ProviderDriver {
   }
 
   /**
-   * PlanResourceChange. `config` null plans a destroy. The proposed new state follows Terraform: a configured
+   * ValidateResourceConfig, then PlanResourceChange (`validate: false` skips the first). `config` null plans a destroy. The proposed new state follows Terraform: a configured
    * (non-null) value; else, for a computed attribute, the prior value; else null. The answer is checked the way
    * Terraform checks it: a non-computed attribute, or a computed one that is configured, must be planned as configured.
    */
   async plan(
     typeName: string,
-    { prior = null, config, priorPrivate }: { prior?: CtyValue; config: Values | null; priorPrivate?: Uint8Array },
+    {
+      prior = null,
+      config,
+      priorPrivate,
+      validate = true,
+    }: { prior?: CtyValue; config: Values | null; priorPrivate?: Uint8Array; validate?: boolean },
   ): Promise<Planned> {
     const schema = this.schemaOf('resource', typeName);
     const full = config === null ? null : this.fill('resource', typeName, config);
+    // Terraform validates a configuration before it plans it, and stops at an error.
+    if (full && validate) {
+      const validated = await this.validateResource(typeName, full);
+      if (validated.errors.length) return { ...validated, planned: null, requiresReplace: [] };
+    }
     let proposed: Values | null = null;
     if (full) {
       proposed = {};
