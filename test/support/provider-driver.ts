@@ -10,6 +10,7 @@
  * against Terraform's own consistency rules (a planned value for a configured attribute must equal the
  * configuration; a known planned value must come back unchanged from apply), failing with Terraform's wording.
  */
+import type { Logger } from '../../src/protocol/logging';
 import { type CtyValue, isUnknown } from '../../src/protocol/msgpack';
 import { enums } from '../../src/protocol/protobuf';
 import type { TestEmulator } from './emulator';
@@ -123,6 +124,16 @@ function knownPartsEqual(planned: CtyValue, actual: CtyValue): boolean {
   return true;
 }
 
+/** A logger that keeps every line at every level, for asserting what a provider logged (or never logged). */
+export function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    enabled: () => true,
+    log: (level, message, fields) => lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`),
+  };
+}
+
 export class ProviderDriver {
   private constructor(
     readonly running: InProcessProvider,
@@ -135,13 +146,13 @@ export class ProviderDriver {
    * Starts the provider in process. `env` stands in for the provider's environment (EXO_*); with `emulator`, its
    * providerEnv (endpoint, tenant, token and the bridge under test) is used and the provider is configured from
    * it with an empty provider block, as `provider "exchangeonline" {}` would. Pass `configure: false` to leave
-   * ConfigureProvider to the test.
+   * ConfigureProvider to the test. `logger` receives the provider's log (silent by default).
    */
   static async start(
-    options: { emulator?: TestEmulator; env?: NodeJS.ProcessEnv; configure?: boolean } = {},
+    options: { emulator?: TestEmulator; env?: NodeJS.ProcessEnv; configure?: boolean; logger?: Logger } = {},
   ): Promise<ProviderDriver> {
     const env = { ...options.emulator?.providerEnv, ...options.env };
-    const running = await startInProcessProvider({ providerEnvironment: env });
+    const running = await startInProcessProvider({ providerEnvironment: env, logger: options.logger });
     try {
       const schema = await running.client.unary(P('GetProviderSchema'));
       const driver = new ProviderDriver(
