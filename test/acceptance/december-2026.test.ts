@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { startTestEmulator, type TestEmulator } from '../support/emulator';
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 
 const DOCUMENTED = readFileSync(
