@@ -3,6 +3,7 @@
  * drift, update in place (also through Set-AuthenticationPolicy's known defect), import, and the destroy guard
  * (refused while assigned or default, at plan and apply time; detach_on_destroy). Every step asserts on the
  * emulator's state. The policy name carries a quote and a comma, so the OPATH filter and the DN escaping are exercised.
+ * Name validation is checked in process: test/provider/resources/authentication-policy.test.ts.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
@@ -352,25 +353,6 @@ describe('exchangeonline_authentication_policy', () => {
       expect((await record())!.Guid).toBe(existing!.Guid);
     } finally {
       generated.cleanup();
-    }
-  });
-
-  test('names are checked before anything is sent: at most 64 characters, not blank', async () => {
-    const tf = new TerraformWorkspace(config({ name: 'x'.repeat(65) }), emulator.providerEnv);
-    try {
-      await tf.init();
-      const tooLong = await tf.run(['validate', '-no-color']);
-      expect(tooLong.code).toBe(1);
-      expect(tooLong.stderr.replace(/\s*│\s*/g, ' ')).toMatch(
-        /Invalid authentication policy name.*65 characters long; authentication policy names are at most 64/s,
-      );
-      tf.write(config({ name: ' ' }));
-      const blank = await tf.run(['validate', '-no-color']);
-      expect(blank.code).toBe(1);
-      expect(blank.stderr).toMatch(/The name is empty/);
-      expect(await emulator.inspect.callsTo('New-AuthenticationPolicy')).toHaveLength(0);
-    } finally {
-      tf.cleanup();
     }
   });
 });

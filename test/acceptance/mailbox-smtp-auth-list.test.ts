@@ -1,11 +1,11 @@
 /**
  * exchangeonline_mailbox_smtp_auth_list end to end: the seeds' allow list read from a text file, exclusive
  * enforcement, drift, removal back to inherit, missing mailboxes, import, upgrade of version 0 state, destroy.
- * Partial failure and recovery: partial-failure.test.ts.
+ * Partial failure and recovery: partial-failure.test.ts. Input checks in process: test/provider/resources/.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { bridgeEnvironment, startTestEmulator, type TestEmulator } from '../support/emulator';
-import { ADDRESS, allowListLifecycle, files, MAIN_TF, type ListState } from '../support/smtp-auth-list';
+import { ADDRESS, allowListLifecycle, files, type ListState } from '../support/smtp-auth-list';
 
 describe('exchangeonline_mailbox_smtp_auth_list', () => {
   let emulator: TestEmulator;
@@ -232,29 +232,6 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
     }
   });
 
-  test('bad input: a mailbox listed twice in different case is refused before anything is applied (file and map literal)', async () => {
-    const tf = new TerraformWorkspace(files(['sean@contoso.com', 'Sean@Contoso.com']), emulator.providerEnv);
-    try {
-      await tf.init();
-      const fromFile = await tf.run(['plan', '-no-color', '-input=false']);
-      expect(fromFile.code).toBe(1);
-      expect(fromFile.stderr.replace(/\s+/g, ' ')).toMatch(
-        /line 3: "Sean@Contoso.com" repeats line 2 \(as "sean@contoso.com"; addresses are not case-sensitive\)/,
-      );
-      tf.write({
-        'main.tf': MAIN_TF.replace(
-          /identities\s*=.*\n/,
-          'identities = { "sean@contoso.com" = "", "Sean@Contoso.com" = "" }\n',
-        ),
-      });
-      const literal = await tf.run(['plan', '-no-color', '-input=false']);
-      expect(literal.code).toBe(1);
-      expect(literal.stderr).toMatch(/Mailbox listed twice/);
-      expect(await emulator.inspect.callsTo('Set-CASMailbox')).toEqual([]);
-    } finally {
-      tf.cleanup();
-    }
-  });
   test('the refresh read starts while Terraform upgrades the state, and stops when Terraform goes on without refreshing', async () => {
     const tf = new TerraformWorkspace(files(['sean@contoso.com', 'scanner@contoso.com']), emulator.providerEnv);
     try {
