@@ -86,7 +86,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
     );
     try {
       await tf.init();
-      await tf.plan(2, ['-generate-config-out=generated.tf']);
+      await tf.changes(['-generate-config-out=generated.tf']);
       const generated = tf.read('generated.tf');
       expect(generated).toMatch(/"akol@contoso.com"/);
       expect(generated).toMatch(/"scanner@contoso.com"/);

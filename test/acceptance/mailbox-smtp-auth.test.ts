@@ -166,7 +166,7 @@ resource "exchangeonline_mailbox_smtp_auth" "after" {
     );
     try {
       await tf.init();
-      await tf.plan(2, ['-generate-config-out=generated.tf']);
+      await tf.changes(['-generate-config-out=generated.tf']);
       const generated = tf.read('generated.tf');
       expect(generated).toMatch(/identity\s*=\s*"tjohnston@contoso.com"/);
       expect(generated).toMatch(/smtp_client_authentication_disabled\s*=\s*true/);

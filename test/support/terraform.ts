@@ -84,6 +84,11 @@ export class TerraformWorkspace {
     return this.expect(['plan', '-no-color', '-input=false', '-detailed-exitcode', ...extra], 0);
   }
 
+  /** `terraform plan -detailed-exitcode` that must find changes (exit 2), for a test that reads no plan JSON. */
+  changes(extra: string[] = []): Promise<RunResult> {
+    return this.expect(['plan', '-no-color', '-input=false', '-detailed-exitcode', ...extra], 2);
+  }
+
   apply(extra: string[] = []): Promise<RunResult> {
     return this.expect(['apply', '-no-color', '-input=false', '-auto-approve', ...extra]);
   }
