@@ -13,7 +13,7 @@
 import type { Logger } from '../../src/protocol/logging';
 import { type CtyValue, isUnknown } from '../../src/protocol/msgpack';
 import { enums } from '../../src/protocol/protobuf';
-import type { TestEmulator } from './emulator';
+import { bridgeEnvironment, type TestEmulator } from './emulator';
 import {
   type DiagnosticMessage,
   dynamic,
@@ -143,7 +143,8 @@ export class ProviderDriver {
   ) {}
 
   /**
-   * Starts the provider in process. `env` stands in for the provider's environment (EXO_*); with `emulator`, its
+   * Starts the provider in process. `env` stands in for the provider's environment (EXO_*), over the variables of
+   * the bridge under test (`npm run test:powershell` selects the PowerShell bridge); with `emulator`, its
    * providerEnv (endpoint, tenant, token and the bridge under test) is used and the provider is configured from
    * it with an empty provider block, as `provider "exchangeonline" {}` would. Pass `configure: false` to leave
    * ConfigureProvider to the test. `logger` receives the provider's log (silent by default).
@@ -151,7 +152,8 @@ export class ProviderDriver {
   static async start(
     options: { emulator?: TestEmulator; env?: NodeJS.ProcessEnv; configure?: boolean; logger?: Logger } = {},
   ): Promise<ProviderDriver> {
-    const env = { ...options.emulator?.providerEnv, ...options.env };
+    // The bridge under test (EXOFORM_TEST_BRIDGE) unless the emulator's or the test's variables say otherwise.
+    const env = { ...bridgeEnvironment(), ...options.emulator?.providerEnv, ...options.env };
     const running = await startInProcessProvider({ providerEnvironment: env, logger: options.logger });
     try {
       const schema = await running.client.unary(P('GetProviderSchema'));
