@@ -21,7 +21,7 @@ import {
   rejectPowerShellOnlySettings,
   retryTuning,
 } from './provider-settings';
-import type { ExchangeClient } from './exchange-client';
+import type { ExchangeClient } from './shared/exchange-client';
 
 /** PowerShell sessions per tenant at most: each is a pwsh process of a few hundred MB, and the service limits concurrent connections. */
 export const MAX_POWERSHELL_SESSIONS = 3;

@@ -10,7 +10,7 @@ import { casMailboxesDataSource } from './data-sources/cas-mailboxes';
 import { smtpAuthReadinessDataSource } from './data-sources/smtp-auth-readiness';
 import { transportConfigDataSource } from './data-sources/transport-config';
 import { configurationDiagnostic, describeExchangeError } from './error-diagnostics';
-import type { ExchangeClient } from './exchange-client';
+import type { ExchangeClient } from './shared/exchange-client';
 import type { ProviderDefinition } from './framework/resource';
 import { mailboxListFunction } from './functions/mailbox-list';
 import { providerSchema } from './provider-schema';
@@ -23,7 +23,7 @@ import { mailboxSmtpAuthListResource } from './resources/mailbox-smtp-auth-list'
 import { transportConfigResource } from './resources/transport-config';
 
 // Tests and scripts import these from here, the provider's entry module.
-export type { ExchangeClient } from './exchange-client';
+export type { ExchangeClient } from './shared/exchange-client';
 export { DEFAULT_MAX_CONCURRENT_REQUESTS, PROVIDER_ENVIRONMENT, providerSchema } from './provider-schema';
 
 export function createExoformProvider(

@@ -7,7 +7,7 @@ import type { Schema } from '../../protocol/schema';
 import { listAuthenticationPolicies, refersToPolicy } from '../../exchange/authentication-policy';
 import { readDefaultAuthenticationPolicy } from '../../exchange/organization-config';
 import { listUsersWithAuthenticationPolicy } from '../../exchange/user';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import type { DataSourceDefinition } from '../framework/resource';
 import { SWITCH_ATTRIBUTES } from '../resources/authentication-policy';
 

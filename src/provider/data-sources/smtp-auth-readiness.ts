@@ -32,7 +32,7 @@ import { listUsers, type DirectoryUser } from '../../exchange/user';
 import type { ExchangeSession } from '../../exchange/session';
 import { readTransportConfig } from '../../exchange/transport-config';
 import { describeUnknownProperty, scanRows, type UnknownProperty } from '../../exchange/watched-properties';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import type { DataSourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString } from '../framework/values';
 import type { TenantEvidence } from '../../graph/tenant-evidence';

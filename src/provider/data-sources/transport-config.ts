@@ -4,7 +4,7 @@
  */
 import type { Schema } from '../../protocol/schema';
 import { readTransportConfig } from '../../exchange/transport-config';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import type { DataSourceDefinition } from '../framework/resource';
 import { legacyEndpointFor, transportConfigSchema } from '../resources/transport-config';
 

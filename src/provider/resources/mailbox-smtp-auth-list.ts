@@ -13,7 +13,7 @@
  * beyond what is out of line: `out_of_sync` (listed mailboxes whose setting differs) and `stray_mailboxes`. A
  * no-op plan costs one bulk read in refresh; planning reads nothing; applying reads nothing unless `exclusive`.
  */
-import { claimMailbox } from '../mailbox-claims';
+import { claimMailbox } from '../shared/mailbox-claims';
 import { randomUUID } from 'node:crypto';
 import type { ExchangeError } from '../../bridge/errors';
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
@@ -34,7 +34,7 @@ import {
   type SmtpAuthChange,
 } from '../../exchange/mailbox-directory';
 import type { ExchangeSession } from '../../exchange/session';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import {
   DiagnosticError,
   PartialResultError,

@@ -1,6 +1,6 @@
-/** The plan-time index of which resource sets which mailbox (src/provider/mailbox-claims.ts), in process. */
-import { DiagnosticError } from '../../src/provider/framework/resource';
-import { claimMailbox } from '../../src/provider/mailbox-claims';
+/** The plan-time index of which resource sets which mailbox (src/provider/shared/mailbox-claims.ts), in process. */
+import { DiagnosticError } from '../../../src/provider/framework/resource';
+import { claimMailbox } from '../../../src/provider/shared/mailbox-claims';
 
 function conflictOf(run: () => void): DiagnosticError {
   try {

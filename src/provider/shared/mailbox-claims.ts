@@ -10,8 +10,8 @@
  * same mailbox in two lists are not matched); two provider blocks (aliases) for the same tenant do not see each
  * other's claims; a value unknown at plan claims nothing.
  */
-import { errorDiagnostic } from '../protocol/diagnostics';
-import { DiagnosticError } from './framework/resource';
+import { errorDiagnostic } from '../../protocol/diagnostics';
+import { DiagnosticError } from '../framework/resource';
 
 interface Claim {
   readonly value: boolean | null;
