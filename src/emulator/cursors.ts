@@ -6,7 +6,7 @@
  * connection) returns the same page instead of silently skipping one.
  */
 import { randomBytes } from 'node:crypto';
-import type { RowSet } from './cmdlets';
+import type { RowSet } from './cmdlets/all-cmdlets';
 import { wireErrors } from './errors';
 
 interface Cursor {

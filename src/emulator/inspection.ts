@@ -12,9 +12,9 @@ import { buildRecipient } from './seed';
 import { exchangeTimestamp } from './tenant-store';
 import { UNMODELLED_PROPERTY_CMDLETS, type Tenant, type UnmodelledPropertyCmdlet } from './tenant-store';
 import type { JsonValue } from '../bridge/bridge';
-import { renderAuthenticationPolicy } from './cmdlets/authentication-policy';
-import { renderOrganizationConfig } from './cmdlets/organization-config';
-import { renderTransportConfig } from './cmdlets/transport-config';
+import { renderAuthenticationPolicy } from './cmdlets/authentication-policy-cmdlets';
+import { renderOrganizationConfig } from './cmdlets/organization-config-cmdlets';
+import { renderTransportConfig } from './cmdlets/transport-config-cmdlets';
 import { BASIC_AUTH_SWITCHES, type AuthenticationPolicyRecord } from './model';
 import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject } from './validate';
 

@@ -4,8 +4,8 @@
  * same. Knows nothing of sockets or latency; server.ts owns those.
  */
 import type { JsonValue, Row } from '../bridge/bridge';
-import { CMDLETS, bindParameters } from './cmdlets';
-import type { RowSet } from './cmdlets';
+import { CMDLETS, bindParameters } from './cmdlets/all-cmdlets';
+import type { RowSet } from './cmdlets/all-cmdlets';
 import type { EmulatorControl } from './control';
 import { WireError, wireErrors } from './errors';
 import { MORE_RESULTS_WARNING } from './answer-forms';

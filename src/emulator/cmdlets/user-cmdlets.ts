@@ -15,7 +15,7 @@ import { parseAuthenticationPolicyFilter } from '../opath';
 import { findPolicy } from '../policies';
 import { resolveRecipient } from '../recipients';
 import type { RecipientPatch, Tenant } from '../tenant-store';
-import { limitResults, notModifiedWarning, requireOneRecipient } from './cas-mailbox';
+import { limitResults, notModifiedWarning, requireOneRecipient } from './cas-mailbox-cmdlets';
 import { CmdletDefinition, eagerRows, lazyPropertyRows, type PropertyGetters } from './registry';
 
 /** A Get-User row, property by property (a `$select` page renders only the selected ones: lazyPropertyRows). */

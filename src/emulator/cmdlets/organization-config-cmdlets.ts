@@ -13,7 +13,7 @@ import { EMULATED_FOREST, EMULATED_FOREST_DN } from '../model';
 import { findPolicy } from '../policies';
 import { SEED_TIMESTAMP } from '../seed';
 import type { Tenant } from '../tenant-store';
-import { notModifiedWarning } from './cas-mailbox';
+import { notModifiedWarning } from './cas-mailbox-cmdlets';
 import { CmdletDefinition, eagerRows } from './registry';
 
 /** The org's display name: "Contoso" for contoso.onmicrosoft.com. */

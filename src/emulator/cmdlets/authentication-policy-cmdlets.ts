@@ -15,7 +15,7 @@ import { wireErrors } from '../errors';
 import { AuthenticationPolicyRecord, BASIC_AUTH_SWITCHES, BasicAuthSwitch, EMULATED_FOREST } from '../model';
 import { findPolicy, newPolicyRecord } from '../policies';
 import { exchangeTimestamp, type Tenant } from '../tenant-store';
-import { notModifiedWarning } from './cas-mailbox';
+import { notModifiedWarning } from './cas-mailbox-cmdlets';
 import { BoundParameters, CmdletDefinition, ParameterSpec, eagerRows } from './registry';
 
 export const MAX_POLICY_NAME_LENGTH = 64;
