@@ -24,11 +24,11 @@ import {
   setSmtpAuthRequest,
   type CasMailbox,
   type SmtpAuthOverride,
-} from './cas-mailbox';
+} from './cas-mailbox-operations';
 import { confirmWrite } from './confirm';
 import { text } from './row';
 import { invoke, type ExchangeSession } from './session';
-import { readTransportConfig } from './transport-config';
+import { readTransportConfig } from './transport-config-operations';
 
 export type Resolution =
   | { kind: 'one'; mailbox: CasMailbox }

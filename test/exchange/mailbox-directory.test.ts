@@ -7,7 +7,7 @@
 import type { CallRecord } from '../../src/emulator/call-log';
 import { RestBridge } from '../../src/bridge/rest/rest-bridge';
 import { StaticTokenProvider } from '../../src/bridge/rest/token-provider';
-import { CAS_MAILBOX_PROPERTIES } from '../../src/exchange/cas-mailbox';
+import { CAS_MAILBOX_PROPERTIES } from '../../src/exchange/cas-mailbox-operations';
 import type { ExchangeBridge } from '../../src/bridge/bridge';
 import { identityForms, MailboxDirectory } from '../../src/exchange/mailbox-directory';
 import type { ExchangeSession } from '../../src/exchange/session';

@@ -26,10 +26,13 @@ import {
   type AuthenticationPolicy,
   type BasicAuthSwitch,
   type BasicAuthSwitches,
-} from '../../exchange/authentication-policy';
-import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
+} from '../../exchange/authentication-policy-operations';
+import {
+  readDefaultAuthenticationPolicy,
+  setDefaultAuthenticationPolicy,
+} from '../../exchange/organization-config-operations';
 import type { ExchangeSession } from '../../exchange/session';
-import { listUsersWithAuthenticationPolicy, setUser, type DirectoryUser } from '../../exchange/user';
+import { listUsersWithAuthenticationPolicy, setUser, type DirectoryUser } from '../../exchange/user-operations';
 import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString, type CtyValue, type ObjectValue } from '../framework/values';

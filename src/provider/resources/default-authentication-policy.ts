@@ -11,9 +11,12 @@ import {
   findAuthenticationPolicy,
   refersToPolicy,
   type AuthenticationPolicy,
-} from '../../exchange/authentication-policy';
+} from '../../exchange/authentication-policy-operations';
 import { confirmWrite } from '../../exchange/confirm';
-import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
+import {
+  readDefaultAuthenticationPolicy,
+  setDefaultAuthenticationPolicy,
+} from '../../exchange/organization-config-operations';
 import type { ExchangeSession } from '../../exchange/session';
 import { assertImportTenant, exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';

@@ -26,7 +26,7 @@ import {
   settingWord,
   type CasMailbox,
   type SmtpAuthOverride,
-} from '../../exchange/cas-mailbox';
+} from '../../exchange/cas-mailbox-operations';
 import {
   confirmSmtpAuthWrites,
   identityForms,

@@ -15,7 +15,7 @@ import {
   identityProblem,
   type CasMailbox,
   type SmtpAuthOverride,
-} from '../../exchange/cas-mailbox';
+} from '../../exchange/cas-mailbox-operations';
 import type { ExchangeSession } from '../../exchange/session';
 import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';

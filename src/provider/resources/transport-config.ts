@@ -8,7 +8,11 @@
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { confirmWrite } from '../../exchange/confirm';
-import { readTransportConfig, setTransportConfig, type TransportConfigSettings } from '../../exchange/transport-config';
+import {
+  readTransportConfig,
+  setTransportConfig,
+  type TransportConfigSettings,
+} from '../../exchange/transport-config-operations';
 import { assertImportTenant, exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readBool, valuesEqual, type CtyValue, type ObjectValue } from '../framework/values';

@@ -3,7 +3,7 @@
  * both name a policy in `authentication_policy` and read back a reference to one.
  */
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
-import { findAuthenticationPolicy, refersToPolicy } from '../../exchange/authentication-policy';
+import { findAuthenticationPolicy, refersToPolicy } from '../../exchange/authentication-policy-operations';
 import type { ExchangeSession } from '../../exchange/session';
 import { DiagnosticError } from '../framework/resource';
 import { isKnown, type CtyValue, type ObjectValue } from '../framework/values';

@@ -16,7 +16,7 @@ import { defaultTimeoutMs, RestBridge } from '../../../src/bridge/rest/rest-brid
 import { StaticTokenProvider } from '../../../src/bridge/rest/token-provider';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator';
 import { CONCURRENCY_SENTENCE } from '../../../src/emulator/answer-forms';
-import { userFromRow } from '../../../src/exchange/user';
+import { userFromRow } from '../../../src/exchange/user-operations';
 import { ExchangeTestServer } from '../helpers/exchange-test-server';
 
 const ORG = 'contoso.onmicrosoft.com';
