@@ -8,7 +8,7 @@ import { createExchangeClient } from './bridge-factory';
 import { authenticationPoliciesDataSource } from './data-sources/authentication-policies';
 import { casMailboxesDataSource } from './data-sources/cas-mailboxes';
 import { smtpAuthReadinessDataSource } from './data-sources/smtp-auth-readiness';
-import { transportConfigDataSource } from './data-sources/transport-config';
+import { transportConfigDataSource } from './data-sources/transport-config-data-source';
 import { configurationDiagnostic, describeExchangeError } from './error-diagnostics';
 import type { ExchangeClient } from './shared/exchange-client';
 import type { ProviderDefinition } from './framework/resource';
