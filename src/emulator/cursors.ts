@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RowSet } from './cmdlets/all-cmdlets';
-import { wireErrors } from './errors';
+import { wireErrors } from './wire-errors';
 
 interface Cursor {
   readonly tenantId: string;

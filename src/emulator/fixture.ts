@@ -17,7 +17,7 @@ import {
   describeValue,
   isPlainObject,
   joinPath,
-} from './validate';
+} from './problems';
 
 export interface FixtureMailbox {
   upn: string;

@@ -4,7 +4,7 @@
  * provider sends can reach it by accident. Routes and bodies are listed in README.md.
  */
 import type { EmulatorControl } from './control';
-import { wireErrors } from './errors';
+import { wireErrors } from './wire-errors';
 import { parseJsonBody } from './http';
 import { RecipientRecord, RecipientTypeDetails } from './model';
 import { resolveRecipient } from './recipients';
@@ -16,7 +16,7 @@ import { renderAuthenticationPolicy } from './cmdlets/authentication-policy-cmdl
 import { renderOrganizationConfig } from './cmdlets/organization-config-cmdlets';
 import { renderTransportConfig } from './cmdlets/transport-config-cmdlets';
 import { BASIC_AUTH_SWITCHES, type AuthenticationPolicyRecord } from './model';
-import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject } from './validate';
+import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject } from './problems';
 
 export interface InspectionAnswer {
   status: number;

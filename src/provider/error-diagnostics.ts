@@ -4,7 +4,7 @@
  */
 import { ConfigurationError, isExchangeError } from '../bridge/errors';
 import { redactUrlCredentials } from '../bridge/redact';
-import { scrubSecrets } from '../bridge/rest/logging';
+import { scrubSecrets } from '../bridge/rest/rest-logging';
 import { errorDiagnostic, type Diagnostic } from '../protocol/diagnostics';
 import { DiagnosticError } from './framework/resource';
 import type { ObjectValue } from './framework/values';

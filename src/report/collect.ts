@@ -21,7 +21,7 @@ import { scanRows, type UnknownProperty } from '../exchange/watched-properties';
 import type { GraphClient } from '../graph/graph-client';
 import { EVIDENCE_DAYS, type Unavailable } from '../graph/smtp-evidence';
 import { evidenceSource, mailboxUsage, readTenantEvidence, securityDefaultsState } from '../graph/tenant-evidence';
-import type { MailboxReadiness, TenantReadiness } from './model';
+import type { MailboxReadiness, TenantReadiness } from './report-model';
 
 export interface TenantTarget {
   /** The tenant as configured (domain or id). */

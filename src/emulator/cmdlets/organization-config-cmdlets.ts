@@ -7,7 +7,7 @@
  * the catalog's Set-OrganizationConfig has no -Force either.
  */
 import type { Row } from '../../bridge/bridge';
-import { wireErrors } from '../errors';
+import { wireErrors } from '../wire-errors';
 import { deterministicGuid } from '../ids';
 import { EMULATED_FOREST, EMULATED_FOREST_DN } from '../model';
 import { findPolicy } from '../policies';

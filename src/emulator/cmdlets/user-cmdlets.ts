@@ -9,7 +9,7 @@
  * assigned policy by name (how Exchange prints a link to a configuration object); the filter accepts the DN
  * Microsoft's examples use, the name or the GUID.
  */
-import { wireErrors } from '../errors';
+import { wireErrors } from '../wire-errors';
 import { EMULATED_FOREST, RecipientRecord } from '../model';
 import { parseAuthenticationPolicyFilter } from '../opath';
 import { findPolicy } from '../policies';

@@ -10,7 +10,7 @@ import {
   ThrottledError,
   UnreachableError,
 } from '../../../src/bridge/errors';
-import type { LogFields, LogLevel } from '../../../src/bridge/rest/logging';
+import type { LogFields, LogLevel } from '../../../src/bridge/rest/rest-logging';
 import { HttpClient, type HttpPost } from '../../../src/bridge/rest/http-client';
 import { defaultTimeoutMs, RestBridge } from '../../../src/bridge/rest/rest-bridge';
 import { StaticTokenProvider } from '../../../src/bridge/rest/token-provider';
