@@ -6,7 +6,7 @@
  * setting ($null). Destroy returns the mailbox to inherit. Reads and plans are served from the provider's
  * per-process mailbox snapshot, so a thousand of these cost a handful of calls, not a thousand.
  */
-import { claimMailbox } from '../shared/mailbox-claims';
+import { notePlannedMailboxValue } from '../shared/planned-mailbox-values';
 import { REMOVE_BLOCK, hasVanished, noteVanished, vanishedWarning } from '../shared/vanished';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
@@ -178,7 +178,7 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
         planned.identity,
         ...(typeof planned.guid === 'string' && isKnown(planned.guid) ? [planned.guid] : []),
       ];
-      claimMailbox(
+      notePlannedMailboxValue(
         client,
         keys,
         (wanted ?? null) as boolean | null,
