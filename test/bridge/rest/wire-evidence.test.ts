@@ -108,7 +108,7 @@ describe('forbidden / unknown cmdlet (403 with an empty or NUL-padded body, reas
     '2000003;reason="The cmdlet Get-Widget is not available in this session";error_category="invalid_request"';
 
   it.each(['empty-body', 'nul-body'] as const)(
-    '%s: shows x-ms-diagnostics and request-id, claims no role problem, is not retried',
+    '%s: shows x-ms-diagnostics and request-id, blames no missing role, is not retried',
     async (form) => {
       await start();
       emulator.control.addFault({ cmdlet: 'Get-TransportConfig', status: 403, form, diagnostics });
