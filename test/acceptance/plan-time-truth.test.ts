@@ -45,7 +45,7 @@ resource "exchangeonline_mailbox_smtp_auth" "sean" {
         /Mailbox "Sean@contoso.com" is managed twice with different values|Mailbox "sean@contoso.com" is managed twice with different values/,
       );
       expect(text).toMatch(/exchangeonline_mailbox_smtp_auth(_list)?\.(sean|allowed)/); // terraform names the failing address
-      expect(text).toMatch(/an exchangeonline_mailbox_smtp_auth(_list)? \(/); // the provider names the other resource
+      expect(text).toMatch(/an exchangeonline_mailbox_smtp_auth(_list)? \(/); // the provider names the other claimant
       // The same value twice is no conflict.
       tf.write({
         'main.tf': tf
