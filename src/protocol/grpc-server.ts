@@ -89,8 +89,8 @@ type BoundSocketConstructor = new (options: { host: string; port: number }) => o
  * An IPv4 literal bound through `net.BoundSocket` where Node has it, else undefined (listen(port, host) then).
  * `listen(port, host)` resolves even a literal through dns.lookup and, on Node 24, then tests it against Node's
  * IPv6 pattern, whose first use compiles a large regular expression: about 9 ms of CPU before the handshake line
- * (docs/performance.md). The bind is the same (host, port, SO_REUSEADDR by libuv); a bind error is thrown here,
- * inside listen's promise, and so rejects it as the 'error' event would.
+ * (docs/performance.md). It is the same libuv bind that listen makes; a bind error is thrown here, inside
+ * listen's promise, and so rejects it as the 'error' event would.
  */
 function boundSocket(host: string, port: number): object | undefined {
   const BoundSocket = (net as { BoundSocket?: BoundSocketConstructor }).BoundSocket;
