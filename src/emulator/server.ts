@@ -15,7 +15,7 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http
 import type { Socket } from 'node:net';
 import { renderBody } from './answer-forms';
 import type { EmulatorControl } from './control';
-import { WireError, wireErrors } from './errors';
+import { WireError, wireErrors } from './wire-errors';
 import { delay, parseJsonBody, pathSegments, readBody, sendJson, sendJsonText, sendRaw } from './http';
 import { GraphEmulator } from './graph';
 import { ConnectionResetFault } from './faults';
@@ -23,7 +23,7 @@ import { applyTimeouts, refuseBeforeBody } from './hardening';
 import { handleInspection } from './inspection';
 import { DeferredInvokeResponse, InvokeResponse, UnparsableBody, awaitDurable, invokeCommand } from './invoke';
 import type { Tenant } from './tenant-store';
-import { describeValue, isPlainObject } from './validate';
+import { describeValue, isPlainObject } from './problems';
 
 /** The most requests one $batch may carry, as on the real endpoint. */
 export const MAX_BATCH_REQUESTS = 20;

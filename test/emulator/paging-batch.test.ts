@@ -1,4 +1,4 @@
-import { RESULT_SIZE_DEFAULT_WARNING } from '../../src/emulator/cmdlets/cas-mailbox';
+import { RESULT_SIZE_DEFAULT_WARNING } from '../../src/emulator/cmdlets/cas-mailbox-cmdlets';
 import { TestEmulator, cmdletBody, request } from './helpers';
 
 const FIXTURE = {
