@@ -207,8 +207,9 @@ export class WireServer {
       const skipToken = url.searchParams.get('$skiptoken');
       // `callMs` is a call's whole time at the service. A read is computed while that time runs, so the emulator's
       // own work (rendering a 1,000-row page) is not added on top of it; a change is made only after it, so a
-      // client that gives up during the wait has changed nothing.
-      const readOnly = body !== undefined && (skipToken !== null || isReadCmdletBody(body));
+      // client that gives up during the wait has changed nothing. A `$batch` of Get- cmdlets only is a read too.
+      const readOnly =
+        body !== undefined ? skipToken !== null || isReadCmdletBody(body) : isReadOnlyBatchText(bodyText);
       if (!readOnly) {
         await delay(this.control.latency.callMs, signal);
         // Nobody is waiting for the answer any more: do not run the cmdlet (no change the client can't know about).
@@ -234,12 +235,11 @@ export class WireServer {
         if (signal.aborted) return;
         send(response);
       } else {
-        const answer = await this.handleBatch(
-          route.tenantSegment,
-          bodyText,
-          headerValue(request.headers.prefer),
-          baseUrl,
-        );
+        const answering = this.handleBatch(route.tenantSegment, bodyText, headerValue(request.headers.prefer), baseUrl);
+        const answer = readOnly
+          ? await answering.finally(() => delay(this.control.latency.callMs - (performance.now() - arrived), signal))
+          : await answering;
+        if (signal.aborted) return;
         this.sendAnswer(response, { status: 200, body: answer, headers: {}, keepForm: true });
       }
     } finally {
@@ -463,6 +463,18 @@ function headerValue(value: string | string[] | undefined): string | undefined {
 }
 
 /** Whether an InvokeCommand body runs a Get- cmdlet (a read: it changes nothing). */
+/** A `$batch` body whose every item runs a Get- cmdlet; false for anything else (handleBatch reports what is wrong). */
+function isReadOnlyBatchText(bodyText: string): boolean {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return false;
+  }
+  if (!isPlainObject(body) || !Array.isArray(body.requests) || body.requests.length === 0) return false;
+  return body.requests.every((item) => isPlainObject(item) && isReadCmdletBody(item.body));
+}
+
 function isReadCmdletBody(body: unknown): boolean {
   if (!isPlainObject(body) || !isPlainObject(body.CmdletInput)) return false;
   const name = body.CmdletInput.CmdletName;
