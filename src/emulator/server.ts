@@ -461,7 +461,6 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
 
-/** Whether an InvokeCommand body runs a Get- cmdlet (a read: it changes nothing). */
 /**
  * The end of a change's call time in which the emulator makes it (10 Set-CASMailbox of a `$batch`: a few ms) and
  * waits for its journal write (an fdatasync: a few ms). Without it each change took callMs plus that work, and P4's
@@ -481,6 +480,7 @@ function isReadOnlyBatchText(bodyText: string): boolean {
   return body.requests.every((item) => isPlainObject(item) && isReadCmdletBody(item.body));
 }
 
+/** Whether an InvokeCommand body runs a Get- cmdlet (a read: it changes nothing). */
 function isReadCmdletBody(body: unknown): boolean {
   if (!isPlainObject(body) || !isPlainObject(body.CmdletInput)) return false;
   const name = body.CmdletInput.CmdletName;
