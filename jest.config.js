@@ -4,7 +4,8 @@
  *               no packaging. The inner loop; it has no globalSetup.
  *   acceptance  the real terraform and cdktf, the packaged provider executable (globalSetup packages it once), a
  *               real browser, and the long real-process suites (repeated kills, thousands of hostile values through
- *               both bridges, a 60,000-mailbox tenant), which would take the inner loop past a minute.
+ *               both bridges, a 60,000-mailbox tenant, a fleet emulator of 100,000 mailboxes), which would take the
+ *               inner loop past a minute.
  *   packaging   release artifacts, the construct packages, the GitOps pipeline and the examples.
  * A test file belongs to acceptance or packaging by the lists below (a path ending in / is a directory), to unit
  * otherwise. ts-jest runs TypeScript in transpile-only mode; `npm test` type-checks with tsc first.
@@ -24,6 +25,7 @@ const ACCEPTANCE = [
   'test/docs-snippets.test.ts',
   'test/emulator/crash-safety.test.ts',
   'test/emulator/fixtures.test.ts',
+  'test/emulator/fleet-store.test.ts',
   'test/protocol/handshake.test.ts',
   'test/protocol/provider-server.test.ts',
   'test/protocol/startup-modules.test.ts',

@@ -1,5 +1,5 @@
 /**
- * The PowerShell tier is what the README says it is: `npm run test:powershell` runs exactly the acceptance files the
+ * The PowerShell tier is what the README says it is: `npm run test:powershell` runs exactly the test files the
  * README's table names (by path, not by pattern), each file exists, the table names a guarantee for each, and CI
  * runs the tier after `npm test`. The tier's own run is what proves the guarantees over PowerShell; this keeps the
  * claim about it true.
@@ -17,7 +17,7 @@ function readmeTier(): Map<string, string> {
   expect(start).toBeGreaterThan(0);
   const rows = new Map<string, string>();
   for (const line of readme.slice(start).split('\n')) {
-    const match = /^\s*\| (.+?) \| `(test\/acceptance\/[\w.-]+\.test\.ts)` \|$/.exec(line);
+    const match = /^\s*\| (.+?) \| `(test\/(?:acceptance|provider)\/[\w.-]+\.test\.ts)` \|$/.exec(line);
     if (match) rows.set(match[2]!, match[1]!);
     else if (rows.size > 0 && !/^\s*\|/.test(line)) break;
   }

@@ -25,7 +25,7 @@ export const DIALECT_FORMS = [
 ] as const;
 export type DialectForm = (typeof DIALECT_FORMS)[number];
 
-/** Named mixes. `strictest` is every form at once: what the second acceptance run uses. */
+/** Named mixes. `strictest` is every form at once: what the list's strictest acceptance lifecycle uses. */
 export const DIALECT_MIXES: Readonly<Record<string, readonly DialectForm[]>> = {
   default: [],
   strictest: DIALECT_FORMS,

@@ -108,8 +108,8 @@ export class Tenant {
   }
 
   /**
-   * Built on first use, or at start-up by the store (building it for 60,000 mailboxes takes about a second, which
-   * should not land on the first request).
+   * Built on first use, or at start-up by a store of at most EAGER_INDEX_RECIPIENTS recipients (building it for
+   * 60,000 mailboxes takes about a second, which should not land on the first request).
    */
   recipientIndex(): RecipientIndex {
     this.index ??= new RecipientIndex(this.initialDomain, this.domains, this.recipientList);
@@ -339,6 +339,13 @@ export interface PersistenceStats {
  * state is rewritten only for seeding, reset, compaction (journal larger than the snapshot), a clean close, and
  * after a failed write or when the files were changed behind the emulator's back.
  */
+/**
+ * Up to this many recipients in all, every tenant's identity index is built at start-up. A fleet of 1,000 tenants ×
+ * 1,000 mailboxes would hold about 1.5 GB of index, as much again as its records, for tenants that are mostly read
+ * in bulk: there each tenant builds its index on its first identity lookup (docs/performance.md).
+ */
+export const EAGER_INDEX_RECIPIENTS = 100_000;
+
 export class TenantStore {
   private tenantList: Tenant[] = [];
   private byKey = new Map<string, Tenant>();
@@ -534,7 +541,8 @@ export class TenantStore {
 
   private install(states: readonly TenantState[]): void {
     this.tenantList = states.map((s) => new Tenant(s, () => this.markChanged(), this.dataFile !== undefined));
-    for (const tenant of this.tenantList) tenant.recipientIndex();
+    const recipients = this.tenantList.reduce((sum, tenant) => sum + tenant.recipients.length, 0);
+    if (recipients <= EAGER_INDEX_RECIPIENTS) for (const tenant of this.tenantList) tenant.recipientIndex();
     this.byKey = new Map();
     for (const tenant of this.tenantList) {
       this.byKey.set(tenant.tenantId.toLowerCase(), tenant);

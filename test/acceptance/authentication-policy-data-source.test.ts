@@ -1,7 +1,8 @@
 /**
  * data "exchangeonline_authentication_policies" with the real terraform and the emulator: every policy with its
  * switches, the org default and the users assigned to each, found with an OPATH filter whose literal is escaped
- * (one policy name carries quotes).
+ * (one policy name carries quotes). An empty tenant is read in process in
+ * test/provider/data-sources/authentication-policies.test.ts.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
@@ -89,29 +90,6 @@ output "basic_smtp_allowed_for" {
       expect(await emulator.inspect.callsTo('Get-AuthenticationPolicy')).toEqual(
         expect.arrayContaining([expect.objectContaining({ parameters: {} })]),
       );
-    } finally {
-      tf.cleanup();
-    }
-  });
-
-  test('an empty tenant reads as no policies and no default', async () => {
-    const tf = new TerraformWorkspace(
-      {
-        'main.tf': `${REQUIRED_PROVIDERS}
-provider "exchangeonline" {}
-data "exchangeonline_authentication_policies" "all" {}
-output "names" { value = data.exchangeonline_authentication_policies.all.names }
-output "default" { value = data.exchangeonline_authentication_policies.all.default_policy }
-`,
-      },
-      emulator.providerEnv,
-    );
-    try {
-      await tf.init();
-      await tf.apply();
-      const outputs = (await tf.state()).values!.outputs!;
-      expect(outputs.names.value).toEqual([]);
-      expect(outputs.default).toBeUndefined(); // a null output is left out of the state
     } finally {
       tf.cleanup();
     }

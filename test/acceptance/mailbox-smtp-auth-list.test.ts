@@ -1,20 +1,11 @@
 /**
  * exchangeonline_mailbox_smtp_auth_list end to end: the seeds' allow list read from a text file, exclusive
  * enforcement, drift, removal back to inherit, missing mailboxes, import, upgrade of version 0 state, destroy.
- * Partial failure and recovery: partial-failure.test.ts.
+ * Partial failure and recovery: partial-failure.test.ts. Input checks in process: test/provider/resources/.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { bridgeEnvironment, startTestEmulator, type TestEmulator } from '../support/emulator';
-import { ADDRESS, files, MAIN_TF, type ListState } from '../support/smtp-auth-list';
-
-const ALL = [
-  'sean@contoso.com',
-  'chris@contoso.com',
-  'akol@contoso.com',
-  'tjohnston@contoso.com',
-  'kakers@contoso.com',
-  'scanner@contoso.com',
-];
+import { ADDRESS, allowListLifecycle, files, type ListState } from '../support/smtp-auth-list';
 
 describe('exchangeonline_mailbox_smtp_auth_list', () => {
   let emulator: TestEmulator;
@@ -26,66 +17,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
   });
 
   test('allow list from a text file, exclusive: strays return to inherit, drift shows, removal inherits, destroy clears', async () => {
-    // Someone enabled SMTP AUTH for Kim by hand; the allow list does not name her.
-    await emulator.inspect.setRecipient('kakers@contoso.com', { SmtpClientAuthenticationDisabled: false });
-    const tf = new TerraformWorkspace(files(['sean@contoso.com', 'scanner@contoso.com']), emulator.providerEnv);
-    try {
-      await tf.init();
-      const created = await tf.plan(2);
-      const after = created.plan.resource_changes![0].change.after;
-      expect(after.identities).toEqual({ 'scanner@contoso.com': '', 'sean@contoso.com': '' });
-      // On create these are known after apply: a create that fails for some members records them there (no taint).
-      expect(created.plan.resource_changes![0].change.after_unknown).toMatchObject({
-        out_of_sync: true,
-        stray_mailboxes: true,
-      });
-
-      await tf.apply();
-      expect(await emulator.inspect.overrides(ALL)).toEqual({
-        'sean@contoso.com': false,
-        'scanner@contoso.com': false,
-        'kakers@contoso.com': null, // exclusive: returned to inherit
-        'chris@contoso.com': null,
-        'akol@contoso.com': null,
-        'tjohnston@contoso.com': null,
-      });
-      await tf.plan(0);
-
-      // Drift: a listed mailbox loses its setting, an unlisted one gains it. The plan names both.
-      await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: null });
-      await emulator.inspect.setRecipient('chris@contoso.com', { SmtpClientAuthenticationDisabled: false });
-      const drifted = await tf.plan(2);
-      const change = drifted.plan.resource_changes![0].change;
-      expect(change.before.out_of_sync).toEqual({ 'sean@contoso.com': 'inherit' });
-      expect(change.after.out_of_sync).toEqual({});
-      expect(change.before.stray_mailboxes).toEqual({ 'chris@contoso.com': 'enabled' });
-      expect(change.after.stray_mailboxes).toEqual({});
-      expect(drifted.result.stdout).toMatch(/- "sean@contoso.com" = "inherit"/);
-      expect(drifted.result.stdout).toMatch(/- "chris@contoso.com" = "enabled"/);
-      await tf.apply();
-      expect(await emulator.inspect.overrides(['sean@contoso.com', 'chris@contoso.com'])).toEqual({
-        'sean@contoso.com': false,
-        'chris@contoso.com': null,
-      });
-
-      // The scanner leaves the list: it returns to the org setting. Only that mailbox is written.
-      tf.write(files(['sean@contoso.com']));
-      await emulator.inspect.clearCalls();
-      await tf.apply();
-      expect(await emulator.inspect.overrides(['sean@contoso.com', 'scanner@contoso.com'])).toEqual({
-        'sean@contoso.com': false,
-        'scanner@contoso.com': null,
-      });
-      expect(
-        (await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.SmtpClientAuthenticationDisabled),
-      ).toEqual([null]);
-      await tf.plan(0);
-
-      await tf.destroy();
-      expect((await emulator.inspect.recipient('sean@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
-    } finally {
-      tf.cleanup();
-    }
+    await allowListLifecycle(emulator);
   });
 
   test('a mailbox still listed under another identity is not reset when one of its identities leaves the list', async () => {
@@ -105,7 +37,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
         'chris@contoso.com': false,
       });
       expect(await emulator.inspect.callsTo('Set-CASMailbox')).toEqual([]);
-      await tf.plan(0);
+      await tf.noChanges();
     } finally {
       tf.cleanup();
     }
@@ -137,7 +69,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       expect(again.result.stdout + again.result.stderr).toMatch(/Mailbox "ghost@contoso.com" not found/);
       tf.write(files(['sean@contoso.com', 'chris@contoso.com']));
       await tf.apply();
-      await tf.plan(0);
+      await tf.noChanges();
     } finally {
       tf.cleanup();
     }
@@ -154,13 +86,13 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
     );
     try {
       await tf.init();
-      await tf.plan(2, ['-generate-config-out=generated.tf']);
+      await tf.changes(['-generate-config-out=generated.tf']);
       const generated = tf.read('generated.tf');
       expect(generated).toMatch(/"akol@contoso.com"/);
       expect(generated).toMatch(/"scanner@contoso.com"/);
       expect(generated).toMatch(/smtp_client_authentication_disabled\s*=\s*false/);
       await tf.apply();
-      await tf.plan(0);
+      await tf.noChanges();
 
       const cli = new TerraformWorkspace(
         {
@@ -176,7 +108,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
           smtp_client_authentication_disabled: false,
           exclusive: false,
         });
-        await cli.plan(0);
+        await cli.noChanges();
       } finally {
         cli.cleanup();
       }
@@ -210,7 +142,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
       expect(generated).toMatch(/exclusive\s*=\s*false/);
       expect(generated).not.toMatch(/out_of_sync|stray_mailboxes|\bid\s*=/); // computed only: not written
       await tf.apply();
-      await tf.plan(0);
+      await tf.noChanges();
       expect(
         await emulator.inspect.overrides(['akol@contoso.com', 'scanner@contoso.com', 'kakers@contoso.com']),
       ).toEqual({
@@ -284,7 +216,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
     );
     try {
       await tf.init();
-      await tf.plan(0);
+      await tf.noChanges();
       await tf.expect(['apply', '-refresh-only', '-auto-approve', '-no-color', '-input=false']);
       const saved = JSON.parse(tf.read('terraform.tfstate'));
       expect(saved.resources[0].instances[0].schema_version).toBe(1);
@@ -300,29 +232,6 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
     }
   });
 
-  test('bad input: a mailbox listed twice in different case is refused before anything is applied (file and map literal)', async () => {
-    const tf = new TerraformWorkspace(files(['sean@contoso.com', 'Sean@Contoso.com']), emulator.providerEnv);
-    try {
-      await tf.init();
-      const fromFile = await tf.run(['plan', '-no-color', '-input=false']);
-      expect(fromFile.code).toBe(1);
-      expect(fromFile.stderr.replace(/\s+/g, ' ')).toMatch(
-        /line 3: "Sean@Contoso.com" repeats line 2 \(as "sean@contoso.com"; addresses are not case-sensitive\)/,
-      );
-      tf.write({
-        'main.tf': MAIN_TF.replace(
-          /identities\s*=.*\n/,
-          'identities = { "sean@contoso.com" = "", "Sean@Contoso.com" = "" }\n',
-        ),
-      });
-      const literal = await tf.run(['plan', '-no-color', '-input=false']);
-      expect(literal.code).toBe(1);
-      expect(literal.stderr).toMatch(/Mailbox listed twice/);
-      expect(await emulator.inspect.callsTo('Set-CASMailbox')).toEqual([]);
-    } finally {
-      tf.cleanup();
-    }
-  });
   test('the refresh read starts while Terraform upgrades the state, and stops when Terraform goes on without refreshing', async () => {
     const tf = new TerraformWorkspace(files(['sean@contoso.com', 'scanner@contoso.com']), emulator.providerEnv);
     try {
@@ -371,7 +280,7 @@ describe('exchangeonline_mailbox_smtp_auth_list', () => {
         'chris@contoso.com': false,
         'sean@contoso.com': false,
       });
-      await tf.plan(0);
+      await tf.noChanges();
     } finally {
       tf.cleanup();
     }

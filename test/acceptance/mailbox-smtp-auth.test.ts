@@ -55,7 +55,7 @@ describe('exchangeonline_mailbox_smtp_auth', () => {
         effective_smtp_auth_enabled: false, // the demo tenant has SMTP AUTH off org-wide
         primary_smtp_address: 'akol@contoso.com',
       });
-      await tf.plan(0);
+      await tf.noChanges();
 
       await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: null });
       const drifted = await tf.plan(2);
@@ -71,7 +71,7 @@ describe('exchangeonline_mailbox_smtp_auth', () => {
       tf.write(config({ 'sean@contoso.com': false, 'chris@contoso.com': null, 'akol@contoso.com': null }));
       await tf.apply();
       expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
-      await tf.plan(0);
+      await tf.noChanges();
 
       await tf.destroy();
       expect(await emulator.inspect.overrides(MAILBOXES)).toEqual({
@@ -112,7 +112,7 @@ resource "exchangeonline_mailbox_smtp_auth" "after" {
       expect((await tf.resourceValues('exchangeonline_mailbox_smtp_auth.after')).effective_smtp_auth_enabled).toBe(
         false,
       );
-      await tf.plan(0);
+      await tf.noChanges();
     } finally {
       tf.cleanup();
     }
@@ -150,7 +150,7 @@ resource "exchangeonline_mailbox_smtp_auth" "after" {
         primary_smtp_address: 'kakers@contoso.com',
         effective_smtp_auth_enabled: true,
       });
-      await tf.plan(0);
+      await tf.noChanges();
     } finally {
       tf.cleanup();
     }
@@ -166,12 +166,12 @@ resource "exchangeonline_mailbox_smtp_auth" "after" {
     );
     try {
       await tf.init();
-      await tf.plan(2, ['-generate-config-out=generated.tf']);
+      await tf.changes(['-generate-config-out=generated.tf']);
       const generated = tf.read('generated.tf');
       expect(generated).toMatch(/identity\s*=\s*"tjohnston@contoso.com"/);
       expect(generated).toMatch(/smtp_client_authentication_disabled\s*=\s*true/);
       await tf.apply();
-      await tf.plan(0);
+      await tf.noChanges();
       expect((await emulator.inspect.recipient('tjohnston@contoso.com')).SmtpClientAuthenticationDisabled).toBe(true);
     } finally {
       tf.cleanup();

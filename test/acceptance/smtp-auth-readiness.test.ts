@@ -2,7 +2,9 @@
  * data "exchangeonline_smtp_auth_readiness" through the real terraform against the emulator: per-mailbox effective
  * SMTP AUTH and Basic SMTP weighing the user's policy, else the org default; which setting decided; the verdict;
  * the tenant's counts; page reads only (no call names a mailbox). `read_graph = false` reads Exchange only; with Graph
- * (the default) the scanner's Basic SMTP sign-ins make it break (more in smtp-auth-readiness-graph.test.ts).
+ * (the default) the scanner's Basic SMTP sign-ins make it break (more in smtp-auth-readiness-graph.test.ts). The
+ * org default policy deciding, with SMTP AUTH on for the organization, is read in process in
+ * test/provider/data-sources/smtp-auth-readiness.test.ts.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
@@ -78,7 +80,7 @@ describe('exchangeonline_smtp_auth_readiness', () => {
       await tf.apply();
       const read = async (): Promise<Readiness> =>
         JSON.parse((await tf.expect(['output', '-json', 'readiness'])).stdout) as Readiness;
-      let r = await read();
+      const r = await read();
       expect(r.evidence).toBe('not read');
       expect(r.defaults).toBe('not read');
       expect(r.detail).toBe('Security defaults and usage evidence: not read (`read_graph = false`).');
@@ -106,33 +108,6 @@ describe('exchangeonline_smtp_auth_readiness', () => {
       expect(reads.filter((c) => c.cmdlet === 'Get-User').every((c) => c.parameters.ResultSize === 'Unlimited')).toBe(
         true,
       );
-
-      // SMTP AUTH on for the organization, and a default policy that blocks Basic SMTP; the printers' policy for the scanner.
-      await admin.invoke('Set-TransportConfig', { SmtpClientAuthenticationDisabled: false });
-      await admin.invoke('Set-OrganizationConfig', { DefaultAuthenticationPolicy: 'Block Basic' });
-      await admin.invoke('Set-User', { Identity: 'scanner@contoso.com', AuthenticationPolicy: 'Printers' });
-      await admin.invoke('Set-CASMailbox', { Identity: 'akol@contoso.com', SmtpClientAuthenticationDisabled: true });
-      await tf.apply();
-      r = await read();
-      expect(r.default).toBe('Block Basic');
-      expect(r.by_address['kakers@contoso.com']).toEqual([
-        'inherit',
-        'Block Basic',
-        true,
-        false,
-        'org-default-policy',
-        'ready',
-      ]);
-      expect(r.by_address['scanner@contoso.com']).toEqual(['enabled', 'Printers', true, true, 'mailbox', 'at-risk']);
-      expect(r.by_address['akol@contoso.com']).toEqual(['disabled', 'Block Basic', false, false, 'mailbox', 'ready']);
-      expect(r.summary).toEqual({
-        mailboxes: 9,
-        effective_smtp_auth: 7,
-        effective_basic_smtp: 1,
-        breaks: 0,
-        at_risk: 1,
-        ready: 8,
-      });
     } finally {
       tf.cleanup();
     }

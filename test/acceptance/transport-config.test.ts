@@ -58,7 +58,7 @@ describe('exchangeonline_transport_config', () => {
         legacy_tls_client_endpoint: { host: 'smtp-legacy.office365.com', port: 25, tls_versions: ['1.0', '1.1'] },
       });
 
-      await tf.plan(0);
+      await tf.noChanges();
       expect((await emulator.inspect.tenant()).revision).toBe(afterCreate.revision);
 
       // Someone turns SMTP AUTH back on in the admin center.
@@ -72,7 +72,7 @@ describe('exchangeonline_transport_config', () => {
 
       await tf.apply();
       expect((await emulator.inspect.tenant()).transportConfig.SmtpClientAuthenticationDisabled).toBe(true);
-      await tf.plan(0);
+      await tf.noChanges();
 
       tf.write(config({ smtp: true, legacy: false }));
       const updated = await tf.plan(2);
@@ -90,7 +90,7 @@ describe('exchangeonline_transport_config', () => {
         SmtpClientAuthenticationDisabled: true,
         AllowLegacyTLSClients: false,
       });
-      expect((await tf.state()).values?.root_module?.resources ?? []).toEqual([]);
+      expect(tf.stateResources()).toEqual([]);
     } finally {
       tf.cleanup();
     }
@@ -134,7 +134,7 @@ describe('exchangeonline_transport_config', () => {
         original_settings: { smtp_client_authentication_disabled: false, allow_legacy_tls_clients: true },
       });
       expect((await emulator.inspect.tenant()).revision).toBe(revision); // import only reads
-      await tf.plan(0);
+      await tf.noChanges();
 
       const wrong = await tf.run([
         'import',
@@ -173,7 +173,7 @@ import {
       expect(generated).toMatch(/allow_legacy_tls_clients\s*=\s*false/);
       expect(generated).toMatch(/restore_on_destroy\s*=\s*false/);
       await tf.apply();
-      await tf.plan(0);
+      await tf.noChanges();
       expect(await tf.resourceValues(ADDRESS)).toMatchObject({
         id: DEMO_TENANT,
         smtp_client_authentication_disabled: true,
@@ -199,7 +199,7 @@ output "legacy" { value = data.exchangeonline_transport_config.now.allow_legacy_
     try {
       await tf.init();
       await tf.apply();
-      const outputs = (await tf.state()).values?.outputs;
+      const outputs = tf.localState()?.outputs; // the state file apply wrote
       expect(outputs?.enabled.value).toBe(true);
       expect(outputs?.legacy.value).toBe(false);
     } finally {

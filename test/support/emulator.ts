@@ -45,8 +45,8 @@ export interface TestEmulator {
 }
 
 /**
- * The emulator's answer dialect for this run: EXOFORM_EMULATOR_DIALECT (e.g. `strictest`, which `npm test` uses for
- * its second acceptance run), or the default forms.
+ * The emulator's answer dialect for this run: EXOFORM_EMULATOR_DIALECT (e.g. `strictest`, to run any acceptance file
+ * against every answer form at once), or the default forms.
  */
 export function testDialect(dialect: string | undefined = process.env.EXOFORM_EMULATOR_DIALECT): string | undefined {
   return dialect === undefined || dialect.trim() === '' ? undefined : dialect;

@@ -76,6 +76,19 @@ export class TerraformWorkspace {
     return { result, plan: JSON.parse(shown.stdout) as PlanJson };
   }
 
+  /**
+   * `terraform plan -detailed-exitcode` that must find no changes (exit 0). Unlike plan(0) it renders no JSON: that
+   * `terraform show` starts terraform and the provider again for a plan no test reads.
+   */
+  noChanges(extra: string[] = []): Promise<RunResult> {
+    return this.expect(['plan', '-no-color', '-input=false', '-detailed-exitcode', ...extra], 0);
+  }
+
+  /** `terraform plan -detailed-exitcode` that must find changes (exit 2), for a test that reads no plan JSON. */
+  changes(extra: string[] = []): Promise<RunResult> {
+    return this.expect(['plan', '-no-color', '-input=false', '-detailed-exitcode', ...extra], 2);
+  }
+
   apply(extra: string[] = []): Promise<RunResult> {
     return this.expect(['apply', '-no-color', '-input=false', '-auto-approve', ...extra]);
   }
@@ -89,8 +102,39 @@ export class TerraformWorkspace {
     return JSON.parse(shown.stdout) as StateJson;
   }
 
-  /** The attribute values of one resource in state, by address. */
+  /**
+   * The state file this directory keeps with the default local backend, as Terraform wrote it; undefined when a
+   * backend is configured (Terraform records that in .terraform/terraform.tfstate) or nothing was written yet.
+   */
+  localState(): LocalStateFile | undefined {
+    if (this.exists('.terraform/terraform.tfstate') || !this.exists('terraform.tfstate')) return undefined;
+    return JSON.parse(this.read('terraform.tfstate')) as LocalStateFile;
+  }
+
+  /** The managed and data resources in the local state file (empty after a full destroy). */
+  stateResources(): LocalStateFile['resources'] {
+    const state = this.localState();
+    if (!state) throw new Error(`no local terraform.tfstate in ${this.dir}`);
+    return state.resources;
+  }
+
+  /**
+   * The attribute values of one resource in state, by address. Read from the local state file when there is one
+   * (the same values `terraform show -json` prints, without starting terraform and the provider), else from show.
+   */
   async resourceValues(address: string): Promise<Record<string, unknown>> {
+    const local = this.localState();
+    const simple = /^(data\.)?([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(address);
+    if (local && simple) {
+      const mode = simple[1] ? 'data' : 'managed';
+      const found = local.resources.find(
+        (r) => r.module === undefined && r.mode === mode && r.type === simple[2] && r.name === simple[3],
+      );
+      if (!found || found.instances.length === 0) throw new Error(`${address} is not in state`);
+      if (found.instances.length > 1 || found.instances[0].index_key !== undefined)
+        throw new Error(`${address} has instances by index; name one`);
+      return found.instances[0].attributes;
+    }
     const state = await this.state();
     const resource = state.values?.root_module?.resources?.find((r) => r.address === address);
     if (!resource) throw new Error(`${address} is not in state`);
@@ -108,6 +152,19 @@ export interface PlanJson {
     change: { actions: string[]; before: any; after: any; after_unknown: any; importing?: object };
   }>;
   resource_drift?: Array<{ address: string; change: { actions: string[]; before: any; after: any } }>;
+}
+
+/** The local state file's own format (version 4), as far as the tests read it. */
+export interface LocalStateFile {
+  version: number;
+  outputs: Record<string, { value: unknown }>;
+  resources: Array<{
+    module?: string;
+    mode: 'managed' | 'data';
+    type: string;
+    name: string;
+    instances: Array<{ index_key?: unknown; schema_version: number; attributes: Record<string, unknown> }>;
+  }>;
 }
 
 export interface StateJson {

@@ -409,3 +409,92 @@ describe('property names read case-insensitively (StsRefreshTokensValidFrom vs S
     }
   });
 });
+
+/**
+ * Every cmdlet the resources call, answered in every form at once (`strictest`). The forms are generic to the REST
+ * transport; these pairs are what `npm run test:strictest` used to reach through terraform, suite by suite.
+ */
+describe('every cmdlet the resources call, under the strictest dialect (all forms at once)', () => {
+  const missing = 'nobody@contoso.com';
+
+  beforeEach(async () => {
+    await start('strictest');
+    emulator.control.updateLatency({ pageSize: 2 }); // several pages: page-warnings and port-446 nextLinks
+  });
+
+  it.each([
+    ['Get-User', { ResultSize: 'Unlimited' }],
+    ['Get-CASMailbox', { ResultSize: 'Unlimited' }],
+  ])('%s -ResultSize Unlimited: every page followed, the paging warning dropped', async (cmdlet, parameters) => {
+    const all = emulator.tenants()[0]!;
+    const result = await bridge.invoke(cmdlet, parameters);
+    expect(result.rows).toHaveLength(cmdlet === 'Get-User' ? all.mailboxes + all.usersWithoutMailbox : all.mailboxes);
+    expect(result.warnings).toEqual([]);
+    expect(logs.filter((log) => /answered HTTP 302/.test(log.message))).toHaveLength(1);
+  });
+
+  it.each([
+    ['Get-User', { Identity: missing }],
+    ['Get-CASMailbox', { Identity: missing }],
+    ['Set-CASMailbox', { Identity: missing, SmtpClientAuthenticationDisabled: false }],
+    ['Set-User', { Identity: missing, AuthenticationPolicy: null }],
+    ['Get-AuthenticationPolicy', { Identity: 'No Such Policy' }],
+    ['Set-AuthenticationPolicy', { Identity: 'No Such Policy', AllowBasicAuthSmtp: true }],
+    ['Remove-AuthenticationPolicy', { Identity: 'No Such Policy' }],
+  ])('%s for a missing object is a NotFoundError (JSON-in-details)', async (cmdlet, parameters) => {
+    const error = await failure(bridge.invoke(cmdlet, parameters));
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect((error as NotFoundError).message).not.toContain('TypeName');
+  });
+
+  it('the policy cmdlets create, change, assign, make default and remove; reads show each step', async () => {
+    const policy = async (): Promise<Record<string, unknown> | undefined> =>
+      (await bridge.invoke('Get-AuthenticationPolicy', {})).rows.find((row) => row.Name === 'Strictest Policy');
+    await bridge.invoke('New-AuthenticationPolicy', { Name: 'Strictest Policy', AllowBasicAuthSmtp: false });
+    expect((await policy())?.AllowBasicAuthSmtp).toBe(false);
+    const duplicate = await failure(bridge.invoke('New-AuthenticationPolicy', { Name: 'Strictest Policy' }));
+    expect(duplicate).toBeInstanceOf(InvalidInputError);
+    await bridge.invoke('Set-AuthenticationPolicy', { Identity: 'Strictest Policy', AllowBasicAuthSmtp: true });
+    const [byName] = (await bridge.invoke('Get-AuthenticationPolicy', { Identity: 'Strictest Policy' })).rows;
+    expect(byName?.AllowBasicAuthSmtp).toBe(true);
+
+    await bridge.invoke('Set-User', { Identity: 'scanner@contoso.com', AuthenticationPolicy: 'Strictest Policy' });
+    const [scanner] = (await bridge.invoke('Get-User', { Identity: 'scanner@contoso.com' })).rows;
+    expect(String(scanner?.AuthenticationPolicy)).toMatch(/Strictest Policy/);
+    await bridge.invoke('Set-User', { Identity: 'scanner@contoso.com', AuthenticationPolicy: null });
+
+    await bridge.invoke('Set-OrganizationConfig', { DefaultAuthenticationPolicy: 'Strictest Policy' });
+    const [org] = (await bridge.invoke('Get-OrganizationConfig', {})).rows;
+    expect(String(org?.DefaultAuthenticationPolicy)).toMatch(/Strictest Policy/);
+    await bridge.invoke('Set-OrganizationConfig', { DefaultAuthenticationPolicy: null });
+
+    await bridge.invoke('Remove-AuthenticationPolicy', { Identity: 'Strictest Policy' });
+    expect(await policy()).toBeUndefined();
+  });
+
+  it('Set-TransportConfig and Get-TransportConfig round-trip the org setting', async () => {
+    const [before] = (await bridge.invoke('Get-TransportConfig', {})).rows;
+    const flipped = before?.SmtpClientAuthenticationDisabled !== true;
+    await bridge.invoke('Set-TransportConfig', { SmtpClientAuthenticationDisabled: flipped });
+    const [after] = (await bridge.invoke('Get-TransportConfig', {})).rows;
+    expect(after?.SmtpClientAuthenticationDisabled).toBe(flipped);
+  });
+
+  it('Get-CASMailbox and Set-CASMailbox in $batch requests (the observed item form), per-item failures kept apart', async () => {
+    const written = await bridge.invokeBatch([
+      {
+        cmdlet: 'Set-CASMailbox',
+        parameters: { Identity: 'sean@contoso.com', SmtpClientAuthenticationDisabled: false },
+      },
+      { cmdlet: 'Set-CASMailbox', parameters: { Identity: missing, SmtpClientAuthenticationDisabled: false } },
+    ]);
+    expect(written[0]).not.toBeInstanceOf(Error);
+    expect(written[1]).toBeInstanceOf(NotFoundError);
+    const read = await bridge.invokeBatch([
+      { cmdlet: 'Get-CASMailbox', parameters: { Identity: 'sean@contoso.com' } },
+      { cmdlet: 'Get-User', parameters: { Identity: 'sean@contoso.com' } },
+    ]);
+    expect(read.map((result) => ('rows' in result ? result.rows.length : result))).toEqual([1, 1]);
+    expect('rows' in read[0] && read[0].rows[0]?.SmtpClientAuthenticationDisabled).toBe(false);
+  });
+});
