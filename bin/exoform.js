@@ -19,7 +19,7 @@ function loadCli() {
     );
     process.exit(1);
   }
-  return require(join(__dirname, '..', 'src', 'cli', 'main.ts'));
+  return require(join(__dirname, '..', 'src', 'cli', 'cli.ts'));
 }
 
 loadCli()

@@ -27,8 +27,8 @@ import {
   listCasMailboxes,
   type CasMailbox,
   type SmtpAuthOverride,
-} from '../src/exchange/cas-mailbox';
-import { readTransportConfig, type TransportConfigSettings } from '../src/exchange/transport-config';
+} from '../src/exchange/cas-mailbox-operations';
+import { readTransportConfig, type TransportConfigSettings } from '../src/exchange/transport-config-operations';
 import { ROOT, cliConfigPath, packageProvider, terraformSettings } from './package';
 
 const DEMO_TENANT = 'contoso.onmicrosoft.com';

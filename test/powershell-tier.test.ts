@@ -1,8 +1,8 @@
 /**
  * The PowerShell tier is what the README says it is: `npm run test:powershell` runs exactly the test files the
  * README's table names (by path, not by pattern), each file exists, the table names a guarantee for each, and CI
- * runs the tier after `npm test`. The tier's own run is what proves the guarantees over PowerShell; this keeps the
- * claim about it true.
+ * runs the tier after `npm test`. The tier's own run is what proves the guarantees over PowerShell; this keeps what the
+ * README says about it true.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import type { FixtureDocument } from '../../src/emulator/fixture';
-import { CAS_MAILBOX_PROPERTIES } from '../../src/exchange/cas-mailbox';
+import { CAS_MAILBOX_PROPERTIES } from '../../src/exchange/cas-mailbox-operations';
 import { DEFAULT_MAX_CONCURRENT_REQUESTS } from '../../src/provider/provider';
 import { PROVIDER, terraform } from './plan';
 import { median, type Figure } from './report';

@@ -2,8 +2,10 @@
  * Provider start → handshake: what Terraform pays 3–5 times per command. Spawns the packaged executable the way
  * Terraform does and times the first stdout line.
  */
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServerCertificate } from '../../src/protocol/server-certificate';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../src/protocol/handshake';
 import { providerExecutable } from '../package';
@@ -204,6 +206,81 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
         `absolute: ${median(releaseTimes).toFixed(1)} ms vs ${median(oldReleaseTimes).toFixed(1)} ms${cpuNote}`,
     },
   ];
+}
+
+/**
+ * Run by each runtime in a fresh process: the CPU milliseconds (process.cpuUsage) of each piece of work the
+ * provider does before its handshake line that a bare `node -e` does not, in the provider's order. JSON on stdout.
+ * Run from a file: under `node -e` node:crypto is loaded before the script starts.
+ */
+const PIECES_SCRIPT = `
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+const pieces = {}; let mark = cpu();
+const lap = (name) => { const now = cpu(); pieces[name] = now - mark; mark = cpu(); };
+const net = require('node:net'); lap('net');
+const crypto = require('node:crypto'); lap('crypto');
+const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+crypto.sign('sha256', Buffer.alloc(338), privateKey);
+privateKey.export({ type: 'pkcs8', format: 'pem' }); lap('certificate');
+const server = net.createServer();
+const bound = process.argv[2] === 'bound';
+server.listen(...(bound ? [new net.BoundSocket({ host: '127.0.0.1', port: 0 })] : [0, '127.0.0.1']), () => {
+  lap(bound ? 'listen-bound' : 'listen');
+  process.stdout.write(JSON.stringify(pieces));
+  server.close();
+});`;
+
+/**
+ * Where the embedded runtime's start-up differs from Node 20's, piece by piece (docs/performance.md, "Node 24"):
+ * require('node:net'), require('node:crypto'), the P-256 key and signature of the certificate, and the listening
+ * socket by listen(port, host) and (Node 24 only) by net.BoundSocket. Each runtime runs the pieces in fresh
+ * processes, in interleaved rounds; the figures are medians of process CPU time, which the machine's load moves
+ * far less than wall time.
+ */
+export async function benchStartupPieces(runs = 21): Promise<Figure[]> {
+  const { hostTarget } = await import('../release');
+  const { nodeBinaryVersion } = await import('../release/sea');
+  const embedded = hostTarget().nodeBinary;
+  const candidates: Array<{ node: string; args: string[]; key: string }> = [
+    { node: process.execPath, args: [], key: 'old' },
+    { node: embedded, args: [], key: 'new' },
+    { node: embedded, args: ['bound'], key: 'new' },
+  ];
+  const directory = mkdtempSync(join(tmpdir(), 'exoform-startup-pieces-'));
+  const script = join(directory, 'pieces.js');
+  writeFileSync(script, PIECES_SCRIPT);
+  const samples: Record<string, number[]> = {};
+  try {
+    for (let i = 0; i < runs; i++) {
+      for (let j = 0; j < candidates.length; j++) {
+        const { node, args, key } = candidates[(i + j) % candidates.length];
+        const result = spawnSync(node, [script, ...args], { env: startupEnvironment(), encoding: 'utf8' });
+        if (result.status !== 0) throw new Error(`${node} ${script} failed: ${result.stderr}`);
+        for (const [piece, ms] of Object.entries(JSON.parse(result.stdout) as Record<string, number>))
+          (samples[`${key}:${piece}`] ??= []).push(ms);
+      }
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+  const runtimes = { old: `Node ${process.version}`, new: `Node ${nodeBinaryVersion(embedded)}` };
+  const labels: Record<string, string> = {
+    net: "require('node:net')",
+    crypto: "require('node:crypto')",
+    certificate: 'P-256 key, signature and key export',
+    listen: "listen(0, '127.0.0.1') to its callback",
+    'listen-bound': "net.BoundSocket('127.0.0.1', 0) and listen to its callback",
+  };
+  return Object.entries(samples).map(([key, values]) => {
+    const [runtime, piece] = key.split(':') as ['old' | 'new', string];
+    return {
+      id: `startup-piece-${piece}-${runtime === 'old' ? 'node20' : 'embedded'}`,
+      label: `${labels[piece]}, ${runtimes[runtime]}, median of ${runs}`,
+      value: median(values),
+      unit: 'ms CPU',
+      target: null,
+    };
+  });
 }
 
 /**

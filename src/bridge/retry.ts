@@ -16,7 +16,7 @@
 
 import { systemClock, type Clock } from './clock';
 import { AuthenticationError, CancelledError, ExchangeError, ThrottledError, TransientError } from './errors';
-import type { BridgeLogger } from './rest/logging';
+import type { BridgeLogger } from './rest/rest-logging';
 import { positiveInteger } from './validate';
 
 /** Exchange server exceptions that the official module retries: they mean "try again shortly", not "you are wrong". */

@@ -611,7 +611,7 @@ function batchCheck(response: RawResponse): DoctorCheck {
   return { id: 'batch', title, status: 'pass', detail: `HTTP ${response.status}, items ${statuses.join(', ')}`, facts };
 }
 
-/** A failed HTTP answer: what it says, and what to do. Never claims a role problem on a 403 without saying why it might be something else. */
+/** A failed HTTP answer: what it says, and what to do. Never blames a missing role on a 403 without saying why it might be something else. */
 function httpFailure(id: string, title: string, response: RawResponse): DoctorCheck {
   const body = parseJson(response.body) as { error?: { code?: unknown; message?: unknown } } | undefined;
   const code = typeof body?.error?.code === 'string' ? body.error.code : undefined;

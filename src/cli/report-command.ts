@@ -167,7 +167,7 @@ export const reportCommand: CliCommand = {
     let closeEmulator: (() => Promise<void>) | undefined;
     try {
       // The earlier report is read first: a wrong path fails before any tenant is read.
-      let earlier: import('../report/model').ReadinessReport | undefined;
+      let earlier: import('../report/report-model').ReadinessReport | undefined;
       if (options.compare) {
         const { parseEarlierReport } = require('../report/compare') as typeof import('../report/compare');
         const { ConfigurationError } = require('../bridge/errors') as typeof import('../bridge/errors');

@@ -6,7 +6,7 @@
  * answer; a fault rule can also ask for one form for the calls it fails (`form`, `diagnostics`, faults.ts). Each form
  * and its source are listed in FIDELITY.md, "Answer forms".
  */
-import { ErrorBody, ErrorDetail, WireError } from './errors';
+import { ErrorBody, ErrorDetail, WireError } from './wire-errors';
 
 /** Forms a start-up dialect can switch on. Without any, the emulator answers in the pipe form with no extras. */
 export const DIALECT_FORMS = [

@@ -6,11 +6,11 @@
 import { Dialect, RateHeaders } from './answer-forms';
 import { CallLog, RequestStats } from './call-log';
 import { CursorStore } from './cursors';
-import { wireErrors } from './errors';
+import { wireErrors } from './wire-errors';
 import { FaultInjector, FaultRule } from './faults';
 import { ReplicationLag } from './replication-lag';
 import { TenantStore } from './tenant-store';
-import { Problems, checkKnownKeys, describeValue, isPlainObject } from './validate';
+import { Problems, checkKnownKeys, describeValue, isPlainObject } from './problems';
 
 export interface LatencySettings {
   /** Added before answering each InvokeCommand request; a $batch request counts as one call. */

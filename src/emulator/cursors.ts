@@ -6,8 +6,8 @@
  * connection) returns the same page instead of silently skipping one.
  */
 import { randomBytes } from 'node:crypto';
-import type { RowSet } from './cmdlets';
-import { wireErrors } from './errors';
+import type { RowSet } from './cmdlets/all-cmdlets';
+import { wireErrors } from './wire-errors';
 
 interface Cursor {
   readonly tenantId: string;

@@ -5,8 +5,8 @@
  * nth .. nth+times-1. A test that injects a fault therefore fails the same way on every run and every machine.
  */
 import { FAULT_FORMS, FORM_STATUSES, FaultForm, defaultFaultForm, shapeFault } from './answer-forms';
-import { WireError, wireErrors } from './errors';
-import { Problems, checkKnownKeys, describeValue, isPlainObject } from './validate';
+import { WireError, wireErrors } from './wire-errors';
+import { Problems, checkKnownKeys, describeValue, isPlainObject } from './problems';
 
 export const FAULT_STATUSES = [400, 401, 403, 404, 429, 500, 502, 503, 504] as const;
 /** Every status a rule may answer with: the error statuses, plus the ones that only make sense with an answer form. */

@@ -17,7 +17,7 @@ import {
   describeValue,
   isPlainObject,
   joinPath,
-} from './validate';
+} from './problems';
 
 export interface FixtureMailbox {
   upn: string;
@@ -145,7 +145,7 @@ function validateTenant(
   }
   checkKnownKeys(tenant, TENANT_KEYS, path, problems);
   const domains: string[] = [];
-  const claimDomain = (domain: unknown, domainPath: string): void => {
+  const reserveDomain = (domain: unknown, domainPath: string): void => {
     if (typeof domain !== 'string' || !DOMAIN_PATTERN.test(domain)) {
       problems.add(domainPath, `must be a domain name like "contoso.com", got ${describeValue(domain)}`);
       return;
@@ -157,7 +157,7 @@ function validateTenant(
     seenDomains.set(key, domainPath);
     domains.push(key);
   };
-  claimDomain(tenant.domain, joinPath(path, 'domain'));
+  reserveDomain(tenant.domain, joinPath(path, 'domain'));
   if (typeof tenant.domain === 'string' && !tenant.domain.toLowerCase().endsWith('.onmicrosoft.com')) {
     problems.add(
       joinPath(path, 'domain'),
@@ -166,7 +166,7 @@ function validateTenant(
   }
   if (tenant.domains !== undefined) {
     if (!Array.isArray(tenant.domains)) problems.add(joinPath(path, 'domains'), `must be an array of domain names`);
-    else tenant.domains.forEach((d, i) => claimDomain(d, `${path}.domains[${i}]`));
+    else tenant.domains.forEach((d, i) => reserveDomain(d, `${path}.domains[${i}]`));
   }
   if (tenant.tenantId !== undefined) {
     const idPath = joinPath(path, 'tenantId');

@@ -16,7 +16,7 @@ import type { EmulatorControl } from './control';
 import type { FixtureTenant } from './fixture';
 import { deterministicGuid } from './ids';
 import type { Tenant } from './tenant-store';
-import { Problems, checkBoolean, checkKnownKeys, describeValue, isPlainObject, joinPath } from './validate';
+import { Problems, checkBoolean, checkKnownKeys, describeValue, isPlainObject, joinPath } from './problems';
 
 export const GRAPH_PERMISSIONS = ['AuditLog.Read.All', 'Policy.Read.All', 'Reports.Read.All'] as const;
 export type GraphPermission = (typeof GRAPH_PERMISSIONS)[number];

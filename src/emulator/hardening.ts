@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { MAX_BODY_BYTES } from './http';
-import { wireErrors } from './errors';
+import { wireErrors } from './wire-errors';
 
 /** The whole request (headers and body) must arrive within this; a half-sent request is answered 408 and closed. */
 export const REQUEST_TIMEOUT_MS = 30_000;

@@ -1,7 +1,7 @@
 /** node:http plumbing shared by the wire server and the inspection API: bodies in, JSON out. */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { WireError, wireErrors } from './errors';
+import { WireError, wireErrors } from './wire-errors';
 
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 

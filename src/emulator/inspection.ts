@@ -4,7 +4,7 @@
  * provider sends can reach it by accident. Routes and bodies are listed in README.md.
  */
 import type { EmulatorControl } from './control';
-import { wireErrors } from './errors';
+import { wireErrors } from './wire-errors';
 import { parseJsonBody } from './http';
 import { RecipientRecord, RecipientTypeDetails } from './model';
 import { resolveRecipient } from './recipients';
@@ -12,11 +12,11 @@ import { buildRecipient } from './seed';
 import { exchangeTimestamp } from './tenant-store';
 import { UNMODELLED_PROPERTY_CMDLETS, type Tenant, type UnmodelledPropertyCmdlet } from './tenant-store';
 import type { JsonValue } from '../bridge/bridge';
-import { renderAuthenticationPolicy } from './cmdlets/authentication-policy';
-import { renderOrganizationConfig } from './cmdlets/organization-config';
-import { renderTransportConfig } from './cmdlets/transport-config';
+import { renderAuthenticationPolicy } from './cmdlets/authentication-policy-cmdlets';
+import { renderOrganizationConfig } from './cmdlets/organization-config-cmdlets';
+import { renderTransportConfig } from './cmdlets/transport-config-cmdlets';
 import { BASIC_AUTH_SWITCHES, type AuthenticationPolicyRecord } from './model';
-import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject } from './validate';
+import { Problems, checkBoolean, checkKnownKeys, checkString, describeValue, isPlainObject } from './problems';
 
 export interface InspectionAnswer {
   status: number;

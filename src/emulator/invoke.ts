@@ -4,14 +4,14 @@
  * same. Knows nothing of sockets or latency; server.ts owns those.
  */
 import type { JsonValue, Row } from '../bridge/bridge';
-import { CMDLETS, bindParameters } from './cmdlets';
-import type { RowSet } from './cmdlets';
+import { CMDLETS, bindParameters } from './cmdlets/all-cmdlets';
+import type { RowSet } from './cmdlets/all-cmdlets';
 import type { EmulatorControl } from './control';
-import { WireError, wireErrors } from './errors';
+import { WireError, wireErrors } from './wire-errors';
 import { MORE_RESULTS_WARNING } from './answer-forms';
 import { ConnectionResetFault, faultError } from './faults';
 import type { Tenant } from './tenant-store';
-import { isPlainObject } from './validate';
+import { isPlainObject } from './problems';
 
 export interface InvokeRequest {
   /** The tenant as written in the URL (percent-decoded). */

@@ -30,7 +30,7 @@ import {
   freezeDeep,
 } from './model';
 import { StateDocument, StateFileError, checkJournalTenant, parseStateFile } from './state-file';
-import { Problems, isPlainObject } from './validate';
+import { Problems, isPlainObject } from './problems';
 
 export const JOURNAL_SUFFIX = '.journal';
 

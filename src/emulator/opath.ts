@@ -6,7 +6,7 @@
  * likewise), or `$null`. The whole filter may be wrapped in braces (a script block turned into text) and in
  * parentheses. Anything else is refused with a 400 that says so, instead of being guessed at.
  */
-import { wireErrors } from './errors';
+import { wireErrors } from './wire-errors';
 
 export interface AuthenticationPolicyFilter {
   readonly operator: 'eq' | 'ne';

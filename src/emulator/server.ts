@@ -15,7 +15,7 @@ import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http
 import type { Socket } from 'node:net';
 import { renderBody } from './answer-forms';
 import type { EmulatorControl } from './control';
-import { WireError, wireErrors } from './errors';
+import { WireError, wireErrors } from './wire-errors';
 import { delay, parseJsonBody, pathSegments, readBody, sendJson, sendJsonText, sendRaw } from './http';
 import { GraphEmulator } from './graph';
 import { ConnectionResetFault } from './faults';
@@ -23,7 +23,7 @@ import { applyTimeouts, refuseBeforeBody } from './hardening';
 import { handleInspection } from './inspection';
 import { DeferredInvokeResponse, InvokeResponse, UnparsableBody, awaitDurable, invokeCommand } from './invoke';
 import type { Tenant } from './tenant-store';
-import { describeValue, isPlainObject } from './validate';
+import { describeValue, isPlainObject } from './problems';
 
 /** The most requests one $batch may carry, as on the real endpoint. */
 export const MAX_BATCH_REQUESTS = 20;
@@ -205,12 +205,16 @@ export class WireServer {
     try {
       const body = route.operation === 'InvokeCommand' ? UnparsableBody.parse(bodyText) : undefined;
       const skipToken = url.searchParams.get('$skiptoken');
-      // `callMs` is a call's whole time at the service. A read is computed while that time runs, so the emulator's
-      // own work (rendering a 1,000-row page) is not added on top of it; a change is made only after it, so a
-      // client that gives up during the wait has changed nothing.
-      const readOnly = body !== undefined && (skipToken !== null || isReadCmdletBody(body));
+      // `callMs` is a call's whole time at the service, so the emulator's own work is not added on top of it. A read
+      // is computed while that time runs (rendering a 1,000-row page); a `$batch` of Get- cmdlets only is a read too.
+      // A change waits out all but its last CHANGE_WORK_MS, in which it is made and written to disk, so a client that
+      // gives up during the wait has changed nothing.
+      const readOnly =
+        body !== undefined ? skipToken !== null || isReadCmdletBody(body) : isReadOnlyBatchText(bodyText);
+      const callMs = this.control.latency.callMs;
+      const restOfCall = (): Promise<void> => delay(arrived + callMs - performance.now(), signal);
       if (!readOnly) {
-        await delay(this.control.latency.callMs, signal);
+        await delay(arrived + callMs - CHANGE_WORK_MS - performance.now(), signal);
         // Nobody is waiting for the answer any more: do not run the cmdlet (no change the client can't know about).
         if (signal.aborted) return;
       }
@@ -228,18 +232,13 @@ export class WireServer {
         });
         // A read that fails (not found...) takes its time too; a page is serialized within that time.
         const prepared = call.then((answer) => this.prepareAnswer(answer));
-        const send = readOnly
-          ? await prepared.finally(() => delay(this.control.latency.callMs - (performance.now() - arrived), signal))
-          : await prepared;
+        const send = await prepared.finally(restOfCall);
         if (signal.aborted) return;
         send(response);
       } else {
-        const answer = await this.handleBatch(
-          route.tenantSegment,
-          bodyText,
-          headerValue(request.headers.prefer),
-          baseUrl,
-        );
+        const answering = this.handleBatch(route.tenantSegment, bodyText, headerValue(request.headers.prefer), baseUrl);
+        const answer = await answering.finally(restOfCall);
+        if (signal.aborted) return;
         this.sendAnswer(response, { status: 200, body: answer, headers: {}, keepForm: true });
       }
     } finally {
@@ -460,6 +459,25 @@ function moduleFileAnswer(tenant: Tenant): { status: number; body: unknown; head
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/**
+ * The end of a change's call time in which the emulator makes it (10 Set-CASMailbox of a `$batch`: a few ms) and
+ * waits for its journal write (an fdatasync: a few ms). Without it each change took callMs plus that work, and P4's
+ * 125 rounds of four `$batch` writes each paid it. A change that takes longer is answered when it is done.
+ */
+export const CHANGE_WORK_MS = 20;
+
+/** A `$batch` body whose every item runs a Get- cmdlet; false for anything else (handleBatch reports what is wrong). */
+function isReadOnlyBatchText(bodyText: string): boolean {
+  let body: unknown;
+  try {
+    body = JSON.parse(bodyText);
+  } catch {
+    return false;
+  }
+  if (!isPlainObject(body) || !Array.isArray(body.requests) || body.requests.length === 0) return false;
+  return body.requests.every((item) => isPlainObject(item) && isReadCmdletBody(item.body));
 }
 
 /** Whether an InvokeCommand body runs a Get- cmdlet (a read: it changes nothing). */

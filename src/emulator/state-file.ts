@@ -12,7 +12,7 @@
 import { FixtureDocument } from './fixture';
 import { isGuid } from './ids';
 import { AuthenticationPolicyRecord, BASIC_AUTH_SWITCHES, RecipientRecord, TenantState, freezeDeep } from './model';
-import { Problems, describeValue, isPlainObject, joinPath } from './validate';
+import { Problems, describeValue, isPlainObject, joinPath } from './problems';
 
 export const STATE_FORMAT = 'exoform-emulator-state';
 export const STATE_VERSION = 2;

@@ -24,11 +24,11 @@ import {
   setSmtpAuthRequest,
   type CasMailbox,
   type SmtpAuthOverride,
-} from './cas-mailbox';
+} from './cas-mailbox-operations';
 import { confirmWrite } from './confirm';
 import { text } from './row';
 import { invoke, type ExchangeSession } from './session';
-import { readTransportConfig } from './transport-config';
+import { readTransportConfig } from './transport-config-operations';
 
 export type Resolution =
   | { kind: 'one'; mailbox: CasMailbox }
@@ -202,7 +202,7 @@ export class MailboxDirectory {
     };
     snapshot.then(ended, ended);
     const abandon = (): void => {
-      if (this.speculative !== speculative) return; // claimed, or already abandoned
+      if (this.speculative !== speculative) return; // adopted, or already abandoned
       this.speculative = undefined;
       this.snapshot = undefined;
       controller.abort();
@@ -230,7 +230,7 @@ export class MailboxDirectory {
     const resolved = new Map<string, Resolution>();
     if (identities.length === 0) return resolved;
     await this.prepareFor(session, identities.length);
-    this.claim(session);
+    this.adopt(session);
     const snapshot = this.snapshot ? await this.snapshot : undefined;
     const misses: string[] = [];
     for (const identity of identities) {
@@ -362,7 +362,7 @@ export class MailboxDirectory {
   }
 
   /** A caller needs the prefetched read: it is an ordinary read from now on, and its warnings are this caller's. */
-  private claim(session: ExchangeSession): void {
+  private adopt(session: ExchangeSession): void {
     if (!this.speculative || session.warn === this.speculative.relay.warn) return;
     this.speculative.relay.deliverTo(session.warn);
     this.speculative = undefined;
@@ -371,7 +371,7 @@ export class MailboxDirectory {
 
   /** `onSent`: told when the bulk read's first request is on the wire (only if this call starts the read). */
   private loadSnapshot(session: ExchangeSession, onSent?: () => void): Promise<Snapshot> {
-    this.claim(session);
+    this.adopt(session);
     if (!this.snapshot) {
       const snapshot = new Snapshot();
       const add = (mailbox: CasMailbox): void => snapshot.addMailbox(this.current(mailbox));
@@ -384,9 +384,9 @@ export class MailboxDirectory {
   }
 }
 
-/** Holds a prefetched read's warnings until a caller claims the read, then passes them (and later ones) on. */
+/** Holds a prefetched read's warnings until a caller adopts the read, then passes them (and later ones) on. */
 class WarningRelay {
-  /** Until the read is claimed. */
+  /** Until the read is adopted. */
   private held: string[] | undefined = [];
   private target?: (message: string) => void;
 

@@ -30,7 +30,7 @@
  *                   the usage report shows SMTP use without saying whether it was Basic or OAuth.
  *    A missing permission or licence is "no evidence available", never "no usage".
  */
-import type { SettingWord } from './cas-mailbox';
+import type { SettingWord } from './cas-mailbox-operations';
 
 export type SecurityDefaultsState = 'enabled' | 'disabled' | 'unknown';
 

@@ -81,6 +81,21 @@ interface Route {
 
 const MAX_MESSAGE_BYTES = 512 * 1024 * 1024;
 
+/** `net.BoundSocket` (Node 24; not in Node 20 nor in this project's @types/node): a socket bound synchronously. */
+type BoundSocketConstructor = new (options: { host: string; port: number }) => object;
+
+/**
+ * An IPv4 literal bound through `net.BoundSocket` where Node has it, else undefined (listen(port, host) then).
+ * `listen(port, host)` resolves even a literal through dns.lookup and, on Node 24, then tests it against Node's
+ * IPv6 pattern, whose first use compiles a large regular expression: about 12 ms of CPU before the handshake line
+ * (docs/performance.md, "Node 24 start-up"). It is the same libuv bind that listen makes; a bind error is thrown
+ * here, inside listen's promise, and so rejects it as the 'error' event would.
+ */
+function boundSocket(host: string, port: number): object | undefined {
+  const BoundSocket = (net as { BoundSocket?: BoundSocketConstructor }).BoundSocket;
+  return BoundSocket && net.isIPv4(host) ? new BoundSocket({ host, port }) : undefined;
+}
+
 /** The TLS and HTTP/2 layers, built once, after the handshake line (see the header). */
 interface Layers {
   gate: tls.Server;
@@ -115,7 +130,7 @@ export class GrpcServer {
   listen(host = '127.0.0.1', port = 0): Promise<{ network: 'tcp'; address: string }> {
     return new Promise((resolve, reject) => {
       this.listener.once('error', reject);
-      this.listener.listen(port, host, () => {
+      const onListening = (): void => {
         const address = this.listener.address() as net.AddressInfo;
         setImmediate(() => {
           try {
@@ -126,7 +141,10 @@ export class GrpcServer {
           }
         });
         resolve({ network: 'tcp', address: `${address.address}:${address.port}` });
-      });
+      };
+      const bound = boundSocket(host, port);
+      if (bound) this.listener.listen(bound, onListening);
+      else this.listener.listen(port, host, onListening);
     });
   }
 

@@ -1,27 +1,27 @@
 /**
  * Reads one tenant for the readiness report and judges every mailbox (src/exchange/readiness.ts decides).
  *
- * Cost: page reads, never a call per mailbox. Exchange: the bulk CAS mailbox read of src/exchange/cas-mailbox.ts,
- * Get-User -ResultSize Unlimited, Get-AuthenticationPolicy, Get-OrganizationConfig, Get-TransportConfig, side by
- * side. Graph, at the same time: security defaults, the sign-in log (time slices read in parallel), and only when
+ * Cost: page reads, never a call per mailbox. Exchange: the bulk CAS mailbox read of
+ * src/exchange/cas-mailbox-operations.ts, Get-User -ResultSize Unlimited, Get-AuthenticationPolicy,
+ * Get-OrganizationConfig, Get-TransportConfig, side by side. Graph, at the same time: security defaults, the sign-in log (time slices read in parallel), and only when
  * the sign-in log is unavailable, the usage report.
  */
 import type { CmdletParameters, CmdletResult, ExchangeBridge, InvokeOptions, Row } from '../bridge/bridge';
 import { ConcurrencyLimitedBridge } from '../bridge/limited-bridge';
 import { ConfigurationError, UnreachableError, isExchangeError } from '../bridge/errors';
-import { listAuthenticationPolicies } from '../exchange/authentication-policy';
-import { listCasMailboxes, settingWord, type SettingWord } from '../exchange/cas-mailbox';
-import { readDefaultAuthenticationPolicy } from '../exchange/organization-config';
+import { listAuthenticationPolicies } from '../exchange/authentication-policy-operations';
+import { listCasMailboxes, settingWord, type SettingWord } from '../exchange/cas-mailbox-operations';
+import { readDefaultAuthenticationPolicy } from '../exchange/organization-config-operations';
 import { applicablePolicy, evaluateMailboxReadiness, tenantVerdict, type Verdict } from '../exchange/readiness';
 import type { ExchangeSession } from '../exchange/session';
-import { readTransportConfig } from '../exchange/transport-config';
+import { readTransportConfig } from '../exchange/transport-config-operations';
 import { text } from '../exchange/row';
 import { remediesFor } from '../exchange/remedies';
 import { scanRows, type UnknownProperty } from '../exchange/watched-properties';
 import type { GraphClient } from '../graph/graph-client';
 import { EVIDENCE_DAYS, type Unavailable } from '../graph/smtp-evidence';
 import { evidenceSource, mailboxUsage, readTenantEvidence, securityDefaultsState } from '../graph/tenant-evidence';
-import type { MailboxReadiness, TenantReadiness } from './model';
+import type { MailboxReadiness, TenantReadiness } from './report-model';
 
 export interface TenantTarget {
   /** The tenant as configured (domain or id). */

@@ -5,7 +5,7 @@
  */
 import { ConfigurationError } from '../bridge/errors';
 import type { Verdict } from '../exchange/readiness';
-import type { MailboxReadiness, ReadinessReport, TenantReadiness, VerdictCounts } from './model';
+import type { MailboxReadiness, ReadinessReport, TenantReadiness, VerdictCounts } from './report-model';
 
 /**
  * newly-breaking: breaks now, did not before (or was not there); fixed: was breaks or at-risk, is ready now;

@@ -6,7 +6,7 @@
 import { remedy } from '../exchange/remedies';
 import { describeUnknownProperty } from '../exchange/watched-properties';
 import type { MailboxChange, ReportComparison, TenantComparison } from './compare';
-import type { MailboxReadiness, ReadinessReport, TenantReadiness } from './model';
+import type { MailboxReadiness, ReadinessReport, TenantReadiness } from './report-model';
 
 const COLORS = {
   breaks: '#c62828',

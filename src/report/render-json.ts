@@ -3,7 +3,7 @@
  * can hold (V8's limit is about 512 MiB: `JSON.stringify` fails with "Invalid string length"), so the report is
  * written a tenant at a time. The pieces join to exactly `JSON.stringify(report, null, 2)` followed by a newline.
  */
-import type { ReadinessReport } from './model';
+import type { ReadinessReport } from './report-model';
 
 /** `JSON.stringify(value, null, 2)` for a value nested `depth` levels deep: its inner lines indented to match. */
 function nested(value: unknown, depth: number): string {

@@ -5,7 +5,7 @@
 import { remedy } from '../exchange/remedies';
 import { describeUnknownProperty } from '../exchange/watched-properties';
 import type { ReportComparison } from './compare';
-import type { MailboxReadiness, ReadinessReport, TenantReadiness } from './model';
+import type { MailboxReadiness, ReadinessReport, TenantReadiness } from './report-model';
 
 const SETTING_LABEL = { enabled: 'enabled', disabled: 'disabled', inherit: 'inherit' } as const;
 

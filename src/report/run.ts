@@ -4,7 +4,7 @@
  */
 import { tenantVerdict, type Verdict } from '../exchange/readiness';
 import { readTenantReadiness, type TenantTarget } from './collect';
-import { CHANGE_DESCRIPTION, REPORT_SCHEMA_VERSION, type ReadinessReport, type TenantReadiness } from './model';
+import { CHANGE_DESCRIPTION, REPORT_SCHEMA_VERSION, type ReadinessReport, type TenantReadiness } from './report-model';
 import { EVIDENCE_DAYS } from '../graph/smtp-evidence';
 import { REMEDIES } from '../exchange/remedies';
 

@@ -2,7 +2,7 @@
  * R1: 1,000 mailbox changes under the fault mix converge in the FIRST apply, with the real terraform:
  * 20% 429 (with Retry-After), 5% 503, 5% lost answers after the change, one 401 inside a batch and two connection
  * resets, all on Set-CASMailbox. The second plan is empty, no member is ever reset as collateral (no Set-CASMailbox
- * to $null), and the state never claims more than the emulator holds.
+ * to $null), and the state never records more than the emulator holds.
  *
  * Waits are scaled down (Retry-After: 0, EXOFORM_RETRY_BACKOFF_MS=20) so a thousand retries take seconds: the retry
  * decisions are the same, only shorter.
@@ -68,7 +68,7 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
       const calls = await emulator.inspect.callsTo(cmdlet);
       // Collateral: nothing was ever returned to inherit.
       expect(calls.filter((call) => call.parameters.SmtpClientAuthenticationDisabled !== false)).toEqual([]);
-      // The emulator holds every change, and the state claims nothing more.
+      // The emulator holds every change, and the state records nothing more.
       const tenant = await emulator.inspect.tenant();
       const values = tenant.recipients
         .filter((r) => r.UserPrincipalName.startsWith('user'))

@@ -1,6 +1,6 @@
 /**
  * R2: kill -9 of the provider at 10 points during applies of a 200-mailbox list (while its $batch writes are under
- * way, after 1 to 185 of the 200), with the real terraform. After every kill the state never claims a change the
+ * way, after 1 to 185 of the 200), with the real terraform. After every kill the state never records a change the
  * emulator does not hold, and the apply that follows converges; the plan after it is empty.
  */
 import { execFileSync } from 'node:child_process';
@@ -105,7 +105,7 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
         if (pids.length === 0)
           progress.push(`(run ${point} output: ${(result.stdout + result.stderr).replace(/\s+/g, ' ').slice(-300)})`);
         await emulator.inspect.clearCalls();
-        // The invariant: a state that claims the new value for the list is backed by the tenant for every member.
+        // The invariant: a state that records the new value for the list is backed by the tenant for every member.
         const state = await tf.resourceValues(ADDRESS);
         if (result.code === 0 || state.smtp_client_authentication_disabled === value) {
           const tenant = await tenantValues();

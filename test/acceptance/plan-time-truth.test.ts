@@ -1,7 +1,7 @@
 /**
  * Plan-time truth with the real terraform: a mailbox managed by two resources with different values fails the one
- * `terraform plan` that plans both, and terraform names the failing address. The claims in either order, the same
- * value twice, policies that do not exist and the unknown tenant are checked in process in
+ * `terraform plan` that plans both, and terraform names the failing address. The two values planned in either order,
+ * the same value twice, policies that do not exist and the unknown tenant are checked in process in
  * test/provider/plan-time-truth.test.ts.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
@@ -46,7 +46,7 @@ resource "exchangeonline_mailbox_smtp_auth" "sean" {
         /Mailbox "Sean@contoso.com" is managed twice with different values|Mailbox "sean@contoso.com" is managed twice with different values/,
       );
       expect(text).toMatch(/exchangeonline_mailbox_smtp_auth(_list)?\.(sean|allowed)/); // terraform names the failing address
-      expect(text).toMatch(/an exchangeonline_mailbox_smtp_auth(_list)? \(/); // the provider names the other claimant
+      expect(text).toMatch(/an exchangeonline_mailbox_smtp_auth(_list)? \(/); // the provider names the other resource
     } finally {
       tf.cleanup();
     }

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ReadinessReport } from '../../src/report/model';
+import type { ReadinessReport } from '../../src/report/report-model';
 import { BIN, tempDir } from '../emulator/helpers';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KNOWN_PROPERTIES, WATCHED_NAME } from '../../src/exchange/watched-properties';
-import type { ReadinessReport } from '../../src/report/model';
+import type { ReadinessReport } from '../../src/report/report-model';
 import { BIN, tempDir } from '../emulator/helpers';
 import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
 import { findAll, parseHtml } from '../support/html';

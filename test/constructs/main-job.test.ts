@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatPosture, rootAppCommand } from '../../scripts/start';
-import type { CasMailbox } from '../../src/exchange/cas-mailbox';
+import type { CasMailbox } from '../../src/exchange/cas-mailbox-operations';
 
 const ROOT = join(__dirname, '..', '..');
 

@@ -10,8 +10,8 @@
  */
 import { join } from 'node:path';
 import type { ExchangeBridge } from '../../src/bridge/bridge';
-import { createPowerShellBridge } from '../../src/bridge/powershell';
-import { createRestBridge } from '../../src/bridge/rest';
+import { createPowerShellBridge } from '../../src/bridge/powershell/powershell-exports';
+import { createRestBridge } from '../../src/bridge/rest/rest-exports';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { EmulatorInspector } from '../support/emulator';
 

@@ -1,4 +1,4 @@
-import { RESULT_SIZE_EXCEEDED_WARNING } from '../../src/emulator/cmdlets/cas-mailbox';
+import { RESULT_SIZE_EXCEEDED_WARNING } from '../../src/emulator/cmdlets/cas-mailbox-cmdlets';
 import { DEMO, TestEmulator, cmdletBody, request } from './helpers';
 
 describe('Get-CASMailbox (read-only)', () => {

@@ -3,7 +3,7 @@
  * definitions against the catalog data, the registry's own check, and over real HTTP every catalog parameter of every
  * modelled cmdlet (modelled: bound; the rest: "not modelled") plus names outside the catalog (unknown, no note).
  */
-import { CMDLETS } from '../../src/emulator/cmdlets';
+import { CMDLETS } from '../../src/emulator/cmdlets/all-cmdlets';
 import { CATALOG_PARAMETERS, type CatalogParameter } from '../../src/emulator/cmdlets/catalog-parameters';
 import { CmdletDefinition, CmdletRegistry, ParameterSpec } from '../../src/emulator/cmdlets/registry';
 import { DEMO, TestEmulator } from './helpers';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main';
+import { main } from '../../src/cli/cli';
 import { CliIo } from '../../src/cli/io';
 import { parseEmulatorArgs } from '../../src/cli/emulator-command';
 import { BIN, DEMO, REPO, TOKEN, cmdletBody, request, runCli, spawnCli, tempDir } from './helpers';

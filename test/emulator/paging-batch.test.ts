@@ -1,4 +1,4 @@
-import { RESULT_SIZE_DEFAULT_WARNING } from '../../src/emulator/cmdlets/cas-mailbox';
+import { RESULT_SIZE_DEFAULT_WARNING } from '../../src/emulator/cmdlets/cas-mailbox-cmdlets';
 import { TestEmulator, cmdletBody, request } from './helpers';
 
 const FIXTURE = {
@@ -233,5 +233,32 @@ describe('$batch', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(140);
     expect(elapsed).toBeLessThan(450);
+  });
+
+  it('runs a batch of reads during its call time, and a batch of changes only at its end', async () => {
+    // A long call time, so the check below does not depend on how fast this machine is.
+    await emu.inspect('PUT', 'latency', { callMs: 3000 });
+    const item = (id: string, cmdlet: string, parameters: Record<string, unknown>) => ({
+      id,
+      method: 'POST',
+      url: 'InvokeCommand',
+      body: cmdletBody(cmdlet, parameters),
+    });
+    /** Whether the emulator has logged `cmdlet` (a batch item is logged once run) 2 s into the batch's 3 s. */
+    const loggedEarly = async (requests: object[], cmdlet: string): Promise<boolean> => {
+      const answer = request(batchUrl(), { body: { requests } });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const logged = (await emu.inspect('GET', `calls?cmdlet=${cmdlet}`)).body.calls.length > 0;
+      expect((await answer).status).toBe(200);
+      expect((await emu.inspect('GET', `calls?cmdlet=${cmdlet}`)).body.calls).toHaveLength(1);
+      return logged;
+    };
+    const mailbox = { Identity: 'user00001@paging.com' };
+    const reads = [item('1', 'Get-CASMailbox', mailbox), item('2', 'Get-TransportConfig', {})];
+    expect(await loggedEarly(reads, 'Get-CASMailbox')).toBe(true);
+    const change = { ...mailbox, SmtpClientAuthenticationDisabled: true };
+    const changes = [item('1', 'Set-CASMailbox', change), item('2', 'Get-TransportConfig', {})];
+    expect(await loggedEarly(changes, 'Set-CASMailbox')).toBe(false);
+    await emu.inspect('PUT', 'latency', { callMs: 0 });
   });
 });

@@ -1,5 +1,5 @@
 import type { FixtureDocument } from '../../src/emulator';
-import { RESULT_SIZE_DEFAULT_WARNING } from '../../src/emulator/cmdlets/cas-mailbox';
+import { RESULT_SIZE_DEFAULT_WARNING } from '../../src/emulator/cmdlets/cas-mailbox-cmdlets';
 import { parseAuthenticationPolicyFilter } from '../../src/emulator/opath';
 import { TestEmulator } from './helpers';
 

@@ -7,7 +7,7 @@
 import type { CallRecord } from '../../src/emulator/call-log';
 import { RestBridge } from '../../src/bridge/rest/rest-bridge';
 import { StaticTokenProvider } from '../../src/bridge/rest/token-provider';
-import { CAS_MAILBOX_PROPERTIES } from '../../src/exchange/cas-mailbox';
+import { CAS_MAILBOX_PROPERTIES } from '../../src/exchange/cas-mailbox-operations';
 import type { ExchangeBridge } from '../../src/bridge/bridge';
 import { identityForms, MailboxDirectory } from '../../src/exchange/mailbox-directory';
 import type { ExchangeSession } from '../../src/exchange/session';
@@ -231,7 +231,7 @@ describe('MailboxDirectory.prefetch', () => {
     expect(directory.loaded).toBe(true);
   });
 
-  it('stops with the provider (its lifetime signal) when nobody claimed it', async () => {
+  it('stops with the provider (its lifetime signal) when nobody adopted it', async () => {
     const directory = new MailboxDirectory(bridge);
     const stopping = new AbortController();
     directory.prefetch(COUNT, stopping.signal);
@@ -265,7 +265,7 @@ describe('MailboxDirectory.prefetch', () => {
     expect(invoked).toEqual([]);
   });
 
-  it('keeps the warnings of a prefetched read for the caller that claims it', async () => {
+  it('keeps the warnings of a prefetched read for the caller that adopts it', async () => {
     const warnings: string[] = [];
     const fake: ExchangeBridge = {
       organization: TENANT,

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, cliConfigPath } from '../../scripts/package';
-import type { ReadinessReport } from '../../src/report/model';
+import type { ReadinessReport } from '../../src/report/report-model';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
 
 const GITOPS = join(ROOT, 'examples', 'gitops');

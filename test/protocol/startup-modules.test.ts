@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { providerExecutable } from '../../scripts/package';
+import { fetchRuntime } from '../../scripts/release/node-runtime';
 import {
   childBaseEnvironment,
   createClientIdentity,
@@ -43,9 +44,13 @@ fs.writeSync = (fd, ...rest) => {
   });
   afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
-  test('loads neither tls, http2 nor https before the handshake line, and serves mutual TLS right after it', async () => {
+  /**
+   * Starts the packaged provider under `node` with the recording preload; returns the modules loaded when the
+   * handshake line was written, and checks that a client then gets its schema over mutual TLS.
+   */
+  async function modulesAtHandshake(node: string): Promise<{ loaded: string[]; address: string }> {
     const identity = createClientIdentity();
-    const child = spawn(process.execPath, ['--require', join(directory, 'record-modules.js'), providerExecutable()], {
+    const child = spawn(node, ['--require', join(directory, 'record-modules.js'), providerExecutable()], {
       env: { ...childBaseEnvironment(), ...pluginEnvironment(identity) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -68,21 +73,39 @@ fs.writeSync = (fd, ...rest) => {
       );
       const recorded = stderr.split('\n').find((entry) => entry.startsWith(MARKER));
       expect(recorded).toBeDefined();
-      const loaded = JSON.parse(recorded!.slice(MARKER.length)) as string[];
-      expect(loaded).toContain('NativeModule net');
-      expect(loaded).toContain('NativeModule crypto'); // the certificate in the line needs it
-      for (const heavy of ['NativeModule tls', 'NativeModule _tls_wrap', 'NativeModule http2', 'NativeModule https'])
-        expect(loaded).not.toContain(heavy);
-
-      const client = await PluginClient.connect(parseHandshakeLine(line), { identity });
+      const handshake = parseHandshakeLine(line);
+      const client = await PluginClient.connect(handshake, { identity });
       try {
         const schema = await client.unary('/tfplugin6.Provider/GetProviderSchema', {});
         expect(Object.keys(schema.resource_schemas)).toContain('exchangeonline_transport_config');
       } finally {
         client.close();
       }
+      return { loaded: JSON.parse(recorded!.slice(MARKER.length)) as string[], address: handshake.address };
     } finally {
       child.kill('SIGKILL');
     }
+  }
+
+  const HEAVY = ['NativeModule tls', 'NativeModule _tls_wrap', 'NativeModule http2', 'NativeModule https'];
+
+  test('loads neither tls, http2 nor https before the handshake line, and serves mutual TLS right after it', async () => {
+    const { loaded, address } = await modulesAtHandshake(process.execPath);
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(loaded).toContain('NativeModule net');
+    expect(loaded).toContain('NativeModule crypto'); // the certificate in the line needs it
+    for (const heavy of HEAVY) expect(loaded).not.toContain(heavy);
   });
+
+  // The release executables embed Node 24, whose listen(port, host) looks even an IP literal up through node:dns
+  // and then compiles Node's IPv6 pattern (~9 ms); the provider binds through net.BoundSocket there instead.
+  test('on the embedded Node 24: the same, and the loopback socket is bound without node:dns', async () => {
+    const node24 = fetchRuntime('linux_amd64');
+    const { loaded, address } = await modulesAtHandshake(node24);
+    expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(loaded).toContain('NativeModule net');
+    expect(loaded).toContain('NativeModule crypto');
+    expect(loaded).not.toContain('NativeModule dns');
+    for (const heavy of HEAVY) expect(loaded).not.toContain(heavy);
+  }, 300_000);
 });

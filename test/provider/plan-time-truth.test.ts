@@ -1,7 +1,7 @@
 /**
  * Plan-time truth, in process: a mailbox managed by two resources with different values, an assignment or default
  * naming a policy that neither exists nor is planned, and an unknown tenant fail at plan. Each ProviderDriver is
- * one provider process, as each terraform command starts one. That the claims hold across the resources of one
+ * one provider process, as each terraform command starts one. That the checks hold across the resources of one
  * real `terraform plan`, and that terraform names the failing address, is checked once through terraform in
  * test/acceptance/plan-time-truth.test.ts.
  */

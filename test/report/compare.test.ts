@@ -4,7 +4,7 @@
  * The end-to-end run (real CLI, emulator, terraform) is in december-2026-report.test.ts.
  */
 import { compareReports, parseEarlierReport } from '../../src/report/compare';
-import type { MailboxReadiness, ReadinessReport, TenantReadiness } from '../../src/report/model';
+import type { MailboxReadiness, ReadinessReport, TenantReadiness } from '../../src/report/report-model';
 import type { Verdict } from '../../src/exchange/readiness';
 
 function mailbox(upn: string, verdict: Verdict, signIns?: number): MailboxReadiness {

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REMEDIES } from '../../src/exchange/remedies';
 import { DEMO_FLEET_FIXTURE } from '../../src/report/demo-fleet';
-import type { ReadinessReport } from '../../src/report/model';
+import type { ReadinessReport } from '../../src/report/report-model';
 import { CSV_COLUMNS } from '../../src/report/render-text';
 import { BIN, tempDir } from '../emulator/helpers';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';

@@ -1,6 +1,6 @@
 /** renderJsonChunks: the JSON report in pieces, joined exactly as `JSON.stringify(report, null, 2)` writes it. */
 import { renderJsonChunks } from '../../src/report/render-json';
-import type { ReadinessReport } from '../../src/report/model';
+import type { ReadinessReport } from '../../src/report/report-model';
 
 const report = (tenants: unknown[]): ReadinessReport =>
   ({

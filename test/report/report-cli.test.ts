@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import type { MailboxReadiness, ReadinessReport, TenantReadiness } from '../../src/report/model';
+import type { MailboxReadiness, ReadinessReport, TenantReadiness } from '../../src/report/report-model';
 import { BIN, tempDir } from '../emulator/helpers';
 import { validateJsonSchema } from '../support/json-schema';
 import { READINESS_FLEET_FIXTURE } from '../support/readiness-fleet';

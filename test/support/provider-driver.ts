@@ -2,7 +2,7 @@
  * Drives the exoform provider in this process the way Terraform does, with plain JS values: the real provider
  * behind the real gRPC server (startInProcessProvider), so no terraform and no provider process start. For the
  * checks that are about the provider and not about Terraform: configuration and validation, import-ID parsing,
- * state upgrades, plan-time claims and prefetch order.
+ * state upgrades, plan-time conflicts and prefetch order.
  *
  * What Terraform adds around the calls is done here too, so a test cannot pass on a request Terraform never sends:
  * configurations are completed with null for every attribute not given (an unknown attribute name throws), the

@@ -33,7 +33,7 @@ import {
   unknownTenantError,
 } from '../errors';
 import { isTransientExceptionName } from '../retry';
-import { scrubSecrets } from '../rest/logging';
+import { scrubSecrets } from '../rest/rest-logging';
 import { MINIMUM_MODULE_VERSION, type PowerShellErrorInfo } from './session-script';
 
 export type AuthenticationKind = 'access-token' | 'certificate' | 'managed-identity' | 'delegated';

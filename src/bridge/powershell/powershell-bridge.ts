@@ -18,9 +18,9 @@ import { systemClock, type Clock } from '../clock';
 import { InvalidInputError } from '../errors';
 import { createBridgeRetryPolicy, type RetryPolicy, type RetryPolicyOptions } from '../retry';
 import { prepareCall } from '../rest/cmdlet-call';
-import { parametersForLog, type BridgeLogger } from '../rest/logging';
+import { parametersForLog, type BridgeLogger } from '../rest/rest-logging';
 import type { PowerShellConnection } from './connection';
-import { allocateSessionId, PowerShellSession, type SessionTimeouts } from './session';
+import { allocateSessionId, PowerShellSession, type SessionTimeouts } from './powershell-session';
 import { SessionPool } from './session-pool';
 import { startNodePowerShell, type ShellStarter } from './shell';
 

@@ -10,7 +10,7 @@
 
 import { CancelledError } from '../errors';
 import { positiveInteger } from '../validate';
-import type { PowerShellSession } from './session';
+import type { PowerShellSession } from './powershell-session';
 
 export class SessionPool {
   private readonly idle: PowerShellSession[] = [];

@@ -23,7 +23,7 @@ import { readFileSync } from 'node:fs';
 import { AuthenticationError, CancelledError, ConfigurationError, unknownTenantRemedy } from '../errors';
 import { validateOrganization, isGuid } from './endpoint';
 import { HttpClient, transportFor } from './http-client';
-import { scrubSecrets } from './logging';
+import { scrubSecrets } from './rest-logging';
 import { DEFAULT_AUTHORITY_HOST, EXCHANGE_SCOPE, type TokenProvider, type TokenRequestOptions } from './token-provider';
 
 export const CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

@@ -5,7 +5,7 @@
 
 import type { Configuration } from '@azure/msal-node';
 import { AuthenticationError, ExchangeError, TransientError, unknownTenantError } from '../errors';
-import { scrubSecrets } from './logging';
+import { scrubSecrets } from './rest-logging';
 
 /** The part of MSAL's ConfidentialClientApplication the providers use. */
 export interface ConfidentialClient {

@@ -255,7 +255,7 @@ function unknownTenantEvidence(response: ErrorResponse, detail: ServiceErrorDeta
   return undefined;
 }
 
-/** Words that show a 403 is about permissions; without them the provider does not claim a role problem. */
+/** Words that show a 403 is about permissions; without them the provider does not blame a missing role. */
 const PERMISSION_EVIDENCE =
   /not authori[sz]ed|access (is )?denied|permission|role|UnauthorizedAccess|insufficient privileges/i;
 

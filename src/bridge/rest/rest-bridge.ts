@@ -40,7 +40,7 @@ import { isSameCloudHost, toPublicPort } from './hosts';
 import { HttpClient } from './http-client';
 import { parseBatchResponse, type BatchItemResponse } from './batch';
 import { prepareCall, type PreparedCall } from './cmdlet-call';
-import { parametersForLog, type BridgeLogger } from './logging';
+import { parametersForLog, type BridgeLogger } from './rest-logging';
 import { errorFromAdminApiErrors, errorFromResponse } from './response-errors';
 import { pageWarnings, parseResultPage, tryParseJson, type ResultPage } from './response-page';
 import type { TokenProvider } from './token-provider';

@@ -6,10 +6,10 @@
  * the same conversion rules and the same error texts. Strings are passed on byte-exact.
  */
 import type { JsonValue, Row } from '../../bridge/bridge';
-import { wireErrors } from '../errors';
+import { wireErrors } from '../wire-errors';
 import { CATALOG_PARAMETERS, type CatalogCmdlet } from './catalog-parameters';
 import type { Tenant } from '../tenant-store';
-import { describeValue, isPlainObject } from '../validate';
+import { describeValue, isPlainObject } from '../problems';
 
 export type ParameterType =
   /** [bool]: JSON true/false, or a number (PowerShell accepts 1 and 0). */

@@ -4,10 +4,10 @@
  * and data a pipeline can assert on (for example "only the printers' policy allows Basic SMTP").
  */
 import type { Schema } from '../../protocol/schema';
-import { listAuthenticationPolicies, refersToPolicy } from '../../exchange/authentication-policy';
-import { readDefaultAuthenticationPolicy } from '../../exchange/organization-config';
-import { listUsersWithAuthenticationPolicy } from '../../exchange/user';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { listAuthenticationPolicies, refersToPolicy } from '../../exchange/authentication-policy-operations';
+import { readDefaultAuthenticationPolicy } from '../../exchange/organization-config-operations';
+import { listUsersWithAuthenticationPolicy } from '../../exchange/user-operations';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import type { DataSourceDefinition } from '../framework/resource';
 import { SWITCH_ATTRIBUTES } from '../resources/authentication-policy';
 

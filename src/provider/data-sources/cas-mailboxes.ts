@@ -5,8 +5,8 @@
  */
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { SETTING_WORDS, effectiveSmtpAuthEnabled, settingWord } from '../../exchange/cas-mailbox';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { SETTING_WORDS, effectiveSmtpAuthEnabled, settingWord } from '../../exchange/cas-mailbox-operations';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import type { DataSourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString } from '../framework/values';
 

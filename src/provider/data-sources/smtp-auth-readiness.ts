@@ -18,9 +18,9 @@
  */
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
-import { listAuthenticationPolicies } from '../../exchange/authentication-policy';
-import { settingWord } from '../../exchange/cas-mailbox';
-import { readDefaultAuthenticationPolicy } from '../../exchange/organization-config';
+import { listAuthenticationPolicies } from '../../exchange/authentication-policy-operations';
+import { settingWord } from '../../exchange/cas-mailbox-operations';
+import { readDefaultAuthenticationPolicy } from '../../exchange/organization-config-operations';
 import {
   VERDICTS,
   applicablePolicy,
@@ -28,11 +28,11 @@ import {
   tenantVerdict,
   type Verdict,
 } from '../../exchange/readiness';
-import { listUsers, type DirectoryUser } from '../../exchange/user';
+import { listUsers, type DirectoryUser } from '../../exchange/user-operations';
 import type { ExchangeSession } from '../../exchange/session';
-import { readTransportConfig } from '../../exchange/transport-config';
+import { readTransportConfig } from '../../exchange/transport-config-operations';
 import { describeUnknownProperty, scanRows, type UnknownProperty } from '../../exchange/watched-properties';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import type { DataSourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString } from '../framework/values';
 import type { TenantEvidence } from '../../graph/tenant-evidence';

@@ -14,12 +14,12 @@ import {
   findAuthenticationPolicy,
   refersToPolicy,
   type AuthenticationPolicy,
-} from '../../exchange/authentication-policy';
-import { identityProblem } from '../../exchange/cas-mailbox';
+} from '../../exchange/authentication-policy-operations';
+import { identityProblem } from '../../exchange/cas-mailbox-operations';
 import { confirmWrite } from '../../exchange/confirm';
 import type { ExchangeSession } from '../../exchange/session';
-import { findUsers, setUser, type DirectoryUser } from '../../exchange/user';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { findUsers, setUser, type DirectoryUser } from '../../exchange/user-operations';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedUserDetachment } from './authentication-policy';
@@ -30,8 +30,8 @@ import {
   emptyPolicyDiagnostics,
   policyInState,
   policyNotFound,
-} from '../policy-reference';
-import { hasVanished, noteVanished, vanishedWarning } from './vanished';
+} from '../shared/policy-reference';
+import { hasVanished, noteVanished, vanishedWarning } from '../shared/vanished';
 
 export const authenticationPolicyAssignmentSchema: Schema = {
   version: 0,

@@ -10,7 +10,7 @@
  *   the org default, at plan time and again at apply time, unless `detach_on_destroy = true`, which clears those
  *   first. What Remove-AuthenticationPolicy does to a policy in use is undocumented, so exoform never finds out.
  */
-import { notePlannedPolicy } from '../policy-reference';
+import { notePlannedPolicy } from '../shared/policy-reference';
 import { confirmWrite } from '../../exchange/confirm';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { AttributeSchema, Schema } from '../../protocol/schema';
@@ -26,11 +26,14 @@ import {
   type AuthenticationPolicy,
   type BasicAuthSwitch,
   type BasicAuthSwitches,
-} from '../../exchange/authentication-policy';
-import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
+} from '../../exchange/authentication-policy-operations';
+import {
+  readDefaultAuthenticationPolicy,
+  setDefaultAuthenticationPolicy,
+} from '../../exchange/organization-config-operations';
 import type { ExchangeSession } from '../../exchange/session';
-import { listUsersWithAuthenticationPolicy, setUser, type DirectoryUser } from '../../exchange/user';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { listUsersWithAuthenticationPolicy, setUser, type DirectoryUser } from '../../exchange/user-operations';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { isKnown, readBool, readString, type CtyValue, type ObjectValue } from '../framework/values';
 

@@ -11,11 +11,14 @@ import {
   findAuthenticationPolicy,
   refersToPolicy,
   type AuthenticationPolicy,
-} from '../../exchange/authentication-policy';
+} from '../../exchange/authentication-policy-operations';
 import { confirmWrite } from '../../exchange/confirm';
-import { readDefaultAuthenticationPolicy, setDefaultAuthenticationPolicy } from '../../exchange/organization-config';
+import {
+  readDefaultAuthenticationPolicy,
+  setDefaultAuthenticationPolicy,
+} from '../../exchange/organization-config-operations';
 import type { ExchangeSession } from '../../exchange/session';
-import { assertImportTenant, exchangeSession, type ExchangeClient } from '../exchange-client';
+import { assertImportTenant, exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, readString, valuesEqual, type ObjectValue } from '../framework/values';
 import { notePlannedDefaultDetachment } from './authentication-policy';
@@ -26,8 +29,8 @@ import {
   emptyPolicyDiagnostics,
   policyInState,
   policyNotFound,
-} from '../policy-reference';
-import { noteVanished, vanishedWarning } from './vanished';
+} from '../shared/policy-reference';
+import { noteVanished, vanishedWarning } from '../shared/vanished';
 
 export const defaultAuthenticationPolicySchema: Schema = {
   version: 0,

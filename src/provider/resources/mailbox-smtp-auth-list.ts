@@ -13,7 +13,7 @@
  * beyond what is out of line: `out_of_sync` (listed mailboxes whose setting differs) and `stray_mailboxes`. A
  * no-op plan costs one bulk read in refresh; planning reads nothing; applying reads nothing unless `exclusive`.
  */
-import { claimMailbox } from '../mailbox-claims';
+import { notePlannedMailboxValue } from '../shared/planned-mailbox-values';
 import { randomUUID } from 'node:crypto';
 import type { ExchangeError } from '../../bridge/errors';
 import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
@@ -26,7 +26,7 @@ import {
   settingWord,
   type CasMailbox,
   type SmtpAuthOverride,
-} from '../../exchange/cas-mailbox';
+} from '../../exchange/cas-mailbox-operations';
 import {
   confirmSmtpAuthWrites,
   identityForms,
@@ -34,7 +34,7 @@ import {
   type SmtpAuthChange,
 } from '../../exchange/mailbox-directory';
 import type { ExchangeSession } from '../../exchange/session';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import {
   DiagnosticError,
   PartialResultError,
@@ -518,7 +518,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const identities = identitiesOf(planned.identities);
     if (client && isKnown(planned.smtp_client_authentication_disabled)) {
       const owner = `list:${typeof planned.id === 'string' && isKnown(planned.id) ? planned.id : [...identities].sort().join('\n')}`;
-      claimMailbox(
+      notePlannedMailboxValue(
         client,
         identities,
         listSetting(planned),

@@ -6,8 +6,8 @@
  * setting ($null). Destroy returns the mailbox to inherit. Reads and plans are served from the provider's
  * per-process mailbox snapshot, so a thousand of these cost a handful of calls, not a thousand.
  */
-import { claimMailbox } from '../mailbox-claims';
-import { REMOVE_BLOCK, hasVanished, noteVanished, vanishedWarning } from './vanished';
+import { notePlannedMailboxValue } from '../shared/planned-mailbox-values';
+import { REMOVE_BLOCK, hasVanished, noteVanished, vanishedWarning } from '../shared/vanished';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import {
@@ -15,9 +15,9 @@ import {
   identityProblem,
   type CasMailbox,
   type SmtpAuthOverride,
-} from '../../exchange/cas-mailbox';
+} from '../../exchange/cas-mailbox-operations';
 import type { ExchangeSession } from '../../exchange/session';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readBool, readString, type ObjectValue } from '../framework/values';
 
@@ -178,7 +178,7 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
         planned.identity,
         ...(typeof planned.guid === 'string' && isKnown(planned.guid) ? [planned.guid] : []),
       ];
-      claimMailbox(
+      notePlannedMailboxValue(
         client,
         keys,
         (wanted ?? null) as boolean | null,

@@ -8,8 +8,12 @@
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { confirmWrite } from '../../exchange/confirm';
-import { readTransportConfig, setTransportConfig, type TransportConfigSettings } from '../../exchange/transport-config';
-import { assertImportTenant, exchangeSession, type ExchangeClient } from '../exchange-client';
+import {
+  readTransportConfig,
+  setTransportConfig,
+  type TransportConfigSettings,
+} from '../../exchange/transport-config-operations';
+import { assertImportTenant, exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import { DiagnosticError, type OperationContext, type ResourceDefinition } from '../framework/resource';
 import { Unknown, isKnown, readBool, valuesEqual, type CtyValue, type ObjectValue } from '../framework/values';
 

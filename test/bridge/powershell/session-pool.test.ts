@@ -1,6 +1,6 @@
 /** The session pool's rules, with fake sessions: bound, one start at a time, replacement, close, cancellation. */
 import { CancelledError } from '../../../src/bridge/errors';
-import type { PowerShellSession } from '../../../src/bridge/powershell/session';
+import type { PowerShellSession } from '../../../src/bridge/powershell/powershell-session';
 import { SessionPool } from '../../../src/bridge/powershell/session-pool';
 
 class FakeSession {

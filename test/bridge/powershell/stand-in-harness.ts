@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator';
-import { createPowerShellBridge, type PowerShellBridge } from '../../../src/bridge/powershell';
+import { createPowerShellBridge, type PowerShellBridge } from '../../../src/bridge/powershell/powershell-exports';
 import type { PowerShellBridgeSettings } from '../../../src/bridge/powershell/connection';
 import type { PowerShellBridgeRuntimeOptions } from '../../../src/bridge/powershell/create-powershell-bridge';
-import type { LogFields, LogLevel } from '../../../src/bridge/rest/logging';
+import type { LogFields, LogLevel } from '../../../src/bridge/rest/rest-logging';
 import { EmulatorInspector } from '../../support/emulator';
 
 export const ORG = 'contoso.onmicrosoft.com';

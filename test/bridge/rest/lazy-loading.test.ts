@@ -21,7 +21,7 @@ for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) d
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRestBridge, loadCertificate } from '../../../src/bridge/rest';
+import { createRestBridge, loadCertificate } from '../../../src/bridge/rest/rest-exports';
 import { createMsalClient } from '../../../src/bridge/rest/msal-client';
 import { ExchangeTestServer, ok, script } from '../helpers/exchange-test-server';
 

@@ -12,7 +12,7 @@ import {
 } from '../../../src/bridge/errors';
 import type { RetryEvent } from '../../../src/bridge/retry';
 import { adminApiPath } from '../../../src/bridge/rest/endpoint';
-import type { LogFields, LogLevel } from '../../../src/bridge/rest/logging';
+import type { LogFields, LogLevel } from '../../../src/bridge/rest/rest-logging';
 import { RestBridge, type RestBridgeOptions } from '../../../src/bridge/rest/rest-bridge';
 import {
   StaticTokenProvider,

@@ -10,13 +10,13 @@ import {
   ThrottledError,
   UnreachableError,
 } from '../../../src/bridge/errors';
-import type { LogFields, LogLevel } from '../../../src/bridge/rest/logging';
+import type { LogFields, LogLevel } from '../../../src/bridge/rest/rest-logging';
 import { HttpClient, type HttpPost } from '../../../src/bridge/rest/http-client';
 import { defaultTimeoutMs, RestBridge } from '../../../src/bridge/rest/rest-bridge';
 import { StaticTokenProvider } from '../../../src/bridge/rest/token-provider';
 import { startEmulator, type RunningEmulator } from '../../../src/emulator';
 import { CONCURRENCY_SENTENCE } from '../../../src/emulator/answer-forms';
-import { userFromRow } from '../../../src/exchange/user';
+import { userFromRow } from '../../../src/exchange/user-operations';
 import { ExchangeTestServer } from '../helpers/exchange-test-server';
 
 const ORG = 'contoso.onmicrosoft.com';
@@ -108,7 +108,7 @@ describe('forbidden / unknown cmdlet (403 with an empty or NUL-padded body, reas
     '2000003;reason="The cmdlet Get-Widget is not available in this session";error_category="invalid_request"';
 
   it.each(['empty-body', 'nul-body'] as const)(
-    '%s: shows x-ms-diagnostics and request-id, claims no role problem, is not retried',
+    '%s: shows x-ms-diagnostics and request-id, blames no missing role, is not retried',
     async (form) => {
       await start();
       emulator.control.addFault({ cmdlet: 'Get-TransportConfig', status: 403, form, diagnostics });

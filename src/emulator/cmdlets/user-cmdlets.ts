@@ -9,13 +9,13 @@
  * assigned policy by name (how Exchange prints a link to a configuration object); the filter accepts the DN
  * Microsoft's examples use, the name or the GUID.
  */
-import { wireErrors } from '../errors';
+import { wireErrors } from '../wire-errors';
 import { EMULATED_FOREST, RecipientRecord } from '../model';
 import { parseAuthenticationPolicyFilter } from '../opath';
 import { findPolicy } from '../policies';
 import { resolveRecipient } from '../recipients';
 import type { RecipientPatch, Tenant } from '../tenant-store';
-import { limitResults, notModifiedWarning, requireOneRecipient } from './cas-mailbox';
+import { limitResults, notModifiedWarning, requireOneRecipient } from './cas-mailbox-cmdlets';
 import { CmdletDefinition, eagerRows, lazyPropertyRows, type PropertyGetters } from './registry';
 
 /** A Get-User row, property by property (a `$select` page renders only the selected ones: lazyPropertyRows). */

@@ -18,7 +18,7 @@
  * `?$select=` (invoke.ts). Only SmtpClientAuthenticationDisabled is stateful; the rest are plausible fixed values.
  */
 import type { JsonValue } from '../../bridge/bridge';
-import { wireErrors } from '../errors';
+import { wireErrors } from '../wire-errors';
 import { EMULATED_FOREST, EMULATED_SERVER, RecipientRecord, isMailbox } from '../model';
 import { normalizeGuid } from '../ids';
 import { parseEqualityDisjunction } from '../opath';

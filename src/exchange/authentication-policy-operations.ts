@@ -10,7 +10,7 @@
 import type { JsonValue, Row } from '../bridge/bridge';
 import { systemClock, type Clock } from '../bridge/clock';
 import { ExchangeError, InvalidInputError, NotFoundError, ServiceBugError, TransientError } from '../bridge/errors';
-import { identityProblem } from './cas-mailbox';
+import { identityProblem } from './cas-mailbox-operations';
 import { booleanOf, property, text } from './row';
 import { invoke, type ExchangeSession } from './session';
 

@@ -3,7 +3,7 @@
  * format is rendered from. docs/report.md describes each field; docs/report.schema.json is its JSON Schema. A change
  * that removes or renames a field, or changes a meaning, raises schemaVersion.
  */
-import type { SettingWord } from '../exchange/cas-mailbox';
+import type { SettingWord } from '../exchange/cas-mailbox-operations';
 import type { DecidedBy, SecurityDefaultsState, Verdict } from '../exchange/readiness';
 import type { UnknownProperty } from '../exchange/watched-properties';
 import type { Remedy, RemedyId } from '../exchange/remedies';

@@ -24,4 +24,4 @@ export {
 } from './session-script';
 export { errorFromPowerShell, needsReconnect, type AuthenticationKind } from './error-mapping';
 export { startNodePowerShell, type ShellProcess, type ShellStarter, type ShellStartOptions } from './shell';
-export type { SessionTimeouts } from './session';
+export type { SessionTimeouts } from './powershell-session';

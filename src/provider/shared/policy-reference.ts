@@ -2,12 +2,12 @@
  * What the resources that point at an authentication policy share: the user assignment and the organization default
  * both name a policy in `authentication_policy` and read back a reference to one.
  */
-import { errorDiagnostic, type Diagnostic } from '../protocol/diagnostics';
-import { findAuthenticationPolicy, refersToPolicy } from '../exchange/authentication-policy';
-import type { ExchangeSession } from '../exchange/session';
-import { DiagnosticError } from './framework/resource';
-import { isKnown, type CtyValue, type ObjectValue } from './framework/values';
-import { hasVanished } from './resources/vanished';
+import { errorDiagnostic, type Diagnostic } from '../../protocol/diagnostics';
+import { findAuthenticationPolicy, refersToPolicy } from '../../exchange/authentication-policy-operations';
+import type { ExchangeSession } from '../../exchange/session';
+import { DiagnosticError } from '../framework/resource';
+import { isKnown, type CtyValue, type ObjectValue } from '../framework/values';
+import { hasVanished } from './vanished';
 
 /**
  * How a policy reference (what Get-User or Get-OrganizationConfig report) reads in state: the configured spelling

@@ -6,7 +6,7 @@
  */
 import type { JsonValue, Row } from '../bridge/bridge';
 import { InvalidInputError, NotFoundError } from '../bridge/errors';
-import { identityProblem } from './cas-mailbox';
+import { identityProblem } from './cas-mailbox-operations';
 import { property, text } from './row';
 import { invoke, type ExchangeSession } from './session';
 

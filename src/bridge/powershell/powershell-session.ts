@@ -12,8 +12,8 @@
 
 import type { CmdletParameters, CmdletResult } from '../bridge';
 import { CancelledError, ExchangeError, ServiceBugError, TransientError } from '../errors';
-import type { BridgeLogger } from '../rest/logging';
-import { scrubSecrets } from '../rest/logging';
+import type { BridgeLogger } from '../rest/rest-logging';
+import { scrubSecrets } from '../rest/rest-logging';
 import { errorFromPowerShell, needsReconnect, startFailure, type AuthenticationKind } from './error-mapping';
 import {
   bootstrapScript,

@@ -1,34 +1,34 @@
 /**
  * Plan-time truth for mailboxes managed twice: a mailbox named by two resources with different SMTP AUTH values would
  * flip on every apply. Terraform plans every resource of a configuration in one provider process, so each plan of a
- * mailbox resource or list registers its claims here (per configured client, i.e. per tenant and provider block) and
- * a conflicting claim fails the plan.
+ * mailbox resource or list notes its planned values here (per configured client, i.e. per tenant and provider block)
+ * and a conflicting planned value fails the plan.
  *
  * Limits, by design of the protocol: a provider is never told a resource's address, so the error names the other
- * claimant by type and identity (Terraform adds the address of the resource whose plan failed); identities are
+ * resource by type and identity (Terraform adds the address of the resource whose plan failed); identities are
  * compared as written, case-insensitively, plus the GUID a single mailbox resolved to (an alias and an address of the
  * same mailbox in two lists are not matched); two provider blocks (aliases) for the same tenant do not see each
- * other's claims; a value unknown at plan claims nothing.
+ * other's planned values; a value unknown at plan is not noted.
  */
-import { errorDiagnostic } from '../protocol/diagnostics';
-import { DiagnosticError } from './framework/resource';
+import { errorDiagnostic } from '../../protocol/diagnostics';
+import { DiagnosticError } from '../framework/resource';
 
-interface Claim {
+interface PlannedValue {
   readonly value: boolean | null;
-  /** How the error names the claimant, e.g. `an exchangeonline_mailbox_smtp_auth_list (as "sean@contoso.com")`. */
+  /** How the error names the resource that planned the value, e.g. `an exchangeonline_mailbox_smtp_auth_list (as "sean@contoso.com")`. */
   readonly by: string;
-  /** The claimant's own key, so a resource planned again does not conflict with itself. */
+  /** The planning resource's own key, so a resource planned again does not conflict with itself. */
   readonly owner: string;
 }
 
 /**
- * Per client: the claims by mailbox key. Until a second claimant plans, there is nothing to compare with, so the
+ * Per client: the planned values by mailbox key. Until a second resource plans, there is nothing to compare with, so the
  * first one's keys are only kept (a plan of one 60,000-member list indexes nothing); they are indexed when another
- * claimant comes.
+ * resource plans.
  */
 interface Registry {
-  first?: { keys: readonly string[]; claim: Claim };
-  index?: Map<string, Claim>;
+  first?: { keys: readonly string[]; planned: PlannedValue };
+  index?: Map<string, PlannedValue>;
 }
 
 const registries = new WeakMap<object, Registry>();
@@ -41,9 +41,9 @@ function settingText(value: boolean | null): string {
 
 /**
  * Registers that `owner` wants `value` for the mailbox named by each of `keys` (identity as written, GUID...).
- * Throws a DiagnosticError when another claimant wants a different value for any of them.
+ * Throws a DiagnosticError when another resource wants a different value for any of them.
  */
-export function claimMailbox(
+export function notePlannedMailboxValue(
   client: object,
   keys: readonly string[],
   value: boolean | null,
@@ -52,14 +52,14 @@ export function claimMailbox(
 ): void {
   let registry = registries.get(client);
   if (!registry) registries.set(client, (registry = {}));
-  const claim: Claim = { value, by, owner }; // one record for all the keys
+  const planned: PlannedValue = { value, by, owner }; // one record for all the keys
   if (!registry.index) {
-    if (!registry.first || registry.first.claim.owner === owner) {
-      registry.first = { keys, claim };
+    if (!registry.first || registry.first.planned.owner === owner) {
+      registry.first = { keys, planned };
       return;
     }
     registry.index = new Map();
-    for (const key of registry.first.keys) registry.index.set(normalize(key), registry.first.claim);
+    for (const key of registry.first.keys) registry.index.set(normalize(key), registry.first.planned);
     registry.first = undefined;
   }
   for (const key of keys) {
@@ -75,5 +75,5 @@ export function claimMailbox(
       );
     }
   }
-  for (const key of keys) registry.index.set(normalize(key), claim);
+  for (const key of keys) registry.index.set(normalize(key), planned);
 }

@@ -3,8 +3,8 @@
  * without managing them.
  */
 import type { Schema } from '../../protocol/schema';
-import { readTransportConfig } from '../../exchange/transport-config';
-import { exchangeSession, type ExchangeClient } from '../exchange-client';
+import { readTransportConfig } from '../../exchange/transport-config-operations';
+import { exchangeSession, type ExchangeClient } from '../shared/exchange-client';
 import type { DataSourceDefinition } from '../framework/resource';
 import { legacyEndpointFor, transportConfigSchema } from '../resources/transport-config';
 

@@ -1,7 +1,7 @@
 /**
  * The `exoform` command line. Subcommands are registered in COMMANDS; adding one is one import and one line.
  *
- * Entry points: bin/exoform.js (installed package or fresh clone), or `tsx src/cli/main.ts <command>`.
+ * Entry points: bin/exoform.js (installed package or fresh clone), or `tsx src/cli/cli.ts <command>`.
  */
 import { doctorCommand } from './doctor';
 import { emulatorCommand } from './emulator-command';

@@ -21,5 +21,5 @@ export {
 } from './token-provider';
 export { loadCertificate, type LoadedCertificate } from './client-certificate';
 export type { ConfidentialClient, ConfidentialClientFactory } from './msal-client';
-export type { BridgeLogger, LogFields, LogLevel } from './logging';
+export type { BridgeLogger, LogFields, LogLevel } from './rest-logging';
 export { DEFAULT_ENDPOINT, isLoopbackHost, parseEndpoint, validateOrganization } from './endpoint';

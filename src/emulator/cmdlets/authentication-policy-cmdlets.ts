@@ -11,11 +11,11 @@
  * (the users' AuthenticationPolicy and the org's DefaultAuthenticationPolicy become null). See FIDELITY.md.
  */
 import type { Row } from '../../bridge/bridge';
-import { wireErrors } from '../errors';
+import { wireErrors } from '../wire-errors';
 import { AuthenticationPolicyRecord, BASIC_AUTH_SWITCHES, BasicAuthSwitch, EMULATED_FOREST } from '../model';
 import { findPolicy, newPolicyRecord } from '../policies';
 import { exchangeTimestamp, type Tenant } from '../tenant-store';
-import { notModifiedWarning } from './cas-mailbox';
+import { notModifiedWarning } from './cas-mailbox-cmdlets';
 import { BoundParameters, CmdletDefinition, ParameterSpec, eagerRows } from './registry';
 
 export const MAX_POLICY_NAME_LENGTH = 64;

@@ -12,12 +12,12 @@ import {
   policyNameProblem,
   refersToPolicy,
   setAuthenticationPolicy,
-} from '../../src/exchange/authentication-policy';
+} from '../../src/exchange/authentication-policy-operations';
 import {
   readDefaultAuthenticationPolicy,
   setDefaultAuthenticationPolicy,
-} from '../../src/exchange/organization-config';
-import { findUsers, listUsersWithAuthenticationPolicy, opathString, setUser } from '../../src/exchange/user';
+} from '../../src/exchange/organization-config-operations';
+import { findUsers, listUsersWithAuthenticationPolicy, opathString, setUser } from '../../src/exchange/user-operations';
 import { FakeClock } from '../bridge/helpers/fake-clock';
 
 interface Call {

@@ -2,12 +2,12 @@
  * What the provider hands every resource and data source once it is configured, and the helpers they share. Its own
  * module so that resources need not import provider.ts, which imports every resource.
  */
-import type { ExchangeBridge } from '../bridge/bridge';
-import type { MailboxDirectory } from '../exchange/mailbox-directory';
-import type { ExchangeSession } from '../exchange/session';
-import type { GraphSettings } from '../graph/graph-auth';
-import { errorDiagnostic } from '../protocol/diagnostics';
-import { DiagnosticError } from './framework/resource';
+import type { ExchangeBridge } from '../../bridge/bridge';
+import type { MailboxDirectory } from '../../exchange/mailbox-directory';
+import type { ExchangeSession } from '../../exchange/session';
+import type { GraphSettings } from '../../graph/graph-auth';
+import { errorDiagnostic } from '../../protocol/diagnostics';
+import { DiagnosticError } from '../framework/resource';
 
 /** What every resource receives once the provider is configured. */
 export interface ExchangeClient {

@@ -7,13 +7,13 @@
  * the catalog's Set-OrganizationConfig has no -Force either.
  */
 import type { Row } from '../../bridge/bridge';
-import { wireErrors } from '../errors';
+import { wireErrors } from '../wire-errors';
 import { deterministicGuid } from '../ids';
 import { EMULATED_FOREST, EMULATED_FOREST_DN } from '../model';
 import { findPolicy } from '../policies';
 import { SEED_TIMESTAMP } from '../seed';
 import type { Tenant } from '../tenant-store';
-import { notModifiedWarning } from './cas-mailbox';
+import { notModifiedWarning } from './cas-mailbox-cmdlets';
 import { CmdletDefinition, eagerRows } from './registry';
 
 /** The org's display name: "Contoso" for contoso.onmicrosoft.com. */
