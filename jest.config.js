@@ -1,5 +1,6 @@
 /**
- * Three test tiers as Jest projects (`npm run test:unit`, `test:acceptance`, `test:packaging`):
+ * Three test tiers as Jest projects (`npm run test:unit`, `test:acceptance`, `test:packaging`; `npm test` runs all
+ * three in one invocation, so one globalSetup serves them and no worker idles between tiers):
  *   unit        in-process, over local HTTP, or with short-lived child processes of node: no terraform, no cdktf,
  *               no packaging. The inner loop; it has no globalSetup.
  *   acceptance  the real terraform and cdktf, the packaged provider executable (globalSetup packages it once), a
@@ -53,6 +54,7 @@ const shared = {
 
 module.exports = {
   testTimeout: 120000,
+  testSequencer: '<rootDir>/test/sequencer.js', // longest files first (`npm test` runs the tiers in one invocation)
   projects: [
     {
       ...shared,
@@ -65,12 +67,14 @@ module.exports = {
       displayName: 'acceptance',
       testMatch: ACCEPTANCE.map(glob),
       globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
     {
       ...shared,
       displayName: 'packaging',
       testMatch: PACKAGING.map(glob),
       globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
   ],
 };

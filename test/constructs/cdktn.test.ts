@@ -7,10 +7,9 @@
  * (`node-<platform>-<arch>`, the package that ships the node binary itself; the `node` package only wraps it with an
  * install script) next to cdktn-cli in node_modules/.cache/exoform-cdktn-tools. Nothing is downloaded at run time.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { FLAVOURS, buildConstructPackages } from '../../scripts/build-constructs';
+import { FLAVOURS } from '../../scripts/build-constructs';
 import { cliConfigPath } from '../../scripts/package';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
 import {
@@ -21,6 +20,7 @@ import {
   quickstartApp,
   run,
   ScratchApp,
+  sharedConstructPackages,
 } from '../support/scratch-app';
 
 const ROOT = join(__dirname, '..', '..');
@@ -42,11 +42,9 @@ describe('a fresh CDK Terrain app using the packed constructs', () => {
   let emulator: TestEmulator;
   let app: ScratchApp;
   let tools: { nodeBin: string; cdktn: string };
-  let buildDirectory: string;
 
   beforeAll(async () => {
-    buildDirectory = mkdtempSync(join(tmpdir(), 'exoform-constructs-build-'));
-    const tarballs = buildConstructPackages(buildDirectory);
+    const tarballs = await sharedConstructPackages(); // the run's one build (package.test.ts installs the same)
     tools = await cdktnTools();
     emulator = await startTestEmulator();
     app = new ScratchApp('exoform-cdktn-app-', {
@@ -60,11 +58,10 @@ describe('a fresh CDK Terrain app using the packed constructs', () => {
       }),
     });
     await app.install([tarballs.cdktn, 'cdktn@0.24.0', 'constructs@10.7.0']);
-  });
+  }, 300_000); // may wait for package.test.ts's worker building the packages
   afterAll(async () => {
     await emulator?.stop();
     app?.cleanup();
-    rmSync(buildDirectory, { recursive: true, force: true });
   });
 
   test('the tools are Node 22.19+ from the npm package and cdktn-cli 0.24', async () => {

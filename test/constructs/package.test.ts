@@ -4,10 +4,9 @@
  * with the real CLI and `terraform plan` of the synthesized stack against the emulator.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildConstructPackages, FLAVOURS } from '../../scripts/build-constructs';
+import { FLAVOURS } from '../../scripts/build-constructs';
 import { cliConfigPath } from '../../scripts/package';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
 import {
@@ -17,6 +16,7 @@ import {
   quickstartApp,
   run,
   ScratchApp,
+  sharedConstructPackages,
 } from '../support/scratch-app';
 
 const ROOT = join(__dirname, '..', '..');
@@ -24,13 +24,11 @@ const BIN = join(ROOT, 'node_modules', '.bin');
 const PACKAGE = FLAVOURS.cdktf.name;
 
 let tarballs: Record<'cdktf' | 'cdktn', string>;
-let buildDirectory: string;
 
-beforeAll(() => {
-  buildDirectory = mkdtempSync(join(tmpdir(), 'exoform-constructs-build-'));
-  tarballs = buildConstructPackages(buildDirectory);
-});
-afterAll(() => rmSync(buildDirectory, { recursive: true, force: true }));
+beforeAll(async () => {
+  // The run's one build of the packages (cdktn.test.ts installs the same tarballs).
+  tarballs = await sharedConstructPackages();
+}, 300_000);
 
 function tarballEntries(path: string): string[] {
   return execFileSync('tar', ['tzf', path], { encoding: 'utf8' }).trim().split('\n').sort();

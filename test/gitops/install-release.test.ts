@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROVIDER_VERSION, ROOT } from '../../scripts/package';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
-import { makeGpgKey, run, runRelease, serveFiles, type GpgKey, type ReleaseServer } from '../support/release';
+import { makeGpgKey, run, serveFiles, sharedRelease, type GpgKey, type ReleaseServer } from '../support/release';
 
 const VERSION = PROVIDER_VERSION;
 const PLATFORM = 'linux_amd64';
@@ -37,11 +37,12 @@ describe('examples/gitops tenant job installing a release', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'exoform-install-release-'));
-    key = makeGpgKey(join(work, 'publisher'), 'exoform publisher');
     otherKey = makeGpgKey(join(work, 'impostor'), 'someone else');
-    const release = join(work, 'site', DOWNLOAD);
-    mkdirSync(release, { recursive: true });
-    runRelease(['--gpg-key', key.fingerprint, '--out', release], key);
+    // The run's one `npm run release` (release.test.ts checks the same build), served read-only at its download path.
+    const release = await sharedRelease();
+    key = release.key;
+    mkdirSync(join(work, 'site', DOWNLOAD, '..'), { recursive: true });
+    symlinkSync(release.directory, join(work, 'site', DOWNLOAD));
     server = await serveFiles(join(work, 'site'), work);
     emulator = await startTestEmulator({ seed: FLEET_FIXTURE });
 

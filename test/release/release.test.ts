@@ -1,5 +1,6 @@
 /**
- * `npm run release` end to end, as a user meets it: the real command (signed with a throwaway GPG key made here),
+ * `npm run release` end to end, as a user meets it: the real command (signed with a throwaway GPG key, built once per
+ * run for this file and test/gitops/install-release.test.ts by test/support/release.ts),
  * the zips checked with `unzip`, SHA256SUMS with `sha256sum -c` and `gpg --verify`, then the real terraform
  * installing the provider from the zip unpacked into a filesystem mirror with NO node on PATH (init, plan, apply
  * against the emulator), and from the network-mirror layout served over HTTPS on loopback.
@@ -27,6 +28,7 @@ import { writeZip } from '../../scripts/release/zip';
 import { h1Hash } from '../../scripts/release';
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { sharedRelease } from '../support/release';
 
 const VERSION = PROVIDER_VERSION;
 const PLATFORM = 'linux_amd64';
@@ -66,44 +68,13 @@ describe('npm run release', () => {
   let gnupg: string;
   let fingerprint: string;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'exoform-release-'));
-    release = join(work, 'release');
-    gnupg = join(work, 'gnupg');
-    mkdirSync(gnupg, { mode: 0o700 });
-    const env = { ...process.env, GNUPGHOME: gnupg };
-    const generated = run(
-      'gpg',
-      [
-        '--batch',
-        '--passphrase',
-        '',
-        '--quick-generate-key',
-        'exoform release test <release-test@example.invalid>',
-        'ed25519',
-        'sign',
-        '1d',
-      ],
-      { env },
-    );
-    if (generated.status !== 0) throw new Error(`gpg key generation failed: ${generated.stderr}`);
-    fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(
-      run('gpg', ['--batch', '--with-colons', '--list-secret-keys'], { env }).stdout,
-    )![1];
-
-    const built = run(
-      process.execPath,
-      [
-        join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
-        join(ROOT, 'scripts/release.ts'),
-        '--gpg-key',
-        fingerprint,
-        '--out',
-        release,
-      ],
-      { cwd: ROOT, env },
-    );
-    if (built.status !== 0) throw new Error(`npm run release failed:\n${built.stderr}${built.stdout}`);
+    // The run's one `npm run release` (install-release.test.ts checks the same build); read-only here.
+    const shared = await sharedRelease();
+    release = shared.directory;
+    gnupg = shared.key.home;
+    fingerprint = shared.key.fingerprint;
   }, 300_000);
 
   afterAll(() => {

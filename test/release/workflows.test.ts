@@ -23,7 +23,7 @@ import { parse } from 'yaml';
 import { PROVIDER_VERSION, ROOT } from '../../scripts/package';
 import { NODE_END_OF_LIFE, RUNTIME_LINE, checkRuntimeSupported } from '../../scripts/release/node-runtime';
 import { checkReleaseVersion } from '../../scripts/release';
-import { makeGpgKey, run } from '../support/release';
+import { makeGpgKey, run, sharedRelease } from '../support/release';
 
 const WORKFLOWS = join(ROOT, '.github', 'workflows');
 const TAG = `v${PROVIDER_VERSION}`;
@@ -141,7 +141,10 @@ describe('GitHub workflows', () => {
     expect(() => checkReleaseVersion('1.0', undefined, '')).toThrow(/not a semantic version/);
   });
 
-  test('build-native.sh: linux_amd64 executables embed a supported Node (process.version), and smoke.sh passes with no node on PATH', () => {
+  test('build-native.sh: linux_amd64 executables embed a supported Node (process.version), and smoke.sh passes with no node on PATH', async () => {
+    // The run's release (test/support/release.ts) builds the same single executables into dist/sea-cache: wait for
+    // it rather than build them a second time at the same moment on a fresh clone.
+    await sharedRelease();
     const built = run(script('build-native.sh'), [native, TAG], { env: local });
     expect(built.stderr).not.toMatch(/error/i);
     expect(built.status).toBe(0);

@@ -1,7 +1,8 @@
 /**
  * A real `npm run release` for tests (scripts/release.ts in a child process, signed with a throwaway GPG key made
  * here) and a loopback HTTPS server that serves its files as a GitHub release would. The single executables are
- * cached by a hash of their inputs (dist/sea-cache), so only the first run after a source change builds them.
+ * cached by a hash of their inputs (dist/sea-cache), so only the first run after a source change builds them; the
+ * release itself is built once per run (sharedRelease).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { createServer, type Server } from 'node:https';
 import { join, normalize } from 'node:path';
 import { ROOT } from '../../scripts/package';
 import { createServerCertificate } from '../../src/protocol/server-certificate';
+import { sharedFixture } from './shared-fixture';
 
 export function run(
   command: string,
@@ -63,6 +65,19 @@ export function runRelease(args: string[], key?: GpgKey): void {
     { cwd: ROOT, env },
   );
   if (built.status !== 0) throw new Error(`npm run release failed:\n${built.stderr}${built.stdout}`);
+}
+
+/**
+ * One real `npm run release`, signed with a throwaway key, for every file of the run that checks a release
+ * (test/release/release.test.ts, test/gitops/install-release.test.ts). Read-only: copy before changing a file.
+ */
+export function sharedRelease(): Promise<{ directory: string; key: GpgKey }> {
+  return sharedFixture('release', (work) => {
+    const key = makeGpgKey(join(work, 'gnupg'), 'exoform publisher');
+    const directory = join(work, 'release');
+    runRelease(['--gpg-key', key.fingerprint, '--out', directory], key);
+    return { directory, key };
+  });
 }
 
 export interface ReleaseServer {

@@ -7,8 +7,18 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildConstructPackages, type ConstructsFlavour } from '../../scripts/build-constructs';
 import type { TestEmulator } from './emulator';
+import { sharedFixture } from './shared-fixture';
 import { TerraformWorkspace } from './terraform';
+
+/**
+ * The construct packages (`npm run constructs` into a directory of the run), built once for every file that installs
+ * them (test/constructs/package.test.ts, test/constructs/cdktn.test.ts): the tarball of each flavour. Read-only.
+ */
+export function sharedConstructPackages(): Promise<Record<ConstructsFlavour, string>> {
+  return sharedFixture('constructs', (directory) => buildConstructPackages(directory));
+}
 
 export interface RunOptions {
   cwd: string;
