@@ -19,16 +19,14 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { PROVIDER_VERSION, ROOT } from '../../scripts/package';
-import { createServerCertificate } from '../../src/protocol/server-certificate';
 import { writeZip } from '../../scripts/release/zip';
 import { h1Hash } from '../../scripts/release';
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
-import { sharedRelease } from '../support/release';
+import { serveFiles, sharedRelease } from '../support/release';
 
 const VERSION = PROVIDER_VERSION;
 const PLATFORM = 'linux_amd64';
@@ -302,34 +300,14 @@ data "exchangeonline_transport_config" "org" {}
     });
 
     test('from the network-mirror layout served over HTTPS: index.json, <version>.json, the zip, and its hashes in the lock file', async () => {
-      const certificate = createServerCertificate();
-      const certificateFile = join(work, 'mirror-cert.pem');
-      writeFileSync(certificateFile, certificate.certificatePem);
-      const requested: string[] = [];
       const mirrorRoot = join(release, 'mirror');
-      const overrides = new Map<string, string>();
       // A static file server and nothing more, as any web host would be.
-      const server: Server = createServer(
-        { key: certificate.privateKeyPem, cert: certificate.certificatePem },
-        (request, response) => {
-          const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'https://localhost').pathname));
-          requested.push(path);
-          try {
-            const body = overrides.get(path) ?? readFileSync(join(mirrorRoot, path));
-            response
-              .writeHead(200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/zip' })
-              .end(body);
-          } catch {
-            response.writeHead(404).end();
-          }
-        },
-      );
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const port = (server.address() as { port: number }).port;
+      const mirror = await serveFiles(mirrorRoot, work);
+      const { certificateFile, requested, overrides } = mirror;
       const config = join(work, 'network-mirror.tfrc');
       writeFileSync(
         config,
-        cliConfig(`network_mirror {\n    url     = "https://localhost:${port}/"\n    include = ["${SOURCE}"]\n  }`),
+        cliConfig(`network_mirror {\n    url     = "${mirror.url}/"\n    include = ["${SOURCE}"]\n  }`),
       );
       const tf = new TerraformWorkspace(
         { 'main.tf': main },
@@ -369,7 +347,7 @@ data "exchangeonline_transport_config" "org" {}
         }
       } finally {
         tf.cleanup();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await mirror.close();
       }
     });
 
