@@ -4,12 +4,11 @@
  * bad setting's diagnostic is checked in process in test/provider/provider-config.test.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { providerExecutable } from '../../scripts/package';
 import { REQUIRED_PROVIDERS, TerraformWorkspace } from '../support/terraform';
 import { bridgeUnderTest, DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { opensslPfx } from '../support/openssl-pfx';
 
 const RESOURCE = `resource "exchangeonline_transport_config" "org" {
   smtp_client_authentication_disabled = true
@@ -62,30 +61,7 @@ describe('certificate credentials through the packaged provider', () => {
   const password = 'pfx-pass "quoted" $(x)';
   beforeAll(async () => {
     emulator = await startTestEmulator();
-    const directory = mkdtempSync(join(tmpdir(), 'exoform-pfx-'));
-    const key = join(directory, 'key.pem');
-    const cert = join(directory, 'cert.pem');
-    pfxPath = join(directory, 'app.pfx');
-    const openssl = (args: string[]): void => {
-      const result = spawnSync('openssl', args, { encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
-    };
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=exoform-test',
-    ]);
-    openssl(['pkcs12', '-export', '-inkey', key, '-in', cert, '-out', pfxPath, '-passout', `pass:${password}`]);
+    pfxPath = opensslPfx(password).pfxPath;
   });
   afterAll(async () => {
     await emulator.stop();

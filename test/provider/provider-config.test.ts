@@ -4,11 +4,9 @@
  * runs in test/acceptance/provider-config.test.ts for what only it shows: a token kept out of plan output, logs and
  * state, and a PFX loaded by the packaged provider's side bundle.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { opensslPfx } from '../support/openssl-pfx';
 import { type Diagnosed, describeAll, ok, ProviderDriver, recordingLogger } from '../support/provider-driver';
 
 const RESOURCE = 'exchangeonline_transport_config';
@@ -119,30 +117,7 @@ describe('certificate credentials, in process', () => {
   const password = 'pfx-pass "quoted" $(x)';
   beforeAll(async () => {
     emulator = await startTestEmulator();
-    directory = mkdtempSync(join(tmpdir(), 'exoform-pfx-'));
-    const key = join(directory, 'key.pem');
-    const cert = join(directory, 'cert.pem');
-    pfxPath = join(directory, 'app.pfx');
-    const openssl = (args: string[]): void => {
-      const result = spawnSync('openssl', args, { encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(`openssl ${args[0]} failed: ${result.stderr}`);
-    };
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=exoform-test',
-    ]);
-    openssl(['pkcs12', '-export', '-inkey', key, '-in', cert, '-out', pfxPath, '-passout', `pass:${password}`]);
+    ({ directory, pfxPath } = opensslPfx(password));
   });
   afterAll(async () => {
     await emulator?.stop();
