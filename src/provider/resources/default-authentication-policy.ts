@@ -105,6 +105,7 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
         client && exchangeSession({ client, signal, warn }),
         planned.authentication_policy,
         'first',
+        warn,
       );
   },
 
