@@ -41,8 +41,9 @@ export const authenticationPolicyAssignmentSchema: Schema = {
       'Exchange applies a change within 24 hours; `revoke_refresh_tokens` brings that down to about 30 minutes. Destroying the resource removes the ' +
       "user's policy, so the organization default applies again. Import with any identity of the user. " +
       'A user, or a policy not managed in this configuration, deleted outside Terraform takes the assignment out of the state with one warning ' +
-      'naming it; a plan that still declares it warns and never fails, so `terraform destroy` keeps working, and applying fails for it: ' +
-      'remove the block, or replace it with a `removed` block.',
+      'naming it, and applying fails for it: remove the block, or replace it with a `removed` block. Meanwhile plans show it to be ' +
+      'created again (once an apply has stored the state without it, they fail as for a misspelled name), and `terraform destroy` ' +
+      'still destroys the rest.',
     attributes: {
       id: { type: 'string', computed: true, description: 'The user GUID.' },
       user: {

@@ -28,9 +28,9 @@ export const mailboxSmtpAuthSchema: Schema = {
       "One mailbox's SMTP AUTH setting, which wins over the organization's. Leave `smtp_client_authentication_disabled` unset to make the mailbox " +
       'follow the organization (`$null`). Destroying the resource returns the mailbox to that. Import with any identity of the mailbox. ' +
       'The mailbox GUID found at create pins it, so a changed address or user principal name is followed. ' +
-      'A mailbox deleted outside Terraform leaves the state with one warning naming it; a plan that still declares it warns and never fails, ' +
-      'so `terraform destroy` keeps working (Terraform plans the configuration before every destroy), and applying fails for it: ' +
-      'remove the block, or replace it with a `removed` block.',
+      'A mailbox deleted outside Terraform leaves the state with one warning naming it, and applying fails for it: ' +
+      'remove the block, or replace it with a `removed` block. Meanwhile plans show it to be created again (once an apply has stored ' +
+      'the state without it, they fail as for a misspelled identity), and `terraform destroy` still destroys the rest.',
     attributes: {
       id: { type: 'string', computed: true, description: 'The mailbox GUID.' },
       identity: {
