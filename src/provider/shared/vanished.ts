@@ -2,10 +2,10 @@
  * Objects deleted outside Terraform: a mailbox, a user or an authentication policy that a refresh no longer finds.
  *
  * One rule for every resource: the refresh says what vanished in one warning (it is gone from the state, and how to
- * remove it from the configuration), and a plan that still declares it warns, it never fails. Terraform (1.11 to 1.16) makes
- * an ordinary plan of the configuration before every destroy (ReadResource, then PlanResourceChange with the
- * configuration, the object already dropped from state), and the provider cannot tell that plan from any other: an
- * error there would make `terraform destroy` impossible while the configuration names the deleted object.
+ * remove it from the configuration), and a plan that still declares it warns, it never fails. Terraform (1.11 to
+ * 1.16) makes an ordinary plan of the configuration before every destroy (ReadResource, then PlanResourceChange with
+ * the configuration, the object already dropped from state), and nothing on the wire tells that plan from any other:
+ * an error there would make `terraform destroy` impossible while the configuration names the deleted object.
  *
  * Terraform refreshes and plans in the same walk, in one provider process, so the refresh records here (per
  * configured client) what it found gone, and the plan of the same object lets its own lookup come back empty
@@ -68,7 +68,8 @@ export function missingIsNoError(
   if (typeof name !== 'string' || !servesDestroyCommand()) return false;
   warn(
     `${NOUNS[kind]} "${name}" not found; destroying without it`,
-    `Nothing of it is in the state, so this destroy has nothing of it to undo. If Terraform managed it before, it was deleted outside Terraform: ${REMOVE_BLOCK}`,
+    'Nothing of it is in the state, so this destroy has nothing of it to undo. ' +
+      `If Terraform managed it before, it was deleted outside Terraform: ${REMOVE_BLOCK}`,
   );
   return true;
 }
