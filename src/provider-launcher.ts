@@ -59,7 +59,8 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
-function writeCache(directory: string, file: string, data: Buffer): void {
+/** Serializes the compiled code (`data`) only once the directory is known to be usable: that takes milliseconds. */
+function writeCache(directory: string, file: string, data: () => Buffer): void {
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
     if (!trustedDirectory(directory)) return;
@@ -70,7 +71,8 @@ function writeCache(directory: string, file: string, data: Buffer): void {
     }
     // Through a temporary file and a rename: providers start in parallel, and none may read half a file.
     const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, Buffer.concat([sha256(data), data]), { mode: 0o600 });
+    const compiled = data();
+    writeFileSync(temporary, Buffer.concat([sha256(compiled), compiled]), { mode: 0o600 });
     renameSync(temporary, file);
   } catch {
     // An unwritable cache costs the next start its compile time, nothing else.
@@ -100,7 +102,7 @@ export function launch(bundlePath: string, env: NodeJS.ProcessEnv = process.env)
       bundlePath,
       dirname(bundlePath),
     );
-  if (file && (!cachedData || script.cachedDataRejected)) writeCache(directory, file, script.createCachedData());
+  if (file && (!cachedData || script.cachedDataRejected)) writeCache(directory, file, () => script.createCachedData());
 }
 
 if (require.main === module) launch(join(__dirname, PROVIDER_BUNDLE));
