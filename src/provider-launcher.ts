@@ -61,21 +61,28 @@ function readCache(file: string): Buffer | undefined {
 
 /** Serializes the compiled code (`data`) only once the directory is known to be usable: that takes milliseconds. */
 function writeCache(directory: string, file: string, data: () => Buffer): void {
+  const temporary = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(directory, { recursive: true, mode: 0o700 });
     if (!trustedDirectory(directory)) return;
     const now = Date.now();
     for (const name of readdirSync(directory)) {
       const path = join(directory, name);
-      if (name.endsWith('.v8cache') && now - statSync(path).mtimeMs > STALE_MS) rmSync(path, { force: true });
+      // Old caches, and temporary files a killed provider left behind.
+      if (/\.v8cache(\.\d+\.tmp)?$/.test(name) && now - statSync(path).mtimeMs > STALE_MS)
+        rmSync(path, { force: true });
     }
     // Through a temporary file and a rename: providers start in parallel, and none may read half a file.
-    const temporary = `${file}.${process.pid}.tmp`;
     const compiled = data();
     writeFileSync(temporary, Buffer.concat([sha256(compiled), compiled]), { mode: 0o600 });
     renameSync(temporary, file);
   } catch {
     // An unwritable cache costs the next start its compile time, nothing else.
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // No directory: no temporary file either.
+    }
   }
 }
 

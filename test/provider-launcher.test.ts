@@ -126,21 +126,25 @@ describe('provider launcher', () => {
     }
   });
 
-  test('cache files unused for 30 days are removed when a new one is written', () => {
+  test('cache files and left-over temporary files older than 30 days are removed when a new one is written', () => {
     const cacheHome = join(directory, 'cache-stale');
     mkdirSync(join(cacheHome, 'exoform'), { recursive: true, mode: 0o700 });
     const stale = join(cacheHome, 'exoform', `provider-${'0'.repeat(32)}-v0.0.0-x64.v8cache`);
     const recent = join(cacheHome, 'exoform', `provider-${'1'.repeat(32)}-v0.0.0-x64.v8cache`);
+    const leftOver = `${stale}.4242.tmp`; // a provider killed while writing
     writeFileSync(stale, 'old');
+    writeFileSync(leftOver, 'half');
     writeFileSync(recent, 'new');
     const longAgo = new Date(Date.now() - 31 * 24 * 3600 * 1000);
     utimesSync(stale, longAgo, longAgo);
+    utimesSync(leftOver, longAgo, longAgo);
     expectRan(start(cacheHome).output);
     const left = cacheFiles(cacheHome);
     expect(left).toHaveLength(2);
     expect(left).toContain(recent.split('/').pop());
     expect(left.some((name) => name.includes(`-${process.version}-`))).toBe(true);
     expect(cacheFiles(cacheHome)).not.toContain(stale.split('/').pop());
+    expect(cacheFiles(cacheHome)).not.toContain(leftOver.split('/').pop());
   });
 
   test('a cache directory others may write is neither read nor written', () => {
