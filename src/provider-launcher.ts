@@ -1,8 +1,8 @@
 /**
  * The development package's provider executable (scripts/package.ts): runs the provider bundle beside it
  * (exoform-provider.js) with a V8 code cache, so a start skips parsing and compiling most of the bundle. Terraform
- * starts the provider 3–5 times per command; the cache takes about a tenth off each start's CPU time up to the
- * handshake line (docs/performance.md, "Measured in this change (provider start-up)").
+ * starts the provider 3–5 times per command; the cache takes about 5 % (2–8 ms) off each start's CPU time up to
+ * the handshake line (docs/performance.md, "Measured in this change (provider start-up)").
  *
  * The cache lives in a per-user cache directory, one file per bundle content and Node version:
  * `<cache>/exoform/provider-<sha256 of the bundle>-<node version>-<arch>.v8cache`, holding the SHA-256 of the V8
