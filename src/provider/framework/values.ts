@@ -2,12 +2,12 @@
  * Helpers over decoded Terraform values: a resource's state is an object with every schema attribute present
  * (null when unset); values from other resources may still be unknown during plan.
  */
-import { Unknown, isUnknown, type CtyValue } from '../../protocol/msgpack';
+import { Unknown, isUnknown, mapKeys, type CtyValue } from '../../protocol/msgpack';
 import type { BlockSchema, CtyType } from '../../protocol/schema';
 
 export type ObjectValue = Record<string, CtyValue>;
 
-export { Unknown, isUnknown };
+export { Unknown, isUnknown, mapKeys };
 export type { CtyValue };
 
 export function isKnown(value: CtyValue | undefined): boolean {
