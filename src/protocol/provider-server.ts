@@ -31,8 +31,9 @@ function decodeDynamic(value: DynamicValueMessage | undefined): CtyValue {
   return null;
 }
 
-function encodeDynamic(value: CtyValue): DynamicValueMessage {
-  return { msgpack: encodeMsgpack(value) };
+/** `share`: see encodeMsgpack (for a value Terraform sends straight back to this process). */
+function encodeDynamic(value: CtyValue, share = false): DynamicValueMessage {
+  return { msgpack: encodeMsgpack(value, { share }) };
 }
 
 const diagnostics = (list: readonly Diagnostic[]): object[] => list.map(diagnosticToProto);
@@ -170,7 +171,8 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
     const result = await handler().upgradeResourceState(request.type_name, Number(request.version ?? 0), raw, {
       lifetime: stopping.signal,
     });
-    return { upgraded_state: encodeDynamic(result.state), diagnostics: diagnostics(result.diagnostics) };
+    // Terraform sends the upgraded state back as the state to refresh (ReadResource) in this same process.
+    return { upgraded_state: encodeDynamic(result.state, true), diagnostics: diagnostics(result.diagnostics) };
   });
 
   unary('ReadResource', async (request, call) => {
