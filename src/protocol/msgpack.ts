@@ -365,10 +365,6 @@ export function decodeDynamicValue(dv: { msgpack?: Uint8Array; json?: Uint8Array
 class Encoder {
   buf: Buffer;
   pos = 0;
-  /** Whether large maps and arrays written are remembered with their bytes (encodeMsgpack's `share`). */
-  share = false;
-  /** Maps and arrays written so far, so a shared one knows whether it holds any. */
-  containers = 0;
   constructor(size: number) {
     this.buf = Buffer.allocUnsafe(size);
   }
@@ -415,12 +411,9 @@ class Encoder {
     } else if (Object.isFrozen(v) && this.copyDecoded(v)) {
       // A large value decoded from Terraform and sent back unchanged: its bytes were copied.
     } else if (Array.isArray(v)) {
-      const [start, containers] = [this.pos, this.containers++];
       this.header(v.length, 0x90, 16, 0, 0xdc, 0xdd);
       for (let i = 0; i < v.length; i++) this.within(i, v[i]);
-      if (this.share && v.length >= LARGE_CONTAINER) this.remember(v, start, containers);
     } else if (typeof v === 'object' && !ArrayBuffer.isView(v)) {
-      const [start, containers] = [this.pos, this.containers++];
       const map = v as { readonly [key: string]: CtyValue };
       const keys = Object.keys(map).sort(byCodePoint);
       this.header(keys.length, 0x80, 16, 0, 0xde, 0xdf);
@@ -428,18 +421,9 @@ class Encoder {
         this.str(key);
         this.within(key, map[key]);
       }
-      if (this.share && keys.length >= LARGE_CONTAINER) {
-        this.remember(map, start, containers);
-        largeMapKeys.set(map, keys); // sorted by code point: the order a decode of these bytes reads them in
-      }
     } else {
       throw new EncodeError(`cannot encode ${describe(v)} (not a cty value; use null for a null attribute)`);
     }
-  }
-
-  /** Freezes a large value just written and remembers its bytes, as if it had been decoded from them. */
-  remember(v: CtyValue, start: number, containers: number): void {
-    recentContainers.remember(this.buf.subarray(start, this.pos), v, this.containers - containers > 1, false);
   }
 
   /** Writes the bytes `v` was decoded from, if it is a remembered large value; false otherwise. */
@@ -559,19 +543,12 @@ function describe(v: unknown): string {
 let scratch: Encoder | undefined;
 let scratchBusy = false;
 
-/**
- * `share`: large maps and arrays in `value` (4,096 entries or more) are frozen and remembered with the bytes written,
- * as if decoded from them, for a value Terraform sends straight back: the upgraded state of a 60,000-member list
- * comes back as the state to refresh, whose decode is then a comparison of bytes instead of building the map again.
- */
-export function encodeMsgpack(value: CtyValue, options: { share?: boolean } = {}): Uint8Array {
+export function encodeMsgpack(value: CtyValue): Uint8Array {
   // Every call shares one buffer (encoding is synchronous); only a re-entrant call allocates its own.
   const shared = !scratchBusy;
   const e = shared ? (scratch ??= new Encoder(16384)) : new Encoder(256);
   scratchBusy = true;
   e.pos = 0;
-  e.share = options.share === true;
-  e.containers = 0;
   try {
     e.value(value);
     return Buffer.from(e.buf.subarray(0, e.pos));

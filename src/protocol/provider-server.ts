@@ -31,9 +31,8 @@ function decodeDynamic(value: DynamicValueMessage | undefined): CtyValue {
   return null;
 }
 
-/** `share`: see encodeMsgpack (for a value Terraform sends straight back to this process). */
-function encodeDynamic(value: CtyValue, share = false): DynamicValueMessage {
-  return { msgpack: encodeMsgpack(value, { share }) };
+function encodeDynamic(value: CtyValue): DynamicValueMessage {
+  return { msgpack: encodeMsgpack(value) };
 }
 
 const diagnostics = (list: readonly Diagnostic[]): object[] => list.map(diagnosticToProto);
@@ -171,8 +170,7 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
     const result = await handler().upgradeResourceState(request.type_name, Number(request.version ?? 0), raw, {
       lifetime: stopping.signal,
     });
-    // Terraform sends the upgraded state back as the state to refresh (ReadResource) in this same process.
-    return { upgraded_state: encodeDynamic(result.state, true), diagnostics: diagnostics(result.diagnostics) };
+    return { upgraded_state: encodeDynamic(result.state), diagnostics: diagnostics(result.diagnostics) };
   });
 
   unary('ReadResource', async (request, call) => {
