@@ -33,8 +33,8 @@ export function valuesEqual(a: CtyValue | undefined, b: CtyValue | undefined): b
     return a.every((item, index) => valuesEqual(item, b[index]));
   }
   if (typeof a === 'object' && typeof b === 'object') {
-    const keysA = Object.keys(a);
-    const keysB = Object.keys(b as object);
+    const keysA = mapKeys(a as ObjectValue);
+    const keysB = mapKeys(b as ObjectValue);
     if (keysA.length !== keysB.length) return false;
     return keysA.every((key) => valuesEqual((a as ObjectValue)[key], (b as ObjectValue)[key]));
   }
