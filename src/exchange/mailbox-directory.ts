@@ -226,29 +226,7 @@ export class MailboxDirectory {
    * then answered on the spot, and only the others (UPNs the rows don't carry, unknown names) wait for the service.
    * At 60,000 identities this keeps one small result object each instead of 60,000 pending lookups.
    */
-  resolveMany(session: ExchangeSession, identities: readonly string[]): Promise<Map<string, Resolution>> {
-    return this.resolveAllBut(session, identities);
-  }
-
-  /**
-   * Resolves many identities as resolveMany does, but answers only those that do not name exactly one mailbox whose
-   * setting is `value`: what a refresh reports as out of sync. A 60,000-member list in line costs one lookup per
-   * identity and no result object (the refresh's last step, after the last page: about half the time of resolveMany).
-   */
-  resolveOutOfSync(
-    session: ExchangeSession,
-    identities: readonly string[],
-    value: SmtpAuthOverride,
-  ): Promise<Map<string, Resolution>> {
-    return this.resolveAllBut(session, identities, (mailbox) => mailbox.smtpClientAuthenticationDisabled === value);
-  }
-
-  /** resolveMany, leaving out identities that name exactly one mailbox for which `skip` is true. */
-  private async resolveAllBut(
-    session: ExchangeSession,
-    identities: readonly string[],
-    skip?: (mailbox: CasMailbox) => boolean,
-  ): Promise<Map<string, Resolution>> {
+  async resolveMany(session: ExchangeSession, identities: readonly string[]): Promise<Map<string, Resolution>> {
     const resolved = new Map<string, Resolution>();
     if (identities.length === 0) return resolved;
     await this.prepareFor(session, identities.length);
@@ -257,22 +235,10 @@ export class MailboxDirectory {
     const misses: string[] = [];
     for (const identity of identities) {
       const found = snapshot?.find(identity);
-      if (found === undefined) {
-        resolved.set(identity, NONE); // keeps the order given; replaced below
-        misses.push(identity);
-        continue;
-      }
-      if (skip && !Array.isArray(found) && skip(found)) continue;
-      const answer = resolution(found);
-      if (!(skip && answer.kind === 'one' && skip(answer.mailbox))) resolved.set(identity, answer);
+      resolved.set(identity, found === undefined ? NONE : resolution(found));
+      if (found === undefined) misses.push(identity);
     }
-    await Promise.all(
-      misses.map(async (identity) => {
-        const answer = await this.resolve(session, identity);
-        if (skip && answer.kind === 'one' && skip(answer.mailbox)) resolved.delete(identity);
-        else resolved.set(identity, answer);
-      }),
-    );
+    await Promise.all(misses.map(async (identity) => resolved.set(identity, await this.resolve(session, identity))));
     return resolved;
   }
 

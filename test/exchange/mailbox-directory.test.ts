@@ -113,31 +113,6 @@ describe('MailboxDirectory over the REST bridge and the emulator', () => {
     expect(await directory.resolve(session, 'nomailbox@corp.example')).toEqual({ kind: 'none' });
   });
 
-  it('resolveOutOfSync answers, as resolveMany would, only the identities not naming one mailbox with the value', async () => {
-    const identities = [
-      ...Array.from({ length: 10 }, (_, i) => address(i + 1)), // inherit (null)
-      upn(11).toUpperCase(), // not in the rows: the service resolves it, to a mailbox that inherits
-      'same@example.com', // disabled (true)
-      'nobody@corp.example', // no mailbox
-    ];
-    const directory = new MailboxDirectory(bridge, { bulkThreshold: 2 });
-    const all = await directory.resolveMany(session, identities);
-    const outOf = async (value: boolean | null): Promise<Map<string, unknown>> =>
-      directory.resolveOutOfSync(session, identities, value);
-    const expected = (value: boolean | null): Map<string, unknown> =>
-      new Map([...all].filter(([, r]) => !(r.kind === 'one' && r.mailbox.smtpClientAuthenticationDisabled === value)));
-    expect([...(await outOf(null)).keys()]).toEqual(['same@example.com', 'nobody@corp.example']);
-    expect(await outOf(null)).toEqual(expected(null));
-    expect(await outOf(true)).toEqual(expected(true));
-    expect((await outOf(true)).size).toBe(identities.length - 1);
-    expect(await outOf(false)).toEqual(all);
-    // Below the bulk threshold (single lookups), the same answers.
-    const few = new MailboxDirectory(bridge);
-    expect(await few.resolveOutOfSync(session, ['same@example.com', address(1)], null)).toEqual(
-      new Map([['same@example.com', all.get('same@example.com')]]),
-    );
-  });
-
   it('past a few such identities reads every UPN with one paged Get-User instead of one call each', async () => {
     const directory = new MailboxDirectory(bridge, { bulkThreshold: 3 });
     await directory.prepareFor(session, COUNT);

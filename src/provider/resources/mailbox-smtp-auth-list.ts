@@ -580,11 +580,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     const client = context.client;
     const identities = identitiesOf(state.identities);
     const value = listSetting(state);
-    // Without `exclusive` only the identities out of line are needed (this runs after the last page of the bulk read).
-    const resolved =
-      state.exclusive === true
-        ? await resolveAll(client, exchange, identities)
-        : await client.mailboxes.resolveOutOfSync(exchange, identities, value);
+    const resolved = await resolveAll(client, exchange, identities);
     const outOfSync: ObjectValue = {};
     const before = entries(state.out_of_sync);
     for (const [identity, resolution] of resolved) {
