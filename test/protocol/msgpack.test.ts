@@ -371,7 +371,7 @@ describe('decodeMsgpack under test: every decoded map and array is frozen', () =
 });
 
 describe('decodeMsgpack: large maps and arrays decoded once', () => {
-  const { decodeMsgpack, encodeMsgpack } = productionDecoder();
+  const { decodeMsgpack, encodeMsgpack, mapKeys } = productionDecoder();
   const members = (count: number, prefix = 'user'): Record<string, string> =>
     Object.fromEntries(
       Array.from({ length: count }, (_, i) => [`${prefix}${String(i).padStart(5, '0')}@example.com`, '']),
@@ -454,6 +454,38 @@ describe('decodeMsgpack: large maps and arrays decoded once', () => {
     expect(a).not.toBe(b);
     a['x@example.com'] = '';
     expect(Object.keys(b)).toHaveLength(10);
+  });
+
+  it("keeps a large map's keys as Terraform sent them (sorted), so mapKeys costs no Object.keys", () => {
+    const identities = members(5000, 'keys');
+    const decoded = (decodeMsgpack(encodeMsgpack({ identities })) as Record<string, any>).identities;
+    const keys = mapKeys(decoded);
+    expect(keys).toEqual(Object.keys(identities).sort());
+    expect(mapKeys(decoded)).toBe(keys); // kept, not rebuilt
+    // A small map, or any value not decoded here, gets Object.keys.
+    const small = decodeMsgpack(encodeMsgpack(members(3))) as Record<string, string>;
+    expect(mapKeys(small)).toEqual(Object.keys(small));
+    expect(mapKeys({ b: '', a: '' })).toEqual(['b', 'a']);
+  });
+
+  it('gives the keys of a large map once each when a peer repeats a key (the later value wins)', () => {
+    // Not what cty sends (its keys are sorted and distinct), but a map header with 4,097 entries, one key twice.
+    const entry = (key: string, value: string): Buffer =>
+      Buffer.concat([
+        Buffer.from([0xa0 | key.length]),
+        Buffer.from(key),
+        Buffer.from([0xa0 | value.length]),
+        Buffer.from(value),
+      ]);
+    const keys = Array.from({ length: 4096 }, (_, i) => `k${String(i).padStart(4, '0')}`);
+    const bytes = Buffer.concat([
+      Buffer.from([0xde, 0x10, 0x01]),
+      ...keys.map((key) => entry(key, 'a')),
+      entry('k0007', 'b'),
+    ]);
+    const decoded = decodeMsgpack(bytes) as Record<string, string>;
+    expect(decoded.k0007).toBe('b');
+    expect(mapKeys(decoded)).toEqual(keys);
   });
 
   it('still refuses a truncated copy of a remembered value', () => {
