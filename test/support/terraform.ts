@@ -1,11 +1,11 @@
 /**
  * Runs the real terraform binary in a scratch directory, installing exoform from the packaged mirror (offline).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { terraformEnv } from '../../scripts/package';
+import { runProcess } from './run-process';
 
 export interface RunResult {
   code: number;
@@ -36,19 +36,8 @@ export class TerraformWorkspace {
   }
 
   run(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('terraform', [...args], {
-        cwd: this.dir,
-        env: { ...this.env, ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    // Longer than any test waits, so Jest's own timeout reports a slow run first.
+    return runProcess('terraform', args, { cwd: this.dir, env: { ...this.env, ...extraEnv }, timeoutMs: 600_000 });
   }
 
   /** Runs and fails the test with terraform's own output when the exit code is not the expected one. */
