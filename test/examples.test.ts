@@ -172,7 +172,7 @@ describe.each(directories)('examples/hcl/%s', (name) => {
         Object.entries((await tf.state()).values?.outputs ?? {}).map(([key, output]) => [key, output.value]),
       );
       await scenario.after(emulator.inspect, outputs);
-      await tf.plan(0);
+      await tf.noChanges();
       await tf.destroy();
       await scenario.destroyed?.(emulator.inspect);
     } finally {
