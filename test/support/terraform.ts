@@ -130,6 +130,15 @@ export class TerraformWorkspace {
     return resource.values;
   }
 
+  /**
+   * The root module's output values. Read from the local state file when there is one (the values `terraform show
+   * -json` prints, without starting terraform and the provider), else from show.
+   */
+  async outputs(): Promise<Record<string, unknown>> {
+    const outputs = this.localState()?.outputs ?? (await this.state()).values?.outputs ?? {};
+    return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
+  }
+
   cleanup(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
