@@ -9,8 +9,7 @@
  *               inner loop past a minute.
  *   packaging   release artifacts, the construct packages, the GitOps pipeline and the examples.
  * A test file belongs to acceptance or packaging by the lists below (a path ending in / is a directory), to unit
- * otherwise. TypeScript is only stripped of its types, by esbuild (test/esbuild-transform.js); `npm test` type-checks
- * with tsc first.
+ * otherwise. ts-jest runs TypeScript in transpile-only mode; `npm test` type-checks with tsc first.
  */
 // Every decoded Terraform value frozen, not only the large shared ones (src/protocol/msgpack.ts). Set here, in the
 // process that starts the workers, so the workers, terraform and the provider it starts all inherit it.
@@ -50,7 +49,7 @@ const regex = (path) => `<rootDir>/${path.replace(/[.+?^${}()|[\]\\]/g, '\\$&')}
 
 const shared = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': '<rootDir>/test/esbuild-transform.js' }, // types stripped only (isolatedModules)
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] }, // tsconfig's isolatedModules: transpile only
 };
 
 module.exports = {
