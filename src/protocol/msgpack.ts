@@ -73,19 +73,23 @@ function extensionLength(b: Uint8Array, at: number): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Decoding
 
-/** Maps and arrays with at least this many entries are remembered by RecentContainers. */
-const LARGE_CONTAINER = 4096;
+/**
+ * Maps and arrays with at least this many entries are remembered by RecentContainers. A fleet tenant's list of 1,000
+ * mailboxes reaches the plan walk's provider process five times; decoding it costs milliseconds each time, comparing
+ * its bytes microseconds (figures: docs/performance.md, P5-1000).
+ */
+const LARGE_CONTAINER = 256;
 
 /**
  * Under test (EXOFORM_TEST_FREEZE_DECODED=1, set by the Jest setup and inherited by terraform and the provider it
  * starts), every decoded map and array is frozen, not only the large shared ones: code that changes a decoded value
- * then fails in a small test instead of only on a tenant with 4,096 mailboxes. CtyValue is typed read-only too.
+ * then fails in a small test instead of only on a tenant with 256 mailboxes. CtyValue is typed read-only too.
  */
 const FREEZE_EVERY_CONTAINER = process.env.EXOFORM_TEST_FREEZE_DECODED === '1';
 
 /**
  * The large maps and arrays decoded last, by their exact bytes. Terraform sends a big value (the `identities` of a
- * 60,000-member list) in up to five calls to one provider process: the state to refresh, then the config, prior and
+ * list of a thousand or 60,000 members) in up to five calls to one provider process: the state to refresh, then the config, prior and
  * proposed state to plan. cty's encoding is canonical, so the same bytes are the same value: it is decoded once and
  * shared. Shared values are frozen, so no caller can change one under another (a write throws). For the same reason
  * such a value sent back unchanged (in the refreshed or planned state) is encoded by copying its bytes.

@@ -81,6 +81,9 @@ describe('encodeMsgpack: canonical forms, as Go cty writes them', () => {
     expect(hex(encodeMsgpack('é'.repeat(16)).subarray(0, 2))).toBe('d920'); // 16 chars, 32 bytes
     expect(hex(encodeMsgpack('€'.repeat(10) + 'a').subarray(0, 1))).toBe('bf'); // 31 bytes
     expect(hex(encodeMsgpack('😀'))).toBe('a4f09f9880');
+    // ASCII up to a late non-ASCII character: the header still counts that character's two bytes.
+    expect(hex(encodeMsgpack(`${'a'.repeat(200)}é`).subarray(0, 2))).toBe('d9ca');
+    expect(hex(encodeMsgpack(`${'a'.repeat(254)}é`).subarray(0, 3))).toBe('da0100');
     for (const s of ['', 'ü'.repeat(128), '日本語'.repeat(85), '😀'.repeat(16384), 'a€😀'.repeat(7000)]) {
       expect(decodeMsgpack(encodeMsgpack(s))).toBe(s);
     }
@@ -390,6 +393,17 @@ describe('decodeMsgpack: large maps and arrays decoded once', () => {
     // The small containers around it are the caller's own, as always.
     expect(Object.isFrozen(state)).toBe(false);
     expect(plan.config).not.toBe(plan.prior);
+  });
+
+  it("shares a fleet tenant's list of 1,000 members, and leaves one of 255 unshared", () => {
+    const thousand = members(1000);
+    const first = (decodeMsgpack(encodeMsgpack({ identities: thousand })) as Record<string, any>).identities;
+    const again = (decodeMsgpack(encodeMsgpack({ config: { identities: thousand } })) as Record<string, any>).config;
+    expect(again.identities).toBe(first);
+    expect(first).toEqual(thousand);
+    const few = members(255, 'few');
+    const a = decodeMsgpack(encodeMsgpack(few));
+    expect(decodeMsgpack(encodeMsgpack(few))).not.toBe(a);
   });
 
   it('decodes different bytes afresh: one changed member is a different value', () => {
