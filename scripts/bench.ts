@@ -10,7 +10,13 @@ import { packageProvider } from './package';
 import { benchP1, benchP2, benchP4 } from './bench/mailboxes';
 import { benchPlan } from './bench/plan';
 import { printFigure, type Figure } from './bench/report';
-import { benchStartup, benchStartupFirstCall, benchStartupPieces, benchStartupRatio } from './bench/startup';
+import {
+  benchStartup,
+  benchStartupCodeCache,
+  benchStartupFirstCall,
+  benchStartupPieces,
+  benchStartupRatio,
+} from './bench/startup';
 
 /** Transport config plan vs terraform_data, against the demo tenant. */
 async function benchTransportPlan(): Promise<Figure[]> {
@@ -33,6 +39,7 @@ const SUITES: Array<[id: string, run: () => Promise<Figure[]>]> = [
   ['startup', async () => [await benchStartup()]],
   ['startup-first-call', () => benchStartupFirstCall()],
   ['startup-pieces', () => benchStartupPieces()],
+  ['startup-code-cache', () => benchStartupCodeCache()],
   ['plan', benchTransportPlan],
   ['P1', () => benchP1()],
   ['P2', () => benchP2()],

@@ -168,11 +168,9 @@ describe.each(directories)('examples/hcl/%s', (name) => {
       await scenario.before?.(emulator.inspect);
       await tf.init();
       await tf.apply();
-      const outputs = Object.fromEntries(
-        Object.entries((await tf.state()).values?.outputs ?? {}).map(([key, output]) => [key, output.value]),
-      );
+      const outputs = await tf.outputs();
       await scenario.after(emulator.inspect, outputs);
-      await tf.plan(0);
+      await tf.noChanges();
       await tf.destroy();
       await scenario.destroyed?.(emulator.inspect);
     } finally {

@@ -193,6 +193,10 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
     const finished = process.hrtime.bigint();
     const childCpu = childrenCpuSeconds() - cpuBefore;
     const ownCpu = process.cpuUsage(ownCpuBefore);
+    const emulatorCpu = (ownCpu.user + ownCpu.system) / 1e6;
+    const synthCpu = cpuAfterSynth - cpuBefore;
+    const initCpu = cpuAfterInit - cpuAfterSynth;
+    const planCpu = childCpu - (cpuAfterInit - cpuBefore);
     const stats = emulator.control.stats.snapshot();
     const seconds = (from: bigint, to: bigint): number => Number(to - from) / 1e9;
     const total = seconds(started, finished);
@@ -208,9 +212,10 @@ export async function benchP5(overrides: Partial<Options> = {}): Promise<Figure[
         target: options.target,
         note:
           `${options.concurrency} stacks at a time on ${cpus().length} CPUs; CPU used: ${childCpu.toFixed(0)} s in child processes ` +
-          `(synth ${(cpuAfterSynth - cpuBefore).toFixed(0)} s, init ${(cpuAfterInit - cpuAfterSynth).toFixed(0)} s, ` +
-          `plan ${(childCpu - (cpuAfterInit - cpuBefore)).toFixed(0)} s: ${((childCpu - (cpuAfterSynth - cpuBefore)) / options.tenants).toFixed(2)} s a stack), ` +
-          `${((ownCpu.user + ownCpu.system) / 1e6).toFixed(0)} s in this process (emulator); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`,
+          `(synth ${synthCpu.toFixed(1)} s, init ${initCpu.toFixed(0)} s, plan ${planCpu.toFixed(0)} s: ` +
+          `${((initCpu + planCpu) / options.tenants).toFixed(2)} s a stack, of which init ${(initCpu / options.tenants).toFixed(2)} s ` +
+          `and plan ${(planCpu / options.tenants).toFixed(2)} s), ${emulatorCpu.toFixed(1)} s in this process ` +
+          `(emulator: ${((emulatorCpu / options.tenants) * 1000).toFixed(1)} ms a stack); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`,
       },
       {
         id: `${id}-synth`,

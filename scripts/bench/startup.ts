@@ -83,6 +83,51 @@ export async function benchStartup(runs = 21): Promise<Figure> {
   };
 }
 
+/**
+ * The Node-script package (npm run package) with its V8 code cache (src/provider-launcher.ts) against the same
+ * package compiling afresh, in interleaved rounds: main-thread CPU milliseconds to the handshake line (Linux), and
+ * wall time. The cache side runs with a cache directory of its own, filled by a first start; the other side's
+ * XDG_CACHE_HOME is a path under a regular file, where the launcher can neither read nor write a cache.
+ */
+export async function benchStartupCodeCache(runs = 31): Promise<Figure[]> {
+  const clientCertificate = createServerCertificate().certificatePem;
+  const executable = providerExecutable();
+  const directory = mkdtempSync(join(tmpdir(), 'exoform-bench-code-cache-'));
+  writeFileSync(join(directory, 'not-a-directory'), '');
+  const cached = { ...startupEnvironment(), XDG_CACHE_HOME: join(directory, 'cache') };
+  const uncached = { ...startupEnvironment(), XDG_CACHE_HOME: join(directory, 'not-a-directory', 'cache') };
+  const cpu = { cached: [] as number[], uncached: [] as number[] };
+  const wall = { cached: [] as number[], uncached: [] as number[] };
+  try {
+    await startOnce(executable, clientCertificate, cached); // writes the cache (and warms the file cache)
+    await startOnce(executable, clientCertificate, uncached);
+    for (let i = 0; i < runs; i++) {
+      const order = i % 2 ? (['cached', 'uncached'] as const) : (['uncached', 'cached'] as const);
+      for (const side of order)
+        wall[side].push(
+          await startOnce(executable, clientCertificate, side === 'cached' ? cached : uncached, cpu[side]),
+        );
+    }
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+  const haveCpu = cpu.cached.length === runs && cpu.uncached.length === runs;
+  return [
+    {
+      id: 'startup-code-cache',
+      label: `Node-script package start → handshake with its V8 code cache ÷ without, main-thread CPU, medians of ${runs} rounds`,
+      value: haveCpu ? median(cpu.cached) / median(cpu.uncached) : median(wall.cached) / median(wall.uncached),
+      unit: '×',
+      target: null,
+      note:
+        (haveCpu
+          ? `main-thread CPU ${median(cpu.cached).toFixed(1)} ms with the cache, ${median(cpu.uncached).toFixed(1)} ms without; `
+          : 'no per-thread CPU time on this platform: the figure is the wall-time ratio; ') +
+        `wall ${median(wall.cached).toFixed(1)} ms with, ${median(wall.uncached).toFixed(1)} ms without (Node ${process.version}, without NODE_EXTRA_CA_CERTS)`,
+    },
+  ];
+}
+
 /** Start → first stdout line of `command`, for the bare-Node baseline. */
 function firstLine(
   command: string,

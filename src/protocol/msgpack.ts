@@ -73,19 +73,23 @@ function extensionLength(b: Uint8Array, at: number): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Decoding
 
-/** Maps and arrays with at least this many entries are remembered by RecentContainers. */
-const LARGE_CONTAINER = 4096;
+/**
+ * Maps and arrays with at least this many entries are remembered by RecentContainers. A fleet tenant's list of 1,000
+ * mailboxes reaches the plan walk's provider process five times; decoding it costs milliseconds each time, comparing
+ * its bytes microseconds (figures: docs/performance.md, P5-1000).
+ */
+const LARGE_CONTAINER = 256;
 
 /**
  * Under test (EXOFORM_TEST_FREEZE_DECODED=1, set by the Jest setup and inherited by terraform and the provider it
  * starts), every decoded map and array is frozen, not only the large shared ones: code that changes a decoded value
- * then fails in a small test instead of only on a tenant with 4,096 mailboxes. CtyValue is typed read-only too.
+ * then fails in a small test instead of only on a tenant with 256 mailboxes. CtyValue is typed read-only too.
  */
 const FREEZE_EVERY_CONTAINER = process.env.EXOFORM_TEST_FREEZE_DECODED === '1';
 
 /**
  * The large maps and arrays decoded last, by their exact bytes. Terraform sends a big value (the `identities` of a
- * 60,000-member list) in up to five calls to one provider process: the state to refresh, then the config, prior and
+ * list of a thousand or 60,000 members) in up to five calls to one provider process: the state to refresh, then the config, prior and
  * proposed state to plan. cty's encoding is canonical, so the same bytes are the same value: it is decoded once and
  * shared. Shared values are frozen, so no caller can change one under another (a write throws). For the same reason
  * such a value sent back unchanged (in the refreshed or planned state) is encoded by copying its bytes.
@@ -129,6 +133,17 @@ function deepFreeze(value: CtyValue): void {
 }
 
 const recentContainers = new RecentContainers();
+
+/** The keys of each large decoded map, in the order they were sent (see Decoder.map). */
+const largeMapKeys = new WeakMap<object, readonly string[]>();
+
+/**
+ * A map's keys. For a large map decoded from Terraform (LARGE_CONTAINER entries or more) the list kept while decoding
+ * it, in the order cty sent them (sorted by code point); otherwise Object.keys. Read-only: shared by every caller.
+ */
+export function mapKeys(map: { readonly [key: string]: CtyValue }): readonly string[] {
+  return largeMapKeys.get(map) ?? Object.keys(map);
+}
 
 class Decoder {
   pos = 0;
@@ -302,6 +317,10 @@ class Decoder {
     this.need(length * 2, `${length} map entries`); // each entry takes at least two bytes
     this.containers++;
     const out: { [key: string]: CtyValue } = {};
+    // A large map's keys are kept as they are read (mapKeys): Object.keys of a 60,000-key object costs ~10 ms a call.
+    // cty sends them sorted, so each is greater than the one before; otherwise (a repeated key) Object.keys is used.
+    const keys = length >= LARGE_CONTAINER ? new Array<string>(length) : undefined;
+    let ascending = true;
     for (let i = 0; i < length; i++) {
       const at = this.pos;
       const key = this.value();
@@ -315,7 +334,13 @@ class Decoder {
       if (key === '__proto__')
         Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
       else out[key] = value;
+      if (keys) {
+        if (i > 0 && !(key > keys[i - 1]!)) ascending = false;
+        keys[i] = key;
+      }
     }
+    // Large maps are frozen (RecentContainers.remember), so the keys kept stay true.
+    if (keys) largeMapKeys.set(out, ascending ? keys : Object.keys(out));
     return FREEZE_EVERY_CONTAINER ? Object.freeze(out) : out;
   }
 }

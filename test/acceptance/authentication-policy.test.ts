@@ -100,9 +100,10 @@ describe('exchangeonline_authentication_policy', () => {
           switches: { allow_basic_auth_pop: true, allow_basic_auth_smtp: true, allow_basic_auth_active_sync: true },
         }),
       );
-      const update = await tf.plan(2);
-      expect(update.plan.resource_changes![0].change.actions).toEqual(['update']);
-      await tf.apply();
+      // Planned and applied as one in-place update: apply prints the plan it carries out.
+      const update = await tf.apply();
+      expect(update.stdout).toContain(`# ${ADDRESS} will be updated in-place`);
+      expect(update.stdout).toMatch(/Resources: 0 added, 1 changed, 0 destroyed/);
       const updated = await record();
       expect(updated).toMatchObject({
         Guid: created!.Guid,

@@ -49,7 +49,7 @@ describe('concurrent writers and replication lag (R6)', () => {
         smtp_client_authentication_disabled: true,
         allow_legacy_tls_clients: true,
       });
-      await tf.plan(0);
+      await tf.noChanges();
     } finally {
       tf.cleanup();
     }
@@ -114,12 +114,12 @@ ${setting}
       const started = Date.now();
       await tf.apply();
       expect(new Set(await mailboxes())).toEqual(new Set([false]));
-      await tf.plan(0); // right after the apply: no phantom drift
+      await tf.noChanges(); // right after the apply: no phantom drift
       tf.write({ 'main.tf': listTf('') }); // back to inherit
       const back = await tf.apply();
       expect(back.stdout).toMatch(/1 changed/);
       expect(new Set(await mailboxes())).toEqual(new Set([null]));
-      await tf.plan(0);
+      await tf.noChanges();
       console.log(
         `R6 lag: 3000 ms replication lag, 100 mailboxes set and returned to inherit, plans empty; ${Date.now() - started} ms`,
       );

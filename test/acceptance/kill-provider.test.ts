@@ -123,7 +123,7 @@ resource "exchangeonline_mailbox_smtp_auth_list" "devices" {
       await tf.apply();
       const tenant = await tenantValues();
       expect(identities.filter((identity) => tenant.get(identity) !== value)).toEqual([]);
-      await tf.plan(0);
+      await tf.noChanges();
       console.log(
         `R2: ${points.length} kill points, ${killed} provider processes killed with SIGKILL, converged after; ${Date.now() - started} ms`,
       );

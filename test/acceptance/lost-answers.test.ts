@@ -84,7 +84,7 @@ describe('lost answers (R1c), fixed-token 401, provider warnings in terraform lo
       });
       expect((await emulator.inspect.tenant()).transportConfig.AllowLegacyTLSClients).toBe(true);
       expect(await emulator.inspect.callsTo('New-AuthenticationPolicy')).toHaveLength(1); // adopted, not sent twice
-      await tf.plan(0);
+      await tf.noChanges();
 
       await emulator.inspect.clearFaults();
       await emulator.inspect.addFault(

@@ -1,7 +1,8 @@
 /**
  * The allow list's full lifecycle with the emulator answering in every observed form at once (`strictest`: JSON
  * error details, paging warnings, strict $batch items, the regional redirect, nextLinks on port 446, rate headers).
- * One terraform lifecycle end to end; each form, cmdlet by cmdlet, is checked at the bridge level in
+ * The list resource's one terraform lifecycle end to end (mailbox-smtp-auth-list.test.ts runs its other cases under
+ * the default dialect); each form, cmdlet by cmdlet, is checked at the bridge level in
  * test/bridge/rest/wire-evidence.test.ts. Part of the acceptance tier; `npm run test:strictest` runs it alone.
  */
 import { startTestEmulator } from '../support/emulator';

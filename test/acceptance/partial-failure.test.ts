@@ -72,7 +72,7 @@ describe('partial failure of a mailbox_smtp_auth_list apply', () => {
       expect((await emulator.inspect.callsTo('Set-CASMailbox')).map((c) => c.parameters.Identity)).toEqual([
         notApplied[0],
       ]);
-      await tf.plan(0);
+      await tf.noChanges();
     } finally {
       tf.cleanup();
     }

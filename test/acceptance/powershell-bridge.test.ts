@@ -93,7 +93,7 @@ describe('bridge = "powershell" through the pwsh stand-in', () => {
         allow_legacy_tls_clients: true,
         original_settings: { smtp_client_authentication_disabled: true, allow_legacy_tls_clients: false },
       });
-      await tf.plan(0);
+      await tf.noChanges();
 
       await emulator.inspect.setTransportConfig({ SmtpClientAuthenticationDisabled: false });
       const drifted = await tf.plan(2);
@@ -139,10 +139,10 @@ describe('bridge = "powershell" through the pwsh stand-in', () => {
         primary_smtp_address: 'sean@contoso.com',
         effective_smtp_auth_enabled: true,
       });
-      await tf.plan(0);
+      await tf.noChanges();
 
       await emulator.inspect.setRecipient('sean@contoso.com', { SmtpClientAuthenticationDisabled: null });
-      await tf.plan(2);
+      await tf.changes();
       tf.write(config(false, null));
       await tf.apply();
       expect(await emulator.inspect.overrides(mailboxes)).toEqual({

@@ -82,13 +82,13 @@ describe('read-your-writes with 3 s of replication lag (R6)', () => {
       expect(set.mailbox).toBe(true);
       expect(set.userPolicy).not.toBeNull();
       expect(set.orgDefault).toBe(POLICY);
-      await tf.plan(0); // a new provider process refreshes: no phantom drift
+      await tf.noChanges(); // a new provider process refreshes: no phantom drift
 
       tf.write(config(false)); // back to inherit: the override removed, the assignment and the default destroyed
       const back = await tf.apply();
       expect(back.stdout).toMatch(/0 added, 1 changed, 2 destroyed/);
       expect(await tenantValues()).toEqual({ mailbox: null, userPolicy: null, orgDefault: null });
-      await tf.plan(0);
+      await tf.noChanges();
 
       tf.write(config(true)); // and set again right away: the reads that decide "already set?" see the clears
       await tf.apply();
@@ -96,7 +96,7 @@ describe('read-your-writes with 3 s of replication lag (R6)', () => {
       expect(again.mailbox).toBe(true);
       expect(again.userPolicy).not.toBeNull();
       expect(again.orgDefault).toBe(POLICY);
-      await tf.plan(0);
+      await tf.noChanges();
       console.log(
         `R6 read-your-writes: 3000 ms replication lag, 3 applies and 3 empty plans over 3 resources; ${Date.now() - started} ms`,
       );

@@ -257,12 +257,10 @@ describe.each(directories)('examples/cdktf/%s', (name) => {
         const tf = workspaces.get(stack)!;
         await tf.init();
         await tf.apply();
-        outputs[stack] = Object.fromEntries(
-          Object.entries((await tf.state()).values?.outputs ?? {}).map(([key, output]) => [key, output.value]),
-        );
+        outputs[stack] = await tf.outputs();
       }
       await scenario.after(emulator.inspect, outputs);
-      for (const stack of order) await workspaces.get(stack)!.plan(0);
+      for (const stack of order) await workspaces.get(stack)!.noChanges();
       for (const stack of [...order].reverse()) await workspaces.get(stack)!.destroy();
       await scenario.destroyed?.(emulator.inspect);
     } finally {

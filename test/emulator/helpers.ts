@@ -105,6 +105,14 @@ export function spawnCli(args: string[], timeoutMs = 20_000): Promise<CliChild> 
 }
 
 /**
+ * The CLI as packaged (dist/cli.js, one bundled file: a start costs about a third less CPU than the sources through
+ * tsx). Only for the acceptance tier, whose globalSetup has just built it from the current sources.
+ */
+export function spawnPackagedCli(args: string[], timeoutMs = 20_000): Promise<CliChild> {
+  return spawnNode([join(REPO, 'dist', 'cli.js'), ...args], timeoutMs);
+}
+
+/**
  * Runs `crash-child.ts` (an in-process emulator with the given options, from source) the same way: for kill -9
  * tests that need options the CLI has no flag for, such as a tiny journal compaction limit.
  */

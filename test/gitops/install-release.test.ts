@@ -5,12 +5,12 @@
  * this machine's tools except node, npm and npx. A zip whose checksum does not match and a SHA256SUMS whose
  * signature does not verify are refused before anything is installed.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROVIDER_VERSION, ROOT } from '../../scripts/package';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { runProcess } from '../support/run-process';
 import { makeGpgKey, run, serveFiles, sharedRelease, type GpgKey, type ReleaseServer } from '../support/release';
 
 const VERSION = PROVIDER_VERSION;
@@ -78,19 +78,8 @@ describe('examples/gitops tenant job installing a release', () => {
   });
 
   const step = (script: string, args: string[], env: NodeJS.ProcessEnv): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(join(bin, 'bash'), [join(gitops, 'scripts', script), ...args], {
-        cwd: gitops,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    // Longer than any test here waits, so Jest's own timeout reports a slow step first.
+    runProcess(join(bin, 'bash'), [join(gitops, 'scripts', script), ...args], { cwd: gitops, env, timeoutMs: 600_000 });
 
   const readEnvFile = (file: string): Record<string, string> =>
     Object.fromEntries(

@@ -7,7 +7,7 @@
  * these scripts. State is local here (EXOFORM_BACKEND=local); remote-state.test.ts runs the same steps on the pg
  * backend.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,9 +15,12 @@ import { parse } from 'yaml';
 import { ROOT, cliConfigPath } from '../../scripts/package';
 import { parseAllowList } from '../../src/exchange/allow-list';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { runProcess } from '../support/run-process';
 
 const GITOPS = join(ROOT, 'examples', 'gitops');
 const FLEET_FIXTURE = join(ROOT, 'examples', 'cdktf', 'msp-fleet', 'emulator-fixture.json');
+/** Longer than any test here waits, so Jest's own timeout reports a slow step first. */
+const STEP_TIMEOUT_MS = 600_000;
 
 interface Run {
   code: number;
@@ -32,18 +35,10 @@ describe('examples/gitops', () => {
 
   /** Runs a step script from the copied example directory, as a workflow `run:` line does. */
   const stepWith = (extra: NodeJS.ProcessEnv, script: string, ...args: string[]): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const child = spawn('bash', [join(work, 'scripts', script), ...args], {
-        cwd: work,
-        env: { ...env, ...extra },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    runProcess('bash', [join(work, 'scripts', script), ...args], {
+      cwd: work,
+      env: { ...env, ...extra },
+      timeoutMs: STEP_TIMEOUT_MS,
     });
   const step = (script: string, ...args: string[]): Promise<Run> => stepWith({}, script, ...args);
   const out = (stack: string, file: string): string => readFileSync(join(work, 'out', stack, file), 'utf8');

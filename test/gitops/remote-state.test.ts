@@ -16,6 +16,7 @@ import { TenantFleet } from '../../constructs';
 import { ROOT, cliConfigPath } from '../../scripts/package';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
+import { runProcess } from '../support/run-process';
 
 const GITOPS = join(ROOT, 'examples', 'gitops');
 const FLEET_FIXTURE = join(ROOT, 'examples', 'cdktf', 'msp-fleet', 'emulator-fixture.json');
@@ -336,27 +337,15 @@ describe('examples/gitops on the pg backend', () => {
     });
     app.synth();
     const terraform = (stack: string, ...args: string[]): Promise<Run> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(
-          'terraform',
-          [`-chdir=${join(outdir, 'stacks', stack)}`, ...args, '-input=false', '-no-color'],
-          {
-            env: {
-              ...env,
-              PG_CONN_STR: postgres.connectionString,
-              TF_VAR_exo_token: emulator.token,
-              TF_CLI_CONFIG_FILE: cliConfigPath(),
-              EXO_ACCESS_TOKEN: '',
-            },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (chunk) => (stdout += chunk));
-        child.stderr.on('data', (chunk) => (stderr += chunk));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      runProcess('terraform', [`-chdir=${join(outdir, 'stacks', stack)}`, ...args, '-input=false', '-no-color'], {
+        env: {
+          ...env,
+          PG_CONN_STR: postgres.connectionString,
+          TF_VAR_exo_token: emulator.token,
+          TF_CLI_CONFIG_FILE: cliConfigPath(),
+          EXO_ACCESS_TOKEN: '',
+        },
+        timeoutMs: 600_000, // longer than the test waits, so Jest's own timeout reports a slow run first
       });
     expect(readFileSync(join(outdir, 'stacks', 'fleet-w0-northwind', 'cdk.tf.json'), 'utf8')).not.toContain(
       String(postgres.port),

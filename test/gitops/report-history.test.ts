@@ -3,13 +3,13 @@
  * run as the CI runner runs it (bash, the exoform CLI from the checkout) against the emulator, two nights in a row
  * with a change in the tenant between them.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, cliConfigPath } from '../../scripts/package';
 import type { ReadinessReport } from '../../src/report/report-model';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { runProcess } from '../support/run-process';
 
 const GITOPS = join(ROOT, 'examples', 'gitops');
 
@@ -18,18 +18,10 @@ describe('examples/gitops nightly report history', () => {
   let work: string;
   let env: NodeJS.ProcessEnv;
   const night = (extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn('bash', [join(work, 'scripts', 'report-compare.sh'), 'stacks/contoso'], {
-        cwd: work,
-        env: { ...env, ...extra },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    runProcess('bash', [join(work, 'scripts', 'report-compare.sh'), 'stacks/contoso'], {
+      cwd: work,
+      env: { ...env, ...extra },
+      timeoutMs: 600_000, // longer than any test here waits, so Jest's own timeout reports a slow night first
     });
   const history = (): string => join(work, 'exoform-history', 'contoso');
   const tonight = (): ReadinessReport =>

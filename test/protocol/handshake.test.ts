@@ -131,7 +131,7 @@ describe('the packaged provider executable', () => {
   });
 
   test('run without the magic cookie: exit code 1, the explanation on stderr, nothing on stdout', async () => {
-    const result = await runProcess(executable, childBaseEnvironment());
+    const result = await runProcess(executable, [], { env: childBaseEnvironment() });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/This program is a Terraform plugin/);
     expect(result.stderr).toMatch(/not meant to be run directly/);
@@ -144,7 +144,7 @@ describe('the packaged provider executable', () => {
       ...pluginEnvironment(createClientIdentity()),
       PLUGIN_PROTOCOL_VERSIONS: '5',
     };
-    const result = await runProcess(executable, env);
+    const result = await runProcess(executable, [], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/speaks plugin protocol 6/);
     expect(result.stdout).toBe('');

@@ -81,6 +81,9 @@ describe('encodeMsgpack: canonical forms, as Go cty writes them', () => {
     expect(hex(encodeMsgpack('é'.repeat(16)).subarray(0, 2))).toBe('d920'); // 16 chars, 32 bytes
     expect(hex(encodeMsgpack('€'.repeat(10) + 'a').subarray(0, 1))).toBe('bf'); // 31 bytes
     expect(hex(encodeMsgpack('😀'))).toBe('a4f09f9880');
+    // ASCII up to a late non-ASCII character: the header still counts that character's two bytes.
+    expect(hex(encodeMsgpack(`${'a'.repeat(200)}é`).subarray(0, 2))).toBe('d9ca');
+    expect(hex(encodeMsgpack(`${'a'.repeat(254)}é`).subarray(0, 3))).toBe('da0100');
     for (const s of ['', 'ü'.repeat(128), '日本語'.repeat(85), '😀'.repeat(16384), 'a€😀'.repeat(7000)]) {
       expect(decodeMsgpack(encodeMsgpack(s))).toBe(s);
     }
@@ -368,7 +371,7 @@ describe('decodeMsgpack under test: every decoded map and array is frozen', () =
 });
 
 describe('decodeMsgpack: large maps and arrays decoded once', () => {
-  const { decodeMsgpack, encodeMsgpack } = productionDecoder();
+  const { decodeMsgpack, encodeMsgpack, mapKeys } = productionDecoder();
   const members = (count: number, prefix = 'user'): Record<string, string> =>
     Object.fromEntries(
       Array.from({ length: count }, (_, i) => [`${prefix}${String(i).padStart(5, '0')}@example.com`, '']),
@@ -390,6 +393,17 @@ describe('decodeMsgpack: large maps and arrays decoded once', () => {
     // The small containers around it are the caller's own, as always.
     expect(Object.isFrozen(state)).toBe(false);
     expect(plan.config).not.toBe(plan.prior);
+  });
+
+  it("shares a fleet tenant's list of 1,000 members, and leaves one of 255 unshared", () => {
+    const thousand = members(1000);
+    const first = (decodeMsgpack(encodeMsgpack({ identities: thousand })) as Record<string, any>).identities;
+    const again = (decodeMsgpack(encodeMsgpack({ config: { identities: thousand } })) as Record<string, any>).config;
+    expect(again.identities).toBe(first);
+    expect(first).toEqual(thousand);
+    const few = members(255, 'few');
+    const a = decodeMsgpack(encodeMsgpack(few));
+    expect(decodeMsgpack(encodeMsgpack(few))).not.toBe(a);
   });
 
   it('decodes different bytes afresh: one changed member is a different value', () => {
@@ -440,6 +454,38 @@ describe('decodeMsgpack: large maps and arrays decoded once', () => {
     expect(a).not.toBe(b);
     a['x@example.com'] = '';
     expect(Object.keys(b)).toHaveLength(10);
+  });
+
+  it("keeps a large map's keys as Terraform sent them (sorted), so mapKeys costs no Object.keys", () => {
+    const identities = members(5000, 'keys');
+    const decoded = (decodeMsgpack(encodeMsgpack({ identities })) as Record<string, any>).identities;
+    const keys = mapKeys(decoded);
+    expect(keys).toEqual(Object.keys(identities).sort());
+    expect(mapKeys(decoded)).toBe(keys); // kept, not rebuilt
+    // A small map, or any value not decoded here, gets Object.keys.
+    const small = decodeMsgpack(encodeMsgpack(members(3))) as Record<string, string>;
+    expect(mapKeys(small)).toEqual(Object.keys(small));
+    expect(mapKeys({ b: '', a: '' })).toEqual(['b', 'a']);
+  });
+
+  it('gives the keys of a large map once each when a peer repeats a key (the later value wins)', () => {
+    // Not what cty sends (its keys are sorted and distinct), but a map header with 4,097 entries, one key twice.
+    const entry = (key: string, value: string): Buffer =>
+      Buffer.concat([
+        Buffer.from([0xa0 | key.length]),
+        Buffer.from(key),
+        Buffer.from([0xa0 | value.length]),
+        Buffer.from(value),
+      ]);
+    const keys = Array.from({ length: 4096 }, (_, i) => `k${String(i).padStart(4, '0')}`);
+    const bytes = Buffer.concat([
+      Buffer.from([0xde, 0x10, 0x01]),
+      ...keys.map((key) => entry(key, 'a')),
+      entry('k0007', 'b'),
+    ]);
+    const decoded = decodeMsgpack(bytes) as Record<string, string>;
+    expect(decoded.k0007).toBe('b');
+    expect(mapKeys(decoded)).toEqual(keys);
   });
 
   it('still refuses a truncated copy of a remembered value', () => {

@@ -6,7 +6,7 @@
  * built after the line are shown to be there when Terraform dials.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { providerExecutable } from '../../scripts/package';
@@ -17,6 +17,7 @@ import {
   parseHandshakeLine,
   pluginEnvironment,
   PluginClient,
+  spawnProvider,
   within,
 } from '../support/plugin-client';
 
@@ -108,4 +109,28 @@ fs.writeSync = (fd, ...rest) => {
     expect(loaded).not.toContain('NativeModule dns');
     for (const heavy of HEAVY) expect(loaded).not.toContain(heavy);
   }, 300_000);
+
+  // src/provider-launcher.ts: the packaged executable compiles its bundle once per user and Node version.
+  test('the packaged provider writes its V8 code cache at the first start and uses it at the next', async () => {
+    const env = { XDG_CACHE_HOME: join(directory, 'cache') };
+    const startAndAsk = async (): Promise<void> => {
+      const provider = await spawnProvider(providerExecutable(), { env });
+      try {
+        const schema = await provider.client.unary('/tfplugin6.Provider/GetProviderSchema', {});
+        expect(Object.keys(schema.resource_schemas)).toContain('exchangeonline_transport_config');
+        expect(provider.stderr()).toBe('');
+      } finally {
+        await provider.kill();
+      }
+    };
+    await startAndAsk();
+    const files = readdirSync(join(directory, 'cache', 'exoform'));
+    expect(files).toEqual([
+      expect.stringMatching(new RegExp(`^provider-[0-9a-f]{32}-${process.version}-${process.arch}\\.v8cache$`)),
+    ]);
+    const written = statSync(join(directory, 'cache', 'exoform', files[0]));
+    await startAndAsk();
+    // Rejected by V8 (or by its digest), the cache would have been written again through a new file.
+    expect(statSync(join(directory, 'cache', 'exoform', files[0])).ino).toBe(written.ino);
+  });
 });

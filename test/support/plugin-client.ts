@@ -22,6 +22,9 @@ import { createProviderHandler } from '../../src/provider/framework/create-provi
 import { createExoformProvider } from '../../src/provider/provider';
 import { DEMO_TENANT, EmulatorInspector, TEST_TOKEN, type TestEmulator } from './emulator';
 
+// Kept here too for the callers that already drive the provider through this module.
+export { runProcess, type ProcessResult, type RunProcessOptions } from './run-process';
+
 /** A certificate and key the client presents (Terraform makes one per provider process). */
 export interface ClientIdentity {
   certificatePem: string;
@@ -321,35 +324,6 @@ export interface ChildProvider {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Closes the client and kills the process if it still runs. */
   kill(): Promise<void>;
-}
-
-/** Runs an executable with the given environment and collects its output, bounded by timeoutMs. */
-export function runProcess(
-  executable: string,
-  env: NodeJS.ProcessEnv,
-  timeoutMs = 15_000,
-): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(executable, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(`${executable} did not exit within ${timeoutMs} ms\n--- stdout\n${stdout}\n--- stderr\n${stderr}`),
-      );
-    }, timeoutMs);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
 }
 
 /** Environment for a child provider: PATH and HOME from here (node must be found), nothing EXO_*. */

@@ -39,8 +39,9 @@ const ALL = [
 
 /**
  * The list's full lifecycle through the real terraform: create from the file (exclusive: a stray returns to
- * inherit), no-op plan, drift both ways, a member leaving the list, destroy. Run under the default answer forms
- * (mailbox-smtp-auth-list.test.ts) and under every form at once (mailbox-smtp-auth-list-strictest.test.ts).
+ * inherit), no-op plan, drift both ways, a member leaving the list, destroy. Run once, under every answer form at
+ * once (mailbox-smtp-auth-list-strictest.test.ts): the default forms are each checked at the bridge level
+ * (test/bridge/rest/wire-evidence.test.ts) and through terraform by mailbox-smtp-auth-list.test.ts's other cases.
  */
 export async function allowListLifecycle(emulator: TestEmulator): Promise<void> {
   // Someone enabled SMTP AUTH for Kim by hand; the allow list does not name her.

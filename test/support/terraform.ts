@@ -1,11 +1,11 @@
 /**
  * Runs the real terraform binary in a scratch directory, installing exoform from the packaged mirror (offline).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { terraformEnv } from '../../scripts/package';
+import { runProcess } from './run-process';
 
 export interface RunResult {
   code: number;
@@ -36,19 +36,8 @@ export class TerraformWorkspace {
   }
 
   run(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('terraform', [...args], {
-        cwd: this.dir,
-        env: { ...this.env, ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk) => (stdout += chunk));
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    });
+    // Longer than any test waits, so Jest's own timeout reports a slow run first.
+    return runProcess('terraform', args, { cwd: this.dir, env: { ...this.env, ...extraEnv }, timeoutMs: 600_000 });
   }
 
   /** Runs and fails the test with terraform's own output when the exit code is not the expected one. */
@@ -139,6 +128,15 @@ export class TerraformWorkspace {
     const resource = state.values?.root_module?.resources?.find((r) => r.address === address);
     if (!resource) throw new Error(`${address} is not in state`);
     return resource.values;
+  }
+
+  /**
+   * The root module's output values. Read from the local state file when there is one (the values `terraform show
+   * -json` prints, without starting terraform and the provider), else from show.
+   */
+  async outputs(): Promise<Record<string, unknown>> {
+    const outputs = this.localState()?.outputs ?? (await this.state()).values?.outputs ?? {};
+    return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
   }
 
   cleanup(): void {

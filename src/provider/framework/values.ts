@@ -2,12 +2,12 @@
  * Helpers over decoded Terraform values: a resource's state is an object with every schema attribute present
  * (null when unset); values from other resources may still be unknown during plan.
  */
-import { Unknown, isUnknown, type CtyValue } from '../../protocol/msgpack';
+import { Unknown, isUnknown, mapKeys, type CtyValue } from '../../protocol/msgpack';
 import type { BlockSchema, CtyType } from '../../protocol/schema';
 
 export type ObjectValue = Record<string, CtyValue>;
 
-export { Unknown, isUnknown };
+export { Unknown, isUnknown, mapKeys };
 export type { CtyValue };
 
 export function isKnown(value: CtyValue | undefined): boolean {
@@ -33,8 +33,8 @@ export function valuesEqual(a: CtyValue | undefined, b: CtyValue | undefined): b
     return a.every((item, index) => valuesEqual(item, b[index]));
   }
   if (typeof a === 'object' && typeof b === 'object') {
-    const keysA = Object.keys(a);
-    const keysB = Object.keys(b as object);
+    const keysA = mapKeys(a as ObjectValue);
+    const keysB = mapKeys(b as ObjectValue);
     if (keysA.length !== keysB.length) return false;
     return keysA.every((key) => valuesEqual((a as ObjectValue)[key], (b as ObjectValue)[key]));
   }

@@ -41,7 +41,7 @@ import {
   type OperationContext,
   type ResourceDefinition,
 } from '../framework/resource';
-import { Unknown, isKnown, readBool, type CtyValue, type ObjectValue } from '../framework/values';
+import { Unknown, isKnown, mapKeys, readBool, type CtyValue, type ObjectValue } from '../framework/values';
 
 /** What `out_of_sync` and `stray_mailboxes` say about a mailbox. */
 const NOT_FOUND = 'not found';
@@ -132,8 +132,9 @@ function entries(value: CtyValue | undefined): Record<string, CtyValue> {
     : {};
 }
 
-function identitiesOf(value: CtyValue | undefined): string[] {
-  return Object.keys(entries(value));
+/** The identities of a list (a map's keys; for a large decoded map, the list kept while decoding it). */
+function identitiesOf(value: CtyValue | undefined): readonly string[] {
+  return mapKeys(entries(value));
 }
 
 /** Resolves every identity (in bulk beyond a few). */
@@ -469,7 +470,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     // Map keys are distinct, so two identities naming one mailbox differ in case: one of them has a capital letter.
     // Only those are compared (most lists are all lower case).
     const capitalized = new Map<string, string>();
-    for (const identity of Object.keys(listed)) {
+    for (const identity of mapKeys(listed)) {
       const problem = identityProblem(identity);
       if (problem)
         diagnostics.push(
@@ -541,7 +542,11 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
     for (const diagnostic of deletedWarnings(deleted)) warn(diagnostic.summary, diagnostic.detail, diagnostic.path);
     // New identities: checked when the tenant is already read (free) or few are new (a lookup each). A large
     // new list is checked by the apply, which reports every mailbox that fails.
-    const added = identities.filter((identity) => !Object.hasOwn(priorListed, identity) && !identityProblem(identity));
+    // The same map as before (a large one decoded from the same bytes is one shared value) adds nothing.
+    const added =
+      listed === priorListed
+        ? []
+        : identities.filter((identity) => !Object.hasOwn(priorListed, identity) && !identityProblem(identity));
     if (!client || added.length === 0 || (!client.mailboxes.loaded && added.length > PLAN_CHECK_LIMIT)) return;
     const exchange = exchangeSession({ client, signal, warn });
     for (const [identity, resolution] of await resolveAll(client, exchange, added)) {
