@@ -131,11 +131,6 @@ function createConfiguredPowerShellBridge(
   return createPowerShellBridge(settings, runtime);
 }
 
-/** The legacy-TLS SMTP host of the configured cloud (null where it has none); see src/bridge/clouds.ts. */
-export function legacyTlsHostFor(endpoint: string | undefined, environment?: string): string | null {
-  return resolveCloud(environment, endpoint).legacyTlsHost;
-}
-
 function flattenFields(fields: Record<string, unknown>): LogFields {
   const out: LogFields = {};
   for (const [key, value] of Object.entries(fields)) {

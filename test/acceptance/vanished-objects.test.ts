@@ -330,11 +330,126 @@ resource "exchangeonline_mailbox_smtp_auth" "chris" {
       expect(applied.code).toBe(1);
       expect(flat(applied)).toContain('Warning: Mailbox "sean@contoso.com" was deleted outside Terraform');
       expect(flat(applied)).toContain('If Terraform managed this mailbox before, it was deleted outside Terraform');
-      expect(flat(applied)).toContain('`terraform destroy -refresh=false` destroys the rest meanwhile');
+      expect(flat(applied)).toContain('`terraform destroy` destroys the rest meanwhile');
+      expect(flat(applied)).toContain('such as on Windows, add `-refresh=false`');
 
       const destroyed = await tf.expect(['destroy', '-refresh=false', '-no-color', '-input=false', '-auto-approve']);
       expect(flat(destroyed)).toMatch(/Destroy complete! Resources: 1 destroyed/);
       expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
+    } finally {
+      tf.cleanup();
+    }
+  });
+});
+
+// After an apply stored the state without the deleted objects, a plan of the configuration cannot tell them from
+// typos and fails, as an apply's plan must; Terraform makes that same plan before every destroy (the pre-destroy
+// refresh), and the provider lets it pass only there, by the command that started it (destroy-command.ts).
+describe('plain `terraform destroy` after an apply stored the state without deleted objects', () => {
+  let emulator: TestEmulator;
+  beforeEach(async () => {
+    emulator = await startTestEmulator();
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  test.each([
+    ['terraform destroy', ['destroy']],
+    ['terraform destroy -refresh=false', ['destroy', '-refresh=false']],
+    ['terraform apply -destroy', ['apply', '-destroy']],
+  ])('%s destroys the rest', async (_name, command) => {
+    await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Kept Outside' });
+    await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Org Default Outside' });
+    const tf = new TerraformWorkspace(
+      main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
+  identity                            = "sean@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+resource "exchangeonline_mailbox_smtp_auth" "chris" {
+  identity                            = "chris@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
+  identities                          = { "akol@contoso.com" = "", "tjohnston@contoso.com" = "" }
+  smtp_client_authentication_disabled = false
+}
+resource "exchangeonline_authentication_policy" "legacy" {
+  name                  = "Scanner Basic SMTP"
+  allow_basic_auth_smtp = true
+}
+resource "exchangeonline_authentication_policy_assignment" "scanner" {
+  user                  = "scanner@contoso.com"
+  authentication_policy = exchangeonline_authentication_policy.legacy.name
+}
+resource "exchangeonline_authentication_policy_assignment" "kim" {
+  user                  = "kakers@contoso.com"
+  authentication_policy = "Kept Outside"
+}
+resource "exchangeonline_default_authentication_policy" "org" {
+  authentication_policy = "Org Default Outside"
+}
+`),
+      { ...emulator.providerEnv, EXO_BRIDGE: 'rest' },
+    );
+    try {
+      await tf.init();
+      await tf.apply();
+      await deleteRecipient(emulator, 'sean@contoso.com');
+      await deleteRecipient(emulator, 'akol@contoso.com');
+      await deleteRecipient(emulator, 'scanner@contoso.com');
+      await emulator.inspect.invoke('Remove-AuthenticationPolicy', { Identity: 'Kept Outside' });
+      await emulator.inspect.invoke('Remove-AuthenticationPolicy', { Identity: 'Org Default Outside' });
+
+      // The apply warns about each, fails for those still declared, and stores the state without them.
+      const applied = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
+      expect(applied.code).toBe(1);
+      const gone = [
+        'exchangeonline_mailbox_smtp_auth.sean',
+        'exchangeonline_authentication_policy_assignment.scanner',
+        'exchangeonline_authentication_policy_assignment.kim',
+        'exchangeonline_default_authentication_policy.org',
+      ];
+      const addresses = tf
+        .stateResources()
+        .filter((r) => r.instances.length > 0)
+        .map((r) => `${r.type}.${r.name}`);
+      expect(addresses.filter((address) => gone.includes(address))).toEqual([]);
+      expect(addresses.sort()).toEqual([
+        'exchangeonline_authentication_policy.legacy',
+        'exchangeonline_mailbox_smtp_auth.chris',
+        'exchangeonline_mailbox_smtp_auth_list.allowed',
+      ]);
+
+      // From now on an apply's plan fails for each, as for a typo (nothing names them in the state), naming the
+      // setting and that `terraform destroy` destroys the rest meanwhile.
+      const planned = await tf.run(['plan', '-no-color', '-input=false']);
+      expect(planned.code).toBe(1);
+      const errors = flat(planned)
+        .split('Error: ')
+        .slice(1)
+        .map((part) => part.slice(0, part.indexOf(' with ')));
+      expect(errors.sort()).toEqual(
+        [
+          'Authentication policy "Kept Outside" not found',
+          'Authentication policy "Org Default Outside" not found',
+          'Mailbox "sean@contoso.com" not found',
+          'User "scanner@contoso.com" not found',
+        ].sort(),
+      );
+      expect(flat(planned).split('`terraform destroy` destroys the rest meanwhile').length - 1).toBe(4);
+      expect(flat(planned)).toMatch(/Check the spelling/);
+
+      // The destroy the errors name needs no flag: it destroys the rest.
+      const destroyed = await tf.expect([...command, '-no-color', '-input=false', '-auto-approve']);
+      expect(flat(destroyed)).not.toMatch(/Error:/);
+      expect(flat(destroyed)).toMatch(
+        /(Destroy complete! Resources:|Apply complete! Resources: 0 added, 0 changed,) 3 destroyed/,
+      );
+      expect(tf.stateResources()).toEqual([]);
+      expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
+      expect((await emulator.inspect.recipient('tjohnston@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
+      expect(await emulator.inspect.authenticationPolicy('Scanner Basic SMTP')).toBeUndefined();
     } finally {
       tf.cleanup();
     }

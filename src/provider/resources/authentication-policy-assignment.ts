@@ -31,7 +31,7 @@ import {
   policyInState,
   policyNotFound,
 } from '../shared/policy-reference';
-import { hasVanished, noteVanished, vanishedWarning } from '../shared/vanished';
+import { DESTROY_MEANWHILE, missingIsNoError, noteVanished, vanishedWarning } from '../shared/vanished';
 
 export const authenticationPolicyAssignmentSchema: Schema = {
   version: 0,
@@ -41,8 +41,9 @@ export const authenticationPolicyAssignmentSchema: Schema = {
       'Exchange applies a change within 24 hours; `revoke_refresh_tokens` brings that down to about 30 minutes. Destroying the resource removes the ' +
       "user's policy, so the organization default applies again. Import with any identity of the user. " +
       'A user, or a policy not managed in this configuration, deleted outside Terraform takes the assignment out of the state with one warning ' +
-      'naming it; a plan that still declares it warns and never fails, so `terraform destroy` keeps working, and applying fails for it: ' +
-      'remove the block, or replace it with a `removed` block.',
+      'naming it, and applying fails for it: remove the block, or replace it with a `removed` block. Meanwhile plans show it to be ' +
+      'created again (once an apply has stored the state without it, they fail as for a misspelled name), and `terraform destroy` ' +
+      'still destroys the rest.',
     attributes: {
       id: { type: 'string', computed: true, description: 'The user GUID.' },
       user: {
@@ -97,14 +98,17 @@ async function resolveUser(exchange: ExchangeSession, identity: string): Promise
   );
 }
 
-/** A user no lookup finds, and no refresh in this process saw deleted (then the refresh warned: vanished.ts). */
+/**
+ * A user no lookup finds, that no refresh in this process saw deleted (then the refresh warned: vanished.ts),
+ * outside a destroy.
+ */
 function userNotFound(identity: string): DiagnosticError {
   return new DiagnosticError(
     errorDiagnostic(
       `User "${identity}" not found`,
       'Check the spelling, or use the user principal name or GUID of an existing user. ' +
         'If Terraform assigned the user a policy before, the user was deleted outside Terraform: remove the resource block (or replace it with a `removed` block); ' +
-        '`terraform destroy -refresh=false` destroys the rest meanwhile.',
+        DESTROY_MEANWHILE,
       ['user'],
     ),
   );
@@ -213,6 +217,7 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
         client && exchangeSession({ client, signal, warn }),
         planned.authentication_policy,
         'before the assignment',
+        warn,
       );
     const revokes = policyChanges && planned.revoke_refresh_tokens !== false;
     planned.refresh_tokens_revoked_at = revokes ? new Unknown() : (prior?.refresh_tokens_revoked_at ?? null);
@@ -222,8 +227,8 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
       if (user) {
         planned.id = user.guid;
         planned.user_principal_name = user.userPrincipalName;
-      } else if (!hasVanished(client, 'user', planned.user)) throw userNotFound(planned.user);
-      // else the refresh has just said the user was deleted outside Terraform: warned there, never an error
+      } else if (!missingIsNoError(client, 'user', planned.user, warn)) throw userNotFound(planned.user);
+      // else the refresh has just said the user was deleted outside Terraform, or this is a destroy: no error
     }
   },
 

@@ -40,8 +40,8 @@ export const defaultAuthenticationPolicySchema: Schema = {
       '-DefaultAuthenticationPolicy`). One per tenant: creating it replaces whatever default is set. Destroying it clears the default. ' +
       'Changes apply within 24 hours. Import with the tenant domain or id. ' +
       'A default policy deleted outside Terraform (and not managed in this configuration) takes this resource out of the state with one ' +
-      'warning naming it; a plan that still declares it warns and never fails, so `terraform destroy` keeps working, and applying fails: ' +
-      'name another policy, or remove the block.',
+      'warning naming it, and applying fails: name another policy, or remove the block. Meanwhile plans show it to be created again ' +
+      '(once an apply has stored the state without it, they fail as for a misspelled name), and `terraform destroy` still destroys the rest.',
     attributes: {
       id: { type: 'string', computed: true, description: "The tenant (the provider's `organization`)." },
       authentication_policy: {
@@ -105,6 +105,7 @@ export const defaultAuthenticationPolicyResource: ResourceDefinition<ExchangeCli
         client && exchangeSession({ client, signal, warn }),
         planned.authentication_policy,
         'first',
+        warn,
       );
   },
 

@@ -7,7 +7,7 @@
  * per-process mailbox snapshot, so a thousand of these cost a handful of calls, not a thousand.
  */
 import { notePlannedMailboxValue } from '../shared/planned-mailbox-values';
-import { REMOVE_BLOCK, hasVanished, noteVanished, vanishedWarning } from '../shared/vanished';
+import { DESTROY_MEANWHILE, REMOVE_BLOCK, missingIsNoError, noteVanished, vanishedWarning } from '../shared/vanished';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import {
@@ -28,9 +28,9 @@ export const mailboxSmtpAuthSchema: Schema = {
       "One mailbox's SMTP AUTH setting, which wins over the organization's. Leave `smtp_client_authentication_disabled` unset to make the mailbox " +
       'follow the organization (`$null`). Destroying the resource returns the mailbox to that. Import with any identity of the mailbox. ' +
       'The mailbox GUID found at create pins it, so a changed address or user principal name is followed. ' +
-      'A mailbox deleted outside Terraform leaves the state with one warning naming it; a plan that still declares it warns and never fails, ' +
-      'so `terraform destroy` keeps working (Terraform plans the configuration before every destroy), and applying fails for it: ' +
-      'remove the block, or replace it with a `removed` block.',
+      'A mailbox deleted outside Terraform leaves the state with one warning naming it, and applying fails for it: ' +
+      'remove the block, or replace it with a `removed` block. Meanwhile plans show it to be created again (once an apply has stored ' +
+      'the state without it, they fail as for a misspelled identity), and `terraform destroy` still destroys the rest.',
     attributes: {
       id: { type: 'string', computed: true, description: 'The mailbox GUID.' },
       identity: {
@@ -80,8 +80,8 @@ async function resolveMailbox(
 }
 
 /**
- * An identity no lookup finds, that no refresh in this process saw deleted (then the refresh warned: vanished.ts):
- * most likely a typo, or a mailbox deleted after an apply already dropped it from the state.
+ * An identity no lookup finds, that no refresh in this process saw deleted (then the refresh warned: vanished.ts),
+ * outside a destroy: most likely a typo, or a mailbox deleted after an apply already dropped it from the state.
  */
 function notFound(identity: string): DiagnosticError {
   return new DiagnosticError(
@@ -89,7 +89,7 @@ function notFound(identity: string): DiagnosticError {
       `Mailbox "${identity}" not found`,
       'Check the spelling, or use the user principal name, primary SMTP address or GUID of an existing mailbox. ' +
         'If Terraform managed this mailbox before, it was deleted outside Terraform: remove the resource block ' +
-        '(or replace it with a `removed` block); `terraform destroy -refresh=false` destroys the rest meanwhile.',
+        `(or replace it with a \`removed\` block); ${DESTROY_MEANWHILE}`,
       ['identity'],
     ),
   );
@@ -170,8 +170,8 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
         planned.id = mailbox.guid;
         planned.guid = mailbox.guid;
         planned.primary_smtp_address = mailbox.primarySmtpAddress;
-      } else if (!hasVanished(client, 'mailbox', planned.identity)) throw notFound(planned.identity);
-      // else the refresh has just said it was deleted outside Terraform: warned there, never an error
+      } else if (!missingIsNoError(client, 'mailbox', planned.identity, warn)) throw notFound(planned.identity);
+      // else the refresh has just said it was deleted outside Terraform, or this is a destroy: a warning, no error
     }
     if (client && typeof planned.identity === 'string' && isKnown(planned.identity) && isKnown(wanted)) {
       const keys = [

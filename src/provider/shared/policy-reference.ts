@@ -7,7 +7,7 @@ import { findAuthenticationPolicy, refersToPolicy } from '../../exchange/authent
 import type { ExchangeSession } from '../../exchange/session';
 import { DiagnosticError } from '../framework/resource';
 import { isKnown, type CtyValue, type ObjectValue } from '../framework/values';
-import { hasVanished } from './vanished';
+import { DESTROY_MEANWHILE, hasVanished, missingIsNoError } from './vanished';
 
 /**
  * How a policy reference (what Get-User or Get-OrganizationConfig report) reads in state: the configured spelling
@@ -37,7 +37,8 @@ export async function policyInState(
 
 /**
  * `authentication_policy` names no policy; `createdWhen` ends the advice ("first", "before the assignment"). A policy
- * this process saw deleted is not reported here: the refresh already warned (vanished.ts).
+ * this process saw deleted is not reported here (the refresh already warned), nor one missing under a destroy
+ * (vanished.ts).
  */
 export function policyNotFound(identity: string, createdWhen: string): DiagnosticError {
   return new DiagnosticError(
@@ -46,7 +47,7 @@ export function policyNotFound(identity: string, createdWhen: string): Diagnosti
       'Check the name. If the policy is managed by Terraform, reference it ' +
         `(\`exchangeonline_authentication_policy.<name>.name\`) so it is created ${createdWhen}. ` +
         'If Terraform assigned it before, it was deleted outside Terraform: remove the resource block ' +
-        '(or replace it with a `removed` block); `terraform destroy -refresh=false` destroys the rest meanwhile.',
+        `(or replace it with a \`removed\` block); ${DESTROY_MEANWHILE}`,
       ['authentication_policy'],
     ),
   );
@@ -113,15 +114,18 @@ export function deletedPolicyFix(client: object, name: string | undefined): stri
  * reference orders them; its name is known at plan, so it cannot be told apart by being unknown). An unknown name
  * passes, and without a configured provider (credentials unknown at plan) nothing is checked. A literal name of a
  * policy declared in the same configuration but not referenced passes only if Terraform happened to plan it first.
+ * A missing policy the refresh saw deleted, or missing under a destroy, warns instead (vanished.ts).
  */
 export async function assertPolicyExistsAtPlan(
   client: object | null,
   exchange: ExchangeSession | null,
   reference: CtyValue | undefined,
   createdWhen: string,
+  warn: (summary: string, detail?: string) => void,
 ): Promise<void> {
   if (!client || !exchange || typeof reference !== 'string' || !isKnown(reference) || reference.trim() === '') return;
   if (plannedPolicies.get(client)?.has(reference.trim().toLowerCase())) return;
   if (hasVanished(client, 'policy', reference)) return; // the refresh warned that it was deleted; never an error
-  if (!(await findAuthenticationPolicy(exchange, reference))) throw policyNotFound(reference, createdWhen);
+  if (await findAuthenticationPolicy(exchange, reference)) return;
+  if (!missingIsNoError(client, 'policy', reference, warn)) throw policyNotFound(reference, createdWhen);
 }

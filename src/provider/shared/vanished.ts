@@ -2,16 +2,25 @@
  * Objects deleted outside Terraform: a mailbox, a user or an authentication policy that a refresh no longer finds.
  *
  * One rule for every resource: the refresh says what vanished in one warning (it is gone from the state, and how to
- * remove it from the configuration), and a plan that still declares it warns, it never fails. Terraform 1.11 makes
- * an ordinary plan of the configuration before every destroy (ReadResource, then PlanResourceChange with the
- * configuration, the object already dropped from state), and the provider cannot tell that plan from any other: an
- * error there would make `terraform destroy` impossible while the configuration names the deleted object.
+ * remove it from the configuration), and a plan that still declares it warns, it never fails. Terraform (1.11 to
+ * 1.16) makes an ordinary plan of the configuration before every destroy (ReadResource, then PlanResourceChange with
+ * the configuration, the object already dropped from state), and nothing on the wire tells that plan from any other:
+ * an error there would make `terraform destroy` impossible while the configuration names the deleted object.
  *
  * Terraform refreshes and plans in the same walk, in one provider process, so the refresh records here (per
  * configured client) what it found gone, and the plan of the same object lets its own lookup come back empty
  * without an error: the refresh's warning already said what to do, and a spelling hint would be wrong.
+ *
+ * Once an apply has stored the state without the object, no refresh sees it go: its plan is that of a new identity,
+ * and a lookup that finds nothing fails it, as a typo must fail an apply's plan. That same plan runs before a
+ * destroy, where it creates nothing; the command line is the only way to tell (destroy-command.ts), so under a
+ * destroy the miss warns instead.
  */
+import { servesDestroyCommand } from './destroy-command';
+
 export type VanishedKind = 'mailbox' | 'user' | 'policy';
+
+const NOUNS: Record<VanishedKind, string> = { mailbox: 'Mailbox', user: 'User', policy: 'Authentication policy' };
 
 const registries = new WeakMap<object, Set<string>>();
 
@@ -37,10 +46,33 @@ export const REMOVE_BLOCK =
 /** What happens meanwhile: the plan warns, never fails, so destroy works. */
 export const STILL_DECLARED =
   'While the configuration still declares it, plans show it to be created again and applying fails for it; ' +
-  '`terraform destroy` still works (should an apply have stored the state without it already, use ' +
-  '`terraform destroy -refresh=false` until the block is gone).';
+  '`terraform destroy` still destroys the rest.';
 
-const NOUNS: Record<VanishedKind, string> = { mailbox: 'Mailbox', user: 'User', policy: 'Authentication policy' };
+/** The way out named by a "not found" error, which may be a deleted object an apply already dropped from the state. */
+export const DESTROY_MEANWHILE =
+  '`terraform destroy` destroys the rest meanwhile (where the provider cannot read the command that started it, ' +
+  'such as on Windows, add `-refresh=false`).';
+
+/**
+ * Whether a plan goes on although the lookup of a new identity (`name`) found nothing: a refresh in this process
+ * found it deleted (and warned), or the command is a destroy, whose plan of the configuration creates nothing (then
+ * this warns). Otherwise the caller fails the plan with its "not found" error.
+ */
+export function missingIsNoError(
+  client: object | null,
+  kind: VanishedKind,
+  name: unknown,
+  warn: (summary: string, detail?: string) => void,
+): boolean {
+  if (hasVanished(client, kind, name)) return true;
+  if (typeof name !== 'string' || !servesDestroyCommand()) return false;
+  warn(
+    `${NOUNS[kind]} "${name}" not found; destroying without it`,
+    'Nothing of it is in the state, so this destroy has nothing of it to undo. ' +
+      `If Terraform managed it before, it was deleted outside Terraform: ${REMOVE_BLOCK}`,
+  );
+  return true;
+}
 
 /**
  * The one warning for a vanished object. `what` says what went with it from the state (e.g. "its SMTP AUTH setting
