@@ -128,6 +128,7 @@ describe('GitHub workflows', () => {
     cpSync(join(ROOT, 'scripts'), join(checkout, 'scripts'), { recursive: true });
     cpSync(join(ROOT, 'CHANGELOG.md'), join(checkout, 'CHANGELOG.md'));
     symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'));
+    symlinkSync(join(ROOT, 'src'), join(checkout, 'src')); // scripts/package.ts imports the launcher's file names
     const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
     writeFileSync(join(checkout, 'package.json'), JSON.stringify({ ...manifest, version: '99.0.0' }));
     const unlisted = run(join(checkout, 'scripts', 'release', 'check-version.sh'), ['v99.0.0'], { env: local });
