@@ -125,31 +125,8 @@ resource "exchangeonline_mailbox_smtp_auth" "chris" {
   // Four kinds of object in one configuration, applied once, all deleted, then one plan and one destroy: each
   // object's warning and planned action is checked on its own, and the destroy must get past all of them.
   test('a mailbox in a list, a user assigned a policy, a policy deleted while assigned, the organization default', async () => {
-    await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Kept Outside' });
-    await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Org Default Outside' });
-    const tf = new TerraformWorkspace(
-      main(`resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
-  identities                          = { "akol@contoso.com" = "", "tjohnston@contoso.com" = "" }
-  smtp_client_authentication_disabled = false
-}
-resource "exchangeonline_authentication_policy" "legacy" {
-  name                  = "Scanner Basic SMTP"
-  allow_basic_auth_smtp = true
-}
-resource "exchangeonline_authentication_policy_assignment" "scanner" {
-  user                  = "scanner@contoso.com"
-  authentication_policy = exchangeonline_authentication_policy.legacy.name
-}
-resource "exchangeonline_authentication_policy_assignment" "kim" {
-  user                  = "kakers@contoso.com"
-  authentication_policy = "Kept Outside"
-}
-resource "exchangeonline_default_authentication_policy" "org" {
-  authentication_policy = "Org Default Outside"
-}
-`),
-      env,
-    );
+    await createOutsidePolicies(emulator);
+    const tf = new TerraformWorkspace(main(FOUR_KINDS), env);
     try {
       await tf.init();
       await tf.apply();
@@ -298,6 +275,34 @@ resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
   });
 });
 
+/** A list member, a user assigned a policy, a policy assigned while it exists, and the organization default. */
+const FOUR_KINDS = `resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
+  identities                          = { "akol@contoso.com" = "", "tjohnston@contoso.com" = "" }
+  smtp_client_authentication_disabled = false
+}
+resource "exchangeonline_authentication_policy" "legacy" {
+  name                  = "Scanner Basic SMTP"
+  allow_basic_auth_smtp = true
+}
+resource "exchangeonline_authentication_policy_assignment" "scanner" {
+  user                  = "scanner@contoso.com"
+  authentication_policy = exchangeonline_authentication_policy.legacy.name
+}
+resource "exchangeonline_authentication_policy_assignment" "kim" {
+  user                  = "kakers@contoso.com"
+  authentication_policy = "Kept Outside"
+}
+resource "exchangeonline_default_authentication_policy" "org" {
+  authentication_policy = "Org Default Outside"
+}
+`;
+
+/** The two policies FOUR_KINDS names but does not manage, made outside Terraform. */
+async function createOutsidePolicies(emulator: TestEmulator): Promise<void> {
+  await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Kept Outside' });
+  await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Org Default Outside' });
+}
+
 describe('a deleted mailbox still declared after an apply stored the state without it', () => {
   let emulator: TestEmulator;
   beforeEach(async () => {
@@ -359,8 +364,7 @@ describe('plain `terraform destroy` after an apply stored the state without dele
     ['terraform destroy -refresh=false', ['destroy', '-refresh=false']],
     ['terraform apply -destroy', ['apply', '-destroy']],
   ])('%s destroys the rest', async (_name, command) => {
-    await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Kept Outside' });
-    await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Org Default Outside' });
+    await createOutsidePolicies(emulator);
     const tf = new TerraformWorkspace(
       main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
   identity                            = "sean@contoso.com"
@@ -370,26 +374,7 @@ resource "exchangeonline_mailbox_smtp_auth" "chris" {
   identity                            = "chris@contoso.com"
   smtp_client_authentication_disabled = true
 }
-resource "exchangeonline_mailbox_smtp_auth_list" "allowed" {
-  identities                          = { "akol@contoso.com" = "", "tjohnston@contoso.com" = "" }
-  smtp_client_authentication_disabled = false
-}
-resource "exchangeonline_authentication_policy" "legacy" {
-  name                  = "Scanner Basic SMTP"
-  allow_basic_auth_smtp = true
-}
-resource "exchangeonline_authentication_policy_assignment" "scanner" {
-  user                  = "scanner@contoso.com"
-  authentication_policy = exchangeonline_authentication_policy.legacy.name
-}
-resource "exchangeonline_authentication_policy_assignment" "kim" {
-  user                  = "kakers@contoso.com"
-  authentication_policy = "Kept Outside"
-}
-resource "exchangeonline_default_authentication_policy" "org" {
-  authentication_policy = "Org Default Outside"
-}
-`),
+${FOUR_KINDS}`),
       { ...emulator.providerEnv, EXO_BRIDGE: 'rest' },
     );
     try {
