@@ -6,7 +6,9 @@
  * plain `terraform destroy` succeeds, destroys what is in the state and leaves what was made outside alone:
  * - a policy name taken again outside Terraform (deleted and made again under the name by another admin);
  * - one mailbox set to different values by an exchangeonline_mailbox_smtp_auth and a list, after a configuration edit;
- * - a policy in use renamed in the configuration (a replacement the plan refuses; the destroy has its own check).
+ * - a policy in use renamed in the configuration (a replacement the plan refuses; the destroy has its own check);
+ * - `allow_legacy_tls_clients = true` written into the configuration of a tenant in GCC High, which has no
+ *   legacy-TLS endpoint (the provider's `environment`).
  * The missing-object cases (a mailbox, user or policy deleted outside) are in vanished-objects.test.ts.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace, type RunResult } from '../support/terraform';
@@ -44,6 +46,13 @@ resource "exchangeonline_authentication_policy_assignment" "scanner" {
 }
 `;
 
+const transport = (legacyTls: boolean): string => `resource "exchangeonline_transport_config" "org" {
+  smtp_client_authentication_disabled = false
+  allow_legacy_tls_clients            = ${legacyTls}
+  restore_on_destroy                  = true
+}
+`;
+
 const mailboxes = (listed: string): string => `resource "exchangeonline_mailbox_smtp_auth" "sean" {
   identity                            = "sean@contoso.com"
   smtp_client_authentication_disabled = true
@@ -63,23 +72,32 @@ describe('plain `terraform destroy` after outside changes that fail an apply’s
     await emulator.stop();
   });
 
-  test('a policy name taken outside, a mailbox set twice, a policy in use renamed: plan fails, destroy works', async () => {
-    const tf = new TerraformWorkspace(main(policies('Scanners') + mailboxes('"chris@contoso.com" = ""')), {
-      ...emulator.providerEnv,
-      EXO_BRIDGE: 'rest',
-    });
+  test('a policy name taken outside, a mailbox set twice, a policy in use renamed, legacy TLS in GCC High: plan fails, destroy works', async () => {
+    const tf = new TerraformWorkspace(
+      main(policies('Scanners') + mailboxes('"chris@contoso.com" = ""') + transport(false)),
+      { ...emulator.providerEnv, EXO_BRIDGE: 'rest', EXO_ENVIRONMENT: 'O365USGovGCCHigh' },
+    );
+    const orgSmtpAuthDisabled = async () =>
+      (await emulator.inspect.tenant()).transportConfig.SmtpClientAuthenticationDisabled;
+    const found = await orgSmtpAuthDisabled();
     try {
       await tf.init();
       await tf.apply();
+      expect(await orgSmtpAuthDisabled()).toBe(!found);
 
       // Another admin deletes the managed policy and makes one again under its name (a new object, another GUID).
       await emulator.inspect.invoke('Remove-AuthenticationPolicy', { Identity: 'Legacy SMTP' });
       await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Legacy SMTP', AllowBasicAuthPop: true });
       const outside = await emulator.inspect.authenticationPolicy('Legacy SMTP');
       expect(outside).toMatchObject({ AllowBasicAuthPop: true, AllowBasicAuthSmtp: false });
-      // The configuration is edited: sean is also listed with the other value, and the assigned policy is renamed.
+      // The configuration is edited: sean is also listed with the other value, the assigned policy is renamed, and
+      // legacy TLS clients are allowed.
       tf.write(
-        main(policies('Scanners 2026') + mailboxes('"chris@contoso.com" = "", "sean@contoso.com" = "also here"')),
+        main(
+          policies('Scanners 2026') +
+            mailboxes('"chris@contoso.com" = "", "sean@contoso.com" = "also here"') +
+            transport(true),
+        ),
       );
 
       // An apply's plan fails exactly as before, with each error naming the setting and the fix.
@@ -88,24 +106,28 @@ describe('plain `terraform destroy` after outside changes that fail an apply’s
       expect(summaries(planned, 'Error')).toEqual([
         'Authentication policy "Legacy SMTP" already exists',
         'Authentication policy "Scanners" is in use and cannot be replaced',
+        'Legacy TLS clients are not available in Microsoft 365 GCC High',
         'Mailbox "sean@contoso.com" is managed twice with different values',
       ]);
       const text = flat(planned);
       expect(text).toContain('Import it instead of creating it, with an `import` block (`id = "Legacy SMTP"`)');
       expect(text).toContain('Manage each mailbox in one resource only (remove it from one of them).');
       expect(text).toContain('set `detach_on_destroy = true` on this resource and apply');
+      expect(text).toContain('Set allow_legacy_tls_clients = false (or leave it out)');
       expect(text).not.toContain('This does not stop the destroy');
 
       // Plain destroy: no flag. It removes what is in the state, and nothing made outside Terraform.
       const destroyed = await tf.expect(['destroy', '-no-color', '-input=false', '-auto-approve']);
       expect(flat(destroyed)).not.toMatch(/Error:/);
-      expect(flat(destroyed)).toMatch(/Destroy complete! Resources: 4 destroyed/);
+      expect(flat(destroyed)).toMatch(/Destroy complete! Resources: 5 destroyed/);
       expect(tf.stateResources().filter((r) => r.instances.length > 0)).toEqual([]);
       expect(await emulator.inspect.authenticationPolicy('Legacy SMTP')).toEqual(outside);
       expect(await emulator.inspect.authenticationPolicy('Scanners')).toBeUndefined();
       expect((await emulator.inspect.recipient('scanner@contoso.com')).AuthenticationPolicy).toBeNull();
       expect((await emulator.inspect.recipient('sean@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
       expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
+      // restore_on_destroy put back what the first apply found.
+      expect(await orgSmtpAuthDisabled()).toBe(found);
       // Terraform shows nothing of the plan it makes before a destroy unless that plan fails, so the warnings each
       // error became there are checked in test/provider/shared/destroy-command.test.ts.
     } finally {
