@@ -23,6 +23,11 @@ import { Script } from 'node:vm';
 
 /** The provider bundle's file name, next to this executable. */
 export const PROVIDER_BUNDLE = 'exoform-provider.js';
+/**
+ * The provider proper, beside it too (src/provider-core.ts): the provider bundle requires it right after the
+ * handshake line, and it runs from a code cache of its own, written (on a miss) before the provider changes V8's flags.
+ */
+export const PROVIDER_CORE_BUNDLE = 'exoform-provider-core.js';
 
 /** Cache files older than this are removed when a new one is written (each rebuild of the bundle makes one). */
 const STALE_MS = 30 * 24 * 3600 * 1000;
@@ -86,8 +91,11 @@ function writeCache(directory: string, file: string, data: () => Buffer): void {
   }
 }
 
-/** Compiles and runs the bundle at `bundlePath` as a CommonJS module, with the code cache where it can. */
-export function launch(bundlePath: string, env: NodeJS.ProcessEnv = process.env): void {
+/**
+ * Compiles and runs the bundle at `bundlePath` as a CommonJS module, with the code cache where it can, and returns
+ * its exports. The bundle's `require` of the provider core beside it goes through here too.
+ */
+export function launch(bundlePath: string, env: NodeJS.ProcessEnv = process.env): unknown {
   const source = readFileSync(bundlePath, 'utf8');
   const directory = codeCacheDirectory(env);
   const file =
@@ -99,17 +107,17 @@ export function launch(bundlePath: string, env: NodeJS.ProcessEnv = process.env)
   const cachedData = file && trustedDirectory(directory) ? readCache(file) : undefined;
   const script = new Script(wrap(source), { filename: bundlePath, cachedData });
   const bundleModule = { exports: {} };
+  const nodeRequire = createRequire(bundlePath);
+  const core = join(dirname(bundlePath), PROVIDER_CORE_BUNDLE);
+  const bundleRequire = Object.assign(
+    (id: string): unknown => (id === core ? launch(core, env) : nodeRequire(id)),
+    nodeRequire,
+  );
   script
     .runInThisContext()
-    .call(
-      bundleModule.exports,
-      bundleModule.exports,
-      createRequire(bundlePath),
-      bundleModule,
-      bundlePath,
-      dirname(bundlePath),
-    );
+    .call(bundleModule.exports, bundleModule.exports, bundleRequire, bundleModule, bundlePath, dirname(bundlePath));
   if (file && (!cachedData || script.cachedDataRejected)) writeCache(directory, file, () => script.createCachedData());
+  return bundleModule.exports;
 }
 
 if (require.main === module) launch(join(__dirname, PROVIDER_BUNDLE));
