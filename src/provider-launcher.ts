@@ -1,17 +1,18 @@
 /**
  * The development package's provider executable (scripts/package.ts): runs the provider bundle beside it
- * (exoform-provider.js) with a V8 code cache, so a start skips parsing and compiling most of the bundle. Terraform
- * starts the provider 3–5 times per command; the cache takes about 5 % (2–8 ms) off each start's CPU time up to
- * the handshake line (docs/performance.md, "Measured in this change (provider start-up)").
+ * (exoform-provider.js, the start up to the handshake line) and, when that requires it right after the line, the
+ * provider core (exoform-provider-core.js), each with a V8 code cache, so a start skips parsing and compiling them.
+ * Terraform starts the provider 3–5 times per command (docs/performance.md, "Measured in this change (provider
+ * start-up)" and "Measured in this change (start-up, split bundle)").
  *
- * The cache lives in a per-user cache directory, one file per bundle content and Node version:
+ * The caches live in a per-user cache directory, one file per bundle content and Node version:
  * `<cache>/exoform/provider-<sha256 of the bundle>-<node version>-<arch>.v8cache`, holding the SHA-256 of the V8
  * data and the data. It is used only when the directory belongs to this user and nobody else may write it, the
  * digest matches and V8 accepts it (V8 itself checks its version, flags and the source's length). Anything else
- * (no home, an unwritable or foreign directory, a corrupt or stale file) just compiles as usual. A miss writes the
- * cache after the bundle's synchronous start, before the handshake line: the compiled code then includes what the
- * start ran, and the provider has not yet changed V8's flags (src/main.ts, leanHeap), which would make V8 reject
- * the cache at the next start.
+ * (no home, an unwritable or foreign directory, a corrupt or stale file) just compiles as usual. A miss writes a
+ * bundle's cache right after the bundle's synchronous start (the main bundle's before the handshake line, the core's
+ * after it): the compiled code then includes what the start ran, and the provider has not yet changed V8's flags
+ * (src/provider-core.ts, leanHeap), which would make V8 reject the cache at the next start.
  *
  * Release executables carry their own code cache (scripts/release/sea.ts) and do not use this file.
  */
