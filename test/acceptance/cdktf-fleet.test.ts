@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliConfigPath } from '../../scripts/package';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { loopbackEnvironment } from '../support/run-process';
 
 const ROOT = join(__dirname, '..', '..');
 const EXAMPLE = join(ROOT, 'examples', 'cdktf', 'msp-fleet');
@@ -57,7 +58,7 @@ describe('CDKTF fleet with the cdktf CLI', () => {
       const child = spawn(join(ROOT, 'node_modules', '.bin', 'cdktf'), args, {
         cwd: work,
         env: {
-          ...process.env,
+          ...loopbackEnvironment(process.env),
           // Only the endpoint comes from the environment: tenant and token come from each stack's provider block.
           EXO_ENDPOINT: emulator.url,
           EXO_ORGANIZATION: '',

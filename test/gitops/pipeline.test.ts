@@ -15,7 +15,7 @@ import { parse } from 'yaml';
 import { ROOT, cliConfigPath } from '../../scripts/package';
 import { parseAllowList } from '../../src/exchange/allow-list';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
-import { runProcess } from '../support/run-process';
+import { loopbackEnvironment, runProcess } from '../support/run-process';
 
 const GITOPS = join(ROOT, 'examples', 'gitops');
 const FLEET_FIXTURE = join(ROOT, 'examples', 'cdktf', 'msp-fleet', 'emulator-fixture.json');
@@ -52,7 +52,7 @@ describe('examples/gitops', () => {
     });
     const { EXO_ORGANIZATION: _organization, ...provider } = emulator.providerEnv; // the stack's stack.env names the tenant
     env = {
-      ...process.env,
+      ...loopbackEnvironment(process.env),
       ...provider,
       EXOFORM_HOME: ROOT,
       EXOFORM_TF_CLI_CONFIG: cliConfigPath(),

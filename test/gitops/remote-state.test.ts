@@ -16,7 +16,7 @@ import { TenantFleet } from '../../constructs';
 import { ROOT, cliConfigPath } from '../../scripts/package';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
 import { startTestPostgres, type TestPostgres } from '../support/postgres';
-import { runProcess } from '../support/run-process';
+import { loopbackEnvironment, runProcess } from '../support/run-process';
 
 const GITOPS = join(ROOT, 'examples', 'gitops');
 const FLEET_FIXTURE = join(ROOT, 'examples', 'cdktf', 'msp-fleet', 'emulator-fixture.json');
@@ -107,7 +107,7 @@ describe('examples/gitops on the pg backend', () => {
     writeFileSync(backendConfig, `conn_str = "${postgres.connectionString}"\n`);
     const { EXO_ORGANIZATION: _organization, ...provider } = emulator.providerEnv; // each stack's stack.env names its tenant
     env = {
-      ...process.env,
+      ...loopbackEnvironment(process.env),
       ...provider,
       CI: 'true',
       EXOFORM_HOME: ROOT,

@@ -20,6 +20,17 @@ export interface RunProcessOptions {
   timeoutMs?: number;
 }
 
+/**
+ * `env` without NODE_EXTRA_CA_CERTS, for children that reach only loopback servers (the emulator, the packaged
+ * mirror, a test database): terraform and the provider processes it starts, cdktf, the GitOps scripts. Node 20
+ * parses the bundle that variable names at every start, about 50 ms of CPU, and a test run starts thousands of
+ * provider processes. A machine's extra CAs play no part in these runs; npm, which may need them, keeps them.
+ */
+export function loopbackEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_EXTRA_CA_CERTS: _extraCas, ...rest } = env;
+  return rest;
+}
+
 /** Runs an executable with arguments and collects its output, bounded by timeoutMs (15 s unless given). */
 export function runProcess(
   executable: string,

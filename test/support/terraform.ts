@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { terraformEnv } from '../../scripts/package';
-import { runProcess } from './run-process';
+import { loopbackEnvironment, runProcess } from './run-process';
 
 export interface RunResult {
   code: number;
@@ -19,7 +19,7 @@ export class TerraformWorkspace {
 
   constructor(files: Record<string, string>, env: Record<string, string | undefined> = {}) {
     this.dir = mkdtempSync(join(tmpdir(), 'exoform-tf-'));
-    this.env = terraformEnv({ TF_INPUT: '0', ...env });
+    this.env = { ...loopbackEnvironment(terraformEnv({ TF_INPUT: '0' })), ...env };
     this.write(files);
   }
 
