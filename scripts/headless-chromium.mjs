@@ -5,6 +5,8 @@
  *
  *   node scripts/headless-chromium.mjs dom <page.html>                        DOM after load, on stdout
  *   node scripts/headless-chromium.mjs screenshot <page.html> <out.png> <W>x<H>
+ *   node scripts/headless-chromium.mjs widths <page.html> <W>x<H>...          laid-out widths of the page and of
+ *                                                                             each tenant card per viewport, JSON
  *
  * Loading the page may request nothing beyond the page itself: any other request fails the run (the report is
  * meant to be self-contained).
@@ -39,11 +41,16 @@ async function browserPath() {
 }
 
 async function main() {
-  const [mode, page, output, size] = process.argv.slice(2);
-  if ((mode !== 'dom' && mode !== 'screenshot') || !page || (mode === 'screenshot' && !(output && size))) {
-    throw new Error('usage: headless-chromium.mjs dom <page.html> | screenshot <page.html> <out.png> <W>x<H>');
+  const [mode, page, ...rest] = process.argv.slice(2);
+  const [output, size] = mode === 'widths' ? [undefined, rest[0]] : rest;
+  const viewports = (mode === 'widths' ? rest : [size ?? '1280x1024']).map((each) => each.split('x').map(Number));
+  const modes = ['dom', 'screenshot', 'widths'];
+  if (!modes.includes(mode) || !page || (mode === 'screenshot' && !(output && size)) || (mode === 'widths' && !size)) {
+    throw new Error(
+      'usage: headless-chromium.mjs dom <page.html> | screenshot <page.html> <out.png> <W>x<H> | widths <page.html> <W>x<H>...',
+    );
   }
-  const [width, height] = (size ?? '1280x1024').split('x').map(Number);
+  const [width, height] = viewports[0];
   const url = pathToFileURL(page).href;
   const browser = await puppeteer.launch({
     executablePath: await browserPath(),
@@ -63,7 +70,30 @@ async function main() {
     await tab.goto(url, { waitUntil: 'load' });
     if (foreign.length > 0) throw new Error(`the page requested more than itself: ${foreign.join(', ')}`);
     if (mode === 'dom') process.stdout.write(await tab.content());
-    else await tab.screenshot({ path: output, type: 'png' });
+    else if (mode === 'screenshot') await tab.screenshot({ path: output, type: 'png' });
+    else {
+      // scrollWidth above clientWidth: content wider than its box, cut off or spilling over (CDP evaluation, which
+      // the page's own policy of no scripts does not govern).
+      const widths = [];
+      for (const [viewportWidth, viewportHeight] of viewports) {
+        await tab.setViewport({ width: viewportWidth, height: viewportHeight, deviceScaleFactor: 1 });
+        widths.push({
+          viewport: `${viewportWidth}x${viewportHeight}`,
+          ...(await tab.evaluate(() => ({
+            page: {
+              scrollWidth: document.documentElement.scrollWidth,
+              clientWidth: document.documentElement.clientWidth,
+            },
+            cards: [...document.querySelectorAll('.tenant')].map((card) => ({
+              tenant: card.getAttribute('data-tenant') ?? '',
+              scrollWidth: card.scrollWidth,
+              clientWidth: card.clientWidth,
+            })),
+          }))),
+        });
+      }
+      process.stdout.write(JSON.stringify(widths));
+    }
   } finally {
     await browser.close();
   }

@@ -6,7 +6,9 @@
  *                                          the provider's executable: src/provider-launcher.ts, which runs the
  *                                          provider bundle beside it (exoform-provider.js: one bundled file, much
  *                                          faster to start than many modules) with a per-user V8 code cache;
- *                                          exoform-msal.js / exoform-forge.js beside it too, loaded on first use
+ *                                          exoform-provider-core.js beside it, the provider proper, loaded right
+ *                                          after the handshake line (with its own code cache); exoform-msal.js /
+ *                                          exoform-forge.js / exoform-powershell.js too, loaded on first use
  *   dist/terraform.rc                      Terraform CLI config pointing at the mirror, for this repository's own scripts
  *                                          and tests (TF_CLI_CONFIG_FILE); users merge the README's block instead
  *
@@ -24,7 +26,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PROVIDER_BUNDLE } from '../src/provider-launcher';
+import { PROVIDER_BUNDLE, PROVIDER_CORE_BUNDLE } from '../src/provider-launcher';
 
 export const ROOT = resolve(__dirname, '..');
 export const DIST = join(ROOT, 'dist');
@@ -93,8 +95,22 @@ export const SIDE_BUNDLES: Record<string, string> = {
 };
 
 /**
- * What a side bundle's import turns into. From a mirror, the bundle is the file beside the executable; inside a
- * single-executable build (scripts/release.ts) it is an embedded asset of the same name, compiled on first use.
+ * The provider proper (src/provider-core.ts: the routes, the resources, the Exchange bridge), which src/main.ts
+ * requires only after its handshake line. As a side bundle, a start loads none of it before the line: the main
+ * bundle holds only the handshake, the certificate and the listening socket (docs/performance.md, "Measured in this
+ * change (start-up, split bundle)").
+ */
+const PROVIDER_CORE = {
+  specifier: './provider-core',
+  importer: join(ROOT, 'src/main.ts'),
+  entry: 'src/provider-core.ts',
+};
+
+/**
+ * What a side bundle's import turns into. From a mirror, the bundle is the file beside the executable (the launcher
+ * runs the provider core from its code cache: src/provider-launcher.ts); inside a single-executable build
+ * (scripts/release.ts) it is an embedded asset of the same name, compiled on first use, with the V8 code cache
+ * made for it at build time when the executable has one (`<name>.v8cache`, scripts/release/sea.ts).
  */
 function sideBundleStub(file: string): string {
   return `
@@ -103,10 +119,13 @@ let sea;
 try { sea = require('node:sea'); } catch { sea = undefined; }
 if (sea && sea.isSea()) {
   const Module = require('node:module');
+  const vm = require('node:vm');
   const filename = path.join(path.dirname(process.execPath), ${JSON.stringify(file)});
-  const wrapper = require('node:vm').runInThisContext(Module.wrap(sea.getAsset(${JSON.stringify(file)}, 'utf8')), { filename });
+  let cachedData;
+  try { cachedData = Buffer.from(sea.getRawAsset(${JSON.stringify(`${file}.v8cache`)})); } catch { cachedData = undefined; }
+  const script = new vm.Script(Module.wrap(sea.getAsset(${JSON.stringify(file)}, 'utf8')), { filename, cachedData });
   const sideModule = { exports: {} };
-  wrapper.call(sideModule.exports, sideModule.exports, Module.createRequire(filename), sideModule, filename, path.dirname(filename));
+  script.runInThisContext().call(sideModule.exports, sideModule.exports, Module.createRequire(filename), sideModule, filename, path.dirname(filename));
   module.exports = sideModule.exports;
 } else {
   module.exports = require(path.join(__dirname, ${JSON.stringify(file)}));
@@ -117,17 +136,33 @@ export const sideBundlePlugin: Plugin = {
   name: 'side-bundles',
   setup(builder) {
     const filter = new RegExp(
-      `^(${Object.keys(SIDE_BUNDLES)
+      `^(${[...Object.keys(SIDE_BUNDLES), PROVIDER_CORE.specifier]
         .map((name) => name.replace(/[/.]/g, '\\$&'))
         .join('|')})$`,
     );
-    builder.onResolve({ filter }, (args) => ({ path: args.path, namespace: 'side-bundle' }));
+    builder.onResolve({ filter }, (args) => {
+      if (args.path !== PROVIDER_CORE.specifier) return { path: SIDE_BUNDLES[args.path], namespace: 'side-bundle' };
+      // Only main.ts's import is the core; any other './provider-core' is an ordinary module.
+      return args.importer === PROVIDER_CORE.importer
+        ? { path: PROVIDER_CORE_BUNDLE, namespace: 'side-bundle' }
+        : undefined;
+    });
     builder.onLoad({ filter: /.*/, namespace: 'side-bundle' }, (args) => ({
-      contents: sideBundleStub(SIDE_BUNDLES[args.path]),
+      contents: sideBundleStub(args.path),
       loader: 'js',
     }));
   },
 };
+
+/** Every side bundle, built: file name → contents (the provider core, then the libraries loaded on first use). */
+export async function sideBundles(banner: string): Promise<Map<string, Buffer>> {
+  const bundles = new Map<string, Buffer>();
+  bundles.set(PROVIDER_CORE_BUNDLE, await bundle(PROVIDER_CORE.entry, banner, [sideBundlePlugin]));
+  for (const [moduleName, file] of Object.entries(SIDE_BUNDLES)) {
+    bundles.set(file, await bundle(require.resolve(moduleName, { paths: [ROOT] }), banner));
+  }
+  return bundles;
+}
 
 export async function bundle(entry: string, banner: string, plugins: Plugin[] = []): Promise<Buffer> {
   const result = await build({
@@ -152,10 +187,7 @@ export async function packageProvider(): Promise<void> {
   const banner = '// Generated by scripts/package.ts (npm run package). Do not edit.';
   const provider = await bundle('src/main.ts', banner, [sideBundlePlugin]);
   const launcher = await bundle('src/provider-launcher.ts', `#!/usr/bin/env node\n${banner}`);
-  const sideBundles = new Map<string, Buffer>();
-  for (const [moduleName, file] of Object.entries(SIDE_BUNDLES)) {
-    sideBundles.set(file, await bundle(require.resolve(moduleName, { paths: [ROOT] }), banner));
-  }
+  const sides = await sideBundles(banner);
   if (existsSync(join(ROOT, 'src/cli/cli.ts'))) {
     writeAtomically(
       join(DIST, 'cli.js'),
@@ -168,7 +200,7 @@ export async function packageProvider(): Promise<void> {
   }
   // Terraform execs the launcher directly; the shebang finds node on PATH, with no shell wrapper in between.
   for (const platform of PLATFORMS) {
-    for (const [file, content] of sideBundles) writeAtomically(join(providerExecutable(platform), '..', file), content);
+    for (const [file, content] of sides) writeAtomically(join(providerExecutable(platform), '..', file), content);
     writeAtomically(join(providerExecutable(platform), '..', PROVIDER_BUNDLE), provider);
     writeAtomically(providerExecutable(platform), launcher, 0o755);
   }

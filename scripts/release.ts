@@ -41,7 +41,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DIST, PROVIDER_VERSION, ROOT, SIDE_BUNDLES, bundle, sideBundlePlugin } from './package';
+import { DIST, PROVIDER_VERSION, ROOT, bundle, sideBundlePlugin, sideBundles } from './package';
+import { PROVIDER_CORE_BUNDLE } from '../src/provider-launcher';
 import { RUNTIME_LINE, RUNTIME_PACKAGES, checkRuntimeSupported, fetchRuntime } from './release/node-runtime';
 import {
   buildSea,
@@ -120,15 +121,13 @@ const CLI_ENTRY = join(ROOT, 'src/cli/cli.ts'); // runs itself: in a single exec
 
 /** The provider's single executable: the provider bundle, with the side bundles as embedded assets. */
 export async function providerApplication(): Promise<SeaApplication> {
-  const provider = {
+  return {
     name: 'provider',
     main: await bundle('src/main.ts', BANNER, [sideBundlePlugin]),
-    assets: {} as Record<string, Buffer>,
+    assets: Object.fromEntries(await sideBundles(BANNER)),
+    // Loaded at every start, right after the handshake line (src/provider-core.ts).
+    codeCachedAssets: [PROVIDER_CORE_BUNDLE],
   };
-  for (const [moduleName, file] of Object.entries(SIDE_BUNDLES)) {
-    provider.assets[file] = await bundle(require.resolve(moduleName, { paths: [ROOT] }), BANNER);
-  }
-  return provider;
 }
 
 export async function cliApplication(): Promise<SeaApplication> {

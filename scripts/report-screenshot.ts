@@ -24,7 +24,7 @@ try {
   writeFileSync(page, report.stdout);
   const output = join(ROOT, 'docs', 'report-demo.png');
   const headless = join(ROOT, 'scripts', 'headless-chromium.mjs');
-  const shot = spawnSync(process.execPath, [headless, 'screenshot', page, output, '1240x1240'], { encoding: 'utf8' });
+  const shot = spawnSync(process.execPath, [headless, 'screenshot', page, output, '1240x2400'], { encoding: 'utf8' });
   if (shot.status !== 0) throw new Error(`chromium failed: ${shot.stderr}`);
   process.stdout.write(`${output}: ${Math.round(statSync(output).size / 1024)} KB\n`);
 } finally {

@@ -4,21 +4,8 @@
  */
 import { HandshakeError } from './protocol/handshake';
 import { createLogger, levelFromEnvironment } from './protocol/logging';
-import type { ProviderHandler } from './protocol/provider-handler';
-import { serveProvider } from './protocol/provider-server';
-import { createProviderHandler } from './provider/framework/create-provider-handler';
-import { createExoformProvider } from './provider/provider';
-
-/**
- * A provider holds a 60,000-member list three times over during a plan (config, prior state, proposed state) and
- * Terraform runs several providers at once: V8's memory-lean heap growth keeps the peak near the live data, at no
- * measurable cost in speed (figures and how to measure them: docs/performance.md). A runtime flag, because the
- * release executable (a Node single-executable application) cannot carry command-line flags; set after the
- * handshake line, since loading node:v8 costs a few milliseconds of the start Terraform waits on.
- */
-function leanHeap(): void {
-  (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--optimize-for-size');
-}
+import { listenForTerraform } from './protocol/provider-listener';
+import type * as ProviderCore from './provider-core';
 
 async function main(): Promise<void> {
   const logger = createLogger(levelFromEnvironment(process.env));
@@ -30,12 +17,11 @@ async function main(): Promise<void> {
   setInterval(() => {
     if (process.ppid !== parent) process.exit(1);
   }, 2000).unref();
-  // Built right after the handshake line, off the start-up path Terraform waits on.
-  const handler = (): ProviderHandler => {
-    leanHeap();
-    return createProviderHandler(createExoformProvider(logger));
-  };
-  await serveProvider({ handler, logger, onShutdown: () => process.exit(0) });
+  const listening = await listenForTerraform({ logger });
+  // Only now the provider proper: packaged, a bundle of its own (scripts/package.ts, SIDE_BUNDLES), so nothing of it
+  // is loaded before the line. Synchronously, so its routes are there before the first connection is accepted.
+  const { serveExoform } = require('./provider-core') as typeof ProviderCore;
+  serveExoform(listening, logger, () => process.exit(0));
 }
 
 // `--version` (Terraform never passes arguments): the Node runtime this executable runs on, since a release

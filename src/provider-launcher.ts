@@ -1,17 +1,18 @@
 /**
  * The development package's provider executable (scripts/package.ts): runs the provider bundle beside it
- * (exoform-provider.js) with a V8 code cache, so a start skips parsing and compiling most of the bundle. Terraform
- * starts the provider 3–5 times per command; the cache takes about 5 % (2–8 ms) off each start's CPU time up to
- * the handshake line (docs/performance.md, "Measured in this change (provider start-up)").
+ * (exoform-provider.js, the start up to the handshake line) and, when that requires it right after the line, the
+ * provider core (exoform-provider-core.js), each with a V8 code cache, so a start skips parsing and compiling them.
+ * Terraform starts the provider 3–5 times per command (docs/performance.md, "Measured in this change (provider
+ * start-up)" and "Measured in this change (start-up, split bundle)").
  *
- * The cache lives in a per-user cache directory, one file per bundle content and Node version:
+ * The caches live in a per-user cache directory, one file per bundle content and Node version:
  * `<cache>/exoform/provider-<sha256 of the bundle>-<node version>-<arch>.v8cache`, holding the SHA-256 of the V8
  * data and the data. It is used only when the directory belongs to this user and nobody else may write it, the
  * digest matches and V8 accepts it (V8 itself checks its version, flags and the source's length). Anything else
- * (no home, an unwritable or foreign directory, a corrupt or stale file) just compiles as usual. A miss writes the
- * cache after the bundle's synchronous start, before the handshake line: the compiled code then includes what the
- * start ran, and the provider has not yet changed V8's flags (src/main.ts, leanHeap), which would make V8 reject
- * the cache at the next start.
+ * (no home, an unwritable or foreign directory, a corrupt or stale file) just compiles as usual. A miss writes a
+ * bundle's cache right after the bundle's synchronous start (the main bundle's before the handshake line, the core's
+ * after it): the compiled code then includes what the start ran, and the provider has not yet changed V8's flags
+ * (src/provider-core.ts, leanHeap), which would make V8 reject the cache at the next start.
  *
  * Release executables carry their own code cache (scripts/release/sea.ts) and do not use this file.
  */
@@ -23,6 +24,11 @@ import { Script } from 'node:vm';
 
 /** The provider bundle's file name, next to this executable. */
 export const PROVIDER_BUNDLE = 'exoform-provider.js';
+/**
+ * The provider proper, beside it too (src/provider-core.ts): the provider bundle requires it right after the
+ * handshake line, and it runs from a code cache of its own, written (on a miss) before the provider changes V8's flags.
+ */
+export const PROVIDER_CORE_BUNDLE = 'exoform-provider-core.js';
 
 /** Cache files older than this are removed when a new one is written (each rebuild of the bundle makes one). */
 const STALE_MS = 30 * 24 * 3600 * 1000;
@@ -86,8 +92,11 @@ function writeCache(directory: string, file: string, data: () => Buffer): void {
   }
 }
 
-/** Compiles and runs the bundle at `bundlePath` as a CommonJS module, with the code cache where it can. */
-export function launch(bundlePath: string, env: NodeJS.ProcessEnv = process.env): void {
+/**
+ * Compiles and runs the bundle at `bundlePath` as a CommonJS module, with the code cache where it can, and returns
+ * its exports. The bundle's `require` of the provider core beside it goes through here too.
+ */
+export function launch(bundlePath: string, env: NodeJS.ProcessEnv = process.env): unknown {
   const source = readFileSync(bundlePath, 'utf8');
   const directory = codeCacheDirectory(env);
   const file =
@@ -99,17 +108,17 @@ export function launch(bundlePath: string, env: NodeJS.ProcessEnv = process.env)
   const cachedData = file && trustedDirectory(directory) ? readCache(file) : undefined;
   const script = new Script(wrap(source), { filename: bundlePath, cachedData });
   const bundleModule = { exports: {} };
+  const nodeRequire = createRequire(bundlePath);
+  const core = join(dirname(bundlePath), PROVIDER_CORE_BUNDLE);
+  const bundleRequire = Object.assign(
+    (id: string): unknown => (id === core ? launch(core, env) : nodeRequire(id)),
+    nodeRequire,
+  );
   script
     .runInThisContext()
-    .call(
-      bundleModule.exports,
-      bundleModule.exports,
-      createRequire(bundlePath),
-      bundleModule,
-      bundlePath,
-      dirname(bundlePath),
-    );
+    .call(bundleModule.exports, bundleModule.exports, bundleRequire, bundleModule, bundlePath, dirname(bundlePath));
   if (file && (!cachedData || script.cachedDataRejected)) writeCache(directory, file, () => script.createCachedData());
+  return bundleModule.exports;
 }
 
 if (require.main === module) launch(join(__dirname, PROVIDER_BUNDLE));

@@ -2,8 +2,6 @@
  * Serves a ProviderHandler over plugin protocol 6: the tfplugin6.Provider RPCs, go-plugin's controller,
  * stdio and broker services, the handshake, StopProvider and shutdown.
  */
-import { writeSync } from 'node:fs';
-import { createServerCertificate } from './server-certificate';
 import {
   DiagnosticError,
   diagnosticToProto,
@@ -11,13 +9,13 @@ import {
   errorDiagnostic,
   type Diagnostic,
 } from './diagnostics';
-import { GrpcError, GrpcServer, GrpcStatus, type CallContext, type MethodDescriptor } from './grpc-server';
-import { formatHandshakeLine, readHandshakeEnvironment } from './handshake';
+import { GrpcError, GrpcStatus, type CallContext, type MethodDescriptor } from './grpc-server';
 import type { Logger } from './logging';
 import { decodeMsgpack, encodeMsgpack, type CtyValue } from './msgpack';
 import type { ProviderHandler, ProviderSchemas } from './provider-handler';
 import { functionToProto, schemaToProto } from './schema';
 import { methodDescriptor } from './generated/descriptors';
+import { listenForTerraform, type ListeningServer, type ListenOptions } from './provider-listener';
 
 interface DynamicValueMessage {
   msgpack?: Uint8Array;
@@ -46,40 +44,39 @@ function crashDiagnostic(error: unknown, what: string): Diagnostic {
   );
 }
 
-export interface ServeOptions {
+export interface RouteOptions {
   /**
-   * The provider's handler, or a factory for it: a factory runs right after the handshake line is written (or at
-   * the first call, if that comes sooner), which keeps building the schemas off the start-up path.
+   * The provider's handler, or a factory for it: a factory runs on the event loop's next turn (or at the first
+   * call, if that comes sooner), which keeps building the schemas off the start-up path.
    */
   handler: ProviderHandler | (() => ProviderHandler);
   logger: Logger;
-  env?: NodeJS.ProcessEnv;
-  /** Where the handshake line goes; stdout in production. */
-  writeHandshake?: (line: string) => void;
   /** Called after the controller's Shutdown RPC has been answered. */
   onShutdown?: () => void;
 }
+
+export type ServeOptions = RouteOptions & ListenOptions;
 
 export interface RunningProvider {
   address: string;
   stop(): Promise<void>;
 }
 
+/** Listens, writes the handshake line and serves the provider: src/main.ts does the same in two bundles. */
 export async function serveProvider(options: ServeOptions): Promise<RunningProvider> {
+  return serveProviderOn(await listenForTerraform(options), options);
+}
+
+/**
+ * Adds the tfplugin6 and go-plugin routes to a server that has written its handshake line. Call it synchronously
+ * once `listenForTerraform` resolves, so the routes are there before the first connection is accepted.
+ */
+export function serveProviderOn(listening: ListeningServer, options: RouteOptions): RunningProvider {
   const { logger } = options;
+  const { server } = listening;
   let built: ProviderHandler | undefined;
   const handler = (): ProviderHandler =>
     (built ??= typeof options.handler === 'function' ? options.handler() : options.handler);
-  const environment = readHandshakeEnvironment(options.env ?? process.env);
-  const certificate = createServerCertificate();
-  const server = new GrpcServer(
-    {
-      certificatePem: certificate.certificatePem,
-      privateKeyPem: certificate.privateKeyPem,
-      clientCertificatePem: environment.clientCertificatePem,
-    },
-    logger,
-  );
   // StopProvider cancels everything in flight; calls that start afterwards fail fast.
   const stopping = new AbortController();
   const signalFor = (call: CallContext): AbortSignal => AbortSignal.any([call.signal, stopping.signal]);
@@ -278,8 +275,6 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
   server.addStream(methodDescriptor('/plugin.GRPCBroker/StartStream'), () => undefined);
   server.addUnary(methodDescriptor('/grpc.health.v1.Health/Check'), async () => ({ status: 1 }));
 
-  const address = await server.listen();
-  (options.writeHandshake ?? writeToStdout)(formatHandshakeLine(address, certificate.der));
   if (typeof options.handler === 'function') {
     setImmediate(() => {
       try {
@@ -293,29 +288,13 @@ export async function serveProvider(options: ServeOptions): Promise<RunningProvi
     });
   }
   return {
-    address: address.address,
+    address: listening.address,
     stop: async () => {
       stopping.abort();
       await built?.close();
       await server.close();
     },
   };
-}
-
-/**
- * Writes the handshake line straight to file descriptor 1. Nothing else ever goes to stdout, and process.stdout
- * would first build a stream around the pipe (~2 ms before the line, at every start). Terraform hands the provider a
- * blocking pipe; should a write still find it busy, the rest goes through process.stdout.
- */
-function writeToStdout(line: string): void {
-  const bytes = Buffer.from(line + '\n', 'utf8');
-  let written = 0;
-  try {
-    while (written < bytes.length) written += writeSync(1, bytes, written);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-    process.stdout.write(bytes.subarray(written));
-  }
 }
 
 function mapValues<T, U>(record: Record<string, T>, map: (value: T) => U): Record<string, U> {

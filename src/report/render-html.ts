@@ -247,7 +247,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:0}h2 small{font-weight
 .tile{background:#fff;border-radius:8px;padding:12px 16px;min-width:150px;box-shadow:0 1px 2px rgba(0,0,0,.08)}
 .tile b{display:block;font-size:26px}.tile.breaks b{color:${COLORS.breaks}}.tile.at-risk b{color:${COLORS['at-risk']}}.tile.ready b{color:${COLORS.ready}}.tile.notread b{color:#616161}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:16px}
-.tenant{background:#fff;border-radius:10px;padding:16px 18px;box-shadow:0 1px 3px rgba(0,0,0,.1);border-top:5px solid #ccc}
+.tenant{min-width:0;background:#fff;border-radius:10px;padding:16px 18px;box-shadow:0 1px 3px rgba(0,0,0,.1);border-top:5px solid #ccc}
 .tenant[data-verdict=breaks]{border-top-color:${COLORS.breaks}}.tenant[data-verdict=at-risk]{border-top-color:${COLORS['at-risk']}}.tenant[data-verdict=ready]{border-top-color:${COLORS.ready}}
 .tenant.notread{border-top-color:#616161;background:repeating-linear-gradient(135deg,#fff,#fff 12px,#f3f3f3 12px,#f3f3f3 24px)}
 header{display:flex;justify-content:space-between;align-items:center;margin-bottom:6px}
@@ -262,7 +262,7 @@ details{margin-top:10px}summary{cursor:pointer;font-weight:600;font-size:14px}
 table{border-collapse:collapse;width:100%;font-size:12.5px;margin-top:6px}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eceef2}th{color:#5b6475;font-weight:600}td:nth-child(6){white-space:nowrap}td:first-child{word-break:break-all}
 .pill{border-radius:10px;padding:0 8px;color:#fff;font-size:11.5px}.pill.breaks{background:${COLORS.breaks}}.pill.at-risk{background:${COLORS['at-risk']}}
 .ok{color:${COLORS.ready};font-weight:600}
-.way{display:block;white-space:nowrap}.way cite{color:#5b6475;font-size:11px}
+.way{display:block;margin-bottom:3px}.way cite{color:#5b6475;font-size:11px}
 .watch{background:#fff4e5;border-left:4px solid ${COLORS['at-risk']};padding:6px 10px;margin:6px 0;font-size:13px}
 .watch ul{margin:4px 0 0 16px;padding:0}
 .comparison{margin-bottom:18px}

@@ -6,11 +6,12 @@
  * built after the line are shown to be there when Terraform dials.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { providerExecutable } from '../../scripts/package';
 import { fetchRuntime } from '../../scripts/release/node-runtime';
+import { PROVIDER_BUNDLE, PROVIDER_CORE_BUNDLE } from '../../src/provider-launcher';
 import {
   childBaseEnvironment,
   createClientIdentity,
@@ -110,8 +111,9 @@ fs.writeSync = (fd, ...rest) => {
     for (const heavy of HEAVY) expect(loaded).not.toContain(heavy);
   }, 300_000);
 
-  // src/provider-launcher.ts: the packaged executable compiles its bundle once per user and Node version.
-  test('the packaged provider writes its V8 code cache at the first start and uses it at the next', async () => {
+  // src/provider-launcher.ts: the packaged executable compiles its two bundles (the start up to the handshake line,
+  // and the provider core loaded after it) once per user and Node version.
+  test('the packaged provider writes a V8 code cache per bundle at the first start and uses them at the next', async () => {
     const env = { XDG_CACHE_HOME: join(directory, 'cache') };
     const startAndAsk = async (): Promise<void> => {
       const provider = await spawnProvider(providerExecutable(), { env });
@@ -124,13 +126,28 @@ fs.writeSync = (fd, ...rest) => {
       }
     };
     await startAndAsk();
-    const files = readdirSync(join(directory, 'cache', 'exoform'));
-    expect(files).toEqual([
-      expect.stringMatching(new RegExp(`^provider-[0-9a-f]{32}-${process.version}-${process.arch}\\.v8cache$`)),
-    ]);
-    const written = statSync(join(directory, 'cache', 'exoform', files[0]));
+    const cacheDirectory = join(directory, 'cache', 'exoform');
+    const files = readdirSync(cacheDirectory).sort();
+    const cacheFile = expect.stringMatching(
+      new RegExp(`^provider-[0-9a-f]{32}-${process.version}-${process.arch}\\.v8cache$`),
+    );
+    expect(files).toEqual([cacheFile, cacheFile]);
+    const written = files.map((file) => statSync(join(cacheDirectory, file)).ino);
     await startAndAsk();
-    // Rejected by V8 (or by its digest), the cache would have been written again through a new file.
-    expect(statSync(join(directory, 'cache', 'exoform', files[0])).ino).toBe(written.ino);
+    // Rejected by V8 (or by its digest), a cache would have been written again through a new file.
+    expect(readdirSync(cacheDirectory).sort()).toEqual(files);
+    expect(files.map((file) => statSync(join(cacheDirectory, file)).ino)).toEqual(written);
+  });
+
+  // The provider proper (src/provider-core.ts) is a bundle of its own, loaded after the line (scripts/package.ts).
+  test('the bundle that runs before the handshake line holds none of the provider core', () => {
+    const packaged = join(providerExecutable(), '..');
+    const main = readFileSync(join(packaged, PROVIDER_BUNDLE), 'utf8');
+    const core = readFileSync(join(packaged, PROVIDER_CORE_BUNDLE), 'utf8');
+    for (const name of ['exchangeonline_transport_config', 'Internal error in the exoform provider']) {
+      expect(core).toContain(name);
+      expect(main).not.toContain(name);
+    }
+    expect(main.length).toBeLessThan(core.length / 4);
   });
 });

@@ -3,7 +3,7 @@
  * puppeteer-core through scripts/headless-chromium.mjs (a child process: both packages are ES modules). The page
  * `exoform report --demo --format html` writes is loaded from disk and may request nothing else; Chromium's DOM must
  * hold one card and two charts per tenant with the numbers of the JSON report, and its screenshot must show the
- * verdict colours (what a person reads at a glance).
+ * verdict colours (what a person reads at a glance), and no card may hold content wider than itself.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -81,13 +81,32 @@ describe('the HTML report in headless Chromium', () => {
     expect(dom.stdout).toContain(`<b>${report.totals.tenantVerdicts.breaks}</b>tenant(s) break`);
   });
 
+  it('fits its width: no tenant card spills over, on a laptop and on a narrow window', () => {
+    const laidOut = chromium(['widths', join(dir.path, 'report.html'), '1280x1400', '800x1000']);
+    expect(laidOut.stderr).toBe('');
+    expect(laidOut.status).toBe(0);
+    const viewports = JSON.parse(laidOut.stdout) as Array<{
+      viewport: string;
+      page: { scrollWidth: number; clientWidth: number };
+      cards: Array<{ tenant: string; scrollWidth: number; clientWidth: number }>;
+    }>;
+    expect(viewports.map((each) => each.viewport)).toEqual(['1280x1400', '800x1000']);
+    for (const { viewport, page, cards } of viewports) {
+      expect({ viewport, scrollWidth: page.scrollWidth }).toEqual({ viewport, scrollWidth: page.clientWidth });
+      expect(cards.map((card) => card.tenant).sort()).toEqual(report.tenants.map((tenant) => tenant.tenant).sort());
+      // Wider content than its card is cut off or spills over the next card (the "Ways out" column once did).
+      for (const card of cards)
+        expect({ viewport, ...card, scrollWidth: card.clientWidth }).toEqual({ viewport, ...card });
+    }
+  });
+
   it('renders the charts: the screenshot shows breaks, at-risk and ready in their colours', () => {
     const png = join(dir.path, 'shot.png');
-    const shot = chromium(['screenshot', join(dir.path, 'report.html'), png, '1280x1400']);
+    const shot = chromium(['screenshot', join(dir.path, 'report.html'), png, '1280x2400']);
     expect(shot.stderr).toBe('');
     expect(shot.status).toBe(0);
     const pixels = decodePng(readFileSync(png));
-    expect([pixels.width, pixels.height]).toEqual([1280, 1400]);
+    expect([pixels.width, pixels.height]).toEqual([1280, 2400]);
     // Bars are 26 px high: hundreds of pixels per segment, far more than badges or pills alone would give.
     expect(countColour(pixels, '#c62828')).toBeGreaterThan(3000); // breaks / Basic SMTP allowed
     expect(countColour(pixels, '#ef8f00')).toBeGreaterThan(800); // at risk
