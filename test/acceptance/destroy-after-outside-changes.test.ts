@@ -9,10 +9,12 @@
  * - a policy in use renamed in the configuration (a replacement the plan refuses; the destroy has its own check);
  * - `allow_legacy_tls_clients = true` written into the configuration of a tenant in GCC High, which has no
  *   legacy-TLS endpoint (the provider's `environment`).
+ * And, in a tenant seeded with two mailboxes that one identity names, a mailbox override and a policy assignment
+ * added to the configuration with that identity.
  * The missing-object cases (a mailbox, user or policy deleted outside) are in vanished-objects.test.ts.
  */
 import { REQUIRED_PROVIDERS, TerraformWorkspace, type RunResult } from '../support/terraform';
-import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
 
 /** Terraform's boxed diagnostics as one line of text. */
 function flat(result: RunResult): string {
@@ -130,6 +132,75 @@ describe('plain `terraform destroy` after outside changes that fail an apply’s
       expect(await orgSmtpAuthDisabled()).toBe(found);
       // Terraform shows nothing of the plan it makes before a destroy unless that plan fails, so the warnings each
       // error became there are checked in test/provider/shared/destroy-command.test.ts.
+    } finally {
+      tf.cleanup();
+    }
+  });
+});
+
+/** Two mailboxes that the identity "helpdesk" names: one by its name, the other by its alias. */
+const AMBIGUOUS_SEED = {
+  tenants: [
+    {
+      domain: DEMO_TENANT,
+      mailboxes: [
+        { upn: 'sean@contoso.onmicrosoft.com' },
+        { upn: 'terry@contoso.onmicrosoft.com', name: 'helpdesk' },
+        { upn: 'helpdesk@contoso.onmicrosoft.com', name: 'Help Desk' },
+      ],
+      authenticationPolicies: ['Block Basic'],
+    },
+  ],
+};
+
+describe('plain `terraform destroy` with a new identity that names several objects', () => {
+  let emulator: TestEmulator;
+  beforeEach(async () => {
+    emulator = await startTestEmulator({ seed: AMBIGUOUS_SEED });
+  });
+  afterEach(async () => {
+    await emulator.stop();
+  });
+
+  test('a mailbox override and a policy assignment for it: plan fails, destroy works', async () => {
+    const sean = `resource "exchangeonline_mailbox_smtp_auth" "sean" {
+  identity                            = "sean@contoso.onmicrosoft.com"
+  smtp_client_authentication_disabled = true
+}
+`;
+    const tf = new TerraformWorkspace(main(sean), { ...emulator.providerEnv, EXO_BRIDGE: 'rest' });
+    try {
+      await tf.init();
+      await tf.apply();
+      tf.write(
+        main(`${sean}resource "exchangeonline_mailbox_smtp_auth" "helpdesk" {
+  identity                            = "helpdesk"
+  smtp_client_authentication_disabled = false
+}
+resource "exchangeonline_authentication_policy_assignment" "helpdesk" {
+  user                  = "helpdesk"
+  authentication_policy = "Block Basic"
+}
+`),
+      );
+
+      const planned = await tf.run(['plan', '-no-color', '-input=false']);
+      expect(planned.code).toBe(1);
+      expect(summaries(planned, 'Error')).toEqual([
+        'Mailbox identity "helpdesk" matches 2 mailboxes',
+        'User identity "helpdesk" matches 2 users',
+      ]);
+      expect(flat(planned)).toContain('Use a unique identity: the user principal name');
+
+      const destroyed = await tf.expect(['destroy', '-no-color', '-input=false', '-auto-approve']);
+      expect(flat(destroyed)).not.toMatch(/Error:/);
+      expect(flat(destroyed)).toMatch(/Destroy complete! Resources: 1 destroyed/);
+      const setting = async (upn: string) => (await emulator.inspect.recipient(upn)).SmtpClientAuthenticationDisabled;
+      expect(await setting('sean@contoso.onmicrosoft.com')).toBeNull();
+      for (const upn of ['terry@contoso.onmicrosoft.com', 'helpdesk@contoso.onmicrosoft.com']) {
+        expect(await setting(upn)).toBeNull();
+        expect((await emulator.inspect.recipient(upn)).AuthenticationPolicy).toBeNull();
+      }
     } finally {
       tf.cleanup();
     }
