@@ -205,7 +205,7 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
 
 /**
  * A copy of `file` in `directory`, written with one whole-file write. How an executable was last written moves its
- * start-up CPU here by 10–30 ms (docs/performance.md, "Node 26 against Node 24 and Node 20"): the release
+ * start-up CPU here by 10–20 ms (docs/performance.md, "Node 26 against Node 24 and Node 20"): the release
  * executable comes out of copyFileSync and postject, the npm runtime out of one write, Node 20 from its installer.
  * Every candidate of the ratio runs from such a copy, so both sides of it have the same history.
  */
