@@ -31,6 +31,7 @@ import {
   policyInState,
   policyNotFound,
 } from '../shared/policy-reference';
+import { warnsUnderDestroy } from '../shared/destroy-command';
 import { DESTROY_MEANWHILE, missingIsNoError, noteVanished, vanishedWarning } from '../shared/vanished';
 
 export const authenticationPolicyAssignmentSchema: Schema = {
@@ -223,8 +224,16 @@ export const authenticationPolicyAssignmentResource: ResourceDefinition<Exchange
     planned.refresh_tokens_revoked_at = revokes ? new Unknown() : (prior?.refresh_tokens_revoked_at ?? null);
     // Resolve a new user while planning, so a misspelled user fails the plan rather than the apply.
     if (!prior && client && typeof planned.user === 'string' && isKnown(planned.user)) {
-      const user = await resolveUser(exchangeSession({ client, signal, warn }), planned.user);
-      if (user) {
+      // An identity that names several users (one given a matching name since) warns under a destroy.
+      const user = await resolveUser(exchangeSession({ client, signal, warn }), planned.user).catch(
+        (error: unknown) => {
+          if (warnsUnderDestroy(error, warn)) return 'ambiguous' as const;
+          throw error;
+        },
+      );
+      if (user === 'ambiguous') {
+        // nothing to pin: the destroy creates nothing
+      } else if (user) {
         planned.id = user.guid;
         planned.user_principal_name = user.userPrincipalName;
       } else if (!missingIsNoError(client, 'user', planned.user, warn)) throw userNotFound(planned.user);

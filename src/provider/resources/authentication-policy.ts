@@ -10,6 +10,7 @@
  *   the org default, at plan time and again at apply time, unless `detach_on_destroy = true`, which clears those
  *   first. What Remove-AuthenticationPolicy does to a policy in use is undocumented, so exoform never finds out.
  */
+import { warnsUnderDestroy } from '../shared/destroy-command';
 import { notePlannedPolicy } from '../shared/policy-reference';
 import { confirmWrite } from '../../exchange/confirm';
 import { errorDiagnostic } from '../../protocol/diagnostics';
@@ -363,14 +364,21 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
     const context = { client, signal, warn };
     // Any difference replaces, even of case only (requiresReplace compares exactly).
     const replacing = prior !== null && readString(prior, 'name') !== planned.name;
+    // Both errors below are about what an apply would do; under a destroy, which creates and replaces nothing and
+    // removes the policy in state after its own in-use check (planDestroy), they warn (destroy-command.ts).
     if (prior && replacing) {
-      await checkPlannedRemoval({ ...context, prior }, 'replace');
+      try {
+        await checkPlannedRemoval({ ...context, prior }, 'replace');
+      } catch (error) {
+        if (!warnsUnderDestroy(error, warn)) throw error;
+      }
     }
     if (!prior || replacing) {
-      // A policy that already exists fails the plan with the way to adopt it, instead of the apply.
+      // A policy that already exists fails the plan with the way to adopt it, instead of the apply. It may have been
+      // made outside Terraform after the last apply (another admin, or one deleted and made again under its name).
       const existing = await findAuthenticationPolicy(exchangeSession(context), planned.name);
       if (existing && existing.guid !== readString(prior ?? {}, 'guid')) {
-        throw new DiagnosticError(
+        const taken = new DiagnosticError(
           errorDiagnostic(
             `Authentication policy "${existing.name}" already exists`,
             `Import it instead of creating it, with an \`import\` block (\`id = ${JSON.stringify(existing.name)}\`) or ` +
@@ -378,6 +386,7 @@ export const authenticationPolicyResource: ResourceDefinition<ExchangeClient> = 
             ['name'],
           ),
         );
+        if (!warnsUnderDestroy(taken, warn)) throw taken;
       }
     }
   },

@@ -525,6 +525,7 @@ export const mailboxSmtpAuthListResource: ResourceDefinition<ExchangeClient> = {
         listSetting(planned),
         owner,
         `an exchangeonline_mailbox_smtp_auth_list (which lists it)`,
+        warn,
       );
     }
     // Lookups in the decoded maps themselves: no 60,000-entry Set is built for a list that did not change.

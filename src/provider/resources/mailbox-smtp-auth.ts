@@ -6,6 +6,7 @@
  * setting ($null). Destroy returns the mailbox to inherit. Reads and plans are served from the provider's
  * per-process mailbox snapshot, so a thousand of these cost a handful of calls, not a thousand.
  */
+import { warnsUnderDestroy } from '../shared/destroy-command';
 import { notePlannedMailboxValue } from '../shared/planned-mailbox-values';
 import { DESTROY_MEANWHILE, REMOVE_BLOCK, missingIsNoError, noteVanished, vanishedWarning } from '../shared/vanished';
 import { errorDiagnostic } from '../../protocol/diagnostics';
@@ -165,8 +166,14 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
     // Resolve new identities while planning, so a misspelled mailbox fails the plan rather than the apply.
     if (!prior && client && typeof planned.identity === 'string') {
       const exchange = exchangeSession({ client, signal, warn });
-      const mailbox = await resolveMailbox(client, exchange, planned.identity);
-      if (mailbox) {
+      // An identity that names several mailboxes (one given a matching address since) warns under a destroy.
+      const mailbox = await resolveMailbox(client, exchange, planned.identity).catch((error: unknown) => {
+        if (warnsUnderDestroy(error, warn)) return 'ambiguous' as const;
+        throw error;
+      });
+      if (mailbox === 'ambiguous') {
+        // nothing to pin: the destroy creates nothing
+      } else if (mailbox) {
         planned.id = mailbox.guid;
         planned.guid = mailbox.guid;
         planned.primary_smtp_address = mailbox.primarySmtpAddress;
@@ -184,6 +191,7 @@ export const mailboxSmtpAuthResource: ResourceDefinition<ExchangeClient> = {
         (wanted ?? null) as boolean | null,
         `mailbox:${planned.identity.toLowerCase()}`,
         `an exchangeonline_mailbox_smtp_auth (identity "${planned.identity}")`,
+        warn,
       );
     }
   },

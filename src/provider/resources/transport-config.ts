@@ -5,6 +5,7 @@
  * (`original_settings`), then applies the configuration. Destroy leaves the tenant as it is, unless
  * `restore_on_destroy = true`, which puts the recorded values back.
  */
+import { warnsUnderDestroy } from '../shared/destroy-command';
 import { errorDiagnostic } from '../../protocol/diagnostics';
 import type { Schema } from '../../protocol/schema';
 import { confirmWrite } from '../../exchange/confirm';
@@ -182,8 +183,13 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
   defaults: { restore_on_destroy: false },
   stableComputed: ['id', 'original_settings'],
 
-  modifyPlan({ prior, planned, config, client }) {
-    refuseLegacyTlsWithoutEndpoint(client, config);
+  modifyPlan({ prior, planned, config, client, warn }) {
+    try {
+      refuseLegacyTlsWithoutEndpoint(client, config);
+    } catch (error) {
+      // A configuration edited since the last apply: it fails an apply's plan, and only warns before a destroy.
+      if (!warnsUnderDestroy(error, warn)) throw error;
+    }
     // An update reads the tenant again at apply time; what the configuration leaves out may have been changed by
     // another writer since this plan (or a saved plan) was made, so it is planned as unknown rather than promised.
     if (

@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { DiagnosticError, type AttributePath } from '../../protocol/diagnostics';
 
 /** terraform, tofu, and versioned names of them (terraform_1.12.2, tofu-1.9); never terraform-provider-*. */
 const TERRAFORM_BINARY = /^(terraform|tofu)([-_]?v?\d[\w.-]*)?(\.exe)?$/i;
@@ -66,4 +67,27 @@ export function servesDestroyCommand(): boolean {
     cached = argv !== undefined && isDestroyInvocation(argv);
   }
   return cached;
+}
+
+/**
+ * A plan-time error about what the configuration would create or change (a policy name taken meanwhile, a mailbox
+ * two resources disagree on): right for an apply's plan, but the plan Terraform makes before a destroy is thrown away
+ * and the destroy creates and changes nothing, so there it would only block removing what is in the state. Under a
+ * destroy this warns with the error's own text, saying that it does not stop the destroy, and returns true; for any
+ * other command, or any other error, it returns false and the caller rethrows the error, exactly as before:
+ * `catch (error) { if (!warnsUnderDestroy(error, warn)) throw error; }`.
+ */
+export function warnsUnderDestroy(
+  error: unknown,
+  warn: (summary: string, detail?: string, path?: AttributePath) => void,
+): boolean {
+  if (!(error instanceof DiagnosticError) || !servesDestroyCommand()) return false;
+  const { summary, detail, path } = error.diagnostic;
+  warn(
+    summary,
+    `${detail ? `${detail}\n\n` : ''}This does not stop the destroy, which creates and changes nothing: it removes ` +
+      'what is in the state. An apply of this configuration still fails here until this is fixed.',
+    path,
+  );
+  return true;
 }

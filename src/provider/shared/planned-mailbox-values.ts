@@ -2,7 +2,7 @@
  * Plan-time truth for mailboxes managed twice: a mailbox named by two resources with different SMTP AUTH values would
  * flip on every apply. Terraform plans every resource of a configuration in one provider process, so each plan of a
  * mailbox resource or list notes its planned values here (per configured client, i.e. per tenant and provider block)
- * and a conflicting planned value fails the plan.
+ * and a conflicting planned value fails the plan (it only warns in the plan Terraform makes before a destroy).
  *
  * Limits, by design of the protocol: a provider is never told a resource's address, so the error names the other
  * resource by type and identity (Terraform adds the address of the resource whose plan failed); identities are
@@ -10,8 +10,9 @@
  * same mailbox in two lists are not matched); two provider blocks (aliases) for the same tenant do not see each
  * other's planned values; a value unknown at plan is not noted.
  */
-import { errorDiagnostic } from '../../protocol/diagnostics';
+import { errorDiagnostic, type AttributePath } from '../../protocol/diagnostics';
 import { DiagnosticError } from '../framework/resource';
+import { warnsUnderDestroy } from './destroy-command';
 
 interface PlannedValue {
   readonly value: boolean | null;
@@ -41,7 +42,8 @@ function settingText(value: boolean | null): string {
 
 /**
  * Registers that `owner` wants `value` for the mailbox named by each of `keys` (identity as written, GUID...).
- * Throws a DiagnosticError when another resource wants a different value for any of them.
+ * Throws a DiagnosticError when another resource wants a different value for any of them; under a destroy (whose
+ * plan of the configuration is thrown away) it warns instead, through `warn` (destroy-command.ts).
  */
 export function notePlannedMailboxValue(
   client: object,
@@ -49,6 +51,7 @@ export function notePlannedMailboxValue(
   value: boolean | null,
   owner: string,
   by: string,
+  warn: (summary: string, detail?: string, path?: AttributePath) => void,
 ): void {
   let registry = registries.get(client);
   if (!registry) registries.set(client, (registry = {}));
@@ -65,7 +68,7 @@ export function notePlannedMailboxValue(
   for (const key of keys) {
     const existing = registry.index.get(normalize(key));
     if (existing && existing.owner !== owner && existing.value !== value) {
-      throw new DiagnosticError(
+      const conflict = new DiagnosticError(
         errorDiagnostic(
           `Mailbox "${key}" is managed twice with different values`,
           `This resource sets smtp_client_authentication_disabled = ${settingText(value)} for it, and ${existing.by} in the same configuration sets ` +
@@ -73,6 +76,9 @@ export function notePlannedMailboxValue(
           ['smtp_client_authentication_disabled'],
         ),
       );
+      // A destroy removes both resources and applies neither value: once said, the rest of this plan goes on.
+      if (!warnsUnderDestroy(conflict, warn)) throw conflict;
+      break;
     }
   }
   for (const key of keys) registry.index.set(normalize(key), planned);

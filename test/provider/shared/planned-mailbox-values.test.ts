@@ -12,15 +12,20 @@ function conflictOf(run: () => void): DiagnosticError {
   throw new Error('expected a DiagnosticError');
 }
 
+/** Outside a destroy (this process's parent is Jest) a conflict throws and never warns. */
+function noWarning(summary: string): void {
+  throw new Error(`unexpected warning: ${summary}`);
+}
+
 const LIST = 'an exchangeonline_mailbox_smtp_auth_list (as "allowed")';
 const SINGLE = 'an exchangeonline_mailbox_smtp_auth (as "sean@contoso.com")';
 
 describe('notePlannedMailboxValue', () => {
   it('refuses a second resource that wants another value, case-insensitively, naming both values and the fix', () => {
     const client = {};
-    notePlannedMailboxValue(client, ['sean@contoso.com', 'chris@contoso.com'], false, 'list:allowed', LIST);
+    notePlannedMailboxValue(client, ['sean@contoso.com', 'chris@contoso.com'], false, 'list:allowed', LIST, noWarning);
     const error = conflictOf(() =>
-      notePlannedMailboxValue(client, ['  SEAN@contoso.com '], true, 'single:sean', SINGLE),
+      notePlannedMailboxValue(client, ['  SEAN@contoso.com '], true, 'single:sean', SINGLE, noWarning),
     );
     expect(error.diagnostic.summary).toBe('Mailbox "  SEAN@contoso.com " is managed twice with different values');
     expect(error.diagnostic.detail).toContain('smtp_client_authentication_disabled = true');
@@ -31,28 +36,32 @@ describe('notePlannedMailboxValue', () => {
 
   it('allows the same value twice, and a resource planned again does not conflict with itself', () => {
     const client = {};
-    notePlannedMailboxValue(client, ['sean@contoso.com'], false, 'list:allowed', LIST);
-    expect(() => notePlannedMailboxValue(client, ['sean@contoso.com'], false, 'single:sean', SINGLE)).not.toThrow();
-    expect(() => notePlannedMailboxValue(client, ['sean@contoso.com'], true, 'list:allowed', LIST)).toThrow(
+    notePlannedMailboxValue(client, ['sean@contoso.com'], false, 'list:allowed', LIST, noWarning);
+    expect(() =>
+      notePlannedMailboxValue(client, ['sean@contoso.com'], false, 'single:sean', SINGLE, noWarning),
+    ).not.toThrow();
+    expect(() => notePlannedMailboxValue(client, ['sean@contoso.com'], true, 'list:allowed', LIST, noWarning)).toThrow(
       DiagnosticError,
     );
     const other = {};
-    notePlannedMailboxValue(other, ['a@contoso.com'], null, 'list:x', LIST);
-    expect(() => notePlannedMailboxValue(other, ['a@contoso.com'], true, 'list:x', LIST)).not.toThrow(); // its own earlier plan
+    notePlannedMailboxValue(other, ['a@contoso.com'], null, 'list:x', LIST, noWarning);
+    expect(() => notePlannedMailboxValue(other, ['a@contoso.com'], true, 'list:x', LIST, noWarning)).not.toThrow(); // its own earlier plan
   });
 
   it('null (inherit) is a value of its own', () => {
     const client = {};
-    notePlannedMailboxValue(client, ['akol@contoso.com'], null, 'single:akol', SINGLE);
-    const error = conflictOf(() => notePlannedMailboxValue(client, ['akol@contoso.com'], false, 'list:allowed', LIST));
+    notePlannedMailboxValue(client, ['akol@contoso.com'], null, 'single:akol', SINGLE, noWarning);
+    const error = conflictOf(() =>
+      notePlannedMailboxValue(client, ['akol@contoso.com'], false, 'list:allowed', LIST, noWarning),
+    );
     expect(error.diagnostic.detail).toContain('sets null (inherit)');
   });
 
   it('keeps provider blocks apart: planned values are per configured client', () => {
     const first = {};
     const second = {};
-    notePlannedMailboxValue(first, ['sean@contoso.com'], false, 'list:a', LIST);
-    expect(() => notePlannedMailboxValue(second, ['sean@contoso.com'], true, 'list:b', LIST)).not.toThrow();
+    notePlannedMailboxValue(first, ['sean@contoso.com'], false, 'list:a', LIST, noWarning);
+    expect(() => notePlannedMailboxValue(second, ['sean@contoso.com'], true, 'list:b', LIST, noWarning)).not.toThrow();
   });
 
   it('matches any of the keys a resource gives (an identity and the GUID it resolved to)', () => {
@@ -63,9 +72,10 @@ describe('notePlannedMailboxValue', () => {
       false,
       'single:sean',
       SINGLE,
+      noWarning,
     );
     expect(() =>
-      notePlannedMailboxValue(client, ['D3B07384-D9A0-4C6E-9A3B-1C2D3E4F5A6B'], true, 'list:allowed', LIST),
+      notePlannedMailboxValue(client, ['D3B07384-D9A0-4C6E-9A3B-1C2D3E4F5A6B'], true, 'list:allowed', LIST, noWarning),
     ).toThrow(/managed twice/);
   });
 });
