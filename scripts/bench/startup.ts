@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { createServerCertificate } from '../../src/protocol/server-certificate';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../src/protocol/handshake';
 import { providerExecutable } from '../package';
@@ -210,7 +210,7 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
  * Every candidate of the ratio runs from such a copy, so both sides of it have the same history.
  */
 function wholeWriteCopy(file: string, directory: string, name: string): string {
-  const copy = join(directory, name);
+  const copy = join(directory, name + extname(file)); // keeps .exe on Windows
   writeFileSync(copy, readFileSync(file), { mode: 0o755 });
   return copy;
 }
