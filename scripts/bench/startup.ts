@@ -5,7 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import { createServerCertificate } from '../../src/protocol/server-certificate';
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from '../../src/protocol/handshake';
 import { providerExecutable } from '../package';
@@ -173,6 +173,7 @@ function firstLine(
  * The release embeds Node 24 (scripts/release/node-runtime.ts). The same provider built on the Node running this
  * script (Node 20 here, past its end of life) runs in the same rounds against its own `node -e`: the
  * "startup-ratio-node20" figure, so the embedded runtime's ratio is compared with Node 20's under the same load.
+ * All four run from copies written the same way (wholeWriteCopy), so no side gains or loses by its file's history.
  */
 /** The baseline prints its line, then stays alive (killed on that line) so its CPU time can be read there. */
 const BARE_SCRIPT = 'console.log(1); setTimeout(() => {}, 10000)';
@@ -188,11 +189,43 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
     { allowEndOfLife: true },
   );
   const clientCertificate = createServerCertificate().certificatePem;
+  const copies = mkdtempSync(join(tmpdir(), 'exoform-bench-startup-ratio-'));
+  try {
+    return await startupRatioRounds(runs, clientCertificate, {
+      runtime: wholeWriteCopy(runtime, copies, 'node'),
+      executable: wholeWriteCopy(executable, copies, 'release'),
+      oldRuntime: wholeWriteCopy(process.execPath, copies, 'old-node'),
+      oldExecutable: wholeWriteCopy(oldExecutable, copies, 'old-release'),
+      runtimeVersion: nodeBinaryVersion(runtime),
+    });
+  } finally {
+    rmSync(copies, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A copy of `file` in `directory`, written with one whole-file write. How an executable was last written moves its
+ * start-up CPU here by 10–20 ms (docs/performance.md, "Node 26 against Node 24 and Node 20"): the release
+ * executable comes out of copyFileSync and postject, the npm runtime out of one write, Node 20 from its installer.
+ * Every candidate of the ratio runs from such a copy, so both sides of it have the same history.
+ */
+function wholeWriteCopy(file: string, directory: string, name: string): string {
+  const copy = join(directory, name + extname(file)); // keeps .exe on Windows
+  writeFileSync(copy, readFileSync(file), { mode: 0o755 });
+  return copy;
+}
+
+async function startupRatioRounds(
+  runs: number,
+  clientCertificate: string,
+  files: { runtime: string; executable: string; oldRuntime: string; oldExecutable: string; runtimeVersion?: string },
+): Promise<Figure[]> {
+  const { runtime, executable, oldRuntime, oldExecutable, runtimeVersion } = files;
   // Main-thread CPU milliseconds at the first line, per candidate (Linux only; empty elsewhere).
   const cpu = { bare: [] as number[], release: [] as number[], oldBare: [] as number[], oldRelease: [] as number[] };
   const bare = (): Promise<number> => firstLine(runtime, ['-e', BARE_SCRIPT], undefined, cpu.bare);
   const release = (): Promise<number> => startOnce(executable, clientCertificate, undefined, cpu.release);
-  const oldBare = (): Promise<number> => firstLine(process.execPath, ['-e', BARE_SCRIPT], undefined, cpu.oldBare);
+  const oldBare = (): Promise<number> => firstLine(oldRuntime, ['-e', BARE_SCRIPT], undefined, cpu.oldBare);
   const oldRelease = (): Promise<number> => startOnce(oldExecutable, clientCertificate, undefined, cpu.oldRelease);
   // The Node-script package (npm run package) in the same rounds, for comparison.
   const script = (): Promise<number> => startOnce(providerExecutable(), clientCertificate);
@@ -235,7 +268,7 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
     cpu.oldRelease.length === runs &&
     cpu.bare.length === runs &&
     cpu.oldBare.length === runs
-      ? `; main-thread CPU to the line (medians): Node ${nodeBinaryVersion(runtime)} ${median(cpu.release).toFixed(1)} ÷ ` +
+      ? `; main-thread CPU to the line (medians): Node ${runtimeVersion} ${median(cpu.release).toFixed(1)} ÷ ` +
         `${median(cpu.bare).toFixed(1)} ms = ${(median(cpu.release) / median(cpu.bare)).toFixed(2)}×, ` +
         `Node ${process.version} ${median(cpu.oldRelease).toFixed(1)} ÷ ${median(cpu.oldBare).toFixed(1)} ms = ` +
         `${(median(cpu.oldRelease) / median(cpu.oldBare)).toFixed(2)}×`
@@ -246,7 +279,7 @@ export async function benchStartupRatio(runs = 31): Promise<Figure[]> {
   return [
     {
       id: 'startup-ratio',
-      label: `release executable (Node ${nodeBinaryVersion(runtime)}) start → handshake ÷ its node -e, medians of ${runs} rounds`,
+      label: `release executable (Node ${runtimeVersion}) start → handshake ÷ its node -e, medians of ${runs} rounds`,
       value: ratio,
       unit: '×',
       target: 1.2,
