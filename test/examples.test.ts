@@ -110,8 +110,8 @@ const SCENARIOS: Record<string, Scenario> = {
       expect(outputs.legacy_endpoint).toMatchObject({ host: 'smtp-legacy.office365.com' });
     },
     async destroyed(inspect) {
-      // restore_on_destroy: the tenant never had it set, which reads as "not allowed".
-      expect((await inspect.tenant()).transportConfig.AllowLegacyTLSClients).toBe(false);
+      // restore_on_destroy: the tenant never had it set, so it is "not set" again (which reads as "not allowed").
+      expect((await inspect.tenant()).transportConfig.AllowLegacyTLSClients).toBeNull();
       expect((await inspect.recipient('scanner@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
     },
   },

@@ -14,6 +14,12 @@ export interface TransportConfigSettings {
   allowLegacyTlsClientsNotSet?: boolean;
 }
 
+/** What Set-TransportConfig may change; `allowLegacyTlsClients: null` clears the opt-in back to "not set". */
+export interface TransportConfigChanges {
+  smtpClientAuthenticationDisabled?: boolean;
+  allowLegacyTlsClients?: boolean | null;
+}
+
 export async function readTransportConfig(session: ExchangeSession): Promise<TransportConfigSettings> {
   const rows = await invoke(session, 'Get-TransportConfig');
   if (rows.length !== 1) throw new Error(`Get-TransportConfig returned ${rows.length} objects; expected exactly one`);
@@ -30,11 +36,11 @@ export async function readTransportConfig(session: ExchangeSession): Promise<Tra
   };
 }
 
-/** Sets only the settings given; sends nothing when nothing is given. */
-export async function setTransportConfig(
-  session: ExchangeSession,
-  changes: Partial<TransportConfigSettings>,
-): Promise<void> {
+/**
+ * Sets only the settings given; sends nothing when nothing is given. A null AllowLegacyTLSClients goes as JSON null,
+ * which both bridges hand to the cmdlet as $null (the parameter is System.Object in the server's cmdlet catalog).
+ */
+export async function setTransportConfig(session: ExchangeSession, changes: TransportConfigChanges): Promise<void> {
   const parameters: Record<string, JsonValue> = {};
   if (changes.smtpClientAuthenticationDisabled !== undefined)
     parameters.SmtpClientAuthenticationDisabled = changes.smtpClientAuthenticationDisabled;

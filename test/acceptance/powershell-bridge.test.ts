@@ -74,9 +74,9 @@ describe('bridge = "powershell" through the pwsh stand-in', () => {
     }
   }
 
-  test('exchangeonline_transport_config: create, no-op plan, drift, repair, update, destroy', async () => {
+  test('exchangeonline_transport_config: create, no-op plan, drift, repair, update, destroy restores "not set"', async () => {
     const config = (legacy: boolean): Record<string, string> => ({
-      'main.tf': `${REQUIRED_PROVIDERS}\n${providerBlock}\nresource "exchangeonline_transport_config" "org" {\n  smtp_client_authentication_disabled = true\n  allow_legacy_tls_clients            = ${legacy}\n}\n`,
+      'main.tf': `${REQUIRED_PROVIDERS}\n${providerBlock}\nresource "exchangeonline_transport_config" "org" {\n  smtp_client_authentication_disabled = true\n  allow_legacy_tls_clients            = ${legacy}\n  restore_on_destroy                  = true\n}\n`,
     });
     const tf = new TerraformWorkspace(config(true), environment());
     try {
@@ -91,7 +91,7 @@ describe('bridge = "powershell" through the pwsh stand-in', () => {
       expect(await tf.resourceValues('exchangeonline_transport_config.org')).toMatchObject({
         id: DEMO_TENANT,
         allow_legacy_tls_clients: true,
-        original_settings: { smtp_client_authentication_disabled: true, allow_legacy_tls_clients: false },
+        original_settings: { smtp_client_authentication_disabled: true, allow_legacy_tls_clients: null },
       });
       await tf.noChanges();
 
@@ -106,6 +106,8 @@ describe('bridge = "powershell" through the pwsh stand-in', () => {
       expect((await emulator.inspect.tenant()).transportConfig.AllowLegacyTLSClients).toBe(false);
       await tf.destroy();
       expect((await tf.state()).values?.root_module?.resources ?? []).toEqual([]);
+      // The tenant never set legacy TLS: the restore sent $null through pwsh, and it reads "not set" again.
+      expect((await emulator.inspect.tenant()).transportConfig.AllowLegacyTLSClients).toBeNull();
 
       const calls = events()
         .filter((e) => e.event === 'call')

@@ -54,7 +54,8 @@ describe('exchangeonline_transport_config', () => {
         smtp_client_authentication_disabled: true,
         allow_legacy_tls_clients: true,
         restore_on_destroy: false,
-        original_settings: { smtp_client_authentication_disabled: true, allow_legacy_tls_clients: false },
+        // The demo tenant never set legacy TLS: recorded as null ("not set"), not as false.
+        original_settings: { smtp_client_authentication_disabled: true, allow_legacy_tls_clients: null },
         legacy_tls_client_endpoint: { host: 'smtp-legacy.office365.com', port: 25, tls_versions: ['1.0', '1.1'] },
       });
 
@@ -96,7 +97,7 @@ describe('exchangeonline_transport_config', () => {
     }
   });
 
-  test('restore_on_destroy puts back the values seen before Terraform managed the tenant', async () => {
+  test('restore_on_destroy puts back the values seen before Terraform managed the tenant, "not set" included', async () => {
     await emulator.inspect.setTransportConfig({ SmtpClientAuthenticationDisabled: false, AllowLegacyTLSClients: true });
     const tf = new TerraformWorkspace(config({ smtp: true, legacy: false, restore: true }), emulator.providerEnv);
     try {
@@ -114,6 +115,22 @@ describe('exchangeonline_transport_config', () => {
         SmtpClientAuthenticationDisabled: false,
         AllowLegacyTLSClients: true,
       });
+
+      // A tenant that never set legacy TLS follows Microsoft's default: the restore clears the opt-in back to
+      // "not set" (Set-TransportConfig -AllowLegacyTLSClients $null) instead of writing an explicit false.
+      await emulator.inspect.setTransportConfig({ AllowLegacyTLSClients: null });
+      tf.write(config({ smtp: false, legacy: true, restore: true }));
+      await tf.apply();
+      expect((await emulator.inspect.tenant()).transportConfig.AllowLegacyTLSClients).toBe(true);
+      expect(await tf.resourceValues(ADDRESS)).toMatchObject({
+        original_settings: { smtp_client_authentication_disabled: false, allow_legacy_tls_clients: null },
+      });
+      await tf.destroy();
+      expect((await emulator.inspect.tenant()).transportConfig).toMatchObject({
+        SmtpClientAuthenticationDisabled: false,
+        AllowLegacyTLSClients: null,
+      });
+      expect(tf.stateResources()).toEqual([]);
     } finally {
       tf.cleanup();
     }

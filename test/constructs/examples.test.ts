@@ -61,9 +61,10 @@ const SCENARIOS: Record<string, Scenario> = {
       });
       expect(await overrides(inspect, 'contoso.onmicrosoft.com')).toEqual({ 'scanner@contoso.com': false });
       expect(outputs.quickstart.smtp_auth_disabled_org_wide).toBe(true);
+      // The demo tenant never set legacy TLS: recorded as null ("not set").
       expect(outputs.quickstart.original_settings).toEqual({
         smtp_client_authentication_disabled: true,
-        allow_legacy_tls_clients: false,
+        allow_legacy_tls_clients: null,
       });
     },
     async destroyed(inspect) {
@@ -114,8 +115,8 @@ const SCENARIOS: Record<string, Scenario> = {
       expect(outputs['legacy-tls'].legacy_endpoint).toMatchObject({ host: 'smtp-legacy.office365.com', port: 25 });
     },
     async destroyed(inspect) {
-      // restoreOnDestroy: the tenant never had legacy TLS set, which reads as "not allowed".
-      expect((await inspect.tenant()).transportConfig.AllowLegacyTLSClients).toBe(false);
+      // restoreOnDestroy: the tenant never had legacy TLS set, so it is "not set" again (which reads as "not allowed").
+      expect((await inspect.tenant()).transportConfig.AllowLegacyTLSClients).toBeNull();
       expect(await overrides(inspect, 'contoso.onmicrosoft.com')).toEqual({});
     },
   },

@@ -120,7 +120,7 @@ export const SCENARIOS: Scenario[] = [
     },
   },
   {
-    name: 'Set-TransportConfig -AllowLegacyTLSClients: change, read back, restore',
+    name: 'Set-TransportConfig -AllowLegacyTLSClients: change, read back, restore (not set goes back as $null)',
     writes: true,
     realProperties: ['AllowLegacyTLSClients'],
     async run({ bridge }) {
@@ -128,12 +128,15 @@ export const SCENARIOS: Scenario[] = [
       const original = (value(before, 'AllowLegacyTLSClients') ?? null) as boolean | null;
       const changed = await call(bridge, 'Set-TransportConfig', { AllowLegacyTLSClients: original !== true });
       const after = await call(bridge, 'Get-TransportConfig');
-      const restored = await call(bridge, 'Set-TransportConfig', { AllowLegacyTLSClients: original ?? false });
-      return [before, changed, after, restored];
+      // A tenant that never set it reads null; restoring null (JSON null, $null in PowerShell) puts "not set" back.
+      const restored = await call(bridge, 'Set-TransportConfig', { AllowLegacyTLSClients: original });
+      const final = await call(bridge, 'Get-TransportConfig');
+      return [before, changed, after, restored, final];
     },
-    check: ([before, changed, after, restored]) => {
+    check: ([before, changed, after, restored, final]) => {
       expect([kindOf(changed), kindOf(restored)]).toEqual(['ok', 'ok']);
       expect(value(after, 'AllowLegacyTLSClients')).toBe(value(before, 'AllowLegacyTLSClients') !== true);
+      expect(value(final, 'AllowLegacyTLSClients') ?? null).toBe(value(before, 'AllowLegacyTLSClients') ?? null);
     },
   },
   {

@@ -356,7 +356,7 @@ describe('provider server, in process', () => {
         smtp_client_authentication_disabled: false,
         allow_legacy_tls_clients: true,
         restore_on_destroy: false,
-        original_settings: { smtp_client_authentication_disabled: true, allow_legacy_tls_clients: false },
+        original_settings: { smtp_client_authentication_disabled: true, allow_legacy_tls_clients: null },
         legacy_tls_client_endpoint: { host: 'smtp-legacy.office365.com', port: 25, tls_versions: ['1.0', '1.1'] },
       });
       const tenant = await emulator.inspect.tenant();
@@ -382,7 +382,7 @@ describe('provider server, in process', () => {
       expect(value.smtp_client_authentication_disabled).toBe(true);
       expect(value.original_settings).toEqual({
         smtp_client_authentication_disabled: true,
-        allow_legacy_tls_clients: false,
+        allow_legacy_tls_clients: null,
       });
       state = response.new_state;
     });

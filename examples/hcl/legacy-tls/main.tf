@@ -13,7 +13,7 @@ provider "exchangeonline" {}
 
 resource "exchangeonline_transport_config" "org" {
   allow_legacy_tls_clients = true
-  restore_on_destroy       = true # turn it back off when this configuration is destroyed
+  restore_on_destroy       = true # on destroy, put back what the tenant had (off, or never set)
 }
 
 # The device's mailbox must be allowed to use SMTP AUTH too.

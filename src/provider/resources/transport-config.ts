@@ -3,7 +3,8 @@
  *
  * There is exactly one transport config per tenant, so "create" adopts it: it records the values found
  * (`original_settings`), then applies the configuration. Destroy leaves the tenant as it is, unless
- * `restore_on_destroy = true`, which puts the recorded values back.
+ * `restore_on_destroy = true`, which puts the recorded values back. A tenant that never set AllowLegacyTLSClients is
+ * recorded as null and restored to "not set" (so it follows Microsoft's default again), not to an explicit false.
  */
 import { warnsUnderDestroy } from '../shared/destroy-command';
 import { errorDiagnostic } from '../../protocol/diagnostics';
@@ -12,6 +13,7 @@ import { confirmWrite } from '../../exchange/confirm';
 import {
   readTransportConfig,
   setTransportConfig,
+  type TransportConfigChanges,
   type TransportConfigSettings,
 } from '../../exchange/transport-config-operations';
 import { assertImportTenant, exchangeSession, type ExchangeClient } from '../shared/exchange-client';
@@ -59,7 +61,10 @@ export const transportConfigSchema: Schema = {
         type: SETTINGS_TYPE,
         computed: true,
         description:
-          'The values found when Terraform first managed (created or imported) this resource; what `restore_on_destroy` puts back.',
+          'The values found when Terraform first managed (created or imported) this resource; what `restore_on_destroy` puts back. ' +
+          '`allow_legacy_tls_clients` is null when the tenant had never set it, and a restore clears it back to "not set". States ' +
+          'from earlier exoform versions hold `false` there instead, which a restore writes as an explicit `false`; import the ' +
+          'resource again to re-record it.',
       },
       legacy_tls_client_endpoint: {
         type: LEGACY_ENDPOINT_TYPE,
@@ -105,9 +110,29 @@ function settingsValue(settings: TransportConfigSettings): ObjectValue {
   };
 }
 
+/**
+ * What `original_settings` records: as settingsValue, except that a tenant which never set AllowLegacyTLSClients is
+ * recorded as null, so a restore puts "not set" back rather than an explicit false that stops following the default.
+ */
+export function originalSettingsValue(settings: TransportConfigSettings): ObjectValue {
+  return {
+    ...settingsValue(settings),
+    allow_legacy_tls_clients: settings.allowLegacyTlsClientsNotSet ? null : settings.allowLegacyTlsClients,
+  };
+}
+
+/** The writes a restore asks for: null AllowLegacyTLSClients means "clear it"; a recorded false stays false. */
+export function restoreChanges(original: ObjectValue): TransportConfigChanges {
+  return {
+    smtpClientAuthenticationDisabled: readBool(original, 'smtp_client_authentication_disabled'),
+    allowLegacyTlsClients:
+      original.allow_legacy_tls_clients === null ? null : readBool(original, 'allow_legacy_tls_clients'),
+  };
+}
+
 /** The settings the plan asks for, ignoring those the configuration leaves out. */
-function wanted(planned: ObjectValue, config: ObjectValue): Partial<TransportConfigSettings> {
-  const changes: Partial<TransportConfigSettings> = {};
+function wanted(planned: ObjectValue, config: ObjectValue): TransportConfigChanges {
+  const changes: TransportConfigChanges = {};
   if (config.smtp_client_authentication_disabled !== null)
     changes.smtpClientAuthenticationDisabled = readBool(planned, 'smtp_client_authentication_disabled');
   if (config.allow_legacy_tls_clients !== null)
@@ -136,26 +161,39 @@ async function readCurrent(context: OperationContext<ExchangeClient>): Promise<T
   return settings;
 }
 
-/** Applies only what differs from the tenant now, then reads back what Exchange actually holds. */
-async function converge(
-  context: OperationContext<ExchangeClient>,
-  changes: Partial<TransportConfigSettings>,
+/** The part of `changes` that differs from the tenant now: what Set-TransportConfig must be sent. */
+export function changesNeeded(
+  changes: TransportConfigChanges,
   current: TransportConfigSettings,
-): Promise<TransportConfigSettings> {
-  const needed: Partial<TransportConfigSettings> = {};
+): TransportConfigChanges {
+  const needed: TransportConfigChanges = {};
   if (
     changes.smtpClientAuthenticationDisabled !== undefined &&
     changes.smtpClientAuthenticationDisabled !== current.smtpClientAuthenticationDisabled
   ) {
     needed.smtpClientAuthenticationDisabled = changes.smtpClientAuthenticationDisabled;
   }
-  // "Not set" already means disabled, but a configuration that says false gets an explicit $false written.
-  if (
-    changes.allowLegacyTlsClients !== undefined &&
-    (changes.allowLegacyTlsClients !== current.allowLegacyTlsClients || current.allowLegacyTlsClientsNotSet)
+  const legacy = changes.allowLegacyTlsClients;
+  if (legacy === null) {
+    // Back to "not set": only a tenant holding an explicit value needs the write.
+    if (!current.allowLegacyTlsClientsNotSet) needed.allowLegacyTlsClients = null;
+  } else if (
+    legacy !== undefined &&
+    // "Not set" already means disabled, but a configuration that says false gets an explicit $false written.
+    (legacy !== current.allowLegacyTlsClients || current.allowLegacyTlsClientsNotSet)
   ) {
-    needed.allowLegacyTlsClients = changes.allowLegacyTlsClients;
+    needed.allowLegacyTlsClients = legacy;
   }
+  return needed;
+}
+
+/** Applies only what differs from the tenant now, then reads back what Exchange actually holds. */
+async function converge(
+  context: OperationContext<ExchangeClient>,
+  changes: TransportConfigChanges,
+  current: TransportConfigSettings,
+): Promise<TransportConfigSettings> {
+  const needed = changesNeeded(changes, current);
   if (Object.keys(needed).length === 0) return current;
   const exchange = exchangeSession(context);
   await setTransportConfig(exchange, needed);
@@ -166,14 +204,19 @@ async function converge(
     return (
       (needed.smtpClientAuthenticationDisabled === undefined ||
         seen.smtpClientAuthenticationDisabled === needed.smtpClientAuthenticationDisabled) &&
-      (needed.allowLegacyTlsClients === undefined || seen.allowLegacyTlsClients === needed.allowLegacyTlsClients)
+      (needed.allowLegacyTlsClients === undefined ||
+        (needed.allowLegacyTlsClients === null
+          ? seen.allowLegacyTlsClientsNotSet === true
+          : seen.allowLegacyTlsClients === needed.allowLegacyTlsClients))
     );
   });
   // The directory replicates: a read straight after a write can be stale, so trust what was written.
+  const legacy = needed.allowLegacyTlsClients;
   return {
-    ...current,
-    ...needed,
-    allowLegacyTlsClientsNotSet: needed.allowLegacyTlsClients === undefined && current.allowLegacyTlsClientsNotSet,
+    smtpClientAuthenticationDisabled:
+      needed.smtpClientAuthenticationDisabled ?? current.smtpClientAuthenticationDisabled,
+    allowLegacyTlsClients: legacy === undefined ? current.allowLegacyTlsClients : legacy === true,
+    allowLegacyTlsClientsNotSet: legacy === undefined ? current.allowLegacyTlsClientsNotSet : legacy === null,
   };
 }
 
@@ -211,7 +254,7 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
     const settings = await converge(context, wanted(context.planned, context.config), current);
     return stateFrom(context.client, settings, {
       restore: context.planned.restore_on_destroy === true,
-      original: settingsValue(current),
+      original: originalSettingsValue(current),
     });
   },
 
@@ -219,7 +262,7 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
     const settings = await readCurrent(context);
     return stateFrom(context.client, settings, {
       restore: context.state.restore_on_destroy === true,
-      original: context.state.original_settings ?? settingsValue(settings),
+      original: context.state.original_settings ?? originalSettingsValue(settings),
     });
   },
 
@@ -245,19 +288,12 @@ export const transportConfigResource: ResourceDefinition<ExchangeClient> = {
       );
     }
     const current = await readCurrent(context);
-    await converge(
-      context,
-      {
-        smtpClientAuthenticationDisabled: readBool(original, 'smtp_client_authentication_disabled'),
-        allowLegacyTlsClients: readBool(original, 'allow_legacy_tls_clients'),
-      },
-      current,
-    );
+    await converge(context, restoreChanges(original), current);
   },
 
   async importState(context) {
     assertImportTenant(context);
     const settings = await readCurrent(context);
-    return stateFrom(context.client, settings, { restore: false, original: settingsValue(settings) });
+    return stateFrom(context.client, settings, { restore: false, original: originalSettingsValue(settings) });
   },
 };
