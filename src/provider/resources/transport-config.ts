@@ -206,7 +206,9 @@ async function converge(
         seen.smtpClientAuthenticationDisabled === needed.smtpClientAuthenticationDisabled) &&
       (needed.allowLegacyTlsClients === undefined ||
         (needed.allowLegacyTlsClients === null
-          ? seen.allowLegacyTlsClientsNotSet === true
+          ? // Whether the service reads a $null write back as null or as False is not known (src/emulator/FIDELITY.md):
+            // both mean disabled, so either confirms the write instead of waiting out the confirmation window.
+            seen.allowLegacyTlsClientsNotSet === true || seen.allowLegacyTlsClients === false
           : seen.allowLegacyTlsClients === needed.allowLegacyTlsClients))
     );
   });
