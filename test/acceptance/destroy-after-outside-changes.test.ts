@@ -13,26 +13,17 @@
  * added to the configuration with that identity.
  * The missing-object cases (a mailbox, user or policy deleted outside) are in vanished-objects.test.ts.
  */
-import { REQUIRED_PROVIDERS, TerraformWorkspace, type RunResult } from '../support/terraform';
+import { TerraformWorkspace, flatOutput, mainTf, type RunResult } from '../support/terraform';
 import { DEMO_TENANT, startTestEmulator, type TestEmulator } from '../support/emulator';
-
-/** Terraform's boxed diagnostics as one line of text. */
-function flat(result: RunResult): string {
-  return `${result.stdout}\n${result.stderr}`.replace(/\s*│\s*/g, ' ').replace(/\s+/g, ' ');
-}
 
 /** The summaries of one kind of diagnostic ("Error" or "Warning"), each up to the " with <address>" line. */
 function summaries(result: RunResult, kind: 'Error' | 'Warning'): string[] {
-  return flat(result)
+  return flatOutput(result)
     .split(`${kind}: `)
     .slice(1)
     .map((part) => part.slice(0, part.indexOf(' with exchangeonline_')))
     .sort();
 }
-
-const main = (body: string): Record<string, string> => ({
-  'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\n${body}`,
-});
 
 const policies = (scannersName: string): string => `resource "exchangeonline_authentication_policy" "legacy" {
   name                  = "Legacy SMTP"
@@ -76,7 +67,7 @@ describe('plain `terraform destroy` after outside changes that fail an apply’s
 
   test('a policy name taken outside, a mailbox set twice, a policy in use renamed, legacy TLS in GCC High: plan fails, destroy works', async () => {
     const tf = new TerraformWorkspace(
-      main(policies('Scanners') + mailboxes('"chris@contoso.com" = ""') + transport(false)),
+      mainTf(policies('Scanners') + mailboxes('"chris@contoso.com" = ""') + transport(false)),
       { ...emulator.providerEnv, EXO_BRIDGE: 'rest', EXO_ENVIRONMENT: 'O365USGovGCCHigh' },
     );
     const orgSmtpAuthDisabled = async () =>
@@ -95,7 +86,7 @@ describe('plain `terraform destroy` after outside changes that fail an apply’s
       // The configuration is edited: sean is also listed with the other value, the assigned policy is renamed, and
       // legacy TLS clients are allowed.
       tf.write(
-        main(
+        mainTf(
           policies('Scanners 2026') +
             mailboxes('"chris@contoso.com" = "", "sean@contoso.com" = "also here"') +
             transport(true),
@@ -111,7 +102,7 @@ describe('plain `terraform destroy` after outside changes that fail an apply’s
         'Legacy TLS clients are not available in Microsoft 365 GCC High',
         'Mailbox "sean@contoso.com" is managed twice with different values',
       ]);
-      const text = flat(planned);
+      const text = flatOutput(planned);
       expect(text).toContain('Import it instead of creating it, with an `import` block (`id = "Legacy SMTP"`)');
       expect(text).toContain('Manage each mailbox in one resource only (remove it from one of them).');
       expect(text).toContain('set `detach_on_destroy = true` on this resource and apply');
@@ -120,8 +111,8 @@ describe('plain `terraform destroy` after outside changes that fail an apply’s
 
       // Plain destroy: no flag. It removes what is in the state, and nothing made outside Terraform.
       const destroyed = await tf.expect(['destroy', '-no-color', '-input=false', '-auto-approve']);
-      expect(flat(destroyed)).not.toMatch(/Error:/);
-      expect(flat(destroyed)).toMatch(/Destroy complete! Resources: 5 destroyed/);
+      expect(flatOutput(destroyed)).not.toMatch(/Error:/);
+      expect(flatOutput(destroyed)).toMatch(/Destroy complete! Resources: 5 destroyed/);
       expect(tf.stateResources().filter((r) => r.instances.length > 0)).toEqual([]);
       expect(await emulator.inspect.authenticationPolicy('Legacy SMTP')).toEqual(outside);
       expect(await emulator.inspect.authenticationPolicy('Scanners')).toBeUndefined();
@@ -168,12 +159,12 @@ describe('plain `terraform destroy` with a new identity that names several objec
   smtp_client_authentication_disabled = true
 }
 `;
-    const tf = new TerraformWorkspace(main(sean), { ...emulator.providerEnv, EXO_BRIDGE: 'rest' });
+    const tf = new TerraformWorkspace(mainTf(sean), { ...emulator.providerEnv, EXO_BRIDGE: 'rest' });
     try {
       await tf.init();
       await tf.apply();
       tf.write(
-        main(`${sean}resource "exchangeonline_mailbox_smtp_auth" "helpdesk" {
+        mainTf(`${sean}resource "exchangeonline_mailbox_smtp_auth" "helpdesk" {
   identity                            = "helpdesk"
   smtp_client_authentication_disabled = false
 }
@@ -190,11 +181,11 @@ resource "exchangeonline_authentication_policy_assignment" "helpdesk" {
         'Mailbox identity "helpdesk" matches 2 mailboxes',
         'User identity "helpdesk" matches 2 users',
       ]);
-      expect(flat(planned)).toContain('Use a unique identity: the user principal name');
+      expect(flatOutput(planned)).toContain('Use a unique identity: the user principal name');
 
       const destroyed = await tf.expect(['destroy', '-no-color', '-input=false', '-auto-approve']);
-      expect(flat(destroyed)).not.toMatch(/Error:/);
-      expect(flat(destroyed)).toMatch(/Destroy complete! Resources: 1 destroyed/);
+      expect(flatOutput(destroyed)).not.toMatch(/Error:/);
+      expect(flatOutput(destroyed)).toMatch(/Destroy complete! Resources: 1 destroyed/);
       const setting = async (upn: string) => (await emulator.inspect.recipient(upn)).SmtpClientAuthenticationDisabled;
       expect(await setting('sean@contoso.onmicrosoft.com')).toBeNull();
       for (const upn of ['terry@contoso.onmicrosoft.com', 'helpdesk@contoso.onmicrosoft.com']) {

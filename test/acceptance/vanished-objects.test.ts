@@ -6,20 +6,15 @@
  * the state, with the fix (remove the block or a `removed` block) and no spelling hint; it never fails; and
  * `terraform destroy` succeeds (Terraform plans the configuration, refreshing first, before every destroy).
  */
-import { REQUIRED_PROVIDERS, TerraformWorkspace, type PlanJson, type RunResult } from '../support/terraform';
+import { TerraformWorkspace, flatOutput, mainTf, type PlanJson, type RunResult } from '../support/terraform';
 import { DEMO_TENANT, bridgeEnvironment, startTestEmulator, type TestEmulator } from '../support/emulator';
-
-/** Terraform's boxed diagnostics as one line of text. */
-function flat(result: RunResult): string {
-  return `${result.stdout}\n${result.stderr}`.replace(/\s*│\s*/g, ' ').replace(/\s+/g, ' ');
-}
 
 /**
  * What every plan of a configuration still naming a vanished object shows: one warning naming it, saying it is gone
  * from the state, with the fix; no error and no spelling hint.
  */
 function expectVanishedWarning(result: RunResult, summary: string, fix: RegExp = REMOVE_BLOCK): void {
-  const text = flat(result);
+  const text = flatOutput(result);
   // Each warning's own text (up to the next warning), so plans that warn about several objects check each one.
   const own = text.split('Warning: ').filter((part) => part.startsWith(summary));
   expect(own.map((part) => part.slice(0, summary.length))).toEqual([summary]); // exactly once
@@ -37,10 +32,6 @@ function deleteRecipient(emulator: TestEmulator, identity: string): Promise<unkn
     `/_emulator/tenants/${encodeURIComponent(DEMO_TENANT)}/recipients/${encodeURIComponent(identity)}`,
   );
 }
-
-const main = (body: string): Record<string, string> => ({
-  'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\n${body}`,
-});
 
 describe.each(['rest', 'powershell'])('objects deleted outside Terraform, over the %s bridge', (bridge) => {
   let emulator: TestEmulator;
@@ -80,8 +71,8 @@ describe.each(['rest', 'powershell'])('objects deleted outside Terraform, over t
       }
       // Terraform plans the configuration (refreshing first) before destroying: that plan must not fail either.
       const destroyed = await tf.destroy();
-      expect(flat(destroyed)).not.toMatch(/Error:/);
-      expect(flat(destroyed)).toMatch(/Destroy complete!/);
+      expect(flatOutput(destroyed)).not.toMatch(/Error:/);
+      expect(flatOutput(destroyed)).toMatch(/Destroy complete!/);
       expect(tf.stateResources()).toEqual([]);
     } finally {
       tf.cleanup();
@@ -93,15 +84,7 @@ describe.each(['rest', 'powershell'])('objects deleted outside Terraform, over t
 
   test('a mailbox with a single override', async () => {
     await vanishThenDestroy(
-      main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
-  identity                            = "sean@contoso.com"
-  smtp_client_authentication_disabled = true
-}
-resource "exchangeonline_mailbox_smtp_auth" "chris" {
-  identity                            = "chris@contoso.com"
-  smtp_client_authentication_disabled = true
-}
-`),
+      mainTf(SEAN_AND_CHRIS),
       () => deleteRecipient(emulator, 'sean@contoso.com'),
       'Mailbox "sean@contoso.com" was deleted outside Terraform',
       (planned) =>
@@ -110,7 +93,7 @@ resource "exchangeonline_mailbox_smtp_auth" "chris" {
           'exchangeonline_mailbox_smtp_auth.chris': ['no-op'],
         }),
       undefined,
-      main(`removed {
+      mainTf(`removed {
   from = exchangeonline_mailbox_smtp_auth.sean
 }
 resource "exchangeonline_mailbox_smtp_auth" "chris" {
@@ -126,7 +109,7 @@ resource "exchangeonline_mailbox_smtp_auth" "chris" {
   // object's warning and planned action is checked on its own, and the destroy must get past all of them.
   test('a mailbox in a list, a user assigned a policy, a policy deleted while assigned, the organization default', async () => {
     await createOutsidePolicies(emulator);
-    const tf = new TerraformWorkspace(main(FOUR_KINDS), env);
+    const tf = new TerraformWorkspace(mainTf(FOUR_KINDS), env);
     try {
       await tf.init();
       await tf.apply();
@@ -164,8 +147,8 @@ resource "exchangeonline_mailbox_smtp_auth" "chris" {
 
       // Terraform plans the configuration (refreshing first) before destroying: that plan must not fail either.
       const destroyed = await tf.destroy();
-      expect(flat(destroyed)).not.toMatch(/Error:/);
-      expect(flat(destroyed)).toMatch(/Destroy complete!/);
+      expect(flatOutput(destroyed)).not.toMatch(/Error:/);
+      expect(flatOutput(destroyed)).toMatch(/Destroy complete!/);
       expect(tf.stateResources()).toEqual([]);
       expect((await emulator.inspect.recipient('tjohnston@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
       expect(await emulator.inspect.authenticationPolicy('Scanner Basic SMTP')).toBeUndefined();
@@ -177,7 +160,7 @@ resource "exchangeonline_mailbox_smtp_auth" "chris" {
 
   test('a policy managed here, deleted while assigned: the plan recreates both, and applying restores them', async () => {
     const tf = new TerraformWorkspace(
-      main(`resource "exchangeonline_authentication_policy" "legacy" {
+      mainTf(`resource "exchangeonline_authentication_policy" "legacy" {
   name                  = "Managed Here"
   allow_basic_auth_smtp = true
   allow_basic_auth_pop  = true
@@ -199,7 +182,7 @@ resource "exchangeonline_authentication_policy_assignment" "scanner" {
         'Authentication policy "Managed Here" was deleted outside Terraform',
         /This configuration creates the policy again/,
       );
-      expect(flat(planned.result)).not.toMatch(/Remove its resource block/);
+      expect(flatOutput(planned.result)).not.toMatch(/Remove its resource block/);
       expect(planned.result.stdout.replace(/\s*│\s*/g, ' ')).toMatch(/no longer exists/);
       expect(actions(planned)).toEqual({
         'exchangeonline_authentication_policy.legacy': ['create'],
@@ -220,7 +203,7 @@ resource "exchangeonline_authentication_policy_assignment" "scanner" {
 
   test('a renamed mailbox: the single resource follows its GUID; the list follows a kept old address, else reports it deleted', async () => {
     const tf = new TerraformWorkspace(
-      main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
+      mainTf(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
   identity                            = "sean@contoso.com"
   smtp_client_authentication_disabled = true
 }
@@ -297,6 +280,17 @@ resource "exchangeonline_default_authentication_policy" "org" {
 }
 `;
 
+/** Two mailbox overrides: sean is deleted outside Terraform, chris stays. */
+const SEAN_AND_CHRIS = `resource "exchangeonline_mailbox_smtp_auth" "sean" {
+  identity                            = "sean@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+resource "exchangeonline_mailbox_smtp_auth" "chris" {
+  identity                            = "chris@contoso.com"
+  smtp_client_authentication_disabled = true
+}
+`;
+
 /** The two policies FOUR_KINDS names but does not manage, made outside Terraform. */
 async function createOutsidePolicies(emulator: TestEmulator): Promise<void> {
   await emulator.inspect.invoke('New-AuthenticationPolicy', { Name: 'Kept Outside' });
@@ -315,31 +309,22 @@ describe('a deleted mailbox still declared after an apply stored the state witho
   // A later process cannot tell this mailbox from a typo (nothing in the state names it any more), so its plan-time
   // lookup fails as for a new identity; the error then says how to destroy the rest, and that works.
   test('applying fails for it, and the error names the way to destroy the rest', async () => {
-    const tf = new TerraformWorkspace(
-      main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
-  identity                            = "sean@contoso.com"
-  smtp_client_authentication_disabled = true
-}
-resource "exchangeonline_mailbox_smtp_auth" "chris" {
-  identity                            = "chris@contoso.com"
-  smtp_client_authentication_disabled = true
-}
-`),
-      { ...emulator.providerEnv, EXO_BRIDGE: 'rest' },
-    );
+    const tf = new TerraformWorkspace(mainTf(SEAN_AND_CHRIS), { ...emulator.providerEnv, EXO_BRIDGE: 'rest' });
     try {
       await tf.init();
       await tf.apply();
       await deleteRecipient(emulator, 'sean@contoso.com');
       const applied = await tf.run(['apply', '-no-color', '-input=false', '-auto-approve']);
       expect(applied.code).toBe(1);
-      expect(flat(applied)).toContain('Warning: Mailbox "sean@contoso.com" was deleted outside Terraform');
-      expect(flat(applied)).toContain('If Terraform managed this mailbox before, it was deleted outside Terraform');
-      expect(flat(applied)).toContain('`terraform destroy` destroys the rest meanwhile');
-      expect(flat(applied)).toContain('such as on Windows, add `-refresh=false`');
+      expect(flatOutput(applied)).toContain('Warning: Mailbox "sean@contoso.com" was deleted outside Terraform');
+      expect(flatOutput(applied)).toContain(
+        'If Terraform managed this mailbox before, it was deleted outside Terraform',
+      );
+      expect(flatOutput(applied)).toContain('`terraform destroy` destroys the rest meanwhile');
+      expect(flatOutput(applied)).toContain('such as on Windows, add `-refresh=false`');
 
       const destroyed = await tf.expect(['destroy', '-refresh=false', '-no-color', '-input=false', '-auto-approve']);
-      expect(flat(destroyed)).toMatch(/Destroy complete! Resources: 1 destroyed/);
+      expect(flatOutput(destroyed)).toMatch(/Destroy complete! Resources: 1 destroyed/);
       expect((await emulator.inspect.recipient('chris@contoso.com')).SmtpClientAuthenticationDisabled).toBeNull();
     } finally {
       tf.cleanup();
@@ -365,18 +350,10 @@ describe('plain `terraform destroy` after an apply stored the state without dele
     ['terraform apply -destroy', ['apply', '-destroy']],
   ])('%s destroys the rest', async (_name, command) => {
     await createOutsidePolicies(emulator);
-    const tf = new TerraformWorkspace(
-      main(`resource "exchangeonline_mailbox_smtp_auth" "sean" {
-  identity                            = "sean@contoso.com"
-  smtp_client_authentication_disabled = true
-}
-resource "exchangeonline_mailbox_smtp_auth" "chris" {
-  identity                            = "chris@contoso.com"
-  smtp_client_authentication_disabled = true
-}
-${FOUR_KINDS}`),
-      { ...emulator.providerEnv, EXO_BRIDGE: 'rest' },
-    );
+    const tf = new TerraformWorkspace(mainTf(SEAN_AND_CHRIS + FOUR_KINDS), {
+      ...emulator.providerEnv,
+      EXO_BRIDGE: 'rest',
+    });
     try {
       await tf.init();
       await tf.apply();
@@ -410,7 +387,7 @@ ${FOUR_KINDS}`),
       // setting and that `terraform destroy` destroys the rest meanwhile.
       const planned = await tf.run(['plan', '-no-color', '-input=false']);
       expect(planned.code).toBe(1);
-      const errors = flat(planned)
+      const errors = flatOutput(planned)
         .split('Error: ')
         .slice(1)
         .map((part) => part.slice(0, part.indexOf(' with ')));
@@ -422,13 +399,13 @@ ${FOUR_KINDS}`),
           'User "scanner@contoso.com" not found',
         ].sort(),
       );
-      expect(flat(planned).split('`terraform destroy` destroys the rest meanwhile').length - 1).toBe(4);
-      expect(flat(planned)).toMatch(/Check the spelling/);
+      expect(flatOutput(planned).split('`terraform destroy` destroys the rest meanwhile').length - 1).toBe(4);
+      expect(flatOutput(planned)).toMatch(/Check the spelling/);
 
       // The destroy the errors name needs no flag: it destroys the rest.
       const destroyed = await tf.expect([...command, '-no-color', '-input=false', '-auto-approve']);
-      expect(flat(destroyed)).not.toMatch(/Error:/);
-      expect(flat(destroyed)).toMatch(
+      expect(flatOutput(destroyed)).not.toMatch(/Error:/);
+      expect(flatOutput(destroyed)).toMatch(
         /(Destroy complete! Resources:|Apply complete! Resources: 0 added, 0 changed,) 3 destroyed/,
       );
       expect(tf.stateResources()).toEqual([]);

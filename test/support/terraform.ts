@@ -172,6 +172,16 @@ export interface StateJson {
   };
 }
 
+/** Terraform's output, stdout then stderr, with its boxed diagnostics (│) flattened into one line of text. */
+export function flatOutput(result: RunResult): string {
+  return `${result.stdout}\n${result.stderr}`.replace(/\s*│\s*/g, ' ').replace(/\s+/g, ' ');
+}
+
+/** A main.tf: the required providers, an empty provider block (settings from the EXO_* variables), then `body`. */
+export function mainTf(body: string): Record<string, string> {
+  return { 'main.tf': `${REQUIRED_PROVIDERS}\nprovider "exchangeonline" {}\n\n${body}` };
+}
+
 /** The `required_providers` block every configuration in the tests uses. */
 export const REQUIRED_PROVIDERS = `terraform {
   required_providers {
